@@ -1,0 +1,164 @@
+"""The `gate` command line: parse, call, render, exit code. Heavy imports wait inside commands."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from typing import Any
+
+import click
+
+from gate import __version__
+from gate.errors import FatalError
+
+FORMAT_NAMES = ("text", "json")
+
+
+def _as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _emit(verdict: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+    from gate.report import renderer
+
+    formats = formats or ("text",)
+    if len(outputs) > len(formats):
+        raise click.UsageError("more --output files than --format values (they pair up in order)")
+    for index, name in enumerate(formats):
+        text = renderer(name)(verdict)
+        if index < len(outputs) and outputs[index] != "-":
+            _write(outputs[index], text)
+        else:
+            click.echo(text, nl=False)
+
+
+def _write(path: str, text: str) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise FatalError(f"cannot write report: {e.strerror}", path) from None
+
+
+_format_option = click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES), help="Report format (repeatable).")
+_output_option = click.option("--output", "outputs", multiple=True, metavar="FILE", help="Write the matching --format here instead of stdout (repeatable, in order).")
+_repo_option = click.option("--repo", default=".", show_default=True, metavar="DIR", help="Repository to judge.")
+_config_option = click.option("--config", "config_path", metavar="FILE", help="Gate config, a repository path read from the base revision [default: .gate.yaml].")
+_as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge dates (rollback drills) as of this day [default: today, UTC].")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gate")
+def cli() -> None:
+    """A reliability gate for pull requests: readiness, change risk and error budgets per changed service."""
+
+
+@cli.command()
+@_repo_option
+@click.option("--base", metavar="REV", help="Base revision; the change is merge-base(BASE, HEAD)..HEAD [default: origin/HEAD, main or master].")
+@click.option("--head", metavar="REV", help="Head revision [default: HEAD].")
+@click.option("--staged", is_flag=True, help="Judge the staged change (pre-commit) instead of commits.")
+@_config_option
+@_format_option
+@_output_option
+@click.option("--offline", is_flag=True, help="Use no network source (pre-commit).")
+@_as_of_option
+def check(repo: str, base: str | None, head: str | None, staged: bool, config_path: str | None,
+          formats: tuple[str, ...], outputs: tuple[str, ...], offline: bool, as_of: str | None) -> None:
+    """Judge a change: exit 0 pass (warnings allowed), 1 block, 2 bad input, 3 undecided."""
+    from gate import check as gate_check
+    from gate.git import Repo
+
+    if staged and (base or head):
+        raise click.UsageError("--staged judges the index against HEAD; it takes no --base/--head")
+    verdict = gate_check.run(Repo(repo), base, head, staged, config_path, _as_of(as_of) or _utc_today())
+    _emit(verdict, formats, outputs)
+    sys.exit(verdict.exit_code)
+
+
+@cli.command()
+@_repo_option
+@click.option("--rev", default="HEAD", show_default=True, help="Revision whose services to validate.")
+@_config_option
+@_format_option
+@_output_option
+@_as_of_option
+def validate(repo: str, rev: str, config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], as_of: str | None) -> None:
+    """Check every service's manifest and readiness at one revision, without a diff."""
+    from gate import check as gate_check
+    from gate.git import Repo
+
+    verdict = gate_check.validate(Repo(repo), rev, config_path, _as_of(as_of) or _utc_today())
+    _emit(verdict, formats, outputs)
+    sys.exit(verdict.exit_code)
+
+
+@cli.command()
+@click.argument("rule_id")
+@_repo_option
+@_config_option
+def explain(rule_id: str, repo: str, config_path: str | None) -> None:
+    """Explain a rule: why it exists, what it checks per tier, how to fix it."""
+    from gate import explain as gate_explain
+
+    click.echo(gate_explain.explain(rule_id, repo, config_path))
+
+
+@cli.command()
+@click.argument("path")
+@click.option("--name", help="Service name [default: the directory name].")
+@click.option("--tier", type=click.IntRange(0, 3), default=2, show_default=True)
+@click.option("--team", default="TODO-team", show_default=True)
+def init(path: str, name: str | None, tier: int, team: str) -> None:
+    """Scaffold service.yaml, a runbook and a rollback plan for a new service at PATH."""
+    from gate import scaffold
+
+    for written in scaffold.init(path, name, tier, team):
+        click.echo(f"created {written}")
+
+
+@cli.command()
+@click.option("--keep", metavar="DIR", help="Build the demo repository here and keep it.")
+def demo(keep: str | None) -> None:
+    """Build a throwaway repository from the bundled example and judge typical changes."""
+    from gate import demo as gate_demo
+
+    gate_demo.run(keep)
+
+
+def _utc_today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="gate", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("gate: aborted", err=True)
+        sys.exit(2)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2)
+    except FatalError as e:
+        click.echo(f"gate: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # a bug of ours: say so in one line, and never let it pass a change
+        if os.environ.get("GATE_DEBUG"):
+            raise
+        click.echo(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

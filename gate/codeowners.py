@@ -1,0 +1,70 @@
+"""GitHub CODEOWNERS: where it lives, how its patterns match, who owns a path (last match wins)."""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
+
+
+class Entry(NamedTuple):
+    pattern: str
+    owners: tuple[str, ...]
+    line: int
+    regex: re.Pattern[str]
+
+
+def parse(text: str) -> list[Entry]:
+    entries = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(" #", 1)[0].split("\t#", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = re.split(r"(?<!\\)\s+", line)
+        pattern = parts[0].replace("\\ ", " ")
+        entries.append(Entry(pattern, tuple(parts[1:]), number, _compile(pattern)))
+    return entries
+
+
+def owner_entry(entries: list[Entry], path: str) -> Entry | None:
+    """The entry that decides `path`'s owners: the last one whose pattern matches."""
+    for entry in reversed(entries):
+        if entry.regex.match(path):
+            return entry
+    return None
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
+    directory = pattern.endswith("/")
+    body = pattern.strip("/")
+    out = []
+    i = 0
+    while i < len(body):
+        if body.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif body.startswith("/**", i) and i + 3 == len(body):
+            out.append("/.*")
+            i += 3
+        elif body.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif body[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif body[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(body[i]))
+            i += 1
+    core = "".join(out)
+    prefix = "" if anchored else "(?:.*/)?"
+    if directory:
+        suffix = "/.*"  # a directory: everything below it, at any depth
+    elif body.endswith("/*"):
+        suffix = ""  # `docs/*`: files directly in docs/, not nested deeper
+    else:
+        suffix = "(?:/.*)?"  # a file, or a directory and everything below it
+    return re.compile(prefix + core + suffix + r"\Z", re.DOTALL)

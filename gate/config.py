@@ -1,0 +1,80 @@
+"""`.gate.yaml`: which packs, which overrides. Read from the base revision of the change."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate import yaml as gate_yaml
+from gate.errors import FatalError
+from gate.git import Snapshot
+from gate.resources import schema_errors, validator
+
+CONFIG_FILE = ".gate.yaml"
+SEVERITIES = ("error", "warning", "info")
+DEFAULT_UNOWNED_IGNORE = (
+    "README*",
+    "LICENSE*",
+    "CHANGELOG*",
+    "CONTRIBUTING*",
+    ".gitignore",
+    ".gitattributes",
+    ".github/**",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
+    ".gate.yaml",
+    ".pre-commit-config.yaml",
+    "policies/**",
+    "exceptions.yaml",
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str = CONFIG_FILE
+    found: bool = False
+    packs: tuple[str, ...] = ("default",)
+    rules: dict[str, Any] = field(default_factory=dict)
+    unowned: str = "warning"
+    unowned_ignore: tuple[str, ...] = DEFAULT_UNOWNED_IGNORE
+    github_org: str | None = None
+    doc: gate_yaml.Document | None = None
+
+    def line(self, *path: Any) -> int | None:
+        return self.doc.line(*path) if self.doc else None
+
+    def files(self) -> tuple[str, ...]:
+        """The repository files that make up the gate's own configuration."""
+        return (self.path,) + tuple(p for p in self.packs if p != "default")
+
+
+def parse(raw: bytes, path: str) -> Config:
+    doc = gate_yaml.load(raw, path)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise FatalError(f"expected a mapping, found {type(data).__name__}", path, 1)
+    errors = schema_errors(validator("config"), data)
+    if errors:
+        where, message = errors[0]
+        raise FatalError(f"invalid gate config: {message}", path, doc.line(*where))
+    return Config(
+        path=path,
+        found=True,
+        packs=tuple(data.get("packs", ("default",))),
+        rules=dict(data.get("rules", {})),
+        unowned=data.get("unowned", "warning"),
+        unowned_ignore=tuple(data.get("unowned_ignore", DEFAULT_UNOWNED_IGNORE)),
+        github_org=data.get("github_org"),
+        doc=doc,
+    )
+
+
+def load(snapshot: Snapshot, path: str = CONFIG_FILE, required: bool = False) -> Config:
+    """The config in `snapshot` (normally the base revision); defaults when there is none."""
+    if snapshot.is_symlink(path):
+        raise FatalError("gate config must be a regular file, not a symlink", path)
+    raw = snapshot.read(path)
+    if raw is None:
+        if required:
+            raise FatalError("gate config not found in the base revision", path)
+        return Config(path=path)
+    return parse(raw, path)

@@ -1,0 +1,119 @@
+"""`gate demo`: a throwaway repository from the bundled example, typical changes, their verdicts."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import click
+
+from gate import check as gate_check
+from gate.git import Repo, command
+from gate.report import renderer
+from gate.resources import example_dir
+
+_ENV = {
+    "GIT_AUTHOR_NAME": "Dana Developer",
+    "GIT_AUTHOR_EMAIL": "dana@example.com",
+    "GIT_COMMITTER_NAME": "Dana Developer",
+    "GIT_COMMITTER_EMAIL": "dana@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+class Scenario(NamedTuple):
+    branch: str
+    title: str
+    edit: Callable[[Path], None]
+    expected: str
+
+
+def _append(path: str, text: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        with open(root / path, "a", encoding="utf-8") as f:
+            f.write(text)
+
+    return edit
+
+
+def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        file = root / path
+        file.write_text(file.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    return edit
+
+
+def _both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        for e in edits:
+            e(root)
+
+    return edit
+
+
+SCENARIOS = (
+    Scenario("clean-change", "A complete tier-1 service (checkout) changes its code", _append("services/checkout/src/app.py", "\n\ndef tax(total):\n    return total * 0.2\n"), "pass"),
+    Scenario("search-fix", "A tier-1 service (search) whose runbook has no Escalation section changes", _append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"), "block"),
+    Scenario(
+        "loosen-gate",
+        "The same search change also switches runbook-sections off in .gate.yaml",
+        _both(_append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"), _append(".gate.yaml", "  runbook-sections: off\n")),
+        "block",
+    ),
+    Scenario("unowned", "A script outside every service changes", _append("scripts/release.sh", "echo done\n"), "warn"),
+    Scenario("tier-drop", "checkout lowers its own tier and loosens its SLO", _both(_replace("services/checkout/service.yaml", "tier: 1", "tier: 3"), _replace("services/checkout/service.yaml", "objective: 99.9\n", "objective: 99.0\n")), "block"),
+    Scenario("shared-lib", "A shared library claimed by checkout (paths: libs/money/**) changes", _append("libs/money/money.py", "\n\ndef euros(cents):\n    return cents / 100\n"), "pass"),
+)
+
+
+def build(root: Path, today: dt.date) -> None:
+    """Copy the example into `root` as a git repository with one commit on main."""
+    recent = (today - dt.timedelta(days=30)).isoformat()
+    for source in sorted(example_dir().rglob("*")):
+        if source.is_file() and "__pycache__" not in source.parts:
+            target = root / source.relative_to(example_dir())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(source.read_text(encoding="utf-8").replace("__RECENT_DATE__", recent), encoding="utf-8")
+    env = {**os.environ, **_ENV}
+    command(str(root), "init", "--quiet", "--initial-branch=main", env=env)
+    command(str(root), "add", "--all", env=env)
+    command(str(root), "commit", "--quiet", "-m", "acme monorepo", env=env)
+
+
+def run(keep: str | None = None) -> None:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="gate-demo-"))
+    if keep:
+        if workdir.exists() and any(workdir.iterdir()):
+            raise click.UsageError(f"--keep {keep}: directory exists and is not empty")
+        workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **_ENV}
+    try:
+        build(workdir, today)
+        click.echo(f"gate demo: example monorepo with 6 services at {workdir}\n")
+        outcomes = []
+        text = renderer("text")
+        for n, scenario in enumerate(SCENARIOS, 1):
+            command(str(workdir), "checkout", "--quiet", "-b", scenario.branch, "main", env=env)
+            scenario.edit(workdir)
+            command(str(workdir), "commit", "--quiet", "-am", scenario.title, env=env)
+            verdict = gate_check.run(Repo(str(workdir)), base="main", head=scenario.branch, today=today)
+            click.secho(f"── {n}. {scenario.title}", bold=True)
+            click.echo(f"   $ gate check --base main --head {scenario.branch}")
+            click.echo("   " + text(verdict).rstrip("\n").replace("\n", "\n   "))
+            click.echo()
+            outcomes.append((scenario, verdict.verdict))
+        click.secho("Summary", bold=True)
+        for scenario, got in outcomes:
+            mark = "" if got == scenario.expected else f"  (expected {scenario.expected})"
+            click.echo(f"  {got.upper():<6} {scenario.title}{mark}")
+        if keep:
+            click.echo(f"\nThe repository is kept at {workdir}; try: gate check --repo {workdir} --base main --head tier-drop")
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)

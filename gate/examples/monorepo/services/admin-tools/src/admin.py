@@ -1,0 +1,2 @@
+def whoami(user):
+    return user

@@ -1,0 +1,2 @@
+def add(cart, item):
+    return cart + [item]

@@ -1,0 +1,2 @@
+def parse(q):
+    return q.strip().split()

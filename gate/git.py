@@ -1,0 +1,214 @@
+"""The only module that talks to git: one process per question, NUL-separated answers.
+
+Everything the gate judges is read from git objects (a commit's tree or the index), never
+from the working tree, so a path in a manifest can never make the gate read outside the
+repository, and uncommitted edits cannot change a verdict on a commit.
+"""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any, NamedTuple
+
+from gate.errors import FatalError
+
+INDEX = ":index:"  # the staged tree, for pre-commit
+EMPTY = ":empty:"  # no tree at all: the base of a repository's first commit
+
+_DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
+
+
+class Change(NamedTuple):
+    status: str  # A added, M modified, D deleted, R renamed, C copied, T type changed
+    path: str
+    old_path: str | None = None
+
+
+class GitError(FatalError):
+    pass
+
+
+class Repo:
+    def __init__(self, path: str = ".") -> None:
+        import git as gitpython  # lazy: the start-up path of `gate --help` stays fast
+
+        self._exc = gitpython.exc
+        if not os.path.isdir(path):
+            raise FatalError("no such directory", path)
+        try:
+            top = gitpython.cmd.Git(path).execute(["git", "rev-parse", "--show-toplevel"])
+        except gitpython.exc.GitCommandNotFound:
+            raise FatalError("git is not installed or not on PATH") from None
+        except gitpython.exc.GitCommandError:
+            raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path)) from None
+        self.root = str(top).strip()
+        self._git = gitpython.cmd.Git(self.root)
+
+    def run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+        """Run one git command; its stdout as bytes. Other exit codes raise GitError with git's words."""
+        status, out, err = self._git.execute(
+            ["git", "-c", "core.quotepath=off", *args],
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+        )
+        if status not in ok_codes:
+            message = err.decode("utf-8", "replace").strip() if isinstance(err, bytes) else str(err).strip()
+            raise GitError(f"git {args[0]} failed: {message.splitlines()[-1] if message else f'exit {status}'}")
+        return out if isinstance(out, bytes) else str(out).encode()
+
+    # -- revisions ---------------------------------------------------------------------
+
+    def resolve(self, rev: str) -> str:
+        """The commit id of `rev`, or a FatalError that says what to do."""
+        if rev.startswith("-"):
+            raise FatalError(f"invalid revision {rev!r}")
+        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", ok_codes=(0, 1))
+        if not out.strip():
+            if rev == "HEAD" and not self.has_commits():
+                raise FatalError("the repository has no commits yet; commit first or use --staged", self.root)
+            hint = " (a shallow clone: fetch more history, e.g. actions/checkout with fetch-depth: 0)" if self.is_shallow else ""
+            raise FatalError(f"unknown revision {rev!r}{hint}")
+        return out.decode().strip()
+
+    def has_commits(self) -> bool:
+        return bool(self.run("rev-parse", "--verify", "--quiet", "HEAD", ok_codes=(0, 1)).strip())
+
+    @cached_property
+    def is_shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def merge_base(self, base: str, head: str) -> str:
+        out = self.run("merge-base", base, head, ok_codes=(0, 1)).strip()
+        if out:
+            return out.decode()
+        if self.is_shallow:
+            raise FatalError(
+                "no merge-base between base and head in this shallow clone; fetch the full history "
+                "(actions/checkout with fetch-depth: 0, or git fetch --unshallow)"
+            )
+        raise FatalError("base and head share no history (no merge-base); pass --base explicitly")
+
+    def default_base(self) -> str:
+        for name in _DEFAULT_BRANCHES:
+            if self.run("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", ok_codes=(0, 1)).strip():
+                return name
+        raise FatalError("cannot find the default branch (origin/HEAD, main or master); pass --base REV")
+
+    def parent(self, rev: str) -> str:
+        """First parent of `rev`, or EMPTY for a root commit."""
+        out = self.run("rev-parse", "--verify", "--quiet", f"{rev}^1", ok_codes=(0, 1)).strip()
+        return out.decode() if out else EMPTY
+
+    # -- changes -----------------------------------------------------------------------
+
+    def changes(self, base: str, head: str) -> list[Change]:
+        """Files changed from tree `base` to tree `head` (commit ids, INDEX or EMPTY)."""
+        args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv"]
+        if head == INDEX:
+            args.append("--cached")
+            args.append(_empty_tree(self) if base == EMPTY else base)
+        else:
+            args += [_empty_tree(self) if base == EMPTY else base, head]
+        return parse_name_status(self.run(*args, "--"))
+
+    # -- trees ---------------------------------------------------------------------------
+
+    def tree(self, rev: str) -> dict[str, str]:
+        """Every file of a tree, path -> git mode ('100644', '100755', '120000' link, '160000' submodule)."""
+        if rev == EMPTY:
+            return {}
+        files: dict[str, str] = {}
+        if rev == INDEX:
+            for entry in self.run("ls-files", "--stage", "-z").split(b"\0"):
+                if entry:
+                    meta, _, path = entry.partition(b"\t")
+                    files[_text(path)] = meta.split(b" ", 1)[0].decode()
+            return files
+        for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev).split(b"\0"):
+            if entry:
+                meta, _, path = entry.partition(b"\t")
+                files[_text(path)] = meta.split(b" ", 1)[0].decode()
+        return files
+
+    def read(self, rev: str, path: str) -> bytes | None:
+        """A file's bytes at `rev` (one long-lived `git cat-file --batch` serves every read)."""
+        if rev == EMPTY:
+            return None
+        name = f":{path}" if rev == INDEX else f"{rev}:{path}"
+        if "\n" in name:  # cat-file --batch reads names line by line
+            return self.run("cat-file", "-p", name, ok_codes=(0, 128)) or None
+        try:
+            _, kind, _, data = self._git.get_object_data(name)
+        except (ValueError, self._exc.GitCommandError):
+            return None
+        return data if kind == b"blob" or kind == "blob" else None
+
+    def close(self) -> None:
+        self._git.clear_cache()
+
+    def author(self, rev: str) -> str:
+        return self.run("log", "-1", "--format=%ae", rev).decode().strip()
+
+
+def parse_name_status(out: bytes) -> list[Change]:
+    parts = out.split(b"\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(parts) and parts[i]:
+        status = parts[i].decode()[:1]
+        if status in ("R", "C"):
+            changes.append(Change(status, _text(parts[i + 2]), _text(parts[i + 1])))
+            i += 3
+        else:
+            changes.append(Change(status, _text(parts[i + 1])))
+            i += 2
+    return changes
+
+
+def _text(path: bytes) -> str:
+    # Non-UTF-8 names survive as surrogates, so they round-trip to git unchanged.
+    return os.fsdecode(path)
+
+
+def _empty_tree(repo: Any) -> str:
+    return repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip()
+
+
+class Snapshot:
+    """One tree (a commit, the index, or nothing) with its file list and cached reads."""
+
+    def __init__(self, repo: Repo, rev: str) -> None:
+        self.repo = repo
+        self.rev = rev
+        self._reads: dict[str, bytes | None] = {}
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        return self.repo.tree(self.rev)
+
+    def is_file(self, path: str) -> bool:
+        return self.files.get(path, "").startswith("100")
+
+    def is_symlink(self, path: str) -> bool:
+        return self.files.get(path) == "120000"
+
+    def is_dir(self, path: str) -> bool:
+        prefix = path.rstrip("/") + "/"
+        return any(f.startswith(prefix) for f in self.files)
+
+    def read(self, path: str) -> bytes | None:
+        if path not in self._reads:
+            self._reads[path] = self.repo.read(self.rev, path) if self.is_file(path) else None
+        return self._reads[path]
+
+
+def command(cwd: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run a git command that changes a repository (used by `gate demo`); stdout as text."""
+    import subprocess
+
+    result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise GitError(f"git {args[0]} failed: {result.stderr.strip()}")
+    return result.stdout

@@ -1,0 +1,1 @@
+"""Policies as code: rule packs, built-in check kinds, evaluation."""

@@ -1,0 +1,48 @@
+"""Evaluate rules against one service: pure, given the snapshots in the context."""
+from __future__ import annotations
+
+import posixpath
+
+from gate import globs
+from gate.catalog import Problem, Service
+from gate.policy.kinds import KINDS, CheckContext
+from gate.policy.rules import Rule
+from gate.resources import fragment_validator, schema_errors
+from gate.verdict import Finding
+
+
+def applies(rule: Rule, service: Service, changed: tuple[str, ...]) -> bool:
+    if service.tier not in rule.severities:
+        return False
+    if not service.parsed and rule.kind != "manifest_valid":
+        return False  # an unparsable manifest gets one clear finding, not a cascade
+    if rule.when:
+        relative = [posixpath.relpath(p, service.root) if service.root and p.startswith(service.root) else p for p in changed]
+        return any(globs.matches_any(rule.when, p) for p in list(changed) + relative)
+    return True
+
+
+def evaluate(rules: list[Rule], service: Service, ctx: CheckContext, changed: tuple[str, ...]) -> list[Finding]:
+    findings = []
+    for rule in rules:
+        if not applies(rule, service, changed):
+            continue
+        params = rule.params(service.tier)
+        if rule.kind == "schema":
+            problems = _schema_check(service, params)
+        else:
+            problems = KINDS[rule.kind].fn(ctx, service, params)
+        severity = rule.severities[service.tier]
+        findings += [
+            Finding(rule.id, rule.title, severity, p.message, p.file, p.line, rule.remediation, rule.docs) for p in problems
+        ]
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:
+    errors = schema_errors(fragment_validator(params["schema"]), service.data)  # type: ignore[arg-type]
+    message = params.get("message")
+    problems = []
+    for path, text in errors:
+        problems.append(Problem(str(message) if message else text, service.manifest, service.line(*path)))
+    return problems[:1] if message else problems

@@ -1,0 +1,406 @@
+"""The built-in check kinds. Each takes (context, service, params) and returns problems.
+
+Adding a kind: write one function and add one line to KINDS, with the JSON Schema of its
+parameters (checked when the pack is loaded, so a typo is an exit-2 error, not a silent pass).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Callable, NamedTuple
+
+from gate import codeowners, markdown
+from gate.catalog import Catalog, Problem, Service
+from gate.git import Snapshot
+
+
+@dataclass
+class CheckContext:
+    head: Snapshot
+    base: Snapshot
+    today: dt.date
+    github_org: str | None = None
+
+    @cached_property
+    def base_catalog(self) -> Catalog:
+        """The base revision's services, built only when a rule or a deletion asks."""
+        return Catalog(self.base)
+
+    @cached_property
+    def codeowners(self) -> tuple[str, list[codeowners.Entry]] | None:
+        for location in codeowners.LOCATIONS:
+            raw = self.head.read(location)
+            if raw is not None:
+                return location, codeowners.parse(raw.decode("utf-8", "replace"))
+        return None
+
+
+CheckFn = Callable[[CheckContext, Service, dict[str, Any]], list[Problem]]
+
+
+class CheckKind(NamedTuple):
+    fn: CheckFn
+    params: dict[str, Any]  # JSON Schema of the parameters
+    summary: str
+
+
+def _field_values(service: Service, path: str) -> list[tuple[tuple[Any, ...], Any]]:
+    """Values at a dotted field path; `[]` fans out over a list: `slos[].openslo`."""
+    found: list[tuple[tuple[Any, ...], Any]] = [((), service.data)]
+    for step in path.split("."):
+        fan = step.endswith("[]")
+        key = step[:-2] if fan else step
+        nxt: list[tuple[tuple[Any, ...], Any]] = []
+        for at, value in found:
+            if isinstance(value, dict) and key in value:
+                if fan and isinstance(value[key], list):
+                    nxt += [(at + (key, i), item) for i, item in enumerate(value[key])]
+                elif not fan:
+                    nxt.append((at + (key,), value[key]))
+        found = nxt
+    return found
+
+
+def _missing(service: Service, field_path: str, what: str = "") -> Problem:
+    parent = tuple(field_path.replace("[]", "").split(".")[:-1])
+    return Problem(f"{field_path} is not set{what}", service.manifest, service.line(*parent) if parent else 1)
+
+
+# -- file_exists ------------------------------------------------------------------------
+
+
+def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    values = _field_values(service, params["field"])
+    if not values:
+        return [_missing(service, params["field"])] if params.get("required", True) else []
+    problems = []
+    for at, value in values:
+        if not isinstance(value, str):
+            continue  # the manifest schema reports the type
+        line = service.line(*at)
+        if value.startswith("https://"):
+            if not params.get("allow_url", True):
+                problems.append(Problem(f"{params['field']} must be a repository path, not a URL", service.manifest, line))
+            continue
+        if ctx.head.is_file(value):
+            continue
+        if ctx.head.is_symlink(value):
+            reason = "is a symbolic link; the gate reads only regular files inside the repository"
+        elif ctx.head.is_dir(value):
+            reason = "is a directory, not a file"
+        else:
+            reason = "does not exist in the repository at this revision"
+        problems.append(Problem(f"{params['field']} {value!r} {reason}", service.manifest, line))
+    return problems
+
+
+# -- markdown_sections -------------------------------------------------------------------
+
+
+def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for at, value in _field_values(service, params["field"]):
+        if not isinstance(value, str) or value.startswith("https://"):
+            continue
+        raw = ctx.head.read(value)
+        if raw is None:
+            continue  # file_exists reports it
+        found = markdown.headings(raw.decode("utf-8", "replace"))
+        for section in params["sections"]:
+            names = [section] if isinstance(section, str) else list(section)
+            pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + ")", re.IGNORECASE)
+            match = next((h for h in found if pattern.search(h.text)), None)
+            if match is None:
+                also = f" (or {', '.join(repr(n) for n in names[1:])})" if len(names) > 1 else ""
+                problems.append(Problem(f"{value} has no {names[0]!r} section{also}", value, 1))
+            elif params.get("require_content", True) and not match.has_content:
+                problems.append(Problem(f"{value}: section {match.text!r} is empty", value, match.line))
+    return problems
+
+
+# -- codeowners ---------------------------------------------------------------------------
+
+
+def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    found = ctx.codeowners
+    if found is None:
+        where = ", ".join(codeowners.LOCATIONS)
+        return [Problem(f"no CODEOWNERS file ({where}) gives {service.root or 'the repository'} an owner", service.manifest, service.line("owners"))]
+    location, entries = found
+    entry = codeowners.owner_entry(entries, service.manifest)
+    if entry is None or not entry.owners:
+        how = "no CODEOWNERS rule covers" if entry is None else f"CODEOWNERS line {entry.line} leaves unowned"
+        return [Problem(f"{how} {service.manifest}", location, entry.line if entry else None)]
+    team = service.get("owners", "team")
+    if not params.get("require_team", True) or not isinstance(team, str):
+        return []
+    if any(_is_team(owner, team, ctx.github_org) for owner in entry.owners):
+        return []
+    expected = f"@{ctx.github_org}/{team}" if ctx.github_org else f"@<org>/{team}"
+    owners = " ".join(entry.owners)
+    return [Problem(f"CODEOWNERS line {entry.line} ({entry.pattern}) gives {service.root or '/'} to {owners}, not to team {team!r} ({expected})", location, entry.line)]
+
+
+def _is_team(owner: str, team: str, org: str | None) -> bool:
+    owner = owner.lower()
+    team = team.lower()
+    if org:
+        return owner == f"@{org.lower()}/{team}"
+    return owner == f"@{team}" or (owner.startswith("@") and owner.endswith(f"/{team}"))
+
+
+# -- telemetry_names ----------------------------------------------------------------------
+
+_PROM_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_NON_BASE_UNITS = {
+    "milliseconds": "seconds", "millis": "seconds", "ms": "seconds", "microseconds": "seconds",
+    "us": "seconds", "nanoseconds": "seconds", "ns": "seconds", "minutes": "seconds",
+    "hours": "seconds", "days": "seconds", "kilobytes": "bytes", "kb": "bytes", "megabytes": "bytes",
+    "mb": "bytes", "gigabytes": "bytes", "gb": "bytes", "bits": "bytes", "percent": "ratio",
+    "percentage": "ratio", "celsius_degrees": "celsius",
+}
+_SERIES_SUFFIXES = ("_bucket", "_count", "_sum")
+# Namespaces shared by every service: prefixing them with a service name splits one metric into many.
+_GENERIC_NAMESPACES = {"http", "grpc", "rpc", "db", "sql", "process", "runtime", "jvm", "go", "python", "requests", "request", "errors", "latency", "messaging", "kafka", "redis", "cache"}
+
+
+def telemetry_names(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    metrics = service.get("telemetry", "metrics")
+    if not isinstance(metrics, list):
+        return []
+    own_names = {n.lower() for n in (service.name, service.get("telemetry", "service_name")) if isinstance(n, str) and n}
+    problems = []
+    for index, metric in enumerate(metrics):
+        name, kind = (metric, None) if isinstance(metric, str) else (metric.get("name"), metric.get("type")) if isinstance(metric, dict) else (None, None)
+        if not isinstance(name, str):
+            continue
+        line = service.line("telemetry", "metrics", index)
+        for reason in _metric_name_problems(name, kind, own_names):
+            problems.append(Problem(f"metric {name!r}: {reason}", service.manifest, line))
+    return problems
+
+
+def _metric_name_problems(name: str, kind: str | None, own_names: set[str]) -> list[str]:
+    if not _PROM_NAME.match(name):
+        return ["not a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"]
+    reasons = []
+    if ":" in name:
+        reasons.append("colons are reserved for recording rules")
+    if name != name.lower() or "__" in name or name.startswith("_") or name.endswith("_"):
+        reasons.append("use lower snake_case")
+    tokens = name.lower().split("_")
+    for token in tokens:
+        if token in _NON_BASE_UNITS:
+            reasons.append(f"unit {token!r} is not a base unit; use _{_NON_BASE_UNITS[token]}")
+    for own in own_names:
+        own_tokens = re.split(r"[-_.]", own)
+        rest = tokens[len(own_tokens) :]
+        if tokens[: len(own_tokens)] == own_tokens and rest and rest[0] in _GENERIC_NAMESPACES:
+            generic = "_".join(rest)
+            reasons.append(f"service name {own!r} is baked into a generic metric; emit {generic!r} and identify the service by a label / the OpenTelemetry service.name resource attribute")
+            break
+    if "total" in tokens[:-1]:
+        reasons.append("'_total' belongs only at the end of a counter's name")
+    if kind == "counter" and not name.endswith("_total"):
+        reasons.append("a counter's name ends in _total")
+    if kind in ("gauge", "histogram", "summary", "updowncounter") and name.endswith("_total"):
+        reasons.append(f"only counters end in _total (this is a {kind})")
+    if name.endswith(_SERIES_SUFFIXES) and kind in (None, "histogram", "summary"):
+        reasons.append("_bucket/_count/_sum are series of a histogram or summary; declare its base name")
+    return reasons
+
+
+# -- max_age ------------------------------------------------------------------------------
+
+
+def max_age(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    values = _field_values(service, params["field"])
+    if not values:
+        return [_missing(service, params["field"], f" (must be within {params['days']} days)")]
+    problems = []
+    for at, value in values:
+        line = service.line(*at)
+        try:
+            when = dt.date.fromisoformat(str(value))
+        except ValueError:
+            problems.append(Problem(f"{params['field']} {value!r} is not a date (YYYY-MM-DD)", service.manifest, line))
+            continue
+        age = (ctx.today - when).days
+        if age < 0:
+            problems.append(Problem(f"{params['field']} {when} is in the future", service.manifest, line))
+        elif age > params["days"]:
+            problems.append(Problem(f"{params['field']} {when} is {age} days ago; tier {service.tier} needs it within {params['days']} days", service.manifest, line))
+    return problems
+
+
+# -- slo_sane -------------------------------------------------------------------------------
+
+_WINDOW = re.compile(r"^([1-9][0-9]*)(m|h|d|w)$")
+_WINDOW_MINUTES = {"m": 1, "h": 60, "d": 1440, "w": 10080}
+
+
+def window_minutes(window: str) -> int | None:
+    m = _WINDOW.match(window.strip()) if isinstance(window, str) else None
+    return int(m.group(1)) * _WINDOW_MINUTES[m.group(2)] if m else None
+
+
+def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    slos = service.get("slos")
+    slos = slos if isinstance(slos, list) else []
+    problems: list[Problem] = []
+    names: dict[str, int | None] = {}
+    slis: set[str] = set()
+    for index, slo in enumerate(slos):
+        if not isinstance(slo, dict):
+            continue
+        if "openslo" in slo:
+            slis.add("openslo")
+            continue
+        line = service.line("slos", index)
+        name = slo.get("name")
+        if isinstance(name, str):
+            if name in names:
+                problems.append(Problem(f"SLO name {name!r} is used twice (also line {names[name]})", service.manifest, line))
+            names[name] = line
+        if isinstance(slo.get("sli"), str):
+            slis.add(slo["sli"])
+        objective = slo.get("objective")
+        if isinstance(objective, (int, float)) and not isinstance(objective, bool):
+            at = service.line("slos", index, "objective")
+            if not 0 < objective < 100:
+                budget = "; 100% leaves no error budget at all" if objective == 100 else ""
+                problems.append(Problem(f"SLO {name!r}: objective {objective} must be between 0 and 100 (exclusive){budget}", service.manifest, at))
+            elif 0 < objective < 1:
+                problems.append(Problem(f"SLO {name!r}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
+            floor = params.get("min_availability")
+            if floor is not None and slo.get("sli") == "availability" and objective < floor:
+                problems.append(Problem(f"SLO {name!r}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
+        window = slo.get("window")
+        if isinstance(window, str):
+            at = service.line("slos", index, "window")
+            minutes = window_minutes(window)
+            if minutes is None:
+                problems.append(Problem(f"SLO {name!r}: window {window!r} is not a duration like 28d, 30d or 4w", service.manifest, at))
+            elif minutes < params.get("min_window_days", 1) * 1440:
+                problems.append(Problem(f"SLO {name!r}: window {window!r} is shorter than {params.get('min_window_days', 1)} day(s); did you mean days or weeks ('m' is minutes)?", service.manifest, at))
+    required = params.get("require_sli")
+    if required and slos and not (slis & set(required)) and "openslo" not in slis:
+        problems.append(Problem(f"no {' or '.join(required)} SLO; tier {service.tier} needs one", service.manifest, service.line("slos")))
+    return problems
+
+
+# -- manifest_valid ----------------------------------------------------------------------------
+
+
+def manifest_valid(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    return list(service.problems)
+
+
+# -- manifest_drift (anti-gaming) ---------------------------------------------------------------
+
+
+def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """A change that makes its own service look less critical or less ready is itself risky."""
+    before = _base_service(ctx, service)
+    if before is None or not before.parsed or not service.parsed:
+        return []
+    at = service.manifest
+    problems = []
+    old_tier, new_tier = before.get("tier"), service.get("tier")
+    if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
+        problems.append(Problem(f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)", at, service.line("tier")))
+    old_slos = {s.get("name") or s.get("openslo"): s for s in before.get("slos") or [] if isinstance(s, dict)}
+    new_slos = {s.get("name") or s.get("openslo"): (i, s) for i, s in enumerate(service.get("slos") or []) if isinstance(s, dict)}
+    for name, old in old_slos.items():
+        if name not in new_slos:
+            problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))
+            continue
+        index, new = new_slos[name]
+        o, n = old.get("objective"), new.get("objective")
+        if isinstance(o, (int, float)) and isinstance(n, (int, float)) and n < o:
+            problems.append(Problem(f"SLO {name!r} loosened: objective {o} -> {n}", at, service.line("slos", index, "objective")))
+        ow, nw = window_minutes(old.get("window", "")), window_minutes(new.get("window", ""))
+        if ow and nw and nw < ow:
+            problems.append(Problem(f"SLO {name!r} window shortened: {old.get('window')} -> {new.get('window')}", at, service.line("slos", index, "window")))
+    for path in params.get("fields", DRIFT_FIELDS):
+        keys = tuple(path.split("."))
+        if before.get(*keys) not in (None, [], "") and service.get(*keys) in (None, [], ""):
+            problems.append(Problem(f"{path} removed", at, service.line(*keys[:-1]) if len(keys) > 1 else 1))
+    for path in ("telemetry.alerts", "telemetry.dashboards", "owners.escalation"):
+        keys = tuple(path.split("."))
+        old_list, new_list = before.get(*keys), service.get(*keys)
+        if isinstance(old_list, list) and isinstance(new_list, list) and new_list:
+            gone = [x for x in old_list if x not in new_list]
+            if gone:
+                problems.append(Problem(f"{path}: removed {', '.join(map(str, gone))}", at, service.line(*keys)))
+    return problems
+
+
+DRIFT_FIELDS = (
+    "runbook", "rollback", "rollback.plan", "owners.oncall", "owners.escalation",
+    "telemetry", "telemetry.alerts", "telemetry.dashboards", "slos",
+)
+
+
+def _base_service(ctx: CheckContext, service: Service) -> Service | None:
+    if ctx.base.read(service.manifest) == ctx.head.read(service.manifest):
+        return None  # unchanged manifest: nothing drifted
+    if service.manifest in ctx.base_catalog.manifests:
+        return ctx.base_catalog.service_at(service.manifest)
+    return next((s for s in ctx.base_catalog.all() if s.name == service.name), None)
+
+
+# -- registry ------------------------------------------------------------------------------------
+
+_FIELD = {"type": "string", "pattern": r"^[a-z_]+(\[\])?(\.[a-z_]+(\[\])?)*$"}
+KINDS: dict[str, CheckKind] = {
+    "file_exists": CheckKind(
+        file_exists,
+        {"type": "object", "required": ["field"], "additionalProperties": False,
+         "properties": {"field": _FIELD, "required": {"type": "boolean"}, "allow_url": {"type": "boolean"}}},
+        "a repository path named in the manifest exists at the head revision",
+    ),
+    "markdown_sections": CheckKind(
+        markdown_sections,
+        {"type": "object", "required": ["field", "sections"], "additionalProperties": False,
+         "properties": {"field": _FIELD, "require_content": {"type": "boolean"}, "sections": {"type": "array", "minItems": 1, "items": {
+             "oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]}}}},
+        "a Markdown document named in the manifest has the required headings, each with content",
+    ),
+    "codeowners": CheckKind(
+        codeowners_check,
+        {"type": "object", "additionalProperties": False, "properties": {"require_team": {"type": "boolean"}}},
+        "CODEOWNERS gives the service's files an owner, the manifest's team (last match wins)",
+    ),
+    "telemetry_names": CheckKind(
+        telemetry_names,
+        {"type": "object", "additionalProperties": False, "properties": {}},
+        "metric names follow Prometheus/OpenTelemetry conventions",
+    ),
+    "max_age": CheckKind(
+        max_age,
+        {"type": "object", "required": ["field", "days"], "additionalProperties": False,
+         "properties": {"field": _FIELD, "days": {"type": "integer", "minimum": 0}}},
+        "a date in the manifest is at most N days old",
+    ),
+    "slo_sane": CheckKind(
+        slo_sane,
+        {"type": "object", "additionalProperties": False, "properties": {
+            "require_sli": {"type": "array", "items": {"type": "string"}},
+            "min_availability": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100},
+            "min_window_days": {"type": "number", "minimum": 0}}},
+        "SLO objectives, windows and SLI coverage make sense",
+    ),
+    "manifest_valid": CheckKind(
+        manifest_valid,
+        {"type": "object", "additionalProperties": False, "properties": {}},
+        "service.yaml parses and matches schemas/service.schema.json",
+    ),
+    "manifest_drift": CheckKind(
+        manifest_drift,
+        {"type": "object", "additionalProperties": False, "properties": {"fields": {"type": "array", "items": {"type": "string"}}}},
+        "the change does not lower its own tier, loosen or delete SLOs, or drop readiness fields",
+    ),
+}

@@ -1,0 +1,154 @@
+"""Loading rule packs (policies/*.yaml) and applying `.gate.yaml` overrides."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gate import yaml as gate_yaml
+from gate.config import Config
+from gate.errors import FatalError
+from gate.git import Snapshot
+from gate.policy.kinds import KINDS
+from gate.resources import data_dir, fragment_validator, schema_errors, validator
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severities: dict[int, str]  # tier -> severity; a tier not listed is not checked
+    check: dict[str, Any]
+    remediation: str
+    source: str  # pack file that defines the rule
+    line: int | None = None
+    description: str = ""
+    when: tuple[str, ...] = ()
+    tier_params: dict[int, dict[str, Any]] = field(default_factory=dict)
+    docs: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "schema" if "schema" in self.check else str(self.check["kind"])
+
+    def params(self, tier: int) -> dict[str, Any]:
+        params = {k: v for k, v in self.check.items() if k != "kind"}
+        params.update(self.tier_params.get(tier, {}))
+        return params
+
+
+def _severities(raw: Any, tiers: list[int] | None) -> dict[int, str]:
+    if isinstance(raw, dict):
+        table = {int(t): s for t, s in raw.items()}
+        return {t: s for t, s in table.items() if s != "off" and (tiers is None or t in tiers)}
+    if raw == "off":
+        return {}
+    return {t: raw for t in (tiers if tiers is not None else (0, 1, 2, 3))}
+
+
+def parse_pack(raw: bytes, path: str) -> list[Rule]:
+    doc = gate_yaml.load(raw, path)
+    if not isinstance(doc.data, dict):
+        raise FatalError("policy pack must be a mapping with apiVersion, kind, name and rules", path, 1)
+    errors = schema_errors(validator("policy-pack"), doc.data)
+    if errors:
+        where, message = errors[0]
+        raise FatalError(f"invalid policy pack: {message}", path, doc.line(*where))
+    rules = []
+    seen: dict[str, int | None] = {}
+    for index, item in enumerate(doc.data["rules"]):
+        line = doc.line("rules", index)
+        rule_id = item["id"]
+        if rule_id in seen:
+            raise FatalError(f"rule id {rule_id!r} defined twice (first on line {seen[rule_id]})", path, line)
+        seen[rule_id] = line
+        rule = Rule(
+            id=rule_id,
+            title=item["title"],
+            severities=_severities(item["severity"], item.get("tiers")),
+            check=dict(item["check"]),
+            remediation=item["remediation"].strip(),
+            source=path,
+            line=line,
+            description=item.get("description", "").strip(),
+            when=tuple(item.get("when", ())),
+            tier_params={int(t): dict(p) for t, p in item.get("tier_params", {}).items()},
+            docs=item.get("docs", ""),
+        )
+        _check_rule(rule, doc.line("rules", index, "check"))
+        rules.append(rule)
+    return rules
+
+
+def _check_rule(rule: Rule, line: int | None) -> None:
+    """Unknown check kinds and bad parameters are the pack author's error: exit 2 with the line."""
+    if rule.kind == "schema":
+        try:
+            from jsonschema import Draft202012Validator
+            from jsonschema.exceptions import SchemaError
+
+            Draft202012Validator.check_schema(rule.check["schema"])
+        except SchemaError as e:
+            raise FatalError(f"rule {rule.id}: check.schema is not a valid JSON Schema: {e.message}", rule.source, line) from None
+        return
+    kind = KINDS.get(rule.kind)
+    if kind is None:
+        known = ", ".join(sorted(KINDS))
+        raise FatalError(f"rule {rule.id}: unknown check kind {rule.kind!r} (known: schema, {known})", rule.source, line)
+    for tier in set(rule.severities) | {0}:
+        errors = schema_errors(fragment_validator(kind.params), rule.params(tier))
+        if errors:
+            raise FatalError(f"rule {rule.id}: check parameters: {errors[0][1]}", rule.source, line)
+
+
+def load_rules(config: Config, base: Snapshot) -> list[Rule]:
+    """Every rule of the configured packs (built-in or read from the base revision), overrides applied."""
+    rules: list[Rule] = []
+    where: dict[str, str] = {}
+    for pack in config.packs:
+        if pack == "default" or pack.startswith("builtin:"):
+            name = "default" if pack == "default" else pack.split(":", 1)[1]
+            file = data_dir("policies") / f"{name}.yaml"
+            if not file.is_file():
+                raise FatalError(f"unknown built-in pack {pack!r}", config.path, config.line("packs"))
+            raw: bytes | None = file.read_bytes()
+            label = f"(built-in) policies/{name}.yaml"
+        else:
+            raw = base.read(pack)
+            label = pack
+            if raw is None:
+                raise FatalError(f"policy pack {pack!r} not found in the base revision", config.path, config.line("packs"))
+        for rule in parse_pack(raw, label):
+            if rule.id in where:
+                raise FatalError(f"rule id {rule.id!r} is defined by both {where[rule.id]} and this pack", label, rule.line)
+            where[rule.id] = label
+            rules.append(rule)
+    return apply_overrides(rules, config)
+
+
+def apply_overrides(rules: list[Rule], config: Config) -> list[Rule]:
+    by_id = {r.id: r for r in rules}
+    for rule_id, override in config.rules.items():
+        if rule_id not in by_id:
+            raise FatalError(f"rules: unknown rule id {rule_id!r}", config.path, config.line("rules", rule_id))
+        rule = by_id[rule_id]
+        if isinstance(override, str):
+            override = {"severity": override}
+        tiers = override.get("tiers")
+        severity = override.get("severity")
+        if severity is None:
+            severities = {t: s for t, s in rule.severities.items() if tiers is None or t in tiers}
+            if tiers:
+                fallback = max(rule.severities.values(), key=_rank, default="warning")
+                severities = {t: rule.severities.get(t, fallback) for t in tiers}
+        else:
+            severities = _severities(severity, tiers)
+        check = dict(rule.check)
+        check.update(override.get("params", {}))
+        updated = replace(rule, severities=severities, check=check)
+        _check_rule(updated, config.line("rules", rule_id))
+        by_id[rule_id] = updated
+    return [by_id[r.id] for r in rules]
+
+
+def _rank(severity: str) -> int:
+    return {"info": 0, "warning": 1, "error": 2}[severity]

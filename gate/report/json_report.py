@@ -1,0 +1,65 @@
+"""The versioned JSON report (schemas/report.schema.json): byte-identical for identical inputs."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gate.git import INDEX
+from gate.verdict import Finding, ServiceResult, Verdict
+
+SCHEMA = "gate.report/v1"
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "title": f.title,
+        "severity": f.severity,
+        "message": f.message,
+        "file": f.file,
+        "line": f.line,
+        "remediation": f.remediation,
+        "docs": f.docs or None,
+    }
+
+
+def service(s: ServiceResult) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "tier": s.tier,
+        "manifest": s.manifest,
+        "root": s.root,
+        "status": s.status,
+        "verdict": s.verdict,
+        "changed_files": list(s.changed_files),
+        "findings": [finding(f) for f in s.findings],
+        "risk": s.risk,
+        "budget": s.budget,
+        "exceptions_applied": list(s.exceptions_applied),
+    }
+
+
+def document(v: Verdict) -> dict[str, Any]:
+    counts = v.counts
+    return {
+        "schema": SCHEMA,
+        "verdict": v.verdict,
+        "mode": v.mode,
+        "base": v.base,
+        "head": "staged" if v.head == INDEX else v.head,
+        "as_of": v.as_of,
+        "config": {"path": v.config, "changed_by_this_change": v.config_changed},
+        "summary": {
+            "services": len(v.services),
+            "blocked_services": sorted(s.name for s in v.services if s.verdict == "block"),
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "infos": counts["info"],
+        },
+        "services": [service(s) for s in v.services],
+        "findings": [finding(f) for f in v.findings],
+    }
+
+
+def render(v: Verdict) -> str:
+    return json.dumps(document(v), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,49 @@
+"""The terminal report: verdict first, then each service's findings with file:line and the fix."""
+from __future__ import annotations
+
+from gate.git import EMPTY, INDEX
+from gate.verdict import Finding, Verdict
+
+LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK"}
+
+
+def _rev(rev: str) -> str:
+    return {INDEX: "staged", EMPTY: "(empty)"}.get(rev, rev[:12])
+
+
+def _where(f: Finding) -> str:
+    if not f.file:
+        return ""
+    return f"{f.file}:{f.line}" if f.line else f.file
+
+
+def _finding(f: Finding, indent: str = "  ") -> list[str]:
+    where = _where(f)
+    lines = [f"{indent}{f.severity:<8}{f.rule}" + (f"  {where}" if where else "")]
+    lines.append(f"{indent}        {f.message}")
+    lines.append(f"{indent}        fix: {f.remediation}")
+    return lines
+
+
+def render(v: Verdict) -> str:
+    c = v.counts
+    if v.mode == "catalog":
+        scope = f"{len(v.services)} services at {_rev(v.head)}"
+    else:
+        scope = f"{len(v.services)} changed service(s), {_rev(v.base)}..{_rev(v.head)}"
+    out = [f"gate: {LABEL[v.verdict]} - {scope}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info"]
+    if v.config_changed:
+        out.append(f"note: this change edits the gate config; judged by the base revision's {v.config}")
+    for s in v.services:
+        out.append("")
+        out.append(f"{LABEL[s.verdict]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
+        for f in s.findings:
+            out += _finding(f)
+    if v.findings:
+        out.append("")
+        out.append("repository")
+        for f in v.findings:
+            out += _finding(f)
+    if not v.services and not v.findings:
+        out.append("no service is touched by this change")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,76 @@
+"""Findings, per-service results and the verdict every reporter reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    title: str
+    severity: str  # error | warning | info
+    message: str
+    file: str | None
+    line: int | None
+    remediation: str
+    docs: str = ""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (-SEVERITY_RANK[self.severity], self.rule, self.file or "", self.line or 0, self.message)
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    name: str
+    tier: int
+    manifest: str
+    root: str
+    status: str  # changed | added | removed
+    changed_files: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    risk: dict[str, Any] | None = None
+    budget: dict[str, Any] | None = None
+    exceptions_applied: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        return decide(self.findings)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str  # pass | warn | block
+    base: str
+    head: str
+    services: tuple[ServiceResult, ...]
+    findings: tuple[Finding, ...]  # not tied to one service: unowned files, gate config edits
+    config: str
+    config_changed: bool
+    as_of: str
+    mode: str  # commits | staged | catalog
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for finding in self.all_findings():
+            counts[finding.severity] += 1
+        return counts
+
+    def all_findings(self) -> list[Finding]:
+        return [f for s in self.services for f in s.findings] + list(self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.verdict == "block" else 0
+
+
+def decide(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    if "error" in severities:
+        return "block"
+    if "warning" in severities:
+        return "warn"
+    return "pass"

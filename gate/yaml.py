@@ -1,0 +1,125 @@
+"""YAML through one door: the C safe loader, line numbers, and limits against hostile input."""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import yaml
+
+from gate.errors import FatalError
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+MAX_DEPTH = 100
+
+Path = tuple[Any, ...]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that keeps dates as the strings the user wrote (schemas speak of strings)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+class Document(NamedTuple):
+    data: Any
+    lines: dict[Path, int]
+
+    def line(self, *path: Any) -> int | None:
+        """Line of the deepest key of `path` that exists; 1 for the document itself."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return 1
+
+
+def decode(raw: bytes, filename: str, max_bytes: int = MAX_BYTES) -> str:
+    if len(raw) > max_bytes:
+        raise FatalError(f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit", filename)
+    if b"\0" in raw:
+        raise FatalError("binary file (contains NUL bytes), expected UTF-8 text", filename)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise FatalError(f"not UTF-8 text (byte {e.start})", filename) from None
+
+
+def load(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> Document:
+    """Parse one YAML document; every problem is a FatalError naming the file and line."""
+    text = decode(raw, filename) if isinstance(raw, bytes) else raw
+    _check_depth(text, filename)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Document(None, {})
+        lines: dict[Path, int] = {}
+        _walk(node, (), lines, filename, max_nodes)
+        return Document(loader.construct_document(node), lines)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        reason = " ".join(filter(None, [e.context, e.problem])) or "invalid YAML"
+        raise FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as e:
+        raise FatalError(f"invalid YAML: {e}", filename) from None
+    except RecursionError:
+        raise FatalError("YAML nested too deeply", filename) from None
+    finally:
+        loader.dispose()
+
+
+def _check_depth(text: str, filename: str) -> None:
+    """libyaml's composer recurses in C and can crash the process on deep nesting: look first."""
+    if text.count("[") + text.count("{") + text.count("-") + text.count(":") < MAX_DEPTH:
+        return
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise FatalError(f"YAML nested deeper than {MAX_DEPTH} levels", filename, event.start_mark.line + 1)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real parse reports it with its line
+    finally:
+        loader.dispose()
+
+
+def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, max_nodes: int) -> None:
+    """Record key lines; refuse duplicate keys and documents whose aliases expand past max_nodes."""
+    expanded = 0
+    stack: list[tuple[yaml.Node, Path, bool]] = [(root, path, True)]
+    while stack:
+        node, at, record = stack.pop()
+        expanded += 1
+        if expanded > max_nodes:
+            raise FatalError(
+                f"YAML expands to more than {max_nodes:,} nodes (alias bomb or huge document)",
+                filename,
+                node.start_mark.line + 1,
+            )
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                    raise FatalError(f"duplicate key {key!r} (first on line {seen[key]})", filename, line)
+                seen[key] = line
+                if record:
+                    lines[at + (key,)] = line
+                stack.append((value_node, at + (key,), record))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                if record:
+                    lines[at + (index,)] = item.start_mark.line + 1
+                stack.append((item, at + (index,), record and len(lines) < max_nodes))
