@@ -137,8 +137,11 @@ class Repo:
         if rev == EMPTY:
             return None
         name = f":{path}" if rev == INDEX else f"{rev}:{path}"
-        if "\n" in name:  # cat-file --batch reads names line by line
-            return self.run("cat-file", "-p", name, ok_codes=(0, 128)) or None
+        if "\n" in name or not name.isprintable() and _undecodable(name):
+            # cat-file --batch reads UTF-8 names line by line: ask for this one on its own.
+            if self.run("cat-file", "-t", name, ok_codes=(0, 128)).strip() != b"blob":
+                return None
+            return self.run("cat-file", "blob", name)
         try:
             _, kind, _, data = self._git.get_object_data(name)
         except (ValueError, self._exc.GitCommandError):
@@ -165,6 +168,14 @@ def parse_name_status(out: bytes) -> list[Change]:
             changes.append(Change(status, _text(parts[i + 1])))
             i += 2
     return changes
+
+
+def _undecodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _text(path: bytes) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,9 +57,19 @@ def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...],
         if error.context:
             error = best_match(error.context)
         path = tuple(error.absolute_path)
-        where = ".".join(str(p) for p in path) or "(top level)"
-        out.append((path, f"{where}: {_short(error.message)}"))
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = set(error.schema.get("properties", {}))
+            patterns = list(error.schema.get("patternProperties", {}))
+            for key in error.instance:
+                if key not in known and not any(re.search(p, str(key)) for p in patterns):
+                    out.append((path + (key,), f"{_dotted(path + (key,))}: unknown field"))
+            continue
+        out.append((path, f"{_dotted(path)}: {_short(error.message)}"))
     return sorted(set(out), key=lambda e: (tuple(str(p) for p in e[0]), e[1]))
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
 
 
 def _short(message: str, limit: int = 160) -> str:

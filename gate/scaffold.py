@@ -1,0 +1,99 @@
+"""`gate init PATH`: a valid manifest, runbook and rollback plan for a new service. Never overwrites."""
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import subprocess
+
+from gate.errors import FatalError
+
+MANIFEST = """\
+apiVersion: gate/v1
+kind: Service
+name: {name}
+tier: {tier}
+owners:
+  team: {team}
+  oncall: {team}-primary          # paging rotation id
+  escalation: [sre-oncall]
+slos:
+  - name: {name}-availability
+    sli: availability
+    objective: {objective}
+    window: 28d
+runbook: {root}docs/runbook.md
+rollback:
+  strategy: revert
+  plan: {root}docs/rollback.md
+  automated: false
+telemetry:
+  service_name: {name}
+  metrics: [http_server_request_duration_seconds, http_requests_total]
+  dashboards: []                   # add your dashboard URL
+  alerts: []                       # add your burn-rate alert names
+dependencies: []
+"""
+
+RUNBOOK = """\
+# {name} runbook
+
+## Symptoms
+Which alerts page, what users see.
+
+## Diagnosis
+Dashboards and queries to find the cause.
+
+## Mitigation
+Steps that stop the bleeding: rollback, feature flags, scaling.
+
+## Escalation
+Who to call next, and when.
+"""
+
+ROLLBACK = """\
+# {name} rollback plan
+
+1. How to roll back (command or pipeline).
+2. How to confirm the rollback worked.
+"""
+
+_OBJECTIVE = {0: 99.95, 1: 99.9, 2: 99.5, 3: 99.0}
+
+
+def init(path: str, name: str | None, tier: int, team: str) -> list[str]:
+    target = os.path.abspath(path)
+    name = name or os.path.basename(target.rstrip(os.sep)).lower()
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?", name):
+        raise FatalError(f"service name {name!r} must be a lower-case label (a-z, 0-9, '-', '.', '_'); pass --name")
+    root = _repo_relative(target)
+    values = {"name": name, "tier": tier, "team": team, "objective": _OBJECTIVE[tier], "root": root}
+    files = {
+        os.path.join(target, "service.yaml"): MANIFEST.format(**values),
+        os.path.join(target, "docs", "runbook.md"): RUNBOOK.format(**values),
+        os.path.join(target, "docs", "rollback.md"): ROLLBACK.format(**values),
+    }
+    existing = [f for f in files if os.path.lexists(f)]
+    if existing:
+        raise FatalError("already exists; gate init never overwrites a file", os.path.relpath(existing[0]))
+    written = []
+    for file, text in files.items():
+        os.makedirs(os.path.dirname(file), exist_ok=True)
+        with open(file, "x", encoding="utf-8") as f:
+            f.write(text)
+        written.append(os.path.relpath(file))
+    return written
+
+
+def _repo_relative(target: str) -> str:
+    """The service directory relative to its repository root, with a trailing slash."""
+    probe = target
+    while not os.path.isdir(probe):
+        probe = os.path.dirname(probe)
+    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=probe, capture_output=True, text=True)
+    top = os.path.realpath(result.stdout.strip()) if result.returncode == 0 else os.path.realpath(os.getcwd())
+    relative = os.path.relpath(os.path.realpath(os.path.dirname(target)), top)
+    relative = posixpath.join(*relative.split(os.sep), os.path.basename(target))
+    if relative.startswith(".."):
+        raise FatalError("the service directory is outside the repository", target)
+    return "" if relative in (".", "") else relative.rstrip("/") + "/"

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import os
+
+from gate.catalog import Catalog
+from gate.git import Repo, Snapshot
+
+from conftest import GitRepo
+
+MINIMAL = "apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: {tier}\nowners: {{team: t}}\n"
+
+
+def _catalog(repo: GitRepo, rev: str = "HEAD") -> Catalog:
+    r = Repo(repo.path)
+    return Catalog(Snapshot(r, r.resolve(rev)))
+
+
+def test_discovers_tracked_manifests_only(repo: GitRepo) -> None:
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
+    repo.write("services/a/nested/b/service.yaml", MINIMAL.format(name="b", tier=2))
+    repo.commit()
+    repo.write("services/untracked/service.yaml", MINIMAL.format(name="u", tier=0))
+    catalog = _catalog(repo)
+    assert catalog.manifests == ("services/a/nested/b/service.yaml", "services/a/service.yaml")
+    assert [s.name for s in catalog.all()] == ["b", "a"]
+
+
+def test_longest_prefix_owns_a_path(repo: GitRepo) -> None:
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
+    repo.write("services/a/nested/b/service.yaml", MINIMAL.format(name="b", tier=2))
+    repo.commit()
+    catalog = _catalog(repo)
+    assert [s.name for s in catalog.owners("services/a/nested/b/x.py")] == ["b"]
+    assert [s.name for s in catalog.owners("services/a/nested/x.py")] == ["a"]
+    assert catalog.owners("services/ab/x.py") == []
+    assert catalog.owners("top.txt") == []
+
+
+def test_paths_globs_and_named_documents_add_owners(repo: GitRepo) -> None:
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/money/**]\nrunbook: docs/runbooks/a.md\n")
+    repo.commit()
+    catalog = _catalog(repo)
+    assert [s.name for s in catalog.owners("libs/money/x.py")] == ["a"]
+    assert [s.name for s in catalog.owners("docs/runbooks/a.md")] == ["a"]
+    assert catalog.owners("libs/other.py") == []
+
+
+def test_paths_cannot_move_a_file_away_from_a_stricter_service(repo: GitRepo) -> None:
+    repo.write("services/pay/service.yaml", MINIMAL.format(name="pay", tier=0))
+    repo.write("services/toy/service.yaml", MINIMAL.format(name="toy", tier=3) + "paths: [services/pay/**]\n")
+    repo.commit()
+    owners = _catalog(repo).owners("services/pay/charge.py")
+    assert sorted(s.name for s in owners) == ["pay", "toy"]  # judged by both, tier 0 included
+
+
+def test_root_service_owns_everything_else(repo: GitRepo) -> None:
+    repo.write("service.yaml", MINIMAL.format(name="mono", tier=2))
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
+    repo.commit()
+    catalog = _catalog(repo)
+    assert [s.name for s in catalog.owners("tools/x.sh")] == ["mono"]
+    assert [s.name for s in catalog.owners("services/a/x")] == ["a"]
+
+
+def test_broken_manifests_become_problems_with_lines(repo: GitRepo) -> None:
+    repo.write("services/yaml/service.yaml", "name: x\ntier: [1\n")
+    repo.write("services/schema/service.yaml", MINIMAL.format(name="schema", tier=1) + "runbook: 42\nbogus: true\n")
+    repo.write("services/list/service.yaml", "- a\n- b\n")
+    repo.write("services/empty/service.yaml", "")
+    repo.write("services/badtier/service.yaml", MINIMAL.format(name="badtier", tier='"high"'))
+    os.makedirs(repo.root / "services/link")
+    os.symlink("../yaml/service.yaml", repo.root / "services/link/service.yaml")
+    repo.commit()
+    services = {s.root: s for s in _catalog(repo).all()}
+    yaml_err = services["services/yaml/"]
+    assert not yaml_err.parsed and yaml_err.name == "yaml"
+    assert yaml_err.problems[0].line == 3 and "invalid YAML" in yaml_err.problems[0].message
+    schema = services["services/schema/"]
+    assert schema.parsed
+    messages = {(p.line, p.message) for p in schema.problems}
+    assert (6, "schema: runbook: 42 is not of type 'string'") in messages
+    assert (7, "schema: bogus: unknown field") in messages
+    assert "expected a mapping" in services["services/list/"].problems[0].message
+    assert "empty" in services["services/empty/"].problems[0].message
+    badtier = services["services/badtier/"]
+    assert badtier.tier == 0  # judged as the strictest tier
+    assert any("tier" in p.message for p in badtier.problems)
+    assert "not a regular file" in services["services/link/"].problems[0].message

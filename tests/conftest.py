@@ -1,0 +1,119 @@
+"""Fixtures build real git repositories in temporary folders."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TODAY = dt.date(2026, 11, 24)
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Ada Author",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada Author",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_DATE": "2026-11-01T12:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-11-01T12:00:00+00:00",
+}
+
+
+class GitRepo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = str(root)
+
+    def git(self, *args: str, **kw: Any) -> str:
+        env = {**os.environ, **GIT_ENV}
+        result = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, **kw)
+        if result.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+        return result.stdout.strip()
+
+    def write(self, path: str, text: str | bytes) -> Path:
+        file = self.root / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            file.write_bytes(text)
+        else:
+            file.write_text(text, encoding="utf-8")
+        return file
+
+    def read(self, path: str) -> str:
+        return (self.root / path).read_text(encoding="utf-8")
+
+    def replace(self, path: str, old: str, new: str) -> None:
+        text = self.read(path)
+        assert old in text, f"{old!r} not in {path}"
+        self.write(path, text.replace(old, new))
+
+    def remove(self, path: str) -> None:
+        self.git("rm", "-q", "-r", "--", path)
+
+    def commit(self, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def branch(self, name: str, start: str = "main") -> None:
+        self.git("checkout", "-q", "-b", name, start)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    root = tmp_path / "repo"
+    root.mkdir()
+    r = GitRepo(root)
+    r.git("init", "-q", "--initial-branch=main")
+    return r
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> GitRepo:
+    """The bundled demo monorepo, committed on main, with a `change` branch checked out."""
+    from gate import demo
+
+    root = tmp_path / "example"
+    root.mkdir()
+    old = {k: os.environ.get(k) for k in GIT_ENV}
+    os.environ.update(GIT_ENV)
+    try:
+        demo.build(root, TODAY)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    r = GitRepo(root)
+    r.branch("change")
+    return r
+
+
+@pytest.fixture
+def gate_cli(capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run the gate's real entry point in-process: (exit code, stdout, stderr)."""
+    from gate.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        out, err = capsys.readouterr()
+        code = exit_info.value.code
+        return (code if isinstance(code, int) else 0 if code is None else 2), out, err
+
+    return run
+
+
+def gate_subprocess(*args: str, cwd: str | None = None, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script's code path, in a separate process (tracebacks would show here)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from gate.cli import main; main()", *args],
+        cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120, input=input,
+    )

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gate.errors import FatalError
+from gate.git import EMPTY, INDEX, Change, Repo, Snapshot, parse_name_status
+
+from conftest import GitRepo
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(FatalError, match="not a git repository"):
+        Repo(str(tmp_path))
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(FatalError, match="no such directory"):
+        Repo(str(tmp_path / "nope"))
+
+
+def test_unknown_revision(repo: GitRepo) -> None:
+    repo.write("a", "1")
+    repo.commit()
+    with pytest.raises(FatalError, match="unknown revision 'nope'"):
+        Repo(repo.path).resolve("nope")
+    with pytest.raises(FatalError, match="invalid revision"):
+        Repo(repo.path).resolve("--output=/tmp/x")
+
+
+def test_empty_repository(repo: GitRepo) -> None:
+    with pytest.raises(FatalError, match="no commits yet"):
+        Repo(repo.path).resolve("HEAD")
+
+
+def test_changes_with_renames_deletions_binary_and_odd_names(repo: GitRepo) -> None:
+    repo.write("keep.txt", "k\n")
+    repo.write("old name.txt", "same content for rename detection\n" * 5)
+    repo.write("gone.txt", "bye\n")
+    base = repo.commit("base")
+    repo.git("mv", "old name.txt", "new name.txt")
+    repo.remove("gone.txt")
+    repo.write("bin.dat", bytes(range(256)) * 10)
+    repo.write("ünïcode/файл.md", "x\n")
+    repo.write("with\nnewline.txt", "x\n")
+    repo.write("keep.txt", "changed\n")
+    head = repo.commit("head")
+    changes = set(Repo(repo.path).changes(base, head))
+    assert changes == {
+        Change("R", "new name.txt", "old name.txt"),
+        Change("D", "gone.txt"),
+        Change("A", "bin.dat"),
+        Change("A", "ünïcode/файл.md"),
+        Change("A", "with\nnewline.txt"),
+        Change("M", "keep.txt"),
+    }
+    snap = Snapshot(Repo(repo.path), head)
+    assert snap.read("with\nnewline.txt") == b"x\n"
+    assert snap.read("ünïcode/файл.md") == b"x\n"
+    assert snap.read("gone.txt") is None
+
+
+def test_non_utf8_file_name_round_trips(repo: GitRepo) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")
+    (repo.root / name).write_bytes(b"latin-1 name\n")
+    head = repo.commit()
+    r = Repo(repo.path)
+    assert [c.path for c in r.changes(EMPTY, head)] == [name]
+    assert Snapshot(r, head).read(name) == b"latin-1 name\n"
+
+
+def test_staged_changes_against_head_and_in_empty_repo(repo: GitRepo) -> None:
+    repo.write("a.txt", "a\n")
+    repo.git("add", "a.txt")
+    r = Repo(repo.path)
+    assert r.changes(EMPTY, INDEX) == [Change("A", "a.txt")]
+    head = repo.commit()
+    repo.write("a.txt", "b\n")
+    repo.write("unstaged.txt", "u\n")
+    repo.git("add", "a.txt")
+    assert r.changes(head, INDEX) == [Change("M", "a.txt")]
+    assert Snapshot(r, INDEX).read("a.txt") == b"b\n"
+    assert "unstaged.txt" not in Snapshot(r, INDEX).files
+
+
+def test_tree_modes_for_symlinks_and_submodule_like_entries(repo: GitRepo) -> None:
+    repo.write("target.md", "t\n")
+    os.symlink("target.md", repo.root / "link.md")
+    os.symlink("/etc/passwd", repo.root / "escape.md")
+    head = repo.commit()
+    snap = Snapshot(Repo(repo.path), head)
+    assert snap.is_file("target.md")
+    assert snap.is_symlink("link.md") and not snap.is_file("link.md")
+    assert snap.read("escape.md") is None  # never followed, never read
+
+
+def test_merge_base_and_default_branch(repo: GitRepo) -> None:
+    repo.write("a", "1")
+    first = repo.commit()
+    repo.branch("feature")
+    repo.write("b", "2")
+    feature = repo.commit()
+    repo.git("checkout", "-q", "main")
+    repo.write("c", "3")
+    repo.commit()
+    r = Repo(repo.path)
+    assert r.default_base() == "main"
+    assert r.merge_base(r.resolve("main"), feature) == first
+    assert [c.path for c in r.changes(first, feature)] == ["b"]
+
+
+def test_no_default_branch(repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "-b", "trunk")
+    repo.write("a", "1")
+    repo.commit()
+    with pytest.raises(FatalError, match="pass --base"):
+        Repo(repo.path).default_base()
+
+
+def test_unrelated_histories(repo: GitRepo) -> None:
+    repo.write("a", "1")
+    repo.commit()
+    repo.git("checkout", "-q", "--orphan", "other")
+    repo.write("b", "2")
+    other = repo.commit()
+    r = Repo(repo.path)
+    with pytest.raises(FatalError, match="no merge-base"):
+        r.merge_base(r.resolve("main"), other)
+
+
+def test_shallow_clone_without_merge_base_says_fetch_depth(repo: GitRepo, tmp_path: Path) -> None:
+    repo.write("a", "1")
+    repo.commit("one")
+    repo.branch("feature")
+    for i in range(3):
+        repo.write("f", str(i))
+        repo.commit(f"feature {i}")
+    repo.git("checkout", "-q", "main")
+    for i in range(3):
+        repo.write("m", str(i))
+        repo.commit(f"main {i}")
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth=1", "--no-single-branch", f"file://{repo.root}", str(clone)], check=True)
+    r = Repo(str(clone))
+    assert r.is_shallow
+    with pytest.raises(FatalError, match="fetch-depth: 0"):
+        r.merge_base(r.resolve("origin/main"), r.resolve("origin/feature"))
+    with pytest.raises(FatalError, match="shallow clone"):
+        r.resolve("HEAD~5")
+
+
+def test_parse_name_status_copy_and_type_change() -> None:
+    out = b"C075\0a\0b\0T\0link\0M\0x y\0"
+    assert parse_name_status(out) == [Change("C", "b", "a"), Change("T", "link"), Change("M", "x y")]
