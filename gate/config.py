@@ -52,6 +52,7 @@ def parse(raw: bytes, path: str) -> Config:
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         raise FatalError(f"expected a mapping, found {type(data).__name__}", path, 1)
+    data = _yaml11_off(data)
     errors = schema_errors(validator("config"), data)
     if errors:
         where, message = errors[0]
@@ -66,6 +67,24 @@ def parse(raw: bytes, path: str) -> Config:
         github_org=data.get("github_org"),
         doc=doc,
     )
+
+
+def _yaml11_off(data: dict[str, Any]) -> dict[str, Any]:
+    """YAML 1.1 reads a bare `off` as false; in a severity position the user meant "off"."""
+
+    def fix(value: Any) -> Any:
+        if value is False:
+            return "off"
+        if isinstance(value, dict):
+            return {k: fix(v) if k in ("severity",) or isinstance(k, int) or str(k).isdigit() else v for k, v in value.items()}
+        return value
+
+    data = dict(data)
+    if data.get("unowned") is False:
+        data["unowned"] = "off"
+    if isinstance(data.get("rules"), dict):
+        data["rules"] = {rule: fix(value) for rule, value in data["rules"].items()}
+    return data
 
 
 def load(snapshot: Snapshot, path: str = CONFIG_FILE, required: bool = False) -> Config:

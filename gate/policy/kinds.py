@@ -274,9 +274,6 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
                 problems.append(Problem(f"SLO {name!r}: objective {objective} must be between 0 and 100 (exclusive){budget}", service.manifest, at))
             elif 0 < objective < 1:
                 problems.append(Problem(f"SLO {name!r}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
-            floor = params.get("min_availability")
-            if floor is not None and slo.get("sli") == "availability" and objective < floor:
-                problems.append(Problem(f"SLO {name!r}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
         window = slo.get("window")
         if isinstance(window, str):
             at = service.line("slos", index, "window")
@@ -288,6 +285,17 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
     required = params.get("require_sli")
     if required and slos and not (slis & set(required)) and "openslo" not in slis:
         problems.append(Problem(f"no {' or '.join(required)} SLO; tier {service.tier} needs one", service.manifest, service.line("slos")))
+    return problems
+
+
+def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    floor = params["min_availability"]
+    problems = []
+    for index, slo in enumerate(service.get("slos") or []):
+        objective = slo.get("objective") if isinstance(slo, dict) else None
+        if slo.get("sli") == "availability" and isinstance(objective, (int, float)) and 0 < objective < floor:
+            at = service.line("slos", index, "objective")
+            problems.append(Problem(f"SLO {slo.get('name')!r}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
     return problems
 
 
@@ -389,9 +397,14 @@ KINDS: dict[str, CheckKind] = {
         slo_sane,
         {"type": "object", "additionalProperties": False, "properties": {
             "require_sli": {"type": "array", "items": {"type": "string"}},
-            "min_availability": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100},
             "min_window_days": {"type": "number", "minimum": 0}}},
         "SLO objectives, windows and SLI coverage make sense",
+    ),
+    "slo_floor": CheckKind(
+        slo_floor,
+        {"type": "object", "required": ["min_availability"], "additionalProperties": False,
+         "properties": {"min_availability": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100}}},
+        "availability SLO objectives are at least the tier's default",
     ),
     "manifest_valid": CheckKind(
         manifest_valid,

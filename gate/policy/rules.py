@@ -39,8 +39,8 @@ class Rule:
 def _severities(raw: Any, tiers: list[int] | None) -> dict[int, str]:
     if isinstance(raw, dict):
         table = {int(t): s for t, s in raw.items()}
-        return {t: s for t, s in table.items() if s != "off" and (tiers is None or t in tiers)}
-    if raw == "off":
+        return {t: s for t, s in table.items() if s not in ("off", False) and (tiers is None or t in tiers)}
+    if raw in ("off", False):
         return {}
     return {t: raw for t in (tiers if tiers is not None else (0, 1, 2, 3))}
 
