@@ -140,6 +140,7 @@ def _utc_today() -> dt.date:
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="gate", standalone_mode=False)
+        sys.exit(0)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.Abort:

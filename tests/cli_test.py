@@ -1,0 +1,168 @@
+"""The command line contract: exit codes, one-line errors, formats, outputs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import GitRepo, gate_subprocess
+
+
+def _no_traceback(text: str) -> None:
+    assert "Traceback" not in text
+
+
+def test_pass_exit_0(example: GitRepo, gate_cli: Any) -> None:
+    example.write("services/checkout/src/app.py", "x = 1\n")
+    example.commit()
+    code, out, err = gate_cli("check", "--repo", example.path, "--base", "main", "--as-of", "2026-11-24")
+    assert code == 0 and out.startswith("gate: PASS") and err == ""
+
+
+def test_block_exit_1_and_text_report(example: GitRepo, gate_cli: Any) -> None:
+    example.write("services/search/src/query.py", "x = 1\n")
+    example.commit()
+    code, out, _ = gate_cli("check", "--repo", example.path, "--base", "main")
+    assert code == 1
+    assert "BLOCK search (tier 1, services/search/)" in out
+    assert "runbook-sections  services/search/docs/runbook.md:1" in out
+    assert "fix: Add headings" in out
+
+
+def test_warn_is_exit_0(example: GitRepo, gate_cli: Any) -> None:
+    example.write("scripts/release.sh", "x\n")
+    example.commit()
+    code, out, _ = gate_cli("check", "--repo", example.path, "--base", "main")
+    assert code == 0 and out.startswith("gate: WARN")
+
+
+def test_json_and_text_to_files_and_stdout(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+    example.write("services/search/src/query.py", "x = 1\n")
+    example.commit()
+    report = tmp_path / "gate.json"
+    code, out, _ = gate_cli("check", "--repo", example.path, "--base", "main", "--format", "json", "--output", str(report), "--format", "text")
+    assert code == 1
+    assert json.loads(report.read_text())["verdict"] == "block"
+    assert out.startswith("gate: BLOCK")
+
+
+def test_unwritable_output_is_exit_2(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+    code, _, err = gate_cli("check", "--repo", example.path, "--base", "main", "--format", "json", "--output", str(tmp_path / "no/such/dir/r.json"))
+    assert code == 2 and "cannot write report" in err and "no/such/dir/r.json" in err
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["check", "--repo", "/nonexistent-dir"], "no such directory"),
+        (["check", "--base", "does-not-exist"], "unknown revision 'does-not-exist'"),
+        (["check", "--staged", "--base", "main"], "takes no --base"),
+        (["check", "--format", "pdf"], "Invalid value for '--format'"),
+        (["check", "--as-of", "tomorrow"], "is not a date"),
+        (["explain", "no-such-rule"], "unknown rule id 'no-such-rule'"),
+        (["nonsense"], "No such command"),
+    ],
+)
+def test_usage_and_input_errors_are_exit_2_one_line(example: GitRepo, gate_cli: Any, args: list[str], words: str) -> None:
+    if "--repo" not in args and args[0] == "check":
+        args = args[:1] + ["--repo", example.path] + args[1:]
+    code, out, err = gate_cli(*args)
+    assert code == 2
+    assert words in err
+    _no_traceback(err)
+
+
+def test_not_a_repository(tmp_path: Path, gate_cli: Any) -> None:
+    code, _, err = gate_cli("check", "--repo", str(tmp_path))
+    assert code == 2 and err.strip() == f"gate: error: {tmp_path}: not a git repository (or any parent up to the root)"
+
+
+def test_broken_config_names_file_and_line(repo: GitRepo, gate_cli: Any) -> None:
+    repo.write(".gate.yaml", "version: 1\npacks: [default\n")
+    repo.commit()
+    code, _, err = gate_cli("check", "--repo", repo.path, "--base", "main")
+    assert code == 2
+    assert err.startswith("gate: error: .gate.yaml:3: invalid YAML")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_check_kind_in_repo_pack(repo: GitRepo, gate_cli: Any) -> None:
+    repo.write(".gate.yaml", "version: 1\npacks: [default, policies/team.yaml]\n")
+    repo.write("policies/team.yaml", "apiVersion: gate/v1\nkind: PolicyPack\nname: t\nrules:\n"
+               "  - id: x\n    title: t\n    severity: error\n    check: {kind: magic}\n    remediation: r\n")
+    repo.commit()
+    code, _, err = gate_cli("check", "--repo", repo.path, "--base", "main")
+    assert code == 2 and "policies/team.yaml:8: rule x: unknown check kind 'magic'" in err
+
+
+def test_internal_error_is_exit_3_one_line(example: GitRepo, gate_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gate.policy import engine
+
+    def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(engine, "evaluate", boom)
+    monkeypatch.setattr("gate.check.evaluate", boom)
+    example.write("services/search/src/query.py", "x = 1\n")
+    example.commit()
+    code, out, err = gate_cli("check", "--repo", example.path, "--base", "main")
+    assert code == 3
+    assert err.strip() == "gate: internal error: RuntimeError: simulated bug (set GATE_DEBUG=1 for a traceback)"
+
+
+def test_explain_pack_rule_and_builtin(gate_cli: Any, example: GitRepo) -> None:
+    code, out, _ = gate_cli("explain", "rollback-tested", "--repo", example.path)
+    assert code == 0
+    assert out.startswith("rollback-tested: Rollback was tested recently")
+    assert "severity: tier 0: error, tier 1: warning" in out
+    assert 'tier 0 parameters: {"days": 90, "field": "rollback.last_tested"}' in out
+    code, out, _ = gate_cli("explain", "gate-config-changed")
+    assert code == 0 and "base revision" in out
+
+
+def test_explain_outside_a_repository_uses_defaults(gate_cli: Any, tmp_path: Path) -> None:
+    code, out, _ = gate_cli("explain", "runbook-sections", "--repo", str(tmp_path))
+    assert code == 0 and "markdown_sections" in out
+
+
+def test_init_scaffolds_a_service_that_validates_and_never_overwrites(repo: GitRepo, gate_cli: Any) -> None:
+    repo.write("CODEOWNERS", "/services/orders/ @acme/orders\n")
+    code, out, _ = gate_cli("init", str(repo.root / "services/orders"), "--tier", "2", "--team", "orders")
+    assert code == 0 and "created" in out
+    manifest = repo.read("services/orders/service.yaml")
+    assert "runbook: services/orders/docs/runbook.md" in manifest
+    repo.commit()
+    code, out, _ = gate_cli("validate", "--repo", repo.path)
+    assert code == 0, out
+    repo.write("services/orders/docs/runbook.md", "mine\n")
+    code, _, err = gate_cli("init", str(repo.root / "services/orders"))
+    assert code == 2 and "never overwrites" in err
+    assert repo.read("services/orders/docs/runbook.md") == "mine\n"
+
+
+def test_init_rejects_bad_names(gate_cli: Any, tmp_path: Path) -> None:
+    code, _, err = gate_cli("init", str(tmp_path / "Bad Name"))
+    assert code == 2 and "lower-case label" in err
+
+
+def test_version_and_help(gate_cli: Any) -> None:
+    code, out, _ = gate_cli("--version")
+    assert code == 0 and out.startswith("gate, version ")
+    code, out, _ = gate_cli("--help")
+    assert code == 0 and "check" in out and "demo" in out
+
+
+def test_demo_in_a_subprocess_matches_every_expected_verdict() -> None:
+    result = gate_subprocess("demo")
+    assert result.returncode == 0, result.stderr
+    _no_traceback(result.stderr)
+    assert "Summary" in result.stdout and "(expected" not in result.stdout
+    assert result.stdout.count("BLOCK ") >= 3 and "gate-config-changed" in result.stdout
+
+
+def test_subprocess_error_path_has_no_traceback(tmp_path: Path) -> None:
+    result = gate_subprocess("check", "--repo", str(tmp_path))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    _no_traceback(result.stderr)
