@@ -259,3 +259,38 @@ def test_validate_judges_every_service(example: GitRepo) -> None:
     assert verdicts == {
         "admin-tools": "pass", "cart": "warn", "checkout": "pass", "notifications": "pass", "payments": "pass", "search": "block",
     }
+
+
+def test_directory_named_service_yaml_is_not_a_manifest(repo: GitRepo) -> None:
+    repo.write("svc/service.yaml/notes.txt", "x")
+    repo.commit()
+    repo.branch("c")
+    repo.write("svc/service.yaml/notes.txt", "y")
+    repo.commit()
+    v = judge(repo)
+    assert v.services == () and [f.rule for f in v.findings] == ["unowned-change"]
+
+
+def test_merge_commit_head_and_first_commit(example: GitRepo) -> None:
+    example.write("services/cart/src/cart.py", "x = 1\n")
+    example.commit("on change")
+    example.git("checkout", "-q", "main")
+    example.write("services/payments/src/charge.py", "y = 1\n")
+    example.commit("on main")
+    example.git("checkout", "-q", "change")
+    example.git("merge", "-q", "--no-edit", "main")
+    v = judge(example)
+    assert [s.name for s in v.services] == ["cart"]  # main's own change is not this change's
+
+
+def test_first_commit_judged_against_nothing(repo: GitRepo) -> None:
+    repo.write("svc/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 3\nowners: {team: t}\n")
+    head = repo.commit()
+    from gate.git import EMPTY, Snapshot
+    from gate import config as gate_config
+    from gate.policy.rules import load_rules
+
+    r = Repo(repo.path)
+    base, snap = Snapshot(r, EMPTY), Snapshot(r, head)
+    v = check.judge(r.changes(EMPTY, head), base, snap, gate_config.Config(), load_rules(gate_config.Config(), base), TODAY, "commits")
+    assert [(s.name, s.status) for s in v.services] == [("svc", "added")]

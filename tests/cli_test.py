@@ -166,3 +166,8 @@ def test_subprocess_error_path_has_no_traceback(tmp_path: Path) -> None:
     result = gate_subprocess("check", "--repo", str(tmp_path))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     _no_traceback(result.stderr)
+
+
+def test_empty_repository_is_exit_2(repo: GitRepo, gate_cli: Any) -> None:
+    code, _, err = gate_cli("check", "--repo", repo.path, "--base", "main")
+    assert code == 2 and "no commits yet" in err
