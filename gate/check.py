@@ -3,59 +3,25 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+import os
+from typing import Any
 
 from gate import config as gate_config
+from gate.budget.exempt import DEFAULT_RELIABILITY_PATHS, label_exemption, reliability_only, verified_revert
+from gate.budget.slo import slos_of
+from gate.budget.status import budget_json, findings_for, measure
 from gate import globs
 from gate.catalog import Catalog, Service, load_service
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
 from gate.policy.engine import evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
+from gate.builtin_rules import builtin_finding as _builtin
 from gate.verdict import Finding, ServiceResult, Verdict, decide
 
 MAX_UNOWNED_FINDINGS = 50
-
-
-@dataclass(frozen=True)
-class BuiltinRule:
-    id: str
-    title: str
-    description: str
-    remediation: str
-
-
-# Rules the gate itself raises, outside any pack (documented by `gate explain` like the rest).
-BUILTIN_RULES = {
-    r.id: r
-    for r in (
-        BuiltinRule(
-            "unowned-change",
-            "Changed file belongs to no service",
-            "Every production file should belong to a service with owners, so a change has someone accountable. "
-            "Severity is `unowned` in .gate.yaml (default warning); `unowned_ignore` lists files that need no owner.",
-            "Move the file under a service directory, claim it with `paths:` in a service.yaml, or add it to `unowned_ignore` in .gate.yaml.",
-        ),
-        BuiltinRule(
-            "gate-config-changed",
-            "Change edits the gate's own configuration",
-            "The gate reads .gate.yaml and policy packs from the base revision, so a change cannot loosen the rules that judge it. "
-            "The edit takes effect after it merges; reviewers should look at it closely.",
-            "Have the platform team / release managers (CODEOWNERS of .gate.yaml and policies/) review this change.",
-        ),
-        BuiltinRule(
-            "manifest-removed",
-            "service.yaml deleted while the service's files remain",
-            "Deleting a manifest but keeping the code would let the code escape every readiness rule.",
-            "Delete the whole service directory, or keep its service.yaml.",
-        ),
-    )
-}
-
-
-def _builtin(rule_id: str, severity: str, message: str, file: str | None, line: int | None = None) -> Finding:
-    rule = BUILTIN_RULES[rule_id]
-    return Finding(rule.id, rule.title, severity, message, file, line, rule.remediation)
 
 
 def run(
@@ -65,6 +31,7 @@ def run(
     staged: bool = False,
     config_path: str | None = None,
     today: dt.date | None = None,
+    offline: bool = False,
 ) -> Verdict:
     """Judge one change: commits base...head (merge-base semantics) or the staged index."""
     if staged:
@@ -77,7 +44,7 @@ def run(
     config = gate_config.load(base_snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
     rules = load_rules(config, base_snap)
     changes = repo.changes(base_rev, head_rev)
-    return judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits")
+    return judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits", offline)
 
 
 def judge(
@@ -88,6 +55,7 @@ def judge(
     rules: list[Rule],
     today: dt.date,
     mode: str,
+    offline: bool = False,
 ) -> Verdict:
     head_catalog = Catalog(head)
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
@@ -133,12 +101,17 @@ def judge(
 
     results = []
     statuses = {c.path: c.status for c in changes}
+    budgets = BudgetGate(config.budgets, head, base, changes, offline)
     for manifest, paths in sorted(touched.items()):
         service = _strictest_tier(head_catalog.service_at(manifest), base, head)
         changed = tuple(sorted(set(paths)))
         findings = evaluate(rules, service, ctx, changed)
         status = "added" if statuses.get(manifest) == "A" else "changed"
-        results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings)))
+        budget = None
+        if budgets.enabled and service.parsed:
+            budget_findings, budget = budgets.assess(service, changed)
+            findings = sorted(findings + budget_findings, key=Finding.sort_key)
+        results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings), budget=budget))
     for manifest, (service, paths) in sorted(removed.items()):
         remaining = [p for p in head.files if service.root and p.startswith(service.root)]
         findings = []
@@ -160,6 +133,44 @@ def judge(
         as_of=today.isoformat(),
         mode=mode,
     )
+
+
+class BudgetGate:
+    """Error budgets for the changed services; exemptions are worked out once, only when needed."""
+
+    def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool) -> None:
+        self.settings = settings
+        self.head, self.base, self.changes, self.offline = head, base, changes, offline
+        env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
+        self.enabled = bool(settings) or any(os.environ.get(v) for v in env)
+        self._change_exemption: str | None | bool = False  # False: not yet worked out
+
+    def change_exemption(self) -> str | None:
+        if self._change_exemption is False:
+            exempt = self.settings.get("exempt", {})
+            found = None
+            if exempt.get("reverts", True) and self.head.rev not in (INDEX, EMPTY) and self.base.rev != EMPTY:
+                found = verified_revert(self.head.repo, self.base.rev, self.head.rev, self.changes)
+            if found is None and exempt.get("labels"):
+                from gate.github import pull_request_from_env
+
+                found = label_exemption(exempt["labels"], pull_request_from_env())
+            self._change_exemption = found
+        return self._change_exemption  # type: ignore[return-value]
+
+    def assess(self, service: Service, changed: tuple[str, ...]) -> tuple[list[Finding], dict[str, Any]]:
+        slos, problems = slos_of(service, self.head)
+        statuses = [measure(slo, self.settings, self.offline) for slo in slos]
+        exemption = None
+        if any(s.state in ("exhausted", "fast-burn") for s in statuses):
+            exempt = self.settings.get("exempt", {})
+            patterns = exempt.get("reliability_paths", DEFAULT_RELIABILITY_PATHS)
+            if exempt.get("reliability_only", True) and reliability_only(changed, service.root, service.manifest, patterns):
+                exemption = "only reliability material changed (docs, runbooks, SLOs, alerts, tests)"
+            else:
+                exemption = self.change_exemption()
+        findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
+        return findings, budget_json(statuses, problems, exemption)
 
 
 def _strictest_tier(service: Service, base: Snapshot, head: Snapshot) -> Service:

@@ -78,7 +78,7 @@ def check(repo: str, base: str | None, head: str | None, staged: bool, config_pa
 
     if staged and (base or head):
         raise click.UsageError("--staged judges the index against HEAD; it takes no --base/--head")
-    verdict = gate_check.run(Repo(repo), base, head, staged, config_path, _as_of(as_of) or _utc_today())
+    verdict = gate_check.run(Repo(repo), base, head, staged, config_path, _as_of(as_of) or _utc_today(), offline)
     _emit(verdict, formats, outputs)
     sys.exit(verdict.exit_code)
 
@@ -98,6 +98,21 @@ def validate(repo: str, rev: str, config_path: str | None, formats: tuple[str, .
     verdict = gate_check.validate(Repo(repo), rev, config_path, _as_of(as_of) or _utc_today())
     _emit(verdict, formats, outputs)
     sys.exit(verdict.exit_code)
+
+
+@cli.command()
+@click.argument("services", nargs=-1)
+@_repo_option
+@click.option("--rev", default="HEAD", show_default=True, help="Revision whose SLO definitions to use.")
+@_config_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--offline", is_flag=True, help="Skip network sources.")
+def budget(services: tuple[str, ...], repo: str, rev: str, config_path: str | None, fmt: str, offline: bool) -> None:
+    """Each SLO's objective, window, error budget remaining, burn rates and state."""
+    from gate.budget import status
+
+    rows = status.report(repo, rev, services, config_path, offline)
+    click.echo(status.render_json(rows) if fmt == "json" else status.render_text(rows), nl=False)
 
 
 @cli.command()

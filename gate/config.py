@@ -37,6 +37,7 @@ class Config:
     unowned: str = "warning"
     unowned_ignore: tuple[str, ...] = DEFAULT_UNOWNED_IGNORE
     github_org: str | None = None
+    budgets: dict[str, Any] = field(default_factory=dict)
     doc: gate_yaml.Document | None = None
 
     def line(self, *path: Any) -> int | None:
@@ -65,6 +66,7 @@ def parse(raw: bytes, path: str) -> Config:
         unowned=data.get("unowned", "warning"),
         unowned_ignore=tuple(data.get("unowned_ignore", DEFAULT_UNOWNED_IGNORE)),
         github_org=data.get("github_org"),
+        budgets=dict(data.get("budgets", {})),
         doc=doc,
     )
 
@@ -80,6 +82,9 @@ def _yaml11_off(data: dict[str, Any]) -> dict[str, Any]:
         return value
 
     data = dict(data)
+    budgets = data.get("budgets")
+    if isinstance(budgets, dict):
+        data["budgets"] = {k: fix(v) if k.startswith("on_") else v for k, v in budgets.items()}
     if data.get("unowned") is False:
         data["unowned"] = "off"
     if isinstance(data.get("rules"), dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from gate import config as gate_config
-from gate.check import BUILTIN_RULES
+from gate.builtin_rules import BUILTIN_RULES
 from gate.errors import FatalError
 from gate.policy.kinds import KINDS
 from gate.policy.rules import Rule, load_rules

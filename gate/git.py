@@ -24,6 +24,13 @@ class Change(NamedTuple):
     old_path: str | None = None
 
 
+class Commit(NamedTuple):
+    sha: str
+    parents: tuple[str, ...]
+    author_email: str
+    message: str
+
+
 class GitError(FatalError):
     pass
 
@@ -151,8 +158,27 @@ class Repo:
     def close(self) -> None:
         self._git.clear_cache()
 
-    def author(self, rev: str) -> str:
-        return self.run("log", "-1", "--format=%ae", rev).decode().strip()
+    def commits(self, base: str, head: str) -> list[Commit]:
+        """Commits in base..head, newest first, in one process."""
+        out = self.run("log", "-z", "--format=%H%x1f%P%x1f%ae%x1f%B", f"{base}..{head}" if base != EMPTY else head, "--")
+        commits = []
+        for record in out.split(b"\0"):
+            if record.strip():
+                sha, parents, email, message = record.decode("utf-8", "replace").split("\x1f", 3)
+                commits.append(Commit(sha.strip(), tuple(parents.split()), email, message))
+        return commits
+
+    def blob_ids(self, rev: str, paths: list[str]) -> dict[str, str]:
+        """path -> blob id at `rev` for those of `paths` that exist there (one process)."""
+        if not paths or rev == EMPTY:
+            return {}
+        out = self.run("ls-tree", "-z", "--full-tree", rev, "--", *paths)
+        blobs = {}
+        for entry in out.split(b"\0"):
+            if entry:
+                meta, _, path = entry.partition(b"\t")
+                blobs[_text(path)] = meta.split(b" ")[2].decode()
+        return blobs
 
 
 def parse_name_status(out: bytes) -> list[Change]:

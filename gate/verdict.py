@@ -63,8 +63,16 @@ class Verdict:
         return [f for s in self.services for f in s.findings] + list(self.findings)
 
     @property
+    def undecided(self) -> bool:
+        """Blocked only because a fail-closed source was unavailable: the gate could not decide."""
+        errors = [f for f in self.all_findings() if f.severity == "error"]
+        return bool(errors) and all(f.rule == "error-budget-unavailable" for f in errors)
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.verdict == "block" else 0
+        if self.verdict != "block":
+            return 0
+        return 3 if self.undecided else 1
 
 
 def decide(findings: tuple[Finding, ...] | list[Finding]) -> str:

@@ -117,3 +117,14 @@ def gate_subprocess(*args: str, cwd: str | None = None, env: dict[str, str] | No
         [sys.executable, "-c", "from gate.cli import main; main()", *args],
         cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120, input=input,
     )
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One real Prometheus for the session, serving generated SLI history on 127.0.0.1."""
+    from prometheus_server import Prometheus
+
+    server = Prometheus(tmp_path_factory.mktemp("prometheus"))
+    server.start()
+    yield server
+    server.stop()

@@ -299,6 +299,14 @@ def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> li
     return problems
 
 
+def slo_definitions(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """Invalid SLO definitions (inline or OpenSLO), as Sloth's validator would reject them."""
+    from gate.budget.slo import slos_of
+
+    _, problems = slos_of(service, ctx.head)
+    return [Problem(p.message, p.file, p.line) for p in problems if not p.unsupported]
+
+
 # -- manifest_valid ----------------------------------------------------------------------------
 
 
@@ -405,6 +413,11 @@ KINDS: dict[str, CheckKind] = {
         {"type": "object", "required": ["min_availability"], "additionalProperties": False,
          "properties": {"min_availability": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100}}},
         "availability SLO objectives are at least the tier's default",
+    ),
+    "slo_definitions": CheckKind(
+        slo_definitions,
+        {"type": "object", "additionalProperties": False, "properties": {}},
+        "SLO definitions (inline indicators, OpenSLO documents) are complete and measurable",
     ),
     "manifest_valid": CheckKind(
         manifest_valid,

@@ -1,0 +1,61 @@
+"""File source: a JSON status document exported by an SLO tool (schemas/budget-status.schema.json)."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from gate.budget.math import duration_text, parse_duration
+from gate.budget.slo import SLO
+from gate.httpclient import Unavailable
+from gate.resources import schema_errors, validator
+
+Counts = dict[int, "tuple[float, float] | None"]
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def _path(settings: dict[str, Any]) -> str:
+    path = os.environ.get("GATE_BUDGET_FILE") or settings.get("path")
+    if not path:
+        raise Unavailable("no status file configured (budgets.file.path in .gate.yaml or GATE_BUDGET_FILE)")
+    return str(path)
+
+
+def load(path: str) -> dict[str, Any]:
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise Unavailable(f"{path}: larger than {MAX_BYTES:,} bytes")
+        with open(path, "rb") as f:
+            doc = json.loads(f.read())
+    except FileNotFoundError:
+        raise Unavailable(f"{path}: no such file") from None
+    except OSError as e:
+        raise Unavailable(f"{path}: {e.strerror}") from None
+    except ValueError as e:
+        raise Unavailable(f"{path}: not JSON ({e})") from None
+    errors = schema_errors(validator("budget-status"), doc)
+    if errors:
+        raise Unavailable(f"{path}: {errors[0][1]}")
+    return doc  # type: ignore[no-any-return]
+
+
+def counts_of(entry: dict[str, Any], windows: list[int]) -> Counts:
+    by_seconds = {parse_duration(k): v for k, v in entry.get("windows", {}).items()}
+    counts: Counts = {}
+    for window in windows:
+        value = by_seconds.get(window)
+        counts[window] = (float(value["good"]), float(value["total"])) if value else None
+    return counts
+
+
+def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
+    path = _path(settings)
+    doc = load(path)
+    for entry in doc["slos"]:
+        if entry["service"] == slo.service and entry["slo"] == slo.name:
+            return counts_of(entry, windows)
+    raise Unavailable(f"{path}: no entry for service {slo.service!r} SLO {slo.name!r}")
+
+
+def evidence(slo: SLO, settings: dict[str, Any]) -> str:
+    return f"file {os.environ.get('GATE_BUDGET_FILE') or settings.get('path')}: service {slo.service!r}, SLO {slo.name!r}, window {duration_text(slo.window)}"

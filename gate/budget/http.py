@@ -1,0 +1,49 @@
+"""HTTP source: GET a JSON endpoint per SLO, one entry of schemas/budget-status.schema.json."""
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote
+
+from gate.budget.file import Counts, counts_of
+from gate.budget.slo import SLO
+from gate.httpclient import Unavailable, redact, request_json
+from gate.resources import schema, schema_errors
+
+
+def _url(slo: SLO, settings: dict[str, Any]) -> str:
+    template = os.environ.get("GATE_BUDGET_URL") or settings.get("url")
+    if not template:
+        raise Unavailable("no status URL configured (budgets.http.url in .gate.yaml or GATE_BUDGET_URL)")
+    return str(template).replace("{service}", quote(slo.service, safe="")).replace("{slo}", quote(slo.name, safe=""))
+
+
+def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
+    url = _url(slo, settings)
+    headers = {"Accept": "application/json"}
+    token_env = settings.get("bearer_token_env")
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            raise Unavailable(f"environment variable {token_env} (budgets.http.bearer_token_env) is not set")
+        headers["Authorization"] = f"Bearer {token}"
+    response = request_json("GET", url, headers=headers, timeout=float(settings.get("timeout", 5)),
+                            retries=int(settings.get("retries", 2)), backoff=float(settings.get("backoff", 0.5)), ok=(200, 404))
+    if response.status == 404:
+        raise Unavailable(f"{redact(url)}: HTTP 404 (no status for service {slo.service!r} SLO {slo.name!r})")
+    entry_schema = {**schema("budget-status")["$defs"]["entry"], "$defs": schema("budget-status")["$defs"]}
+    from gate.resources import fragment_validator
+
+    errors = schema_errors(fragment_validator(entry_schema), response.body)
+    if errors:
+        raise Unavailable(f"{redact(url)}: {errors[0][1]}")
+    if response.body["service"] != slo.service or response.body["slo"] != slo.name:
+        raise Unavailable(f"{redact(url)}: answered for {response.body['service']}/{response.body['slo']}, not {slo.service}/{slo.name}")
+    return counts_of(response.body, windows)
+
+
+def evidence(slo: SLO, settings: dict[str, Any]) -> str:
+    try:
+        return f"http {redact(_url(slo, settings))}"
+    except Unavailable:
+        return "http (no URL configured)"

@@ -1,0 +1,102 @@
+"""Prometheus source: PromQL through /api/v1/query, good and total over each window."""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from gate.budget.math import duration_text
+from gate.budget.slo import WINDOW_PLACEHOLDER, SLO
+from gate.httpclient import Unavailable, redact, request_json
+
+Counts = dict[int, "tuple[float, float] | None"]
+
+
+def render(template: str, window: int) -> str:
+    return template.replace(WINDOW_PLACEHOLDER, duration_text(window))
+
+
+def queries(slo: SLO, window: int) -> tuple[str, str]:
+    """(good, total) PromQL for one window. Timeslices count good and measured slices instead."""
+
+    def good_total(w: int) -> tuple[str, str]:
+        total = render(slo.total or "", w)
+        good = render(slo.good, w) if slo.good else f"({total}) - ({render(slo.bad or '', w)})"
+        return good, total
+
+    if slo.budgeting != "timeslices":
+        return good_total(window)
+    slice_ = slo.slice_window or 60
+    good, total = good_total(slice_)
+    ratio = f"(({good}) / (({total}) > 0))"  # slices without traffic are not measured
+    span = f"[{duration_text(window)}:{duration_text(slice_)}]"
+    return f"sum_over_time(({ratio} >= bool {slo.slice_target}){span})", f"count_over_time({ratio}{span})"
+
+
+def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
+    url = (os.environ.get("GATE_PROMETHEUS_URL") or settings.get("url") or "").rstrip("/")
+    if not url:
+        raise Unavailable("no Prometheus URL configured (budgets.prometheus.url in .gate.yaml or GATE_PROMETHEUS_URL)")
+    headers, auth = _credentials(settings)
+    counts: Counts = {}
+    for window in windows:
+        good_q, total_q = queries(slo, window)
+        total = _value(url, total_q, settings, headers, auth)
+        good = _value(url, good_q, settings, headers, auth) if total is not None else None
+        counts[window] = None if good is None or total is None else (good, total)
+    return counts
+
+
+def evidence(slo: SLO, settings: dict[str, Any]) -> str:
+    url = os.environ.get("GATE_PROMETHEUS_URL") or settings.get("url") or "(no URL)"
+    if not slo.total:
+        return f"prometheus {redact(url)}: no indicator queries"
+    good, total = queries(slo, slo.window)
+    return f"prometheus {redact(url)}: good = {good} ; total = {total}"
+
+
+def _credentials(settings: dict[str, Any]) -> tuple[dict[str, str], tuple[str, str] | None]:
+    headers = {"Accept": "application/json"}
+    token_env = settings.get("bearer_token_env")
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            raise Unavailable(f"environment variable {token_env} (budgets.prometheus.bearer_token_env) is not set")
+        headers["Authorization"] = f"Bearer {token}"
+    auth = None
+    if settings.get("username_env"):
+        user, password = os.environ.get(settings["username_env"]), os.environ.get(settings.get("password_env", ""))
+        if user is None or password is None:
+            raise Unavailable("basic-auth environment variables (budgets.prometheus.username_env/password_env) are not set")
+        auth = (user, password)
+    return headers, auth
+
+
+def _value(url: str, query: str, settings: dict[str, Any], headers: dict[str, str], auth: tuple[str, str] | None) -> float | None:
+    """One instant query; None when it returns no series (no data). Errors raise Unavailable."""
+    response = request_json(
+        "POST", f"{url}/api/v1/query", data={"query": query}, headers=headers, auth=auth,
+        timeout=float(settings.get("timeout", 5)), retries=int(settings.get("retries", 2)),
+        backoff=float(settings.get("backoff", 0.5)), ok=(200, 400, 422),
+    )
+    body = response.body
+    if not isinstance(body, dict) or body.get("status") not in ("success", "error"):
+        raise Unavailable(f"{redact(url)}: not a Prometheus API response")
+    if body["status"] == "error":
+        raise Unavailable(f"PromQL error ({body.get('errorType', 'error')}): {str(body.get('error', ''))[:300]} in query {query}")
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    kind, result = data.get("resultType"), data.get("result")
+    try:
+        if kind == "scalar":
+            value = float(result[1])
+        elif kind == "vector" and isinstance(result, list):
+            if not result:
+                return None
+            if len(result) > 1:
+                raise Unavailable(f"query returned {len(result)} series; aggregate it to one with sum(): {query}")
+            value = float(result[0]["value"][1])
+        else:
+            raise Unavailable(f"unexpected resultType {kind!r} for query {query}")
+    except (TypeError, ValueError, KeyError, IndexError):
+        raise Unavailable(f"{redact(url)}: malformed sample in the response") from None
+    return value if math.isfinite(value) else None

@@ -1,0 +1,209 @@
+"""Measure each SLO's budget from its source, and turn budget states into findings per tier."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate.budget import NETWORK_SOURCES, source
+from gate.budget.math import (
+    ALL_SHORT_WINDOWS, REPORTED, budget_remaining, burn_rate, burn_state, duration_text, good_ratio,
+)
+from gate.budget.slo import SLO, SLOProblem
+from gate.builtin_rules import builtin_finding
+from gate.httpclient import Unavailable
+from gate.verdict import Finding
+
+DEFAULTS: dict[str, dict[int, str]] = {
+    "on_exhausted": {0: "block", 1: "block", 2: "warn", 3: "warn"},
+    "on_fast_burn": {0: "warn", 1: "warn", 2: "warn", 3: "warn"},
+    "on_unavailable": {0: "block", 1: "block", 2: "warn", 3: "warn"},
+    "on_no_data": {0: "warn", 1: "warn", 2: "info", 3: "info"},
+}
+_SEVERITY = {"block": "error", "warn": "warning", "info": "info"}
+
+
+@dataclass(frozen=True)
+class SLOStatus:
+    slo: SLO
+    state: str  # ok | slow-burn | fast-burn | exhausted | no-data | unavailable | unsupported
+    remaining: float | None = None
+    ratio: float | None = None
+    events: float | None = None
+    burn_rates: dict[int, float | None] = field(default_factory=dict)
+    condition: str | None = None
+    evidence: str = ""
+    reason: str | None = None
+
+    def summary(self) -> str:
+        slo = self.slo
+        head = f"SLO {slo.name!r} {slo.objective_percent} over {slo.window_text}"
+        if self.remaining is None:
+            return f"{head}: {self.state}" + (f" ({self.reason})" if self.reason else "")
+        rates = ", ".join(f"{duration_text(w)} {_rate(r)}" for w, r in sorted(self.burn_rates.items()) if w in REPORTED)
+        unit = "slices" if slo.budgeting == "timeslices" else "events"
+        good = f"{self.ratio * 100:.4g}% good of {self.events:,.0f} {unit}" if self.ratio is not None and self.events is not None else ""
+        return f"{head}: budget remaining {self.remaining * 100:.1f}% ({good}); burn rates {rates or 'n/a'}"
+
+    def to_json(self) -> dict[str, Any]:
+        slo = self.slo
+        return {
+            "slo": slo.name,
+            "objective": round(slo.objective * 100, 10),
+            "window": slo.window_text,
+            "budgeting": slo.budgeting,
+            "state": self.state,
+            "budget_remaining": _round(self.remaining),
+            "good_ratio": _round(self.ratio),
+            "events": self.events,
+            "burn_rates": {duration_text(w): _round(r) for w, r in sorted(self.burn_rates.items()) if w in REPORTED},
+            "burn_condition": self.condition,
+            "source": self.evidence,
+            "reason": self.reason,
+        }
+
+
+def _rate(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.2f}x"
+
+
+def _round(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if value in (float("inf"), float("-inf")):
+        return -1e9 if value < 0 else 1e9
+    return round(value, 6)
+
+
+def measure(slo: SLO, budgets: dict[str, Any], offline: bool) -> SLOStatus:
+    name = slo.source or budgets.get("source", "prometheus")
+    settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
+    module = source(name)
+    evidence = module.evidence(slo, settings)
+    if offline and name in NETWORK_SOURCES:
+        return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
+    if name == "prometheus" and not slo.total:
+        return SLOStatus(slo, "not-measured", evidence=evidence, reason="no Prometheus indicator (indicator.prometheus good/total) in the SLO")
+    windows = [slo.window] + [w for w in ALL_SHORT_WINDOWS if w < slo.window and w >= 2 * (slo.slice_window or 0)]
+    try:
+        counts = module.fetch(slo, settings, windows)
+    except Unavailable as e:
+        return SLOStatus(slo, "unavailable", evidence=evidence, reason=str(e))
+    return assess_counts(slo, counts, evidence)
+
+
+def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evidence: str) -> SLOStatus:
+    """Budget state from (good, total) per window: pure."""
+    rates = {w: (burn_rate(c[0], c[1], slo.objective) if c else None) for w, c in counts.items() if w != slo.window}
+    main = counts.get(slo.window)
+    remaining = budget_remaining(main[0], main[1], slo.objective) if main else None
+    if remaining is None:
+        return SLOStatus(slo, "no-data", burn_rates=rates, evidence=evidence, reason="no traffic or no series over the SLO window")
+    assert main is not None
+    burn = burn_state(rates, slo.window)
+    state = "exhausted" if remaining <= 0 else burn.state
+    return SLOStatus(slo, state, remaining, good_ratio(main[0], main[1]), main[1], rates, burn.condition, evidence)
+
+
+def _mode(budgets: dict[str, Any], key: str, tier: int) -> str:
+    value = budgets.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        table = {int(k): v for k, v in value.items()}
+        if tier in table:
+            return str(table[tier])
+    return DEFAULTS[key][tier]
+
+
+def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], exemption: str | None, manifest: str) -> list[Finding]:
+    findings = []
+    for status in statuses:
+        line = status.slo.line
+        file = status.slo.origin or manifest
+        if status.state == "exhausted":
+            mode = _mode(budgets, "on_exhausted", tier)
+            if mode == "off":
+                continue
+            evidence = f"{status.summary()}; source {status.evidence}"
+            if exemption:
+                findings.append(builtin_finding("error-budget", "info", f"error budget exhausted, but the change is exempt ({exemption}): {evidence}", file, line))
+            else:
+                verb = "changes wait until it recovers" if mode == "block" else "recommend delaying this change"
+                findings.append(builtin_finding("error-budget", _SEVERITY[mode], f"error budget exhausted ({verb}): {evidence}", file, line))
+        elif status.state == "fast-burn":
+            mode = _mode(budgets, "on_fast_burn", tier)
+            if mode != "off" and not exemption:
+                findings.append(builtin_finding("error-budget-burn", _SEVERITY[mode], f"fast burn in progress ({status.condition}): {status.summary()}; source {status.evidence}", file, line))
+        elif status.state == "unavailable":
+            mode = _mode(budgets, "on_unavailable", tier)
+            how = "failing closed" if mode == "block" else "failing open"
+            findings.append(builtin_finding("error-budget-unavailable", _SEVERITY[mode], f"SLO {status.slo.name!r}: budget source unavailable, {how} for tier {tier}: {status.reason}", file, line))
+        elif status.state == "no-data":
+            mode = _mode(budgets, "on_no_data", tier)
+            if mode != "off":
+                findings.append(builtin_finding("error-budget-no-data", _SEVERITY.get(mode, mode), f"SLO {status.slo.name!r}: no data over {status.slo.window_text} (no traffic, or the query matches no series); source {status.evidence}", file, line))
+    return findings
+
+
+def budget_json(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> dict[str, Any]:
+    order = ["exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "not-measured", "ok"]
+    states = [s.state for s in statuses]
+    worst = min(states, key=order.index) if states else "no-slos"
+    return {
+        "state": worst,
+        "exempt": exemption,
+        "slos": [s.to_json() for s in statuses],
+        "unsupported": [p.message for p in problems if p.unsupported],
+    }
+
+
+def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | None, offline: bool) -> list[tuple[Any, list[SLOStatus], list[SLOProblem]]]:
+    """`gate budget`: every SLO of the named services (all when none) at `rev`."""
+    from gate import config as gate_config
+    from gate.budget.slo import slos_of
+    from gate.catalog import Catalog
+    from gate.errors import FatalError
+    from gate.git import Repo, Snapshot
+
+    repo = Repo(repo_dir)
+    snapshot = Snapshot(repo, repo.resolve(rev))
+    config = gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
+    services = [s for s in Catalog(snapshot).all() if s.parsed]
+    if names:
+        unknown = sorted(set(names) - {s.name for s in services})
+        if unknown:
+            raise FatalError(f"no service named {', '.join(map(repr, unknown))} at {rev}")
+        services = [s for s in services if s.name in names]
+    out = []
+    for service in services:
+        slos, problems = slos_of(service, snapshot)
+        out.append((service, [measure(slo, config.budgets, offline) for slo in slos], problems))
+    return out
+
+
+def render_text(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> str:
+    lines = []
+    for service, statuses, problems in rows:
+        lines.append(f"{service.name} (tier {service.tier})")
+        for status in statuses:
+            lines.append(f"  {status.state:<13}{status.summary()}")
+            lines.append(f"  {'':<13}source: {status.evidence}")
+        for problem in problems:
+            lines.append(f"  {'unsupported' if problem.unsupported else 'invalid':<13}{problem.file}:{problem.line}: {problem.message}")
+        if not statuses and not problems:
+            lines.append("  no SLOs")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> str:
+    import json
+
+    doc = {
+        "schema": "gate.budget/v1",
+        "services": [
+            {"name": service.name, "tier": service.tier, **budget_json(statuses, problems, None),
+             "invalid": [f"{p.file}:{p.line}: {p.message}" for p in problems if not p.unsupported]}
+            for service, statuses, problems in rows
+        ],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,78 @@
+"""Rules the gate itself raises, outside any pack; `gate explain` documents them like the rest."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gate.verdict import Finding
+
+
+@dataclass(frozen=True)
+class BuiltinRule:
+    id: str
+    title: str
+    description: str
+    remediation: str
+
+
+# Rules the gate itself raises, outside any pack (documented by `gate explain` like the rest).
+BUILTIN_RULES = {
+    r.id: r
+    for r in (
+        BuiltinRule(
+            "unowned-change",
+            "Changed file belongs to no service",
+            "Every production file should belong to a service with owners, so a change has someone accountable. "
+            "Severity is `unowned` in .gate.yaml (default warning); `unowned_ignore` lists files that need no owner.",
+            "Move the file under a service directory, claim it with `paths:` in a service.yaml, or add it to `unowned_ignore` in .gate.yaml.",
+        ),
+        BuiltinRule(
+            "gate-config-changed",
+            "Change edits the gate's own configuration",
+            "The gate reads .gate.yaml and policy packs from the base revision, so a change cannot loosen the rules that judge it. "
+            "The edit takes effect after it merges; reviewers should look at it closely.",
+            "Have the platform team / release managers (CODEOWNERS of .gate.yaml and policies/) review this change.",
+        ),
+        BuiltinRule(
+            "error-budget",
+            "Service's error budget is exhausted",
+            "When a service has spent its error budget over the SLO window, feature changes wait; reverts, rollbacks, "
+            "P0 and security fixes, and changes to reliability material (runbooks, SLOs, alerts, tests, docs) go through. "
+            "Per tier this blocks or only warns (budgets.on_exhausted in .gate.yaml).",
+            "Wait until the budget recovers, ship a revert or reliability-only change, have an approver label the pull "
+            "request as a P0/security fix, or get a recorded error-budget exception from the approvers for this tier.",
+        ),
+        BuiltinRule(
+            "error-budget-burn",
+            "Service is burning its error budget fast right now",
+            "A multi-window burn-rate condition (Google SRE workbook: 14.4x over 1h and 5m, 6x over 6h and 30m for a 30-day window, "
+            "scaled to the SLO window) holds: a change now adds risk to an ongoing incident (budgets.on_fast_burn).",
+            "Deploy after the incident is mitigated, or make this change the mitigation.",
+        ),
+        BuiltinRule(
+            "error-budget-unavailable",
+            "Error budget could not be measured",
+            "The budget source was down, slow, refused the query or returned garbage. Per tier the gate then blocks (fail closed) "
+            "or warns (fail open): budgets.on_unavailable; tier 0-1 fail closed by default, and the exit code is 3 (undecided) "
+            "when nothing else blocks.",
+            "Check the source named in the message (URL, query, file) and re-run; or set budgets.on_unavailable for this tier.",
+        ),
+        BuiltinRule(
+            "error-budget-no-data",
+            "SLO has no data",
+            "No traffic, or a query that matches nothing, is not '100% good': the budget cannot be judged. "
+            "Severity per tier is budgets.on_no_data (warning for tier 0-1 by default).",
+            "Check that the SLO's queries match real series (service label, metric name), or that the service has traffic.",
+        ),
+        BuiltinRule(
+            "manifest-removed",
+            "service.yaml deleted while the service's files remain",
+            "Deleting a manifest but keeping the code would let the code escape every readiness rule.",
+            "Delete the whole service directory, or keep its service.yaml.",
+        ),
+    )
+}
+
+
+def builtin_finding(rule_id: str, severity: str, message: str, file: str | None, line: int | None = None) -> Finding:
+    rule = BUILTIN_RULES[rule_id]
+    return Finding(rule.id, rule.title, severity, message, file, line, rule.remediation)

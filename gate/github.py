@@ -1,0 +1,76 @@
+"""GitHub: the pull request this run is for (from the Actions event) and REST calls about it."""
+from __future__ import annotations
+
+import json
+import os
+from typing import NamedTuple
+
+from gate.httpclient import Unavailable, request_json
+
+MAX_PAGES = 10
+
+
+class GitHubUnavailable(Exception):
+    pass
+
+
+class PullRequest(NamedTuple):
+    repo: str  # owner/name
+    number: int
+    author: str
+    head_sha: str
+    api_url: str
+    token: str | None
+
+
+def pull_request_from_env() -> PullRequest | None:
+    """The pull request of a `pull_request` / `pull_request_target` event, or None elsewhere."""
+    path = os.environ.get("GITHUB_EVENT_PATH")
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            event = json.load(f)
+        pr = event["pull_request"]
+        return PullRequest(
+            repo=event["repository"]["full_name"],
+            number=int(pr["number"]),
+            author=pr["user"]["login"],
+            head_sha=pr["head"]["sha"],
+            api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+            token=os.environ.get("GATE_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN"),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _headers(pr: PullRequest) -> dict[str, str]:
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    if pr.token:
+        headers["Authorization"] = f"Bearer {pr.token}"
+    return headers
+
+
+def label_appliers(pr: PullRequest) -> dict[str, str]:
+    """label -> login of whoever applied it last, for labels still on the pull request."""
+    applied: dict[str, str] = {}
+    url = f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/events"
+    for page in range(1, MAX_PAGES + 1):
+        try:
+            response = request_json("GET", url, params={"per_page": 100, "page": page}, headers=_headers(pr), timeout=10, retries=2)
+        except Unavailable as e:
+            raise GitHubUnavailable(str(e)) from None
+        if response.status != 200 or not isinstance(response.body, list):
+            raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for the pull request's events")
+        for event in response.body:
+            if not isinstance(event, dict) or not isinstance(event.get("label"), dict):
+                continue
+            name = event["label"].get("name")
+            login = (event.get("actor") or {}).get("login")
+            if event.get("event") == "labeled" and name and login:
+                applied[name] = login
+            elif event.get("event") == "unlabeled" and name:
+                applied.pop(name, None)
+        if len(response.body) < 100:
+            break
+    return applied
