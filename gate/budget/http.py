@@ -28,9 +28,11 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
             raise Unavailable(f"environment variable {token_env} (budgets.http.bearer_token_env) is not set")
         headers["Authorization"] = f"Bearer {token}"
     response = request_json("GET", url, headers=headers, timeout=float(settings.get("timeout", 5)),
-                            retries=int(settings.get("retries", 2)), backoff=float(settings.get("backoff", 0.5)), ok=(200, 404))
+                            retries=int(settings.get("retries", 2)), backoff=float(settings.get("backoff", 0.5)))
     if response.status == 404:
         raise Unavailable(f"{redact(url)}: HTTP 404 (no status for service {slo.service!r} SLO {slo.name!r})")
+    if response.status != 200:
+        raise Unavailable(f"{redact(url)}: HTTP {response.status}")
     entry_schema = {**schema("budget-status")["$defs"]["entry"], "$defs": schema("budget-status")["$defs"]}
     from gate.resources import fragment_validator
 

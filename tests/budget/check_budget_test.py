@@ -1,0 +1,203 @@
+"""`gate check` with error budgets from a real Prometheus: blocks, exemptions, fail-open/closed."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from gate import check
+from gate.git import Repo
+from gate.verdict import Verdict
+
+from budget import budget_repo
+from conftest import TODAY, GitRepo
+
+
+def judge(repo: GitRepo, **kw: Any) -> Verdict:
+    return check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY, **kw)
+
+
+def touch(repo: GitRepo, service: str, path: str = "src/app.py", message: str = "feature") -> str:
+    repo.write(f"services/{service}/{path}", f"x = {repo.git('rev-parse', 'HEAD')!r}\n")
+    return repo.commit(message)
+
+
+def test_exhausted_service_blocks_with_the_evidence(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    touch(repo, "exhausted")
+    v = judge(repo)
+    assert v.verdict == "block" and v.exit_code == 1
+    (finding,) = v.services[0].findings
+    assert (finding.rule, finding.severity, finding.file, finding.line) == ("error-budget", "error", "services/exhausted/service.yaml", 7)
+    for evidence in ("99.9% over 28d", "budget remaining -100.0%", "burn rates 1h 2.00x, 6h 2.00x, 1d 2.00x, 3d 2.00x",
+                     f"prometheus {prometheus.url}", 'sum(rate(http_requests_total{service="exhausted"}[28d]))'):
+        assert evidence in finding.message
+    budget = v.services[0].budget
+    assert budget["state"] == "exhausted" and budget["slos"][0]["budget_remaining"] == pytest.approx(-1.0, abs=0.01)
+
+
+def test_healthy_service_passes(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    touch(repo, "healthy")
+    v = judge(repo)
+    assert v.verdict == "pass" and v.services[0].budget["state"] == "ok"
+
+
+def test_a_verified_revert_goes_through(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    repo.git("checkout", "-q", "main")
+    bad = touch(repo, "exhausted", message="the change that hurt")
+    repo.branch("revert")
+    repo.git("revert", "--no-edit", bad)
+    v = judge(repo)
+    assert v.verdict == "pass"
+    (finding,) = v.services[0].findings
+    assert finding.severity == "info" and f"verified revert of {bad[:12]}" in finding.message
+
+
+def test_a_revert_message_without_the_revert_is_not_exempt(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    repo.git("checkout", "-q", "main")
+    bad = touch(repo, "exhausted", message="the change that hurt")
+    repo.branch("fake")
+    touch(repo, "exhausted", message=f'Revert "the change that hurt"\n\nThis reverts commit {bad}.')
+    assert judge(repo).verdict == "block"
+
+
+def test_reliability_only_change_goes_through(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    repo.write("services/exhausted/docs/runbook.md", "# runbook\n## Mitigation\nroll back\n")
+    repo.write("services/exhausted/tests/test_app.py", "def test(): pass\n")
+    repo.commit()
+    v = judge(repo)
+    assert v.verdict == "pass" and "only reliability material" in v.services[0].findings[0].message
+
+
+def test_manifest_edits_are_never_reliability_only(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    repo.replace("services/exhausted/service.yaml", "owners: {team: t}", "owners: {team: t2}")
+    repo.commit()
+    assert judge(repo).verdict == "block"
+
+
+def test_fast_burn_warns_by_default_and_can_block(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    touch(repo, "burning")
+    v = judge(repo)
+    assert v.verdict == "warn" and v.services[0].findings[0].rule == "error-budget-burn"
+    assert "fast burn in progress (13.4x over 1h and 5m)" in v.services[0].findings[0].message
+
+
+def test_fast_burn_block_configured(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url, "  on_fast_burn: block\n")
+    touch(repo, "burning")
+    assert judge(repo).verdict == "block"
+
+
+def test_exhaustion_only_warns_where_configured(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url, "  on_exhausted: {1: warn}\n")
+    touch(repo, "exhausted")
+    v = judge(repo)
+    assert v.verdict == "warn" and "recommend delaying this change" in v.services[0].findings[0].message
+
+
+def test_tier3_default_is_warn(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url, tiers={"exhausted": 3})
+    touch(repo, "exhausted")
+    assert judge(repo).verdict == "warn"
+
+
+def test_no_data_warns_for_tier1(repo: GitRepo, prometheus: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    touch(repo, "idle")
+    v = judge(repo)
+    assert v.verdict == "warn" and v.services[0].findings[0].rule == "error-budget-no-data"
+
+
+def test_source_down_fails_closed_for_tier1_with_exit_3(repo: GitRepo) -> None:
+    from prometheus_server import free_port
+
+    budget_repo.build(repo, f"http://127.0.0.1:{free_port()}")
+    touch(repo, "healthy")
+    v = judge(repo)
+    assert v.verdict == "block" and v.undecided and v.exit_code == 3
+    assert "failing closed for tier 1" in v.services[0].findings[0].message
+
+
+def test_source_down_fails_open_where_configured(repo: GitRepo) -> None:
+    from prometheus_server import free_port
+
+    budget_repo.build(repo, f"http://127.0.0.1:{free_port()}", "  on_unavailable: warn\n")
+    touch(repo, "healthy")
+    v = judge(repo)
+    assert v.verdict == "warn" and v.exit_code == 0 and "failing open" in v.services[0].findings[0].message
+
+
+def test_offline_skips_budgets_and_says_so(repo: GitRepo) -> None:
+    budget_repo.build(repo, "http://127.0.0.1:1")
+    touch(repo, "exhausted")
+    v = judge(repo, offline=True)
+    assert v.verdict == "pass"
+    assert v.services[0].budget["slos"][0]["state"] == "not-measured"
+    assert "offline" in v.services[0].budget["slos"][0]["reason"]
+
+
+def _event(tmp_path: Any, author: str = "dana") -> str:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps({
+        "repository": {"full_name": "acme/shop"},
+        "pull_request": {"number": 7, "user": {"login": author}, "head": {"sha": "abc"}, "labels": [{"name": "p0-fix"}]},
+    }))
+    return str(path)
+
+
+LABELS = "  exempt:\n    labels: {p0-fix: [rita, '@sam']}\n"
+
+
+@pytest.mark.parametrize(
+    "events, verdict",
+    [
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}], "pass"),
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "Sam"}}], "pass"),
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "dana"}}], "block"),  # the author
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "mallory"}}], "block"),  # not allowed
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}},
+          {"event": "unlabeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}], "block"),  # removed again
+        ([{"event": "labeled", "label": {"name": "hotfix"}, "actor": {"login": "rita"}}], "block"),
+    ],
+)
+def test_p0_label_must_come_from_an_allowed_approver_who_is_not_the_author(
+    repo: GitRepo, prometheus: Any, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, events: list, verdict: str
+) -> None:
+    budget_repo.build(repo, prometheus.url, LABELS)
+    touch(repo, "exhausted")
+    httpserver.expect_request("/repos/acme/shop/issues/7/events").respond_with_json(events)
+    monkeypatch.setenv("GITHUB_EVENT_PATH", _event(tmp_path))
+    monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_test_token")
+    v = judge(repo)
+    assert v.verdict == verdict
+    if verdict == "pass":
+        assert "applied by @" in v.services[0].findings[0].message
+
+
+def test_github_down_means_no_label_exemption(repo: GitRepo, prometheus: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    budget_repo.build(repo, prometheus.url, LABELS)
+    touch(repo, "exhausted")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", _event(tmp_path))
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:1")
+    assert judge(repo).verdict == "block"
+
+
+def test_gate_budget_command(repo: GitRepo, prometheus: Any, gate_cli: Any) -> None:
+    budget_repo.build(repo, prometheus.url)
+    code, out, _ = gate_cli("budget", "--repo", repo.path, "exhausted", "healthy")
+    assert code == 0
+    assert "exhausted (tier 1)\n  exhausted    SLO 'exhausted-availability' 99.9% over 28d: budget remaining -100.0%" in out
+    assert "healthy (tier 1)\n  ok           SLO 'healthy-availability'" in out
+    code, out, _ = gate_cli("budget", "--repo", repo.path, "--format", "json")
+    doc = json.loads(out)
+    assert {s["name"]: s["state"] for s in doc["services"]} == {"burning": "fast-burn", "exhausted": "exhausted", "healthy": "ok", "idle": "no-data"}
+    code, _, err = gate_cli("budget", "--repo", repo.path, "nope")
+    assert code == 2 and "no service named 'nope'" in err
