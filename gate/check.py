@@ -11,7 +11,7 @@ from typing import Any
 from gate import config as gate_config
 from gate.budget.exempt import DEFAULT_RELIABILITY_PATHS, label_exemption, reliability_only, verified_revert
 from gate.budget.slo import slos_of
-from gate.budget.status import budget_json, findings_for, measure
+from gate.budget.status import anchored, budget_json, findings_for, measure
 from gate import globs
 from gate.catalog import Catalog, Service, load_service
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
@@ -139,7 +139,7 @@ class BudgetGate:
     """Error budgets for the changed services; exemptions are worked out once, only when needed."""
 
     def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool) -> None:
-        self.settings = settings
+        self.settings = anchored(settings, head.repo.root)
         self.head, self.base, self.changes, self.offline = head, base, changes, offline
         env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
         self.enabled = bool(settings) or any(os.environ.get(v) for v in env)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -48,6 +49,13 @@ def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
     return edit
 
 
+def _revert(rev: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        command(str(root), "revert", "--no-edit", rev, env={**os.environ, **_ENV})
+
+    return edit
+
+
 def _both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
     def edit(root: Path) -> None:
         for e in edits:
@@ -68,11 +76,35 @@ SCENARIOS = (
     Scenario("unowned", "A script outside every service changes", _append("scripts/release.sh", "echo done\n"), "warn"),
     Scenario("tier-drop", "checkout lowers its own tier and loosens its SLO", _both(_replace("services/checkout/service.yaml", "tier: 1", "tier: 3"), _replace("services/checkout/service.yaml", "objective: 99.9\n", "objective: 99.0\n")), "block"),
     Scenario("shared-lib", "A shared library claimed by checkout (paths: libs/money/**) changes", _append("libs/money/money.py", "\n\ndef euros(cents):\n    return cents / 100\n"), "pass"),
+    Scenario("payments-feature", "payments (tier 0) ships a feature while its error budget is exhausted", _append("services/payments/src/charge.py", "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n"), "block"),
+    Scenario("payments-revert", "payments reverts the change that burned its budget", _revert("HEAD"), "pass"),
 )
 
 
+# What the demo's "SLO tool" exported: good and total events per SLO and window.
+_STATUS = {
+    "checkout-availability": (0.9998, 0.9998), "checkout-latency": (0.995, 0.995),
+    "payments-availability": (0.9990, 0.9992), "payments-latency": (0.999, 0.999),  # payments: budget spent
+    "search-availability": (0.9995, 0.9995), "notifications-delivery": (0.999, 0.999),
+}
+_SERVICE_OF = {"checkout": "checkout", "payments": "payments", "search": "search", "notifications": "notifications"}
+_WINDOWS = ("28d", "30d", "5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+
+def status_document() -> dict[str, object]:
+    slos = []
+    for slo, (ratio, recent) in sorted(_STATUS.items()):
+        windows = {}
+        for window in _WINDOWS:
+            total = 1_000_000 if window in ("28d", "30d") else 10_000
+            good = round(total * (ratio if window in ("28d", "30d") else recent))
+            windows[window] = {"good": good, "total": total}
+        slos.append({"service": _SERVICE_OF[slo.split("-")[0]], "slo": slo, "windows": windows})
+    return {"schema": "gate.budget-status/v1", "slos": slos}
+
+
 def build(root: Path, today: dt.date) -> None:
-    """Copy the example into `root` as a git repository with one commit on main."""
+    """Copy the example into `root` as a git repository: the services on main, then one payments change."""
     recent = (today - dt.timedelta(days=30)).isoformat()
     for source in sorted(example_dir().rglob("*")):
         if source.is_file() and "__pycache__" not in source.parts:
@@ -83,6 +115,10 @@ def build(root: Path, today: dt.date) -> None:
     command(str(root), "init", "--quiet", "--initial-branch=main", env=env)
     command(str(root), "add", "--all", env=env)
     command(str(root), "commit", "--quiet", "-m", "acme monorepo", env=env)
+    with open(root / "services/payments/src/charge.py", "a", encoding="utf-8") as f:
+        f.write("\n\nRETRIES = 5  # retry card authorisation\n")
+    command(str(root), "commit", "--quiet", "-am", "payments: retry card authorisation 5 times", env=env)
+    (root / "slo-status.json").write_text(json.dumps(status_document(), indent=2) + "\n", encoding="utf-8")
 
 
 def run(keep: str | None = None) -> None:
@@ -95,13 +131,14 @@ def run(keep: str | None = None) -> None:
     env = {**os.environ, **_ENV}
     try:
         build(workdir, today)
-        click.echo(f"gate demo: example monorepo with 6 services at {workdir}\n")
+        click.echo(f"gate demo: example monorepo with 6 services (error budgets from slo-status.json) at {workdir}\n")
         outcomes = []
         text = renderer("text")
         for n, scenario in enumerate(SCENARIOS, 1):
             command(str(workdir), "checkout", "--quiet", "-b", scenario.branch, "main", env=env)
             scenario.edit(workdir)
-            command(str(workdir), "commit", "--quiet", "-am", scenario.title, env=env)
+            if command(str(workdir), "status", "--porcelain", "--untracked-files=no").strip():
+                command(str(workdir), "commit", "--quiet", "-am", scenario.title, env=env)
             verdict = gate_check.run(Repo(str(workdir)), base="main", head=scenario.branch, today=today)
             click.secho(f"── {n}. {scenario.title}", bold=True)
             click.echo(f"   $ gate check --base main --head {scenario.branch}")

@@ -200,7 +200,7 @@ def _openslo(service: Service, snapshot: Snapshot, path: str) -> tuple[list[SLO]
         slos.append(SLO(
             service=service.name, name=f"{name}/{label}" if len(objectives) > 1 and label else name,
             objective=target, window=window or 0, window_text=str(windows[0].get("duration")),
-            budgeting=method.lower(), source="prometheus", good=queries.get("good"), bad=queries.get("bad"),
+            budgeting=method.lower(), source=None, good=queries.get("good"), bad=queries.get("bad"),
             total=queries.get("total"), slice_window=slice_window, slice_target=slice_target, origin=path, line=at,
         ))
     if window is not None and window < DAY and not problems:

@@ -75,7 +75,8 @@ def _round(value: float | None) -> float | None:
 
 
 def measure(slo: SLO, budgets: dict[str, Any], offline: bool) -> SLOStatus:
-    name = slo.source or budgets.get("source", "prometheus")
+    # An indicator naming file/http picks that source; Prometheus queries only say how to ask Prometheus.
+    name = slo.source if slo.source in ("file", "http") else budgets.get("source", "prometheus")
     settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
     module = source(name)
     evidence = module.evidence(slo, settings)
@@ -102,6 +103,16 @@ def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evide
     burn = burn_state(rates, slo.window)
     state = "exhausted" if remaining <= 0 else burn.state
     return SLOStatus(slo, state, remaining, good_ratio(main[0], main[1]), main[1], rates, burn.condition, evidence)
+
+
+def anchored(budgets: dict[str, Any], root: str) -> dict[str, Any]:
+    """Budget settings with a relative status-file path made relative to the repository root."""
+    import os
+
+    path = (budgets.get("file") or {}).get("path")
+    if isinstance(path, str) and not os.path.isabs(path):
+        return {**budgets, "file": {**budgets["file"], "path": os.path.join(root, path)}}
+    return budgets
 
 
 def _mode(budgets: dict[str, Any], key: str, tier: int) -> str:
@@ -168,6 +179,7 @@ def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | N
     repo = Repo(repo_dir)
     snapshot = Snapshot(repo, repo.resolve(rev))
     config = gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
+    budgets = anchored(config.budgets, repo.root)
     services = [s for s in Catalog(snapshot).all() if s.parsed]
     if names:
         unknown = sorted(set(names) - {s.name for s in services})
@@ -177,7 +189,7 @@ def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | N
     out = []
     for service in services:
         slos, problems = slos_of(service, snapshot)
-        out.append((service, [measure(slo, config.budgets, offline) for slo in slos], problems))
+        out.append((service, [measure(slo, budgets, offline) for slo in slos], problems))
     return out
 
 

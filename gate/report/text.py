@@ -25,6 +25,16 @@ def _finding(f: Finding, indent: str = "  ") -> list[str]:
     return lines
 
 
+def _budget_line(budget: dict[str, object]) -> str:
+    parts = []
+    for slo in budget["slos"]:  # type: ignore[attr-defined]
+        remaining = slo["budget_remaining"]
+        left = f"{remaining * 100:.1f}% left" if isinstance(remaining, (int, float)) else slo["state"]
+        parts.append(f"{slo['slo']} {left}")
+    exempt = f" (exempt: {budget['exempt']})" if budget.get("exempt") else ""
+    return f"{budget['state']}: " + ", ".join(parts) + exempt
+
+
 def render(v: Verdict) -> str:
     c = v.counts
     if v.mode == "catalog":
@@ -37,6 +47,8 @@ def render(v: Verdict) -> str:
     for s in v.services:
         out.append("")
         out.append(f"{LABEL[s.verdict]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
+        if s.budget and s.budget.get("slos"):
+            out.append(f"  budget  {_budget_line(s.budget)}")
         for f in s.findings:
             out += _finding(f)
     if v.findings:
