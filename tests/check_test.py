@@ -174,7 +174,7 @@ def test_every_default_rule_fires_on_a_bad_tier0_service(example: GitRepo) -> No
     v = judge(example)
     fired = rules_of(v)["vault"]
     assert fired == {
-        "owners-oncall", "codeowners", "slo-sane", "slo-files-exist", "runbook-sections", "rollback-plan-exists",
+        "owners-oncall", "codeowners", "slo-sane", "slo-window", "slo-files-exist", "runbook-sections", "rollback-plan-exists",
         "rollback-tested", "telemetry-declared", "telemetry-names", "dependencies-declared",
         "error-budget-unavailable",  # tier 0 fails closed: the status file has no entry for vault
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate import yaml as gate_yaml
-from gate.budget.math import DAY, parse_duration
+from gate.budget.math import parse_duration
 from gate.catalog import Service
 from gate.errors import FatalError
 from gate.git import Snapshot
@@ -203,8 +203,6 @@ def _openslo(service: Service, snapshot: Snapshot, path: str) -> tuple[list[SLO]
             budgeting=method.lower(), source=None, good=queries.get("good"), bad=queries.get("bad"),
             total=queries.get("total"), slice_window=slice_window, slice_target=slice_target, origin=path, line=at,
         ))
-    if window is not None and window < DAY and not problems:
-        problems.append(SLOProblem(f"OpenSLO {name!r}: timeWindow {windows[0].get('duration')!r} is shorter than a day; 'm' is minutes (did you mean 4w or 30d?)", path, window_line))
     return ([] if problems else slos), problems
 
 

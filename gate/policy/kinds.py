@@ -275,13 +275,9 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
             elif 0 < objective < 1:
                 problems.append(Problem(f"SLO {name!r}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
         window = slo.get("window")
-        if isinstance(window, str):
+        if isinstance(window, str) and window_minutes(window) is None:
             at = service.line("slos", index, "window")
-            minutes = window_minutes(window)
-            if minutes is None:
-                problems.append(Problem(f"SLO {name!r}: window {window!r} is not a duration like 28d, 30d or 4w", service.manifest, at))
-            elif minutes < params.get("min_window_days", 1) * 1440:
-                problems.append(Problem(f"SLO {name!r}: window {window!r} is shorter than {params.get('min_window_days', 1)} day(s); did you mean days or weeks ('m' is minutes)?", service.manifest, at))
+            problems.append(Problem(f"SLO {name!r}: window {window!r} is not a duration like 28d, 30d or 4w", service.manifest, at))
     required = params.get("require_sli")
     if required and slos and not (slis & set(required)) and "openslo" not in slis:
         problems.append(Problem(f"no {' or '.join(required)} SLO; tier {service.tier} needs one", service.manifest, service.line("slos")))
@@ -305,6 +301,19 @@ def slo_definitions(ctx: CheckContext, service: Service, params: dict[str, Any])
 
     _, problems = slos_of(service, ctx.head)
     return [Problem(p.message, p.file, p.line) for p in problems if not p.unsupported]
+
+
+def slo_window(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """Windows shorter than N days are usually a unit mistake ('1m' meant as a month is one minute)."""
+    from gate.budget.slo import slos_of
+
+    slos, _ = slos_of(service, ctx.head)
+    floor = params.get("min_days", 1)
+    return [
+        Problem(f"SLO {slo.name!r}: window {slo.window_text!r} is shorter than {floor} day(s); 'm' is minutes (did you mean 4w or 30d?)", slo.origin, slo.line)
+        for slo in slos
+        if slo.window < floor * 86400
+    ]
 
 
 # -- manifest_valid ----------------------------------------------------------------------------
@@ -405,7 +414,7 @@ KINDS: dict[str, CheckKind] = {
         slo_sane,
         {"type": "object", "additionalProperties": False, "properties": {
             "require_sli": {"type": "array", "items": {"type": "string"}},
-            "min_window_days": {"type": "number", "minimum": 0}}},
+            }},
         "SLO objectives, windows and SLI coverage make sense",
     ),
     "slo_floor": CheckKind(
@@ -413,6 +422,11 @@ KINDS: dict[str, CheckKind] = {
         {"type": "object", "required": ["min_availability"], "additionalProperties": False,
          "properties": {"min_availability": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100}}},
         "availability SLO objectives are at least the tier's default",
+    ),
+    "slo_window": CheckKind(
+        slo_window,
+        {"type": "object", "additionalProperties": False, "properties": {"min_days": {"type": "number", "minimum": 0}}},
+        "SLO windows (inline and OpenSLO) are at least N days long",
     ),
     "slo_definitions": CheckKind(
         slo_definitions,

@@ -150,7 +150,7 @@ def _slos(*items: str) -> str:
 
 
 def test_slo_sane(repo: GitRepo) -> None:
-    params = {"require_sli": ["availability", "latency"], "min_window_days": 1}
+    params = {"require_sli": ["availability", "latency"]}
     good = _slos("{name: a, sli: availability, objective: 99.95, window: 28d}")
     assert _run(repo, "slo_sane", dict(params), good) == []
     out = _run(repo, "slo_sane", dict(params), _slos(
@@ -162,9 +162,27 @@ def test_slo_sane(repo: GitRepo) -> None:
     assert "SLO 'a': objective 100 must be between 0 and 100 (exclusive); 100% leaves no error budget at all" in messages
     assert "SLO name 'a' is used twice (also line 6)" in messages
     assert "SLO 'a': objective 0.999 looks like a ratio; write percent (e.g. 99.9)" in messages
-    assert any("window '1m' is shorter than 1 day(s)" in m for m in messages)
+    assert not any("window '1m'" in m for m in messages)  # a valid duration: slo_window's concern
     assert "SLO 'c': window '4 weeks' is not a duration like 28d, 30d or 4w" in messages
     assert not any("below the tier" in m for m in messages)  # slo_floor's job, not repeated here
+
+
+def test_slo_window_inline_and_openslo(repo: GitRepo) -> None:
+    openslo = ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: o}\nspec:\n  indicator: {spec: {ratioMetric: {good: {metricSource: {type: Prometheus, spec: {query: 'g[{{window}}]'}}}, "
+               "total: {metricSource: {type: Prometheus, spec: {query: 't[{{window}}]'}}}}}}\n  timeWindow: [{duration: 1m, isRolling: true}]\n  objectives: [{target: 0.99}]\n")
+    manifest = _slos("{name: a, sli: availability, objective: 99, window: 12h}", "{name: b, sli: availability, objective: 99, window: 28d}", "{openslo: svc/o.yaml}")
+    out = _run(repo, "slo_window", {"min_days": 1}, manifest, {"svc/o.yaml": openslo})
+    assert out == [
+        ("SLO 'a': window '12h' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/service.yaml", 6),
+        ("SLO 'o': window '1m' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/o.yaml", 7),
+    ]
+
+
+def test_slo_definitions(repo: GitRepo) -> None:
+    manifest = _slos("{name: a, sli: availability, objective: 99, window: 28d, indicator: {prometheus: {good: 'x[5m]', total: 'y[{{window}}]'}}}")
+    assert _run(repo, "slo_definitions", {}, manifest) == [
+        ("SLO 'a': good query has no {{window}} placeholder, so burn rates over short windows cannot be measured", "svc/service.yaml", 6)
+    ]
 
 
 def test_slo_floor(repo: GitRepo) -> None:
