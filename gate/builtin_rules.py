@@ -64,6 +64,13 @@ BUILTIN_RULES = {
             "Check that the SLO's queries match real series (service label, metric name), or that the service has traffic.",
         ),
         BuiltinRule(
+            "exceptions-ledger-invalid",
+            "Change breaks the exception ledger",
+            "The ledger this change leaves behind does not parse or breaks schemas/exceptions.schema.json; "
+            "the base revision's ledger is used instead.",
+            "Fix the file and line in the message; `gate exception add` writes valid entries.",
+        ),
+        BuiltinRule(
             "manifest-removed",
             "service.yaml deleted while the service's files remain",
             "Deleting a manifest but keeping the code would let the code escape every readiness rule.",

@@ -120,6 +120,7 @@ def judge(
             findings.append(_builtin("manifest-removed", "error", message, manifest))
         results.append(ServiceResult(service.name, service.tier, manifest, service.root, "removed", tuple(sorted(set(paths))), tuple(findings)))
 
+    results, exceptions_report = _exceptions(results, base, head, config, today, mode, repo_findings)
     repo_findings.sort(key=Finding.sort_key)
     verdict = decide([f for r in results for f in r.findings] + repo_findings)
     return Verdict(
@@ -132,7 +133,35 @@ def judge(
         config_changed=config_changed,
         as_of=today.isoformat(),
         mode=mode,
+        exceptions=exceptions_report,
     )
+
+
+def _exceptions(
+    results: list[ServiceResult], base: Snapshot, head: Snapshot, config: gate_config.Config,
+    today: dt.date, mode: str, repo_findings: list[Finding],
+) -> tuple[list[ServiceResult], dict[str, Any] | None]:
+    """Apply the exception ledger: trusted from base, verified on GitHub when the change adds it."""
+    from gate import exceptions
+    from gate.errors import FatalError
+
+    ledger = config.ledger_path
+    base_raw, head_raw = base.read(ledger), head.read(ledger)
+    if base_raw is None and head_raw is None:
+        return results, None
+    base_entries = exceptions.parse_ledger(base_raw, ledger)  # a broken trusted ledger is exit 2
+    try:
+        head_entries = exceptions.parse_ledger(head_raw, ledger)
+    except FatalError as e:
+        repo_findings.append(_builtin("exceptions-ledger-invalid", "error", e.message, e.file, e.line))
+        head_entries = base_entries
+    pull_request = None
+    if mode == "commits":
+        from gate.github import pull_request_from_env
+
+        pull_request = pull_request_from_env()
+    approvals = exceptions.Approvals(config.exceptions, pull_request)
+    return exceptions.apply(results, base_entries, head_entries, approvals, today, ledger)
 
 
 class BudgetGate:

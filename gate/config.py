@@ -38,13 +38,18 @@ class Config:
     unowned_ignore: tuple[str, ...] = DEFAULT_UNOWNED_IGNORE
     github_org: str | None = None
     budgets: dict[str, Any] = field(default_factory=dict)
+    exceptions: dict[str, Any] = field(default_factory=dict)
     doc: gate_yaml.Document | None = None
 
     def line(self, *path: Any) -> int | None:
         return self.doc.line(*path) if self.doc else None
 
+    @property
+    def ledger_path(self) -> str:
+        return str(self.exceptions.get("path", "exceptions.yaml"))
+
     def files(self) -> tuple[str, ...]:
-        """The repository files that make up the gate's own configuration."""
+        """The repository files that make up the gate's own configuration (the ledger has its own trust rules)."""
         return (self.path,) + tuple(p for p in self.packs if p != "default")
 
 
@@ -67,6 +72,7 @@ def parse(raw: bytes, path: str) -> Config:
         unowned_ignore=tuple(data.get("unowned_ignore", DEFAULT_UNOWNED_IGNORE)),
         github_org=data.get("github_org"),
         budgets=dict(data.get("budgets", {})),
+        exceptions=dict(data.get("exceptions", {})),
         doc=doc,
     )
 

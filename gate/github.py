@@ -74,3 +74,42 @@ def label_appliers(pr: PullRequest) -> dict[str, str]:
         if len(response.body) < 100:
             break
     return applied
+
+
+def _get_pages(pr: PullRequest, url: str) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    for page in range(1, MAX_PAGES + 1):
+        try:
+            response = request_json("GET", url, params={"per_page": 100, "page": page}, headers=_headers(pr), timeout=10, retries=2)
+        except Unavailable as e:
+            raise GitHubUnavailable(str(e)) from None
+        if response.status != 200 or not isinstance(response.body, list):
+            raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for {url.replace(pr.api_url, '')}")
+        items += [i for i in response.body if isinstance(i, dict)]
+        if len(response.body) < 100:
+            break
+    return items
+
+
+def latest_reviews(pr: PullRequest) -> dict[str, tuple[str, str]]:
+    """login -> (state, commit_id) of each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review."""
+    latest: dict[str, tuple[str, str]] = {}
+    for review in _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/pulls/{pr.number}/reviews"):
+        user = review.get("user") if isinstance(review.get("user"), dict) else {}
+        login, state = str(user.get("login", "")).lower(), str(review.get("state", ""))  # type: ignore[union-attr]
+        if login and state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            latest[login] = (state, str(review.get("commit_id", "")))
+    return latest
+
+
+def team_member(pr: PullRequest, org: str, team: str, user: str) -> bool:
+    url = f"{pr.api_url}/orgs/{org}/teams/{team}/memberships/{user}"
+    try:
+        response = request_json("GET", url, headers=_headers(pr), timeout=10, retries=2, ok=(200,))
+    except Unavailable as e:
+        raise GitHubUnavailable(str(e)) from None
+    if response.status == 404:
+        return False
+    if response.status != 200:
+        raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for team {org}/{team}")
+    return isinstance(response.body, dict) and response.body.get("state") == "active"

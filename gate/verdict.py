@@ -17,6 +17,7 @@ class Finding:
     line: int | None
     remediation: str
     docs: str = ""
+    waiver: dict[str, Any] | None = None  # the exception that waives it: id, approved_by, reason, expires
 
     def sort_key(self) -> tuple[Any, ...]:
         return (-SEVERITY_RANK[self.severity], self.rule, self.file or "", self.line or 0, self.message)
@@ -51,12 +52,14 @@ class Verdict:
     config_changed: bool
     as_of: str
     mode: str  # commits | staged | catalog
+    exceptions: dict[str, Any] | None = None  # applied, pending, expired, expiring, invalid
 
     @property
     def counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}
         for finding in self.all_findings():
-            counts[finding.severity] += 1
+            if finding.waiver is None:
+                counts[finding.severity] += 1
         return counts
 
     def all_findings(self) -> list[Finding]:
@@ -65,7 +68,7 @@ class Verdict:
     @property
     def undecided(self) -> bool:
         """Blocked only because a fail-closed source was unavailable: the gate could not decide."""
-        errors = [f for f in self.all_findings() if f.severity == "error"]
+        errors = [f for f in self.all_findings() if f.severity == "error" and f.waiver is None]
         return bool(errors) and all(f.rule == "error-budget-unavailable" for f in errors)
 
     @property
@@ -76,7 +79,8 @@ class Verdict:
 
 
 def decide(findings: tuple[Finding, ...] | list[Finding]) -> str:
-    severities = {f.severity for f in findings}
+    """block on any error, warn on any warning; a waived finding counts for nothing."""
+    severities = {f.severity for f in findings if f.waiver is None}
     if "error" in severities:
         return "block"
     if "warning" in severities:

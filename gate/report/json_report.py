@@ -20,6 +20,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "line": f.line,
         "remediation": f.remediation,
         "docs": f.docs or None,
+        "waived": f.waiver,
     }
 
 
@@ -55,9 +56,11 @@ def document(v: Verdict) -> dict[str, Any]:
             "errors": counts["error"],
             "warnings": counts["warning"],
             "infos": counts["info"],
+            "waived": sum(1 for f in v.all_findings() if f.waiver),
         },
         "services": [service(s) for s in v.services],
         "findings": [finding(f) for f in v.findings],
+        "exceptions": v.exceptions,
     }
 
 

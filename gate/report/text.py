@@ -19,10 +19,28 @@ def _where(f: Finding) -> str:
 
 def _finding(f: Finding, indent: str = "  ") -> list[str]:
     where = _where(f)
-    lines = [f"{indent}{f.severity:<8}{f.rule}" + (f"  {where}" if where else "")]
+    label = "waived" if f.waiver else f.severity
+    lines = [f"{indent}{label:<8}{f.rule}" + (f"  {where}" if where else "")]
     lines.append(f"{indent}        {f.message}")
-    lines.append(f"{indent}        fix: {f.remediation}")
+    if f.waiver:
+        w = f.waiver
+        lines.append(f"{indent}        waived by exception {w['id']} (approved by @{w['approved_by']}, expires {w['expires']}, {w['ticket']}): {w['reason']}")
+    else:
+        lines.append(f"{indent}        fix: {f.remediation}")
     return lines
+
+
+def _exceptions(report: dict[str, list[dict[str, object]]]) -> list[str]:
+    out = []
+    for state in ("applied", "pending", "expiring", "expired", "invalid", "github_error"):
+        for e in report.get(state, []):
+            if state == "github_error":
+                out.append(f"  github  could not ask GitHub: {e['why']}")
+                continue
+            where = f"{e['ledger']}:{e['line']}"
+            why = f": {e['why']}" if e.get("why") else ""
+            out.append(f"  {state:<9}{e['id']} ({', '.join(e['services'])}: {', '.join(e['rules'])}; approved by @{e['approved_by']}, expires {e['expires']}) {where}{why}")  # type: ignore[arg-type]
+    return out
 
 
 def _budget_line(budget: dict[str, object]) -> str:
@@ -56,6 +74,12 @@ def render(v: Verdict) -> str:
         out.append("repository")
         for f in v.findings:
             out += _finding(f)
+    if v.exceptions:
+        lines = _exceptions(v.exceptions)
+        if lines:
+            out.append("")
+            out.append("exceptions")
+            out += lines
     if not v.services and not v.findings:
         out.append("no service is touched by this change")
     return "\n".join(out) + "\n"

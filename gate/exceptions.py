@@ -1,0 +1,256 @@
+"""The exception ledger: recorded, scoped, expiring overrides, and who may approve them.
+
+Trust model:
+- entries in the base revision's ledger were reviewed when they merged: trusted;
+- an entry the change adds or edits applies only when verified: the pull request has an APPROVED
+  review on its current head commit by the entry's `approved_by`, who may approve that scope
+  for that tier and is neither the requester nor the pull request's author; else "pending";
+- expired entries never apply and are listed for clean-up; entries expiring within a day are flagged.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate import yaml as gate_yaml
+from gate.errors import FatalError
+from gate.resources import schema_errors, validator
+from gate.verdict import Finding, ServiceResult
+
+DEFAULT_MAX_DAYS = {0: 3, 1: 7, 2: 14, 3: 14}
+DEFAULT_APPROVERS: dict[str, dict[int, list[str]]] = {
+    "findings": {0: ["vps"], 1: ["release-managers"], 2: ["release-managers"], 3: ["release-managers"]},
+    "error-budget": {0: ["vps"], 1: ["directors"], 2: ["directors"], 3: ["release-managers"]},
+    "risk": {0: ["vps"], 1: ["release-managers"], 2: ["release-managers"], 3: ["release-managers"]},
+}
+PLACEHOLDER_REASONS = {"", "todo", "tbd", "n/a", "na", "none", "-", "temp", "test", "fix", "wip", "asap", "because", "needed", "x"}
+
+
+@dataclass(frozen=True)
+class Exception_:
+    id: str
+    services: tuple[str, ...]
+    rules: tuple[str, ...]
+    reason: str
+    ticket: str
+    requested_by: str
+    approved_by: str
+    created: dt.date
+    expires: dt.date
+    pull_request: int | None = None
+    line: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def covers(self, service: str, rule: str) -> bool:
+        return service in self.services and any(
+            rule == r or (r in ("error-budget", "risk") and rule.startswith(r)) for r in self.rules
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "services": list(self.services), "rules": list(self.rules), "reason": self.reason,
+            "ticket": self.ticket, "requested_by": self.requested_by, "approved_by": self.approved_by,
+            "created": self.created.isoformat(), "expires": self.expires.isoformat(), "pull_request": self.pull_request,
+        }
+
+
+def waiver_kind(rule: str) -> str:
+    if rule.startswith("error-budget"):
+        return "error-budget"
+    if rule.startswith("risk"):
+        return "risk"
+    return "findings"
+
+
+def _handle(name: str) -> str:
+    return name.lower().lstrip("@")
+
+
+def parse_ledger(raw: bytes | None, path: str) -> list[Exception_]:
+    """Every entry of a ledger file; a malformed ledger is a FatalError naming the file and line."""
+    if raw is None:
+        return []
+    doc = gate_yaml.load(raw, path)
+    if doc.data is None:
+        return []
+    if not isinstance(doc.data, dict):
+        raise FatalError("exception ledger must be a mapping with apiVersion, kind and exceptions", path, 1)
+    errors = schema_errors(validator("exceptions"), doc.data)
+    if errors:
+        where, message = errors[0]
+        raise FatalError(f"invalid exception ledger: {message}", path, doc.line(*where))
+    entries: list[Exception_] = []
+    seen: dict[str, int | None] = {}
+    for index, item in enumerate(doc.data.get("exceptions") or []):
+        line = doc.line("exceptions", index)
+        if item["id"] in seen:
+            raise FatalError(f"exception id {item['id']!r} used twice (first on line {seen[item['id']]})", path, line)
+        seen[item["id"]] = line
+        dates = {}
+        for key in ("created", "expires"):
+            try:
+                dates[key] = dt.date.fromisoformat(item[key])
+            except ValueError:
+                raise FatalError(f"exception {item['id']}: {key} {item[key]!r} is not a real date", path, doc.line("exceptions", index, key)) from None
+        entries.append(Exception_(
+            id=item["id"], services=tuple(item["services"]), rules=tuple(item["rules"]), reason=item["reason"].strip(),
+            ticket=item["ticket"], requested_by=_handle(item["requested_by"]), approved_by=_handle(item["approved_by"]),
+            created=dates["created"], expires=dates["expires"], pull_request=item.get("pull_request"), line=line, raw=dict(item),
+        ))
+    return entries
+
+
+def static_problems(entry: Exception_, today: dt.date) -> str | None:
+    """What makes an entry invalid whatever it would waive."""
+    if entry.reason.lower().strip(" .!") in PLACEHOLDER_REASONS or len(entry.reason) < 10:
+        return f"reason {entry.reason!r} is a placeholder; say why the risk is accepted"
+    if entry.expires < entry.created:
+        return f"expires {entry.expires} is before created {entry.created}"
+    if entry.created > today:
+        return f"created {entry.created} is in the future"
+    if entry.approved_by == entry.requested_by:
+        return f"approved by its own requester @{entry.approved_by}"
+    return None
+
+
+class Approvals:
+    """Who may approve, and what GitHub says about the pull request (cached per run)."""
+
+    def __init__(self, settings: dict[str, Any], pull_request: Any) -> None:
+        self.settings = settings
+        self.pr = pull_request
+        self._reviews: dict[str, tuple[str, str]] | None = None
+        self._teams: dict[tuple[str, str, str], bool] = {}
+        self.github_error: str | None = None
+
+    def max_days(self, tier: int) -> int:
+        table = {int(k): v for k, v in self.settings.get("max_days", {}).items()}
+        return int(table.get(tier, DEFAULT_MAX_DAYS[tier]))
+
+    def allowed(self, approver: str, kind: str, tier: int) -> tuple[bool, str]:
+        """(may approve, why not). Team membership is asked of GitHub; unverifiable means no."""
+        table = self.settings.get("approvers", {}).get(kind)
+        groups = {int(k): v for k, v in table.items()}.get(tier) if table else DEFAULT_APPROVERS[kind][tier]
+        members = self.settings.get("groups", {})
+        names = [g for g in groups or []]
+        for group in names:
+            for member in members.get(group, []):
+                if "/" in member:
+                    if self._team_member(member, approver):
+                        return True, ""
+                elif _handle(member) == approver:
+                    return True, ""
+        need = ", ".join(names) or "nobody configured"
+        teams = " (team membership needs a GitHub pull request run to check)" if self.pr is None and any(
+            "/" in m for g in names for m in members.get(g, [])) else ""
+        return False, f"@{approver} may not approve {kind} exceptions for tier {tier} (exceptions.approvers: {need}){teams}"
+
+    def _team_member(self, team: str, user: str) -> bool:
+        org, slug = team.lstrip("@").split("/", 1)
+        key = (org, slug, user)
+        if key not in self._teams:
+            from gate import github
+
+            try:
+                self._teams[key] = github.team_member(self.pr, org, slug, user) if self.pr else False
+            except github.GitHubUnavailable as e:
+                self.github_error = str(e)
+                self._teams[key] = False
+        return self._teams[key]
+
+    def approved_on_head(self, approver: str) -> tuple[bool, str]:
+        if self.pr is None:
+            return False, "not a GitHub pull request run: an exception added by the change needs an approving review"
+        if approver == _handle(self.pr.author):
+            return False, f"@{approver} is the pull request's author"
+        if self._reviews is None:
+            from gate import github
+
+            try:
+                self._reviews = github.latest_reviews(self.pr)
+            except github.GitHubUnavailable as e:
+                self.github_error = str(e)
+                self._reviews = {}
+        state, commit = self._reviews.get(approver, ("", ""))
+        if state != "APPROVED":
+            return False, f"@{approver} has not approved the pull request" + (f" (latest review: {state})" if state else "")
+        if commit != self.pr.head_sha:
+            return False, f"@{approver} approved an older commit ({commit[:12]}), not the head {self.pr.head_sha[:12]}"
+        return True, ""
+
+
+def apply(
+    results: list[ServiceResult], base_entries: list[Exception_], head_entries: list[Exception_],
+    approvals: Approvals, today: dt.date, ledger: str,
+) -> tuple[list[ServiceResult], dict[str, Any]]:
+    """Waive the findings valid exceptions cover; report every entry's fate."""
+    from dataclasses import replace
+
+    base_by_id = {e.id: e for e in base_entries}
+    report: dict[str, list[dict[str, Any]]] = {"applied": [], "pending": [], "expired": [], "expiring": [], "invalid": []}
+    usable: list[tuple[Exception_, str]] = []  # (entry, origin)
+    for entry in head_entries:
+        origin = "base" if base_by_id.get(entry.id) == entry and base_by_id[entry.id].raw == entry.raw else "change"
+        info = {**entry.summary(), "origin": origin, "ledger": ledger, "line": entry.line}
+        problem = static_problems(entry, today)
+        if problem:
+            report["invalid"].append({**info, "why": problem})
+        elif entry.expires < today:
+            report["expired"].append({**info, "why": f"expired on {entry.expires}; remove it from {ledger}"})
+        else:
+            if (entry.expires - today).days <= 1:
+                report["expiring"].append({**info, "why": f"expires on {entry.expires}"})
+            usable.append((entry, origin))
+    outcome: dict[str, tuple[str, str]] = {}  # id -> (state, why)
+    new_results = []
+    for result in results:
+        findings = []
+        applied_here: dict[str, dict[str, Any]] = {}
+        for finding in result.findings:
+            waiver = None
+            if finding.severity in ("error", "warning"):
+                for entry, origin in usable:
+                    if not entry.covers(result.name, finding.rule):
+                        continue
+                    ok, why = _authorised(entry, origin, result.tier, waiver_kind(finding.rule), approvals)
+                    if not ok:
+                        outcome.setdefault(entry.id, ("pending" if origin == "change" and "approv" in why else "invalid", why))
+                        continue
+                    waiver = {"id": entry.id, "approved_by": entry.approved_by, "reason": entry.reason,
+                              "expires": entry.expires.isoformat(), "ticket": entry.ticket}
+                    outcome[entry.id] = ("applied", "")
+                    applied_here[entry.id] = {**entry.summary(), "origin": origin}
+                    break
+            findings.append(replace(finding, waiver=waiver) if waiver else finding)
+        new_results.append(replace(result, findings=tuple(findings), exceptions_applied=tuple(applied_here.values())))
+    for entry, origin in usable:
+        state, why = outcome.get(entry.id, ("unused", ""))
+        info = {**entry.summary(), "origin": origin, "ledger": ledger, "line": entry.line}
+        if state == "applied":
+            report["applied"].append(info)
+        elif state == "pending":
+            report["pending"].append({**info, "why": why})
+        elif state == "invalid":
+            report["invalid"].append({**info, "why": why})
+        elif origin == "change":
+            report["pending"].append({**info, "why": "added by this change; applies once approved (it matched no finding here)"})
+    if approvals.github_error:
+        report["github_error"] = [{"why": approvals.github_error}]
+    return new_results, report
+
+
+def _authorised(entry: Exception_, origin: str, tier: int, kind: str, approvals: Approvals) -> tuple[bool, str]:
+    if entry.pull_request is not None and (approvals.pr is None or approvals.pr.number != entry.pull_request):
+        return False, f"scoped to pull request #{entry.pull_request}"
+    days = (entry.expires - entry.created).days
+    if days > approvals.max_days(tier):
+        return False, f"lasts {days} days; tier {tier} allows at most {approvals.max_days(tier)}"
+    ok, why = approvals.allowed(entry.approved_by, kind, tier)
+    if not ok:
+        return False, why
+    if approvals.pr is not None and entry.approved_by == _handle(approvals.pr.author):
+        return False, f"@{entry.approved_by} is the pull request's author"
+    if origin == "change":
+        return approvals.approved_on_head(entry.approved_by)
+    return True, ""
