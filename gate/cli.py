@@ -115,6 +115,85 @@ def budget(services: tuple[str, ...], repo: str, rev: str, config_path: str | No
     click.echo(status.render_json(rows) if fmt == "json" else status.render_text(rows), nl=False)
 
 
+@cli.group()
+def exception() -> None:
+    """Recorded, scoped, expiring exceptions: add, list, revoke, audit."""
+
+
+@exception.command("add")
+@_repo_option
+@click.option("--service", "services", multiple=True, required=True, help="Service the exception covers (repeatable).")
+@click.option("--rule", "rules", multiple=True, required=True, help="Rule id to waive; error-budget or risk for those (repeatable).")
+@click.option("--reason", required=True, help="Why the risk is accepted.")
+@click.option("--ticket", required=True, help="Change or incident ticket.")
+@click.option("--requested-by", required=True, metavar="HANDLE")
+@click.option("--approved-by", required=True, metavar="HANDLE")
+@click.option("--days", type=click.IntRange(1, 366), help="Expires this many days from today.")
+@click.option("--expires", metavar="YYYY-MM-DD", help="Expiry date (inclusive).")
+@click.option("--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request.")
+@click.option("--id", "entry_id", help="Exception id [default: EXC-YYYYMMDD-N].")
+@_as_of_option
+def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], reason: str, ticket: str, requested_by: str,
+                  approved_by: str, days: int | None, expires: str | None, pull_request: int | None, entry_id: str | None, as_of: str | None) -> None:
+    """Append a validated entry to the ledger, keeping the rest of the file as it is."""
+    from gate import ledger
+
+    today = _as_of(as_of) or _utc_today()
+    if (days is None) == (expires is None):
+        raise click.UsageError("give exactly one of --days or --expires")
+    until = today + dt.timedelta(days=days) if days else _as_of(expires)
+    assert until is not None
+    path, entry = ledger.add(repo, services, rules, reason, ticket, requested_by, approved_by, until, today, pull_request, entry_id)
+    click.echo(f"added {entry['id']} to {path} (expires {entry['expires']}); commit it through a reviewed pull request")
+
+
+@exception.command("list")
+@_repo_option
+@click.option("--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master].")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@_as_of_option
+def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
+    """Every entry: active, pending, expiring, expired or invalid."""
+    import json
+
+    from gate import ledger
+
+    rows = ledger.listing(repo, base, _as_of(as_of) or _utc_today())
+    if fmt == "json":
+        click.echo(json.dumps({"schema": "gate.exception-list/v1", "exceptions": rows}, indent=2, sort_keys=True))
+        return
+    for row in rows:
+        why = f"  ({row['why']})" if row["why"] else ""
+        click.echo(f"{row['state']:<9}{row['id']}  {','.join(row['services'])}: {','.join(row['rules'])}  approved by @{row['approved_by']}, expires {row['expires']}{why}")
+    if not rows:
+        click.echo("no exceptions")
+
+
+@exception.command("revoke")
+@click.argument("entry_id")
+@_repo_option
+def exception_revoke(entry_id: str, repo: str) -> None:
+    """Remove an entry from the ledger (its history stays in git for `audit`)."""
+    from gate import ledger
+
+    path = ledger.revoke(repo, entry_id)
+    click.echo(f"revoked {entry_id} in {path}; commit it through a reviewed pull request")
+
+
+@exception.command("audit")
+@_repo_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True)
+@_as_of_option
+def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
+    """Every exception ever recorded, from the ledger's git history: who added, approved, changed, removed it."""
+    from gate import ledger
+
+    repo_, _, config = ledger.context(repo)
+    events = ledger.history(repo_, config.ledger_path, _as_of(as_of) or _utc_today())
+    render = {"text": ledger.audit_text, "json": ledger.audit_json, "csv": ledger.audit_csv}[fmt]
+    click.echo(render(events), nl=False)
+
+
 @cli.command()
 @click.argument("rule_id")
 @_repo_option
