@@ -124,7 +124,7 @@ def test_list_states(ledger_repo: GitRepo, gate_cli: Any) -> None:
     assert states("2026-11-27") == {"EXC-A": "expired", "EXC-B": "active", "EXC-20261124-1": "pending"}
     assert states("2026-11-28")["EXC-B"] == "expiring"
     code, out, _ = gate_cli("exception", "list", "--repo", ledger_repo.path, "--as-of", "2026-11-25")
-    assert "active   EXC-A" in out and "pending  EXC-20261124-1" in out
+    assert "expiring EXC-A" in out and "active   EXC-B" in out and "pending  EXC-20261124-1" in out
 
 
 def test_malformed_ledger_is_exit_2_with_line(ledger_repo: GitRepo, gate_cli: Any) -> None:
