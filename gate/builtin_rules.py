@@ -71,6 +71,14 @@ BUILTIN_RULES = {
             "Fix the file and line in the message; `gate exception add` writes valid entries.",
         ),
         BuiltinRule(
+            "gate-files-owned",
+            "The gate's own files have CODEOWNERS",
+            "Exceptions in the base revision are trusted because they were reviewed when they merged. That holds only if "
+            "CODEOWNERS gives .gate.yaml, the policy packs and the exception ledger to release managers / the platform team, "
+            "and branch protection requires code-owner review.",
+            "Add CODEOWNERS lines such as `/.gate.yaml @org/platform`, `/policies/ @org/platform`, `/exceptions.yaml @org/release-managers`.",
+        ),
+        BuiltinRule(
             "manifest-removed",
             "service.yaml deleted while the service's files remain",
             "Deleting a manifest but keeping the code would let the code escape every readiness rule.",

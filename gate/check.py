@@ -212,6 +212,24 @@ def _strictest_tier(service: Service, base: Snapshot, head: Snapshot) -> Service
     return service
 
 
+def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
+    """The files that define the gate's rules and overrides need owners who review changes to them."""
+    from gate import codeowners
+
+    paths = [p for p in (*config.files(), config.ledger_path) if ctx.head.is_file(p)]
+    if not paths:
+        return []
+    found = ctx.codeowners
+    entries = found[1] if found else []
+    findings = []
+    for path in paths:
+        entry = codeowners.owner_entry(entries, path)
+        if entry is None or not entry.owners:
+            where = found[0] if found else "CODEOWNERS"
+            findings.append(_builtin("gate-files-owned", "warning", f"{path} has no owner in {where}: an ordinary review could change the gate's own rules or exceptions", path))
+    return findings
+
+
 def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, today: dt.date | None = None) -> Verdict:
     """Every service of one revision, judged as if each were changed (for the default branch)."""
     head_rev = repo.resolve(rev)
@@ -224,12 +242,13 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
     for service in catalog.all():
         findings = evaluate(rules, service, ctx, (service.manifest,))
         results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings)))
+    repo_findings = _gate_files_owned(ctx, config)
     return Verdict(
-        verdict=decide([f for r in results for f in r.findings]),
+        verdict=decide([f for r in results for f in r.findings] + repo_findings),
         base=head_rev,
         head=head_rev,
         services=tuple(results),
-        findings=(),
+        findings=tuple(repo_findings),
         config=config.path if config.found else "(defaults)",
         config_changed=False,
         as_of=(today or dt.date.today()).isoformat(),

@@ -296,3 +296,14 @@ def test_first_commit_judged_against_nothing(repo: GitRepo) -> None:
     base, snap = Snapshot(r, EMPTY), Snapshot(r, head)
     v = check.judge(r.changes(EMPTY, head), base, snap, gate_config.Config(), load_rules(gate_config.Config(), base), TODAY, "commits")
     assert [(s.name, s.status) for s in v.services] == [("svc", "added")]
+
+
+def test_validate_warns_when_gate_files_have_no_codeowners(example: GitRepo) -> None:
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions: []\n")
+    example.replace(".github/CODEOWNERS", "*                         @acme/platform\n", "")
+    example.commit()
+    v = check.validate(Repo(example.path), today=TODAY)
+    assert [(f.rule, f.file) for f in v.findings] == [("gate-files-owned", "exceptions.yaml")]  # .gate.yaml keeps its line
+    example.write(".github/CODEOWNERS", example.read(".github/CODEOWNERS") + "/exceptions.yaml @acme/release-managers\n")
+    example.commit()
+    assert check.validate(Repo(example.path), today=TODAY).findings == ()
