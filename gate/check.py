@@ -15,11 +15,11 @@ from gate.budget.status import anchored, budget_json, findings_for, measure
 from gate import globs
 from gate.catalog import Catalog, Service, load_service
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
-from gate.policy.engine import evaluate
+from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.builtin_rules import builtin_finding as _builtin
-from gate.verdict import Finding, ServiceResult, Verdict, decide
+from gate.verdict import Finding, RuleInfo, ServiceResult, Verdict, decide
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -111,7 +111,8 @@ def judge(
         if budgets.enabled and service.parsed:
             budget_findings, budget = budgets.assess(service, changed)
             findings = sorted(findings + budget_findings, key=Finding.sort_key)
-        results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings), budget=budget))
+        checked = tuple(r.id for r in rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
+        results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings), budget=budget, checked=checked))
     for manifest, (service, paths) in sorted(removed.items()):
         remaining = [p for p in head.files if service.root and p.startswith(service.root)]
         findings = []
@@ -134,7 +135,16 @@ def judge(
         as_of=today.isoformat(),
         mode=mode,
         exceptions=exceptions_report,
+        rules=rule_catalog(rules),
     )
+
+
+def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
+    from gate.builtin_rules import BUILTIN_RULES
+
+    catalog = {r.id: RuleInfo(r.id, r.title, r.description, r.remediation, r.docs) for r in rules}
+    catalog.update({b.id: RuleInfo(b.id, b.title, b.description, b.remediation) for b in BUILTIN_RULES.values()})
+    return catalog
 
 
 def _exceptions(
@@ -241,7 +251,8 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
     results = []
     for service in catalog.all():
         findings = evaluate(rules, service, ctx, (service.manifest,))
-        results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings)))
+        checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
+        results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
     repo_findings = _gate_files_owned(ctx, config)
     return Verdict(
         verdict=decide([f for r in results for f in r.findings] + repo_findings),
@@ -253,4 +264,5 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
         config_changed=False,
         as_of=(today or dt.date.today()).isoformat(),
         mode="catalog",
+        rules=rule_catalog(rules),
     )

@@ -11,7 +11,7 @@ import click
 from gate import __version__
 from gate.errors import FatalError
 
-FORMAT_NAMES = ("text", "json")
+FORMAT_NAMES = ("text", "json", "markdown", "sarif", "junit", "github", "gitlab")
 
 
 def _as_of(value: str | None) -> dt.date | None:
@@ -70,17 +70,33 @@ def cli() -> None:
 @_output_option
 @click.option("--offline", is_flag=True, help="Use no network source (pre-commit).")
 @_as_of_option
+@click.option("--github", "on_github", is_flag=True, help="GitHub Actions: base/head from the event, job summary, outputs, annotations, PR comment.")
+@click.option("--output-dir", metavar="DIR", help="With --github: where gate.json, gate.sarif and gate.xml go [default: $RUNNER_TEMP/gate].")
+@click.option("--comment/--no-comment", default=True, show_default=True, help="With --github: keep one sticky pull-request comment.")
+@click.option("--fail-on", type=click.Choice(("block", "warn", "never")), default="block", show_default=True, help="Which verdicts fail the step.")
 def check(repo: str, base: str | None, head: str | None, staged: bool, config_path: str | None,
-          formats: tuple[str, ...], outputs: tuple[str, ...], offline: bool, as_of: str | None) -> None:
+          formats: tuple[str, ...], outputs: tuple[str, ...], offline: bool, as_of: str | None,
+          on_github: bool, output_dir: str | None, comment: bool, fail_on: str) -> None:
     """Judge a change: exit 0 pass (warnings allowed), 1 block, 2 bad input, 3 undecided."""
     from gate import check as gate_check
     from gate.git import Repo
 
     if staged and (base or head):
         raise click.UsageError("--staged judges the index against HEAD; it takes no --base/--head")
+    if on_github and not staged:
+        from gate.github import event_from_env
+
+        event = event_from_env()
+        if event is not None:
+            base = base or event.base
+            head = head or event.head
     verdict = gate_check.run(Repo(repo), base, head, staged, config_path, _as_of(as_of) or _utc_today(), offline)
     _emit(verdict, formats, outputs)
-    sys.exit(verdict.exit_code)
+    if on_github:
+        from gate import workflow
+
+        workflow.publish(verdict, output_dir, comment)
+    sys.exit(verdict.exit_code_for(fail_on))
 
 
 @cli.command()

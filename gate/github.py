@@ -113,3 +113,63 @@ def team_member(pr: PullRequest, org: str, team: str, user: str) -> bool:
     if response.status != 200:
         raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for team {org}/{team}")
     return isinstance(response.body, dict) and response.body.get("state") == "active"
+
+
+class Event(NamedTuple):
+    name: str  # pull_request | pull_request_target | merge_group | push | ...
+    base: str | None
+    head: str | None
+    pull_request: PullRequest | None
+
+
+def event_from_env() -> Event | None:
+    """What the workflow run is about: the pull request's or merge group's base and head commits."""
+    path = os.environ.get("GITHUB_EVENT_PATH")
+    name = os.environ.get("GITHUB_EVENT_NAME", "")
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            payload = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if isinstance(payload.get("pull_request"), dict):
+        pr = payload["pull_request"]
+        base = (pr.get("base") or {}).get("sha") if isinstance(pr.get("base"), dict) else None
+        head = (pr.get("head") or {}).get("sha") if isinstance(pr.get("head"), dict) else None
+        return Event(name or "pull_request", base, head, pull_request_from_env())
+    if isinstance(payload.get("merge_group"), dict):
+        group = payload["merge_group"]
+        return Event(name or "merge_group", group.get("base_sha"), group.get("head_sha"), None)
+    return Event(name, None, None, None)
+
+
+def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
+    """Create or update the one comment that carries `marker`; returns 'created' or 'updated'."""
+    comments = _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments")
+    mine = [c for c in comments if marker in str(c.get("body", "")) and _is_bot(c)]
+    headers = _headers(pr)
+    if mine:
+        url = f"{pr.api_url}/repos/{pr.repo}/issues/comments/{mine[0]['id']}"
+        method, verb = "PATCH", "updated"
+    else:
+        url = f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments"
+        method, verb = "POST", "created"
+    try:
+        response = request_json(method, url, json_body={"body": body}, headers=headers, timeout=10, retries=2, ok=(200, 201))
+    except Unavailable as e:
+        raise GitHubUnavailable(str(e)) from None
+    if response.status not in (200, 201):
+        detail = response.body.get("message", "") if isinstance(response.body, dict) else ""
+        hint = " (a pull request from a fork gets a read-only token)" if response.status == 403 else ""
+        raise GitHubUnavailable(f"GitHub answered HTTP {response.status} {detail}{hint}".strip())
+    return verb
+
+
+def _is_bot(comment: dict[str, object]) -> bool:
+    user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
+    login = str(user.get("login", ""))  # type: ignore[union-attr]
+    expected = os.environ.get("GATE_COMMENT_AUTHOR")
+    return login == expected if expected else (login.endswith("[bot]") or user.get("type") == "Bot")  # type: ignore[union-attr]

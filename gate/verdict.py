@@ -1,10 +1,21 @@
 """Findings, per-service results and the verdict every reporter reads."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reporters say about a rule (SARIF rule metadata, JUnit test names)."""
+
+    id: str
+    title: str
+    description: str
+    remediation: str
+    docs: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class ServiceResult:
     risk: dict[str, Any] | None = None
     budget: dict[str, Any] | None = None
     exceptions_applied: tuple[dict[str, Any], ...] = ()
+    checked: tuple[str, ...] = ()  # ids of the rules evaluated for this service
 
     @property
     def verdict(self) -> str:
@@ -53,6 +65,7 @@ class Verdict:
     as_of: str
     mode: str  # commits | staged | catalog
     exceptions: dict[str, Any] | None = None  # applied, pending, expired, expiring, invalid
+    rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule this run could raise
 
     @property
     def counts(self) -> dict[str, int]:
@@ -76,6 +89,14 @@ class Verdict:
         if self.verdict != "block":
             return 0
         return 3 if self.undecided else 1
+
+    def exit_code_for(self, fail_on: str) -> int:
+        """The exit code when the step fails on `block` (default), on `warn` too, or `never`."""
+        if fail_on == "never":
+            return 0
+        if fail_on == "warn" and self.verdict == "warn":
+            return 1
+        return self.exit_code
 
 
 def decide(findings: tuple[Finding, ...] | list[Finding]) -> str:

@@ -7,7 +7,15 @@ from typing import Callable
 from gate.verdict import Verdict
 
 # format name -> module in gate.report (imported only when that format is asked for)
-FORMATS = {"text": "text", "json": "json_report"}
+FORMATS = {
+    "text": "text",
+    "json": "json_report",
+    "markdown": "markdown",
+    "sarif": "sarif",
+    "junit": "junit",
+    "github": "github",
+    "gitlab": "gitlab",
+}
 
 
 def renderer(name: str) -> Callable[[Verdict], str]:

@@ -1,0 +1,84 @@
+"""Markdown for the pull-request comment and the job summary: verdict first, a table, details, fixes."""
+from __future__ import annotations
+
+import os
+
+from gate.report.text import LABEL, _budget_line
+from gate.verdict import Finding, Verdict
+
+MARKER = "<!-- gate:report -->"
+COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body, in characters
+SUMMARY_LIMIT = 1024 * 1024  # GITHUB_STEP_SUMMARY, in bytes
+ICON = {"pass": "✅", "warn": "⚠️", "block": "⛔"}
+SEVERITY_ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _finding_row(f: Finding) -> str:
+    where = f"`{f.file}:{f.line}`" if f.file and f.line else f"`{f.file}`" if f.file else ""
+    if f.waiver:
+        w = f.waiver
+        state = f"waived by **{w['id']}** (@{w['approved_by']}, until {w['expires']})"
+        return f"| ~~{f.severity}~~ | `{f.rule}` | {where} | {_cell(f.message)} | {_cell(state)}: {_cell(str(w['reason']))} |"
+    return f"| {SEVERITY_ICON[f.severity]} {f.severity} | `{f.rule}` | {where} | {_cell(f.message)} | {_cell(f.remediation)} |"
+
+
+def render(v: Verdict, report_url: str | None = None, limit: int | None = None) -> str:
+    c = v.counts
+    lines = [MARKER, f"## {ICON[v.verdict]} gate: **{LABEL[v.verdict]}**", ""]
+    lines.append(f"{len(v.services)} changed service(s) · {c['error']} error(s) · {c['warning']} warning(s) · {c['info']} info"
+                 + (f" · {sum(1 for f in v.all_findings() if f.waiver)} waived" if any(f.waiver for f in v.all_findings()) else ""))
+    if v.config_changed:
+        lines += ["", f"> This change edits the gate's configuration; it is judged by the base revision's `{v.config}`."]
+    if v.verdict == "block":
+        lines += ["", "**To merge:** fix the 🛑 errors below, or have a release manager record an exception (`gate exception add`)."]
+    if v.services:
+        lines += ["", "| service | tier | verdict | errors | warnings | error budget |", "|---|---|---|---|---|---|"]
+        for s in v.services:
+            errors = sum(1 for f in s.findings if f.severity == "error" and not f.waiver)
+            warnings = sum(1 for f in s.findings if f.severity == "warning" and not f.waiver)
+            budget = _cell(_budget_line(s.budget)) if s.budget and s.budget.get("slos") else "—"
+            lines.append(f"| `{s.name}` | {s.tier} | {ICON[s.verdict]} {s.verdict} | {errors} | {warnings} | {budget} |")
+    details = []
+    for s in v.services:
+        if not s.findings:
+            continue
+        open_ = " open" if s.verdict == "block" else ""
+        details += ["", f"<details{open_}><summary><b>{s.name}</b> (tier {s.tier}): {len(s.findings)} finding(s)</summary>", "",
+                    "| severity | rule | where | what | how to fix |", "|---|---|---|---|---|"]
+        details += [_finding_row(f) for f in s.findings]
+        details += ["", "</details>"]
+    if v.findings:
+        details += ["", "<details open><summary><b>repository</b></summary>", "", "| severity | rule | where | what | how to fix |", "|---|---|---|---|---|"]
+        details += [_finding_row(f) for f in v.findings]
+        details += ["", "</details>"]
+    if v.exceptions:
+        rows = [(state, e) for state in ("applied", "pending", "expiring", "expired", "invalid") for e in v.exceptions.get(state, [])]
+        if rows:
+            details += ["", "<details><summary><b>exceptions</b></summary>", "", "| state | id | scope | approved by | expires | note |", "|---|---|---|---|---|---|"]
+            details += [f"| {state} | `{e['id']}` | {_cell(', '.join(e['services']))}: {_cell(', '.join(e['rules']))} | @{e['approved_by']} | {e['expires']} | {_cell(str(e.get('why', '')))} |" for state, e in rows]
+            details += ["", "</details>"]
+    footer = ["", f"<sub>gate · base `{v.base[:12]}` · head `{v.head[:12]}` · rules explained by `gate explain RULE`</sub>"]
+    text = "\n".join(lines + details + footer) + "\n"
+    return truncate(text, limit, report_url) if limit else text
+
+
+def truncate(text: str, limit: int, report_url: str | None) -> str:
+    """Cut at a line boundary to fit `limit` characters, and say where the full report is."""
+    if len(text) <= limit:
+        return text
+    where = f"[the full report]({report_url})" if report_url else "the full report in the workflow run's artifacts"
+    note = f"\n\n… truncated to fit GitHub's limit; see {where}.\n"
+    cut = text[: limit - len(note) - 16]
+    cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
+    if cut.count("<details") > cut.count("</details>"):
+        cut += "\n\n</details>"
+    return cut + note
+
+
+def run_url() -> str | None:
+    server, repo, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None

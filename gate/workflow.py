@@ -1,0 +1,63 @@
+"""`gate check --github`: everything a GitHub Actions run needs from one verdict.
+
+Reports to files, the job summary, step outputs, annotations, and one sticky pull-request
+comment. Posting the comment can fail (fork tokens are read-only, rate limits, outages); the
+verdict never depends on it.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import click
+
+from gate.report import renderer
+from gate.report.markdown import COMMENT_LIMIT, MARKER, SUMMARY_LIMIT, render as markdown, run_url
+from gate.verdict import Verdict
+
+
+def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str, str]:
+    from gate import github
+
+    directory = Path(output_dir or os.path.join(os.environ.get("RUNNER_TEMP", "."), "gate"))
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, suffix in (("json", "json"), ("sarif", "sarif"), ("junit", "xml")):
+        path = directory / f"gate.{suffix}"
+        path.write_text(renderer(name)(verdict), encoding="utf-8")
+        files[name] = str(path)
+    click.echo(renderer("github")(verdict), nl=False)
+    url = run_url()
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        text = markdown(verdict, url, limit=SUMMARY_LIMIT // 4)  # characters may take up to 4 bytes
+        with open(summary_path, "a", encoding="utf-8") as f:
+            f.write(text)
+    scores = [s.risk["score"] for s in verdict.services if s.risk and isinstance(s.risk.get("score"), (int, float))]
+    outputs = {
+        "verdict": verdict.verdict,
+        "risk-score": str(max(scores)) if scores else "",
+        "blocked-services": ",".join(sorted(s.name for s in verdict.services if s.verdict == "block")),
+        "report-json": files["json"],
+        "sarif-file": files["sarif"],
+        "junit-file": files["junit"],
+    }
+    output_path = os.environ.get("GITHUB_OUTPUT")
+    if output_path:
+        with open(output_path, "a", encoding="utf-8") as f:
+            for key, value in outputs.items():
+                delimiter = f"gate_{uuid.uuid4().hex}"
+                f.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
+    event = github.event_from_env()
+    if comment and event and event.pull_request:
+        pr = event.pull_request
+        if not pr.token:
+            click.echo("::warning title=gate::no token: the pull-request comment was not posted (the verdict stands)")
+        else:
+            try:
+                verb = github.upsert_comment(pr, markdown(verdict, url, limit=COMMENT_LIMIT), MARKER)
+                click.echo(f"gate: pull-request comment {verb}", err=True)
+            except github.GitHubUnavailable as e:
+                click.echo(f"::warning title=gate::could not post the pull-request comment: {e} (the verdict stands)")
+    return outputs
