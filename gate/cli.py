@@ -83,6 +83,9 @@ def check(repo: str, base: str | None, head: str | None, staged: bool, config_pa
 
     if staged and (base or head):
         raise click.UsageError("--staged judges the index against HEAD; it takes no --base/--head")
+    if staged and os.environ.get("PRE_COMMIT_FROM_REF") and os.environ.get("PRE_COMMIT_TO_REF"):
+        # The pre-push stage of pre-commit: judge the commits being pushed, not the (clean) index.
+        staged, base, head = False, os.environ["PRE_COMMIT_FROM_REF"], os.environ["PRE_COMMIT_TO_REF"]
     if on_github and not staged:
         from gate.github import event_from_env
 
