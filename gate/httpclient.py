@@ -75,7 +75,8 @@ def request_json(
                 return Response(status, json.loads(body) if body else None, response_headers)
             except ValueError:
                 raise Unavailable(f"{redact(url)}: response is not JSON (HTTP {status})") from None
-        if status == 429 or status >= 500:
+        secondary_limit = status == 403 and ("Retry-After" in response_headers or "rate limit" in body.decode("utf-8", "replace").lower())
+        if status == 429 or status >= 500 or secondary_limit:
             last = f"HTTP {status}"
             retry_after = response_headers.get("Retry-After", "")
             if retry_after.isdigit() and attempt < retries:

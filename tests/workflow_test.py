@@ -204,3 +204,12 @@ def test_composite_action_contract() -> None:
             assert step.get("shell") == "bash"
             assert "${{ inputs." not in step["run"], "composite steps get no INPUT_ variables: pass inputs through env:"
     assert set(action["outputs"]) == {"verdict", "risk-score", "blocked-services", "report-json", "sarif-file"}
+
+
+def test_secondary_rate_limit_403_is_retried(httpserver: Any) -> None:
+    from gate.httpclient import request_json
+
+    httpserver.expect_ordered_request("/x").respond_with_json({"message": "You have exceeded a secondary rate limit"}, status=403, headers={"Retry-After": "0"})
+    httpserver.expect_ordered_request("/x").respond_with_json({"ok": True})
+    response = request_json("GET", httpserver.url_for("/x"), retries=2, backoff=0.01)
+    assert response.status == 200 and response.body == {"ok": True}
