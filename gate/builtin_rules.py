@@ -79,6 +79,21 @@ BUILTIN_RULES = {
             "Add CODEOWNERS lines such as `/.gate.yaml @org/platform`, `/policies/ @org/platform`, `/exceptions.yaml @org/release-managers`.",
         ),
         BuiltinRule(
+            "risk-high",
+            "Change risk is high for the service's tier",
+            "The change's risk score (0-100) from its diff and the repository's history (size, spread, churn, developers, "
+            "author experience, migrations, infrastructure, config, dependencies, auth paths, recent failures, freezes) "
+            "is over the tier's threshold (risk.thresholds in .gate.yaml).",
+            "Split the change, add tests, ship it behind a feature flag or canary, or get a recorded risk exception.",
+        ),
+        BuiltinRule(
+            "risk-rollback-untested",
+            "A high-risk change needs a recently tested rollback",
+            "Time to mitigate a bad deploy is minutes only when the rollback works: a high or critical risk change to a "
+            "tier 0-1 service needs rollback.last_tested within risk.rollback_tested_days (default 90).",
+            "Run a rollback drill and record its date in rollback.last_tested, or lower the change's risk.",
+        ),
+        BuiltinRule(
             "manifest-removed",
             "service.yaml deleted while the service's files remain",
             "Deleting a manifest but keeping the code would let the code escape every readiness rule.",

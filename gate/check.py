@@ -12,6 +12,7 @@ from gate import config as gate_config
 from gate.budget.exempt import DEFAULT_RELIABILITY_PATHS, label_exemption, reliability_only, verified_revert
 from gate.budget.slo import slos_of
 from gate.budget.status import anchored, budget_json, findings_for, measure
+from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScorer
 from gate import globs
 from gate.catalog import Catalog, Service, load_service
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
@@ -102,17 +103,23 @@ def judge(
     results = []
     statuses = {c.path: c.status for c in changes}
     budgets = BudgetGate(config.budgets, head, base, changes, offline)
+    scorer = RiskScorer(config.risk, base, head, today) if touched and config.risk.get("enabled", True) else None
     for manifest, paths in sorted(touched.items()):
         service = _strictest_tier(head_catalog.service_at(manifest), base, head)
         changed = tuple(sorted(set(paths)))
         findings = evaluate(rules, service, ctx, changed)
         status = "added" if statuses.get(manifest) == "A" else "changed"
         budget = None
+        risk = None
+        if scorer is not None and service.parsed:
+            risk = scorer.score(changed, service.tier)
+            findings = sorted(findings + risk_findings(risk, service, config.risk, today), key=Finding.sort_key)
         if budgets.enabled and service.parsed:
             budget_findings, budget = budgets.assess(service, changed)
             findings = sorted(findings + budget_findings, key=Finding.sort_key)
         checked = tuple(r.id for r in rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
-        results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings), budget=budget, checked=checked))
+        results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings),
+                                     risk=risk, budget=budget, checked=checked))
     for manifest, (service, paths) in sorted(removed.items()):
         remaining = [p for p in head.files if service.root and p.startswith(service.root)]
         findings = []
@@ -210,6 +217,30 @@ class BudgetGate:
                 exemption = self.change_exemption()
         findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
         return findings, budget_json(statuses, problems, exemption)
+
+
+def risk_findings(risk: dict[str, Any], service: Service, settings: dict[str, Any], today: dt.date) -> list[Finding]:
+    """A score over the tier's threshold warns or blocks; a high-risk change needs a tested rollback."""
+    thresholds = {int(k): v for k, v in settings.get("thresholds", {}).items()}
+    limits = thresholds.get(service.tier, DEFAULT_THRESHOLDS[service.tier])
+    why = "; ".join(risk["factors"]) or "no single dominant factor"
+    findings = []
+    for severity, key in (("error", "block"), ("warning", "warn")):
+        if key in limits and risk["score"] >= limits[key]:
+            findings.append(_builtin("risk-high", severity, f"change risk {risk['score']}/100 ({risk['level']}) is at or over the tier-{service.tier} {key} threshold {limits[key]:g}: {why}", service.manifest, 1))
+            break
+    days_by_tier = {int(k): v for k, v in settings.get("rollback_tested_days", {}).items()} or DEFAULT_ROLLBACK_DAYS
+    days = days_by_tier.get(service.tier)
+    if days and risk["level"] in ("high", "critical"):
+        tested = service.get("rollback", "last_tested")
+        try:
+            age = (today - dt.date.fromisoformat(str(tested))).days if tested else None
+        except ValueError:
+            age = None
+        if age is None or age > days:
+            when = f"last tested {tested}" if tested else "never recorded as tested"
+            findings.append(_builtin("risk-rollback-untested", "error", f"{risk['level']} risk change ({risk['score']}/100: {why}) to a tier-{service.tier} service whose rollback was {when}; it needs a drill within {days} days", service.manifest, service.line("rollback")))
+    return findings
 
 
 def _strictest_tier(service: Service, base: Snapshot, head: Snapshot) -> Service:

@@ -38,6 +38,8 @@ def _emit(verdict: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> N
 
 
 def _write(path: str, text: str) -> None:
+    if os.path.dirname(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -211,6 +213,88 @@ def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
     events = ledger.history(repo_, config.ledger_path, _as_of(as_of) or _utc_today())
     render = {"text": ledger.audit_text, "json": ledger.audit_json, "csv": ledger.audit_csv}[fmt]
     click.echo(render(events), nl=False)
+
+
+@cli.group(invoke_without_command=True)
+@_repo_option
+@click.option("--base", metavar="REV", help="Base revision [default: origin/HEAD, main or master].")
+@click.option("--head", metavar="REV", help="Head revision [default: HEAD].")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.pass_context
+def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt: str) -> None:
+    """Score a change's risk per service (0-100, level, reasons); calibrate and evaluate the model."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from gate import check as gate_check
+    from gate.git import Repo
+
+    verdict = gate_check.run(Repo(repo), base, head, today=_utc_today())
+    rows = [{"service": s.name, "tier": s.tier, **(s.risk or {})} for s in verdict.services if s.risk]
+    if fmt == "json":
+        click.echo(json.dumps({"schema": "gate.risk/v1", "base": verdict.base, "head": verdict.head, "services": rows}, indent=2, sort_keys=True))
+        return
+    for row in rows:
+        click.echo(f"{row['service']} (tier {row['tier']}): {row['score']}/100 {row['level']} [{row['model']} model]")
+        for factor in row["factors"]:
+            click.echo(f"  - {factor}")
+    if not rows:
+        click.echo("no service is touched by this change")
+
+
+def _dataset(repo: str, rev: str) -> list[Any]:
+    from gate.git import Repo
+    from gate.risk.calibrate import dataset
+
+    git_repo = Repo(repo)
+    total = int(git_repo.run("rev-list", "--count", git_repo.resolve(rev)).decode().strip() or 0)
+    with click.progressbar(length=total, label="mining history and labelling failed changes", file=sys.stderr) as bar:
+        return dataset(git_repo, rev, progress=lambda i: bar.update(1))
+
+
+@risk.command("calibrate")
+@_repo_option
+@click.option("--rev", default="HEAD", show_default=True, help="History to learn from.")
+@click.option("--output", default=".gate/risk-model.json", show_default=True, metavar="FILE", help="Where to write the model (commit it; set risk.model).")
+@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True, help="Learn from this much settled history.")
+def risk_calibrate(repo: str, rev: str, output: str, train_days: int) -> None:
+    """Label past changes (reverted, or changed by a later fix: SZZ) and fit the model's weights."""
+    from gate.risk.calibrate import calibrate
+
+    samples = _dataset(repo, rev)
+    model = calibrate(samples, train_days)
+    _write(output, model.to_json())
+    meta = model.meta
+    click.echo(f"wrote {output}: {meta['samples']} changes ({meta['failed']} failed), features {', '.join(meta['features'])}; "
+               f"set `risk: {{model: {output}}}` in .gate.yaml")
+
+
+@risk.command("evaluate")
+@_repo_option
+@click.option("--rev", default="HEAD", show_default=True)
+@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True)
+@click.option("--test-share", type=click.FloatRange(0.05, 0.9), default=0.3, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: str) -> None:
+    """ROC AUC on a time-ordered split: trained model, default model, and the lines-added-only rule."""
+    import json
+
+    from gate.risk.calibrate import evaluate
+
+    result = evaluate(_dataset(repo, rev), test_share, train_days)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, sort_keys=True))
+        return
+    click.echo(f"{result['commits']} changes; train {result['train']} ({result['train_failed']} failed), test {result['test']} ({result['test_failed']} failed)")
+    if "error" in result:
+        click.echo(f"cannot evaluate: {result['error']}")
+        return
+    click.echo(f"ROC AUC  calibrated model  {result['auc_model']:.3f}  (features: {', '.join(result['model']['features'])})")
+    click.echo(f"ROC AUC  default model     {result['auc_default_model']:.3f}")
+    click.echo(f"ROC AUC  lines added only  {result['auc_lines_added']:.3f}")
+    verdict = "beats" if result["beats_baseline_by"] > 0.005 else "does not beat"
+    click.echo(f"the calibrated model {verdict} the lines-added baseline ({result['beats_baseline_by']:+.3f})")
 
 
 @cli.command()

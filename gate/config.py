@@ -39,6 +39,7 @@ class Config:
     github_org: str | None = None
     budgets: dict[str, Any] = field(default_factory=dict)
     exceptions: dict[str, Any] = field(default_factory=dict)
+    risk: dict[str, Any] = field(default_factory=dict)
     doc: gate_yaml.Document | None = None
 
     def line(self, *path: Any) -> int | None:
@@ -73,6 +74,7 @@ def parse(raw: bytes, path: str) -> Config:
         github_org=data.get("github_org"),
         budgets=dict(data.get("budgets", {})),
         exceptions=dict(data.get("exceptions", {})),
+        risk=dict(data.get("risk", {})),
         doc=doc,
     )
 

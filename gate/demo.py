@@ -35,6 +35,7 @@ class Scenario(NamedTuple):
 
 def _append(path: str, text: str) -> Callable[[Path], None]:
     def edit(root: Path) -> None:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
         with open(root / path, "a", encoding="utf-8") as f:
             f.write(text)
 
@@ -76,6 +77,17 @@ SCENARIOS = (
     Scenario("unowned", "A script outside every service changes", _append("scripts/release.sh", "echo done\n"), "warn"),
     Scenario("tier-drop", "checkout lowers its own tier and loosens its SLO", _both(_replace("services/checkout/service.yaml", "tier: 1", "tier: 3"), _replace("services/checkout/service.yaml", "objective: 99.9\n", "objective: 99.0\n")), "block"),
     Scenario("shared-lib", "A shared library claimed by checkout (paths: libs/money/**) changes", _append("libs/money/money.py", "\n\ndef euros(cents):\n    return cents / 100\n"), "pass"),
+    Scenario(
+        "risky-release",
+        "checkout adds a schema migration, bumps a dependency and rewrites its pricing (a risky change)",
+        _both(
+            _append("services/checkout/migrations/0002_add_discounts.sql", "ALTER TABLE orders ADD COLUMN discount_cents BIGINT;\n"),
+            _append("services/checkout/requirements.txt", "stripe==12.0.0\n"),
+            _append("services/checkout/src/pricing.py", "".join(f"def rule_{i}(total):\n    return total * {i}\n\n" for i in range(120))),
+            _append("services/checkout/src/app.py", "".join(f"\n\ndef step_{i}(order):\n    return order\n" for i in range(60))),
+        ),
+        "warn",
+    ),
     Scenario("payments-feature", "payments (tier 0) ships a feature while its error budget is exhausted", _append("services/payments/src/charge.py", "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n"), "block"),
     Scenario("payments-revert", "payments reverts the change that burned its budget", _revert("HEAD"), "pass"),
 )
@@ -137,8 +149,9 @@ def run(keep: str | None = None) -> None:
         for n, scenario in enumerate(SCENARIOS, 1):
             command(str(workdir), "checkout", "--quiet", "-b", scenario.branch, "main", env=env)
             scenario.edit(workdir)
+            command(str(workdir), "add", "--all", env=env)
             if command(str(workdir), "status", "--porcelain", "--untracked-files=no").strip():
-                command(str(workdir), "commit", "--quiet", "-am", scenario.title, env=env)
+                command(str(workdir), "commit", "--quiet", "-m", scenario.title, env=env)
             verdict = gate_check.run(Repo(str(workdir)), base="main", head=scenario.branch, today=today)
             click.secho(f"── {n}. {scenario.title}", bold=True)
             click.echo(f"   $ gate check --base main --head {scenario.branch}")

@@ -42,12 +42,22 @@ class Repo:
         self._exc = gitpython.exc
         if not os.path.isdir(path):
             raise FatalError("no such directory", path)
+        probe = gitpython.cmd.Git(path)
         try:
-            top = gitpython.cmd.Git(path).execute(["git", "rev-parse", "--show-toplevel"])
+            top = probe.execute(["git", "rev-parse", "--show-toplevel"]).strip()
         except gitpython.exc.GitCommandNotFound:
             raise FatalError("git is not installed or not on PATH") from None
         except gitpython.exc.GitCommandError:
-            raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path)) from None
+            top = ""
+        if not top:
+            try:  # a bare repository (a mirror, a CI cache) has history but no work tree
+                bare = probe.execute(["git", "rev-parse", "--is-bare-repository"]).strip() == "true"
+                top = probe.execute(["git", "rev-parse", "--git-dir"]).strip() if bare else ""
+            except gitpython.exc.GitCommandError:
+                top = ""
+            if not top:
+                raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path)) from None
+            top = os.path.normpath(os.path.join(os.path.abspath(path), top))
         self.root = str(top).strip()
         self._git = gitpython.cmd.Git(self.root)
 

@@ -29,8 +29,8 @@ class GitRepo:
         self.root = root
         self.path = str(root)
 
-    def git(self, *args: str, **kw: Any) -> str:
-        env = {**os.environ, **GIT_ENV}
+    def git(self, *args: str, env_overrides: dict[str, str] | None = None, **kw: Any) -> str:
+        env = {**os.environ, **GIT_ENV, **(env_overrides or {})}
         result = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, **kw)
         if result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")

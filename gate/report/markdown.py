@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from gate.report.text import LABEL, _budget_line
+from gate.report.text import LABEL, _budget_line, _risk_line
 from gate.verdict import Finding, Verdict
 
 MARKER = "<!-- gate:report -->"
@@ -36,12 +36,13 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
     if v.verdict == "block":
         lines += ["", "**To merge:** fix the 🛑 errors below, or have a release manager record an exception (`gate exception add`)."]
     if v.services:
-        lines += ["", "| service | tier | verdict | errors | warnings | error budget |", "|---|---|---|---|---|---|"]
+        lines += ["", "| service | tier | verdict | errors | warnings | risk | error budget |", "|---|---|---|---|---|---|---|"]
         for s in v.services:
             errors = sum(1 for f in s.findings if f.severity == "error" and not f.waiver)
             warnings = sum(1 for f in s.findings if f.severity == "warning" and not f.waiver)
             budget = _cell(_budget_line(s.budget)) if s.budget and s.budget.get("slos") else "—"
-            lines.append(f"| `{s.name}` | {s.tier} | {ICON[s.verdict]} {s.verdict} | {errors} | {warnings} | {budget} |")
+            risk = _cell(_risk_line(s.risk)) if s.risk else "—"
+            lines.append(f"| `{s.name}` | {s.tier} | {ICON[s.verdict]} {s.verdict} | {errors} | {warnings} | {risk} | {budget} |")
     details = []
     for s in v.services:
         if not s.findings:

@@ -43,6 +43,11 @@ def _exceptions(report: dict[str, list[dict[str, object]]]) -> list[str]:
     return out
 
 
+def _risk_line(risk: dict[str, object]) -> str:
+    factors = risk.get("factors") or []
+    return f"{risk['score']}/100 {risk['level']}" + (": " + "; ".join(factors) if factors else "")  # type: ignore[arg-type]
+
+
 def _budget_line(budget: dict[str, object]) -> str:
     parts = []
     for slo in budget["slos"]:  # type: ignore[attr-defined]
@@ -65,6 +70,8 @@ def render(v: Verdict) -> str:
     for s in v.services:
         out.append("")
         out.append(f"{LABEL[s.verdict]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
+        if s.risk:
+            out.append(f"  risk    {_risk_line(s.risk)}")
         if s.budget and s.budget.get("slos"):
             out.append(f"  budget  {_budget_line(s.budget)}")
         for f in s.findings:

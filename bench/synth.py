@@ -1,0 +1,188 @@
+"""A synthetic monorepo, deterministic from a seed: services with manifests, runbooks and
+CODEOWNERS, and a history of commits by many authors with realistic churn, fixes and reverts.
+
+Written with one `git fast-import` process, so 100,000 commits take seconds, not hours. Bigger
+and more spread-out changes are more often followed by a fix of their lines, so a risk model has
+something real to find.
+
+    python bench/synth.py DIR --services 2000 --commits 20000 --authors 200 --seed 1
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+from pathlib import Path
+
+T0 = 1_600_000_000
+MANIFEST = """\
+apiVersion: gate/v1
+kind: Service
+name: {name}
+tier: {tier}
+owners:
+  team: {team}
+  oncall: {team}-primary
+  escalation: [sre-oncall]
+slos:
+  - name: {name}-availability
+    sli: availability
+    objective: {objective}
+    window: 28d
+runbook: services/{name}/docs/runbook.md
+rollback:
+  strategy: revert
+  plan: services/{name}/docs/rollback.md
+  last_tested: 2026-11-01
+telemetry:
+  service_name: {name}
+  metrics: [http_requests_total, http_server_request_duration_seconds]
+  dashboards: [https://grafana.example.com/d/{name}]
+  alerts: [{name}-burn]
+dependencies: []
+"""
+RUNBOOK = "# {name}\n\n## Symptoms\nalerts\n\n## Diagnosis\ndashboards\n\n## Mitigation\nroll back\n\n## Escalation\nsre-oncall\n"
+
+
+def service_name(i: int) -> str:
+    return f"svc-{i:05d}"
+
+
+class Importer:
+    def __init__(self, root: Path) -> None:
+        subprocess.run(["git", "init", "-q", "--initial-branch=main", str(root)], check=True)
+        self.process = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.marks = 0
+
+    def _write(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+
+    def commit(self, author: str, when: int, message: str, files: dict[str, str | None]) -> int:
+        self.marks += 1
+        ident = f"{author} <{author}@example.com> {when} +0000".encode()
+        body = message.encode()
+        out = [b"commit refs/heads/main\n", b"mark :%d\n" % self.marks, b"author " + ident + b"\n",
+               b"committer " + ident + b"\n", b"data %d\n" % len(body), body, b"\n"]
+        if self.marks > 1:
+            out.append(b"from :%d\n" % (self.marks - 1))
+        for path, content in files.items():
+            if content is None:
+                out.append(b"D " + path.encode() + b"\n")
+            else:
+                data = content.encode()
+                out += [b"M 100644 inline " + path.encode() + b"\n", b"data %d\n" % len(data), data, b"\n"]
+        self._write(b"".join(out) + b"\n")
+        return self.marks
+
+    def sha(self, mark: int) -> str:
+        self._write(b"get-mark :%d\n" % mark)
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.flush()
+        return self.process.stdout.readline().decode().strip()
+
+    def close(self) -> None:
+        self._write(b"done\n")
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        if self.process.wait() != 0:
+            raise RuntimeError("git fast-import failed")
+
+
+def generate(root: Path, services: int, commits: int, authors: int = 50, seed: int = 1, files_per_service: int = 4) -> None:
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    importer = Importer(root)
+    people = [f"dev{i:03d}" for i in range(authors)]
+    teams = [f"team-{i:02d}" for i in range(max(1, services // 20))]
+    contents: dict[str, list[str]] = {}
+    initial: dict[str, str | None] = {}
+    owners = ["# synthetic monorepo", "* @acme/platform"]
+    for i in range(services):
+        name, team = service_name(i), teams[i % len(teams)]
+        tier = rng.choice((0, 1, 1, 2, 2, 2, 3))
+        objective = {0: 99.95, 1: 99.9, 2: 99.5, 3: 99.0}[tier]
+        base = f"services/{name}"
+        initial[f"{base}/service.yaml"] = MANIFEST.format(name=name, tier=tier, team=team, objective=objective)
+        initial[f"{base}/docs/runbook.md"] = RUNBOOK.format(name=name)
+        initial[f"{base}/docs/rollback.md"] = f"# {name} rollback\n\nrevert the deploy\n"
+        for j in range(files_per_service):
+            lines = [f"def f{j}_{k}():  # {name}\n    return {k}\n" for k in range(rng.randint(5, 40))]
+            contents[f"{base}/src/mod{j}.py"] = lines
+            initial[f"{base}/src/mod{j}.py"] = "".join(lines)
+        owners.append(f"/{base}/ @acme/{team}")
+    initial[".github/CODEOWNERS"] = "\n".join(owners) + "\n"
+    initial[".gate.yaml"] = "version: 1\npacks: [default]\n"
+    initial["README.md"] = "# synthetic monorepo\n"
+    importer.commit("platform", T0, "initial import", initial)
+    when = T0
+    history: list[tuple[int, dict[str, list[str]], dict[str, list[str]]]] = []  # mark, before, after
+    pending_fixes: list[tuple[int, str, int]] = []  # due commit index, path, line index
+    paths = sorted(contents)
+    for n in range(1, commits):
+        when += rng.randint(60, 6 * 3600)
+        author = rng.choice(people[: max(1, int(len(people) * rng.random()) + 1)])
+        if pending_fixes and pending_fixes[0][0] <= n:
+            _, path, line = pending_fixes.pop(0)
+            before = {path: list(contents[path])}
+            lines = contents[path]
+            if lines:
+                lines[min(line, len(lines) - 1)] = f"    return 0  # fixed in {n}\n"
+            mark = importer.commit(author, when, f"Fix crash in {path.split('/')[1]}", {path: "".join(lines)})
+            history.append((mark, before, {path: list(lines)}))
+            continue
+        if n > 10 and rng.random() < 0.01 and history:
+            mark, before, _ = history[-rng.randint(1, min(5, len(history)))]
+            files = {p: "".join(lines) for p, lines in before.items()}
+            for p, lines in before.items():
+                contents[p] = list(lines)
+            sha = importer.sha(mark)
+            importer.commit(author, when, f"Revert a change\n\nThis reverts commit {sha}.\n", files)
+            continue
+        service = rng.randrange(services) if rng.random() < 0.8 else rng.randrange(max(1, services // 10))
+        spread = 1 if rng.random() < 0.7 else rng.randint(2, 4)
+        chosen = {p for s in {service, *[rng.randrange(services) for _ in range(spread - 1)]}
+                  for p in paths if p.startswith(f"services/{service_name(s)}/") and rng.random() < 0.6} or {
+                  f"services/{service_name(service)}/src/mod0.py"}
+        size = int(rng.paretovariate(1.3) * 3)
+        before, after, files = {}, {}, {}
+        for path in sorted(chosen):
+            lines = contents[path]
+            before[path] = list(lines)
+            for _ in range(size):
+                position = rng.randint(0, len(lines))
+                lines.insert(position, f"    x = {rng.randint(0, 10**6)}  # {author}\n")
+            for _ in range(rng.randint(0, size // 2)):
+                if len(lines) > 3:
+                    lines.pop(rng.randrange(len(lines)))
+            after[path] = list(lines)
+            files[path] = "".join(lines)
+        mark = importer.commit(author, when, f"Change {service_name(service)}", files)
+        history.append((mark, before, after))
+        history = history[-50:]
+        risk = min(0.9, 0.03 + 0.004 * size * len(chosen))
+        if rng.random() < risk:
+            path = rng.choice(sorted(chosen))
+            pending_fixes.append((n + rng.randint(2, 40), path, rng.randrange(max(1, len(contents[path])))))
+            pending_fixes.sort()
+    importer.close()
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--services", type=int, default=100)
+    parser.add_argument("--commits", type=int, default=1000)
+    parser.add_argument("--authors", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.dir.exists() and any(args.dir.iterdir()):
+        parser.error(f"{args.dir} exists and is not empty")
+    generate(args.dir, args.services, args.commits, args.authors, args.seed)
+
+
+if __name__ == "__main__":
+    main()

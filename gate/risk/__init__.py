@@ -1,0 +1,1 @@
+"""Change risk: features from the diff and the history, a score with reasons, calibration."""

@@ -1,0 +1,139 @@
+"""Just-in-time defect prediction features (Kamei et al., TSE 2013) plus the operational ones SREs name.
+
+One `HistoryIndex` serves both uses: fed every commit oldest-first, it yields each commit's features
+from the state before it (calibration); fed the recent history of a change's files, it yields the
+change's features (`gate check`).
+"""
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from gate.risk.history import Commit, FileChange, is_fix_message
+
+DAY = 86400
+YEAR = 365.25 * DAY
+RECENT = 90 * DAY  # window for "recently fixed or reverted"
+
+KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
+OPERATIONAL = ("migrations", "infrastructure", "deploy_config", "dependencies", "auth", "feature_flags",
+               "test_ratio", "tier", "recent_failures", "freeze")
+FEATURES = KAMEI + OPERATIONAL
+
+_KINDS = {
+    "migrations": re.compile(r"(^|/)(migrations?|migrate|alembic|flyway|liquibase|db/migrate|schema)(/|$)|\.sql$", re.I),
+    "infrastructure": re.compile(r"\.(tf|tfvars|hcl)$|(^|/)(terraform|pulumi|cloudformation|ansible|helm|charts|k8s|kubernetes|kustomize)(/|$)", re.I),
+    "deploy_config": re.compile(r"(^|/)(Dockerfile|docker-compose[^/]*|Jenkinsfile|Procfile|values[^/]*\.ya?ml|[^/]*\.env)$|(^|/)(deploy|deployment|config|conf|\.github/workflows)(/|$)", re.I),
+    "dependencies": re.compile(r"(^|/)(requirements[^/]*\.txt|setup\.py|setup\.cfg|pyproject\.toml|poetry\.lock|Pipfile(\.lock)?|uv\.lock|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|Gemfile(\.lock)?|pom\.xml|build\.gradle(\.kts)?|composer\.(json|lock))$", re.I),
+    "auth": re.compile(r"(auth|security|crypt|permission|rbac|iam|oauth|login|session|token|secret|password|credential|tls|ssl|cert)", re.I),
+    "feature_flags": re.compile(r"(feature[-_]?flags?|(^|/)flags?(/|\.)|launchdarkly|unleash|flipper)", re.I),
+}
+_TEST = re.compile(r"(^|/)(tests?|spec|__tests__)(/|$)|(_test|_spec|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]*$", re.I)
+
+
+def subsystem(path: str) -> str:
+    return path.split("/", 1)[0] if "/" in path else "(root)"
+
+
+def kind_counts(paths: Iterable[str]) -> dict[str, int]:
+    counts = dict.fromkeys(_KINDS, 0)
+    for path in paths:
+        for kind, pattern in _KINDS.items():
+            if pattern.search(path):
+                counts[kind] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the features need to know about one change (a commit, or a pull request's commits)."""
+
+    author: str
+    time: int
+    files: tuple[FileChange, ...]
+    message: str = ""
+    tier: int = 2
+    in_freeze: bool = False
+
+
+@dataclass
+class _FileState:
+    last_time: int = 0
+    changes: int = 0
+    authors: set[str] = field(default_factory=set)
+    lines: int = 0
+    failures: list[int] = field(default_factory=list)  # times of fix/revert commits touching it
+
+
+class HistoryIndex:
+    def __init__(self) -> None:
+        self.files: dict[str, _FileState] = defaultdict(_FileState)
+        self.author_times: dict[str, list[int]] = defaultdict(list)
+        self.author_subsystems: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.seen: set[str] = set()
+
+    def add(self, commit: Commit) -> None:
+        if commit.sha in self.seen:
+            return
+        self.seen.add(commit.sha)
+        failure = commit.is_fix
+        for f in commit.files:
+            if f.old_path and f.old_path in self.files:
+                self.files[f.path] = self.files.pop(f.old_path)
+            state = self.files[f.path]
+            state.last_time = max(state.last_time, commit.time)
+            state.changes += 1
+            state.authors.add(commit.author)
+            state.lines = max(0, state.lines + f.added - f.deleted)
+            if failure:
+                state.failures.append(commit.time)
+        self.author_times[commit.author].append(commit.time)
+        for name in {subsystem(f.path) for f in commit.files}:
+            self.author_subsystems[commit.author][name] += 1
+
+    def features(self, change: Change, lines_before: dict[str, int] | None = None) -> dict[str, float]:
+        """The change's features from the history added so far (which must precede the change)."""
+        files = [f for f in change.files]
+        paths = [f.path for f in files]
+        la = sum(f.added for f in files)
+        ld = sum(f.deleted for f in files)
+        churn = [f.added + f.deleted for f in files]
+        total = sum(churn)
+        entropy = 0.0
+        if total and len(files) > 1:
+            entropy = -sum((c / total) * math.log2(c / total) for c in churn if c) / math.log2(len(files))
+        known = [self.files[f.old_path or f.path] for f in files if (f.old_path or f.path) in self.files]
+        lt = sum(lines_before.get(f.old_path or f.path, 0) for f in files) if lines_before is not None else sum(s.lines for s in known)
+        authors: set[str] = set().union(*(s.authors for s in known)) if known else set()
+        ages = [(change.time - s.last_time) / DAY for s in known if s.last_time and change.time >= s.last_time]
+        times = [t for t in self.author_times.get(change.author, []) if t <= change.time]
+        subsystems = {subsystem(p) for p in paths}
+        by_subsystem = self.author_subsystems.get(change.author, {})
+        kinds = kind_counts(paths)
+        tests = sum(f.added for f in files if _TEST.search(f.path))
+        recent = sum(1 for s in known for t in s.failures if 0 <= change.time - t <= RECENT)
+        return {
+            "ns": len(subsystems),
+            "nd": len({posixpath.dirname(p) for p in paths}),
+            "nf": len(files),
+            "entropy": entropy,
+            "la": la,
+            "ld": ld,
+            "lt": lt,
+            "fix": 1.0 if is_fix_message(change.message) else 0.0,
+            "ndev": len(authors),
+            "age": sum(ages) / len(ages) if ages else 0.0,
+            "nuc": sum(s.changes for s in known),
+            "exp": len(times),
+            "rexp": sum(1.0 / ((change.time - t) / YEAR + 1.0) for t in times),
+            "sexp": sum(by_subsystem.get(name, 0) for name in subsystems),
+            **{k: float(v) for k, v in kinds.items()},
+            "test_ratio": tests / la if la else 0.0,
+            "tier": float(change.tier),
+            "recent_failures": recent,
+            "freeze": 1.0 if change.in_freeze else 0.0,
+        }

@@ -1,0 +1,94 @@
+"""Mining history with one streamed `git log --numstat -z` process, never a process per commit."""
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterator, NamedTuple
+
+from gate.git import Repo
+
+FORMAT = "%x1e%H%x1f%P%x1f%ae%x1f%at%x1f%B%x1f"
+REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
+FIX = re.compile(r"\b(fix(e[sd])?|bug|defect|patch|hotfix|repair|regression|crash|broken)\b", re.IGNORECASE)
+
+
+class FileChange(NamedTuple):
+    path: str
+    added: int  # 0 for binary files
+    deleted: int
+    old_path: str | None = None
+
+
+class Commit(NamedTuple):
+    sha: str
+    parents: tuple[str, ...]
+    author: str  # email, lower-case
+    time: int  # author time, unix seconds
+    message: str
+    files: tuple[FileChange, ...]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def is_fix(self) -> bool:
+        return is_fix_message(self.message)
+
+    @property
+    def reverts(self) -> list[str]:
+        return REVERT.findall(self.message)
+
+
+def is_fix_message(message: str) -> bool:
+    """A fix or a revert, by its subject line (and a revert trailer anywhere)."""
+    return bool(FIX.search(message.split("\n", 1)[0])) or bool(REVERT.search(message))
+
+
+def stream(repo: Repo, *args: str, paths: list[str] | None = None) -> Iterator[Commit]:
+    """Commits of `git log ARGS` (newest first by default), parsed as they stream in."""
+    command = ["git", "-c", "core.quotepath=off", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", *args, "--"]
+    if paths:
+        command += paths
+    process = repo._git.execute(command, as_process=True)
+    tail = b""
+    try:
+        while True:
+            chunk = process.stdout.read(1 << 16)
+            if not chunk:
+                break
+            records = (tail + chunk).split(b"\x1e")
+            tail = records.pop()
+            for record in records:
+                if record:
+                    yield _parse(record)
+        if tail:
+            yield _parse(tail)
+    finally:
+        process.stdout.close()
+        process.wait()
+
+
+def _parse(record: bytes) -> Commit:
+    sha, parents, author, time, rest = record.split(b"\x1f", 4)
+    message, _, numstat = rest.rpartition(b"\x1f")
+    tokens = numstat.lstrip(b"\0\n").split(b"\0")
+    files = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if not token.strip():
+            i += 1
+            continue
+        added, deleted, path = token.split(b"\t", 2)
+        old = None
+        if not path:  # a rename: the old and new paths follow
+            old, path = tokens[i + 1], tokens[i + 2]
+            i += 2
+        files.append(FileChange(
+            os.fsdecode(path.strip(b"\n")), int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0,
+            os.fsdecode(old) if old else None,
+        ))
+        i += 1
+    return Commit(sha.decode(), tuple(parents.decode().split()), author.decode("utf-8", "replace").lower(),
+                  int(time or 0), message.decode("utf-8", "replace"), tuple(files))

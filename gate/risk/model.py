@@ -1,0 +1,166 @@
+"""The risk model: logistic regression over transformed features, a default that needs no training,
+fitting (Newton's method, L2-regularised, pure Python) and ROC AUC."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from gate.risk.features import FEATURES
+
+SCHEMA = "gate.risk-model/v1"
+LEVELS = ((80, "critical"), (60, "high"), (30, "medium"), (0, "low"))
+
+# Default weights on log1p-transformed features (ratios as they are). Directions follow the JIT
+# literature (size, spread, churn history and developer count raise risk; experience and file age
+# lower it) and the SRE practice (migrations, infrastructure, config, dependencies, auth, recent
+# failures and freezes raise it; tests lower it; a more critical tier raises it).
+DEFAULT_WEIGHTS = {
+    "ns": 0.35, "nd": 0.15, "nf": 0.25, "entropy": 0.4, "la": 0.35, "ld": 0.1, "lt": 0.05,
+    "fix": 0.3, "ndev": 0.2, "age": -0.08, "nuc": 0.1, "exp": -0.12, "rexp": -0.1, "sexp": -0.15,
+    "migrations": 1.1, "infrastructure": 0.8, "deploy_config": 0.6, "dependencies": 0.6, "auth": 0.5,
+    "feature_flags": 0.3, "test_ratio": -0.8, "tier": -0.25, "recent_failures": 0.35, "freeze": 2.0,
+}
+DEFAULT_INTERCEPT = -3.2
+RAW = {"entropy", "fix", "test_ratio", "tier", "freeze"}  # already on a small scale: no log
+
+
+def transform(name: str, value: float) -> float:
+    return float(value) if name in RAW else math.log1p(max(0.0, float(value)))
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: dict[str, float]
+    intercept: float
+    means: dict[str, float] = field(default_factory=dict)
+    scales: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def z(self, name: str, value: float) -> float:
+        return (transform(name, value) - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
+
+    def logit(self, features: dict[str, float]) -> float:
+        return self.intercept + sum(w * self.z(n, features.get(n, 0.0)) for n, w in self.weights.items())
+
+    def score(self, features: dict[str, float]) -> float:
+        return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit(features)))))
+
+    def contributions(self, features: dict[str, float]) -> list[tuple[str, float]]:
+        """Each feature's push on the logit relative to a typical change (z = 0 or zero-valued)."""
+        baseline = {n: (0.0 if self.means else transform(n, 0.0)) for n in self.weights}
+        out = [(n, w * (self.z(n, features.get(n, 0.0)) - (0.0 if self.means else baseline[n]))) for n, w in self.weights.items()]
+        return sorted(out, key=lambda item: -item[1])
+
+    def to_json(self) -> str:
+        return json.dumps({"schema": SCHEMA, "weights": self.weights, "intercept": self.intercept, "means": self.means,
+                           "scales": self.scales, "meta": self.meta}, indent=2, sort_keys=True) + "\n"
+
+
+DEFAULT_MODEL = Model(DEFAULT_WEIGHTS, DEFAULT_INTERCEPT, meta={"name": "default", "trained": False})
+
+
+def load(raw: bytes, path: str) -> Model:
+    from gate.errors import FatalError
+
+    try:
+        doc = json.loads(raw)
+    except ValueError as e:
+        raise FatalError(f"risk model is not JSON ({e})", path) from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or not isinstance(doc.get("weights"), dict):
+        raise FatalError(f"not a risk model (expected \"schema\": \"{SCHEMA}\"; write one with `gate risk calibrate`)", path)
+    unknown = sorted(set(doc["weights"]) - set(FEATURES))
+    if unknown:
+        raise FatalError(f"risk model names unknown features: {', '.join(unknown)}", path)
+    try:
+        return Model({k: float(v) for k, v in doc["weights"].items()}, float(doc.get("intercept", 0.0)),
+                     {k: float(v) for k, v in doc.get("means", {}).items()}, {k: float(v) for k, v in doc.get("scales", {}).items()},
+                     dict(doc.get("meta", {})))
+    except (TypeError, ValueError):
+        raise FatalError("risk model weights must be numbers", path) from None
+
+
+def level(score: float) -> str:
+    return next(name for floor, name in LEVELS if score >= floor)
+
+
+def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence[str] = FEATURES,
+        l2: float = 1.0, iterations: int = 25) -> Model:
+    """L2-regularised logistic regression by Newton's method on standardised, transformed features."""
+    columns = {n: [transform(n, r.get(n, 0.0)) for r in rows] for n in names}
+    means = {n: sum(c) / len(c) for n, c in columns.items()}
+    scales = {n: (math.sqrt(sum((x - means[n]) ** 2 for x in c) / len(c)) or 1.0) for n, c in columns.items()}
+    used = [n for n in names if scales[n] > 1e-9 and any(x != columns[n][0] for x in columns[n])]
+    X = [[1.0] + [(columns[n][i] - means[n]) / scales[n] for n in used] for i in range(len(rows))]
+    d = len(used) + 1
+    beta = [0.0] * d
+    positives = sum(labels)
+    if 0 < positives < len(labels):
+        beta[0] = math.log(positives / (len(labels) - positives))
+    for _ in range(iterations):
+        gradient = [0.0] * d
+        hessian = [[0.0] * d for _ in range(d)]
+        for x, y in zip(X, labels):
+            p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, sum(b * v for b, v in zip(beta, x))))))
+            residual = y - p
+            weight = p * (1.0 - p)
+            for j in range(d):
+                gradient[j] += residual * x[j]
+                wxj = weight * x[j]
+                row = hessian[j]
+                for k in range(j, d):
+                    row[k] += wxj * x[k]
+        for j in range(d):
+            for k in range(j):
+                hessian[j][k] = hessian[k][j]
+            if j:
+                gradient[j] -= l2 * beta[j]
+                hessian[j][j] += l2
+        step = _solve(hessian, gradient)
+        beta = [b + s for b, s in zip(beta, step)]
+        if max(abs(s) for s in step) < 1e-6:
+            break
+    weights = {n: beta[i + 1] for i, n in enumerate(used)}
+    return Model(weights, beta[0], {n: means[n] for n in used}, {n: scales[n] for n in used})
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (d is ~25)."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        if abs(m[pivot][col]) < 1e-12:
+            continue
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(col + 1, n):
+            factor = m[r][col] / m[col][col]
+            if factor:
+                for c in range(col, n + 1):
+                    m[r][c] -= factor * m[col][c]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        if abs(m[r][r]) < 1e-12:
+            continue
+        x[r] = (m[r][n] - sum(m[r][c] * x[c] for c in range(r + 1, n))) / m[r][r]
+    return x
+
+
+def auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
+    """ROC AUC as the Mann-Whitney probability that a failed change outscores a good one (ties half)."""
+    pairs = sorted(zip(scores, labels))
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    if not positives or not negatives:
+        return None
+    rank_sum = 0.0
+    i = 0
+    while i < len(pairs):
+        j = i
+        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
+            j += 1
+        average_rank = (i + j + 1) / 2.0  # ranks are 1-based
+        rank_sum += average_rank * sum(label for _, label in pairs[i:j])
+        i = j
+    return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)

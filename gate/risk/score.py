@@ -1,0 +1,152 @@
+"""Risk of one change to one service: features from its diff and recent history, a 0-100 score, reasons."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from gate.git import EMPTY, INDEX, Repo, Snapshot
+from gate.risk.features import Change, HistoryIndex
+from gate.risk.history import FileChange, stream
+from gate.risk.model import DEFAULT_MODEL, Model, level, load
+
+DEFAULT_THRESHOLDS = {0: {"warn": 50, "block": 80}, 1: {"warn": 60, "block": 90}, 2: {"warn": 70}, 3: {}}
+DEFAULT_ROLLBACK_DAYS = {0: 90, 1: 90}
+DEFAULT_HISTORY_DAYS = 365
+
+WORDS = {
+    "la": lambda v: f"adds {v:,.0f} lines",
+    "ld": lambda v: f"deletes {v:,.0f} lines",
+    "nf": lambda v: f"touches {v:.0f} files",
+    "ns": lambda v: f"spans {v:.0f} top-level directories",
+    "nd": lambda v: f"spans {v:.0f} directories",
+    "entropy": lambda v: "spreads its edits evenly across many files",
+    "lt": lambda v: f"edits large files ({v:,.0f} lines before the change)",
+    "fix": lambda v: "is a fix (fixes are followed by fixes more often)",
+    "ndev": lambda v: f"edits files {v:.0f} developers have changed",
+    "nuc": lambda v: f"edits files changed {v:.0f} times before",
+    "migrations": lambda v: f"touches {v:.0f} schema migration(s)",
+    "infrastructure": lambda v: f"touches {v:.0f} infrastructure-as-code file(s)",
+    "deploy_config": lambda v: f"changes {v:.0f} deployment or config file(s)",
+    "dependencies": lambda v: f"changes {v:.0f} dependency manifest(s) or lockfile(s)",
+    "auth": lambda v: f"touches {v:.0f} auth/security path(s)",
+    "feature_flags": lambda v: f"changes {v:.0f} feature-flag file(s)",
+    "tier": lambda v: f"tier {v:.0f} service",
+    "recent_failures": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the last 90 days",
+    "freeze": lambda v: "made inside a change freeze",
+}
+
+
+def numstat(repo: Repo, base: str, head: str) -> list[FileChange]:
+    args = ["diff", "--numstat", "-z", "-M", "--no-color"]
+    if head == INDEX:
+        args += ["--cached", repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip() if base == EMPTY else base]
+    else:
+        args += [repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip() if base == EMPTY else base, head]
+    tokens = repo.run(*args, "--").split(b"\0")
+    files, i = [], 0
+    while i < len(tokens):
+        if not tokens[i].strip():
+            i += 1
+            continue
+        added, deleted, path = tokens[i].split(b"\t", 2)
+        old = None
+        if not path:
+            old, path = tokens[i + 1], tokens[i + 2]
+            i += 2
+        files.append(FileChange(os.fsdecode(path), int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0,
+                                os.fsdecode(old) if old else None))
+        i += 1
+    return files
+
+
+class RiskScorer:
+    """Scores each changed service of one change; history is mined once per change."""
+
+    def __init__(self, settings: dict[str, Any], base: Snapshot, head: Snapshot, today: dt.date) -> None:
+        self.settings = settings
+        self.base, self.head, self.today = base, head, today
+        self.repo = head.repo
+        self.model = self._model()
+        self._files: list[FileChange] | None = None
+        self._index: HistoryIndex | None = None
+        self._author, self._time, self._message = self._identity()
+
+    def _model(self) -> Model:
+        path = self.settings.get("model")
+        if not path:
+            return DEFAULT_MODEL
+        from gate.errors import FatalError
+
+        raw = self.base.read(str(path))  # from the base revision: a change cannot retrain its own judge
+        if raw is None:
+            raise FatalError("risk model not found in the base revision (write it with `gate risk calibrate`)", str(path))
+        return load(raw, str(path))
+
+    def _identity(self) -> tuple[str, int, str]:
+        if self.head.rev in (INDEX, EMPTY):
+            ident = self.repo.run("var", "GIT_AUTHOR_IDENT", ok_codes=(0, 128)).decode("utf-8", "replace")
+            email = ident[ident.find("<") + 1: ident.find(">")].lower() if "<" in ident else ""
+            return email, int(dt.datetime.now(dt.timezone.utc).timestamp()), ""
+        out = self.repo.run("log", "-1", "--format=%ae%x1f%at%x1f%B", self.head.rev).decode("utf-8", "replace")
+        email, time, message = out.split("\x1f", 2)
+        return email.lower(), int(time), message
+
+    def files(self) -> list[FileChange]:
+        if self._files is None:
+            self._files = numstat(self.repo, self.base.rev, self.head.rev)
+        return self._files
+
+    def index(self) -> HistoryIndex:
+        """Recent history of every touched file, and of the author: two streamed processes."""
+        if self._index is None:
+            self._index = HistoryIndex()
+            if self.base.rev != EMPTY:
+                since = f"--since={int(self.settings.get('history_days', DEFAULT_HISTORY_DAYS))}.days"
+                paths = sorted({p for f in self.files() for p in (f.path, f.old_path) if p})
+                commits = list(stream(self.repo, since, self.base.rev, paths=paths)) if paths else []
+                if self._author:
+                    commits += list(stream(self.repo, since, f"--author=<{self._author}>", "--regexp-ignore-case", "--fixed-strings", self.base.rev))
+                for commit in sorted(commits, key=lambda c: c.time):
+                    self._index.add(commit)
+        return self._index
+
+    def _in_freeze(self) -> str | None:
+        for window in self.settings.get("freeze", []):
+            try:
+                start, end = dt.date.fromisoformat(str(window["start"])), dt.date.fromisoformat(str(window["end"]))
+            except (KeyError, ValueError):
+                continue
+            if start <= self.today <= end:
+                return str(window.get("reason", f"{start}..{end}"))
+        return None
+
+    def score(self, changed: tuple[str, ...], tier: int) -> dict[str, Any]:
+        wanted = set(changed)
+        files = tuple(f for f in self.files() if f.path in wanted or f.old_path in wanted)
+        freeze = self._in_freeze()
+        change = Change(self._author, self._time, files, self._message, tier, freeze is not None)
+        lines_before = {}
+        for f in files:
+            raw = self.base.read(f.old_path or f.path)
+            lines_before[f.old_path or f.path] = raw.count(b"\n") if raw else 0
+        features = self.index().features(change, lines_before)
+        score = self.model.score(features)
+        factors = [] if level(score) == "low" else [
+            WORDS[name](features[name]) for name, push in self.model.contributions(features)
+            if push > 0.2 and name in WORDS and features.get(name)][:4]
+        if features["exp"] == 0 and self._author:
+            factors.append("the author's first change in this repository's recent history")
+        elif features["sexp"] == 0 and self._author:
+            factors.append("the author's first change in this part of the repository")
+        if features["la"] >= 50 and features["test_ratio"] == 0:
+            factors.append("adds no test lines")
+        if freeze:
+            factors.append(f"made inside the change freeze {freeze!r}")
+        return {
+            "score": round(score),
+            "level": level(score),
+            "factors": list(dict.fromkeys(factors)),
+            "model": str(self.model.meta.get("name", "custom")),
+            "features": {k: round(v, 4) for k, v in features.items()},
+        }
