@@ -38,10 +38,10 @@ def _emit(verdict: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> N
 
 
 def _write(path: str, text: str) -> None:
-    if os.path.dirname(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)

@@ -49,8 +49,9 @@ def test_json_and_text_to_files_and_stdout(example: GitRepo, gate_cli: Any, tmp_
 
 
 def test_unwritable_output_is_exit_2(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
-    code, _, err = gate_cli("check", "--repo", example.path, "--base", "main", "--format", "json", "--output", str(tmp_path / "no/such/dir/r.json"))
-    assert code == 2 and "cannot write report" in err and "no/such/dir/r.json" in err
+    (tmp_path / "a-file").write_text("x")
+    code, _, err = gate_cli("check", "--repo", example.path, "--base", "main", "--format", "json", "--output", str(tmp_path / "a-file/r.json"))
+    assert code == 2 and "cannot write report" in err and "a-file/r.json" in err
 
 
 @pytest.mark.parametrize(
