@@ -120,7 +120,9 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
     when = T0
     history: list[tuple[int, dict[str, list[str]], dict[str, list[str]]]] = []  # mark, before, after
     pending_fixes: list[tuple[int, str, int]] = []  # due commit index, path, line index
-    paths = sorted(contents)
+    by_service: dict[int, list[str]] = {}
+    for path in sorted(contents):
+        by_service.setdefault(int(path.split("/")[1].split("-")[1]), []).append(path)
     for n in range(1, commits):
         when += rng.randint(60, 6 * 3600)
         author = rng.choice(people[: max(1, int(len(people) * rng.random()) + 1)])
@@ -143,9 +145,8 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
             continue
         service = rng.randrange(services) if rng.random() < 0.8 else rng.randrange(max(1, services // 10))
         spread = 1 if rng.random() < 0.7 else rng.randint(2, 4)
-        chosen = {p for s in {service, *[rng.randrange(services) for _ in range(spread - 1)]}
-                  for p in paths if p.startswith(f"services/{service_name(s)}/") and rng.random() < 0.6} or {
-                  f"services/{service_name(service)}/src/mod0.py"}
+        chosen = {p for s in sorted({service, *[rng.randrange(services) for _ in range(spread - 1)]})
+                  for p in by_service[s] if rng.random() < 0.6} or {f"services/{service_name(service)}/src/mod0.py"}
         size = int(rng.paretovariate(1.3) * 3)
         before, after, files = {}, {}, {}
         for path in sorted(chosen):
