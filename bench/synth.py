@@ -15,7 +15,8 @@ import random
 import subprocess
 from pathlib import Path
 
-T0 = 1_600_000_000
+END = 1_793_000_000  # 2026-10-25: histories end in the recent past, as real ones do
+MEAN_GAP = 3 * 3600
 MANIFEST = """\
 apiVersion: gate/v1
 kind: Service
@@ -116,15 +117,15 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
     initial[".github/CODEOWNERS"] = "\n".join(owners) + "\n"
     initial[".gate.yaml"] = "version: 1\npacks: [default]\n"
     initial["README.md"] = "# synthetic monorepo\n"
-    importer.commit("platform", T0, "initial import", initial)
-    when = T0
+    when = END - commits * MEAN_GAP
+    importer.commit("platform", when, "initial import", initial)
     history: list[tuple[int, dict[str, list[str]], dict[str, list[str]]]] = []  # mark, before, after
     pending_fixes: list[tuple[int, str, int]] = []  # due commit index, path, line index
     by_service: dict[int, list[str]] = {}
     for path in sorted(contents):
         by_service.setdefault(int(path.split("/")[1].split("-")[1]), []).append(path)
     for n in range(1, commits):
-        when += rng.randint(60, 6 * 3600)
+        when += rng.randint(60, 2 * MEAN_GAP - 60)
         author = rng.choice(people[: max(1, int(len(people) * rng.random()) + 1)])
         if pending_fixes and pending_fixes[0][0] <= n:
             _, path, line = pending_fixes.pop(0)

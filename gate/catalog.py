@@ -1,7 +1,10 @@
 """Service discovery: every service.yaml in a tree, and which services own a changed path."""
 from __future__ import annotations
 
+import json
+import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -120,13 +123,26 @@ class Catalog:
         return [self.service_at(m) for m in self.manifests]
 
     @cached_property
-    def _claims(self) -> list[tuple[Service, str]]:
-        """(service, extra path) pairs: `paths:` globs and the documents a manifest names."""
-        claims: list[tuple[Service, str]] = []
-        for service in self.all():
-            claims += [(service, g) for g in service.globs]
-            claims += [(service, d) for d in service.documents()]
-        return claims
+    def _claims(self) -> list[tuple[str, str]]:
+        """(manifest, extra path) pairs: `paths:` globs and documents named outside the service's directory.
+
+        Worked out once per manifest blob and cached in the git directory, so a check on a
+        repository of thousands of services reads only the manifests that changed since.
+        """
+        keys = {m: f"{self.snapshot.files[m].sha}:{self._root(m)}" for m in self.manifests}
+        cache = _ClaimCache(self.snapshot.repo)
+        missing = [m for m in self.manifests if keys[m] not in cache.entries]
+        if missing:
+            texts = self.snapshot.read_many(missing)
+            for manifest in missing:
+                cache.entries[keys[manifest]] = list(claims_of(texts.get(manifest, b""), self._root(manifest), manifest))
+            cache.save()
+        return [(m, claim) for m in self.manifests for claim in cache.entries[keys[m]]]
+
+    @staticmethod
+    def _root(manifest: str) -> str:
+        directory = posixpath.dirname(manifest)
+        return directory + "/" if directory else ""
 
     def owner_by_prefix(self, path: str) -> Service | None:
         directory = path
@@ -147,7 +163,60 @@ class Catalog:
         prefix = self.owner_by_prefix(path)
         if prefix:
             owners[prefix.manifest] = prefix
-        for service, claim in self._claims:
+        for manifest, claim in self._claims:
             if claim == path or globs.matches(claim, path):
-                owners.setdefault(service.manifest, service)
+                owners.setdefault(manifest, self.service_at(manifest))
         return sorted(owners.values(), key=lambda s: s.manifest)
+
+
+_INDIRECT = re.compile(rb"paths|openslo|[&*]|<<")  # keys that claim paths, or YAML anchors and merges
+_DOCUMENT = re.compile(rb"(?:runbook|plan)\s*:\s*[\"']?([^\s\"'#,}\]]+)")
+
+
+def claims_of(raw: bytes, root: str, manifest: str) -> tuple[str, ...]:
+    """What a manifest claims beyond its own directory; parses YAML only when the text may claim something."""
+    encoded_root = root.encode()
+    named = _DOCUMENT.findall(raw)
+    if not _INDIRECT.search(raw) and all(v.startswith(encoded_root) or v.startswith(b"https://") for v in named):
+        return ()
+    try:
+        doc = gate_yaml.load(raw, manifest)
+    except FatalError:
+        return ()
+    if not isinstance(doc.data, dict):
+        return ()
+    service = Service("", root, manifest, 0, doc.data, doc)
+    paths = doc.data.get("paths")
+    found = [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
+    found += [d for d in service.documents() if not d.startswith(root) or not root]
+    return tuple(dict.fromkeys(found))
+
+
+class _ClaimCache:
+    """manifest blob id + root -> claims, in <git dir>/gate/claims-v1.json; a broken cache is rebuilt."""
+
+    def __init__(self, repo: Any) -> None:
+        self.path: str | None = None
+        self.entries: dict[str, list[str]] = {}
+        self._dirty = False
+        try:
+            git_dir = repo.run("rev-parse", "--absolute-git-dir").decode().strip()
+            self.path = os.path.join(git_dir, "gate", "claims-v1.json")
+            with open(self.path, encoding="utf-8") as f:
+                loaded = json.load(f)
+            if isinstance(loaded, dict):
+                self.entries = {k: v for k, v in loaded.items() if isinstance(v, list)}
+        except (OSError, ValueError, FatalError):
+            pass
+
+    def save(self) -> None:
+        if not self.path:
+            return
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            tmp = f"{self.path}.{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.entries, f)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only checkout still works, only slower

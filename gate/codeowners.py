@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
@@ -11,7 +12,11 @@ class Entry(NamedTuple):
     pattern: str
     owners: tuple[str, ...]
     line: int
-    regex: re.Pattern[str]
+
+    def matches(self, path: str) -> bool:
+        if not _WILDCARD.search(self.pattern):
+            return _literal_match(self.pattern, path)
+        return _compile(self.pattern).match(path) is not None
 
 
 def parse(text: str) -> list[Entry]:
@@ -22,18 +27,32 @@ def parse(text: str) -> list[Entry]:
             continue
         parts = re.split(r"(?<!\\)\s+", line)
         pattern = parts[0].replace("\\ ", " ")
-        entries.append(Entry(pattern, tuple(parts[1:]), number, _compile(pattern)))
+        entries.append(Entry(pattern, tuple(parts[1:]), number))
     return entries
 
 
 def owner_entry(entries: list[Entry], path: str) -> Entry | None:
     """The entry that decides `path`'s owners: the last one whose pattern matches."""
     for entry in reversed(entries):
-        if entry.regex.match(path):
+        if entry.matches(path):
             return entry
     return None
 
 
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+def _literal_match(pattern: str, path: str) -> bool:
+    """A pattern without wildcards, by string tests: the common case, thousands of lines long."""
+    directory = pattern.endswith("/")
+    body = pattern.strip("/")
+    if pattern.startswith("/") or "/" in body:
+        return path.startswith(body + "/") or (not directory and path == body)
+    segments = path.split("/")
+    return body in (segments[:-1] if directory else segments)
+
+
+@lru_cache(maxsize=4096)
 def _compile(pattern: str) -> re.Pattern[str]:
     anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
     directory = pattern.endswith("/")

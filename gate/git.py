@@ -24,6 +24,11 @@ class Change(NamedTuple):
     old_path: str | None = None
 
 
+class Entry(NamedTuple):
+    mode: str
+    sha: str
+
+
 class Commit(NamedTuple):
     sha: str
     parents: tuple[str, ...]
@@ -132,22 +137,45 @@ class Repo:
 
     # -- trees ---------------------------------------------------------------------------
 
-    def tree(self, rev: str) -> dict[str, str]:
-        """Every file of a tree, path -> git mode ('100644', '100755', '120000' link, '160000' submodule)."""
+    def tree(self, rev: str) -> dict[str, Entry]:
+        """Every file of a tree: path -> (git mode, object id). Modes: 100644/100755 files,
+        120000 symbolic links, 160000 submodules."""
         if rev == EMPTY:
             return {}
-        files: dict[str, str] = {}
-        if rev == INDEX:
+        files: dict[str, Entry] = {}
+        if rev == INDEX:  # "mode sha stage\tpath"
             for entry in self.run("ls-files", "--stage", "-z").split(b"\0"):
                 if entry:
                     meta, _, path = entry.partition(b"\t")
-                    files[_text(path)] = meta.split(b" ", 1)[0].decode()
+                    mode, sha, _ = meta.decode().split(" ", 2)
+                    files[_text(path)] = Entry(mode, sha)
             return files
-        for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev).split(b"\0"):
+        for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev).split(b"\0"):  # "mode type sha\tpath"
             if entry:
                 meta, _, path = entry.partition(b"\t")
-                files[_text(path)] = meta.split(b" ", 1)[0].decode()
+                mode, _, sha = meta.decode().split(" ", 2)
+                files[_text(path)] = Entry(mode, sha)
         return files
+
+    def blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Many objects in one `git cat-file --batch` round trip: object id -> bytes."""
+        import subprocess
+
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        result = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input="\n".join(wanted).encode() + b"\n",
+                                capture_output=True, check=False)
+        out, position, found = result.stdout, 0, {}
+        for sha in wanted:
+            end = out.index(b"\n", position)
+            header = out[position:end].split()
+            position = end + 1
+            if len(header) == 3:
+                size = int(header[2])
+                found[sha] = out[position:position + size]
+                position += size + 1
+        return found
 
     def read(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at `rev` (one long-lived `git cat-file --batch` serves every read)."""
@@ -230,16 +258,42 @@ class Snapshot:
         self.repo = repo
         self.rev = rev
         self._reads: dict[str, bytes | None] = {}
+        self._entries: dict[str, Entry | None] = {}
 
     @cached_property
-    def files(self) -> dict[str, str]:
+    def files(self) -> dict[str, Entry]:
         return self.repo.tree(self.rev)
 
+    def entry(self, path: str) -> Entry | None:
+        """One path's mode and id, without listing the whole tree when it has not been listed yet."""
+        if "files" in self.__dict__ or self.rev in (EMPTY, INDEX):
+            return self.files.get(path)
+        if path not in self._entries:
+            out = self.repo.run("ls-tree", "-z", "--full-tree", self.rev, "--", path) if path else b""
+            found = None
+            for item in out.split(b"\0"):
+                meta, _, name = item.partition(b"\t")
+                if item and _text(name) == path:
+                    mode, _, sha = meta.decode().split(" ", 2)
+                    found = Entry(mode, sha)
+            self._entries[path] = found
+        return self._entries[path]
+
     def is_file(self, path: str) -> bool:
-        return self.files.get(path, "").startswith("100")
+        entry = self.entry(path)
+        return entry is not None and entry.mode.startswith("100")
 
     def is_symlink(self, path: str) -> bool:
-        return self.files.get(path) == "120000"
+        entry = self.entry(path)
+        return entry is not None and entry.mode == "120000"
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+        """Regular files among `paths`, read in one round trip (and remembered for `read`)."""
+        todo = [p for p in paths if p not in self._reads and self.is_file(p)]
+        found = self.repo.blobs([self.entry(p).sha for p in todo])  # type: ignore[union-attr]
+        for path in todo:
+            self._reads[path] = found.get(self.entry(path).sha)  # type: ignore[union-attr]
+        return {p: self._reads[p] for p in paths if self._reads.get(p) is not None}  # type: ignore[misc]
 
     def is_dir(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 from gate.git import Repo
 
@@ -46,11 +46,18 @@ def is_fix_message(message: str) -> bool:
 
 
 def stream(repo: Repo, *args: str, paths: list[str] | None = None) -> Iterator[Commit]:
-    """Commits of `git log ARGS` (newest first by default), parsed as they stream in."""
+    """Commits of `git log ARGS` (newest first by default), parsed as they stream in.
+
+    git starts at once, before the first commit is asked for, so it can work while the caller
+    does something else.
+    """
     command = ["git", "-c", "core.quotepath=off", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", *args, "--"]
     if paths:
         command += paths
-    process = repo._git.execute(command, as_process=True)
+    return _parse_stream(repo._git.execute(command, as_process=True))
+
+
+def _parse_stream(process: Any) -> Iterator[Commit]:
     tail = b""
     try:
         while True:

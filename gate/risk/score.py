@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
-from typing import Any
+from typing import Any, Iterator
 
 from gate.git import EMPTY, INDEX, Repo, Snapshot
 from gate.risk.features import Change, HistoryIndex
-from gate.risk.history import FileChange, stream
+from gate.risk.history import Commit, FileChange, stream
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
 
 DEFAULT_THRESHOLDS = {0: {"warn": 50, "block": 80}, 1: {"warn": 60, "block": 90}, 2: {"warn": 70}, 3: {}}
@@ -71,6 +73,7 @@ class RiskScorer:
         self._files: list[FileChange] | None = None
         self._index: HistoryIndex | None = None
         self._author, self._time, self._message = self._identity()
+        self._history = self._start_history()
 
     def _model(self) -> Model:
         path = self.settings.get("model")
@@ -97,19 +100,67 @@ class RiskScorer:
             self._files = numstat(self.repo, self.base.rev, self.head.rev)
         return self._files
 
+    def _start_history(self) -> tuple[str, list[Iterator[Commit]]] | None:
+        """Start mining the touched files' and the author's recent history; it runs while policies are checked.
+
+        The window ends at the change's own time, so the same change always sees the same history.
+        """
+        if self.base.rev == EMPTY:
+            return None
+        days = int(self.settings.get("history_days", DEFAULT_HISTORY_DAYS))
+        paths = sorted({p for f in self.files() for p in (f.path, f.old_path) if p})
+        key = hashlib.sha256("\0".join([self.base.rev, str(days), str(self._time), self._author, *paths]).encode()).hexdigest()[:32]
+        if self._cached(key) is not None:
+            return key, []
+        since = f"--since=@{self._time - days * 86400}"
+        streams = [stream(self.repo, since, self.base.rev, paths=paths)] if paths else []
+        if self._author:
+            streams.append(stream(self.repo, since, f"--author=<{self._author}>", "--regexp-ignore-case", "--fixed-strings", self.base.rev))
+        return key, streams
+
+    def _cache_file(self, key: str) -> str | None:
+        try:
+            git_dir = self.repo.run("rev-parse", "--absolute-git-dir").decode().strip()
+        except Exception:
+            return None
+        return os.path.join(git_dir, "gate", "history", f"{key}.json")
+
+    def _cached(self, key: str) -> list[Commit] | None:
+        path = self._cache_file(key)
+        try:
+            with open(path or "", encoding="utf-8") as f:
+                return [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5])) for c in json.load(f)]
+        except (OSError, ValueError, TypeError, IndexError):
+            return None
+
     def index(self) -> HistoryIndex:
-        """Recent history of every touched file, and of the author: two streamed processes."""
+        """Recent history of every touched file, and of the author (cached by base commit and paths)."""
         if self._index is None:
             self._index = HistoryIndex()
-            if self.base.rev != EMPTY:
-                since = f"--since={int(self.settings.get('history_days', DEFAULT_HISTORY_DAYS))}.days"
-                paths = sorted({p for f in self.files() for p in (f.path, f.old_path) if p})
-                commits = list(stream(self.repo, since, self.base.rev, paths=paths)) if paths else []
-                if self._author:
-                    commits += list(stream(self.repo, since, f"--author=<{self._author}>", "--regexp-ignore-case", "--fixed-strings", self.base.rev))
-                for commit in sorted(commits, key=lambda c: c.time):
-                    self._index.add(commit)
+            commits: list[Commit] = []
+            if self._history is not None:
+                key, streams = self._history
+                if streams:
+                    commits = [c for s in streams for c in s]
+                    self._save(key, commits)
+                else:
+                    commits = self._cached(key) or []
+            for commit in sorted(commits, key=lambda c: c.time):
+                self._index.add(commit)
         return self._index
+
+    def _save(self, key: str, commits: list[Commit]) -> None:
+        path = self._cache_file(key)
+        if not path:
+            return
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump([[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in commits], f)
+            os.replace(tmp, path)
+        except OSError:
+            pass
 
     def _in_freeze(self) -> str | None:
         for window in self.settings.get("freeze", []):
