@@ -57,13 +57,18 @@ class Service:
                 return None
         return value
 
+    def items(self, *path: Any) -> list[Any]:
+        """The list at `path`, or [] when it is missing or not a list (the schema reports the type)."""
+        value = self.get(*path)
+        return value if isinstance(value, list) else []
+
     def documents(self) -> dict[str, str]:
         """Repository paths of the runbook, rollback plan and OpenSLO files this manifest names."""
         docs: dict[str, str] = {}
         for role, value in (("runbook", self.get("runbook")), ("rollback plan", self.get("rollback", "plan"))):
             if isinstance(value, str) and not value.startswith("https://"):
                 docs[value] = role
-        for slo in self.get("slos") or []:
+        for slo in self.items("slos"):
             if isinstance(slo, dict) and isinstance(slo.get("openslo"), str):
                 docs[slo["openslo"]] = "OpenSLO document"
         return docs

@@ -17,7 +17,7 @@ class FatalError(RuntimeError):
         where = ""
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        return f"{where}{self.message}"
+        return f"{where}{' '.join(self.message.split())}"  # one line, whatever the message held
 
 
 class UndecidedError(FatalError):

@@ -122,6 +122,10 @@ class Event(NamedTuple):
     pull_request: PullRequest | None
 
 
+def _sha(value: object) -> str | None:
+    return value if isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value) else None
+
+
 def event_from_env() -> Event | None:
     """What the workflow run is about: the pull request's or merge group's base and head commits."""
     path = os.environ.get("GITHUB_EVENT_PATH")
@@ -139,10 +143,10 @@ def event_from_env() -> Event | None:
         pr = payload["pull_request"]
         base = (pr.get("base") or {}).get("sha") if isinstance(pr.get("base"), dict) else None
         head = (pr.get("head") or {}).get("sha") if isinstance(pr.get("head"), dict) else None
-        return Event(name or "pull_request", base, head, pull_request_from_env())
+        return Event(name or "pull_request", _sha(base), _sha(head), pull_request_from_env())
     if isinstance(payload.get("merge_group"), dict):
         group = payload["merge_group"]
-        return Event(name or "merge_group", group.get("base_sha"), group.get("head_sha"), None)
+        return Event(name or "merge_group", _sha(group.get("base_sha")), _sha(group.get("head_sha")), None)
     return Event(name, None, None, None)
 
 

@@ -61,17 +61,41 @@ def load(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> Documen
             return Document(None, {})
         lines: dict[Path, int] = {}
         _walk(node, (), lines, filename, max_nodes)
-        return Document(loader.construct_document(node), lines)
+        return Document(_string_keys(loader.construct_document(node)), lines)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         reason = " ".join(filter(None, [e.context, e.problem])) or "invalid YAML"
         raise FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        raise FatalError(f"invalid YAML: character {e.character!r} is not allowed (control character)", filename, line) from None
     except yaml.YAMLError as e:
         raise FatalError(f"invalid YAML: {e}", filename) from None
     except RecursionError:
         raise FatalError("YAML nested too deeply", filename) from None
+    except (ValueError, OverflowError) as e:  # e.g. an integer of thousands of digits
+        raise FatalError(f"invalid YAML value: {str(e).split(';')[0]}", filename) from None
     finally:
         loader.dispose()
+
+
+def _string_keys(value: Any) -> Any:
+    """JSON semantics for mapping keys: `0:` becomes "0", `~:` "null", `on:` "true" (schemas speak JSON)."""
+    if isinstance(value, dict):
+        return {_key(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def _check_depth(text: str, filename: str) -> None:

@@ -247,8 +247,7 @@ def window_minutes(window: str) -> int | None:
 
 
 def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
-    slos = service.get("slos")
-    slos = slos if isinstance(slos, list) else []
+    slos = service.items("slos")
     problems: list[Problem] = []
     names: dict[str, int | None] = {}
     slis: set[str] = set()
@@ -287,8 +286,10 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
 def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     floor = params["min_availability"]
     problems = []
-    for index, slo in enumerate(service.get("slos") or []):
-        objective = slo.get("objective") if isinstance(slo, dict) else None
+    for index, slo in enumerate(service.items("slos")):
+        if not isinstance(slo, dict):
+            continue
+        objective = slo.get("objective")
         if slo.get("sli") == "availability" and isinstance(objective, (int, float)) and 0 < objective < floor:
             at = service.line("slos", index, "objective")
             problems.append(Problem(f"SLO {slo.get('name')!r}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
@@ -336,8 +337,8 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     old_tier, new_tier = before.get("tier"), service.get("tier")
     if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
         problems.append(Problem(f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)", at, service.line("tier")))
-    old_slos = {s.get("name") or s.get("openslo"): s for s in before.get("slos") or [] if isinstance(s, dict)}
-    new_slos = {s.get("name") or s.get("openslo"): (i, s) for i, s in enumerate(service.get("slos") or []) if isinstance(s, dict)}
+    old_slos = {s.get("name") or s.get("openslo"): s for s in before.items("slos") if isinstance(s, dict)}
+    new_slos = {s.get("name") or s.get("openslo"): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
     for name, old in old_slos.items():
         if name not in new_slos:
             problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))

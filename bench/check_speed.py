@@ -1,0 +1,116 @@
+"""Whole-process wall time and peak RSS of gate's commands on synthetic monorepos.
+
+    python bench/check_speed.py [--runs 5] [--sizes small|full] [--workdir /tmp/gate-bench]
+
+Every figure is the median of --runs runs of the real `gate` console script, measured with
+/usr/bin/time-like accounting (wait4 rusage), and reported next to its anchor measured in the
+same run: `git status` style floors and `check-jsonschema` for the pre-commit path.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synth  # noqa: E402
+
+GATE = [sys.executable, "-c", "from gate.cli import main; main()"]
+
+
+def measure(command: list[str], cwd: Path, runs: int, prepare=None) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(median seconds, max peak RSS in MB) over `runs` runs."""
+    times, peaks = [], []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        times.append(time.perf_counter() - started)
+        peaks.append(usage.ru_maxrss / 1024)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise RuntimeError(f"{command} failed with {os.waitstatus_to_exitcode(status)}")
+    return statistics.median(times), max(peaks)
+
+
+def repo(workdir: Path, services: int, commits: int) -> Path:
+    root = workdir / f"s{services}-c{commits}"
+    if not (root / ".git").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        synth.generate(root, services=services, commits=commits, authors=max(10, services // 10), seed=1)
+        subprocess.run(["git", "checkout", "-q", "-B", "change", "main"], cwd=root, check=True)
+        for i in (1, 2, 3):
+            with open(root / f"services/{synth.service_name(i)}/src/mod0.py", "a") as f:
+                f.write("x = 1\n")
+        env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "dev001@example.com", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+        subprocess.run(["git", "commit", "-q", "-am", "3-service change"], cwd=root, check=True, env=env)
+    return root
+
+
+def clear_cache(root: Path) -> None:
+    shutil.rmtree(root / ".git" / "gate", ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", choices=("small", "full"), default="full")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/gate-bench"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    runs = args.runs
+    rows = []
+
+    def row(name: str, seconds: float, rss: float, anchor: str = "", ratio: float | None = None) -> None:
+        rows.append((name, seconds, rss, anchor, ratio))
+        extra = f"  {anchor}: ratio {ratio:.2f}" if ratio is not None else ""
+        print(f"{name:<58} {seconds * 1000:8.0f} ms {rss:7.0f} MB{extra}", flush=True)
+
+    check = GATE + ["check", "--base", "main", "--head", "change", "--format", "json"]
+    main_repo = repo(args.workdir, 2000 if args.sizes == "full" else 100, 20000 if args.sizes == "full" else 1000)
+    floor, _ = measure(["git", "log", "-1", "--format=%H"], main_repo, runs)
+    cold, cold_rss = measure(check, main_repo, runs, prepare=lambda: clear_cache(main_repo))
+    row("gate check, 3 services changed, cold cache", cold, cold_rss, "git log -1 floor", cold / floor)
+    warm, warm_rss = measure(check, main_repo, runs)
+    row("gate check, 3 services changed, warm cache", warm, warm_rss, "cold", warm / cold)
+    validate, validate_rss = measure(GATE + ["validate", "--format", "json"], main_repo, max(1, runs // 2))
+    row("gate validate, every service", validate, validate_rss)
+    version, _ = measure(GATE + ["--version"], main_repo, runs)
+    python, _ = measure([sys.executable, "-c", "pass"], main_repo, runs)
+    row("gate --version", version, 0, "bare python start", version / python)
+    helptext, _ = measure(GATE + ["--help"], main_repo, runs)
+    row("gate --help", helptext, 0, "bare python start", helptext / python)
+
+    # the pre-commit path against check-jsonschema on the same manifest
+    manifest = main_repo / "services" / synth.service_name(5) / "service.yaml"
+    subprocess.run(["git", "checkout", "-q", "change"], cwd=main_repo, check=True)
+    text = manifest.read_text()
+    manifest.write_text(text.replace("objective: ", "objective: ", 1) + "# staged edit\n")
+    subprocess.run(["git", "add", str(manifest)], cwd=main_repo, check=True)
+    staged, staged_rss = measure(GATE + ["check", "--staged", "--offline"], main_repo, runs)
+    schema = Path(__file__).resolve().parent.parent / "schemas" / "service.schema.json"
+    cjs = shutil.which("check-jsonschema")
+    if cjs:
+        anchor, _ = measure([cjs, "--schemafile", str(schema), str(manifest)], main_repo, runs)
+        row("gate check --staged --offline, one manifest", staged, staged_rss, "check-jsonschema on it", staged / anchor)
+    else:
+        row("gate check --staged --offline, one manifest", staged, staged_rss)
+    subprocess.run(["git", "checkout", "-q", "-f", "change"], cwd=main_repo, check=True)
+
+    if args.sizes == "full":
+        for services, commits in ((100, 20000), (10000, 20000), (2000, 1000), (2000, 100000)):
+            root = repo(args.workdir, services, commits)
+            seconds, rss = measure(check, root, runs, prepare=lambda r=root: clear_cache(r))
+            warm_s, _ = measure(check, root, runs)
+            row(f"scaling: {services:,} services, {commits:,} commits (cold)", seconds, rss, "2,000/20,000 cold", seconds / cold)
+            row(f"scaling: {services:,} services, {commits:,} commits (warm)", warm_s, rss, "2,000/20,000 warm", warm_s / warm)
+
+
+if __name__ == "__main__":
+    main()
