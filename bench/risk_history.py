@@ -84,6 +84,11 @@ def main() -> None:
     n = min(args.pydriller_commits, commits)
     rev = nth_commit(args.repo, n)
     same = statistics.median(gate_run(args.repo, rev) for _ in range(args.runs))
+    try:
+        import pydriller  # noqa: F401
+    except ImportError:
+        print(f"gate, first {n:,} commits:           {same:8.2f} s   (PyDriller not installed: pip install pydriller)")
+        return
     slow = pydriller_run(args.repo, rev)
     print(f"gate, first {n:,} commits:           {same:8.2f} s")
     print(f"PyDriller, first {n:,} commits:      {slow:8.2f} s   gate is {slow / same:5.1f}x faster")

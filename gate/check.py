@@ -279,6 +279,8 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
     rules = load_rules(config, snap)
     catalog = Catalog(snap)
     ctx = CheckContext(head=snap, base=snap, today=today or dt.date.today(), github_org=config.github_org)
+    snap.read_many(list(catalog.manifests))  # every manifest in one round trip, then every document they name
+    snap.read_many(sorted({d for s in catalog.all() for d in s.documents()}))
     results = []
     for service in catalog.all():
         findings = evaluate(rules, service, ctx, (service.manifest,))

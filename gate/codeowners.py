@@ -33,10 +33,42 @@ def parse(text: str) -> list[Entry]:
 
 def owner_entry(entries: list[Entry], path: str) -> Entry | None:
     """The entry that decides `path`'s owners: the last one whose pattern matches."""
-    for entry in reversed(entries):
-        if entry.matches(path):
-            return entry
-    return None
+    return _index(tuple(entries)).owner(path)
+
+
+class _Index:
+    """Anchored literal patterns (most lines of a big CODEOWNERS) looked up by the path's ancestors;
+    the rest scanned from the end. Same answer as scanning every line, in O(depth) for most paths."""
+
+    def __init__(self, entries: tuple[Entry, ...]) -> None:
+        self.literal: dict[str, list[Entry]] = {}
+        self.others: list[Entry] = []
+        for entry in entries:
+            body = entry.pattern.strip("/")
+            if not _WILDCARD.search(entry.pattern) and (entry.pattern.startswith("/") or "/" in body):
+                self.literal.setdefault(body, []).append(entry)
+            else:
+                self.others.append(entry)
+
+    def owner(self, path: str) -> Entry | None:
+        best: Entry | None = None
+        prefix = path
+        while prefix:
+            for entry in self.literal.get(prefix, ()):
+                if (best is None or entry.line > best.line) and entry.matches(path):
+                    best = entry
+            prefix = prefix.rpartition("/")[0]
+        for entry in reversed(self.others):
+            if best is not None and entry.line < best.line:
+                break
+            if entry.matches(path):
+                return entry if best is None or entry.line > best.line else best
+        return best
+
+
+@lru_cache(maxsize=8)
+def _index(entries: tuple[Entry, ...]) -> _Index:
+    return _Index(entries)
 
 
 _WILDCARD = re.compile(r"[*?\[]")

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any, Callable, NamedTuple
 
 from gate import codeowners, markdown
-from gate.catalog import Catalog, Problem, Service
+from gate.catalog import Catalog, Problem, Service, load_service
 from gate.git import Snapshot
 
 
@@ -373,8 +373,8 @@ DRIFT_FIELDS = (
 def _base_service(ctx: CheckContext, service: Service) -> Service | None:
     if ctx.base.read(service.manifest) == ctx.head.read(service.manifest):
         return None  # unchanged manifest: nothing drifted
-    if service.manifest in ctx.base_catalog.manifests:
-        return ctx.base_catalog.service_at(service.manifest)
+    if ctx.base.is_file(service.manifest):  # the common case, without listing the base tree
+        return load_service(ctx.base, service.manifest)
     return next((s for s in ctx.base_catalog.all() if s.name == service.name), None)
 
 

@@ -90,7 +90,8 @@ class RiskScorer:
         if self.head.rev in (INDEX, EMPTY):
             ident = self.repo.run("var", "GIT_AUTHOR_IDENT", ok_codes=(0, 128)).decode("utf-8", "replace")
             email = ident[ident.find("<") + 1: ident.find(">")].lower() if "<" in ident else ""
-            return email, int(dt.datetime.now(dt.timezone.utc).timestamp()), ""
+            midnight = dt.datetime.combine(self.today, dt.time(), dt.timezone.utc)  # a staged change is judged as of today
+            return email, int(midnight.timestamp()), ""
         out = self.repo.run("log", "-1", "--format=%ae%x1f%at%x1f%B", self.head.rev).decode("utf-8", "replace")
         email, time, message = out.split("\x1f", 2)
         return email.lower(), int(time), message
