@@ -107,9 +107,9 @@ def main() -> None:
         for services, commits in ((100, 20000), (10000, 20000), (2000, 1000), (2000, 100000)):
             root = repo(args.workdir, services, commits)
             seconds, rss = measure(check, root, runs, prepare=lambda r=root: clear_cache(r))
-            warm_s, _ = measure(check, root, runs)
+            warm_s, warm_rss = measure(check, root, runs)
             row(f"scaling: {services:,} services, {commits:,} commits (cold)", seconds, rss, "2,000/20,000 cold", seconds / cold)
-            row(f"scaling: {services:,} services, {commits:,} commits (warm)", warm_s, rss, "2,000/20,000 warm", warm_s / warm)
+            row(f"scaling: {services:,} services, {commits:,} commits (warm)", warm_s, warm_rss, "2,000/20,000 warm", warm_s / warm)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ something real to find.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 from pathlib import Path
@@ -170,6 +169,7 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
             pending_fixes.append((n + rng.randint(2, 40), path, rng.randrange(max(1, len(contents[path])))))
             pending_fixes.sort()
     importer.close()
+    subprocess.run(["git", "gc", "-q"], cwd=root, check=True)  # fast-import packs are loose; real clones are not
     subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
 from gate.resources import schema_errors, validator
-from gate.verdict import Finding, ServiceResult
+from gate.verdict import ServiceResult
 
 DEFAULT_MAX_DAYS = {0: 3, 1: 7, 2: 14, 3: 14}
 DEFAULT_APPROVERS: dict[str, dict[int, list[str]]] = {

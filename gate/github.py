@@ -54,25 +54,17 @@ def _headers(pr: PullRequest) -> dict[str, str]:
 def label_appliers(pr: PullRequest) -> dict[str, str]:
     """label -> login of whoever applied it last, for labels still on the pull request."""
     applied: dict[str, str] = {}
-    url = f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/events"
-    for page in range(1, MAX_PAGES + 1):
-        try:
-            response = request_json("GET", url, params={"per_page": 100, "page": page}, headers=_headers(pr), timeout=10, retries=2)
-        except Unavailable as e:
-            raise GitHubUnavailable(str(e)) from None
-        if response.status != 200 or not isinstance(response.body, list):
-            raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for the pull request's events")
-        for event in response.body:
-            if not isinstance(event, dict) or not isinstance(event.get("label"), dict):
-                continue
-            name = event["label"].get("name")
-            login = (event.get("actor") or {}).get("login")
-            if event.get("event") == "labeled" and name and login:
-                applied[name] = login
-            elif event.get("event") == "unlabeled" and name:
-                applied.pop(name, None)
-        if len(response.body) < 100:
-            break
+    for event in _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/events"):
+        label = event.get("label")
+        actor = event.get("actor")
+        if not isinstance(label, dict):
+            continue
+        name = label.get("name")
+        login = actor.get("login") if isinstance(actor, dict) else None
+        if event.get("event") == "labeled" and name and login:
+            applied[str(name)] = str(login)
+        elif event.get("event") == "unlabeled" and name:
+            applied.pop(str(name), None)
     return applied
 
 

@@ -18,6 +18,20 @@ class Unavailable(Exception):
     """The remote could not give a usable answer; the message is safe to print."""
 
 
+def bearer_headers(settings: dict[str, Any], where: str) -> dict[str, str]:
+    """JSON Accept header, plus a bearer token read from the variable `settings[bearer_token_env]` names."""
+    import os
+
+    headers = {"Accept": "application/json"}
+    token_env = settings.get("bearer_token_env")
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            raise Unavailable(f"environment variable {token_env} ({where}.bearer_token_env) is not set")
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 class Response(NamedTuple):
     status: int
     body: Any  # parsed JSON

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from gate.budget.file import Counts, counts_of
 from gate.budget.slo import SLO
-from gate.httpclient import Unavailable, redact, request_json
+from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 from gate.resources import schema, schema_errors
 
 
@@ -20,13 +20,7 @@ def _url(slo: SLO, settings: dict[str, Any]) -> str:
 
 def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     url = _url(slo, settings)
-    headers = {"Accept": "application/json"}
-    token_env = settings.get("bearer_token_env")
-    if token_env:
-        token = os.environ.get(token_env)
-        if not token:
-            raise Unavailable(f"environment variable {token_env} (budgets.http.bearer_token_env) is not set")
-        headers["Authorization"] = f"Bearer {token}"
+    headers = bearer_headers(settings, "budgets.http")
     response = request_json("GET", url, headers=headers, timeout=float(settings.get("timeout", 5)),
                             retries=int(settings.get("retries", 2)), backoff=float(settings.get("backoff", 0.5)))
     if response.status == 404:

@@ -7,7 +7,7 @@ from typing import Any
 
 from gate.budget.math import duration_text
 from gate.budget.slo import WINDOW_PLACEHOLDER, SLO
-from gate.httpclient import Unavailable, redact, request_json
+from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 
 Counts = dict[int, "tuple[float, float] | None"]
 
@@ -56,13 +56,7 @@ def evidence(slo: SLO, settings: dict[str, Any]) -> str:
 
 
 def _credentials(settings: dict[str, Any]) -> tuple[dict[str, str], tuple[str, str] | None]:
-    headers = {"Accept": "application/json"}
-    token_env = settings.get("bearer_token_env")
-    if token_env:
-        token = os.environ.get(token_env)
-        if not token:
-            raise Unavailable(f"environment variable {token_env} (budgets.prometheus.bearer_token_env) is not set")
-        headers["Authorization"] = f"Bearer {token}"
+    headers = bearer_headers(settings, "budgets.prometheus")
     auth = None
     if settings.get("username_env"):
         user, password = os.environ.get(settings["username_env"]), os.environ.get(settings.get("password_env", ""))
