@@ -7,7 +7,7 @@ from typing import Any
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
 from gate.git import Snapshot
-from gate.resources import schema_errors, validator
+from gate.resources import check_document
 
 CONFIG_FILE = ".gate.yaml"
 SEVERITIES = ("error", "warning", "info")
@@ -57,13 +57,9 @@ class Config:
 def parse(raw: bytes, path: str) -> Config:
     doc = gate_yaml.load(raw, path)
     data = doc.data if doc.data is not None else {}
-    if not isinstance(data, dict):
-        raise FatalError(f"expected a mapping, found {type(data).__name__}", path, 1)
-    data = _yaml11_off(data)
-    errors = schema_errors(validator("config"), data)
-    if errors:
-        where, message = errors[0]
-        raise FatalError(f"invalid gate config: {message}", path, doc.line(*where))
+    if isinstance(data, dict):
+        data = _yaml11_off(data)
+    check_document(data, doc, path, "config", "gate config")
     return Config(
         path=path,
         found=True,

@@ -15,7 +15,7 @@ from typing import Any
 
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
-from gate.resources import schema_errors, validator
+from gate.resources import check_document
 from gate.verdict import ServiceResult
 
 DEFAULT_MAX_DAYS = {0: 3, 1: 7, 2: 14, 3: 14}
@@ -74,12 +74,7 @@ def parse_ledger(raw: bytes | None, path: str) -> list[Exception_]:
     doc = gate_yaml.load(raw, path)
     if doc.data is None:
         return []
-    if not isinstance(doc.data, dict):
-        raise FatalError("exception ledger must be a mapping with apiVersion, kind and exceptions", path, 1)
-    errors = schema_errors(validator("exceptions"), doc.data)
-    if errors:
-        where, message = errors[0]
-        raise FatalError(f"invalid exception ledger: {message}", path, doc.line(*where))
+    check_document(doc.data, doc, path, "exceptions", "exception ledger")
     entries: list[Exception_] = []
     seen: dict[str, int | None] = {}
     for index, item in enumerate(doc.data.get("exceptions") or []):

@@ -75,3 +75,15 @@ def _dotted(path: tuple[Any, ...]) -> str:
 def _short(message: str, limit: int = 160) -> str:
     message = " ".join(message.split())
     return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def check_document(data: Any, lines: Any, path: str, schema_name: str, what: str) -> None:
+    """A YAML document must be a mapping that follows schemas/NAME: else one FatalError with its line."""
+    from gate.errors import FatalError
+
+    if not isinstance(data, dict):
+        raise FatalError(f"{what} must be a mapping, found {type(data).__name__}", path, 1)
+    errors = schema_errors(validator(schema_name), data)
+    if errors:
+        where, message = errors[0]
+        raise FatalError(f"invalid {what}: {message}", path, lines.line(*where))

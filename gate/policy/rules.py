@@ -9,7 +9,7 @@ from gate.config import Config
 from gate.errors import FatalError
 from gate.git import Snapshot
 from gate.policy.kinds import KINDS
-from gate.resources import data_dir, fragment_validator, schema_errors, validator
+from gate.resources import check_document, data_dir, fragment_validator, schema_errors
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,7 @@ def _severities(raw: Any, tiers: list[int] | None) -> dict[int, str]:
 
 def parse_pack(raw: bytes, path: str) -> list[Rule]:
     doc = gate_yaml.load(raw, path)
-    if not isinstance(doc.data, dict):
-        raise FatalError("policy pack must be a mapping with apiVersion, kind, name and rules", path, 1)
-    errors = schema_errors(validator("policy-pack"), doc.data)
-    if errors:
-        where, message = errors[0]
-        raise FatalError(f"invalid policy pack: {message}", path, doc.line(*where))
+    check_document(doc.data, doc, path, "policy-pack", "policy pack")
     rules = []
     seen: dict[str, int | None] = {}
     for index, item in enumerate(doc.data["rules"]):
