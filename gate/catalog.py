@@ -94,7 +94,7 @@ def load_service(snapshot: Snapshot, manifest: str) -> Service:
     problems = tuple(
         Problem(f"schema: {message}", manifest, doc.line(*path)) for path, message in schema_errors(validator("service"), data)
     )
-    name = data.get("name") if isinstance(data.get("name"), str) and data.get("name") else fallback_name
+    name = str(data["name"]) if isinstance(data.get("name"), str) and data.get("name") else fallback_name
     tier = data.get("tier")
     # An unreadable tier is judged as the strictest: a broken manifest must not dodge rules.
     tier = tier if isinstance(tier, int) and not isinstance(tier, bool) and 0 <= tier <= 3 else 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gate.httpclient import Unavailable, request_json
 
@@ -87,8 +87,8 @@ def latest_reviews(pr: PullRequest) -> dict[str, tuple[str, str]]:
     """login -> (state, commit_id) of each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review."""
     latest: dict[str, tuple[str, str]] = {}
     for review in _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/pulls/{pr.number}/reviews"):
-        user = review.get("user") if isinstance(review.get("user"), dict) else {}
-        login, state = str(user.get("login", "")).lower(), str(review.get("state", ""))  # type: ignore[union-attr]
+        user: Any = review.get("user") if isinstance(review.get("user"), dict) else {}
+        login, state = str(user.get("login", "")).lower(), str(review.get("state", ""))
         if login and state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest[login] = (state, str(review.get("commit_id", "")))
     return latest
@@ -165,7 +165,7 @@ def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
 
 
 def _is_bot(comment: dict[str, object]) -> bool:
-    user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
-    login = str(user.get("login", ""))  # type: ignore[union-attr]
+    user: Any = comment.get("user") if isinstance(comment.get("user"), dict) else {}
+    login = str(user.get("login", ""))
     expected = os.environ.get("GATE_COMMENT_AUTHOR")
-    return login == expected if expected else (login.endswith("[bot]") or user.get("type") == "Bot")  # type: ignore[union-attr]
+    return login == expected if expected else (login.endswith("[bot]") or user.get("type") == "Bot")

@@ -79,8 +79,11 @@ def append(text: str, entry: dict[str, Any], path: str) -> str:
 
 def remove(text: str, entry_id: str, path: str) -> str:
     """The ledger text without the item whose id is `entry_id` (comments above other items stay)."""
-    _, value, _ = _sequence(text, path)
-    items = value.value if isinstance(value, yaml.SequenceNode) else []
+    _, found, _ = _sequence(text, path)
+    if not isinstance(found, yaml.SequenceNode):
+        raise FatalError(f"no exception with id {entry_id!r}", path)
+    value: yaml.SequenceNode = found
+    items = value.value
     lines = text.splitlines(keepends=True)
     for position, item in enumerate(items):
         ids = [v.value for k, v in getattr(item, "value", []) if isinstance(k, yaml.ScalarNode) and k.value == "id" and isinstance(v, yaml.ScalarNode)]

@@ -109,7 +109,8 @@ def _check_depth(text: str, filename: str) -> None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise FatalError(f"YAML nested deeper than {MAX_DEPTH} levels", filename, event.start_mark.line + 1)
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    raise FatalError(f"YAML nested deeper than {MAX_DEPTH} levels", filename, line)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:

@@ -78,8 +78,9 @@ def _value(url: str, query: str, settings: dict[str, Any], headers: dict[str, st
         raise Unavailable(f"{redact(url)}: not a Prometheus API response")
     if body["status"] == "error":
         raise Unavailable(f"PromQL error ({body.get('errorType', 'error')}): {str(body.get('error', ''))[:300]} in query {query}")
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
     kind, result = data.get("resultType"), data.get("result")
+    result = result if isinstance(result, list) else []
     try:
         if kind == "scalar":
             value = float(result[1])

@@ -51,6 +51,10 @@ class SLOProblem:
     unsupported: bool = False  # a valid definition the gate cannot measure, vs an invalid one
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOProblem]]:
     slos: list[SLO] = []
     problems: list[SLOProblem] = []
@@ -73,9 +77,9 @@ def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOPr
 def _inline(service: Service, item: dict[str, Any], index: int) -> tuple[SLO | None, list[SLOProblem]]:
     file = service.manifest
     line = service.line("slos", index)
-    name = item.get("name") if isinstance(item.get("name"), str) else f"slos[{index}]"
+    name = str(item["name"]) if isinstance(item.get("name"), str) else f"slos[{index}]"
     problems: list[SLOProblem] = []
-    objective = item.get("objective")
+    objective: Any = item.get("objective")
     if not isinstance(objective, (int, float)) or isinstance(objective, bool) or not 0 < objective <= 100:
         problems.append(SLOProblem(f"SLO {name!r}: objective must be a percentage in (0, 100]", file, service.line("slos", index, "objective")))
     window = parse_duration(item.get("window"))
@@ -84,7 +88,7 @@ def _inline(service: Service, item: dict[str, Any], index: int) -> tuple[SLO | N
     budgeting = item.get("budgeting", "occurrences")
     slice_window = slice_target = None
     if budgeting == "timeslices":
-        ts = item.get("timeslice") if isinstance(item.get("timeslice"), dict) else {}
+        ts = _mapping(item.get("timeslice"))
         slice_window = parse_duration(ts.get("window"))
         slice_target = ts.get("target")
         if slice_window is None or not isinstance(slice_target, (int, float)) or not 0 < slice_target <= 1:
@@ -134,8 +138,8 @@ def _openslo(service: Service, snapshot: Snapshot, path: str) -> tuple[list[SLO]
     data = doc.data
     if not isinstance(data, dict) or data.get("apiVersion") != "openslo/v1" or data.get("kind") != "SLO":
         return [], [SLOProblem("not an OpenSLO v1 SLO document (apiVersion: openslo/v1, kind: SLO)", path, 1)]
-    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    spec = _mapping(data.get("spec"))
+    meta = _mapping(data.get("metadata"))
     name = str(meta.get("name") or path)
 
     def unsupported(what: str, *at: Any) -> tuple[list[SLO], list[SLOProblem]]:
@@ -143,7 +147,7 @@ def _openslo(service: Service, snapshot: Snapshot, path: str) -> tuple[list[SLO]
 
     if "indicatorRef" in spec:
         return unsupported("indicatorRef (a separate SLI document)", "spec", "indicatorRef")
-    indicator = (spec.get("indicator") or {}).get("spec") if isinstance(spec.get("indicator"), dict) else None
+    indicator = _mapping(spec.get("indicator")).get("spec")
     if not isinstance(indicator, dict):
         return [], [SLOProblem(f"OpenSLO {name!r}: spec.indicator.spec is missing", path, doc.line("spec"))]
     if "thresholdMetric" in indicator:
@@ -154,12 +158,12 @@ def _openslo(service: Service, snapshot: Snapshot, path: str) -> tuple[list[SLO]
     queries: dict[str, Any] = {}
     for key in ("good", "bad", "total"):
         if key in ratio:
-            source = (ratio[key] or {}).get("metricSource") if isinstance(ratio[key], dict) else None
+            source = _mapping(ratio[key]).get("metricSource")
             if not isinstance(source, dict):
                 return [], [SLOProblem(f"OpenSLO {name!r}: ratioMetric.{key}.metricSource is missing", path, doc.line("spec", "indicator", "spec", "ratioMetric", key))]
             if str(source.get("type", "")).lower() != "prometheus":
                 return unsupported(f"metricSource type {source.get('type')!r} (only Prometheus)", "spec", "indicator", "spec", "ratioMetric", key)
-            source_spec = source.get("spec") if isinstance(source.get("spec"), dict) else {}
+            source_spec = _mapping(source.get("spec"))
             queries[key] = source_spec.get("query", source_spec.get("promql"))
     query_line = doc.line("spec", "indicator", "spec", "ratioMetric")
     problems = _query_problems(name, queries, path, query_line)

@@ -105,13 +105,14 @@ def load_rules(config: Config, base: Snapshot) -> list[Rule]:
             file = data_dir("policies") / f"{name}.yaml"
             if not file.is_file():
                 raise FatalError(f"unknown built-in pack {pack!r}", config.path, config.line("packs"))
-            raw: bytes | None = file.read_bytes()
+            raw = file.read_bytes()
             label = f"(built-in) policies/{name}.yaml"
         else:
-            raw = base.read(pack)
+            found = base.read(pack)
             label = pack
-            if raw is None:
+            if found is None:
                 raise FatalError(f"policy pack {pack!r} not found in the base revision", config.path, config.line("packs"))
+            raw = found
         for rule in parse_pack(raw, label):
             if rule.id in where:
                 raise FatalError(f"rule id {rule.id!r} is defined by both {where[rule.id]} and this pack", label, rule.line)

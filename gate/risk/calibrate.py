@@ -94,8 +94,9 @@ def select(train: list[Sample], validation_share: float = 0.25) -> tuple[Model, 
     fit_part, check_part = ordered[:cut], ordered[cut:]
     labels = [s.failed for s in check_part]
     best: tuple[float, tuple[str, ...], float] = (-1.0, ("la",), PENALTIES[0])
+    candidates: tuple[tuple[str, ...], ...] = CANDIDATES
     if any(s.failed for s in fit_part) and 0 < sum(labels) < len(labels):
-        for names in CANDIDATES:
+        for names in candidates:
             for l2 in PENALTIES:
                 model = fit([s.features for s in fit_part], [s.failed for s in fit_part], names, l2=l2)
                 score = auc([model.score(s.features) for s in check_part], labels) or 0.0
