@@ -8,9 +8,6 @@ import os
 from typing import Any
 
 from gate import config as gate_config
-from gate.budget.exempt import DEFAULT_RELIABILITY_PATHS, label_exemption, reliability_only, verified_revert
-from gate.budget.slo import slos_of
-from gate.budget.status import anchored, budget_json, findings_for, measure
 from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScorer
 from gate import globs
 from gate.catalog import Catalog, Service, load_service
@@ -184,13 +181,17 @@ class BudgetGate:
     """Error budgets for the changed services; exemptions are worked out once, only when needed."""
 
     def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool) -> None:
-        self.settings = anchored(settings, head.repo.root)
+        from gate.budget.status import anchored  # budget modules load only for repositories that use budgets
+
+        self.settings = anchored(settings, head.repo.root) if settings else {}
         self.head, self.base, self.changes, self.offline = head, base, changes, offline
         env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
         self.enabled = bool(settings) or any(os.environ.get(v) for v in env)
         self._change_exemption: str | None | bool = False  # False: not yet worked out
 
     def change_exemption(self) -> str | None:
+        from gate.budget.exempt import label_exemption, verified_revert
+
         if self._change_exemption is False:
             exempt = self.settings.get("exempt", {})
             found = None
@@ -204,6 +205,10 @@ class BudgetGate:
         return self._change_exemption  # type: ignore[return-value]
 
     def assess(self, service: Service, changed: tuple[str, ...]) -> tuple[list[Finding], dict[str, Any]]:
+        from gate.budget.exempt import DEFAULT_RELIABILITY_PATHS, reliability_only
+        from gate.budget.slo import slos_of
+        from gate.budget.status import budget_json, findings_for, measure
+
         slos, problems = slos_of(service, self.head)
         statuses = [measure(slo, self.settings, self.offline) for slo in slos]
         exemption = None
