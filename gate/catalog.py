@@ -205,8 +205,7 @@ class _ClaimCache:
         self.entries: dict[str, list[str]] = {}
         self._dirty = False
         try:
-            git_dir = repo.run("rev-parse", "--absolute-git-dir").decode().strip()
-            self.path = os.path.join(git_dir, "gate", "claims-v1.json")
+            self.path = os.path.join(repo.git_dir, "gate", "claims-v1.json")
             with open(self.path, encoding="utf-8") as f:
                 loaded = json.load(f)
             if isinstance(loaded, dict):

@@ -98,6 +98,11 @@ class Repo:
         return bool(self.run("rev-parse", "--verify", "--quiet", "HEAD", ok_codes=(0, 1)).strip())
 
     @cached_property
+    def git_dir(self) -> str:
+        """The repository's git directory, where gate keeps its caches."""
+        return self.run("rev-parse", "--absolute-git-dir").decode().strip()
+
+    @cached_property
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
 

@@ -56,7 +56,7 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
 
 def _cache_path(repo: Repo, head: str) -> str | None:
     try:
-        git_dir = repo.run("rev-parse", "--absolute-git-dir").decode().strip()
+        git_dir = repo.git_dir
     except Exception:
         return None
     return os.path.join(git_dir, "gate", f"risk-dataset-{head}.json")

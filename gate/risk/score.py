@@ -121,7 +121,7 @@ class RiskScorer:
 
     def _cache_file(self, key: str) -> str | None:
         try:
-            git_dir = self.repo.run("rev-parse", "--absolute-git-dir").decode().strip()
+            git_dir = self.repo.git_dir
         except Exception:
             return None
         return os.path.join(git_dir, "gate", "history", f"{key}.json")
