@@ -98,6 +98,8 @@ def judge(
 
     results = []
     statuses = {c.path: c.status for c in changes}
+    # Everything the base side will be asked about, in one git process.
+    base.prefetch([*config.files(), config.ledger_path, *touched, *(p for c in changes for p in (c.path, c.old_path) if p)])
     budgets = BudgetGate(config.budgets, head, base, changes, offline)
     scorer = RiskScorer(config.risk, base, head, today) if touched and config.risk.get("enabled", True) else None
     for manifest, paths in sorted(touched.items()):

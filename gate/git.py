@@ -274,15 +274,29 @@ class Snapshot:
         if "files" in self.__dict__ or self.rev in (EMPTY, INDEX):
             return self.files.get(path)
         if path not in self._entries:
-            out = self.repo.run("ls-tree", "-z", "--full-tree", self.rev, "--", path) if path else b""
-            found = None
-            for item in out.split(b"\0"):
-                meta, _, name = item.partition(b"\t")
-                if item and _text(name) == path:
-                    mode, _, sha = meta.decode().split(" ", 2)
-                    found = Entry(mode, sha)
-            self._entries[path] = found
+            self.prefetch([path])
         return self._entries[path]
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Look up many paths' modes and ids in one `git ls-tree` (paths taken literally, never as globs)."""
+        if "files" in self.__dict__ or self.rev in (EMPTY, INDEX):
+            return
+        todo = sorted({p for p in paths if p and p not in self._entries})
+        if not todo:
+            return
+        if len(todo) > 1000:  # a huge change: one full listing is cheaper than a huge command line
+            listing = self.files
+            self._entries.update({p: listing.get(p) for p in todo})
+            return
+        out = self.repo.run("--literal-pathspecs", "ls-tree", "-z", "--full-tree", self.rev, "--", *todo)
+        found: dict[str, Entry] = {}
+        for item in out.split(b"\0"):
+            if item:
+                meta, _, name = item.partition(b"\t")
+                mode, _, sha = meta.decode().split(" ", 2)
+                found[_text(name)] = Entry(mode, sha)
+        for path in todo:
+            self._entries[path] = found.get(path)
 
     def is_file(self, path: str) -> bool:
         entry = self.entry(path)

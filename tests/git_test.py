@@ -155,3 +155,15 @@ def test_shallow_clone_without_merge_base_says_fetch_depth(repo: GitRepo, tmp_pa
 def test_parse_name_status_copy_and_type_change() -> None:
     out = b"C075\0a\0b\0T\0link\0M\0x y\0"
     assert parse_name_status(out) == [Change("C", "b", "a"), Change("T", "link"), Change("M", "x y")]
+
+
+def test_paths_that_look_like_pathspec_magic_are_taken_literally(repo: GitRepo) -> None:
+    for name in ("*.md", "[x].txt", ":(exclude)y", "a b.md"):
+        repo.write(name, "x\n")
+    head = repo.commit()
+    base = repo.commit("empty")
+    snap = Snapshot(Repo(repo.path), base)
+    snap.prefetch(["*.md", "[x].txt", ":(exclude)y", "missing.md", "a b.md"])
+    assert snap.is_file("*.md") and snap.is_file("[x].txt") and snap.is_file(":(exclude)y") and snap.is_file("a b.md")
+    assert not snap.is_file("missing.md") and not snap.is_file("x.md")
+    assert Snapshot(Repo(repo.path), head).read(":(exclude)y") == b"x\n"

@@ -51,7 +51,7 @@ def stream(repo: Repo, *args: str, paths: list[str] | None = None) -> Iterator[C
     git starts at once, before the first commit is asked for, so it can work while the caller
     does something else.
     """
-    command = ["git", "-c", "core.quotepath=off", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", *args, "--"]
+    command = ["git", "--literal-pathspecs", "-c", "core.quotepath=off", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", *args, "--"]
     if paths:
         command += paths
     return _parse_stream(repo._git.execute(command, as_process=True))
