@@ -203,7 +203,6 @@ class _ClaimCache:
     def __init__(self, repo: Any) -> None:
         self.path: str | None = None
         self.entries: dict[str, list[str]] = {}
-        self._dirty = False
         try:
             self.path = os.path.join(repo.git_dir, "gate", "claims-v1.json")
             with open(self.path, encoding="utf-8") as f:

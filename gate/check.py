@@ -10,7 +10,7 @@ from typing import Any
 from gate import config as gate_config
 from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScorer
 from gate import globs
-from gate.catalog import Catalog, Service, load_service
+from gate.catalog import Catalog, Service
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
@@ -103,7 +103,7 @@ def judge(
     budgets = BudgetGate(config.budgets, head, base, changes, offline)
     scorer = RiskScorer(config.risk, base, head, today) if touched and config.risk.get("enabled", True) else None
     for manifest, paths in sorted(touched.items()):
-        service = _strictest_tier(head_catalog.service_at(manifest), base, head)
+        service = _strictest_tier(head_catalog.service_at(manifest), ctx)
         changed = tuple(sorted(set(paths)))
         findings = evaluate(rules, service, ctx, changed)
         status = "added" if statuses.get(manifest) == "A" else "changed"
@@ -249,12 +249,10 @@ def risk_findings(risk: dict[str, Any], service: Service, settings: dict[str, An
     return findings
 
 
-def _strictest_tier(service: Service, base: Snapshot, head: Snapshot) -> Service:
+def _strictest_tier(service: Service, ctx: CheckContext) -> Service:
     """A change that lowers its own tier is judged at the tier it had: it cannot relax its own rules."""
-    if base.read(service.manifest) == head.read(service.manifest):
-        return service
-    before = load_service(base, service.manifest)
-    if before.parsed and isinstance(before.get("tier"), int) and before.tier < service.tier:
+    before = ctx.before(service)
+    if before is not None and before.parsed and isinstance(before.get("tier"), int) and before.tier < service.tier:
         return replace(service, tier=before.tier)
     return service
 

@@ -10,7 +10,6 @@ from gate.git import Snapshot
 from gate.resources import check_document
 
 CONFIG_FILE = ".gate.yaml"
-SEVERITIES = ("error", "warning", "info")
 DEFAULT_UNOWNED_IGNORE = (
     "README*",
     "LICENSE*",

@@ -19,8 +19,3 @@ class FatalError(RuntimeError):
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         return f"{where}{' '.join(self.message.split())}"  # one line, whatever the message held
 
-
-class UndecidedError(FatalError):
-    """The gate could not reach a decision (a fail-closed source was unavailable): exit 3."""
-
-    exit_code = 3

@@ -198,9 +198,6 @@ class Repo:
             return None
         return data if kind == b"blob" or kind == "blob" else None
 
-    def close(self) -> None:
-        self._git.clear_cache()
-
     def commits(self, base: str, head: str) -> list[Commit]:
         """Commits in base..head, newest first, in one process."""
         out = self.run("log", "-z", "--format=%H%x1f%P%x1f%ae%x1f%B", f"{base}..{head}" if base != EMPTY else head, "--")

@@ -111,7 +111,7 @@ def _block_end(lines: list[str], start: int, column: int) -> int:
     return len(lines)
 
 
-def write_checked(path: str, old_text: str, new_text: str, expect_ids: list[str]) -> None:
+def write_checked(path: str, new_text: str, expect_ids: list[str]) -> None:
     """Re-read the edited ledger, check that only the intended entries changed, replace atomically."""
     entries = exc.parse_ledger(new_text.encode(), path)
     if [e.id for e in entries] != expect_ids:
@@ -247,7 +247,7 @@ def add(repo_dir: str, services: tuple[str, ...], rules: tuple[str, ...], reason
             if not ok:
                 raise FatalError(f"exception not added: {why}")
     new_text = append(text, entry, config.ledger_path)
-    write_checked(path, text, new_text, [e.id for e in existing] + [entry_id])
+    write_checked(path, new_text, [e.id for e in existing] + [entry_id])
     return config.ledger_path, entry
 
 
@@ -267,7 +267,7 @@ def revoke(repo_dir: str, entry_id: str) -> str:
         raise FatalError("no exception ledger", config.ledger_path)
     existing = exc.parse_ledger(text.encode(), config.ledger_path)
     new_text = remove(text, entry_id, config.ledger_path)
-    write_checked(path, text, new_text, [e.id for e in existing if e.id != entry_id])
+    write_checked(path, new_text, [e.id for e in existing if e.id != entry_id])
     return config.ledger_path
 
 

@@ -307,3 +307,14 @@ def test_validate_warns_when_gate_files_have_no_codeowners(example: GitRepo) -> 
     example.write(".github/CODEOWNERS", example.read(".github/CODEOWNERS") + "/exceptions.yaml @acme/release-managers\n")
     example.commit()
     assert check.validate(Repo(example.path), today=TODAY).findings == ()
+
+
+def test_moving_a_service_while_lowering_its_tier_is_judged_at_the_old_tier(example: GitRepo) -> None:
+    example.git("mv", "services/checkout", "services/checkout-v2")
+    example.replace("services/checkout-v2/service.yaml", "tier: 1", "tier: 3")
+    example.replace("services/checkout-v2/service.yaml", "runbook: services/checkout/docs/runbook.md\n", "")
+    example.commit()
+    v = judge(example)
+    moved = next(s for s in v.services if s.manifest == "services/checkout-v2/service.yaml")
+    assert moved.tier == 1
+    assert {"manifest-drift", "runbook-present"} <= {f.rule for f in moved.findings if f.severity == "error"}

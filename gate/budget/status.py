@@ -6,7 +6,7 @@ from typing import Any
 
 from gate.budget import NETWORK_SOURCES, source
 from gate.budget.math import (
-    ALL_SHORT_WINDOWS, REPORTED, budget_remaining, burn_rate, burn_state, duration_text, good_ratio,
+    ALL_SHORT_WINDOWS, REPORTED, budget_remaining, burn_rate, burn_state, duration_text, good_ratio, timeslices_remaining,
 )
 from gate.budget.slo import SLO, SLOProblem
 from gate.builtin_rules import builtin_finding
@@ -96,7 +96,10 @@ def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evide
     """Budget state from (good, total) per window: pure."""
     rates = {w: (burn_rate(c[0], c[1], slo.objective) if c else None) for w, c in counts.items() if w != slo.window}
     main = counts.get(slo.window)
-    remaining = budget_remaining(main[0], main[1], slo.objective) if main else None
+    if main and slo.budgeting == "timeslices":  # (good slices, measured slices)
+        remaining = timeslices_remaining(main[1] - main[0], main[1], slo.objective)
+    else:
+        remaining = budget_remaining(main[0], main[1], slo.objective) if main else None
     if remaining is None:
         return SLOStatus(slo, "no-data", burn_rates=rates, evidence=evidence, reason="no traffic or no series over the SLO window")
     assert main is not None

@@ -28,6 +28,18 @@ class CheckContext:
         """The base revision's services, built only when a rule or a deletion asks."""
         return Catalog(self.base)
 
+    def before(self, service: Service) -> Service | None:
+        """The service as the base revision had it, when this change edited its manifest (else None)."""
+        memo: dict[str, Service | None] = self.__dict__.setdefault("_before", {})
+        if service.manifest not in memo:
+            if self.base.read(service.manifest) == self.head.read(service.manifest):
+                memo[service.manifest] = None  # unchanged manifest: nothing to compare
+            elif self.base.is_file(service.manifest):  # the common case, without listing the base tree
+                memo[service.manifest] = load_service(self.base, service.manifest)
+            else:  # moved: find it by name
+                memo[service.manifest] = next((s for s in self.base_catalog.all() if s.name == service.name), None)
+        return memo[service.manifest]
+
     @cached_property
     def codeowners(self) -> tuple[str, list[codeowners.Entry]] | None:
         for location in codeowners.LOCATIONS:
@@ -329,7 +341,7 @@ def manifest_valid(ctx: CheckContext, service: Service, params: dict[str, Any]) 
 
 def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """A change that makes its own service look less critical or less ready is itself risky."""
-    before = _base_service(ctx, service)
+    before = ctx.before(service)
     if before is None or not before.parsed or not service.parsed:
         return []
     at = service.manifest
@@ -368,14 +380,6 @@ DRIFT_FIELDS = (
     "runbook", "rollback", "rollback.plan", "owners.oncall", "owners.escalation",
     "telemetry", "telemetry.alerts", "telemetry.dashboards", "slos",
 )
-
-
-def _base_service(ctx: CheckContext, service: Service) -> Service | None:
-    if ctx.base.read(service.manifest) == ctx.head.read(service.manifest):
-        return None  # unchanged manifest: nothing drifted
-    if ctx.base.is_file(service.manifest):  # the common case, without listing the base tree
-        return load_service(ctx.base, service.manifest)
-    return next((s for s in ctx.base_catalog.all() if s.name == service.name), None)
 
 
 # -- registry ------------------------------------------------------------------------------------
