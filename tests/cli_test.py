@@ -172,3 +172,16 @@ def test_subprocess_error_path_has_no_traceback(tmp_path: Path) -> None:
 def test_empty_repository_is_exit_2(repo: GitRepo, gate_cli: Any) -> None:
     code, _, err = gate_cli("check", "--repo", repo.path, "--base", "main")
     assert code == 2 and "no commits yet" in err
+
+
+def test_exception_add_needs_exactly_one_expiry(example: GitRepo, gate_cli: Any) -> None:
+    base = ("exception", "add", "--repo", example.path, "--service", "search", "--rule", "runbook-sections", "--reason", "a long enough reason",
+            "--ticket", "T-1", "--requested-by", "dana", "--approved-by", "rita")
+    for extra in ((), ("--days", "2", "--expires", "2026-11-30")):
+        code, _, err = gate_cli(*base, *extra)
+        assert code == 2 and "give exactly one of --days or --expires" in err
+
+
+def test_risk_evaluate_with_too_little_history(example: GitRepo, gate_cli: Any) -> None:
+    code, out, _ = gate_cli("risk", "evaluate", "--repo", example.path)
+    assert code == 0 and "cannot evaluate: not enough labelled history on both sides of the split" in out

@@ -178,10 +178,9 @@ class RiskScorer:
         files = tuple(f for f in self.files() if f.path in wanted or f.old_path in wanted)
         freeze = self._in_freeze()
         change = Change(self._author, self._time, files, self._message, tier, freeze is not None)
-        lines_before = {}
-        for f in files:
-            raw = self.base.read(f.old_path or f.path)
-            lines_before[f.old_path or f.path] = raw.count(b"\n") if raw else 0
+        before = [f.old_path or f.path for f in files]
+        raws = self.base.read_many(before)  # one round trip for every touched file
+        lines_before = {path: raws[path].count(b"\n") if path in raws else 0 for path in before}
         features = self.index().features(change, lines_before)
         score = self.model.score(features)
         factors = [] if level(score) == "low" else [
