@@ -5,6 +5,7 @@ import json
 import os
 import posixpath
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 from gate import globs
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
-from gate.git import Snapshot
-from gate.resources import schema_errors, validator
+from gate.git import EMPTY, INDEX, Entry, GitError, Snapshot
+from gate.resources import errors_for
 
 MANIFEST = "service.yaml"
 
@@ -92,7 +93,7 @@ def load_service(snapshot: Snapshot, manifest: str) -> Service:
         problem = Problem(f"service.yaml is {kind}, expected a mapping", manifest, 1)
         return Service(fallback_name, root, manifest, 0, None, doc, (problem,))
     problems = tuple(
-        Problem(f"schema: {message}", manifest, doc.line(*path)) for path, message in schema_errors(validator("service"), data)
+        Problem(f"schema: {message}", manifest, doc.line(*path)) for path, message in errors_for("service", data)
     )
     name = str(data["name"]) if isinstance(data.get("name"), str) and data.get("name") else fallback_name
     tier = data.get("tier")
@@ -111,8 +112,9 @@ class Catalog:
     manifests: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        files = self.snapshot.files
-        self.manifests = tuple(sorted(p for p in files if posixpath.basename(p) == MANIFEST))
+        self.entries = manifest_entries(self.snapshot)
+        self.snapshot.know(self.entries)
+        self.manifests = tuple(sorted(self.entries))
         self._loaded: dict[str, Service] = {}
 
     def service_at(self, manifest: str) -> Service:
@@ -134,7 +136,7 @@ class Catalog:
         Worked out once per manifest blob and cached in the git directory, so a check on a
         repository of thousands of services reads only the manifests that changed since.
         """
-        keys = {m: f"{self.snapshot.files[m].sha}:{self._root(m)}" for m in self.manifests}
+        keys = {m: f"{self.entries[m].sha}:{self._root(m)}" for m in self.manifests}
         cache = _ClaimCache(self.snapshot.repo)
         missing = [m for m in self.manifests if keys[m] not in cache.entries]
         if missing:
@@ -174,7 +176,116 @@ class Catalog:
         return sorted(owners.values(), key=lambda s: s.manifest)
 
 
-_INDIRECT = re.compile(rb"paths|openslo|[&*]|<<")  # keys that claim paths, or YAML anchors and merges
+def prepare(snapshot: Snapshot) -> None:
+    """Start working out a tree's service.yaml list in the background (git does the listing
+    while the caller reads configuration); `manifest_entries` waits for it."""
+    if "_manifests" in snapshot.__dict__ or "_manifest_thread" in snapshot.__dict__:
+        return
+    thread = threading.Thread(target=manifest_entries, args=(snapshot,), daemon=True)
+    snapshot.__dict__["_manifest_thread"] = thread
+    thread.start()
+
+
+def manifest_entries(snapshot: Snapshot) -> dict[str, Entry]:
+    """Every service.yaml of a tree: path -> entry.
+
+    A tree declared as its base plus a diff is worked out from the base's list and the diff; a
+    commit's list is kept in the git directory, and a commit never seen before is worked out
+    from the nearest one that was, so the cost follows the change, not the repository.
+    """
+    thread = snapshot.__dict__.get("_manifest_thread")
+    if thread is not None and thread is not threading.current_thread():
+        thread.join()
+    if "_manifests" not in snapshot.__dict__:
+        snapshot.__dict__["_manifests"] = _manifest_entries(snapshot)
+    return snapshot.__dict__["_manifests"]  # type: ignore[no-any-return]
+
+
+def _manifest_entries(snapshot: Snapshot) -> dict[str, Entry]:
+    if snapshot.base is not None:
+        entries = manifest_entries(snapshot.base)
+        snapshot.base.know(entries)
+        entries = dict(entries)
+        for change in snapshot.changes:
+            if change.old_path is not None and change.status == "R" and posixpath.basename(change.old_path) == MANIFEST:
+                entries.pop(change.old_path, None)
+            if posixpath.basename(change.path) == MANIFEST:
+                if change.new is None:
+                    entries.pop(change.path, None)
+                else:
+                    entries[change.path] = change.new
+        return entries
+    repo, rev = snapshot.repo, snapshot.rev
+    if rev in (EMPTY, INDEX):
+        return repo.named(rev, MANIFEST)
+    index = _ManifestIndex(repo)
+    found = index.get(rev)
+    if found is None:
+        nearest = index.newest()
+        try:
+            changes = repo.changes(nearest[0], rev, renames=False) if nearest is not None else None
+        except GitError:  # that commit is gone (rewritten history, gc): list this one afresh
+            changes = None
+        if nearest is not None and changes is not None:
+            found = dict(nearest[1])
+            for change in changes:
+                if posixpath.basename(change.path) == MANIFEST:
+                    if change.new is None:
+                        found.pop(change.path, None)
+                    else:
+                        found[change.path] = change.new
+        else:
+            found = repo.named(rev, MANIFEST)
+        index.put(rev, found)
+    return found
+
+
+class _ManifestIndex:
+    """commit id -> its service.yaml entries, one small JSON file per commit under
+    <git dir>/gate/manifests/, the newest KEEP kept; anything unreadable is rebuilt."""
+
+    KEEP = 32
+
+    def __init__(self, repo: Any) -> None:
+        self.folder = os.path.join(repo.git_dir, "gate", "manifests")
+
+    def get(self, commit: str) -> dict[str, Entry] | None:
+        return self._load(os.path.join(self.folder, f"{commit}.json"))
+
+    def newest(self) -> tuple[str, dict[str, Entry]] | None:
+        try:
+            names = [n for n in os.listdir(self.folder) if n.endswith(".json")]
+            newest = max(names, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
+        except (OSError, ValueError):
+            return None
+        found = self._load(os.path.join(self.folder, newest))
+        return (newest[:-5], found) if found is not None else None
+
+    def put(self, commit: str, entries: dict[str, Entry]) -> None:
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            path = os.path.join(self.folder, f"{commit}.json")
+            tmp = f"{path}.{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
+                json.dump({p: [e.mode, e.sha] for p, e in entries.items()}, f)
+            os.replace(tmp, path)
+            names = sorted(os.listdir(self.folder), key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
+            for stale in names[:-self.KEEP]:
+                os.unlink(os.path.join(self.folder, stale))
+        except OSError:
+            pass  # a read-only checkout still works, only slower
+
+    @staticmethod
+    def _load(path: str) -> dict[str, Entry] | None:
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                loaded = json.load(f)
+            return {p: Entry(str(v[0]), str(v[1])) for p, v in loaded.items()}
+        except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+            return None
+
+
+_INDIRECT = (b"paths", b"openslo", b"&", b"*", b"<<")  # keys that claim paths, or YAML anchors and merges
 _DOCUMENT = re.compile(rb"(?:runbook|plan)\s*:\s*[\"']?([^\s\"'#,}\]]+)")
 
 
@@ -182,7 +293,7 @@ def claims_of(raw: bytes, root: str, manifest: str) -> tuple[str, ...]:
     """What a manifest claims beyond its own directory; parses YAML only when the text may claim something."""
     encoded_root = root.encode()
     named = _DOCUMENT.findall(raw)
-    if not _INDIRECT.search(raw) and all(v.startswith(encoded_root) or v.startswith(b"https://") for v in named):
+    if not any(marker in raw for marker in _INDIRECT) and all(v.startswith(encoded_root) or v.startswith(b"https://") for v in named):
         return ()
     try:
         doc = gate_yaml.load(raw, manifest)

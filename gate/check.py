@@ -9,8 +9,8 @@ from typing import Any
 
 from gate import config as gate_config
 from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScorer
-from gate import globs
-from gate.catalog import Catalog, Service
+from gate import codeowners, globs, resources
+from gate.catalog import Catalog, Service, prepare as prepare_catalog
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
@@ -31,17 +31,24 @@ def run(
     offline: bool = False,
 ) -> Verdict:
     """Judge one change: commits base...head (merge-base semantics) or the staged index."""
+    resources.remember_in(os.path.join(repo.git_dir, "gate"))
     if staged:
         head_rev = INDEX
-        base_rev = repo.resolve("HEAD") if repo.has_commits() else EMPTY
+        base_rev = repo.resolve_or_empty("HEAD")
     else:
-        head_rev = repo.resolve(head or "HEAD")
-        base_rev = repo.merge_base(repo.resolve(base or repo.default_base()), head_rev)
+        head_rev, base_rev = repo.resolve_many([head or "HEAD", base or repo.default_base()])
+        base_rev = repo.merge_base(base_rev, head_rev)
     base_snap, head_snap = Snapshot(repo, base_rev), Snapshot(repo, head_rev)
+    prepare_catalog(base_snap)
+    base_snap.prefetch([config_path or gate_config.CONFIG_FILE, *codeowners.LOCATIONS])
     config = gate_config.load(base_snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
     rules = load_rules(config, base_snap)
-    changes = repo.changes(base_rev, head_rev)
-    return judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits", offline)
+    lines = bool(config.risk.get("enabled", True))  # risk scoring counts lines: the same diff does it
+    changes = repo.changes(base_rev, head_rev, lines=lines)
+    head_snap.after(base_snap, changes, lines=lines)
+    verdict = judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits", offline)
+    resources.save_memo()
+    return verdict
 
 
 def judge(
@@ -54,6 +61,10 @@ def judge(
     mode: str,
     offline: bool = False,
 ) -> Verdict:
+    if head.base is None:
+        head.after(base, changes)
+    # Risk mining starts first: its `git log`s run while the catalog is read and policies checked.
+    scorer = RiskScorer(config.risk, base, head, today) if changes and config.risk.get("enabled", True) else None
     head_catalog = Catalog(head)
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     touched: dict[str, list[str]] = {}  # manifest -> changed paths
@@ -98,10 +109,18 @@ def judge(
 
     results = []
     statuses = {c.path: c.status for c in changes}
-    # Everything the base side will be asked about, in one git process.
-    base.prefetch([*config.files(), config.ledger_path, *touched, *(p for c in changes for p in (c.path, c.old_path) if p)])
+    # Everything either side will be asked about, in one git process: unchanged paths are the
+    # same on both sides, and the head knows its changed paths from the diff.
+    head.read_many(list(touched))
+    documents = [d for m in touched for d in head_catalog.service_at(m).documents()]
+    wanted = [*config.files(), config.ledger_path, *codeowners.LOCATIONS, *touched, *documents,
+              *(p for c in changes for p in (c.path, c.old_path) if p)]
+    base.prefetch(wanted)
+    head.prefetch(wanted)
     budgets = BudgetGate(config.budgets, head, base, changes, offline)
-    scorer = RiskScorer(config.risk, base, head, today) if touched and config.risk.get("enabled", True) else None
+    if scorer is not None and not touched:
+        scorer.cancel()
+        scorer = None
     for manifest, paths in sorted(touched.items()):
         service = _strictest_tier(head_catalog.service_at(manifest), ctx)
         changed = tuple(sorted(set(paths)))
@@ -277,6 +296,7 @@ def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Fin
 
 def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, today: dt.date | None = None) -> Verdict:
     """Every service of one revision, judged as if each were changed (for the default branch)."""
+    resources.remember_in(os.path.join(repo.git_dir, "gate"))
     head_rev = repo.resolve(rev)
     snap = Snapshot(repo, head_rev)
     config = gate_config.load(snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
@@ -291,6 +311,7 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
         checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
         results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
     repo_findings = _gate_files_owned(ctx, config)
+    resources.save_memo()
     return Verdict(
         verdict=decide([f for r in results for f in r.findings] + repo_findings),
         base=head_rev,

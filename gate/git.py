@@ -7,8 +7,9 @@ repository, and uncommitted edits cannot change a verdict on a commit.
 from __future__ import annotations
 
 import os
+import subprocess
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from gate.errors import FatalError
 
@@ -16,17 +17,22 @@ INDEX = ":index:"  # the staged tree, for pre-commit
 EMPTY = ":empty:"  # no tree at all: the base of a repository's first commit
 
 _DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
+# git's own words in English whatever the user's locale, and never a prompt for credentials.
+_ENV = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"}
+
+
+class Entry(NamedTuple):
+    mode: str
+    sha: str
 
 
 class Change(NamedTuple):
     status: str  # A added, M modified, D deleted, R renamed, C copied, T type changed
     path: str
     old_path: str | None = None
-
-
-class Entry(NamedTuple):
-    mode: str
-    sha: str
+    new: Entry | None = None  # the path's mode and blob id after the change (None when deleted)
+    added: int = 0  # lines, when asked for (binary files count 0)
+    deleted: int = 0
 
 
 class Commit(NamedTuple):
@@ -41,44 +47,68 @@ class GitError(FatalError):
 
 
 class Repo:
-    def __init__(self, path: str = ".") -> None:
-        import git as gitpython  # lazy: the start-up path of `gate --help` stays fast
+    """A repository, spoken to through git's plumbing: one short process per question, plus one
+    long-lived `git cat-file --batch` for reading objects.
 
-        self._exc = gitpython.exc
+    Plain subprocesses rather than a wrapper library: importing one costs more than the whole
+    git work of a warm check (see bench/README.md).
+    """
+
+    def __init__(self, path: str = ".") -> None:
         if not os.path.isdir(path):
             raise FatalError("no such directory", path)
-        probe = gitpython.cmd.Git(path)
+        self.root = os.path.abspath(path)
+        self._cat_file: _CatFile | None = None
+        # One process answers everything the run needs to know about the repository itself.
+        status, out, _ = self._exec("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--is-shallow-repository", "--show-toplevel")
+        lines = out.decode("utf-8", "surrogateescape").splitlines()
+        if len(lines) < 3:
+            raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path))
+        bare, git_dir, shallow = lines[0] == "true", lines[1], lines[2] == "true"
+        if len(lines) >= 4 and status == 0:
+            top = lines[3]
+        elif bare:  # a bare repository (a mirror, a CI cache) has history but no work tree
+            top = git_dir
+        else:  # inside .git itself
+            raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path))
+        self.root = top
+        self.git_dir = git_dir  # where gate keeps its caches
+        self.is_shallow = shallow
+
+    def _exec(self, *args: str) -> tuple[int, bytes, bytes]:
         try:
-            top = probe.execute(["git", "rev-parse", "--show-toplevel"]).strip()
-        except gitpython.exc.GitCommandNotFound:
+            result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=self.root, env=_ENV,
+                                    stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        except FileNotFoundError:
             raise FatalError("git is not installed or not on PATH") from None
-        except gitpython.exc.GitCommandError:
-            top = ""
-        if not top:
-            try:  # a bare repository (a mirror, a CI cache) has history but no work tree
-                bare = probe.execute(["git", "rev-parse", "--is-bare-repository"]).strip() == "true"
-                top = probe.execute(["git", "rev-parse", "--git-dir"]).strip() if bare else ""
-            except gitpython.exc.GitCommandError:
-                top = ""
-            if not top:
-                raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path)) from None
-            top = os.path.normpath(os.path.join(os.path.abspath(path), top))
-        self.root = str(top).strip()
-        self._git = gitpython.cmd.Git(self.root)
+        return result.returncode, result.stdout, result.stderr
 
     def run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
         """Run one git command; its stdout as bytes. Other exit codes raise GitError with git's words."""
-        status, out, err = self._git.execute(
-            ["git", "-c", "core.quotepath=off", *args],
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-        )
+        status, out, err = self._exec(*args)
         if status not in ok_codes:
-            message = err.decode("utf-8", "replace").strip() if isinstance(err, bytes) else str(err).strip()
+            message = err.decode("utf-8", "replace").strip()
             raise GitError(f"git {args[0]} failed: {message.splitlines()[-1] if message else f'exit {status}'}")
-        return out if isinstance(out, bytes) else str(out).encode()
+        return out
+
+    def stream(self, *args: str) -> subprocess.Popen[bytes]:
+        """A git command whose stdout is read as it is produced (the caller reads and waits)."""
+        try:
+            return subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=self.root, env=_ENV,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise FatalError("git is not installed or not on PATH") from None
+
+    def close(self) -> None:
+        if self._cat_file is not None:
+            self._cat_file.close()
+            self._cat_file = None
+
+    @property
+    def objects(self) -> _CatFile:
+        if self._cat_file is None:
+            self._cat_file = _CatFile(self.root)
+        return self._cat_file
 
     # -- revisions ---------------------------------------------------------------------
 
@@ -94,17 +124,22 @@ class Repo:
             raise FatalError(f"unknown revision {rev!r}{hint}")
         return out.decode().strip()
 
+    def resolve_many(self, revs: list[str]) -> list[str]:
+        """Commit ids of several revisions in one process (errors as `resolve` words them)."""
+        if not any(r.startswith("-") for r in revs):
+            status, out, _ = self._exec("rev-parse", "--end-of-options", *(f"{r}^{{commit}}" for r in revs))
+            shas = [line for line in out.decode().split() if line != "--end-of-options"]
+            if status == 0 and len(shas) == len(revs):
+                return shas
+        return [self.resolve(r) for r in revs]
+
+    def resolve_or_empty(self, rev: str) -> str:
+        """The commit id of `rev`, or EMPTY when it does not exist (HEAD before the first commit)."""
+        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", ok_codes=(0, 1)).strip()
+        return out.decode() if out else EMPTY
+
     def has_commits(self) -> bool:
         return bool(self.run("rev-parse", "--verify", "--quiet", "HEAD", ok_codes=(0, 1)).strip())
-
-    @cached_property
-    def git_dir(self) -> str:
-        """The repository's git directory, where gate keeps its caches."""
-        return self.run("rev-parse", "--absolute-git-dir").decode().strip()
-
-    @cached_property
-    def is_shallow(self) -> bool:
-        return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
 
     def merge_base(self, base: str, head: str) -> str:
         out = self.run("merge-base", base, head, ok_codes=(0, 1)).strip()
@@ -130,15 +165,18 @@ class Repo:
 
     # -- changes -----------------------------------------------------------------------
 
-    def changes(self, base: str, head: str) -> list[Change]:
-        """Files changed from tree `base` to tree `head` (commit ids, INDEX or EMPTY)."""
-        args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv"]
+    def changes(self, base: str, head: str, renames: bool = True, lines: bool = False) -> list[Change]:
+        """Files changed from tree `base` to tree `head` (commit ids, INDEX or EMPTY); with `lines`,
+        the lines added and deleted per file too, from the same process."""
+        args = ["diff", "--raw", "--no-abbrev", "-z", "-M" if renames else "--no-renames", "--no-ext-diff", "--no-textconv"]
+        if lines:
+            args.append("--numstat")
         if head == INDEX:
             args.append("--cached")
             args.append(_empty_tree(self) if base == EMPTY else base)
         else:
             args += [_empty_tree(self) if base == EMPTY else base, head]
-        return parse_name_status(self.run(*args, "--"))
+        return parse_raw(self.run(*args, "--"))
 
     # -- trees ---------------------------------------------------------------------------
 
@@ -162,25 +200,26 @@ class Repo:
                 files[_text(path)] = Entry(mode, sha)
         return files
 
-    def blobs(self, shas: list[str]) -> dict[str, bytes]:
-        """Many objects in one `git cat-file --batch` round trip: object id -> bytes."""
-        import subprocess
-
-        wanted = list(dict.fromkeys(shas))
-        if not wanted:
+    def named(self, rev: str, basename: str) -> dict[str, Entry]:
+        """Every file called `basename` in a tree, anywhere: path -> entry (one listing)."""
+        if rev == EMPTY:
             return {}
-        result = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input="\n".join(wanted).encode() + b"\n",
-                                capture_output=True, check=False)
-        out, position, found = result.stdout, 0, {}
-        for sha in wanted:
-            end = out.index(b"\n", position)
-            header = out[position:end].split()
-            position = end + 1
-            if len(header) == 3:
-                size = int(header[2])
-                found[sha] = out[position:position + size]
-                position += size + 1
+        if rev == INDEX:  # "mode sha stage\tpath"
+            out = self.run("ls-files", "--stage", "-z")
+        else:  # "mode type sha\tpath"
+            out = self.run("ls-tree", "-r", "-z", "--full-tree", rev)
+        name = basename.encode()
+        found: dict[str, Entry] = {}
+        for record in out.split(b"\0"):
+            if record.endswith(name) and (record.endswith(b"/" + name) or record.endswith(b"\t" + name)):
+                meta, _, path = record.partition(b"\t")
+                fields = meta.split(b" ")
+                found[_text(path)] = Entry(fields[0].decode(), fields[1 if rev == INDEX else 2].decode())
         return found
+
+    def blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Many objects through the long-lived `git cat-file --batch`: object id -> bytes."""
+        return self.objects.read_many(list(dict.fromkeys(shas)))
 
     def read(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at `rev` (one long-lived `git cat-file --batch` serves every read)."""
@@ -192,11 +231,8 @@ class Repo:
             if self.run("cat-file", "-t", name, ok_codes=(0, 128)).strip() != b"blob":
                 return None
             return self.run("cat-file", "blob", name)
-        try:
-            _, kind, _, data = self._git.get_object_data(name)
-        except (ValueError, self._exc.GitCommandError):
-            return None
-        return data if kind == b"blob" or kind == "blob" else None
+        found = self.objects.read_many([name], blobs_only=True)
+        return found.get(name)
 
     def commits(self, base: str, head: str) -> list[Commit]:
         """Commits in base..head, newest first, in one process."""
@@ -221,19 +257,34 @@ class Repo:
         return blobs
 
 
-def parse_name_status(out: bytes) -> list[Change]:
+def parse_raw(out: bytes) -> list[Change]:
+    """`git diff --raw -z --no-abbrev [--numstat]`: ":oldmode newmode oldsha newsha status\0path\0[newpath\0]"
+    per file, then (with --numstat) "added\tdeleted\tpath\0" or "added\tdeleted\t\0old\0new\0" in the same order."""
     parts = out.split(b"\0")
     changes: list[Change] = []
     i = 0
-    while i < len(parts) and parts[i]:
-        status = parts[i].decode()[:1]
-        if status in ("R", "C"):
-            changes.append(Change(status, _text(parts[i + 2]), _text(parts[i + 1])))
+    while i < len(parts) and parts[i].startswith(b":"):
+        _, new_mode, _, new_sha, status = parts[i][1:].decode().split(" ", 4)
+        new = Entry(new_mode, new_sha) if status[0] != "D" else None
+        if status[0] in ("R", "C"):
+            changes.append(Change(status[0], _text(parts[i + 2]), _text(parts[i + 1]), new))
             i += 3
         else:
-            changes.append(Change(status, _text(parts[i + 1])))
+            changes.append(Change(status[0], _text(parts[i + 1]), None, new))
             i += 2
+    for n in range(len(changes)):
+        if i >= len(parts) or not parts[i]:
+            break
+        added, deleted, path = parts[i].split(b"\t", 2)
+        i += 1 if path else 3  # a rename's two paths follow
+        changes[n] = changes[n]._replace(added=int(added) if added.isdigit() else 0, deleted=int(deleted) if deleted.isdigit() else 0)
     return changes
+
+
+
+
+def _tree_path(path: str) -> bool:
+    return not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _undecodable(name: str) -> bool:
@@ -253,35 +304,127 @@ def _empty_tree(repo: Any) -> str:
     return repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip()
 
 
+class _CatFile:
+    """One `git cat-file --batch` for the whole run; requests go in chunks small enough that
+    neither pipe can fill while the other waits."""
+
+    CHUNK = 64
+
+    def __init__(self, root: str) -> None:
+        self._process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, env=_ENV,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def read_many(self, names: list[str], blobs_only: bool = False) -> dict[str, bytes]:
+        """name (an object id or rev:path) -> bytes, for the names that exist (and are blobs)."""
+        found: dict[str, bytes] = {}
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None and stdout is not None
+        for start in range(0, len(names), self.CHUNK):
+            chunk = names[start:start + self.CHUNK]
+            try:
+                stdin.write(b"".join(os.fsencode(n) + b"\n" for n in chunk))
+                stdin.flush()
+            except OSError as e:
+                raise GitError(f"git cat-file stopped: {e}") from None
+            for name in chunk:
+                header = stdout.readline().split()
+                if len(header) == 3 and header[2].isdigit():
+                    data = _read_exactly(stdout, int(header[2]) + 1)[:-1]
+                    if not blobs_only or header[1] == b"blob":
+                        found[name] = data
+                elif not header:
+                    raise GitError("git cat-file stopped answering")
+        return found
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            assert self._process.stdin is not None
+            try:
+                self._process.stdin.close()
+            except OSError:
+                pass
+            self._process.wait()
+        if self._process.stdout:
+            self._process.stdout.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise GitError("git cat-file stopped answering")
+    return data
+
+
 class Snapshot:
-    """One tree (a commit, the index, or nothing) with its file list and cached reads."""
+    """One tree (a commit, the index, or nothing) with its file list and cached reads.
+
+    A snapshot built `after(base, changes)` knows every changed path's entry from the diff and
+    asks the base about the rest, so judging a change never lists the whole head tree.
+    """
 
     def __init__(self, repo: Repo, rev: str) -> None:
         self.repo = repo
         self.rev = rev
+        self.base: Snapshot | None = None
+        self.changes: list[Change] = []
+        self.lines = False
         self._reads: dict[str, bytes | None] = {}
         self._entries: dict[str, Entry | None] = {}
+        self._changed: dict[str, Entry | None] = {}
+
+    def after(self, base: Snapshot, changes: list[Change], lines: bool = False) -> Snapshot:
+        """Declare this tree to be `base` with `changes` applied (exactly what `Repo.changes` said;
+        `lines` when it was asked to count lines)."""
+        self.base, self.changes, self.lines = base, changes, lines
+        for change in changes:
+            if change.old_path is not None and change.status == "R":
+                self._changed[change.old_path] = None
+            self._changed[change.path] = change.new
+        return self
 
     @cached_property
     def files(self) -> dict[str, Entry]:
         return self.repo.tree(self.rev)
 
+    def know(self, entries: dict[str, Entry]) -> None:
+        """Remember entries learnt elsewhere (a cached manifest list) so no process asks for them."""
+        for path, entry in entries.items():
+            if path not in self._changed:
+                self._entries.setdefault(path, entry)
+
     def entry(self, path: str) -> Entry | None:
         """One path's mode and id, without listing the whole tree when it has not been listed yet."""
-        if "files" in self.__dict__ or self.rev in (EMPTY, INDEX):
+        if "files" in self.__dict__ or self.rev == EMPTY:
             return self.files.get(path)
+        if path in self._changed:
+            return self._changed[path]
         if path not in self._entries:
             self.prefetch([path])
         return self._entries[path]
 
     def prefetch(self, paths: list[str]) -> None:
         """Look up many paths' modes and ids in one `git ls-tree` (paths taken literally, never as globs)."""
-        if "files" in self.__dict__ or self.rev in (EMPTY, INDEX):
+        if "files" in self.__dict__ or self.rev == EMPTY:
             return
-        todo = sorted({p for p in paths if p and p not in self._entries})
+        todo = sorted({p for p in paths if p and p not in self._entries and p not in self._changed})
+        for path in [p for p in todo if not _tree_path(p)]:
+            self._entries[path] = None  # "../x", "/etc/x", "a//b": never a path inside a tree, never asked
+        todo = [p for p in todo if _tree_path(p)]
         if not todo:
             return
-        if len(todo) > 1000:  # a huge change: one full listing is cheaper than a huge command line
+        if self.base is not None:  # unchanged paths are as the base has them (a directory is asked here)
+            self.base.prefetch(todo)
+            for path in todo:
+                entry = self.base.entry(path)
+                if entry is None or entry.mode != "040000":
+                    self._entries[path] = entry
+            todo = [p for p in todo if p not in self._entries]
+            if not todo:
+                return
+        if self.rev == INDEX or len(todo) > 1000:  # a huge change: one full listing beats a huge command line
             listing = self.files
             self._entries.update({p: listing.get(p) for p in todo})
             return
@@ -305,6 +448,7 @@ class Snapshot:
 
     def read_many(self, paths: list[str]) -> dict[str, bytes]:
         """Regular files among `paths`, read in one round trip (and remembered for `read`)."""
+        self.prefetch(paths)
         todo = [p for p in paths if p not in self._reads and self.is_file(p)]
         found = self.repo.blobs([self.entry(p).sha for p in todo])  # type: ignore[union-attr]
         for path in todo:
@@ -317,14 +461,14 @@ class Snapshot:
 
     def read(self, path: str) -> bytes | None:
         if path not in self._reads:
-            self._reads[path] = self.repo.read(self.rev, path) if self.is_file(path) else None
+            entry = self.entry(path)
+            is_file = entry is not None and entry.mode.startswith("100")
+            self._reads[path] = self.repo.blobs([entry.sha]).get(entry.sha) if is_file else None  # type: ignore[union-attr]
         return self._reads[path]
 
 
 def command(cwd: str, *args: str, env: dict[str, str] | None = None) -> str:
     """Run a git command that changes a repository (used by `gate demo`); stdout as text."""
-    import subprocess
-
     result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise GitError(f"git {args[0]} failed: {result.stderr.strip()}")

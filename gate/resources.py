@@ -1,7 +1,9 @@
 """Files that ship with gate: JSON Schemas, default policy packs, the demo example."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +50,91 @@ def _fragment_validator(text: str) -> Any:
     return Draft202012Validator(json.loads(text))
 
 
+class _CleanMemo:
+    """Digests of (schema, document) pairs that validated clean, kept in the repository's git
+    directory so a warm run never imports jsonschema for documents it has seen before. Only
+    clean results are remembered: a document with errors is always validated afresh."""
+
+    KEEP = 10_000
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path, self.known, self.dirty = path, dict[str, None](), False
+        if path:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    loaded = json.load(f)
+                self.known = dict.fromkeys(d for d in loaded if isinstance(d, str)) if isinstance(loaded, list) else {}
+            except (OSError, ValueError):
+                pass
+
+    def save(self) -> None:
+        if not (self.path and self.dirty):
+            return
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            tmp = f"{self.path}.{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(list(self.known)[-self.KEEP:], f)
+            os.replace(tmp, self.path)
+            self.dirty = False
+        except OSError:
+            pass  # a read-only checkout still works, only slower
+
+
+_memo = _CleanMemo()
+
+
+def remember_in(folder: str | None) -> None:
+    """Keep clean validation results in `folder` (normally <git dir>/gate) across runs."""
+    global _memo
+    path = os.path.join(folder, "clean-v1.json") if folder else None
+    if path != _memo.path:
+        _memo = _CleanMemo(path)
+
+
+def save_memo() -> None:
+    _memo.save()
+
+
+@lru_cache(maxsize=None)
+def _schema_key(name: str) -> str:
+    return hashlib.sha256((data_dir("schemas") / f"{name}.schema.json").read_bytes()).hexdigest()
+
+
+def _digest(schema_key: str, instance: Any) -> str:
+    text = json.dumps(instance, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    return hashlib.sha256(f"{schema_key}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def errors_for(name: str, instance: Any, remember: bool = True) -> list[tuple[tuple[Any, ...], str]]:
+    """schema_errors against schemas/NAME, skipped when this exact document validated clean before."""
+    return _memoized(f"schema:{name}:{_schema_key(name)}", instance, lambda: validator(name), remember)
+
+
+def fragment_errors(fragment: dict[str, Any], instance: Any, remember: bool = True) -> list[tuple[tuple[Any, ...], str]]:
+    """schema_errors against a schema fragment (a rule's check or parameters), memoized the same way."""
+    text = json.dumps(fragment, sort_keys=True)
+    return _memoized(f"fragment:{text}", instance, lambda: _fragment_validator(text), remember)
+
+
+def _memoized(schema_key: str, instance: Any, build: Any, remember: bool) -> list[tuple[tuple[Any, ...], str]]:
+    if remember and remembered_clean(schema_key, instance):
+        return []
+    errors = schema_errors(build(), instance)
+    if remember and not errors:
+        remembered_clean(schema_key, instance, clean=True)
+    return errors
+
+
+def remembered_clean(schema_key: str, instance: Any, clean: bool = False) -> bool:
+    """Whether `instance` is known to pass the check named `schema_key`; clean=True records that it does."""
+    digest = _digest(schema_key, instance)
+    if clean:
+        _memo.known[digest] = None
+        _memo.dirty = True
+    return digest in _memo.known
+
+
 def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
     """Each error as (path into the instance, one-line message), deepest-best first, in path order."""
     from jsonschema.exceptions import best_match
@@ -83,7 +170,7 @@ def check_document(data: Any, lines: Any, path: str, schema_name: str, what: str
 
     if not isinstance(data, dict):
         raise FatalError(f"{what} must be a mapping, found {type(data).__name__}", path, 1)
-    errors = schema_errors(validator(schema_name), data)
+    errors = errors_for(schema_name, data)
     if errors:
         where, message = errors[0]
         raise FatalError(f"invalid {what}: {message}", path, lines.line(*where))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gate.errors import FatalError
-from gate.git import EMPTY, INDEX, Change, Repo, Snapshot, parse_name_status
+from gate.git import EMPTY, INDEX, Change, Entry, Repo, Snapshot, parse_raw
 
 from conftest import GitRepo
 
@@ -48,14 +48,14 @@ def test_changes_with_renames_deletions_binary_and_odd_names(repo: GitRepo) -> N
     repo.write("with\nnewline.txt", "x\n")
     repo.write("keep.txt", "changed\n")
     head = repo.commit("head")
-    changes = set(Repo(repo.path).changes(base, head))
+    changes = {c[:3] for c in Repo(repo.path).changes(base, head)}
     assert changes == {
-        Change("R", "new name.txt", "old name.txt"),
-        Change("D", "gone.txt"),
-        Change("A", "bin.dat"),
-        Change("A", "ünïcode/файл.md"),
-        Change("A", "with\nnewline.txt"),
-        Change("M", "keep.txt"),
+        ("R", "new name.txt", "old name.txt"),
+        ("D", "gone.txt", None),
+        ("A", "bin.dat", None),
+        ("A", "ünïcode/файл.md", None),
+        ("A", "with\nnewline.txt", None),
+        ("M", "keep.txt", None),
     }
     snap = Snapshot(Repo(repo.path), head)
     assert snap.read("with\nnewline.txt") == b"x\n"
@@ -76,12 +76,12 @@ def test_staged_changes_against_head_and_in_empty_repo(repo: GitRepo) -> None:
     repo.write("a.txt", "a\n")
     repo.git("add", "a.txt")
     r = Repo(repo.path)
-    assert r.changes(EMPTY, INDEX) == [Change("A", "a.txt")]
+    assert [c[:3] for c in r.changes(EMPTY, INDEX)] == [("A", "a.txt", None)]
     head = repo.commit()
     repo.write("a.txt", "b\n")
     repo.write("unstaged.txt", "u\n")
     repo.git("add", "a.txt")
-    assert r.changes(head, INDEX) == [Change("M", "a.txt")]
+    assert [c[:3] for c in r.changes(head, INDEX)] == [("M", "a.txt", None)]
     assert Snapshot(r, INDEX).read("a.txt") == b"b\n"
     assert "unstaged.txt" not in Snapshot(r, INDEX).files
 
@@ -152,9 +152,12 @@ def test_shallow_clone_without_merge_base_says_fetch_depth(repo: GitRepo, tmp_pa
         r.resolve("HEAD~5")
 
 
-def test_parse_name_status_copy_and_type_change() -> None:
-    out = b"C075\0a\0b\0T\0link\0M\0x y\0"
-    assert parse_name_status(out) == [Change("C", "b", "a"), Change("T", "link"), Change("M", "x y")]
+def test_parse_raw_copy_type_change_and_deletion() -> None:
+    a, b, z = "a" * 40, "b" * 40, "0" * 40
+    out = (f":100644 100644 {a} {b} C075\0a\0b\0:100644 120000 {a} {b} T\0link\0"
+           f":100644 100755 {a} {b} M\0x y\0:100644 000000 {a} {z} D\0gone\0").encode()
+    assert parse_raw(out) == [Change("C", "b", "a", Entry("100644", b)), Change("T", "link", None, Entry("120000", b)),
+                              Change("M", "x y", None, Entry("100755", b)), Change("D", "gone")]
 
 
 def test_paths_that_look_like_pathspec_magic_are_taken_literally(repo: GitRepo) -> None:

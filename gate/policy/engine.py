@@ -7,7 +7,7 @@ from gate import globs
 from gate.catalog import Problem, Service
 from gate.policy.kinds import KINDS, CheckContext
 from gate.policy.rules import Rule
-from gate.resources import fragment_validator, schema_errors
+from gate.resources import fragment_errors
 from gate.verdict import Finding
 
 
@@ -40,7 +40,7 @@ def evaluate(rules: list[Rule], service: Service, ctx: CheckContext, changed: tu
 
 
 def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:
-    errors = schema_errors(fragment_validator(params["schema"]), service.data)  # type: ignore[arg-type]
+    errors = fragment_errors(params["schema"], service.data)  # type: ignore[arg-type]
     message = params.get("message")
     problems = []
     for path, text in errors:

@@ -51,10 +51,11 @@ def stream(repo: Repo, *args: str, paths: list[str] | None = None) -> Iterator[C
     git starts at once, before the first commit is asked for, so it can work while the caller
     does something else.
     """
-    command = ["git", "--literal-pathspecs", "-c", "core.quotepath=off", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", *args, "--"]
+    # A small delta cache: as fast here, and git's memory stays well under the default 96 MiB.
+    command = ["-c", "core.deltaBaseCacheLimit=16m", "--literal-pathspecs", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", *args, "--"]
     if paths:
         command += paths
-    return _parse_stream(repo._git.execute(command, as_process=True))
+    return _parse_stream(repo.stream(*command))
 
 
 def _parse_stream(process: Any) -> Iterator[Commit]:

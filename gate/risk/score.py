@@ -98,8 +98,17 @@ class RiskScorer:
 
     def files(self) -> list[FileChange]:
         if self._files is None:
-            self._files = numstat(self.repo, self.base.rev, self.head.rev)
+            if self.head.base is self.base and self.head.lines:  # the diff already counted the lines
+                self._files = [FileChange(c.path, c.added, c.deleted, c.old_path) for c in self.head.changes]
+            else:
+                self._files = numstat(self.repo, self.base.rev, self.head.rev)
         return self._files
+
+    def cancel(self) -> None:
+        """Stop mining history that will not be used (the change touched no service)."""
+        if self._history is not None:
+            for running in self._history[1]:
+                running.close()  # type: ignore[attr-defined]
 
     def _start_history(self) -> tuple[str, list[Iterator[Commit]]] | None:
         """Start mining the touched files' and the author's recent history; it runs while policies are checked.
