@@ -202,9 +202,11 @@ class BudgetGate:
     """Error budgets for the changed services; exemptions are worked out once, only when needed."""
 
     def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool) -> None:
-        from gate.budget.status import anchored  # budget modules load only for repositories that use budgets
+        self.settings: dict[str, Any] = {}
+        if settings:  # budget modules load only for repositories that use budgets
+            from gate.budget.status import anchored
 
-        self.settings = anchored(settings, head.repo.root) if settings else {}
+            self.settings = anchored(settings, head.repo.root)
         self.head, self.base, self.changes, self.offline = head, base, changes, offline
         env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
         self.enabled = bool(settings) or any(os.environ.get(v) for v in env)

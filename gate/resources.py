@@ -7,7 +7,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -50,22 +50,23 @@ def _fragment_validator(text: str) -> Any:
     return Draft202012Validator(json.loads(text))
 
 
-class _CleanMemo:
-    """Digests of (schema, document) pairs that validated clean, kept in the repository's git
-    directory so a warm run never imports jsonschema for documents it has seen before. Only
-    clean results are remembered: a document with errors is always validated afresh."""
+class _Memo:
+    """Schema results by digest of (schema, document), kept in the repository's git directory so a
+    warm run never imports jsonschema for documents it has judged before. A result is a pure
+    function of the two, so a remembered one is exactly what validating again would say."""
 
     KEEP = 10_000
 
     def __init__(self, path: str | None = None) -> None:
-        self.path, self.known, self.dirty = path, dict[str, None](), False
+        self.path, self.known, self.dirty = path, dict[str, list[tuple[tuple[Any, ...], str]]](), False
         if path:
             try:
                 with open(path, encoding="utf-8") as f:
                     loaded = json.load(f)
-                self.known = dict.fromkeys(d for d in loaded if isinstance(d, str)) if isinstance(loaded, list) else {}
-            except (OSError, ValueError):
-                pass
+                if isinstance(loaded, dict):
+                    self.known = {d: [(tuple(p), m) for p, m in errors] for d, errors in loaded.items()}
+            except (OSError, ValueError, TypeError):
+                self.known = {}
 
     def save(self) -> None:
         if not (self.path and self.dirty):
@@ -74,22 +75,22 @@ class _CleanMemo:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             tmp = f"{self.path}.{os.getpid()}"
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(list(self.known)[-self.KEEP:], f)
+                json.dump(dict(list(self.known.items())[-self.KEEP:]), f)
             os.replace(tmp, self.path)
             self.dirty = False
         except OSError:
             pass  # a read-only checkout still works, only slower
 
 
-_memo = _CleanMemo()
+_memo = _Memo()
 
 
 def remember_in(folder: str | None) -> None:
-    """Keep clean validation results in `folder` (normally <git dir>/gate) across runs."""
+    """Keep schema results in `folder` (normally <git dir>/gate) across runs."""
     global _memo
-    path = os.path.join(folder, "clean-v1.json") if folder else None
+    path = os.path.join(folder, "schema-results-v1.json") if folder else None
     if path != _memo.path:
-        _memo = _CleanMemo(path)
+        _memo = _Memo(path)
 
 
 def save_memo() -> None:
@@ -106,33 +107,34 @@ def _digest(schema_key: str, instance: Any) -> str:
     return hashlib.sha256(f"{schema_key}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def errors_for(name: str, instance: Any, remember: bool = True) -> list[tuple[tuple[Any, ...], str]]:
-    """schema_errors against schemas/NAME, skipped when this exact document validated clean before."""
-    return _memoized(f"schema:{name}:{_schema_key(name)}", instance, lambda: validator(name), remember)
+def errors_for(name: str, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """schema_errors against schemas/NAME, remembered by content."""
+    return _memoized(f"schema:{name}:{_schema_key(name)}", instance, lambda: validator(name))
 
 
-def fragment_errors(fragment: dict[str, Any], instance: Any, remember: bool = True) -> list[tuple[tuple[Any, ...], str]]:
-    """schema_errors against a schema fragment (a rule's check or parameters), memoized the same way."""
+def fragment_errors(fragment: dict[str, Any], instance: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """schema_errors against a schema fragment (a rule's check or parameters), remembered the same way."""
     text = json.dumps(fragment, sort_keys=True)
-    return _memoized(f"fragment:{text}", instance, lambda: _fragment_validator(text), remember)
+    return _memoized(f"fragment:{text}", instance, lambda: _fragment_validator(text))
 
 
-def _memoized(schema_key: str, instance: Any, build: Any, remember: bool) -> list[tuple[tuple[Any, ...], str]]:
-    if remember and remembered_clean(schema_key, instance):
-        return []
-    errors = schema_errors(build(), instance)
-    if remember and not errors:
-        remembered_clean(schema_key, instance, clean=True)
-    return errors
+def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """Whether a rule's `check.schema` is itself a valid Draft 2020-12 schema (the first error only)."""
+
+    def check() -> Any:
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+    return _memoized("metaschema:2020-12", fragment, check)[:1]
 
 
-def remembered_clean(schema_key: str, instance: Any, clean: bool = False) -> bool:
-    """Whether `instance` is known to pass the check named `schema_key`; clean=True records that it does."""
+def _memoized(schema_key: str, instance: Any, build: Callable[[], Any]) -> list[tuple[tuple[Any, ...], str]]:
     digest = _digest(schema_key, instance)
-    if clean:
-        _memo.known[digest] = None
+    if digest not in _memo.known:
+        _memo.known[digest] = schema_errors(build(), instance)
         _memo.dirty = True
-    return digest in _memo.known
+    return list(_memo.known[digest])
 
 
 def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], str]]:

@@ -86,3 +86,66 @@ def test_broken_manifests_become_problems_with_lines(repo: GitRepo) -> None:
     assert badtier.tier == 0  # judged as the strictest tier
     assert any("tier" in p.message for p in badtier.problems)
     assert "not a regular file" in services["services/link/"].problems[0].message
+
+
+def _listing(r: Repo, rev: str) -> dict[str, tuple[str, str]]:
+    return {p: (e.mode, e.sha) for p, e in r.named(rev, "service.yaml").items()}
+
+
+def test_manifest_list_of_a_change_follows_the_diff(repo: GitRepo) -> None:
+    repo.write("service.yaml", MINIMAL.format(name="root", tier=3))
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
+    repo.write("services/b/service.yaml", MINIMAL.format(name="b", tier=1))
+    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=1))
+    repo.write("services/not-a-manifest/service.yaml.bak", "x\n")
+    base = repo.commit("base")
+    repo.replace("services/a/service.yaml", "tier: 1", "tier: 2")  # edited
+    repo.remove("services/b/service.yaml")  # deleted
+    repo.git("mv", "services/c", "services/c2")  # moved
+    repo.write("services/d/deep/service.yaml", MINIMAL.format(name="d", tier=0))  # added
+    repo.write("services/e/not-service.yaml", "x\n")
+    head = repo.commit("head")
+    r = Repo(repo.path)
+    derived = Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head))
+    catalog = Catalog(derived)
+    assert {p: (e.mode, e.sha) for p, e in catalog.entries.items()} == _listing(r, head)
+    assert "files" not in derived.__dict__
+    assert catalog.service_at("services/a/service.yaml").tier == 2
+
+
+def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo: GitRepo) -> None:
+    for i in range(4):
+        repo.write(f"services/s{i}/service.yaml", MINIMAL.format(name=f"s{i}", tier=1))
+    first = repo.commit("first")
+    r = Repo(repo.path)
+    Catalog(Snapshot(r, first))
+    folder = os.path.join(r.git_dir, "gate", "manifests")
+    assert os.listdir(folder) == [f"{first}.json"]
+    repo.remove("services/s0/service.yaml")
+    repo.write("services/s9/service.yaml", MINIMAL.format(name="s9", tier=0))
+    repo.replace("services/s1/service.yaml", "tier: 1", "tier: 3")
+    second = repo.commit("second")
+    calls: list[tuple[str, ...]] = []
+    run = r.run
+    r.run = lambda *a, **k: calls.append(a) or run(*a, **k)  # type: ignore[method-assign]
+    catalog = Catalog(Snapshot(r, second))
+    assert not any(a[:2] == ("ls-tree", "-r") for a in calls), "worked out from the diff, not a listing"
+    assert {p: (e.mode, e.sha) for p, e in catalog.entries.items()} == _listing(r, second)
+    assert sorted(os.listdir(folder)) == sorted([f"{first}.json", f"{second}.json"])
+
+
+def test_manifest_index_survives_a_vanished_or_corrupt_cache(repo: GitRepo) -> None:
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
+    head = repo.commit()
+    r = Repo(repo.path)
+    folder = os.path.join(r.git_dir, "gate", "manifests")
+    os.makedirs(folder)
+    with open(os.path.join(folder, f"{'0' * 40}.json"), "w") as f:  # a commit that no longer exists
+        f.write('{"services/ghost/service.yaml": ["100644", "' + "1" * 40 + '"]}')
+    assert list(Catalog(Snapshot(r, head)).manifests) == ["services/a/service.yaml"]
+    with open(os.path.join(folder, f"{head}.json"), "w") as f:
+        f.write("{not json")
+    assert list(Catalog(Snapshot(r, head)).manifests) == ["services/a/service.yaml"]
+    with open(os.path.join(folder, f"{head}.json"), "w") as f:
+        f.write('{"services/a/service.yaml": 5}')
+    assert list(Catalog(Snapshot(r, head)).manifests) == ["services/a/service.yaml"]

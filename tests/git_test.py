@@ -170,3 +170,79 @@ def test_paths_that_look_like_pathspec_magic_are_taken_literally(repo: GitRepo) 
     assert snap.is_file("*.md") and snap.is_file("[x].txt") and snap.is_file(":(exclude)y") and snap.is_file("a b.md")
     assert not snap.is_file("missing.md") and not snap.is_file("x.md")
     assert Snapshot(Repo(repo.path), head).read(":(exclude)y") == b"x\n"
+
+
+def test_a_tree_derived_from_base_and_diff_answers_like_a_full_listing(repo: GitRepo) -> None:
+    """Judging a change never lists the head tree: every path must read the same either way."""
+    repo.write("keep.txt", "same\n")
+    repo.write("edit.txt", "before\n")
+    repo.write("gone/file.txt", "bye\n")
+    repo.write("old/moved.md", "moved content that is long enough to be a rename\n" * 4)
+    repo.write("becomes-dir", "a file first\n")
+    repo.write("dir/deep/x.txt", "x\n")
+    (repo.root / "link").symlink_to("keep.txt")
+    base = repo.commit("base")
+    repo.write("edit.txt", "after\n")
+    repo.remove("gone/file.txt")
+    (repo.root / "new").mkdir()
+    repo.git("mv", "old/moved.md", "new/moved.md")
+    repo.remove("becomes-dir")
+    repo.write("becomes-dir/inside.txt", "now a directory\n")
+    (repo.root / "link").unlink()
+    repo.write("link", "a regular file now\n")
+    repo.write("dir/deep/y.txt", "y\n")
+    repo.write("added.txt", "new\n")
+    head = repo.commit("head")
+
+    r = Repo(repo.path)
+    full = Snapshot(r, head)
+    derived = Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head))
+    paths = set(full.files) | set(Snapshot(r, base).files) | {
+        "dir", "dir/deep", "becomes-dir", "old", "new", "gone", "missing.txt", "../keep.txt", "/keep.txt", "dir//deep/x.txt"}
+    derived.prefetch(sorted(paths)[:3])  # a batch first, then single lookups
+    for path in sorted(paths):
+        assert derived.is_file(path) == full.is_file(path), path
+        assert derived.is_symlink(path) == full.is_symlink(path), path
+        assert derived.read(path) == full.read(path), path
+    assert derived.read("link") == b"a regular file now\n" and not derived.is_file("gone/file.txt")
+    assert "files" not in derived.__dict__, "the derived tree must not have listed itself"
+
+
+def test_staged_tree_derived_from_head_and_the_cached_diff(repo: GitRepo) -> None:
+    repo.write("a.txt", "a\n")
+    repo.write("b.txt", "b\n")
+    head = repo.commit()
+    repo.write("a.txt", "staged\n")
+    repo.write("c.txt", "new\n")
+    repo.git("add", "a.txt", "c.txt")
+    repo.write("b.txt", "unstaged edit\n")
+    r = Repo(repo.path)
+    derived = Snapshot(r, INDEX).after(Snapshot(r, head), r.changes(head, INDEX))
+    assert derived.read("a.txt") == b"staged\n" and derived.read("c.txt") == b"new\n"
+    assert derived.read("b.txt") == b"b\n", "unstaged edits are invisible"
+
+
+def test_changes_count_lines_in_the_same_diff(repo: GitRepo) -> None:
+    repo.write("a.txt", "1\n2\n3\n")
+    repo.write("moved.txt", "line\n" * 20)
+    repo.write("bin.dat", bytes(range(256)))
+    base = repo.commit()
+    repo.write("a.txt", "1\nTWO\n3\n4\n")
+    repo.git("mv", "moved.txt", "renamed.txt")
+    repo.write("bin.dat", bytes(range(255, -1, -1)))
+    head = repo.commit()
+    counted = {c.path: (c.status, c.added, c.deleted) for c in Repo(repo.path).changes(base, head, lines=True)}
+    assert counted == {"a.txt": ("M", 2, 1), "renamed.txt": ("R", 0, 0), "bin.dat": ("M", 0, 0)}
+    plain = {c.path: (c.added, c.deleted) for c in Repo(repo.path).changes(base, head)}
+    assert plain["a.txt"] == (0, 0)
+
+
+def test_several_revisions_resolve_in_one_call_and_a_bad_one_is_named(repo: GitRepo) -> None:
+    first = repo.commit("one")
+    second = repo.commit("two")
+    r = Repo(repo.path)
+    assert r.resolve_many(["HEAD", "HEAD~1"]) == [second, first]
+    with pytest.raises(FatalError, match="unknown revision 'nope'"):
+        r.resolve_many(["HEAD", "nope"])
+    with pytest.raises(FatalError, match="invalid revision"):
+        r.resolve_many(["--output=/tmp/x", "HEAD"])

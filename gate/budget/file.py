@@ -8,7 +8,7 @@ from typing import Any
 from gate.budget.math import duration_text, parse_duration
 from gate.budget.slo import SLO
 from gate.httpclient import Unavailable
-from gate.resources import schema_errors, validator
+from gate.resources import errors_for
 
 Counts = dict[int, "tuple[float, float] | None"]
 MAX_BYTES = 20 * 1024 * 1024
@@ -33,7 +33,7 @@ def load(path: str) -> dict[str, Any]:
         raise Unavailable(f"{path}: {e.strerror}") from None
     except ValueError as e:
         raise Unavailable(f"{path}: not JSON ({e})") from None
-    errors = schema_errors(validator("budget-status"), doc)
+    errors = errors_for("budget-status", doc)  # a status file seen before is not validated again
     if errors:
         raise Unavailable(f"{path}: {errors[0][1]}")
     return doc  # type: ignore[no-any-return]

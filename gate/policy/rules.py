@@ -9,7 +9,7 @@ from gate.config import Config
 from gate.errors import FatalError
 from gate.git import Snapshot
 from gate.policy.kinds import KINDS
-from gate.resources import check_document, data_dir, fragment_errors, remembered_clean
+from gate.resources import check_document, data_dir, fragment_errors, metaschema_errors
 
 
 @dataclass(frozen=True)
@@ -77,16 +77,9 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
 def _check_rule(rule: Rule, line: int | None) -> None:
     """Unknown check kinds and bad parameters are the pack author's error: exit 2 with the line."""
     if rule.kind == "schema":
-        if remembered_clean("metaschema", rule.check["schema"]):
-            return
-        try:
-            from jsonschema import Draft202012Validator
-            from jsonschema.exceptions import SchemaError
-
-            Draft202012Validator.check_schema(rule.check["schema"])
-        except SchemaError as e:
-            raise FatalError(f"rule {rule.id}: check.schema is not a valid JSON Schema: {e.message}", rule.source, line) from None
-        remembered_clean("metaschema", rule.check["schema"], clean=True)
+        errors = metaschema_errors(rule.check["schema"])
+        if errors:
+            raise FatalError(f"rule {rule.id}: check.schema is not a valid JSON Schema: {errors[0][1]}", rule.source, line)
         return
     kind = KINDS.get(rule.kind)
     if kind is None:
