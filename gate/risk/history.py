@@ -45,20 +45,23 @@ def is_fix_message(message: str) -> bool:
     return bool(FIX.search(message.split("\n", 1)[0])) or bool(REVERT.search(message))
 
 
-def stream(repo: Repo, *args: str, paths: list[str] | None = None) -> Iterator[Commit]:
+def stream(repo: Repo, *args: str, paths: list[str] | None = None, lines: bool = True, renames: bool = True) -> Iterator[Commit]:
     """Commits of `git log ARGS` (newest first by default), parsed as they stream in.
 
     git starts at once, before the first commit is asked for, so it can work while the caller
-    does something else.
+    does something else. Without `lines`, files come without line counts (and renames as a
+    deletion and an addition): git then compares trees only, never file contents, which is
+    many times faster where only who touched what, and when, matters.
     """
     # A small delta cache: as fast here, and git's memory stays well under the default 96 MiB.
-    command = ["-c", "core.deltaBaseCacheLimit=16m", "--literal-pathspecs", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", *args, "--"]
+    changes = ["--numstat" if lines else "--name-status", "-M" if renames else "--no-renames"]
+    command = ["-c", "core.deltaBaseCacheLimit=16m", "--literal-pathspecs", "log", "-z", *changes, "--no-color", f"--format={FORMAT}", *args, "--"]
     if paths:
         command += paths
-    return _parse_stream(repo.stream(*command))
+    return _parse_stream(repo.stream(*command), lines)
 
 
-def _parse_stream(process: Any) -> Iterator[Commit]:
+def _parse_stream(process: Any, lines: bool = True) -> Iterator[Commit]:
     tail = b""
     try:
         while True:
@@ -69,21 +72,31 @@ def _parse_stream(process: Any) -> Iterator[Commit]:
             tail = records.pop()
             for record in records:
                 if record:
-                    yield _parse(record)
+                    yield _parse(record, lines)
         if tail:
-            yield _parse(tail)
+            yield _parse(tail, lines)
     finally:
         process.stdout.close()
         process.wait()
 
 
-def _parse(record: bytes) -> Commit:
+def _parse(record: bytes, lines: bool = True) -> Commit:
     sha, parents, author, time, rest = record.split(b"\x1f", 4)
     message, _, numstat = rest.rpartition(b"\x1f")
     tokens = numstat.lstrip(b"\0\n").split(b"\0")
     files = []
     i = 0
-    while i < len(tokens):
+    while not lines and i + 1 < len(tokens):  # --name-status: "M\0path\0" or "R100\0old\0new\0"
+        status = tokens[i].strip()
+        if status[:1] in (b"R", b"C") and i + 2 < len(tokens):
+            files.append(FileChange(os.fsdecode(tokens[i + 2]), 0, 0, os.fsdecode(tokens[i + 1])))
+            i += 3
+        elif status:
+            files.append(FileChange(os.fsdecode(tokens[i + 1]), 0, 0, None))
+            i += 2
+        else:
+            i += 1
+    while lines and i < len(tokens):
         token = tokens[i]
         if not token.strip():
             i += 1

@@ -123,9 +123,12 @@ class RiskScorer:
         if self._cached(key) is not None:
             return key, []
         since = f"--since=@{self._time - days * 86400}"
-        streams = [stream(self.repo, since, self.base.rev, paths=paths)] if paths else []
+        # Who touched which file and when; never line counts: the score measures the files' size
+        # before the change from the files themselves, so git never has to diff old contents.
+        streams = [stream(self.repo, since, self.base.rev, paths=paths, lines=False)] if paths else []
         if self._author:
-            streams.append(stream(self.repo, since, f"--author=<{self._author}>", "--regexp-ignore-case", "--fixed-strings", self.base.rev))
+            streams.append(stream(self.repo, since, f"--author=<{self._author}>", "--regexp-ignore-case", "--fixed-strings",
+                                  self.base.rev, lines=False, renames=False))
         return key, streams
 
     def _cache_file(self, key: str) -> str | None:

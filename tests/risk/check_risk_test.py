@@ -126,3 +126,40 @@ def test_staged_change_is_scored(example: GitRepo) -> None:
     example.git("add", "-A")
     v = check.run(Repo(example.path), staged=True, today=TODAY)
     assert v.services[0].risk["features"]["migrations"] == 1
+
+
+def test_history_without_line_counts_scores_exactly_as_with_them(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gate check` mines history with --name-status (no content diffs): the features must not move."""
+    from gate.risk import history, score
+
+    manifest = "apiVersion: gate/v1\nkind: Service\nname: {0}\ntier: 1\nowners: {{team: t}}\n"
+    repo.write("services/a/service.yaml", manifest.format("a"))
+    repo.write("services/b/service.yaml", manifest.format("b"))
+    authors = ["ada@example.com", "bob@example.com", "cy@example.com"]
+    for i in range(30):
+        author = authors[i % 3]
+        repo.write(f"services/{'ab'[i % 2]}/src/m{i % 4}.py", "".join(f"x{j} = {i}\n" for j in range(i * 3)))
+        if i == 12:
+            repo.git("mv", "services/a/src/m0.py", "services/a/src/renamed.py")
+        date = f"2026-10-{1 + i % 28:02d}T12:00:00+00:00"
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "-m", "fix crash" if i % 7 == 0 else f"change {i}",
+                 env_overrides={"GIT_AUTHOR_EMAIL": author, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    repo.branch("change")
+    repo.write("services/a/src/renamed.py", "y = 1\n")
+    repo.write("services/a/src/m1.py", "z = 2\n" * 40)
+    repo.write("services/b/src/m3.py", "w = 3\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "the change", env_overrides={"GIT_AUTHOR_EMAIL": "ada@example.com"})
+
+    def features() -> dict[str, Any]:
+        v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
+        return {s.name: s.risk["features"] for s in v.services}
+
+    fast = features()
+    assert fast["a"]["exp"] > 0 and fast["a"]["ndev"] > 0 and fast["b"]["nuc"] > 0
+    full_stream = history.stream
+    monkeypatch.setattr(score, "stream", lambda *a, **k: full_stream(*a, **{**k, "lines": True, "renames": True}))
+    import shutil
+    shutil.rmtree(repo.root / ".git" / "gate")
+    assert features() == fast
