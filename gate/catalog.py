@@ -1,19 +1,19 @@
 """Service discovery: every service.yaml in a tree, and which services own a changed path."""
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from gate import globs
+from gate.cache import Store, read_json, write_json
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
-from gate.git import EMPTY, INDEX, Entry, GitError, Snapshot
+from gate.git import EMPTY, INDEX, Change, Entry, GitError, Snapshot
 from gate.resources import errors_for
 
 MANIFEST = "service.yaml"
@@ -109,22 +109,27 @@ class Catalog:
     """The services of one tree."""
 
     snapshot: Snapshot
-    manifests: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.entries = manifest_entries(self.snapshot)
         self.snapshot.know(self.entries)
-        self.manifests = tuple(sorted(self.entries))
         self._loaded: dict[str, Service] = {}
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> Catalog:
+        """The one catalog of a snapshot (built once, whoever asks first)."""
+        if "_catalog" not in snapshot.__dict__:
+            snapshot.__dict__["_catalog"] = cls(snapshot)
+        return snapshot.__dict__["_catalog"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def manifests(self) -> tuple[str, ...]:
+        return tuple(sorted(self.entries))
 
     def service_at(self, manifest: str) -> Service:
         if manifest not in self._loaded:
             self._loaded[manifest] = load_service(self.snapshot, manifest)
         return self._loaded[manifest]
-
-    @cached_property
-    def _roots(self) -> dict[str, str]:
-        return {posixpath.dirname(m) + "/" if posixpath.dirname(m) else "": m for m in self.manifests}
 
     def all(self) -> list[Service]:
         return [self.service_at(m) for m in self.manifests]
@@ -133,31 +138,44 @@ class Catalog:
     def _claims(self) -> list[tuple[str, str]]:
         """(manifest, extra path) pairs: `paths:` globs and documents named outside the service's directory.
 
-        Worked out once per manifest blob and cached in the git directory, so a check on a
-        repository of thousands of services reads only the manifests that changed since.
+        A change's tree takes its base's pairs and works out only the manifests it changed; a
+        commit's pairs are kept in the git directory, and each manifest's are kept by blob id,
+        so thousands of services are read once, not on every run.
         """
-        keys = {m: f"{self.entries[m].sha}:{self._root(m)}" for m in self.manifests}
+        snapshot = self.snapshot
+        if snapshot.base is not None:
+            changed = {p for c in snapshot.changes for p in (c.path, c.old_path) if p and posixpath.basename(p) == MANIFEST}
+            kept = [(m, claim) for m, claim in Catalog.of(snapshot.base)._claims if m not in changed]
+            return kept + self._claims_by_blob(sorted(changed & self.entries.keys()))
+        if snapshot.rev in (EMPTY, INDEX):
+            return self._claims_by_blob(list(self.manifests))
+        store = Store(snapshot.repo.git_dir, "claims")
+        cached = store.get(snapshot.rev)
+        if isinstance(cached, list) and all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in cached):
+            return [(m, claim) for m, claim in cached]
+        pairs = self._claims_by_blob(list(self.manifests))
+        store.put(snapshot.rev, [list(p) for p in pairs])
+        return pairs
+
+    def _claims_by_blob(self, manifests: list[str]) -> list[tuple[str, str]]:
+        keys = {m: f"{self.entries[m].sha}:{_root(m)}" for m in manifests}
         cache = _ClaimCache(self.snapshot.repo)
-        missing = [m for m in self.manifests if keys[m] not in cache.entries]
+        missing = [m for m in manifests if keys[m] not in cache.entries]
         if missing:
             texts = self.snapshot.read_many(missing)
             for manifest in missing:
-                cache.entries[keys[manifest]] = list(claims_of(texts.get(manifest, b""), self._root(manifest), manifest))
+                cache.entries[keys[manifest]] = list(claims_of(texts.get(manifest, b""), _root(manifest), manifest))
             cache.save()
-        return [(m, claim) for m in self.manifests for claim in cache.entries[keys[m]]]
-
-    @staticmethod
-    def _root(manifest: str) -> str:
-        directory = posixpath.dirname(manifest)
-        return directory + "/" if directory else ""
+        return [(m, claim) for m in manifests for claim in cache.entries[keys[m]]]
 
     def owner_by_prefix(self, path: str) -> Service | None:
+        """The service whose directory is the path's nearest ancestor with a service.yaml."""
         directory = path
         while directory:
-            directory = posixpath.dirname(directory)
-            root = directory + "/" if directory else ""
-            if root in self._roots:
-                return self.service_at(self._roots[root])
+            directory = directory.rpartition("/")[0]
+            manifest = f"{directory}/{MANIFEST}" if directory else MANIFEST
+            if manifest in self.entries:
+                return self.service_at(manifest)
         return None
 
     def owners(self, path: str) -> list[Service]:
@@ -174,6 +192,11 @@ class Catalog:
             if claim == path or globs.matches(claim, path):
                 owners.setdefault(manifest, self.service_at(manifest))
         return sorted(owners.values(), key=lambda s: s.manifest)
+
+
+def _root(manifest: str) -> str:
+    directory = manifest.rpartition("/")[0]
+    return directory + "/" if directory else ""
 
 
 def prepare(snapshot: Snapshot) -> None:
@@ -205,84 +228,43 @@ def _manifest_entries(snapshot: Snapshot) -> dict[str, Entry]:
     if snapshot.base is not None:
         entries = manifest_entries(snapshot.base)
         snapshot.base.know(entries)
-        entries = dict(entries)
-        for change in snapshot.changes:
-            if change.old_path is not None and change.status == "R" and posixpath.basename(change.old_path) == MANIFEST:
-                entries.pop(change.old_path, None)
-            if posixpath.basename(change.path) == MANIFEST:
-                if change.new is None:
-                    entries.pop(change.path, None)
-                else:
-                    entries[change.path] = change.new
-        return entries
+        return _apply(entries, snapshot.changes)
     repo, rev = snapshot.repo, snapshot.rev
     if rev in (EMPTY, INDEX):
         return repo.named(rev, MANIFEST)
-    index = _ManifestIndex(repo)
-    found = index.get(rev)
+    store = Store(repo.git_dir, "manifests")
+    found = _entries(store.get(rev))
     if found is None:
-        nearest = index.newest()
+        nearest = store.newest()
         try:
             changes = repo.changes(nearest[0], rev, renames=False) if nearest is not None else None
+            base = _entries(nearest[1]) if nearest is not None else None
         except GitError:  # that commit is gone (rewritten history, gc): list this one afresh
-            changes = None
-        if nearest is not None and changes is not None:
-            found = dict(nearest[1])
-            for change in changes:
-                if posixpath.basename(change.path) == MANIFEST:
-                    if change.new is None:
-                        found.pop(change.path, None)
-                    else:
-                        found[change.path] = change.new
-        else:
-            found = repo.named(rev, MANIFEST)
-        index.put(rev, found)
+            changes = base = None
+        found = _apply(base, changes) if base is not None and changes is not None else repo.named(rev, MANIFEST)
+        store.put(rev, {p: [e.mode, e.sha] for p, e in found.items()})
     return found
 
 
-class _ManifestIndex:
-    """commit id -> its service.yaml entries, one small JSON file per commit under
-    <git dir>/gate/manifests/, the newest KEEP kept; anything unreadable is rebuilt."""
+def _apply(entries: dict[str, Entry], changes: list[Change]) -> dict[str, Entry]:
+    """The service.yaml entries of a tree, from another tree's and the diff between them."""
+    result = dict(entries)
+    for change in changes:
+        if change.old_path is not None and change.status == "R" and posixpath.basename(change.old_path) == MANIFEST:
+            result.pop(change.old_path, None)
+        if posixpath.basename(change.path) == MANIFEST:
+            if change.new is None:
+                result.pop(change.path, None)
+            else:
+                result[change.path] = change.new
+    return result
 
-    KEEP = 32
 
-    def __init__(self, repo: Any) -> None:
-        self.folder = os.path.join(repo.git_dir, "gate", "manifests")
-
-    def get(self, commit: str) -> dict[str, Entry] | None:
-        return self._load(os.path.join(self.folder, f"{commit}.json"))
-
-    def newest(self) -> tuple[str, dict[str, Entry]] | None:
-        try:
-            names = [n for n in os.listdir(self.folder) if n.endswith(".json")]
-            newest = max(names, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
-        except (OSError, ValueError):
-            return None
-        found = self._load(os.path.join(self.folder, newest))
-        return (newest[:-5], found) if found is not None else None
-
-    def put(self, commit: str, entries: dict[str, Entry]) -> None:
-        try:
-            os.makedirs(self.folder, exist_ok=True)
-            path = os.path.join(self.folder, f"{commit}.json")
-            tmp = f"{path}.{os.getpid()}"
-            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-                json.dump({p: [e.mode, e.sha] for p, e in entries.items()}, f)
-            os.replace(tmp, path)
-            names = sorted(os.listdir(self.folder), key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
-            for stale in names[:-self.KEEP]:
-                os.unlink(os.path.join(self.folder, stale))
-        except OSError:
-            pass  # a read-only checkout still works, only slower
-
-    @staticmethod
-    def _load(path: str) -> dict[str, Entry] | None:
-        try:
-            with open(path, encoding="utf-8", errors="surrogateescape") as f:
-                loaded = json.load(f)
-            return {p: Entry(str(v[0]), str(v[1])) for p, v in loaded.items()}
-        except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
-            return None
+def _entries(loaded: Any) -> dict[str, Entry] | None:
+    try:
+        return {str(p): Entry(str(v[0]), str(v[1])) for p, v in loaded.items()}
+    except (AttributeError, TypeError, IndexError, KeyError):
+        return None
 
 
 _INDIRECT = (b"paths", b"openslo", b"&", b"*", b"<<")  # keys that claim paths, or YAML anchors and merges
@@ -312,25 +294,9 @@ class _ClaimCache:
     """manifest blob id + root -> claims, in <git dir>/gate/claims-v1.json; a broken cache is rebuilt."""
 
     def __init__(self, repo: Any) -> None:
-        self.path: str | None = None
-        self.entries: dict[str, list[str]] = {}
-        try:
-            self.path = os.path.join(repo.git_dir, "gate", "claims-v1.json")
-            with open(self.path, encoding="utf-8") as f:
-                loaded = json.load(f)
-            if isinstance(loaded, dict):
-                self.entries = {k: v for k, v in loaded.items() if isinstance(v, list)}
-        except (OSError, ValueError, FatalError):
-            pass
+        self.path = os.path.join(repo.git_dir, "gate", "claims-v1.json")
+        loaded = read_json(self.path)
+        self.entries: dict[str, list[str]] = {k: v for k, v in loaded.items() if isinstance(v, list)} if isinstance(loaded, dict) else {}
 
     def save(self) -> None:
-        if not self.path:
-            return
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            tmp = f"{self.path}.{os.getpid()}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(self.entries, f)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only checkout still works, only slower
+        write_json(self.path, self.entries)

@@ -65,7 +65,7 @@ def judge(
         head.after(base, changes)
     # Risk mining starts first: its `git log`s run while the catalog is read and policies checked.
     scorer = RiskScorer(config.risk, base, head, today) if changes and config.risk.get("enabled", True) else None
-    head_catalog = Catalog(head)
+    head_catalog = Catalog.of(head)
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     touched: dict[str, list[str]] = {}  # manifest -> changed paths
     removed: dict[str, tuple[Service, list[str]]] = {}
@@ -80,7 +80,7 @@ def judge(
             if not owners and (change.status == "D" or path == change.old_path):
                 gone = ctx.base_catalog.owners(path)
                 for service in gone:
-                    if service.manifest not in head_catalog.manifests:
+                    if service.manifest not in head_catalog.entries:
                         removed.setdefault(service.manifest, (service, []))[1].append(path)
                 if gone:
                     continue
@@ -280,16 +280,13 @@ def _strictest_tier(service: Service, ctx: CheckContext) -> Service:
 
 def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
     """The files that define the gate's rules and overrides need owners who review changes to them."""
-    from gate import codeowners
-
     paths = [p for p in (*config.files(), config.ledger_path) if ctx.head.is_file(p)]
     if not paths:
         return []
     found = ctx.codeowners
-    entries = found[1] if found else []
     findings = []
     for path in paths:
-        entry = codeowners.owner_entry(entries, path)
+        entry = found[1].owner(path) if found else None
         if entry is None or not entry.owners:
             where = found[0] if found else "CODEOWNERS"
             findings.append(_builtin("gate-files-owned", "warning", f"{path} has no owner in {where}: an ordinary review could change the gate's own rules or exceptions", path))

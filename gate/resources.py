@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from gate.cache import read_json, write_json
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -59,27 +61,16 @@ class _Memo:
 
     def __init__(self, path: str | None = None) -> None:
         self.path, self.known, self.dirty = path, dict[str, list[tuple[tuple[Any, ...], str]]](), False
-        if path:
-            try:
-                with open(path, encoding="utf-8") as f:
-                    loaded = json.load(f)
-                if isinstance(loaded, dict):
-                    self.known = {d: [(tuple(p), m) for p, m in errors] for d, errors in loaded.items()}
-            except (OSError, ValueError, TypeError):
-                self.known = {}
+        loaded: Any = read_json(path) if path else {}
+        try:
+            self.known = {str(d): [(tuple(p), str(m)) for p, m in errors] for d, errors in loaded.items()}
+        except (AttributeError, TypeError, ValueError):
+            self.known = {}
 
     def save(self) -> None:
-        if not (self.path and self.dirty):
-            return
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            tmp = f"{self.path}.{os.getpid()}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(dict(list(self.known.items())[-self.KEEP:]), f)
-            os.replace(tmp, self.path)
+        if self.path and self.dirty:
+            write_json(self.path, dict(list(self.known.items())[-self.KEEP:]))
             self.dirty = False
-        except OSError:
-            pass  # a read-only checkout still works, only slower
 
 
 _memo = _Memo()

@@ -149,3 +149,35 @@ def test_manifest_index_survives_a_vanished_or_corrupt_cache(repo: GitRepo) -> N
     with open(os.path.join(folder, f"{head}.json"), "w") as f:
         f.write('{"services/a/service.yaml": 5}')
     assert list(Catalog(Snapshot(r, head)).manifests) == ["services/a/service.yaml"]
+
+
+def test_claims_of_a_change_are_the_base_claims_with_the_changed_manifests_redone(repo: GitRepo) -> None:
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/shared/**]\n")
+    repo.write("services/b/service.yaml", MINIMAL.format(name="b", tier=1) + "paths: [libs/old/**]\n")
+    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=1))
+    repo.write("libs/shared/x.py", "x\n")
+    base = repo.commit("base")
+    repo.replace("services/b/service.yaml", "libs/old/**", "libs/new/**")  # b moves its claim
+    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=0) + "runbook: docs/c.md\n")  # c claims a document
+    head = repo.commit("head")
+    r = Repo(repo.path)
+    Catalog(Snapshot(r, base))._claims  # the base's pairs are now kept for its commit
+    assert os.listdir(os.path.join(r.git_dir, "gate", "claims")) == [f"{base}.json"]
+    derived = Catalog(Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head)))
+    fresh = Catalog(Snapshot(r, head))
+    for path in ("libs/shared/x.py", "libs/old/y.py", "libs/new/y.py", "docs/c.md", "elsewhere.txt"):
+        assert [s.name for s in derived.owners(path)] == [s.name for s in fresh.owners(path)], path
+    assert [s.name for s in derived.owners("libs/new/y.py")] == ["b"] and derived.owners("libs/old/y.py") == []
+    assert [s.name for s in derived.owners("docs/c.md")] == ["c"]
+
+
+def test_a_corrupt_claims_file_is_worked_out_again(repo: GitRepo) -> None:
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/**]\n")
+    head = repo.commit()
+    r = Repo(repo.path)
+    folder = os.path.join(r.git_dir, "gate", "claims")
+    os.makedirs(folder)
+    for junk in ('[["services/a/service.yaml"]]', '{"a": 1}', "[[1, 2]]", "nope"):
+        with open(os.path.join(folder, f"{head}.json"), "w") as f:
+            f.write(junk)
+        assert [s.name for s in Catalog(Snapshot(r, head)).owners("libs/x.py")] == ["a"], junk

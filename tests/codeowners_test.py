@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gate import codeowners
@@ -61,3 +63,48 @@ def test_unanchored_directory_matches_at_any_depth_and_last_match_wins() -> None
 def test_escaped_spaces() -> None:
     entries = codeowners.parse("path\\ with\\ spaces/ @space\n")
     assert codeowners.owner_entry(entries, "path with spaces/f").owners == ("@space",)
+
+
+def test_owners_survive_their_json_form_and_reject_anything_else() -> None:
+    import json
+
+    entries = codeowners.parse(GITHUB_EXAMPLE + "/services/a/ @team-a\n/services/a/x\\ y @spaces\n")
+    owners = codeowners.Owners.of(entries)
+    loaded = codeowners.Owners.from_json(json.loads(json.dumps(owners.to_json())))
+    assert loaded is not None
+    for path in ("services/a/service.yaml", "services/a/x y", "apps/github/readme", "docs/x.md", "a.js", "build/logs/x", "nowhere"):
+        assert loaded.owner(path) == owners.owner(path) == codeowners.owner_entry(entries, path), path
+    for junk in (None, [], {}, {"literal": []}, {"literal": {}, "others": [[1]]}, {"literal": {"a": [["p", "o", "x"]]}, "others": []}):
+        assert codeowners.Owners.from_json(junk) is None, junk
+
+
+def test_a_big_codeowners_is_parsed_once_per_blob(tmp_path: Any) -> None:
+    import os
+    import subprocess
+
+    from gate.git import Repo, Snapshot
+    from gate.policy.kinds import CheckContext
+    from conftest import GIT_ENV, TODAY
+
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=env)
+    lines = [f"/services/s{i}/ @org/team-{i}" for i in range(300)]
+    (tmp_path / "CODEOWNERS").write_text("\n".join(lines) + "\n")
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "x"], cwd=tmp_path, check=True, env=env)
+    repo = Repo(str(tmp_path))
+    head = Snapshot(repo, repo.resolve("HEAD"))
+
+    def owner(path: str) -> Any:
+        found = CheckContext(head=head, base=head, today=TODAY).codeowners
+        assert found is not None
+        return found[1].owner(path)
+
+    assert owner("services/s7/service.yaml").owners == ("@org/team-7",)
+    folder = tmp_path / ".git" / "gate" / "codeowners"
+    [cached] = list(folder.iterdir())
+    assert cached.name == f"{head.entry('CODEOWNERS').sha}.json"  # type: ignore[union-attr]
+    cached.write_text('{"literal": {"services/s7": [["/services/s7/", ["@org/cached"], 8]]}, "others": []}')
+    assert owner("services/s7/service.yaml").owners == ("@org/cached",), "the second run reads the cache"
+    cached.write_text("{broken")
+    assert owner("services/s7/service.yaml").owners == ("@org/team-7",)

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any, Callable, NamedTuple
 
 from gate import codeowners, markdown
+from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service, load_service
 from gate.git import Snapshot
 
@@ -26,7 +27,7 @@ class CheckContext:
     @cached_property
     def base_catalog(self) -> Catalog:
         """The base revision's services, built only when a rule or a deletion asks."""
-        return Catalog(self.base)
+        return Catalog.of(self.base)
 
     def before(self, service: Service) -> Service | None:
         """The service as the base revision had it, when this change edited its manifest (else None)."""
@@ -41,11 +42,19 @@ class CheckContext:
         return memo[service.manifest]
 
     @cached_property
-    def codeowners(self) -> tuple[str, list[codeowners.Entry]] | None:
+    def codeowners(self) -> tuple[str, codeowners.Owners] | None:
+        """The head's CODEOWNERS, parsed once per blob (a big one is read from the cache)."""
         for location in codeowners.LOCATIONS:
             raw = self.head.read(location)
             if raw is not None:
-                return location, codeowners.parse(raw.decode("utf-8", "replace"))
+                entry = self.head.entry(location)
+                store = Store(self.head.repo.git_dir, "codeowners", keep=8)
+                owners = codeowners.Owners.from_json(store.get(entry.sha)) if entry else None
+                if owners is None:
+                    owners = codeowners.Owners.of(codeowners.parse(raw.decode("utf-8", "replace")))
+                    if entry and raw.count(b"\n") > 200:  # small files parse faster than they load
+                        store.put(entry.sha, owners.to_json())
+                return location, owners
         return None
 
 
@@ -140,8 +149,8 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
     if found is None:
         where = ", ".join(codeowners.LOCATIONS)
         return [Problem(f"no CODEOWNERS file ({where}) gives {service.root or 'the repository'} an owner", service.manifest, service.line("owners"))]
-    location, entries = found
-    entry = codeowners.owner_entry(entries, service.manifest)
+    location, owners = found
+    entry = owners.owner(service.manifest)
     if entry is None or not entry.owners:
         how = "no CODEOWNERS rule covers" if entry is None else f"CODEOWNERS line {entry.line} leaves unowned"
         return [Problem(f"{how} {service.manifest}", location, entry.line if entry else None)]
@@ -151,8 +160,8 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
     if any(_is_team(owner, team, ctx.github_org) for owner in entry.owners):
         return []
     expected = f"@{ctx.github_org}/{team}" if ctx.github_org else f"@<org>/{team}"
-    owners = " ".join(entry.owners)
-    return [Problem(f"CODEOWNERS line {entry.line} ({entry.pattern}) gives {service.root or '/'} to {owners}, not to team {team!r} ({expected})", location, entry.line)]
+    given = " ".join(entry.owners)
+    return [Problem(f"CODEOWNERS line {entry.line} ({entry.pattern}) gives {service.root or '/'} to {given}, not to team {team!r} ({expected})", location, entry.line)]
 
 
 def _is_team(owner: str, team: str, org: str | None) -> bool:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from typing import Any, Iterator
 
+from gate.cache import Store
 from gate.git import EMPTY, INDEX, Repo, Snapshot
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream
@@ -15,6 +15,7 @@ from gate.risk.model import DEFAULT_MODEL, Model, level, load
 DEFAULT_THRESHOLDS = {0: {"warn": 50, "block": 80}, 1: {"warn": 60, "block": 90}, 2: {"warn": 70}, 3: {}}
 DEFAULT_ROLLBACK_DAYS = {0: 90, 1: 90}
 DEFAULT_HISTORY_DAYS = 365
+HISTORY_KEEP = 256  # mined histories kept in <git dir>/gate/history/, newest first
 
 WORDS = {
     "la": lambda v: f"adds {v:,.0f} lines",
@@ -73,6 +74,7 @@ class RiskScorer:
         self._files: list[FileChange] | None = None
         self._index: HistoryIndex | None = None
         self._author, self._time, self._message = self._identity()
+        self._store = Store(self.repo.git_dir, "history", keep=HISTORY_KEEP)
         self._history = self._start_history()
 
     def _model(self) -> Model:
@@ -131,19 +133,10 @@ class RiskScorer:
                                   self.base.rev, lines=False, renames=False))
         return key, streams
 
-    def _cache_file(self, key: str) -> str | None:
-        try:
-            git_dir = self.repo.git_dir
-        except Exception:
-            return None
-        return os.path.join(git_dir, "gate", "history", f"{key}.json")
-
     def _cached(self, key: str) -> list[Commit] | None:
-        path = self._cache_file(key)
         try:
-            with open(path or "", encoding="utf-8") as f:
-                return [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5])) for c in json.load(f)]
-        except (OSError, ValueError, TypeError, IndexError):
+            return [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5])) for c in self._store.get(key)]
+        except (TypeError, ValueError, IndexError, KeyError):
             return None
 
     def index(self) -> HistoryIndex:
@@ -163,17 +156,7 @@ class RiskScorer:
         return self._index
 
     def _save(self, key: str, commits: list[Commit]) -> None:
-        path = self._cache_file(key)
-        if not path:
-            return
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump([[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in commits], f)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        self._store.put(key, [[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in commits])
 
     def _in_freeze(self) -> str | None:
         for window in self.settings.get("freeze", []):

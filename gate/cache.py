@@ -1,0 +1,64 @@
+"""The gate's caches under <git dir>/gate/: JSON files, written atomically, never trusted blindly.
+
+Every cached value is a pure function of git objects named in its key (a commit id, a blob id)
+or of content digested into it, so a cached answer is exactly what working it out again would
+give. A missing, unreadable or malformed file counts as absent; a read-only repository works,
+only slower. Callers check the shape of what they load.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+
+def read_json(path: str) -> Any:
+    """The JSON value in `path`, or None when it is missing or unreadable."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: str, value: Any) -> None:
+    """Write `value` to `path` atomically (a concurrent reader sees the old file or the new one)."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(value, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+class Store:
+    """id -> a JSON value, one file per id under <git dir>/gate/NAME/, the newest `keep` kept."""
+
+    def __init__(self, git_dir: str, name: str, keep: int = 32) -> None:
+        self.folder = os.path.join(git_dir, "gate", name)
+        self.keep = keep
+
+    def get(self, key: str) -> Any:
+        return read_json(os.path.join(self.folder, f"{key}.json"))
+
+    def newest(self) -> tuple[str, Any] | None:
+        """The most recently written (id, value), when there is one."""
+        try:
+            names = [n for n in os.listdir(self.folder) if n.endswith(".json")]
+            newest = max(names, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
+        except (OSError, ValueError):
+            return None
+        found = read_json(os.path.join(self.folder, newest))
+        return (newest[:-5], found) if found is not None else None
+
+    def put(self, key: str, value: Any) -> None:
+        write_json(os.path.join(self.folder, f"{key}.json"), value)
+        try:  # the oldest go; never the one just written, whatever the clock's resolution
+            others = [n for n in os.listdir(self.folder) if n != f"{key}.json"]
+            names = sorted(others, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
+            for stale in names[:len(names) - (self.keep - 1)] if len(names) >= self.keep else []:
+                os.unlink(os.path.join(self.folder, stale))
+        except OSError:
+            pass
