@@ -40,6 +40,9 @@ class Store:
         self.folder = os.path.join(git_dir, "gate", name)
         self.keep = keep
 
+    def has(self, key: str) -> bool:
+        return os.path.isfile(os.path.join(self.folder, f"{key}.json"))
+
     def get(self, key: str) -> Any:
         return read_json(os.path.join(self.folder, f"{key}.json"))
 

@@ -111,9 +111,31 @@ class Catalog:
     snapshot: Snapshot
 
     def __post_init__(self) -> None:
-        self.entries = manifest_entries(self.snapshot)
-        self.snapshot.know(self.entries)
         self._loaded: dict[str, Service] = {}
+
+    @cached_property
+    def entries(self) -> dict[str, Entry]:
+        """Every service.yaml of the tree; judging a change needs it only when its caches are cold."""
+        entries = manifest_entries(self.snapshot)
+        self.snapshot.know(entries)
+        return entries
+
+    def has(self, manifest: str) -> bool:
+        """Whether the tree has this service.yaml, without listing every service when it need not."""
+        if "entries" in self.__dict__:
+            return manifest in self.entries
+        entry = self.snapshot.entry(manifest)
+        return entry is not None and entry.mode != "040000"
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Ask once about every service.yaml that could own these paths by directory."""
+        candidates = set()
+        for path in paths:
+            directory = path
+            while directory:
+                directory = directory.rpartition("/")[0]
+                candidates.add(f"{directory}/{MANIFEST}" if directory else MANIFEST)
+        self.snapshot.prefetch(sorted(candidates))
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Catalog:
@@ -146,7 +168,7 @@ class Catalog:
         if snapshot.base is not None:
             changed = {p for c in snapshot.changes for p in (c.path, c.old_path) if p and posixpath.basename(p) == MANIFEST}
             kept = [(m, claim) for m, claim in Catalog.of(snapshot.base)._claims if m not in changed]
-            return kept + self._claims_by_blob(sorted(changed & self.entries.keys()))
+            return kept + self._claims_by_blob(sorted(m for m in changed if self.has(m)))
         if snapshot.rev in (EMPTY, INDEX):
             return self._claims_by_blob(list(self.manifests))
         store = Store(snapshot.repo.git_dir, "claims")
@@ -158,7 +180,8 @@ class Catalog:
         return pairs
 
     def _claims_by_blob(self, manifests: list[str]) -> list[tuple[str, str]]:
-        keys = {m: f"{self.entries[m].sha}:{_root(m)}" for m in manifests}
+        known = self.entries if "entries" in self.__dict__ else {m: self.snapshot.entry(m) for m in manifests}
+        keys = {m: f"{known[m].sha}:{_root(m)}" for m in manifests}  # type: ignore[union-attr]
         cache = _ClaimCache(self.snapshot.repo)
         missing = [m for m in manifests if keys[m] not in cache.entries]
         if missing:
@@ -174,7 +197,7 @@ class Catalog:
         while directory:
             directory = directory.rpartition("/")[0]
             manifest = f"{directory}/{MANIFEST}" if directory else MANIFEST
-            if manifest in self.entries:
+            if self.has(manifest):
                 return self.service_at(manifest)
         return None
 
@@ -201,8 +224,11 @@ def _root(manifest: str) -> str:
 
 def prepare(snapshot: Snapshot) -> None:
     """Start working out a tree's service.yaml list in the background (git does the listing
-    while the caller reads configuration); `manifest_entries` waits for it."""
+    while the caller reads configuration) when its claims are not kept from an earlier run;
+    `manifest_entries` waits for it."""
     if "_manifests" in snapshot.__dict__ or "_manifest_thread" in snapshot.__dict__:
+        return
+    if snapshot.rev not in (EMPTY, INDEX) and Store(snapshot.repo.git_dir, "claims").has(snapshot.rev):
         return
     thread = threading.Thread(target=manifest_entries, args=(snapshot,), daemon=True)
     snapshot.__dict__["_manifest_thread"] = thread

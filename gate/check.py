@@ -72,6 +72,7 @@ def judge(
     repo_findings: list[Finding] = []
     unowned: list[str] = []
 
+    head_catalog.prefetch([p for c in changes for p in (c.path, c.old_path) if p])
     for change in changes:
         for path in (change.path, change.old_path):
             if path is None:
@@ -80,7 +81,7 @@ def judge(
             if not owners and (change.status == "D" or path == change.old_path):
                 gone = ctx.base_catalog.owners(path)
                 for service in gone:
-                    if service.manifest not in head_catalog.entries:
+                    if not head_catalog.has(service.manifest):
                         removed.setdefault(service.manifest, (service, []))[1].append(path)
                 if gone:
                     continue

@@ -41,10 +41,7 @@ def owner_entry(entries: list[Entry], path: str) -> Entry | None:
 
 class Owners:
     """Anchored literal patterns (most lines of a big CODEOWNERS) looked up by the path's ancestors;
-    the rest scanned from the end. Same answer as scanning every line, in O(depth) for most paths.
-
-    Its JSON form (`to_json`/`from_json`) lets a repository's CODEOWNERS be read once per blob:
-    loading it costs a fraction of parsing thousands of lines again."""
+    the rest scanned from the end. Same answer as scanning every line, in O(depth) for most paths."""
 
     def __init__(self, literal: dict[str, list[Entry]], others: list[Entry]) -> None:
         self.literal, self.others = literal, others
@@ -61,19 +58,6 @@ class Owners:
                 others.append(entry)
         return cls(literal, others)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"literal": self.literal, "others": self.others}
-
-    @classmethod
-    def from_json(cls, data: Any) -> Owners | None:
-        """None for anything that is not exactly what `to_json` wrote."""
-        try:
-            literal = {str(body): [Entry(str(p), tuple(map(str, o)), int(n)) for p, o, n in items] for body, items in data["literal"].items()}
-            others = [Entry(str(p), tuple(map(str, o)), int(n)) for p, o, n in data["others"]]
-        except (TypeError, ValueError, KeyError, AttributeError):
-            return None
-        return cls(literal, others)
-
     def owner(self, path: str) -> Entry | None:
         best: Entry | None = None
         prefix = path
@@ -88,6 +72,34 @@ class Owners:
             if entry.matches(path):
                 return entry if best is None or entry.line > best.line else best
         return best
+
+
+class Answers:
+    """Who owns which path, per CODEOWNERS blob, kept in a small cache: a repository with a
+    10,000-line CODEOWNERS parses it only when a path is asked about for the first time."""
+
+    KEEP = 4096  # answers per blob
+
+    def __init__(self, text: bytes, store: Any, blob: str | None) -> None:
+        self.text, self.store, self.blob = text, store, blob
+        self._owners: Owners | None = None
+        loaded = store.get(blob) if blob else None
+        self.answers: dict[str, Entry | None] = {}
+        try:
+            for path, found in (loaded or {}).items():
+                self.answers[str(path)] = None if found is None else Entry(str(found[0]), tuple(map(str, found[1])), int(found[2]))
+        except (AttributeError, TypeError, ValueError, IndexError):
+            self.answers = {}
+
+    def owner(self, path: str) -> Entry | None:
+        if path not in self.answers:
+            if self._owners is None:
+                self._owners = Owners.of(parse(self.text.decode("utf-8", "replace")))
+            self.answers[path] = self._owners.owner(path)
+            if self.blob:
+                kept = list(self.answers.items())[-self.KEEP:]
+                self.store.put(self.blob, {p: None if e is None else [e.pattern, list(e.owners), e.line] for p, e in kept})
+        return self.answers[path]
 
 
 @lru_cache(maxsize=8)

@@ -118,7 +118,7 @@ def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo
         repo.write(f"services/s{i}/service.yaml", MINIMAL.format(name=f"s{i}", tier=1))
     first = repo.commit("first")
     r = Repo(repo.path)
-    Catalog(Snapshot(r, first))
+    Catalog(Snapshot(r, first)).entries
     folder = os.path.join(r.git_dir, "gate", "manifests")
     assert os.listdir(folder) == [f"{first}.json"]
     repo.remove("services/s0/service.yaml")

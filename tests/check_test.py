@@ -318,3 +318,24 @@ def test_moving_a_service_while_lowering_its_tier_is_judged_at_the_old_tier(exam
     moved = next(s for s in v.services if s.manifest == "services/checkout-v2/service.yaml")
     assert moved.tier == 1
     assert {"manifest-drift", "runbook-present"} <= {f.rule for f in moved.findings if f.severity == "error"}
+
+
+def test_a_warm_check_never_lists_every_service(example: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second run on a change reads only what the change touches: cost follows the change."""
+    from gate import catalog
+    from gate.git import Repo as GitLayer
+
+    example.write("services/checkout/src/app.py", "print('changed')\n")
+    example.write("services/cart/src/cart.py", example.read("services/cart/src/cart.py") + "# edit\n")
+    example.commit("two services")
+    first = check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
+
+    def refuse(*args: object, **kw: object) -> None:
+        raise AssertionError(f"a warm run listed the whole tree: {args}")
+
+    monkeypatch.setattr(catalog, "manifest_entries", refuse)
+    monkeypatch.setattr(GitLayer, "tree", refuse)
+    monkeypatch.setattr(GitLayer, "named", refuse)
+    second = check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
+    assert [s.name for s in first.services] == ["cart", "checkout"]
+    assert renderer("json")(second) == renderer("json")(first)

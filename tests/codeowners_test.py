@@ -65,20 +65,7 @@ def test_escaped_spaces() -> None:
     assert codeowners.owner_entry(entries, "path with spaces/f").owners == ("@space",)
 
 
-def test_owners_survive_their_json_form_and_reject_anything_else() -> None:
-    import json
-
-    entries = codeowners.parse(GITHUB_EXAMPLE + "/services/a/ @team-a\n/services/a/x\\ y @spaces\n")
-    owners = codeowners.Owners.of(entries)
-    loaded = codeowners.Owners.from_json(json.loads(json.dumps(owners.to_json())))
-    assert loaded is not None
-    for path in ("services/a/service.yaml", "services/a/x y", "apps/github/readme", "docs/x.md", "a.js", "build/logs/x", "nowhere"):
-        assert loaded.owner(path) == owners.owner(path) == codeowners.owner_entry(entries, path), path
-    for junk in (None, [], {}, {"literal": []}, {"literal": {}, "others": [[1]]}, {"literal": {"a": [["p", "o", "x"]]}, "others": []}):
-        assert codeowners.Owners.from_json(junk) is None, junk
-
-
-def test_a_big_codeowners_is_parsed_once_per_blob(tmp_path: Any) -> None:
+def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
     import os
     import subprocess
 
@@ -104,7 +91,10 @@ def test_a_big_codeowners_is_parsed_once_per_blob(tmp_path: Any) -> None:
     folder = tmp_path / ".git" / "gate" / "codeowners"
     [cached] = list(folder.iterdir())
     assert cached.name == f"{head.entry('CODEOWNERS').sha}.json"  # type: ignore[union-attr]
-    cached.write_text('{"literal": {"services/s7": [["/services/s7/", ["@org/cached"], 8]]}, "others": []}')
-    assert owner("services/s7/service.yaml").owners == ("@org/cached",), "the second run reads the cache"
-    cached.write_text("{broken")
-    assert owner("services/s7/service.yaml").owners == ("@org/team-7",)
+    assert owner("nowhere/x") is None
+    cached.write_text('{"services/s7/service.yaml": ["/services/s7/", ["@org/cached"], 8], "nowhere/x": null}')
+    assert owner("services/s7/service.yaml").owners == ("@org/cached",), "a later run reads the answer"
+    assert owner("services/s8/service.yaml").owners == ("@org/team-8",), "a new question parses the file"
+    for junk in ("{broken", '{"services/s7/service.yaml": [1]}', "[]", '{"services/s7/service.yaml": "x"}'):
+        cached.write_text(junk)
+        assert owner("services/s7/service.yaml").owners == ("@org/team-7",), junk

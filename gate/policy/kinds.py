@@ -42,19 +42,14 @@ class CheckContext:
         return memo[service.manifest]
 
     @cached_property
-    def codeowners(self) -> tuple[str, codeowners.Owners] | None:
-        """The head's CODEOWNERS, parsed once per blob (a big one is read from the cache)."""
+    def codeowners(self) -> tuple[str, codeowners.Answers] | None:
+        """The head's CODEOWNERS, with the answers earlier runs worked out for its blob."""
         for location in codeowners.LOCATIONS:
             raw = self.head.read(location)
             if raw is not None:
                 entry = self.head.entry(location)
                 store = Store(self.head.repo.git_dir, "codeowners", keep=8)
-                owners = codeowners.Owners.from_json(store.get(entry.sha)) if entry else None
-                if owners is None:
-                    owners = codeowners.Owners.of(codeowners.parse(raw.decode("utf-8", "replace")))
-                    if entry and raw.count(b"\n") > 200:  # small files parse faster than they load
-                        store.put(entry.sha, owners.to_json())
-                return location, owners
+                return location, codeowners.Answers(raw, store, entry.sha if entry else None)
         return None
 
 
