@@ -40,21 +40,22 @@ class Store:
         self.folder = os.path.join(git_dir, "gate", name)
         self.keep = keep
 
-    def has(self, key: str) -> bool:
-        return os.path.isfile(os.path.join(self.folder, f"{key}.json"))
-
     def get(self, key: str) -> Any:
         return read_json(os.path.join(self.folder, f"{key}.json"))
 
-    def newest(self) -> tuple[str, Any] | None:
-        """The most recently written (id, value), when there is one."""
+    def newest_name(self) -> str | None:
+        """The id most recently written, when there is one."""
         try:
             names = [n for n in os.listdir(self.folder) if n.endswith(".json")]
-            newest = max(names, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
+            return max(names, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)[:-5]
         except (OSError, ValueError):
             return None
-        found = read_json(os.path.join(self.folder, newest))
-        return (newest[:-5], found) if found is not None else None
+
+    def newest(self) -> tuple[str, Any] | None:
+        """The most recently written (id, value), when there is one."""
+        name = self.newest_name()
+        found = self.get(name) if name is not None else None
+        return (name, found) if name is not None and found is not None else None
 
     def put(self, key: str, value: Any) -> None:
         write_json(os.path.join(self.folder, f"{key}.json"), value)

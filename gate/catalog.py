@@ -168,26 +168,37 @@ class Catalog:
         if snapshot.base is not None:
             changed = {p for c in snapshot.changes for p in (c.path, c.old_path) if p and posixpath.basename(p) == MANIFEST}
             kept = [(m, claim) for m, claim in Catalog.of(snapshot.base)._claims if m not in changed]
-            return kept + self._claims_by_blob(sorted(m for m in changed if self.has(m)))
+            return kept + self._claims_by_blob({m: e for m in sorted(changed) if (e := snapshot.entry(m)) is not None})
         if snapshot.rev in (EMPTY, INDEX):
-            return self._claims_by_blob(list(self.manifests))
+            return self._claims_by_blob({m: self.entries[m] for m in self.manifests})
         store = Store(snapshot.repo.git_dir, "claims")
-        cached = store.get(snapshot.rev)
-        if isinstance(cached, list) and all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in cached):
-            return [(m, claim) for m, claim in cached]
-        pairs = self._claims_by_blob(list(self.manifests))
+        pairs = _pairs(store.get(snapshot.rev))
+        if pairs is not None:
+            return pairs
+        nearest = store.newest()
+        try:  # a commit never seen: the nearest one's pairs, with the manifests changed since redone
+            changes = snapshot.repo.changes(nearest[0], snapshot.rev, renames=False) if nearest is not None else None
+        except GitError:  # that commit is gone (rewritten history, gc)
+            changes = None
+        before = _pairs(nearest[1]) if nearest is not None else None
+        if before is not None and changes is not None:
+            redo = {c.path: c.new for c in changes if posixpath.basename(c.path) == MANIFEST}
+            pairs = [(m, claim) for m, claim in before if m not in redo]
+            pairs += self._claims_by_blob({m: e for m, e in sorted(redo.items()) if e is not None})
+        else:
+            pairs = self._claims_by_blob({m: self.entries[m] for m in self.manifests})
         store.put(snapshot.rev, [list(p) for p in pairs])
         return pairs
 
-    def _claims_by_blob(self, manifests: list[str]) -> list[tuple[str, str]]:
-        known = self.entries if "entries" in self.__dict__ else {m: self.snapshot.entry(m) for m in manifests}
-        keys = {m: f"{known[m].sha}:{_root(m)}" for m in manifests}  # type: ignore[union-attr]
+    def _claims_by_blob(self, manifests: dict[str, Entry]) -> list[tuple[str, str]]:
+        keys = {m: f"{e.sha}:{_root(m)}" for m, e in manifests.items()}
         cache = _ClaimCache(self.snapshot.repo)
         missing = [m for m in manifests if keys[m] not in cache.entries]
         if missing:
-            texts = self.snapshot.read_many(missing)
+            texts = self.snapshot.repo.blobs([manifests[m].sha for m in missing])
             for manifest in missing:
-                cache.entries[keys[manifest]] = list(claims_of(texts.get(manifest, b""), _root(manifest), manifest))
+                raw = texts.get(manifests[manifest].sha, b"") if manifests[manifest].mode.startswith("100") else b""
+                cache.entries[keys[manifest]] = list(claims_of(raw, _root(manifest), manifest))
             cache.save()
         return [(m, claim) for m in manifests for claim in cache.entries[keys[m]]]
 
@@ -217,6 +228,13 @@ class Catalog:
         return sorted(owners.values(), key=lambda s: s.manifest)
 
 
+def _pairs(loaded: Any) -> list[tuple[str, str]] | None:
+    """(manifest, claim) pairs as a claims file holds them, or None when it holds anything else."""
+    if isinstance(loaded, list) and all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in loaded):
+        return [(m, claim) for m, claim in loaded]
+    return None
+
+
 def _root(manifest: str) -> str:
     directory = manifest.rpartition("/")[0]
     return directory + "/" if directory else ""
@@ -228,8 +246,8 @@ def prepare(snapshot: Snapshot) -> None:
     `manifest_entries` waits for it."""
     if "_manifests" in snapshot.__dict__ or "_manifest_thread" in snapshot.__dict__:
         return
-    if snapshot.rev not in (EMPTY, INDEX) and Store(snapshot.repo.git_dir, "claims").has(snapshot.rev):
-        return
+    if snapshot.rev not in (EMPTY, INDEX) and Store(snapshot.repo.git_dir, "claims").newest_name() is not None:
+        return  # the claims are kept, or worked out from a kept commit's: no list needed
     thread = threading.Thread(target=manifest_entries, args=(snapshot,), daemon=True)
     snapshot.__dict__["_manifest_thread"] = thread
     thread.start()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from gate.catalog import Catalog
 from gate.git import Repo, Snapshot
@@ -181,3 +182,27 @@ def test_a_corrupt_claims_file_is_worked_out_again(repo: GitRepo) -> None:
         with open(os.path.join(folder, f"{head}.json"), "w") as f:
             f.write(junk)
         assert [s.name for s in Catalog(Snapshot(r, head)).owners("libs/x.py")] == ["a"], junk
+
+
+def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(repo: GitRepo, monkeypatch: Any) -> None:
+    import shutil
+
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/a/**]\n")
+    repo.write("services/b/service.yaml", MINIMAL.format(name="b", tier=1) + "paths: [libs/b/**]\n")
+    first = repo.commit("first")
+    r = Repo(repo.path)
+    Catalog(Snapshot(r, first))._claims
+    repo.remove("services/a/service.yaml")  # a's claim goes
+    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=1) + "paths: [libs/c/**]\n")  # c's comes
+    second = repo.commit("second")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("listed the whole tree")
+
+    with monkeypatch.context() as m:
+        m.setattr(Repo, "named", refuse)
+        m.setattr(Repo, "tree", refuse)
+        derived = sorted(Catalog(Snapshot(r, second))._claims)
+    shutil.rmtree(os.path.join(r.git_dir, "gate"))
+    assert derived == sorted(Catalog(Snapshot(r, second))._claims) == [
+        ("services/b/service.yaml", "libs/b/**"), ("services/c/service.yaml", "libs/c/**")]
