@@ -248,7 +248,13 @@ def prepare(snapshot: Snapshot) -> None:
         return
     if snapshot.rev not in (EMPTY, INDEX) and Store(snapshot.repo.git_dir, "claims").newest_name() is not None:
         return  # the claims are kept, or worked out from a kept commit's: no list needed
-    thread = threading.Thread(target=manifest_entries, args=(snapshot,), daemon=True)
+    def work() -> None:
+        try:
+            manifest_entries(snapshot)
+        except Exception:  # noqa: BLE001 - asked again on the main thread, which reports it properly
+            snapshot.__dict__.pop("_manifests", None)
+
+    thread = threading.Thread(target=work, daemon=True)
     snapshot.__dict__["_manifest_thread"] = thread
     thread.start()
 

@@ -206,3 +206,26 @@ def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(repo: GitRepo, mo
     shutil.rmtree(os.path.join(r.git_dir, "gate"))
     assert derived == sorted(Catalog(Snapshot(r, second))._claims) == [
         ("services/b/service.yaml", "libs/b/**"), ("services/c/service.yaml", "libs/c/**")]
+
+
+def test_a_failing_background_listing_is_reported_once_by_the_caller(repo: GitRepo, monkeypatch: Any, capfd: Any) -> None:
+    import pytest
+
+    from gate import catalog
+    from gate.git import GitError
+
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
+    head = repo.commit()
+    calls = []
+
+    def broken(snapshot: Snapshot) -> None:
+        calls.append(snapshot.rev)
+        raise GitError("git ls-tree failed: fatal: bad tree object")
+
+    monkeypatch.setattr(catalog, "_manifest_entries", broken)
+    snapshot = Snapshot(Repo(repo.path), head)
+    catalog.prepare(snapshot)
+    with pytest.raises(GitError, match="bad tree object"):
+        catalog.manifest_entries(snapshot)
+    assert len(calls) == 2  # the thread's attempt, then the caller's own
+    assert "Traceback" not in capfd.readouterr().err
