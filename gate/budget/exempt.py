@@ -61,17 +61,26 @@ def reliability_only(changed: tuple[str, ...], root: str, manifest: str, pattern
 
 
 def label_exemption(labels: dict[str, list[str]], pull_request: Any) -> str | None:
-    """A configured label applied by an allowed approver who is not the pull request's author."""
+    """A configured label applied by an allowed approver who is not the pull request's author,
+    and who approved the pull request's current head.
+
+    A label carries no commit: on its own it would still count after the author pushed new
+    commits. The approval review records the commit it approved, so it ties the label to the
+    code that is judged.
+    """
     if not labels or pull_request is None:
         return None
     from gate import github
 
     try:
         applied = github.label_appliers(pull_request)
+        candidates = [(label, applied[label]) for label, allowed in sorted(labels.items()) if label in applied
+                      and applied[label].lower() != pull_request.author.lower()
+                      and applied[label].lower() in {a.lower().lstrip("@") for a in allowed}]
+        reviews = github.latest_reviews(pull_request) if candidates else {}
     except github.GitHubUnavailable:
         return None
-    for label, allowed in sorted(labels.items()):
-        actor = applied.get(label)
-        if actor and actor.lower() != pull_request.author.lower() and actor.lower() in {a.lower().lstrip("@") for a in allowed}:
-            return f"label {label!r} applied by @{actor}"
+    for label, actor in candidates:
+        if reviews.get(actor.lower()) == ("APPROVED", pull_request.head_sha):
+            return f"label {label!r} applied by @{actor}, who approved this head commit"
     return None

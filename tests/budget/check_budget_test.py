@@ -155,31 +155,42 @@ def _event(tmp_path: Any, author: str = "dana") -> str:
 LABELS = "  exempt:\n    labels: {p0-fix: [rita, '@sam']}\n"
 
 
+def _review(login: str, state: str = "APPROVED", commit: str = "abc") -> dict[str, Any]:
+    return {"user": {"login": login}, "state": state, "commit_id": commit}
+
+
+LABELED_BY_RITA = [{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}]
+
+
 @pytest.mark.parametrize(
-    "events, verdict",
+    "events, reviews, verdict",
     [
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}], "pass"),
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "Sam"}}], "pass"),
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "dana"}}], "block"),  # the author
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "mallory"}}], "block"),  # not allowed
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}},
-          {"event": "unlabeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}], "block"),  # removed again
-        ([{"event": "labeled", "label": {"name": "hotfix"}, "actor": {"login": "rita"}}], "block"),
+        (LABELED_BY_RITA, [_review("rita")], "pass"),
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "Sam"}}], [_review("sam")], "pass"),
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "dana"}}], [_review("dana")], "block"),  # the author
+        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "mallory"}}], [_review("mallory")], "block"),  # not allowed
+        (LABELED_BY_RITA + [{"event": "unlabeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}], [_review("rita")], "block"),
+        ([{"event": "labeled", "label": {"name": "hotfix"}, "actor": {"login": "rita"}}], [_review("rita")], "block"),
+        (LABELED_BY_RITA, [], "block"),  # labeled, never approved
+        (LABELED_BY_RITA, [_review("rita", commit="0ld")], "block"),  # approved an earlier head: new commits came since
+        (LABELED_BY_RITA, [_review("rita"), _review("rita", "CHANGES_REQUESTED")], "block"),  # her latest word is no
+        (LABELED_BY_RITA, [_review("sam")], "block"),  # someone else approved: the label is still rita's alone
     ],
 )
-def test_p0_label_must_come_from_an_allowed_approver_who_is_not_the_author(
-    repo: GitRepo, prometheus: Any, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, events: list, verdict: str
+def test_p0_label_must_come_from_an_allowed_approver_who_approved_this_head(
+    repo: GitRepo, prometheus: Any, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, events: list, reviews: list, verdict: str
 ) -> None:
     budget_repo.build(repo, prometheus.url, LABELS)
     touch(repo, "exhausted")
     httpserver.expect_request("/repos/acme/shop/issues/7/events").respond_with_json(events)
+    httpserver.expect_request("/repos/acme/shop/pulls/7/reviews").respond_with_json(reviews)
     monkeypatch.setenv("GITHUB_EVENT_PATH", _event(tmp_path))
     monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_test_token")
     v = judge(repo)
     assert v.verdict == verdict
     if verdict == "pass":
-        assert "applied by @" in v.services[0].findings[0].message
+        assert "who approved this head commit" in v.services[0].findings[0].message
 
 
 def test_github_down_means_no_label_exemption(repo: GitRepo, prometheus: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
