@@ -145,7 +145,13 @@ def event_from_env() -> Event | None:
 def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
     """Create or update the one comment that carries `marker`; returns 'created' or 'updated'."""
     comments = _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments")
-    mine = [c for c in comments if marker in str(c.get("body", "")) and _is_bot(c)]
+    marked = [c for c in comments if marker in str(c.get("body", ""))]
+    mine = [c for c in marked if _is_bot(c)]
+    if marked and not mine and not os.environ.get("GATE_COMMENT_AUTHOR"):
+        # Posted with a personal access token? Only GitHub can say whose it is; anybody else's
+        # comment that merely quotes the marker is never edited.
+        me = _token_login(pr)
+        mine = [c for c in marked if me and _login(c).lower() == me.lower()]
     headers = _headers(pr)
     if mine:
         url = f"{pr.api_url}/repos/{pr.repo}/issues/comments/{mine[0]['id']}"
@@ -164,8 +170,23 @@ def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
     return verb
 
 
+def _login(comment: dict[str, object]) -> str:
+    user: Any = comment.get("user") if isinstance(comment.get("user"), dict) else {}
+    return str(user.get("login", ""))
+
+
 def _is_bot(comment: dict[str, object]) -> bool:
     user: Any = comment.get("user") if isinstance(comment.get("user"), dict) else {}
-    login = str(user.get("login", ""))
+    login = _login(comment)
     expected = os.environ.get("GATE_COMMENT_AUTHOR")
     return login == expected if expected else (login.endswith("[bot]") or user.get("type") == "Bot")
+
+
+def _token_login(pr: PullRequest) -> str | None:
+    """The user a personal access token belongs to (an app's token gets 403 here: None)."""
+    try:
+        response = request_json("GET", f"{pr.api_url}/user", headers=_headers(pr), timeout=10, retries=1, ok=(200,))
+    except Unavailable:
+        return None
+    login = response.body.get("login") if response.status == 200 and isinstance(response.body, dict) else None
+    return login if isinstance(login, str) and login else None

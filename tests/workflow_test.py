@@ -87,13 +87,24 @@ def event(repo: GitRepo, author: str = "dana") -> dict[str, Any]:
 class FakeGitHub:
     """Issue comments as GitHub stores them: list (paginated), create, update."""
 
-    def __init__(self, server: Any, fail_with: int | None = None) -> None:
+    def __init__(self, server: Any, fail_with: int | None = None, token_user: str | None = None) -> None:
         self.comments: list[dict[str, Any]] = [{"id": 1, "body": "LGTM", "user": {"login": "rita", "type": "User"}}]
         self.calls: list[tuple[str, str]] = []
         self.fail_with = fail_with
         self.auth: set[str] = set()
+        self.token_user = token_user  # None: an app's token (GITHUB_TOKEN); else a personal access token's user
         server.expect_request(re.compile(r"/repos/acme/shop/issues/5/comments")).respond_with_handler(self.collection)
         server.expect_request(re.compile(r"/repos/acme/shop/issues/comments/\d+")).respond_with_handler(self.item)
+        server.expect_request("/user").respond_with_handler(self.user)
+
+    def user(self, request: Request) -> Response:
+        self.calls.append((request.method, request.path))
+        if self.token_user is None:
+            return Response(json.dumps({"message": "Resource not accessible by integration"}), status=403, content_type="application/json")
+        return Response(json.dumps({"login": self.token_user, "type": "User"}), content_type="application/json")
+
+    def author(self) -> dict[str, str]:
+        return {"login": self.token_user, "type": "User"} if self.token_user else {"login": "github-actions[bot]", "type": "Bot"}
 
     def _fail(self) -> Response | None:
         if self.fail_with:
@@ -110,7 +121,7 @@ class FakeGitHub:
         failed = self._fail()
         if failed:
             return failed
-        comment = {"id": 100 + len(self.comments), "body": request.get_json()["body"], "user": {"login": "github-actions[bot]", "type": "Bot"}}
+        comment = {"id": 100 + len(self.comments), "body": request.get_json()["body"], "user": self.author()}
         self.comments.append(comment)
         return Response(json.dumps(comment), status=201, content_type="application/json")
 
@@ -154,6 +165,20 @@ def test_action_blocks_with_outputs_summary_annotations_and_one_comment(example:
     bot = [c for c in github.comments if c["user"]["type"] == "Bot"]
     assert len(bot) == 1 and "gate: **PASS**" in bot[0]["body"]
     assert [m for m, _ in github.calls if m != "GET"] == ["POST", "PATCH"]
+
+
+def test_a_personal_access_token_updates_its_own_comment_and_nobody_elses(example: GitRepo, httpserver: Any, tmp_path: Path) -> None:
+    github = FakeGitHub(httpserver, token_user="release-bot")
+    github.comments.append({"id": 2, "body": "quoting <!-- gate:report --> to hijack it", "user": {"login": "mallory", "type": "User"}})
+    blocked_change(example)
+    api = httpserver.url_for("").rstrip("/")
+    for _ in range(3):
+        code, log, outputs, _ = run_action(example, tmp_path, api, {}, event(example))
+        assert code == 1, log
+    ours = [c for c in github.comments if c["user"]["login"] == "release-bot"]
+    assert len(ours) == 1 and "gate: **BLOCK**" in ours[0]["body"]
+    assert github.comments[1]["body"] == "quoting <!-- gate:report --> to hijack it"
+    assert [m for m, p in github.calls if m != "GET"] == ["POST", "PATCH", "PATCH"]
 
 
 def test_fork_pull_request_read_only_token_warns_and_keeps_the_verdict(example: GitRepo, httpserver: Any, tmp_path: Path) -> None:
