@@ -4,6 +4,12 @@ Every cached value is a pure function of git objects named in its key (a commit 
 or of content digested into it, so a cached answer is exactly what working it out again would
 give. A missing, unreadable or malformed file counts as absent; a read-only repository works,
 only slower. Callers check the shape of what they load.
+
+A cache is only as trustworthy as whatever could write to it. On a developer's machine that is
+the developer; in CI, an earlier step may have run the pull request's own code, which could
+plant "this manifest is valid" or "no service claims this path". So in CI (`CI` or
+`GITHUB_ACTIONS` set) caches are off unless `GATE_CACHE=on` says the runner is trusted; a fresh
+CI runner starts cold anyway. `GATE_CACHE=off` turns them off anywhere.
 """
 from __future__ import annotations
 
@@ -12,8 +18,19 @@ import os
 from typing import Any
 
 
+def enabled() -> bool:
+    setting = os.environ.get("GATE_CACHE", "").strip().lower()
+    if setting in ("on", "1", "true", "yes"):
+        return True
+    if setting in ("off", "0", "false", "no"):
+        return False
+    return not (os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"))
+
+
 def read_json(path: str) -> Any:
-    """The JSON value in `path`, or None when it is missing or unreadable."""
+    """The JSON value in `path`, or None when it is missing or unreadable (or caches are off)."""
+    if not enabled():
+        return None
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -23,6 +40,8 @@ def read_json(path: str) -> Any:
 
 def write_json(path: str, value: Any) -> None:
     """Write `value` to `path` atomically (a concurrent reader sees the old file or the new one)."""
+    if not enabled():
+        return
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}"
@@ -45,6 +64,8 @@ class Store:
 
     def newest_name(self) -> str | None:
         """The id most recently written, when there is one."""
+        if not enabled():
+            return None
         try:
             names = [n for n in os.listdir(self.folder) if n.endswith(".json")]
             return max(names, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)[:-5]

@@ -12,6 +12,10 @@ import pytest
 
 TODAY = dt.date(2026, 11, 24)
 
+# The gate turns its caches off in CI unless told the runner is trusted; the suite runs the same
+# everywhere (tests of that default set CI themselves).
+os.environ["GATE_CACHE"] = "on"
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Author",
     "GIT_AUTHOR_EMAIL": "ada@example.com",
