@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/gate-bench"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    os.environ["GATE_CACHE"] = "on"  # measure the caches even where CI is set ("cold" is the CI figure)
     # As installed: pip compiles bytecode, an editable checkout may not have it yet.
     subprocess.run([sys.executable, "-m", "compileall", "-q", "-x", "examples", str(Path(__file__).resolve().parent.parent / "gate")], check=True,
                    stdout=subprocess.DEVNULL)
