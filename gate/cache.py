@@ -46,7 +46,7 @@ def write_json(path: str, value: Any) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(value, f)
+            f.write(json.dumps(value))  # the C encoder; json.dump to a file encodes in Python
         os.replace(tmp, path)
     except OSError:
         pass

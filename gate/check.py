@@ -146,6 +146,7 @@ def judge(
             findings.append(_builtin("manifest-removed", "error", message, manifest))
         results.append(ServiceResult(service.name, service.tier, manifest, service.root, "removed", tuple(sorted(set(paths))), tuple(findings)))
 
+    ctx.save()
     results, exceptions_report = _exceptions(results, base, head, config, today, mode, repo_findings)
     repo_findings.sort(key=Finding.sort_key)
     verdict = decide([f for r in results for f in r.findings] + repo_findings)
@@ -311,6 +312,7 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
         checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
         results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
     repo_findings = _gate_files_owned(ctx, config)
+    ctx.save()
     resources.save_memo()
     return Verdict(
         verdict=decide([f for r in results for f in r.findings] + repo_findings),

@@ -96,10 +96,13 @@ class Answers:
             if self._owners is None:
                 self._owners = Owners.of(parse(self.text.decode("utf-8", "replace")))
             self.answers[path] = self._owners.owner(path)
-            if self.blob:
-                kept = list(self.answers.items())[-self.KEEP:]
-                self.store.put(self.blob, {p: None if e is None else [e.pattern, list(e.owners), e.line] for p, e in kept})
         return self.answers[path]
+
+    def save(self) -> None:
+        """Keep the answers for later runs (only when this run had to parse the file)."""
+        if self.blob and self._owners is not None:
+            kept = list(self.answers.items())[-self.KEEP:]
+            self.store.put(self.blob, {p: None if e is None else [e.pattern, list(e.owners), e.line] for p, e in kept})
 
 
 @lru_cache(maxsize=8)

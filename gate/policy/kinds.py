@@ -41,6 +41,12 @@ class CheckContext:
                 memo[service.manifest] = next((s for s in self.base_catalog.all() if s.name == service.name), None)
         return memo[service.manifest]
 
+    def save(self) -> None:
+        """Keep what this run worked out for later runs."""
+        found = self.__dict__.get("codeowners")
+        if found is not None:
+            found[1].save()
+
     @cached_property
     def codeowners(self) -> tuple[str, codeowners.Answers] | None:
         """The head's CODEOWNERS, with the answers earlier runs worked out for its blob."""

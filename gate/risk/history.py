@@ -61,6 +61,39 @@ def stream(repo: Repo, *args: str, paths: list[str] | None = None, lines: bool =
     return _parse_stream(repo.stream(*command), lines)
 
 
+# git matches every tree entry against every pathspec: a change to thousands of files made the
+# files' history cost minutes. Past this many paths, ask by top-level directory and filter here.
+WIDE_CHANGE = 64
+
+
+def touching(repo: Repo, *args: str, paths: list[str]) -> Iterator[Commit]:
+    """Commits of `git log ARGS -- PATHS` (names only), each with just its files among `paths`.
+
+    A few paths are git's own pathspec. Many are asked by their top-level directories and the
+    answer filtered as git's pathspec would: a rename whose other side is not wanted is an
+    addition or a deletion. (History simplification can differ where a merge dropped a side
+    branch's edits to these files; such commits are then counted too.)
+    """
+    if len(paths) <= WIDE_CHANGE:
+        return stream(repo, *args, paths=paths, lines=False)
+    wanted = set(paths)
+    tops = sorted({p.split("/", 1)[0] for p in paths})
+    return (c for c in (_only(c, wanted) for c in stream(repo, *args, paths=tops, lines=False)) if c.files)
+
+
+def _only(commit: Commit, wanted: set[str]) -> Commit:
+    files = []
+    for f in commit.files:
+        new, old = f.path in wanted, f.old_path in wanted if f.old_path else False
+        if new and (old or f.old_path is None):
+            files.append(f)
+        elif new:
+            files.append(FileChange(f.path, f.added, f.deleted, None))
+        elif old:
+            files.append(FileChange(f.old_path, 0, 0, None))  # type: ignore[arg-type]
+    return commit._replace(files=tuple(files))
+
+
 def _parse_stream(process: Any, lines: bool = True) -> Iterator[Commit]:
     tail = b""
     try:

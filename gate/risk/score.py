@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from gate.cache import Store
 from gate.git import EMPTY, INDEX, Repo, Snapshot
 from gate.risk.features import Change, HistoryIndex
-from gate.risk.history import Commit, FileChange, stream
+from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
 
 DEFAULT_THRESHOLDS = {0: {"warn": 50, "block": 80}, 1: {"warn": 60, "block": 90}, 2: {"warn": 70}, 3: {}}
@@ -127,7 +127,7 @@ class RiskScorer:
         since = f"--since=@{self._time - days * 86400}"
         # Who touched which file and when; never line counts: the score measures the files' size
         # before the change from the files themselves, so git never has to diff old contents.
-        streams = [stream(self.repo, since, self.base.rev, paths=paths, lines=False)] if paths else []
+        streams = [touching(self.repo, since, self.base.rev, paths=paths)] if paths else []
         if self._author:
             streams.append(stream(self.repo, since, f"--author=<{self._author}>", "--regexp-ignore-case", "--fixed-strings",
                                   self.base.rev, lines=False, renames=False))

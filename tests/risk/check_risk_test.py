@@ -163,3 +163,42 @@ def test_history_without_line_counts_scores_exactly_as_with_them(repo: GitRepo, 
     import shutil
     shutil.rmtree(repo.root / ".git" / "gate")
     assert features() == fast
+
+
+def test_a_wide_change_asks_git_by_directory_and_scores_the_same(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of pathspecs cost git minutes; past WIDE_CHANGE the history is asked by directory
+    and filtered, and on a linear history the features must not move."""
+    import shutil
+
+    from gate.risk import history
+
+    manifest = "apiVersion: gate/v1\nkind: Service\nname: {0}\ntier: 1\nowners: {{team: t}}\n"
+    for name in ("a", "b"):
+        repo.write(f"services/{name}/service.yaml", manifest.format(name))
+    repo.write("libs/shared.py", "s = 0\n")
+    authors = ["ada@example.com", "bob@example.com"]
+    for i in range(24):
+        repo.write(f"services/{'ab'[i % 2]}/src/m{i % 5}.py", "".join(f"v{j} = {i}\n" for j in range(i + 3)))
+        repo.write(f"services/{'ab'[i % 2]}/src/other{i % 3}.py", f"o = {i}\n")  # history of files the change does not touch
+        if i == 9:
+            repo.git("mv", "services/a/src/m4.py", "services/a/src/moved.py")  # both sides touched by the change
+        if i == 15:
+            repo.git("mv", "services/b/src/m1.py", "services/b/src/elsewhere.py")  # only the old side touched
+        date = f"2026-10-{1 + i:02d}T12:00:00+00:00"
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "-m", f"change {i}", env_overrides={"GIT_AUTHOR_EMAIL": authors[i % 2], "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    repo.branch("change")
+    for path in ("services/a/src/m0.py", "services/a/src/m4.py", "services/a/src/moved.py", "services/b/src/m1.py", "services/b/src/m3.py", "libs/shared.py"):
+        repo.write(path, "changed = 1\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "the change", env_overrides={"GIT_AUTHOR_EMAIL": "ada@example.com"})
+
+    def features() -> dict[str, Any]:
+        shutil.rmtree(repo.root / ".git" / "gate", ignore_errors=True)
+        v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
+        return {s.name: s.risk["features"] for s in v.services}
+
+    narrow = features()
+    assert narrow["a"]["nuc"] > 0 and narrow["b"]["ndev"] > 0
+    monkeypatch.setattr(history, "WIDE_CHANGE", 0)
+    assert features() == narrow
