@@ -55,6 +55,13 @@ def repo(workdir: Path, services: int, commits: int) -> Path:
                 f.write("x = 1\n")
         env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "dev001@example.com", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
         subprocess.run(["git", "commit", "-q", "-am", "3-service change"], cwd=root, check=True, env=env)
+    if subprocess.run(["git", "rev-parse", "-q", "--verify", "wide-change"], cwd=root, capture_output=True).returncode != 0:
+        subprocess.run(["git", "checkout", "-q", "-f", "-B", "wide-change", "main"], cwd=root, check=True)
+        for i in range(services):
+            with open(root / f"services/{synth.service_name(i)}/src/mod0.py", "a") as f:
+                f.write("y = 2\n")
+        env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "dev001@example.com", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+        subprocess.run(["git", "commit", "-q", "-am", "every service"], cwd=root, check=True, env=env)
     subprocess.run(["git", "checkout", "-q", "-f", "change"], cwd=root, check=True)
     return root
 
@@ -98,6 +105,12 @@ def main() -> None:
 
     moved, moved_rss = measure(older, main_repo, runs, prepare=lambda: forget_older(main_repo))
     row("gate check, base commit never seen (main moved 50 commits)", moved, moved_rss, "cold", moved / cold)
+    if args.sizes == "full":  # a mass edit: one file in every service
+        wide = ["wide-change" if a == "change" else a for a in check]
+        wide_cold, wide_rss = measure(wide, main_repo, max(1, runs // 2), prepare=lambda: clear_cache(main_repo))
+        row("gate check, every service changed (2,000), cold cache", wide_cold, wide_rss, "3-service cold", wide_cold / cold)
+        wide_warm, wide_warm_rss = measure(wide, main_repo, max(1, runs // 2))
+        row("gate check, every service changed (2,000), warm cache", wide_warm, wide_warm_rss, "3-service warm", wide_warm / warm)
     validate, validate_rss = measure(GATE + ["validate", "--format", "json"], main_repo, max(1, runs // 2))
     row("gate validate, every service", validate, validate_rss)
     version, _ = measure(GATE + ["--version"], main_repo, runs)
