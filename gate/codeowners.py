@@ -34,11 +34,6 @@ def parse(text: str) -> list[Entry]:
     return entries
 
 
-def owner_entry(entries: list[Entry], path: str) -> Entry | None:
-    """The entry that decides `path`'s owners: the last one whose pattern matches."""
-    return _index(tuple(entries)).owner(path)
-
-
 class Owners:
     """Anchored literal patterns (most lines of a big CODEOWNERS) looked up by the path's ancestors;
     the rest scanned from the end. Same answer as scanning every line, in O(depth) for most paths."""
@@ -103,11 +98,6 @@ class Answers:
         if self.blob and self._owners is not None:
             kept = list(self.answers.items())[-self.KEEP:]
             self.store.put(self.blob, {p: None if e is None else [e.pattern, list(e.owners), e.line] for p, e in kept})
-
-
-@lru_cache(maxsize=8)
-def _index(entries: tuple[Entry, ...]) -> Owners:
-    return Owners.of(entries)
 
 
 def _wild(pattern: str) -> bool:

@@ -41,28 +41,28 @@ apps/ @octocat
     ],
 )
 def test_github_documented_examples(path: str, owners: tuple[str, ...]) -> None:
-    entry = codeowners.owner_entry(codeowners.parse(GITHUB_EXAMPLE), path)
+    entry = codeowners.Owners.of(codeowners.parse(GITHUB_EXAMPLE)).owner(path)
     assert entry is not None
     assert entry.owners == owners
 
 
 def test_docs_star_matches_direct_children_only() -> None:
     entries = codeowners.parse("docs/* @docs\n")
-    assert codeowners.owner_entry(entries, "docs/a.md") is not None
-    assert codeowners.owner_entry(entries, "docs/sub/a.md") is None
+    assert codeowners.Owners.of(entries).owner("docs/a.md") is not None
+    assert codeowners.Owners.of(entries).owner("docs/sub/a.md") is None
 
 
 def test_unanchored_directory_matches_at_any_depth_and_last_match_wins() -> None:
     entries = codeowners.parse("apps/ @a\n/services/x/ @b\n/services/x/ @c\n")
-    assert codeowners.owner_entry(entries, "deep/apps/x.py").owners == ("@a",)
-    hit = codeowners.owner_entry(entries, "services/x/service.yaml")
+    assert codeowners.Owners.of(entries).owner("deep/apps/x.py").owners == ("@a",)
+    hit = codeowners.Owners.of(entries).owner("services/x/service.yaml")
     assert hit.owners == ("@c",) and hit.line == 3
-    assert codeowners.owner_entry(entries, "services/xy/service.yaml") is None
+    assert codeowners.Owners.of(entries).owner("services/xy/service.yaml") is None
 
 
 def test_escaped_spaces() -> None:
     entries = codeowners.parse("path\\ with\\ spaces/ @space\n")
-    assert codeowners.owner_entry(entries, "path with spaces/f").owners == ("@space",)
+    assert codeowners.Owners.of(entries).owner("path with spaces/f").owners == ("@space",)
 
 
 def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
@@ -100,3 +100,23 @@ def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
     for junk in ("{broken", '{"services/s7/service.yaml": [1]}', "[]", '{"services/s7/service.yaml": "x"}'):
         cached.write_text(junk)
         assert owner("services/s7/service.yaml").owners == ("@org/team-7",), junk
+
+
+def test_the_index_answers_exactly_like_scanning_every_line() -> None:
+    from hypothesis import given, settings, strategies as st
+
+    segment = st.sampled_from(["a", "b", "docs", "svc", "x.py", "*", "**", "*.md", "?"])
+    pattern = st.builds(lambda lead, parts, tail: lead + "/".join(parts) + tail,
+                        st.sampled_from(["", "/"]), st.lists(segment, min_size=1, max_size=3), st.sampled_from(["", "/"]))
+    path = st.lists(st.sampled_from(["a", "b", "docs", "svc", "x.py", "r.md"]), min_size=1, max_size=4).map("/".join)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pattern, max_size=12), st.lists(path, min_size=1, max_size=5))
+    def check(patterns: list[str], paths: list[str]) -> None:
+        entries = codeowners.parse("".join(f"{p} @o{i}\n" for i, p in enumerate(patterns)))
+        owners = codeowners.Owners.of(entries)
+        for p in paths:
+            scanned = next((e for e in reversed(entries) if e.matches(p)), None)
+            assert owners.owner(p) == scanned, (patterns, p)
+
+    check()

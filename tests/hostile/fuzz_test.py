@@ -46,7 +46,7 @@ def test_yaml_loader_only_raises_fatal_errors(raw: bytes) -> None:
 @given(st.text(max_size=800), st.text(max_size=80))
 def test_codeowners_never_raises(text: str, path: str) -> None:
     entries = codeowners.parse(text)
-    codeowners.owner_entry(entries, path)
+    codeowners.Owners.of(entries).owner(path)
 
 
 @FAST
