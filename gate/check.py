@@ -118,6 +118,8 @@ def judge(
               *(p for c in changes for p in (c.path, c.old_path) if p)]
     base.prefetch(wanted)
     head.prefetch(wanted)
+    head.read_many(documents)  # runbooks and plans the rules will read, in one round trip
+    base.read_many(list(touched))  # the manifests as they were, for drift and the strictest tier
     budgets = BudgetGate(config.budgets, head, base, changes, offline)
     if scorer is not None and not touched:
         scorer.cancel()

@@ -168,13 +168,26 @@ class RiskScorer:
                 return str(window.get("reason", f"{start}..{end}"))
         return None
 
+    def _by_path(self) -> dict[str, list[tuple[int, FileChange]]]:
+        """Changed files by each of their paths; the first call also reads every file's base
+        version in one round trip (their sizes before the change)."""
+        if "_paths" not in self.__dict__:
+            by_path: dict[str, list[tuple[int, FileChange]]] = {}
+            for i, f in enumerate(self.files()):
+                for path in {f.path, f.old_path or f.path}:
+                    by_path.setdefault(path, []).append((i, f))
+            self.__dict__["_paths"] = by_path
+            self.base.read_many([f.old_path or f.path for f in self.files()])
+        return self.__dict__["_paths"]  # type: ignore[no-any-return]
+
     def score(self, changed: tuple[str, ...], tier: int) -> dict[str, Any]:
-        wanted = set(changed)
-        files = tuple(f for f in self.files() if f.path in wanted or f.old_path in wanted)
+        by_path = self._by_path()
+        picked = dict(item for path in changed for item in by_path.get(path, ()))
+        files = tuple(picked[i] for i in sorted(picked))  # in diff order
         freeze = self._in_freeze()
         change = Change(self._author, self._time, files, self._message, tier, freeze is not None)
         before = [f.old_path or f.path for f in files]
-        raws = self.base.read_many(before)  # one round trip for every touched file
+        raws = self.base.read_many(before)  # already read: no round trip
         lines_before = {path: raws[path].count(b"\n") if path in raws else 0 for path in before}
         features = self.index().features(change, lines_before)
         score = self.model.score(features)
