@@ -168,7 +168,9 @@ class Repo:
     def changes(self, base: str, head: str, renames: bool = True, lines: bool = False) -> list[Change]:
         """Files changed from tree `base` to tree `head` (commit ids, INDEX or EMPTY); with `lines`,
         the lines added and deleted per file too, from the same process."""
-        args = ["diff", "--raw", "--no-abbrev", "-z", "-M" if renames else "--no-renames", "--no-ext-diff", "--no-textconv"]
+        # Exactly what differs between the trees, whatever the user's diff settings say.
+        args = ["diff", "--raw", "--no-abbrev", "-z", "-M" if renames else "--no-renames", "--no-ext-diff", "--no-textconv",
+                "--ignore-submodules=none"]
         if lines:
             args.append("--numstat")
         if head == INDEX:

@@ -246,3 +246,26 @@ def test_several_revisions_resolve_in_one_call_and_a_bad_one_is_named(repo: GitR
         r.resolve_many(["HEAD", "nope"])
     with pytest.raises(FatalError, match="invalid revision"):
         r.resolve_many(["--output=/tmp/x", "HEAD"])
+
+
+def test_the_diff_ignores_the_users_diff_settings(repo: GitRepo) -> None:
+    """The head tree is derived from the diff, so no setting may hide a changed path from it."""
+    repo.write("a.txt", "a\n")
+    sub = repo.root.parent / "sub"
+    sub.mkdir()
+    GitRepo(sub).git("init", "-q")
+    GitRepo(sub).write("s.txt", "1\n")
+    first_sub = GitRepo(sub).commit("s1")
+    repo.git("add", "a.txt")
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{first_sub},vendor/sub")  # a gitlink with no checkout
+    repo.git("commit", "-q", "-m", "base")
+    base = repo.git("rev-parse", "HEAD")
+    GitRepo(sub).write("s.txt", "2\n")
+    second_sub = GitRepo(sub).commit("s2")
+    repo.git("update-index", "--cacheinfo", f"160000,{second_sub},vendor/sub")
+    repo.git("commit", "-q", "-m", "bump")
+    head = repo.git("rev-parse", "HEAD")
+    repo.git("config", "diff.ignoreSubmodules", "all")
+    repo.git("config", "diff.noprefix", "true")
+    changes = Repo(repo.path).changes(base, head)
+    assert [(c.path, c.new) for c in changes] == [("vendor/sub", Entry("160000", second_sub))]
