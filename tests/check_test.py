@@ -339,3 +339,19 @@ def test_a_warm_check_never_lists_every_service(example: GitRepo, monkeypatch: p
     second = check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
     assert [s.name for s in first.services] == ["cart", "checkout"]
     assert renderer("json")(second) == renderer("json")(first)
+
+
+def test_the_users_git_settings_never_change_a_verdict(example: GitRepo) -> None:
+    """Colour, signatures in logs, quoting and renames settings must not leak into what gate parses
+    (a regression guard: every command gate runs uses -z or --format, which these settings must not reach)."""
+    example.write("services/checkout/src/app.py", "print('changed')\n")
+    example.write("services/checkout/src/café ü.py", "x = 1\n")
+    example.git("mv", "services/cart/src/cart.py", "services/cart/src/basket.py")
+    example.commit("edit and rename")
+    plain = renderer("json")(check.run(Repo(example.path), base="main", head="HEAD", today=TODAY))
+    for key, value in (("color.ui", "always"), ("color.diff", "always"), ("log.showSignature", "true"), ("diff.renames", "copies"),
+                       ("core.quotepath", "true"), ("diff.noprefix", "true"), ("log.decorate", "full")):
+        example.git("config", key, value)
+    import shutil
+    shutil.rmtree(example.root / ".git" / "gate", ignore_errors=True)
+    assert renderer("json")(check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)) == plain
