@@ -88,7 +88,8 @@ class Repo:
         status, out, err = self._exec(*args)
         if status not in ok_codes:
             message = err.decode("utf-8", "replace").strip()
-            raise GitError(f"git {args[0]} failed: {message.splitlines()[-1] if message else f'exit {status}'}")
+            command = next((a for a, before in zip(args, ("",) + args) if not a.startswith("-") and before != "-c"), "")
+            raise GitError(f"git {command} failed: {message.splitlines()[-1] if message else f'exit {status}'}")
         return out
 
     def stream(self, *args: str) -> subprocess.Popen[bytes]:

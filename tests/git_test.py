@@ -269,3 +269,10 @@ def test_the_diff_ignores_the_users_diff_settings(repo: GitRepo) -> None:
     repo.git("config", "diff.noprefix", "true")
     changes = Repo(repo.path).changes(base, head)
     assert [(c.path, c.new) for c in changes] == [("vendor/sub", Entry("160000", second_sub))]
+
+
+def test_a_git_failure_names_the_command_not_its_options(repo: GitRepo) -> None:
+    repo.commit("one")
+    r = Repo(repo.path)
+    with pytest.raises(FatalError, match=r"^git ls-tree failed: fatal: "):
+        r.run("--literal-pathspecs", "-c", "x.y=z", "ls-tree", "deadbeef" * 5)
