@@ -175,14 +175,10 @@ class Catalog:
         pairs = _pairs(store.get(snapshot.rev))
         if pairs is not None:
             return pairs
-        nearest = store.newest()
-        try:  # a commit never seen: the nearest one's pairs, with the manifests changed since redone
-            changes = snapshot.repo.changes(nearest[0], snapshot.rev, renames=False) if nearest is not None else None
-        except GitError:  # that commit is gone (rewritten history, gc)
-            changes = None
-        before = _pairs(nearest[1]) if nearest is not None else None
-        if before is not None and changes is not None:
-            redo = {c.path: c.new for c in changes if posixpath.basename(c.path) == MANIFEST}
+        nearest = _nearest(store, snapshot.repo, snapshot.rev)  # a commit never seen: redo what changed since
+        before = _pairs(nearest[0]) if nearest is not None else None
+        if nearest is not None and before is not None:
+            redo = {c.path: c.new for c in nearest[1] if posixpath.basename(c.path) == MANIFEST}
             pairs = [(m, claim) for m, claim in before if m not in redo]
             pairs += self._claims_by_blob({m: e for m, e in sorted(redo.items()) if e is not None})
         else:
@@ -248,6 +244,7 @@ def prepare(snapshot: Snapshot) -> None:
         return
     if snapshot.rev not in (EMPTY, INDEX) and Store(snapshot.repo.git_dir, "claims").newest_name() is not None:
         return  # the claims are kept, or worked out from a kept commit's: no list needed
+
     def work() -> None:
         try:
             manifest_entries(snapshot)
@@ -285,15 +282,22 @@ def _manifest_entries(snapshot: Snapshot) -> dict[str, Entry]:
     store = Store(repo.git_dir, "manifests")
     found = _entries(store.get(rev))
     if found is None:
-        nearest = store.newest()
-        try:
-            changes = repo.changes(nearest[0], rev, renames=False) if nearest is not None else None
-            base = _entries(nearest[1]) if nearest is not None else None
-        except GitError:  # that commit is gone (rewritten history, gc): list this one afresh
-            changes = base = None
-        found = _apply(base, changes) if base is not None and changes is not None else repo.named(rev, MANIFEST)
+        nearest = _nearest(store, repo, rev)
+        base = _entries(nearest[0]) if nearest is not None else None
+        found = _apply(base, nearest[1]) if nearest is not None and base is not None else repo.named(rev, MANIFEST)
         store.put(rev, {p: [e.mode, e.sha] for p, e in found.items()})
     return found
+
+
+def _nearest(store: Store, repo: Any, rev: str) -> tuple[Any, list[Change]] | None:
+    """The most recently kept commit's value, and the diff from that commit to `rev`."""
+    kept = store.newest()
+    if kept is None:
+        return None
+    try:
+        return kept[1], repo.changes(kept[0], rev, renames=False)
+    except GitError:  # that commit is gone (rewritten history, gc)
+        return None
 
 
 def _apply(entries: dict[str, Entry], changes: list[Change]) -> dict[str, Entry]:

@@ -100,11 +100,6 @@ class Repo:
         except FileNotFoundError:
             raise FatalError("git is not installed or not on PATH") from None
 
-    def close(self) -> None:
-        if self._cat_file is not None:
-            self._cat_file.close()
-            self._cat_file = None
-
     @property
     def objects(self) -> _CatFile:
         if self._cat_file is None:
@@ -308,10 +303,10 @@ def _empty_tree(repo: Any) -> str:
 
 
 class _CatFile:
-    """One `git cat-file --batch` for the whole run; requests go in chunks small enough that
-    neither pipe can fill while the other waits."""
+    """One `git cat-file --batch` for the whole run. Requests go in chunks that fit in the pipe
+    (16 KiB), so writing a chunk never waits for gate to read answers it has not asked for yet."""
 
-    CHUNK = 64
+    CHUNK_BYTES = 16 * 1024
 
     def __init__(self, root: str) -> None:
         self._process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, env=_ENV,
@@ -322,8 +317,7 @@ class _CatFile:
         found: dict[str, bytes] = {}
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None and stdout is not None
-        for start in range(0, len(names), self.CHUNK):
-            chunk = names[start:start + self.CHUNK]
+        for chunk in _chunks(names, self.CHUNK_BYTES):
             try:
                 stdin.write(b"".join(os.fsencode(n) + b"\n" for n in chunk))
                 stdin.flush()
@@ -352,6 +346,18 @@ class _CatFile:
 
     def __del__(self) -> None:
         self.close()
+
+
+def _chunks(names: list[str], limit: int) -> list[list[str]]:
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for name in names:
+        size += len(name) + 1
+        if chunks[-1] and size > limit:
+            chunks.append([])
+            size = len(name) + 1
+        chunks[-1].append(name)
+    return [c for c in chunks if c]
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:

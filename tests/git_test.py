@@ -276,3 +276,16 @@ def test_a_git_failure_names_the_command_not_its_options(repo: GitRepo) -> None:
     r = Repo(repo.path)
     with pytest.raises(FatalError, match=r"^git ls-tree failed: fatal: "):
         r.run("--literal-pathspecs", "-c", "x.y=z", "ls-tree", "deadbeef" * 5)
+
+
+def test_many_and_long_names_read_through_one_cat_file_without_stalling(repo: GitRepo) -> None:
+    deep = "/".join(["d" * 200] * 4)
+    for i in range(300):
+        repo.write(f"{deep}/f{i:03d}.txt", f"{i}\n" * 2000)  # answers far bigger than a pipe
+    head = repo.commit()
+    r = Repo(repo.path)
+    snap = Snapshot(r, head)
+    got = snap.read_many([f"{deep}/f{i:03d}.txt" for i in range(300)])
+    assert len(got) == 300 and got[f"{deep}/f123.txt"] == b"123\n" * 2000
+    names = [f"{head}:{deep}/f{i:03d}.txt" for i in range(300)]  # long rev:path names, 2 KiB chunks' worth
+    assert len(r.objects.read_many(names, blobs_only=True)) == 300
