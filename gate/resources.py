@@ -52,35 +52,52 @@ def _fragment_validator(text: str) -> Any:
     return Draft202012Validator(json.loads(text))
 
 
+Errors = list[tuple[tuple[Any, ...], str]]
+
+
 class _Memo:
     """Schema results by digest of (schema, document), kept in the repository's git directory so a
     warm run never imports jsonschema for documents it has judged before. A result is a pure
-    function of the two, so a remembered one is exactly what validating again would say."""
+    function of the two, so a remembered one is exactly what validating again would say.
 
-    KEEP = 10_000
+    Kept in 256 shards by the digest's first two hex digits, each read only when asked: after a
+    `gate validate` of 10,000 services a check still reads a few small files, not all of them."""
 
-    def __init__(self, path: str | None = None) -> None:
-        self.path, self.known, self.dirty = path, dict[str, list[tuple[tuple[Any, ...], str]]](), False
-        loaded: Any = read_json(path) if path else {}
-        try:
-            self.known = {str(d): [(tuple(p), str(m)) for p, m in errors] for d, errors in loaded.items()}
-        except (AttributeError, TypeError, ValueError):
-            self.known = {}
+    KEEP = 256  # results per shard
+
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = folder
+        self.shards: dict[str, dict[str, Errors]] = {}
+        self.dirty: set[str] = set()
+
+    def shard(self, digest: str) -> dict[str, Errors]:
+        key = digest[:2]
+        if key not in self.shards:
+            loaded: Any = read_json(os.path.join(self.folder, f"{key}.json")) if self.folder else None
+            try:
+                self.shards[key] = {str(d): [(tuple(p), str(m)) for p, m in errors] for d, errors in (loaded or {}).items()}
+            except (AttributeError, TypeError, ValueError):
+                self.shards[key] = {}
+        return self.shards[key]
+
+    def remember(self, digest: str, errors: Errors) -> None:
+        self.shard(digest)[digest] = errors
+        self.dirty.add(digest[:2])
 
     def save(self) -> None:
-        if self.path and self.dirty:
-            write_json(self.path, dict(list(self.known.items())[-self.KEEP:]))
-            self.dirty = False
+        for key in sorted(self.dirty) if self.folder else ():
+            write_json(os.path.join(self.folder, f"{key}.json"), dict(list(self.shards[key].items())[-self.KEEP:]))  # type: ignore[arg-type]
+        self.dirty.clear()
 
 
 _memo = _Memo()
 
 
 def remember_in(folder: str | None) -> None:
-    """Keep schema results in `folder` (normally <git dir>/gate) across runs."""
+    """Keep schema results under `folder` (normally <git dir>/gate) across runs."""
     global _memo
-    path = os.path.join(folder, "schema-results-v1.json") if folder else None
-    if path != _memo.path:
+    path = os.path.join(folder, "schema-results") if folder else None
+    if path != _memo.folder:
         _memo = _Memo(path)
 
 
@@ -122,10 +139,10 @@ def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
 
 def _memoized(schema_key: str, instance: Any, build: Callable[[], Any]) -> list[tuple[tuple[Any, ...], str]]:
     digest = _digest(schema_key, instance)
-    if digest not in _memo.known:
-        _memo.known[digest] = schema_errors(build(), instance)
-        _memo.dirty = True
-    return list(_memo.known[digest])
+    known = _memo.shard(digest)
+    if digest not in known:
+        _memo.remember(digest, schema_errors(build(), instance))
+    return list(known[digest])
 
 
 def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], str]]:

@@ -81,7 +81,7 @@ def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(tmp_path: Path, mon
     run("commit", "-qam", "broken")
     broken = {"apiVersion": "gate/v1", "kind": "Service", "name": "svc", "tier": 2, "owners": {"team": "t"}, "bogus": 1}
     digest = resources._digest(f"schema:service:{resources._schema_key('service')}", broken)
-    planted = tmp_path / ".git" / "gate" / "schema-results-v1.json"
+    planted = tmp_path / ".git" / "gate" / "schema-results" / f"{digest[:2]}.json"
     planted.parent.mkdir(parents=True)
     planted.write_text(json_.dumps({digest: []}))
 

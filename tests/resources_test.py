@@ -20,14 +20,19 @@ GOOD = {"apiVersion": "gate/v1", "kind": "Service", "name": "a", "tier": 1, "own
 @pytest.fixture
 def memo(tmp_path: Path) -> Any:
     resources.remember_in(str(tmp_path / "cache"))
-    yield tmp_path / "cache" / "schema-results-v1.json"
+    yield _shard(tmp_path / "cache", GOOD)  # the file that holds GOOD's result
     resources.remember_in(None)
+
+
+def _shard(folder: Path, document: Any) -> Path:
+    digest = resources._digest(f"schema:service:{resources._schema_key('service')}", document)
+    return folder / "schema-results" / f"{digest[:2]}.json"
 
 
 def _later_run(memo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     resources.save_memo()
     resources.remember_in(None)
-    resources.remember_in(str(memo.parent))
+    resources.remember_in(str(memo.parent.parent))
 
     def refuse(*args: Any) -> Any:
         raise AssertionError(f"jsonschema was asked again: {args}")
@@ -68,11 +73,24 @@ def test_a_corrupt_memo_is_ignored_and_rewritten(memo: Path) -> None:
     for junk in ("{not json", '{"a": 1}', '{"a": [[1]]}', "[1, 2, null]", ""):
         memo.write_text(junk)
         resources.remember_in(None)
-        resources.remember_in(str(memo.parent))
+        resources.remember_in(str(memo.parent.parent))
         assert resources.errors_for("service", {**GOOD, "tier": 7}) != []
         assert resources.errors_for("service", GOOD) == []
         resources.save_memo()
         assert isinstance(json.loads(memo.read_text()), dict)
+
+
+def test_results_are_sharded_and_read_only_when_asked(memo: Path) -> None:
+    documents = [{**GOOD, "name": f"svc-{i}"} for i in range(600)]
+    for document in documents:
+        assert resources.errors_for("service", document) == []
+    resources.save_memo()
+    shards = list(memo.parent.iterdir())
+    assert 200 < len(shards) <= 256 and all(len(json.loads(s.read_text())) <= resources._Memo.KEEP for s in shards)
+    resources.remember_in(None)
+    resources.remember_in(str(memo.parent.parent))
+    assert resources.errors_for("service", documents[7]) == []
+    assert len(resources._memo.shards) == 1, "one lookup reads one shard"
 
 
 def test_a_warm_check_never_imports_jsonschema(example: GitRepo) -> None:
