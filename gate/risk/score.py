@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from typing import Any, Iterator
 
 from gate.cache import Store
-from gate.git import EMPTY, INDEX, Repo, Snapshot
+from gate.git import EMPTY, INDEX, Snapshot
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
@@ -38,29 +37,6 @@ WORDS = {
     "recent_failures": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the last 90 days",
     "freeze": lambda v: "made inside a change freeze",
 }
-
-
-def numstat(repo: Repo, base: str, head: str) -> list[FileChange]:
-    args = ["diff", "--numstat", "-z", "-M", "--no-color"]
-    if head == INDEX:
-        args += ["--cached", repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip() if base == EMPTY else base]
-    else:
-        args += [repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip() if base == EMPTY else base, head]
-    tokens = repo.run(*args, "--").split(b"\0")
-    files, i = [], 0
-    while i < len(tokens):
-        if not tokens[i].strip():
-            i += 1
-            continue
-        added, deleted, path = tokens[i].split(b"\t", 2)
-        old = None
-        if not path:
-            old, path = tokens[i + 1], tokens[i + 2]
-            i += 2
-        files.append(FileChange(os.fsdecode(path), int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0,
-                                os.fsdecode(old) if old else None))
-        i += 1
-    return files
 
 
 class RiskScorer:
@@ -100,10 +76,9 @@ class RiskScorer:
 
     def files(self) -> list[FileChange]:
         if self._files is None:
-            if self.head.base is self.base and self.head.lines:  # the diff already counted the lines
-                self._files = [FileChange(c.path, c.added, c.deleted, c.old_path) for c in self.head.changes]
-            else:
-                self._files = numstat(self.repo, self.base.rev, self.head.rev)
+            counted = self.head.base is self.base and self.head.lines  # the check's own diff counted lines
+            changes = self.head.changes if counted else self.repo.changes(self.base.rev, self.head.rev, lines=True)
+            self._files = [FileChange(c.path, c.added, c.deleted, c.old_path) for c in changes]
         return self._files
 
     def cancel(self) -> None:
