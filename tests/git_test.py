@@ -289,3 +289,25 @@ def test_many_and_long_names_read_through_one_cat_file_without_stalling(repo: Gi
     assert len(got) == 300 and got[f"{deep}/f123.txt"] == b"123\n" * 2000
     names = [f"{head}:{deep}/f{i:03d}.txt" for i in range(300)]  # long rev:path names, 2 KiB chunks' worth
     assert len(r.objects.read_many(names, blobs_only=True)) == 300
+
+
+def test_git_missing_from_path_is_one_clear_line(example: GitRepo, tmp_path: Path) -> None:
+    import sys
+
+    env = {**os.environ, "PATH": str(tmp_path / "empty-bin")}  # no git anywhere
+    result = subprocess.run([sys.executable, "-c", "from gate.cli import main; main()", "check", "--repo", example.path, "--base", "main"],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == "gate: error: git is not installed or not on PATH\n"
+
+
+def test_a_cat_file_that_dies_is_a_git_error_not_a_hang(repo: GitRepo) -> None:
+    repo.write("a.txt", "a\n")
+    head = repo.commit()
+    r = Repo(repo.path)
+    snap = Snapshot(r, head)
+    assert snap.read("a.txt") == b"a\n"
+    r.objects._process.kill()
+    r.objects._process.wait()
+    with pytest.raises(FatalError, match="git cat-file stopped"):
+        Snapshot(r, head).read("a.txt")
