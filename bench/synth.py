@@ -11,38 +11,23 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import subprocess
 from pathlib import Path
 
+from gate.scaffold import MANIFEST as SCAFFOLD_MANIFEST, ROLLBACK, RUNBOOK
+
 END = 1_793_000_000  # 2026-10-25: histories end in the recent past, as real ones do
 MEAN_GAP = 3 * 3600
-MANIFEST = """\
-apiVersion: gate/v1
-kind: Service
-name: {name}
-tier: {tier}
-owners:
-  team: {team}
-  oncall: {team}-primary
-  escalation: [sre-oncall]
-slos:
-  - name: {name}-availability
-    sli: availability
-    objective: {objective}
-    window: 28d
-runbook: services/{name}/docs/runbook.md
-rollback:
-  strategy: revert
-  plan: services/{name}/docs/rollback.md
-  last_tested: 2026-11-01
-telemetry:
-  service_name: {name}
-  metrics: [http_requests_total, http_server_request_duration_seconds]
-  dashboards: [https://grafana.example.com/d/{name}]
-  alerts: [{name}-burn]
-dependencies: []
-"""
-RUNBOOK = "# {name}\n\n## Symptoms\nalerts\n\n## Diagnosis\ndashboards\n\n## Mitigation\nroll back\n\n## Escalation\nsre-oncall\n"
+
+
+def manifest(name: str, tier: int, team: str, objective: float) -> str:
+    """`gate init`'s manifest, completed as a ready service's is: rollback drilled, dashboard and
+    burn-rate alert named (the scaffold leaves those for the team)."""
+    text = SCAFFOLD_MANIFEST.format(name=name, tier=tier, team=team, objective=objective, root=f"services/{name}/")
+    text = text.replace("  automated: false\n", "  automated: false\n  last_tested: 2026-11-01\n")
+    text = re.sub(r"dashboards: \[\].*", f"dashboards: [https://grafana.example.com/d/{name}]", text)
+    return re.sub(r"alerts: \[\].*", f"alerts: [{name}-burn]", text)
 
 
 def service_name(i: int) -> str:
@@ -105,9 +90,9 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
         tier = rng.choice((0, 1, 1, 2, 2, 2, 3))
         objective = {0: 99.95, 1: 99.9, 2: 99.5, 3: 99.0}[tier]
         base = f"services/{name}"
-        initial[f"{base}/service.yaml"] = MANIFEST.format(name=name, tier=tier, team=team, objective=objective)
+        initial[f"{base}/service.yaml"] = manifest(name, tier, team, objective)
         initial[f"{base}/docs/runbook.md"] = RUNBOOK.format(name=name)
-        initial[f"{base}/docs/rollback.md"] = f"# {name} rollback\n\nrevert the deploy\n"
+        initial[f"{base}/docs/rollback.md"] = ROLLBACK.format(name=name)
         for j in range(files_per_service):
             lines = [f"def f{j}_{k}():  # {name}\n    return {k}\n" for k in range(rng.randint(5, 40))]
             contents[f"{base}/src/mod{j}.py"] = lines
