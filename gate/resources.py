@@ -110,9 +110,12 @@ def _schema_key(name: str) -> str:
     return hashlib.sha256((data_dir("schemas") / f"{name}.schema.json").read_bytes()).hexdigest()
 
 
+MESSAGES = "2"  # bump when schema_errors' wording changes, so remembered results are not reused
+
+
 def _digest(schema_key: str, instance: Any) -> str:
     text = json.dumps(instance, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
-    return hashlib.sha256(f"{schema_key}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return hashlib.sha256(f"{MESSAGES}\0{schema_key}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def errors_for(name: str, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
@@ -147,12 +150,10 @@ def _memoized(schema_key: str, instance: Any, build: Callable[[], Any]) -> list[
 
 def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
     """Each error as (path into the instance, one-line message), deepest-best first, in path order."""
-    from jsonschema.exceptions import best_match
-
     out: list[tuple[tuple[Any, ...], str]] = []
     for error in validator_.iter_errors(instance):
-        if error.context:
-            error = best_match(error.context)
+        while error.context:
+            error = _closest(error.context)
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = set(error.schema.get("properties", {}))
@@ -161,8 +162,66 @@ def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...],
                 if key not in known and not any(re.search(p, str(key)) for p in patterns):
                     out.append((path + (key,), f"{_dotted(path + (key,))}: unknown field"))
             continue
-        out.append((path, f"{_dotted(path)}: {_short(error.message)}"))
+        out.append((path, f"{_dotted(path)}: {_short(describe(error))}"))
     return sorted(set(out), key=lambda e: (tuple(str(p) for p in e[0]), e[1]))
+
+
+def _closest(candidates: Any) -> Any:
+    """Of the branches of a oneOf/anyOf, the error that got furthest into the value (our rule, not
+    the library's relevance heuristic, which has changed between releases): deepest path, then a
+    branch whose type matched, then the schema's own order."""
+    return min(candidates, key=lambda e: (-len(e.absolute_path), e.validator == "type",
+                                          [str(p) for p in e.relative_schema_path]))
+
+
+_TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
+               "array": "a list", "object": "a mapping", "null": "null"}
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it in YAML/JSON terms (never a Python repr such as None or True)."""
+    text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _type_words(expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(_TYPE_WORDS.get(str(n), str(n)) for n in names)
+
+
+def describe(error: Any) -> str:
+    """gate's own words for one jsonschema error, so no library release changes what users (and tests) read."""
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        return f"{_shown(value)} is not {_type_words(expected)}"
+    if kind == "required":
+        missing = [name for name in expected if isinstance(value, dict) and name not in value]
+        return f"missing required field {', '.join(missing) or _shown(expected)}"
+    if kind in ("enum", "const"):
+        allowed = expected if kind == "enum" else [expected]
+        return f"{_shown(value)} is not one of {', '.join(_shown(a) for a in allowed)}"
+    if kind == "pattern":
+        return f"{_shown(value)} does not match the pattern {expected}"
+    if kind == "format":
+        return f"{_shown(value)} is not a valid {expected}"
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most", "exclusiveMaximum": "less than"}
+        return f"{_shown(value)} must be {words[kind]} {expected}"
+    if kind in ("minLength", "maxLength"):
+        return f"{_shown(value)} must have {'at least' if kind == 'minLength' else 'at most'} {expected} character(s)"
+    if kind in ("minItems", "maxItems"):
+        return f"needs {'at least' if kind == 'minItems' else 'at most'} {expected} item(s), found {len(value)}"
+    if kind in ("minProperties", "maxProperties"):
+        return f"needs {'at least' if kind == 'minProperties' else 'at most'} {expected} field(s), found {len(value)}"
+    if kind == "uniqueItems":
+        return "items must be unique"
+    if kind in ("oneOf", "anyOf"):
+        return f"{_shown(value)} does not match any of the allowed forms"
+    if kind == "not":
+        return f"{_shown(value)} is not allowed here"
+    if kind == "additionalProperties":
+        return "unknown field"
+    return f"{_shown(value)} is not valid ({kind})"
 
 
 def _dotted(path: tuple[Any, ...]) -> str:

@@ -114,9 +114,30 @@ def _check_depth(text: str, filename: str) -> None:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
+        # Newer libyaml releases refuse deep flow nesting themselves, in their own words, before
+        # any event reaches us: say it in ours, whatever the parser's version.
+        line = _flow_depth_exceeded(text)
+        if line is not None:
+            raise FatalError(f"YAML nested deeper than {MAX_DEPTH} levels", filename, line) from None
         return  # the real parse reports it with its line
     finally:
         loader.dispose()
+
+
+def _flow_depth_exceeded(text: str) -> int | None:
+    """Line where `[`/`{` open more than MAX_DEPTH levels (a linear count that ignores quoting;
+    asked only once the parser has already refused the document)."""
+    depth, line = 0, 1
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "\n":
+            line += 1
+    return None
 
 
 def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, max_nodes: int) -> None:

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs on a bare machine, then run it.
+# Install everything the test suite needs on a bare machine, then run it with the `python3` first
+# on PATH (a fresh virtual environment is best: nothing installed by hand can then hide a missing
+# step). GATE_DEPS=minimum installs the oldest releases pyproject.toml allows instead of the newest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
@@ -8,5 +10,9 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+constraints=()
+if [ "${GATE_DEPS:-newest}" = minimum ]; then
+  constraints=(-c ci/minimum-versions.txt)
+fi
+python3 -m pip install --quiet --disable-pip-version-check "${constraints[@]}" -e '.[test]'
 exec python3 -m pytest "$@"

@@ -79,7 +79,7 @@ def test_broken_manifests_become_problems_with_lines(repo: GitRepo) -> None:
     schema = services["services/schema/"]
     assert schema.parsed
     messages = {(p.line, p.message) for p in schema.problems}
-    assert (6, "schema: runbook: 42 is not of type 'string'") in messages
+    assert (6, "schema: runbook: 42 is not a string") in messages
     assert (7, "schema: bogus: unknown field") in messages
     assert "expected a mapping" in services["services/list/"].problems[0].message
     assert "empty" in services["services/empty/"].problems[0].message

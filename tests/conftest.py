@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +28,13 @@ GIT_ENV = {
     "GIT_AUTHOR_DATE": "2026-11-01T12:00:00+00:00",
     "GIT_COMMITTER_DATE": "2026-11-01T12:00:00+00:00",
 }
+
+
+def require(tool: str) -> None:
+    """Fail with one line naming what is missing, not a FileNotFoundError deep in a fixture."""
+    found = importlib.util.find_spec(tool.replace("-", "_")) is not None if tool == "pre-commit" else shutil.which(tool)
+    if not found:
+        pytest.fail(f"{tool} is not installed in this environment: run `bash scripts/test.sh`, which installs it", pytrace=False)
 
 
 class GitRepo:
@@ -71,6 +80,7 @@ class GitRepo:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
+    require("git")
     root = tmp_path / "repo"
     root.mkdir()
     r = GitRepo(root)
@@ -83,6 +93,7 @@ def example(tmp_path: Path) -> GitRepo:
     """The bundled demo monorepo, committed on main, with a `change` branch checked out."""
     from gate import demo
 
+    require("git")
     root = tmp_path / "example"
     root.mkdir()
     old = {k: os.environ.get(k) for k in GIT_ENV}

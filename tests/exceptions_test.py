@@ -38,7 +38,7 @@ def entry(id: str = "EXC-1", services: str = "[search]", rules: str = "[runbook-
 LEDGER = "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
 
 
-def setup(example: GitRepo, base_entries: str = "", change_entries: str = "") -> None:
+def ledger_setup(example: GitRepo, base_entries: str = "", change_entries: str = "") -> None:
     """Ledger on main with `base_entries`; the change touches search and adds `change_entries`."""
     example.git("checkout", "-q", "main")
     if "exceptions:" not in example.read(".gate.yaml"):
@@ -80,7 +80,7 @@ def waived_rules(v: Verdict) -> dict[str, str]:
 
 
 def test_base_trusted_exception_is_applied(example: GitRepo) -> None:
-    setup(example, base_entries=entry())
+    ledger_setup(example, base_entries=entry())
     v = judge(example)
     assert v.verdict == "pass" and waived_rules(v) == {"runbook-sections": "EXC-1"}
     assert [e["id"] for e in v.exceptions["applied"]] == ["EXC-1"]
@@ -93,7 +93,7 @@ def test_base_trusted_exception_is_applied(example: GitRepo) -> None:
 
 
 def test_forged_in_the_change_is_pending_not_applied(example: GitRepo) -> None:
-    setup(example, change_entries=entry())
+    ledger_setup(example, change_entries=entry())
     v = judge(example)
     assert v.verdict == "block" and waived_rules(v) == {}
     (pending,) = v.exceptions["pending"]
@@ -103,33 +103,33 @@ def test_forged_in_the_change_is_pending_not_applied(example: GitRepo) -> None:
 
 def test_verified_approval_on_head_is_applied(example: GitRepo, github: Any) -> None:
     github.reviews(("rita", "APPROVED", HEAD_SHA))
-    setup(example, change_entries=entry())
+    ledger_setup(example, change_entries=entry())
     v = judge(example)
     assert v.verdict == "pass" and waived_rules(v) == {"runbook-sections": "EXC-1"}
 
 
 def test_approval_on_an_older_commit_is_not_enough(example: GitRepo, github: Any) -> None:
     github.reviews(("rita", "APPROVED", "0" * 40))
-    setup(example, change_entries=entry())
+    ledger_setup(example, change_entries=entry())
     v = judge(example)
     assert v.verdict == "block" and "approved an older commit" in v.exceptions["pending"][0]["why"]
 
 
 def test_a_later_changes_requested_review_withdraws_approval(example: GitRepo, github: Any) -> None:
     github.reviews(("rita", "APPROVED", HEAD_SHA), ("rita", "COMMENTED", HEAD_SHA), ("rita", "CHANGES_REQUESTED", HEAD_SHA))
-    setup(example, change_entries=entry())
+    ledger_setup(example, change_entries=entry())
     assert "latest review: CHANGES_REQUESTED" in judge(example).exceptions["pending"][0]["why"]
 
 
 def test_self_approval_is_invalid(example: GitRepo) -> None:
-    setup(example, base_entries=entry(approved_by="rita", requested_by="rita"))
+    ledger_setup(example, base_entries=entry(approved_by="rita", requested_by="rita"))
     v = judge(example)
     assert v.verdict == "block" and "approved by its own requester" in v.exceptions["invalid"][0]["why"]
 
 
 def test_approver_who_authored_the_pull_request(example: GitRepo, github: Any) -> None:
     github.reviews(("dana", "APPROVED", HEAD_SHA))
-    setup(example, change_entries=entry(approved_by="dana", requested_by="sam"))
+    ledger_setup(example, change_entries=entry(approved_by="dana", requested_by="sam"))
     v = judge(example)
     assert v.verdict == "block"
     why = (v.exceptions["pending"] + v.exceptions["invalid"])[0]["why"]
@@ -137,7 +137,7 @@ def test_approver_who_authored_the_pull_request(example: GitRepo, github: Any) -
 
 
 def test_non_release_manager_approver(example: GitRepo) -> None:
-    setup(example, base_entries=entry(approved_by="mallory"))
+    ledger_setup(example, base_entries=entry(approved_by="mallory"))
     v = judge(example)
     assert v.verdict == "block"
     assert v.exceptions["invalid"][0]["why"] == ("@mallory may not approve findings exceptions for tier 1 (exceptions.approvers: release-managers)"
@@ -147,19 +147,19 @@ def test_non_release_manager_approver(example: GitRepo) -> None:
 def test_team_membership_through_the_api(example: GitRepo, github: Any) -> None:
     github.reviews(("tom", "APPROVED", HEAD_SHA))
     github.expect_request("/orgs/acme/teams/release-managers/memberships/tom").respond_with_json({"state": "active", "role": "member"})
-    setup(example, change_entries=entry(approved_by="tom"))
+    ledger_setup(example, change_entries=entry(approved_by="tom"))
     assert judge(example).verdict == "pass"
 
 
 def test_team_non_member(example: GitRepo, github: Any) -> None:
     github.reviews(("tim", "APPROVED", HEAD_SHA))
     github.expect_request("/orgs/acme/teams/release-managers/memberships/tim").respond_with_json({"message": "Not Found"}, status=404)
-    setup(example, change_entries=entry(approved_by="tim"))
+    ledger_setup(example, change_entries=entry(approved_by="tim"))
     assert judge(example).verdict == "block"
 
 
 def test_expired_is_listed_and_not_applied(example: GitRepo) -> None:
-    setup(example, base_entries=entry(created="2026-11-10", expires="2026-11-15"))
+    ledger_setup(example, base_entries=entry(created="2026-11-10", expires="2026-11-15"))
     v = judge(example)
     assert v.verdict == "block"
     assert "expired on 2026-11-15; remove it from exceptions.yaml" in v.exceptions["expired"][0]["why"]
@@ -167,33 +167,33 @@ def test_expired_is_listed_and_not_applied(example: GitRepo) -> None:
 
 
 def test_expiring_within_a_day_is_flagged(example: GitRepo) -> None:
-    setup(example, base_entries=entry(expires=(TODAY + dt.timedelta(days=1)).isoformat()))
+    ledger_setup(example, base_entries=entry(expires=(TODAY + dt.timedelta(days=1)).isoformat()))
     v = judge(example)
     assert v.verdict == "pass" and v.exceptions["expiring"][0]["id"] == "EXC-1"
 
 
 def test_over_long_for_the_tier(example: GitRepo) -> None:
-    setup(example, base_entries=entry(created="2026-11-20", expires="2026-12-20"))
+    ledger_setup(example, base_entries=entry(created="2026-11-20", expires="2026-12-20"))
     v = judge(example)
     assert v.verdict == "block" and "lasts 30 days; tier 1 allows at most 7" in v.exceptions["invalid"][0]["why"]
 
 
 @pytest.mark.parametrize("services, rules", [("[checkout]", "[runbook-sections]"), ("[search]", "[codeowners]")])
 def test_wrong_scope_waives_nothing(example: GitRepo, services: str, rules: str) -> None:
-    setup(example, base_entries=entry(services=services, rules=rules))
+    ledger_setup(example, base_entries=entry(services=services, rules=rules))
     v = judge(example)
     assert v.verdict == "block" and v.exceptions["applied"] == []
 
 
 def test_pull_request_scope(example: GitRepo, github: Any) -> None:
-    setup(example, base_entries=entry(extra="    pull_request: 41\n"))
+    ledger_setup(example, base_entries=entry(extra="    pull_request: 41\n"))
     assert judge(example).verdict == "block"
-    setup(example, base_entries=entry(extra="    pull_request: 42\n"))
+    ledger_setup(example, base_entries=entry(extra="    pull_request: 42\n"))
     assert judge(example).verdict == "pass"
 
 
 def test_placeholder_reason(example: GitRepo) -> None:
-    setup(example, base_entries=entry(reason="TODO"))
+    ledger_setup(example, base_entries=entry(reason="TODO"))
     assert "placeholder" in judge(example).exceptions["invalid"][0]["why"]
 
 
@@ -212,7 +212,7 @@ def test_error_budget_needs_a_director(example: GitRepo) -> None:
 
 
 def test_malformed_base_ledger_is_exit_2_with_file_and_line(example: GitRepo, gate_cli: Any) -> None:
-    setup(example, base_entries=entry(expires="someday"))
+    ledger_setup(example, base_entries=entry(expires="someday"))
     with pytest.raises(FatalError) as info:
         judge(example)
     assert (info.value.file, info.value.line) == ("exceptions.yaml", 12)
@@ -221,16 +221,16 @@ def test_malformed_base_ledger_is_exit_2_with_file_and_line(example: GitRepo, ga
 
 
 def test_impossible_dates_and_duplicate_ids(example: GitRepo) -> None:
-    setup(example, base_entries=entry(expires="2026-02-30"))
+    ledger_setup(example, base_entries=entry(expires="2026-02-30"))
     with pytest.raises(FatalError, match="is not a real date"):
         judge(example)
-    setup(example, base_entries=entry() + entry())
+    ledger_setup(example, base_entries=entry() + entry())
     with pytest.raises(FatalError, match="used twice"):
         judge(example)
 
 
 def test_change_that_breaks_the_ledger_blocks_but_base_entries_still_count(example: GitRepo) -> None:
-    setup(example, base_entries=entry())
+    ledger_setup(example, base_entries=entry())
     example.write("exceptions.yaml", example.read("exceptions.yaml") + "  - {broken\n")
     example.commit()
     v = judge(example)
@@ -240,6 +240,6 @@ def test_change_that_breaks_the_ledger_blocks_but_base_entries_still_count(examp
 
 def test_token_never_in_output(example: GitRepo, github: Any) -> None:
     github.reviews(("rita", "APPROVED", HEAD_SHA))
-    setup(example, change_entries=entry())
+    ledger_setup(example, change_entries=entry())
     v = judge(example)
     assert "ghs_secret_token" not in renderer("json")(v) + renderer("text")(v)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, GitRepo
+from conftest import GIT_ENV, GitRepo, require
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> str:
+    require("pre-commit")
     return str(tmp_path_factory.mktemp("pre-commit-home"))
 
 

@@ -45,7 +45,7 @@ def test_a_document_is_not_validated_twice(memo: Path, monkeypatch: pytest.Monke
     bad = {**GOOD, "tier": 9}
     assert resources.errors_for("service", GOOD) == []
     first = resources.errors_for("service", bad)
-    assert first == [(("tier",), "tier: 9 is greater than the maximum of 3")]
+    assert first == [(("tier",), "tier: 9 must be at most 3")]
     assert resources.fragment_errors({"required": ["x"]}, GOOD) != []
     _later_run(memo, monkeypatch)
     assert resources.errors_for("service", dict(reversed(list(GOOD.items())))) == []  # key order does not matter

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,9 @@ def run_action(repo: GitRepo, tmp: Path, api: str, inputs: dict[str, str], event
     env = {**os.environ, "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": "pull_request",
            "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_API_URL": api,
            "GITHUB_ACTION_PATH": str(ROOT), "RUNNER_TEMP": str(tmp), "GITHUB_SERVER_URL": "https://github.example",
-           "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "99", "CI": "true"}
+           "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "99", "CI": "true",
+           # the `gate` console script installed beside the interpreter running the tests, whatever PATH holds
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     env.pop("GITHUB_TOKEN", None)
     code, log = 0, ""
     for step in action["runs"]["steps"]:

@@ -68,7 +68,20 @@ def test_alias_bomb_refused() -> None:
 
 @pytest.mark.parametrize("text", ["[" * 50000 + "]" * 50000, "{a: " * 5000 + "1" + "}" * 5000, "\n".join(" " * i + "- x:" for i in range(0, 3000, 2))])
 def test_deep_nesting_refused_without_crashing(text: str) -> None:
-    assert "nested deeper" in _error(text).message
+    """gate's own words, file and line, whichever libyaml release refuses first (6.0.4's has its own limit)."""
+    e = _error(text)
+    assert e.message == f"YAML nested deeper than {gate_yaml.MAX_DEPTH} levels"
+    assert e.file == "svc/service.yaml" and e.line is not None
+
+
+def test_deep_flow_nesting_is_found_on_its_line() -> None:
+    e = _error("a: 1\nb: 2\nc: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested deeper" in e.message and e.line == 3
+
+
+def test_a_plain_syntax_error_is_not_called_deep_nesting() -> None:
+    e = _error("a: [1, 2\nb: {\n")
+    assert "invalid YAML" in e.message and "nested" not in e.message
 
 
 def test_modest_anchors_are_fine() -> None:

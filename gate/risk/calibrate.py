@@ -44,8 +44,12 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
             rows.append((commit, index.features(Change(commit.author, commit.time, commit.files, commit.message, tier))))
         index.add(commit)
     ticks = iter(range(len(commits)))
-    failed = risk_labels.reverted(commits) | risk_labels.fix_inducing(
-        repo, commits, tick=(lambda: progress(next(ticks))) if progress else (lambda: None))
+
+    def tick() -> None:
+        if progress is not None:
+            progress(next(ticks))
+
+    failed = risk_labels.reverted(commits) | risk_labels.fix_inducing(repo, commits, tick=tick)
     samples = [Sample(c.sha, c.time, f, int(c.sha in failed)) for c, f in rows]
     if cache:
         os.makedirs(os.path.dirname(cache), exist_ok=True)

@@ -16,13 +16,13 @@ from gate.report.markdown import MARKER, truncate
 from gate.verdict import Verdict
 
 from conftest import TODAY, GitRepo
-from exceptions_test import entry, setup
+from exceptions_test import entry, ledger_setup
 
 
 @pytest.fixture
 def blocked(example: GitRepo) -> Verdict:
     """search blocked (runbook), an unowned script warned, payments' budget waived by a trusted exception."""
-    setup(example, base_entries=entry(id="EXC-BUDGET", services="[payments]", rules="[error-budget]", approved_by="victor",
+    ledger_setup(example, base_entries=entry(id="EXC-BUDGET", services="[payments]", rules="[error-budget]", approved_by="victor",
                                       expires="2026-11-26"))
     example.write("scripts/release.sh", "echo 1\n")
     example.write("services/payments/src/charge.py", "x = 3\n")
