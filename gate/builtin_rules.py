@@ -99,6 +99,32 @@ BUILTIN_RULES = {
             "Deleting a manifest but keeping the code would let the code escape every readiness rule.",
             "Delete the whole service directory, or keep its service.yaml.",
         ),
+        BuiltinRule(
+            "service-identity",
+            "Service moved, renamed, split, swallowed or named like another",
+            "A service is known by its identity in the base branch (its manifest, followed through git's rename "
+            "detection), never by the name a change declares: a move or rename keeps its base tier, SLO definitions "
+            "and exceptions, and a new manifest inside or around an existing service cannot take its files away. "
+            "Each of these is flagged so that reviewers see it; a duplicate name is an error.",
+            "Keep a service's name and directory stable, or have its owners and the release managers review the move; "
+            "give every service a unique name.",
+        ),
+        BuiltinRule(
+            "slo-definition-changed",
+            "Change edits the definition of an SLO that measures an error budget",
+            "Error budgets are measured with the SLO definitions of the base branch. A change to a query, objective, "
+            "window or SLO document (or deleting one) takes effect after it merges and needs review: it could point the "
+            "budget at other series or loosen it.",
+            "Have the service's owners and the SRE team review the SLO change, in a pull request of its own.",
+        ),
+        BuiltinRule(
+            "exception-unapproved",
+            "Change adds an exception that is not verified as approved",
+            "An exception added or edited by the change applies only with an APPROVED review of the current head commit "
+            "by its approver; until then it is an error on the change itself, so an unapproved waiver can never merge "
+            "and be used by the next pull request.",
+            "Ask the approver named in `approved_by` to approve this pull request's current head commit, or remove the entry.",
+        ),
     )
 }
 

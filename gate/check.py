@@ -9,7 +9,7 @@ from typing import Any
 
 from gate import config as gate_config
 from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScorer
-from gate import codeowners, globs, resources
+from gate import codeowners, ownership, resources
 from gate.catalog import Catalog, Service, prepare as prepare_catalog
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
 from gate.policy.engine import applies, evaluate
@@ -30,23 +30,30 @@ def run(
     today: dt.date | None = None,
     offline: bool = False,
 ) -> Verdict:
-    """Judge one change: commits base...head (merge-base semantics) or the staged index."""
+    """Judge one change: commits base...head (merge-base semantics) or the staged index.
+
+    The trusted side is the base branch's tip (`--base` as given): configuration, packs, the
+    ledger, the risk model and SLO definitions are read there. The merge-base is used only to
+    compute what changed, so branching from an old commit cannot choose the rules.
+    """
     resources.remember_in(os.path.join(repo.git_dir, "gate"))
     if staged:
         head_rev = INDEX
-        base_rev = repo.resolve_or_empty("HEAD")
+        base_rev = tip = repo.resolve_or_empty("HEAD")
     else:
-        head_rev, base_rev = repo.resolve_many([head or "HEAD", base or repo.default_base()])
-        base_rev = repo.merge_base(base_rev, head_rev)
+        head_rev, tip = repo.resolve_many([head or "HEAD", base or repo.default_base()])
+        base_rev = repo.merge_base(tip, head_rev)
     base_snap, head_snap = Snapshot(repo, base_rev), Snapshot(repo, head_rev)
-    prepare_catalog(base_snap)
-    base_snap.prefetch([config_path or gate_config.CONFIG_FILE, *codeowners.LOCATIONS])
-    config = gate_config.load(base_snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
-    rules = load_rules(config, base_snap)
+    trusted = base_snap if tip == base_rev else Snapshot(repo, tip)
+    prepare_catalog(trusted)
+    trusted.prefetch([config_path or gate_config.CONFIG_FILE, *codeowners.LOCATIONS])
+    config = gate_config.load(trusted, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
+    rules = load_rules(config, trusted)
     lines = bool(config.risk.get("enabled", True))  # risk scoring counts lines: the same diff does it
     changes = repo.changes(base_rev, head_rev, lines=lines)
     head_snap.after(base_snap, changes, lines=lines)
-    verdict = judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits", offline)
+    verdict = judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits",
+                    offline, trusted=trusted)
     resources.save_memo()
     return verdict
 
@@ -60,35 +67,20 @@ def judge(
     today: dt.date,
     mode: str,
     offline: bool = False,
+    trusted: Snapshot | None = None,
 ) -> Verdict:
+    """`base` is where the change forked (what changed); `trusted` the base branch's tip (who judges)."""
+    trusted = trusted or base
     if head.base is None:
         head.after(base, changes)
     # Risk mining starts first: its `git log`s run while the catalog is read and policies checked.
-    scorer = RiskScorer(config.risk, base, head, today) if changes and config.risk.get("enabled", True) else None
+    scorer = RiskScorer(config.risk, base, head, today, trusted=trusted) if changes and config.risk.get("enabled", True) else None
     head_catalog = Catalog.of(head)
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
-    touched: dict[str, list[str]] = {}  # manifest -> changed paths
-    removed: dict[str, tuple[Service, list[str]]] = {}
-    repo_findings: list[Finding] = []
-    unowned: list[str] = []
-
-    head_catalog.prefetch([p for c in changes for p in (c.path, c.old_path) if p])
-    for change in changes:
-        for path in (change.path, change.old_path):
-            if path is None:
-                continue
-            owners = head_catalog.owners(path)
-            if not owners and (change.status == "D" or path == change.old_path):
-                gone = ctx.base_catalog.owners(path)
-                for service in gone:
-                    if not head_catalog.has(service.manifest):
-                        removed.setdefault(service.manifest, (service, []))[1].append(path)
-                if gone:
-                    continue
-            for service in owners:
-                touched.setdefault(service.manifest, []).append(path)
-            if not owners and path == change.path and not globs.matches_any(config.unowned_ignore, path):
-                unowned.append(path)
+    owners = ownership.of_change(changes, Catalog.of(trusted), ctx.base_catalog, head_catalog, config.unowned_ignore)
+    ctx.identity = owners.identity
+    touched, removed, unowned = owners.touched, owners.removed, owners.unowned
+    repo_findings: list[Finding] = list(owners.findings)
 
     config_changed = any(c.path in config.files() or c.old_path in config.files() for c in changes)
     if config_changed:
@@ -110,46 +102,58 @@ def judge(
 
     results = []
     statuses = {c.path: c.status for c in changes}
+    trusted_catalog = Catalog.of(trusted)
+    pinned_ctx = CheckContext(head=trusted, base=trusted, today=today, github_org=config.github_org)
+    in_head = [m for m in touched if m not in owners.pinned]
     # Everything either side will be asked about, in one git process: unchanged paths are the
     # same on both sides, and the head knows its changed paths from the diff.
-    head.read_many(list(touched))
-    documents = [d for m in touched for d in head_catalog.service_at(m).documents()]
+    head.read_many(in_head)
+    documents = [d for m in in_head for d in head_catalog.service_at(m).documents()]
     wanted = [*config.files(), config.ledger_path, *codeowners.LOCATIONS, *touched, *documents,
               *(p for c in changes for p in (c.path, c.old_path) if p)]
     base.prefetch(wanted)
     head.prefetch(wanted)
     head.read_many(documents)  # runbooks and plans the rules will read, in one round trip
-    base.read_many(list(touched))  # the manifests as they were, for drift and the strictest tier
-    budgets = BudgetGate(config.budgets, head, base, changes, offline)
+    base.read_many([owners.identity.get(m, m) for m in touched])  # the manifests as they were, for drift and the strictest tier
+    budgets = BudgetGate(config.budgets, head, base, changes, offline, trusted=trusted)
     if scorer is not None and not touched:
         scorer.cancel()
         scorer = None
     for manifest, paths in sorted(touched.items()):
-        service = _strictest_tier(head_catalog.service_at(manifest), ctx)
+        pinned = owners.pinned.get(manifest)
+        here = pinned_ctx if pinned else ctx
+        was = owners.identity.get(manifest, manifest)
+        definitions = pinned or (trusted_catalog.service_at(was) if trusted_catalog.has(was) else None)
+        service = pinned or head_catalog.service_at(manifest)
+        service = _strictest_tier(service, [ctx.before(service), definitions])
         changed = tuple(sorted(set(paths)))
-        findings = evaluate(rules, service, ctx, changed)
-        status = "added" if statuses.get(manifest) == "A" else "changed"
+        findings = evaluate(rules, service, here, changed)
+        status = "added" if statuses.get(manifest) == "A" and manifest not in owners.identity else "changed"
         budget = None
         risk = None
         if scorer is not None and service.parsed:
             risk = scorer.score(changed, service.tier)
             findings = sorted(findings + risk_findings(risk, service, config.risk, today), key=Finding.sort_key)
         if budgets.enabled and service.parsed:
-            budget_findings, budget = budgets.assess(service, changed)
+            budget_findings, budget = budgets.assess(service, changed, definitions)
             findings = sorted(findings + budget_findings, key=Finding.sort_key)
         checked = tuple(r.id for r in rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
+        identity = definitions.name if definitions is not None and definitions.parsed else ""
         results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings),
-                                     risk=risk, budget=budget, checked=checked))
+                                     risk=risk, budget=budget, checked=checked,
+                                     identity=identity if identity != service.name else ""))
     for manifest, (service, paths) in sorted(removed.items()):
         remaining = [p for p in head.files if service.root and p.startswith(service.root)]
         findings = []
         if remaining:
-            message = f"{manifest} was deleted but {len(remaining)} file(s) remain under {service.root}, now judged by no service's rules"
+            covered = sorted({o.name for p in remaining[:50] for o in head_catalog.owners(p)})
+            now = f"now judged only by {', '.join(covered)}" if covered else "now judged by no service's rules"
+            message = f"{manifest} was deleted but {len(remaining)} file(s) remain under {service.root}, {now}"
             findings.append(_builtin("manifest-removed", "error", message, manifest))
         results.append(ServiceResult(service.name, service.tier, manifest, service.root, "removed", tuple(sorted(set(paths))), tuple(findings)))
 
     ctx.save()
-    results, exceptions_report = _exceptions(results, base, head, config, today, mode, repo_findings)
+    results, exceptions_report = _exceptions(results, base, head, config, today, mode, repo_findings, trusted)
     repo_findings.sort(key=Finding.sort_key)
     verdict = decide([f for r in results for f in r.findings] + repo_findings)
     return Verdict(
@@ -177,44 +181,65 @@ def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
 
 def _exceptions(
     results: list[ServiceResult], base: Snapshot, head: Snapshot, config: gate_config.Config,
-    today: dt.date, mode: str, repo_findings: list[Finding],
+    today: dt.date, mode: str, repo_findings: list[Finding], trusted: Snapshot | None = None,
 ) -> tuple[list[ServiceResult], dict[str, Any] | None]:
-    """Apply the exception ledger: trusted from base, verified on GitHub when the change adds it."""
+    """Apply the exception ledger: trusted from the base branch's tip, verified on GitHub when the
+    change adds it. Entries the change did not add but the tip no longer has (revoked since the
+    branch was cut) never apply; an added entry that is not verified is an error on the change."""
     from gate import exceptions
     from gate.errors import FatalError
 
+    trusted = trusted or base
     ledger = config.ledger_path
-    base_raw, head_raw = base.read(ledger), head.read(ledger)
-    if base_raw is None and head_raw is None:
+    trusted_raw, fork_raw, head_raw = trusted.read(ledger), base.read(ledger), head.read(ledger)
+    if trusted_raw is None and head_raw is None:
         return results, None
-    base_entries = exceptions.parse_ledger(base_raw, ledger)  # a broken trusted ledger is exit 2
+    trusted_entries = exceptions.parse_ledger(trusted_raw, ledger)  # a broken trusted ledger is exit 2
+    try:
+        fork_entries = exceptions.parse_ledger(fork_raw, ledger) if base is not trusted else trusted_entries
+    except FatalError:
+        fork_entries = []
     try:
         head_entries = exceptions.parse_ledger(head_raw, ledger)
     except FatalError as e:
         repo_findings.append(_builtin("exceptions-ledger-invalid", "error", e.message, e.file, e.line))
-        head_entries = base_entries
+        head_entries = trusted_entries
     pull_request = None
     if mode == "commits":
         from gate.github import pull_request_from_env
 
         pull_request = pull_request_from_env()
     approvals = exceptions.Approvals(config.exceptions, pull_request)
-    return exceptions.apply(results, base_entries, head_entries, approvals, today, ledger)
+    results, report = exceptions.apply(results, trusted_entries, head_entries, approvals, today, ledger, fork_entries)
+    for entry in report.get("pending", []):
+        if entry.get("origin") == "change":
+            repo_findings.append(_builtin(
+                "exception-unapproved", "error",
+                f"exception {entry['id']} is added or edited by this change and not verified: {entry.get('why', 'pending approval')}",
+                ledger, entry.get("line")))
+    return results, report
 
 
 class BudgetGate:
-    """Error budgets for the changed services; exemptions are worked out once, only when needed."""
+    """Error budgets for the changed services, measured with the trusted SLO definitions;
+    exemptions are worked out once, only when needed."""
 
-    def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool) -> None:
+    def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool,
+                 trusted: Snapshot | None = None) -> None:
         self.settings: dict[str, Any] = {}
+        self.head, self.base, self.changes, self.offline = head, base, changes, offline
+        self.trusted = trusted or base
         if settings:  # budget modules load only for repositories that use budgets
             from gate.budget.status import anchored
 
-            self.settings = anchored(settings, head.repo.root)
-        self.head, self.base, self.changes, self.offline = head, base, changes, offline
+            self.settings = anchored(settings, head.repo.root, committed=self._committed)
         env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
         self.enabled = bool(settings) or any(os.environ.get(v) for v in env)
         self._change_exemption: str | None | bool = False  # False: not yet worked out
+
+    def _committed(self, path: str) -> bool:
+        """Whether a repository path is in the change's tree: such a file is the change's own claim."""
+        return self.head.entry(path) is not None or self.trusted.entry(path) is not None
 
     def change_exemption(self) -> str | None:
         from gate.budget.exempt import label_exemption, verified_revert
@@ -223,7 +248,7 @@ class BudgetGate:
             exempt = self.settings.get("exempt", {})
             found = None
             if exempt.get("reverts", True) and self.head.rev not in (INDEX, EMPTY) and self.base.rev != EMPTY:
-                found = verified_revert(self.head.repo, self.base.rev, self.head.rev, self.changes)
+                found = verified_revert(self.head.repo, self.base.rev, self.head.rev, self.changes, self.trusted.rev)
             if found is None and exempt.get("labels"):
                 from gate.github import pull_request_from_env
 
@@ -231,23 +256,56 @@ class BudgetGate:
             self._change_exemption = found
         return self._change_exemption  # type: ignore[return-value]
 
-    def assess(self, service: Service, changed: tuple[str, ...]) -> tuple[list[Finding], dict[str, Any]]:
-        from gate.budget.exempt import DEFAULT_RELIABILITY_PATHS, reliability_only
+    def assess(self, service: Service, changed: tuple[str, ...], definitions: Service | None = None) -> tuple[list[Finding], dict[str, Any]]:
+        """`definitions`: the service as the base branch's tip has it; its SLOs measure the budget.
+        A new service (none in the base) is measured with its own: it has nothing to loosen."""
+        from gate.budget.exempt import reliability_only
         from gate.budget.slo import slos_of
         from gate.budget.status import budget_json, findings_for, measure
 
-        slos, problems = slos_of(service, self.head)
+        drift: list[Finding] = []
+        if definitions is not None and definitions.parsed:
+            trusted_slos, problems = slos_of(definitions, self.trusted)
+            drift = _slo_drift(trusted_slos, problems, service, definitions, self.head)
+            slos = trusted_slos
+        else:
+            slos, problems = slos_of(service, self.head)
         statuses = [measure(slo, self.settings, self.offline) for slo in slos]
         exemption = None
         if any(s.state in ("exhausted", "fast-burn") for s in statuses):
             exempt = self.settings.get("exempt", {})
-            patterns = exempt.get("reliability_paths", DEFAULT_RELIABILITY_PATHS)
-            if exempt.get("reliability_only", True) and reliability_only(changed, service.root, service.manifest, patterns):
-                exemption = "only reliability material changed (docs, runbooks, SLOs, alerts, tests)"
+            if exempt.get("reliability_only", True) and reliability_only(changed, service, exempt.get("reliability_paths", [])):
+                exemption = "only reliability material changed (documents the manifest names, Markdown and reStructuredText docs)"
             else:
                 exemption = self.change_exemption()
         findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
-        return findings, budget_json(statuses, problems, exemption)
+        return findings + drift, budget_json(statuses, problems, exemption)
+
+
+def _slo_drift(trusted: list[Any], trusted_problems: list[Any], service: Service, definitions: Service, head: Snapshot) -> list[Finding]:
+    """Any change to an SLO definition that measures a budget (query, objective, window, document,
+    deletion) is flagged: it takes effect only after review and merge."""
+    from gate.budget.slo import slos_of
+
+    def key(slo: Any) -> tuple[Any, ...]:
+        return (slo.name, slo.objective, slo.window, slo.budgeting, slo.source, slo.good, slo.bad, slo.total,
+                slo.slice_window, slo.slice_target)
+
+    current, current_problems = slos_of(service, head)
+    before = {key(s) for s in trusted}
+    after = {key(s) for s in current}
+    if before == after and len(trusted_problems) == len(current_problems):
+        return []
+    names_before, names_after = {k[0] for k in before}, {k[0] for k in after}
+    gone = sorted(names_before - names_after)
+    edited = sorted(k[0] for k in before - after if k[0] in names_after)
+    added = sorted(names_after - names_before)
+    parts = ([f"removes {', '.join(gone)}"] if gone else []) + ([f"edits {', '.join(edited)}"] if edited else []) \
+        + ([f"adds {', '.join(added)}"] if added else [])
+    severity = "error" if service.tier <= 1 and (gone or edited) else "warning"
+    return [_builtin("slo-definition-changed", severity,
+                     f"this change {'; '.join(parts) or 'changes how its SLOs are defined'}: the error budget is measured "
+                     f"with the base branch's definitions until the change merges", service.manifest, service.line("slos"))]
 
 
 def risk_findings(risk: dict[str, Any], service: Service, settings: dict[str, Any], today: dt.date) -> list[Finding]:
@@ -274,11 +332,12 @@ def risk_findings(risk: dict[str, Any], service: Service, settings: dict[str, An
     return findings
 
 
-def _strictest_tier(service: Service, ctx: CheckContext) -> Service:
-    """A change that lowers its own tier is judged at the tier it had: it cannot relax its own rules."""
-    before = ctx.before(service)
-    if before is not None and before.parsed and isinstance(before.get("tier"), int) and before.tier < service.tier:
-        return replace(service, tier=before.tier)
+def _strictest_tier(service: Service, before: list[Service | None]) -> Service:
+    """A change that lowers its own tier is judged at the tier it had (where it forked, and at the
+    base branch's tip): it cannot relax its own rules."""
+    tiers = [b.tier for b in before if b is not None and b.parsed and isinstance(b.get("tier"), int)]
+    if tiers and min(tiers) < service.tier:
+        return replace(service, tier=min(tiers))
     return service
 
 

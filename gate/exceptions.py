@@ -177,17 +177,27 @@ class Approvals:
 
 def apply(
     results: list[ServiceResult], base_entries: list[Exception_], head_entries: list[Exception_],
-    approvals: Approvals, today: dt.date, ledger: str,
+    approvals: Approvals, today: dt.date, ledger: str, fork_entries: list[Exception_] | None = None,
 ) -> tuple[list[ServiceResult], dict[str, Any]]:
-    """Waive the findings valid exceptions cover; report every entry's fate."""
+    """Waive the findings valid exceptions cover; report every entry's fate.
+
+    `base_entries` are the base branch tip's (trusted); `fork_entries` the ledger where the change
+    forked: an entry there that the tip no longer has was revoked or edited since, and never applies."""
     from dataclasses import replace
 
+    def same(a: Exception_ | None, b: Exception_) -> bool:
+        return a is not None and a == b and a.raw == b.raw
+
     base_by_id = {e.id: e for e in base_entries}
+    fork_by_id = {e.id: e for e in (base_entries if fork_entries is None else fork_entries)}
     report: dict[str, list[dict[str, Any]]] = {"applied": [], "pending": [], "expired": [], "expiring": [], "invalid": []}
     usable: list[tuple[Exception_, str]] = []  # (entry, origin)
     for entry in head_entries:
-        origin = "base" if base_by_id.get(entry.id) == entry and base_by_id[entry.id].raw == entry.raw else "change"
+        origin = "base" if same(base_by_id.get(entry.id), entry) else "change"
         info = {**entry.summary(), "origin": origin, "ledger": ledger, "line": entry.line}
+        if origin == "change" and same(fork_by_id.get(entry.id), entry):
+            report["invalid"].append({**info, "origin": "stale", "why": "revoked or edited on the base branch since this branch was cut; rebase"})
+            continue
         problem = static_problems(entry, today)
         if problem:
             report["invalid"].append({**info, "why": problem})
@@ -206,7 +216,7 @@ def apply(
             waiver = None
             if finding.severity in ("error", "warning"):
                 for entry, origin in usable:
-                    if not entry.covers(result.name, finding.rule):
+                    if not entry.covers(result.identity or result.name, finding.rule):
                         continue
                     ok, why = _authorised(entry, origin, result.tier, waiver_kind(finding.rule), approvals)
                     if not ok:

@@ -75,17 +75,32 @@ class Repo:
         self.git_dir = git_dir  # where gate keeps its caches
         self.is_shallow = shallow
 
-    def _exec(self, *args: str) -> tuple[int, bytes, bytes]:
+    @cached_property
+    def _attribute_free(self) -> tuple[str, dict[str, str]]:
+        """Where and how to run a diff or log that counts lines between commits: from an empty work
+        tree with an empty index, so no `.gitattributes` a change commits or checks out (`* -diff`,
+        `binary`) can hide lines from the risk model; only the operator's own info/attributes apply."""
+        import atexit
+        import shutil
+        import tempfile
+
+        empty = tempfile.mkdtemp(prefix="gate-noattr-")
+        atexit.register(shutil.rmtree, empty, True)
+        env = {**_ENV, "GIT_DIR": self.git_dir, "GIT_WORK_TREE": empty, "GIT_INDEX_FILE": os.path.join(empty, "index")}
+        return empty, env
+
+    def _exec(self, *args: str, attribute_free: bool = False) -> tuple[int, bytes, bytes]:
+        cwd, env = self._attribute_free if attribute_free else (self.root, _ENV)
         try:
-            result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=self.root, env=_ENV,
+            result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=env,
                                     stdin=subprocess.DEVNULL, capture_output=True, check=False)
         except FileNotFoundError:
             raise FatalError("git is not installed or not on PATH") from None
         return result.returncode, result.stdout, result.stderr
 
-    def run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+    def run(self, *args: str, ok_codes: tuple[int, ...] = (0,), attribute_free: bool = False) -> bytes:
         """Run one git command; its stdout as bytes. Other exit codes raise GitError with git's words."""
-        status, out, err = self._exec(*args)
+        status, out, err = self._exec(*args, attribute_free=attribute_free)
         if status not in ok_codes:
             message = err.decode("utf-8", "replace").strip()
             command = next((a for a, before in zip(args, ("",) + args) if not a.startswith("-") and before != "-c"), "")
@@ -94,8 +109,9 @@ class Repo:
 
     def stream(self, *args: str) -> subprocess.Popen[bytes]:
         """A git command whose stdout is read as it is produced (the caller reads and waits)."""
+        cwd, env = self._attribute_free  # history is read between commits: no checked-out attributes apply
         try:
-            return subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=self.root, env=_ENV,
+            return subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=env,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except FileNotFoundError:
             raise FatalError("git is not installed or not on PATH") from None
@@ -154,6 +170,12 @@ class Repo:
                 return name
         raise FatalError("cannot find the default branch (origin/HEAD, main or master); pass --base REV")
 
+    def is_ancestor(self, ancestor: str, rev: str) -> bool:
+        status, _, err = self._exec("merge-base", "--is-ancestor", ancestor, rev)
+        if status not in (0, 1):
+            raise GitError(f"git merge-base failed: {err.decode('utf-8', 'replace').strip() or f'exit {status}'}")
+        return status == 0
+
     def parent(self, rev: str) -> str:
         """First parent of `rev`, or EMPTY for a root commit."""
         out = self.run("rev-parse", "--verify", "--quiet", f"{rev}^1", ok_codes=(0, 1)).strip()
@@ -174,7 +196,7 @@ class Repo:
             args.append(_empty_tree(self) if base == EMPTY else base)
         else:
             args += [_empty_tree(self) if base == EMPTY else base, head]
-        return parse_raw(self.run(*args, "--"))
+        return parse_raw(self.run(*args, "--", attribute_free=head != INDEX))
 
     # -- trees ---------------------------------------------------------------------------
 

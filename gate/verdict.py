@@ -47,6 +47,7 @@ class ServiceResult:
     budget: dict[str, Any] | None = None
     exceptions_applied: tuple[dict[str, Any], ...] = ()
     checked: tuple[str, ...] = ()  # ids of the rules evaluated for this service
+    identity: str = ""  # its name in the base branch when the change renamed it (exceptions apply by that)
 
     @property
     def verdict(self) -> str:

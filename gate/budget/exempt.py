@@ -9,15 +9,20 @@ from gate import globs
 from gate.git import Change, Repo
 
 REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
-DEFAULT_RELIABILITY_PATHS = (
-    "**/*.md", "docs/**", "**/docs/**", "**/runbook*", "**/runbooks/**", "slo/**", "**/slo/**", "**/slos/**",
-    "alerts/**", "**/alerts/**", "**/*.rules.yaml", "**/*.rules.yml", "**/dashboards/**",
-    "tests/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/*_test.go", "**/*.test.ts", "**/*.spec.ts",
-)
+# Non-executable documentation: the only files an exhausted budget lets through by kind alone.
+DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
+# Documents a manifest names may also be SLO documents (YAML/JSON data, never executed).
+NAMED_SUFFIXES = DOC_SUFFIXES + (".yaml", ".yml", ".json")
 
 
-def verified_revert(repo: Repo, base: str, head: str, changes: list[Change]) -> str | None:
-    """'revert of X' when every commit says "This reverts commit X" and the content really is X's parent's."""
+def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], trusted: str | None = None) -> str | None:
+    """'revert of X' when the change exactly undoes commits that are already on the base branch.
+
+    Every commit of the change must say "This reverts commit X"; each X must be an ancestor of the
+    base branch's tip (not a commit of the change itself, so no revert-of-revert chain inside the
+    pull request counts); and the net change must restore, path for path, exactly what those
+    commits changed to their parents' versions, and nothing else.
+    """
     commits = [c for c in repo.commits(base, head) if len(c.parents) <= 1]
     if not commits:
         return None
@@ -27,36 +32,48 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change]) -> 
         if not found:
             return None
         reverted += found
-    paths = sorted({p for c in changes for p in (c.path, c.old_path) if p})
-    head_blobs = repo.blob_ids(head, paths)
-    restored: set[str] = set()
+    paths = {p for c in changes for p in (c.path, c.old_path) if p}
+    restorable: dict[str, set[str | None]] = {}  # path -> versions a reverted commit's parent had
     full_ids = []
+    mine = {c.sha for c in commits}
     for short in reverted:
         try:
             sha = repo.resolve(short)
         except Exception:
             return None
+        if sha in mine or not repo.is_ancestor(sha, trusted or base):
+            return None  # only commits already on the base branch can be reverted
         full_ids.append(sha)
         parent = repo.parent(sha)
-        touched = {p for c in repo.changes(parent, sha) for p in (c.path, c.old_path) if p}
-        relevant = sorted(touched & set(paths))
-        before = repo.blob_ids(parent, relevant)
-        restored |= {p for p in relevant if before.get(p) == head_blobs.get(p)}
-    if set(paths) - restored:
-        return None
+        touched = sorted({p for c in repo.changes(parent, sha) for p in (c.path, c.old_path) if p})
+        before = repo.blob_ids(parent, touched)
+        for path in touched:
+            restorable.setdefault(path, set()).add(before.get(path))
+    if paths - set(restorable):
+        return None  # the change touches more than the reverted commits did
+    now = repo.blob_ids(head, sorted(restorable))
+    if any(now.get(path) not in versions for path, versions in restorable.items()):
+        return None  # not an exact undo
     return "verified revert of " + ", ".join(s[:12] for s in full_ids)
 
 
-def reliability_only(changed: tuple[str, ...], root: str, manifest: str, patterns: tuple[str, ...] | list[str]) -> bool:
-    """Every changed file of the service is reliability material (docs, runbooks, SLOs, alerts, tests)."""
+def reliability_only(changed: tuple[str, ...], service: Any, listed: list[str]) -> bool:
+    """Every changed file of the service is non-executable reliability material: a document its
+    manifest names (runbook, rollback plan, SLO documents), Markdown/reStructuredText/AsciiDoc docs,
+    or a path the trusted `.gate.yaml` lists in `budgets.exempt.reliability_paths`. Code never is,
+    whatever its name (`src/alerts/*.py`, `runbook_hooks.py`, tests)."""
     if not changed:
         return False
+    named = {p for p in service.documents() if p.lower().endswith(NAMED_SUFFIXES)}
     for path in changed:
-        if path == manifest:
+        if path == service.manifest:
             return False  # manifest edits can change tier or SLOs: never exempt by path alone
-        relative = posixpath.relpath(path, root) if root and path.startswith(root) else path
-        if not (globs.matches_any(list(patterns), path) or globs.matches_any(list(patterns), relative)):
-            return False
+        if path in named or path.lower().endswith(DOC_SUFFIXES):
+            continue
+        relative = posixpath.relpath(path, service.root) if service.root and path.startswith(service.root) else path
+        if listed and (globs.matches_any(list(listed), path) or globs.matches_any(list(listed), relative)):
+            continue
+        return False
     return True
 
 

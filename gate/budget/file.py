@@ -15,6 +15,8 @@ MAX_BYTES = 20 * 1024 * 1024
 
 
 def _path(settings: dict[str, Any]) -> str:
+    if settings.get("refused"):
+        raise Unavailable(str(settings["refused"]))
     path = os.environ.get("GATE_BUDGET_FILE") or settings.get("path")
     if not path:
         raise Unavailable("no status file configured (budgets.file.path in .gate.yaml or GATE_BUDGET_FILE)")
@@ -22,17 +24,22 @@ def _path(settings: dict[str, Any]) -> str:
 
 
 def load(path: str) -> dict[str, Any]:
+    """The status document at `path`: a regular file reached without symlinks; its contents are
+    never echoed in a message."""
     try:
-        if os.path.getsize(path) > MAX_BYTES:
-            raise Unavailable(f"{path}: larger than {MAX_BYTES:,} bytes")
-        with open(path, "rb") as f:
-            doc = json.loads(f.read())
+        if os.path.realpath(path) != os.path.abspath(path):
+            raise Unavailable(f"{path}: is or passes through a symlink; gate reads status files only at their real path")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not os.path.isfile(path) or os.fstat(f.fileno()).st_size > MAX_BYTES:
+                raise Unavailable(f"{path}: not a regular file of at most {MAX_BYTES:,} bytes")
+            doc = json.loads(f.read(MAX_BYTES + 1))
     except FileNotFoundError:
         raise Unavailable(f"{path}: no such file") from None
     except OSError as e:
         raise Unavailable(f"{path}: {e.strerror}") from None
-    except ValueError as e:
-        raise Unavailable(f"{path}: not JSON ({e})") from None
+    except ValueError:
+        raise Unavailable(f"{path}: not JSON") from None
     errors = errors_for("budget-status", doc)  # a status file seen before is not validated again
     if errors:
         raise Unavailable(f"{path}: {errors[0][1]}")

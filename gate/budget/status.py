@@ -108,11 +108,22 @@ def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evide
     return SLOStatus(slo, state, remaining, good_ratio(main[0], main[1]), main[1], rates, burn.condition, evidence)
 
 
-def anchored(budgets: dict[str, Any], root: str) -> dict[str, Any]:
-    """Budget settings with a relative status-file path made relative to the repository root."""
+def anchored(budgets: dict[str, Any], root: str, committed: Any = None) -> dict[str, Any]:
+    """Budget settings with a relative status-file path made relative to the repository root.
+
+    A status file the repository itself holds (in the change or the base) is refused: the change
+    could write its own budget. `committed(path)` says whether a repository path is tracked."""
     import os
 
     path = (budgets.get("file") or {}).get("path")
+    env_path = os.environ.get("GATE_BUDGET_FILE")
+    for candidate in (env_path, path):
+        if isinstance(candidate, str) and committed is not None:
+            inside = os.path.relpath(os.path.join(root, candidate), root)
+            if not inside.startswith("..") and committed(inside.replace(os.sep, "/")):
+                return {**budgets, "file": {**(budgets.get("file") or {}), "refused":
+                        f"{inside} is committed to the repository: a change could write its own budget status; "
+                        "export it outside the repository or leave it untracked"}}
     if isinstance(path, str) and not os.path.isabs(path):
         return {**budgets, "file": {**budgets["file"], "path": os.path.join(root, path)}}
     return budgets

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, NamedTuple
 
@@ -23,6 +23,7 @@ class CheckContext:
     base: Snapshot
     today: dt.date
     github_org: str | None = None
+    identity: dict[str, str] = field(default_factory=dict)  # head manifest -> base manifest it continues
 
     @cached_property
     def base_catalog(self) -> Catalog:
@@ -30,15 +31,19 @@ class CheckContext:
         return Catalog.of(self.base)
 
     def before(self, service: Service) -> Service | None:
-        """The service as the base revision had it, when this change edited its manifest (else None)."""
+        """The service as the base revision had it, when this change edited its manifest (else None).
+
+        A moved manifest is followed by `identity` (git's rename detection, or where its files
+        went), never by the name the head declares."""
         memo: dict[str, Service | None] = self.__dict__.setdefault("_before", {})
         if service.manifest not in memo:
-            if self.base.read(service.manifest) == self.head.read(service.manifest):
+            was = self.identity.get(service.manifest, service.manifest)
+            if was == service.manifest and self.base.read(was) == self.head.read(service.manifest):
                 memo[service.manifest] = None  # unchanged manifest: nothing to compare
-            elif self.base.is_file(service.manifest):  # the common case, without listing the base tree
-                memo[service.manifest] = load_service(self.base, service.manifest)
-            else:  # moved: find it by name
-                memo[service.manifest] = next((s for s in self.base_catalog.all() if s.name == service.name), None)
+            elif self.base.is_file(was):
+                memo[service.manifest] = load_service(self.base, was)
+            else:
+                memo[service.manifest] = None  # a new service: nothing it could loosen
         return memo[service.manifest]
 
     def save(self) -> None:

@@ -42,9 +42,11 @@ WORDS = {
 class RiskScorer:
     """Scores each changed service of one change; history is mined once per change."""
 
-    def __init__(self, settings: dict[str, Any], base: Snapshot, head: Snapshot, today: dt.date) -> None:
+    def __init__(self, settings: dict[str, Any], base: Snapshot, head: Snapshot, today: dt.date,
+                 trusted: Snapshot | None = None) -> None:
         self.settings = settings
         self.base, self.head, self.today = base, head, today
+        self.trusted = trusted or base  # the base branch's tip: where the model is read
         self.repo = head.repo
         self.model = self._model()
         self._files: list[FileChange] | None = None
@@ -59,7 +61,7 @@ class RiskScorer:
             return DEFAULT_MODEL
         from gate.errors import FatalError
 
-        raw = self.base.read(str(path))  # from the base revision: a change cannot retrain its own judge
+        raw = self.trusted.read(str(path))  # from the base branch's tip: a change cannot retrain its own judge
         if raw is None:
             raise FatalError("risk model not found in the base revision (write it with `gate risk calibrate`)", str(path))
         return load(raw, str(path))

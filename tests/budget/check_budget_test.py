@@ -68,10 +68,21 @@ def test_a_revert_message_without_the_revert_is_not_exempt(repo: GitRepo, promet
 def test_reliability_only_change_goes_through(repo: GitRepo, prometheus: Any) -> None:
     budget_repo.build(repo, prometheus.url)
     repo.write("services/exhausted/docs/runbook.md", "# runbook\n## Mitigation\nroll back\n")
-    repo.write("services/exhausted/tests/test_app.py", "def test(): pass\n")
     repo.commit()
     v = judge(repo)
     assert v.verdict == "pass" and "only reliability material" in v.services[0].findings[0].message
+
+
+@pytest.mark.parametrize("code", ["services/exhausted/tests/test_app.py", "services/exhausted/src/alerts/page.py",
+                                  "services/exhausted/runbook_hooks.py", "services/exhausted/src/test/__init__.py",
+                                  "services/exhausted/docs/conf.py", "services/exhausted/slo/rules.sh"])
+def test_code_named_like_reliability_material_is_not_exempt(repo: GitRepo, prometheus: Any, code: str) -> None:
+    """Attack: ship code through an exhausted budget beside a runbook edit, named like docs, alerts or tests."""
+    budget_repo.build(repo, prometheus.url)
+    repo.write("services/exhausted/docs/runbook.md", "# runbook\n## Mitigation\nroll back\n")
+    repo.write(code, "import os\nos.system('deploy')\n")
+    repo.commit()
+    assert judge(repo).verdict == "block"
 
 
 def test_manifest_edits_are_never_reliability_only(repo: GitRepo, prometheus: Any) -> None:

@@ -1,0 +1,146 @@
+"""Who judges each changed path: its owners in the trusted base *and* in the head, never the head alone.
+
+The head of a change is a claim under review. A manifest it adds, moves, renames or deletes cannot
+take a path away from the service that owned it at the base branch's tip, and a service keeps its
+identity (and so its tier, SLO definitions and exceptions) through moves and renames: identity
+comes from git's rename detection of its manifest, or from where its files moved, never from the
+`name` the head declares.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from gate import globs
+from gate.builtin_rules import builtin_finding
+from gate.catalog import MANIFEST, Catalog, Service
+from gate.git import Change
+from gate.verdict import Finding
+
+
+@dataclass
+class Ownership:
+    touched: dict[str, list[str]] = field(default_factory=dict)  # manifest judged -> changed paths
+    pinned: dict[str, Service] = field(default_factory=dict)  # judged from the trusted tip (not in the head)
+    removed: dict[str, tuple[Service, list[str]]] = field(default_factory=dict)  # base manifest -> (service, paths)
+    identity: dict[str, str] = field(default_factory=dict)  # head manifest -> base manifest it continues
+    unowned: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _is_manifest(path: str | None) -> bool:
+    return path is not None and posixpath.basename(path) == MANIFEST
+
+
+def _root(manifest: str) -> str:
+    directory = posixpath.dirname(manifest)
+    return directory + "/" if directory else ""
+
+
+def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Catalog, unowned_ignore: Sequence[str]) -> Ownership:
+    """Every service that must judge this change, with the paths it judges."""
+    out = Ownership()
+    deleted = {c.old_path or c.path for c in changes if c.status == "D" and _is_manifest(c.path)}
+    added = {c.path for c in changes if c.status in ("A", "C") and _is_manifest(c.path)}
+    for c in changes:
+        if c.status == "R" and (_is_manifest(c.old_path) or _is_manifest(c.path)):
+            if _is_manifest(c.old_path) and _is_manifest(c.path):
+                out.identity[c.path] = c.old_path  # type: ignore[assignment]
+            elif _is_manifest(c.old_path):
+                deleted.add(c.old_path)  # type: ignore[arg-type]
+            else:
+                added.add(c.path)
+    # A manifest deleted while its files moved under a new manifest: the new one continues it.
+    for gone in sorted(deleted):
+        root = _root(gone)
+        for c in changes:
+            if c.status == "R" and c.old_path and c.old_path.startswith(root):
+                successor = head.owner_by_prefix(c.path)
+                if successor is not None and successor.manifest in added and successor.manifest not in out.identity:
+                    out.identity[successor.manifest] = gone
+                    break
+    continued = {base: now for now, base in out.identity.items()}
+
+    def judge(manifest: str, path: str) -> None:
+        out.touched.setdefault(manifest, []).append(path)
+
+    head.prefetch([p for c in changes for p in (c.path, c.old_path) if p])
+    trusted.prefetch([p for c in changes for p in (c.path, c.old_path) if p])
+    for change in changes:
+        for path in (change.path, change.old_path):
+            if path is None:
+                continue
+            owners = head.owners(path)
+            for service in owners:
+                judge(service.manifest, path)
+            before = trusted.owners(path)
+            for service in before:
+                if service.manifest in continued:
+                    judge(continued[service.manifest], path)
+                elif head.has(service.manifest):
+                    judge(service.manifest, path)
+                elif fork.has(service.manifest):  # this change deleted it
+                    out.removed.setdefault(service.manifest, (service, []))[1].append(path)
+                else:  # added on the base branch after this branch was cut: judged as the tip has it
+                    out.pinned[service.manifest] = service
+                    judge(service.manifest, path)
+            if not owners and not before and path == change.path and not globs.matches_any(list(unowned_ignore), path):
+                out.unowned.append(path)
+    for gone in sorted(deleted - set(continued)):
+        if fork.has(gone):
+            out.removed.setdefault(gone, (fork.service_at(gone), []))
+    out.findings = _identity_findings(out, added, trusted, fork, head)
+    return out
+
+
+def _identity_findings(out: Ownership, added: set[str], trusted: Catalog, fork: Catalog, head: Catalog) -> list[Finding]:
+    """Moves, renames, splits, swallows and duplicate names: each flagged for review."""
+    findings = []
+    for now, before in sorted(out.identity.items()):
+        was = fork.service_at(before)
+        service = head.service_at(now)
+        words = f"{before} moved to {now}" if now != before else f"{now} changed"
+        renamed = f"; its name changed from {was.name!r} to {service.name!r}" if was.name != service.name else ""
+        findings.append(builtin_finding(
+            "service-identity", "warning",
+            f"{words}{renamed}: it is judged as {was.name!r} at tier {min(was.tier, service.tier)} (its base tier {was.tier}), "
+            "and exceptions apply by its base name", now, 1))
+    for manifest in sorted(out.touched):
+        if manifest in out.pinned or manifest in out.identity:
+            continue
+        service = head.service_at(manifest)
+        counterpart = fork.service_at(manifest) if fork.has(manifest) else None
+        if counterpart is not None and counterpart.parsed and counterpart.name != service.name:
+            taken = next((o for o in trusted.all() if o.name == service.name and o.manifest != manifest), None)
+            findings.append(builtin_finding(
+                "service-identity", "error" if taken else "warning",
+                f"{manifest} renames {counterpart.name!r} to {service.name!r}"
+                + (f", the name of {taken.manifest}" if taken else "")
+                + f": it is judged, and its exceptions apply, as {counterpart.name!r}",
+                manifest, service.line("name")))
+    for manifest in sorted(added - set(out.identity)):
+        if not head.has(manifest):
+            continue
+        service = head.service_at(manifest)
+        root = _root(manifest)
+        for other in trusted.all():
+            if other.manifest == manifest:
+                continue
+            if root.startswith(other.root) and other.root != root:
+                findings.append(builtin_finding(
+                    "service-identity", "error" if other.tier <= 1 else "warning",
+                    f"{manifest} splits {other.name!r} (tier {other.tier}): files under {root} stay judged by {other.name!r} too",
+                    manifest, 1))
+            elif other.root.startswith(root) and other.root != root:
+                findings.append(builtin_finding(
+                    "service-identity", "error" if other.tier <= 1 else "warning",
+                    f"{manifest} swallows {other.name!r} (tier {other.tier}) at {other.root}: its files stay judged by {other.name!r}",
+                    manifest, 1))
+            if other.name == service.name and other.manifest not in out.identity.values():
+                findings.append(builtin_finding(
+                    "service-identity", "error",
+                    f"{manifest} declares the name {service.name!r}, which {other.manifest} already has: names are unique, "
+                    "and a service is known by its base identity, never by a name it claims",
+                    manifest, service.line("name")))
+    return findings

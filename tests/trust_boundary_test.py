@@ -1,0 +1,256 @@
+"""The trust boundary, from the attacker's side: a pull request never decides who judges it.
+
+Each test is a single-PR trick by a hostile author against a service that must block (tier 0
+payments, whose error budget is spent; tier 1 checkout, whose budget the test spends), and fails
+if the trick turns the verdict into a pass. THREAT_MODEL.md lists them by class.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gate import check
+from gate.budget.file import load as load_status
+from gate.git import Repo
+from gate.httpclient import Unavailable
+from gate.verdict import Verdict
+
+from conftest import TODAY, GitRepo
+
+TARGETS = {0: ("payments", "services/payments/src/charge.py"), 1: ("checkout", "services/checkout/src/app.py")}
+
+
+def judge(repo: GitRepo, base: str = "main", head: str = "HEAD") -> Verdict:
+    return check.run(Repo(repo.path), base=base, head=head, today=TODAY)
+
+
+def spend_budget(repo: GitRepo, service: str) -> None:
+    """The operator's SLO export (untracked, outside the change) says `service` spent its budget."""
+    status = json.loads(repo.read("slo-status.json"))
+    for slo in status["slos"]:
+        if slo["service"] == service:
+            for window, counts in slo["windows"].items():
+                counts["good"] = round(counts["total"] * 0.95)
+    repo.write("slo-status.json", json.dumps(status))
+
+
+@pytest.fixture(params=[0, 1], ids=["tier0", "tier1"])
+def target(request: pytest.FixtureRequest, example: GitRepo) -> tuple[GitRepo, str, str]:
+    name, code = TARGETS[request.param]
+    spend_budget(example, name)
+    example.write(code, example.read(code) + "\n\ndef new_feature():\n    return 1\n")
+    example.commit("feature")
+    assert judge(example).verdict == "block", "precondition: the plain feature change blocks"
+    example.git("reset", "-q", "--hard", "HEAD~1")
+    return example, name, code
+
+
+def feature(repo: GitRepo, code: str) -> None:
+    repo.write(code, repo.read(code) + "\n\ndef new_feature():\n    return 1\n")
+
+
+def flagged(v: Verdict) -> set[str]:
+    """Every rule that fired, any severity, on a service or the repository."""
+    return {f.rule for s in v.services for f in s.findings} | {f.rule for f in v.findings}
+
+
+def rules(v: Verdict) -> set[str]:
+    return {f.rule for s in v.services for f in s.findings if f.severity == "error" and not f.waiver} | \
+        {f.rule for f in v.findings if f.severity == "error"}
+
+
+# -- 1. ownership from the head ----------------------------------------------------------------
+
+def test_a_tier3_manifest_inside_the_service_does_not_take_its_code(target: tuple[GitRepo, str, str]) -> None:
+    repo, name, code = target
+    src = os.path.dirname(code)
+    repo.write(f"{src}/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: sidecar\ntier: 3\nowners: {team: t}\n")
+    feature(repo, code)
+    repo.commit()
+    v = judge(repo)
+    assert v.verdict == "block" and name in {s.name for s in v.services}
+    assert "service-identity" in flagged(v)
+
+
+def test_deleting_the_manifest_and_adding_a_tier3_one_above_is_reported(target: tuple[GitRepo, str, str]) -> None:
+    repo, name, code = target
+    repo.remove(f"services/{name}/service.yaml")
+    repo.write("services/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: everything\ntier: 3\nowners: {team: t}\n")
+    feature(repo, code)
+    repo.commit()
+    v = judge(repo)
+    assert v.verdict == "block" and "manifest-removed" in rules(v)
+
+
+# -- 2. identity from the head -------------------------------------------------------------------
+
+def test_move_rename_and_lower_tier_is_judged_as_the_base_service(target: tuple[GitRepo, str, str]) -> None:
+    repo, name, code = target
+    repo.git("mv", f"services/{name}", f"services/{name}-v2")
+    manifest = f"services/{name}-v2/service.yaml"
+    text = repo.read(manifest)
+    text = text.replace(f"name: {name}\n", f"name: {name}-v2\n").replace("tier: 0\n", "tier: 3\n").replace("tier: 1\n", "tier: 3\n")
+    repo.write(manifest, text)
+    feature(repo, code.replace(f"services/{name}/", f"services/{name}-v2/"))
+    repo.commit()
+    v = judge(repo)
+    (moved,) = [s for s in v.services if s.manifest == manifest]
+    assert v.verdict == "block" and moved.tier <= 1 and moved.identity == name
+    assert "error-budget" in {f.rule for f in moved.findings}
+
+
+def test_renaming_to_a_service_with_an_exception_borrows_nothing(target: tuple[GitRepo, str, str]) -> None:
+    repo, name, code = target
+    repo.git("checkout", "-q", "main")
+    repo.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+               "  - id: EXC-CART\n    services: [cart]\n    rules: [error-budget, runbook-sections, risk]\n"
+               "    reason: Cart migration window agreed with SRE in INC-5\n    ticket: INC-5\n    requested_by: dana\n"
+               "    approved_by: victor\n    created: 2026-11-23\n    expires: 2026-11-25\n")
+    repo.write(".gate.yaml", repo.read(".gate.yaml") + "exceptions:\n  max_days: {2: 14}\n  groups:\n    vps: [victor]\n    directors: [victor]\n")
+    repo.commit("ledger")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    manifest = f"services/{name}/service.yaml"
+    repo.write(manifest, repo.read(manifest).replace(f"name: {name}\n", "name: cart\n"))
+    feature(repo, code)
+    repo.commit()
+    v = judge(repo)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+    assert "service-identity" in flagged(v)
+
+
+# -- 3. SLO definitions from the head ------------------------------------------------------------
+
+def test_deleting_the_slos_does_not_switch_the_budget_off(target: tuple[GitRepo, str, str]) -> None:
+    repo, name, code = target
+    manifest = f"services/{name}/service.yaml"
+    text = repo.read(manifest)
+    start = text.index("slos:\n")
+    end = text.index("runbook:")
+    repo.write(manifest, text[:start] + text[end:])
+    feature(repo, code)
+    repo.commit()
+    v = judge(repo)
+    assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= rules(v)
+
+
+def test_loosening_the_objective_measures_with_the_base_objective(example: GitRepo) -> None:
+    doc = "services/payments/slo/availability.yaml"
+    example.replace(doc, "target: 0.9995", "target: 0.5")
+    feature(example, TARGETS[0][1])
+    example.commit()
+    v = judge(example)
+    assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= rules(v)
+
+
+# -- 4. the trusted revision chosen by the author ------------------------------------------------
+
+def test_a_branch_cut_while_a_rule_was_off_is_judged_by_the_tip(example: GitRepo) -> None:
+    example.git("checkout", "-q", "main")
+    config = example.read(".gate.yaml")
+    example.write(".gate.yaml", config.replace("rules:\n", "rules:\n  runbook-sections: off\n"))
+    example.commit("turn runbook-sections off for the incident week")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.git("checkout", "-q", "main")
+    example.write(".gate.yaml", config)
+    example.commit("runbook-sections back on")
+    example.git("checkout", "-q", "old-branch")
+    example.write("services/search/src/query.py", "x = 1\n")  # search's runbook lacks Escalation
+    example.commit()
+    v = judge(example)
+    assert v.verdict == "block" and "runbook-sections" in rules(v)
+
+
+def test_an_exception_revoked_on_main_no_longer_applies_to_an_old_branch(example: GitRepo) -> None:
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+                  "  - id: EXC-1\n    services: [search]\n    rules: [runbook-sections]\n"
+                  "    reason: Escalation contacts land with the on-call rework in INC-77\n    ticket: INC-77\n"
+                  "    requested_by: dana\n    approved_by: release-manager-rita\n    created: 2026-11-23\n    expires: 2026-11-26\n")
+    example.write(".gate.yaml", example.read(".gate.yaml") + "exceptions:\n  groups:\n    release-managers: [release-manager-rita]\n")
+    example.commit("waiver")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.write("services/search/src/query.py", "x = 1\n")
+    example.commit()
+    assert judge(example).verdict != "block"  # the waiver works while main has it
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions: []\n")
+    example.commit("revoke EXC-1")
+    example.git("checkout", "-q", "old-branch")
+    v = judge(example)
+    assert v.verdict == "block" and "runbook-sections" in rules(v)
+
+
+# -- 5. exemptions and risk the author controls ---------------------------------------------------
+
+def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(example: GitRepo) -> None:
+    code = TARGETS[0][1]
+    base_tip = example.git("rev-parse", "main")
+    feature(example, code)
+    p0 = example.commit(f"prep\n\nThis reverts commit {base_tip}.")
+    example.write(code, "pass\n")
+    p1 = example.commit(f"again\n\nThis reverts commit {base_tip}.")
+    example.git("revert", "--no-edit", p1)  # back to P0's feature: "This reverts commit P1"
+    assert p0
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+def test_a_genuine_revert_of_a_base_commit_still_goes_through(example: GitRepo) -> None:
+    example.git("revert", "--no-edit", "main")  # main's tip: the change that burned payments' budget
+    assert judge(example).verdict != "block"
+
+
+def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo) -> None:
+    code = TARGETS[1][1]
+    example.write(code, example.read(code) + "".join(f"\n\ndef f{i}():\n    return {i}\n" for i in range(300)))
+    example.commit()
+    plain = judge(example)
+    example.write(".gitattributes", "* -diff\n")
+    example.commit("attributes")
+    disguised = judge(example)
+    score = {s.name: s.risk["score"] for s in plain.services if s.risk}
+    hidden = {s.name: s.risk["score"] for s in disguised.services if s.risk}
+    assert hidden["checkout"] >= score["checkout"]
+    assert any("adds" in factor for s in disguised.services if s.name == "checkout" and s.risk for factor in s.risk["factors"])
+
+
+# -- 6. inputs outside git --------------------------------------------------------------------------
+
+def test_a_committed_budget_status_file_is_never_trusted(example: GitRepo) -> None:
+    status = json.loads(example.read("slo-status.json"))
+    for slo in status["slos"]:
+        for counts in slo["windows"].values():
+            counts["good"] = counts["total"]
+    example.write("slo-status.json", json.dumps(status))
+    feature(example, TARGETS[0][1])
+    example.git("add", "-f", "slo-status.json")  # .gitignore'd, so committed on purpose
+    example.commit("feature, with a healthy-looking status file")
+    v = judge(example)
+    assert v.verdict == "block" or v.exit_code == 3
+    reasons = json.dumps([s.budget for s in v.services])
+    assert "committed to the repository" in reasons
+
+
+def test_a_symlinked_status_file_is_not_followed_or_echoed(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"token": "hunter2-very-secret"}))
+    link = tmp_path / "status.json"
+    link.symlink_to(secret)
+    with pytest.raises(Unavailable) as refused:
+        load_status(str(link))
+    assert "passes through a symlink" in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+# -- 7. the two-step ledger ------------------------------------------------------------------------
+
+def test_an_unapproved_exception_added_by_the_change_blocks_the_change(example: GitRepo) -> None:
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+                  "  - id: EXC-9\n    services: [payments]\n    rules: [error-budget]\n"
+                  "    reason: Payments provider migration agreed in INC-9\n    ticket: INC-9\n"
+                  "    requested_by: dana\n    approved_by: victor\n    created: 2026-11-23\n    expires: 2026-11-25\n")
+    example.commit("only a ledger entry, for the next pull request to use")
+    v = judge(example)
+    assert v.verdict == "block" and "exception-unapproved" in rules(v)
