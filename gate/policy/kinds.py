@@ -459,3 +459,13 @@ KINDS: dict[str, CheckKind] = {
         "the change does not lower its own tier, loosen or delete SLOs, or drop readiness fields",
     ),
 }
+
+
+def lookup(name: str) -> Any:
+    """A built-in kind, else a plug-in kind (imported only now that a pack names it), else None."""
+    found = KINDS.get(name)
+    if found is not None:
+        return found
+    from gate.policy import plugins
+
+    return plugins.find(name)

@@ -1,0 +1,373 @@
+"""`gate test [PACK...]`: run every rule's examples and find rules that protect nothing.
+
+Each example is a manifest (and files) committed to a throwaway git repository - one
+`git fast-import` builds them all - and judged by the real engine, exactly as `gate check`
+would judge a service at the repository root. Findings:
+
+- mismatch: an example's outcome (fires / quiet, message) is not the one it expects;
+- never-fires: the rule is off for every tier, its `check.schema` accepts every manifest, or a
+  `when:` glob matches no path in the repository (all of them: the rule can never run);
+- no-examples: the rule has no example, or none that shows it firing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate.errors import FatalError
+from gate.policy.rules import Example, Rule
+
+BASELINE = {"apiVersion": "gate/v1", "kind": "Service", "name": "example"}
+MANIFEST = "service.yaml"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: str
+    example: str
+    passed: bool
+    detail: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: str
+    kind: str  # never-fires | no-examples
+    detail: str
+    line: int | None = None
+
+
+@dataclass
+class PackResult:
+    label: str
+    rules: list[Rule]
+    outcomes: list[Outcome] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.flags) or any(not o.passed for o in self.outcomes)
+
+
+# -- building the examples ----------------------------------------------------------------------
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON Merge Patch: mappings merge, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def default_tier(rule: Rule) -> int:
+    return min(rule.severities) if rule.severities else 0
+
+
+def tree_of(rule: Rule, example: Example, side: dict[str, Any] | None) -> dict[str, bytes] | None:
+    """The files of one side of an example (None: the side does not exist)."""
+    if side is None:
+        return None
+    tier = example.data.get("tier", default_tier(rule))
+    manifest = side.get("manifest", {})
+    files = {path: text.encode("utf-8") for path, text in side.get("files", {}).items()}
+    if isinstance(manifest, str):
+        files[MANIFEST] = manifest.encode("utf-8")
+    else:
+        data = merge_patch({**BASELINE, "tier": tier}, manifest)
+        files[MANIFEST] = json.dumps(data, indent=1, sort_keys=False).encode("utf-8")  # JSON is YAML
+    return files
+
+
+def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, bytes]]]) -> bytes:
+    out: list[bytes] = []
+    mark = 0
+    for index, (base, head) in enumerate(trees):
+        parent = None
+        for side, tree in (("base", base), ("head", head)):
+            if tree is None:
+                continue
+            mark += 1
+            out.append(f"commit refs/heads/example-{index}-{side}\nmark :{mark}\ncommitter gate <gate@localhost> 0 +0000\ndata 0\n".encode())
+            if parent:
+                out.append(f"from :{parent}\n".encode())
+            out.append(b"deleteall\n")
+            for path, content in sorted(tree.items()):
+                out.append(f"M 100644 inline {path}\ndata {len(content)}\n".encode("utf-8") + content + b"\n")
+            out.append(b"\n")
+            parent = mark
+    return b"".join(out)
+
+
+def _build(folder: str, trees: list[tuple[dict[str, bytes] | None, dict[str, bytes]]]) -> dict[str, str]:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    subprocess.run(["git", "init", "-q", "--bare", folder], check=True, env=env, capture_output=True)
+    done = subprocess.run(["git", "fast-import", "--quiet"], cwd=folder, input=_fast_import_stream(trees), env=env, capture_output=True)
+    if done.returncode != 0:
+        raise FatalError(f"cannot build the examples' repository: {done.stderr.decode(errors='replace').strip()}")
+    refs = subprocess.run(["git", "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/"], cwd=folder, env=env, capture_output=True, check=True)
+    return dict(line.split(" ", 1) for line in refs.stdout.decode().splitlines())
+
+
+# -- running them -------------------------------------------------------------------------------
+
+
+def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
+    from gate.catalog import load_service
+    from gate.git import EMPTY, Repo, Snapshot
+    from gate.policy.engine import evaluate
+    from gate.policy.kinds import CheckContext
+
+    cases = [(rule, example) for rule in rules for example in rule.examples]
+    if not cases:
+        return []
+    trees = []
+    for rule, example in cases:
+        head = tree_of(rule, example, example.data)
+        assert head is not None
+        trees.append((tree_of(rule, example, example.data.get("base")), head))
+    folder = tempfile.mkdtemp(prefix="gate-test-")
+    try:
+        refs = _build(folder, trees)
+        repo = Repo(folder)
+        outcomes = []
+        for index, (rule, example) in enumerate(cases):
+            base_tree, head_tree = trees[index]
+            base = Snapshot(repo, refs.get(f"example-{index}-base", EMPTY))
+            head = Snapshot(repo, refs[f"example-{index}-head"])
+            changed = example.data.get("changed") or sorted(p for p in head_tree if (base_tree or {}).get(p) != head_tree[p])
+            as_of = dt.date.fromisoformat(example.data["as_of"]) if "as_of" in example.data else today
+            ctx = CheckContext(head=head, base=base, today=as_of)
+            try:
+                findings = evaluate([rule], load_service(head, MANIFEST), ctx, tuple(changed))
+            except FatalError as e:
+                outcomes.append(Outcome(rule.id, example.name, False, f"error: {e}", example.line))
+                continue
+            outcomes.append(_judge(rule, example, [f.message for f in findings]))
+        repo.objects.close()
+        return outcomes
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _judge(rule: Rule, example: Example, messages: list[str]) -> Outcome:
+    want = example.message
+    if example.expect == "quiet":
+        if messages:
+            return Outcome(rule.id, example.name, False, f"expected quiet, but it fired: {messages[0]}", example.line)
+        return Outcome(rule.id, example.name, True, "quiet", example.line)
+    if not messages:
+        what = f" with {want!r}" if want else ""
+        return Outcome(rule.id, example.name, False, f"expected it to fire{what}, but it was quiet", example.line)
+    if want and not any(want in m for m in messages):
+        return Outcome(rule.id, example.name, False, f"it fired, but no message contains {want!r} (got: {messages[0]})", example.line)
+    return Outcome(rule.id, example.name, True, f"fires: {messages[0]}", example.line)
+
+
+# -- rules that protect nothing -----------------------------------------------------------------
+
+_ANNOTATIONS = {"$schema", "$id", "$comment", "$anchor", "$defs", "definitions", "title", "description", "default",
+                "examples", "deprecated", "readOnly", "writeOnly", "format", "contentEncoding", "contentMediaType", "contentSchema"}
+_ASSERTIONS = {"type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+               "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+               "maxProperties", "minProperties", "required", "dependentRequired", "not", "contains", "$ref", "$dynamicRef"}
+_ALL_OF = {"properties", "patternProperties", "additionalProperties", "items", "prefixItems", "allOf", "dependentSchemas",
+           "propertyNames", "unevaluatedItems", "unevaluatedProperties", "then", "else", "if", "anyOf", "oneOf"}
+
+
+def schema_accepts_everything(schema: Any, unknown: list[str]) -> bool:
+    """True when a JSON Schema can reject nothing (conservative: False whenever unsure).
+    Keywords JSON Schema does not know are ignored by validators: collected in `unknown`."""
+    if schema is True or schema == {}:
+        return True
+    if not isinstance(schema, dict):
+        return False
+    trivial = True
+    for key, value in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key in _ASSERTIONS:
+            if key == "required" and value == []:
+                continue
+            trivial = False
+        elif key in ("properties", "patternProperties", "dependentSchemas"):
+            if isinstance(value, dict) and not all(schema_accepts_everything(v, unknown) for v in value.values()):
+                trivial = False
+        elif key in ("allOf", "prefixItems"):
+            if isinstance(value, list) and not all(schema_accepts_everything(v, unknown) for v in value):
+                trivial = False
+        elif key == "anyOf":
+            if isinstance(value, list) and not any(schema_accepts_everything(v, unknown) for v in list(value)):
+                trivial = False
+        elif key in ("additionalProperties", "items", "propertyNames", "unevaluatedItems", "unevaluatedProperties", "then", "else"):
+            if not schema_accepts_everything(value, unknown):
+                trivial = False
+        elif key in ("if",):
+            continue
+        elif key in _ALL_OF:
+            trivial = False  # oneOf and friends: assume it can reject
+        else:
+            unknown.append(key)
+    return trivial
+
+
+def never_fires(rule: Rule, files: list[str] | None) -> list[Flag]:
+    flags = []
+    if not rule.severities:
+        flags.append(Flag(rule.id, "never-fires", "its severity is off for every tier", rule.line))
+    if rule.kind == "schema":
+        unknown: list[str] = []
+        if schema_accepts_everything(rule.check["schema"], unknown):
+            why = f" (JSON Schema ignores the unknown keyword(s) {', '.join(sorted(set(unknown)))})" if unknown else ""
+            flags.append(Flag(rule.id, "never-fires", f"check.schema accepts every manifest{why}", rule.line))
+    if rule.when and files is not None:
+        from gate import globs
+
+        dead = [g for g in rule.when if not any(globs.matches(g, p) or any(globs.matches(g, s) for s in _suffixes(p)) for p in files)]
+        if dead and len(dead) == len(rule.when):
+            flags.append(Flag(rule.id, "never-fires", f"no path in the repository matches its when: glob(s) {', '.join(dead)}", rule.line))
+        elif dead:
+            flags.append(Flag(rule.id, "never-fires", f"when: glob(s) {', '.join(dead)} match no path in the repository", rule.line))
+    return flags
+
+
+def _suffixes(path: str) -> list[str]:
+    """The path relative to each directory above it: `when:` globs may be relative to a service root."""
+    parts = path.split("/")
+    return ["/".join(parts[i:]) for i in range(1, len(parts))]
+
+
+def coverage(rule: Rule) -> list[Flag]:
+    if not rule.examples:
+        return [Flag(rule.id, "no-examples", "has no examples: nothing shows it fires on the bad case and stays quiet on the good one", rule.line)]
+    if rule.severities and not any(e.expect == "fires" for e in rule.examples):
+        return [Flag(rule.id, "no-examples", "has no example that fires", rule.line)]
+    return []
+
+
+def test_pack(label: str, rules: list[Rule], files: list[str] | None, today: dt.date) -> PackResult:
+    result = PackResult(label, rules)
+    result.outcomes = run_examples(rules, today)
+    for rule in rules:
+        result.flags += never_fires(rule, files) + coverage(rule)
+    return result
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+
+def render_text(results: list[PackResult], notes: list[str]) -> str:
+    lines = [f"note: {n}" for n in notes]
+    totals = {"examples": 0, "failed": 0, "never": 0, "missing": 0, "rules": 0}
+    for result in results:
+        lines.append(result.label)
+        for rule in result.rules:
+            totals["rules"] += 1
+            mine = [o for o in result.outcomes if o.rule == rule.id]
+            flags = [f for f in result.flags if f.rule == rule.id]
+            bad = [o for o in mine if not o.passed]
+            totals["examples"] += len(mine)
+            totals["failed"] += len(bad)
+            totals["never"] += sum(1 for f in flags if f.kind == "never-fires")
+            totals["missing"] += sum(1 for f in flags if f.kind == "no-examples")
+            status = "FAIL" if bad or flags else "ok"
+            lines.append(f"  {status:<5}{rule.id}  {len(mine) - len(bad)}/{len(mine)} examples")
+            for o in bad:
+                where = f"{result.label}:{o.line}: " if o.line else ""
+                lines.append(f"         mismatch: {where}example {o.example!r}: {o.detail}")
+            for f in flags:
+                lines.append(f"         {f.kind}: {f.detail}")
+    lines.append(
+        f"{totals['rules']} rules, {totals['examples']} examples: {totals['examples'] - totals['failed']} passed, {totals['failed']} failed; "
+        f"{totals['never']} never-fires, {totals['missing']} without examples"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_junit(results: list[PackResult], notes: list[str]) -> str:
+    suites = ET.Element("testsuites", name="gate test")
+    for result in results:
+        suite = ET.SubElement(suites, "testsuite", name=result.label)
+        count = failures = 0
+        for rule in result.rules:
+            for o in (o for o in result.outcomes if o.rule == rule.id):
+                count += 1
+                case = ET.SubElement(suite, "testcase", classname=f"{result.label}.{rule.id}", name=o.example)
+                if not o.passed:
+                    failures += 1
+                    ET.SubElement(case, "failure", type="mismatch", message=o.detail[:500]).text = o.detail
+            for kind, name in (("never-fires", "can fire"), ("no-examples", "has examples")):
+                count += 1
+                case = ET.SubElement(suite, "testcase", classname=f"{result.label}.{rule.id}", name=name)
+                flags = [f for f in result.flags if f.rule == rule.id and f.kind == kind]
+                if flags:
+                    failures += 1
+                    ET.SubElement(case, "failure", type=kind, message=flags[0].detail[:500]).text = "\n".join(f.detail for f in flags)
+        suite.set("tests", str(count))
+        suite.set("failures", str(failures))
+    if notes:
+        ET.SubElement(suites, "properties")
+        for note in notes:
+            ET.SubElement(suites.find("properties"), "property", name="note", value=note)  # type: ignore[arg-type]
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def run(repo_dir: str, packs: tuple[str, ...], today: dt.date) -> tuple[list[PackResult], list[str]]:
+    """Test the packs named (files, `default`, `builtin:NAME`), or those .gate.yaml in the working tree configures."""
+    from gate import config as gate_config
+    from gate.policy.rules import parse_pack, read_pack
+
+    notes: list[str] = []
+    files: list[str] | None = None
+    try:
+        from gate.git import Repo
+
+        repo = Repo(repo_dir)
+        files = sorted(repo.tree("HEAD")) if repo.has_commits() else []
+        root = repo.root
+    except FatalError:
+        root = repo_dir
+        notes.append(f"{repo_dir} is not a git repository: when: globs are not checked against its paths")
+    sources: list[tuple[str, bytes]] = []
+    if packs:
+        for pack in packs:
+            if pack == "default" or pack.startswith("builtin:"):
+                sources.append(read_pack(pack, gate_config.Config(), None))
+                continue
+            try:
+                with open(pack, "rb") as f:
+                    sources.append((pack, f.read()))
+            except OSError as e:
+                raise FatalError(f"cannot read policy pack: {e.strerror}", pack) from None
+    else:
+        path = os.path.join(root, gate_config.CONFIG_FILE)
+        config = gate_config.Config()
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                config = gate_config.parse(f.read(), gate_config.CONFIG_FILE)
+        for pack in config.packs:
+            if isinstance(pack, str) and not (pack == "default" or pack.startswith("builtin:")):
+                try:
+                    with open(os.path.join(root, pack), "rb") as f:
+                        sources.append((pack, f.read()))
+                except OSError as e:
+                    raise FatalError(f"cannot read policy pack: {e.strerror}", pack) from None
+            else:
+                sources.append(read_pack(pack, config, None))
+    return [test_pack(label, parse_pack(raw, label), files, today) for label, raw in sources], notes
