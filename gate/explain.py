@@ -23,6 +23,28 @@ def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
     return load_rules(gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=bool(config_path)), snapshot)
 
 
+def _with_examples(rule: Rule, repo_dir: str) -> Rule:
+    """The rule with the examples kept beside its pack (built in, or in the repository at HEAD)."""
+    from gate.policy import testing
+
+    if rule.source.startswith("(built-in)"):
+        return next(r for r in testing.builtin_examples([rule], rule.source))
+    sibling = testing.examples_path(rule.source)
+    if sibling is None:
+        return rule
+    try:
+        from gate.git import Repo, Snapshot
+
+        repo = Repo(repo_dir)
+        raw = Snapshot(repo, repo.resolve("HEAD")).read(sibling)
+    except FatalError:
+        return rule
+    if raw is None:
+        return rule
+    # Only this rule's examples matter here; a sibling file written for more rules still applies.
+    return next(r for r in testing.with_examples([rule], raw, sibling, only_known=True))
+
+
 def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -> str:
     if rule_id in BUILTIN_RULES:
         b = BUILTIN_RULES[rule_id]
@@ -32,6 +54,7 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
     if rule is None:
         known = ", ".join(sorted(set(rules) | set(BUILTIN_RULES)))
         raise FatalError(f"unknown rule id {rule_id!r}; known rules: {known}")
+    rule = _with_examples(rule, repo_dir)
     tiers = ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items())) or "off for every tier"
     kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({lookup(rule.kind).summary})"
     lines = [f"{rule.id}: {rule.title}", ""]

@@ -19,6 +19,7 @@ class Example:
     name: str
     expect: str  # fires | quiet
     data: dict[str, Any]
+    source: str  # the file that holds it: the pack, or the examples file beside it
     line: int | None = None
 
     @property
@@ -84,7 +85,7 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
             tier_params={int(t): dict(p) for t, p in item.get("tier_params", {}).items()},
             docs=item.get("docs", ""),
             examples=tuple(
-                Example(e["name"], e["expect"], e, doc.line("rules", index, "examples", j)) for j, e in enumerate(item.get("examples", ()))
+                Example(e["name"], e["expect"], e, path, doc.line("rules", index, "examples", j)) for j, e in enumerate(item.get("examples", ()))
             ),
         )
         _check_rule(rule, doc.line("rules", index, "check"))

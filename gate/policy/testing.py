@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ class Outcome:
     example: str
     passed: bool
     detail: str
+    source: str = ""
     line: int | None = None
 
 
@@ -112,22 +112,12 @@ def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, byt
     return b"".join(out)
 
 
-def _build(folder: str, trees: list[tuple[dict[str, bytes] | None, dict[str, bytes]]]) -> dict[str, str]:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    subprocess.run(["git", "init", "-q", "--bare", folder], check=True, env=env, capture_output=True)
-    done = subprocess.run(["git", "fast-import", "--quiet"], cwd=folder, input=_fast_import_stream(trees), env=env, capture_output=True)
-    if done.returncode != 0:
-        raise FatalError(f"cannot build the examples' repository: {done.stderr.decode(errors='replace').strip()}")
-    refs = subprocess.run(["git", "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/"], cwd=folder, env=env, capture_output=True, check=True)
-    return dict(line.split(" ", 1) for line in refs.stdout.decode().splitlines())
-
-
 # -- running them -------------------------------------------------------------------------------
 
 
 def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
     from gate.catalog import load_service
-    from gate.git import EMPTY, Repo, Snapshot
+    from gate.git import EMPTY, Repo, Snapshot, fast_import
     from gate.policy.engine import evaluate
     from gate.policy.kinds import CheckContext
 
@@ -141,7 +131,7 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
         trees.append((tree_of(rule, example, example.data.get("base")), head))
     folder = tempfile.mkdtemp(prefix="gate-test-")
     try:
-        refs = _build(folder, trees)
+        refs = fast_import(folder, _fast_import_stream(trees))
         repo = Repo(folder)
         outcomes = []
         for index, (rule, example) in enumerate(cases):
@@ -154,7 +144,7 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
             try:
                 findings = evaluate([rule], load_service(head, MANIFEST), ctx, tuple(changed))
             except FatalError as e:
-                outcomes.append(Outcome(rule.id, example.name, False, f"error: {e}", example.line))
+                outcomes.append(Outcome(rule.id, example.name, False, f"error: {e}", example.source, example.line))
                 continue
             outcomes.append(_judge(rule, example, [f.message for f in findings]))
         repo.objects.close()
@@ -167,14 +157,14 @@ def _judge(rule: Rule, example: Example, messages: list[str]) -> Outcome:
     want = example.message
     if example.expect == "quiet":
         if messages:
-            return Outcome(rule.id, example.name, False, f"expected quiet, but it fired: {messages[0]}", example.line)
-        return Outcome(rule.id, example.name, True, "quiet", example.line)
+            return Outcome(rule.id, example.name, False, f"expected quiet, but it fired: {messages[0]}", example.source, example.line)
+        return Outcome(rule.id, example.name, True, "quiet", example.source, example.line)
     if not messages:
         what = f" with {want!r}" if want else ""
-        return Outcome(rule.id, example.name, False, f"expected it to fire{what}, but it was quiet", example.line)
+        return Outcome(rule.id, example.name, False, f"expected it to fire{what}, but it was quiet", example.source, example.line)
     if want and not any(want in m for m in messages):
-        return Outcome(rule.id, example.name, False, f"it fired, but no message contains {want!r} (got: {messages[0]})", example.line)
-    return Outcome(rule.id, example.name, True, f"fires: {messages[0]}", example.line)
+        return Outcome(rule.id, example.name, False, f"it fired, but no message contains {want!r} (got: {messages[0]})", example.source, example.line)
+    return Outcome(rule.id, example.name, True, f"fires: {messages[0]}", example.source, example.line)
 
 
 # -- rules that protect nothing -----------------------------------------------------------------
@@ -286,7 +276,7 @@ def render_text(results: list[PackResult], notes: list[str]) -> str:
             status = "FAIL" if bad or flags else "ok"
             lines.append(f"  {status:<5}{rule.id}  {len(mine) - len(bad)}/{len(mine)} examples")
             for o in bad:
-                where = f"{result.label}:{o.line}: " if o.line else ""
+                where = f"{o.source}:{o.line}: " if o.line else ""
                 lines.append(f"         mismatch: {where}example {o.example!r}: {o.detail}")
             for f in flags:
                 lines.append(f"         {f.kind}: {f.detail}")
@@ -325,6 +315,74 @@ def render_junit(results: list[PackResult], notes: list[str]) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
+# -- examples kept beside a pack -----------------------------------------------------------------
+
+
+def examples_path(pack: str) -> str | None:
+    """`policies/x.yaml` keeps its examples in `policies/x.examples.yaml` (like OPA's x_test.rego)."""
+    for suffix in (".yaml", ".yml"):
+        if pack.endswith(suffix) and not pack.endswith(".examples" + suffix):
+            return pack[: -len(suffix)] + ".examples" + suffix
+    return None
+
+
+def _examples_schema() -> dict[str, Any]:
+    from gate.resources import schema
+
+    defs = schema("policy-pack")["$defs"]
+    return {
+        "$defs": defs,
+        "type": "object",
+        "required": ["apiVersion", "kind", "examples"],
+        "additionalProperties": False,
+        "properties": {
+            "apiVersion": {"const": "gate/v1"},
+            "kind": {"const": "PolicyExamples"},
+            "pack": {"type": "string"},
+            "examples": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/example"}}},
+        },
+    }
+
+
+def with_examples(rules: list[Rule], raw: bytes, path: str, only_known: bool = False) -> list[Rule]:
+    """The rules with the examples of a PolicyExamples file added to their own."""
+    from dataclasses import replace
+
+    from gate import yaml as gate_yaml
+    from gate.resources import fragment_errors
+
+    doc = gate_yaml.load(raw, path)
+    if not isinstance(doc.data, dict):
+        raise FatalError("policy examples must be a mapping", path, 1)
+    errors = fragment_errors(_examples_schema(), doc.data)
+    if errors:
+        where, message = errors[0]
+        raise FatalError(f"invalid policy examples: {message}", path, doc.line(*where))
+    by_id = {r.id: r for r in rules}
+    for rule_id in doc.data["examples"]:
+        if rule_id not in by_id and not only_known:
+            raise FatalError(f"examples for rule {rule_id!r}, which the pack does not define", path, doc.line("examples", rule_id))
+    out = []
+    for rule in rules:
+        extra = tuple(
+            Example(e["name"], e["expect"], e, path, doc.line("examples", rule.id, j)) for j, e in enumerate(doc.data["examples"].get(rule.id, ()))
+        )
+        out.append(replace(rule, examples=rule.examples + extra) if extra else rule)
+    return out
+
+
+def builtin_examples(rules: list[Rule], label: str) -> list[Rule]:
+    """A built-in pack's rules with the examples shipped beside it."""
+    from gate.resources import data_dir
+
+    name = label.rsplit("/", 1)[-1]
+    found = examples_path(str(data_dir("policies") / name))
+    if found and os.path.isfile(found):
+        with open(found, "rb") as f:
+            return with_examples(rules, f.read(), f"(built-in) policies/{os.path.basename(found)}", only_known=len(rules) == 1)
+    return rules
+
+
 # -- the command ----------------------------------------------------------------------------------
 
 
@@ -344,30 +402,34 @@ def run(repo_dir: str, packs: tuple[str, ...], today: dt.date) -> tuple[list[Pac
     except FatalError:
         root = repo_dir
         notes.append(f"{repo_dir} is not a git repository: when: globs are not checked against its paths")
-    sources: list[tuple[str, bytes]] = []
-    if packs:
-        for pack in packs:
-            if pack == "default" or pack.startswith("builtin:"):
-                sources.append(read_pack(pack, gate_config.Config(), None))
-                continue
-            try:
-                with open(pack, "rb") as f:
-                    sources.append((pack, f.read()))
-            except OSError as e:
-                raise FatalError(f"cannot read policy pack: {e.strerror}", pack) from None
-    else:
+    config = gate_config.Config()
+    if not packs:
         path = os.path.join(root, gate_config.CONFIG_FILE)
-        config = gate_config.Config()
         if os.path.isfile(path):
             with open(path, "rb") as f:
                 config = gate_config.parse(f.read(), gate_config.CONFIG_FILE)
-        for pack in config.packs:
-            if isinstance(pack, str) and not (pack == "default" or pack.startswith("builtin:")):
-                try:
-                    with open(os.path.join(root, pack), "rb") as f:
-                        sources.append((pack, f.read()))
-                except OSError as e:
-                    raise FatalError(f"cannot read policy pack: {e.strerror}", pack) from None
-            else:
-                sources.append(read_pack(pack, config, None))
-    return [test_pack(label, parse_pack(raw, label), files, today) for label, raw in sources], notes
+    results = []
+    for pack in packs or config.packs:
+        local = isinstance(pack, str) and not (pack == "default" or pack.startswith("builtin:"))
+        if local:
+            label, raw = pack, _read_file(pack if packs else os.path.join(root, pack), pack)
+        else:
+            label, raw = read_pack(pack, config, None)
+        rules = parse_pack(raw, label)
+        if local:
+            sibling = examples_path(pack)
+            disk = sibling if packs or sibling is None else os.path.join(root, sibling)
+            if sibling and disk and os.path.isfile(disk):
+                rules = with_examples(rules, _read_file(disk, sibling), sibling)
+        elif label.startswith("(built-in)"):
+            rules = builtin_examples(rules, label)
+        results.append(test_pack(label, rules, files, today))
+    return results, notes
+
+
+def _read_file(path: str, label: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise FatalError(f"cannot read policy pack: {e.strerror}", label) from None
