@@ -46,7 +46,8 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
         doc = gate_yaml.load(raw, path)
     except FatalError as e:
         return RuleFile({}, e.message, e.line) if b"groups:" in raw else None
-    data, prefix = doc.data, ()
+    data = doc.data
+    prefix: tuple[str, ...] = ()
     if isinstance(data, dict) and data.get("kind") == "PrometheusRule" and isinstance(data.get("spec"), dict):
         data, prefix = data["spec"], ("spec",)
     if not isinstance(data, dict) or "groups" not in data:
