@@ -6,7 +6,7 @@ import json
 from gate import config as gate_config
 from gate.builtin_rules import BUILTIN_RULES
 from gate.errors import FatalError
-from gate.policy.kinds import KINDS, lookup
+from gate.policy.kinds import KINDS, kind_of
 from gate.policy.rules import Rule, load_rules
 
 
@@ -56,7 +56,7 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
         raise FatalError(f"unknown rule id {rule_id!r}; known rules: {known}")
     rule = _with_examples(rule, repo_dir)
     tiers = ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items())) or "off for every tier"
-    kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({lookup(rule.kind).summary})"
+    kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({kind_of(rule.kind).summary})"
     lines = [f"{rule.id}: {rule.title}", ""]
     if rule.description:
         lines.append(f"why: {rule.description}")
