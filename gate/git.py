@@ -506,8 +506,8 @@ def fetch_file(git_dir: str, url: str, rev: str, path: str) -> bytes | None:
     """The file at `rev:path` of the repository at `url`, fetched (that one commit, shallow) into the
     bare repository `git_dir`; None when the commit has no such file. FetchError when the commit
     cannot be fetched."""
-    env = {**_ENV, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-           "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh"}  # never ext:: or fd:: from a config value
+    # The operator's git config stays (credential helpers, proxies, insteadOf); never ext:: or fd::.
+    env = {**_ENV, "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh"}
     if not os.path.isdir(os.path.join(git_dir, "objects")):
         subprocess.run(["git", "init", "-q", "--bare", git_dir], env=env, capture_output=True, check=True)
     have = subprocess.run(["git", "-C", git_dir, "cat-file", "-e", f"{rev}^{{commit}}"], env=env, capture_output=True, check=False)

@@ -66,8 +66,6 @@ def cache_dir() -> str:
     return os.path.join(base, "gate", "packs")
 
 
-def _key(pin: Pin) -> str:
-    return hashlib.sha256(f"{pin.git}\0{pin.rev}\0{pin.path}".encode()).hexdigest()
 
 
 def read(pin: Pin, config: Config) -> tuple[str, bytes]:
@@ -95,7 +93,8 @@ def fetch(pin: Pin, config: Config, folder: str) -> bytes:
     except OSError as e:
         raise FatalError(f"cannot create the pack cache {folder}: {e.strerror}") from None
     try:
-        raw = fetch_file(os.path.join(folder, "repos", _key(pin)[:32]), pin.git, pin.rev, pin.path)
+        repository = os.path.join(folder, "repos", hashlib.sha256(pin.git.encode()).hexdigest()[:32])  # one per remote
+        raw = fetch_file(repository, pin.git, pin.rev, pin.path)
     except FetchError as e:
         raise Undecided(f"shared pack {pin.label}: {e.message}; the gate cannot judge without it (fail closed)", config.path, pin.line) from None
     if raw is None:
