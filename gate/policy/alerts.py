@@ -95,7 +95,7 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
             if problem:
                 errors.append((problem, line(*at)))
             alert = rule.get("alert")
-            if alert not in (None, "") and not rule.get("record"):
+            if isinstance(alert, (str, int, float)) and alert != "" and not rule.get("record"):
                 alerts.setdefault(str(alert), line(*at, "alert"))
     error, error_line = errors[0] if errors else (None, None)
     return RuleFile(alerts, error, error_line)
@@ -105,6 +105,9 @@ def _rule_problem(rule: dict[str, Any]) -> str | None:
     for key in rule:
         if key not in _RULE_FIELDS:
             return f"field {key} not found in type rulefmt.Rule"
+    for key in ("record", "alert", "expr"):
+        if isinstance(rule.get(key), (list, dict)):
+            return f"{key} must be a string"
     record, alert = rule.get("record") or "", rule.get("alert") or ""
     if record and alert:
         return "only one of 'record' and 'alert' must be set"

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gate.policy.alerts import parse_rule_file
 
@@ -43,6 +45,8 @@ CASES = [
     ("duplicate key", "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        expr: down\n", False),
     ("invalid label name", "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        labels: {bad-name: x}\n", False),
     ("annotations on a recording rule", "groups:\n  - name: a\n    rules:\n      - record: y\n        expr: up\n        annotations: {a: b}\n", False),
+    ("a number is a string to Prometheus", "groups:\n  - name: 5\n    rules:\n      - alert: 123\n        expr: 1\n        labels: {a: 1}\n", True),
+    ("a list is not an alert name", "groups:\n  - name: a\n    rules:\n      - alert: [x]\n        expr: up\n", False),
     ("keep_firing_for", "groups:\n  - name: a\n    limit: 10\n    rules:\n      - alert: X\n        expr: up == 0\n        keep_firing_for: 10m\n", True),
 ]
 
@@ -153,3 +157,17 @@ def test_rule_files_parameter_narrows_the_search(gate_cli: Any, repo: GitRepo) -
     alert_repo(repo, PACK.replace("check: {kind: alerts_defined}", 'check: {kind: alerts_defined, rule_files: ["ops/**/*.yml"]}'))
     code, out, _ = gate_cli("check", "--repo", repo.path, "--base", "main")
     assert code == 1 and "no rule files match ops/**/*.yml" in out
+
+
+rule_keys = st.sampled_from(["groups", "name", "rules", "alert", "record", "expr", "for", "labels", "annotations", "interval", "limit", "spec", "kind"])
+rule_like = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(rule_keys, inner, max_size=5), max_leaves=30)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_like)
+def test_rule_file_parser_never_raises(value: Any) -> None:
+    import json
+
+    parsed = parse_rule_file(json.dumps({"groups": value}).encode(), "x.rules.yml")
+    assert parsed is None or isinstance(parsed.alerts, dict)

@@ -132,3 +132,9 @@ def test_explain_kinds_in_a_fresh_interpreter(tmp_path: Path) -> None:
     folder = install_plugin(tmp_path / "site")
     done = gate_subprocess("explain", "--kinds", env={"PYTHONPATH": str(folder)})
     assert done.returncode == 0 and "  described  the manifest says what the service does  [package gate-kind-example 1.0]" in done.stdout
+
+
+def test_explain_needs_a_rule_or_kinds(gate_cli: Any) -> None:
+    assert gate_cli("explain")[0] == 2
+    code, _, err = gate_cli("explain", "owners-team", "--kinds")
+    assert code == 2 and "give a RULE_ID or --kinds" in err
