@@ -308,6 +308,10 @@ def render_junit(results: list[PackResult], notes: list[str]) -> str:
     suites = ET.Element("testsuites", name="gate test")
     for result in results:
         suite = ET.SubElement(suites, "testsuite", name=result.label)
+        if notes:
+            properties = ET.SubElement(suite, "properties")
+            for note in notes:
+                ET.SubElement(properties, "property", name="note", value=note)
         count = failures = 0
         for rule in result.rules:
             for o in (o for o in result.outcomes if o.rule == rule.id):
@@ -325,10 +329,6 @@ def render_junit(results: list[PackResult], notes: list[str]) -> str:
                     ET.SubElement(case, "failure", type=kind, message=flags[0].detail[:500]).text = "\n".join(f.detail for f in flags)
         suite.set("tests", str(count))
         suite.set("failures", str(failures))
-    if notes:
-        ET.SubElement(suites, "properties")
-        for note in notes:
-            ET.SubElement(suites.find("properties"), "property", name="note", value=note)  # type: ignore[arg-type]
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 

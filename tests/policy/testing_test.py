@@ -118,6 +118,8 @@ def test_junit_report(gate_cli: Any, tmp_path: Path) -> None:
         (f"{label}.migrations-reviewed", "has examples"): "no-examples",
     }
     assert suite.get("failures") == "4" and suite.get("tests") == str(4 + 3 * 2)
+    (note,) = suite.iter("property")
+    assert "is not a git repository: when: globs are not checked" in str(note.get("value"))
 
 
 def test_examples_file_beside_the_pack(gate_cli: Any, tmp_path: Path) -> None:
