@@ -160,3 +160,14 @@ def test_gate_test_runs_a_pinned_pack(gate_cli: Any, repo: GitRepo, remote: Remo
     code, out, _ = gate_cli("test", "--repo", repo.path)
     assert code == 1  # the shared pack has no examples
     assert f"{remote.bare}@{commit[:12]}:packs/payments.yaml\n" in out and "pci-scope  0/0 examples" in out
+
+
+def test_a_pin_added_by_the_change_is_flagged_and_never_fetched(gate_cli: Any, repo: GitRepo, remote: Remote, pack_cache: Path) -> None:
+    """A pull request cannot make gate download anything: its own pins are compared, not fetched."""
+    commit, digest = remote.publish(PACK)
+    service_repo(repo, "version: 1\nunowned: off\n")
+    repo.write(".gate.yaml", pin_config(str(remote.bare), commit, digest))
+    repo.commit("pull in a pack from somewhere")
+    code, out, _ = gate_cli("check", "--repo", repo.path, "--base", "main")
+    assert f"adds shared pack {remote.bare}@{commit[:12]}:packs/payments.yaml" in out and "pci-scope" not in out
+    assert not pack_cache.exists()
