@@ -143,7 +143,10 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
             base = _snapshot(Snapshot(repo, refs.get(f"example-{index}-base", EMPTY)), base_tree)
             head = _snapshot(Snapshot(repo, refs[f"example-{index}-head"]), head_tree)
             changed = example.data.get("changed") or sorted(p for p in head_tree if (base_tree or {}).get(p) != head_tree[p])
-            as_of = dt.date.fromisoformat(example.data["as_of"]) if "as_of" in example.data else today
+            try:
+                as_of = dt.date.fromisoformat(example.data["as_of"]) if "as_of" in example.data else today
+            except ValueError:
+                raise FatalError(f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date", example.source, example.line) from None
             ctx = CheckContext(head=head, base=base, today=as_of)
             try:
                 findings = evaluate([rule], load_service(head, MANIFEST), ctx, tuple(changed))

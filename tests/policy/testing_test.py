@@ -144,6 +144,12 @@ def test_malformed_example_names_file_and_line(gate_cli: Any, tmp_path: Path) ->
     assert code == 2 and err.startswith(f"gate: error: {pack}:14: invalid policy pack") and len(err.splitlines()) == 1
 
 
+def test_impossible_as_of_date_is_bad_input(gate_cli: Any, tmp_path: Path) -> None:
+    pack = write_pack(tmp_path, PACK.replace("        message: PCI scope\n", "        message: PCI scope\n        as_of: '2026-02-30'\n"))
+    code, _, err = gate_cli("test", pack, "--repo", str(tmp_path))
+    assert code == 2 and err.strip() == f"gate: error: {pack}:16: rule pci-scope, example 'no description': as_of '2026-02-30' is not a date"
+
+
 def test_no_arguments_tests_the_configured_packs(gate_cli: Any, repo: GitRepo) -> None:
     repo.write(".gate.yaml", "version: 1\npacks: [policies/payments.yaml]\n")
     repo.write("policies/payments.yaml", PACK)
