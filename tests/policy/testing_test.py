@@ -193,3 +193,13 @@ def test_schema_accepts_everything(schema: dict[str, Any], trivial: bool, unknow
     found: list[str] = []
     assert schema_accepts_everything(schema, found) is trivial
     assert found == unknown
+
+
+def test_explain_shows_examples_kept_beside_a_repository_pack(gate_cli: Any, repo: GitRepo) -> None:
+    repo.write(".gate.yaml", "version: 1\npacks: [policies/payments.yaml]\n")
+    repo.write("policies/payments.yaml", PACK)
+    repo.write("policies/payments.examples.yaml", "apiVersion: gate/v1\nkind: PolicyExamples\nexamples:\n  migrations-reviewed:\n"
+               "    - name: migration without a runbook\n      expect: fires\n      files: {migrations/1.sql: x}\n")
+    repo.commit()
+    code, out, _ = gate_cli("explain", "migrations-reviewed", "--repo", repo.path)
+    assert code == 0 and "  fires: migration without a runbook\n    migrations/1.sql: \"x\"" in out
