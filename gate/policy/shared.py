@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -88,15 +89,19 @@ def read(pin: Pin, config: Config) -> tuple[str, bytes]:
 def fetch(pin: Pin, config: Config, folder: str) -> bytes:
     from gate.git import FetchError, fetch_file
 
+    scratch = None
     try:
         os.makedirs(folder, exist_ok=True)
-    except OSError as e:
-        raise FatalError(f"cannot create the pack cache {folder}: {e.strerror}") from None
+    except OSError:  # no usable cache (read-only home): fetch into a scratch folder, every run
+        folder = scratch = tempfile.mkdtemp(prefix="gate-packs-")
     try:
         repository = os.path.join(folder, "repos", hashlib.sha256(pin.git.encode()).hexdigest()[:32])  # one per remote
         raw = fetch_file(repository, pin.git, pin.rev, pin.path)
     except FetchError as e:
         raise Undecided(f"shared pack {pin.label}: {e.message}; the gate cannot judge without it (fail closed)", config.path, pin.line) from None
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     if raw is None:
         raise FatalError(f"shared pack {pin.label}: commit {pin.rev} has no file {pin.path}", config.path, pin.line)
     digest = hashlib.sha256(raw).hexdigest()

@@ -171,3 +171,13 @@ def test_a_pin_added_by_the_change_is_flagged_and_never_fetched(gate_cli: Any, r
     code, out, _ = gate_cli("check", "--repo", repo.path, "--base", "main")
     assert f"adds shared pack {remote.bare}@{commit[:12]}:packs/payments.yaml" in out and "pci-scope" not in out
     assert not pack_cache.exists()
+
+
+def test_an_unusable_cache_still_judges(gate_cli: Any, repo: GitRepo, remote: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("GATE_PACK_CACHE", str(blocker / "packs"))
+    commit, digest = remote.publish(PACK)
+    service_repo(repo, pin_config(str(remote.bare), commit, digest))
+    code, out, err = gate_cli("check", "--repo", repo.path, "--base", "main")
+    assert code == 1 and "pci-scope" in out, err
