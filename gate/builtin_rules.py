@@ -19,6 +19,14 @@ BUILTIN_RULES = {
     r.id: r
     for r in (
         BuiltinRule(
+            "pack-pin-changed",
+            "Change moves a shared policy pack's pin",
+            "A shared pack is pinned in .gate.yaml by commit and sha256. Moving, adding or removing a pin changes the rules "
+            "every later change is judged by; this change is still judged by the base revision's pin, and gate never fetches "
+            "a pin the change itself proposes.",
+            "Have the platform team review the new pack revision (its diff and `gate test` result) before this merges.",
+        ),
+        BuiltinRule(
             "unowned-change",
             "Changed file belongs to no service",
             "Every production file should belong to a service with owners, so a change has someone accountable. "

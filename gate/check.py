@@ -93,6 +93,10 @@ def judge(
                 config.path,
             )
         )
+    if config_changed and any(config.path in (c.path, c.old_path) for c in changes):
+        from gate.policy.shared import pin_findings
+
+        repo_findings += pin_findings(config, head)
     if config.unowned != "off":
         for path in sorted(set(unowned))[:MAX_UNOWNED_FINDINGS]:
             repo_findings.append(_builtin("unowned-change", config.unowned, f"{path} belongs to no service", path))

@@ -298,14 +298,36 @@ def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: 
 
 
 @cli.command()
-@click.argument("rule_id")
+@click.argument("rule_id", required=False)
 @_repo_option
 @_config_option
-def explain(rule_id: str, repo: str, config_path: str | None) -> None:
-    """Explain a rule: why it exists, what it checks per tier, how to fix it."""
+@click.option("--kinds", is_flag=True, help="List the check kinds: built in, shipped and installed plug-ins.")
+def explain(rule_id: str | None, repo: str, config_path: str | None, kinds: bool) -> None:
+    """Explain a rule: why it exists, what it checks per tier, how to fix it, its examples."""
     from gate import explain as gate_explain
 
-    click.echo(gate_explain.explain(rule_id, repo, config_path))
+    if kinds == bool(rule_id):
+        raise click.UsageError("give a RULE_ID or --kinds")
+    click.echo(gate_explain.kinds() if kinds else gate_explain.explain(rule_id or "", repo, config_path), nl=not kinds)
+
+
+@cli.command("test")
+@click.argument("packs", nargs=-1)
+@_repo_option
+@click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
+@click.option("--output", metavar="FILE", help="Write the report here instead of stdout.")
+@_as_of_option
+def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, as_of: str | None) -> None:
+    """Run the rules' examples; flag rules that can never fire or have no examples (exit 1 on any)."""
+    from gate.policy import testing
+
+    results, notes = testing.run(repo, packs, _as_of(as_of) or _utc_today())
+    text = (testing.render_junit if fmt == "junit" else testing.render_text)(results, notes)
+    if output and output != "-":
+        _write(output, text)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(1 if any(r.failed for r in results) else 0)
 
 
 @cli.command()

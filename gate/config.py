@@ -31,7 +31,7 @@ DEFAULT_UNOWNED_IGNORE = (
 class Config:
     path: str = CONFIG_FILE
     found: bool = False
-    packs: tuple[str, ...] = ("default",)
+    packs: tuple[Any, ...] = ("default",)  # "default", "builtin:NAME", a repository path, or a pin (a mapping)
     rules: dict[str, Any] = field(default_factory=dict)
     unowned: str = "warning"
     unowned_ignore: tuple[str, ...] = DEFAULT_UNOWNED_IGNORE
@@ -50,7 +50,7 @@ class Config:
 
     def files(self) -> tuple[str, ...]:
         """The repository files that make up the gate's own configuration (the ledger has its own trust rules)."""
-        return (self.path,) + tuple(p for p in self.packs if p != "default")
+        return (self.path,) + tuple(p for p in self.packs if isinstance(p, str) and p != "default" and not p.startswith("builtin:"))
 
 
 def parse(raw: bytes, path: str) -> Config:

@@ -6,7 +6,7 @@ import json
 from gate import config as gate_config
 from gate.builtin_rules import BUILTIN_RULES
 from gate.errors import FatalError
-from gate.policy.kinds import KINDS
+from gate.policy.kinds import KINDS, kind_of
 from gate.policy.rules import Rule, load_rules
 
 
@@ -23,6 +23,28 @@ def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
     return load_rules(gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=bool(config_path)), snapshot)
 
 
+def _with_examples(rule: Rule, repo_dir: str) -> Rule:
+    """The rule with the examples kept beside its pack (built in, or in the repository at HEAD)."""
+    from gate.policy import testing
+
+    if rule.source.startswith("(built-in)"):
+        return next(r for r in testing.builtin_examples([rule], rule.source))
+    sibling = testing.examples_path(rule.source)
+    if sibling is None:
+        return rule
+    try:
+        from gate.git import Repo, Snapshot
+
+        repo = Repo(repo_dir)
+        raw = Snapshot(repo, repo.resolve("HEAD")).read(sibling)
+    except FatalError:
+        return rule
+    if raw is None:
+        return rule
+    # Only this rule's examples matter here; a sibling file written for more rules still applies.
+    return next(r for r in testing.with_examples([rule], raw, sibling, only_known=True))
+
+
 def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -> str:
     if rule_id in BUILTIN_RULES:
         b = BUILTIN_RULES[rule_id]
@@ -32,8 +54,9 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
     if rule is None:
         known = ", ".join(sorted(set(rules) | set(BUILTIN_RULES)))
         raise FatalError(f"unknown rule id {rule_id!r}; known rules: {known}")
+    rule = _with_examples(rule, repo_dir)
     tiers = ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items())) or "off for every tier"
-    kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({KINDS[rule.kind].summary})"
+    kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({kind_of(rule.kind).summary})"
     lines = [f"{rule.id}: {rule.title}", ""]
     if rule.description:
         lines.append(f"why: {rule.description}")
@@ -49,4 +72,38 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
     if rule.docs:
         lines.append(f"docs: {rule.docs}")
     lines.append(f"source: {rule.source}" + (f":{rule.line}" if rule.line else ""))
+    lines += _examples(rule)
+    return "\n".join(lines) + "\n"
+
+
+def _examples(rule: Rule) -> list[str]:
+    """The rule's examples (`gate test` runs them): what fires it and what keeps it quiet."""
+    if not rule.examples:
+        return []
+    lines = ["", "examples (`gate test` runs them):"]
+    for example in rule.examples:
+        what = "fires" + (f" ({example.message!r})" if example.message else "") if example.expect == "fires" else "quiet"
+        lines.append(f"  {what}: {example.name}")
+        for side, label in ((example.data.get("base"), "before"), (example.data, "")):
+            if not side:
+                continue
+            prefix = f"{label} " if label else ""
+            if "manifest" in side:
+                manifest = side["manifest"]
+                shown = manifest if isinstance(manifest, str) else json.dumps(manifest, sort_keys=True)
+                lines.append(f"    {prefix}service.yaml: {shown}".rstrip())
+            for path, text in side.get("files", {}).items():
+                lines.append(f"    {prefix}{path}: {json.dumps(text)}")
+    return lines
+
+
+def kinds() -> str:
+    """Every check kind: built in, shipped as a plug-in, installed by the operator."""
+    from gate.policy import plugins
+
+    lines = ["built in:", "  schema  a JSON Schema fragment over service.yaml"]
+    lines += [f"  {name}  {kind.summary}" for name, kind in sorted(KINDS.items())]
+    lines.append(f"plug-ins (entry point group {plugins.GROUP}; code the operator installed, loaded only when a pack names it):")
+    rows = plugins.available()
+    lines += [f"  {name}  {summary}  [{origin}]" for name, origin, summary in rows]
     return "\n".join(lines) + "\n"

@@ -504,3 +504,44 @@ def command(cwd: str, *args: str, env: dict[str, str] | None = None) -> str:
     if result.returncode != 0:
         raise GitError(f"git {args[0]} failed: {result.stderr.strip()}")
     return result.stdout
+
+
+def fast_import(git_dir: str, stream: bytes) -> dict[str, str]:
+    """A new bare repository at `git_dir` holding the commits of a fast-import stream: branch -> commit."""
+    env = {**_ENV, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    for args, data in ((["init", "-q", "--bare", git_dir], None), (["-C", git_dir, "fast-import", "--quiet"], stream)):
+        done = subprocess.run(["git", *args], input=data, env=env, capture_output=True, check=False)
+        if done.returncode != 0:
+            raise GitError(f"git {args[-2] if data else 'init'} failed: {done.stderr.decode(errors='replace').strip()}")
+    refs = subprocess.run(["git", "-C", git_dir, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/"],
+                          env=env, capture_output=True, check=True)
+    return dict(line.split(" ", 1) for line in refs.stdout.decode().splitlines())
+
+
+class FetchError(GitError):
+    """A pinned revision could not be had: the gate cannot decide (exit 3)."""
+
+    exit_code = 3
+
+
+def fetch_file(git_dir: str, url: str, rev: str, path: str) -> bytes | None:
+    """The file at `rev:path` of the repository at `url`, fetched (that one commit, shallow) into the
+    bare repository `git_dir`; None when the commit has no such file. FetchError when the commit
+    cannot be fetched."""
+    # The operator's git config stays (credential helpers, proxies, insteadOf); never ext:: or fd::.
+    env = {**_ENV, "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh"}
+    if not os.path.isdir(os.path.join(git_dir, "objects")):
+        subprocess.run(["git", "init", "-q", "--bare", git_dir], env=env, capture_output=True, check=True)
+    have = subprocess.run(["git", "-C", git_dir, "cat-file", "-e", f"{rev}^{{commit}}"], env=env, capture_output=True, check=False)
+    if have.returncode != 0:
+        try:
+            done = subprocess.run(["git", "-C", git_dir, "fetch", "--quiet", "--no-tags", "--depth=1", "--", url, rev],
+                                  env=env, capture_output=True, check=False, timeout=300, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise FetchError(f"fetching {rev} from {url} timed out") from None
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()]
+            why = "; ".join(lines[:2]) or f"exit {done.returncode}"
+            raise FetchError(f"cannot fetch commit {rev} from {url}: {why}")
+    blob = subprocess.run(["git", "-C", git_dir, "cat-file", "blob", f"{rev}:{path}"], env=env, capture_output=True, check=False)
+    return blob.stdout if blob.returncode == 0 else None

@@ -5,7 +5,7 @@ import posixpath
 
 from gate import globs
 from gate.catalog import Problem, Service
-from gate.policy.kinds import KINDS, CheckContext
+from gate.policy.kinds import CheckContext, kind_of
 from gate.policy.rules import Rule
 from gate.resources import fragment_errors
 from gate.verdict import Finding
@@ -31,7 +31,7 @@ def evaluate(rules: list[Rule], service: Service, ctx: CheckContext, changed: tu
         if rule.kind == "schema":
             problems = _schema_check(service, params)
         else:
-            problems = KINDS[rule.kind].fn(ctx, service, params)
+            problems = kind_of(rule.kind).fn(ctx, service, params)
         severity = rule.severities[service.tier]
         findings += [
             Finding(rule.id, rule.title, severity, p.message, p.file, p.line, rule.remediation, rule.docs) for p in problems

@@ -9,12 +9,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service, load_service
 from gate.git import Snapshot
+
+if TYPE_CHECKING:
+    from gate.policy.plugins import Kind
 
 
 @dataclass
@@ -464,3 +467,22 @@ KINDS: dict[str, CheckKind] = {
         "the change does not lower its own tier, loosen or delete SLOs, or drop readiness fields",
     ),
 }
+
+
+def lookup(name: str) -> Kind | None:
+    """A built-in kind, else a plug-in kind (imported only now that a pack names it), else None.
+    Both are typed by one protocol, gate.policy.plugins.Kind: mypy checks CheckKind against it here."""
+    found: Kind | None = KINDS.get(name)
+    if found is not None:
+        return found
+    from gate.policy import plugins
+
+    return plugins.find(name)
+
+
+def kind_of(name: str) -> Kind:
+    """The kind of a rule that loaded (its pack was checked, so the kind exists)."""
+    found = lookup(name)
+    if found is None:
+        raise KeyError(name)
+    return found

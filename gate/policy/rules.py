@@ -8,8 +8,23 @@ from gate import yaml as gate_yaml
 from gate.config import Config
 from gate.errors import FatalError
 from gate.git import Snapshot
-from gate.policy.kinds import KINDS
+from gate.policy.kinds import KINDS, lookup
 from gate.resources import check_document, data_dir, fragment_errors, metaschema_errors
+
+
+@dataclass(frozen=True)
+class Example:
+    """One case `gate test` runs against a rule (schemas/policy-pack.schema.json#/$defs/example)."""
+
+    name: str
+    expect: str  # fires | quiet
+    data: dict[str, Any]
+    source: str  # the file that holds it: the pack, or the examples file beside it
+    line: int | None = None
+
+    @property
+    def message(self) -> str | None:
+        return self.data.get("message")
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,7 @@ class Rule:
     when: tuple[str, ...] = ()
     tier_params: dict[int, dict[str, Any]] = field(default_factory=dict)
     docs: str = ""
+    examples: tuple[Example, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -68,6 +84,9 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
             when=tuple(item.get("when", ())),
             tier_params={int(t): dict(p) for t, p in item.get("tier_params", {}).items()},
             docs=item.get("docs", ""),
+            examples=tuple(
+                Example(e["name"], e["expect"], e, path, doc.line("rules", index, "examples", j)) for j, e in enumerate(item.get("examples", ()))
+            ),
         )
         _check_rule(rule, doc.line("rules", index, "check"))
         rules.append(rule)
@@ -81,14 +100,33 @@ def _check_rule(rule: Rule, line: int | None) -> None:
         if errors:
             raise FatalError(f"rule {rule.id}: check.schema is not a valid JSON Schema: {errors[0][1]}", rule.source, line)
         return
-    kind = KINDS.get(rule.kind)
+    kind = lookup(rule.kind)
     if kind is None:
         known = ", ".join(sorted(KINDS))
-        raise FatalError(f"rule {rule.id}: unknown check kind {rule.kind!r} (known: schema, {known})", rule.source, line)
+        raise FatalError(f"rule {rule.id}: unknown check kind {rule.kind!r} (built in: schema, {known}; installed plug-ins: `gate explain --kinds`)", rule.source, line)
     for tier in set(rule.severities) | {0}:
         errors = fragment_errors(kind.params, rule.params(tier))
         if errors:
             raise FatalError(f"rule {rule.id}: check parameters: {errors[0][1]}", rule.source, line)
+
+
+def read_pack(pack: Any, config: Config, base: Snapshot | None) -> tuple[str, bytes]:
+    """(label, bytes) of one configured pack: built in, a repository path read from the base
+    revision, or a mapping that pins a pack in another git repository (gate.policy.shared)."""
+    if isinstance(pack, dict):
+        from gate.policy import shared
+
+        return shared.read(shared.parse_pin(pack, config), config)
+    if pack == "default" or pack.startswith("builtin:"):
+        name = "default" if pack == "default" else pack.split(":", 1)[1]
+        file = data_dir("policies") / f"{name}.yaml"
+        if not file.is_file():
+            raise FatalError(f"unknown built-in pack {pack!r}", config.path, config.line("packs"))
+        return f"(built-in) policies/{name}.yaml", file.read_bytes()
+    found = base.read(pack) if base is not None else None
+    if found is None:
+        raise FatalError(f"policy pack {pack!r} not found in the base revision", config.path, config.line("packs"))
+    return pack, found
 
 
 def load_rules(config: Config, base: Snapshot) -> list[Rule]:
@@ -96,19 +134,7 @@ def load_rules(config: Config, base: Snapshot) -> list[Rule]:
     rules: list[Rule] = []
     where: dict[str, str] = {}
     for pack in config.packs:
-        if pack == "default" or pack.startswith("builtin:"):
-            name = "default" if pack == "default" else pack.split(":", 1)[1]
-            file = data_dir("policies") / f"{name}.yaml"
-            if not file.is_file():
-                raise FatalError(f"unknown built-in pack {pack!r}", config.path, config.line("packs"))
-            raw = file.read_bytes()
-            label = f"(built-in) policies/{name}.yaml"
-        else:
-            found = base.read(pack)
-            label = pack
-            if found is None:
-                raise FatalError(f"policy pack {pack!r} not found in the base revision", config.path, config.line("packs"))
-            raw = found
+        label, raw = read_pack(pack, config, base)
         for rule in parse_pack(raw, label):
             if rule.id in where:
                 raise FatalError(f"rule id {rule.id!r} is defined by both {where[rule.id]} and this pack", label, rule.line)

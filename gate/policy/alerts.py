@@ -1,0 +1,186 @@
+"""`alerts_defined`: every alert a manifest names in `telemetry.alerts` is defined in the
+repository's Prometheus rule files. Shipped as a plug-in-style kind (see gate.policy.plugins):
+it is imported only when a pack names it.
+
+Rule files are read as Prometheus 2.x reads them (`rulefmt.Parse`): a mapping with only
+`groups`; each group a non-empty, unique `name` with `interval`, `limit`, `rules`; each rule
+exactly one of `record` / `alert`, a non-empty `expr`, `for` and `keep_firing_for` durations,
+valid label and annotation names; unknown fields and duplicate keys are errors. An alert defined
+only in a file Prometheus would reject does not count. PromQL itself is not parsed here
+(`promtool check rules` does that). A Prometheus Operator `PrometheusRule` is read through its
+`spec`, as the operator does.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from gate import globs
+from gate import yaml as gate_yaml
+from gate.catalog import Problem, Service
+from gate.errors import FatalError
+from gate.policy.kinds import CheckContext, CheckKind
+
+DEFAULT_RULE_FILES = (
+    "**/*.rules.yml", "**/*.rules.yaml", "**/*_rules.yml", "**/*_rules.yaml",
+    "**/alerts/**/*.yml", "**/alerts/**/*.yaml", "**/rules/**/*.yml", "**/rules/**/*.yaml",
+    "**/prometheus/**/*.yml", "**/prometheus/**/*.yaml",
+)
+_GROUP_FIELDS = {"name", "interval", "limit", "rules"}
+_RULE_FIELDS = {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_DURATION = re.compile(r"^(?:0|(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?)$")
+
+
+class RuleFile(NamedTuple):
+    alerts: dict[str, int | None]  # alert name -> line
+    error: str | None  # why Prometheus would reject the file (None: it loads)
+    error_line: int | None
+
+
+def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
+    """The alerts of a Prometheus rule file and whether Prometheus would load it; None when the
+    YAML is not a rule file at all (no `groups`, not a PrometheusRule)."""
+    try:
+        doc = gate_yaml.load(raw, path)
+    except FatalError as e:
+        return RuleFile({}, e.message, e.line) if b"groups:" in raw else None
+    data = doc.data
+    prefix: tuple[str, ...] = ()
+    if isinstance(data, dict) and data.get("kind") == "PrometheusRule" and isinstance(data.get("spec"), dict):
+        data, prefix = data["spec"], ("spec",)
+    if not isinstance(data, dict) or "groups" not in data:
+        return None
+    alerts: dict[str, int | None] = {}
+    errors: list[tuple[str, int | None]] = []
+
+    def line(*at: Any) -> int | None:
+        return doc.line(*prefix, *at)
+
+    for key in data:
+        if key != "groups":
+            errors.append((f"field {key} not found in type rulefmt.RuleGroups", line(key)))
+    groups = data["groups"]
+    if groups is None:
+        groups = []
+    if not isinstance(groups, list):
+        return RuleFile({}, "groups must be a list", line("groups"))
+    names: set[str] = set()
+    for g, group in enumerate(groups):
+        if not isinstance(group, dict):
+            errors.append(("a group must be a mapping", line("groups", g)))
+            continue
+        for key in group:
+            if key not in _GROUP_FIELDS:
+                errors.append((f"field {key} not found in type rulefmt.RuleGroup", line("groups", g, key)))
+        name = group.get("name")
+        if not name:
+            errors.append(("Groupname must not be empty", line("groups", g)))
+        elif str(name) in names:
+            errors.append((f"groupname: {str(name)!r} is repeated in the same file", line("groups", g, "name")))
+        names.add(str(name))
+        if group.get("interval") is not None and not _DURATION.match(str(group["interval"])):
+            errors.append((f"not a valid duration string: {group['interval']!r}", line("groups", g, "interval")))
+        rules = group.get("rules") or []
+        if not isinstance(rules, list):
+            errors.append(("rules must be a list", line("groups", g, "rules")))
+            continue
+        for r, rule in enumerate(rules):
+            at = ("groups", g, "rules", r)
+            if not isinstance(rule, dict):
+                errors.append(("a rule must be a mapping", line(*at)))
+                continue
+            problem = _rule_problem(rule)
+            if problem:
+                errors.append((problem, line(*at)))
+            alert = rule.get("alert")
+            if isinstance(alert, (str, int, float)) and alert != "" and not rule.get("record"):
+                alerts.setdefault(str(alert), line(*at, "alert"))
+    error, error_line = errors[0] if errors else (None, None)
+    return RuleFile(alerts, error, error_line)
+
+
+def _rule_problem(rule: dict[str, Any]) -> str | None:
+    for key in rule:
+        if key not in _RULE_FIELDS:
+            return f"field {key} not found in type rulefmt.Rule"
+    for key in ("record", "alert", "expr"):
+        if isinstance(rule.get(key), (list, dict)):
+            return f"{key} must be a string"
+    record, alert = rule.get("record") or "", rule.get("alert") or ""
+    if record and alert:
+        return "only one of 'record' and 'alert' must be set"
+    if not record and not alert:
+        return "one of 'record' or 'alert' must be set"
+    if not rule.get("expr"):
+        return "field 'expr' must be set in rule"
+    for key in ("for", "keep_firing_for"):
+        if rule.get(key) is not None and not _DURATION.match(str(rule[key])):
+            return f"not a valid duration string: {rule[key]!r}"
+    if record:
+        if rule.get("annotations"):
+            return "invalid field 'annotations' in recording rule"
+        if rule.get("for"):
+            return "invalid field 'for' in recording rule"
+        if not _METRIC_NAME.match(str(record)):
+            return f"invalid recording rule name: {record}"
+    for field in ("labels", "annotations"):
+        values = rule.get(field) or {}
+        if not isinstance(values, dict):
+            return f"{field} must be a mapping"
+        for name in values:
+            if not _LABEL_NAME.match(str(name)) or (field == "labels" and name == "__name__"):
+                return f"invalid {field[:-1]} name: {name}"
+    return None
+
+
+_parsed: dict[str, RuleFile | None] = {}  # by blob id: a file's meaning is a function of its content
+
+
+def rule_files(ctx: CheckContext, patterns: tuple[str, ...]) -> dict[str, RuleFile]:
+    head = ctx.head
+    paths = sorted(p for p, e in head.files.items() if e.mode.startswith("100") and globs.matches_any(patterns, p))
+    contents = head.read_many(paths)
+    found: dict[str, RuleFile] = {}
+    for path in paths:
+        entry = head.entry(path)
+        key = entry.sha if entry else path
+        if key not in _parsed:
+            raw = contents.get(path)
+            _parsed[key] = parse_rule_file(raw, path) if raw is not None else None
+        parsed = _parsed[key]
+        if parsed is not None:
+            found[path] = parsed
+    return found
+
+
+def alerts_defined(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    wanted = service.get("telemetry", "alerts")
+    if not isinstance(wanted, list) or not wanted:
+        return []
+    patterns = tuple(params.get("rule_files", DEFAULT_RULE_FILES))
+    files = rule_files(ctx, patterns)
+    loadable = {name for f in files.values() if f.error is None for name in f.alerts}
+    problems = []
+    for index, alert in enumerate(wanted):
+        if not isinstance(alert, str) or alert in loadable:
+            continue
+        line = service.line("telemetry", "alerts", index)
+        rejected = [(p, f) for p, f in sorted(files.items()) if alert in f.alerts]
+        if rejected:
+            path, f = rejected[0]
+            where = f"{path}:{f.error_line}" if f.error_line else path
+            problems.append(Problem(f"alert {alert!r} is defined in {path}, but Prometheus would reject that file ({where}: {f.error})", service.manifest, line))
+        else:
+            searched = f"{len(files)} rule file(s)" if files else f"no rule files match {', '.join(patterns)}"
+            problems.append(Problem(f"alert {alert!r} is not defined in the repository's Prometheus rule files ({searched})", service.manifest, line))
+    return problems
+
+
+KIND = CheckKind(
+    alerts_defined,
+    {"type": "object", "additionalProperties": False,
+     "properties": {"rule_files": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}}},
+    "alerts named in telemetry.alerts are defined in the repository's Prometheus rule files (as Prometheus parses them)",
+)

@@ -1,0 +1,109 @@
+"""Check kinds from installed Python packages (the `gate.check_kinds` entry point group).
+
+A plug-in kind is code the *operator* installed into the gate's environment, never code from the
+repository under review: a pack (read from the base revision) can only name a kind, and only
+kinds installed here can run. Plug-ins load only when a pack names a kind gate does not build in,
+so a repository that uses none pays nothing for them.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from gate.errors import FatalError
+
+GROUP = "gate.check_kinds"
+
+# Kinds shipped with gate but written as plug-ins: loaded the same way, only when a pack names them.
+SHIPPED = {
+    "alerts_defined": "gate.policy.alerts:KIND",
+}
+
+
+@runtime_checkable
+class Kind(Protocol):
+    """What every check kind is: `gate.policy.kinds.CheckKind(fn, params, summary)` satisfies it.
+
+    fn(ctx: CheckContext, service: Service, params: dict) -> list[Problem]
+    params: the JSON Schema of the kind's parameters (checked when a pack is loaded)
+    summary: one line for `gate explain --kinds`
+    """
+
+    @property
+    def fn(self) -> Callable[..., Any]: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
+_loaded: dict[str, Kind] = {}
+
+
+def _entry_points() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def _check(name: str, origin: str, obj: Any) -> Kind:
+    from gate.resources import metaschema_errors
+
+    if not (isinstance(obj, Kind) and callable(obj.fn) and isinstance(obj.params, dict) and isinstance(obj.summary, str)):
+        raise FatalError(f"check kind {name!r} from {origin} is not a check kind: it needs fn(ctx, service, params), params (a JSON Schema) and summary (str), e.g. gate.policy.kinds.CheckKind")
+    errors = metaschema_errors(obj.params)
+    if errors:
+        raise FatalError(f"check kind {name!r} from {origin}: params is not a valid JSON Schema: {errors[0][1]}")
+    return obj
+
+
+def _load(name: str, target: str, origin: str) -> Kind:
+    import importlib
+
+    module_name, _, attr = target.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split(".") if attr else ():
+            obj = getattr(obj, part)
+    except Exception as e:  # the operator's installed code failed to import: say which, in one line
+        raise FatalError(f"check kind {name!r}: cannot load {target} from {origin}: {type(e).__name__}: {e}") from None
+    return _check(name, origin, obj)
+
+
+def find(name: str) -> Kind | None:
+    """The plug-in kind called `name` (shipped first, then installed packages), or None."""
+    if name in _loaded:
+        return _loaded[name]
+    if name in SHIPPED:
+        kind = _load(name, SHIPPED[name], "gate")
+    else:
+        ep = _entry_points().get(name)
+        if ep is None:
+            return None
+        kind = _load(name, ep.value, _distribution(ep))
+    _loaded[name] = kind
+    return kind
+
+
+def _distribution(ep: Any) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"package {dist.name} {dist.version}" if dist is not None else f"entry point {ep.value}"
+
+
+def available() -> list[tuple[str, str, str]]:
+    """(name, origin, summary) of every plug-in kind, shipped and installed, without running them."""
+    from gate.policy.kinds import KINDS
+
+    rows: list[tuple[str, str, str]] = []
+    for name, target in sorted(SHIPPED.items()):
+        rows.append((name, "gate (plug-in style)", find(name).summary))  # type: ignore[union-attr]
+    for name, ep in sorted(_entry_points().items()):
+        if name in KINDS or name in SHIPPED:
+            rows.append((name, _distribution(ep), "ignored: a built-in kind has this name"))
+            continue
+        try:
+            rows.append((name, _distribution(ep), find(name).summary))  # type: ignore[union-attr]
+        except FatalError as e:
+            rows.append((name, _distribution(ep), f"broken: {e.message}"))
+    return rows

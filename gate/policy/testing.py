@@ -1,0 +1,455 @@
+"""`gate test [PACK...]`: run every rule's examples and find rules that protect nothing.
+
+Each example is a manifest (and files) committed to a throwaway git repository - one
+`git fast-import` builds them all - and judged by the real engine, exactly as `gate check`
+would judge a service at the repository root. Findings:
+
+- mismatch: an example's outcome (fires / quiet, message) is not the one it expects;
+- never-fires: the rule is off for every tier, its `check.schema` accepts every manifest, or a
+  `when:` glob matches no path in the repository (all of them: the rule can never run);
+- no-examples: the rule has no example, or none that shows it firing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate.errors import FatalError
+from gate.policy.rules import Example, Rule
+
+BASELINE = {"apiVersion": "gate/v1", "kind": "Service", "name": "example"}
+MANIFEST = "service.yaml"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: str
+    example: str
+    passed: bool
+    detail: str
+    source: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: str
+    kind: str  # never-fires | no-examples
+    detail: str
+    line: int | None = None
+
+
+@dataclass
+class PackResult:
+    label: str
+    rules: list[Rule]
+    outcomes: list[Outcome] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.flags) or any(not o.passed for o in self.outcomes)
+
+
+# -- building the examples ----------------------------------------------------------------------
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON Merge Patch: mappings merge, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def default_tier(rule: Rule) -> int:
+    return min(rule.severities) if rule.severities else 0
+
+
+def tree_of(rule: Rule, example: Example, side: dict[str, Any] | None) -> dict[str, bytes] | None:
+    """The files of one side of an example (None: the side does not exist)."""
+    if side is None:
+        return None
+    tier = example.data.get("tier", default_tier(rule))
+    manifest = side.get("manifest", {})
+    files = {path: text.encode("utf-8") for path, text in side.get("files", {}).items()}
+    for path in files:
+        parts = path.split("/")
+        if path.startswith("/") or any(p in ("", ".", "..", ".git") for p in parts) or "\n" in path or "\0" in path:
+            raise FatalError(f"rule {rule.id}, example {example.name!r}: {path!r} is not a plain relative path inside the repository", example.source, example.line)
+    if isinstance(manifest, str):
+        files[MANIFEST] = manifest.encode("utf-8")
+    else:
+        data = merge_patch({**BASELINE, "tier": tier}, manifest)
+        files[MANIFEST] = json.dumps(data, indent=1, sort_keys=False).encode("utf-8")  # JSON is YAML
+    return files
+
+
+def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, bytes]]]) -> bytes:
+    out: list[bytes] = []
+    mark = 0
+    for index, (base, head) in enumerate(trees):
+        parent = None
+        for side, tree in (("base", base), ("head", head)):
+            if tree is None:
+                continue
+            mark += 1
+            out.append(f"commit refs/heads/example-{index}-{side}\nmark :{mark}\ncommitter gate <gate@localhost> 0 +0000\ndata 0\n".encode())
+            if parent:
+                out.append(f"from :{parent}\n".encode())
+            out.append(b"deleteall\n")
+            for path, content in sorted(tree.items()):
+                out.append(f"M 100644 inline {path}\ndata {len(content)}\n".encode("utf-8") + content + b"\n")
+            out.append(b"\n")
+            parent = mark
+    return b"".join(out)
+
+
+# -- running them -------------------------------------------------------------------------------
+
+
+def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
+    from gate.catalog import load_service
+    from gate.git import EMPTY, Repo, Snapshot, fast_import
+    from gate.policy.engine import evaluate
+    from gate.policy.kinds import CheckContext
+
+    cases = [(rule, example) for rule in rules for example in rule.examples]
+    if not cases:
+        return []
+    trees = []
+    for rule, example in cases:
+        head = tree_of(rule, example, example.data)
+        assert head is not None
+        trees.append((tree_of(rule, example, example.data.get("base")), head))
+    folder = tempfile.mkdtemp(prefix="gate-test-")
+    try:
+        refs = fast_import(folder, _fast_import_stream(trees))
+        repo = Repo(folder)
+        outcomes = []
+        for index, (rule, example) in enumerate(cases):
+            base_tree, head_tree = trees[index]
+            base = _snapshot(Snapshot(repo, refs.get(f"example-{index}-base", EMPTY)), base_tree)
+            head = _snapshot(Snapshot(repo, refs[f"example-{index}-head"]), head_tree)
+            changed = example.data.get("changed") or sorted(p for p in head_tree if (base_tree or {}).get(p) != head_tree[p])
+            try:
+                as_of = dt.date.fromisoformat(example.data["as_of"]) if "as_of" in example.data else today
+            except ValueError:
+                raise FatalError(f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date", example.source, example.line) from None
+            ctx = CheckContext(head=head, base=base, today=as_of)
+            try:
+                findings = evaluate([rule], load_service(head, MANIFEST), ctx, tuple(changed))
+            except FatalError as e:
+                outcomes.append(Outcome(rule.id, example.name, False, f"error: {e}", example.source, example.line))
+                continue
+            outcomes.append(_judge(rule, example, [f.message for f in findings]))
+        repo.objects.close()
+        return outcomes
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _snapshot(snapshot: Any, tree: dict[str, bytes] | None) -> Any:
+    """The snapshot with its file list known from the example itself (git's own blob ids, worked
+    out here), so judging an example asks git only for contents, through one process."""
+    import hashlib
+
+    from gate.git import Entry
+
+    snapshot.__dict__["files"] = {
+        path: Entry("100644", hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()) for path, content in (tree or {}).items()
+    }
+    return snapshot
+
+
+def _judge(rule: Rule, example: Example, messages: list[str]) -> Outcome:
+    want = example.message
+    if example.expect == "quiet":
+        if messages:
+            return Outcome(rule.id, example.name, False, f"expected quiet, but it fired: {messages[0]}", example.source, example.line)
+        return Outcome(rule.id, example.name, True, "quiet", example.source, example.line)
+    if not messages:
+        what = f" with {want!r}" if want else ""
+        return Outcome(rule.id, example.name, False, f"expected it to fire{what}, but it was quiet", example.source, example.line)
+    if want and not any(want in m for m in messages):
+        return Outcome(rule.id, example.name, False, f"it fired, but no message contains {want!r} (got: {messages[0]})", example.source, example.line)
+    return Outcome(rule.id, example.name, True, f"fires: {messages[0]}", example.source, example.line)
+
+
+# -- rules that protect nothing -----------------------------------------------------------------
+
+_ANNOTATIONS = {"$schema", "$id", "$comment", "$anchor", "$defs", "definitions", "title", "description", "default",
+                "examples", "deprecated", "readOnly", "writeOnly", "format", "contentEncoding", "contentMediaType", "contentSchema"}
+_ASSERTIONS = {"type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+               "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+               "maxProperties", "minProperties", "required", "dependentRequired", "not", "contains", "$ref", "$dynamicRef"}
+_ALL_OF = {"properties", "patternProperties", "additionalProperties", "items", "prefixItems", "allOf", "dependentSchemas",
+           "propertyNames", "unevaluatedItems", "unevaluatedProperties", "then", "else", "if", "anyOf", "oneOf"}
+
+
+def schema_accepts_everything(schema: Any, unknown: list[str]) -> bool:
+    """True when a JSON Schema can reject nothing (conservative: False whenever unsure).
+    Keywords JSON Schema does not know are ignored by validators: collected in `unknown`."""
+    if schema is True or schema == {}:
+        return True
+    if not isinstance(schema, dict):
+        return False
+    trivial = True
+    for key, value in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key in _ASSERTIONS:
+            if key == "required" and value == []:
+                continue
+            trivial = False
+        elif key in ("properties", "patternProperties", "dependentSchemas"):
+            if isinstance(value, dict) and not all(schema_accepts_everything(v, unknown) for v in value.values()):
+                trivial = False
+        elif key in ("allOf", "prefixItems"):
+            if isinstance(value, list) and not all(schema_accepts_everything(v, unknown) for v in value):
+                trivial = False
+        elif key == "anyOf":
+            if isinstance(value, list) and not any(schema_accepts_everything(v, unknown) for v in list(value)):
+                trivial = False
+        elif key in ("additionalProperties", "items", "propertyNames", "unevaluatedItems", "unevaluatedProperties", "then", "else"):
+            if not schema_accepts_everything(value, unknown):
+                trivial = False
+        elif key in ("if",):
+            continue
+        elif key in _ALL_OF:
+            trivial = False  # oneOf and friends: assume it can reject
+        else:
+            unknown.append(key)
+    return trivial
+
+
+def never_fires(rule: Rule, files: list[str] | None) -> list[Flag]:
+    flags = []
+    if not rule.severities:
+        flags.append(Flag(rule.id, "never-fires", "its severity is off for every tier", rule.line))
+    if rule.kind == "schema":
+        unknown: list[str] = []
+        if schema_accepts_everything(rule.check["schema"], unknown):
+            why = f" (JSON Schema ignores the unknown keyword(s) {', '.join(sorted(set(unknown)))})" if unknown else ""
+            flags.append(Flag(rule.id, "never-fires", f"check.schema accepts every manifest{why}", rule.line))
+    if rule.when and files is not None:
+        from gate import globs
+
+        dead = [g for g in rule.when if not any(globs.matches(g, p) or any(globs.matches(g, s) for s in _suffixes(p)) for p in files)]
+        if dead and len(dead) == len(rule.when):
+            flags.append(Flag(rule.id, "never-fires", f"no path in the repository matches its when: glob(s) {', '.join(dead)}", rule.line))
+        elif dead:
+            flags.append(Flag(rule.id, "never-fires", f"when: glob(s) {', '.join(dead)} match no path in the repository", rule.line))
+    return flags
+
+
+def _suffixes(path: str) -> list[str]:
+    """The path relative to each directory above it: `when:` globs may be relative to a service root."""
+    parts = path.split("/")
+    return ["/".join(parts[i:]) for i in range(1, len(parts))]
+
+
+def coverage(rule: Rule) -> list[Flag]:
+    if not rule.examples:
+        return [Flag(rule.id, "no-examples", "has no examples: nothing shows it fires on the bad case and stays quiet on the good one", rule.line)]
+    if rule.severities and not any(e.expect == "fires" for e in rule.examples):
+        return [Flag(rule.id, "no-examples", "has no example that fires", rule.line)]
+    return []
+
+
+def test_pack(label: str, rules: list[Rule], files: list[str] | None, today: dt.date) -> PackResult:
+    result = PackResult(label, rules)
+    result.outcomes = run_examples(rules, today)
+    for rule in rules:
+        result.flags += never_fires(rule, files) + coverage(rule)
+    return result
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+
+def render_text(results: list[PackResult], notes: list[str]) -> str:
+    lines = [f"note: {n}" for n in notes]
+    totals = {"examples": 0, "failed": 0, "never": 0, "missing": 0, "rules": 0}
+    for result in results:
+        lines.append(result.label)
+        for rule in result.rules:
+            totals["rules"] += 1
+            mine = [o for o in result.outcomes if o.rule == rule.id]
+            flags = [f for f in result.flags if f.rule == rule.id]
+            bad = [o for o in mine if not o.passed]
+            totals["examples"] += len(mine)
+            totals["failed"] += len(bad)
+            totals["never"] += sum(1 for f in flags if f.kind == "never-fires")
+            totals["missing"] += sum(1 for f in flags if f.kind == "no-examples")
+            status = "FAIL" if bad or flags else "ok"
+            lines.append(f"  {status:<5}{rule.id}  {len(mine) - len(bad)}/{len(mine)} examples")
+            for o in bad:
+                where = f"{o.source}:{o.line}: " if o.line else ""
+                lines.append(f"         mismatch: {where}example {o.example!r}: {o.detail}")
+            for f in flags:
+                lines.append(f"         {f.kind}: {f.detail}")
+    lines.append(
+        f"{totals['rules']} rules, {totals['examples']} examples: {totals['examples'] - totals['failed']} passed, {totals['failed']} failed; "
+        f"{totals['never']} never-fires, {totals['missing']} without examples"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_junit(results: list[PackResult], notes: list[str]) -> str:
+    suites = ET.Element("testsuites", name="gate test")
+    for result in results:
+        suite = ET.SubElement(suites, "testsuite", name=result.label)
+        if notes:
+            properties = ET.SubElement(suite, "properties")
+            for note in notes:
+                ET.SubElement(properties, "property", name="note", value=note)
+        count = failures = 0
+        for rule in result.rules:
+            for o in (o for o in result.outcomes if o.rule == rule.id):
+                count += 1
+                case = ET.SubElement(suite, "testcase", classname=f"{result.label}.{rule.id}", name=o.example)
+                if not o.passed:
+                    failures += 1
+                    ET.SubElement(case, "failure", type="mismatch", message=o.detail[:500]).text = o.detail
+            for kind, name in (("never-fires", "can fire"), ("no-examples", "has examples")):
+                count += 1
+                case = ET.SubElement(suite, "testcase", classname=f"{result.label}.{rule.id}", name=name)
+                flags = [f for f in result.flags if f.rule == rule.id and f.kind == kind]
+                if flags:
+                    failures += 1
+                    ET.SubElement(case, "failure", type=kind, message=flags[0].detail[:500]).text = "\n".join(f.detail for f in flags)
+        suite.set("tests", str(count))
+        suite.set("failures", str(failures))
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+# -- examples kept beside a pack -----------------------------------------------------------------
+
+
+def examples_path(pack: str) -> str | None:
+    """`policies/x.yaml` keeps its examples in `policies/x.examples.yaml` (like OPA's x_test.rego)."""
+    for suffix in (".yaml", ".yml"):
+        if pack.endswith(suffix) and not pack.endswith(".examples" + suffix):
+            return pack[: -len(suffix)] + ".examples" + suffix
+    return None
+
+
+def _examples_schema() -> dict[str, Any]:
+    from gate.resources import schema
+
+    defs = schema("policy-pack")["$defs"]
+    return {
+        "$defs": defs,
+        "type": "object",
+        "required": ["apiVersion", "kind", "examples"],
+        "additionalProperties": False,
+        "properties": {
+            "apiVersion": {"const": "gate/v1"},
+            "kind": {"const": "PolicyExamples"},
+            "pack": {"type": "string"},
+            "examples": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/example"}}},
+        },
+    }
+
+
+def with_examples(rules: list[Rule], raw: bytes, path: str, only_known: bool = False) -> list[Rule]:
+    """The rules with the examples of a PolicyExamples file added to their own."""
+    from dataclasses import replace
+
+    from gate import yaml as gate_yaml
+    from gate.resources import fragment_errors
+
+    doc = gate_yaml.load(raw, path)
+    if not isinstance(doc.data, dict):
+        raise FatalError("policy examples must be a mapping", path, 1)
+    errors = fragment_errors(_examples_schema(), doc.data)
+    if errors:
+        where, message = errors[0]
+        raise FatalError(f"invalid policy examples: {message}", path, doc.line(*where))
+    by_id = {r.id: r for r in rules}
+    for rule_id in doc.data["examples"]:
+        if rule_id not in by_id and not only_known:
+            raise FatalError(f"examples for rule {rule_id!r}, which the pack does not define", path, doc.line("examples", rule_id))
+    out = []
+    for rule in rules:
+        extra = tuple(
+            Example(e["name"], e["expect"], e, path, doc.line("examples", rule.id, j)) for j, e in enumerate(doc.data["examples"].get(rule.id, ()))
+        )
+        out.append(replace(rule, examples=rule.examples + extra) if extra else rule)
+    return out
+
+
+def builtin_examples(rules: list[Rule], label: str) -> list[Rule]:
+    """A built-in pack's rules with the examples shipped beside it."""
+    from gate.resources import data_dir
+
+    name = label.rsplit("/", 1)[-1]
+    found = examples_path(str(data_dir("policies") / name))
+    if found and os.path.isfile(found):
+        with open(found, "rb") as f:
+            return with_examples(rules, f.read(), f"(built-in) policies/{os.path.basename(found)}", only_known=len(rules) == 1)
+    return rules
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def run(repo_dir: str, packs: tuple[str, ...], today: dt.date) -> tuple[list[PackResult], list[str]]:
+    """Test the packs named (files, `default`, `builtin:NAME`), or those .gate.yaml in the working tree configures."""
+    from gate import config as gate_config
+    from gate.policy.rules import parse_pack, read_pack
+
+    notes: list[str] = []
+    files: list[str] | None = None
+    try:
+        from gate.git import Repo
+
+        repo = Repo(repo_dir)
+        files = sorted(repo.tree("HEAD")) if repo.has_commits() else []
+        root = repo.root
+    except FatalError:
+        root = repo_dir
+        notes.append(f"{repo_dir} is not a git repository: when: globs are not checked against its paths")
+    config = gate_config.Config()
+    if not packs:
+        path = os.path.join(root, gate_config.CONFIG_FILE)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                config = gate_config.parse(f.read(), gate_config.CONFIG_FILE)
+    results = []
+    for pack in packs or config.packs:
+        local = isinstance(pack, str) and not (pack == "default" or pack.startswith("builtin:"))
+        if local:
+            label, raw = pack, _read_file(pack if packs else os.path.join(root, pack), pack)
+        else:
+            label, raw = read_pack(pack, config, None)
+        rules = parse_pack(raw, label)
+        if local:
+            sibling = examples_path(pack)
+            disk = sibling if packs or sibling is None else os.path.join(root, sibling)
+            if sibling and disk and os.path.isfile(disk):
+                rules = with_examples(rules, _read_file(disk, sibling), sibling)
+        elif label.startswith("(built-in)"):
+            rules = builtin_examples(rules, label)
+        results.append(test_pack(label, rules, files, today))
+    return results, notes
+
+
+def _read_file(path: str, label: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise FatalError(f"cannot read policy pack: {e.strerror}", label) from None
