@@ -89,6 +89,16 @@ SCENARIOS = (
         "warn",
     ),
     Scenario("payments-feature", "payments (tier 0) ships a feature while its error budget is exhausted", _append("services/payments/src/charge.py", "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n"), "block"),
+    Scenario(
+        "payments-dodge",
+        "payments tries to dodge its spent budget: a tier-3 service.yaml in its src/ and a looser SLO target",
+        _both(
+            _append("services/payments/src/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: payments-sidecar\ntier: 3\nowners: {team: payments}\n"),
+            _replace("services/payments/slo/availability.yaml", "target: 0.9995", "target: 0.9"),
+            _append("services/payments/src/charge.py", "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n"),
+        ),
+        "block",
+    ),
     Scenario("payments-revert", "payments reverts the change that burned its budget", _revert("HEAD"), "pass"),
 )
 
