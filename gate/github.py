@@ -94,6 +94,21 @@ def latest_reviews(pr: PullRequest) -> dict[str, tuple[str, str]]:
     return latest
 
 
+def commit_author_login(pr: PullRequest, sha: str) -> str | None:
+    """The GitHub account GitHub itself links to a commit's author e-mail (verified e-mails only),
+    or None when it links none. A commit's author line is whatever its writer typed; this is not."""
+    url = f"{pr.api_url}/repos/{pr.repo}/commits/{sha}"
+    try:
+        response = request_json("GET", url, headers=_headers(pr), timeout=10, retries=2, ok=(200,))
+    except Unavailable as e:
+        raise GitHubUnavailable(str(e)) from None
+    if response.status != 200 or not isinstance(response.body, dict):
+        raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for commit {sha[:12]}")
+    author = response.body.get("author")
+    login = author.get("login") if isinstance(author, dict) else None
+    return str(login) if isinstance(login, str) and login else None
+
+
 def team_member(pr: PullRequest, org: str, team: str, user: str) -> bool:
     url = f"{pr.api_url}/orgs/{org}/teams/{team}/memberships/{user}"
     try:

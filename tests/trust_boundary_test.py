@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -254,3 +255,54 @@ def test_an_unapproved_exception_added_by_the_change_blocks_the_change(example: 
     example.commit("only a ledger entry, for the next pull request to use")
     v = judge(example)
     assert v.verdict == "block" and "exception-unapproved" in rules(v)
+
+
+def _commit_as(repo: GitRepo, email: str, message: str) -> str:
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", message, env_overrides={"GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_NAME": email.split("@")[0]})
+    return repo.git("rev-parse", "HEAD")
+
+
+def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Attack: commit as a prolific maintainer's e-mail to lower the change's risk."""
+    code = TARGETS[1][1]
+    example.git("checkout", "-q", "main")
+    for i in range(25):
+        example.write(code, example.read(code) + f"\n# maintenance {i}\n")
+        _commit_as(example, "maya@example.com", f"checkout: maintenance {i}")
+    scores = {}
+    for who in ("mallory@example.com", "maya@example.com"):
+        example.git("checkout", "-q", "-B", f"pr-{who}", "main")
+        example.write(code, example.read(code) + "".join(f"\n\ndef f{i}():\n    return {i}\n" for i in range(40)))
+        sha = _commit_as(example, who, "checkout: new pricing")
+        event = tmp_path / f"{who}.json"
+        event.write_text(json.dumps({"repository": {"full_name": "acme/shop"},
+                                     "pull_request": {"number": 7, "user": {"login": "mallory"}, "head": {"sha": sha}}}))
+        monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+        monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
+        login = who.split("@")[0]  # GitHub links each verified e-mail to its own account
+        httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": login}})
+        (checkout,) = [s for s in judge(example).services if s.name == "checkout"]
+        scores[who] = checkout.risk["score"] if checkout.risk else None
+    assert scores["maya@example.com"] is not None and scores["mallory@example.com"] is not None
+    assert scores["maya@example.com"] >= scores["mallory@example.com"]
+
+
+def test_a_verified_author_keeps_the_experience_credit(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    code = TARGETS[1][1]
+    example.git("checkout", "-q", "main")
+    for i in range(25):
+        example.write(code, example.read(code) + f"\n# maintenance {i}\n")
+        _commit_as(example, "maya@example.com", f"checkout: maintenance {i}")
+    example.git("checkout", "-q", "-B", "pr", "main")
+    example.write(code, example.read(code) + "".join(f"\n\ndef f{i}():\n    return {i}\n" for i in range(40)))
+    sha = _commit_as(example, "maya@example.com", "checkout: new pricing")
+    local = [s for s in judge(example).services if s.name == "checkout"][0].risk
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"repository": {"full_name": "acme/shop"},
+                                 "pull_request": {"number": 7, "user": {"login": "maya"}, "head": {"sha": sha}}}))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
+    httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": "maya"}})
+    verified = [s for s in judge(example).services if s.name == "checkout"][0].risk
+    assert local and verified and verified["score"] == local["score"]

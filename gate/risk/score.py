@@ -74,7 +74,22 @@ class RiskScorer:
             return email, int(midnight.timestamp()), ""
         out = self.repo.run("log", "-1", "--format=%ae%x1f%at%x1f%B", self.head.rev).decode("utf-8", "replace")
         email, time, message = out.split("\x1f", 2)
-        return email.lower(), int(time), message
+        return (email.lower() if self._author_verified() else ""), int(time), message
+
+    def _author_verified(self) -> bool:
+        """In a pull request the author line is the opener's claim: experience is credited only when
+        GitHub links the head commit's author to the opener's account; unknown means newcomer.
+        Outside a pull request (a terminal, the hook) the author is the person running gate."""
+        from gate import github
+
+        pull_request = github.pull_request_from_env()
+        if pull_request is None:
+            return True
+        try:
+            login = github.commit_author_login(pull_request, self.head.rev)
+        except github.GitHubUnavailable:
+            return False
+        return login is not None and login.lower() == pull_request.author.lower()
 
     def files(self) -> list[FileChange]:
         if self._files is None:
