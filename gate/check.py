@@ -154,7 +154,18 @@ def judge(
             now = f"now judged only by {', '.join(covered)}" if covered else "now judged by no service's rules"
             message = f"{manifest} was deleted but {len(remaining)} file(s) remain under {service.root}, {now}"
             findings.append(_builtin("manifest-removed", "error", message, manifest))
-        results.append(ServiceResult(service.name, service.tier, manifest, service.root, "removed", tuple(sorted(set(paths))), tuple(findings)))
+        elif service.tier <= 1:
+            message = (f"{manifest} was deleted: tier-{service.tier} service {service.name!r} is removed, its files deleted or "
+                       "moved elsewhere; retiring or moving a tier 0-1 service needs its owners' review and a recorded exception")
+            findings.append(_builtin("manifest-removed", "error", message, manifest))
+        changed = tuple(sorted(set(paths)))
+        budget = None
+        if budgets.enabled and service.parsed and changed:  # its code moved on: its spent budget still counts
+            definitions = trusted_catalog.service_at(manifest) if trusted_catalog.has(manifest) else service
+            budget_findings, budget = budgets.assess(service, changed, definitions, drift=False)
+            findings += budget_findings
+        results.append(ServiceResult(service.name, service.tier, manifest, service.root, "removed", changed,
+                                     tuple(sorted(findings, key=Finding.sort_key)), budget=budget))
 
     ctx.save()
     results, exceptions_report = _exceptions(results, base, head, config, today, mode, repo_findings, trusted)
@@ -260,17 +271,18 @@ class BudgetGate:
             self._change_exemption = found
         return self._change_exemption  # type: ignore[return-value]
 
-    def assess(self, service: Service, changed: tuple[str, ...], definitions: Service | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    def assess(self, service: Service, changed: tuple[str, ...], definitions: Service | None = None,
+               drift: bool = True) -> tuple[list[Finding], dict[str, Any]]:
         """`definitions`: the service as the base branch's tip has it; its SLOs measure the budget.
         A new service (none in the base) is measured with its own: it has nothing to loosen."""
         from gate.budget.exempt import reliability_only
         from gate.budget.slo import slos_of
         from gate.budget.status import budget_json, findings_for, measure
 
-        drift: list[Finding] = []
+        changed_definitions: list[Finding] = []
         if definitions is not None and definitions.parsed:
             trusted_slos, problems = slos_of(definitions, self.trusted)
-            drift = _slo_drift(trusted_slos, problems, service, definitions, self.head)
+            changed_definitions = _slo_drift(trusted_slos, problems, service, definitions, self.head) if drift else []
             slos = trusted_slos
         else:
             slos, problems = slos_of(service, self.head)
@@ -283,7 +295,7 @@ class BudgetGate:
             else:
                 exemption = self.change_exemption()
         findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
-        return findings + drift, budget_json(statuses, problems, exemption)
+        return findings + changed_definitions, budget_json(statuses, problems, exemption)
 
 
 def _slo_drift(trusted: list[Any], trusted_problems: list[Any], service: Service, definitions: Service, head: Snapshot) -> list[Finding]:

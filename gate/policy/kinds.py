@@ -384,6 +384,7 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
         keys = tuple(path.split("."))
         if before.get(*keys) not in (None, [], "") and service.get(*keys) in (None, [], ""):
             problems.append(Problem(f"{path} removed", at, service.line(*keys[:-1]) if len(keys) > 1 else 1))
+    problems += _document_drift(before, service)
     for path in ("telemetry.alerts", "telemetry.dashboards", "owners.escalation"):
         keys = tuple(path.split("."))
         old_list, new_list = before.get(*keys), service.get(*keys)
@@ -391,6 +392,26 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
             gone = [x for x in old_list if x not in new_list]
             if gone:
                 problems.append(Problem(f"{path}: removed {', '.join(map(str, gone))}", at, service.line(*keys)))
+    return problems
+
+
+def _document_drift(before: Service, service: Service) -> list[Problem]:
+    """A runbook or rollback plan pointed somewhere gate cannot judge as this service's own: a URL
+    it cannot read, or a document outside the service's directory (another service's runbook)."""
+    problems = []
+    for field_path in ("runbook", "rollback.plan"):
+        keys = tuple(field_path.split("."))
+        old, new = before.get(*keys), service.get(*keys)
+        if not isinstance(old, str) or not isinstance(new, str) or old == new:
+            continue
+        line = service.line(*keys)
+        if new.startswith("https://") and not old.startswith("https://"):
+            problems.append(Problem(f"{field_path} moved from {old} to a URL ({new}) that gate cannot read or check", service.manifest, line))
+            continue
+        new_docs = [p for p, role in service.documents().items() if role in ("runbook", "rollback plan")]
+        outside = [p for p in new_docs if p.endswith(new.lstrip("/")) and service.root and not p.startswith(service.root)]
+        if outside:
+            problems.append(Problem(f"{field_path} moved from {old} to {outside[0]}, outside {service.root} (another service's document?)", service.manifest, line))
     return problems
 
 
