@@ -6,7 +6,7 @@ import hashlib
 from typing import Any, Iterator
 
 from gate.cache import Store
-from gate.git import EMPTY, INDEX, Snapshot
+from gate.git import EMPTY, INDEX, Repo, Snapshot
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
@@ -39,6 +39,47 @@ WORDS = {
 }
 
 
+ADDED_LIMIT = 4 << 20  # bytes of diff read for the added-line features; past this a change's text is cut
+
+
+def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
+    """Start `git diff -U0` of the changed files (read later by `read_added`), or None."""
+    if not paths or head == EMPTY:
+        return None
+    from gate.git import _empty_tree
+
+    old = _empty_tree(repo) if base == EMPTY else base
+    sides = ["--cached", old] if head == INDEX else [old, head]
+    return repo.stream("--literal-pathspecs", "diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", *sides, "--", *paths)
+
+
+def read_added(process: Any) -> dict[str, str]:
+    """Each file's added lines (without the leading "+"), from a process `start_added` started."""
+    if process is None:
+        return {}
+    out = process.stdout.read(ADDED_LIMIT)
+    process.stdout.close()
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    added: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in out.split(b"\n"):
+        if line.startswith(b"+++ "):
+            name = line[4:].decode("utf-8", "surrogateescape")
+            current = added.setdefault(name[2:], []) if name.startswith("b/") else None
+        elif line.startswith(b"+") and current is not None:
+            current.append(line[1:].decode("utf-8", "replace"))
+        elif line.startswith(b"diff --git "):
+            current = None
+    return {path: "\n".join(lines) for path, lines in added.items()}
+
+
+def added_text(repo: Repo, base: str, head: str, paths: list[str]) -> str:
+    """Every added line of the change, as one text (the harness's and the tests' view)."""
+    return "\n".join(read_added(start_added(repo, base, head, paths)).values())
+
+
 class RiskScorer:
     """Scores each changed service of one change; history is mined once per change."""
 
@@ -54,6 +95,8 @@ class RiskScorer:
         self._author, self._time, self._message = self._identity()
         self._store = Store(self.repo.git_dir, "history", keep=HISTORY_KEEP)
         self._history = self._start_history()
+        self._added_process = start_added(self.repo, self.base.rev, self.head.rev, [f.path for f in self.files()])
+        self._added: dict[str, str] | None = None
 
     def _model(self) -> Model:
         path = self.settings.get("model")
@@ -103,6 +146,11 @@ class RiskScorer:
         if self._history is not None:
             for running in self._history[1]:
                 running.close()  # type: ignore[attr-defined]
+        if self._added_process is not None and self._added is None:
+            self._added_process.stdout.close()
+            self._added_process.kill()
+            self._added_process.wait()
+            self._added = {}
 
     def _start_history(self) -> tuple[str, list[Iterator[Commit]]] | None:
         """Start mining the touched files' and the author's recent history; it runs while policies are checked.
@@ -181,7 +229,10 @@ class RiskScorer:
         before = [f.old_path or f.path for f in files]
         raws = self.base.read_many(before)  # already read: no round trip
         lines_before = {path: raws[path].count(b"\n") if path in raws else 0 for path in before}
-        features = self.index().features(change, lines_before)
+        if self._added is None:
+            self._added = read_added(self._added_process)
+        text = "\n".join(self._added[f.path] for f in files if f.path in self._added)
+        features = self.index().features(change, lines_before, text)
         score = self.model.score(features)
         factors = [] if level(score) == "low" else [
             WORDS[name](features[name]) for name, push in self.model.contributions(features)
