@@ -267,12 +267,14 @@ def main() -> None:
     data = read_dataset(args.dataset, wanted)
     labelled: dict[str, list[Sample]] = {}
     extra: dict[str, list[Sample]] = {}
+    missing: list[str] = []
     for project in wanted:
         path = find_repository(args.repos, project)
         if project not in data:
             continue
         if path is None:
             print(f"{project}: no repository under {args.repos}; skipped ({len(data[project])} labelled commits)", file=sys.stderr)
+            missing.append(f"{project} ({len(data[project])})")
             continue
         links = read_links(args.links, project)
         rows = mined_rows(project, path, data[project], args.cache)
@@ -287,6 +289,8 @@ def main() -> None:
         return
     rows = table(labelled, extra, DEFAULT_MODEL)
     print(render(rows))
+    if missing:
+        print(f"Not mined (no repository here), labelled commits: {', '.join(missing)}.")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     if args.fit:

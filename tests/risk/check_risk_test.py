@@ -19,7 +19,8 @@ from conftest import TODAY, GitRepo
 def risky(example: GitRepo) -> None:
     example.write("services/checkout/migrations/0002.sql", "ALTER TABLE orders ADD COLUMN x INT;\n")
     example.write("services/checkout/requirements.txt", "stripe==12\n")
-    example.write("services/checkout/src/pricing.py", "".join(f"def rule_{i}(t):\n    return t * {i}\n\n" for i in range(150)))
+    example.write("services/checkout/src/pricing.py", "".join(f"def rule_{i}(t):\n    if t > {i}:\n        return t * {i}\n    return t\n\n" for i in range(300)))
+    example.write("services/checkout/src/discounts.py", "".join(f"def off_{i}(t):\n    return t - {i} if t > {i} else t\n\n" for i in range(300)))
     example.commit("pricing rewrite")
 
 
@@ -39,7 +40,7 @@ def test_risk_section_in_json_and_text(example: GitRepo) -> None:
     v = judge(example)
     risk = v.services[0].risk
     assert risk["level"] in ("high", "critical") and risk["score"] >= 60
-    assert "touches 1 schema migration(s)" in risk["factors"] and any(f.startswith("adds 45") for f in risk["factors"])
+    assert "touches 1 schema migration(s)" in risk["factors"] and "adds 2,402 lines" in risk["factors"]
     assert risk["features"]["migrations"] == 1 and risk["features"]["dependencies"] == 1
     doc = json.loads(renderer("json")(v))
     assert list(validator("report").iter_errors(doc)) == []
@@ -202,3 +203,16 @@ def test_a_wide_change_asks_git_by_directory_and_scores_the_same(repo: GitRepo, 
     assert narrow["a"]["nuc"] > 0 and narrow["b"]["ndev"] > 0
     monkeypatch.setattr(history, "WIDE_CHANGE", 0)
     assert features() == narrow
+
+
+def test_more_lines_never_lower_the_score(example: GitRepo) -> None:
+    """End to end through the check: the same change with more lines scores at least as high."""
+    scores = []
+    for n in (1, 10, 60, 400, 3000):
+        example.git("checkout", "-q", "-B", f"size-{n}", "main")
+        example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t = t - 1\n" for i in range(n // 2)) + "x = 1\n" * (n % 2))
+        example.commit(f"{n} lines")
+        risk = judge(example).services[0].risk
+        assert risk["features"]["la"] == n
+        scores.append(risk["score"])
+    assert scores == sorted(scores) and scores[-1] > scores[0]

@@ -162,15 +162,15 @@ def test_calibration_keeps_the_default_when_it_cannot_beat_it() -> None:
     default = Model({"la": 1.0}, 0.0, meta={"name": "default"})
     model, result = calibrate(rows, train_days=3650, default=default, now=T0 + 2000 * DAY)
     assert model is None
-    assert result["beats_default_by"] < 0 and result["auc_default_model"] > 0.95
+    assert result["beats_default_by"] <= 0 and result["auc_default_model"] > 0.85
 
 
 def test_calibration_is_kept_when_it_beats_the_default() -> None:
     rng = random.Random(6)
     rows = []
     for i in range(900):
-        noise = rng.random()
-        rows.append(sample(i, rng.expovariate(0.01), int(rng.random() < noise), noise=noise))
+        nuc = rng.randint(0, 40)  # the files' history predicts failures; size does not
+        rows.append(sample(i, rng.expovariate(0.01), int(rng.random() < nuc / 40), nuc=nuc))
     default = Model({"la": 1.0}, 0.0, meta={"name": "default"})
     model, result = calibrate(rows, train_days=3650, default=default, now=T0 + 2000 * DAY)
     assert model is not None and result["beats_default_by"] > 0.1
