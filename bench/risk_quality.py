@@ -234,12 +234,12 @@ def render(rows: list[dict[str, Any]]) -> str:
         return "—" if a is None or b is None else f"{a - b:+.3f}"
 
     lines = ["| project | n | buggy | default, leave-project-out | lines added | difference | fitted on all (in-sample) | "
-             "model in the package | newest 30%: n (buggy) | calibrated | lines added | difference |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "model in the package | newest 30%: n (buggy) | calibrated | default, leave-project-out | lines added | calibrated − lines added |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['project']} | {r['n']} | {r['buggy']} ({r['buggy'] / r['n']:.0%}) | {f(r['lopo'])} | {f(r['lines_added'])} | "
                      f"{d(r['lopo'], r['lines_added'])} | {f(r['default'])} | {f(r['shipped'])} | {r['slice_n']} ({r['slice_buggy']}) | "
-                     f"{f(r['slice_calibrated'])} | {f(r['slice_lines_added'])} | {d(r['slice_calibrated'], r['slice_lines_added'])} |")
+                     f"{f(r['slice_calibrated'])} | {f(r['slice_lopo'])} | {f(r['slice_lines_added'])} | {d(r['slice_calibrated'], r['slice_lines_added'])} |")
     margins = [r["lopo"] - r["lines_added"] for r in rows if r["lopo"] is not None and r["lines_added"] is not None]
     if margins:
         lines.append(f"\nMean margin of the leave-one-project-out default over lines added: {statistics.mean(margins):+.3f} "

@@ -255,7 +255,9 @@ def _dataset(repo: str, rev: str, labels: str | None = None, unlisted: str = "go
         samples = dataset(git_repo, rev, progress=lambda i: bar.update(1), szz=labels is None)
     if labels is None:
         return samples
-    return relabel(samples, risk_labels.read_file(labels, [s.sha for s in samples]), unlisted)
+    # any commit of the history may be named (a merge, say), though only non-merge changes are scored
+    history = git_repo.run("rev-list", git_repo.resolve(rev)).decode().split()
+    return relabel(samples, risk_labels.read_file(labels, history), unlisted)
 
 
 _labels_options = [

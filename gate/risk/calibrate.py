@@ -172,7 +172,7 @@ def calibrate(samples: list[Sample], train_days: int = 730, test_share: float = 
     First the validation: `evaluate` fits on the older part with the labels known at its cutoff
     and judges on the newest slice. Only when the fitted model beats the default there is it
     refitted on the most recent `train_days` of settled history (every label known by `now`) and
-    returned; otherwise None (keep the default), and the result says by how much it fell short.
+    returned (with the features and regularisation chosen there); otherwise None (keep the default), and the result says by how much it fell short.
     """
     result = evaluate(samples, test_share, train_days, default)
     if "error" in result or result["beats_default_by"] <= 0:
@@ -180,7 +180,8 @@ def calibrate(samples: list[Sample], train_days: int = 730, test_share: float = 
     now = now if now is not None else max(s.time for s in samples)
     end = max(s.time for s in samples) - 90 * DAY  # settled: as in `split`
     train = as_of([s for s in samples if end - train_days * DAY <= s.time <= end], now)
-    model, chosen = select(train)
+    chosen = result["model"]  # the features and regularisation that were validated, refitted on the newest history
+    model = fit([s.features for s in train], [s.failed for s in train], chosen["features"], l2=chosen["l2"])
     return Model(model.weights, model.intercept, model.means, model.scales, {
         "name": "calibrated", "trained": True, "samples": len(train), "failed": sum(s.failed for s in train),
         "from": min((s.time for s in train), default=0), "to": max((s.time for s in train), default=0), **chosen,

@@ -120,3 +120,19 @@ def test_bad_labels_file_is_one_line_exit_2(synthetic: Path, gate_cli: Any, tmp_
     code, out, err = gate_cli("risk", "evaluate", "--repo", str(synthetic), "--labels", str(path))
     assert code == 2 and f"{path}:2: commit 0123456789 is not in the history being labelled" in err
     assert "Traceback" not in err and path.read_text() == "commit,failed\n0123456789,1\n"
+
+
+def test_labels_may_name_a_merge_commit(repo: Any, gate_cli: Any, tmp_path: Path) -> None:
+    repo.write("a.txt", "a\n")
+    repo.commit("a")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("b.txt", "b\n")
+    repo.commit("b")
+    repo.git("checkout", "-q", "main")
+    repo.write("c.txt", "c\n")
+    repo.commit("c")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+    merge = repo.git("rev-parse", "HEAD")
+    path = _labels_file(tmp_path, [(merge, 1, 1)])
+    code, text, err = gate_cli("risk", "evaluate", "--repo", str(repo.path), "--labels", path)
+    assert code == 0 and "cannot evaluate" in text  # accepted (merges are not scored), not "not in the history"
