@@ -171,8 +171,9 @@ def calibrate(samples: list[Sample], train_days: int = 730, test_share: float = 
 
     First the validation: `evaluate` fits on the older part with the labels known at its cutoff
     and judges on the newest slice. Only when the fitted model beats the default there is it
-    refitted on the most recent `train_days` of settled history (every label known by `now`) and
-    returned (with the features and regularisation chosen there); otherwise None (keep the default), and the result says by how much it fell short.
+    refitted on the most recent `train_days` of settled history (every label known by `now`),
+    with the features and regularisation chosen there, and returned; otherwise None (keep the
+    default), and the result says by how much it fell short.
     """
     result = evaluate(samples, test_share, train_days, default)
     if "error" in result or result["beats_default_by"] <= 0:

@@ -36,6 +36,12 @@ WORDS = {
     "tier": lambda v: f"tier {v:.0f} service",
     "recent_failures": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the last 90 days",
     "freeze": lambda v: "made inside a change freeze",
+    "age": lambda v: f"edits files last changed {v:,.0f} days ago on average",
+    "rel_churn": lambda v: f"rewrites {v:.0%} of the lines its files end up with",
+    "file_fixes": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the history window",
+    "new_files": lambda v: f"adds {v:.0f} new file(s)",
+    "added_code": lambda v: f"adds {v:,.0f} lines of code",
+    "decisions": lambda v: f"adds {v:,.0f} branches (if, loops, case, catch, && and ||)",
 }
 
 
