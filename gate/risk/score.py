@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from typing import Any, Iterator
 
 from gate.cache import Store
@@ -59,7 +60,9 @@ def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
     sides = ["--cached", old] if head == INDEX else [old, head]
     # No pathspecs: the diff of the two trees is exactly the changed files, and git would match
     # every tree entry against every pathspec (a 2,000-file change paid for that).
-    return repo.stream("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", *sides, "--")
+    # The prefixes are spelled out: the user's diff.noprefix or diff.mnemonicPrefix must not reach the parser.
+    return repo.stream("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/",
+                       *sides, "--")
 
 
 def read_added(process: Any) -> dict[str, str]:
@@ -75,13 +78,24 @@ def read_added(process: Any) -> dict[str, str]:
     current: list[str] | None = None
     for line in out.split(b"\n"):
         if line.startswith(b"+++ "):
-            name = line[4:].decode("utf-8", "surrogateescape")
+            name = _unquote(line[4:])
             current = added.setdefault(name[2:], []) if name.startswith("b/") else None
         elif line.startswith(b"+") and current is not None:
             current.append(line[1:].decode("utf-8", "replace"))
         elif line.startswith(b"diff --git "):
             current = None
     return {path: "\n".join(lines) for path, lines in added.items()}
+
+
+def _unquote(raw: bytes) -> str:
+    """A path as `git diff` prints it: as is, or C-quoted ("b/tab\\there") when it holds odd bytes;
+    git ends the line with a tab when the name holds a space."""
+    raw = raw[:-1] if raw.endswith(b"\t") else raw
+    if raw.startswith(b'"') and raw.endswith(b'"'):
+        import codecs
+
+        raw = codecs.escape_decode(raw[1:-1])[0]
+    return os.fsdecode(raw)
 
 
 def added_text(repo: Repo, base: str, head: str, paths: list[str]) -> str:

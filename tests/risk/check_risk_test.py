@@ -216,3 +216,17 @@ def test_more_lines_never_lower_the_score(example: GitRepo) -> None:
         assert risk["features"]["la"] == n
         scores.append(risk["score"])
     assert scores == sorted(scores) and scores[-1] > scores[0]
+
+
+def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(example: GitRepo) -> None:
+    example.write("services/checkout/src/tab\there \"q\" é.py", "if x:\n    y = 1\n# a comment\n\n")
+    example.write("services/checkout/src/sp ace.py", "while y:\n    y -= 1\n")
+    example.commit("odd names")
+    plain = judge(example).services[0].risk["features"]
+    assert (plain["la"], plain["added_code"], plain["decisions"]) == (6, 4, 2)
+    for key, value in (("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"), ("core.quotepath", "true"), ("color.diff", "always")):
+        example.git("config", key, value)
+    import shutil
+
+    shutil.rmtree(example.root / ".git" / "gate", ignore_errors=True)
+    assert judge(example).services[0].risk["features"] == plain
