@@ -66,10 +66,12 @@ def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
 
 
 def read_added(process: Any) -> dict[str, str]:
-    """Each file's added lines (without the leading "+"), from a process `start_added` started."""
+    """Each file's added lines (without the leading "+"), from a process `start_added` started.
+    Only files read in full: past ADDED_LIMIT the file being read and those after it are left out."""
     if process is None:
         return {}
-    out = process.stdout.read(ADDED_LIMIT)
+    out = process.stdout.read(ADDED_LIMIT + 1)
+    cut = len(out) > ADDED_LIMIT
     process.stdout.close()
     if process.poll() is None:
         process.kill()
@@ -84,6 +86,8 @@ def read_added(process: Any) -> dict[str, str]:
             current.append(line[1:].decode("utf-8", "replace"))
         elif line.startswith(b"diff --git "):
             current = None
+    if cut and current is not None:
+        added = {path: lines for path, lines in added.items() if lines is not current}
     return {path: "\n".join(lines) for path, lines in added.items()}
 
 
@@ -256,6 +260,11 @@ class RiskScorer:
             self._added = read_added(self._added_process)
         text = "\n".join(self._added[f.path] for f in files if f.path in self._added)
         features = self.index().features(change, lines_before, text)
+        # Lines whose text was not read (a diff past ADDED_LIMIT) count on the risky side: each as
+        # a line of code and a decision point, so padding a change can never lower its score.
+        unread = sum(f.added for f in files if f.path not in self._added)
+        features["added_code"] += unread
+        features["decisions"] += unread
         score = self.model.score(features)
         factors = [] if level(score) == "low" else [
             WORDS[name](features[name]) for name, push in self.model.contributions(features)

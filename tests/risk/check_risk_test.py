@@ -230,3 +230,18 @@ def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(ex
 
     shutil.rmtree(example.root / ".git" / "gate", ignore_errors=True)
     assert judge(example).services[0].risk["features"] == plain
+
+
+def test_padding_a_change_past_the_diff_limit_never_lowers_its_score(example: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gate.risk import score as risk_score
+
+    example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t -= 1\n" for i in range(40)))
+    example.commit("rules")
+    honest = judge(example).services[0].risk
+    example.write("services/checkout/src/a_padding.py", "# padding\n" * 400)  # read first: the diff lists files by name
+    example.commit("pad")
+    monkeypatch.setattr(risk_score, "ADDED_LIMIT", 3000)
+    padded = judge(example).services[0].risk
+    assert padded["features"]["decisions"] >= honest["features"]["decisions"] == 40
+    assert padded["features"]["added_code"] >= honest["features"]["added_code"]
+    assert padded["score"] >= honest["score"]
