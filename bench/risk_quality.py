@@ -42,6 +42,7 @@ from gate.git import GitError, Repo, Snapshot  # noqa: E402
 from gate.risk.calibrate import Sample, as_of, fit_default, select  # noqa: E402
 from gate.risk.features import DAY, Change, HistoryIndex  # noqa: E402
 from gate.risk.model import DEFAULT_MODEL, Model, auc  # noqa: E402
+from gate.risk.score import change_features  # noqa: E402
 from gate.risk.history import Commit, FileChange  # noqa: E402
 
 # The harness's projects (ApacheJIT's `project` column without "apache/"); the dataset's other two
@@ -117,21 +118,23 @@ def mine(repo: Repo, sha: str) -> dict[str, Any]:
         history = [c for s in streams for c in s] if streams else (scorer._cached(scorer._history[0]) or [])
     before = [f.old_path or f.path for f in files]
     raws = base.read_many(before)
-    from gate.risk.score import added_text
+    from gate.risk.score import read_added, start_added
 
     return {
         "sha": sha, "author": scorer._author, "time": scorer._time, "message": scorer._message,
         "files": [list(f) for f in files],
         "lines_before": {p: raws[p].count(b"\n") if p in raws else 0 for p in before},
         "history": [[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in history],
-        "added": added_text(repo, base.rev, sha, [f.path for f in files]),
+        "added_files": read_added(start_added(repo, base.rev, sha, [f.path for f in files])),
     }
 
 
-def load_mined(doc: dict[str, Any]) -> tuple[Change, list[Commit], dict[str, int], str]:
+def load_mined(doc: dict[str, Any]) -> tuple[Change, list[Commit], dict[str, int], dict[str, str]]:
     files = tuple(FileChange(*x) for x in doc["files"])
     history = [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5])) for c in doc["history"]]
-    return Change(doc["author"], doc["time"], files, doc["message"], 2), history, doc["lines_before"], doc["added"]
+    # caches from before the text was kept per file hold it joined: every file counts as read
+    added = doc["added_files"] if "added_files" in doc else {f.path: doc["added"] if i == 0 else "" for i, f in enumerate(files)}
+    return Change(doc["author"], doc["time"], files, doc["message"], 2), history, doc["lines_before"], added
 
 
 def mined_rows(project: str, repo_path: str, rows: list[dict[str, Any]], cache: str) -> list[dict[str, Any]]:
@@ -173,7 +176,7 @@ def features(doc: dict[str, Any]) -> dict[str, float]:
     index = HistoryIndex()
     for commit in sorted(history, key=lambda c: c.time):
         index.add(commit)
-    return index.features(change, lines_before, added)
+    return change_features(index, change, lines_before, added)
 
 
 def samples(rows: list[dict[str, Any]], links: dict[str, int]) -> list[Sample]:

@@ -102,9 +102,17 @@ def _unquote(raw: bytes) -> str:
     return os.fsdecode(raw)
 
 
-def added_text(repo: Repo, base: str, head: str, paths: list[str]) -> str:
-    """Every added line of the change, as one text (the harness's and the tests' view)."""
-    return "\n".join(read_added(start_added(repo, base, head, paths)).values())
+def change_features(index: HistoryIndex, change: Change, lines_before: dict[str, int], added: dict[str, str]) -> dict[str, float]:
+    """A change's features as the check computes them, from its history, its files' sizes before
+    it and the text of its added lines per file (`read_added`)."""
+    text = "\n".join(added[f.path] for f in change.files if f.path in added)
+    features = index.features(change, lines_before, text)
+    # Lines whose text was not read (a diff past ADDED_LIMIT) count on the risky side: each as
+    # a line of code and a decision point, so padding a change can never lower its score.
+    unread = sum(f.added for f in change.files if f.path not in added)
+    features["added_code"] += unread
+    features["decisions"] += unread
+    return features
 
 
 class RiskScorer:
@@ -258,13 +266,7 @@ class RiskScorer:
         lines_before = {path: raws[path].count(b"\n") if path in raws else 0 for path in before}
         if self._added is None:
             self._added = read_added(self._added_process)
-        text = "\n".join(self._added[f.path] for f in files if f.path in self._added)
-        features = self.index().features(change, lines_before, text)
-        # Lines whose text was not read (a diff past ADDED_LIMIT) count on the risky side: each as
-        # a line of code and a decision point, so padding a change can never lower its score.
-        unread = sum(f.added for f in files if f.path not in self._added)
-        features["added_code"] += unread
-        features["decisions"] += unread
+        features = change_features(self.index(), change, lines_before, self._added)
         score = self.model.score(features)
         factors = [] if level(score) == "low" else [
             WORDS[name](features[name]) for name, push in self.model.contributions(features)
