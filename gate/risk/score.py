@@ -268,9 +268,14 @@ class RiskScorer:
             self._added = read_added(self._added_process)
         features = change_features(self.index(), change, lines_before, self._added)
         score = self.model.score(features)
-        factors = [] if level(score) == "low" else [
-            WORDS[name](features[name]) for name, push in self.model.contributions(features)
-            if push > 0.2 and name in WORDS and features.get(name)][:4]
+        pushing = [] if level(score) == "low" else [
+            name for name, push in self.model.contributions(features)
+            if push > 0.2 and name in WORDS and features.get(name) and self.model.weights[name] > 0]  # high, hence risky: the words say so
+        if "la" in pushing and "added_code" in pushing:  # one reason for the size: "adds 2,102 lines (1,502 of code)"
+            pushing.remove("added_code" if pushing.index("la") < pushing.index("added_code") else "la")
+            pushing[pushing.index("la" if "la" in pushing else "added_code")] = "size"
+        words = {**WORDS, "size": lambda v: f"adds {features['la']:,.0f} lines ({features['added_code']:,.0f} of code)"}
+        factors = [words[name](features.get(name, 0.0)) for name in pushing][:4]
         if features["exp"] == 0 and self._author:
             factors.append("the author's first change in this repository's recent history")
         elif features["sexp"] == 0 and self._author:
