@@ -16,6 +16,9 @@ LEVELS = ((80, "critical"), (60, "high"), (30, "medium"), (0, "low"))
 # Features whose weight may never be negative: more lines (added, deleted, of code, decision
 # points, relative to the files' size) never lower the score, all else equal.
 MONOTONE = ("la", "ld", "added_code", "decisions", "rel_churn")
+# Features whose weight may never be positive: the author's experience. Who the author is is the
+# pull request's claim; being (or posing as) a newcomer must never lower the score.
+ANTITONE = ("exp", "rexp", "sexp")
 RAW = {"entropy", "fix", "test_ratio", "tier", "freeze", "rel_churn"}  # already on a small scale: no log
 
 
@@ -84,17 +87,18 @@ def level(score: float) -> str:
 
 
 def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence[str] = FEATURES,
-        l2: float = 1.0, iterations: int = 25, monotone: Sequence[str] = MONOTONE) -> Model:
+        l2: float = 1.0, iterations: int = 25, monotone: Sequence[str] = MONOTONE, antitone: Sequence[str] = ANTITONE) -> Model:
     """L2-regularised logistic regression on standardised, transformed features, with the
-    features in `monotone` never weighted below zero: a fit that gives one a negative weight is
-    redone without it (the most negative first) until none is left."""
+    features in `monotone` never weighted below zero and those in `antitone` never above: a fit
+    that breaks either is redone without the worst offender until none is left."""
     names = list(names)
     while True:
         model = _fit(rows, labels, names, l2, iterations)
-        wrong = [n for n in monotone if model.weights.get(n, 0.0) < 0]
+        wrong = {n: -model.weights[n] for n in monotone if model.weights.get(n, 0.0) < 0}
+        wrong.update({n: model.weights[n] for n in antitone if model.weights.get(n, 0.0) > 0})
         if not wrong:
             return model
-        names.remove(min(wrong, key=lambda n: model.weights[n]))
+        names.remove(max(wrong, key=lambda n: wrong[n]))
 
 
 def _fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence[str], l2: float, iterations: int) -> Model:

@@ -15,7 +15,7 @@ from gate.git import Repo
 from gate.risk import labels
 from gate.risk.calibrate import (DEFAULT_FEATURES, Sample, as_of, calibrate, evaluate, fit_default, relabel, select,
                                  split)
-from gate.risk.model import DEFAULT_MODEL, MONOTONE, Model, auc, fit
+from gate.risk.model import ANTITONE, DEFAULT_MODEL, MONOTONE, Model, auc, fit
 
 from conftest import GitRepo
 
@@ -131,6 +131,23 @@ def test_default_model_never_lowers_risk_for_more_lines(name: str) -> None:
         base["rel_churn"] = rng.random()
         more = dict(base, **{name: base[name] + (0.01 if name == "rel_churn" else rng.choice([1, 10, 500]))})
         assert DEFAULT_MODEL.score(more) >= DEFAULT_MODEL.score(base)
+
+
+def test_fit_never_rewards_a_newcomer() -> None:
+    """The author's identity is the pull request's claim: experience may lower risk, never raise it,
+    whatever the data say (here the experienced authors' changes fail more)."""
+    rng = random.Random(8)
+    rows = [{"la": rng.expovariate(0.02), "exp": rng.randint(0, 300)} for _ in range(800)]
+    y = [int(rng.random() < 0.1 + r["exp"] / 500) for r in rows]
+    assert fit(rows, y, ["la", "exp"], antitone=()).weights["exp"] > 0
+    assert "exp" not in fit(rows, y, ["la", "exp"]).weights
+
+
+@pytest.mark.parametrize("name", ANTITONE)
+def test_default_model_never_scores_a_newcomer_lower(name: str) -> None:
+    assert DEFAULT_MODEL.weights.get(name, 0.0) <= 0
+    base = {n: 10.0 for n in DEFAULT_MODEL.weights}
+    assert DEFAULT_MODEL.score(dict(base, **{name: 0.0})) >= DEFAULT_MODEL.score(base)
 
 
 def test_shipped_default_model_is_fitted_with_provenance() -> None:
