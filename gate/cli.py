@@ -243,14 +243,34 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
         click.echo("no service is touched by this change")
 
 
-def _dataset(repo: str, rev: str) -> list[Any]:
+def _dataset(repo: str, rev: str, labels: str | None = None, unlisted: str = "good") -> list[Any]:
     from gate.git import Repo
-    from gate.risk.calibrate import dataset
+    from gate.risk import labels as risk_labels
+    from gate.risk.calibrate import dataset, relabel
 
     git_repo = Repo(repo)
     total = int(git_repo.run("rev-list", "--count", git_repo.resolve(rev)).decode().strip() or 0)
-    with click.progressbar(length=total, label="mining history and labelling failed changes", file=sys.stderr) as bar:
-        return dataset(git_repo, rev, progress=lambda i: bar.update(1))
+    what = "mining history" if labels else "mining history and labelling failed changes"
+    with click.progressbar(length=total, label=what, file=sys.stderr) as bar:
+        samples = dataset(git_repo, rev, progress=lambda i: bar.update(1), szz=labels is None)
+    if labels is None:
+        return samples
+    # any commit of the history may be named (a merge, say), though only non-merge changes are scored
+    history = git_repo.run("rev-list", git_repo.resolve(rev)).decode().split()
+    return relabel(samples, risk_labels.read_file(labels, history), unlisted)
+
+
+_labels_options = [
+    click.option("--labels", metavar="FILE.csv", help="Failed changes from your own records (columns commit, failed[, known]) instead of SZZ."),
+    click.option("--unlisted", type=click.Choice(("good", "skip")), default="good", show_default=True,
+                 help="With --labels: commits the file does not list count as good, or are left out."),
+]
+
+
+def _with_labels(f: Any) -> Any:
+    for option in reversed(_labels_options):
+        f = option(f)
+    return f
 
 
 @risk.command("calibrate")
@@ -258,16 +278,32 @@ def _dataset(repo: str, rev: str) -> list[Any]:
 @click.option("--rev", default="HEAD", show_default=True, help="History to learn from.")
 @click.option("--output", default=".gate/risk-model.json", show_default=True, metavar="FILE", help="Where to write the model (commit it; set risk.model).")
 @click.option("--train-days", type=click.IntRange(30), default=730, show_default=True, help="Learn from this much settled history.")
-def risk_calibrate(repo: str, rev: str, output: str, train_days: int) -> None:
-    """Label past changes (reverted, or changed by a later fix: SZZ) and fit the model's weights."""
+@_with_labels
+def risk_calibrate(repo: str, rev: str, output: str, train_days: int, labels: str | None, unlisted: str) -> None:
+    """Fit the model's weights on this repository's history, if that beats the default model.
+
+    Past changes are labelled failed when they were reverted or when a later fix changed their
+    lines (SZZ, via blame), or by --labels. The fit is validated first: trained on the older part
+    with only the failures known by then, judged on the newest 30%. When it does not beat the
+    default model there, nothing is written and the default stays.
+    """
     from gate.risk.calibrate import calibrate
 
-    samples = _dataset(repo, rev)
-    model = calibrate(samples, train_days)
+    samples = _dataset(repo, rev, labels, unlisted)
+    model, result = calibrate(samples, train_days)
+    if "error" in result:
+        click.echo(f"kept the default model: cannot validate a calibration ({result['error']}; "
+                   f"{result['train']} changes to train on, {result['test']} to test)")
+        return
+    scores = (f"ROC AUC on the newest {result['test']} changes ({result['test_failed']} failed): calibrated {result['auc_model']:.3f}, "
+              f"default {result['auc_default_model']:.3f}, lines added {result['auc_lines_added']:.3f}")
+    if model is None:
+        click.echo(f"kept the default model: the calibration does not beat it ({result['beats_default_by']:+.3f}); {scores}")
+        return
     _write(output, model.to_json())
     meta = model.meta
     click.echo(f"wrote {output}: {meta['samples']} changes ({meta['failed']} failed), features {', '.join(meta['features'])}; "
-               f"set `risk: {{model: {output}}}` in .gate.yaml")
+               f"beats the default by {result['beats_default_by']:+.3f} ({scores}); set `risk: {{model: {output}}}` in .gate.yaml")
 
 
 @risk.command("evaluate")
@@ -276,13 +312,14 @@ def risk_calibrate(repo: str, rev: str, output: str, train_days: int) -> None:
 @click.option("--train-days", type=click.IntRange(30), default=730, show_default=True)
 @click.option("--test-share", type=click.FloatRange(0.05, 0.9), default=0.3, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: str) -> None:
+@_with_labels
+def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: str, labels: str | None, unlisted: str) -> None:
     """ROC AUC on a time-ordered split: trained model, default model, and the lines-added-only rule."""
     import json
 
     from gate.risk.calibrate import evaluate
 
-    result = evaluate(_dataset(repo, rev), test_share, train_days)
+    result = evaluate(_dataset(repo, rev, labels, unlisted), test_share, train_days)
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, sort_keys=True))
         return

@@ -83,8 +83,8 @@ SCENARIOS = (
         _both(
             _append("services/checkout/migrations/0002_add_discounts.sql", "ALTER TABLE orders ADD COLUMN discount_cents BIGINT;\n"),
             _append("services/checkout/requirements.txt", "stripe==12.0.0\n"),
-            _append("services/checkout/src/pricing.py", "".join(f"def rule_{i}(total):\n    return total * {i}\n\n" for i in range(120))),
-            _append("services/checkout/src/app.py", "".join(f"\n\ndef step_{i}(order):\n    return order\n" for i in range(60))),
+            _append("services/checkout/src/pricing.py", "".join(f"def rule_{i}(total):\n    if total > {i}:\n        return total * {i}\n    return total\n\n" for i in range(300))),
+            _append("services/checkout/src/app.py", "".join(f"\n\ndef step_{i}(order):\n    return order if order.ok else None\n" for i in range(150))),
         ),
         "warn",
     ),

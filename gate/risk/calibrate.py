@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from gate.git import Repo
@@ -13,7 +13,8 @@ from gate.risk.features import DAY, FEATURES, Change, HistoryIndex
 from gate.risk.history import Commit, stream
 from gate.risk.model import DEFAULT_MODEL, Model, auc, fit
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+SETTLE_DAYS = 90  # an external label without a `known` date is taken as known this long after the change
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,37 @@ class Sample:
     time: int
     features: dict[str, float]
     failed: int
+    known: int = 0  # when the failure became known (the first fix or revert); 0 when not failed
 
 
-def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[int], Any] | None = None) -> list[Sample]:
-    """Every non-merge commit reachable from `rev`, oldest first, with features and a failed label.
+def as_of(samples: list[Sample], cutoff: int) -> list[Sample]:
+    """The leakage rule: at `cutoff` only the failures known by then are labels. A change whose
+    fix (or revert) landed later looked good at the cutoff, and is counted so."""
+    return [s if not s.failed or s.known <= cutoff else replace(s, failed=0, known=0) for s in samples]
+
+
+def relabel(samples: list[Sample], labels: dict[str, tuple[int, int | None]], unlisted: str = "good") -> list[Sample]:
+    """Labels from a file (see `labels.read_file`) instead of SZZ. Commits the file does not list
+    count as good (`unlisted="good"`, for records that list failures) or are left out ("skip")."""
+    out = []
+    for s in samples:
+        if s.sha in labels:
+            failed, known = labels[s.sha]
+            out.append(replace(s, failed=failed, known=(known if known is not None else s.time + SETTLE_DAYS * DAY) if failed else 0))
+        elif unlisted == "good":
+            out.append(replace(s, failed=0, known=0))
+    return out
+
+
+def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[int], Any] | None = None,
+            szz: bool = True) -> list[Sample]:
+    """Every non-merge commit reachable from `rev`, oldest first, with features and a failed label
+    (reverted, or SZZ; without `szz` every label is 0, for labels read from a file).
 
     Cached in the git directory, keyed by the commit id of `rev`.
     """
     head = repo.resolve(rev)
-    cache = _cache_path(repo, head)
+    cache = _cache_path(repo, head + ("" if szz else "-unlabelled"))
     if cache and os.path.exists(cache):
         with open(cache, encoding="utf-8") as f:
             doc = json.load(f)
@@ -49,8 +72,12 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
         if progress is not None:
             progress(next(ticks))
 
-    failed = risk_labels.reverted(commits) | risk_labels.fix_inducing(repo, commits, tick=tick)
-    samples = [Sample(c.sha, c.time, f, int(c.sha in failed)) for c, f in rows]
+    failed: dict[str, int] = {}
+    if szz:
+        failed = risk_labels.fix_inducing(repo, commits, tick=tick)
+        for sha, when in risk_labels.reverted(commits).items():
+            failed[sha] = min(when, failed.get(sha, when))
+    samples = [Sample(c.sha, c.time, f, int(c.sha in failed), failed.get(c.sha, 0)) for c, f in rows]
     if cache:
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         with open(cache, "w", encoding="utf-8") as f:
@@ -68,7 +95,8 @@ def _cache_path(repo: Repo, head: str) -> str | None:
 
 def split(samples: list[Sample], test_share: float = 0.3, train_days: int = 730, settle_days: int = 90) -> tuple[list[Sample], list[Sample]]:
     """Train on the recent past, test on what came after; the newest `settle_days` are left out
-    because their failures may not have been found yet."""
+    because their failures may not have been found yet. The training side keeps only the labels
+    known when the test side begins (`as_of`); the test side is judged on every label known now."""
     ordered = sorted(samples, key=lambda s: s.time)
     if not ordered:
         return [], []
@@ -79,7 +107,7 @@ def split(samples: list[Sample], test_share: float = 0.3, train_days: int = 730,
         return usable, []
     boundary = usable[cut].time
     train = [s for s in usable[:cut] if s.time >= boundary - train_days * DAY]
-    return train, usable[cut:]
+    return as_of(train, boundary), usable[cut:]
 
 
 # Candidate models, from the lines-added rule up to every feature; calibration keeps the one that
@@ -96,6 +124,8 @@ def select(train: list[Sample], validation_share: float = 0.25) -> tuple[Model, 
     ordered = sorted(train, key=lambda s: s.time)
     cut = int(len(ordered) * (1 - validation_share))
     fit_part, check_part = ordered[:cut], ordered[cut:]
+    if check_part:
+        fit_part = as_of(fit_part, check_part[0].time)
     labels = [s.failed for s in check_part]
     best: tuple[float, tuple[str, ...], float] = (-1.0, ("la",), PENALTIES[0])
     candidates: tuple[tuple[str, ...], ...] = CANDIDATES
@@ -112,18 +142,10 @@ def select(train: list[Sample], validation_share: float = 0.25) -> tuple[Model, 
     return model, {"features": list(names), "l2": l2, "validation_auc": round(best[0], 4) if best[0] >= 0 else None}
 
 
-def calibrate(samples: list[Sample], train_days: int = 730) -> Model:
-    """Fit on the most recent `train_days` of settled history (models decay after about a year)."""
-    train, rest = split(samples, test_share=1e-9, train_days=train_days)
-    train = train + rest
-    model, chosen = select(train)
-    return Model(model.weights, model.intercept, model.means, model.scales, {
-        "name": "calibrated", "trained": True, "samples": len(train), "failed": sum(s.failed for s in train),
-        "from": min((s.time for s in train), default=0), "to": max((s.time for s in train), default=0), **chosen,
-    })
-
-
-def evaluate(samples: list[Sample], test_share: float = 0.3, train_days: int = 730) -> dict[str, Any]:
+def evaluate(samples: list[Sample], test_share: float = 0.3, train_days: int = 730, default: Model | None = None) -> dict[str, Any]:
+    """Fit on the older part (labels known at the cutoff), judge on the newest `test_share`:
+    the calibrated model, the default model and the lines-added rule."""
+    default = default or DEFAULT_MODEL
     train, test = split(samples, test_share, train_days)
     labels = [s.failed for s in test]
     result: dict[str, Any] = {
@@ -136,7 +158,66 @@ def evaluate(samples: list[Sample], test_share: float = 0.3, train_days: int = 7
     model, chosen = select(train)
     result["model"] = chosen
     result["auc_model"] = auc([model.score(s.features) for s in test], labels)
-    result["auc_default_model"] = auc([DEFAULT_MODEL.score(s.features) for s in test], labels)
+    result["auc_default_model"] = auc([default.score(s.features) for s in test], labels)
     result["auc_lines_added"] = auc([s.features["la"] for s in test], labels)
     result["beats_baseline_by"] = (result["auc_model"] or 0) - (result["auc_lines_added"] or 0)
+    result["beats_default_by"] = (result["auc_model"] or 0) - (result["auc_default_model"] or 0)
     return result
+
+
+def calibrate(samples: list[Sample], train_days: int = 730, test_share: float = 0.3, default: Model | None = None,
+              now: int | None = None) -> tuple[Model | None, dict[str, Any]]:
+    """Fit on the repository's own history, if that beats the default model on the newest slice.
+
+    First the validation: `evaluate` fits on the older part with the labels known at its cutoff
+    and judges on the newest slice. Only when the fitted model beats the default there is it
+    refitted on the most recent `train_days` of settled history (every label known by `now`),
+    with the features and regularisation chosen there, and returned; otherwise None (keep the
+    default), and the result says by how much it fell short.
+    """
+    result = evaluate(samples, test_share, train_days, default)
+    if "error" in result or result["beats_default_by"] <= 0:
+        return None, result
+    now = now if now is not None else max(s.time for s in samples)
+    end = max(s.time for s in samples) - 90 * DAY  # settled: as in `split`
+    train = as_of([s for s in samples if end - train_days * DAY <= s.time <= end], now)
+    chosen = result["model"]  # the features and regularisation that were validated, refitted on the newest history
+    model = fit([s.features for s in train], [s.failed for s in train], chosen["features"], l2=chosen["l2"])
+    return Model(model.weights, model.intercept, model.means, model.scales, {
+        "name": "calibrated", "trained": True, "samples": len(train), "failed": sum(s.failed for s in train),
+        "from": min((s.time for s in train), default=0), "to": max((s.time for s in train), default=0), **chosen,
+        "validation": {k: result[k] for k in ("auc_model", "auc_default_model", "auc_lines_added", "train", "test", "test_failed")},
+    }), result
+
+
+# The default model's features and regularisation, chosen with bench/risk_quality.py
+# (leave-one-project-out on public labels; see the model card in README.md). Kamei's features
+# without `fix` (a word in the message its author chooses), plus the extended ones.
+DEFAULT_FEATURES: tuple[str, ...] = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age", "nuc", "exp", "rexp", "sexp",
+                                     "rel_churn", "file_fixes", "new_files", "added_code", "decisions",
+                                     "auth", "dependencies", "deploy_config", "migrations", "infrastructure", "feature_flags")
+DEFAULT_L2 = 30.0
+MIN_SUPPORT = 30  # a feature non-zero in fewer training changes than this is not fitted
+# What the public labels cannot teach: (almost) none of their changes touches a migration,
+# infrastructure code or a feature flag, or has a tier or a freeze. A feature the data is silent
+# on (under MIN_SUPPORT changes) gets the SRE practice's weight from here (on log1p of the count;
+# tier and freeze as they are), not fitted, and the model's provenance lists it under "prior".
+PRIOR_WEIGHTS = {"migrations": 1.1, "infrastructure": 0.8, "deploy_config": 0.6, "dependencies": 0.6, "auth": 0.5,
+                 "feature_flags": 0.3, "tier": -0.25, "freeze": 2.0}
+
+
+def fit_default(samples: list[Sample], names: tuple[str, ...] = DEFAULT_FEATURES, l2: float = DEFAULT_L2,
+                prior: dict[str, float] | None = None) -> Model:
+    """The default model's fit: a logistic regression on `names`, never decreasing in lines
+    (MONOTONE), plus the `prior` weights for what the data cannot teach."""
+    prior = PRIOR_WEIGHTS if prior is None else prior
+    names = tuple(n for n in names if sum(1 for s in samples if s.features.get(n)) >= MIN_SUPPORT)
+    model = fit([s.features for s in samples], [s.failed for s in samples], names, l2=l2)
+    weights = {**model.weights, **{n: w for n, w in prior.items() if n not in model.weights}}
+    means = {**model.means, **{n: 0.0 for n in prior if n not in model.weights}}
+    scales = {**model.scales, **{n: 1.0 for n in prior if n not in model.weights}}
+    # the tier prior is centred on tier 2 so that it moves tier-0/1 changes up, not every change down
+    intercept = model.intercept - sum(w * (2.0 if n == "tier" else 0.0) for n, w in prior.items() if n not in model.weights)
+    return Model(weights, intercept, means, scales, {
+        "features": list(model.weights), "prior": {n: w for n, w in prior.items() if n not in model.weights},
+        "l2": l2, "samples": len(samples), "failed": sum(s.failed for s in samples)})

@@ -22,7 +22,11 @@ RECENT = 90 * DAY  # window for "recently fixed or reverted"
 KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
 OPERATIONAL = ("migrations", "infrastructure", "deploy_config", "dependencies", "auth", "feature_flags",
                "test_ratio", "tier", "recent_failures", "freeze")
-FEATURES = KAMEI + OPERATIONAL
+# Beyond Kamei: relative churn (Nagappan & Ball 2005), the files' own fix history over the whole
+# window, new files, and what the added lines are (code rather than blank lines, comments and
+# imports; decision points) -- the added text is read by `gate check` from its own diff.
+EXTENDED = ("rel_churn", "file_fixes", "new_files", "added_code", "decisions")
+FEATURES = KAMEI + OPERATIONAL + EXTENDED
 
 _KINDS = {
     "migrations": re.compile(r"(^|/)(migrations?|migrate|alembic|flyway|liquibase|db/migrate|schema)(/|$)|\.sql$", re.I),
@@ -32,6 +36,8 @@ _KINDS = {
     "auth": re.compile(r"(auth|security|crypt|permission|rbac|iam|oauth|login|session|token|secret|password|credential|tls|ssl|cert)", re.I),
     "feature_flags": re.compile(r"(feature[-_]?flags?|(^|/)flags?(/|\.)|launchdarkly|unleash|flipper)", re.I),
 }
+_COMMENT = ("//", "/*", "*", "#", "--", "import ", "package ", "from ", "using ", "#include")
+_DECISION = re.compile(r"\b(if|for|while|case|catch|elif|except|switch)\b|&&|\|\||\?[^?:]*:")
 _TEST = re.compile(r"(^|/)(tests?|spec|__tests__)(/|$)|(_test|_spec|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]*$", re.I)
 
 
@@ -95,8 +101,11 @@ class HistoryIndex:
         for name in {subsystem(f.path) for f in commit.files}:
             self.author_subsystems[commit.author][name] += 1
 
-    def features(self, change: Change, lines_before: dict[str, int] | None = None) -> dict[str, float]:
-        """The change's features from the history added so far (which must precede the change)."""
+    def features(self, change: Change, lines_before: dict[str, int] | None = None, added: str | None = None) -> dict[str, float]:
+        """The change's features from the history added so far (which must precede the change).
+
+        `added` is the text of the added lines; without it (history mined with line counts only)
+        `added_code` is the lines added and `decisions` is unknown (0)."""
         files = [f for f in change.files]
         paths = [f.path for f in files]
         la = sum(f.added for f in files)
@@ -116,6 +125,9 @@ class HistoryIndex:
         kinds = kind_counts(paths)
         tests = sum(f.added for f in files if _TEST.search(f.path))
         recent = sum(1 for s in known for t in s.failures if 0 <= change.time - t <= RECENT)
+        code, decisions = added_code(added) if added is not None else (la, 0)
+        new = sum(1 for f in files if (f.old_path or f.path) not in self.files
+                  and (lines_before is None or not lines_before.get(f.old_path or f.path)))
         return {
             "ns": len(subsystems),
             "nd": len({posixpath.dirname(p) for p in paths}),
@@ -136,4 +148,20 @@ class HistoryIndex:
             "tier": float(change.tier),
             "recent_failures": recent,
             "freeze": 1.0 if change.in_freeze else 0.0,
+            "rel_churn": la / (la + lt) if la else 0.0,
+            "file_fixes": sum(len(s.failures) for s in known),
+            "new_files": new,
+            "added_code": code,
+            "decisions": decisions,
         }
+
+
+def added_code(text: str) -> tuple[int, int]:
+    """Added lines that are code (not blank, a comment or an import), and decision points in them."""
+    code = decisions = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped and not stripped.startswith(_COMMENT):
+            code += 1
+            decisions += len(_DECISION.findall(stripped))
+    return code, decisions

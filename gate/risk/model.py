@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -12,18 +13,13 @@ from gate.risk.features import FEATURES
 SCHEMA = "gate.risk-model/v1"
 LEVELS = ((80, "critical"), (60, "high"), (30, "medium"), (0, "low"))
 
-# Default weights on log1p-transformed features (ratios as they are). Directions follow the JIT
-# literature (size, spread, churn history and developer count raise risk; experience and file age
-# lower it) and the SRE practice (migrations, infrastructure, config, dependencies, auth, recent
-# failures and freezes raise it; tests lower it; a more critical tier raises it).
-DEFAULT_WEIGHTS = {
-    "ns": 0.35, "nd": 0.15, "nf": 0.25, "entropy": 0.4, "la": 0.35, "ld": 0.1, "lt": 0.05,
-    "fix": 0.3, "ndev": 0.2, "age": -0.08, "nuc": 0.1, "exp": -0.12, "rexp": -0.1, "sexp": -0.15,
-    "migrations": 1.1, "infrastructure": 0.8, "deploy_config": 0.6, "dependencies": 0.6, "auth": 0.5,
-    "feature_flags": 0.3, "test_ratio": -0.8, "tier": -0.25, "recent_failures": 0.35, "freeze": 2.0,
-}
-DEFAULT_INTERCEPT = -3.2
-RAW = {"entropy", "fix", "test_ratio", "tier", "freeze"}  # already on a small scale: no log
+# Features whose weight may never be negative: more lines (added, deleted, of code, decision
+# points, relative to the files' size) never lower the score, all else equal.
+MONOTONE = ("la", "ld", "added_code", "decisions", "rel_churn")
+# Features whose weight may never be positive: the author's experience. Who the author is is the
+# pull request's claim; being (or posing as) a newcomer must never lower the score.
+ANTITONE = ("exp", "rexp", "sexp")
+RAW = {"entropy", "fix", "test_ratio", "tier", "freeze", "rel_churn"}  # already on a small scale: no log
 
 
 def transform(name: str, value: float) -> float:
@@ -58,7 +54,7 @@ class Model:
                            "scales": self.scales, "meta": self.meta}, indent=2, sort_keys=True) + "\n"
 
 
-DEFAULT_MODEL = Model(DEFAULT_WEIGHTS, DEFAULT_INTERCEPT, meta={"name": "default", "trained": False})
+DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "default_model.json")
 
 
 def load(raw: bytes, path: str) -> Model:
@@ -81,12 +77,31 @@ def load(raw: bytes, path: str) -> Model:
         raise FatalError("risk model weights must be numbers", path) from None
 
 
+with open(DEFAULT_PATH, "rb") as _f:
+    # Fitted on public labels by bench/risk_quality.py --fit; its provenance is in meta.
+    DEFAULT_MODEL = load(_f.read(), DEFAULT_PATH)
+
+
 def level(score: float) -> str:
     return next(name for floor, name in LEVELS if score >= floor)
 
 
 def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence[str] = FEATURES,
-        l2: float = 1.0, iterations: int = 25) -> Model:
+        l2: float = 1.0, iterations: int = 25, monotone: Sequence[str] = MONOTONE, antitone: Sequence[str] = ANTITONE) -> Model:
+    """L2-regularised logistic regression on standardised, transformed features, with the
+    features in `monotone` never weighted below zero and those in `antitone` never above: a fit
+    that breaks either is redone without the worst offender until none is left."""
+    names = list(names)
+    while True:
+        model = _fit(rows, labels, names, l2, iterations)
+        wrong = {n: -model.weights[n] for n in monotone if model.weights.get(n, 0.0) < 0}
+        wrong.update({n: model.weights[n] for n in antitone if model.weights.get(n, 0.0) > 0})
+        if not wrong:
+            return model
+        names.remove(max(wrong, key=lambda n: wrong[n]))
+
+
+def _fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence[str], l2: float, iterations: int) -> Model:
     """L2-regularised logistic regression by Newton's method on standardised, transformed features."""
     columns = {n: [transform(n, r.get(n, 0.0)) for r in rows] for n in names}
     means = {n: sum(c) / len(c) for n, c in columns.items()}

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from typing import Any, Iterator
 
 from gate.cache import Store
-from gate.git import EMPTY, INDEX, Snapshot
+from gate.git import EMPTY, INDEX, Repo, Snapshot
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
@@ -36,7 +37,82 @@ WORDS = {
     "tier": lambda v: f"tier {v:.0f} service",
     "recent_failures": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the last 90 days",
     "freeze": lambda v: "made inside a change freeze",
+    "age": lambda v: f"edits files last changed {v:,.0f} days ago on average",
+    "rel_churn": lambda v: f"rewrites {v:.0%} of the lines its files end up with",
+    "file_fixes": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the history window",
+    "new_files": lambda v: f"adds {v:.0f} new file(s)",
+    "added_code": lambda v: f"adds {v:,.0f} lines of code",
+    "decisions": lambda v: f"adds {v:,.0f} branches (if, loops, case, catch, && and ||)",
 }
+
+
+ADDED_LIMIT = 4 << 20  # bytes of diff read for the added-line features; past this a change's text is cut
+
+
+def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
+    """Start `git diff -U0` of the change (read later by `read_added`), or None when `paths`
+    (the changed files) is empty."""
+    if not paths or head == EMPTY:
+        return None
+    from gate.git import _empty_tree
+
+    old = _empty_tree(repo) if base == EMPTY else base
+    sides = ["--cached", old] if head == INDEX else [old, head]
+    # No pathspecs: the diff of the two trees is exactly the changed files, and git would match
+    # every tree entry against every pathspec (a 2,000-file change paid for that).
+    # The prefixes are spelled out: the user's diff.noprefix or diff.mnemonicPrefix must not reach the parser.
+    return repo.stream("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/",
+                       *sides, "--")
+
+
+def read_added(process: Any) -> dict[str, str]:
+    """Each file's added lines (without the leading "+"), from a process `start_added` started.
+    Only files read in full: past ADDED_LIMIT the file being read and those after it are left out."""
+    if process is None:
+        return {}
+    out = process.stdout.read(ADDED_LIMIT + 1)
+    cut = len(out) > ADDED_LIMIT
+    process.stdout.close()
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    added: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in out.split(b"\n"):
+        if line.startswith(b"+++ "):
+            name = _unquote(line[4:])
+            current = added.setdefault(name[2:], []) if name.startswith("b/") else None
+        elif line.startswith(b"+") and current is not None:
+            current.append(line[1:].decode("utf-8", "replace"))
+        elif line.startswith(b"diff --git "):
+            current = None
+    if cut and current is not None:
+        added = {path: lines for path, lines in added.items() if lines is not current}
+    return {path: "\n".join(lines) for path, lines in added.items()}
+
+
+def _unquote(raw: bytes) -> str:
+    """A path as `git diff` prints it: as is, or C-quoted ("b/tab\\there") when it holds odd bytes;
+    git ends the line with a tab when the name holds a space."""
+    raw = raw[:-1] if raw.endswith(b"\t") else raw
+    if raw.startswith(b'"') and raw.endswith(b'"'):
+        import codecs
+
+        raw = codecs.escape_decode(raw[1:-1])[0]
+    return os.fsdecode(raw)
+
+
+def change_features(index: HistoryIndex, change: Change, lines_before: dict[str, int], added: dict[str, str]) -> dict[str, float]:
+    """A change's features as the check computes them, from its history, its files' sizes before
+    it and the text of its added lines per file (`read_added`)."""
+    text = "\n".join(added[f.path] for f in change.files if f.path in added)
+    features = index.features(change, lines_before, text)
+    # Lines whose text was not read (a diff past ADDED_LIMIT) count on the risky side: each as
+    # a line of code and a decision point, so padding a change can never lower its score.
+    unread = sum(f.added for f in change.files if f.path not in added)
+    features["added_code"] += unread
+    features["decisions"] += unread
+    return features
 
 
 class RiskScorer:
@@ -54,6 +130,8 @@ class RiskScorer:
         self._author, self._time, self._message = self._identity()
         self._store = Store(self.repo.git_dir, "history", keep=HISTORY_KEEP)
         self._history = self._start_history()
+        self._added_process = start_added(self.repo, self.base.rev, self.head.rev, [f.path for f in self.files()])
+        self._added: dict[str, str] | None = None
 
     def _model(self) -> Model:
         path = self.settings.get("model")
@@ -103,6 +181,11 @@ class RiskScorer:
         if self._history is not None:
             for running in self._history[1]:
                 running.close()  # type: ignore[attr-defined]
+        if self._added_process is not None and self._added is None:
+            self._added_process.stdout.close()
+            self._added_process.kill()
+            self._added_process.wait()
+            self._added = {}
 
     def _start_history(self) -> tuple[str, list[Iterator[Commit]]] | None:
         """Start mining the touched files' and the author's recent history; it runs while policies are checked.
@@ -181,11 +264,18 @@ class RiskScorer:
         before = [f.old_path or f.path for f in files]
         raws = self.base.read_many(before)  # already read: no round trip
         lines_before = {path: raws[path].count(b"\n") if path in raws else 0 for path in before}
-        features = self.index().features(change, lines_before)
+        if self._added is None:
+            self._added = read_added(self._added_process)
+        features = change_features(self.index(), change, lines_before, self._added)
         score = self.model.score(features)
-        factors = [] if level(score) == "low" else [
-            WORDS[name](features[name]) for name, push in self.model.contributions(features)
-            if push > 0.2 and name in WORDS and features.get(name)][:4]
+        pushing = [] if level(score) == "low" else [
+            name for name, push in self.model.contributions(features)
+            if push > 0.2 and name in WORDS and features.get(name) and self.model.weights[name] > 0]  # high, hence risky: the words say so
+        if "la" in pushing and "added_code" in pushing:  # one reason for the size: "adds 2,102 lines (1,502 of code)"
+            pushing.remove("added_code" if pushing.index("la") < pushing.index("added_code") else "la")
+            pushing[pushing.index("la" if "la" in pushing else "added_code")] = "size"
+        words = {**WORDS, "size": lambda v: f"adds {features['la']:,.0f} lines ({features['added_code']:,.0f} of code)"}
+        factors = [words[name](features.get(name, 0.0)) for name in pushing][:4]
         if features["exp"] == 0 and self._author:
             factors.append("the author's first change in this repository's recent history")
         elif features["sexp"] == 0 and self._author:

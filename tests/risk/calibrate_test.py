@@ -84,3 +84,55 @@ def test_default_model_is_monotone_in_size() -> None:
     small = {"la": 5, "nf": 1}
     big = {"la": 500, "nf": 12, "migrations": 2}
     assert DEFAULT_MODEL.score(big) > DEFAULT_MODEL.score(small)
+
+
+def _labels_file(tmp_path: Path, rows: list[tuple[str, int, int]]) -> str:
+    path = tmp_path / "incidents.csv"
+    path.write_text("commit,failed,known\n" + "".join(f"{sha[:10]},{failed},{known}\n" for sha, failed, known in rows))
+    return str(path)
+
+
+def test_external_labels_replace_szz(synthetic: Path, gate_cli: Any, tmp_path: Path) -> None:
+    samples = dataset(Repo(str(synthetic)), szz=False)
+    assert not any(s.failed for s in samples)  # unlabelled: no blame was run
+    small = sorted(samples, key=lambda s: s.features["la"])[: len(samples) // 5]  # the smallest changes "failed"
+    path = _labels_file(tmp_path, [(s.sha, 1, s.time + 86400) for s in small])
+    code, text, _ = gate_cli("risk", "evaluate", "--repo", str(synthetic), "--format", "json", "--train-days", "3650", "--labels", path)
+    result = json.loads(text)
+    assert code == 0 and result["test_failed"] > 20 and result["auc_lines_added"] < 0.3  # these labels, not SZZ's
+    out = tmp_path / "model.json"
+    code, text, _ = gate_cli("risk", "calibrate", "--repo", str(synthetic), "--output", str(out), "--train-days", "3650", "--labels", path)
+    assert code == 0 and "wrote" in text and "beats the default by +" in text  # the default, monotone in size, cannot rank these
+    assert load(out.read_bytes(), str(out)).meta["validation"]["auc_model"] > 0.5
+
+
+def test_calibrate_keeps_the_default_and_writes_nothing_when_it_cannot_validate(synthetic: Path, gate_cli: Any, tmp_path: Path) -> None:
+    first = dataset(Repo(str(synthetic)), szz=False)[0]
+    path = _labels_file(tmp_path, [(first.sha, 1, first.time)])
+    out = tmp_path / "model.json"
+    code, text, _ = gate_cli("risk", "calibrate", "--repo", str(synthetic), "--output", str(out), "--labels", path)
+    assert code == 0 and text.startswith("kept the default model: cannot validate") and not out.exists()
+
+
+def test_bad_labels_file_is_one_line_exit_2(synthetic: Path, gate_cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "incidents.csv"
+    path.write_text("commit,failed\n0123456789,1\n")
+    code, out, err = gate_cli("risk", "evaluate", "--repo", str(synthetic), "--labels", str(path))
+    assert code == 2 and f"{path}:2: commit 0123456789 is not in the history being labelled" in err
+    assert "Traceback" not in err and path.read_text() == "commit,failed\n0123456789,1\n"
+
+
+def test_labels_may_name_a_merge_commit(repo: Any, gate_cli: Any, tmp_path: Path) -> None:
+    repo.write("a.txt", "a\n")
+    repo.commit("a")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("b.txt", "b\n")
+    repo.commit("b")
+    repo.git("checkout", "-q", "main")
+    repo.write("c.txt", "c\n")
+    repo.commit("c")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+    merge = repo.git("rev-parse", "HEAD")
+    path = _labels_file(tmp_path, [(merge, 1, 1)])
+    code, text, err = gate_cli("risk", "evaluate", "--repo", str(repo.path), "--labels", path)
+    assert code == 0 and "cannot evaluate" in text  # accepted (merges are not scored), not "not in the history"

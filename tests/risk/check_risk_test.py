@@ -19,7 +19,8 @@ from conftest import TODAY, GitRepo
 def risky(example: GitRepo) -> None:
     example.write("services/checkout/migrations/0002.sql", "ALTER TABLE orders ADD COLUMN x INT;\n")
     example.write("services/checkout/requirements.txt", "stripe==12\n")
-    example.write("services/checkout/src/pricing.py", "".join(f"def rule_{i}(t):\n    return t * {i}\n\n" for i in range(150)))
+    example.write("services/checkout/src/pricing.py", "".join(f"def rule_{i}(t):\n    if t > {i}:\n        return t * {i}\n    return t\n\n" for i in range(300)))
+    example.write("services/checkout/src/discounts.py", "".join(f"def off_{i}(t):\n    return t - {i} if t > {i} else t\n\n" for i in range(300)))
     example.commit("pricing rewrite")
 
 
@@ -39,7 +40,8 @@ def test_risk_section_in_json_and_text(example: GitRepo) -> None:
     v = judge(example)
     risk = v.services[0].risk
     assert risk["level"] in ("high", "critical") and risk["score"] >= 60
-    assert "touches 1 schema migration(s)" in risk["factors"] and any(f.startswith("adds 45") for f in risk["factors"])
+    assert "touches 1 schema migration(s)" in risk["factors"] and "adds 2,402 lines (1,802 of code)" in risk["factors"]  # one reason for the size
+    assert not any(f.startswith(("adds 1,802 lines of code", "edits large files")) for f in risk["factors"])  # small files: no such reason
     assert risk["features"]["migrations"] == 1 and risk["features"]["dependencies"] == 1
     doc = json.loads(renderer("json")(v))
     assert list(validator("report").iter_errors(doc)) == []
@@ -202,3 +204,45 @@ def test_a_wide_change_asks_git_by_directory_and_scores_the_same(repo: GitRepo, 
     assert narrow["a"]["nuc"] > 0 and narrow["b"]["ndev"] > 0
     monkeypatch.setattr(history, "WIDE_CHANGE", 0)
     assert features() == narrow
+
+
+def test_more_lines_never_lower_the_score(example: GitRepo) -> None:
+    """End to end through the check: the same change with more lines scores at least as high."""
+    scores = []
+    for n in (1, 10, 60, 400, 3000):
+        example.git("checkout", "-q", "-B", f"size-{n}", "main")
+        example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t = t - 1\n" for i in range(n // 2)) + "x = 1\n" * (n % 2))
+        example.commit(f"{n} lines")
+        risk = judge(example).services[0].risk
+        assert risk["features"]["la"] == n
+        scores.append(risk["score"])
+    assert scores == sorted(scores) and scores[-1] > scores[0]
+
+
+def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(example: GitRepo) -> None:
+    example.write("services/checkout/src/tab\there \"q\" é.py", "if x:\n    y = 1\n# a comment\n\n")
+    example.write("services/checkout/src/sp ace.py", "while y:\n    y -= 1\n")
+    example.commit("odd names")
+    plain = judge(example).services[0].risk["features"]
+    assert (plain["la"], plain["added_code"], plain["decisions"]) == (6, 4, 2)
+    for key, value in (("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"), ("core.quotepath", "true"), ("color.diff", "always")):
+        example.git("config", key, value)
+    import shutil
+
+    shutil.rmtree(example.root / ".git" / "gate", ignore_errors=True)
+    assert judge(example).services[0].risk["features"] == plain
+
+
+def test_padding_a_change_past_the_diff_limit_never_lowers_its_score(example: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gate.risk import score as risk_score
+
+    example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t -= 1\n" for i in range(40)))
+    example.commit("rules")
+    honest = judge(example).services[0].risk
+    example.write("services/checkout/src/a_padding.py", "# padding\n" * 400)  # read first: the diff lists files by name
+    example.commit("pad")
+    monkeypatch.setattr(risk_score, "ADDED_LIMIT", 3000)
+    padded = judge(example).services[0].risk
+    assert padded["features"]["decisions"] >= honest["features"]["decisions"] == 40
+    assert padded["features"]["added_code"] >= honest["features"]["added_code"]
+    assert padded["score"] >= honest["score"]

@@ -84,8 +84,8 @@ def test_labels_revert_and_szz(history: GitRepo) -> None:
     history.git("revert", "--no-edit", history.git("rev-parse", "HEAD"))  # carol's feature reverted
     commits = list(stream(r, "--reverse"))
     carol = commits[3].sha
-    assert labels.reverted(commits) == {carol}
+    assert labels.reverted(commits) == {carol: commits[4].time}  # failed as of its revert
     # "Fix crash in a" changed line5, which alice's first commit wrote
     first = commits[0].sha
-    assert labels.fix_inducing(r, commits) >= {first}
+    assert labels.fix_inducing(r, commits)[first] == commits[2].time  # known when the fix landed
     assert bug not in labels.fix_inducing(r, commits[:3])
