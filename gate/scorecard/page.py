@@ -29,6 +29,7 @@ def render_html(card: dict[str, Any]) -> str:
     )
     env.filters["clean"] = clean
     env.filters["percent"] = percent
+    env.filters["num"] = lambda value: f"{value:g}"
     template = env.get_template("scorecard.html.j2")
     rule_ids = sorted({r for s in card["services"] for r in s["rules"]})
     return template.render(
