@@ -201,23 +201,27 @@ def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
         command(str(root), "add", "--all", env=env)
         command(str(root), "commit", "--quiet", "-m", message, env=env)
 
-    def service(name: str, full: bool) -> dict[str, str]:
+    recent = (today - dt.timedelta(days=30)).isoformat()
+
+    def service(name: str, full: bool, days_ago: int = 0) -> dict[str, str]:
         prefix = f"services/{name}/"
         if not full:
             return {f"{prefix}service.yaml": _minimal(files[f"{prefix}service.yaml"])}
-        return {p: t for p, t in files.items() if p.startswith(prefix + "service.yaml") or p.startswith(prefix + "docs/") or p.startswith(prefix + "slo/")}
+        drilled = (today - dt.timedelta(days=days_ago + 30)).isoformat()  # a rollback drill a month before
+        return {p: t.replace(recent, drilled) for p, t in files.items()
+                if p.startswith(prefix + "service.yaml") or p.startswith(prefix + "docs/") or p.startswith(prefix + "slo/")}
 
     sam, lee = "Sam SRE <sam@example.com>", "Lee Shopping <lee@example.com>"
     first = {p: files[p] for p in (".gate.yaml", ".github/CODEOWNERS", "README.md")}
     commit(330, sam, "Adopt gate: manifests for the first services", {**first, **service("checkout", False), **service("cart", False),
                                                                          **service("search", False), **service("admin-tools", False)})
-    commit(270, sam, "payments joins; cart gets its runbook", {**service("payments", False), **service("cart", True)})
+    commit(270, sam, "payments joins; cart gets its runbook", {**service("payments", False), **service("cart", True, 270)})
     waiver_day = _month_end_near(today - dt.timedelta(days=215))
     commit(215, sam, "checkout: SLOs, runbook, rollback plan; search waives runbook sections for a week", {
-        **service("checkout", True), "exceptions.yaml": _LEDGER + _waiver("EXC-1", "search", "runbook-sections", waiver_day)})
+        **service("checkout", True, 215), "exceptions.yaml": _LEDGER + _waiver("EXC-1", "search", "runbook-sections", waiver_day)})
     second = _month_end_near(today - dt.timedelta(days=150))
     commit(150, sam, "notifications joins; search and payments complete their manifests", {
-        **service("notifications", False), **service("search", True), **service("payments", True),
+        **service("notifications", False), **service("search", True, 150), **service("payments", True, 150),
         "exceptions.yaml": _LEDGER + _waiver("EXC-2", "notifications", "owners-oncall", second)})
     totals = "".join(f"def total_{i}(items):\n    return sum(items) * {i}\n\n" for i in range(12))
     commit(100, lee, "cart: cache basket totals", {"services/cart/src/totals.py": totals})

@@ -219,11 +219,11 @@ def _budgets(repo: Repo, snap: Snapshot, config: gate_config.Config, judged: lis
 
     settings = anchored(config.budgets, repo.root)
     for j in with_slos:
-        slos, _ = slos_of(j.service, snap)
+        slos, problems = slos_of(j.service, snap)
         statuses = [measure(slo, settings, offline) for slo in slos]
-        states = [s.state for s in statuses] or ["not-measured"]
+        states = [s.state for s in statuses] + (["unsupported"] if problems else [])
         worst = min(states, key=lambda s: BUDGET_ORDER.index(s) if s in BUDGET_ORDER else len(BUDGET_ORDER))
-        reasons = sorted({s.reason for s in statuses if s.reason})
+        reasons = sorted({s.reason for s in statuses if s.reason} | {p.message for p in problems})
         out[j.service.manifest] = {
             "state": worst, "reason": "; ".join(reasons) or None,
             "slos": [{"name": s.slo.name, "state": s.state, "remaining": None if s.remaining is None else round(s.remaining, 4)} for s in statuses],
@@ -378,7 +378,10 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
     for day in points:
         label = day.strftime("%Y-%m")
         moment = int(dt.datetime.combine(day, dt.time.max, dt.timezone.utc).timestamp())
-        found = repo.run("rev-list", "--first-parent", "-n1", f"--before=@{moment}", head, "--").strip().decode()
+        if day == points[-1]:
+            found = head  # the last point is the revision scored
+        else:
+            found = repo.run("rev-list", "--first-parent", "-n1", f"--before=@{moment}", head, "--").strip().decode()
         changes = by_month.get(label, [])
         failed = sum(1 for c in changes if c.sha in history.failed)
         activity = {"changes": len(changes), "failed": failed, "failure_rate": _rate(failed, len(changes))}

@@ -178,11 +178,15 @@ def patch_stream(repo: Repo, head: str, since: int) -> Iterator[tuple[Commit, _P
     """
     process = repo.stream("-c", "core.deltaBaseCacheLimit=16m", "log", "--first-parent", "--diff-merges=first-parent",
                           "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={_FORMAT}",
-                          f"--since=@{since}", head, "--")
+                          *_since(since), head, "--")
     for record in _records(process):
         parsed = _parse(record)
         if parsed is not None:
             yield parsed
+
+
+def _since(when: int) -> list[str]:
+    return [f"--since=@{when}"] if when > 0 else []  # git reads "@0" as no date at all
 
 
 def mine(repo: Repo, head: str, since: int, risk_since: int, history_since: int, tier_of: Any, model: Model) -> Mined:
@@ -193,7 +197,7 @@ def mine(repo: Repo, head: str, since: int, risk_since: int, history_since: int,
     thread = None
     if history_since < start:  # the features' history before the window: names and line counts only
         def read_older() -> None:
-            older.extend(stream(repo, "--first-parent", "--diff-merges=first-parent", f"--since=@{history_since}",
+            older.extend(stream(repo, "--first-parent", "--diff-merges=first-parent", *_since(history_since),
                                 f"--until=@{start - 1}", head, lines=False))
 
         thread = threading.Thread(target=read_older, daemon=True)
