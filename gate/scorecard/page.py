@@ -6,6 +6,7 @@ description and the same numbers in a table; states are words and symbols, never
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from gate.scorecard.collect import RISK_LEVELS, WAIVER_STATES
@@ -17,7 +18,8 @@ STATE_SYMBOL = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "wai
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 220, 44, 16, 16, 40
 
 
-def render_html(card: dict[str, Any]) -> str:
+@lru_cache(maxsize=1)
+def _template() -> Any:
     import jinja2  # only this output needs it
 
     env = jinja2.Environment(
@@ -30,7 +32,11 @@ def render_html(card: dict[str, Any]) -> str:
     env.filters["clean"] = clean
     env.filters["percent"] = percent
     env.filters["num"] = lambda value: f"{value:g}"
-    template = env.get_template("scorecard.html.j2")
+    return env.get_template("scorecard.html.j2")
+
+
+def render_html(card: dict[str, Any]) -> str:
+    template = _template()
     rule_ids = sorted({r for s in card["services"] for r in s["rules"]})
     return template.render(
         card=card,

@@ -1,0 +1,158 @@
+"""Hostile names and values go through the page, the Markdown and the CSV without breaking their structure."""
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import markupsafe
+from conftest import TODAY, GitRepo
+from hostile.corpus import COMMON
+from hypothesis import given, settings, strategies as st
+
+from gate.git import Repo
+from gate.scorecard import collect
+from gate.scorecard.page import render_html
+from gate.scorecard.render import CSV_COLUMNS, clean, render_csv, render_markdown
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</td></tr></table><h1>pwned</h1>",
+    "a|b|c",
+    "line\nbreak\r\nagain",
+    "`code` **bold** [link](javascript:alert(1)) ![i](http://evil.example/x.png)",
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "\u202eevil\u202c",
+    "\x1b[31mred\x07",
+    "<!-- open comment",
+    "{{ 7*7 }} {% raw %}",
+    "&amp; &lt;",
+    '"quoted, with comma"',
+    "<style>body{display:none}</style>",
+]
+
+
+class Structure(HTMLParser):
+    """Tags as the browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.rows: dict[str, int] = {}
+        self.table: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += attrs
+        if tag == "table":
+            self.table.append(dict(attrs).get("id") or "")
+        if tag == "tr" and self.table:
+            self.rows[self.table[-1]] = self.rows.get(self.table[-1], 0) + 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self.table:
+            self.table.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def hostile_repo(repo: GitRepo) -> GitRepo:
+    for i, name in enumerate(HOSTILE):
+        team = HOSTILE[-1 - i]
+        repo.write(f"services/s{i}/service.yaml", f"apiVersion: gate/v1\nkind: Service\nname: {json.dumps(name)}\ntier: {i % 4}\nowners: {{team: {json.dumps(team)}}}\n")
+    for i, (case, raw) in enumerate(sorted(COMMON.items())):  # every hostile manifest body from the fuzzing corpus
+        repo.write(f"corpus/c{i}/service.yaml", raw)
+    repo.write("services/<img src=x onerror=alert(2)>/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: odd-dir\ntier: 2\nowners: {team: '|x|'}\n")
+    repo.write("policies/evil.yaml", "apiVersion: gate/v1\nkind: PolicyPack\nname: evil\nrules:\n  - id: evil-rule\n"
+               "    title: \"<script>alert('rule')</script> | `x` \\n new line\"\n    severity: error\n"
+               "    check: {schema: {required: [pager]}, message: \"pager </td> missing\"}\n    remediation: Add a pager.\n")
+    repo.write(".gate.yaml", "version: 1\npacks: [default, policies/evil.yaml]\n")
+    repo.commit("hostile fleet")
+    return repo
+
+
+def test_hostile_fleet_keeps_page_markdown_and_csv_structure(repo: GitRepo) -> None:
+    card = collect.build(Repo(hostile_repo(repo).path), "main", None, TODAY, True, 2, None)
+    n = len(card["services"])
+    assert n == len(HOSTILE) + len(COMMON) + 1
+
+    page = render_html(card)
+    parsed = Structure()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "img" not in parsed.tags and "h1" in parsed.tags and parsed.tags.count("h1") == 1
+    assert parsed.tags.count("style") == 1
+    assert parsed.rows["services"] == n + 1  # header row + one per service
+    assert not any(k.startswith("on") for k, _ in parsed.attrs)
+    text = "".join(parsed.text)
+    for name in HOSTILE:
+        assert clean(name) in text  # shown as text, not markup
+    assert "<script>alert('rule')</script>" in text
+
+    markdown = render_markdown(card)
+    assert "<script" not in markdown and "<img" not in markdown and "\n<" not in markdown
+    for block in re.split(r"\n\n", markdown):
+        rows = [line for line in block.split("\n") if line.startswith("|")]
+        if rows:
+            widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
+            assert len(widths) == 1, block  # every row of a table has the header's cells
+    assert "\x1b" not in markdown and "\u202e" not in markdown
+
+    rows = list(csv.reader(io.StringIO(render_csv(card))))
+    assert rows[0] == list(CSV_COLUMNS) and len(rows) == n + 1 and {len(r) for r in rows} == {len(CSV_COLUMNS)}
+    names = {r[0] for r in rows[1:]}
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in names and "'+cmd|' /C calc'!A0" in names and "'@SUM(A1)" in names
+    assert not any(cell and cell[0] in "=+-@" for r in rows[1:] for cell in r if not re.fullmatch(r"-?[0-9.]+", cell))
+
+
+def _card() -> dict[str, Any]:
+    service = {"name": "x", "manifest": "s/service.yaml", "tier": 1, "team": "t", "parsed": True, "ready": False,
+               "rules": {"r": "error"}, "failing_rules": ["r"], "has": dict.fromkeys(("slos", "runbook", "owners", "oncall", "rollback", "dashboards", "alerts"), True),
+               "slo_count": 1, "budget": {"state": "ok", "reason": None, "slos": []}, "waivers": dict.fromkeys(collect.WAIVER_STATES, 0),
+               "changes": {"count": 1, "failed": 0, "failure_rate": 0.0, "risk": dict.fromkeys(collect.RISK_LEVELS, 0)}}
+    services = [service]
+    return {"schema": collect.SCHEMA, "revision": {"name": "main", "commit": "0" * 40}, "as_of": "2026-11-24", "offline": True,
+            "config": ".gate.yaml", "window_days": 90, "rules": {"r": "rule"}, "services": services,
+            "tiers": [collect.rollup(f"tier {t}", [s for s in services if s["tier"] == t], tier=t) for t in collect.TIERS],
+            "teams": [collect.rollup("t", services)], "fleet": collect.rollup("all", services),
+            "top_failing_rules": collect.top_failing(services, {"r": "rule"}),
+            "waivers": {**dict.fromkeys(collect.WAIVER_STATES, 0), "entries": [{"id": "EXC-1", "state": "expiring", "services": ["x"], "rules": ["r"], "expires": "2026-11-25", "approved_by": "rita", "ticket": "T"}]},
+            "adoption": collect.adoption(services, {"tiers": [1], "requires": ["slos"], "milestones": {6: 60}}, collect.dt.date(2026, 1, 1), TODAY),
+            "trend": None}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=40), min_size=4, max_size=4))
+def test_any_text_in_any_field_keeps_every_format_whole(values: list[str]) -> None:
+    card = copy.deepcopy(_card())
+    service = card["services"][0]
+    service["name"], service["team"], service["manifest"] = values[0], values[1], values[2]
+    service["rules"] = {values[3]: "error"}
+    service["failing_rules"] = [values[3]]
+    card["rules"] = {values[3]: values[0]}
+    card["teams"][0]["label"] = values[1]
+    card["top_failing_rules"] = collect.top_failing([service], {values[3]: values[2]})
+    card["waivers"]["entries"][0].update(id=values[0], services=[values[1]], rules=[values[3]], approved_by=values[2])
+    page = render_html(card)
+    parsed = Structure()
+    parsed.feed(page)
+    assert parsed.rows["services"] == 2 and parsed.tags.count("table") == page.count("<table")
+    assert "script" not in parsed.tags
+    assert str(markupsafe.escape(clean(values[0]))) in page  # as Jinja2 escapes it: text, never markup
+    rows = list(csv.reader(io.StringIO(render_csv(card))))
+    assert len(rows) == 2 and len(rows[1]) == len(CSV_COLUMNS)
+    markdown = render_markdown(card)
+    for block in markdown.split("\n\n"):
+        table = [line for line in block.split("\n") if line.startswith("|")]
+        if table:
+            assert len({len(re.findall(r"(?<!\\)\|", row)) for row in table}) == 1
+    assert all(line == "" or not line.startswith(("<", "#", "-", ">")) or line.startswith(("# ", "## ")) for line in markdown.split("\n"))
