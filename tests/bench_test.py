@@ -38,3 +38,11 @@ def test_synthetic_monorepo_is_deterministic(tmp_path: Path) -> None:
     assert len(heads) == 1
     count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=tmp_path / "a", capture_output=True, text=True).stdout.strip()
     assert count == "60"
+
+
+def test_scorecard_benchmark_runs(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "scorecard_speed.py"), "--services", "10", "--commits", "200", "--runs", "1",
+                             "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for row in ("gate validate --rev main (anchor)", "gate scorecard, one revision (--no-trend)", "gate scorecard, with a 12-month trend", "scorecard.html"):
+        assert row in result.stdout

@@ -384,7 +384,7 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
             found = repo.run("rev-list", "--first-parent", "-n1", f"--before=@{moment}", head, "--").strip().decode()
         changes = by_month.get(label, [])
         failed = sum(1 for c in changes if c.sha in history.failed)
-        activity = {"changes": len(changes), "failed": failed, "failure_rate": _rate(failed, len(changes))}
+        activity: dict[str, Any] = {"changes": len(changes), "failed": failed, "failure_rate": _rate(failed, len(changes))}
         if not found:
             rows.append({"month": label, "date": day.isoformat(), "commit": None, **activity})
             continue
@@ -394,8 +394,9 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
             waivers = waiver_states(entries, day, settings["expiring_days"])["summary"]
         except FatalError:
             waivers = None
-        services = [{"tier": j.service.tier, "ready": not any(s == "error" for s in j.states().values()), "has": j.has} for j in judged]
-        tiers = {}
+        services: list[dict[str, Any]] = [{"tier": j.service.tier, "ready": not any(s == "error" for s in j.states().values()), "has": j.has}
+                                          for j in judged]
+        tiers: dict[str, dict[str, int]] = {}
         for t in TIERS:
             group = [s for s in services if s["tier"] == t]
             tiers[str(t)] = {"services": len(group), "ready": sum(1 for s in group if s["ready"]),

@@ -115,7 +115,7 @@ class TierCells(HTMLParser):
             if a.get("data-month"):
                 self.months.append(str(a["data-month"]))
         if self.row and a.get("data-key"):
-            self.key = a["data-key"]
+            self.key = str(a["data-key"])
             self.cells.setdefault(self.row, {})[self.key] = ""
 
     def handle_endtag(self, tag: str) -> None:
