@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,21 @@ def test_cli_writes_four_outputs_deterministically(example: GitRepo, gate_cli: A
     card = json.loads(outputs[0]["scorecard.json"])
     assert card["schema"] == "gate.scorecard/v1" and list(validator("scorecard").iter_errors(card)) == []
     assert len(card["trend"]) == 12
+
+
+def test_the_readme_scheduled_workflow_is_valid_and_uses_real_options(gate_cli: Any) -> None:
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("# .github/workflows/scorecard.yml\n", 1)[1].split("```", 1)[0]
+    workflow = yaml.safe_load(block)
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["schedule"][0]["cron"] == "0 6 1 * *" and workflow["permissions"]["contents"] == "read"
+    steps = workflow["jobs"]["scorecard"]["steps"]
+    assert {s.get("uses", "").split("@")[0] for s in steps} >= {"actions/checkout", "actions/upload-artifact", "actions/upload-pages-artifact", "actions/deploy-pages"}
+    assert steps[0]["with"]["fetch-depth"] == 0
+    run = next(s["run"] for s in steps if "gate scorecard" in s.get("run", ""))
+    _, out, _ = gate_cli("scorecard", "--help")
+    for option in re.findall(r"(--[a-z-]+)", run):
+        assert option in out
+    assert "scorecard/scorecard.md" in next(s["run"] for s in steps if "gh issue" in s.get("run", ""))
