@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import gate_subprocess
+from conftest import gate_subprocess, require
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -71,6 +71,7 @@ def proxy() -> Any:
 
 
 def chromium(url: str, tmp: Path, proxy: RecordingProxy, *mode: str) -> subprocess.CompletedProcess[str]:
+    require("chromium")
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"  # a fresh profile each run
     command = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", f"--proxy-server=http://127.0.0.1:{proxy.port}",
                "--proxy-bypass-list=<-loopback>", *mode, url]
