@@ -201,3 +201,18 @@ def test_the_readme_scheduled_workflow_is_valid_and_uses_real_options(gate_cli: 
     for option in re.findall(r"(--[a-z-]+)", run):
         assert option in out
     assert "scorecard/scorecard.md" in next(s["run"] for s in steps if "gh issue" in s.get("run", ""))
+
+
+def test_month_ends_for_months_and_since() -> None:
+    assert collect.month_ends(dt.date(2026, 3, 15), 3, None) == [dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 15)]
+    assert collect.month_ends(dt.date(2026, 1, 2), 2, None) == [dt.date(2025, 12, 31), dt.date(2026, 1, 2)]
+    assert collect.month_ends(dt.date(2026, 3, 15), 12, dt.date(2026, 2, 20)) == [dt.date(2026, 2, 28), dt.date(2026, 3, 15)]
+
+
+def test_since_sets_the_trend_and_a_future_since_is_exit_2(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+    code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--as-of", "2026-11-24", "--since", "2026-10-05")
+    assert code == 0, err
+    card = json.loads((tmp_path / "scorecard.json").read_text(encoding="utf-8"))
+    assert [p["month"] for p in card["trend"]] == ["2026-10", "2026-11"] and card["trend"][0]["commit"] is None
+    code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--as-of", "2026-11-24", "--since", "2027-01-01")
+    assert code == 2 and "after the scorecard's date" in err
