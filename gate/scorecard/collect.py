@@ -137,23 +137,16 @@ def _tier_lookup(judged: list[Judged]) -> Callable[[list[str]], int | None]:
     roots = {j.service.root: j.service.tier for j in judged}
     memo: dict[str, int | None] = {}
 
-    def owner_tier(path: str) -> int | None:
-        directory = path.rpartition("/")[0]
-        if directory not in memo:
-            probe, found = directory, None
-            while True:
-                root = f"{probe}/" if probe else ""
-                if root in roots:
-                    found = roots[root]
-                    break
-                if not probe:
-                    break
-                probe = probe.rpartition("/")[0]
-            memo[directory] = found
-        return memo[directory]
-
     def tier_of(paths: list[str]) -> int | None:
-        tiers = [t for t in (owner_tier(p) for p in paths) if t is not None]
+        tiers: list[int] = []
+        for path in paths:
+            directory = path.rpartition("/")[0]
+            if directory not in memo:
+                root = _owner_root(path, roots)
+                memo[directory] = None if root is None else roots[root]
+            tier = memo[directory]
+            if tier is not None:
+                tiers.append(tier)
         return min(tiers) if tiers else None
 
     return tier_of

@@ -18,7 +18,7 @@ from gate.git import Repo
 from gate.risk.features import DAY, Change as RiskChange, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream
 from gate.risk.labels import MAX_FIX_FILES, reverted as reverted_by
-from gate.risk.model import Model, level
+from gate.risk.model import Model
 
 _END = "\x1f\x1eEND\x1e"
 _FORMAT = "%x1e%x1eC%H%x1f%P%x1f%ae%x1f%at%x1f%B%x1f%x1eEND%x1e"
@@ -229,8 +229,4 @@ def mine(repo: Repo, head: str, since: int, risk_since: int, history_since: int,
     return mined
 
 
-def risk_level(score: float) -> str:
-    return level(score)
-
-
-__all__ = ["DAY", "Mined", "mine", "risk_level", "unquote"]
+__all__ = ["DAY", "Mined", "mine", "unquote"]

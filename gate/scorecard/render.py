@@ -52,7 +52,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"Commit `{rev['commit'][:12]}` · {fleet['services']} services · {percent(fleet['ready_share'])} ready · "
         f"{percent(fleet['slo_share'])} with SLOs · change failure rate {percent(fleet['failure_rate'])} "
         f"over {fleet['changes']} changes in {card['window_days']} days"
-        + (" · budgets not measured (offline)" if card["offline"] else ""),
+        + (" · offline: network budget sources not measured" if card["offline"] else ""),
         "",
         "## Adoption",
         "",
