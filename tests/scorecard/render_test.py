@@ -156,3 +156,60 @@ def test_any_text_in_any_field_keeps_every_format_whole(values: list[str]) -> No
         if table:
             assert len({len(re.findall(r"(?<!\\)\|", row)) for row in table}) == 1
     assert all(line == "" or not line.startswith(("<", "#", "-", ">")) or line.startswith(("# ", "## ")) for line in markdown.split("\n"))
+
+
+class Accessibility(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, dict[str, str | None]]] = []
+        self.problems: list[str] = []
+        self.tables = self.captions = self.svgs = self.svg_titles = 0
+        self.lang: str | None = None
+        self.cell_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag == "table":
+            self.tables += 1
+        if tag == "caption":
+            self.captions += 1
+        if tag == "svg":
+            self.svgs += 1
+            if a.get("role") != "img" or not a.get("aria-labelledby"):
+                self.problems.append("svg without role=img and a label")
+        if tag == "title" and any(t == "svg" for t, _ in self.stack) and self.stack[-1][0] == "svg":
+            self.svg_titles += 1
+        if tag == "th" and any(t == "thead" for t, _ in self.stack) and a.get("scope") != "col":
+            self.problems.append("a column header without scope")
+        for key in ("src", "href", "action", "srcset"):
+            if a.get(key):
+                self.problems.append(f"{tag} loads {a[key]}")
+        if tag == "td" and (a.get("class") or "").startswith("st-"):
+            self.cell_text.append("")
+        self.stack.append((tag, a))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.cell_text and any((a.get("class") or "").startswith("st-") for t, a in self.stack if t == "td"):
+            self.cell_text[-1] += data
+
+
+def test_page_is_accessible_and_self_contained() -> None:
+    card = _card()
+    card["trend"] = [
+        {"month": f"2026-{m:02d}", "date": f"2026-{m:02d}-28", "commit": "a" * 40, "changes": m, "failed": 1, "failure_rate": 1 / m,
+         "services": 1, "ready": 1, "ready_share": 1.0, "slo_share": 0.5, "adoption_share": 0.5, "adoption_target": 60.0,
+         "waivers_active": m % 2, "waivers_expired": 0, "tiers": {}} for m in (9, 10, 11)]
+    page = render_html(card)
+    checked = Accessibility()
+    checked.feed(page)
+    assert checked.problems == [] and checked.lang == "en"
+    assert checked.svgs == 3 and checked.svg_titles == 3  # every chart has a title (and its numbers in a table)
+    assert checked.captions == checked.tables and "<table id=\"trend\">" in page
+    assert checked.cell_text and all(text.strip() for text in checked.cell_text)  # a state is words, not only colour
+    assert "<script" not in page and "@media print" in page and "Content-Security-Policy" in page
