@@ -268,7 +268,10 @@ def run(keep: str | None = None) -> None:
         out = os.path.join(keep, "..", f"{os.path.basename(os.path.abspath(keep))}-scorecard") if keep else tempfile.mkdtemp(prefix="gate-demo-scorecard-")
         paths = scorecard.run(str(workdir), "main", None, out, True, 12, None, True, today)
         click.secho("\nThe fleet at a glance", bold=True)
-        click.echo(f"  $ gate scorecard --repo {workdir} --rev main --offline")
+        if keep:
+            click.echo(f"  $ gate scorecard --repo {workdir} --rev main --offline")
+        else:
+            click.echo("  the demo repository's scorecard (the repository is removed; --keep DIR keeps it):")
         click.echo(f"  {scorecard.summary(paths)}")
     finally:
         if not keep:
