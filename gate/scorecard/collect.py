@@ -56,10 +56,12 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
         ready.wait()  # the services are judged on the main thread while git streams the history
         return tier_lookup["f"](paths)
 
+    model = _risk_model(config, snap)  # read here: the thread below must not share the cat-file pipe
+
     def mine_history() -> None:
         history_days = int(config.risk.get("history_days", 365))
         mined["m"] = mine(repo, commit, min(trend_start, window_start), window_start, window_start - history_days * DAY,
-                          tier_when_ready, _risk_model(config, snap))
+                          tier_when_ready, model)
 
     failure: list[BaseException] = []
 

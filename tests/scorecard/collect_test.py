@@ -216,3 +216,16 @@ def test_since_sets_the_trend_and_a_future_since_is_exit_2(example: GitRepo, gat
     assert [p["month"] for p in card["trend"]] == ["2026-10", "2026-11"] and card["trend"][0]["commit"] is None
     code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--as-of", "2026-11-24", "--since", "2027-01-01")
     assert code == 2 and "after the scorecard's date" in err
+
+
+def test_the_configured_risk_model_scores_the_changes(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+    example.git("checkout", "-q", "main")
+    example.write(".gate/risk-model.json", json.dumps({"schema": "gate.risk-model/v1", "weights": {}, "intercept": 10.0}))
+    example.write(".gate.yaml", example.read(".gate.yaml") + "risk: {model: .gate/risk-model.json}\n")
+    example.commit("a model that calls everything critical")
+    card = card_of(example)
+    assert card["fleet"]["changes"] > 0 and card["fleet"]["risk"]["critical"] == card["fleet"]["changes"]
+    example.remove(".gate/risk-model.json")
+    example.commit("model gone")
+    code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--no-trend")
+    assert code == 2 and err.startswith("gate: error: .gate/risk-model.json: risk model not found")
