@@ -335,6 +335,25 @@ def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: 
 
 
 @cli.command()
+@_repo_option
+@click.option("--rev", metavar="REV", help="Revision to score [default: origin/HEAD, main or master].")
+@_config_option
+@click.option("--output-dir", default="gate-scorecard", show_default=True, metavar="DIR", help="Where scorecard.html, scorecard.md, scorecard.json and services.csv go.")
+@click.option("--offline", is_flag=True, help="Measure no budget from a network source (says \"not measured\").")
+@click.option("--months", type=click.IntRange(1, 120), default=12, show_default=True, help="Trend over this many months.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Trend from this month instead of --months.")
+@click.option("--trend/--no-trend", default=True, show_default=True, help="Judge the branch at every month's end too.")
+@_as_of_option
+def scorecard(repo: str, rev: str | None, config_path: str | None, output_dir: str, offline: bool, months: int,
+              since: str | None, trend: bool, as_of: str | None) -> None:
+    """The fleet at a glance: readiness, SLOs, budgets, waivers and changes per service, team and tier, with trends."""
+    from gate.scorecard import command
+
+    paths = command.run(repo, rev, config_path, output_dir, offline, months, since, trend, _as_of(as_of) or _utc_today())
+    click.echo(command.summary(paths))
+
+
+@cli.command()
 @click.argument("rule_id", required=False)
 @_repo_option
 @_config_option

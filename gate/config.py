@@ -39,6 +39,7 @@ class Config:
     budgets: dict[str, Any] = field(default_factory=dict)
     exceptions: dict[str, Any] = field(default_factory=dict)
     risk: dict[str, Any] = field(default_factory=dict)
+    scorecard: dict[str, Any] = field(default_factory=dict)
     doc: gate_yaml.Document | None = None
 
     def line(self, *path: Any) -> int | None:
@@ -70,6 +71,7 @@ def parse(raw: bytes, path: str) -> Config:
         budgets=dict(data.get("budgets", {})),
         exceptions=dict(data.get("exceptions", {})),
         risk=dict(data.get("risk", {})),
+        scorecard=dict(data.get("scorecard", {})),
         doc=doc,
     )
 

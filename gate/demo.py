@@ -125,22 +125,111 @@ def status_document() -> dict[str, object]:
     return {"schema": "gate.budget-status/v1", "slos": slos}
 
 
-def build(root: Path, today: dt.date) -> None:
-    """Copy the example into `root` as a git repository: the services on main, then one payments change."""
+def _example(today: dt.date) -> dict[str, str]:
     recent = (today - dt.timedelta(days=30)).isoformat()
-    for source in sorted(example_dir().rglob("*")):
-        if source.is_file() and "__pycache__" not in source.parts:
-            target = root / source.relative_to(example_dir())
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(source.read_text(encoding="utf-8").replace("__RECENT_DATE__", recent), encoding="utf-8")
+    return {
+        source.relative_to(example_dir()).as_posix(): source.read_text(encoding="utf-8").replace("__RECENT_DATE__", recent)
+        for source in sorted(example_dir().rglob("*"))
+        if source.is_file() and "__pycache__" not in source.parts
+    }
+
+
+def build(root: Path, today: dt.date, history: bool = False) -> None:
+    """Copy the example into `root` as a git repository: the services on main, then one payments change.
+
+    With `history`, a year of the fleet growing up comes first (for the scorecard's trends).
+    """
     env = {**os.environ, **_ENV}
     command(str(root), "init", "--quiet", "--initial-branch=main", env=env)
+    files = _example(today)
+    if history:
+        _history(root, today, files)
+    (root / "exceptions.yaml").unlink(missing_ok=True)
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     command(str(root), "add", "--all", env=env)
     command(str(root), "commit", "--quiet", "-m", "acme monorepo", env=env)
     with open(root / "services/payments/src/charge.py", "a", encoding="utf-8") as f:
         f.write("\n\nRETRIES = 5  # retry card authorisation\n")
     command(str(root), "commit", "--quiet", "-am", "payments: retry card authorisation 5 times", env=env)
     (root / "slo-status.json").write_text(json.dumps(status_document(), indent=2) + "\n", encoding="utf-8")
+
+
+def _minimal(manifest: str) -> str:
+    """A manifest as a service's first one often is: a name, a tier and a team."""
+    from gate import yaml as gate_yaml
+
+    data = gate_yaml.load(manifest.encode(), "service.yaml").data
+    return (f"apiVersion: gate/v1\nkind: Service\nname: {data['name']}\ntier: {data['tier']}\n"
+            f"owners:\n  team: {data['owners']['team']}\n")
+
+
+_LEDGER = "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+
+
+def _month_end_near(day: dt.date) -> dt.date:
+    """The last day of `day`'s month (so the waiver is in force at a monthly point)."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _waiver(entry_id: str, service: str, rule: str, around: dt.date) -> str:
+    return (f"  - id: {entry_id}\n    services: [{service}]\n    rules: [{rule}]\n"
+            f"    reason: Runbook rewrite lands with the next on-call rotation\n    ticket: OPS-{entry_id[-1]}\n"
+            f"    requested_by: dana\n    approved_by: rita\n    created: {around - dt.timedelta(days=3)}\n"
+            f"    expires: {around + dt.timedelta(days=3)}\n")
+
+
+def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
+    """Eleven months of a fleet adopting the practice: services arrive with bare manifests, gain
+    SLOs, runbooks and rollback plans; a waiver or two come and go; one change is reverted and
+    one is fixed. Other authors than the demo's own, and no file the demo's changes touch, so
+    the verdicts below do not move."""
+    def commit(days_ago: int, author: str, message: str, changes: dict[str, str | None]) -> None:
+        for path, text in changes.items():
+            target = root / path
+            if text is None:
+                target.unlink(missing_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        when = f"{today - dt.timedelta(days=days_ago)}T10:00:00+00:00"
+        name, email = author.split(" <")
+        env = {**os.environ, **_ENV, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email.rstrip(">"), "GIT_COMMITTER_NAME": name,
+               "GIT_COMMITTER_EMAIL": email.rstrip(">"), "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+        command(str(root), "add", "--all", env=env)
+        command(str(root), "commit", "--quiet", "-m", message, env=env)
+
+    recent = (today - dt.timedelta(days=30)).isoformat()
+
+    def service(name: str, full: bool, days_ago: int = 0) -> dict[str, str]:
+        prefix = f"services/{name}/"
+        if not full:
+            return {f"{prefix}service.yaml": _minimal(files[f"{prefix}service.yaml"])}
+        drilled = (today - dt.timedelta(days=days_ago + 30)).isoformat()  # a rollback drill a month before
+        return {p: t.replace(recent, drilled) for p, t in files.items()
+                if p.startswith(prefix + "service.yaml") or p.startswith(prefix + "docs/") or p.startswith(prefix + "slo/")}
+
+    sam, lee = "Sam SRE <sam@example.com>", "Lee Shopping <lee@example.com>"
+    first = {p: files[p] for p in (".gate.yaml", ".github/CODEOWNERS", "README.md")}
+    commit(330, sam, "Adopt gate: manifests for the first services", {**first, **service("checkout", False), **service("cart", False),
+                                                                         **service("search", False), **service("admin-tools", False)})
+    commit(270, sam, "payments joins; cart gets its runbook", {**service("payments", False), **service("cart", True, 270)})
+    waiver_day = _month_end_near(today - dt.timedelta(days=215))
+    commit(215, sam, "checkout: SLOs, runbook, rollback plan; search waives runbook sections for a week", {
+        **service("checkout", True, 215), "exceptions.yaml": _LEDGER + _waiver("EXC-1", "search", "runbook-sections", waiver_day)})
+    second = _month_end_near(today - dt.timedelta(days=150))
+    commit(150, sam, "notifications joins; search and payments complete their manifests", {
+        **service("notifications", False), **service("search", True, 150), **service("payments", True, 150),
+        "exceptions.yaml": _LEDGER + _waiver("EXC-2", "notifications", "owners-oncall", second)})
+    totals = "".join(f"def total_{i}(items):\n    return sum(items) * {i}\n\n" for i in range(12))
+    commit(100, lee, "cart: cache basket totals", {"services/cart/src/totals.py": totals})
+    reverted = command(str(root), "rev-parse", "HEAD").strip()
+    commit(97, lee, f"Revert \"cart: cache basket totals\"\n\nThis reverts commit {reverted}.", {"services/cart/src/totals.py": None})
+    ranking = "".join(f"def rank_{i}(hits):\n    return sorted(hits)[{i}]\n\n" for i in range(10))
+    commit(60, sam, "search: rank by relevance", {"services/search/src/ranking.py": ranking})
+    commit(40, sam, "Fix crash in search ranking on short result lists", {"services/search/src/ranking.py": ranking.replace("sorted(hits)[3]", "sorted(hits)[:4][-1]")})
 
 
 def run(keep: str | None = None) -> None:
@@ -152,7 +241,7 @@ def run(keep: str | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **_ENV}
     try:
-        build(workdir, today)
+        build(workdir, today, history=True)
         click.echo(f"gate demo: example monorepo with 6 services (error budgets from slo-status.json) at {workdir}\n")
         outcomes = []
         text = renderer("text")
@@ -174,6 +263,16 @@ def run(keep: str | None = None) -> None:
             click.echo(f"  {got.upper():<6} {scenario.title}{mark}")
         if keep:
             click.echo(f"\nThe repository is kept at {workdir}; try: gate check --repo {workdir} --base main --head tier-drop")
+        from gate.scorecard import command as scorecard
+
+        out = os.path.join(keep, "..", f"{os.path.basename(os.path.abspath(keep))}-scorecard") if keep else tempfile.mkdtemp(prefix="gate-demo-scorecard-")
+        paths = scorecard.run(str(workdir), "main", None, out, True, 12, None, True, today)
+        click.secho("\nThe fleet at a glance", bold=True)
+        if keep:
+            click.echo(f"  $ gate scorecard --repo {workdir} --rev main --offline")
+        else:
+            click.echo("  the demo repository's scorecard (the repository is removed; --keep DIR keeps it):")
+        click.echo(f"  {scorecard.summary(paths)}")
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)

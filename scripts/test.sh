@@ -10,6 +10,12 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+if ! command -v chromium >/dev/null; then
+  # The scorecard page is rendered by a real headless Chromium (Debian's package).
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 constraints=()
 if [ "${GATE_DEPS:-newest}" = minimum ]; then
   constraints=(-c ci/minimum-versions.txt)

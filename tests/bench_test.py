@@ -87,3 +87,11 @@ def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) 
     scorer = RiskScorer({}, base, head, dt.date.today())
     paths = tuple(f.path for f in scorer.files())
     assert {k: round(v, 4) for k, v in risk_quality.features(risk_quality.mine(repo, sha)).items()} == scorer.score(paths, 2)["features"]
+
+
+def test_scorecard_benchmark_runs(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "scorecard_speed.py"), "--services", "10", "--commits", "200", "--runs", "1",
+                             "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for row in ("gate validate --rev main (anchor)", "gate scorecard, one revision (--no-trend)", "gate scorecard, with a 12-month trend", "scorecard.html"):
+        assert row in result.stdout

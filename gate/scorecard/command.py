@@ -1,0 +1,55 @@
+"""`gate scorecard`: write the page, the Markdown, the JSON and the CSV; print where they are."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import click
+
+from gate.errors import FatalError
+from gate.git import Repo
+
+FILES = {"html": "scorecard.html", "markdown": "scorecard.md", "json": "scorecard.json", "csv": "services.csv"}
+
+
+def run(repo: str, rev: str | None, config_path: str | None, output_dir: str, offline: bool, months: int,
+        since: str | None, trend: bool, today: dt.date) -> dict[str, str]:
+    """Build the scorecard and write every output into `output_dir`; returns format -> path."""
+    from gate.scorecard import collect, page, render
+
+    start = None
+    if since is not None:
+        try:
+            start = dt.date.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--since") from None
+        if start > today:
+            raise click.BadParameter(f"{since} is after the scorecard's date {today}", param_hint="--since")
+    card = collect.build(Repo(repo), rev, config_path, today, offline, months if trend else None, start if trend else None)
+    texts = {
+        "html": page.render_html(card),
+        "markdown": render.render_markdown(card),
+        "json": render.render_json(card),
+        "csv": render.render_csv(card),
+    }
+    paths = {}
+    for kind, name in FILES.items():
+        paths[kind] = write(os.path.join(output_dir, name), texts[kind])
+    return paths
+
+
+def write(path: str, text: str) -> str:
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise FatalError(f"cannot write the scorecard: {e.strerror}", path) from None
+    return os.path.abspath(path)
+
+
+def summary(card_paths: dict[str, str]) -> str:
+    others = ", ".join(os.path.basename(card_paths[k]) for k in ("markdown", "json", "csv"))
+    return f"scorecard: {card_paths['html']} (also {others})"

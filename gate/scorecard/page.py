@@ -1,0 +1,103 @@
+"""The scorecard as one self-contained HTML page: Jinja2 with autoescaping, charts as inline SVG.
+
+No script, no external resource (a Content-Security-Policy forbids loading any), so the page
+reads the same offline, printed, or with JavaScript off. Every chart has a text title and
+description and the same numbers in a table; states are words and symbols, never colour alone.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from gate.scorecard.collect import RISK_LEVELS, WAIVER_STATES
+from gate.scorecard.render import clean, percent
+
+STATE_SYMBOL = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "waived": "w"}
+
+# One table cell per rule state: a closed set of our own words, built once (2,000 services x 20
+# rules is 40,000 cells; a template loop over them cost a second). No repository text goes in.
+_CELL: dict[str | None, str] = {state: f'<td class="st-{state}">{symbol}<span class="vh"> {state}</span></td>' for state, symbol in STATE_SYMBOL.items()}
+_CELL[None] = '<td><span class="vh">not checked</span></td>'
+
+# Chart geometry, in SVG user units.
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 220, 44, 16, 16, 40
+
+
+@lru_cache(maxsize=1)
+def _template() -> Any:
+    import jinja2  # only this output needs it
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gate.scorecard", "templates"),
+        autoescape=True,  # every value is escaped unless marked safe, and nothing from a repository is
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["clean"] = clean
+    env.filters["percent"] = percent
+    env.filters["num"] = lambda value: f"{value:g}"
+    return env.get_template("scorecard.html.j2")
+
+
+def render_html(card: dict[str, Any]) -> str:
+    template = _template()
+    from markupsafe import Markup
+
+    rule_ids = sorted({r for s in card["services"] for r in s["rules"]})
+    cells = [Markup("".join(_CELL[s["rules"].get(rule)] for rule in rule_ids)) for s in card["services"]]
+    return template.render(
+        card=card,
+        cells=cells,
+        rule_ids=rule_ids,
+        risk_levels=RISK_LEVELS,
+        waiver_states=WAIVER_STATES,
+        symbol=STATE_SYMBOL,
+        charts=charts(card["trend"] or []),
+    )
+
+
+def charts(trend: list[dict[str, Any]]) -> dict[str, Any]:
+    """Geometry of the trend charts: share lines (0-100%) and monthly bars, as plain numbers."""
+    points = [p for p in trend if p.get("commit")]
+    if len(trend) < 2 or not points:
+        return {}
+    n = len(trend)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / max(1, n - 1)
+
+    def x(i: int) -> float:
+        return round(LEFT + i * step, 1)
+
+    def y(share: float) -> float:
+        return round(TOP + plot_h * (1 - share), 1)
+
+    def line(key: str, scale: float = 1.0) -> dict[str, Any]:
+        dots = [(x(i), y(p[key] / scale), p[key] / scale) for i, p in enumerate(trend) if p.get(key) is not None]
+        return {"points": " ".join(f"{a},{b}" for a, b, _ in dots), "dots": dots}
+
+    shares = {
+        "ready": line("ready_share"),
+        "slo": line("slo_share"),
+        "adoption": line("adoption_share"),
+        "target": line("adoption_target", 100.0),
+    }
+    most = max([p["changes"] for p in trend] + [1])
+    bar_w = max(4.0, min(28.0, step * 0.6))
+    bars = []
+    for i, p in enumerate(trend):
+        h_all = plot_h * p["changes"] / most
+        h_failed = plot_h * p["failed"] / most
+        bars.append({"x": round(x(i) - bar_w / 2, 1), "w": round(bar_w, 1), "y": round(TOP + plot_h - h_all, 1), "h": round(h_all, 1),
+                     "fy": round(TOP + plot_h - h_failed, 1), "fh": round(h_failed, 1), "month": p["month"],
+                     "changes": p["changes"], "failed": p["failed"]})
+    waivers = [p.get("waivers_active") for p in trend]
+    most_w = max([w for w in waivers if w is not None] + [1])
+    waiver_dots = [(x(i), round(TOP + plot_h * (1 - w / most_w), 1), w) for i, w in enumerate(waivers) if w is not None]
+    return {
+        "width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "plot_w": plot_w, "plot_h": plot_h, "bottom": TOP + plot_h,
+        "labels": [(x(i), p["month"]) for i, p in enumerate(trend)],
+        "gridlines": [(y(s), f"{int(s * 100)}%") for s in (0.0, 0.25, 0.5, 0.75, 1.0)],
+        "shares": shares, "bars": bars, "most_changes": most,
+        "waivers": {"points": " ".join(f"{a},{b}" for a, b, _ in waiver_dots), "dots": waiver_dots, "most": most_w},
+    }

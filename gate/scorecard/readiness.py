@@ -1,0 +1,109 @@
+"""Every service's readiness at one commit, with answers remembered per manifest blob.
+
+A monthly trend judges a dozen trees in which most manifests, runbooks and CODEOWNERS files are
+the same blobs: a service's findings from rules that do not read the date are a function of
+those blobs (and of the rules), so each is worked out once per run. Only date rules (`max_age`:
+"rollback tested within 90 days") are judged again at every point.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from gate import codeowners
+from gate.catalog import MANIFEST, Catalog, Service, load_service
+from gate.git import Entry, Repo, Snapshot
+from gate.policy.engine import applies, evaluate
+from gate.policy.kinds import CheckContext
+from gate.policy.rules import Rule
+from gate.verdict import SEVERITY_RANK, Finding
+
+DATE_KINDS = {"max_age"}
+REQUIREMENTS = ("slos", "runbook", "owners", "oncall", "rollback", "dashboards", "alerts")
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One service at one commit: its findings and the rules that were checked."""
+
+    service: Service
+    findings: tuple[Finding, ...]
+    checked: tuple[str, ...]
+    has: dict[str, bool]  # requirement -> met (see REQUIREMENTS)
+
+    def states(self) -> dict[str, str]:
+        """rule id -> pass | error | warning | info, for every rule checked."""
+        worst: dict[str, str] = {}
+        for f in self.findings:
+            if f.rule not in worst or SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst[f.rule]]:
+                worst[f.rule] = f.severity
+        return {rule: worst.get(rule, "pass") for rule in self.checked}
+
+
+class Readiness:
+    def __init__(self, repo: Repo, rules: list[Rule], github_org: str | None) -> None:
+        self.repo = repo
+        self.rules = [r for r in rules if r.kind not in DATE_KINDS]
+        self.date_rules = [r for r in rules if r.kind in DATE_KINDS]
+        self.all_rules = rules
+        self.github_org = github_org
+        self._services: dict[tuple[str, str], Service] = {}
+        self._findings: dict[tuple[Any, ...], tuple[list[Finding], tuple[str, ...], dict[str, bool]]] = {}
+
+    def at(self, commit: str, today: dt.date) -> tuple[Snapshot, list[Judged]]:
+        snap = Snapshot(self.repo, commit)
+        files = snap.files  # one `git ls-tree -r`; every later question is a lookup
+        manifests = {p: e for p, e in files.items() if posixpath.basename(p) == MANIFEST}
+        snap.__dict__["_manifests"] = manifests
+        Catalog.of(snap)
+        owners_blob = next((files[loc].sha for loc in codeowners.LOCATIONS if loc in files), None)
+        ctx = CheckContext(head=snap, base=snap, today=today, github_org=self.github_org)
+        new = [m for m, e in manifests.items() if (m, e.sha) not in self._services]
+        snap.read_many(new)  # every manifest not seen yet, in one round trip
+        for manifest in new:
+            self._services[(manifest, manifests[manifest].sha)] = load_service(snap, manifest)
+        services = [self._services[(m, manifests[m].sha)] for m in sorted(manifests)]
+        keys = {s.manifest: self._key(s, manifests[s.manifest], files, owners_blob) for s in services}
+        todo = [s for s in services if keys[s.manifest] not in self._findings]
+        snap.read_many(sorted({d for s in todo for d in s.documents()}))
+        judged = []
+        for service in services:
+            key = keys[service.manifest]
+            if key not in self._findings:
+                findings = evaluate(self.rules, service, ctx, (service.manifest,))
+                checked = tuple(r.id for r in self.rules if applies(r, service, (service.manifest,)))
+                self._findings[key] = (findings, checked, requirements(service, snap))
+            findings, checked, has = self._findings[key]
+            dated = evaluate(self.date_rules, service, ctx, (service.manifest,))
+            dated_checked = tuple(r.id for r in self.date_rules if applies(r, service, (service.manifest,)))
+            judged.append(Judged(service, tuple(sorted(findings + dated, key=Finding.sort_key)), checked + dated_checked, has))
+        ctx.save()
+        return snap, judged
+
+    @staticmethod
+    def _key(service: Service, entry: Entry, files: dict[str, Entry], owners_blob: str | None) -> tuple[Any, ...]:
+        documents = tuple((d, files.get(d)) for d in sorted(service.documents()))
+        return (service.manifest, entry.sha, documents, owners_blob)
+
+
+def requirements(service: Service, snap: Snapshot) -> dict[str, bool]:
+    """What a service has, in the words adoption targets use (see REQUIREMENTS)."""
+    def text(*path: str) -> bool:
+        value = service.get(*path)
+        return isinstance(value, str) and bool(value.strip())
+
+    def document(*path: str) -> bool:
+        value = service.get(*path)
+        return isinstance(value, str) and (value.startswith("https://") or snap.is_file(value))
+
+    return {
+        "slos": bool(service.items("slos")),
+        "runbook": document("runbook"),
+        "owners": text("owners", "team"),
+        "oncall": text("owners", "oncall"),
+        "rollback": document("rollback", "plan"),
+        "dashboards": bool(service.items("telemetry", "dashboards")),
+        "alerts": bool(service.items("telemetry", "alerts")),
+    }

@@ -1,0 +1,152 @@
+"""The scorecard as JSON, Markdown (a wiki page or a monthly report issue) and CSV (one row per service).
+
+Every repository string (service, team and rule names, waiver ids) is data: Markdown cells escape
+what Markdown or HTML would read as syntax, and CSV cells that a spreadsheet would run as a
+formula are quoted as text.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from typing import Any
+
+from gate.scorecard.collect import RISK_LEVELS, TIERS, WAIVER_STATES
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~])")
+
+
+def clean(text: Any) -> str:
+    """A repository string on one line: control and bidirectional-override characters become U+FFFD."""
+    out = []
+    for ch in str(text):
+        category = unicodedata.category(ch)
+        out.append("\ufffd" if category in ("Cc", "Cf", "Zl", "Zp") and ch != " " else ch)
+    return "".join(out)
+
+
+def md(text: Any) -> str:
+    """Text that Markdown and the HTML inside it render literally, inside a table cell."""
+    escaped = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", escaped)
+
+
+def percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def render_json(card: dict[str, Any]) -> str:
+    # Compact, so the C encoder does it (an indented 2,000-service scorecard takes the pure-Python one).
+    return json.dumps(card, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def render_markdown(card: dict[str, Any]) -> str:
+    rev = card["revision"]
+    fleet = card["fleet"]
+    adoption = card["adoption"]
+    lines = [
+        f"# Reliability scorecard — {md(rev['name'])} as of {card['as_of']}",
+        "",
+        f"Commit `{rev['commit'][:12]}` · {fleet['services']} services · {percent(fleet['ready_share'])} ready · "
+        f"{percent(fleet['slo_share'])} with SLOs · change failure rate {percent(fleet['failure_rate'])} "
+        f"over {fleet['changes']} changes in {card['window_days']} days"
+        + (" · offline: network budget sources not measured" if card["offline"] else ""),
+        "",
+        "## Adoption",
+        "",
+        _adoption_line(adoption),
+        "",
+        "## Per tier",
+        "",
+        "| tier | services | ready | with SLOs | budgets | waivers active / expiring / expired | changes (90 d) | change failure rate | risk low / medium / high / critical |",
+        "|---|---:|---:|---:|---|---|---:|---:|---|",
+    ]
+    lines += [_rollup_row(f"tier {r['tier']}", r) for r in card["tiers"]]
+    lines += ["", "## Per team", "", "| team | services | ready | with SLOs | budgets | waivers active / expiring / expired | changes (90 d) | change failure rate | risk low / medium / high / critical |",
+              "|---|---:|---:|---:|---|---|---:|---:|---|"]
+    lines += [_rollup_row(md(r["label"]), r) for r in card["teams"]]
+    lines += ["", "## Top failing rules", ""]
+    if card["top_failing_rules"]:
+        lines += ["| rule | what | services failing | tier 0 / 1 / 2 / 3 |", "|---|---|---:|---|"]
+        for r in card["top_failing_rules"]:
+            lines.append(f"| {md(r['rule'])} | {md(r['title'])} | {r['services']} | {' / '.join(str(r['tiers'][str(t)]) for t in TIERS)} |")
+    else:
+        lines.append("No rule fails for any service.")
+    waivers = card["waivers"]
+    lines += ["", "## Waivers", "", " · ".join(f"{waivers[s]} {s}" for s in WAIVER_STATES), ""]
+    soon = [e for e in waivers["entries"] if e["state"] in ("expiring", "expired")]
+    if soon:
+        lines += ["| waiver | state | services | rules | expires | approved by |", "|---|---|---|---|---|---|"]
+        for e in soon:
+            lines.append(f"| {md(e['id'])} | {e['state']} | {md(', '.join(e['services']))} | {md(', '.join(e['rules']))} | {e['expires']} | {md(e['approved_by'])} |")
+    if card["trend"]:
+        lines += ["", "## Trend", "", "| month | services | ready | with SLOs | adoption (target) | waivers active | changes | change failure rate |",
+                  "|---|---:|---:|---:|---|---:|---:|---:|"]
+        for p in card["trend"]:
+            if p["commit"] is None:
+                lines.append(f"| {p['month']} | no commits yet | | | | | {p['changes']} | {percent(p['failure_rate'])} |")
+                continue
+            target = "" if p["adoption_target"] is None else f" ({p['adoption_target']:g}%)"
+            active = "—" if p["waivers_active"] is None else str(p["waivers_active"])
+            lines.append(f"| {p['month']} | {p['services']} | {percent(p['ready_share'])} | {percent(p['slo_share'])} | "
+                         f"{percent(p['adoption_share'])}{target} | {active} | {p['changes']} | {percent(p['failure_rate'])} |")
+    failing = [s for s in card["services"] if not s["ready"]]
+    lines += ["", f"## Services not ready ({len(failing)})", ""]
+    if failing:
+        lines += ["| service | tier | team | failing rules |", "|---|---:|---|---|"]
+        for s in failing[:200]:
+            lines.append(f"| {md(s['name'])} | {s['tier']} | {md(s['team'])} | {md(', '.join(s['failing_rules']))} |")
+        if len(failing) > 200:
+            lines.append(f"\n… and {len(failing) - 200} more (see the CSV).")
+    else:
+        lines.append("Every service passes its tier's error-level rules.")
+    return "\n".join(lines) + "\n"
+
+
+def _adoption_line(a: dict[str, Any]) -> str:
+    tiers = ", ".join(str(t) for t in a["tiers"])
+    requires = ", ".join(a["requires"])
+    head = f"{a['met']} of {a['services']} tier {tiers} services ({percent(a['share'])}) have {requires}"
+    if a["target"] is None:
+        nxt = a["next"]
+        return head + (f"; the first target, {nxt['share']:g}%, is due {nxt['due']}." if nxt else ".")
+    verdict = "on target" if a["on_target"] else "**below target**"
+    return head + f": {verdict} ({a['target']:g}% after {a['months']} months since {a['start']})."
+
+
+def _rollup_row(label: str, r: dict[str, Any]) -> str:
+    budgets = ", ".join(f"{v} {k}" for k, v in sorted(r["budgets"].items())) or "—"
+    waivers = " / ".join(str(r["waivers"][k]) for k in ("active", "expiring", "expired"))
+    risk = " / ".join(str(r["risk"][k]) for k in RISK_LEVELS)
+    return (f"| {label} | {r['services']} | {r['ready']} ({percent(r['ready_share'])}) | {r['slo_covered']} ({percent(r['slo_share'])}) | "
+            f"{budgets} | {waivers} | {r['changes']} | {percent(r['failure_rate'])} | {risk} |")
+
+
+CSV_COLUMNS = ("service", "tier", "team", "manifest", "ready", "failing_rules", "rules_passing", "rules_total", "slos",
+               "budget_state", "waivers_active", "waivers_expiring", "waivers_expired", "changes_90d", "failed_90d",
+               "change_failure_rate", "risk_low", "risk_medium", "risk_high", "risk_critical")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = clean(value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value  # a spreadsheet would run it as a formula
+    return value
+
+
+def render_csv(card: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in card["services"]:
+        c = s["changes"]
+        writer.writerow([_csv_cell(v) for v in (
+            s["name"], s["tier"], s["team"], s["manifest"], "yes" if s["ready"] else "no", ";".join(s["failing_rules"]),
+            sum(1 for v in s["rules"].values() if v == "pass"), len(s["rules"]), s["slo_count"], s["budget"]["state"],
+            s["waivers"]["active"], s["waivers"]["expiring"], s["waivers"]["expired"], c["count"], c["failed"],
+            "" if c["failure_rate"] is None else c["failure_rate"], *(c["risk"][k] for k in RISK_LEVELS),
+        )])
+    return buffer.getvalue()
