@@ -41,7 +41,9 @@ def run(
         head_rev = INDEX
         base_rev = tip = repo.resolve_or_empty("HEAD")
     else:
-        head_rev, tip = repo.resolve_many([head or "HEAD", base or repo.default_base()])
+        trusted_name = base or repo.default_base()
+        repo.check_unambiguous(trusted_name)
+        head_rev, tip = repo.resolve_many([head or "HEAD", trusted_name])
         base_rev = repo.merge_base(tip, head_rev)
     base_snap, head_snap = Snapshot(repo, base_rev), Snapshot(repo, head_rev)
     trusted = base_snap if tip == base_rev else Snapshot(repo, tip)

@@ -145,6 +145,26 @@ class Repo:
                 return shas
         return [self.resolve(r) for r in revs]
 
+    def check_unambiguous(self, rev: str) -> None:
+        """Refuse a revision name that names different commits through different refs.
+
+        The base is the trusted side; a pull request's author can create a branch or tag (a CI
+        checkout of `origin/main` as a local branch, a tag `main`) that git's name lookup would
+        pick before the real base branch."""
+        if not rev or all(c in "0123456789abcdef" for c in rev.lower()) or any(c in rev for c in "~^:@"):
+            return
+        names = [f"refs/{rev}", f"refs/tags/{rev}", f"refs/heads/{rev}", f"refs/remotes/{rev}", f"refs/remotes/{rev}/HEAD"]
+        out = self.run("for-each-ref", "--format=%(refname)%09%(objectname)%09%(*objectname)", *names).decode("utf-8", "replace")
+        found: dict[str, str] = {}
+        for line in out.splitlines():
+            name, _, rest = line.partition("\t")
+            target, _, peeled = rest.partition("\t")
+            if name in names:
+                found[name] = peeled or target
+        if len(set(found.values())) > 1:
+            raise FatalError(f"base revision {rev!r} is ambiguous: {', '.join(sorted(found))} name different commits; "
+                             "pass the full ref (e.g. refs/remotes/origin/main) or the commit id")
+
     def resolve_or_empty(self, rev: str) -> str:
         """The commit id of `rev`, or EMPTY when it does not exist (HEAD before the first commit)."""
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", ok_codes=(0, 1)).strip()
