@@ -292,7 +292,9 @@ class BudgetGate:
         exemption = None
         if any(s.state in ("exhausted", "fast-burn") for s in statuses):
             exempt = self.settings.get("exempt", {})
-            if exempt.get("reliability_only", True) and reliability_only(changed, service, exempt.get("reliability_paths", [])):
+            # a symlink, submodule or executable named like a document is not a document
+            regular = all((e := self.head.entry(p)) is None or e.mode == "100644" for p in changed)
+            if exempt.get("reliability_only", True) and regular and reliability_only(changed, service, exempt.get("reliability_paths", [])):
                 exemption = "only reliability material changed (documents the manifest names, Markdown and reStructuredText docs)"
             else:
                 exemption = self.change_exemption()

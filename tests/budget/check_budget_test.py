@@ -223,3 +223,20 @@ def test_gate_budget_command(repo: GitRepo, prometheus: Any, gate_cli: Any) -> N
     assert {s["name"]: s["state"] for s in doc["services"]} == {"burning": "fast-burn", "exhausted": "exhausted", "healthy": "ok", "idle": "no-data"}
     code, _, err = gate_cli("budget", "--repo", repo.path, "nope")
     assert code == 2 and "no service named 'nope'" in err
+
+
+@pytest.mark.parametrize("mode", ["symlink", "executable"])
+def test_a_document_that_is_not_a_regular_file_is_not_exempt(repo: GitRepo, prometheus: Any, mode: str) -> None:
+    """Attack: a symlink (or an executable) named like a runbook, which the service's code then loads."""
+    import os
+
+    budget_repo.build(repo, prometheus.url)
+    path = repo.root / "services/exhausted/docs/notes.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "symlink":
+        os.symlink("../src/app.py", path)
+    else:
+        path.write_text("#!/bin/sh\ndeploy\n")
+        path.chmod(0o755)
+    repo.commit()
+    assert judge(repo).verdict == "block"
