@@ -225,7 +225,7 @@ def mine(repo: Repo, head: str, since: int, risk_since: int, history_since: int,
         index.add(commit)
         if commit.time >= since:
             mined.changes.append(commit)
-    mined.failed |= reverted
+    mined.failed |= set(reverted)
     return mined
 
 

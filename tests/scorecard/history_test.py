@@ -60,7 +60,7 @@ def test_labels_match_blame_szz_and_reverts(repo: GitRepo) -> None:
     head = r.resolve("HEAD")
     mined = mine(r, head, since=0, risk_since=0, history_since=0, tier_of=lambda paths: 1, model=DEFAULT_MODEL)
     commits = list(stream(r, "--reverse", head))
-    expected = labels.reverted(commits) | labels.fix_inducing(r, commits)
+    expected = set(labels.reverted(commits)) | set(labels.fix_inducing(r, commits))
     # Calibration's blame skips a file whose name git C-quotes in the diff header; this one reads it.
     assert mined.failed == expected | {shas["odd"]}
     # the feature (fixed), the odd-named edit (fixed) and the added file (reverted); the move carried b's lines
