@@ -1,9 +1,8 @@
-"""Attacks that get a change which must block past `gate check --base main` today.
+"""Siblings of the trust-boundary classes, found by the project's own attacker after the first fixes.
 
 Each test is one hostile pull request against the bundled example monorepo (tier 0 payments,
-whose error budget is spent; tier 1 checkout) and asserts the verdict that SHOULD happen. They
-fail until the hole each describes is closed; the final report of the attack branch explains each
-one (file:function and a suggested fix).
+whose error budget is spent; tier 1 checkout) and asserts the verdict that must happen; each
+failed before its fix (THREAT_MODEL.md names the class).
 """
 from __future__ import annotations
 
