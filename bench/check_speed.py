@@ -39,11 +39,11 @@ def measure(command: list[str], cwd: Path, runs: int, prepare=None) -> tuple[flo
     return statistics.median(times), max(peaks)
 
 
-def repo(workdir: Path, services: int, commits: int) -> Path:
-    root = workdir / f"s{services}-c{commits}"
+def repo(workdir: Path, services: int, commits: int, backstage: bool = False) -> Path:
+    root = workdir / f"s{services}-c{commits}{'-backstage' if backstage else ''}"
     if not (root / ".git").exists():
         shutil.rmtree(root, ignore_errors=True)
-        synth.generate(root, services=services, commits=commits, authors=max(10, services // 10), seed=1)
+        synth.generate(root, services=services, commits=commits, authors=max(10, services // 10), seed=1, backstage=backstage)
     # `change`: a 3-service change on main. `older-change`: the same change on main~50, a base
     # commit the caches have never seen (main moved on since the last run).
     for branch, start in (("change", "main"), ("older-change", "main~50")):
@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", choices=("small", "full"), default="full")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/gate-bench"))
+    parser.add_argument("--backstage", action="store_true", help="services described by Backstage entities extended by service.yaml")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ["GATE_CACHE"] = "on"  # measure the caches even where CI is set ("cold" is the CI figure)
@@ -90,7 +91,7 @@ def main() -> None:
         print(f"{name:<58} {seconds * 1000:8.0f} ms {rss:7.0f} MB{extra}", flush=True)
 
     check = GATE + ["check", "--base", "main", "--head", "change", "--format", "json"]
-    main_repo = repo(args.workdir, 2000 if args.sizes == "full" else 100, 20000 if args.sizes == "full" else 1000)
+    main_repo = repo(args.workdir, 2000 if args.sizes == "full" else 100, 20000 if args.sizes == "full" else 1000, args.backstage)
     floor, _ = measure(["git", "log", "-1", "--format=%H"], main_repo, runs)
     cold, cold_rss = measure(check, main_repo, runs, prepare=lambda: clear_cache(main_repo))
     row("gate check, 3 services changed, cold cache", cold, cold_rss, "git log -1 floor", cold / floor)
@@ -146,7 +147,7 @@ def main() -> None:
 
     if args.sizes == "full":
         for services, commits in ((100, 20000), (10000, 20000), (2000, 1000), (2000, 100000)):
-            root = repo(args.workdir, services, commits)
+            root = repo(args.workdir, services, commits, args.backstage)
             seconds, rss = measure(check, root, runs, prepare=lambda r=root: clear_cache(r))
             warm_s, warm_rss = measure(check, root, runs)
             row(f"scaling: {services:,} services, {commits:,} commits (cold)", seconds, rss, "2,000/20,000 cold", seconds / cold)

@@ -30,6 +30,20 @@ def manifest(name: str, tier: int, team: str, objective: float) -> str:
     return re.sub(r"alerts: \[\].*", f"alerts: [{name}-burn]", text)
 
 
+def entity(name: str, team: str) -> str:
+    """A Backstage Component entity, as a team with a catalog describes a service."""
+    return (f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  description: synthetic {name}\n"
+            f"  annotations:\n    pagerduty.com/service-id: P{name.upper().replace('-', '')}\n    backstage.io/techdocs-ref: dir:.\n"
+            f"    gate.dev/escalation: sre-oncall\n  links:\n    - url: https://grafana.example.com/d/{name}\n      title: Dashboard\n"
+            f"      icon: dashboard\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/{team}\n  system: synthetic\n")
+
+
+def extension(text: str) -> str:
+    """A manifest without what the entity gives (owners, dashboards): the service.yaml beside it."""
+    text = re.sub(r"owners:\n(  .*\n)+", "", text)
+    return re.sub(r"  dashboards: .*\n", "", text)
+
+
 def service_name(i: int) -> str:
     return f"svc-{i:05d}"
 
@@ -76,7 +90,9 @@ class Importer:
             raise RuntimeError("git fast-import failed")
 
 
-def generate(root: Path, services: int, commits: int, authors: int = 50, seed: int = 1, files_per_service: int = 4) -> None:
+def generate(root: Path, services: int, commits: int, authors: int = 50, seed: int = 1, files_per_service: int = 4,
+             backstage: bool = False) -> None:
+    """With `backstage`, each service is a Backstage entity (catalog-info.yaml) extended by a service.yaml."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     importer = Importer(root)
@@ -91,6 +107,9 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
         objective = {0: 99.95, 1: 99.9, 2: 99.5, 3: 99.0}[tier]
         base = f"services/{name}"
         initial[f"{base}/service.yaml"] = manifest(name, tier, team, objective)
+        if backstage:
+            initial[f"{base}/service.yaml"] = extension(manifest(name, tier, team, objective))
+            initial[f"{base}/catalog-info.yaml"] = entity(name, team)
         initial[f"{base}/docs/runbook.md"] = RUNBOOK.format(name=name)
         initial[f"{base}/docs/rollback.md"] = ROLLBACK.format(name=name)
         for j in range(files_per_service):

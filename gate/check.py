@@ -5,12 +5,13 @@ import datetime as dt
 from dataclasses import replace
 
 import os
+import posixpath
 from typing import Any
 
 from gate import config as gate_config
 from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScorer
 from gate import codeowners, ownership, resources
-from gate.catalog import Catalog, Service, prepare as prepare_catalog
+from gate.catalog import Catalog, Service, configure as configure_sources, prepare as prepare_catalog
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
@@ -50,6 +51,7 @@ def run(
     prepare_catalog(trusted)
     trusted.prefetch([config_path or gate_config.CONFIG_FILE, *codeowners.LOCATIONS])
     config = gate_config.load(trusted, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
+    configure_sources(repo, config.backstage)  # which files are services: the trusted tip's settings
     rules = load_rules(config, trusted)
     lines = bool(config.risk.get("enabled", True))  # risk scoring counts lines: the same diff does it
     changes = repo.changes(base_rev, head_rev, lines=lines)
@@ -133,8 +135,8 @@ def judge(
         service = pinned or head_catalog.service_at(manifest)
         service = _strictest_tier(service, [ctx.before(service), definitions])
         changed = tuple(sorted(set(paths)))
-        findings = evaluate(rules, service, here, changed)
-        status = "added" if statuses.get(manifest) == "A" and manifest not in owners.identity else "changed"
+        findings = _lifecycle(evaluate(rules, service, here, changed), service, ctx, config)
+        status = "added" if all(statuses.get(f) == "A" for f in service.files) and manifest not in owners.identity else "changed"
         budget = None
         risk = None
         if scorer is not None and service.parsed:
@@ -361,6 +363,19 @@ def _strictest_tier(service: Service, before: list[Service | None]) -> Service:
     return service
 
 
+def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
+    """An advisory lifecycle (e.g. Backstage `experimental`) turns errors and warnings into info, unless
+    the base revision judged the service strictly: a change cannot make its own service advisory."""
+    settings = config.backstage
+    if not settings.advisory(service.lifecycle):
+        return findings
+    before = ctx.before(service)  # None: the change did not touch its sources, or the service is new
+    if before is not None and not settings.advisory(before.lifecycle):
+        return findings
+    why = f" (lifecycle {service.lifecycle!r} is advisory)"
+    return [replace(f, severity="info", message=f.message + why) if f.severity in ("error", "warning") else f for f in findings]
+
+
 def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
     """The files that define the gate's rules and overrides need owners who review changes to them."""
     paths = [p for p in (*config.files(), config.ledger_path) if ctx.head.is_file(p)]
@@ -382,6 +397,7 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
     head_rev = repo.resolve(rev)
     snap = Snapshot(repo, head_rev)
     config = gate_config.load(snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
+    configure_sources(repo, config.backstage)
     rules = load_rules(config, snap)
     catalog = Catalog(snap)
     ctx = CheckContext(head=snap, base=snap, today=today or dt.date.today(), github_org=config.github_org)
@@ -389,7 +405,7 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
     snap.read_many(sorted({d for s in catalog.all() for d in s.documents()}))
     results = []
     for service in catalog.all():
-        findings = evaluate(rules, service, ctx, (service.manifest,))
+        findings = _lifecycle(evaluate(rules, service, ctx, (service.manifest,)), service, ctx, config)
         checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
         results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
     repo_findings = _gate_files_owned(ctx, config)

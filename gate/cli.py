@@ -38,6 +38,13 @@ def _emit(verdict: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> N
 
 
 def _write(path: str, text: str) -> None:
+    if os.path.exists(path) and not os.path.isfile(path):  # /dev/null, a pipe: write into it, never replace it
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return
+        except OSError as e:
+            raise FatalError(f"cannot write report: {e.strerror}", path) from None
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         if os.path.dirname(path):
@@ -387,16 +394,26 @@ def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, 
 
 
 @cli.command()
-@click.argument("path")
+@click.argument("path", required=False)
 @click.option("--name", help="Service name [default: the directory name].")
 @click.option("--tier", type=click.IntRange(0, 3), default=2, show_default=True)
 @click.option("--team", default="TODO-team", show_default=True)
-def init(path: str, name: str | None, tier: int, team: str) -> None:
-    """Scaffold service.yaml, a runbook and a rollback plan for a new service at PATH."""
+@click.option("--from-backstage", "entity", metavar="FILE", help="Write the reliability extension (service.yaml beside it) for this Backstage catalog-info.yaml.")
+def init(path: str | None, name: str | None, tier: int, team: str, entity: str | None) -> None:
+    """Scaffold service.yaml, a runbook and a rollback plan for a new service at PATH,
+    or for an existing Backstage entity (--from-backstage FILE)."""
     from gate import scaffold
 
-    for written in scaffold.init(path, name, tier, team):
-        click.echo(f"created {written}")
+    if entity is not None:
+        if path is not None:
+            raise click.UsageError("give PATH or --from-backstage FILE, not both")
+        written = scaffold.from_backstage(entity, tier)
+    elif path is None:
+        raise click.UsageError("missing PATH (or --from-backstage FILE)")
+    else:
+        written = scaffold.init(path, name, tier, team)
+    for file in written:
+        click.echo(f"created {file}")
 
 
 @cli.command()

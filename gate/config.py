@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gate import yaml as gate_yaml
+from gate import backstage, yaml as gate_yaml
 from gate.errors import FatalError
 from gate.git import Snapshot
 from gate.resources import check_document
@@ -36,6 +36,7 @@ class Config:
     unowned: str = "warning"
     unowned_ignore: tuple[str, ...] = DEFAULT_UNOWNED_IGNORE
     github_org: str | None = None
+    backstage: backstage.Settings = field(default_factory=backstage.Settings)
     budgets: dict[str, Any] = field(default_factory=dict)
     exceptions: dict[str, Any] = field(default_factory=dict)
     risk: dict[str, Any] = field(default_factory=dict)
@@ -68,6 +69,7 @@ def parse(raw: bytes, path: str) -> Config:
         unowned=data.get("unowned", "warning"),
         unowned_ignore=tuple(data.get("unowned_ignore", DEFAULT_UNOWNED_IGNORE)),
         github_org=data.get("github_org"),
+        backstage=backstage.Settings.parse(data.get("backstage")),
         budgets=dict(data.get("budgets", {})),
         exceptions=dict(data.get("exceptions", {})),
         risk=dict(data.get("risk", {})),

@@ -240,18 +240,18 @@ class Repo:
                 files[_text(path)] = Entry(mode, sha)
         return files
 
-    def named(self, rev: str, basename: str) -> dict[str, Entry]:
-        """Every file called `basename` in a tree, anywhere: path -> entry (one listing)."""
+    def named(self, rev: str, *basenames: str) -> dict[str, Entry]:
+        """Every file called one of `basenames` in a tree, anywhere: path -> entry (one listing)."""
         if rev == EMPTY:
             return {}
         if rev == INDEX:  # "mode sha stage\tpath"
             out = self.run("ls-files", "--stage", "-z")
         else:  # "mode type sha\tpath"
             out = self.run("ls-tree", "-r", "-z", "--full-tree", rev)
-        name = basename.encode()
+        names = tuple(n.encode() for n in basenames)
         found: dict[str, Entry] = {}
         for record in out.split(b"\0"):
-            if record.endswith(name) and (record.endswith(b"/" + name) or record.endswith(b"\t" + name)):
+            if record.endswith(names) and any(record.endswith(b"/" + n) or record.endswith(b"\t" + n) for n in names if record.endswith(n)):
                 meta, _, path = record.partition(b"\t")
                 fields = meta.split(b" ")
                 found[_text(path)] = Entry(fields[0].decode(), fields[1 if rev == INDEX else 2].decode())

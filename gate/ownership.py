@@ -14,7 +14,7 @@ from typing import Sequence
 
 from gate import globs
 from gate.builtin_rules import builtin_finding
-from gate.catalog import MANIFEST, Catalog, Service
+from gate.catalog import Catalog, Service, source_names
 from gate.git import Change
 from gate.verdict import Finding
 
@@ -29,8 +29,6 @@ class Ownership:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _is_manifest(path: str | None) -> bool:
-    return path is not None and posixpath.basename(path) == MANIFEST
 
 
 def _root(manifest: str) -> str:
@@ -41,6 +39,11 @@ def _root(manifest: str) -> str:
 def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Catalog, unowned_ignore: Sequence[str]) -> Ownership:
     """Every service that must judge this change, with the paths it judges."""
     out = Ownership()
+    names = set(source_names(head.snapshot.repo))  # service.yaml and the Backstage catalog files
+
+    def _is_manifest(path: str | None) -> bool:
+        return path is not None and posixpath.basename(path) in names
+
     deleted = {c.old_path or c.path for c in changes if c.status == "D" and _is_manifest(c.path)}
     added = {c.path for c in changes if c.status in ("A", "C") and _is_manifest(c.path)}
     for c in changes:
@@ -63,7 +66,9 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
     continued = {base: now for now, base in out.identity.items()}
 
     def judge(manifest: str, path: str) -> None:
-        out.touched.setdefault(manifest, []).append(path)
+        # A directory's service is one service whichever of its files names it (service.yaml, entity).
+        now = head.service_in(_root(manifest)) if manifest not in out.pinned else None
+        out.touched.setdefault(now.manifest if now is not None else manifest, []).append(path)
 
     head.prefetch([p for c in changes for p in (c.path, c.old_path) if p])
     trusted.prefetch([p for c in changes for p in (c.path, c.old_path) if p])
@@ -78,7 +83,7 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
             for service in before:
                 if service.manifest in continued:
                     judge(continued[service.manifest], path)
-                elif head.has(service.manifest):
+                elif head.has(service.manifest) or head.service_in(service.root) is not None:
                     judge(service.manifest, path)
                 elif fork.has(service.manifest):  # this change deleted it
                     out.removed.setdefault(service.manifest, (service, []))[1].append(path)

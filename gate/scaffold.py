@@ -22,10 +22,10 @@ slos:
     sli: availability
     objective: {objective}
     window: 28d
-runbook: {root}docs/runbook.md
+runbook: docs/runbook.md          # relative to this file; /path = repository root
 rollback:
   strategy: revert
-  plan: {root}docs/rollback.md
+  plan: docs/rollback.md
   automated: false
 telemetry:
   service_name: {name}
@@ -73,16 +73,7 @@ def init(path: str, name: str | None, tier: int, team: str) -> list[str]:
         os.path.join(target, "docs", "runbook.md"): RUNBOOK.format(**values),
         os.path.join(target, "docs", "rollback.md"): ROLLBACK.format(**values),
     }
-    existing = [f for f in files if os.path.lexists(f)]
-    if existing:
-        raise FatalError("already exists; gate init never overwrites a file", os.path.relpath(existing[0]))
-    written = []
-    for file, text in files.items():
-        os.makedirs(os.path.dirname(file), exist_ok=True)
-        with open(file, "x", encoding="utf-8") as f:
-            f.write(text)
-        written.append(os.path.relpath(file))
-    return written
+    return _write(files)
 
 
 def _repo_relative(target: str) -> str:
@@ -97,3 +88,68 @@ def _repo_relative(target: str) -> str:
     if relative.startswith(".."):
         raise FatalError("the service directory is outside the repository", target)
     return "" if relative in (".", "") else relative.rstrip("/") + "/"
+
+
+def from_backstage(entity_file: str, tier: int) -> list[str]:
+    """`gate init --from-backstage FILE`: the reliability extension (service.yaml) for an existing
+    Backstage entity, beside it, plus the runbook and rollback plan it names. What the entity
+    already gives (owner, on-call, links, dependencies) stays in the entity and is not repeated."""
+    from gate import backstage
+
+    try:
+        with open(entity_file, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise FatalError(f"cannot read: {e.strerror}", entity_file) from None
+    found = [e for e in backstage.entities(raw, entity_file) if e.kind == "Component"]
+    if not found:
+        raise FatalError("no Backstage Component entity (apiVersion backstage.io/..., kind: Component) in this file", entity_file)
+    entity = found[0]
+    name = entity.name.lower()
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?", name):
+        raise FatalError(f"metadata.name {entity.name!r} is not a lower-case label gate can use as a service name", entity_file)
+    data = backstage.to_manifest(entity).data
+    target = os.path.dirname(os.path.abspath(entity_file))
+    techdocs = data["backstage"].get("techdocs")
+    docs = posixpath.normpath(posixpath.join(techdocs, "docs")) if techdocs and not techdocs.startswith("..") else "docs"
+    lines = [
+        f"# Extends the Backstage entity {entity.get('kind')}:{entity.namespace}/{entity.name} in {os.path.basename(entity_file)}:",
+        "# name, owner, lifecycle, system, on-call, links and dependsOn are read from there; keep them there.",
+        "apiVersion: gate/v1",
+        "kind: Service",
+        f"name: {name}",
+        f"tier: {tier}" if "tier" not in data else f"# tier: {data['tier']} (from the {backstage.PREFIX}tier annotation)",
+    ]
+    owners = data.get("owners", {})
+    if "escalation" not in owners:
+        lines += ["owners:", "  escalation: [sre-oncall]        # after the entity's on-call rotation, in order"]
+    lines += ["slos:", f"  - name: {name}-availability", "    sli: availability", f"    objective: {_OBJECTIVE[tier]}", "    window: 28d"]
+    files: dict[str, str] = {os.path.join(target, "service.yaml"): ""}
+    if "runbook" not in data:
+        lines.append(f"runbook: {docs}/runbook.md                # relative to this file; /path = repository root")
+        files[os.path.join(target, *docs.split("/"), "runbook.md")] = RUNBOOK.format(name=name)
+    lines += ["rollback:", "  strategy: revert", f"  plan: {docs}/rollback.md", "  automated: false"]
+    files[os.path.join(target, *docs.split("/"), "rollback.md")] = ROLLBACK.format(name=name)
+    telemetry = data.get("telemetry", {})
+    lines += ["telemetry:", f"  service_name: {name}", "  metrics: [http_server_request_duration_seconds, http_requests_total]"]
+    if "dashboards" not in telemetry:
+        lines.append("  dashboards: []                   # add your dashboard URL (or a dashboard link on the entity)")
+    if "alerts" not in telemetry:
+        lines.append("  alerts: []                       # add your burn-rate alert names")
+    if "dependencies" not in data:
+        lines.append("dependencies: []                   # or spec.dependsOn on the entity")
+    files[os.path.join(target, "service.yaml")] = "\n".join(lines) + "\n"
+    return _write(files)
+
+
+def _write(files: dict[str, str]) -> list[str]:
+    existing = [f for f in files if os.path.lexists(f)]
+    if existing:
+        raise FatalError("already exists; gate init never overwrites a file", os.path.relpath(existing[0]))
+    written = []
+    for file, text in files.items():
+        os.makedirs(os.path.dirname(file), exist_ok=True)
+        with open(file, "x", encoding="utf-8") as f:
+            f.write(text)
+        written.append(os.path.relpath(file))
+    return written

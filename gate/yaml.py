@@ -79,6 +79,42 @@ def load(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> Documen
         loader.dispose()
 
 
+def load_all(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> list[Document]:
+    """Every document of a multi-document YAML stream (`---` separated), with the same limits as
+    `load` counted over the whole stream; empty documents are skipped."""
+    text = decode(raw, filename) if isinstance(raw, bytes) else raw
+    _check_depth(text, filename)
+    loader = _Loader(text)
+    documents: list[Document] = []
+    budget = max_nodes
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            lines: dict[Path, int] = {}
+            budget -= _walk(node, (), lines, filename, budget)
+            data = _string_keys(loader.construct_document(node))
+            if data is not None:
+                documents.append(Document(data, lines))
+        return documents
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        reason = " ".join(filter(None, [e.context, e.problem])) or "invalid YAML"
+        raise FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        raise FatalError(f"invalid YAML: character {e.character!r} is not allowed (control character)", filename, line) from None
+    except yaml.YAMLError as e:
+        raise FatalError(f"invalid YAML: {e}", filename) from None
+    except RecursionError:
+        raise FatalError("YAML nested too deeply", filename) from None
+    except (ValueError, OverflowError) as e:
+        raise FatalError(f"invalid YAML value: {str(e).split(';')[0]}", filename) from None
+    finally:
+        loader.dispose()
+
+
 def _string_keys(value: Any) -> Any:
     """JSON semantics for mapping keys: `0:` becomes "0", `~:` "null", `on:` "true" (schemas speak JSON)."""
     if isinstance(value, dict):
@@ -140,8 +176,10 @@ def _flow_depth_exceeded(text: str) -> int | None:
     return None
 
 
-def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, max_nodes: int) -> None:
-    """Record key lines; refuse duplicate keys and documents whose aliases expand past max_nodes."""
+def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, max_nodes: int) -> int:
+    """Record key lines; refuse duplicate keys and documents whose aliases expand past max_nodes.
+    Returns the number of nodes visited."""
+
     expanded = 0
     stack: list[tuple[yaml.Node, Path, bool]] = [(root, path, True)]
     while stack:
@@ -169,3 +207,4 @@ def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, ma
                 if record:
                     lines[at + (index,)] = item.start_mark.line + 1
                 stack.append((item, at + (index,), record and len(lines) < max_nodes))
+    return expanded

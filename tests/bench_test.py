@@ -95,3 +95,19 @@ def test_scorecard_benchmark_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for row in ("gate validate --rev main (anchor)", "gate scorecard, one revision (--no-trend)", "gate scorecard, with a 12-month trend", "scorecard.html"):
         assert row in result.stdout
+
+
+def test_backstage_variant_is_judged_from_its_entities(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import synth
+
+    from gate import check
+    from gate.git import Repo
+
+    synth.generate(tmp_path / "repo", services=4, commits=20, authors=2, seed=3, backstage=True)
+    verdict = check.validate(Repo(str(tmp_path / "repo")))
+    assert len(verdict.services) == 4
+    for service in verdict.services:
+        assert service.manifest.endswith("/service.yaml")
+        rules = {f.rule for f in service.findings}
+        assert not rules & {"catalog-entity", "owners-team", "owners-oncall", "telemetry-declared", "codeowners"}, (service.name, rules)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from gate.catalog import Catalog
+from gate.catalog import Catalog, _sources_key
 from gate.git import Repo, Snapshot
 
 from conftest import GitRepo
@@ -38,7 +38,7 @@ def test_longest_prefix_owns_a_path(repo: GitRepo) -> None:
 
 
 def test_paths_globs_and_named_documents_add_owners(repo: GitRepo) -> None:
-    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/money/**]\nrunbook: docs/runbooks/a.md\n")
+    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/money/**]\nrunbook: /docs/runbooks/a.md\n")
     repo.commit()
     catalog = _catalog(repo)
     assert [s.name for s in catalog.owners("libs/money/x.py")] == ["a"]
@@ -120,7 +120,7 @@ def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo
     first = repo.commit("first")
     r = Repo(repo.path)
     Catalog(Snapshot(r, first)).entries
-    folder = os.path.join(r.git_dir, "gate", "manifests")
+    folder = os.path.join(r.git_dir, "gate", f"sources-{_sources_key(r)}")
     assert os.listdir(folder) == [f"{first}.json"]
     repo.remove("services/s0/service.yaml")
     repo.write("services/s9/service.yaml", MINIMAL.format(name="s9", tier=0))
@@ -139,7 +139,7 @@ def test_manifest_index_survives_a_vanished_or_corrupt_cache(repo: GitRepo) -> N
     repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
     head = repo.commit()
     r = Repo(repo.path)
-    folder = os.path.join(r.git_dir, "gate", "manifests")
+    folder = os.path.join(r.git_dir, "gate", f"sources-{_sources_key(r)}")
     os.makedirs(folder)
     with open(os.path.join(folder, f"{'0' * 40}.json"), "w") as f:  # a commit that no longer exists
         f.write('{"services/ghost/service.yaml": ["100644", "' + "1" * 40 + '"]}')
@@ -159,11 +159,11 @@ def test_claims_of_a_change_are_the_base_claims_with_the_changed_manifests_redon
     repo.write("libs/shared/x.py", "x\n")
     base = repo.commit("base")
     repo.replace("services/b/service.yaml", "libs/old/**", "libs/new/**")  # b moves its claim
-    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=0) + "runbook: docs/c.md\n")  # c claims a document
+    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=0) + "runbook: /docs/c.md\n")  # c claims a document (from the root)
     head = repo.commit("head")
     r = Repo(repo.path)
     Catalog(Snapshot(r, base))._claims  # the base's pairs are now kept for its commit
-    assert os.listdir(os.path.join(r.git_dir, "gate", "claims")) == [f"{base}.json"]
+    assert os.listdir(os.path.join(r.git_dir, "gate", f"claims-{_sources_key(r)}")) == [f"{base}.json"]
     derived = Catalog(Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head)))
     fresh = Catalog(Snapshot(r, head))
     for path in ("libs/shared/x.py", "libs/old/y.py", "libs/new/y.py", "docs/c.md", "elsewhere.txt"):
@@ -176,7 +176,7 @@ def test_a_corrupt_claims_file_is_worked_out_again(repo: GitRepo) -> None:
     repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/**]\n")
     head = repo.commit()
     r = Repo(repo.path)
-    folder = os.path.join(r.git_dir, "gate", "claims")
+    folder = os.path.join(r.git_dir, "gate", f"claims-{_sources_key(r)}")
     os.makedirs(folder)
     for junk in ('[["services/a/service.yaml"]]', '{"a": 1}', "[[1, 2]]", "nope"):
         with open(os.path.join(folder, f"{head}.json"), "w") as f:

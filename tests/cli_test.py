@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ def test_init_scaffolds_a_service_that_validates_and_never_overwrites(repo: GitR
     code, out, _ = gate_cli("init", str(repo.root / "services/orders"), "--tier", "2", "--team", "orders")
     assert code == 0 and "created" in out
     manifest = repo.read("services/orders/service.yaml")
-    assert "runbook: services/orders/docs/runbook.md" in manifest
+    assert "runbook: docs/runbook.md" in manifest
     repo.commit()
     code, out, _ = gate_cli("validate", "--repo", repo.path)
     assert code == 0, out
@@ -185,3 +186,18 @@ def test_exception_add_needs_exactly_one_expiry(example: GitRepo, gate_cli: Any)
 def test_risk_evaluate_with_too_little_history(example: GitRepo, gate_cli: Any) -> None:
     code, out, _ = gate_cli("risk", "evaluate", "--repo", example.path)
     assert code == 0 and "cannot evaluate: not enough labelled history on both sides of the split" in out
+
+
+def test_output_to_a_pipe_or_device_writes_into_it_and_never_replaces_it(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+    import stat
+    import threading
+
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    code, _, _ = gate_cli("validate", "--repo", str(example.root), "--format", "json", "--output", str(fifo))
+    reader.join(timeout=10)
+    assert code in (0, 1) and received and b'"schema"' in received[0]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe, not a regular file put in its place

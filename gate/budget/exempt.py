@@ -66,7 +66,7 @@ def reliability_only(changed: tuple[str, ...], service: Any, listed: list[str]) 
         return False
     named = {p for p in service.documents() if p.lower().endswith(NAMED_SUFFIXES)}
     for path in changed:
-        if path == service.manifest:
+        if path in service.files:  # service.yaml and a Backstage entity alike
             return False  # manifest edits can change tier or SLOs: never exempt by path alone
         if path in named or path.lower().endswith(DOC_SUFFIXES):
             continue

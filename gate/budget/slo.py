@@ -127,9 +127,10 @@ def _query_problems(name: str, queries: dict[str, Any], file: str, line: int | N
     return problems
 
 
-def _openslo(service: Service, snapshot: Snapshot, path: str) -> tuple[list[SLO], list[SLOProblem]]:
-    raw = snapshot.read(path)
-    if raw is None:
+def _openslo(service: Service, snapshot: Snapshot, value: str) -> tuple[list[SLO], list[SLOProblem]]:
+    path = service.locate(snapshot, value).path  # relative to the manifest, like every path it names
+    raw = snapshot.read(path) if path is not None else None
+    if raw is None or path is None:
         return [], []  # rule slo-files-exist reports it
     try:
         doc = gate_yaml.load(raw, path)

@@ -6,6 +6,7 @@ parameters (checked when the pack is loaded, so a typo is an exit-2 error, not a
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from gate import codeowners, markdown
 from gate.cache import Store
-from gate.catalog import Catalog, Problem, Service, load_service
+from gate.catalog import Catalog, Problem, Service
 from gate.git import Snapshot
 
 if TYPE_CHECKING:
@@ -34,19 +35,18 @@ class CheckContext:
         return Catalog.of(self.base)
 
     def before(self, service: Service) -> Service | None:
-        """The service as the base revision had it, when this change edited its manifest (else None).
+        """The service as the base revision had it, when this change edited its sources (else None).
 
         A moved manifest is followed by `identity` (git's rename detection, or where its files
-        went), never by the name the head declares."""
+        went), never by the name the head declares; a directory that defined a service in the
+        base (its service.yaml or Backstage entity) still holds that service."""
         memo: dict[str, Service | None] = self.__dict__.setdefault("_before", {})
         if service.manifest not in memo:
             was = self.identity.get(service.manifest, service.manifest)
-            if was == service.manifest and self.base.read(was) == self.head.read(service.manifest):
-                memo[service.manifest] = None  # unchanged manifest: nothing to compare
-            elif self.base.is_file(was):
-                memo[service.manifest] = load_service(self.base, was)
-            else:
-                memo[service.manifest] = None  # a new service: nothing it could loosen
+            if was == service.manifest and all(self.base.read(f) == self.head.read(f) for f in service.files):
+                memo[service.manifest] = None  # unchanged sources: nothing to compare
+            else:  # None: a new service, nothing it could loosen
+                memo[service.manifest] = self.base_catalog.service_in(posixpath.dirname(was) + "/" if "/" in was else "")
         return memo[service.manifest]
 
     def save(self) -> None:
@@ -110,20 +110,63 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
         if not isinstance(value, str):
             continue  # the manifest schema reports the type
         line = service.line(*at)
-        if value.startswith("https://"):
+        if value.startswith(("https://", "http://")):
             if not params.get("allow_url", True):
                 problems.append(Problem(f"{params['field']} must be a repository path, not a URL", service.manifest, line))
+            elif value.startswith("http://"):
+                problems.append(Problem(f"{params['field']} {value!r}: use an https URL", service.manifest, line))
             continue
-        if ctx.head.is_file(value):
+        found = service.locate(ctx.head, value)
+        if found.path is None:
+            problems.append(Problem(f"{params['field']} {value!r} points outside the repository "
+                                    f"(paths are relative to {service.root or 'the repository root'}; /path is the repository root)", service.manifest, line))
             continue
-        if ctx.head.is_symlink(value):
+        if ctx.head.is_file(found.path):
+            continue
+        shown = f"{params['field']} {value!r} (read as {found.path})" if found.path != value else f"{params['field']} {value!r}"
+        if ctx.head.is_symlink(found.path):
             reason = "is a symbolic link; the gate reads only regular files inside the repository"
-        elif ctx.head.is_dir(value):
+        elif ctx.head.is_dir(found.path):
             reason = "is a directory, not a file"
         else:
-            reason = "does not exist in the repository at this revision"
-        problems.append(Problem(f"{params['field']} {value!r} {reason}", service.manifest, line))
+            reason = "does not exist at this revision"
+        if found.other is not None:
+            better = _written(service, found.other)
+            reason += f"; {found.other} exists: write {better!r}"
+        elif not value.startswith("/"):
+            reason += f" (paths are relative to {service.root or 'the repository root'}; a leading / means the repository root)"
+        problems.append(Problem(f"{shown} {reason}", service.manifest, line))
     return problems
+
+
+def _written(service: Service, path: str) -> str:
+    """How to write a repository path in this service's manifest: relative to it when inside its
+    directory, else from the repository root with a leading /."""
+    if service.root and path.startswith(service.root):
+        return path[len(service.root):]
+    return path if not service.root else "/" + path
+
+
+def manifest_paths(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """Paths a service.yaml wrote from the repository root (the old meaning) still work, and say how to write them now."""
+    problems = []
+    fields = {"runbook": ("runbook",), "rollback plan": ("rollback", "plan")}
+    for index, (role, value) in enumerate(service.named_paths()):
+        found = service.locate(ctx.head, value)
+        if not found.legacy or found.path is None:
+            continue
+        at = fields.get(role) or ("slos",)
+        fix = _written(service, found.path)
+        problems.append(Problem(
+            f"{role} {value!r} is read from the repository root ({found.path}), as gate did before paths became relative "
+            f"to the manifest's directory ({service.root}); it now means {service.path(value)}. Write {fix!r} instead",
+            service.manifest, service.line(*at)))
+    return problems
+
+
+def catalog_entity(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """A Backstage entity and the service.yaml that extends it agree, and the entity gives what gate needs."""
+    return list(service.notes)
 
 
 # -- markdown_sections -------------------------------------------------------------------
@@ -132,11 +175,13 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
 def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     problems = []
     for at, value in _field_values(service, params["field"]):
-        if not isinstance(value, str) or value.startswith("https://"):
+        if not isinstance(value, str) or value.startswith(("https://", "http://")):
             continue
-        raw = ctx.head.read(value)
-        if raw is None:
+        located = service.locate(ctx.head, value).path
+        raw = ctx.head.read(located) if located is not None else None
+        if raw is None or located is None:
             continue  # file_exists reports it
+        value = located
         found = markdown.headings(raw.decode("utf-8", "replace"))
         for section in params["sections"]:
             names = [section] if isinstance(section, str) else list(section)
@@ -160,17 +205,48 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
         return [Problem(f"no CODEOWNERS file ({where}) gives {service.root or 'the repository'} an owner", service.manifest, service.line("owners"))]
     location, owners = found
     entry = owners.owner(service.manifest)
+    team = service.get("owners", "team")
+    slug = _team_slug(ctx, service) if isinstance(team, str) else None
+
+    def expected() -> str:  # worked out only for a finding: it reads the whole CODEOWNERS
+        org = ctx.github_org or _org_of(owners)
+        if slug:
+            return f"@{slug}"
+        return f"@{org or '<org>'}/{team if isinstance(team, str) else '<team>'}"
+
     if entry is None or not entry.owners:
         how = "no CODEOWNERS rule covers" if entry is None else f"CODEOWNERS line {entry.line} leaves unowned"
-        return [Problem(f"{how} {service.manifest}", location, entry.line if entry else None)]
-    team = service.get("owners", "team")
+        return [Problem(f"{how} {service.manifest}; add the line `/{service.root} {expected()}`", location, entry.line if entry else None)]
     if not params.get("require_team", True) or not isinstance(team, str):
         return []
-    if any(_is_team(owner, team, ctx.github_org) for owner in entry.owners):
+    if slug is not None and any(owner.lower() == f"@{slug.lower()}" for owner in entry.owners):
         return []
-    expected = f"@{ctx.github_org}/{team}" if ctx.github_org else f"@<org>/{team}"
+    if slug is None and any(_is_team(owner, team, ctx.github_org) for owner in entry.owners):
+        return []
     given = " ".join(entry.owners)
-    return [Problem(f"CODEOWNERS line {entry.line} ({entry.pattern}) gives {service.root or '/'} to {given}, not to team {team!r} ({expected})", location, entry.line)]
+    why = f" (the Backstage group's {_SLUG_NOTE})" if slug else ""
+    return [Problem(f"CODEOWNERS line {entry.line} ({entry.pattern}) gives {service.root or '/'} to {given}, not to team {team!r}{why}; "
+                    f"add the line `/{service.root} {expected()}` after it (the last matching line wins)", location, entry.line)]
+
+
+_SLUG_NOTE = "github.com/team-slug annotation"
+
+
+def _team_slug(ctx: CheckContext, service: Service) -> str | None:
+    """The GitHub team a Backstage owner group names in its `github.com/team-slug` annotation."""
+    ref = service.get("backstage", "owner")
+    if not isinstance(ref, str) or not ref.startswith("group:") or service.get("owners", "team") != ref.rpartition("/")[2]:
+        return None
+    namespace, _, name = ref[len("group:"):].partition("/")
+    return Catalog.of(ctx.head).team_slugs.get((namespace, name))
+
+
+def _org_of(owners: codeowners.Answers) -> str | None:
+    """The organisation the existing CODEOWNERS writes its teams under, when it names exactly one."""
+    if "_org" not in owners.__dict__:
+        orgs = {o.lower() for o in re.findall(r"(?<![\w@])@([\w.-]+)/[\w.-]+", owners.text.decode("utf-8", "replace"))}
+        owners.__dict__["_org"] = orgs.pop() if len(orgs) == 1 else None
+    return owners.__dict__["_org"]  # type: ignore[no-any-return]
 
 
 def _is_team(owner: str, team: str, org: str | None) -> bool:
@@ -481,6 +557,16 @@ KINDS: dict[str, CheckKind] = {
         manifest_valid,
         {"type": "object", "additionalProperties": False, "properties": {}},
         "service.yaml parses and matches schemas/service.schema.json",
+    ),
+    "manifest_paths": CheckKind(
+        manifest_paths,
+        {"type": "object", "additionalProperties": False, "properties": {}},
+        "paths in service.yaml are written relative to it (or /-rooted), not in the old repository-root form",
+    ),
+    "catalog_entity": CheckKind(
+        catalog_entity,
+        {"type": "object", "additionalProperties": False, "properties": {}},
+        "a Backstage entity and the service.yaml extending it agree, and together give what gate needs",
     ),
     "manifest_drift": CheckKind(
         manifest_drift,

@@ -149,7 +149,10 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
                 raise FatalError(f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date", example.source, example.line) from None
             ctx = CheckContext(head=head, base=base, today=as_of)
             try:
-                findings = evaluate([rule], load_service(head, MANIFEST), ctx, tuple(changed))
+                service = load_service(head, MANIFEST)
+                if service is None:
+                    raise FatalError(f"rule {rule.id}, example {example.name!r}: the example has no {MANIFEST}", example.source, example.line)
+                findings = evaluate([rule], service, ctx, tuple(changed))
             except FatalError as e:
                 outcomes.append(Outcome(rule.id, example.name, False, f"error: {e}", example.source, example.line))
                 continue

@@ -40,8 +40,8 @@ def test_file_exists(repo: GitRepo) -> None:
 
 def test_file_exists_missing_field_and_missing_file(repo: GitRepo) -> None:
     assert _run(repo, "file_exists", {"field": "runbook"}, BASE) == [("runbook is not set", "svc/service.yaml", 1)]
-    assert _run(repo, "file_exists", {"field": "runbook"}, BASE + "runbook: svc/nope.md\n") == [
-        ("runbook 'svc/nope.md' does not exist in the repository at this revision", "svc/service.yaml", 5)
+    assert _run(repo, "file_exists", {"field": "runbook"}, BASE + "runbook: nope.md\n") == [
+        ("runbook 'nope.md' (read as svc/nope.md) does not exist at this revision (paths are relative to svc/; a leading / means the repository root)", "svc/service.yaml", 5)
     ]
 
 
@@ -49,16 +49,16 @@ def test_file_exists_directory_symlink_and_url(repo: GitRepo) -> None:
     repo.write("svc/docs/x.md", "x")
     os.makedirs(repo.root / "svc", exist_ok=True)
     os.symlink("/etc/passwd", repo.root / "svc/escape.md")
-    assert "is a directory" in _run(repo, "file_exists", {"field": "runbook"}, BASE + "runbook: svc/docs\n")[0][0]
-    assert "symbolic link" in _run(repo, "file_exists", {"field": "runbook"}, BASE + "runbook: svc/escape.md\n")[0][0]
+    assert "is a directory" in _run(repo, "file_exists", {"field": "runbook"}, BASE + "runbook: docs\n")[0][0]
+    assert "symbolic link" in _run(repo, "file_exists", {"field": "runbook"}, BASE + "runbook: /svc/escape.md\n")[0][0]
     assert _run(repo, "file_exists", {"field": "runbook"}, BASE + "runbook: https://wiki/x\n") == []
     assert "not a URL" in _run(repo, "file_exists", {"field": "runbook", "allow_url": False}, BASE + "runbook: https://wiki/x\n")[0][0]
 
 
 def test_file_exists_fans_out_over_lists(repo: GitRepo) -> None:
-    manifest = BASE + "slos:\n  - openslo: svc/a.yaml\n  - openslo: svc/b.yaml\n  - name: x\n"
+    manifest = BASE + "slos:\n  - openslo: a.yaml\n  - openslo: b.yaml\n  - name: x\n"
     out = _run(repo, "file_exists", {"field": "slos[].openslo", "required": False}, manifest, {"svc/a.yaml": "a"})
-    assert out == [("slos[].openslo 'svc/b.yaml' does not exist in the repository at this revision", "svc/service.yaml", 7)]
+    assert out == [("slos[].openslo 'b.yaml' (read as svc/b.yaml) does not exist at this revision (paths are relative to svc/; a leading / means the repository root)", "svc/service.yaml", 7)]
 
 
 RUNBOOK_SECTIONS = [["Symptoms", "Alerts"], ["Diagnosis"], ["Mitigation"], ["Escalation"]]
@@ -87,19 +87,19 @@ def test_codeowners(repo: GitRepo) -> None:
 def test_codeowners_wrong_team_last_match_wins(repo: GitRepo) -> None:
     manifest = BASE + "owners: {team: payments}\n"
     out = _run(repo, "codeowners", {}, manifest, {"CODEOWNERS": "/svc/ @acme/payments\n*.yaml @acme/platform\n"})
-    assert out == [("CODEOWNERS line 2 (*.yaml) gives svc/ to @acme/platform, not to team 'payments' (@<org>/payments)", "CODEOWNERS", 2)]
+    assert out == [("CODEOWNERS line 2 (*.yaml) gives svc/ to @acme/platform, not to team 'payments'; add the line `/svc/ @acme/payments` after it (the last matching line wins)", "CODEOWNERS", 2)]
 
 
 def test_codeowners_org_must_match_when_configured(repo: GitRepo) -> None:
     manifest = BASE + "owners: {team: payments}\n"
     out = _run(repo, "codeowners", {"_org": "acme"}, manifest, {"CODEOWNERS": "/svc/ @evil/payments\n"})
-    assert "(@acme/payments)" in out[0][0]
+    assert "`/svc/ @acme/payments`" in out[0][0]
 
 
 def test_codeowners_missing_file_and_uncovered_path(repo: GitRepo) -> None:
     assert "no CODEOWNERS file" in _run(repo, "codeowners", {}, BASE)[0][0]
     out = _run(repo, "codeowners", {}, BASE, {"docs/CODEOWNERS": "/other/ @x\n/svc/\n"})
-    assert out == [("CODEOWNERS line 2 leaves unowned svc/service.yaml", "docs/CODEOWNERS", 2)]
+    assert out == [("CODEOWNERS line 2 leaves unowned svc/service.yaml; add the line `/svc/ @<org>/<team>`", "docs/CODEOWNERS", 2)]
 
 
 @pytest.mark.parametrize(
