@@ -256,7 +256,8 @@ def _recognise_stream(raw: bytes, manifest: str) -> str | None:
 
 def _given_by_entity(problem: Problem, merged: dict[str, Any]) -> bool:
     """An extension service.yaml need not repeat what the entity gives (its name, a tier annotation)."""
-    return any(problem.message == f"schema: (top level): '{key}' is a required property" and key in merged for key in ("name", "tier"))
+    return any(problem.message in (f"schema: (top level): '{key}' is a required property", f"schema: (top level): missing required field {key}")
+               and key in merged for key in ("name", "tier"))
 
 
 def _globs(data: dict[str, Any]) -> tuple[str, ...]:
@@ -437,12 +438,20 @@ class Catalog:
     def team_slugs(self) -> dict[tuple[str, str], str]:
         """Backstage Group entities' GitHub teams (`github.com/team-slug`), from every catalog file of the tree."""
         files = [p for p in sorted(self.entries) if posixpath.basename(p) != MANIFEST]
+        # Kept by the blob ids of every catalog file: a check reads them once, not on every run.
+        key = hashlib.sha256("\0".join(f"{p}\1{self.entries[p].sha}" for p in files).encode()).hexdigest()[:32]
+        store = Store(self.snapshot.repo.git_dir, "team-slugs", keep=8)
+        kept = store.get(key)
+        if isinstance(kept, list) and all(isinstance(k, list) and len(k) == 3 and all(isinstance(x, str) for x in k) for k in kept):
+            return {(k[0], k[1]): k[2] for k in kept}
         texts = self.snapshot.read_many(files)
         found: list[backstage.Entity] = []
         for path in files:
-            if path in texts:
+            if path in texts and b"Group" in texts[path] and backstage.TEAM_SLUG.encode() in texts[path]:  # parse only files that can hold one
                 found += backstage.load_entities(texts[path], path)[0]
-        return backstage.team_slugs(found)
+        slugs = backstage.team_slugs(found)
+        store.put(key, [[namespace, name, slug] for (namespace, name), slug in sorted(slugs.items())])
+        return slugs
 
 
 def _pairs(loaded: Any) -> list[tuple[str, str]] | None:

@@ -54,6 +54,12 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
                 deleted.add(c.old_path)  # type: ignore[arg-type]
             else:
                 added.add(c.path)
+    # A source file deleted while its directory still defines a service (service.yaml swapped for a
+    # Backstage entity, or the other way): that service continues it.
+    for gone in sorted(deleted):
+        now = head.service_in(_root(gone))
+        if now is not None and now.manifest != gone and now.manifest not in out.identity:
+            out.identity[now.manifest] = gone
     # A manifest deleted while its files moved under a new manifest: the new one continues it.
     for gone in sorted(deleted):
         root = _root(gone)

@@ -88,12 +88,21 @@ def tree_of(rule: Rule, example: Example, side: dict[str, Any] | None) -> dict[s
         parts = path.split("/")
         if path.startswith("/") or any(p in ("", ".", "..", ".git") for p in parts) or "\n" in path or "\0" in path:
             raise FatalError(f"rule {rule.id}, example {example.name!r}: {path!r} is not a plain relative path inside the repository", example.source, example.line)
+    at = _manifest_at(example)
     if isinstance(manifest, str):
-        files[MANIFEST] = manifest.encode("utf-8")
+        files[at] = manifest.encode("utf-8")
     else:
         data = merge_patch({**BASELINE, "tier": tier}, manifest)
-        files[MANIFEST] = json.dumps(data, indent=1, sort_keys=False).encode("utf-8")  # JSON is YAML
+        files[at] = json.dumps(data, indent=1, sort_keys=False).encode("utf-8")  # JSON is YAML
     return files
+
+
+def _manifest_at(example: Example) -> str:
+    """Where the example's service.yaml sits (`dir:`, for rules about paths relative to it)."""
+    where = str(example.data.get("dir", "")).strip("/")
+    if ".." in where.split("/"):
+        raise FatalError(f"example {example.name!r}: dir {where!r} leaves the repository", example.source, example.line)
+    return f"{where}/{MANIFEST}" if where else MANIFEST
 
 
 def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, bytes]]]) -> bytes:
@@ -149,7 +158,7 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
                 raise FatalError(f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date", example.source, example.line) from None
             ctx = CheckContext(head=head, base=base, today=as_of)
             try:
-                service = load_service(head, MANIFEST)
+                service = load_service(head, _manifest_at(example))
                 if service is None:
                     raise FatalError(f"rule {rule.id}, example {example.name!r}: the example has no {MANIFEST}", example.source, example.line)
                 findings = evaluate([rule], service, ctx, tuple(changed))
