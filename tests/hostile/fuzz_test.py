@@ -74,6 +74,9 @@ class _NoFiles:
     def is_file(self, path: str) -> bool:
         return False
 
+    def entry(self, path: str) -> None:
+        return None
+
     def is_symlink(self, path: str) -> bool:
         return False
 
