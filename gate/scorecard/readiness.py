@@ -49,7 +49,7 @@ class Readiness:
         self.date_rules = [r for r in rules if r.kind in DATE_KINDS]
         self.all_rules = rules
         self.github_org = github_org
-        self._services: dict[tuple[str, str], Service] = {}
+        self._services: dict[tuple[str, str], Service | None] = {}
         self._findings: dict[tuple[Any, ...], tuple[list[Finding], tuple[str, ...], dict[str, bool]]] = {}
 
     def at(self, commit: str, today: dt.date) -> tuple[Snapshot, list[Judged]]:
@@ -64,7 +64,7 @@ class Readiness:
         snap.read_many(new)  # every manifest not seen yet, in one round trip
         for manifest in new:
             self._services[(manifest, manifests[manifest].sha)] = load_service(snap, manifest)
-        services = [self._services[(m, manifests[m].sha)] for m in sorted(manifests)]
+        services = [s for m in sorted(manifests) if (s := self._services[(m, manifests[m].sha)]) is not None]
         keys = {s.manifest: self._key(s, manifests[s.manifest], files, owners_blob) for s in services}
         todo = [s for s in services if keys[s.manifest] not in self._findings]
         snap.read_many(sorted({d for s in todo for d in s.documents()}))
