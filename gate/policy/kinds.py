@@ -460,7 +460,7 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
         keys = tuple(path.split("."))
         if before.get(*keys) not in (None, [], "") and service.get(*keys) in (None, [], ""):
             problems.append(Problem(f"{path} removed", at, service.line(*keys[:-1]) if len(keys) > 1 else 1))
-    problems += _document_drift(before, service)
+    problems += _document_drift(before, service, ctx.head)
     for path in ("telemetry.alerts", "telemetry.dashboards", "owners.escalation"):
         keys = tuple(path.split("."))
         old_list, new_list = before.get(*keys), service.get(*keys)
@@ -471,7 +471,7 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     return problems
 
 
-def _document_drift(before: Service, service: Service) -> list[Problem]:
+def _document_drift(before: Service, service: Service, snapshot: Snapshot) -> list[Problem]:
     """A runbook or rollback plan pointed somewhere gate cannot judge as this service's own: a URL
     it cannot read, or a document outside the service's directory (another service's runbook)."""
     problems = []
@@ -484,10 +484,9 @@ def _document_drift(before: Service, service: Service) -> list[Problem]:
         if new.startswith("https://") and not old.startswith("https://"):
             problems.append(Problem(f"{field_path} moved from {old} to a URL ({new}) that gate cannot read or check", service.manifest, line))
             continue
-        new_docs = [p for p, role in service.documents().items() if role in ("runbook", "rollback plan")]
-        outside = [p for p in new_docs if p.endswith(new.lstrip("/")) and service.root and not p.startswith(service.root)]
-        if outside:
-            problems.append(Problem(f"{field_path} moved from {old} to {outside[0]}, outside {service.root} (another service's document?)", service.manifest, line))
+        read = service.locate(snapshot, new).path if not new.startswith(("https://", "http://")) else None
+        if read is not None and service.root and not read.startswith(service.root):
+            problems.append(Problem(f"{field_path} moved from {old} to {read}, outside {service.root} (another service's document?)", service.manifest, line))
     return problems
 
 
