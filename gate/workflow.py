@@ -36,7 +36,7 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
             f.write(text)
     scores = [s.risk["score"] for s in verdict.services if s.risk and isinstance(s.risk.get("score"), (int, float))]
     outputs = {
-        "verdict": verdict.verdict,
+        "verdict": verdict.headline,
         "risk-score": str(max(scores)) if scores else "",
         "blocked-services": ",".join(sorted(s.name for s in verdict.services if s.verdict == "block")),
         "report-json": files["json"],

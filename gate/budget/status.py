@@ -82,6 +82,8 @@ def measure(slo: SLO, budgets: dict[str, Any], offline: bool) -> SLOStatus:
     evidence = module.evidence(slo, settings)
     if offline and name in NETWORK_SOURCES:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
+    if offline and name == "file":  # a status file is a CI export: a developer's machine has none
+        return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: the status file is a CI export, skipped outside CI")
     if name == "prometheus" and not slo.total:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="no Prometheus indicator (indicator.prometheus good/total) in the SLO")
     windows = [slo.window] + [w for w in ALL_SHORT_WINDOWS if w < slo.window and w >= 2 * (slo.slice_window or 0)]

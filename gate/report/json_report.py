@@ -45,6 +45,7 @@ def document(v: Verdict) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "verdict": v.verdict,
+        "undecided": {"reason": v.undecided_reason} if v.undecided_reason else None,
         "mode": v.mode,
         "base": v.base,
         "head": "staged" if v.head == INDEX else v.head,

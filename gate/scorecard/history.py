@@ -132,6 +132,7 @@ def _records(process: Any) -> Iterator[bytes]:
     out: IO[bytes] = process.stdout
     tail = b""
     marker = b"\x1e\x1eC"
+    finished = False
     try:
         while True:
             chunk = out.read(1 << 16)
@@ -140,11 +141,13 @@ def _records(process: Any) -> Iterator[bytes]:
             parts = (tail + chunk).split(marker)
             tail = parts.pop()
             yield from (p for p in parts if p)
+        finished = True
+        process.finish()  # git stopped mid-way (a missing object): an error, never a short history
         if tail:
             yield tail
     finally:
-        out.close()
-        process.wait()
+        if not finished:
+            process.abandon()
 
 
 def _parse(record: bytes) -> tuple[Commit, _Patch] | None:
