@@ -393,6 +393,7 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
         checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
         results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
     repo_findings = _gate_files_owned(ctx, config)
+    results, exceptions_report = _ledger_at(results, snap, config, ctx.today, {s.name: s.tier for s in catalog.all()})
     ctx.save()
     resources.save_memo()
     return Verdict(
@@ -405,5 +406,17 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
         config_changed=False,
         as_of=(today or dt.date.today()).isoformat(),
         mode="catalog",
+        exceptions=exceptions_report,
         rules=rule_catalog(rules),
     )
+
+
+def _ledger_at(results: list[ServiceResult], snap: Snapshot, config: gate_config.Config, today: dt.date,
+               tiers: dict[str, int]) -> tuple[list[ServiceResult], dict[str, Any] | None]:
+    """`validate`: the revision's own ledger (it is the trusted side), classified as `check` and `exception list` do."""
+    from gate import exceptions
+
+    entries = exceptions.parse_ledger(snap.read(config.ledger_path), config.ledger_path)
+    if not entries:
+        return results, None
+    return exceptions.apply(results, entries, entries, exceptions.Approvals(config.exceptions, None), today, config.ledger_path, catalog=tiers)

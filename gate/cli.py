@@ -14,13 +14,13 @@ from gate.errors import FatalError
 FORMAT_NAMES = ("text", "json", "markdown", "sarif", "junit", "github", "gitlab")
 
 
-def _as_of(value: str | None) -> dt.date | None:
+def _as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"'{option}'") from None
 
 
 def _emit(verdict: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
@@ -149,7 +149,7 @@ def exception() -> None:
 @click.option("--ticket", required=True, help="Change or incident ticket.")
 @click.option("--requested-by", required=True, metavar="HANDLE")
 @click.option("--approved-by", required=True, metavar="HANDLE")
-@click.option("--days", type=click.IntRange(1, 366), help="Expires this many days from today.")
+@click.option("--days", type=click.IntRange(1, 366), help="Lasts this many calendar days, today included (--days 3 on the 24th expires on the 26th).")
 @click.option("--expires", metavar="YYYY-MM-DD", help="Expiry date (inclusive).")
 @click.option("--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request.")
 @click.option("--id", "entry_id", help="Exception id [default: EXC-YYYYMMDD-N].")
@@ -160,9 +160,11 @@ def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], 
     from gate import ledger
 
     today = _as_of(as_of) or _utc_today()
+    if today > _utc_today():
+        raise click.BadParameter(f"{today} is in the future; an exception is created today or earlier", param_hint="'--as-of'")
     if (days is None) == (expires is None):
         raise click.UsageError("give exactly one of --days or --expires")
-    until = today + dt.timedelta(days=days) if days else _as_of(expires)
+    until = today + dt.timedelta(days=days - 1) if days else _as_of(expires, "--expires")
     assert until is not None
     path, entry = ledger.add(repo, services, rules, reason, ticket, requested_by, approved_by, until, today, pull_request, entry_id)
     click.echo(f"added {entry['id']} to {path} (expires {entry['expires']}); commit it through a reviewed pull request")
@@ -192,12 +194,14 @@ def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> 
 
 @exception.command("revoke")
 @click.argument("entry_id")
+@click.option("--reason", required=True, help="Why the exception ends early (recorded under `revoked:` and shown by `audit`).")
 @_repo_option
-def exception_revoke(entry_id: str, repo: str) -> None:
-    """Remove an entry from the ledger (its history stays in git for `audit`)."""
+@_as_of_option
+def exception_revoke(entry_id: str, reason: str, repo: str, as_of: str | None) -> None:
+    """Remove an entry from the ledger and record why (its history stays in git for `audit`)."""
     from gate import ledger
 
-    path = ledger.revoke(repo, entry_id)
+    path = ledger.revoke(repo, entry_id, reason, _as_of(as_of) or _utc_today())
     click.echo(f"revoked {entry_id} in {path}; commit it through a reviewed pull request")
 
 
