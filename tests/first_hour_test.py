@@ -269,3 +269,261 @@ def test_14_a_revocation_record_does_not_make_other_entries_new(rm_repo: GitRepo
     assert [(e["id"], e["origin"]) for e in v.exceptions["applied"]] == [("EXC-A", "base")]
     code, out, _ = gate_cli("exception", "audit", "--repo", rm_repo.path, "--format", "json", "--as-of", "2026-11-24")
     assert [(e["event"], e["id"]) for e in json.loads(out)["events"]] == [("added", "EXC-A"), ("added", "EXC-B"), ("revoked", "EXC-B")]
+
+
+# -- the platform engineer ------------------------------------------------------------------------
+
+
+def test_4_init_prints_the_next_steps(repo: GitRepo, gate_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.commit("init")
+    monkeypatch.chdir(repo.root)
+    code, out, _ = gate_cli("init", "services/orders", "--tier", "1", "--team", "orders")
+    assert code == 0
+    assert "/services/orders/ @<org>/orders" in out and "CODEOWNERS" in out
+    assert "git add services/orders && git commit" in out
+    for field in ("telemetry.dashboards", "telemetry.alerts", "rollback.last_tested", "docs/runbook.md", "docs/rollback.md"):
+        assert field in out, field
+
+
+def test_4_validate_says_when_manifests_are_not_committed(repo: GitRepo, gate_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.commit("init")
+    monkeypatch.chdir(repo.root)
+    gate_cli("init", "services/orders", "--tier", "1", "--team", "orders")
+    code, out, _ = gate_cli("validate", "--repo", repo.path)
+    assert "no service is touched by this change" not in out
+    assert "0 services at" in out and "services/orders/service.yaml is in the working tree but not in" in out and "commit it" in out
+    code, out, _ = gate_cli("validate", "--repo", repo.path, "--format", "markdown")
+    assert "changed service" not in out and "0 service(s) at" in out and "services/orders/service.yaml" in out
+
+
+def test_5_template_runbook_and_rollback_plan_are_still_the_template(repo: GitRepo, gate_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.commit("init")
+    monkeypatch.chdir(repo.root)
+    gate_cli("init", "services/orders", "--tier", "1", "--team", "orders")
+    repo.commit("orders")
+    v = check.validate(Repo(repo.path), today=TODAY)
+    messages = {(f.rule, f.message) for f in v.services[0].findings}
+    for section in ("Symptoms", "Diagnosis", "Mitigation", "Escalation"):
+        assert ("runbook-sections", f"services/orders/docs/runbook.md: section {section!r} is still the template from `gate init`") in messages
+    assert ("rollback-plan-exists", "rollback.plan 'services/orders/docs/rollback.md' is still the template from `gate init`") in messages
+    repo.write("services/orders/docs/runbook.md", repo.read("services/orders/docs/runbook.md").replace(
+        "Which alerts page, what users see.", "OrdersHighErrorRate pages; checkout shows 'try again'."))
+    repo.commit("real symptoms")
+    v = check.validate(Repo(repo.path), today=TODAY)
+    assert not any("'Symptoms' is still the template" in f.message for f in v.services[0].findings)
+
+
+OTEL_SERVICE = """\
+apiVersion: gate/v1
+kind: Service
+name: orders
+tier: 1
+owners: {team: orders}
+telemetry:
+  service_name: orders
+  metrics: [%s]
+"""
+
+
+def _metric_findings(repo: GitRepo, metrics: str, config: str = "") -> list[str]:
+    repo.write("services/orders/service.yaml", OTEL_SERVICE % metrics)
+    if config:
+        repo.write(".gate.yaml", config)
+    repo.commit("orders")
+    v = check.validate(Repo(repo.path), today=TODAY)
+    return [f.message for f in v.services[0].findings if f.rule == "telemetry-names"]
+
+
+def test_6_opentelemetry_names_are_accepted_at_tier_1(repo: GitRepo) -> None:
+    names = "http.server.request.duration, http.server.active_requests, db.client.operation.duration, http_requests_total"
+    assert _metric_findings(repo, names) == []
+
+
+@pytest.mark.parametrize("name, words", [
+    ("Http.Server.Request.Duration", "lowercase"),
+    ("http.server.request.duration_seconds", "unit"),
+    ("http.server.request.durationMs", "lowercase"),
+    ("http.server.requests_total", "_total"),
+    ("9http.server.duration", "not a valid OpenTelemetry instrument name"),
+    ("http..server", "empty namespace"),
+    ("http.server-request.duration", "snake_case"),
+    ("orders.http.server.request.duration", "service name 'orders'"),
+])
+def test_6_opentelemetry_names_are_checked_by_opentelemetry_rules(repo: GitRepo, name: str, words: str) -> None:
+    found = _metric_findings(repo, name)
+    assert found and any(words in m for m in found), found
+
+
+def test_6_the_convention_is_configurable_per_repository(repo: GitRepo) -> None:
+    prometheus_only = "version: 1\nrules:\n  telemetry-names: {params: {conventions: [prometheus]}}\n"
+    found = _metric_findings(repo, "http.server.request.duration", prometheus_only)
+    assert found and "OpenTelemetry names are not accepted here" in found[0]
+    otel_only = "version: 1\nrules:\n  telemetry-names: {params: {conventions: [opentelemetry]}}\n"
+    assert _metric_findings(repo, "http.server.request.duration", otel_only) == []
+    assert any("_total" in m for m in _metric_findings(repo, "http_requests_total", otel_only))
+
+
+def test_7_unowned_ignore_adds_to_the_defaults_and_can_drop_one(repo: GitRepo) -> None:
+    repo.write("services/a/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: a\ntier: 3\nowners: {team: t}\n")
+    repo.write(".gate.yaml", "version: 1\nunowned_ignore: [\"tools/**\", \"!README*\"]\n")
+    repo.commit("base")
+    repo.branch("change")
+    for path in ("tools/x.sh", "exceptions.yaml", ".pre-commit-config.yaml", "README.md", "scripts/deploy.sh"):
+        repo.write(path, "x\n")
+    repo.commit("change")
+    v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
+    unowned = sorted(f.file for f in v.findings if f.rule == "unowned-change")
+    assert unowned == ["README.md", "scripts/deploy.sh"]
+
+
+def test_7_readme_shows_the_default_unowned_ignore() -> None:
+    from gate.config import DEFAULT_UNOWNED_IGNORE
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert all(f"`{p}`" in readme for p in DEFAULT_UNOWNED_IGNORE)
+
+
+def test_8_telemetry_declared_names_the_missing_fields(repo: GitRepo) -> None:
+    repo.write("services/orders/service.yaml", OTEL_SERVICE % "http.server.request.duration")
+    repo.commit("orders")
+    v = check.validate(Repo(repo.path), today=TODAY)
+    (message,) = [f.message for f in v.services[0].findings if f.rule == "telemetry-declared"]
+    assert "missing: telemetry.dashboards, telemetry.alerts" in message and "service_name" not in message.split("missing:")[1]
+
+
+def test_8_fix_texts_name_the_approvers_of_the_tier(example: GitRepo) -> None:
+    example.replace("services/payments/service.yaml", "objective: 99.95", "objective: 99.5")
+    example.commit()
+    v = check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
+    finding = next(f for s in v.services for f in s.findings if f.rule == "slo-objective-tier")
+    assert "lower severity" not in finding.remediation and "waive" in finding.remediation
+    assert "tier 0: vps" in finding.remediation, finding.remediation
+    drift = next(f for s in v.services for f in s.findings if f.rule == "manifest-drift")
+    assert "tier 0: vps" in drift.remediation and "release manager" not in drift.remediation
+
+
+def test_8_an_exempt_budget_finding_does_not_say_wait(repo: GitRepo, prometheus: Any) -> None:
+    from budget import budget_repo
+
+    budget_repo.build(repo, prometheus.url)
+    repo.write("services/exhausted/docs/runbook.md", "# runbook\nmore\n")
+    repo.commit("docs only")
+    v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
+    (finding,) = v.services[0].findings
+    assert finding.severity == "info" and "exempt" in finding.message
+    assert "Wait until the budget recovers" not in finding.remediation and "nothing to do" in finding.remediation
+    repo.write("services/exhausted/src/app.py", "x = 9\n")
+    repo.commit("feature")
+    blocked = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
+    assert "tier 1: directors" in blocked.services[0].findings[0].remediation
+
+
+def test_8_risk_high_never_fires_on_a_medium_score() -> None:
+    from gate.catalog import Service
+    from gate.check import risk_findings
+
+    service = Service("s", "s/", "s/service.yaml", 0, {"tier": 0}, None, (), ())  # type: ignore[arg-type]
+    medium = {"score": 55, "level": "medium", "factors": []}
+    (finding,) = risk_findings(medium, service, {}, TODAY)
+    assert finding.rule == "risk-threshold" and "medium" in finding.message
+    high = {"score": 65, "level": "high", "factors": []}
+    assert [f.rule for f in risk_findings(high, service, {}, TODAY)][0] == "risk-high"
+
+
+def test_8_docs_links_are_https_and_shown(repo: GitRepo, gate_cli: Any) -> None:
+    pack = ("apiVersion: gate/v1\nkind: PolicyPack\nname: p\nrules:\n  - id: team\n    title: t\n    severity: error\n"
+            "    check: {schema: {required: [owners]}}\n    remediation: add owners\n    docs: %s\n")
+    repo.write("services/a/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: a\ntier: 3\n")
+    repo.write(".gate.yaml", "version: 1\npacks: [p.yaml]\n")
+    repo.write("p.yaml", pack % "see the wiki")
+    repo.commit("x")
+    code, _, err = gate_cli("validate", "--repo", repo.path)
+    assert code == 2 and "p.yaml" in err and "docs" in err
+    repo.write("p.yaml", pack % "https://wiki.example.com/gate/team")
+    repo.commit("x")
+    code, out, _ = gate_cli("validate", "--repo", repo.path)
+    assert code == 1 and "docs: https://wiki.example.com/gate/team" in out
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "a remediation and a docs link" not in readme
+
+
+def test_9_explain_without_an_argument_lists_every_rule_and_kind(gate_cli: Any, tmp_path: Path) -> None:
+    from gate.builtin_rules import BUILTIN_RULES
+    from gate.policy.kinds import KINDS
+
+    code, out, _ = gate_cli("explain", "--repo", str(tmp_path))
+    assert code == 0
+    assert all(rule in out for rule in ("runbook-sections", "telemetry-names", *BUILTIN_RULES))
+    assert all(kind in out for kind in KINDS)
+
+
+def test_9_unknown_names_get_did_you_mean(example: GitRepo, gate_cli: Any) -> None:
+    code, _, err = gate_cli("explain", "runbook-section", "--repo", example.path)
+    assert code == 2 and "did you mean 'runbook-sections'" in err and "known rules:" not in err
+    code, _, err = gate_cli("exception", "add", "--repo", example.path, "--service", "serch", "--rule", "runbook-sections", "--reason",
+                            "a long enough reason here", "--ticket", "T-1", "--requested-by", "dana", "--approved-by", "rita", "--days", "2")
+    assert code == 2 and "did you mean 'search'" in err
+    code, _, err = gate_cli("budget", "chekout", "--repo", example.path, "--offline")
+    assert code == 2 and "did you mean 'checkout'" in err
+
+
+def test_9_a_bad_date_names_its_option(example: GitRepo, gate_cli: Any) -> None:
+    code, _, err = gate_cli("validate", "--repo", example.path, "--as-of", "2026-13-01")
+    assert code == 2 and "--as-of" in err
+    code, _, err = gate_cli("exception", "add", "--repo", example.path, "--service", "search", "--rule", "runbook-sections", "--reason",
+                            "a long enough reason here", "--ticket", "T-1", "--requested-by", "dana", "--approved-by", "rita", "--expires", "soon")
+    assert code == 2 and "--expires" in err
+
+
+def test_9_every_option_of_every_command_has_help() -> None:
+    import click
+
+    from gate.cli import cli
+
+    def walk(command: click.Command, path: str) -> list[str]:
+        missing = [f"{path} {p.opts[0]}" for p in command.params if isinstance(p, click.Option) and not p.help]
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                missing += walk(sub, f"{path} {name}")
+        return missing
+
+    assert walk(cli, "gate") == []
+
+
+@pytest.mark.parametrize("path", ["deploy/flagd.json", "config/flags.flagd.json", "services/x/openfeature.yaml", "ops/feature-toggles.yaml",
+                                  "ld-flags.json", "unleash/export.json", "launchdarkly/flags.json", "flagsmith.json"])
+def test_10_feature_flag_files_of_common_systems(path: str) -> None:
+    from gate.risk.features import kind_counts
+
+    assert kind_counts([path])["feature_flags"] == 1
+
+
+def test_10_ordinary_files_are_not_feature_flags() -> None:
+    from gate.risk.features import kind_counts
+
+    assert kind_counts(["src/flagship.py", "docs/platform.md", "src/reflag.py"])["feature_flags"] == 0
+
+
+def test_11_format_and_output_pair_unambiguously(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+    example.write("services/search/src/query.py", "x = 1\n")
+    example.commit()
+    out_json, out_sarif = tmp_path / "gate.json", tmp_path / "gate.sarif"
+    code, out, _ = gate_cli("check", "--repo", example.path, "--base", "main", "--format", "text", "--format", f"json={out_json}",
+                            "--format", f"sarif={out_sarif}")
+    assert out.startswith("gate: BLOCK") and json.loads(out_json.read_text())["schema"] == "gate.report/v1"
+    assert json.loads(out_sarif.read_text())["version"] == "2.1.0"
+    code, _, err = gate_cli("check", "--repo", example.path, "--base", "main", "--format", "yaml=x.yaml")
+    assert code == 2 and "yaml" in err
+
+
+def test_11_check_github_outside_actions_writes_nothing_into_the_working_tree(example: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    example.write("services/search/src/query.py", "x = 1\n")
+    example.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
+    result = subprocess.run([sys.executable, "-c", "from gate.cli import main; main()", "check", "--github", "--base", "main", "--no-comment"],
+                            cwd=example.root, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert example.git("status", "--porcelain", "--untracked-files=all") == ""
