@@ -408,7 +408,20 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
         mode="catalog",
         exceptions=exceptions_report,
         rules=rule_catalog(rules),
+        notes=_uncommitted(repo, catalog.manifests, rev),
     )
+
+
+def _uncommitted(repo: Repo, manifests: tuple[str, ...], rev: str) -> tuple[str, ...]:
+    """validate reads a revision, never the working tree: say so when the tree has manifests the revision lacks."""
+    if rev != "HEAD":
+        return ()
+    out = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ":(glob)**/service.yaml", ok_codes=(0, 128))
+    missing = sorted(set(os.fsdecode(p) for p in out.split(b"\0") if p) - set(manifests))
+    if not missing:
+        return ()
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return (f"{shown} {'is' if len(missing) == 1 else 'are'} in the working tree but not in {rev} (the revision judged); commit {'it' if len(missing) == 1 else 'them'} first",)
 
 
 def _ledger_at(results: list[ServiceResult], snap: Snapshot, config: gate_config.Config, today: dt.date,

@@ -393,14 +393,21 @@ def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, 
 @cli.command()
 @click.argument("path")
 @click.option("--name", help="Service name [default: the directory name].")
-@click.option("--tier", type=click.IntRange(0, 3), default=2, show_default=True)
-@click.option("--team", default="TODO-team", show_default=True)
+@click.option("--tier", type=click.IntRange(0, 3), default=2, show_default=True, help="Service tier: 0 most critical ... 3 least.")
+@click.option("--team", default="TODO-team", show_default=True, help="Owning team (owners.team; the CODEOWNERS team).")
 def init(path: str, name: str | None, tier: int, team: str) -> None:
     """Scaffold service.yaml, a runbook and a rollback plan for a new service at PATH."""
     from gate import scaffold
 
-    for written in scaffold.init(path, name, tier, team):
-        click.echo(f"created {written}")
+    written = scaffold.init(path, name, tier, team)
+    for file in written:
+        click.echo(f"created {file}")
+    root = scaffold.repo_root_of(path)
+    for line in scaffold.next_steps(scaffold.relative_root(path), team, tier, scaffold.github_org(root)):
+        click.echo(line)
+    target = os.path.relpath(os.path.abspath(path))
+    click.echo(f"  3. commit: git add {target} .github/CODEOWNERS && git commit -m \"{os.path.basename(os.path.abspath(path))}: service manifest\"")
+    click.echo("  4. gate validate    (judges committed files only: it reads the revision, never the working tree)")
 
 
 @cli.command()

@@ -72,6 +72,7 @@ class Verdict:
     mode: str  # commits | staged | catalog
     exceptions: dict[str, Any] | None = None  # applied, pending, expired, expiring, invalid
     rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule this run could raise
+    notes: tuple[str, ...] = ()  # what the user should know that is not a finding (e.g. uncommitted manifests)
 
     @property
     def counts(self) -> dict[str, int]:

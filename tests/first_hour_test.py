@@ -280,7 +280,7 @@ def test_4_init_prints_the_next_steps(repo: GitRepo, gate_cli: Any, monkeypatch:
     code, out, _ = gate_cli("init", "services/orders", "--tier", "1", "--team", "orders")
     assert code == 0
     assert "/services/orders/ @<org>/orders" in out and "CODEOWNERS" in out
-    assert "git add services/orders && git commit" in out
+    assert "git add services/orders .github/CODEOWNERS && git commit" in out
     for field in ("telemetry.dashboards", "telemetry.alerts", "rollback.last_tested", "docs/runbook.md", "docs/rollback.md"):
         assert field in out, field
 

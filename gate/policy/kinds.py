@@ -15,6 +15,7 @@ from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service, load_service
 from gate.git import Snapshot
+from gate.scaffold import is_template
 
 if TYPE_CHECKING:
     from gate.policy.plugins import Kind
@@ -115,6 +116,9 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
                 problems.append(Problem(f"{params['field']} must be a repository path, not a URL", service.manifest, line))
             continue
         if ctx.head.is_file(value):
+            raw = ctx.head.read(value) if params.get("not_template") else None
+            if raw is not None and is_template(raw.decode("utf-8", "replace").splitlines()):
+                problems.append(Problem(f"{params['field']} {value!r} is still the template from `gate init`", service.manifest, line))
             continue
         if ctx.head.is_symlink(value):
             reason = "is a symbolic link; the gate reads only regular files inside the repository"
@@ -137,7 +141,9 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
         raw = ctx.head.read(value)
         if raw is None:
             continue  # file_exists reports it
-        found = markdown.headings(raw.decode("utf-8", "replace"))
+        text = raw.decode("utf-8", "replace")
+        found = markdown.headings(text)
+        lines = text.splitlines()
         for section in params["sections"]:
             names = [section] if isinstance(section, str) else list(section)
             pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + ")", re.IGNORECASE)
@@ -147,7 +153,15 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
                 problems.append(Problem(f"{value} has no {names[0]!r} section{also}", value, 1))
             elif params.get("require_content", True) and not match.has_content:
                 problems.append(Problem(f"{value}: section {match.text!r} is empty", value, match.line))
+            elif params.get("require_content", True) and is_template(_section_lines(lines, found, match)):
+                problems.append(Problem(f"{value}: section {match.text!r} is still the template from `gate init`", value, match.line))
     return problems
+
+
+def _section_lines(lines: list[str], found: list[markdown.Heading], heading: markdown.Heading) -> list[str]:
+    """The lines of one section, up to the next heading of the same or a higher level."""
+    later = [h.line for h in found if h.line > heading.line and h.level <= heading.level]
+    return lines[heading.line: (later[0] - 1) if later else len(lines)]
 
 
 # -- codeowners ---------------------------------------------------------------------------
@@ -428,7 +442,7 @@ KINDS: dict[str, CheckKind] = {
     "file_exists": CheckKind(
         file_exists,
         {"type": "object", "required": ["field"], "additionalProperties": False,
-         "properties": {"field": _FIELD, "required": {"type": "boolean"}, "allow_url": {"type": "boolean"}}},
+         "properties": {"field": _FIELD, "required": {"type": "boolean"}, "allow_url": {"type": "boolean"}, "not_template": {"type": "boolean"}}},
         "a repository path named in the manifest exists at the head revision",
     ),
     "markdown_sections": CheckKind(

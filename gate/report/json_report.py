@@ -62,6 +62,7 @@ def document(v: Verdict) -> dict[str, Any]:
         "services": [service(s) for s in v.services],
         "findings": [finding(f) for f in v.findings],
         "exceptions": v.exceptions,
+        "notes": list(v.notes),
     }
 
 

@@ -29,8 +29,10 @@ def _finding_row(f: Finding) -> str:
 def render(v: Verdict, report_url: str | None = None, limit: int | None = None) -> str:
     c = v.counts
     lines = [MARKER, f"## {ICON[v.headline]} gate: **{LABEL[v.headline]}**", ""]
-    lines.append(f"{len(v.services)} changed service(s) · {c['error']} error(s) · {c['warning']} warning(s) · {c['info']} info"
+    scope = f"{len(v.services)} service(s) at `{v.head[:12]}`" if v.mode == "catalog" else f"{len(v.services)} changed service(s)"
+    lines.append(f"{scope} · {c['error']} error(s) · {c['warning']} warning(s) · {c['info']} info"
                  + (f" · {sum(1 for f in v.all_findings() if f.waiver)} waived" if any(f.waiver for f in v.all_findings()) else ""))
+    lines += [x for note in v.notes for x in ("", f"> {_cell(note)}")]
     if v.config_changed:
         lines += ["", f"> This change edits the gate's configuration; it is judged by the base revision's `{v.config}`."]
     if v.undecided_reason:

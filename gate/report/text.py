@@ -69,6 +69,7 @@ def render(v: Verdict) -> str:
         out.append(f"could not decide: {v.undecided_reason} (exit code 3)")
     if v.config_changed:
         out.append(f"note: this change edits the gate config; judged by the base revision's {v.config}")
+    out += [f"note: {note}" for note in v.notes]
     for s in v.services:
         out.append("")
         out.append(f"{LABEL[s.headline]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
@@ -90,5 +91,5 @@ def render(v: Verdict) -> str:
             out.append("exceptions")
             out += lines
     if not v.services and not v.findings:
-        out.append("no service is touched by this change")
+        out.append(f"no service.yaml at {_rev(v.head)}" if v.mode == "catalog" else "no service is touched by this change")
     return "\n".join(out) + "\n"
