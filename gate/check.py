@@ -143,6 +143,7 @@ def judge(
         if budgets.enabled and service.parsed:
             budget_findings, budget = budgets.assess(service, changed, definitions)
             findings = sorted(findings + budget_findings, key=Finding.sort_key)
+        findings = _approvers(findings, service.tier, config)
         checked = tuple(r.id for r in rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
         identity = definitions.name if definitions is not None and definitions.parsed else ""
         results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings),
@@ -190,10 +191,17 @@ def judge(
 
 def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
     from gate.builtin_rules import BUILTIN_RULES
+    from gate.exceptions import ANY_APPROVERS, APPROVERS
 
-    catalog = {r.id: RuleInfo(r.id, r.title, r.description, r.remediation, r.docs) for r in rules}
-    catalog.update({b.id: RuleInfo(b.id, b.title, b.description, b.remediation) for b in BUILTIN_RULES.values()})
+    catalog = {r.id: RuleInfo(r.id, r.title, r.description, r.remediation.replace(APPROVERS, ANY_APPROVERS), r.docs) for r in rules}
+    catalog.update({b.id: RuleInfo(b.id, b.title, b.description, b.remediation.replace(APPROVERS, ANY_APPROVERS)) for b in BUILTIN_RULES.values()})
     return catalog
+
+
+def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -> list[Finding]:
+    from gate.exceptions import with_approvers
+
+    return with_approvers(findings, tier, config.exceptions)
 
 
 def _exceptions(
@@ -336,7 +344,8 @@ def risk_findings(risk: dict[str, Any], service: Service, settings: dict[str, An
     findings = []
     for severity, key in (("error", "block"), ("warning", "warn")):
         if key in limits and risk["score"] >= limits[key]:
-            findings.append(_builtin("risk-high", severity, f"change risk {risk['score']}/100 ({risk['level']}) is at or over the tier-{service.tier} {key} threshold {limits[key]:g}: {why}", service.manifest, 1))
+            rule = "risk-high" if risk["level"] in ("high", "critical") else "risk-threshold"  # never "high" for a medium score
+            findings.append(_builtin(rule, severity, f"change risk {risk['score']}/100 ({risk['level']}) is at or over the tier-{service.tier} {key} threshold {limits[key]:g}: {why}", service.manifest, 1))
             break
     days_by_tier = {int(k): v for k, v in settings.get("rollback_tested_days", {}).items()} or DEFAULT_ROLLBACK_DAYS
     days = days_by_tier.get(service.tier)
@@ -389,7 +398,7 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
     snap.read_many(sorted({d for s in catalog.all() for d in s.documents()}))
     results = []
     for service in catalog.all():
-        findings = evaluate(rules, service, ctx, (service.manifest,))
+        findings = _approvers(evaluate(rules, service, ctx, (service.manifest,)), service.tier, config)
         checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
         results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
     repo_findings = _gate_files_owned(ctx, config)

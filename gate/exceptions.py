@@ -291,3 +291,23 @@ def _authorised(entry: Exception_, origin: str, tier: int, kind: str, approvals:
     if origin == "change":
         return approvals.approved_on_head(entry.approved_by)
     return True, ""
+
+
+APPROVERS = "{approvers}"  # in a rule's remediation: who may approve an exception for it, per tier
+ANY_APPROVERS = "the approvers for the service's tier (exceptions.approvers in .gate.yaml)"
+
+
+def approvers_text(rule: str, tier: int, settings: dict[str, Any]) -> str:
+    """Who may approve an exception for `rule` at `tier`: 'tier 1: release-managers (exceptions.approvers.findings)'."""
+    kind = waiver_kind(rule)
+    table = settings.get("approvers", {}).get(kind)
+    groups = {int(k): v for k, v in table.items()}.get(tier) if table else DEFAULT_APPROVERS[kind][tier]
+    return f"tier {tier}: {', '.join(groups or []) or 'nobody configured'} (exceptions.approvers.{kind})"
+
+
+def with_approvers(findings: list[Any], tier: int, settings: dict[str, Any]) -> list[Any]:
+    """Findings whose fix mentions an exception name the groups that may approve it for this tier."""
+    from dataclasses import replace
+
+    return [replace(f, remediation=f.remediation.replace(APPROVERS, approvers_text(f.rule, tier, settings)))
+            if APPROVERS in f.remediation else f for f in findings]

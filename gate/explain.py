@@ -48,7 +48,7 @@ def _with_examples(rule: Rule, repo_dir: str) -> Rule:
 def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -> str:
     if rule_id in BUILTIN_RULES:
         b = BUILTIN_RULES[rule_id]
-        return f"{b.id}: {b.title}\n\nwhy: {b.description}\nfix: {b.remediation}\nsource: built into the gate\n"
+        return f"{b.id}: {b.title}\n\nwhy: {b.description}\nfix: {_fix(b.remediation)}\nsource: built into the gate\n"
     rules = {r.id: r for r in _rules(repo_dir, config_path)}
     rule = rules.get(rule_id)
     if rule is None:
@@ -68,7 +68,7 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
         params = {k: v for k, v in rule.params(tier).items() if k != "schema"}
         if params:
             lines.append(f"  tier {tier} parameters: {json.dumps(params, sort_keys=True)}")
-    lines.append(f"fix: {rule.remediation}")
+    lines.append(f"fix: {_fix(rule.remediation)}")
     if rule.docs:
         lines.append(f"docs: {rule.docs}")
     lines.append(f"source: {rule.source}" + (f":{rule.line}" if rule.line else ""))
@@ -107,3 +107,9 @@ def kinds() -> str:
     rows = plugins.available()
     lines += [f"  {name}  {summary}  [{origin}]" for name, origin, summary in rows]
     return "\n".join(lines) + "\n"
+
+
+def _fix(remediation: str) -> str:
+    from gate.exceptions import ANY_APPROVERS, APPROVERS
+
+    return remediation.replace(APPROVERS, ANY_APPROVERS)

@@ -1,7 +1,7 @@
 """Measure each SLO's budget from its source, and turn budget states into findings per tier."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gate.budget import NETWORK_SOURCES, source
@@ -153,7 +153,8 @@ def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], 
                 continue
             evidence = f"{status.summary()}; source {status.evidence}"
             if exemption:
-                findings.append(builtin_finding("error-budget", "info", f"error budget exhausted, but the change is exempt ({exemption}): {evidence}", file, line))
+                exempt = builtin_finding("error-budget", "info", f"error budget exhausted, but the change is exempt ({exemption}): {evidence}", file, line)
+                findings.append(replace(exempt, remediation="Nothing to do: this change is exempt from the error-budget policy."))
             else:
                 verb = "changes wait until it recovers" if mode == "block" else "recommend delaying this change"
                 findings.append(builtin_finding("error-budget", _SEVERITY[mode], f"error budget exhausted ({verb}): {evidence}", file, line))

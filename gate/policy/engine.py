@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from gate import globs
 from gate.catalog import Problem, Service
@@ -45,4 +46,17 @@ def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:
     problems = []
     for path, text in errors:
         problems.append(Problem(str(message) if message else text, service.manifest, service.line(*path)))
-    return problems[:1] if message else problems
+    if message and problems:
+        missing = [_field(path, text) for path, text in errors]
+        return [replace(problems[0], message=f"{message} (missing: {', '.join(dict.fromkeys(missing))})")]
+    return problems
+
+
+def _field(path: tuple[object, ...], text: str) -> str:
+    """The manifest field a schema error is about: 'x' is a required property -> parent.x; else the path."""
+    dotted = ".".join(str(p) for p in path)
+    text = text.split(": ", 1)[1] if ": " in text else text  # schema_errors prefixes the path
+    if text.endswith("is a required property") and text.startswith("'"):
+        name = text[1:text.index("'", 1)]
+        return f"{dotted}.{name}" if dotted else name
+    return f"{dotted} (empty)" if "non-empty" in text or "should be non-empty" in text or "is too short" in text else dotted or text

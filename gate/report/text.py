@@ -27,6 +27,8 @@ def _finding(f: Finding, indent: str = "  ") -> list[str]:
         lines.append(f"{indent}        waived by exception {w['id']} (approved by @{w['approved_by']}, expires {w['expires']}, {w['ticket']}): {w['reason']}")
     else:
         lines.append(f"{indent}        fix: {f.remediation}")
+    if f.docs:
+        lines.append(f"{indent}        docs: {f.docs}")
     return lines
 
 
