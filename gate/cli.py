@@ -126,7 +126,7 @@ def validate(repo: str, rev: str, config_path: str | None, formats: tuple[str, .
 @_repo_option
 @click.option("--rev", default="HEAD", show_default=True, help="Revision whose SLO definitions to use.")
 @_config_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @click.option("--offline", is_flag=True, help="Skip network sources.")
 def budget(services: tuple[str, ...], repo: str, rev: str, config_path: str | None, fmt: str, offline: bool) -> None:
     """Each SLO's objective, window, error budget remaining, burn rates and state."""
@@ -147,8 +147,8 @@ def exception() -> None:
 @click.option("--rule", "rules", multiple=True, required=True, help="Rule id to waive; error-budget or risk for those (repeatable).")
 @click.option("--reason", required=True, help="Why the risk is accepted.")
 @click.option("--ticket", required=True, help="Change or incident ticket.")
-@click.option("--requested-by", required=True, metavar="HANDLE")
-@click.option("--approved-by", required=True, metavar="HANDLE")
+@click.option("--requested-by", required=True, metavar="HANDLE", help="GitHub handle of who asked for the exception.")
+@click.option("--approved-by", required=True, metavar="HANDLE", help="GitHub handle of the approver (a member of the tier's approver group, not the requester).")
 @click.option("--days", type=click.IntRange(1, 366), help="Lasts this many calendar days, today included (--days 3 on the 24th expires on the 26th).")
 @click.option("--expires", metavar="YYYY-MM-DD", help="Expiry date (inclusive).")
 @click.option("--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request.")
@@ -173,7 +173,7 @@ def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], 
 @exception.command("list")
 @_repo_option
 @click.option("--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master].")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @_as_of_option
 def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
     """Every entry: active, pending, expiring, expired or invalid."""
@@ -207,7 +207,7 @@ def exception_revoke(entry_id: str, reason: str, repo: str, as_of: str | None) -
 
 @exception.command("audit")
 @_repo_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True, help="Output format.")
 @_as_of_option
 def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
     """Every exception ever recorded, from the ledger's git history: who added, approved, changed, removed it."""
@@ -223,7 +223,7 @@ def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
 @_repo_option
 @click.option("--base", metavar="REV", help="Base revision [default: origin/HEAD, main or master].")
 @click.option("--head", metavar="REV", help="Head revision [default: HEAD].")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @click.pass_context
 def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt: str) -> None:
     """Score a change's risk per service (0-100, level, reasons); calibrate and evaluate the model."""
@@ -312,10 +312,10 @@ def risk_calibrate(repo: str, rev: str, output: str, train_days: int, labels: st
 
 @risk.command("evaluate")
 @_repo_option
-@click.option("--rev", default="HEAD", show_default=True)
-@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True)
-@click.option("--test-share", type=click.FloatRange(0.05, 0.9), default=0.3, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--rev", default="HEAD", show_default=True, help="History to evaluate on.")
+@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True, help="Learn from this much settled history.")
+@click.option("--test-share", type=click.FloatRange(0.05, 0.9), default=0.3, show_default=True, help="Newest share of the settled history kept for testing.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @_with_labels
 def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: str, labels: str | None, unlisted: str) -> None:
     """ROC AUC on a time-ordered split: trained model, default model, and the lines-added-only rule."""
@@ -363,12 +363,15 @@ def scorecard(repo: str, rev: str | None, config_path: str | None, output_dir: s
 @_config_option
 @click.option("--kinds", is_flag=True, help="List the check kinds: built in, shipped and installed plug-ins.")
 def explain(rule_id: str | None, repo: str, config_path: str | None, kinds: bool) -> None:
-    """Explain a rule: why it exists, what it checks per tier, how to fix it, its examples."""
+    """Explain a rule: why it exists, what it checks per tier, how to fix it, its examples. Without RULE_ID: every rule and check kind."""
     from gate import explain as gate_explain
 
-    if kinds == bool(rule_id):
-        raise click.UsageError("give a RULE_ID or --kinds")
-    click.echo(gate_explain.kinds() if kinds else gate_explain.explain(rule_id or "", repo, config_path), nl=not kinds)
+    if kinds and rule_id:
+        raise click.UsageError("give a RULE_ID or --kinds, not both")
+    if kinds:
+        click.echo(gate_explain.kinds(), nl=False)
+    else:
+        click.echo(gate_explain.explain(rule_id, repo, config_path) if rule_id else gate_explain.catalog(repo, config_path))
 
 
 @cli.command("test")

@@ -52,8 +52,7 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
     rules = {r.id: r for r in _rules(repo_dir, config_path)}
     rule = rules.get(rule_id)
     if rule is None:
-        known = ", ".join(sorted(set(rules) | set(BUILTIN_RULES)))
-        raise FatalError(f"unknown rule id {rule_id!r}; known rules: {known}")
+        raise FatalError(f"unknown rule id {rule_id!r}{did_you_mean(rule_id, set(rules) | set(BUILTIN_RULES))}; `gate explain` lists every rule")
     rule = _with_examples(rule, repo_dir)
     tiers = ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items())) or "off for every tier"
     kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({kind_of(rule.kind).summary})"
@@ -113,3 +112,26 @@ def _fix(remediation: str) -> str:
     from gate.exceptions import ANY_APPROVERS, APPROVERS
 
     return remediation.replace(APPROVERS, ANY_APPROVERS)
+
+
+def did_you_mean(name: str, known: set[str] | list[str]) -> str:
+    """"; did you mean 'x'?" for the closest known name, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def catalog(repo_dir: str = ".", config_path: str | None = None) -> str:
+    """Every rule (the configured packs' and the gate's own) and every check kind, one line each."""
+    rules = _rules(repo_dir, config_path)
+    lines = ["rules (gate explain RULE for one):"]
+    width = max(len(r) for r in [*(r.id for r in rules), *BUILTIN_RULES])
+    for rule in sorted(rules, key=lambda r: r.id):
+        tiers = ", ".join(f"{t}:{s}" for t, s in sorted(rule.severities.items())) or "off"
+        lines.append(f"  {rule.id:<{width}}  {rule.title} [tier {tiers}]")
+    for b in sorted(BUILTIN_RULES.values(), key=lambda b: b.id):
+        lines.append(f"  {b.id:<{width}}  {b.title} [built into the gate]")
+    lines += ["", "check kinds (for `check: {kind: ...}` in a policy pack):"]
+    lines += ["  " + line for line in kinds().splitlines()]
+    return "\n".join(lines) + "\n"

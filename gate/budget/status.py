@@ -201,7 +201,9 @@ def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | N
     if names:
         unknown = sorted(set(names) - {s.name for s in services})
         if unknown:
-            raise FatalError(f"no service named {', '.join(map(repr, unknown))} at {rev}")
+            from gate.explain import did_you_mean
+
+            raise FatalError(f"no service named {', '.join(map(repr, unknown))} at {rev}{did_you_mean(unknown[0], [s.name for s in services])}")
         services = [s for s in services if s.name in names]
     out = []
     for service in services:
