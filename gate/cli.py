@@ -23,16 +23,35 @@ def _as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"'{option}'") from None
 
 
-def _emit(verdict: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+class _FormatSpec(click.ParamType):
+    """`--format NAME` (stdout, or the next --output) or `--format NAME=FILE` (that file)."""
+
+    name = "format"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str | None]:
+        if isinstance(value, tuple):
+            return value
+        name, eq, path = str(value).partition("=")
+        if name not in FORMAT_NAMES:
+            self.fail(f"{name!r} is not one of {', '.join(FORMAT_NAMES)} (use NAME or NAME=FILE)", param, ctx)
+        if eq and not path:
+            self.fail(f"{value!r}: no file after '='", param, ctx)
+        return name, (path if eq else None)
+
+
+def _emit(verdict: Any, formats: tuple[tuple[str, str | None], ...], outputs: tuple[str, ...]) -> None:
     from gate.report import renderer
 
-    formats = formats or ("text",)
-    if len(outputs) > len(formats):
-        raise click.UsageError("more --output files than --format values (they pair up in order)")
-    for index, name in enumerate(formats):
+    formats = formats or (("text", None),)
+    plain = [i for i, (_, path) in enumerate(formats) if path is None]
+    if len(outputs) > len(plain):
+        raise click.UsageError("more --output files than plain --format values (they pair up in order; or write --format NAME=FILE)")
+    targets = {index: output for index, output in zip(plain, outputs)}
+    for index, (name, path) in enumerate(formats):
         text = renderer(name)(verdict)
-        if index < len(outputs) and outputs[index] != "-":
-            _write(outputs[index], text)
+        target = path or targets.get(index)
+        if target and target != "-":
+            _write(target, text)
         else:
             click.echo(text, nl=False)
 
@@ -49,8 +68,9 @@ def _write(path: str, text: str) -> None:
         raise FatalError(f"cannot write report: {e.strerror}", path) from None
 
 
-_format_option = click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES), help="Report format (repeatable).")
-_output_option = click.option("--output", "outputs", multiple=True, metavar="FILE", help="Write the matching --format here instead of stdout (repeatable, in order).")
+_format_option = click.option("--format", "formats", multiple=True, type=_FormatSpec(), metavar="NAME[=FILE]",
+                              help=f"Report format, to stdout or to FILE (repeatable): {', '.join(FORMAT_NAMES)}.")
+_output_option = click.option("--output", "outputs", multiple=True, metavar="FILE", help="Write the matching plain --format here instead of stdout (repeatable, in order).")
 _repo_option = click.option("--repo", default=".", show_default=True, metavar="DIR", help="Repository to judge.")
 _config_option = click.option("--config", "config_path", metavar="FILE", help="Gate config, a repository path read from the base revision [default: .gate.yaml].")
 _as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge dates (rollback drills) as of this day [default: today, UTC].")
@@ -73,11 +93,11 @@ def cli() -> None:
 @click.option("--offline", is_flag=True, help="Use no network source (pre-commit).")
 @_as_of_option
 @click.option("--github", "on_github", is_flag=True, help="GitHub Actions: base/head from the event, job summary, outputs, annotations, PR comment.")
-@click.option("--output-dir", metavar="DIR", help="With --github: where gate.json, gate.sarif and gate.xml go [default: $RUNNER_TEMP/gate].")
+@click.option("--output-dir", metavar="DIR", help="With --github: where gate.json, gate.sarif and gate.xml go [default: $RUNNER_TEMP/gate; outside Actions a new temporary directory].")
 @click.option("--comment/--no-comment", default=True, show_default=True, help="With --github: keep one sticky pull-request comment.")
 @click.option("--fail-on", type=click.Choice(("block", "warn", "never")), default="block", show_default=True, help="Which verdicts fail the step.")
 def check(repo: str, base: str | None, head: str | None, staged: bool, config_path: str | None,
-          formats: tuple[str, ...], outputs: tuple[str, ...], offline: bool, as_of: str | None,
+          formats: tuple[tuple[str, str | None], ...], outputs: tuple[str, ...], offline: bool, as_of: str | None,
           on_github: bool, output_dir: str | None, comment: bool, fail_on: str) -> None:
     """Judge a change: exit 0 pass (warnings allowed), 1 block, 2 bad input, 3 undecided."""
     from gate import check as gate_check
@@ -111,7 +131,7 @@ def check(repo: str, base: str | None, head: str | None, staged: bool, config_pa
 @_format_option
 @_output_option
 @_as_of_option
-def validate(repo: str, rev: str, config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], as_of: str | None) -> None:
+def validate(repo: str, rev: str, config_path: str | None, formats: tuple[tuple[str, str | None], ...], outputs: tuple[str, ...], as_of: str | None) -> None:
     """Check every service's manifest and readiness at one revision, without a diff."""
     from gate import check as gate_check
     from gate.git import Repo

@@ -20,6 +20,11 @@ from gate.verdict import Verdict
 def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str, str]:
     from gate import github
 
+    if output_dir is None and not os.environ.get("RUNNER_TEMP"):
+        import tempfile
+
+        output_dir = tempfile.mkdtemp(prefix="gate-")  # outside Actions: never into the working tree
+        click.echo(f"gate: not in GitHub Actions (no RUNNER_TEMP); reports written to {output_dir}", err=True)
     directory = Path(output_dir or os.path.join(os.environ.get("RUNNER_TEMP", "."), "gate"))
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
