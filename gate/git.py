@@ -261,8 +261,14 @@ class Repo:
         return found
 
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
-        """Many objects through the long-lived `git cat-file --batch`: object id -> bytes."""
-        return self.objects.read_many(list(dict.fromkeys(shas)))
+        """Many objects through the long-lived `git cat-file --batch`: object id -> bytes. The ids come
+        from trees, so one that is missing means a damaged clone: an error, never an absent file."""
+        wanted = list(dict.fromkeys(shas))
+        found = self.objects.read_many(wanted)
+        missing = [sha for sha in wanted if sha not in found]
+        if missing:
+            raise GitError(f"git cat-file failed: object {missing[0]} is missing (a damaged or partial clone; run git fsck)")
+        return found
 
     def read(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at `rev` (one long-lived `git cat-file --batch` serves every read)."""

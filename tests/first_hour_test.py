@@ -529,3 +529,23 @@ def test_11_check_github_outside_actions_writes_nothing_into_the_working_tree(ex
                             cwd=example.root, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
     assert example.git("status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_1_a_missing_blob_is_an_error_not_a_missing_file(example: GitRepo, gate_cli: Any) -> None:
+    blob = example.git("rev-parse", "main:services/search/docs/runbook.md")
+    example.git("repack", "-q", "-a", "-d")  # objects in a pack: unpack all but the runbook
+    packs = list((example.root / ".git" / "objects" / "pack").glob("*.pack"))
+    for pack in packs:
+        data = pack.read_bytes()
+        pack.unlink()
+        pack.with_suffix(".idx").unlink()
+        subprocess_unpack(example, data)
+    _loose_object(example, blob).unlink()
+    code, _, err = gate_cli("validate", "--repo", example.path)
+    assert code == 2 and "git cat-file failed" in err and blob in err
+
+
+def subprocess_unpack(repo: GitRepo, data: bytes) -> None:
+    import subprocess
+
+    subprocess.run(["git", "unpack-objects", "-q"], cwd=repo.root, input=data, check=True)
