@@ -388,7 +388,8 @@ def test_8_telemetry_declared_names_the_missing_fields(repo: GitRepo) -> None:
     repo.commit("orders")
     v = check.validate(Repo(repo.path), today=TODAY)
     (message,) = [f.message for f in v.services[0].findings if f.rule == "telemetry-declared"]
-    assert "(missing: telemetry.alerts, telemetry.dashboards)" in message
+    named = message.split("(missing: ", 1)[1].rstrip(")").split(", ")
+    assert sorted(named) == ["telemetry.alerts", "telemetry.dashboards"], message
 
 
 def test_8_fix_texts_name_the_approvers_of_the_tier(example: GitRepo) -> None:

@@ -47,16 +47,19 @@ def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:
     for path, text in errors:
         problems.append(Problem(str(message) if message else text, service.manifest, service.line(*path)))
     if message and problems:
-        missing = [_field(path, text) for path, text in errors]
+        missing = [field for path, text in errors for field in _fields(path, text)]
         return [replace(problems[0], message=f"{message} (missing: {', '.join(dict.fromkeys(missing))})")]
     return problems
 
 
-def _field(path: tuple[object, ...], text: str) -> str:
-    """The manifest field a schema error is about: 'x' is a required property -> parent.x; else the path."""
+def _fields(path: tuple[object, ...], text: str) -> list[str]:
+    """The manifest fields a schema error is about: a missing required field -> parent.field; an empty list -> its path."""
     dotted = ".".join(str(p) for p in path)
     text = text.split(": ", 1)[1] if ": " in text else text  # schema_errors prefixes the path
+    prefix = f"{dotted}." if dotted else ""
+    if text.startswith("missing required field "):
+        return [prefix + name.strip() for name in text[len("missing required field "):].split(",")]
     if text.endswith("is a required property") and text.startswith("'"):
-        name = text[1:text.index("'", 1)]
-        return f"{dotted}.{name}" if dotted else name
-    return f"{dotted} (empty)" if "non-empty" in text or "should be non-empty" in text or "is too short" in text else dotted or text
+        return [prefix + text[1:text.index("'", 1)]]
+    empty = "needs at least" in text or "non-empty" in text or "is too short" in text
+    return [f"{dotted} (empty)" if empty else dotted or text]
