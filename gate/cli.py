@@ -397,7 +397,7 @@ def explain(rule_id: str | None, repo: str, config_path: str | None, kinds: bool
 @cli.command("test")
 @click.argument("packs", nargs=-1)
 @_repo_option
-@click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True, help="Report format.")
 @click.option("--output", metavar="FILE", help="Write the report here instead of stdout.")
 @_as_of_option
 def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, as_of: str | None) -> None:

@@ -46,10 +46,10 @@ def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:
     problems = []
     for path, text in errors:
         problems.append(Problem(str(message) if message else text, service.manifest, service.line(*path)))
-    if message and problems:
+    if message and problems and "{missing}" in str(message):  # the pack asked for the fields by name
         missing = [field for path, text in errors for field in _fields(path, text)]
-        return [replace(problems[0], message=f"{message} (missing: {', '.join(dict.fromkeys(missing))})")]
-    return problems
+        return [replace(problems[0], message=str(message).replace("{missing}", ", ".join(dict.fromkeys(missing))))]
+    return problems[:1] if message else problems
 
 
 def _fields(path: tuple[object, ...], text: str) -> list[str]:
