@@ -62,8 +62,8 @@ def test_readme_walkthrough_from_init_to_a_passing_check(repo: GitRepo) -> None:
             fill_in(repo, init_out)
             continue
         if re.match(r"\s*7\. edit a file under services/orders", note):
-            repo.write("services/orders/src/app.py", "def total(items):\n    return sum(items)\n")
-            repo.git("add", "services/orders/src/app.py")
+            runbook = "services/orders/docs/runbook.md"  # an existing file: `commit -am` takes it, as README says
+            repo.write(runbook, repo.read(runbook) + "\nPayments provider outages: see the provider's status page.\n")
             repo.git("commit", "-q", "-am", "orders: the change")
             continue
         if not command:
