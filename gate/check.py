@@ -296,7 +296,7 @@ class BudgetGate:
             slos = trusted_slos
         else:
             slos, problems = slos_of(service, self.head)
-        statuses = [measure(slo, self.settings, self.offline) for slo in slos]
+        statuses = [measure(slo, self.settings, self.offline, staged=self.head.rev == INDEX) for slo in slos]
         exemption = None
         if any(s.state in ("exhausted", "fast-burn") for s in statuses):
             exempt = self.settings.get("exempt", {})

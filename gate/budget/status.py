@@ -74,7 +74,7 @@ def _round(value: float | None) -> float | None:
     return round(value, 6)
 
 
-def measure(slo: SLO, budgets: dict[str, Any], offline: bool) -> SLOStatus:
+def measure(slo: SLO, budgets: dict[str, Any], offline: bool, staged: bool = False) -> SLOStatus:
     # An indicator naming file/http picks that source; Prometheus queries only say how to ask Prometheus.
     name = slo.source if slo.source in ("file", "http") else budgets.get("source", "prometheus")
     settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
@@ -82,8 +82,8 @@ def measure(slo: SLO, budgets: dict[str, Any], offline: bool) -> SLOStatus:
     evidence = module.evidence(slo, settings)
     if offline and name in NETWORK_SOURCES:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
-    if offline and name == "file":  # a status file is a CI export: a developer's machine has none
-        return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: the status file is a CI export, skipped outside CI")
+    if staged and name == "file":  # a status file is a CI export: the pre-commit hook's machine has none
+        return SLOStatus(slo, "not-measured", evidence=evidence, reason="staged change: the status file is a CI export, skipped before commit")
     if name == "prometheus" and not slo.total:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="no Prometheus indicator (indicator.prometheus good/total) in the SLO")
     windows = [slo.window] + [w for w in ALL_SHORT_WINDOWS if w < slo.window and w >= 2 * (slo.slice_window or 0)]
