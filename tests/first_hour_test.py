@@ -550,3 +550,14 @@ def subprocess_unpack(repo: GitRepo, data: bytes) -> None:
     import subprocess
 
     subprocess.run(["git", "unpack-objects", "-q"], cwd=repo.root, input=data, check=True)
+
+
+def test_1_scorecard_history_on_a_damaged_clone_is_an_error(repo: GitRepo) -> None:
+    from gate.git import GitError
+    from gate.risk.model import DEFAULT_MODEL
+    from gate.scorecard.history import mine
+
+    shas = _history(repo, 6)
+    _loose_object(repo, repo.git("rev-parse", f"{shas[2]}^{{tree}}")).unlink()
+    with pytest.raises(GitError, match="git log failed"):
+        mine(Repo(repo.path), shas[-1], 0, 0, 0, lambda paths: 2, DEFAULT_MODEL)
