@@ -15,10 +15,15 @@ import re
 import subprocess
 from pathlib import Path
 
-from gate.scaffold import MANIFEST as SCAFFOLD_MANIFEST, ROLLBACK, RUNBOOK
+from gate.scaffold import MANIFEST as SCAFFOLD_MANIFEST, ROLLBACK, RUNBOOK, TEMPLATE_LINES
 
 END = 1_793_000_000  # 2026-10-25: histories end in the recent past, as real ones do
 MEAN_GAP = 3 * 3600
+
+
+def written(template: str, name: str) -> str:
+    """A scaffolded document as a team leaves it: each placeholder line replaced by its own words."""
+    return "".join(f"{name}: {line.strip().lower()}\n" if line.strip() in TEMPLATE_LINES else line for line in template.splitlines(keepends=True))
 
 
 def manifest(name: str, tier: int, team: str, objective: float) -> str:
@@ -110,8 +115,8 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
         if backstage:
             initial[f"{base}/service.yaml"] = extension(manifest(name, tier, team, objective))
             initial[f"{base}/catalog-info.yaml"] = entity(name, team)
-        initial[f"{base}/docs/runbook.md"] = RUNBOOK.format(name=name)
-        initial[f"{base}/docs/rollback.md"] = ROLLBACK.format(name=name)
+        initial[f"{base}/docs/runbook.md"] = written(RUNBOOK.format(name=name), name)
+        initial[f"{base}/docs/rollback.md"] = written(ROLLBACK.format(name=name), name)
         for j in range(files_per_service):
             lines = [f"def f{j}_{k}():  # {name}\n    return {k}\n" for k in range(rng.randint(5, 40))]
             contents[f"{base}/src/mod{j}.py"] = lines

@@ -47,7 +47,7 @@ BUILTIN_RULES = {
             "P0 and security fixes, and changes to reliability material (runbooks, SLOs, alerts, tests, docs) go through. "
             "Per tier this blocks or only warns (budgets.on_exhausted in .gate.yaml).",
             "Wait until the budget recovers, ship a revert or reliability-only change, have an approver label the pull "
-            "request as a P0/security fix, or get a recorded error-budget exception from the approvers for this tier.",
+            "request as a P0/security fix, or get a recorded error-budget exception approved by {approvers}.",
         ),
         BuiltinRule(
             "error-budget-burn",
@@ -92,7 +92,14 @@ BUILTIN_RULES = {
             "The change's risk score (0-100) from its diff and the repository's history (size, spread, churn, developers, "
             "author experience, migrations, infrastructure, config, dependencies, auth paths, recent failures, freezes) "
             "is over the tier's threshold (risk.thresholds in .gate.yaml).",
-            "Split the change, add tests, ship it behind a feature flag or canary, or get a recorded risk exception.",
+            "Split the change, add tests, ship it behind a feature flag or canary, or get a recorded risk exception approved by {approvers}.",
+        ),
+        BuiltinRule(
+            "risk-threshold",
+            "Change risk is over the tier's threshold",
+            "The change's risk score is over the tier's warn or block threshold (risk.thresholds in .gate.yaml) although its "
+            "level is low or medium: the threshold is stricter than the level bands. A high or critical level is `risk-high`.",
+            "Split the change, add tests, ship it behind a feature flag or canary, or get a recorded risk exception approved by {approvers}.",
         ),
         BuiltinRule(
             "risk-rollback-untested",

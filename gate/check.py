@@ -145,6 +145,7 @@ def judge(
         if budgets.enabled and service.parsed:
             budget_findings, budget = budgets.assess(service, changed, definitions)
             findings = sorted(findings + budget_findings, key=Finding.sort_key)
+        findings = _approvers(findings, service.tier, config)
         checked = tuple(r.id for r in rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
         identity = definitions.name if definitions is not None and definitions.parsed else ""
         results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings),
@@ -192,10 +193,17 @@ def judge(
 
 def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
     from gate.builtin_rules import BUILTIN_RULES
+    from gate.exceptions import ANY_APPROVERS, APPROVERS
 
-    catalog = {r.id: RuleInfo(r.id, r.title, r.description, r.remediation, r.docs) for r in rules}
-    catalog.update({b.id: RuleInfo(b.id, b.title, b.description, b.remediation) for b in BUILTIN_RULES.values()})
+    catalog = {r.id: RuleInfo(r.id, r.title, r.description, r.remediation.replace(APPROVERS, ANY_APPROVERS), r.docs) for r in rules}
+    catalog.update({b.id: RuleInfo(b.id, b.title, b.description, b.remediation.replace(APPROVERS, ANY_APPROVERS)) for b in BUILTIN_RULES.values()})
     return catalog
+
+
+def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -> list[Finding]:
+    from gate.exceptions import with_approvers
+
+    return with_approvers(findings, tier, config.exceptions)
 
 
 def _exceptions(
@@ -290,7 +298,7 @@ class BudgetGate:
             slos = trusted_slos
         else:
             slos, problems = slos_of(service, self.head)
-        statuses = [measure(slo, self.settings, self.offline) for slo in slos]
+        statuses = [measure(slo, self.settings, self.offline, staged=self.head.rev == INDEX) for slo in slos]
         exemption = None
         if any(s.state in ("exhausted", "fast-burn") for s in statuses):
             exempt = self.settings.get("exempt", {})
@@ -338,7 +346,8 @@ def risk_findings(risk: dict[str, Any], service: Service, settings: dict[str, An
     findings = []
     for severity, key in (("error", "block"), ("warning", "warn")):
         if key in limits and risk["score"] >= limits[key]:
-            findings.append(_builtin("risk-high", severity, f"change risk {risk['score']}/100 ({risk['level']}) is at or over the tier-{service.tier} {key} threshold {limits[key]:g}: {why}", service.manifest, 1))
+            rule = "risk-high" if risk["level"] in ("high", "critical") else "risk-threshold"  # never "high" for a medium score
+            findings.append(_builtin(rule, severity, f"change risk {risk['score']}/100 ({risk['level']}) is at or over the tier-{service.tier} {key} threshold {limits[key]:g}: {why}", service.manifest, 1))
             break
     days_by_tier = {int(k): v for k, v in settings.get("rollback_tested_days", {}).items()} or DEFAULT_ROLLBACK_DAYS
     days = days_by_tier.get(service.tier)
@@ -405,10 +414,11 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
     snap.read_many(sorted({d for s in catalog.all() for d in s.documents()}))
     results = []
     for service in catalog.all():
-        findings = _lifecycle(evaluate(rules, service, ctx, (service.manifest,)), service, ctx, config)
+        findings = _approvers(_lifecycle(evaluate(rules, service, ctx, (service.manifest,)), service, ctx, config), service.tier, config)
         checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
         results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
     repo_findings = _gate_files_owned(ctx, config)
+    results, exceptions_report = _ledger_at(results, snap, config, ctx.today, {s.name: s.tier for s in catalog.all()})
     ctx.save()
     resources.save_memo()
     return Verdict(
@@ -421,5 +431,30 @@ def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, toda
         config_changed=False,
         as_of=(today or dt.date.today()).isoformat(),
         mode="catalog",
+        exceptions=exceptions_report,
         rules=rule_catalog(rules),
+        notes=_uncommitted(repo, catalog.manifests, rev),
     )
+
+
+def _uncommitted(repo: Repo, manifests: tuple[str, ...], rev: str) -> tuple[str, ...]:
+    """validate reads a revision, never the working tree: say so when the tree has manifests the revision lacks."""
+    if rev != "HEAD":
+        return ()
+    out = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ":(glob)**/service.yaml", ok_codes=(0, 128))
+    missing = sorted(set(os.fsdecode(p) for p in out.split(b"\0") if p) - set(manifests))
+    if not missing:
+        return ()
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return (f"{shown} {'is' if len(missing) == 1 else 'are'} in the working tree but not in {rev} (the revision judged); commit {'it' if len(missing) == 1 else 'them'} first",)
+
+
+def _ledger_at(results: list[ServiceResult], snap: Snapshot, config: gate_config.Config, today: dt.date,
+               tiers: dict[str, int]) -> tuple[list[ServiceResult], dict[str, Any] | None]:
+    """`validate`: the revision's own ledger (it is the trusted side), classified as `check` and `exception list` do."""
+    from gate import exceptions
+
+    entries = exceptions.parse_ledger(snap.read(config.ledger_path), config.ledger_path)
+    if not entries:
+        return results, None
+    return exceptions.apply(results, entries, entries, exceptions.Approvals(config.exceptions, None), today, config.ledger_path, catalog=tiers)

@@ -14,25 +14,44 @@ from gate.errors import FatalError
 FORMAT_NAMES = ("text", "json", "markdown", "sarif", "junit", "github", "gitlab")
 
 
-def _as_of(value: str | None) -> dt.date | None:
+def _as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"'{option}'") from None
 
 
-def _emit(verdict: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+class _FormatSpec(click.ParamType):
+    """`--format NAME` (stdout, or the next --output) or `--format NAME=FILE` (that file)."""
+
+    name = "format"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str | None]:
+        if isinstance(value, tuple):
+            return value
+        name, eq, path = str(value).partition("=")
+        if name not in FORMAT_NAMES:
+            self.fail(f"{name!r} is not one of {', '.join(FORMAT_NAMES)} (use NAME or NAME=FILE)", param, ctx)
+        if eq and not path:
+            self.fail(f"{value!r}: no file after '='", param, ctx)
+        return name, (path if eq else None)
+
+
+def _emit(verdict: Any, formats: tuple[tuple[str, str | None], ...], outputs: tuple[str, ...]) -> None:
     from gate.report import renderer
 
-    formats = formats or ("text",)
-    if len(outputs) > len(formats):
-        raise click.UsageError("more --output files than --format values (they pair up in order)")
-    for index, name in enumerate(formats):
+    formats = formats or (("text", None),)
+    plain = [i for i, (_, path) in enumerate(formats) if path is None]
+    if len(outputs) > len(plain):
+        raise click.UsageError("more --output files than plain --format values (they pair up in order; or write --format NAME=FILE)")
+    targets = {index: output for index, output in zip(plain, outputs)}
+    for index, (name, path) in enumerate(formats):
         text = renderer(name)(verdict)
-        if index < len(outputs) and outputs[index] != "-":
-            _write(outputs[index], text)
+        target = path or targets.get(index)
+        if target and target != "-":
+            _write(target, text)
         else:
             click.echo(text, nl=False)
 
@@ -56,8 +75,9 @@ def _write(path: str, text: str) -> None:
         raise FatalError(f"cannot write report: {e.strerror}", path) from None
 
 
-_format_option = click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES), help="Report format (repeatable).")
-_output_option = click.option("--output", "outputs", multiple=True, metavar="FILE", help="Write the matching --format here instead of stdout (repeatable, in order).")
+_format_option = click.option("--format", "formats", multiple=True, type=_FormatSpec(), metavar="NAME[=FILE]",
+                              help=f"Report format, to stdout or to FILE (repeatable): {', '.join(FORMAT_NAMES)}.")
+_output_option = click.option("--output", "outputs", multiple=True, metavar="FILE", help="Write the matching plain --format here instead of stdout (repeatable, in order).")
 _repo_option = click.option("--repo", default=".", show_default=True, metavar="DIR", help="Repository to judge.")
 _config_option = click.option("--config", "config_path", metavar="FILE", help="Gate config, a repository path read from the base revision [default: .gate.yaml].")
 _as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge dates (rollback drills) as of this day [default: today, UTC].")
@@ -80,11 +100,11 @@ def cli() -> None:
 @click.option("--offline", is_flag=True, help="Use no network source (pre-commit).")
 @_as_of_option
 @click.option("--github", "on_github", is_flag=True, help="GitHub Actions: base/head from the event, job summary, outputs, annotations, PR comment.")
-@click.option("--output-dir", metavar="DIR", help="With --github: where gate.json, gate.sarif and gate.xml go [default: $RUNNER_TEMP/gate].")
+@click.option("--output-dir", metavar="DIR", help="With --github: where gate.json, gate.sarif and gate.xml go [default: $RUNNER_TEMP/gate; outside Actions a new temporary directory].")
 @click.option("--comment/--no-comment", default=True, show_default=True, help="With --github: keep one sticky pull-request comment.")
 @click.option("--fail-on", type=click.Choice(("block", "warn", "never")), default="block", show_default=True, help="Which verdicts fail the step.")
 def check(repo: str, base: str | None, head: str | None, staged: bool, config_path: str | None,
-          formats: tuple[str, ...], outputs: tuple[str, ...], offline: bool, as_of: str | None,
+          formats: tuple[tuple[str, str | None], ...], outputs: tuple[str, ...], offline: bool, as_of: str | None,
           on_github: bool, output_dir: str | None, comment: bool, fail_on: str) -> None:
     """Judge a change: exit 0 pass (warnings allowed), 1 block, 2 bad input, 3 undecided."""
     from gate import check as gate_check
@@ -118,7 +138,7 @@ def check(repo: str, base: str | None, head: str | None, staged: bool, config_pa
 @_format_option
 @_output_option
 @_as_of_option
-def validate(repo: str, rev: str, config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], as_of: str | None) -> None:
+def validate(repo: str, rev: str, config_path: str | None, formats: tuple[tuple[str, str | None], ...], outputs: tuple[str, ...], as_of: str | None) -> None:
     """Check every service's manifest and readiness at one revision, without a diff."""
     from gate import check as gate_check
     from gate.git import Repo
@@ -133,7 +153,7 @@ def validate(repo: str, rev: str, config_path: str | None, formats: tuple[str, .
 @_repo_option
 @click.option("--rev", default="HEAD", show_default=True, help="Revision whose SLO definitions to use.")
 @_config_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @click.option("--offline", is_flag=True, help="Skip network sources.")
 def budget(services: tuple[str, ...], repo: str, rev: str, config_path: str | None, fmt: str, offline: bool) -> None:
     """Each SLO's objective, window, error budget remaining, burn rates and state."""
@@ -154,9 +174,9 @@ def exception() -> None:
 @click.option("--rule", "rules", multiple=True, required=True, help="Rule id to waive; error-budget or risk for those (repeatable).")
 @click.option("--reason", required=True, help="Why the risk is accepted.")
 @click.option("--ticket", required=True, help="Change or incident ticket.")
-@click.option("--requested-by", required=True, metavar="HANDLE")
-@click.option("--approved-by", required=True, metavar="HANDLE")
-@click.option("--days", type=click.IntRange(1, 366), help="Expires this many days from today.")
+@click.option("--requested-by", required=True, metavar="HANDLE", help="GitHub handle of who asked for the exception.")
+@click.option("--approved-by", required=True, metavar="HANDLE", help="GitHub handle of the approver (a member of the tier's approver group, not the requester).")
+@click.option("--days", type=click.IntRange(1, 366), help="Lasts this many calendar days, today included (--days 3 on the 24th expires on the 26th).")
 @click.option("--expires", metavar="YYYY-MM-DD", help="Expiry date (inclusive).")
 @click.option("--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request.")
 @click.option("--id", "entry_id", help="Exception id [default: EXC-YYYYMMDD-N].")
@@ -167,9 +187,11 @@ def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], 
     from gate import ledger
 
     today = _as_of(as_of) or _utc_today()
+    if today > _utc_today():
+        raise click.BadParameter(f"{today} is in the future; an exception is created today or earlier", param_hint="'--as-of'")
     if (days is None) == (expires is None):
         raise click.UsageError("give exactly one of --days or --expires")
-    until = today + dt.timedelta(days=days) if days else _as_of(expires)
+    until = today + dt.timedelta(days=days - 1) if days else _as_of(expires, "--expires")
     assert until is not None
     path, entry = ledger.add(repo, services, rules, reason, ticket, requested_by, approved_by, until, today, pull_request, entry_id)
     click.echo(f"added {entry['id']} to {path} (expires {entry['expires']}); commit it through a reviewed pull request")
@@ -178,7 +200,7 @@ def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], 
 @exception.command("list")
 @_repo_option
 @click.option("--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master].")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @_as_of_option
 def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
     """Every entry: active, pending, expiring, expired or invalid."""
@@ -199,18 +221,20 @@ def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> 
 
 @exception.command("revoke")
 @click.argument("entry_id")
+@click.option("--reason", required=True, help="Why the exception ends early (recorded under `revoked:` and shown by `audit`).")
 @_repo_option
-def exception_revoke(entry_id: str, repo: str) -> None:
-    """Remove an entry from the ledger (its history stays in git for `audit`)."""
+@_as_of_option
+def exception_revoke(entry_id: str, reason: str, repo: str, as_of: str | None) -> None:
+    """Remove an entry from the ledger and record why (its history stays in git for `audit`)."""
     from gate import ledger
 
-    path = ledger.revoke(repo, entry_id)
+    path = ledger.revoke(repo, entry_id, reason, _as_of(as_of) or _utc_today())
     click.echo(f"revoked {entry_id} in {path}; commit it through a reviewed pull request")
 
 
 @exception.command("audit")
 @_repo_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True, help="Output format.")
 @_as_of_option
 def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
     """Every exception ever recorded, from the ledger's git history: who added, approved, changed, removed it."""
@@ -226,7 +250,7 @@ def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
 @_repo_option
 @click.option("--base", metavar="REV", help="Base revision [default: origin/HEAD, main or master].")
 @click.option("--head", metavar="REV", help="Head revision [default: HEAD].")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @click.pass_context
 def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt: str) -> None:
     """Score a change's risk per service (0-100, level, reasons); calibrate and evaluate the model."""
@@ -315,10 +339,10 @@ def risk_calibrate(repo: str, rev: str, output: str, train_days: int, labels: st
 
 @risk.command("evaluate")
 @_repo_option
-@click.option("--rev", default="HEAD", show_default=True)
-@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True)
-@click.option("--test-share", type=click.FloatRange(0.05, 0.9), default=0.3, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--rev", default="HEAD", show_default=True, help="History to evaluate on.")
+@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True, help="Learn from this much settled history.")
+@click.option("--test-share", type=click.FloatRange(0.05, 0.9), default=0.3, show_default=True, help="Newest share of the settled history kept for testing.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
 @_with_labels
 def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: str, labels: str | None, unlisted: str) -> None:
     """ROC AUC on a time-ordered split: trained model, default model, and the lines-added-only rule."""
@@ -366,18 +390,21 @@ def scorecard(repo: str, rev: str | None, config_path: str | None, output_dir: s
 @_config_option
 @click.option("--kinds", is_flag=True, help="List the check kinds: built in, shipped and installed plug-ins.")
 def explain(rule_id: str | None, repo: str, config_path: str | None, kinds: bool) -> None:
-    """Explain a rule: why it exists, what it checks per tier, how to fix it, its examples."""
+    """Explain a rule: why it exists, what it checks per tier, how to fix it, its examples. Without RULE_ID: every rule and check kind."""
     from gate import explain as gate_explain
 
-    if kinds == bool(rule_id):
-        raise click.UsageError("give a RULE_ID or --kinds")
-    click.echo(gate_explain.kinds() if kinds else gate_explain.explain(rule_id or "", repo, config_path), nl=not kinds)
+    if kinds and rule_id:
+        raise click.UsageError("give a RULE_ID or --kinds, not both")
+    if kinds:
+        click.echo(gate_explain.kinds(), nl=False)
+    else:
+        click.echo(gate_explain.explain(rule_id, repo, config_path) if rule_id else gate_explain.catalog(repo, config_path))
 
 
 @cli.command("test")
 @click.argument("packs", nargs=-1)
 @_repo_option
-@click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True, help="Report format.")
 @click.option("--output", metavar="FILE", help="Write the report here instead of stdout.")
 @_as_of_option
 def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, as_of: str | None) -> None:
@@ -396,8 +423,8 @@ def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, 
 @cli.command()
 @click.argument("path", required=False)
 @click.option("--name", help="Service name [default: the directory name].")
-@click.option("--tier", type=click.IntRange(0, 3), default=2, show_default=True)
-@click.option("--team", default="TODO-team", show_default=True)
+@click.option("--tier", type=click.IntRange(0, 3), default=2, show_default=True, help="Service tier: 0 most critical ... 3 least.")
+@click.option("--team", default="TODO-team", show_default=True, help="Owning team (owners.team; the CODEOWNERS team).")
 @click.option("--from-backstage", "entity", metavar="FILE", help="Write the reliability extension (service.yaml beside it) for this Backstage catalog-info.yaml.")
 def init(path: str | None, name: str | None, tier: int, team: str, entity: str | None) -> None:
     """Scaffold service.yaml, a runbook and a rollback plan for a new service at PATH,
@@ -407,13 +434,20 @@ def init(path: str | None, name: str | None, tier: int, team: str, entity: str |
     if entity is not None:
         if path is not None:
             raise click.UsageError("give PATH or --from-backstage FILE, not both")
-        written = scaffold.from_backstage(entity, tier)
-    elif path is None:
+        for file in scaffold.from_backstage(entity, tier):
+            click.echo(f"created {file}")
+        return
+    if path is None:
         raise click.UsageError("missing PATH (or --from-backstage FILE)")
-    else:
-        written = scaffold.init(path, name, tier, team)
+    written = scaffold.init(path, name, tier, team)
     for file in written:
         click.echo(f"created {file}")
+    root = scaffold.repo_root_of(path)
+    for line in scaffold.next_steps(scaffold.relative_root(path), team, tier, scaffold.github_org(root)):
+        click.echo(line)
+    target = os.path.relpath(os.path.abspath(path))
+    click.echo(f"  3. commit: git add {target} .github/CODEOWNERS && git commit -m \"{os.path.basename(os.path.abspath(path))}: service manifest\"")
+    click.echo("  4. gate validate    (judges committed files only: it reads the revision, never the working tree)")
 
 
 @cli.command()

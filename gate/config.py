@@ -67,7 +67,7 @@ def parse(raw: bytes, path: str) -> Config:
         packs=tuple(data.get("packs", ("default",))),
         rules=dict(data.get("rules", {})),
         unowned=data.get("unowned", "warning"),
-        unowned_ignore=tuple(data.get("unowned_ignore", DEFAULT_UNOWNED_IGNORE)),
+        unowned_ignore=unowned_ignore(data.get("unowned_ignore", ())),
         github_org=data.get("github_org"),
         backstage=backstage.Settings.parse(data.get("backstage")),
         budgets=dict(data.get("budgets", {})),
@@ -76,6 +76,14 @@ def parse(raw: bytes, path: str) -> Config:
         scorecard=dict(data.get("scorecard", {})),
         doc=doc,
     )
+
+
+def unowned_ignore(patterns: Any) -> tuple[str, ...]:
+    """The built-in defaults plus the user's patterns; "!pattern" drops that default."""
+    patterns = [str(p) for p in patterns or ()]
+    dropped = {p[1:] for p in patterns if p.startswith("!")}
+    return tuple(p for p in DEFAULT_UNOWNED_IGNORE if p not in dropped) + tuple(
+        p for p in patterns if not p.startswith("!") and p not in DEFAULT_UNOWNED_IGNORE)
 
 
 def _yaml11_off(data: dict[str, Any]) -> dict[str, Any]:

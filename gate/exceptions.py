@@ -109,6 +109,39 @@ def static_problems(entry: Exception_, today: dt.date) -> str | None:
     return None
 
 
+def lasts(entry: Exception_) -> int:
+    """Calendar days the entry covers, both ends included (created 24th, expires 26th: 3 days)."""
+    return (entry.expires - entry.created).days + 1
+
+
+def expired_why(entry: Exception_) -> str:
+    """The one hint every command gives for an expired entry."""
+    return f"expired on {entry.expires}; remove it: gate exception revoke {entry.id} --reason \"...\""
+
+
+def classify(entry: Exception_, tiers: dict[str, int], approvals: Approvals, today: dt.date, every_service: bool = False) -> str | None:
+    """Why an entry is invalid, or None: the one classification `exception list`, `validate` and `check` share.
+
+    `tiers` are the services the caller knows (name -> tier); with `every_service` (list, validate:
+    the whole catalog) a service missing from it is unknown. `check` knows the services it judges.
+    """
+    problem = static_problems(entry, today)
+    if problem:
+        return problem
+    if every_service:
+        unknown = [s for s in entry.services if s not in tiers]
+        if unknown:
+            return f"no service named {', '.join(map(repr, unknown))}"
+    for tier in sorted({tiers[s] for s in entry.services if s in tiers}):
+        if lasts(entry) > approvals.max_days(tier):
+            return f"lasts {lasts(entry)} days; tier {tier} allows at most {approvals.max_days(tier)}"
+        for kind in sorted({waiver_kind(r) for r in entry.rules}):
+            ok, why = approvals.allowed(entry.approved_by, kind, tier)
+            if not ok:
+                return why
+    return None
+
+
 class Approvals:
     """Who may approve, and what GitHub says about the pull request (cached per run)."""
 
@@ -178,15 +211,20 @@ class Approvals:
 def apply(
     results: list[ServiceResult], base_entries: list[Exception_], head_entries: list[Exception_],
     approvals: Approvals, today: dt.date, ledger: str, fork_entries: list[Exception_] | None = None,
+    catalog: dict[str, int] | None = None,
 ) -> tuple[list[ServiceResult], dict[str, Any]]:
     """Waive the findings valid exceptions cover; report every entry's fate.
 
     `base_entries` are the base branch tip's (trusted); `fork_entries` the ledger where the change
-    forked: an entry there that the tip no longer has was revoked or edited since, and never applies."""
+    forked: an entry there that the tip no longer has was revoked or edited since, and never applies.
+    `catalog` (every service's tier) is given by `validate`; `check` knows the tiers of the services it judges."""
     from dataclasses import replace
 
+    tiers = catalog if catalog is not None else {r.name: r.tier for r in results}
+
     def same(a: Exception_ | None, b: Exception_) -> bool:
-        return a is not None and a == b and a.raw == b.raw
+        # Same content, wherever it sits in the file (a line added above it does not make it new).
+        return a is not None and a.raw == b.raw
 
     base_by_id = {e.id: e for e in base_entries}
     fork_by_id = {e.id: e for e in (base_entries if fork_entries is None else fork_entries)}
@@ -198,11 +236,11 @@ def apply(
         if origin == "change" and same(fork_by_id.get(entry.id), entry):
             report["invalid"].append({**info, "origin": "stale", "why": "revoked or edited on the base branch since this branch was cut; rebase"})
             continue
-        problem = static_problems(entry, today)
+        problem = classify(entry, tiers, approvals, today, every_service=catalog is not None)
         if problem:
             report["invalid"].append({**info, "why": problem})
         elif entry.expires < today:
-            report["expired"].append({**info, "why": f"expired on {entry.expires}; remove it from {ledger}"})
+            report["expired"].append({**info, "why": expired_why(entry)})
         else:
             if (entry.expires - today).days <= 1:
                 report["expiring"].append({**info, "why": f"expires on {entry.expires}"})
@@ -248,14 +286,28 @@ def apply(
 def _authorised(entry: Exception_, origin: str, tier: int, kind: str, approvals: Approvals) -> tuple[bool, str]:
     if entry.pull_request is not None and (approvals.pr is None or approvals.pr.number != entry.pull_request):
         return False, f"scoped to pull request #{entry.pull_request}"
-    days = (entry.expires - entry.created).days
-    if days > approvals.max_days(tier):
-        return False, f"lasts {days} days; tier {tier} allows at most {approvals.max_days(tier)}"
-    ok, why = approvals.allowed(entry.approved_by, kind, tier)
-    if not ok:
-        return False, why
     if approvals.pr is not None and entry.approved_by == _handle(approvals.pr.author):
         return False, f"@{entry.approved_by} is the pull request's author"
     if origin == "change":
         return approvals.approved_on_head(entry.approved_by)
     return True, ""
+
+
+APPROVERS = "{approvers}"  # in a rule's remediation: who may approve an exception for it, per tier
+ANY_APPROVERS = "the approvers for the service's tier (exceptions.approvers in .gate.yaml)"
+
+
+def approvers_text(rule: str, tier: int, settings: dict[str, Any]) -> str:
+    """Who may approve an exception for `rule` at `tier`: 'tier 1: release-managers (exceptions.approvers.findings)'."""
+    kind = waiver_kind(rule)
+    table = settings.get("approvers", {}).get(kind)
+    groups = {int(k): v for k, v in table.items()}.get(tier) if table else DEFAULT_APPROVERS[kind][tier]
+    return f"tier {tier}: {', '.join(groups or []) or 'nobody configured'} (exceptions.approvers.{kind})"
+
+
+def with_approvers(findings: list[Any], tier: int, settings: dict[str, Any]) -> list[Any]:
+    """Findings whose fix mentions an exception name the groups that may approve it for this tier."""
+    from dataclasses import replace
+
+    return [replace(f, remediation=f.remediation.replace(APPROVERS, approvers_text(f.rule, tier, settings)))
+            if APPROVERS in f.remediation else f for f in findings]

@@ -48,12 +48,11 @@ def _with_examples(rule: Rule, repo_dir: str) -> Rule:
 def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -> str:
     if rule_id in BUILTIN_RULES:
         b = BUILTIN_RULES[rule_id]
-        return f"{b.id}: {b.title}\n\nwhy: {b.description}\nfix: {b.remediation}\nsource: built into the gate\n"
+        return f"{b.id}: {b.title}\n\nwhy: {b.description}\nfix: {_fix(b.remediation)}\nsource: built into the gate\n"
     rules = {r.id: r for r in _rules(repo_dir, config_path)}
     rule = rules.get(rule_id)
     if rule is None:
-        known = ", ".join(sorted(set(rules) | set(BUILTIN_RULES)))
-        raise FatalError(f"unknown rule id {rule_id!r}; known rules: {known}")
+        raise FatalError(f"unknown rule id {rule_id!r}{did_you_mean(rule_id, set(rules) | set(BUILTIN_RULES))}; `gate explain` lists every rule")
     rule = _with_examples(rule, repo_dir)
     tiers = ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items())) or "off for every tier"
     kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({kind_of(rule.kind).summary})"
@@ -68,7 +67,7 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
         params = {k: v for k, v in rule.params(tier).items() if k != "schema"}
         if params:
             lines.append(f"  tier {tier} parameters: {json.dumps(params, sort_keys=True)}")
-    lines.append(f"fix: {rule.remediation}")
+    lines.append(f"fix: {_fix(rule.remediation)}")
     if rule.docs:
         lines.append(f"docs: {rule.docs}")
     lines.append(f"source: {rule.source}" + (f":{rule.line}" if rule.line else ""))
@@ -106,4 +105,33 @@ def kinds() -> str:
     lines.append(f"plug-ins (entry point group {plugins.GROUP}; code the operator installed, loaded only when a pack names it):")
     rows = plugins.available()
     lines += [f"  {name}  {summary}  [{origin}]" for name, origin, summary in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _fix(remediation: str) -> str:
+    from gate.exceptions import ANY_APPROVERS, APPROVERS
+
+    return remediation.replace(APPROVERS, ANY_APPROVERS)
+
+
+def did_you_mean(name: str, known: set[str] | list[str]) -> str:
+    """"; did you mean 'x'?" for the closest known name, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def catalog(repo_dir: str = ".", config_path: str | None = None) -> str:
+    """Every rule (the configured packs' and the gate's own) and every check kind, one line each."""
+    rules = _rules(repo_dir, config_path)
+    lines = ["rules (gate explain RULE for one):"]
+    width = max(len(r) for r in [*(r.id for r in rules), *BUILTIN_RULES])
+    for rule in sorted(rules, key=lambda r: r.id):
+        tiers = ", ".join(f"{t}:{s}" for t, s in sorted(rule.severities.items())) or "off"
+        lines.append(f"  {rule.id:<{width}}  {rule.title} [tier {tiers}]")
+    for b in sorted(BUILTIN_RULES.values(), key=lambda b: b.id):
+        lines.append(f"  {b.id:<{width}}  {b.title} [built into the gate]")
+    lines += ["", "check kinds (for `check: {kind: ...}` in a policy pack):"]
+    lines += ["  " + line for line in kinds().splitlines()]
     return "\n".join(lines) + "\n"

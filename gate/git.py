@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from functools import cached_property
 from typing import IO, Any, NamedTuple
 
@@ -102,19 +103,21 @@ class Repo:
         """Run one git command; its stdout as bytes. Other exit codes raise GitError with git's words."""
         status, out, err = self._exec(*args, attribute_free=attribute_free)
         if status not in ok_codes:
-            message = err.decode("utf-8", "replace").strip()
-            command = next((a for a, before in zip(args, ("",) + args) if not a.startswith("-") and before != "-c"), "")
-            raise GitError(f"git {command} failed: {message.splitlines()[-1] if message else f'exit {status}'}")
+            raise _failure(args, status, err)
         return out
 
-    def stream(self, *args: str) -> subprocess.Popen[bytes]:
-        """A git command whose stdout is read as it is produced (the caller reads and waits)."""
+    def stream(self, *args: str) -> Stream:
+        """A git command whose stdout is read as it is produced; the reader calls `finish()` at the
+        end of the output (a failure mid-way is then a GitError) or `abandon()` to stop early."""
         cwd, env = self._attribute_free  # history is read between commits: no checked-out attributes apply
+        errors = tempfile.TemporaryFile()  # a file, not a pipe: git may write any amount there
         try:
-            return subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=env,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=env,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
         except FileNotFoundError:
+            errors.close()
             raise FatalError("git is not installed or not on PATH") from None
+        return Stream(process, args, errors)
 
     @property
     def objects(self) -> _CatFile:
@@ -258,8 +261,14 @@ class Repo:
         return found
 
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
-        """Many objects through the long-lived `git cat-file --batch`: object id -> bytes."""
-        return self.objects.read_many(list(dict.fromkeys(shas)))
+        """Many objects through the long-lived `git cat-file --batch`: object id -> bytes. The ids come
+        from trees, so one that is missing means a damaged clone: an error, never an absent file."""
+        wanted = list(dict.fromkeys(shas))
+        found = self.objects.read_many(wanted)
+        missing = [sha for sha in wanted if sha not in found]
+        if missing:
+            raise GitError(f"git cat-file failed: object {missing[0]} is missing (a damaged or partial clone; run git fsck)")
+        return found
 
     def read(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at `rev` (one long-lived `git cat-file --batch` serves every read)."""
@@ -295,6 +304,40 @@ class Repo:
                 meta, _, path = entry.partition(b"\t")
                 blobs[_text(path)] = meta.split(b" ")[2].decode()
         return blobs
+
+
+def _failure(args: tuple[str, ...], status: int, err: bytes) -> GitError:
+    """A GitError naming the git command and git's last words."""
+    message = err.decode("utf-8", "replace").strip()
+    command = next((a for a, before in zip(args, ("",) + args) if not a.startswith("-") and before != "-c"), "")
+    return GitError(f"git {command} failed: {message.splitlines()[-1] if message else f'exit {status}'}")
+
+
+class Stream:
+    """A running git command whose output is read as it comes; its exit status is always checked."""
+
+    def __init__(self, process: subprocess.Popen[bytes], args: tuple[str, ...], errors: IO[bytes]) -> None:
+        self.process, self.args, self._errors = process, args, errors
+        assert process.stdout is not None
+        self.stdout: IO[bytes] = process.stdout
+
+    def finish(self) -> None:
+        """The output was read to its end: a non-zero exit (a missing object mid-way) is a GitError."""
+        self.stdout.close()
+        status = self.process.wait()
+        self._errors.seek(0)
+        err = self._errors.read()
+        self._errors.close()
+        if status != 0:
+            raise _failure(self.args, status, err)
+
+    def abandon(self) -> None:
+        """Stop reading early (the caller has what it needs): git's exit status no longer matters."""
+        self.stdout.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._errors.close()
 
 
 def parse_raw(out: bytes) -> list[Change]:

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 from typing import Any
 
 import yaml
@@ -99,6 +100,33 @@ def remove(text: str, entry_id: str, path: str) -> str:
     raise FatalError(f"no exception with id {entry_id!r}", path)
 
 
+def record_revocation(text: str, record: dict[str, Any], path: str) -> str:
+    """The ledger text with `record` ({id, date, reason}) added to the `revoked:` list, which sits
+    before `exceptions:` (so `add` can keep appending at the end of the file)."""
+    root, _, key = _sequence(text, path)
+    item = yaml.safe_dump(record, default_flow_style=True, width=10_000, allow_unicode=True, sort_keys=False).strip()
+    lines = text.splitlines(keepends=True)
+    found = next(((k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "revoked"), None)
+    if found is None:
+        at = key.start_mark.line
+        return "".join(lines[:at] + ["revoked:\n", f"  - {item}\n"] + lines[at:])
+    revoked_key, value = found
+    if not isinstance(value, yaml.SequenceNode) or value.flow_style or not value.value:
+        raise FatalError("cannot record the revocation: write `revoked:` as a block list", path, revoked_key.start_mark.line + 1)
+    indent = value.start_mark.column
+    end = _block_end(lines, value.value[-1].start_mark.line, indent)
+    return "".join(lines[:end] + [f"{' ' * indent}- {item}\n"] + lines[end:])
+
+
+def revocations(raw: bytes | None, path: str) -> dict[str, dict[str, Any]]:
+    """id -> its revocation record ({id, date, reason}) in one version of the ledger."""
+    if raw is None:
+        return {}
+    data = gate_yaml.load(raw, path).data
+    items = data.get("revoked") if isinstance(data, dict) else None
+    return {str(r["id"]): r for r in items or [] if isinstance(r, dict) and "id" in r}
+
+
 def _block_end(lines: list[str], start: int, column: int) -> int:
     """First line after the last item that belongs to something else (a key at the list's level)."""
     for number in range(start + 1, len(lines)):
@@ -150,13 +178,17 @@ def history(repo: Any, ledger: str, today: dt.date) -> list[dict[str, Any]]:
             continue
         for entry_id in sorted(set(previous) | set(current)):
             before, after = previous.get(entry_id), current.get(entry_id)
-            if before == after and (before is None or before.raw == after.raw):  # type: ignore[union-attr]
+            if before is None or after is None:
+                pass
+            elif before.raw == after.raw:  # the same entry, perhaps moved by lines added above it
                 continue
             kind = "added" if before is None else "removed" if after is None else "changed"
             entry = after or before
             assert entry is not None
-            events.append({"event": kind, "id": entry_id, "commit": sha, "author": f"{name} <{email}>", "date": when,
-                           **{k: v for k, v in entry.summary().items() if k != "id"}})
+            revocation = revocations(raw, ledger).get(entry_id) if kind == "removed" else None
+            events.append({"event": "revoked" if revocation else kind, "id": entry_id, "commit": sha, "author": f"{name} <{email}>", "date": when,
+                           **{k: v for k, v in entry.summary().items() if k != "id"},
+                           **({"revoke_reason": str(revocation.get("reason", ""))} if revocation else {})})
         previous = current
     for entry in previous.values():
         if entry.expires < today:
@@ -165,7 +197,7 @@ def history(repo: Any, ledger: str, today: dt.date) -> list[dict[str, Any]]:
     return events
 
 
-AUDIT_COLUMNS = ("date", "event", "id", "services", "rules", "requested_by", "approved_by", "created", "expires", "ticket", "reason", "pull_request", "commit", "author")
+AUDIT_COLUMNS = ("date", "event", "id", "services", "rules", "requested_by", "approved_by", "created", "expires", "ticket", "reason", "pull_request", "commit", "author", "revoke_reason")
 
 
 def audit_csv(events: list[dict[str, Any]]) -> str:
@@ -184,7 +216,8 @@ def audit_text(events: list[dict[str, Any]]) -> str:
             lines.append(f"{e['date']}  unparsable  commit {e['commit'][:12]} by {e['author']}: {e['detail']}")
             continue
         who = f" by {e['author']} in {e['commit'][:12]}" if e.get("commit") else ""
-        lines.append(f"{e['date']}  {e['event']:<8} {e['id']}  {','.join(e['services'])}: {','.join(e['rules'])}  approved by @{e['approved_by']}, expires {e['expires']}{who}  ({e['ticket']}: {e['reason']})")
+        revoked = f"; revoked because: {e['revoke_reason']}" if e.get("revoke_reason") else ""
+        lines.append(f"{e['date']}  {e['event']:<8} {e['id']}  {','.join(e['services'])}: {','.join(e['rules'])}  approved by @{e['approved_by']}, expires {e['expires']}{who}  ({e['ticket']}: {e['reason']}){revoked}")
     return "\n".join(lines) + ("\n" if lines else "no exceptions in the ledger's history\n")
 
 
@@ -218,14 +251,19 @@ def add(repo_dir: str, services: tuple[str, ...], rules: tuple[str, ...], reason
     tiers = {s.name: s.tier for s in Catalog(snapshot).all()}
     unknown = [s for s in services if s not in tiers]
     if unknown:
-        raise FatalError(f"no service named {', '.join(map(repr, unknown))} at HEAD")
+        from gate.explain import did_you_mean
+
+        raise FatalError(f"no service named {', '.join(map(repr, unknown))} at HEAD{did_you_mean(unknown[0], list(tiers))}")
     known_rules = {r.id for r in load_rules(config, snapshot)} | set(BUILTIN_RULES) | {"error-budget", "risk"}
     bad_rules = [r for r in rules if r not in known_rules]
     if bad_rules:
-        raise FatalError(f"unknown rule id {', '.join(map(repr, bad_rules))} (see `gate explain`)")
-    entry_id = entry_id or _next_id(existing, today)
-    if entry_id in {e.id for e in existing}:
-        raise FatalError(f"exception id {entry_id!r} already exists", config.ledger_path)
+        from gate.explain import did_you_mean
+
+        raise FatalError(f"unknown rule id {', '.join(map(repr, bad_rules))}{did_you_mean(bad_rules[0], known_rules)} (`gate explain` lists every rule)")
+    taken = {e.id for e in existing} | set(revocations(text.encode(), config.ledger_path)) | _ids_ever(repo, config.ledger_path)
+    entry_id = entry_id or _next_id(taken, today)
+    if entry_id in taken:
+        raise FatalError(f"exception id {entry_id!r} is already used (ids are never reused: the audit keeps one exception per id)", config.ledger_path)
     entry: dict[str, Any] = {
         "id": entry_id, "services": list(services), "rules": list(rules), "reason": reason, "ticket": ticket,
         "requested_by": requested_by.lstrip("@"), "approved_by": approved_by.lstrip("@"),
@@ -240,7 +278,7 @@ def add(repo_dir: str, services: tuple[str, ...], rules: tuple[str, ...], reason
     approvals = exc.Approvals(config.exceptions, None)
     for service in services:
         tier = tiers[service]
-        if (parsed.expires - parsed.created).days > approvals.max_days(tier):
+        if exc.lasts(parsed) > approvals.max_days(tier):
             raise FatalError(f"exception not added: {service} is tier {tier}, which allows at most {approvals.max_days(tier)} days")
         for kind in sorted({exc.waiver_kind(r) for r in rules}):
             ok, why = approvals.allowed(parsed.approved_by, kind, tier)
@@ -251,22 +289,36 @@ def add(repo_dir: str, services: tuple[str, ...], rules: tuple[str, ...], reason
     return config.ledger_path, entry
 
 
-def _next_id(existing: list[exc.Exception_], today: dt.date) -> str:
-    taken = {e.id for e in existing}
+def _ids_ever(repo: Any, ledger: str) -> set[str]:
+    """Every id any committed version of the ledger held (entries revoked or cut out by hand included)."""
+    if not repo.has_commits():
+        return set()
+    out = repo.run("log", "-p", "--format=", "--no-ext-diff", "--no-textconv", "HEAD", "--", ledger).decode("utf-8", "replace")
+    return {m.group(1).strip("'\"") for m in _ID_LINE.finditer(out)}
+
+
+_ID_LINE = re.compile(r"^[-+ ]\s*(?:-\s*)?\{?\s*id:\s*([^\s,}#]+)", re.MULTILINE)
+
+
+def _next_id(taken: set[str], today: dt.date) -> str:
     n = 1
     while f"EXC-{today:%Y%m%d}-{n}" in taken:
         n += 1
     return f"EXC-{today:%Y%m%d}-{n}"
 
 
-def revoke(repo_dir: str, entry_id: str) -> str:
+def revoke(repo_dir: str, entry_id: str, reason: str, today: dt.date) -> str:
+    """Cut the entry out and record why in `revoked:` (the audit shows it; the id is never reused)."""
     repo, _, config = context(repo_dir)
     path = os.path.join(repo.root, config.ledger_path)
     text = read_text(path)
     if not text.strip():
         raise FatalError("no exception ledger", config.ledger_path)
+    if reason.lower().strip(" .!") in exc.PLACEHOLDER_REASONS or len(reason.strip()) < 10:
+        raise FatalError(f"revocation reason {reason!r} is a placeholder; say why the exception ends early")
     existing = exc.parse_ledger(text.encode(), config.ledger_path)
     new_text = remove(text, entry_id, config.ledger_path)
+    new_text = record_revocation(new_text, {"id": entry_id, "date": today.isoformat(), "reason": reason.strip()}, config.ledger_path)
     write_checked(path, new_text, [e.id for e in existing if e.id != entry_id])
     return config.ledger_path
 
@@ -275,19 +327,23 @@ def listing(repo_dir: str, base: str | None, today: dt.date) -> list[dict[str, A
     """Entries of the working-tree ledger: active (in base), pending (new or edited), expiring, expired, invalid."""
     from gate.git import Snapshot
 
-    repo, _, config = context(repo_dir)
+    from gate.catalog import Catalog
+
+    repo, snapshot, config = context(repo_dir)
     path = os.path.join(repo.root, config.ledger_path)
     entries = exc.parse_ledger(read_text(path).encode(), config.ledger_path)
     base_rev = repo.resolve(base or repo.default_base())
     trusted = {e.id: e for e in exc.parse_ledger(Snapshot(repo, base_rev).read(config.ledger_path), config.ledger_path)}
+    tiers = {s.name: s.tier for s in Catalog(snapshot).all()}
+    approvals = exc.Approvals(config.exceptions, None)
     rows = []
     for entry in entries:
-        problem = exc.static_problems(entry, today)
+        problem = exc.classify(entry, tiers, approvals, today, every_service=True)
         in_base = entry.id in trusted and trusted[entry.id].raw == entry.raw
         if problem:
             state, why = "invalid", problem
         elif entry.expires < today:
-            state, why = "expired", f"expired on {entry.expires}; remove it (gate exception revoke {entry.id})"
+            state, why = "expired", exc.expired_why(entry)
         elif not in_base:
             state, why = "pending", "not on the base branch yet: applies once merged, or once approved on the pull request"
         elif (entry.expires - today).days <= 1:

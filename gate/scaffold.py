@@ -60,6 +60,37 @@ ROLLBACK = """\
 
 _OBJECTIVE = {0: 99.95, 1: 99.9, 2: 99.5, 3: 99.0}
 
+# The placeholder sentences of the templates above: a document made only of these (and headings)
+# is "still the template", never real content.
+TEMPLATE_LINES = frozenset(
+    line.strip() for text in (RUNBOOK, ROLLBACK) for line in text.splitlines()
+    if line.strip() and not line.lstrip().startswith("#")
+)
+
+
+def is_template(lines: list[str]) -> bool:
+    """True when every non-empty, non-heading line is one of `gate init`'s placeholders."""
+    body = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(body) and all(ln in TEMPLATE_LINES for ln in body)
+
+
+def next_steps(root: str, team: str, tier: int, org: str | None) -> list[str]:
+    """What `gate init` leaves to the user, in order, so `gate validate` passes for this tier."""
+    owner = f"@{org}/{team}" if org else f"@<org>/{team}"
+    steps = ["next steps:"]
+    fill = [f"{root}docs/runbook.md (each section: replace the placeholder line)"]
+    if tier <= 2:
+        fill.append(f"{root}docs/rollback.md (the real rollback steps)")
+    if tier <= 1:
+        fill += ["telemetry.dashboards (a dashboard URL) and telemetry.alerts (alert names) in service.yaml",
+                 "rollback.last_tested: YYYY-MM-DD in service.yaml, after a rollback drill",
+                 f"owners.oncall: your paging rotation's id (now {team}-primary)"]
+    steps += [f"  1. fill in: {item}" if i == 0 else f"              {item}" for i, item in enumerate(fill)]
+    steps.append(f"  2. give the service to its team in CODEOWNERS (.github/CODEOWNERS): /{root} {owner}")
+    if not org:
+        steps.append("     (<org> is your GitHub organisation; set github_org in .gate.yaml to have gate check it)")
+    return steps
+
 
 def init(path: str, name: str | None, tier: int, team: str) -> list[str]:
     target = os.path.abspath(path)
@@ -153,3 +184,30 @@ def _write(files: dict[str, str]) -> list[str]:
             f.write(text)
         written.append(os.path.relpath(file))
     return written
+
+
+def repo_root_of(path: str) -> str | None:
+    probe = os.path.abspath(path)
+    while not os.path.isdir(probe):
+        probe = os.path.dirname(probe)
+    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=probe, capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def relative_root(path: str) -> str:
+    return _repo_relative(os.path.abspath(path))
+
+
+def github_org(root: str | None) -> str | None:
+    """github_org from the working tree's .gate.yaml, for the CODEOWNERS line (None when unset or unreadable)."""
+    if root is None:
+        return None
+    try:
+        with open(os.path.join(root, ".gate.yaml"), "rb") as f:
+            from gate import yaml as gate_yaml
+
+            data = gate_yaml.load(f.read(), ".gate.yaml").data
+    except (OSError, FatalError):
+        return None
+    org = data.get("github_org") if isinstance(data, dict) else None
+    return org if isinstance(org, str) and org else None

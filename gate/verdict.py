@@ -53,6 +53,11 @@ class ServiceResult:
     def verdict(self) -> str:
         return decide(self.findings)
 
+    @property
+    def headline(self) -> str:
+        """pass | warn | block, or undecided when only an unmeasurable fail-closed source blocks."""
+        return "undecided" if self.verdict == "block" and undecided_reason(self.findings) else self.verdict
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -67,6 +72,7 @@ class Verdict:
     mode: str  # commits | staged | catalog
     exceptions: dict[str, Any] | None = None  # applied, pending, expired, expiring, invalid
     rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule this run could raise
+    notes: tuple[str, ...] = ()  # what the user should know that is not a finding (e.g. uncommitted manifests)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -82,8 +88,16 @@ class Verdict:
     @property
     def undecided(self) -> bool:
         """Blocked only because a fail-closed source was unavailable: the gate could not decide."""
-        errors = [f for f in self.all_findings() if f.severity == "error" and f.waiver is None]
-        return bool(errors) and all(f.rule == "error-budget-unavailable" for f in errors)
+        return undecided_reason(self.all_findings()) is not None
+
+    @property
+    def headline(self) -> str:
+        """What every report leads with: pass | warn | block | undecided (exit code 3 is not a block)."""
+        return "undecided" if self.undecided else self.verdict
+
+    @property
+    def undecided_reason(self) -> str | None:
+        return undecided_reason(self.all_findings())
 
     @property
     def exit_code(self) -> int:
@@ -108,3 +122,11 @@ def decide(findings: tuple[Finding, ...] | list[Finding]) -> str:
     if "warning" in severities:
         return "warn"
     return "pass"
+
+
+def undecided_reason(findings: tuple[Finding, ...] | list[Finding]) -> str | None:
+    """Why the gate could not decide, when its only unwaived errors are fail-closed sources it could not measure."""
+    errors = [f for f in findings if f.severity == "error" and f.waiver is None]
+    if not errors or any(f.rule != "error-budget-unavailable" for f in errors):
+        return None
+    return "could not measure the error budget, and tier 0-1 fail closed: " + "; ".join(dict.fromkeys(f.message for f in errors))

@@ -20,6 +20,11 @@ from gate.verdict import Verdict
 def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str, str]:
     from gate import github
 
+    if output_dir is None and not os.environ.get("RUNNER_TEMP"):
+        import tempfile
+
+        output_dir = tempfile.mkdtemp(prefix="gate-")  # outside Actions: never into the working tree
+        click.echo(f"gate: not in GitHub Actions (no RUNNER_TEMP); reports written to {output_dir}", err=True)
     directory = Path(output_dir or os.path.join(os.environ.get("RUNNER_TEMP", "."), "gate"))
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -36,7 +41,7 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
             f.write(text)
     scores = [s.risk["score"] for s in verdict.services if s.risk and isinstance(s.risk.get("score"), (int, float))]
     outputs = {
-        "verdict": verdict.verdict,
+        "verdict": verdict.headline,
         "risk-score": str(max(scores)) if scores else "",
         "blocked-services": ",".join(sorted(s.name for s in verdict.services if s.verdict == "block")),
         "report-json": files["json"],

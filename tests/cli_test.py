@@ -185,7 +185,7 @@ def test_exception_add_needs_exactly_one_expiry(example: GitRepo, gate_cli: Any)
 
 def test_risk_evaluate_with_too_little_history(example: GitRepo, gate_cli: Any) -> None:
     code, out, _ = gate_cli("risk", "evaluate", "--repo", example.path)
-    assert code == 0 and "cannot evaluate: not enough labelled history on both sides of the split" in out
+    assert code == 0 and "cannot evaluate: not enough labelled history (" in out and "need failed and unfailed changes on both sides" in out
 
 
 def test_output_to_a_pipe_or_device_writes_into_it_and_never_replaces_it(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:

@@ -162,7 +162,7 @@ def test_expired_is_listed_and_not_applied(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(created="2026-11-10", expires="2026-11-15"))
     v = judge(example)
     assert v.verdict == "block"
-    assert "expired on 2026-11-15; remove it from exceptions.yaml" in v.exceptions["expired"][0]["why"]
+    assert "expired on 2026-11-15; remove it: gate exception revoke EXC-1 --reason" in v.exceptions["expired"][0]["why"]
     assert "expired  EXC-1" in renderer("text")(v)
 
 
@@ -175,7 +175,7 @@ def test_expiring_within_a_day_is_flagged(example: GitRepo) -> None:
 def test_over_long_for_the_tier(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(created="2026-11-20", expires="2026-12-20"))
     v = judge(example)
-    assert v.verdict == "block" and "lasts 30 days; tier 1 allows at most 7" in v.exceptions["invalid"][0]["why"]
+    assert v.verdict == "block" and "lasts 31 days; tier 1 allows at most 7" in v.exceptions["invalid"][0]["why"]
 
 
 @pytest.mark.parametrize("services, rules", [("[checkout]", "[runbook-sections]"), ("[search]", "[codeowners]")])
@@ -200,7 +200,7 @@ def test_placeholder_reason(example: GitRepo) -> None:
 def test_error_budget_needs_a_director(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
     example.write(".gate.yaml", example.read(".gate.yaml") + CONFIG.replace("{1: 7}", "{0: 3, 1: 7}"))
-    short = {"services": "[payments]", "rules": "[error-budget]", "expires": "2026-11-26"}
+    short = {"services": "[payments]", "rules": "[error-budget]", "expires": "2026-11-25"}  # 3 days, both ends included
     example.write("exceptions.yaml", LEDGER + entry(approved_by="rita", **short) + entry(id="EXC-2", approved_by="victor", **short))
     example.commit("ledger")
     example.git("checkout", "-q", "-B", "change", "main")

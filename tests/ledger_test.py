@@ -34,7 +34,7 @@ exceptions:
       ticket: INC-2
       requested_by: dana
       approved_by: rita
-      created: 2026-11-22
+      created: 2026-11-23
       expires: 2026-11-29
 """
 ADD = ("exception", "add", "--service", "search", "--rule", "runbook-sections", "--reason", "Escalation contacts land with INC-9",
@@ -53,13 +53,13 @@ def test_add_appends_and_keeps_every_byte_of_the_user_file(ledger_repo: GitRepo,
     ledger_repo.write("exceptions.yaml", USER_LEDGER)
     code, out, err = gate_cli(*ADD, "--repo", ledger_repo.path)
     assert code == 0, err
-    assert "added EXC-20261124-1 to exceptions.yaml (expires 2026-11-27)" in out
+    assert "added EXC-20261124-1 to exceptions.yaml (expires 2026-11-26)" in out  # --days 3: the 24th to the 26th
     text = ledger_repo.read("exceptions.yaml")
     assert text.startswith(USER_LEDGER)
     assert text[len(USER_LEDGER):] == (
         "    - id: EXC-20261124-1\n      services: [search]\n      rules: [runbook-sections]\n"
         "      reason: Escalation contacts land with INC-9\n      ticket: INC-9\n      requested_by: dana\n"
-        "      approved_by: rita\n      created: '2026-11-24'\n      expires: '2026-11-27'\n"
+        "      approved_by: rita\n      created: '2026-11-24'\n      expires: '2026-11-26'\n"
     )
 
 
@@ -102,13 +102,15 @@ def test_add_refuses_when_exceptions_is_not_last(ledger_repo: GitRepo, gate_cli:
 
 def test_revoke_cuts_out_one_entry_only(ledger_repo: GitRepo, gate_cli: Any) -> None:
     ledger_repo.write("exceptions.yaml", USER_LEDGER)
-    code, out, _ = gate_cli("exception", "revoke", "EXC-A", "--repo", ledger_repo.path)
+    why = ("--reason", "Ended early: the fix shipped", "--as-of", "2026-11-24")
+    code, out, _ = gate_cli("exception", "revoke", "EXC-A", *why, "--repo", ledger_repo.path)
     assert code == 0 and "revoked EXC-A" in out
     text = ledger_repo.read("exceptions.yaml")
-    assert "EXC-A" not in text and "# the big one" in text and "# second\n    - id: EXC-B" in text
-    code, _, _ = gate_cli("exception", "revoke", "EXC-B", "--repo", ledger_repo.path)
+    assert "- id: EXC-A" not in text and "# the big one" in text and "# second\n    - id: EXC-B" in text
+    code, _, _ = gate_cli("exception", "revoke", "EXC-B", *why, "--repo", ledger_repo.path)
     assert code == 0 and ledger_repo.read("exceptions.yaml").endswith("    # second\n")
-    code, _, err = gate_cli("exception", "revoke", "EXC-B", "--repo", ledger_repo.path)
+    assert "revoked:\n  - {id: EXC-A, date: '2026-11-24', reason: 'Ended early: the fix shipped'}\n  - {id: EXC-B," in ledger_repo.read("exceptions.yaml")
+    code, _, err = gate_cli("exception", "revoke", "EXC-B", *why, "--repo", ledger_repo.path)
     assert code == 2 and "no exception with id 'EXC-B'" in err
 
 
@@ -121,7 +123,8 @@ def test_list_states(ledger_repo: GitRepo, gate_cli: Any) -> None:
         code, out, _ = gate_cli("exception", "list", "--repo", ledger_repo.path, "--as-of", day, "--format", "json")
         return {row["id"]: row["state"] for row in json.loads(out)["exceptions"]}
 
-    assert states("2026-11-27") == {"EXC-A": "expired", "EXC-B": "active", "EXC-20261124-1": "pending"}
+    assert states("2026-11-26") == {"EXC-A": "expiring", "EXC-B": "active", "EXC-20261124-1": "pending"}
+    assert states("2026-11-27") == {"EXC-A": "expired", "EXC-B": "active", "EXC-20261124-1": "expired"}
     assert states("2026-11-28")["EXC-B"] == "expiring"
     code, out, _ = gate_cli("exception", "list", "--repo", ledger_repo.path, "--as-of", "2026-11-25")
     assert "expiring EXC-A" in out and "active   EXC-B" in out and "pending  EXC-20261124-1" in out
@@ -138,13 +141,13 @@ def test_audit_from_git_history(ledger_repo: GitRepo, gate_cli: Any) -> None:
     ledger_repo.commit("add two exceptions")
     ledger_repo.replace("exceptions.yaml", "expires: 2026-11-29", "expires: 2026-11-30")
     ledger_repo.commit("extend EXC-B")
-    assert gate_cli("exception", "revoke", "EXC-B", "--repo", ledger_repo.path)[0] == 0
+    assert gate_cli("exception", "revoke", "EXC-B", "--reason", "Team rename finished early", "--repo", ledger_repo.path)[0] == 0
     ledger_repo.commit("revoke EXC-B")
     code, out, _ = gate_cli("exception", "audit", "--repo", ledger_repo.path, "--format", "json", "--as-of", "2026-12-01")
     events = [(e["event"], e["id"]) for e in json.loads(out)["events"]]
-    assert events == [("added", "EXC-A"), ("added", "EXC-B"), ("changed", "EXC-B"), ("removed", "EXC-B"), ("expired", "EXC-A")]
+    assert events == [("added", "EXC-A"), ("added", "EXC-B"), ("changed", "EXC-B"), ("revoked", "EXC-B"), ("expired", "EXC-A")]
     code, out, _ = gate_cli("exception", "audit", "--repo", ledger_repo.path, "--format", "csv", "--as-of", "2026-12-01")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[0]["author"] == "Ada Author <ada@example.com>" and rows[0]["approved_by"] == "rita" and rows[0]["services"] == "search"
     code, out, _ = gate_cli("exception", "audit", "--repo", ledger_repo.path, "--as-of", "2026-12-01")
-    assert "removed  EXC-B" in out and "approved by @rita" in out
+    assert "revoked  EXC-B" in out and "approved by @rita" in out and "revoked because: Team rename finished early" in out

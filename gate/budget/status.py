@@ -1,7 +1,7 @@
 """Measure each SLO's budget from its source, and turn budget states into findings per tier."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gate.budget import NETWORK_SOURCES, source
@@ -74,7 +74,7 @@ def _round(value: float | None) -> float | None:
     return round(value, 6)
 
 
-def measure(slo: SLO, budgets: dict[str, Any], offline: bool) -> SLOStatus:
+def measure(slo: SLO, budgets: dict[str, Any], offline: bool, staged: bool = False) -> SLOStatus:
     # An indicator naming file/http picks that source; Prometheus queries only say how to ask Prometheus.
     name = slo.source if slo.source in ("file", "http") else budgets.get("source", "prometheus")
     settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
@@ -82,6 +82,8 @@ def measure(slo: SLO, budgets: dict[str, Any], offline: bool) -> SLOStatus:
     evidence = module.evidence(slo, settings)
     if offline and name in NETWORK_SOURCES:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
+    if staged and name == "file":  # a status file is a CI export: the pre-commit hook's machine has none
+        return SLOStatus(slo, "not-measured", evidence=evidence, reason="staged change: the status file is a CI export, skipped before commit")
     if name == "prometheus" and not slo.total:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="no Prometheus indicator (indicator.prometheus good/total) in the SLO")
     windows = [slo.window] + [w for w in ALL_SHORT_WINDOWS if w < slo.window and w >= 2 * (slo.slice_window or 0)]
@@ -151,7 +153,8 @@ def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], 
                 continue
             evidence = f"{status.summary()}; source {status.evidence}"
             if exemption:
-                findings.append(builtin_finding("error-budget", "info", f"error budget exhausted, but the change is exempt ({exemption}): {evidence}", file, line))
+                exempt = builtin_finding("error-budget", "info", f"error budget exhausted, but the change is exempt ({exemption}): {evidence}", file, line)
+                findings.append(replace(exempt, remediation="Nothing to do: this change is exempt from the error-budget policy."))
             else:
                 verb = "changes wait until it recovers" if mode == "block" else "recommend delaying this change"
                 findings.append(builtin_finding("error-budget", _SEVERITY[mode], f"error budget exhausted ({verb}): {evidence}", file, line))
@@ -198,7 +201,9 @@ def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | N
     if names:
         unknown = sorted(set(names) - {s.name for s in services})
         if unknown:
-            raise FatalError(f"no service named {', '.join(map(repr, unknown))} at {rev}")
+            from gate.explain import did_you_mean
+
+            raise FatalError(f"no service named {', '.join(map(repr, unknown))} at {rev}{did_you_mean(unknown[0], [s.name for s in services])}")
         services = [s for s in services if s.name in names]
     out = []
     for service in services:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from gate import globs
 from gate.catalog import Problem, Service
@@ -45,4 +46,20 @@ def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:
     problems = []
     for path, text in errors:
         problems.append(Problem(str(message) if message else text, service.manifest, service.line(*path)))
+    if message and problems and "{missing}" in str(message):  # the pack asked for the fields by name
+        missing = [field for path, text in errors for field in _fields(path, text)]
+        return [replace(problems[0], message=str(message).replace("{missing}", ", ".join(dict.fromkeys(missing))))]
     return problems[:1] if message else problems
+
+
+def _fields(path: tuple[object, ...], text: str) -> list[str]:
+    """The manifest fields a schema error is about: a missing required field -> parent.field; an empty list -> its path."""
+    dotted = ".".join(str(p) for p in path)
+    text = text.split(": ", 1)[1] if ": " in text else text  # schema_errors prefixes the path
+    prefix = f"{dotted}." if dotted else ""
+    if text.startswith("missing required field "):
+        return [prefix + name.strip() for name in text[len("missing required field "):].split(",")]
+    if text.endswith("is a required property") and text.startswith("'"):
+        return [prefix + text[1:text.index("'", 1)]]
+    empty = "needs at least" in text or "non-empty" in text or "is too short" in text
+    return [f"{dotted} (empty)" if empty else dotted or text]

@@ -16,6 +16,7 @@ from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service
 from gate.git import Snapshot
+from gate.scaffold import is_template
 
 if TYPE_CHECKING:
     from gate.policy.plugins import Kind
@@ -122,6 +123,9 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
                                     f"(paths are relative to {service.root or 'the repository root'}; /path is the repository root)", service.manifest, line))
             continue
         if ctx.head.is_file(found.path):
+            raw = ctx.head.read(found.path) if params.get("not_template") else None
+            if raw is not None and is_template(raw.decode("utf-8", "replace").splitlines()):
+                problems.append(Problem(f"{params['field']} {value!r} is still the template from `gate init`", service.manifest, line))
             continue
         shown = f"{params['field']} {value!r} (read as {found.path})" if found.path != value else f"{params['field']} {value!r}"
         if ctx.head.is_symlink(found.path):
@@ -182,7 +186,9 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
         if raw is None or located is None:
             continue  # file_exists reports it
         value = located
-        found = markdown.headings(raw.decode("utf-8", "replace"))
+        text = raw.decode("utf-8", "replace")
+        found = markdown.headings(text)
+        lines = text.splitlines()
         for section in params["sections"]:
             names = [section] if isinstance(section, str) else list(section)
             pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + ")", re.IGNORECASE)
@@ -192,7 +198,15 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
                 problems.append(Problem(f"{value} has no {names[0]!r} section{also}", value, 1))
             elif params.get("require_content", True) and not match.has_content:
                 problems.append(Problem(f"{value}: section {match.text!r} is empty", value, match.line))
+            elif params.get("require_content", True) and is_template(_section_lines(lines, found, match)):
+                problems.append(Problem(f"{value}: section {match.text!r} is still the template from `gate init`", value, match.line))
     return problems
+
+
+def _section_lines(lines: list[str], found: list[markdown.Heading], heading: markdown.Heading) -> list[str]:
+    """The lines of one section, up to the next heading of the same or a higher level."""
+    later = [h.line for h in found if h.line > heading.line and h.level <= heading.level]
+    return lines[heading.line: (later[0] - 1) if later else len(lines)]
 
 
 # -- codeowners ---------------------------------------------------------------------------
@@ -272,10 +286,14 @@ _SERIES_SUFFIXES = ("_bucket", "_count", "_sum")
 _GENERIC_NAMESPACES = {"http", "grpc", "rpc", "db", "sql", "process", "runtime", "jvm", "go", "python", "requests", "request", "errors", "latency", "messaging", "kafka", "redis", "cache"}
 
 
+CONVENTIONS = ("prometheus", "opentelemetry")
+
+
 def telemetry_names(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     metrics = service.get("telemetry", "metrics")
     if not isinstance(metrics, list):
         return []
+    conventions = tuple(params.get("conventions", CONVENTIONS))
     own_names = {n.lower() for n in (service.name, service.get("telemetry", "service_name")) if isinstance(n, str) and n}
     problems = []
     for index, metric in enumerate(metrics):
@@ -283,9 +301,53 @@ def telemetry_names(ctx: CheckContext, service: Service, params: dict[str, Any])
         if not isinstance(name, str):
             continue
         line = service.line("telemetry", "metrics", index)
-        for reason in _metric_name_problems(name, kind, own_names):
+        for reason in _name_problems(name, kind, own_names, conventions):
             problems.append(Problem(f"metric {name!r}: {reason}", service.manifest, line))
     return problems
+
+
+def _name_problems(name: str, kind: str | None, own_names: set[str], conventions: tuple[str, ...]) -> list[str]:
+    """A dotted name is an OpenTelemetry instrument name; otherwise Prometheus rules apply where allowed."""
+    dotted = "." in name
+    if dotted and "opentelemetry" not in conventions:
+        return ["OpenTelemetry names are not accepted here (rules.telemetry-names.params.conventions in .gate.yaml is "
+                f"{list(conventions)}); use a Prometheus name such as {name.lower().replace('.', '_')!r}"]
+    if dotted or "prometheus" not in conventions:
+        return _otel_name_problems(name, kind, own_names)
+    return _metric_name_problems(name, kind, own_names)
+
+
+# OpenTelemetry's instrument name syntax (metrics API specification): an ASCII letter, then up to
+# 254 letters, digits, '_', '.', '-' or '/'. Semantic conventions (general naming and metrics
+# guidelines): lowercase; namespaces split by '.'; words inside a component joined by '_'; the unit
+# is the instrument's unit, not part of its name; no '_total' (Prometheus exporters add it).
+_OTEL_SYNTAX = re.compile(r"^[A-Za-z][A-Za-z0-9_./-]{0,254}$")
+_OTEL_COMPONENT = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+_UNITS = set(_NON_BASE_UNITS) | {"seconds", "bytes", "ratio", "percent", "celsius", "milliseconds"}
+
+
+def _otel_name_problems(name: str, kind: str | None, own_names: set[str]) -> list[str]:
+    if not _OTEL_SYNTAX.match(name):
+        return ["not a valid OpenTelemetry instrument name (an ASCII letter, then letters, digits, '_', '.', '-' or '/'; at most 255 characters)"]
+    if name != name.lower():
+        return ["OpenTelemetry names are lowercase"]
+    reasons = []
+    components = name.split(".")
+    if any(not c for c in components):
+        reasons.append("empty namespace between dots")
+    bad = [c for c in components if c and not _OTEL_COMPONENT.match(c)]
+    if bad:
+        reasons.append(f"write each dot-separated component in snake_case ({', '.join(map(repr, bad))}): namespaces are split by '.', words by '_'")
+    words = [w for c in components for w in c.split("_")]
+    units = [w for w in words if w in _UNITS]
+    if units:
+        reasons.append(f"unit {units[0]!r} in the name: OpenTelemetry puts the unit in the instrument's unit (e.g. unit 's'), not in its name")
+    if words and words[-1] == "total":
+        reasons.append("no '_total' in OpenTelemetry names (a Prometheus exporter adds it to counters)")
+    first = components[0]
+    if first in own_names and len(components) > 1 and components[1].split("_")[0] in _GENERIC_NAMESPACES:
+        reasons.append(f"service name {first!r} is baked into a generic metric; emit {'.'.join(components[1:])!r} and identify the service by the service.name resource attribute")
+    return reasons
 
 
 def _metric_name_problems(name: str, kind: str | None, own_names: set[str]) -> list[str]:
@@ -503,7 +565,7 @@ KINDS: dict[str, CheckKind] = {
     "file_exists": CheckKind(
         file_exists,
         {"type": "object", "required": ["field"], "additionalProperties": False,
-         "properties": {"field": _FIELD, "required": {"type": "boolean"}, "allow_url": {"type": "boolean"}}},
+         "properties": {"field": _FIELD, "required": {"type": "boolean"}, "allow_url": {"type": "boolean"}, "not_template": {"type": "boolean"}}},
         "a repository path named in the manifest exists at the head revision",
     ),
     "markdown_sections": CheckKind(
@@ -520,7 +582,8 @@ KINDS: dict[str, CheckKind] = {
     ),
     "telemetry_names": CheckKind(
         telemetry_names,
-        {"type": "object", "additionalProperties": False, "properties": {}},
+        {"type": "object", "additionalProperties": False, "properties": {
+            "conventions": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(CONVENTIONS)}}}},
         "metric names follow Prometheus/OpenTelemetry conventions",
     ),
     "max_age": CheckKind(

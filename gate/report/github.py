@@ -34,6 +34,8 @@ def render(v: Verdict) -> str:
         mine = sorted((p for p in pairs if p[0].severity == severity), key=lambda p: p[0].sort_key())
         lines += [annotation(f, s) for f, s in mine[:PER_KIND]]
         dropped += max(0, len(mine) - PER_KIND)
+    if v.undecided_reason:
+        lines.insert(0, f"::error title=gate UNDECIDED::{_data(v.undecided_reason)}")
     if dropped:
         lines.append(f"::notice title=gate::{dropped} more finding(s) not annotated (GitHub shows about {PER_KIND} per kind); see the job summary")
     return "\n".join(lines) + ("\n" if lines else "")

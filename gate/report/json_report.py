@@ -45,6 +45,7 @@ def document(v: Verdict) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "verdict": v.verdict,
+        "undecided": {"reason": v.undecided_reason} if v.undecided_reason else None,
         "mode": v.mode,
         "base": v.base,
         "head": "staged" if v.head == INDEX else v.head,
@@ -61,6 +62,7 @@ def document(v: Verdict) -> dict[str, Any]:
         "services": [service(s) for s in v.services],
         "findings": [finding(f) for f in v.findings],
         "exceptions": v.exceptions,
+        "notes": list(v.notes),
     }
 
 

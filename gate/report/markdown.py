@@ -9,7 +9,7 @@ from gate.verdict import Finding, Verdict
 MARKER = "<!-- gate:report -->"
 COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body, in characters
 SUMMARY_LIMIT = 1024 * 1024  # GITHUB_STEP_SUMMARY, in bytes
-ICON = {"pass": "✅", "warn": "⚠️", "block": "⛔"}
+ICON = {"pass": "✅", "warn": "⚠️", "block": "⛔", "undecided": "❔"}
 SEVERITY_ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}
 
 
@@ -28,12 +28,16 @@ def _finding_row(f: Finding) -> str:
 
 def render(v: Verdict, report_url: str | None = None, limit: int | None = None) -> str:
     c = v.counts
-    lines = [MARKER, f"## {ICON[v.verdict]} gate: **{LABEL[v.verdict]}**", ""]
-    lines.append(f"{len(v.services)} changed service(s) · {c['error']} error(s) · {c['warning']} warning(s) · {c['info']} info"
+    lines = [MARKER, f"## {ICON[v.headline]} gate: **{LABEL[v.headline]}**", ""]
+    scope = f"{len(v.services)} service(s) at `{v.head[:12]}`" if v.mode == "catalog" else f"{len(v.services)} changed service(s)"
+    lines.append(f"{scope} · {c['error']} error(s) · {c['warning']} warning(s) · {c['info']} info"
                  + (f" · {sum(1 for f in v.all_findings() if f.waiver)} waived" if any(f.waiver for f in v.all_findings()) else ""))
+    lines += [x for note in v.notes for x in ("", f"> {_cell(note)}")]
     if v.config_changed:
         lines += ["", f"> This change edits the gate's configuration; it is judged by the base revision's `{v.config}`."]
-    if v.verdict == "block":
+    if v.undecided_reason:
+        lines += ["", f"**Could not decide:** {_cell(v.undecided_reason)}. Fix the source and re-run."]
+    elif v.verdict == "block":
         lines += ["", "**To merge:** fix the 🛑 errors below, or have a release manager record an exception (`gate exception add`)."]
     if v.services:
         lines += ["", "| service | tier | verdict | errors | warnings | risk | error budget |", "|---|---|---|---|---|---|---|"]
@@ -42,7 +46,7 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
             warnings = sum(1 for f in s.findings if f.severity == "warning" and not f.waiver)
             budget = _cell(_budget_line(s.budget)) if s.budget and s.budget.get("slos") else "—"
             risk = _cell(_risk_line(s.risk)) if s.risk else "—"
-            lines.append(f"| `{s.name}` | {s.tier} | {ICON[s.verdict]} {s.verdict} | {errors} | {warnings} | {risk} | {budget} |")
+            lines.append(f"| `{s.name}` | {s.tier} | {ICON[s.headline]} {s.headline} | {errors} | {warnings} | {risk} | {budget} |")
     details = []
     for s in v.services:
         if not s.findings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from gate.git import EMPTY, INDEX
 from gate.verdict import Finding, Verdict
 
-LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK"}
+LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
 
 
 def _rev(rev: str) -> str:
@@ -27,6 +27,8 @@ def _finding(f: Finding, indent: str = "  ") -> list[str]:
         lines.append(f"{indent}        waived by exception {w['id']} (approved by @{w['approved_by']}, expires {w['expires']}, {w['ticket']}): {w['reason']}")
     else:
         lines.append(f"{indent}        fix: {f.remediation}")
+    if f.docs:
+        lines.append(f"{indent}        docs: {f.docs}")
     return lines
 
 
@@ -64,12 +66,15 @@ def render(v: Verdict) -> str:
         scope = f"{len(v.services)} services at {_rev(v.head)}"
     else:
         scope = f"{len(v.services)} changed service(s), {_rev(v.base)}..{_rev(v.head)}"
-    out = [f"gate: {LABEL[v.verdict]} - {scope}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info"]
+    out = [f"gate: {LABEL[v.headline]} - {scope}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info"]
+    if v.undecided_reason:
+        out.append(f"could not decide: {v.undecided_reason} (exit code 3)")
     if v.config_changed:
         out.append(f"note: this change edits the gate config; judged by the base revision's {v.config}")
+    out += [f"note: {note}" for note in v.notes]
     for s in v.services:
         out.append("")
-        out.append(f"{LABEL[s.verdict]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
+        out.append(f"{LABEL[s.headline]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
         if s.risk:
             out.append(f"  risk    {_risk_line(s.risk)}")
         if s.budget and s.budget.get("slos"):
@@ -88,5 +93,5 @@ def render(v: Verdict) -> str:
             out.append("exceptions")
             out += lines
     if not v.services and not v.findings:
-        out.append("no service is touched by this change")
+        out.append(f"no service.yaml at {_rev(v.head)}" if v.mode == "catalog" else "no service is touched by this change")
     return "\n".join(out) + "\n"

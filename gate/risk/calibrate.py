@@ -142,6 +142,15 @@ def select(train: list[Sample], validation_share: float = 0.25) -> tuple[Model, 
     return model, {"features": list(names), "l2": l2, "validation_auc": round(best[0], 4) if best[0] >= 0 else None}
 
 
+def not_enough(samples: list[Sample], need: str) -> str:
+    """The one message `gate risk calibrate` and `gate risk evaluate` give when the history cannot support them."""
+    failed = sum(s.failed for s in samples)
+    return f"not enough labelled history ({len(samples)} changes, {failed} failed; need {need})"
+
+
+EVALUATE_NEEDS = "failed and unfailed changes on both sides of a time-ordered split of the settled history"
+
+
 def evaluate(samples: list[Sample], test_share: float = 0.3, train_days: int = 730, default: Model | None = None) -> dict[str, Any]:
     """Fit on the older part (labels known at the cutoff), judge on the newest `test_share`:
     the calibrated model, the default model and the lines-added rule."""
@@ -153,7 +162,7 @@ def evaluate(samples: list[Sample], test_share: float = 0.3, train_days: int = 7
         "train_failed": sum(s.failed for s in train), "test_failed": sum(labels),
     }
     if not train or not test or not any(labels) or all(labels) or not any(s.failed for s in train):
-        result["error"] = "not enough labelled history on both sides of the split"
+        result["error"] = not_enough(samples, EVALUATE_NEEDS)
         return result
     model, chosen = select(train)
     result["model"] = chosen

@@ -34,7 +34,10 @@ _KINDS = {
     "deploy_config": re.compile(r"(^|/)(Dockerfile|docker-compose[^/]*|Jenkinsfile|Procfile|values[^/]*\.ya?ml|[^/]*\.env)$|(^|/)(deploy|deployment|config|conf|\.github/workflows)(/|$)", re.I),
     "dependencies": re.compile(r"(^|/)(requirements[^/]*\.txt|setup\.py|setup\.cfg|pyproject\.toml|poetry\.lock|Pipfile(\.lock)?|uv\.lock|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|Gemfile(\.lock)?|pom\.xml|build\.gradle(\.kts)?|composer\.(json|lock))$", re.I),
     "auth": re.compile(r"(auth|security|crypt|permission|rbac|iam|oauth|login|session|token|secret|password|credential|tls|ssl|cert)", re.I),
-    "feature_flags": re.compile(r"(feature[-_]?flags?|(^|/)flags?(/|\.)|launchdarkly|unleash|flipper)", re.I),
+    # Flag systems' files: flagd (flagd.json, *.flagd.json), OpenFeature, LaunchDarkly (ld-flags), Unleash, Flagsmith,
+    # GO Feature Flag, GrowthBook, ConfigCat, Flipper; and generic flags/ or toggles/ directories and files.
+    "feature_flags": re.compile(r"(feature[-_]?(flags?|toggles?)|(^|/)(flags?|toggles?)(/|\.)|(^|/|[-_.])flagd([-_./]|$)|openfeature|launchdarkly|"
+                                r"(^|/)ld[-_]flags|unleash|flagsmith|go[-_]feature[-_]flag|growthbook|configcat|flipper)", re.I),
 }
 _COMMENT = ("//", "/*", "*", "#", "--", "import ", "package ", "from ", "using ", "#include")
 _DECISION = re.compile(r"\b(if|for|while|case|catch|elif|except|switch)\b|&&|\|\||\?[^?:]*:")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterator, NamedTuple
+from typing import Iterator, NamedTuple
 
-from gate.git import Repo
+from gate.git import Repo, Stream
 
 FORMAT = "%x1e%H%x1f%P%x1f%ae%x1f%at%x1f%B%x1f"
 REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
@@ -94,8 +94,9 @@ def _only(commit: Commit, wanted: set[str]) -> Commit:
     return commit._replace(files=tuple(files))
 
 
-def _parse_stream(process: Any, lines: bool = True) -> Iterator[Commit]:
+def _parse_stream(process: Stream, lines: bool = True) -> Iterator[Commit]:
     tail = b""
+    finished = False
     try:
         while True:
             chunk = process.stdout.read(1 << 16)
@@ -106,11 +107,13 @@ def _parse_stream(process: Any, lines: bool = True) -> Iterator[Commit]:
             for record in records:
                 if record:
                     yield _parse(record, lines)
+        finished = True
+        process.finish()  # git stopped mid-way (a missing object): never a silently short history
         if tail:
             yield _parse(tail, lines)
     finally:
-        process.stdout.close()
-        process.wait()
+        if not finished:
+            process.abandon()
 
 
 def _parse(record: bytes, lines: bool = True) -> Commit:

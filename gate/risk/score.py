@@ -72,10 +72,10 @@ def read_added(process: Any) -> dict[str, str]:
         return {}
     out = process.stdout.read(ADDED_LIMIT + 1)
     cut = len(out) > ADDED_LIMIT
-    process.stdout.close()
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+    if cut:
+        process.abandon()
+    else:
+        process.finish()  # a diff that died mid-way is a git error, never a short list of added lines
     added: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in out.split(b"\n"):
@@ -132,6 +132,7 @@ class RiskScorer:
         self._history = self._start_history()
         self._added_process = start_added(self.repo, self.base.rev, self.head.rev, [f.path for f in self.files()])
         self._added: dict[str, str] | None = None
+        self.incomplete: str | None = None  # why the mined history stopped short, when it did
 
     def _model(self) -> Model:
         path = self.settings.get("model")
@@ -182,9 +183,7 @@ class RiskScorer:
             for running in self._history[1]:
                 running.close()  # type: ignore[attr-defined]
         if self._added_process is not None and self._added is None:
-            self._added_process.stdout.close()
-            self._added_process.kill()
-            self._added_process.wait()
+            self._added_process.abandon()
             self._added = {}
 
     def _start_history(self) -> tuple[str, list[Iterator[Commit]]] | None:
@@ -222,13 +221,26 @@ class RiskScorer:
             if self._history is not None:
                 key, streams = self._history
                 if streams:
-                    commits = [c for s in streams for c in s]
-                    self._save(key, commits)
+                    commits = self._mine(streams)
+                    if self.incomplete is None:
+                        self._save(key, commits)
                 else:
                     commits = self._cached(key) or []
             for commit in sorted(commits, key=lambda c: c.time):
                 self._index.add(commit)
         return self._index
+
+    def _mine(self, streams: list[Iterator[Commit]]) -> list[Commit]:
+        """Every commit the streams give; a git that fails mid-way leaves a visible note, never a silently short history."""
+        from gate.git import GitError
+
+        commits: list[Commit] = []
+        for running in streams:
+            try:
+                commits.extend(running)
+            except GitError as e:
+                self.incomplete = str(e)
+        return commits
 
     def _save(self, key: str, commits: list[Commit]) -> None:
         self._store.put(key, [[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in commits])
@@ -284,7 +296,13 @@ class RiskScorer:
             factors.append("adds no test lines")
         if freeze:
             factors.append(f"made inside the change freeze {freeze!r}")
+        history = {}
+        if self.incomplete:
+            # Less history means fewer prior changes and fixes counted: the score may read low, so say so.
+            factors.insert(0, f"history incomplete ({self.incomplete}): this score may understate the risk; repair or deepen the clone")
+            history = {"history": f"incomplete: {self.incomplete}"}
         return {
+            **history,
             "score": round(score),
             "level": level(score),
             "factors": list(dict.fromkeys(factors)),

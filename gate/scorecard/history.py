@@ -132,6 +132,7 @@ def _records(process: Any) -> Iterator[bytes]:
     out: IO[bytes] = process.stdout
     tail = b""
     marker = b"\x1e\x1eC"
+    finished = False
     try:
         while True:
             chunk = out.read(1 << 16)
@@ -140,11 +141,13 @@ def _records(process: Any) -> Iterator[bytes]:
             parts = (tail + chunk).split(marker)
             tail = parts.pop()
             yield from (p for p in parts if p)
+        finished = True
+        process.finish()  # git stopped mid-way (a missing object): an error, never a short history
         if tail:
             yield tail
     finally:
-        out.close()
-        process.wait()
+        if not finished:
+            process.abandon()
 
 
 def _parse(record: bytes) -> tuple[Commit, _Patch] | None:
@@ -195,16 +198,22 @@ def mine(repo: Repo, head: str, since: int, risk_since: int, history_since: int,
     start = min(since, risk_since)
     older: list[Commit] = []
     thread = None
+    failures: list[Exception] = []  # a git that fails in the thread fails the run, never shortens the history
     if history_since < start:  # the features' history before the window: names and line counts only
         def read_older() -> None:
-            older.extend(stream(repo, "--first-parent", "--diff-merges=first-parent", *_since(history_since),
-                                f"--until=@{start - 1}", head, lines=False))
+            try:
+                older.extend(stream(repo, "--first-parent", "--diff-merges=first-parent", *_since(history_since),
+                                    f"--until=@{start - 1}", head, lines=False))
+            except Exception as e:  # re-raised in the caller's thread below
+                failures.append(e)
 
         thread = threading.Thread(target=read_older, daemon=True)
         thread.start()
     newest_first = list(patch_stream(repo, head, start))
     if thread is not None:
         thread.join()
+    if failures:
+        raise failures[0]
     mined = Mined()
     index = HistoryIndex()
     for commit in reversed(older):

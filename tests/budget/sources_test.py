@@ -36,9 +36,11 @@ def test_file_source_exhausted_with_burn_rates(tmp_path: Path) -> None:
     assert path in status.evidence
 
 
-def test_file_source_is_read_even_offline(tmp_path: Path) -> None:
+def test_file_source_is_read_even_offline_but_not_for_a_staged_change(tmp_path: Path) -> None:
     path = write(tmp_path, {"schema": "gate.budget-status/v1", "slos": [entry(999, 1000)]})
     assert measure(slo("file"), {"file": {"path": path}}, offline=True).state == "ok"
+    skipped = measure(slo("file"), {"file": {"path": path}}, offline=True, staged=True)  # the pre-commit hook
+    assert skipped.state == "not-measured" and "CI export" in (skipped.reason or "")
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from exceptions_test import entry, ledger_setup
 def blocked(example: GitRepo) -> Verdict:
     """search blocked (runbook), an unowned script warned, payments' budget waived by a trusted exception."""
     ledger_setup(example, base_entries=entry(id="EXC-BUDGET", services="[payments]", rules="[error-budget]", approved_by="victor",
-                                      expires="2026-11-26"))
+                                      expires="2026-11-25"))  # tier 0: 3 days, both ends counted
     example.write("scripts/release.sh", "echo 1\n")
     example.write("services/payments/src/charge.py", "x = 3\n")
     example.commit()
@@ -75,7 +75,7 @@ def test_markdown_verdict_first_with_marker_table_and_fixes(blocked: Verdict) ->
     assert lines[0] == MARKER and lines[1] == "## ⛔ gate: **BLOCK**"
     assert "| `search` | 1 | ⛔ block | 1 | 0 |" in text
     assert "| 🛑 error | `runbook-sections` | `services/search/docs/runbook.md:1` |" in text
-    assert "waived by **EXC-BUDGET** (@victor, until 2026-11-26)" in text
+    assert "waived by **EXC-BUDGET** (@victor, until 2026-11-25)" in text
     assert "<details open><summary><b>search</b>" in text
 
 
