@@ -305,7 +305,7 @@ def test_5_template_runbook_and_rollback_plan_are_still_the_template(repo: GitRe
     messages = {(f.rule, f.message) for f in v.services[0].findings}
     for section in ("Symptoms", "Diagnosis", "Mitigation", "Escalation"):
         assert ("runbook-sections", f"services/orders/docs/runbook.md: section {section!r} is still the template from `gate init`") in messages
-    assert ("rollback-plan-exists", "rollback.plan 'services/orders/docs/rollback.md' is still the template from `gate init`") in messages
+    assert ("rollback-plan-exists", "rollback.plan 'docs/rollback.md' is still the template from `gate init`") in messages
     repo.write("services/orders/docs/runbook.md", repo.read("services/orders/docs/runbook.md").replace(
         "Which alerts page, what users see.", "OrdersHighErrorRate pages; checkout shows 'try again'."))
     repo.commit("real symptoms")
