@@ -72,6 +72,8 @@ class Service:
         for slo in self.items("slos"):
             if isinstance(slo, dict) and isinstance(slo.get("openslo"), str):
                 docs[slo["openslo"]] = "OpenSLO document"
+            if isinstance(slo, dict) and isinstance(slo.get("sloth"), str):
+                docs[slo["sloth"]] = "Sloth spec"
         return docs
 
 
@@ -321,7 +323,7 @@ def _entries(loaded: Any) -> dict[str, Entry] | None:
         return None
 
 
-_INDIRECT = (b"paths", b"openslo", b"&", b"*", b"<<")  # keys that claim paths, or YAML anchors and merges
+_INDIRECT = (b"paths", b"openslo", b"sloth", b"&", b"*", b"<<")  # keys that claim paths, or YAML anchors and merges
 _DOCUMENT = re.compile(rb"(?:runbook|plan)\s*:\s*[\"']?([^\s\"'#,}\]]+)")
 
 

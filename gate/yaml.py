@@ -29,14 +29,15 @@ _Loader.yaml_implicit_resolvers = {
 class Document(NamedTuple):
     data: Any
     lines: dict[Path, int]
+    start: int = 0  # lines before this document in its stream (load_all)
 
     def line(self, *path: Any) -> int | None:
-        """Line of the deepest key of `path` that exists; 1 for the document itself."""
+        """Line of the deepest key of `path` that exists; the document's first line for itself."""
         while path:
             if path in self.lines:
                 return self.lines[path]
             path = path[:-1]
-        return 1
+        return self.start + 1
 
 
 def decode(raw: bytes, filename: str, max_bytes: int = MAX_BYTES) -> str:
@@ -74,6 +75,39 @@ def load(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> Documen
     except RecursionError:
         raise FatalError("YAML nested too deeply", filename) from None
     except (ValueError, OverflowError) as e:  # e.g. an integer of thousands of digits
+        raise FatalError(f"invalid YAML value: {str(e).split(';')[0]}", filename) from None
+    finally:
+        loader.dispose()
+
+
+def load_all(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> list[Document]:
+    """Every document of a YAML stream (`---` separated), each with its own key lines."""
+    text = decode(raw, filename) if isinstance(raw, bytes) else raw
+    _check_depth(text, filename)
+    loader = _Loader(text)
+    documents: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            lines: dict[Path, int] = {}
+            offset = node.start_mark.line if node.start_mark else 0
+            _walk(node, (), lines, filename, max_nodes)
+            documents.append(Document(_string_keys(loader.construct_document(node)), lines, offset))
+        return documents
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        reason = " ".join(filter(None, [e.context, e.problem])) or "invalid YAML"
+        raise FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        raise FatalError(f"invalid YAML: character {e.character!r} is not allowed (control character)", filename, line) from None
+    except yaml.YAMLError as e:
+        raise FatalError(f"invalid YAML: {e}", filename) from None
+    except RecursionError:
+        raise FatalError("YAML nested too deeply", filename) from None
+    except (ValueError, OverflowError) as e:
         raise FatalError(f"invalid YAML value: {str(e).split(';')[0]}", filename) from None
     finally:
         loader.dispose()

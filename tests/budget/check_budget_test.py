@@ -97,7 +97,7 @@ def test_fast_burn_warns_by_default_and_can_block(repo: GitRepo, prometheus: Any
     touch(repo, "burning")
     v = judge(repo)
     assert v.verdict == "warn" and v.services[0].findings[0].rule == "error-budget-burn"
-    assert "fast burn in progress (13.4x over 1h and 5m)" in v.services[0].findings[0].message
+    assert "fast burn in progress (13.44x over 1h and 5m)" in v.services[0].findings[0].message
 
 
 def test_fast_burn_block_configured(repo: GitRepo, prometheus: Any) -> None:
