@@ -194,7 +194,7 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
             p.invalid(f"value {say(value)} must be a number", *at, "value")
         if own is None or window is None or target is None or method is None or p.has_invalid:
             if window is None and "timeWindow" not in spec and not p.has_invalid and own is not None:
-                p.unmeasurable(f"objective {say(objective.get('displayName') or i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)", *at)
+                p.unmeasurable(f"{_which(objective.get('displayName'), i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)", *at)
             continue
         reason = _unmeasurable(own, method)
         if not reason and own.kind == "threshold" and (op not in _OPS or not _number(value)):
@@ -204,7 +204,7 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
         if len(objectives) > 1 and not label:
             full = f"{name}/objectives[{i}]"
         if reason:
-            p.unmeasurable(f"objective {say(label or i)}: {reason}", *at)
+            p.unmeasurable(f"{_which(label, i)}: {reason}", *at)
             continue
         seconds, text, calendar = window
         slos.append(SLO(
@@ -219,6 +219,10 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
     if p.has_invalid:
         return [], p.items
     return slos, p.items
+
+
+def _which(label: Any, index: int) -> str:
+    return f"objective {say(label)}" if label else f"objectives[{index}]"
 
 
 @dataclass(frozen=True)

@@ -59,11 +59,11 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     return counts
 
 
-def evidence(slo: SLO, settings: dict[str, Any]) -> str:
+def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
     url = os.environ.get("GATE_PROMETHEUS_URL") or settings.get("url") or "(no URL)"
     if not slo.measured:
         return f"prometheus {redact(url)}: no indicator queries"
-    good, total = queries(slo, slo.window)
+    good, total = queries(slo, window or slo.window)
     return f"prometheus {redact(url)}: good = {good} ; total = {total}"
 
 

@@ -79,13 +79,13 @@ def _round(value: float | None) -> float | None:
 
 
 def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None = None, now: float | None = None) -> SLOStatus:
-    import time
-
     # An indicator naming file/http picks that source; Prometheus queries only say how to ask Prometheus.
     name = slo.source if slo.source in ("file", "http") else budgets.get("source", "prometheus")
     settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
     module = source(name)
     evidence = module.evidence(slo, settings)
+    if slo.calendar is not None and name == "prometheus":
+        evidence = module.evidence(slo, settings, _calendar_window(slo, now))
     if offline and name in NETWORK_SOURCES:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
     if name == "prometheus" and not slo.measured:
@@ -94,8 +94,7 @@ def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None =
     if slo.calendar is not None:
         if name != "prometheus":
             return SLOStatus(slo, "not-measured", evidence=evidence, reason="a calendar window is measured from Prometheus only")
-        start, _ = slo.calendar.period(time.time() if now is None else now)
-        main = max(60, int((time.time() if now is None else now) - start) // 60 * 60)  # the period so far, whole minutes
+        main = _calendar_window(slo, now)
     alert = windows_for(slo.window, tier, budgets)
     short = [w for w in needed_windows(alert) if w < slo.window and w >= 2 * (slo.slice_window or 0)]
     try:
@@ -103,6 +102,16 @@ def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None =
     except Unavailable as e:
         return SLOStatus(slo, "unavailable", evidence=evidence, reason=str(e))
     return assess_counts(slo, counts, evidence, main, alert)
+
+
+def _calendar_window(slo: SLO, now: float | None) -> int:
+    """The calendar period so far, in whole minutes (at least one)."""
+    import time
+
+    assert slo.calendar is not None
+    now = time.time() if now is None else now
+    start, _ = slo.calendar.period(now)
+    return max(60, int(now - start) // 60 * 60)
 
 
 def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evidence: str, main_window: int | None = None,

@@ -240,3 +240,49 @@ def test_a_document_that_is_not_a_regular_file_is_not_exempt(repo: GitRepo, prom
         path.chmod(0o755)
     repo.commit()
     assert judge(repo).verdict == "block"
+
+
+DATADOG_SLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: quiet-latency}
+spec:
+  service: quiet
+  indicator:
+    metadata: {name: quiet-latency}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{ok}.as_count()'}}}
+        total: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}}}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+"""
+
+
+@pytest.mark.parametrize("tier, severity", [(1, "warning"), (3, "info")])
+def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheus: Any, tier: int, severity: str) -> None:
+    from gate.report import renderer
+
+    budget_repo.build(repo, prometheus.url)
+    repo.write("services/quiet/service.yaml", f"apiVersion: gate/v1\nkind: Service\nname: quiet\ntier: {tier}\nowners: {{team: t}}\nslos:\n  - openslo: services/quiet/slo.yaml\n")
+    repo.write("services/quiet/slo.yaml", DATADOG_SLO)
+    repo.write("services/quiet/src/app.py", "x = 1\n")
+    repo.commit("quiet service")
+    v = judge(repo)
+    (service,) = v.services
+    (finding,) = service.findings
+    assert (finding.rule, finding.severity, finding.file, finding.line) == ("error-budget-unmeasurable", severity, "services/quiet/slo.yaml", 14)
+    words = "error budget cannot be measured: OpenSLO SLO 'quiet-latency': objectives[0]: metric source type 'Datadog' is not read by gate"
+    assert finding.message.startswith(words)
+    assert service.budget["state"] == "unmeasurable"
+    for name in ("text", "markdown", "json", "sarif", "junit", "github"):
+        assert "error budget cannot be measured" in renderer(name)(v), name
+    # the repository can make it stricter or quieter per tier
+    repo.git("checkout", "-q", "main")
+    repo.write(".gate.yaml", repo.read(".gate.yaml") + "  on_unmeasurable: {1: block, 3: off}\n")
+    repo.commit("stricter")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "main")
+    v = judge(repo)
+    assert [f.severity for f in v.services[0].findings] == (["error"] if tier == 1 else [])
