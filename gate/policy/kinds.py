@@ -284,8 +284,8 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
     for index, slo in enumerate(slos):
         if not isinstance(slo, dict):
             continue
-        if "openslo" in slo:
-            slis.add("openslo")
+        if "openslo" in slo or "sloth" in slo:
+            slis.add("openslo")  # the document says what it measures
             continue
         line = service.line("slos", index)
         name = slo.get("name")
@@ -367,8 +367,8 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     old_tier, new_tier = before.get("tier"), service.get("tier")
     if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
         problems.append(Problem(f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)", at, service.line("tier")))
-    old_slos = {s.get("name") or s.get("openslo"): s for s in before.items("slos") if isinstance(s, dict)}
-    new_slos = {s.get("name") or s.get("openslo"): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
+    old_slos = {s.get("name") or s.get("openslo") or s.get("sloth"): s for s in before.items("slos") if isinstance(s, dict)}
+    new_slos = {s.get("name") or s.get("openslo") or s.get("sloth"): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
     for name, old in old_slos.items():
         if name not in new_slos:
             problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))
