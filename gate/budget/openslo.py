@@ -184,14 +184,17 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
                 p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
         if method == "Timeslices":
             slice_target = objective.get("timeSliceTarget")
-            if not _number(slice_target) or not 0 <= slice_target <= 1:
-                p.invalid(f"Timeslices needs timeSliceTarget in [0, 1], not {say(slice_target)}", *at)
+            if not _number(slice_target) or not 0 < slice_target <= 1:
+                p.invalid(f"Timeslices needs timeSliceTarget in (0, 1], not {say(slice_target)}", *at)
                 slice_target = None
         op, value = objective.get("op"), objective.get("value")
         if op is not None and op not in _OPS:
             p.invalid(f"op {say(op)} must be one of {', '.join(_OPS)}", *at, "op")
         if value is not None and not _number(value):
             p.invalid(f"value {say(value)} must be a number", *at, "value")
+        inline = isinstance(spec.get("indicator"), dict) and "indicatorRef" not in objective and "indicator" not in objective
+        if inline and own is not None and own.kind == "threshold" and (op is None or value is None):
+            p.invalid("an objective of an inline thresholdMetric needs op (lt, lte, gt, gte) and value", *at)
         if own is None or window is None or target is None or method is None or p.has_invalid:
             if window is None and "timeWindow" not in spec and not p.has_invalid and own is not None:
                 p.unmeasurable(f"{_which(objective.get('displayName'), i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)", *at)

@@ -231,8 +231,14 @@ def test_threshold_metric_with_timeslices(repo: GitRepo) -> None:
     # Occurrences over a threshold metric counts data points Prometheus does not expose: said, not guessed
     slos, problems = _load(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": THRESHOLD.replace("budgetingMethod: Timeslices", "budgetingMethod: Occurrences")})
     assert slos == [] and problems[0].unsupported and "use budgetingMethod Timeslices" in problems[0].message
-    # no value: valid per the SDK, but there is nothing to compare with
+    # an inline threshold without value is invalid (as oslo says); through indicatorRef the SDK cannot tell, and
+    # gate says it cannot measure it
     slos, problems = _load(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": THRESHOLD.replace("      value: 0.3\n", "")})
+    assert slos == [] and not problems[0].unsupported and "inline thresholdMetric needs op (lt, lte, gt, gte) and value" in problems[0].message
+    sli = "apiVersion: openslo/v1\nkind: SLI\nmetadata: {name: p99}\nspec: {thresholdMetric: {metricSource: {type: Prometheus, spec: {query: 'p99_seconds'}}}}\n"
+    valueless = THRESHOLD.replace("      value: 0.3\n", "")
+    by_ref = valueless.split("  indicator:")[0] + "  indicatorRef: p99\n  timeWindow:" + valueless.split("  timeWindow:")[1]
+    slos, problems = _load(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": by_ref + "---\n" + sli})
     assert slos == [] and problems[0].unsupported and "needs op (lt, lte, gt, gte) and value" in problems[0].message
 
 
