@@ -24,7 +24,7 @@ DEFAULT_WINDOW = "30d"
 HARMLESS_PLUGINS = {
     "sloth.dev/core/debug/v1", "sloth.dev/core/sli_rules/v1", "sloth.dev/core/metadata_rules/v1", "sloth.dev/core/alert_rules/v1",
     "sloth.dev/core/validate/v1", "sloth.dev/contrib/info_labels/v1", "sloth.dev/contrib/rule_intervals/v1",
-    "sloth.dev/contrib/validate_victoria_metrics/v1", "sloth.dev/core/noop/v1", "sloth.dev/contrib/remove_labels/v1",
+    "sloth.dev/core/noop/v1", "sloth.dev/contrib/remove_labels/v1",
     "sloth.dev/contrib/error_budget_exhausted_alert/v1",
 }
 
@@ -53,6 +53,7 @@ def slos_from(service: str, path: str, raw: bytes, window: Any) -> tuple[list[SL
         return [], [SLOProblem(f"the manifest's window {say(window)} for this Sloth spec is not a duration (28d, 30d, 7d)", path, 1)]
     slos: list[SLO] = []
     problems: list[SLOProblem] = []
+    seen: set[str] = set()  # Sloth's SLO ids ({service}-{name}) are unique across a file's documents
     for doc in docs:
         data = doc.data
         if data is None:
@@ -69,14 +70,14 @@ def slos_from(service: str, path: str, raw: bytes, window: Any) -> tuple[list[SL
         else:
             problems.append(SLOProblem(f"not a Sloth spec: version {say(data.get('version'))}, apiVersion {say(data.get('apiVersion'))} kind {say(data.get('kind'))}", path, doc.line()))
             continue
-        found, found_problems = _spec(service, path, doc, at, spec, crd, seconds, str(text))
+        found, found_problems = _spec(service, path, doc, at, spec, crd, seconds, str(text), seen)
         slos += found
         problems += found_problems
     return slos, problems
 
 
 def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...], spec: dict[str, Any], crd: bool,
-          window: int, window_text: str) -> tuple[list[SLO], list[SLOProblem]]:
+          window: int, window_text: str, seen: set[str]) -> tuple[list[SLO], list[SLOProblem]]:
     problems: list[SLOProblem] = []
     slos: list[SLO] = []
 
@@ -91,7 +92,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         problem("Sloth spec needs slos (a non-empty list)", "slos")
         return [], problems
     base_labels = spec.get("labels") if isinstance(spec.get("labels"), dict) else {}
-    seen: set[str] = set()
+    spec_service = spec.get("service") if isinstance(spec.get("service"), str) else ""
     for i, item in enumerate(items):
         keys = ("slos", i)
         if not isinstance(item, dict):
@@ -102,9 +103,9 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         label = name if isinstance(name, str) else f"slos[{i}]"
         if not isinstance(name, str) or not _NAME.match(name):
             problem(f"Sloth SLO {say(label)}: name {say(name)} is required (letters, digits, '-', '_', '.')", *keys, "name")
-        elif name in seen:
-            problem(f"Sloth SLO {say(name)}: name used twice", *keys, "name")
-        seen.add(label)
+        elif f"{spec_service}-{name}" in seen:
+            problem(f"Sloth SLO {say(name)}: service {say(spec_service)} already has an SLO of this name in this file", *keys, "name")
+        seen.add(f"{spec_service}-{label}")
         objective = item.get("objective")
         if not isinstance(objective, (int, float)) or isinstance(objective, bool) or not 0 < objective <= 100:
             problem(f"Sloth SLO {say(label)}: objective {say(objective)} must be a percentage in (0, 100]", *keys, "objective")
@@ -141,9 +142,15 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         if queries.get("bad") is not None and queries.get("bad") == queries.get("total"):
             problem(f"Sloth SLO {say(label)}: error and total are the same query", *keys, "sli")
         plugins = [p for p in dict.fromkeys([*_plugin_ids(group_plugins), *_plugin_ids(item.get("plugins"))]) if p not in HARMLESS_PLUGINS]
+        if "sloth.dev/contrib/validate_victoria_metrics/v1" in plugins:
+            plugins.remove("sloth.dev/contrib/validate_victoria_metrics/v1")
+            reasons.append("its queries are MetricsQL for VictoriaMetrics (plugin 'sloth.dev/contrib/validate_victoria_metrics/v1'), not PromQL")
         if plugins:
             reasons.append(f"Sloth SLO plugins {', '.join(say(p) for p in plugins)} change the generated rules and are Go code gate cannot run")
         alerts = _alerts(item.get("alerting"), crd)
+        alerting = item.get("alerting") if isinstance(item.get("alerting"), dict) else {}
+        if alerts and not (isinstance(alerting.get("name"), str) and alerting["name"]):
+            problem(f"Sloth SLO {say(label)}: alerting.name is required while its page or ticket alert is enabled", *keys, "alerting")
         if len(problems) > before:
             continue
         if reasons:
@@ -151,7 +158,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
             continue
         labels = {**base_labels, **(item.get("labels") if isinstance(item.get("labels"), dict) else {})}
         slos.append(SLO(
-            service=service, name=str(name), objective=round(float(objective) / 100, 12), window=window,  # type: ignore[arg-type]
+            service=service, name=f"{spec_service}-{name}", objective=round(float(objective) / 100, 12), window=window,  # type: ignore[arg-type]
             window_text=window_text if parse_duration(window_text) else duration_text(window), budgeting="occurrences",
             source=None, bad=queries.get("bad"), total=queries.get("total"), raw=queries.get("raw"),
             raw_type="failure" if "raw" in queries else None, origin=path, line=doc.line(*at, *keys), alerts=alerts,

@@ -337,6 +337,6 @@ def test_queries_that_cannot_be_windowed_are_unmeasurable_with_the_reason(repo: 
 
 
 def test_a_sloth_spec_named_as_openslo_is_recognised(repo: GitRepo) -> None:
-    sloth = "version: prometheus/v1\nservice: shop\nslos:\n  - name: avail\n    objective: 99.9\n    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n"
+    sloth = "version: prometheus/v1\nservice: shop\nslos:\n  - name: avail\n    objective: 99.9\n    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n    alerting: {name: ShopErrors}\n"
     (slo,), problems = _load(repo, "  - openslo: svc/sloth.yaml\n", {"svc/sloth.yaml": sloth})
     assert problems == [] and slo.spec == "sloth" and slo.bad == "sum(rate(e[{{window}}]))"

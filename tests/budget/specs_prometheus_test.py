@@ -183,7 +183,7 @@ SEVEN_DAYS = {"sloPeriod": "7d",
 
 def test_sloth_prometheus_v1_spec(repo: GitRepo, prometheus: Any) -> None:
     (slo,) = _slos(repo, "  - sloth: svc/sloth.yaml\n    window: 28d\n", {"svc/sloth.yaml": SLOTH}, "burning")
-    assert (slo.name, slo.window_text, slo.alerts, dict(slo.labels)) == ("requests-availability", "28d", ("page",), {"team": "shop", "journey": "checkout"})
+    assert (slo.name, slo.window_text, slo.alerts, dict(slo.labels)) == ("burning-requests-availability", "28d", ("page",), {"team": "shop", "journey": "checkout"})
     status = measure(slo, settings(prometheus.url), offline=False, tier=1)
     assert status.state == "fast-burn" and status.condition == "13.44x over 1h and 5m"
     assert status.to_json()["definition"] == "sloth" and status.to_json()["labels"]["journey"] == "checkout"
