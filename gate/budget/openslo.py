@@ -184,7 +184,7 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
                 p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
         if method == "Timeslices":
             slice_target = objective.get("timeSliceTarget")
-            if not _number(slice_target) or not 0 < slice_target <= 1:
+            if not _number(slice_target) or not 0 < slice_target <= 1:  # type: ignore[operator]
                 p.invalid(f"Timeslices needs timeSliceTarget in (0, 1], not {say(slice_target)}", *at)
                 slice_target = None
         op, value = objective.get("op"), objective.get("value")
@@ -215,8 +215,8 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
             budgeting=method.lower(), source=None, good=own.queries.get("good"), bad=own.queries.get("bad"),
             total=own.queries.get("total"), slice_window=slice_window, slice_target=slice_target,
             origin=obj.file, line=obj.line(*at), raw=own.queries.get("raw"), raw_type=own.raw_type,
-            threshold=own.queries.get("threshold"), op=_OPS.get(op) if own.kind == "threshold" else None,
-            value=float(value) if own.kind == "threshold" else None, calendar=calendar,
+            threshold=own.queries.get("threshold"), op=_OPS[str(op)] if own.kind == "threshold" else None,
+            value=float(value) if own.kind == "threshold" else None, calendar=calendar,  # type: ignore[arg-type]
             labels=_labels(obj.data), spec="openslo",
         ))
     if p.has_invalid:
@@ -391,7 +391,7 @@ def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | No
         if calendar is not None:
             p.invalid("a rolling window has no calendar (set isRolling: false for a calendar-aligned one)", *at, "calendar")
             return None
-        return seconds, duration, None
+        return seconds, str(duration), None
     if not isinstance(calendar, dict):
         p.invalid("a calendar-aligned window (isRolling: false) needs calendar.startTime and calendar.timeZone", *at)
         return None

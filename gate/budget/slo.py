@@ -157,18 +157,18 @@ def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOPr
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        path = item.get("openslo") if isinstance(item.get("openslo"), str) else item.get("sloth")
-        if isinstance(path, str):
-            if path not in kinds:
+        named_path: Any = item.get("openslo") if isinstance(item.get("openslo"), str) else item.get("sloth")
+        if isinstance(named_path, str):
+            if named_path not in kinds:
                 continue
-            if kinds[path] == "sloth":
-                found_slos, found_problems = sloth.slos_from(service.name, path, snapshot.read(path) or b"", item.get("window"))
-            elif kinds[path] == "openslo":
-                found_slos, found_problems = openslo.slos_from(service.name, path, objs, library, searched)
+            if kinds[named_path] == "sloth":
+                found_slos, found_problems = sloth.slos_from(service.name, named_path, snapshot.read(named_path) or b"", item.get("window"))
+            elif kinds[named_path] == "openslo":
+                found_slos, found_problems = openslo.slos_from(service.name, named_path, objs, library, searched)
             else:
                 found_slos, found_problems = [], [SLOProblem(
                     "neither an OpenSLO v1 document (apiVersion: openslo/v1) nor a Sloth spec (version: prometheus/v1, "
-                    "or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel)", path, 1)]
+                    "or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel)", named_path, 1)]
             slos += found_slos
             problems += found_problems
         else:

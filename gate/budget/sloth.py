@@ -66,7 +66,7 @@ def slos_from(service: str, path: str, raw: bytes, window: Any) -> tuple[list[SL
             spec, crd = data, False
         elif data.get("apiVersion") == "sloth.slok.dev/v1" and data.get("kind") == "PrometheusServiceLevel":
             at, crd = ("spec",), True
-            spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+            spec = data["spec"] if isinstance(data.get("spec"), dict) else {}
         else:
             problems.append(SLOProblem(f"not a Sloth spec: version {say(data.get('version'))}, apiVersion {say(data.get('apiVersion'))} kind {say(data.get('kind'))}", path, doc.line()))
             continue
@@ -91,7 +91,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
     if not isinstance(items, list) or not items:
         problem("Sloth spec needs slos (a non-empty list)", "slos")
         return [], problems
-    base_labels = spec.get("labels") if isinstance(spec.get("labels"), dict) else {}
+    base_labels: dict[str, Any] = spec["labels"] if isinstance(spec.get("labels"), dict) else {}
     spec_service = spec.get("service") if isinstance(spec.get("service"), str) else ""
     for i, item in enumerate(items):
         keys = ("slos", i)
@@ -109,7 +109,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         objective = item.get("objective")
         if not isinstance(objective, (int, float)) or isinstance(objective, bool) or not 0 < objective <= 100:
             problem(f"Sloth SLO {say(label)}: objective {say(objective)} must be a percentage in (0, 100]", *keys, "objective")
-        sli = item.get("sli") if isinstance(item.get("sli"), dict) else {}
+        sli: dict[str, Any] = item["sli"] if isinstance(item.get("sli"), dict) else {}
         kinds = [k for k in ("events", "raw", "plugin") if sli.get(k) is not None]
         if len(kinds) != 1:
             problem(f"Sloth SLO {say(label)}: sli needs exactly one of events, raw or plugin", *keys, "sli")
@@ -148,7 +148,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         if plugins:
             reasons.append(f"Sloth SLO plugins {', '.join(say(p) for p in plugins)} change the generated rules and are Go code gate cannot run")
         alerts = _alerts(item.get("alerting"), crd)
-        alerting = item.get("alerting") if isinstance(item.get("alerting"), dict) else {}
+        alerting: dict[str, Any] = item["alerting"] if isinstance(item.get("alerting"), dict) else {}
         if alerts and not (isinstance(alerting.get("name"), str) and alerting["name"]):
             problem(f"Sloth SLO {say(label)}: alerting.name is required while its page or ticket alert is enabled", *keys, "alerting")
         if len(problems) > before:
@@ -156,7 +156,8 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         if reasons:
             problem(f"Sloth SLO {say(label)}: {'; '.join(reasons)}", *keys, unmeasurable=True)
             continue
-        labels = {**base_labels, **(item.get("labels") if isinstance(item.get("labels"), dict) else {})}
+        own_labels: dict[str, Any] = item["labels"] if isinstance(item.get("labels"), dict) else {}
+        labels = {**base_labels, **own_labels}
         slos.append(SLO(
             service=service, name=f"{spec_service}-{name}", objective=round(float(objective) / 100, 12), window=window,  # type: ignore[arg-type]
             window_text=window_text if parse_duration(window_text) else duration_text(window), budgeting="occurrences",
