@@ -54,7 +54,7 @@ SLOTH_GOOD, SLOTH_BAD = "/validate/good/", "/validate/bad/"
 TARGET_SLO = """\
 apiVersion: openslo/v1
 kind: SLO
-metadata: {{name: conformance-{i}}}
+metadata: {{name: {name}}}
 spec:
   service: conformance
   indicatorRef: {sli}
@@ -98,7 +98,7 @@ def main() -> int:
                     target = os.path.join(work, f"probe{i}", f"slo{j}.yaml")
                     os.makedirs(os.path.dirname(target), exist_ok=True)
                     with open(target, "w") as f:
-                        f.write(TARGET_SLO.format(i=f"{i}-{j}", sli=sli.name, method="Timeslices" if threshold else "Occurrences", extra=extra))
+                        f.write(TARGET_SLO.format(name=f"probe-{sli.name}"[:63].rstrip("-"), sli=sli.name, method="Timeslices" if threshold else "Occurrences", extra=extra))
                     names.append(f"probe{i}/slo{j}.yaml")
             os.makedirs(os.path.join(work, f"svc{i}"))
             with open(os.path.join(work, f"svc{i}", "service.yaml"), "w") as f:
@@ -136,9 +136,9 @@ def _verdict(rel: str, kind: str, slos: list[Any], invalid: list[Any], unmeasura
                 if "/windows/" in rel else "a CRD definition" if "crd" in rel else "oslo's file-discovery input (not an OpenSLO object)")
         return "not an SLO spec", what
     if slos:
-        names = ", ".join(sorted({s.name.split("/")[0].replace("conformance-", "SLI via indicatorRef ") for s in slos}))
+        names = ", ".join(sorted({s.name.split("/")[0].replace("probe-", "SLI ") for s in slos}))
         rest = "; ".join(p.message for p in invalid + unmeasurable)
-        probe = all(s.name.startswith("conformance-") for s in slos)
+        probe = all(s.origin.startswith("probe") for s in slos)
         return ("measured (SLIs)" if probe else "measured"), f"{len(slos)} SLO(s): {names}" + (f"; also: {rest}" if rest else "")
     if invalid:
         return "rejected", "; ".join(dict.fromkeys(p.message for p in invalid))

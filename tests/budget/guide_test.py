@@ -36,3 +36,14 @@ def test_the_sloth_example_is_read() -> None:
     spec = _block(guide.SLOTH, "version: prometheus/v1\n  version", "ticket_alert: {disable: true}").split("\n", 1)[1]
     (slo,), problems = sloth.slos_from("checkout", "x.yaml", textwrap.dedent(spec).encode(), "28d")
     assert problems == [] and slo.alerts == ("page",) and slo.objective == 0.999
+
+
+def test_the_readme_budgets_example_is_valid_configuration() -> None:
+    import os
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    section = readme[readme.index("## Error budgets"):readme.index("## Change risk")]
+    block = section[section.index("```yaml\n") + 8:section.index("```\n", section.index("```yaml\n") + 8)]
+    config = {"version": 1, **yaml.safe_load(block)}
+    assert errors_for("config", config) == []
+    assert windows_for(7 * DAY, 1, config["budgets"]).windows[0].factor(7 * DAY) == 13.44
