@@ -23,6 +23,7 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SHORTHAND = re.compile(r"^([1-9][0-9]*)([mhdwMQY])$")
 _ROLLING_DAYS = {"M": 30, "Q": 90, "Y": 365}  # the spec leaves these to implementations
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_MAX_WINDOW = 3660 * 86400
 _OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _OTHER_VERSIONS = {
     "openslo/v1alpha": "OpenSLO v1alpha is superseded by v1: convert it (`oslo convert -f FILE -o yaml --to openslo/v1`)",
@@ -180,7 +181,9 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
         slice_window = slice_target = None
         if method in ("Timeslices", "RatioTimeslices"):
             slice_window = _slice_window(objective.get("timeSliceWindow"))
-            if slice_window is None:
+            if slice_window is not None and window is not None and slice_window * 2 > window[0]:
+                p.invalid(f"timeSliceWindow {say(objective.get('timeSliceWindow'))} must be at most half the timeWindow", *at, "timeSliceWindow")
+            elif slice_window is None:
                 p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
         if method == "Timeslices":
             slice_target = objective.get("timeSliceTarget")
@@ -382,6 +385,9 @@ def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | No
         return None
     count, unit = int(m.group(1)), m.group(2)
     seconds = count * (_SECONDS[unit] if unit in _SECONDS else _ROLLING_DAYS[unit] * 86400)
+    if seconds > _MAX_WINDOW:
+        p.invalid(f"timeWindow duration {say(duration)} is longer than ten years", *at, "duration")
+        return None
     calendar = window.get("calendar")
     rolling = window.get("isRolling", calendar is None)
     if not isinstance(rolling, bool):
@@ -397,14 +403,24 @@ def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | No
         return None
     start, zone = calendar.get("startTime"), calendar.get("timeZone")
     problems_before = len(p.items)
-    if not isinstance(start, str) or not re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", start):
-        p.invalid(f"calendar.startTime {say(start)} must be a date and time like 2022-01-01 12:00:00 (no time zone)", *at, "calendar", "startTime")
+    if not isinstance(start, str) or not _start_ok(start):
+        p.invalid(f"calendar.startTime {say(start)} must be a date and time from 1970 to 2100 like 2022-01-01 12:00:00 (no time zone)", *at, "calendar", "startTime")
     if not isinstance(zone, str) or not _zone_ok(zone):
         p.invalid(f"calendar.timeZone {say(zone)} is not an IANA time zone name (UTC, Europe/Warsaw, America/New_York)", *at, "calendar", "timeZone")
     if len(p.items) > problems_before:
         return None
     cal = Calendar(str(start), str(zone), count, unit)
     return cal.nominal_seconds(), f"{duration} calendar", cal
+
+
+def _start_ok(start: str) -> bool:
+    import datetime as dt
+
+    try:
+        parsed = dt.datetime.strptime(start, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return False
+    return 1970 <= parsed.year <= 2100
 
 
 def _zone_ok(zone: str) -> bool:
@@ -427,7 +443,9 @@ def _slice_window(value: Any) -> int | None:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    import math
+
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _target(objective: dict[str, Any], p: _Problems, at: tuple[Any, ...]) -> float | None:

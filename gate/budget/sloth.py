@@ -49,8 +49,8 @@ def slos_from(service: str, path: str, raw: bytes, window: Any) -> tuple[list[SL
         return [], [SLOProblem(e.message, path, e.line)]
     text = DEFAULT_WINDOW if window is None else window
     seconds = parse_duration(text)
-    if seconds is None:
-        return [], [SLOProblem(f"the manifest's window {say(window)} for this Sloth spec is not a duration (28d, 30d, 7d)", path, 1)]
+    if seconds is None or seconds > 3660 * 86400:
+        return [], [SLOProblem(f"the manifest's window {say(window)} for this Sloth spec is not a duration of at most ten years (28d, 30d, 7d)", path, 1)]
     slos: list[SLO] = []
     problems: list[SLOProblem] = []
     seen: set[str] = set()  # Sloth's SLO ids ({service}-{name}) are unique across a file's documents

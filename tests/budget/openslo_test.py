@@ -340,3 +340,23 @@ def test_a_sloth_spec_named_as_openslo_is_recognised(repo: GitRepo) -> None:
     sloth = "version: prometheus/v1\nservice: shop\nslos:\n  - name: avail\n    objective: 99.9\n    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n    alerting: {name: ShopErrors}\n"
     (slo,), problems = _load(repo, "  - openslo: svc/sloth.yaml\n", {"svc/sloth.yaml": sloth})
     assert problems == [] and slo.spec == "sloth" and slo.bad == "sum(rate(e[{{window}}]))"
+
+
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ("duration: 28d", "duration: 99999999Y", "longer than ten years"),
+        ("    - duration: 28d\n      isRolling: true", "    - duration: 1M\n      calendar: {startTime: 2026-02-30 00:00:00, timeZone: UTC}", "calendar.startTime '2026-02-30 00:00:00' must be a date"),
+        ("    - duration: 28d\n      isRolling: true", "    - duration: 1M\n      calendar: {startTime: 9999-01-01 00:00:00, timeZone: UTC}", "from 1970 to 2100"),
+        ("target: 0.999", "target: .nan", "target nan must be a fraction"),
+        ("budgetingMethod: Occurrences", "budgetingMethod: Timeslices", "Timeslices needs timeSliceWindow"),
+        ("target: 0.999", "target: 0.999\n      timeSliceTarget: 0.9\n      timeSliceWindow: .inf", "Timeslices needs timeSliceWindow"),
+        ("target: 0.999", "target: 0.999\n      timeSliceTarget: 0.9\n      timeSliceWindow: 20d", "timeSliceWindow '20d' must be at most half the timeWindow"),
+    ],
+)
+def test_hostile_values_are_problems_never_crashes(repo: GitRepo, old: str, new: str, words: str) -> None:
+    text = SLO_RATIO.replace(old, new)
+    if "timeSliceTarget" in new:
+        text = text.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
+    slos, problems = _load(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": text})
+    assert slos == [] and any(words in p.message and not p.unsupported for p in problems), problems

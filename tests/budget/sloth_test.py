@@ -53,7 +53,7 @@ def test_duplicates_across_documents_and_bad_window() -> None:
     assert [p.message for p in problems] == ["Sloth SLO 'availability': service 'shop' already has an SLO of this name in this file",
                                              "Sloth SLO 'satisfaction': service 'shop' already has an SLO of this name in this file"]
     _, problems = sloth.slos_from("shop", "s.yaml", SPEC.encode(), "a month")
-    assert problems[0].message == "the manifest's window 'a month' for this Sloth spec is not a duration (28d, 30d, 7d)"
+    assert problems[0].message == "the manifest's window 'a month' for this Sloth spec is not a duration of at most ten years (28d, 30d, 7d)"
 
 
 def test_plugins_are_unmeasurable_by_name() -> None:

@@ -67,6 +67,7 @@ def test_openslo_with_plain_counter_queries(repo: GitRepo, prometheus: Any, name
     if remaining is not None:
         assert status.remaining == pytest.approx(remaining, abs=0.02)  # the same budgets the {{window}} form measures
     assert f'sum(increase(http_requests_total{{service="{name}"}}[28d]))' in status.evidence
+    assert "ignored.example" not in status.evidence  # the document's DataSource never picks the server asked
 
 
 def test_openslo_raw_ratio(repo: GitRepo, prometheus: Any) -> None:
