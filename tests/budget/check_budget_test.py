@@ -261,7 +261,7 @@ spec:
 
 
 @pytest.mark.parametrize("tier, severity", [(1, "warning"), (3, "info")])
-def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheus: Any, tier: int, severity: str) -> None:
+def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheus: Any, gate_cli: Any, tier: int, severity: str) -> None:
     from gate.report import renderer
 
     budget_repo.build(repo, prometheus.url)
@@ -278,6 +278,10 @@ def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheu
     assert service.budget["state"] == "unmeasurable"
     for name in ("text", "markdown", "json", "sarif", "junit", "github"):
         assert "error budget cannot be measured" in renderer(name)(v), name
+    code, out, _ = gate_cli("budget", "--repo", repo.path, "quiet")
+    assert code == 0 and "  unmeasurable services/quiet/slo.yaml:14: error budget cannot be measured: OpenSLO SLO 'quiet-latency'" in out
+    code, out, _ = gate_cli("budget", "--repo", repo.path, "--format", "json", "quiet")
+    assert json.loads(out)["services"][0]["state"] == "unmeasurable"
     # the repository can make it stricter or quieter per tier
     repo.git("checkout", "-q", "main")
     repo.write(".gate.yaml", repo.read(".gate.yaml") + "  on_unmeasurable: {1: block, 3: off}\n")
