@@ -277,6 +277,8 @@ def window_minutes(window: str) -> int | None:
 
 
 def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    from gate.budget.slo import say
+
     slos = service.items("slos")
     problems: list[Problem] = []
     names: dict[str, int | None] = {}
@@ -300,13 +302,13 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
             at = service.line("slos", index, "objective")
             if not 0 < objective < 100:
                 budget = "; 100% leaves no error budget at all" if objective == 100 else ""
-                problems.append(Problem(f"SLO {name!r}: objective {objective} must be between 0 and 100 (exclusive){budget}", service.manifest, at))
+                problems.append(Problem(f"SLO {say(name)}: objective {objective} must be between 0 and 100 (exclusive){budget}", service.manifest, at))
             elif 0 < objective < 1:
-                problems.append(Problem(f"SLO {name!r}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
+                problems.append(Problem(f"SLO {say(name)}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
         window = slo.get("window")
         if isinstance(window, str) and window_minutes(window) is None:
             at = service.line("slos", index, "window")
-            problems.append(Problem(f"SLO {name!r}: window {window!r} is not a duration like 28d, 30d or 4w", service.manifest, at))
+            problems.append(Problem(f"SLO {say(name)}: window {say(window)} is not a duration like 28d, 30d or 4w", service.manifest, at))
     required = params.get("require_sli")
     if required and slos and not (slis & set(required)) and "openslo" not in slis:
         problems.append(Problem(f"no {' or '.join(required)} SLO; tier {service.tier} needs one", service.manifest, service.line("slos")))
@@ -314,6 +316,8 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
 
 
 def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    from gate.budget.slo import say
+
     floor = params["min_availability"]
     problems = []
     for index, slo in enumerate(service.items("slos")):
@@ -322,7 +326,7 @@ def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> li
         objective = slo.get("objective")
         if slo.get("sli") == "availability" and isinstance(objective, (int, float)) and 0 < objective < floor:
             at = service.line("slos", index, "objective")
-            problems.append(Problem(f"SLO {slo.get('name')!r}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
+            problems.append(Problem(f"SLO {say(slo.get('name'))}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
     return problems
 
 
