@@ -159,6 +159,8 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
         indicator = _indicator(spec["indicator"], library, p, ("spec", "indicator"))
     elif not composite:
         p.invalid("needs indicator (an inline SLI) or indicatorRef (the name of an SLI)", "spec")
+    if composite and (has_indicator or has_ref):
+        p.invalid("a composite SLO (objectives with their own indicator) has no spec-level indicator or indicatorRef", "spec")
     policies = spec.get("alertPolicies")
     if policies is not None and not isinstance(policies, list):
         p.invalid("alertPolicies must be a list", "spec", "alertPolicies")
@@ -174,6 +176,8 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
             p.invalid(f"objectives[{i}] must be a mapping", *at)
             continue
         own = indicator
+        if composite and "indicator" not in objective and "indicatorRef" not in objective:
+            p.invalid(f"objectives[{i}] of a composite SLO needs its own indicator or indicatorRef", *at)
         if "indicator" in objective or "indicatorRef" in objective:
             own = (_resolve_sli(objective["indicatorRef"], library, p, searched, (*at, "indicatorRef")) if "indicatorRef" in objective
                    else _indicator(objective["indicator"], library, p, (*at, "indicator")))

@@ -328,6 +328,9 @@ spec:
     slos, problems = _load(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": "---\n".join((composite, SLI, DATASOURCE))})
     assert problems == [] and [s.name for s in slos] == ["journey/errors", "journey/other"]
     assert slos[1].good == "sum(rate(a_total[{{window}}]))"  # gate's own template stays accepted
+    mixed = composite.replace("    - displayName: errors\n      target: 0.99\n      indicatorRef: shop-errors\n", "    - displayName: errors\n      target: 0.99\n")
+    slos, problems = _load(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": "---\n".join((mixed, SLI, DATASOURCE))})
+    assert slos == [] and [p.message for p in problems] == ["OpenSLO SLO 'journey': objectives[0] of a composite SLO needs its own indicator or indicatorRef"]
 
 
 def test_queries_that_cannot_be_windowed_are_unmeasurable_with_the_reason(repo: GitRepo) -> None:
