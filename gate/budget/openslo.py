@@ -185,9 +185,7 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
         slice_window = slice_target = None
         if method in ("Timeslices", "RatioTimeslices"):
             slice_window = _slice_window(objective.get("timeSliceWindow"))
-            if slice_window is not None and window is not None and slice_window * 2 > window[0]:
-                p.invalid(f"timeSliceWindow {say(objective.get('timeSliceWindow'))} must be at most half the timeWindow", *at, "timeSliceWindow")
-            elif slice_window is None:
+            if slice_window is None:
                 p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
         if method == "Timeslices":
             slice_target = objective.get("timeSliceTarget")
@@ -207,6 +205,8 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
                 p.unmeasurable(f"{_which(objective.get('displayName'), i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)", *at)
             continue
         reason = _unmeasurable(own, method)
+        if not reason and slice_window is not None and slice_window * 2 > window[0]:
+            reason = f"timeSliceWindow {say(objective.get('timeSliceWindow'))} is more than half the timeWindow {say(spec['timeWindow'][0].get('duration'))}: too few slices to measure"
         if not reason and own.kind == "threshold" and (op not in _OPS or not _number(value)):
             reason = "a thresholdMetric objective needs op (lt, lte, gt, gte) and value to tell a good slice from a bad one"
         label = objective.get("displayName") or objective.get("name")
