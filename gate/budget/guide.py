@@ -96,6 +96,8 @@ Kubernetes CRD
   spec: {service: checkout, slos: [{name: avail, objective: 99.9,
          sli: {events: {errorQuery: ..., totalQuery: ...}}, alerting: {pageAlert: {disable: false}}}]}
 
+gate names each SLO as Sloth does (its sloth_id): `{service}-{name}`, e.g. checkout-requests-availability
+(the name the file and http budget sources are asked for).
 sli.raw: `error_ratio_query` (CRD: errorRatioQuery), the error ratio over {{.window}}.
 Labels of the spec and the SLO are reported with the SLO. Several documents in one file (---) are
 read. SLI plugins (sli.plugin) and SLO plugins that change the SLI (e.g.

@@ -142,6 +142,8 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
     if not isinstance(spec, dict):
         p.invalid("spec is missing", "spec")
         return [], p.items
+    if not isinstance(spec.get("service"), str) or not spec["service"]:
+        p.invalid("spec.service is required (the name of the service the SLO belongs to)", "spec")
     window = _window(spec, p)
     method = spec.get("budgetingMethod")
     if method not in ("Occurrences", "Timeslices", "RatioTimeslices"):

@@ -357,6 +357,8 @@ def test_a_slice_longer_than_half_the_window_is_valid_but_unmeasurable(repo: Git
     "old, new, words",
     [
         ("duration: 28d", "duration: 99999999Y", "longer than ten years"),
+        ('query: sum(http_requests_total{service="shop",code!~"5.."})', 'query: sum(http_requests_total{service="shop"})', "the numerator and total are the same query"),
+        ("  service: shop\n", "", "spec.service is required"),
         ("    - duration: 28d\n      isRolling: true", "    - duration: 1M\n      calendar: {startTime: 2026-02-30 00:00:00, timeZone: UTC}", "calendar.startTime '2026-02-30 00:00:00' must be a date"),
         ("    - duration: 28d\n      isRolling: true", "    - duration: 1M\n      calendar: {startTime: 9999-01-01 00:00:00, timeZone: UTC}", "from 1970 to 2100"),
         ("target: 0.999", "target: .nan", "target nan must be a fraction"),

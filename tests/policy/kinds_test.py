@@ -168,13 +168,13 @@ def test_slo_sane(repo: GitRepo) -> None:
 
 
 def test_slo_window_inline_and_openslo(repo: GitRepo) -> None:
-    openslo = ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: o}\nspec:\n  indicator: {spec: {ratioMetric: {good: {metricSource: {type: Prometheus, spec: {query: 'g[{{window}}]'}}}, "
+    openslo = ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: o}\nspec:\n  service: s\n  indicator: {spec: {ratioMetric: {good: {metricSource: {type: Prometheus, spec: {query: 'g[{{window}}]'}}}, "
                "total: {metricSource: {type: Prometheus, spec: {query: 't[{{window}}]'}}}}}}\n  timeWindow: [{duration: 1m, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n")
     manifest = _slos("{name: a, sli: availability, objective: 99, window: 12h}", "{name: b, sli: availability, objective: 99, window: 28d}", "{openslo: svc/o.yaml}")
     out = _run(repo, "slo_window", {"min_days": 1}, manifest, {"svc/o.yaml": openslo})
     assert out == [
         ("SLO 'a': window '12h' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/service.yaml", 6),
-        ("SLO 'o': window '1m' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/o.yaml", 8),
+        ("SLO 'o': window '1m' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/o.yaml", 9),
     ]
 
 
