@@ -290,3 +290,28 @@ def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheu
     repo.git("merge", "-q", "main")
     v = judge(repo)
     assert [f.severity for f in v.services[0].findings] == (["error"] if tier == 1 else [])
+
+
+def test_making_an_openslo_document_unmeasurable_does_not_switch_the_budget_off(repo: GitRepo, prometheus: Any) -> None:
+    # the base measures 'exhausted' through an OpenSLO document with plain counter queries
+    budget_repo.build(repo, prometheus.url)
+    repo.git("checkout", "-q", "main")
+    doc = DATADOG_SLO.replace("quiet", "exhausted").replace(
+        "good: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{ok}.as_count()'}}}",
+        """good: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted",code!~"5.."})'}}}""").replace(
+        "total: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}}}",
+        """total: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted"})'}}}""").replace(
+        "target: 0.99}", "target: 0.999}")
+    repo.write("services/exhausted/service.yaml", budget_repo.manifest("exhausted").split("slos:")[0] + "slos:\n  - openslo: services/exhausted/slo.yaml\n")
+    repo.write("services/exhausted/slo.yaml", doc)
+    repo.commit("openslo")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "main")
+    touch(repo, "exhausted")
+    assert judge(repo).verdict == "block"
+    # the change points the document at a source gate does not read
+    repo.replace("services/exhausted/slo.yaml", "type: Prometheus", "type: Datadog")
+    touch(repo, "exhausted")
+    v = judge(repo)
+    found = {f.rule for f in v.services[0].findings}
+    assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= found, found
