@@ -311,7 +311,7 @@ def _slo_drift(trusted: list[Any], trusted_problems: list[Any], service: Service
     def key(slo: Any) -> tuple[Any, ...]:
         return (slo.name, slo.objective, slo.window, slo.budgeting, slo.source, slo.good, slo.bad, slo.total,
                 slo.slice_window, slo.slice_target, slo.raw, slo.raw_type, slo.threshold, slo.op, slo.value, slo.calendar,
-                slo.alerts)
+                slo.alerts, slo.unmeasurable)
 
     current, current_problems = slos_of(service, head)
     before = {key(s) for s in trusted}

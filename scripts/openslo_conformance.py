@@ -112,9 +112,10 @@ def main() -> int:
         print("|---|---|---|---|")
         for i, (rel, kind) in enumerate(rows):
             service = load_service(snapshot, f"svc{i}/service.yaml")
-            slos, problems = slos_of(service, snapshot)
-            invalid = [p for p in problems if not p.unsupported]
-            unmeasurable = [p for p in problems if p.unsupported]
+            found, problems = slos_of(service, snapshot)
+            slos = [s for s in found if not s.unmeasurable]
+            invalid = [p.message for p in problems if not p.unsupported]
+            unmeasurable = [p.message for p in problems if p.unsupported] + [s.unmeasurable for s in found if s.unmeasurable]
             verdict, words = _verdict(rel, kind, slos, invalid, unmeasurable)
             if args.prometheus and slos:
                 refused = _refused(args.prometheus, [q for s in slos for q in queries(s, s.window)])
@@ -130,20 +131,20 @@ def main() -> int:
     return 0
 
 
-def _verdict(rel: str, kind: str, slos: list[Any], invalid: list[Any], unmeasurable: list[Any]) -> tuple[str, str]:
+def _verdict(rel: str, kind: str, slos: list[Any], invalid: list[str], unmeasurable: list[str]) -> tuple[str, str]:
     if "/_gen/" in rel or "/windows/" in rel or rel.endswith("prometheus-operator-crd.yaml") or "/discover/" in rel:
         what = ("Sloth's generated Prometheus rules" if "/_gen/" in rel else "a Sloth AlertWindows spec (gate reads it as budgets.alert_windows)"
                 if "/windows/" in rel else "a CRD definition" if "crd" in rel else "oslo's file-discovery input (not an OpenSLO object)")
         return "not an SLO spec", what
     if slos:
         names = ", ".join(sorted({s.name.split("/")[0].replace("probe-", "SLI ") for s in slos}))
-        rest = "; ".join(p.message for p in invalid + unmeasurable)
+        rest = "; ".join(invalid + unmeasurable)
         probe = all(s.origin.startswith("probe") for s in slos)
         return ("measured (SLIs)" if probe else "measured"), f"{len(slos)} SLO(s): {names}" + (f"; also: {rest}" if rest else "")
     if invalid:
-        return "rejected", "; ".join(dict.fromkeys(p.message for p in invalid))
+        return "rejected", "; ".join(dict.fromkeys(invalid))
     if unmeasurable:
-        return "unmeasurable", "; ".join(dict.fromkeys(p.message for p in unmeasurable))
+        return "unmeasurable", "; ".join(dict.fromkeys(unmeasurable))
     if "alpha" in kind:
         return "read, no SLO", "v1alpha/v2alpha objects other than SLO: nothing to measure, ignored"
     return "read, no SLO", "objects other than SLO (resolved when an SLO references them)"

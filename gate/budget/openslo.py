@@ -215,10 +215,12 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
         full = f"{name}/{label}" if len(objectives) > 1 and label else name
         if len(objectives) > 1 and not label:
             full = f"{name}/objectives[{i}]"
-        if reason:
-            p.unmeasurable(f"{_which(label, i)}: {reason}", *at)
-            continue
         seconds, text, calendar = window
+        if reason:  # valid: kept, so a status file or endpoint can still measure it
+            slos.append(SLO(service=service, name=full, objective=target, window=seconds, window_text=text,
+                            budgeting=method.lower(), source=None, origin=obj.file, line=obj.line(*at), calendar=calendar,
+                            labels=_labels(obj.data), spec="openslo", unmeasurable=f"{p.label}: {_which(label, i)}: {reason}"))
+            continue
         slos.append(SLO(
             service=service, name=full, objective=target, window=seconds, window_text=text,
             budgeting=method.lower(), source=None, good=own.queries.get("good"), bad=own.queries.get("bad"),
@@ -258,9 +260,8 @@ def _resolve_sli(ref: Any, library: Library, p: _Problems, searched: str, at: tu
     if sli is None:
         if not isinstance(ref, str) or not ref:
             p.invalid(f"indicatorRef must be the name of an SLI, not {say(ref)}", *at)
-        else:
-            p.unmeasurable(f"indicatorRef {say(ref)} names no SLI in {searched}; add the file holding it to the manifest's slos (`- openslo: path`)", *at)
-        return None
+            return None
+        return Indicator("ratio", {}, unmeasurable=f"indicatorRef {say(ref)} names no SLI in {searched}; add the file holding it to the manifest's slos (`- openslo: path`)")
     sub = _Problems(sli, f"OpenSLO SLI {say(sli.name)}")
     indicator = _indicator({"metadata": sli.data.get("metadata"), "spec": sli.data.get("spec")}, library, sub, (), sli_obj=True)
     p.items += sub.items

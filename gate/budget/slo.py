@@ -90,6 +90,7 @@ class SLO:
     alerts: tuple[str, ...] = ("page", "ticket")  # which burn-rate alerts the definition keeps (Sloth can disable one)
     labels: tuple[tuple[str, str], ...] = ()
     spec: str = "gate"  # gate | openslo | sloth
+    unmeasurable: str | None = None  # why gate cannot query it (a status file or endpoint may still measure it)
 
     @property
     def objective_percent(self) -> str:

@@ -153,9 +153,6 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
             problem(f"Sloth SLO {say(label)}: alerting.name is required while its page or ticket alert is enabled", *keys, "alerting")
         if len(problems) > before:
             continue
-        if reasons:
-            problem(f"Sloth SLO {say(label)}: {'; '.join(reasons)}", *keys, unmeasurable=True)
-            continue
         own_labels: dict[str, Any] = item["labels"] if isinstance(item.get("labels"), dict) else {}
         labels = {**base_labels, **own_labels}
         slos.append(SLO(
@@ -164,6 +161,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
             source=None, bad=queries.get("bad"), total=queries.get("total"), raw=queries.get("raw"),
             raw_type="failure" if "raw" in queries else None, origin=path, line=doc.line(*at, *keys), alerts=alerts,
             labels=tuple(sorted((str(k), str(v)) for k, v in labels.items())), spec="sloth",
+            unmeasurable=f"Sloth SLO {say(label)}: {'; '.join(reasons)}" if reasons else None,
         ))
     return slos, problems
 

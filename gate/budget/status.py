@@ -27,7 +27,7 @@ _SEVERITY = {"block": "error", "warn": "warning", "info": "info"}
 @dataclass(frozen=True)
 class SLOStatus:
     slo: SLO
-    state: str  # ok | slow-burn | fast-burn | exhausted | no-data | unavailable | not-measured
+    state: str  # ok | slow-burn | fast-burn | exhausted | no-data | unavailable | unmeasurable | not-measured
     remaining: float | None = None
     ratio: float | None = None
     events: float | None = None
@@ -86,6 +86,8 @@ def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None =
     evidence = module.evidence(slo, settings)
     if slo.calendar is not None and name == "prometheus":
         evidence = module.evidence(slo, settings, _calendar_window(slo, now))
+    if name == "prometheus" and slo.unmeasurable:
+        return SLOStatus(slo, "unmeasurable", evidence=evidence, reason=slo.unmeasurable)
     if offline and name in NETWORK_SOURCES:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
     if name == "prometheus" and not slo.measured:
@@ -192,6 +194,10 @@ def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], 
             mode = _mode(budgets, "on_unavailable", tier)
             how = "failing closed" if mode == "block" else "failing open"
             findings.append(builtin_finding("error-budget-unavailable", _SEVERITY[mode], f"SLO {status.slo.name!r}: budget source unavailable, {how} for tier {tier}: {status.reason}", file, line))
+        elif status.state == "unmeasurable":
+            mode = _mode(budgets, "on_unmeasurable", tier)
+            if mode != "off":
+                findings.append(builtin_finding("error-budget-unmeasurable", _SEVERITY[mode], f"error budget cannot be measured: {status.reason}", file, line))
         elif status.state == "no-data":
             mode = _mode(budgets, "on_no_data", tier)
             if mode != "off":
@@ -211,7 +217,7 @@ def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: dict[s
 
 
 def budget_json(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> dict[str, Any]:
-    order = ["exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "not-measured", "ok"]
+    order = ["exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok"]
     states = [s.state for s in statuses]
     unmeasurable = [p for p in problems if p.unsupported]
     worst = min(states, key=order.index) if states else "unmeasurable" if unmeasurable else "no-slos"
@@ -254,6 +260,9 @@ def render_text(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> st
     for service, statuses, problems in rows:
         lines.append(f"{service.name} (tier {service.tier})")
         for status in statuses:
+            if status.state == "unmeasurable":
+                lines.append(f"  {'unmeasurable':<13}{status.slo.origin}:{status.slo.line}: error budget cannot be measured: {status.reason}")
+                continue
             lines.append(f"  {status.state:<13}{status.summary()}")
             lines.append(f"  {'':<13}source: {status.evidence}")
         for problem in problems:

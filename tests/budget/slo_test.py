@@ -92,7 +92,6 @@ def test_openslo_document(repo: GitRepo) -> None:
         ("target: 0.999", "targetPercent: 100", "targetPercent 100 must be in [0, 100)", False),
         ("duration: 28d", "duration: a month", "is not a duration shorthand", False),
         ("budgetingMethod: Occurrences", "budgetingMethod: Sometimes", "budgetingMethod 'Sometimes' must be one of", False),
-        ("type: Prometheus, spec: {query: 'TOTAL'}".replace("TOTAL", TOTAL), "type: Datadog, spec: {query: x}", "metric source type 'Datadog' is not read by gate", True),
         ("type: Prometheus, spec: {query: 'TOTAL'}".replace("TOTAL", TOTAL), "spec: {query: x}", "metricSource needs type (e.g. Prometheus) or metricSourceRef", False),
     ],
 )
@@ -103,6 +102,13 @@ def test_openslo_validation_and_unsupported_features(repo: GitRepo, old: str, ne
     assert any(words in p.message and p.unsupported is unsupported for p in problems), problems
     assert all(p.file == "svc/slo.yaml" for p in problems)
     assert not any(word in p.message for p in problems for word in ("None", "['", "{'", "True", "False"))  # no Python reprs
+
+
+def test_openslo_with_another_source_is_kept_but_unmeasurable(repo: GitRepo) -> None:
+    old = "type: Prometheus, spec: {query: 'TOTAL'}".replace("TOTAL", TOTAL)
+    (slo,), problems = _slos(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": OPENSLO.replace(old, "type: Datadog, spec: {query: x}")})
+    assert problems == [] and not slo.measured
+    assert slo.unmeasurable == "OpenSLO SLO 'shop-availability': objective 'shop availability': metric source type 'Datadog' is not read by gate (it measures Prometheus, or the file and http sources)"
 
 
 def test_openslo_not_an_slo_and_broken_yaml(repo: GitRepo) -> None:

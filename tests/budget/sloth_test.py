@@ -61,13 +61,13 @@ def test_plugins_are_unmeasurable_by_name() -> None:
         error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
         total_query: sum(rate(http_requests_total[{{.window}}]))""", "      plugin: {id: shop_availability, options: {job: shop}}")
     slos, problems = sloth.slos_from("shop", "s.yaml", plugin.encode(), None)
-    assert len(slos) == 1 and problems[0].unsupported
-    assert problems[0].message == "Sloth SLO 'availability': Sloth SLI plugin 'shop_availability' is Go code gate cannot run; write sli.events or sli.raw"
+    assert len(slos) == 2 and problems == [] and slos[1].unmeasurable is None
+    assert slos[0].unmeasurable == "Sloth SLO 'availability': Sloth SLI plugin 'shop_availability' is Go code gate cannot run; write sli.events or sli.raw"
     chain = SPEC.replace("service: shop\n", "service: shop\nslo_plugins:\n  chain:\n    - id: sloth.dev/contrib/denominator_corrected_rules/v1\n"
                                              "    - id: sloth.dev/contrib/info_labels/v1\n")
     slos, problems = sloth.slos_from("shop", "s.yaml", chain.encode(), None)
-    assert slos == [] and len(problems) == 2 and all("'sloth.dev/contrib/denominator_corrected_rules/v1' change the generated rules" in p.message for p in problems)
-    assert not any("info_labels" in p.message for p in problems)  # labels only: the SLI is unchanged
+    assert problems == [] and all("'sloth.dev/contrib/denominator_corrected_rules/v1' change the generated rules" in (s.unmeasurable or "") for s in slos)
+    assert not any("info_labels" in (s.unmeasurable or "") for s in slos)  # labels only: the SLI is unchanged
 
 
 def test_crd_fields_and_recognition() -> None:
