@@ -52,8 +52,11 @@ BUILTIN_RULES = {
         BuiltinRule(
             "error-budget-burn",
             "Service is burning its error budget fast right now",
-            "A multi-window burn-rate condition (Google SRE workbook: 14.4x over 1h and 5m, 6x over 6h and 30m for a 30-day window, "
-            "scaled to the SLO window) holds: a change now adds risk to an ongoing incident (budgets.on_fast_burn).",
+            "A multi-window burn-rate page condition holds: the error ratio over both its long and short window is above "
+            "factor x (1 - objective), as Sloth's generated rules compare it. Windows are Sloth AlertWindows specs "
+            "(budgets.alert_windows, per tier budgets.alert_windows_by_tier); the default is the SRE workbook's: 14.4x over 1h "
+            "and 5m, 6x over 6h and 30m for 30 days (2% and 5% of the budget; other periods keep the percentages). "
+            "A change now adds risk to an ongoing incident (budgets.on_fast_burn).",
             "Deploy after the incident is mitigated, or make this change the mitigation.",
         ),
         BuiltinRule(
@@ -70,6 +73,16 @@ BUILTIN_RULES = {
             "No traffic, or a query that matches nothing, is not '100% good': the budget cannot be judged. "
             "Severity per tier is budgets.on_no_data (warning for tier 0-1 by default).",
             "Check that the SLO's queries match real series (service label, metric name), or that the service has traffic.",
+        ),
+        BuiltinRule(
+            "error-budget-unmeasurable",
+            "SLO is valid but its error budget cannot be measured",
+            "The SLO definition is valid (inline, OpenSLO v1 or Sloth) but uses something gate cannot measure: a metric source "
+            "other than Prometheus, an SLI or DataSource the manifest's files do not hold, a thresholdMetric without Timeslices, "
+            "a Sloth plugin, an OpenSLO v1alpha/v2alpha document. The budget gate is off for it, so the gate says so, with the "
+            "reason. Severity per tier is budgets.on_unmeasurable (warning for tier 0-1, info for 2-3 by default).",
+            "Do what the reason says (e.g. add the file holding the SLI to the manifest's slos, write the query for Prometheus, "
+            "use budgetingMethod Timeslices), or export the budget to the file/http source; see `gate budget`.",
         ),
         BuiltinRule(
             "exceptions-ledger-invalid",

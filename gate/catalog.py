@@ -162,6 +162,8 @@ class Service:
         for slo in self.items("slos"):
             if isinstance(slo, dict) and isinstance(slo.get("openslo"), str):
                 found.append(("OpenSLO document", slo["openslo"]))
+            if isinstance(slo, dict) and isinstance(slo.get("sloth"), str):
+                found.append(("Sloth spec", slo["sloth"]))
         return found
 
 
@@ -556,7 +558,7 @@ def _entries(loaded: Any) -> dict[str, Entry] | None:
         return None
 
 
-_INDIRECT = (b"paths", b"openslo", b"&", b"*", b"<<")  # keys that claim paths, or YAML anchors and merges
+_INDIRECT = (b"paths", b"openslo", b"sloth", b"&", b"*", b"<<")  # keys that claim paths, or YAML anchors and merges
 _DOCUMENT = re.compile(rb"(?:runbook|plan)\s*:\s*[\"']?([^\s\"'#,}\]]+)")
 
 

@@ -289,7 +289,7 @@ class BudgetGate:
         A new service (none in the base) is measured with its own: it has nothing to loosen."""
         from gate.budget.exempt import reliability_only
         from gate.budget.slo import slos_of
-        from gate.budget.status import budget_json, findings_for, measure
+        from gate.budget.status import budget_json, findings_for, measure, unmeasurable_findings
 
         changed_definitions: list[Finding] = []
         if definitions is not None and definitions.parsed:
@@ -298,7 +298,7 @@ class BudgetGate:
             slos = trusted_slos
         else:
             slos, problems = slos_of(service, self.head)
-        statuses = [measure(slo, self.settings, self.offline, staged=self.head.rev == INDEX) for slo in slos]
+        statuses = [measure(slo, self.settings, self.offline, service.tier, staged=self.head.rev == INDEX) for slo in slos]
         exemption = None
         if any(s.state in ("exhausted", "fast-burn") for s in statuses):
             exempt = self.settings.get("exempt", {})
@@ -309,6 +309,7 @@ class BudgetGate:
             else:
                 exemption = self.change_exemption()
         findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
+        findings += unmeasurable_findings(problems, service.tier, self.settings)
         return findings + changed_definitions, budget_json(statuses, problems, exemption)
 
 
@@ -319,7 +320,8 @@ def _slo_drift(trusted: list[Any], trusted_problems: list[Any], service: Service
 
     def key(slo: Any) -> tuple[Any, ...]:
         return (slo.name, slo.objective, slo.window, slo.budgeting, slo.source, slo.good, slo.bad, slo.total,
-                slo.slice_window, slo.slice_target)
+                slo.slice_window, slo.slice_target, slo.raw, slo.raw_type, slo.threshold, slo.op, slo.value, slo.calendar,
+                slo.alerts, slo.unmeasurable)
 
     current, current_problems = slos_of(service, head)
     before = {key(s) for s in trusted}

@@ -46,13 +46,18 @@ def _with_examples(rule: Rule, repo_dir: str) -> Rule:
 
 
 def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -> str:
+    from gate.budget.guide import TOPICS
+
+    if rule_id in TOPICS:
+        return TOPICS[rule_id]
     if rule_id in BUILTIN_RULES:
         b = BUILTIN_RULES[rule_id]
         return f"{b.id}: {b.title}\n\nwhy: {b.description}\nfix: {_fix(b.remediation)}\nsource: built into the gate\n"
     rules = {r.id: r for r in _rules(repo_dir, config_path)}
     rule = rules.get(rule_id)
     if rule is None:
-        raise FatalError(f"unknown rule id {rule_id!r}{did_you_mean(rule_id, set(rules) | set(BUILTIN_RULES))}; `gate explain` lists every rule")
+        raise FatalError(f"unknown rule id {rule_id!r}{did_you_mean(rule_id, set(rules) | set(BUILTIN_RULES) | set(TOPICS))}; "
+                         f"`gate explain` lists every rule; topics: {', '.join(sorted(TOPICS))}")
     rule = _with_examples(rule, repo_dir)
     tiers = ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items())) or "off for every tier"
     kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({kind_of(rule.kind).summary})"

@@ -29,14 +29,15 @@ _Loader.yaml_implicit_resolvers = {
 class Document(NamedTuple):
     data: Any
     lines: dict[Path, int]
+    start: int = 0  # lines before this document in its stream (load_all)
 
     def line(self, *path: Any) -> int | None:
-        """Line of the deepest key of `path` that exists; 1 for the document itself."""
+        """Line of the deepest key of `path` that exists; the document's first line for itself."""
         while path:
             if path in self.lines:
                 return self.lines[path]
             path = path[:-1]
-        return 1
+        return self.start + 1
 
 
 def decode(raw: bytes, filename: str, max_bytes: int = MAX_BYTES) -> str:
@@ -80,8 +81,9 @@ def load(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> Documen
 
 
 def load_all(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> list[Document]:
-    """Every document of a multi-document YAML stream (`---` separated), with the same limits as
-    `load` counted over the whole stream; empty documents are skipped."""
+    """Every document of a multi-document YAML stream (`---` separated), each with its own key lines
+    and first line, with the same limits as `load` counted over the whole stream; empty documents
+    are skipped."""
     text = decode(raw, filename) if isinstance(raw, bytes) else raw
     _check_depth(text, filename)
     loader = _Loader(text)
@@ -93,10 +95,11 @@ def load_all(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> lis
             if node is None:
                 continue
             lines: dict[Path, int] = {}
+            offset = node.start_mark.line if node.start_mark else 0
             budget -= _walk(node, (), lines, filename, budget)
             data = _string_keys(loader.construct_document(node))
             if data is not None:
-                documents.append(Document(data, lines))
+                documents.append(Document(data, lines, offset))
         return documents
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark

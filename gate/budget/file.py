@@ -64,5 +64,5 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     raise Unavailable(f"{path}: no entry for service {slo.service!r} SLO {slo.name!r}")
 
 
-def evidence(slo: SLO, settings: dict[str, Any]) -> str:
+def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
     return f"file {os.environ.get('GATE_BUDGET_FILE') or settings.get('path')}: service {slo.service!r}, SLO {slo.name!r}, window {duration_text(slo.window)}"

@@ -38,7 +38,7 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     return counts_of(response.body, windows)
 
 
-def evidence(slo: SLO, settings: dict[str, Any]) -> str:
+def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
     try:
         return f"http {redact(_url(slo, settings))}"
     except Unavailable:

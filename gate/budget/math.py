@@ -3,36 +3,89 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 HOUR = 3600
 DAY = 86400
 
 
 class BurnWindow(NamedTuple):
-    """A multi-window alert condition: burn over `long` and over `short` both above `factor`."""
+    """One multi-window alert condition: the error ratio over `long` and over `short` both above the threshold."""
 
     long: int  # seconds
     short: int
-    budget_fraction: float  # share of the budget this condition spends over `long` at `factor`
+    budget_percent: float  # % of the budget this condition spends over `long` at its factor (Sloth's errorBudgetPercent)
     severity: str  # page (fast burn) | ticket (slow burn)
+    speed: str = "quick"  # quick | slow
 
     def factor(self, slo_window: int) -> float:
-        """The workbook's burn-rate factor scaled to the SLO window (14.4 for 1h at 2% of 30 days)."""
-        return self.budget_fraction * slo_window / self.long
+        """Burn-rate factor, computed as Sloth computes it (14.4 for 1h at 2% of 30 days)."""
+        return self.budget_percent * (slo_window / HOUR) / 100 / (self.long / HOUR)
 
 
-# The workbook's three conditions for a 30-day window plus Sloth's 1d/2h ticket condition.
-BURN_WINDOWS = (
-    BurnWindow(1 * HOUR, 5 * 60, 0.02, "page"),
-    BurnWindow(6 * HOUR, 30 * 60, 0.05, "page"),
-    BurnWindow(1 * DAY, 2 * HOUR, 0.10, "ticket"),
-    BurnWindow(3 * DAY, 6 * HOUR, 0.10, "ticket"),
-)
+class AlertWindows(NamedTuple):
+    """Sloth's AlertWindows spec: page and ticket conditions, each quick and slow, for one SLO period."""
 
-# Windows reported as burn rates, and every window a condition needs.
+    period: int  # seconds
+    windows: tuple[BurnWindow, ...]
+
+
+def _workbook(period: int) -> AlertWindows:
+    return AlertWindows(period, (
+        BurnWindow(1 * HOUR, 5 * 60, 2, "page", "quick"),
+        BurnWindow(6 * HOUR, 30 * 60, 5, "page", "slow"),
+        BurnWindow(1 * DAY, 2 * HOUR, 10, "ticket", "quick"),
+        BurnWindow(3 * DAY, 6 * HOUR, 10, "ticket", "slow"),
+    ))
+
+
+# The SRE workbook's windows, as Sloth ships them for 28 and 30 days (google-28d.yaml, google-30d.yaml).
+DEFAULT_WINDOWS = (_workbook(28 * DAY), _workbook(30 * DAY))
+BURN_WINDOWS = DEFAULT_WINDOWS[1].windows
+
+# Windows always reported as burn rates.
 REPORTED = (1 * HOUR, 6 * HOUR, 1 * DAY, 3 * DAY)
-ALL_SHORT_WINDOWS = tuple(sorted({w for b in BURN_WINDOWS for w in (b.long, b.short)} | set(REPORTED)))
+
+
+def alert_windows(spec: dict[str, Any]) -> AlertWindows:
+    """A Sloth AlertWindows document (or its `spec`), as validated by schemas/config.schema.json."""
+    spec = spec.get("spec", spec)
+    windows = []
+    for severity in ("page", "ticket"):
+        for speed in ("quick", "slow"):
+            w = spec[severity][speed]
+            windows.append(BurnWindow(_duration(w["longWindow"]), _duration(w["shortWindow"]), float(w["errorBudgetPercent"]), severity, speed))
+    return AlertWindows(_duration(spec["sloPeriod"]), tuple(windows))
+
+
+def _duration(text: str) -> int:
+    seconds = parse_duration(text)
+    if seconds is None:
+        raise ValueError(f"{text} is not a duration")
+    return seconds
+
+
+def windows_for(slo_window: int, tier: int | None, budgets: dict[str, Any]) -> AlertWindows:
+    """The tier's windows for this SLO period, else the repository's, else the workbook's.
+
+    A period nobody configured keeps the workbook's budget percentages (factors scale with the
+    period), where Sloth would refuse the SLO.
+    """
+    by_tier = budgets.get("alert_windows_by_tier") or {}
+    own = (by_tier.get(str(tier)) or []) if tier is not None else []
+    candidates = [*own, *(budgets.get("alert_windows") or [])]
+    for spec in candidates:
+        windows = alert_windows(spec)
+        if windows.period == slo_window:
+            return windows
+    for windows in DEFAULT_WINDOWS:
+        if windows.period == slo_window:
+            return windows
+    return _workbook(slo_window)
+
+
+def needed_windows(windows: AlertWindows) -> tuple[int, ...]:
+    return tuple(sorted({w for b in windows.windows for w in (b.long, b.short)} | set(REPORTED)))
 
 
 def good_ratio(good: float, total: float) -> float | None:
@@ -86,17 +139,38 @@ class BurnState:
     condition: str | None  # e.g. "14.4x over 1h and 5m"
 
 
-def burn_state(rates: dict[int, float | None], slo_window: int) -> BurnState:
-    """Multi-window, multi-burn-rate state; a window with no data never triggers."""
+def error_budget_ratio(objective: float) -> float:
+    """1 - objective, computed as Sloth's rules do ((100 - percent) / 100), so thresholds agree to the last bit."""
+    return (100 - round(objective * 100, 10)) / 100
+
+
+def burn_state(errors: dict[int, float | None], slo_window: int, objective: float, windows: AlertWindows | None = None,
+               alerts: tuple[str, ...] = ("page", "ticket")) -> BurnState:
+    """Multi-window, multi-burn-rate state from error ratios; a window with no data never triggers.
+
+    A condition holds when both error ratios are strictly above factor x (1 - objective): the
+    expression Sloth generates (`ratio > (14.4 * 0.001)`), so exactly 14.4x agrees with it.
+    """
+    windows = windows or windows_for(slo_window, None, {})
+    budget = error_budget_ratio(objective)
     for severity, state in (("page", "fast-burn"), ("ticket", "slow-burn")):
-        for bw in BURN_WINDOWS:
+        if severity not in alerts:
+            continue
+        for bw in windows.windows:
             if bw.severity != severity:
                 continue
             factor = bw.factor(slo_window)
-            long_rate, short_rate = rates.get(bw.long), rates.get(bw.short)
-            if long_rate is not None and short_rate is not None and long_rate > factor and short_rate > factor:
-                return BurnState(state, f"{factor:.3g}x over {duration_text(bw.long)} and {duration_text(bw.short)}")
+            long_ratio, short_ratio = errors.get(bw.long), errors.get(bw.short)
+            if long_ratio is not None and short_ratio is not None and long_ratio > factor * budget and short_ratio > factor * budget:
+                return BurnState(state, f"{factor:.4g}x over {duration_text(bw.long)} and {duration_text(bw.short)}")
     return BurnState("ok", None)
+
+
+def error_ratio(good: float, total: float) -> float | None:
+    """(total - good) / total: exact for whole counts, as Sloth's error/total is."""
+    if good_ratio(good, total) is None:
+        return None
+    return max(0.0, (total - good) / total)
 
 
 def duration_text(seconds: int) -> str:

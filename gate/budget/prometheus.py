@@ -17,19 +17,31 @@ def render(template: str, window: int) -> str:
 
 
 def queries(slo: SLO, window: int) -> tuple[str, str]:
-    """(good, total) PromQL for one window. Timeslices count good and measured slices instead."""
+    """(good, total) PromQL for one window.
+
+    A raw ratio answers (good ratio, 1); Timeslices count good and measured slices, and
+    RatioTimeslices sum the slices' good ratios and count the slices.
+    """
 
     def good_total(w: int) -> tuple[str, str]:
+        if slo.raw:
+            ratio = render(slo.raw, w)
+            return (f"({ratio})" if slo.raw_type == "success" else f"1 - ({ratio})"), "vector(1)"
         total = render(slo.total or "", w)
         good = render(slo.good, w) if slo.good else f"({total}) - ({render(slo.bad or '', w)})"
         return good, total
 
-    if slo.budgeting != "timeslices":
+    if slo.budgeting == "occurrences":
         return good_total(window)
     slice_ = slo.slice_window or 60
+    span = f"[{duration_text(window)}:{duration_text(slice_)}]"
+    if slo.threshold:
+        value = render(slo.threshold, slice_)
+        return f"sum_over_time((({value}) {slo.op} bool {slo.value!r}){span})", f"count_over_time(({value}){span})"
     good, total = good_total(slice_)
     ratio = f"(({good}) / (({total}) > 0))"  # slices without traffic are not measured
-    span = f"[{duration_text(window)}:{duration_text(slice_)}]"
+    if slo.budgeting == "ratiotimeslices":
+        return f"sum_over_time({ratio}{span})", f"count_over_time({ratio}{span})"
     return f"sum_over_time(({ratio} >= bool {slo.slice_target}){span})", f"count_over_time({ratio}{span})"
 
 
@@ -47,11 +59,11 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     return counts
 
 
-def evidence(slo: SLO, settings: dict[str, Any]) -> str:
+def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
     url = os.environ.get("GATE_PROMETHEUS_URL") or settings.get("url") or "(no URL)"
-    if not slo.total:
+    if not slo.measured:
         return f"prometheus {redact(url)}: no indicator queries"
-    good, total = queries(slo, slo.window)
+    good, total = queries(slo, window or slo.window)
     return f"prometheus {redact(url)}: good = {good} ; total = {total}"
 
 

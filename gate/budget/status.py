@@ -6,7 +6,8 @@ from typing import Any
 
 from gate.budget import NETWORK_SOURCES, source
 from gate.budget.math import (
-    ALL_SHORT_WINDOWS, REPORTED, budget_remaining, burn_rate, burn_state, duration_text, good_ratio, timeslices_remaining,
+    REPORTED, AlertWindows, budget_remaining, burn_rate, burn_state, duration_text, error_ratio, good_ratio, needed_windows,
+    timeslices_remaining, windows_for,
 )
 from gate.budget.slo import SLO, SLOProblem
 from gate.builtin_rules import builtin_finding
@@ -18,6 +19,7 @@ DEFAULTS: dict[str, dict[int, str]] = {
     "on_fast_burn": {0: "warn", 1: "warn", 2: "warn", 3: "warn"},
     "on_unavailable": {0: "block", 1: "block", 2: "warn", 3: "warn"},
     "on_no_data": {0: "warn", 1: "warn", 2: "info", 3: "info"},
+    "on_unmeasurable": {0: "warn", 1: "warn", 2: "info", 3: "info"},
 }
 _SEVERITY = {"block": "error", "warn": "warning", "info": "info"}
 
@@ -25,7 +27,7 @@ _SEVERITY = {"block": "error", "warn": "warning", "info": "info"}
 @dataclass(frozen=True)
 class SLOStatus:
     slo: SLO
-    state: str  # ok | slow-burn | fast-burn | exhausted | no-data | unavailable | unsupported
+    state: str  # ok | slow-burn | fast-burn | exhausted | no-data | unavailable | unmeasurable | not-measured
     remaining: float | None = None
     ratio: float | None = None
     events: float | None = None
@@ -40,8 +42,8 @@ class SLOStatus:
         if self.remaining is None:
             return f"{head}: {self.state}" + (f" ({self.reason})" if self.reason else "")
         rates = ", ".join(f"{duration_text(w)} {_rate(r)}" for w, r in sorted(self.burn_rates.items()) if w in REPORTED)
-        unit = "slices" if slo.budgeting == "timeslices" else "events"
-        good = f"{self.ratio * 100:.4g}% good of {self.events:,.0f} {unit}" if self.ratio is not None and self.events is not None else ""
+        unit = "slices" if slo.budgeting != "occurrences" else "events"
+        good = f"{self.ratio * 100:.4g}% good" + (f" of {self.events:,.0f} {unit}" if self.events is not None else "") if self.ratio is not None else ""
         return f"{head}: budget remaining {self.remaining * 100:.1f}% ({good}); burn rates {rates or 'n/a'}"
 
     def to_json(self) -> dict[str, Any]:
@@ -51,6 +53,8 @@ class SLOStatus:
             "objective": round(slo.objective * 100, 10),
             "window": slo.window_text,
             "budgeting": slo.budgeting,
+            "definition": slo.spec,
+            "labels": dict(slo.labels),
             "state": self.state,
             "budget_remaining": _round(self.remaining),
             "good_ratio": _round(self.ratio),
@@ -74,30 +78,57 @@ def _round(value: float | None) -> float | None:
     return round(value, 6)
 
 
-def measure(slo: SLO, budgets: dict[str, Any], offline: bool, staged: bool = False) -> SLOStatus:
+def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None = None, now: float | None = None,
+            staged: bool = False) -> SLOStatus:
     # An indicator naming file/http picks that source; Prometheus queries only say how to ask Prometheus.
     name = slo.source if slo.source in ("file", "http") else budgets.get("source", "prometheus")
     settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
     module = source(name)
     evidence = module.evidence(slo, settings)
+    if slo.calendar is not None and name == "prometheus":
+        evidence = module.evidence(slo, settings, _calendar_window(slo, now))
+    if name == "prometheus" and slo.unmeasurable:
+        return SLOStatus(slo, "unmeasurable", evidence=evidence, reason=slo.unmeasurable)
     if offline and name in NETWORK_SOURCES:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
     if staged and name == "file":  # a status file is a CI export: the pre-commit hook's machine has none
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="staged change: the status file is a CI export, skipped before commit")
-    if name == "prometheus" and not slo.total:
+    if name == "prometheus" and not slo.measured:
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="no Prometheus indicator (indicator.prometheus good/total) in the SLO")
-    windows = [slo.window] + [w for w in ALL_SHORT_WINDOWS if w < slo.window and w >= 2 * (slo.slice_window or 0)]
+    main = slo.window
+    if slo.calendar is not None:
+        if name != "prometheus":
+            return SLOStatus(slo, "not-measured", evidence=evidence, reason="a calendar window is measured from Prometheus only")
+        main = _calendar_window(slo, now)
+    alert = windows_for(slo.window, tier, budgets)
+    short = [w for w in needed_windows(alert) if w < slo.window and w >= 2 * (slo.slice_window or 0)]
     try:
-        counts = module.fetch(slo, settings, windows)
+        counts = module.fetch(slo, settings, list(dict.fromkeys([main, *short])))
     except Unavailable as e:
         return SLOStatus(slo, "unavailable", evidence=evidence, reason=str(e))
-    return assess_counts(slo, counts, evidence)
+    return assess_counts(slo, counts, evidence, main, alert)
 
 
-def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evidence: str) -> SLOStatus:
+def _calendar_window(slo: SLO, now: float | None) -> int:
+    """The calendar period so far, in whole minutes (at least one)."""
+    import time
+
+    assert slo.calendar is not None
+    now = time.time() if now is None else now
+    start, _ = slo.calendar.period(now)
+    return max(60, int(now - start) // 60 * 60)
+
+
+def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evidence: str, main_window: int | None = None,
+                  alert: AlertWindows | None = None) -> SLOStatus:
     """Budget state from (good, total) per window: pure."""
-    rates = {w: (burn_rate(c[0], c[1], slo.objective) if c else None) for w, c in counts.items() if w != slo.window}
-    main = counts.get(slo.window)
+    main_window = slo.window if main_window is None else main_window
+    alert = alert or windows_for(slo.window, None, {})
+    wanted = set(needed_windows(alert))
+    short = {w: c for w, c in counts.items() if w != main_window or w in wanted}
+    rates = {w: (burn_rate(c[0], c[1], slo.objective) if c else None) for w, c in short.items()}
+    errors = {w: (error_ratio(c[0], c[1]) if c else None) for w, c in short.items()}
+    main = counts.get(main_window)
     if main and slo.budgeting == "timeslices":  # (good slices, measured slices)
         remaining = timeslices_remaining(main[1] - main[0], main[1], slo.objective)
     else:
@@ -105,9 +136,10 @@ def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evide
     if remaining is None:
         return SLOStatus(slo, "no-data", burn_rates=rates, evidence=evidence, reason="no traffic or no series over the SLO window")
     assert main is not None
-    burn = burn_state(rates, slo.window)
+    burn = burn_state(errors, slo.window, slo.objective, alert, slo.alerts)
     state = "exhausted" if remaining <= 0 else burn.state
-    return SLOStatus(slo, state, remaining, good_ratio(main[0], main[1]), main[1], rates, burn.condition, evidence)
+    events = None if slo.raw else main[1]
+    return SLOStatus(slo, state, remaining, good_ratio(main[0], main[1]), events, rates, burn.condition, evidence)
 
 
 def anchored(budgets: dict[str, Any], root: str, committed: Any = None) -> dict[str, Any]:
@@ -166,6 +198,10 @@ def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], 
             mode = _mode(budgets, "on_unavailable", tier)
             how = "failing closed" if mode == "block" else "failing open"
             findings.append(builtin_finding("error-budget-unavailable", _SEVERITY[mode], f"SLO {status.slo.name!r}: budget source unavailable, {how} for tier {tier}: {status.reason}", file, line))
+        elif status.state == "unmeasurable":
+            mode = _mode(budgets, "on_unmeasurable", tier)
+            if mode != "off":
+                findings.append(builtin_finding("error-budget-unmeasurable", _SEVERITY[mode], f"error budget cannot be measured: {status.reason}", file, line))
         elif status.state == "no-data":
             mode = _mode(budgets, "on_no_data", tier)
             if mode != "off":
@@ -173,15 +209,28 @@ def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], 
     return findings
 
 
+def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: dict[str, Any]) -> list[Finding]:
+    """Valid SLO definitions gate cannot measure: the budget gate is off for them, and says so (budgets.on_unmeasurable)."""
+    mode = _mode(budgets, "on_unmeasurable", tier)
+    if mode == "off":
+        return []
+    return [
+        builtin_finding("error-budget-unmeasurable", _SEVERITY[mode], f"error budget cannot be measured: {p.message}", p.file, p.line)
+        for p in problems if p.unsupported
+    ]
+
+
 def budget_json(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> dict[str, Any]:
-    order = ["exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "not-measured", "ok"]
+    order = ["exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok"]
     states = [s.state for s in statuses]
-    worst = min(states, key=order.index) if states else "no-slos"
+    unmeasurable = [p for p in problems if p.unsupported]
+    worst = min(states, key=order.index) if states else "unmeasurable" if unmeasurable else "no-slos"
     return {
         "state": worst,
         "exempt": exemption,
         "slos": [s.to_json() for s in statuses],
-        "unsupported": [p.message for p in problems if p.unsupported],
+        "unsupported": [f"error budget cannot be measured: {p.message}" for p in unmeasurable],
+        "unmeasurable": [{"file": p.file, "line": p.line, "reason": p.message} for p in unmeasurable],
     }
 
 
@@ -208,7 +257,7 @@ def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | N
     out = []
     for service in services:
         slos, problems = slos_of(service, snapshot)
-        out.append((service, [measure(slo, budgets, offline) for slo in slos], problems))
+        out.append((service, [measure(slo, budgets, offline, service.tier) for slo in slos], problems))
     return out
 
 
@@ -217,10 +266,14 @@ def render_text(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> st
     for service, statuses, problems in rows:
         lines.append(f"{service.name} (tier {service.tier})")
         for status in statuses:
+            if status.state == "unmeasurable":
+                lines.append(f"  {'unmeasurable':<13}{status.slo.origin}:{status.slo.line}: error budget cannot be measured: {status.reason}")
+                continue
             lines.append(f"  {status.state:<13}{status.summary()}")
             lines.append(f"  {'':<13}source: {status.evidence}")
         for problem in problems:
-            lines.append(f"  {'unsupported' if problem.unsupported else 'invalid':<13}{problem.file}:{problem.line}: {problem.message}")
+            what = f"error budget cannot be measured: {problem.message}" if problem.unsupported else problem.message
+            lines.append(f"  {'unmeasurable' if problem.unsupported else 'invalid':<13}{problem.file}:{problem.line}: {what}")
         if not statuses and not problems:
             lines.append("  no SLOs")
     return "\n".join(lines) + "\n"

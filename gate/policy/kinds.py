@@ -415,6 +415,8 @@ def window_minutes(window: str) -> int | None:
 
 
 def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    from gate.budget.slo import say
+
     slos = service.items("slos")
     problems: list[Problem] = []
     names: dict[str, int | None] = {}
@@ -422,8 +424,8 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
     for index, slo in enumerate(slos):
         if not isinstance(slo, dict):
             continue
-        if "openslo" in slo:
-            slis.add("openslo")
+        if "openslo" in slo or "sloth" in slo:
+            slis.add("openslo")  # the document says what it measures
             continue
         line = service.line("slos", index)
         name = slo.get("name")
@@ -438,13 +440,13 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
             at = service.line("slos", index, "objective")
             if not 0 < objective < 100:
                 budget = "; 100% leaves no error budget at all" if objective == 100 else ""
-                problems.append(Problem(f"SLO {name!r}: objective {objective} must be between 0 and 100 (exclusive){budget}", service.manifest, at))
+                problems.append(Problem(f"SLO {say(name)}: objective {objective} must be between 0 and 100 (exclusive){budget}", service.manifest, at))
             elif 0 < objective < 1:
-                problems.append(Problem(f"SLO {name!r}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
+                problems.append(Problem(f"SLO {say(name)}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
         window = slo.get("window")
         if isinstance(window, str) and window_minutes(window) is None:
             at = service.line("slos", index, "window")
-            problems.append(Problem(f"SLO {name!r}: window {window!r} is not a duration like 28d, 30d or 4w", service.manifest, at))
+            problems.append(Problem(f"SLO {say(name)}: window {say(window)} is not a duration like 28d, 30d or 4w", service.manifest, at))
     required = params.get("require_sli")
     if required and slos and not (slis & set(required)) and "openslo" not in slis:
         problems.append(Problem(f"no {' or '.join(required)} SLO; tier {service.tier} needs one", service.manifest, service.line("slos")))
@@ -452,6 +454,8 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
 
 
 def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    from gate.budget.slo import say
+
     floor = params["min_availability"]
     problems = []
     for index, slo in enumerate(service.items("slos")):
@@ -460,7 +464,7 @@ def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> li
         objective = slo.get("objective")
         if slo.get("sli") == "availability" and isinstance(objective, (int, float)) and 0 < objective < floor:
             at = service.line("slos", index, "objective")
-            problems.append(Problem(f"SLO {slo.get('name')!r}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
+            problems.append(Problem(f"SLO {say(slo.get('name'))}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
     return problems
 
 
@@ -505,8 +509,8 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     old_tier, new_tier = before.get("tier"), service.get("tier")
     if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
         problems.append(Problem(f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)", at, service.line("tier")))
-    old_slos = {s.get("name") or s.get("openslo"): s for s in before.items("slos") if isinstance(s, dict)}
-    new_slos = {s.get("name") or s.get("openslo"): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
+    old_slos = {s.get("name") or s.get("openslo") or s.get("sloth"): s for s in before.items("slos") if isinstance(s, dict)}
+    new_slos = {s.get("name") or s.get("openslo") or s.get("sloth"): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
     for name, old in old_slos.items():
         if name not in new_slos:
             problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))

@@ -97,7 +97,7 @@ def test_fast_burn_warns_by_default_and_can_block(repo: GitRepo, prometheus: Any
     touch(repo, "burning")
     v = judge(repo)
     assert v.verdict == "warn" and v.services[0].findings[0].rule == "error-budget-burn"
-    assert "fast burn in progress (13.4x over 1h and 5m)" in v.services[0].findings[0].message
+    assert "fast burn in progress (13.44x over 1h and 5m)" in v.services[0].findings[0].message
 
 
 def test_fast_burn_block_configured(repo: GitRepo, prometheus: Any) -> None:
@@ -240,3 +240,78 @@ def test_a_document_that_is_not_a_regular_file_is_not_exempt(repo: GitRepo, prom
         path.chmod(0o755)
     repo.commit()
     assert judge(repo).verdict == "block"
+
+
+DATADOG_SLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: quiet-latency}
+spec:
+  service: quiet
+  indicator:
+    metadata: {name: quiet-latency}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{ok}.as_count()'}}}
+        total: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}}}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+"""
+
+
+@pytest.mark.parametrize("tier, severity", [(1, "warning"), (3, "info")])
+def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheus: Any, gate_cli: Any, tier: int, severity: str) -> None:
+    from gate.report import renderer
+
+    budget_repo.build(repo, prometheus.url)
+    repo.write("services/quiet/service.yaml", f"apiVersion: gate/v1\nkind: Service\nname: quiet\ntier: {tier}\nowners: {{team: t}}\nslos:\n  - openslo: services/quiet/slo.yaml\n")
+    repo.write("services/quiet/slo.yaml", DATADOG_SLO)
+    repo.write("services/quiet/src/app.py", "x = 1\n")
+    repo.commit("quiet service")
+    v = judge(repo)
+    (service,) = v.services
+    (finding,) = service.findings
+    assert (finding.rule, finding.severity, finding.file, finding.line) == ("error-budget-unmeasurable", severity, "services/quiet/slo.yaml", 14)
+    words = "error budget cannot be measured: OpenSLO SLO 'quiet-latency': objectives[0]: metric source type 'Datadog' is not read by gate"
+    assert finding.message.startswith(words)
+    assert service.budget["state"] == "unmeasurable"
+    for name in ("text", "markdown", "json", "sarif", "junit", "github"):
+        assert "error budget cannot be measured" in renderer(name)(v), name
+    code, out, _ = gate_cli("budget", "--repo", repo.path, "quiet")
+    assert code == 0 and "  unmeasurable services/quiet/slo.yaml:14: error budget cannot be measured: OpenSLO SLO 'quiet-latency'" in out
+    code, out, _ = gate_cli("budget", "--repo", repo.path, "--format", "json", "quiet")
+    assert json.loads(out)["services"][0]["state"] == "unmeasurable"
+    # the repository can make it stricter or quieter per tier
+    repo.git("checkout", "-q", "main")
+    repo.write(".gate.yaml", repo.read(".gate.yaml") + "  on_unmeasurable: {1: block, 3: off}\n")
+    repo.commit("stricter")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "main")
+    v = judge(repo)
+    assert [f.severity for f in v.services[0].findings] == (["error"] if tier == 1 else [])
+
+
+def test_making_an_openslo_document_unmeasurable_does_not_switch_the_budget_off(repo: GitRepo, prometheus: Any) -> None:
+    # the base measures 'exhausted' through an OpenSLO document with plain counter queries
+    budget_repo.build(repo, prometheus.url)
+    repo.git("checkout", "-q", "main")
+    doc = DATADOG_SLO.replace("quiet", "exhausted").replace(
+        "good: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{ok}.as_count()'}}}",
+        """good: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted",code!~"5.."})'}}}""").replace(
+        "total: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}}}",
+        """total: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted"})'}}}""").replace(
+        "target: 0.99}", "target: 0.999}")
+    repo.write("services/exhausted/service.yaml", budget_repo.manifest("exhausted").split("slos:")[0] + "slos:\n  - openslo: services/exhausted/slo.yaml\n")
+    repo.write("services/exhausted/slo.yaml", doc)
+    repo.commit("openslo")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "main")
+    touch(repo, "exhausted")
+    assert judge(repo).verdict == "block"
+    # the change points the document at a source gate does not read
+    repo.replace("services/exhausted/slo.yaml", "type: Prometheus", "type: Datadog")
+    touch(repo, "exhausted")
+    v = judge(repo)
+    found = {f.rule for f in v.services[0].findings}
+    assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= found, found

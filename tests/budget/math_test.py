@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gate.budget.math import (
-    BURN_WINDOWS, DAY, HOUR, budget_remaining, burn_rate, burn_state, parse_duration, timeslices_remaining,
+    BURN_WINDOWS, DAY, HOUR, budget_remaining, burn_rate, burn_state, error_budget_ratio, parse_duration, timeslices_remaining,
+    windows_for,
 )
 
 
@@ -49,21 +50,61 @@ def test_burn_rate_exact() -> None:
     assert burn_rate(950, 1000, 0.999) == pytest.approx(50.0)
 
 
-def test_workbook_factors_for_30_and_28_days() -> None:
-    assert [round(b.factor(30 * DAY), 2) for b in BURN_WINDOWS] == [14.4, 6.0, 3.0, 1.0]
-    assert [round(b.factor(28 * DAY), 3) for b in BURN_WINDOWS] == [13.44, 5.6, 2.8, 0.933]
+def test_workbook_factors_for_30_and_28_days_are_sloths_to_the_last_bit() -> None:
+    # the factors in the rules Sloth generates for its google-30d and google-28d windows (out-base*.yaml.tpl)
+    assert [b.factor(30 * DAY) for b in BURN_WINDOWS] == [14.4, 6.0, 3.0, 1.0]
+    assert [b.factor(28 * DAY) for b in windows_for(28 * DAY, None, {}).windows] == [13.44, 5.6000000000000005, 2.8000000000000003, 0.9333333333333333]
+    assert error_budget_ratio(0.999) == 0.0009999999999999432  # Sloth's (100 - 99.9) / 100
+
+
+SEVEN_DAYS = {  # the shape of a Sloth AlertWindows spec for a 7-day SLO period
+    "apiVersion": "sloth.slok.dev/v1", "kind": "AlertWindows",
+    "spec": {
+        "sloPeriod": "7d",
+        "page": {"quick": {"errorBudgetPercent": 8, "shortWindow": "5m", "longWindow": "1h"},
+                 "slow": {"errorBudgetPercent": 12.5, "shortWindow": "30m", "longWindow": "6h"}},
+        "ticket": {"quick": {"errorBudgetPercent": 20, "shortWindow": "2h", "longWindow": "1d"},
+                   "slow": {"errorBudgetPercent": 42, "shortWindow": "6h", "longWindow": "3d"}},
+    },
+}
+
+
+def test_alert_windows_from_configuration_per_repository_and_tier() -> None:
+    budgets = {"alert_windows": [SEVEN_DAYS]}
+    assert [b.factor(7 * DAY) for b in windows_for(7 * DAY, 1, budgets).windows] == [13.44, 3.5, 1.4000000000000001, 0.98]
+    # unconfigured 7d keeps the workbook's percentages: 2% of a week's budget in an hour is 3.36x
+    assert windows_for(7 * DAY, 1, {}).windows[0].factor(7 * DAY) == pytest.approx(3.36)
+    # a tier's own windows win over the repository's; other tiers keep the repository's
+    tier0 = {**SEVEN_DAYS["spec"], "page": {**SEVEN_DAYS["spec"]["page"], "quick": {"errorBudgetPercent": 4, "shortWindow": "5m", "longWindow": "1h"}}}
+    budgets = {"alert_windows": [SEVEN_DAYS], "alert_windows_by_tier": {"0": [tier0]}}
+    assert windows_for(7 * DAY, 0, budgets).windows[0].factor(7 * DAY) == pytest.approx(6.72)
+    assert windows_for(7 * DAY, 2, budgets).windows[0].factor(7 * DAY) == 13.44
+    assert windows_for(30 * DAY, 0, budgets).windows[0].factor(30 * DAY) == 14.4  # a period nobody configured: workbook
 
 
 def test_burn_states_need_both_windows() -> None:
     window = 30 * DAY
-    fast = {HOUR: 15.0, 300: 15.0, 6 * HOUR: 1.0, 1800: 1.0}
-    assert burn_state(fast, window).state == "fast-burn"
-    assert burn_state(fast, window).condition == "14.4x over 1h and 5m"
-    recovered = {HOUR: 15.0, 300: 0.5}
-    assert burn_state(recovered, window).state == "ok"  # the short window resets the alert
-    slow = {DAY: 3.5, 2 * HOUR: 3.5}
-    assert burn_state(slow, window).state == "slow-burn"
-    assert burn_state({HOUR: None, 300: 100.0}, window).state == "ok"
+    fast = {HOUR: 0.015, 300: 0.015, 6 * HOUR: 0.001, 1800: 0.001}
+    assert burn_state(fast, window, 0.999).state == "fast-burn"
+    assert burn_state(fast, window, 0.999).condition == "14.4x over 1h and 5m"
+    recovered = {HOUR: 0.015, 300: 0.0005}
+    assert burn_state(recovered, window, 0.999).state == "ok"  # the short window resets the alert
+    slow = {DAY: 0.0035, 2 * HOUR: 0.0035}
+    assert burn_state(slow, window, 0.999).state == "slow-burn"
+    assert burn_state({HOUR: None, 300: 0.1}, window, 0.999).state == "ok"
+    assert burn_state(slow, window, 0.999, alerts=("page",)).state == "ok"  # a Sloth spec that disables ticket alerts
+
+
+def test_exactly_14_4x_agrees_with_sloths_rule() -> None:
+    # Sloth's rule: ratio > (14.4 * 0.0009999999999999432); 144 errors in 10,000 is 0.0144, just above it
+    at_boundary = {HOUR: 144 / 10_000, 300: 144 / 10_000}
+    assert 144 / 10_000 > 14.4 * 0.0009999999999999432
+    assert burn_state(at_boundary, 30 * DAY, 0.999).state == "fast-burn"
+    # and with 99%: Sloth's rule is ratio > (14.4 * 0.01)
+    assert burn_state({HOUR: 0.144, 300: 0.144}, 30 * DAY, 0.99).state == ("fast-burn" if 0.144 > (14.4 * 0.01) else "ok")
+    seven = windows_for(7 * DAY, None, {"alert_windows": [SEVEN_DAYS]})
+    assert burn_state({HOUR: 0.01344, 300: 0.01344}, 7 * DAY, 0.999, seven).state == ("fast-burn" if 0.01344 > 13.44 * 0.0009999999999999432 else "ok")
+    assert burn_state({HOUR: 0.013, 300: 0.013}, 7 * DAY, 0.999, seven).state == "ok"  # 13x: the workbook scaled to 7d (3.36x) would page
 
 
 def test_parse_duration() -> None:

@@ -41,7 +41,7 @@ def test_burning_service_is_a_fast_burn_with_budget_left(prometheus: Any) -> Non
     assert status.burn_rates[3600] == pytest.approx(50, rel=0.02)
     assert status.burn_rates[300] == pytest.approx(50, rel=0.02)
     assert 0 < status.remaining < 0.6
-    assert status.condition == "13.4x over 1h and 5m"
+    assert status.condition == "13.44x over 1h and 5m"
 
 
 def test_exhausted_service(prometheus: Any) -> None:

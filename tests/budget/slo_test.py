@@ -34,7 +34,7 @@ def test_inline_prometheus_slo(repo: GitRepo) -> None:
     [
         ("{prometheus: {good: 'a[{{window}}]'}}", "needs `total` and exactly one of `good` or `bad`"),
         ("{prometheus: {good: 'a[{{window}}]', bad: 'b[{{window}}]', total: 'c[{{window}}]'}}", "exactly one of"),
-        ("{prometheus: {good: 'a[5m]', total: 'c[{{window}}]'}}", "good query has no {{window}} placeholder"),
+        ("{prometheus: {good: '1', total: 'c[{{window}}]'}}", "good query cannot be measured over a window: the query selects no series"),
         ("{prometheus: {good: 'a[{{window}}]', total: 'a[{{window}}]'}}", "good and total are the same query"),
     ],
 )
@@ -90,11 +90,9 @@ def test_openslo_document(repo: GitRepo) -> None:
         ("target: 0.999", "target: 99.9", "must be a fraction in [0, 1) (write 0.999, or use targetPercent: 99.9)", False),
         ("target: 0.999", "targetPercent: 99.9\n      target: 0.999", "both target and targetPercent", False),
         ("target: 0.999", "targetPercent: 100", "targetPercent 100 must be in [0, 100)", False),
-        ("duration: 28d", "duration: a month", "is not a duration", False),
-        ("    - duration: 28d\n      isRolling: true", "    - calendar: {startTime: 2026-01-01 00:00:00, timeZone: UTC}\n      duration: 1M", "calendar-aligned timeWindow is not supported", True),
-        ("budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices", "RatioTimeslices is not supported", True),
-        ("type: Prometheus, spec: {query: 'TOTAL'}".replace("TOTAL", TOTAL), "type: Datadog, spec: {query: x}", "metricSource type 'Datadog' (only Prometheus) is not supported", True),
-        ("      ratioMetric:", "      thresholdMetric: {}\n      ratioMetricX:", "thresholdMetric is not supported", True),
+        ("duration: 28d", "duration: a month", "is not a duration shorthand", False),
+        ("budgetingMethod: Occurrences", "budgetingMethod: Sometimes", "budgetingMethod 'Sometimes' must be one of", False),
+        ("type: Prometheus, spec: {query: 'TOTAL'}".replace("TOTAL", TOTAL), "spec: {query: x}", "metricSource needs type (e.g. Prometheus) or metricSourceRef", False),
     ],
 )
 def test_openslo_validation_and_unsupported_features(repo: GitRepo, old: str, new: str, words: str, unsupported: bool) -> None:
@@ -103,10 +101,18 @@ def test_openslo_validation_and_unsupported_features(repo: GitRepo, old: str, ne
     assert slos == []
     assert any(words in p.message and p.unsupported is unsupported for p in problems), problems
     assert all(p.file == "svc/slo.yaml" for p in problems)
+    assert not any(word in p.message for p in problems for word in ("None", "['", "{'", "True", "False"))  # no Python reprs
+
+
+def test_openslo_with_another_source_is_kept_but_unmeasurable(repo: GitRepo) -> None:
+    old = "type: Prometheus, spec: {query: 'TOTAL'}".replace("TOTAL", TOTAL)
+    (slo,), problems = _slos(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": OPENSLO.replace(old, "type: Datadog, spec: {query: x}")})
+    assert problems == [] and not slo.measured
+    assert slo.unmeasurable == "OpenSLO SLO 'shop-availability': objective 'shop availability': metric source type 'Datadog' is not read by gate (it measures Prometheus, or the file and http sources)"
 
 
 def test_openslo_not_an_slo_and_broken_yaml(repo: GitRepo) -> None:
-    _, problems = _slos(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": "apiVersion: openslo/v1\nkind: Service\n"})
-    assert "not an OpenSLO v1 SLO document" in problems[0].message
+    _, problems = _slos(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": "kind: Thing\nname: x\n"})
+    assert "neither an OpenSLO v1 document" in problems[0].message
     _, problems = _slos(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": "a: [\n"})
     assert "invalid YAML" in problems[0].message and problems[0].line == 2

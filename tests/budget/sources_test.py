@@ -82,3 +82,14 @@ def test_http_source_faults(httpserver: Any, respond: Any, words: str) -> None:
     respond(httpserver.expect_request("/status/cart/cart-availability"))
     status = measure(slo("http"), {"http": {"url": httpserver.url_for("/status/{service}/{slo}"), "retries": 0}}, offline=False)
     assert status.state == "unavailable" and words in status.reason
+
+
+def test_an_slo_prometheus_cannot_measure_is_measured_from_a_status_file(tmp_path: Path) -> None:
+    # e.g. an OpenSLO document with a Datadog source, whose budget a team exports to a status file
+    from dataclasses import replace
+
+    datadog = replace(slo("file"), source=None, unmeasurable="OpenSLO SLO 'cart-availability': metric source type 'Datadog' is not read by gate")
+    path = write(tmp_path, {"schema": "gate.budget-status/v1", "slos": [entry(980, 1000)]})
+    assert measure(datadog, {"source": "file", "file": {"path": path}}, offline=False).state == "exhausted"
+    status = measure(datadog, {"source": "prometheus", "prometheus": {"url": "http://127.0.0.1:1"}}, offline=True)
+    assert status.state == "unmeasurable" and "Datadog" in (status.reason or "")  # said, even offline

@@ -168,21 +168,24 @@ def test_slo_sane(repo: GitRepo) -> None:
 
 
 def test_slo_window_inline_and_openslo(repo: GitRepo) -> None:
-    openslo = ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: o}\nspec:\n  indicator: {spec: {ratioMetric: {good: {metricSource: {type: Prometheus, spec: {query: 'g[{{window}}]'}}}, "
-               "total: {metricSource: {type: Prometheus, spec: {query: 't[{{window}}]'}}}}}}\n  timeWindow: [{duration: 1m, isRolling: true}]\n  objectives: [{target: 0.99}]\n")
+    openslo = ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: o}\nspec:\n  service: s\n  indicator: {spec: {ratioMetric: {good: {metricSource: {type: Prometheus, spec: {query: 'g[{{window}}]'}}}, "
+               "total: {metricSource: {type: Prometheus, spec: {query: 't[{{window}}]'}}}}}}\n  timeWindow: [{duration: 1m, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n")
     manifest = _slos("{name: a, sli: availability, objective: 99, window: 12h}", "{name: b, sli: availability, objective: 99, window: 28d}", "{openslo: svc/o.yaml}")
     out = _run(repo, "slo_window", {"min_days": 1}, manifest, {"svc/o.yaml": openslo})
     assert out == [
         ("SLO 'a': window '12h' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/service.yaml", 6),
-        ("SLO 'o': window '1m' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/o.yaml", 7),
+        ("SLO 'o': window '1m' is shorter than 1 day(s); 'm' is minutes (did you mean 4w or 30d?)", "svc/o.yaml", 9),
     ]
 
 
 def test_slo_definitions(repo: GitRepo) -> None:
-    manifest = _slos("{name: a, sli: availability, objective: 99, window: 28d, indicator: {prometheus: {good: 'x[5m]', total: 'y[{{window}}]'}}}")
+    manifest = _slos("{name: a, sli: availability, objective: 99, window: 28d, indicator: {prometheus: {good: 'vector(1)', total: 'y[{{window}}]'}}}")
     assert _run(repo, "slo_definitions", {}, manifest) == [
-        ("SLO 'a': good query has no {{window}} placeholder, so burn rates over short windows cannot be measured", "svc/service.yaml", 6)
+        ("SLO 'a': good query cannot be measured over a window: the query selects no series", "svc/service.yaml", 6)
     ]
+    # a query as users write it, with a fixed range, is measured over gate's windows
+    manifest = _slos("{name: a, sli: availability, objective: 99, window: 28d, indicator: {prometheus: {good: 'sum(rate(x[5m]))', total: 'y[{{window}}]'}}}")
+    assert _run(repo, "slo_definitions", {}, manifest) == []
 
 
 def test_slo_floor(repo: GitRepo) -> None:
