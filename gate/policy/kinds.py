@@ -137,6 +137,10 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
         raw = ctx.head.read(value)
         if raw is None:
             continue  # file_exists reports it
+        if len(raw) > markdown.MAX_BYTES:
+            problems.append(Problem(f"{value} is {len(raw):,} bytes, over the {markdown.MAX_BYTES:,}-byte limit for "
+                                    f"{params['field']} documents; it was not read", value, 1))
+            continue
         found = markdown.headings(raw.decode("utf-8", "replace"))
         for section in params["sections"]:
             names = [section] if isinstance(section, str) else list(section)
@@ -159,6 +163,9 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
         where = ", ".join(codeowners.LOCATIONS)
         return [Problem(f"no CODEOWNERS file ({where}) gives {service.root or 'the repository'} an owner", service.manifest, service.line("owners"))]
     location, owners = found
+    if owners.too_big:
+        return [Problem(f"{location} is {len(owners.text):,} bytes, over GitHub's {codeowners.MAX_BYTES:,}-byte limit: "
+                        "GitHub ignores the file, so no path has an owner", location, None)]
     entry = owners.owner(service.manifest)
     if entry is None or not entry.owners:
         how = "no CODEOWNERS rule covers" if entry is None else f"CODEOWNERS line {entry.line} leaves unowned"
