@@ -112,6 +112,8 @@ def _schema_key(name: str) -> str:
 
 MESSAGES = "2"  # bump when schema_errors' wording changes, so remembered results are not reused
 
+CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"  # the schemas' pattern for repository paths
+
 
 def _digest(schema_key: str, instance: Any) -> str:
     text = json.dumps(instance, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
@@ -140,11 +142,30 @@ def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
     return _memoized("metaschema:2020-12", fragment, check)[:1]
 
 
-def _memoized(schema_key: str, instance: Any, build: Callable[[], Any]) -> list[tuple[tuple[Any, ...], str]]:
+def rejected_for(name: str, instance: Any) -> list[tuple[Any, ...]]:
+    """Paths of the values schemas/NAME rejects for their type (or for a control character in a
+    path), remembered by content: the checks never see them. Ask only when errors_for found errors."""
+    found = _memoized(f"rejected:{name}:{_schema_key(name)}", instance, lambda: validator(name), rejections)
+    return [path for path, _ in found]
+
+
+def rejections(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
+    out: list[tuple[tuple[Any, ...], str]] = []
+    for error in validator_.iter_errors(instance):
+        path = tuple(error.absolute_path)  # a oneOf/anyOf that took no form of the value rejects all of it
+        while error.context:
+            error = _closest(error.context)
+        if error.validator == "type" or (error.validator == "pattern" and error.validator_value == CONTROL_CHARACTERS):
+            out.append((path, ""))
+    return sorted(set(out), key=lambda e: tuple(str(p) for p in e[0]))
+
+
+def _memoized(schema_key: str, instance: Any, build: Callable[[], Any],
+              extract: Callable[[Any, Any], list[tuple[tuple[Any, ...], str]]] | None = None) -> list[tuple[tuple[Any, ...], str]]:
     digest = _digest(schema_key, instance)
     known = _memo.shard(digest)
     if digest not in known:
-        _memo.remember(digest, schema_errors(build(), instance))
+        _memo.remember(digest, (extract or schema_errors)(build(), instance))
     return list(known[digest])
 
 
@@ -200,6 +221,8 @@ def describe(error: Any) -> str:
     if kind in ("enum", "const"):
         allowed = expected if kind == "enum" else [expected]
         return f"{_shown(value)} is not one of {', '.join(_shown(a) for a in allowed)}"
+    if kind == "pattern" and expected == CONTROL_CHARACTERS:
+        return f"{_shown(value)} contains a control character"
     if kind == "pattern":
         return f"{_shown(value)} does not match the pattern {expected}"
     if kind == "format":

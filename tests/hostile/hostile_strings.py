@@ -60,6 +60,7 @@ class _Shape(html.parser.HTMLParser):
         self.tables: list[list[int]] = []  # per table, the cells of each row
         self.stack: list[str] = []
         self.mentions: list[str] = []
+        self.ends: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
@@ -72,6 +73,7 @@ class _Shape(html.parser.HTMLParser):
             self.tables[-1][-1] += 1
 
     def handle_endtag(self, tag: str) -> None:
+        self.ends.append(tag)
         while self.stack and self.stack.pop() != tag:
             pass
 
@@ -108,7 +110,7 @@ def markdown_problems(markdown: str, headings: int = 1, tables: int | None = Non
             problems.append(f"a table whose rows have {rows} cells")
     if tables is not None and len(shape.tables) != tables:
         problems.append(f"{len(shape.tables)} tables, expected {tables}")
-    if shape.tags.count("details") != markdown.count("</details>"):
+    if shape.tags.count("details") != shape.ends.count("details"):
         problems.append("unbalanced <details>")
     return problems
 

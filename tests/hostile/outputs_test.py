@@ -31,7 +31,9 @@ EVIL_LEDGER = (  # valid: the free-text fields carry the attack
 def hostile_change(example: GitRepo) -> GitRepo:
     example.write(EVIL_PATH, "x\n")
     manifest = example.read("services/cart/service.yaml").replace("name: cart", f"name: {json.dumps(EVIL_NAME)}")
-    example.write("services/cart/service.yaml", manifest + f"runbook: {json.dumps('docs/' + EVIL_PATH.replace(chr(27), ''))}\n")
+    runbook = f"runbook: {json.dumps('docs/' + EVIL_PATH.replace(chr(27), ''))}"
+    manifest = re.sub(r"(?m)^runbook: .*$", lambda _: runbook, manifest)
+    example.write("services/cart/service.yaml", manifest)
     example.write("exceptions.yaml", EVIL_LEDGER)
     example.commit()
     return example
