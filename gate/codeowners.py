@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from gate import globs
@@ -39,7 +39,7 @@ def parse(text: str) -> list[Entry]:
 
 class Owners:
     """Anchored literal patterns (most lines of a big CODEOWNERS) looked up by the path's ancestors;
-    the rest scanned from the end. Same answer as scanning every line, in O(depth) for most paths."""
+    the rest matched all at once (globs.GlobSet). Same answer as scanning every line from the end."""
 
     def __init__(self, literal: dict[str, list[Entry]], others: list[Entry]) -> None:
         self.literal, self.others = literal, others
@@ -64,12 +64,14 @@ class Owners:
                 if (best is None or entry.line > best.line) and entry.matches(path):
                     best = entry
             prefix = prefix.rpartition("/")[0]
-        for entry in reversed(self.others):
-            if best is not None and entry.line < best.line:
-                break
-            if entry.matches(path):
-                return entry if best is None or entry.line > best.line else best
+        found = self.matcher.last_match(path)  # the others, all at once
+        if found is not None and (best is None or self.others[found].line > best.line):
+            return self.others[found]
         return best
+
+    @cached_property
+    def matcher(self) -> globs.GlobSet:
+        return globs.GlobSet([_compile(entry.pattern) for entry in self.others])
 
 
 class Answers:

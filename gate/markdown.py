@@ -57,31 +57,34 @@ def _fence(line: str) -> str | None:
 def headings(text: str) -> list[Heading]:
     lines = text.splitlines()
     found: list[tuple[int, str, int]] = []  # level, text, index
+    # content[k]: lines with content (not blank, not heading-like) among the first k, so any
+    # section's content is one subtraction
+    content = [0] * (len(lines) + 1)
+    count = 0
     fence: str | None = None
     previous_atx = False
     for i, line in enumerate(lines):
-        marker = _fence(line)
+        first = line.lstrip(" ")[:1]
+        atx = _atx(line) if first == "#" else None
+        setext = _setext(line) if first in ("=", "-") else None
+        if line.strip() and not atx and not setext:
+            count += 1
+        content[i + 1] = count
+        marker = _fence(line) if first in ("`", "~") else None
         if marker:
             fence = None if fence and marker == fence else (fence or marker)
             previous_atx = False
             continue
         if fence:
             continue
-        atx = _atx(line)
         if atx:
             found.append((atx[0], atx[1], i))
             previous_atx = True
             continue
-        setext = _setext(line)
         if setext and i > 0 and lines[i - 1].strip() and not previous_atx and not (found and found[-1][2] == i - 1):
             found.append((setext, lines[i - 1].strip(), i - 1))
         previous_atx = False
-    # content[k]: lines with content (not blank, not heading-like) among the first k, so any
-    # section's content is one subtraction
-    content = [0]
-    for line in lines:
-        content.append(content[-1] + (1 if line.strip() and not _atx(line) and not _setext(line) else 0))
-    # a section ends at the next heading of the same or a higher level: one stack, one pass back
+    # a section ends at the next heading of the same or a higher level: one stack, one pass
     ends = [len(lines)] * len(found)
     open_: list[int] = []
     for n, (level, _, index) in enumerate(found):

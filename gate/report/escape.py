@@ -94,7 +94,7 @@ def md_text(value: object) -> str:
 def md_code(value: object) -> str:
     """A name or path in a table cell, as a code span (nothing inside one is Markdown, a link or a
     mention); `|` escaped because GitHub splits table cells before it reads code spans."""
-    line = visible(value).replace("|", "\\|")
+    line = text(value).replace("|", "\\|")
     if not line:
         return ""
     fence = "`" * (max((len(run) for run in re.findall(r"`+", line)), default=0) + 1)
@@ -104,7 +104,7 @@ def md_code(value: object) -> str:
 
 def html_code(value: object) -> str:
     """A name inside an HTML block (`<summary>`): escaped HTML, in <code> so no mention is linked."""
-    return f"<code>{html.escape(visible(value), quote=True)}</code>"
+    return f"<code>{html.escape(text(value), quote=True)}</code>"
 
 
 # -- XML (JUnit) -----------------------------------------------------------------------------------

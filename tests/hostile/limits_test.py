@@ -200,3 +200,20 @@ def test_paths_with_nul_or_control_characters_are_findings(example: GitRepo, fie
     checkout = next(s for s in doc["services"] if s["name"] == "checkout")
     assert any(f["rule"] == "manifest-valid" and "control character" in f["message"] for f in checkout["findings"]), checkout["findings"]
     assert doc["verdict"] == "block"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(patterns | st.sampled_from(["/a/", "a/b", "docs/*", "*", "b"]), min_size=1, max_size=8), paths)
+def test_codeowners_last_match_agrees_with_scanning_every_line(lines: list[str], path: str) -> None:
+    entries = [codeowners.Entry(p, (f"@o{i}",), i + 1) for i, p in enumerate(lines)]
+    expected = next((e for e in reversed(entries) if reference_codeowners(e.pattern).match(path)), None)
+    assert codeowners.Owners.of(entries).owner(path) == expected
+
+
+def test_a_codeowners_of_hostile_globs_at_its_size_limit_answers_at_once() -> None:
+    lines = [f"**a**a**a**a**a**b{i} @x\n" for i in range(codeowners.MAX_BYTES // 30 // 8)]  # an eighth of the limit (the limit itself is timed in the report)
+    text = "".join(lines).encode()
+    with deadline(30):  # one automaton per line took a minute for one path
+        owners = codeowners.Answers(text, None, None)
+        assert owners.owner("a" * 200 + "b") is None
+        assert owners.owner("a" * 200 + "b7/c").owners == ("@x",)
