@@ -424,6 +424,13 @@ def _utc_today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
+def _echo_error(line: str) -> None:
+    """CI runners read stderr for commands too: one visible line, whatever the file name held."""
+    from gate.report.escape import stdout, visible
+
+    click.echo(stdout(visible(line)), err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="gate", standalone_mode=False)
@@ -437,14 +444,14 @@ def main(argv: list[str] | None = None) -> None:
         e.show()
         sys.exit(2)
     except FatalError as e:
-        click.echo(f"gate: error: {e}", err=True)
+        _echo_error(f"gate: error: {e}")
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as e:  # a bug of ours: say so in one line, and never let it pass a change
         if os.environ.get("GATE_DEBUG"):
             raise
-        click.echo(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)", err=True)
+        _echo_error(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)")
         sys.exit(3)
 
 

@@ -64,6 +64,8 @@ class Owners:
                 if (best is None or entry.line > best.line) and entry.matches(path):
                     best = entry
             prefix = prefix.rpartition("/")[0]
+        if best is not None and (not self.others or self.others[-1].line < best.line):
+            return best  # no wildcard line comes after it (the usual `*` on line 1): nothing can win
         found = self.matcher.last_match(path)  # the others, all at once
         if found is not None and (best is None or self.others[found].line > best.line):
             return self.others[found]

@@ -134,14 +134,6 @@ def dirs_token() -> tuple[int, str]:
     return (_DIRS, "")
 
 
-def any_token() -> tuple[int, str]:
-    return (_ANY, "")
-
-
-def literal_token(char: str) -> tuple[int, str]:
-    return (_LIT, char)
-
-
 def matches(pattern: str, path: str) -> bool:
     return compile_glob(pattern.lstrip("/")).match(path)
 
