@@ -33,12 +33,15 @@ class Glob(NamedTuple):
     full: bool
     below: bool
     exact: str | None  # the whole pattern when it has no wildcard
+    simple: re.Pattern[str] | None  # one wildcard run at most: a regular expression cannot backtrack badly
 
     def match(self, path: str) -> bool:
         if self.exact is not None:
             return path == self.exact or (self.below and path.startswith(self.exact + "/"))
         if not path.startswith(self.prefix):
             return False
+        if self.simple is not None:
+            return self.simple.match(path) is not None
         literal, one, dirs_slash, star, anywhere, skip, accept = (
             self.literal, self.one, self.dirs_slash, self.star, self.anywhere, self.skip, self.accept)
         # `**/` may be passed over only when entered, not once it has eaten part of a segment
@@ -114,7 +117,22 @@ def build(tokens: list[tuple[int, str]], full: bool = True, below: bool = False)
             break
         prefix += char
     exact = prefix if len(prefix) == len(folded) and full else None
-    return Glob(prefix, literal, one, dirs_slash, star, anywhere, skip, 1 << len(folded), full, below, exact)
+    return Glob(prefix, literal, one, dirs_slash, star, anywhere, skip, 1 << len(folded), full, below, exact, _simple(folded, full, below))
+
+
+_REGEX = {_ONE: "[^/]", _STAR: "[^/]*", _ANY: ".*", _DIRS: "(?:.*/)?"}
+
+
+def _simple(tokens: list[tuple[int, str]], full: bool, below: bool) -> re.Pattern[str] | None:
+    """The common pattern (`libs/money/**`, `*.md`, `docs/*`) as a regular expression, which is
+    faster here than the automaton: with one quantifier it tries each split once (length x length)."""
+    if sum(1 for kind, _ in tokens if kind in (_STAR, _ANY, _DIRS)) > 1:
+        return None
+    body = "".join(re.escape(char) if kind == _LIT else _REGEX[kind] for kind, char in tokens)
+    suffix = "(?:/.*)?" if full and below else "/.*" if below else ""
+    if below and any(kind in (_STAR, _ANY, _DIRS) for kind, _ in tokens):
+        return None  # a second quantifier in the suffix: the automaton
+    return re.compile(body + suffix + r"\Z", re.DOTALL)
 
 
 @lru_cache(maxsize=4096)
