@@ -143,8 +143,9 @@ def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
 
 
 def rejected_for(name: str, instance: Any) -> list[tuple[Any, ...]]:
-    """Paths of the values schemas/NAME rejects for their type (or for a control character in a
-    path), remembered by content: the checks never see them. Ask only when errors_for found errors."""
+    """Paths of the values schemas/NAME rejects for their type, unknown fields, and paths with a
+    control character, remembered by content: the checks never see them. Ask only when errors_for
+    found errors."""
     found = _memoized(f"rejected:{name}:{_schema_key(name)}", instance, lambda: validator(name), rejections)
     return [path for path, _ in found]
 
@@ -153,6 +154,9 @@ def rejections(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], st
     out: list[tuple[tuple[Any, ...], str]] = []
     for error in validator_.iter_errors(instance):
         path = tuple(error.absolute_path)  # a oneOf/anyOf that took no form of the value rejects all of it
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            out += [(path + (key,), "") for key in _unknown_keys(error)]
+            continue
         while error.context:
             error = _closest(error.context)
         if error.validator == "type" or (error.validator == "pattern" and error.validator_value == CONTROL_CHARACTERS):
@@ -177,14 +181,16 @@ def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...],
             error = _closest(error.context)
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(error.schema.get("properties", {}))
-            patterns = list(error.schema.get("patternProperties", {}))
-            for key in error.instance:
-                if key not in known and not any(re.search(p, str(key)) for p in patterns):
-                    out.append((path + (key,), f"{_dotted(path + (key,))}: unknown field"))
+            out += [(path + (key,), f"{_dotted(path + (key,))}: unknown field") for key in _unknown_keys(error)]
             continue
         out.append((path, f"{_dotted(path)}: {_short(describe(error))}"))
     return sorted(set(out), key=lambda e: (tuple(str(p) for p in e[0]), e[1]))
+
+
+def _unknown_keys(error: Any) -> list[Any]:
+    known = set(error.schema.get("properties", {}))
+    patterns = list(error.schema.get("patternProperties", {}))
+    return [key for key in error.instance if key not in known and not any(re.search(p, str(key)) for p in patterns)]
 
 
 def _closest(candidates: Any) -> Any:

@@ -374,8 +374,8 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     old_tier, new_tier = before.get("tier"), service.get("tier")
     if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
         problems.append(Problem(f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)", at, service.line("tier")))
-    old_slos = {s.get("name") or s.get("openslo"): s for s in before.items("slos") if isinstance(s, dict)}
-    new_slos = {s.get("name") or s.get("openslo"): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
+    old_slos = {_slo_key(s): s for s in before.items("slos") if isinstance(s, dict)}
+    new_slos = {_slo_key(s): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
     for name, old in old_slos.items():
         if name not in new_slos:
             problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))
@@ -420,6 +420,12 @@ def _document_drift(before: Service, service: Service) -> list[Problem]:
         if outside:
             problems.append(Problem(f"{field_path} moved from {old} to {outside[0]}, outside {service.root} (another service's document?)", service.manifest, line))
     return problems
+
+
+def _slo_key(slo: dict[str, Any]) -> str | None:
+    """An SLO's identity across revisions: its name, or the OpenSLO document it points at."""
+    key = slo.get("name") or slo.get("openslo")
+    return key if isinstance(key, str) else None
 
 
 DRIFT_FIELDS = (

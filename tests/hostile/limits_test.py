@@ -203,7 +203,8 @@ def test_paths_with_nul_or_control_characters_are_findings(example: GitRepo, fie
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(patterns | st.sampled_from(["/a/", "a/b", "docs/*", "*", "b"]), min_size=1, max_size=8), paths)
+@given(st.lists(patterns | st.sampled_from(["/a/", "a/b", "docs/*", "*", "b"]), min_size=1, max_size=8),
+       paths.filter(lambda p: p and not p.startswith("/") and "//" not in p))  # paths git can hold
 def test_codeowners_last_match_agrees_with_scanning_every_line(lines: list[str], path: str) -> None:
     entries = [codeowners.Entry(p, (f"@o{i}",), i + 1) for i, p in enumerate(lines)]
     expected = next((e for e in reversed(entries) if reference_codeowners(e.pattern).match(path)), None)
