@@ -7,6 +7,7 @@ revision, whatever the sources.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import posixpath
@@ -21,7 +22,7 @@ from gate.cache import Store, read_json, write_json
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
 from gate.git import EMPTY, INDEX, Change, Entry, GitError, Repo, Snapshot
-from gate.resources import errors_for
+from gate.resources import errors_for, rejected_for
 
 MANIFEST = "service.yaml"
 
@@ -289,14 +290,39 @@ def load_manifest(snapshot: Snapshot, manifest: str) -> Service:
     recognised = backstage.recognise(data)
     if recognised is not None:  # another tool's document: one finding that says so, not a wall of schema errors
         return Service(fallback_name, root, manifest, 0, None, doc, (Problem(recognised, manifest, 1),))
-    problems = tuple(
-        Problem(f"schema: {message}", manifest, doc.line(*path)) for path, message in errors_for("service", data)
-    )
+    errors = errors_for("service", data)
+    problems = tuple(Problem(f"schema: {message}", manifest, doc.line(*path)) for path, message in errors)
     name = str(data["name"]) if isinstance(data.get("name"), str) and data.get("name") else fallback_name
     tier = data.get("tier")
     # An unreadable tier is judged as the strictest: a broken manifest must not dodge rules.
     tier = tier if isinstance(tier, int) and not isinstance(tier, bool) and 0 <= tier <= 3 else 0
+    data = accepted(data, rejected_for("service", data)) if errors else data
     return Service(name, root, manifest, tier, data, doc, problems, _globs(data))
+
+
+def accepted(data: dict[str, Any], rejected: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """The manifest without the values the schema rejected: checks see only values of the types
+    they expect (the rejection itself is the manifest-valid finding). A rejected list item becomes
+    None, so the other items keep their index (and their line)."""
+    if not any(rejected):
+        return data
+    data = copy.deepcopy(data)
+    for path in sorted((p for p in rejected if p), key=len):
+        parent: Any = data
+        for step in path[:-1]:
+            if isinstance(parent, dict) and step in parent:
+                parent = parent[step]
+            elif isinstance(parent, list) and isinstance(step, int) and 0 <= step < len(parent):
+                parent = parent[step]
+            else:
+                parent = None
+                break
+        last = path[-1]
+        if isinstance(parent, dict):
+            parent.pop(last, None)
+        elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
+            parent[last] = None
+    return data
 
 
 @dataclass
@@ -585,7 +611,10 @@ def claims_of(raw: bytes, root: str, manifest: str, settings: backstage.Settings
         service = Service("", root, manifest, 0, data, None)
         claims += _globs(data)
         claims += [d for d in service.documents() if not d.startswith(root) or not root]
-    return tuple(dict.fromkeys(claims))
+    return tuple(p for p in dict.fromkeys(claims) if not _CONTROL.search(p))  # the schema rejects those: they claim nothing
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class _ClaimCache:

@@ -41,6 +41,7 @@ class _FormatSpec(click.ParamType):
 
 def _emit(verdict: Any, formats: tuple[tuple[str, str | None], ...], outputs: tuple[str, ...]) -> None:
     from gate.report import renderer
+    from gate.report.escape import stdout
 
     formats = formats or (("text", None),)
     plain = [i for i, (_, path) in enumerate(formats) if path is None]
@@ -53,7 +54,14 @@ def _emit(verdict: Any, formats: tuple[tuple[str, str | None], ...], outputs: tu
         if target and target != "-":
             _write(target, text)
         else:
-            click.echo(text, nl=False)
+            click.echo(text if name == "github" else stdout(text), nl=False)
+
+
+def _echo(line: str) -> None:
+    """One line for a terminal or a CI log, whatever the values in it held."""
+    from gate.report.escape import stdout, visible
+
+    click.echo(stdout(visible(line)))
 
 
 def _write(path: str, text: str) -> None:
@@ -159,8 +167,10 @@ def budget(services: tuple[str, ...], repo: str, rev: str, config_path: str | No
     """Each SLO's objective, window, error budget remaining, burn rates and state."""
     from gate.budget import status
 
+    from gate.report.escape import stdout
+
     rows = status.report(repo, rev, services, config_path, offline)
-    click.echo(status.render_json(rows) if fmt == "json" else status.render_text(rows), nl=False)
+    click.echo(stdout(status.render_json(rows) if fmt == "json" else status.render_text(rows)), nl=False)
 
 
 @cli.group()
@@ -204,17 +214,17 @@ def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], 
 @_as_of_option
 def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
     """Every entry: active, pending, expiring, expired or invalid."""
-    import json
+    from gate.report.escape import json_dumps
 
     from gate import ledger
 
     rows = ledger.listing(repo, base, _as_of(as_of) or _utc_today())
     if fmt == "json":
-        click.echo(json.dumps({"schema": "gate.exception-list/v1", "exceptions": rows}, indent=2, sort_keys=True))
+        click.echo(json_dumps({"schema": "gate.exception-list/v1", "exceptions": rows}, ensure_ascii=True))
         return
     for row in rows:
         why = f"  ({row['why']})" if row["why"] else ""
-        click.echo(f"{row['state']:<9}{row['id']}  {','.join(row['services'])}: {','.join(row['rules'])}  approved by @{row['approved_by']}, expires {row['expires']}{why}")
+        _echo(f"{row['state']:<9}{row['id']}  {','.join(row['services'])}: {','.join(row['rules'])}  approved by @{row['approved_by']}, expires {row['expires']}{why}")
     if not rows:
         click.echo("no exceptions")
 
@@ -242,8 +252,10 @@ def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
 
     repo_, _, config = ledger.context(repo)
     events = ledger.history(repo_, config.ledger_path, _as_of(as_of) or _utc_today())
+    from gate.report.escape import stdout
+
     render = {"text": ledger.audit_text, "json": ledger.audit_json, "csv": ledger.audit_csv}[fmt]
-    click.echo(render(events), nl=False)
+    click.echo(stdout(render(events)), nl=False)
 
 
 @cli.group(invoke_without_command=True)
@@ -256,7 +268,7 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
     """Score a change's risk per service (0-100, level, reasons); calibrate and evaluate the model."""
     if ctx.invoked_subcommand is not None:
         return
-    import json
+    from gate.report.escape import json_dumps
 
     from gate import check as gate_check
     from gate.git import Repo
@@ -264,12 +276,12 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
     verdict = gate_check.run(Repo(repo), base, head, today=_utc_today())
     rows = [{"service": s.name, "tier": s.tier, **(s.risk or {})} for s in verdict.services if s.risk]
     if fmt == "json":
-        click.echo(json.dumps({"schema": "gate.risk/v1", "base": verdict.base, "head": verdict.head, "services": rows}, indent=2, sort_keys=True))
+        click.echo(json_dumps({"schema": "gate.risk/v1", "base": verdict.base, "head": verdict.head, "services": rows}, ensure_ascii=True))
         return
     for row in rows:
-        click.echo(f"{row['service']} (tier {row['tier']}): {row['score']}/100 {row['level']} [{row['model']} model]")
+        _echo(f"{row['service']} (tier {row['tier']}): {row['score']}/100 {row['level']} [{row['model']} model]")
         for factor in row["factors"]:
-            click.echo(f"  - {factor}")
+            _echo(f"  - {factor}")
     if not rows:
         click.echo("no service is touched by this change")
 
@@ -463,6 +475,13 @@ def _utc_today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
+def _echo_error(line: str) -> None:
+    """CI runners read stderr for commands too: one visible line, whatever the file name held."""
+    from gate.report.escape import stdout, visible
+
+    click.echo(stdout(visible(line)), err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="gate", standalone_mode=False)
@@ -476,14 +495,14 @@ def main(argv: list[str] | None = None) -> None:
         e.show()
         sys.exit(2)
     except FatalError as e:
-        click.echo(f"gate: error: {e}", err=True)
+        _echo_error(f"gate: error: {e}")
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as e:  # a bug of ours: say so in one line, and never let it pass a change
         if os.environ.get("GATE_DEBUG"):
             raise
-        click.echo(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)", err=True)
+        _echo_error(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)")
         sys.exit(3)
 
 

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
+from gate import globs
+
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
+MAX_BYTES = 3 * 1024 * 1024  # GitHub does not load a bigger CODEOWNERS file: nobody owns anything
 
 
 class Entry(NamedTuple):
@@ -16,7 +19,7 @@ class Entry(NamedTuple):
     def matches(self, path: str) -> bool:
         if not _wild(self.pattern):
             return _literal_match(self.pattern, path)
-        return _compile(self.pattern).match(path) is not None
+        return _compile(self.pattern).match(path)
 
 
 def parse(text: str) -> list[Entry]:
@@ -36,7 +39,7 @@ def parse(text: str) -> list[Entry]:
 
 class Owners:
     """Anchored literal patterns (most lines of a big CODEOWNERS) looked up by the path's ancestors;
-    the rest scanned from the end. Same answer as scanning every line, in O(depth) for most paths."""
+    the rest matched all at once (globs.GlobSet). Same answer as scanning every line from the end."""
 
     def __init__(self, literal: dict[str, list[Entry]], others: list[Entry]) -> None:
         self.literal, self.others = literal, others
@@ -61,12 +64,16 @@ class Owners:
                 if (best is None or entry.line > best.line) and entry.matches(path):
                     best = entry
             prefix = prefix.rpartition("/")[0]
-        for entry in reversed(self.others):
-            if best is not None and entry.line < best.line:
-                break
-            if entry.matches(path):
-                return entry if best is None or entry.line > best.line else best
+        if best is not None and (not self.others or self.others[-1].line < best.line):
+            return best  # no wildcard line comes after it (the usual `*` on line 1): nothing can win
+        found = self.matcher.last_match(path)  # the others, all at once
+        if found is not None and (best is None or self.others[found].line > best.line):
+            return self.others[found]
         return best
+
+    @cached_property
+    def matcher(self) -> globs.GlobSet:
+        return globs.GlobSet([_compile(entry.pattern) for entry in self.others])
 
 
 class Answers:
@@ -86,10 +93,14 @@ class Answers:
         except (AttributeError, TypeError, ValueError, IndexError):
             self.answers = {}
 
+    @property
+    def too_big(self) -> bool:
+        return len(self.text) > MAX_BYTES
+
     def owner(self, path: str) -> Entry | None:
         if path not in self.answers:
             if self._owners is None:
-                self._owners = Owners.of(parse(self.text.decode("utf-8", "replace")))
+                self._owners = Owners.of([] if self.too_big else parse(self.text.decode("utf-8", "replace")))
             self.answers[path] = self._owners.owner(path)
         return self.answers[path]
 
@@ -115,37 +126,14 @@ def _literal_match(pattern: str, path: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str) -> globs.Glob:
+    """gitignore meaning without negation or ranges, matched without backtracking (see gate.globs)."""
     anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
     directory = pattern.endswith("/")
     body = pattern.strip("/")
-    out = []
-    i = 0
-    while i < len(body):
-        if body.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif body.startswith("/**", i) and i + 3 == len(body):
-            out.append("/.*")
-            i += 3
-        elif body.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif body[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif body[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(body[i]))
-            i += 1
-    core = "".join(out)
-    prefix = "" if anchored else "(?:.*/)?"
+    tokens = ([] if anchored else [globs.dirs_token()]) + globs.tokens(body)
     if directory:
-        suffix = "/.*"  # a directory: everything below it, at any depth
-    elif body.endswith("/*"):
-        suffix = ""  # `docs/*`: files directly in docs/, not nested deeper
-    else:
-        suffix = "(?:/.*)?"  # a file, or a directory and everything below it
-    return re.compile(prefix + core + suffix + r"\Z", re.DOTALL)
+        return globs.build(tokens, full=False, below=True)  # a directory: everything below it
+    if body.endswith("/*"):
+        return globs.build(tokens)  # `docs/*`: files directly in docs/, not nested deeper
+    return globs.build(tokens, below=True)  # a file, or a directory and everything below it

@@ -367,7 +367,8 @@ def parse_raw(out: bytes) -> list[Change]:
 
 
 def _tree_path(path: str) -> bool:
-    return not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/"))
+    # git stores no NUL in a name, and a NUL cannot be a command-line argument: never asked
+    return "\0" not in path and not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _undecodable(name: str) -> bool:

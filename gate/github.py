@@ -158,15 +158,14 @@ def event_from_env() -> Event | None:
 
 
 def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
-    """Create or update the one comment that carries `marker`; returns 'created' or 'updated'."""
+    """Create or update the one comment that is gate's own; returns 'created' or 'updated'.
+
+    Gate's own comment is one written by the token's own identity that starts with `marker`:
+    another bot's or person's comment is never edited, whatever it quotes."""
     comments = _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments")
-    marked = [c for c in comments if marker in str(c.get("body", ""))]
-    mine = [c for c in marked if _is_bot(c)]
-    if marked and not mine and not os.environ.get("GATE_COMMENT_AUTHOR"):
-        # Posted with a personal access token? Only GitHub can say whose it is; anybody else's
-        # comment that merely quotes the marker is never edited.
-        me = _token_login(pr)
-        mine = [c for c in marked if me and _login(c).lower() == me.lower()]
+    marked = [c for c in comments if str(c.get("body", "")).startswith(marker)]
+    me = comment_author(pr) if marked else None
+    mine = [c for c in marked if me and _login(c).lower() == me.lower()]
     headers = _headers(pr)
     if mine:
         url = f"{pr.api_url}/repos/{pr.repo}/issues/comments/{mine[0]['id']}"
@@ -190,18 +189,24 @@ def _login(comment: dict[str, object]) -> str:
     return str(user.get("login", ""))
 
 
-def _is_bot(comment: dict[str, object]) -> bool:
-    user: Any = comment.get("user") if isinstance(comment.get("user"), dict) else {}
-    login = _login(comment)
-    expected = os.environ.get("GATE_COMMENT_AUTHOR")
-    return login == expected if expected else (login.endswith("[bot]") or user.get("type") == "Bot")
+def comment_author(pr: PullRequest) -> str | None:
+    """Whose comments this token writes: GATE_COMMENT_AUTHOR when set; a personal access token's
+    user as GitHub names it; the Actions token (GitHub answers an app's token with 403 on /user)
+    writes as github-actions[bot]. Another app's token needs GATE_COMMENT_AUTHOR (its bot login)."""
+    pinned = os.environ.get("GATE_COMMENT_AUTHOR")
+    if pinned:
+        return pinned
+    login, status = _token_login(pr)
+    if login:
+        return login
+    return "github-actions[bot]" if status == 403 else None
 
 
-def _token_login(pr: PullRequest) -> str | None:
-    """The user a personal access token belongs to (an app's token gets 403 here: None)."""
+def _token_login(pr: PullRequest) -> tuple[str | None, int | None]:
+    """The user a personal access token belongs to, and GitHub's HTTP status (None: no answer)."""
     try:
         response = request_json("GET", f"{pr.api_url}/user", headers=_headers(pr), timeout=10, retries=1, ok=(200,))
     except Unavailable:
-        return None
+        return None, None
     login = response.body.get("login") if response.status == 200 and isinstance(response.body, dict) else None
-    return login if isinstance(login, str) and login else None
+    return (login if isinstance(login, str) and login else None), response.status

@@ -218,11 +218,15 @@ def audit_text(events: list[dict[str, Any]]) -> str:
         who = f" by {e['author']} in {e['commit'][:12]}" if e.get("commit") else ""
         revoked = f"; revoked because: {e['revoke_reason']}" if e.get("revoke_reason") else ""
         lines.append(f"{e['date']}  {e['event']:<8} {e['id']}  {','.join(e['services'])}: {','.join(e['rules'])}  approved by @{e['approved_by']}, expires {e['expires']}{who}  ({e['ticket']}: {e['reason']}){revoked}")
-    return "\n".join(lines) + ("\n" if lines else "no exceptions in the ledger's history\n")
+    from gate.report.escape import visible
+
+    return "\n".join(visible(line) for line in lines) + ("\n" if lines else "no exceptions in the ledger's history\n")
 
 
 def audit_json(events: list[dict[str, Any]]) -> str:
-    return json.dumps({"schema": "gate.exception-audit/v1", "events": events}, indent=2, sort_keys=True) + "\n"
+    from gate.report.escape import json_dumps
+
+    return json_dumps({"schema": "gate.exception-audit/v1", "events": events}, ensure_ascii=True) + "\n"
 
 
 # -- commands ---------------------------------------------------------------------------------------

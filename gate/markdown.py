@@ -1,12 +1,13 @@
-"""Just enough Markdown: the headings of a document and whether each section has content."""
+"""Just enough Markdown: the headings of a document and whether each section has content.
+
+Runbooks and rollback plans come from the change under review: one pass over the lines, no
+pattern that can backtrack, and a size limit checked before any of it.
+"""
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+MAX_BYTES = 1024 * 1024  # runbooks and rollback plans; a bigger one is a finding, not read
 
 
 class Heading(NamedTuple):
@@ -16,32 +17,89 @@ class Heading(NamedTuple):
     has_content: bool
 
 
+def _indent_ok(line: str) -> tuple[bool, str]:
+    body = line.lstrip(" ")
+    return len(line) - len(body) <= 3, body
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line (`## Title ##`), else None."""
+    ok, body = _indent_ok(line)
+    if not ok or not body.startswith("#"):
+        return None
+    level = len(body) - len(body.lstrip("#"))
+    rest = body[level:]
+    if level > 6 or (rest and rest[0] not in " \t"):
+        return None
+    text = rest.strip(" \t")
+    closing = text.rstrip("#")
+    if closing != text and closing and closing[-1] in " \t":
+        text = closing.rstrip(" \t")  # a closing sequence of #s after a space
+    return level, text
+
+
+def _setext(line: str) -> int | None:
+    """1 for a `===` underline, 2 for `---`, else None."""
+    ok, body = _indent_ok(line)
+    body = body.rstrip(" \t")
+    if not ok or not body or body[0] not in "=-" or body.strip(body[0]):
+        return None
+    return 1 if body[0] == "=" else 2
+
+
+def _fence(line: str) -> str | None:
+    ok, body = _indent_ok(line)
+    if ok and (body.startswith("```") or body.startswith("~~~")):
+        return body[0] * 3
+    return None
+
+
 def headings(text: str) -> list[Heading]:
     lines = text.splitlines()
     found: list[tuple[int, str, int]] = []  # level, text, index
+    # content[k]: lines with content (not blank, not heading-like) among the first k, so any
+    # section's content is one subtraction
+    content = [0] * (len(lines) + 1)
+    count = 0
     fence: str | None = None
+    previous_atx = False
+    comment = False  # inside an HTML comment: rendered as nothing, so neither headings nor content
     for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if m:
-            marker = m.group(1)[0] * 3
+        if not fence and (comment or line.lstrip(" ").startswith("<!--")):
+            opened = line.find("<!--")
+            comment = "-->" not in line[opened + 4:] if opened >= 0 and not comment else "-->" not in line
+            content[i + 1] = count
+            previous_atx = False
+            continue
+        first = line.lstrip(" ")[:1]
+        atx = _atx(line) if first == "#" else None
+        setext = _setext(line) if first in ("=", "-") else None
+        if line.strip() and not atx and not setext:
+            count += 1
+        content[i + 1] = count
+        marker = _fence(line) if first in ("`", "~") else None
+        if marker:
             fence = None if fence and marker == fence else (fence or marker)
+            previous_atx = False
             continue
         if fence:
             continue
-        m = _ATX.match(line)
-        if m:
-            found.append((len(m.group(1)), (m.group(2) or "").strip(), i))
-        elif i > 0 and _SETEXT.match(line) and lines[i - 1].strip() and not _ATX.match(lines[i - 1]):
-            if not (found and found[-1][2] == i - 1):
-                found.append((1 if line.strip()[0] == "=" else 2, lines[i - 1].strip(), i - 1))
+        if atx:
+            found.append((atx[0], atx[1], i))
+            previous_atx = True
+            continue
+        if setext and i > 0 and lines[i - 1].strip() and not previous_atx and not (found and found[-1][2] == i - 1):
+            found.append((setext, lines[i - 1].strip(), i - 1))
+        previous_atx = False
+    # a section ends at the next heading of the same or a higher level: one stack, one pass
+    ends = [len(lines)] * len(found)
+    open_: list[int] = []
+    for n, (level, _, index) in enumerate(found):
+        while open_ and found[open_[-1]][0] >= level:
+            ends[open_.pop()] = index
+        open_.append(n)
     result = []
     for n, (level, title, index) in enumerate(found):
-        end = len(lines)
-        for later_level, _, later_index in found[n + 1 :]:
-            if later_level <= level:
-                end = later_index
-                break
-        skip = 2 if index + 1 < len(lines) and _SETEXT.match(lines[index + 1]) else 1
-        body = [ln for ln in lines[index + skip : end] if ln.strip() and not _ATX.match(ln) and not _SETEXT.match(ln)]
-        result.append(Heading(level, title, index + 1, bool(body)))
+        start = min(index + 1, ends[n])
+        result.append(Heading(level, title, index + 1, content[ends[n]] > content[start]))
     return result

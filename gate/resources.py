@@ -112,6 +112,8 @@ def _schema_key(name: str) -> str:
 
 MESSAGES = "2"  # bump when schema_errors' wording changes, so remembered results are not reused
 
+CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"  # the schemas' pattern for repository paths
+
 
 def _digest(schema_key: str, instance: Any) -> str:
     text = json.dumps(instance, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
@@ -140,11 +142,34 @@ def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
     return _memoized("metaschema:2020-12", fragment, check)[:1]
 
 
-def _memoized(schema_key: str, instance: Any, build: Callable[[], Any]) -> list[tuple[tuple[Any, ...], str]]:
+def rejected_for(name: str, instance: Any) -> list[tuple[Any, ...]]:
+    """Paths of the values schemas/NAME rejects for their type, unknown fields, and paths with a
+    control character, remembered by content: the checks never see them. Ask only when errors_for
+    found errors."""
+    found = _memoized(f"rejected:{name}:{_schema_key(name)}", instance, lambda: validator(name), rejections)
+    return [path for path, _ in found]
+
+
+def rejections(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
+    out: list[tuple[tuple[Any, ...], str]] = []
+    for error in validator_.iter_errors(instance):
+        path = tuple(error.absolute_path)  # a oneOf/anyOf that took no form of the value rejects all of it
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            out += [(path + (key,), "") for key in _unknown_keys(error)]
+            continue
+        while error.context:
+            error = _closest(error.context)
+        if error.validator == "type" or (error.validator == "pattern" and error.validator_value == CONTROL_CHARACTERS):
+            out.append((path, ""))
+    return sorted(set(out), key=lambda e: tuple(str(p) for p in e[0]))
+
+
+def _memoized(schema_key: str, instance: Any, build: Callable[[], Any],
+              extract: Callable[[Any, Any], list[tuple[tuple[Any, ...], str]]] | None = None) -> list[tuple[tuple[Any, ...], str]]:
     digest = _digest(schema_key, instance)
     known = _memo.shard(digest)
     if digest not in known:
-        _memo.remember(digest, schema_errors(build(), instance))
+        _memo.remember(digest, (extract or schema_errors)(build(), instance))
     return list(known[digest])
 
 
@@ -156,14 +181,16 @@ def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...],
             error = _closest(error.context)
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(error.schema.get("properties", {}))
-            patterns = list(error.schema.get("patternProperties", {}))
-            for key in error.instance:
-                if key not in known and not any(re.search(p, str(key)) for p in patterns):
-                    out.append((path + (key,), f"{_dotted(path + (key,))}: unknown field"))
+            out += [(path + (key,), f"{_dotted(path + (key,))}: unknown field") for key in _unknown_keys(error)]
             continue
         out.append((path, f"{_dotted(path)}: {_short(describe(error))}"))
     return sorted(set(out), key=lambda e: (tuple(str(p) for p in e[0]), e[1]))
+
+
+def _unknown_keys(error: Any) -> list[Any]:
+    known = set(error.schema.get("properties", {}))
+    patterns = list(error.schema.get("patternProperties", {}))
+    return [key for key in error.instance if key not in known and not any(re.search(p, str(key)) for p in patterns)]
 
 
 def _closest(candidates: Any) -> Any:
@@ -200,6 +227,8 @@ def describe(error: Any) -> str:
     if kind in ("enum", "const"):
         allowed = expected if kind == "enum" else [expected]
         return f"{_shown(value)} is not one of {', '.join(_shown(a) for a in allowed)}"
+    if kind == "pattern" and expected == CONTROL_CHARACTERS:
+        return f"{_shown(value)} contains a control character"
     if kind == "pattern":
         return f"{_shown(value)} does not match the pattern {expected}"
     if kind == "format":

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from gate.report import renderer
+from gate.report.escape import visible
 from gate.report.markdown import COMMENT_LIMIT, MARKER, SUMMARY_LIMIT, render as markdown, run_url
 from gate.verdict import Verdict
 
@@ -43,7 +44,7 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
     outputs = {
         "verdict": verdict.headline,
         "risk-score": str(max(scores)) if scores else "",
-        "blocked-services": ",".join(sorted(s.name for s in verdict.services if s.verdict == "block")),
+        "blocked-services": ",".join(sorted(visible(s.name) for s in verdict.services if s.verdict == "block")),
         "report-json": files["json"],
         "sarif-file": files["sarif"],
         "junit-file": files["junit"],
@@ -64,5 +65,5 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
                 verb = github.upsert_comment(pr, markdown(verdict, url, limit=COMMENT_LIMIT), MARKER)
                 click.echo(f"gate: pull-request comment {verb}", err=True)
             except github.GitHubUnavailable as e:
-                click.echo(f"::warning title=gate::could not post the pull-request comment: {e} (the verdict stands)")
+                click.echo(f"::warning title=gate::could not post the pull-request comment: {visible(e)} (the verdict stands)")
     return outputs

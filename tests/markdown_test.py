@@ -13,3 +13,15 @@ def test_section_content_includes_subsections_text() -> None:
     text = "## Escalation\n### Primary\ncall x\n"
     first = headings(text)[0]
     assert first.text == "Escalation" and first.has_content
+
+
+def test_html_comments_hide_headings_and_content() -> None:
+    """A runbook wrapped in <!-- --> renders as an empty page: none of its sections count."""
+    from gate.markdown import headings
+
+    hidden = headings("# runbook\n\n<!--\n## Symptoms\nalerts page\n## Escalation\ncall sre\n-->\n")
+    assert [(h.text, h.has_content) for h in hidden] == [("runbook", False)]
+    shown = headings("# runbook\n<!-- reviewed 2026-11 -->\n## Symptoms\nalerts page\n")
+    assert [(h.text, h.has_content) for h in shown] == [("runbook", True), ("Symptoms", True)]
+    fenced = headings("```\n<!--\n```\n## Symptoms\nalerts page\n")
+    assert [h.text for h in fenced] == ["Symptoms"]

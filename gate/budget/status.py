@@ -276,7 +276,9 @@ def render_text(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> st
             lines.append(f"  {'unmeasurable' if problem.unsupported else 'invalid':<13}{problem.file}:{problem.line}: {what}")
         if not statuses and not problems:
             lines.append("  no SLOs")
-    return "\n".join(lines) + "\n"
+    from gate.report.escape import visible
+
+    return "\n".join(visible(line) for line in lines) + "\n"
 
 
 def render_json(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> str:
@@ -290,4 +292,6 @@ def render_json(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> st
             for service, statuses, problems in rows
         ],
     }
-    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    from gate.report.escape import json_dumps
+
+    return json_dumps(doc, ensure_ascii=True) + "\n"

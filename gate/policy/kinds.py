@@ -186,6 +186,10 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
         if raw is None or located is None:
             continue  # file_exists reports it
         value = located
+        if len(raw) > markdown.MAX_BYTES:
+            problems.append(Problem(f"{value} is {len(raw):,} bytes, over the {markdown.MAX_BYTES:,}-byte limit for "
+                                    f"{params['field']} documents; it was not read", value, 1))
+            continue
         text = raw.decode("utf-8", "replace")
         found = markdown.headings(text)
         lines = text.splitlines()
@@ -218,6 +222,9 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
         where = ", ".join(codeowners.LOCATIONS)
         return [Problem(f"no CODEOWNERS file ({where}) gives {service.root or 'the repository'} an owner", service.manifest, service.line("owners"))]
     location, owners = found
+    if owners.too_big:
+        return [Problem(f"{location} is {len(owners.text):,} bytes, over GitHub's {codeowners.MAX_BYTES:,}-byte limit: "
+                        "GitHub ignores the file, so no path has an owner", location, None)]
     entry = owners.owner(service.manifest)
     team = service.get("owners", "team")
     slug = _team_slug(ctx, service) if isinstance(team, str) else None
@@ -509,8 +516,8 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     old_tier, new_tier = before.get("tier"), service.get("tier")
     if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
         problems.append(Problem(f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)", at, service.line("tier")))
-    old_slos = {s.get("name") or s.get("openslo") or s.get("sloth"): s for s in before.items("slos") if isinstance(s, dict)}
-    new_slos = {s.get("name") or s.get("openslo") or s.get("sloth"): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
+    old_slos = {_slo_key(s): s for s in before.items("slos") if isinstance(s, dict)}
+    new_slos = {_slo_key(s): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
     for name, old in old_slos.items():
         if name not in new_slos:
             problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))
@@ -554,6 +561,12 @@ def _document_drift(before: Service, service: Service, snapshot: Snapshot) -> li
         if read is not None and service.root and not read.startswith(service.root):
             problems.append(Problem(f"{field_path} moved from {old} to {read}, outside {service.root} (another service's document?)", service.manifest, line))
     return problems
+
+
+def _slo_key(slo: dict[str, Any]) -> str | None:
+    """An SLO's identity across revisions: its name, or the OpenSLO document it points at."""
+    key = slo.get("name") or slo.get("openslo") or slo.get("sloth")
+    return key if isinstance(key, str) else None
 
 
 DRIFT_FIELDS = (

@@ -1,18 +1,19 @@
 """GitHub workflow commands: annotations on the diff, most important first, within GitHub's limits."""
 from __future__ import annotations
 
+from gate.report.escape import text
 from gate.verdict import Finding, Verdict
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 PER_KIND = 10  # GitHub shows about 10 annotations of each kind per step (50 per job)
 
 
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+def _property(value: str) -> str:
+    return _data(text(value)).replace(":", "%3A").replace(",", "%2C")
 
 
 def annotation(f: Finding, service: str | None) -> str:
@@ -23,7 +24,7 @@ def annotation(f: Finding, service: str | None) -> str:
             props.append(f"line={f.line}")
     title = f"{f.rule}" + (f" ({service})" if service else "")
     props.append(f"title={_property(title)}")
-    return f"::{COMMAND[f.severity]} {','.join(props)}::{_data(f.message + chr(10) + 'Fix: ' + f.remediation)}"
+    return f"::{COMMAND[f.severity]} {','.join(props)}::{_data(text(f.message) + chr(10) + 'Fix: ' + text(f.remediation))}"
 
 
 def render(v: Verdict) -> str:

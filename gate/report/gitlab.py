@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
+from gate.report.escape import json_dumps
 from gate.verdict import Verdict
 
 SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
@@ -21,7 +21,7 @@ def render(v: Verdict) -> str:
             "content": {"body": f"How to fix: {f.remediation}"},
             "categories": ["Bug Risk"],
             "severity": "blocker" if f.severity == "error" and v.verdict == "block" else SEVERITY[f.severity],
-            "fingerprint": hashlib.md5(f"{f.rule}\0{service}\0{path}\0{f.message}".encode()).hexdigest(),
+            "fingerprint": hashlib.md5(f"{f.rule}\0{service}\0{path}\0{f.message}".encode("utf-8", "surrogatepass")).hexdigest(),
             "location": {"path": path, "lines": {"begin": f.line or 1}},
         })
-    return json.dumps(issues, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_dumps(issues) + "\n"

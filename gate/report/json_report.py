@@ -1,10 +1,10 @@
 """The versioned JSON report (schemas/report.schema.json): byte-identical for identical inputs."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gate.git import INDEX
+from gate.report.escape import json_dumps
 from gate.verdict import Finding, ServiceResult, Verdict
 
 SCHEMA = "gate.report/v1"
@@ -67,4 +67,4 @@ def document(v: Verdict) -> dict[str, Any]:
 
 
 def render(v: Verdict) -> str:
-    return json.dumps(document(v), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_dumps(document(v)) + "\n"

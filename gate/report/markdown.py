@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from gate.report.escape import html_code, md_code, md_text
 from gate.report.text import LABEL, _budget_line, _risk_line
 from gate.verdict import Finding, Verdict
 
@@ -13,17 +14,18 @@ ICON = {"pass": "✅", "warn": "⚠️", "block": "⛔", "undecided": "❔"}
 SEVERITY_ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _cell(text: object) -> str:
+    """Prose from anywhere (a message can quote a file name or a manifest value): inert Markdown."""
+    return md_text(text)
 
 
 def _finding_row(f: Finding) -> str:
-    where = f"`{f.file}:{f.line}`" if f.file and f.line else f"`{f.file}`" if f.file else ""
+    where = md_code(f"{f.file}:{f.line}") if f.file and f.line else md_code(f.file) if f.file else ""
     if f.waiver:
         w = f.waiver
-        state = f"waived by **{w['id']}** (@{w['approved_by']}, until {w['expires']})"
-        return f"| ~~{f.severity}~~ | `{f.rule}` | {where} | {_cell(f.message)} | {_cell(state)}: {_cell(str(w['reason']))} |"
-    return f"| {SEVERITY_ICON[f.severity]} {f.severity} | `{f.rule}` | {where} | {_cell(f.message)} | {_cell(f.remediation)} |"
+        state = f"waived by **{_cell(w['id'])}** ({md_code('@' + str(w['approved_by']))}, until {_cell(w['expires'])})"
+        return f"| ~~{f.severity}~~ | {md_code(f.rule)} | {where} | {_cell(f.message)} | {state}: {_cell(w['reason'])} |"
+    return f"| {SEVERITY_ICON[f.severity]} {f.severity} | {md_code(f.rule)} | {where} | {_cell(f.message)} | {_cell(f.remediation)} |"
 
 
 def render(v: Verdict, report_url: str | None = None, limit: int | None = None) -> str:
@@ -34,7 +36,7 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
                  + (f" · {sum(1 for f in v.all_findings() if f.waiver)} waived" if any(f.waiver for f in v.all_findings()) else ""))
     lines += [x for note in v.notes for x in ("", f"> {_cell(note)}")]
     if v.config_changed:
-        lines += ["", f"> This change edits the gate's configuration; it is judged by the base revision's `{v.config}`."]
+        lines += ["", f"> This change edits the gate's configuration; it is judged by the base revision's {md_code(v.config)}."]
     if v.undecided_reason:
         lines += ["", f"**Could not decide:** {_cell(v.undecided_reason)}. Fix the source and re-run."]
     elif v.verdict == "block":
@@ -46,13 +48,13 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
             warnings = sum(1 for f in s.findings if f.severity == "warning" and not f.waiver)
             budget = _cell(_budget_line(s.budget)) if s.budget and s.budget.get("slos") else "—"
             risk = _cell(_risk_line(s.risk)) if s.risk else "—"
-            lines.append(f"| `{s.name}` | {s.tier} | {ICON[s.headline]} {s.headline} | {errors} | {warnings} | {risk} | {budget} |")
+            lines.append(f"| {md_code(s.name)} | {s.tier} | {ICON[s.headline]} {s.headline} | {errors} | {warnings} | {risk} | {budget} |")
     details = []
     for s in v.services:
         if not s.findings:
             continue
         open_ = " open" if s.verdict == "block" else ""
-        details += ["", f"<details{open_}><summary><b>{s.name}</b> (tier {s.tier}): {len(s.findings)} finding(s)</summary>", "",
+        details += ["", f"<details{open_}><summary><b>{html_code(s.name)}</b> (tier {s.tier}): {len(s.findings)} finding(s)</summary>", "",
                     "| severity | rule | where | what | how to fix |", "|---|---|---|---|---|"]
         details += [_finding_row(f) for f in s.findings]
         details += ["", "</details>"]
@@ -64,9 +66,9 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
         rows = [(state, e) for state in ("applied", "pending", "expiring", "expired", "invalid") for e in v.exceptions.get(state, [])]
         if rows:
             details += ["", "<details><summary><b>exceptions</b></summary>", "", "| state | id | scope | approved by | expires | note |", "|---|---|---|---|---|---|"]
-            details += [f"| {state} | `{e['id']}` | {_cell(', '.join(e['services']))}: {_cell(', '.join(e['rules']))} | @{e['approved_by']} | {e['expires']} | {_cell(str(e.get('why', '')))} |" for state, e in rows]
+            details += [f"| {state} | {md_code(e['id'])} | {_cell(', '.join(e['services']))}: {_cell(', '.join(e['rules']))} | {md_code('@' + str(e['approved_by']))} | {_cell(e['expires'])} | {_cell(e.get('why', ''))} |" for state, e in rows]
             details += ["", "</details>"]
-    footer = ["", f"<sub>gate · base `{v.base[:12]}` · head `{v.head[:12]}` · rules explained by `gate explain RULE`</sub>"]
+    footer = ["", f"<sub>gate · base {md_code(v.base[:12])} · head {md_code(v.head[:12])} · rules explained by `gate explain RULE`</sub>"]
     text = "\n".join(lines + details + footer) + "\n"
     return truncate(text, limit, report_url) if limit else text
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import os
 from typing import Any
+from urllib.parse import quote
 
 from gate import __version__
+from gate.report.escape import json_dumps
 from gate.verdict import Finding, Verdict
 
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -34,14 +36,14 @@ def _rule(v: Verdict, rule_id: str, finding: Finding) -> dict[str, Any]:
 
 def _result(finding: Finding, index: int, service: str | None) -> dict[str, Any]:
     file = finding.file or FALLBACK_FILE
-    fingerprint = hashlib.sha256(f"{finding.rule}\0{service}\0{file}\0{finding.message}".encode()).hexdigest()[:32]
+    fingerprint = hashlib.sha256(f"{finding.rule}\0{service}\0{file}\0{finding.message}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
         "message": {"text": (f"[{service}] " if service else "") + f"{finding.message}\nFix: {finding.remediation}"},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": quote(os.fsencode(file), safe="/"), "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": finding.line or 1},
         }}],
         "partialFingerprints": {"gateFinding/v1": fingerprint},
@@ -80,4 +82,4 @@ def document(v: Verdict) -> dict[str, Any]:
 
 
 def render(v: Verdict) -> str:
-    return json.dumps(document(v), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_dumps(document(v)) + "\n"

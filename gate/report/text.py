@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from gate.git import EMPTY, INDEX
+from gate.report.escape import stdout, visible
 from gate.verdict import Finding, Verdict
 
 LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
@@ -94,4 +95,5 @@ def render(v: Verdict) -> str:
             out += lines
     if not v.services and not v.findings:
         out.append(f"no service.yaml at {_rev(v.head)}" if v.mode == "catalog" else "no service is touched by this change")
-    return "\n".join(out) + "\n"
+    # each item of `out` is one line: a line break or control character in it came from a value
+    return stdout("\n".join(visible(line) for line in out) + "\n")

