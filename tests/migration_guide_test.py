@@ -43,6 +43,11 @@ def test_the_migration_guide_takes_a_backstage_repository_to_a_passing_check(rep
     assert owners_line and "telemetry.alerts" not in out  # the entity's alert link counts
     repo.write(".github/CODEOWNERS", "* @acme/platform\n" + owners_line.group(1) + "\n")
     repo.replace("services/checkout/service.yaml", "  automated: false", "  automated: false\n  last_tested: 2026-11-01")
+    assert "still the template" in out  # the scaffolded rollback plan must say what this team really does
+    plan = re.search(r"plan: (\S+)", repo.read("services/checkout/service.yaml"))
+    assert plan
+    repo.write(f"services/checkout/{plan.group(1)}", "# checkout rollback\n\n## When\nError budget burn over 14x after a deploy.\n\n"
+               "## How\n`kubectl rollout undo deploy/checkout`, then watch the availability SLO for 15 minutes.\n")
     repo.commit("fill in what gate validate reported")
     code, out, err = gate_cli(*commands[2])
     assert code == 0, out + err

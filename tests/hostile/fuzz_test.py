@@ -92,7 +92,7 @@ def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -
     service = Service("fuzz", "svc/", "svc/service.yaml", tier, data, None, (Problem("schema: x", "svc/service.yaml", 1),))
     ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
     ctx.__dict__["codeowners"] = None
-    ctx.__dict__["base_catalog"] = None
+    ctx.__dict__["_before"] = {"svc/service.yaml": None}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml",)):
         assert finding.rule and finding.severity in ("error", "warning", "info")
 
@@ -235,7 +235,7 @@ def test_hostile_manifest_values_through_every_builtin_check(data: dict[str, Any
 
     import yaml
 
-    from gate.catalog import load_service
+    from gate.catalog import load_manifest as load_service  # a service.yaml alone: the fake snapshot has no repository
 
     manifest = {"apiVersion": "gate/v1", "kind": "Service", "name": "svc", "tier": tier, "runbook": "svc/runbook.md", **data, "slos": slos}
     before = {**manifest, "slos": old_slos}
@@ -245,7 +245,7 @@ def test_hostile_manifest_values_through_every_builtin_check(data: dict[str, Any
     service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]
     ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
     ctx.__dict__["codeowners"] = (".github/CODEOWNERS", codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None))
-    ctx.__dict__["base_catalog"] = None
+    ctx.__dict__["_before"] = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]
     kinds_run = {r.kind for r in RULES if tier in r.severities}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml", "svc/x")):
         assert finding.rule and finding.severity in ("error", "warning", "info")
