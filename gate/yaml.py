@@ -63,19 +63,8 @@ def load(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> Documen
         lines: dict[Path, int] = {}
         _walk(node, (), lines, filename, max_nodes)
         return Document(_string_keys(loader.construct_document(node)), lines)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        reason = " ".join(filter(None, [e.context, e.problem])) or "invalid YAML"
-        raise FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None) from None
-    except yaml.reader.ReaderError as e:
-        line = text.count("\n", 0, e.position) + 1
-        raise FatalError(f"invalid YAML: character {e.character!r} is not allowed (control character)", filename, line) from None
-    except yaml.YAMLError as e:
-        raise FatalError(f"invalid YAML: {e}", filename) from None
-    except RecursionError:
-        raise FatalError("YAML nested too deeply", filename) from None
-    except (ValueError, OverflowError) as e:  # e.g. an integer of thousands of digits
-        raise FatalError(f"invalid YAML value: {str(e).split(';')[0]}", filename) from None
+    except Exception as e:
+        raise _refusal(e, text, filename) from None
     finally:
         loader.dispose()
 
@@ -101,21 +90,30 @@ def load_all(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> lis
             if data is not None:
                 documents.append(Document(data, lines, offset))
         return documents
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        reason = " ".join(filter(None, [e.context, e.problem])) or "invalid YAML"
-        raise FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None) from None
-    except yaml.reader.ReaderError as e:
-        line = text.count("\n", 0, e.position) + 1
-        raise FatalError(f"invalid YAML: character {e.character!r} is not allowed (control character)", filename, line) from None
-    except yaml.YAMLError as e:
-        raise FatalError(f"invalid YAML: {e}", filename) from None
-    except RecursionError:
-        raise FatalError("YAML nested too deeply", filename) from None
-    except (ValueError, OverflowError) as e:
-        raise FatalError(f"invalid YAML value: {str(e).split(';')[0]}", filename) from None
+    except Exception as e:
+        raise _refusal(e, text, filename) from None
     finally:
         loader.dispose()
+
+
+def _refusal(e: BaseException, text: str, filename: str) -> BaseException:
+    """The parser's refusal of `text` as one FatalError naming the file and line (anything else: ours, re-raised)."""
+    if isinstance(e, FatalError):
+        return e
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        reason = " ".join(filter(None, [e.context, e.problem])) or "invalid YAML"
+        return FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None)
+    if isinstance(e, yaml.reader.ReaderError):
+        line = text.count("\n", 0, e.position) + 1
+        return FatalError(f"invalid YAML: character {e.character!r} is not allowed (control character)", filename, line)
+    if isinstance(e, yaml.YAMLError):
+        return FatalError(f"invalid YAML: {e}", filename)
+    if isinstance(e, RecursionError):
+        return FatalError("YAML nested too deeply", filename)
+    if isinstance(e, (ValueError, OverflowError)):  # e.g. an integer of thousands of digits
+        return FatalError(f"invalid YAML value: {str(e).split(';')[0]}", filename)
+    return e
 
 
 def _string_keys(value: Any) -> Any:
