@@ -263,13 +263,19 @@ def _commit_as(repo: GitRepo, email: str, message: str) -> str:
     return repo.git("rev-parse", "HEAD")
 
 
+def _maintained_by_maya(repo: GitRepo) -> str:
+    """main gains 25 commits by a prolific maintainer to checkout's code; returns that file."""
+    code = TARGETS[1][1]
+    repo.git("checkout", "-q", "main")
+    for i in range(25):
+        repo.write(code, repo.read(code) + f"\n# maintenance {i}\n")
+        _commit_as(repo, "maya@example.com", f"checkout: maintenance {i}")
+    return code
+
+
 def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Attack: commit as a prolific maintainer's e-mail to lower the change's risk."""
-    code = TARGETS[1][1]
-    example.git("checkout", "-q", "main")
-    for i in range(25):
-        example.write(code, example.read(code) + f"\n# maintenance {i}\n")
-        _commit_as(example, "maya@example.com", f"checkout: maintenance {i}")
+    code = _maintained_by_maya(example)
     scores = {}
     for who in ("mallory@example.com", "maya@example.com"):
         example.git("checkout", "-q", "-B", f"pr-{who}", "main")
@@ -289,11 +295,7 @@ def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver:
 
 
 def test_a_verified_author_keeps_the_experience_credit(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    code = TARGETS[1][1]
-    example.git("checkout", "-q", "main")
-    for i in range(25):
-        example.write(code, example.read(code) + f"\n# maintenance {i}\n")
-        _commit_as(example, "maya@example.com", f"checkout: maintenance {i}")
+    code = _maintained_by_maya(example)
     example.git("checkout", "-q", "-B", "pr", "main")
     example.write(code, example.read(code) + "".join(f"\n\ndef f{i}():\n    return {i}\n" for i in range(40)))
     sha = _commit_as(example, "maya@example.com", "checkout: new pricing")
