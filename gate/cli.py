@@ -30,7 +30,7 @@ class _FormatSpec(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str | None]:
         if isinstance(value, tuple):
-            return value
+            return str(value[0]), (None if value[1] is None else str(value[1]))
         name, eq, path = str(value).partition("=")
         if name not in FORMAT_NAMES:
             self.fail(f"{name!r} is not one of {', '.join(FORMAT_NAMES)} (use NAME or NAME=FILE)", param, ctx)

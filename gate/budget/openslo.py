@@ -63,7 +63,8 @@ def objects(raw: bytes, path: str) -> tuple[list[Obj], list[SLOProblem]]:
     found: list[Obj] = []
     problems: list[SLOProblem] = []
     for doc in docs:
-        items = [(doc.data, ())] if not isinstance(doc.data, list) else [(item, (i,)) for i, item in enumerate(doc.data)]
+        items: list[tuple[Any, tuple[int, ...]]] = (
+            [(doc.data, ())] if not isinstance(doc.data, list) else [(item, (i,)) for i, item in enumerate(doc.data)])
         for data, at in items:
             if data is None:
                 continue

@@ -139,9 +139,9 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
         return []
     trees = []
     for rule, example in cases:
-        head = tree_of(rule, example, example.data)
-        assert head is not None
-        trees.append((tree_of(rule, example, example.data.get("base")), head))
+        tree = tree_of(rule, example, example.data)
+        assert tree is not None
+        trees.append((tree_of(rule, example, example.data.get("base")), tree))
     folder = tempfile.mkdtemp(prefix="gate-test-")
     try:
         refs = fast_import(folder, _fast_import_stream(trees))

@@ -98,7 +98,9 @@ def _unquote(raw: bytes) -> str:
     if raw.startswith(b'"') and raw.endswith(b'"'):
         import codecs
 
-        raw = codecs.escape_decode(raw[1:-1])[0]
+        from typing import cast
+
+        raw = cast(bytes, codecs.escape_decode(raw[1:-1])[0])  # bytes at run time; older typeshed says str
     return os.fsdecode(raw)
 
 
