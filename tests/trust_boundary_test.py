@@ -186,8 +186,8 @@ def test_an_exception_revoked_on_main_no_longer_applies_to_an_old_branch(example
 
 # -- 5. exemptions and risk the author controls ---------------------------------------------------
 
-def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(example: GitRepo) -> None:
-    code = TARGETS[0][1]
+def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(target: tuple[GitRepo, str, str]) -> None:
+    example, _, code = target
     base_tip = example.git("rev-parse", "main")
     feature(example, code)
     p0 = example.commit(f"prep\n\nThis reverts commit {base_tip}.")
@@ -220,13 +220,14 @@ def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo) -
 
 # -- 6. inputs outside git --------------------------------------------------------------------------
 
-def test_a_committed_budget_status_file_is_never_trusted(example: GitRepo) -> None:
+def test_a_committed_budget_status_file_is_never_trusted(target: tuple[GitRepo, str, str]) -> None:
+    example, _, code = target
     status = json.loads(example.read("slo-status.json"))
     for slo in status["slos"]:
         for counts in slo["windows"].values():
             counts["good"] = counts["total"]
     example.write("slo-status.json", json.dumps(status))
-    feature(example, TARGETS[0][1])
+    feature(example, code)
     example.git("add", "-f", "slo-status.json")  # .gitignore'd, so committed on purpose
     example.commit("feature, with a healthy-looking status file")
     v = judge(example)
@@ -247,9 +248,10 @@ def test_a_symlinked_status_file_is_not_followed_or_echoed(tmp_path: Path) -> No
 
 # -- 7. the two-step ledger ------------------------------------------------------------------------
 
-def test_an_unapproved_exception_added_by_the_change_blocks_the_change(example: GitRepo) -> None:
+def test_an_unapproved_exception_added_by_the_change_blocks_the_change(target: tuple[GitRepo, str, str]) -> None:
+    example, name, _ = target
     example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
-                  "  - id: EXC-9\n    services: [payments]\n    rules: [error-budget]\n"
+                  f"  - id: EXC-9\n    services: [{name}]\n    rules: [error-budget]\n"
                   "    reason: Payments provider migration agreed in INC-9\n    ticket: INC-9\n"
                   "    requested_by: dana\n    approved_by: victor\n    created: 2026-11-23\n    expires: 2026-11-25\n")
     example.commit("only a ledger entry, for the next pull request to use")
