@@ -23,9 +23,21 @@ def _path(settings: dict[str, Any]) -> str:
     return str(path)
 
 
-def load(path: str) -> dict[str, Any]:
+def _shown(settings: dict[str, Any]) -> str:
+    """The status file as the user named it (its environment variable, or the path as configured)."""
+    return str(os.environ.get("GATE_BUDGET_FILE") or settings.get("shown") or settings.get("path"))
+
+
+def load(path: str, shown: str | None = None) -> dict[str, Any]:
     """The status document at `path`: a regular file reached without symlinks; its contents are
-    never echoed in a message."""
+    never echoed in a message, which names it as `shown`."""
+    try:
+        return _load(path)
+    except Unavailable as e:
+        raise Unavailable(str(e).replace(path, shown, 1) if shown else str(e)) from None
+
+
+def _load(path: str) -> dict[str, Any]:
     try:
         if os.path.realpath(path) != os.path.abspath(path):
             raise Unavailable(f"{path}: is or passes through a symlink; gate reads status files only at their real path")
@@ -57,12 +69,12 @@ def counts_of(entry: dict[str, Any], windows: list[int]) -> Counts:
 
 def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     path = _path(settings)
-    doc = load(path)
+    doc = load(path, _shown(settings))
     for entry in doc["slos"]:
         if entry["service"] == slo.service and entry["slo"] == slo.name:
             return counts_of(entry, windows)
-    raise Unavailable(f"{path}: no entry for service {slo.service!r} SLO {slo.name!r}")
+    raise Unavailable(f"{_shown(settings)}: no entry for service {slo.service!r} SLO {slo.name!r}")
 
 
 def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
-    return f"file {os.environ.get('GATE_BUDGET_FILE') or settings.get('path')}: service {slo.service!r}, SLO {slo.name!r}, window {duration_text(slo.window)}"
+    return f"file {_shown(settings)}: service {slo.service!r}, SLO {slo.name!r}, window {duration_text(slo.window)}"

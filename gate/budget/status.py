@@ -159,7 +159,8 @@ def anchored(budgets: dict[str, Any], root: str, committed: Any = None) -> dict[
                         f"{inside} is committed to the repository: a change could write its own budget status; "
                         "export it outside the repository or leave it untracked"}}
     if isinstance(path, str) and not os.path.isabs(path):
-        return {**budgets, "file": {**budgets["file"], "path": os.path.join(root, path)}}
+        # Read at the joined path; named as written, so reports and fingerprints do not depend on the checkout's location.
+        return {**budgets, "file": {**budgets["file"], "path": os.path.join(root, path), "shown": path}}
     return budgets
 
 
