@@ -269,12 +269,13 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
     if ctx.invoked_subcommand is not None:
         return
     from gate.report.escape import json_dumps
+    from gate.report.json_report import risk as risk_json
 
     from gate import check as gate_check
     from gate.git import Repo
 
     verdict = gate_check.run(Repo(repo), base, head, today=_utc_today())
-    rows = [{"service": s.name, "tier": s.tier, **(s.risk or {})} for s in verdict.services if s.risk]
+    rows = [{"service": s.name, "tier": s.tier, **risk_json(s.risk)} for s in verdict.services if s.risk]
     if fmt == "json":
         click.echo(json_dumps({"schema": "gate.risk/v1", "base": verdict.base, "head": verdict.head, "services": rows}, ensure_ascii=True))
         return

@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+if TYPE_CHECKING:
+    from gate.budget.policy import BudgetResult
+    from gate.risk.findings import RiskResult
+
+SEVERITIES = ("info", "warning", "error")  # the one severity order, least to most severe
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """What reporters say about a rule (SARIF rule metadata, JUnit test names)."""
+    """What a rule is, wherever it is defined (a policy pack or the gate itself): `gate explain`,
+    SARIF rule metadata and JUnit test names read it."""
 
     id: str
     title: str
@@ -43,8 +49,8 @@ class ServiceResult:
     status: str  # changed | added | removed
     changed_files: tuple[str, ...]
     findings: tuple[Finding, ...]
-    risk: dict[str, Any] | None = None
-    budget: dict[str, Any] | None = None
+    risk: RiskResult | None = None
+    budget: BudgetResult | None = None
     exceptions_applied: tuple[dict[str, Any], ...] = ()
     checked: tuple[str, ...] = ()  # ids of the rules evaluated for this service
     identity: str = ""  # its name in the base branch when the change renamed it (exceptions apply by that)
@@ -76,7 +82,7 @@ class Verdict:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"error": 0, "warning": 0, "info": 0}
+        counts = {severity: 0 for severity in reversed(SEVERITIES)}
         for finding in self.all_findings():
             if finding.waiver is None:
                 counts[finding.severity] += 1

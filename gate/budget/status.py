@@ -56,10 +56,10 @@ class SLOStatus:
             "definition": slo.spec,
             "labels": dict(slo.labels),
             "state": self.state,
-            "budget_remaining": _round(self.remaining),
-            "good_ratio": _round(self.ratio),
+            "budget_remaining": reported(self.remaining),
+            "good_ratio": reported(self.ratio),
             "events": self.events,
-            "burn_rates": {duration_text(w): _round(r) for w, r in sorted(self.burn_rates.items()) if w in REPORTED},
+            "burn_rates": {duration_text(w): reported(r) for w, r in sorted(self.burn_rates.items()) if w in REPORTED},
             "burn_condition": self.condition,
             "source": self.evidence,
             "reason": self.reason,
@@ -70,7 +70,8 @@ def _rate(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.2f}x"
 
 
-def _round(value: float | None) -> float | None:
+def reported(value: float | None) -> float | None:
+    """A ratio as every report shows it: six decimals, infinities as +-1e9 (JSON has no infinity)."""
     if value is None:
         return None
     if value in (float("inf"), float("-inf")):
@@ -221,20 +222,6 @@ def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: dict[s
     ]
 
 
-def budget_json(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> dict[str, Any]:
-    order = ["exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok"]
-    states = [s.state for s in statuses]
-    unmeasurable = [p for p in problems if p.unsupported]
-    worst = min(states, key=order.index) if states else "unmeasurable" if unmeasurable else "no-slos"
-    return {
-        "state": worst,
-        "exempt": exemption,
-        "slos": [s.to_json() for s in statuses],
-        "unsupported": [f"error budget cannot be measured: {p.message}" for p in unmeasurable],
-        "unmeasurable": [{"file": p.file, "line": p.line, "reason": p.message} for p in unmeasurable],
-    }
-
-
 def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | None, offline: bool) -> list[tuple[Any, list[SLOStatus], list[SLOProblem]]]:
     """`gate budget`: every SLO of the named services (all when none) at `rev`."""
     from gate import config as gate_config
@@ -283,12 +270,13 @@ def render_text(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> st
 
 
 def render_json(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> str:
-    import json
+    from gate.budget.policy import BudgetResult
+    from gate.report.json_report import budget as budget_json
 
     doc = {
         "schema": "gate.budget/v1",
         "services": [
-            {"name": service.name, "tier": service.tier, **budget_json(statuses, problems, None),
+            {"name": service.name, "tier": service.tier, **budget_json(BudgetResult.of(statuses, problems, None)),
              "invalid": [f"{p.file}:{p.line}: {p.message}" for p in problems if not p.unsupported]}
             for service, statuses, problems in rows
         ],
