@@ -117,6 +117,7 @@ def judge(
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
+    _read_ahead(changes, base, head, Catalog.of(head), config, owners, owners.touched)
     panel = _panel(case, owners, ctx, scorer)
     results = [judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())]
     results += [judge_removed(panel, manifest, service, paths) for manifest, (service, paths) in sorted(owners.removed.items())]
@@ -168,16 +169,14 @@ def repository_findings(case: Case, owners: ownership.Ownership) -> list[Finding
 
 
 def _panel(case: Case, owners: ownership.Ownership, ctx: CheckContext, scorer: RiskScorer | None) -> Panel:
-    """Read ahead what the judges will ask about, then set up the budgets; risk is cancelled when no service is owned."""
-    head_catalog = Catalog.of(case.head)
-    _read_ahead(case.changes, case.base, case.head, head_catalog, case.config, owners, owners.touched)
+    """Everything that judges each service; risk scoring is cancelled when no service owns the change."""
     budgets = BudgetGate(case.config.budgets, case.head, case.base, case.changes, case.offline, trusted=case.trusted)
     if scorer is not None and not owners.touched:
         scorer.cancel()
         scorer = None
     pinned_ctx = CheckContext(head=case.trusted, base=case.trusted, today=case.today, github_org=case.config.github_org)
     statuses = {c.path: c.status for c in case.changes}
-    return Panel(case, owners, ctx, pinned_ctx, head_catalog, Catalog.of(case.trusted), scorer, budgets, statuses)
+    return Panel(case, owners, ctx, pinned_ctx, Catalog.of(case.head), Catalog.of(case.trusted), scorer, budgets, statuses)
 
 
 def _read_ahead(changes: list[Change], base: Snapshot, head: Snapshot, head_catalog: Catalog, config: gate_config.Config,
