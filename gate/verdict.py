@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from gate.budget.policy import BudgetResult
-    from gate.risk.findings import RiskResult
+from typing import Any, Mapping, Protocol
 
 SEVERITIES = ("info", "warning", "error")  # the one severity order, least to most severe
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -38,6 +34,67 @@ class Finding:
 
     def sort_key(self) -> tuple[Any, ...]:
         return (-SEVERITY_RANK[self.severity], self.rule, self.file or "", self.line or 0, self.message)
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    """One service's change risk: the score (0-100), its level, the words that explain it, and the model's inputs."""
+
+    score: int
+    level: str  # low | medium | high | critical
+    factors: tuple[str, ...]
+    model: str
+    features: Mapping[str, float] = field(default_factory=dict)
+    history: str | None = None  # "incomplete: ..." when the clone's history is shallow or broken
+
+    @classmethod
+    def of(cls, scored: Mapping[str, Any]) -> RiskResult:
+        """From the scorer's answer (gate.risk.score)."""
+        return cls(scored["score"], scored["level"], tuple(scored["factors"]), scored["model"], dict(scored["features"]),
+                   scored.get("history"))
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class SLOReading(Protocol):
+    """What reports read of one SLO's measured budget (gate.budget.status.SLOStatus)."""
+
+    @property
+    def slo(self) -> _Named: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def remaining(self) -> float | None: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class ProblemReading(Protocol):
+    """An SLO definition the gate cannot measure (gate.budget.slo.SLOProblem)."""
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def line(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    """One service's error budget: its worst state, every SLO's status, and why it is exempt, if it is."""
+
+    state: str  # the worst of its SLOs' states, or no-slos
+    exempt: str | None
+    slos: tuple[SLOReading, ...]
+    unmeasurable: tuple[ProblemReading, ...]  # valid definitions the gate cannot measure
 
 
 @dataclass(frozen=True)

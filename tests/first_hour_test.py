@@ -423,7 +423,8 @@ def test_8_an_exempt_budget_finding_does_not_say_wait(repo: GitRepo, prometheus:
 
 def test_8_risk_high_never_fires_on_a_medium_score() -> None:
     from gate.catalog import Service
-    from gate.risk.findings import RiskResult, risk_findings
+    from gate.risk.findings import risk_findings
+    from gate.verdict import RiskResult
 
     service = Service("s", "s/", "s/service.yaml", 0, {"tier": 0}, None, (), ())  # type: ignore[arg-type]
     medium = RiskResult(55, "medium", (), "default")

@@ -4,38 +4,17 @@ changes) worked out once, only when a budget is spent."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gate.builtin_rules import builtin_finding
 from gate.git import EMPTY, INDEX, Change, Snapshot
-from gate.verdict import Finding
+from gate.verdict import BudgetResult, Finding
 
 if TYPE_CHECKING:  # budget modules load only for repositories that use budgets
     from gate.budget.slo import SLO, SLOProblem
-    from gate.budget.status import SLOStatus
     from gate.catalog import Service
 
-# The worst first: a service's budget state is the worst of its SLOs'.
-STATE_ORDER = ("exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok")
 RELIABILITY_ONLY = "only reliability material changed (documents the manifest names, Markdown and reStructuredText docs)"
-
-
-@dataclass(frozen=True)
-class BudgetResult:
-    """One service's error budget: its worst state, every SLO's status, and why it is exempt, if it is."""
-
-    state: str  # one of STATE_ORDER, or no-slos
-    exempt: str | None
-    slos: tuple[SLOStatus, ...]
-    unmeasurable: tuple[SLOProblem, ...]  # valid definitions the gate cannot measure
-
-    @classmethod
-    def of(cls, statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> BudgetResult:
-        unmeasurable = tuple(p for p in problems if p.unsupported)
-        states = [s.state for s in statuses]
-        worst = min(states, key=STATE_ORDER.index) if states else "unmeasurable" if unmeasurable else "no-slos"
-        return cls(worst, exemption, tuple(statuses), unmeasurable)
 
 
 class BudgetGate:
@@ -79,7 +58,7 @@ class BudgetGate:
         """`definitions`: the service as the base branch's tip has it; its SLOs measure the budget.
         A new service (none in the base) is measured with its own: it has nothing to loosen."""
         from gate.budget.slo import slos_of
-        from gate.budget.status import findings_for, measure, unmeasurable_findings
+        from gate.budget.status import findings_for, measure, result, unmeasurable_findings
 
         changed_definitions: list[Finding] = []
         if definitions is not None and definitions.parsed:
@@ -92,7 +71,7 @@ class BudgetGate:
         exemption = self._exemption(service, changed) if any(s.state in ("exhausted", "fast-burn") for s in statuses) else None
         findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
         findings += unmeasurable_findings(problems, service.tier, self.settings)
-        return findings + changed_definitions, BudgetResult.of(statuses, problems, exemption)
+        return findings + changed_definitions, result(statuses, problems, exemption)
 
     def _exemption(self, service: Service, changed: tuple[str, ...]) -> str | None:
         """Why a change to a service whose budget is spent may still go through, if it may."""

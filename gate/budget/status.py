@@ -12,7 +12,8 @@ from gate.budget.math import (
 from gate.budget.slo import SLO, SLOProblem
 from gate.builtin_rules import builtin_finding
 from gate.httpclient import Unavailable
-from gate.verdict import Finding
+from gate.report.escape import reported
+from gate.verdict import BudgetResult, Finding
 
 DEFAULTS: dict[str, dict[int, str]] = {
     "on_exhausted": {0: "block", 1: "block", 2: "warn", 3: "warn"},
@@ -68,15 +69,6 @@ class SLOStatus:
 
 def _rate(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.2f}x"
-
-
-def reported(value: float | None) -> float | None:
-    """A ratio as every report shows it: six decimals, infinities as +-1e9 (JSON has no infinity)."""
-    if value is None:
-        return None
-    if value in (float("inf"), float("-inf")):
-        return -1e9 if value < 0 else 1e9
-    return round(value, 6)
 
 
 def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None = None, now: float | None = None,
@@ -222,6 +214,18 @@ def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: dict[s
     ]
 
 
+# The worst first: a service's budget state is the worst of its SLOs'.
+STATE_ORDER = ("exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok")
+
+
+def result(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> BudgetResult:
+    """One service's budget: the worst state of its SLOs (unmeasurable when it has only SLOs gate cannot measure)."""
+    unmeasurable = tuple(p for p in problems if p.unsupported)
+    states = [s.state for s in statuses]
+    worst = min(states, key=STATE_ORDER.index) if states else "unmeasurable" if unmeasurable else "no-slos"
+    return BudgetResult(worst, exemption, tuple(statuses), unmeasurable)
+
+
 def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | None, offline: bool) -> list[tuple[Any, list[SLOStatus], list[SLOProblem]]]:
     """`gate budget`: every SLO of the named services (all when none) at `rev`."""
     from gate import config as gate_config
@@ -270,13 +274,12 @@ def render_text(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> st
 
 
 def render_json(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> str:
-    from gate.budget.policy import BudgetResult
     from gate.report.json_report import budget as budget_json
 
     doc = {
         "schema": "gate.budget/v1",
         "services": [
-            {"name": service.name, "tier": service.tier, **budget_json(BudgetResult.of(statuses, problems, None)),
+            {"name": service.name, "tier": service.tier, **budget_json(result(statuses, problems, None)),
              "invalid": [f"{p.file}:{p.line}: {p.message}" for p in problems if not p.unsupported]}
             for service, statuses, problems in rows
         ],

@@ -1,15 +1,11 @@
 """The versioned JSON report (schemas/report.schema.json): byte-identical for identical inputs."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gate.git import INDEX
 from gate.report.escape import json_dumps
-from gate.verdict import Finding, ServiceResult, Verdict
-
-if TYPE_CHECKING:
-    from gate.budget.policy import BudgetResult
-    from gate.risk.findings import RiskResult
+from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict
 
 SCHEMA = "gate.report/v1"
 

@@ -1,15 +1,9 @@
 """The terminal report: verdict first, then each service's findings with file:line and the fix."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gate.git import EMPTY, INDEX
-from gate.report.escape import stdout, visible
-from gate.verdict import Finding, Verdict
-
-if TYPE_CHECKING:
-    from gate.budget.policy import BudgetResult
-    from gate.risk.findings import RiskResult
+from gate.report.escape import reported, stdout, visible
+from gate.verdict import BudgetResult, Finding, RiskResult, Verdict
 
 LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
 
@@ -57,8 +51,6 @@ def _risk_line(risk: RiskResult) -> str:
 
 
 def _budget_line(budget: BudgetResult) -> str:
-    from gate.budget.status import reported
-
     parts = []
     for slo in budget.slos:
         remaining = reported(slo.remaining)

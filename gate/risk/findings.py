@@ -2,34 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from gate.builtin_rules import builtin_finding
 from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS
-from gate.verdict import Finding
+from gate.verdict import Finding, RiskResult
 
 if TYPE_CHECKING:
     from gate.catalog import Service
     from gate.risk.score import RiskScorer
-
-
-@dataclass(frozen=True)
-class RiskResult:
-    """One service's change risk: the score (0-100), its level, the words that explain it, and the model's inputs."""
-
-    score: int
-    level: str  # low | medium | high | critical
-    factors: tuple[str, ...]
-    model: str
-    features: Mapping[str, float] = field(default_factory=dict)
-    history: str | None = None  # "incomplete: ..." when the clone's history is shallow or broken
-
-    @classmethod
-    def of(cls, scored: Mapping[str, Any]) -> RiskResult:
-        """From the scorer's answer."""
-        return cls(scored["score"], scored["level"], tuple(scored["factors"]), scored["model"], dict(scored["features"]),
-                   scored.get("history"))
 
 
 def assess(scorer: RiskScorer, service: Service, changed: tuple[str, ...], settings: dict[str, Any],

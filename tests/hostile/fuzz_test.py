@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
 from gate import codeowners, globs, markdown
-from gate.budget.policy import BudgetResult
 from gate.budget.slo import SLO
 from gate.budget.status import SLOStatus
 from gate import yaml as gate_yaml
@@ -23,9 +22,8 @@ from gate.policy.rules import parse_pack
 from gate.report import renderer
 from gate.resources import data_dir, validator
 from gate.risk.features import Change, HistoryIndex
-from gate.risk.findings import RiskResult
 from gate.risk.history import Commit, FileChange
-from gate.verdict import Finding, ServiceResult, Verdict, decide
+from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict, decide
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULES = parse_pack((data_dir("policies") / "default.yaml").read_bytes(), "default.yaml")

@@ -6,7 +6,8 @@ import json
 
 from gate.catalog import Service
 from gate.report.json_report import risk as risk_json
-from gate.risk.findings import RiskResult, risk_findings
+from gate.risk.findings import risk_findings
+from gate.verdict import RiskResult
 
 TODAY = dt.date(2026, 11, 24)
 

@@ -1,11 +1,10 @@
-"""Error budgets as the gate judges a change (gate/budget/policy.py): the result record and its one JSON shape."""
+"""A service's error budget as a record (gate/budget/status.py builds it, gate/budget/policy.py judges by it) and its one JSON shape."""
 from __future__ import annotations
 
 import json
 
-from gate.budget.policy import STATE_ORDER, BudgetResult
 from gate.budget.slo import SLO, SLOProblem
-from gate.budget.status import SLOStatus, render_json
+from gate.budget.status import STATE_ORDER, SLOStatus, render_json, result as budget_result
 from gate.catalog import Service
 from gate.report.json_report import budget as budget_json
 from gate.report.text import _budget_line
@@ -17,17 +16,17 @@ def slo(name: str) -> SLO:
 
 def test_a_service_is_as_bad_as_its_worst_slo() -> None:
     for worse, better in zip(STATE_ORDER, STATE_ORDER[1:]):
-        result = BudgetResult.of([SLOStatus(slo("a"), better), SLOStatus(slo("b"), worse)], [], None)
+        result = budget_result([SLOStatus(slo("a"), better), SLOStatus(slo("b"), worse)], [], None)
         assert result.state == worse
     unsupported = SLOProblem("a windowed SLI", "slo.yaml", 3, unsupported=True)
     invalid = SLOProblem("objective: 101", "slo.yaml", 9)
-    assert BudgetResult.of([], [unsupported, invalid], None).state == "unmeasurable"
-    assert BudgetResult.of([], [invalid], None).state == "no-slos"
-    assert BudgetResult.of([], [unsupported, invalid], None).unmeasurable == (unsupported,)
+    assert budget_result([], [unsupported, invalid], None).state == "unmeasurable"
+    assert budget_result([], [invalid], None).state == "no-slos"
+    assert budget_result([], [unsupported, invalid], None).unmeasurable == (unsupported,)
 
 
 def test_the_json_shape_is_built_in_the_json_reporter_and_read_by_the_budget_command() -> None:
-    result = BudgetResult.of([SLOStatus(slo("a"), "exhausted", remaining=-0.25)], [SLOProblem("windowed", "slo.yaml", 3, True)],
+    result = budget_result([SLOStatus(slo("a"), "exhausted", remaining=-0.25)], [SLOProblem("windowed", "slo.yaml", 3, True)],
                              "verified revert of abc")
     doc = budget_json(result)
     assert list(doc) == ["state", "exempt", "slos", "unsupported", "unmeasurable"]
@@ -41,6 +40,6 @@ def test_the_json_shape_is_built_in_the_json_reporter_and_read_by_the_budget_com
 
 
 def test_the_text_line_reads_the_record() -> None:
-    result = BudgetResult.of([SLOStatus(slo("a"), "exhausted", remaining=float("-inf")), SLOStatus(slo("b"), "no-data")], [],
+    result = budget_result([SLOStatus(slo("a"), "exhausted", remaining=float("-inf")), SLOStatus(slo("b"), "no-data")], [],
                              "only reliability material changed")
     assert _budget_line(result) == "exhausted: a -100000000000.0% left, b no-data (exempt: only reliability material changed)"
