@@ -1,4 +1,7 @@
-"""`gate check` end to end: changed files -> services -> findings -> verdict."""
+"""`gate check` end to end, as named stages from data to data: changed files -> ownership (base
+and head) -> repository findings -> each owning service judged (its policies, risk findings from
+gate/risk/findings.py, budget findings from gate/budget/policy.py) -> removed services ->
+exceptions -> verdict. Reading ahead (speed) is one step of its own, between ownership and judging."""
 from __future__ import annotations
 
 import datetime as dt
@@ -252,13 +255,13 @@ def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str
 def _verdict(case: Case, results: list[ServiceResult], repo_findings: list[Finding],
              exceptions_report: dict[str, Any] | None) -> Verdict:
     """Block on any unwaived error, warn on any warning: every finding, of every service and of the repository."""
-    repo_findings.sort(key=Finding.sort_key)
+    findings = sorted(repo_findings, key=Finding.sort_key)
     return Verdict(
-        verdict=decide([f for r in results for f in r.findings] + repo_findings),
+        verdict=decide([f for r in results for f in r.findings] + findings),
         base=case.base.rev,
         head=case.head.rev,
         services=tuple(results),
-        findings=tuple(repo_findings),
+        findings=tuple(findings),
         config=case.config.path if case.config.found else "(defaults)",
         config_changed=bool(_config_edits(case)),
         as_of=case.today.isoformat(),
