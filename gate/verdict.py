@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.waivers.apply import Fate, WaiverReport
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -45,7 +48,7 @@ class ServiceResult:
     findings: tuple[Finding, ...]
     risk: dict[str, Any] | None = None
     budget: dict[str, Any] | None = None
-    exceptions_applied: tuple[dict[str, Any], ...] = ()
+    exceptions_applied: tuple[Fate, ...] = ()  # the ledger entries that waive some of its findings
     checked: tuple[str, ...] = ()  # ids of the rules evaluated for this service
     identity: str = ""  # its name in the base branch when the change renamed it (exceptions apply by that)
 
@@ -70,7 +73,7 @@ class Verdict:
     config_changed: bool
     as_of: str
     mode: str  # commits | staged | catalog
-    exceptions: dict[str, Any] | None = None  # applied, pending, expired, expiring, invalid
+    exceptions: WaiverReport | None = None  # every ledger entry by fate; None without a ledger
     rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule this run could raise
     notes: tuple[str, ...] = ()  # what the user should know that is not a finding (e.g. uncommitted manifests)
 

@@ -22,6 +22,8 @@ from gate.resources import data_dir, validator
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange
 from gate.verdict import Finding, ServiceResult, Verdict, decide
+from gate.waivers.apply import Fate, WaiverReport
+from gate.waivers.model import LedgerEntry
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULES = parse_pack((data_dir("policies") / "default.yaml").read_bytes(), "default.yaml")
@@ -175,10 +177,14 @@ hostile_services = st.builds(
     status=st.sampled_from(["changed", "added", "removed"]), changed_files=st.lists(hostile_text, max_size=2).map(tuple),
     findings=st.lists(hostile_findings, max_size=4).map(tuple), risk=hostile_risk, budget=hostile_budget,
 )
-hostile_exception = st.fixed_dictionaries({"id": hostile_text, "services": st.lists(hostile_text, min_size=1, max_size=2),
-                                           "rules": st.lists(hostile_text, min_size=1, max_size=2), "approved_by": hostile_text,
-                                           "expires": hostile_text, "why": hostile_text, "reason": hostile_text, "ledger": hostile_text, "line": st.integers(1, 9)})
-hostile_exceptions = st.none() | st.fixed_dictionaries({state: st.lists(hostile_exception, max_size=2) for state in ("applied", "pending", "invalid")})
+hostile_entry = st.builds(LedgerEntry, id=hostile_text, services=st.lists(hostile_text, min_size=1, max_size=2).map(tuple),
+                          rules=st.lists(hostile_text, min_size=1, max_size=2).map(tuple), reason=hostile_text, ticket=hostile_text,
+                          requested_by=hostile_text, approved_by=hostile_text, created=st.dates(), expires=st.dates(),
+                          pull_request=st.none() | st.integers(1, 10**6), line=st.integers(1, 9))
+hostile_fates = st.lists(st.builds(Fate, entry=hostile_entry, origin=st.sampled_from(["base", "change", "stale"]), why=st.none() | hostile_text),
+                         max_size=2).map(tuple)
+hostile_exceptions = st.none() | st.builds(WaiverReport, ledger=hostile_text, applied=hostile_fates, pending=hostile_fates, invalid=hostile_fates,
+                                           github_error=st.none() | hostile_text)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
