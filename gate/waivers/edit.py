@@ -106,15 +106,18 @@ def record_revocation(text: str, record: dict[str, Any], path: str) -> str:
 
 
 def _block_end(lines: list[str], start: int, column: int) -> int:
-    """First line after the last item that belongs to something else (a key at the list's level)."""
+    """The line after the last one of the list item starting at `start` (blank and comment lines
+    after it belong to what follows, like a comment above the next key)."""
+    end = start + 1
     for number in range(start + 1, len(lines)):
         stripped = lines[number].lstrip()
         if not stripped.strip() or stripped.startswith("#"):
             continue
         indent = len(lines[number]) - len(stripped)
         if indent < column or (indent == column and not stripped.startswith("- ")):
-            return number
-    return len(lines)
+            break
+        end = number + 1
+    return end
 
 
 def write_checked(path: str, new_text: str, expect_ids: list[str]) -> None:
