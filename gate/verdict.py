@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gate.waivers.apply import Fate, WaiverReport
+    from gate.waivers.model import LedgerEntry
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -31,7 +32,7 @@ class Finding:
     line: int | None
     remediation: str
     docs: str = ""
-    waiver: dict[str, Any] | None = None  # the exception that waives it: id, approved_by, reason, expires
+    waiver: LedgerEntry | None = None  # the ledger entry that waives it
 
     def sort_key(self) -> tuple[Any, ...]:
         return (-SEVERITY_RANK[self.severity], self.rule, self.file or "", self.line or 0, self.message)

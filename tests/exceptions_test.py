@@ -76,7 +76,7 @@ def github(httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 
 
 def waived_rules(v: Verdict) -> dict[str, str]:
-    return {f.rule: f.waiver["id"] for s in v.services for f in s.findings if f.waiver}
+    return {f.rule: f.waiver.id for s in v.services for f in s.findings if f.waiver}
 
 
 def test_base_trusted_exception_is_applied(example: GitRepo) -> None:

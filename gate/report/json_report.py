@@ -7,6 +7,7 @@ from gate.git import INDEX
 from gate.report.escape import json_dumps
 from gate.verdict import Finding, ServiceResult, Verdict
 from gate.waivers.apply import Fate, WaiverReport
+from gate.waivers.model import LedgerEntry
 
 SCHEMA = "gate.report/v1"
 
@@ -21,7 +22,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "line": f.line,
         "remediation": f.remediation,
         "docs": f.docs or None,
-        "waived": f.waiver,
+        "waived": None if f.waiver is None else waiver(f.waiver),
     }
 
 
@@ -65,6 +66,11 @@ def document(v: Verdict) -> dict[str, Any]:
         "exceptions": None if v.exceptions is None else exceptions(v.exceptions),
         "notes": list(v.notes),
     }
+
+
+def waiver(entry: LedgerEntry) -> dict[str, Any]:
+    """The ledger entry that waives a finding."""
+    return {"id": entry.id, "approved_by": entry.approved_by, "reason": entry.reason, "expires": entry.expires.isoformat(), "ticket": entry.ticket}
 
 
 def exceptions(report: WaiverReport) -> dict[str, Any]:

@@ -23,8 +23,8 @@ def _finding_row(f: Finding) -> str:
     where = md_code(f"{f.file}:{f.line}") if f.file and f.line else md_code(f.file) if f.file else ""
     if f.waiver:
         w = f.waiver
-        state = f"waived by **{_cell(w['id'])}** ({md_code('@' + str(w['approved_by']))}, until {_cell(w['expires'])})"
-        return f"| ~~{f.severity}~~ | {md_code(f.rule)} | {where} | {_cell(f.message)} | {state}: {_cell(w['reason'])} |"
+        state = f"waived by **{_cell(w.id)}** ({md_code('@' + w.approved_by)}, until {_cell(w.expires.isoformat())})"
+        return f"| ~~{f.severity}~~ | {md_code(f.rule)} | {where} | {_cell(f.message)} | {state}: {_cell(w.reason)} |"
     return f"| {SEVERITY_ICON[f.severity]} {f.severity} | {md_code(f.rule)} | {where} | {_cell(f.message)} | {_cell(f.remediation)} |"
 
 

@@ -26,7 +26,7 @@ def _finding(f: Finding, indent: str = "  ") -> list[str]:
     lines.append(f"{indent}        {f.message}")
     if f.waiver:
         w = f.waiver
-        lines.append(f"{indent}        waived by exception {w['id']} (approved by @{w['approved_by']}, expires {w['expires']}, {w['ticket']}): {w['reason']}")
+        lines.append(f"{indent}        waived by exception {w.id} (approved by @{w.approved_by}, expires {w.expires}, {w.ticket}): {w.reason}")
     else:
         lines.append(f"{indent}        fix: {f.remediation}")
     if f.docs:

@@ -129,10 +129,8 @@ def _waive(result: ServiceResult, usable: list[Standing], approvals: Approvals, 
             findings.append(finding)
             continue
         entry = standing.entry
-        waiver = {"id": entry.id, "approved_by": entry.approved_by, "reason": entry.reason,
-                  "expires": entry.expires.isoformat(), "ticket": entry.ticket}
         applied_here[entry.id] = Fate(entry, standing.origin.value)
-        findings.append(replace(finding, waiver=waiver))
+        findings.append(replace(finding, waiver=entry))
     return replace(result, findings=tuple(findings), exceptions_applied=tuple(applied_here.values()))
 
 

@@ -2,6 +2,7 @@
 escape, and the JSON and SARIF they write always validate."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from importlib import resources
 from typing import Any
@@ -121,8 +122,9 @@ findings = st.builds(
     rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
     title=st.text(max_size=30), severity=st.sampled_from(["error", "warning", "info"]), message=st.text(max_size=200),
     file=st.none() | st.text(min_size=1, max_size=40), line=st.none() | st.integers(1, 10**6), remediation=st.text(max_size=80),
-    waiver=st.none() | st.fixed_dictionaries({"id": st.text(min_size=1, max_size=10), "approved_by": st.text(max_size=10),
-                                              "reason": st.text(max_size=40), "expires": st.just("2026-12-01"), "ticket": st.text(max_size=10)}),
+    waiver=st.none() | st.builds(LedgerEntry, id=st.text(min_size=1, max_size=10), services=st.just(("svc",)), rules=st.just(("codeowners",)),
+                                 reason=st.text(max_size=40), ticket=st.text(max_size=10), requested_by=st.text(max_size=10),
+                                 approved_by=st.text(max_size=10), created=st.dates(), expires=st.just(dt.date(2026, 12, 1))),
 )
 services = st.builds(
     ServiceResult, name=st.text(min_size=1, max_size=20), tier=st.integers(0, 3), manifest=st.text(min_size=1, max_size=30),
@@ -163,8 +165,7 @@ hostile_findings = st.builds(
     rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
     title=hostile_text, severity=st.sampled_from(["error", "warning", "info"]), message=hostile_text,
     file=st.none() | hostile_text, line=st.none() | st.integers(1, 10**6), remediation=hostile_text,
-    waiver=st.none() | st.fixed_dictionaries({"id": hostile_text, "approved_by": hostile_text, "reason": hostile_text,
-                                              "expires": hostile_text, "ticket": hostile_text}),
+    waiver=st.none() | st.deferred(lambda: hostile_entry),
 )
 hostile_risk = st.none() | st.fixed_dictionaries({"score": st.integers(0, 100), "level": st.sampled_from(["low", "high"]),
                                                   "factors": st.lists(hostile_text, max_size=2), "model": st.just("default"),
