@@ -133,3 +133,62 @@ def test_an_approver_who_authored_the_pull_request_is_invalid_whatever_the_handl
     assert [(f.entry.id, f.why) for f in report.invalid] == [("EXC-SELF", "@approvals-bot is the pull request's author")]
     assert v.verdict == "block" and not any(f.waiver for s in v.services for f in s.findings)
     assert "exception-unapproved" not in {f.rule for f in v.findings}  # not an approval away from applying
+
+
+# -- the classification itself, without git ---------------------------------------------------------
+
+SETTINGS = {"max_days": {1: 7}, "groups": {"release-managers": ["rita", "approvals-bot"]}}
+
+
+def ledger_entry(id: str = "EXC-1", **fields: Any) -> Any:
+    import datetime as dt
+
+    from gate.waivers.model import LedgerEntry
+
+    values: dict[str, Any] = {"services": ("search",), "rules": ("runbook-sections",), "reason": "Escalation contacts land with INC-77",
+                              "ticket": "INC-77", "requested_by": "dana", "approved_by": "rita",
+                              "created": dt.date(2026, 11, 23), "expires": dt.date(2026, 11, 28), **fields}
+    raw = {k: str(v) for k, v in values.items()}
+    return LedgerEntry(id=id, raw={"id": id, **raw}, **values)
+
+
+@pytest.mark.parametrize("entry_fields, trusted, fork, state", [
+    ({}, True, True, State.ACTIVE),
+    ({"expires": TODAY}, True, True, State.EXPIRING),
+    ({}, False, False, State.PENDING),
+    ({"expires": TODAY}, False, False, State.PENDING),  # pending first; check also lists it as expiring
+    ({"created": TODAY.replace(day=1), "expires": TODAY.replace(day=5)}, True, True, State.EXPIRED),
+    ({"approved_by": "mallory"}, True, True, State.INVALID),
+    ({"reason": "TODO"}, False, False, State.INVALID),
+    ({}, False, True, State.STALE),
+    ({"reason": "TODO"}, False, True, State.STALE),  # stale before invalid: the base branch dropped it anyway
+])
+def test_classification_order(entry_fields: dict[str, Any], trusted: bool, fork: bool, state: State) -> None:
+    from gate.waivers.state import Ledgers, classify
+    from gate.waivers.trust import Approvals
+
+    entry = ledger_entry(**entry_fields)
+    ledgers = Ledgers.of([entry] if trusted else [], [entry] if fork else [])
+    standing = classify(entry, ledgers, {"search": 1}, Approvals(SETTINGS, None), TODAY)
+    assert standing.state is state
+    assert standing.expiring == (state in (State.EXPIRING, State.PENDING) and entry.expires <= TODAY.replace(day=25))
+
+
+class _PullRequest:
+    number, author, head_sha = 42, "approvals-bot", "c0ffee" * 6 + "beef"
+
+
+@pytest.mark.parametrize("fields, origin_change, pr, expected", [
+    ({}, False, None, (State.APPLIED, "")),
+    ({}, True, None, (State.PENDING, "not a GitHub pull request run: an exception added by the change needs an approving review")),
+    ({"pull_request": 7}, False, _PullRequest(), (State.INVALID, "scoped to pull request #7")),
+    ({"approved_by": "approvals-bot"}, True, _PullRequest(), (State.INVALID, "@approvals-bot is the pull request's author")),
+    ({"approved_by": "approvals-bot"}, False, _PullRequest(), (State.INVALID, "@approvals-bot is the pull request's author")),
+])
+def test_authorise_says_the_state_not_a_message_to_search(fields: dict[str, Any], origin_change: bool, pr: Any, expected: tuple[State, str]) -> None:
+    from gate.waivers.state import Origin, Standing, authorise
+    from gate.waivers.trust import Approvals
+
+    standing = Standing(ledger_entry(**fields), State.PENDING if origin_change else State.ACTIVE,
+                        Origin.CHANGE if origin_change else Origin.BASE, "")
+    assert authorise(standing, Approvals(SETTINGS, pr)) == expected
