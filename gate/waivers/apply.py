@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from gate.builtin_rules import builtin_finding
 from gate.errors import FatalError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gate import config as gate_config
     from gate.git import Snapshot
 
+Provenance = Literal["base", "change", "stale"]  # stale: the change's copy of an entry the base branch revoked or edited since
 UNUSED_WHY = "added by this change; applies once approved (it matched no finding here)"
 
 
@@ -29,7 +30,7 @@ class Fate:
     """One entry's line in the report: what became of it in this run, and why."""
 
     entry: LedgerEntry
-    origin: str  # base | change | stale
+    origin: Provenance
     why: str | None = None  # None for an applied entry
 
 
@@ -91,7 +92,7 @@ def stage(results: list[ServiceResult], base: Snapshot, head: Snapshot, config: 
     approvals = Approvals(config.exceptions, pull_request)
     results, report = apply(results, trusted_entries, head_entries, approvals, today, ledger, fork_entries)
     for fate in report.pending:
-        if fate.origin == Origin.CHANGE.value:
+        if fate.origin == "change":
             repo_findings.append(builtin_finding(
                 "exception-unapproved", "error",
                 f"exception {fate.entry.id} is added or edited by this change and not verified: {fate.why or 'pending approval'}",
@@ -129,7 +130,7 @@ def _waive(result: ServiceResult, usable: list[Standing], approvals: Approvals, 
             findings.append(finding)
             continue
         entry = standing.entry
-        applied_here[entry.id] = Fate(entry, standing.origin.value)
+        applied_here[entry.id] = Fate(entry, _provenance(standing))
         findings.append(replace(finding, waiver=entry))
     return replace(result, findings=tuple(findings), exceptions_applied=tuple(applied_here.values()))
 
@@ -148,19 +149,23 @@ def _first_waiver(finding: Finding, service: str, usable: list[Standing], approv
 def _report(standings: list[Standing], usable: list[Standing], outcomes: _Outcomes, ledger: str, github_error: str | None) -> WaiverReport:
     lists: dict[State, list[Fate]] = {state: [] for state in (State.APPLIED, State.PENDING, State.EXPIRED, State.EXPIRING, State.INVALID)}
     for s in standings:
-        if s.state is State.STALE:
-            lists[State.INVALID].append(Fate(s.entry, "stale", s.why))
-        elif s.state in (State.INVALID, State.EXPIRED):
-            lists[s.state].append(Fate(s.entry, s.origin.value, s.why))
+        if s.state in (State.STALE, State.INVALID, State.EXPIRED):
+            lists[State.INVALID if s.state is State.STALE else s.state].append(Fate(s.entry, _provenance(s), s.why))
         elif s.expiring:
-            lists[State.EXPIRING].append(Fate(s.entry, s.origin.value, f"expires on {s.entry.expires}"))
+            lists[State.EXPIRING].append(Fate(s.entry, _provenance(s), f"expires on {s.entry.expires}"))
     for s in usable:
         state, why = outcomes.state.get(s.entry.id, (None, ""))
         if state is State.APPLIED:
-            lists[State.APPLIED].append(Fate(s.entry, s.origin.value))
+            lists[State.APPLIED].append(Fate(s.entry, _provenance(s)))
         elif state is not None:
-            lists[state].append(Fate(s.entry, s.origin.value, why))
+            lists[state].append(Fate(s.entry, _provenance(s), why))
         elif s.origin is Origin.CHANGE:
-            lists[State.PENDING].append(Fate(s.entry, s.origin.value, UNUSED_WHY))
+            lists[State.PENDING].append(Fate(s.entry, _provenance(s), UNUSED_WHY))
     return WaiverReport(ledger, applied=tuple(lists[State.APPLIED]), pending=tuple(lists[State.PENDING]), expired=tuple(lists[State.EXPIRED]),
                         expiring=tuple(lists[State.EXPIRING]), invalid=tuple(lists[State.INVALID]), github_error=github_error)
+
+
+def _provenance(standing: Standing) -> Provenance:
+    if standing.state is State.STALE:
+        return "stale"
+    return "base" if standing.origin is Origin.BASE else "change"
