@@ -30,7 +30,7 @@ def test_dataset_labels_and_cache(synthetic: Path) -> None:
     assert len(samples) == 1500  # every non-merge commit, the initial import included
     failed = sum(s.failed for s in samples)
     assert 50 < failed < 600
-    cache = list((synthetic / ".git" / "gate").glob("risk-dataset-*.json"))
+    cache = list((synthetic / ".git" / "gate" / "risk-dataset").glob("*.json"))
     assert len(cache) == 1
     assert dataset(repo) == samples  # from the cache, keyed by the head commit
 
