@@ -17,6 +17,8 @@ import json
 import os
 from typing import Any
 
+from gate import atomic
+
 
 def enabled() -> bool:
     setting = os.environ.get("GATE_CACHE", "").strip().lower()
@@ -43,11 +45,7 @@ def write_json(path: str, value: Any) -> None:
     if not enabled():
         return
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps(value))  # the C encoder; json.dump to a file encodes in Python
-        os.replace(tmp, path)
+        atomic.write(path, json.dumps(value))  # the C encoder; json.dump to a file encodes in Python
     except OSError:
         pass
 
