@@ -82,7 +82,9 @@ class Prometheus:
         data = self.workdir / "data"
         source = self.workdir / "series.om"
         source.write_text(openmetrics(now))
-        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
+        # One block per 31 days instead of promtool's default of one per 2 hours: the same samples
+        # in 3 blocks rather than ~350 (building and opening 350 cost 40 s of the suite).
+        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", str(source), str(data)],
                        check=True, capture_output=True, timeout=300)
         config = self.workdir / "prometheus.yml"
         config.write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
