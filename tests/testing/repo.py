@@ -92,8 +92,9 @@ def copy_repo(source: GitRepo, root: Path) -> GitRepo:
     return r
 
 
-def build_example(root: Path, today: dt.date = TODAY) -> GitRepo:
-    """The bundled demo monorepo at `root`, committed on main (with the fixed author and dates)."""
+def build_example(root: Path, today: dt.date = TODAY, history: bool = False) -> GitRepo:
+    """The bundled demo monorepo at `root`, committed on main (with the fixed author and dates);
+    with `history`, its year of commits too."""
     from gate import demo
 
     require("git")
@@ -101,7 +102,7 @@ def build_example(root: Path, today: dt.date = TODAY) -> GitRepo:
     old = {k: os.environ.get(k) for k in GIT_ENV}
     os.environ.update(GIT_ENV)
     try:
-        demo.build(root, today)
+        demo.build(root, today, history=history)
     finally:
         for k, v in old.items():
             if v is None:
