@@ -50,8 +50,7 @@ def openmetrics(now: int) -> str:
             for t in _timestamps(now):
                 minutes = (t - last) / MINUTE
                 last = t
-                recent = p.recent_error_ratio is not None and t > now - p.recent
-                ratio = p.recent_error_ratio if recent else p.error_ratio
+                ratio = p.recent_error_ratio if p.recent_error_ratio is not None and t > now - p.recent else p.error_ratio
                 share = ratio if code == "500" else 1 - ratio
                 if p.reset_at is not None and now - p.reset_at <= t < now - p.reset_at + 10 * MINUTE:
                     count = 0.0  # the process restarted
