@@ -22,6 +22,7 @@ from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.builtin_rules import builtin_finding as _builtin
 from gate.verdict import Finding, RuleInfo, ServiceResult, Verdict, decide
+from gate.waivers.apply import WaiverReport, stage as waivers_stage
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -125,7 +126,7 @@ def judge(
     results = [judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())]
     results += [judge_removed(panel, manifest, service, paths) for manifest, (service, paths) in sorted(owners.removed.items())]
     ctx.save()
-    results, exceptions_report = _exceptions(results, base, head, config, today, mode, repo_findings, case.trusted)
+    results, exceptions_report = waivers_stage(results, base, head, config, today, mode, repo_findings, case.trusted)
     return _verdict(case, results, repo_findings, exceptions_report)
 
 
@@ -253,7 +254,7 @@ def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str
 
 
 def _verdict(case: Case, results: list[ServiceResult], repo_findings: list[Finding],
-             exceptions_report: dict[str, Any] | None) -> Verdict:
+             exceptions_report: WaiverReport | None) -> Verdict:
     """Block on any unwaived error, warn on any warning: every finding, of every service and of the repository."""
     findings = sorted(repo_findings, key=Finding.sort_key)
     return Verdict(
@@ -273,57 +274,18 @@ def _verdict(case: Case, results: list[ServiceResult], repo_findings: list[Findi
 
 def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
     from gate.builtin_rules import BUILTIN_RULES
-    from gate.exceptions import ANY_APPROVERS, APPROVERS
+    from gate.waivers.trust import ANY_APPROVERS, APPROVERS
 
     infos = [*(r.info for r in rules), *BUILTIN_RULES.values()]  # a pack's rule cannot shadow a built-in one
     return {info.id: replace(info, remediation=info.remediation.replace(APPROVERS, ANY_APPROVERS)) for info in infos}
 
 
 def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -> list[Finding]:
-    from gate.exceptions import with_approvers
+    from gate.waivers.trust import with_approvers
 
     return with_approvers(findings, tier, config.exceptions)
 
 
-def _exceptions(
-    results: list[ServiceResult], base: Snapshot, head: Snapshot, config: gate_config.Config,
-    today: dt.date, mode: str, repo_findings: list[Finding], trusted: Snapshot | None = None,
-) -> tuple[list[ServiceResult], dict[str, Any] | None]:
-    """Apply the exception ledger: trusted from the base branch's tip, verified on GitHub when the
-    change adds it. Entries the change did not add but the tip no longer has (revoked since the
-    branch was cut) never apply; an added entry that is not verified is an error on the change."""
-    from gate import exceptions
-    from gate.errors import FatalError
-
-    trusted = trusted or base
-    ledger = config.ledger_path
-    trusted_raw, fork_raw, head_raw = trusted.read(ledger), base.read(ledger), head.read(ledger)
-    if trusted_raw is None and head_raw is None:
-        return results, None
-    trusted_entries = exceptions.parse_ledger(trusted_raw, ledger)  # a broken trusted ledger is exit 2
-    try:
-        fork_entries = exceptions.parse_ledger(fork_raw, ledger) if base is not trusted else trusted_entries
-    except FatalError:
-        fork_entries = []
-    try:
-        head_entries = exceptions.parse_ledger(head_raw, ledger)
-    except FatalError as e:
-        repo_findings.append(_builtin("exceptions-ledger-invalid", "error", e.message, e.file, e.line))
-        head_entries = trusted_entries
-    pull_request = None
-    if mode == "commits":
-        from gate.github import pull_request_from_env
-
-        pull_request = pull_request_from_env()
-    approvals = exceptions.Approvals(config.exceptions, pull_request)
-    results, report = exceptions.apply(results, trusted_entries, head_entries, approvals, today, ledger, fork_entries)
-    for entry in report.get("pending", []):
-        if entry.get("origin") == "change":
-            repo_findings.append(_builtin(
-                "exception-unapproved", "error",
-                f"exception {entry['id']} is added or edited by this change and not verified: {entry.get('why', 'pending approval')}",
-                ledger, entry.get("line")))
-    return results, report
 
 
 def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
@@ -404,11 +366,13 @@ def _uncommitted(repo: Repo, manifests: tuple[str, ...], rev: str) -> tuple[str,
 
 
 def _ledger_at(results: list[ServiceResult], snap: Snapshot, config: gate_config.Config, today: dt.date,
-               tiers: dict[str, int]) -> tuple[list[ServiceResult], dict[str, Any] | None]:
+               tiers: dict[str, int]) -> tuple[list[ServiceResult], WaiverReport | None]:
     """`validate`: the revision's own ledger (it is the trusted side), classified as `check` and `exception list` do."""
-    from gate import exceptions
+    from gate.waivers.apply import apply
+    from gate.waivers.model import parse_ledger
+    from gate.waivers.trust import Approvals
 
-    entries = exceptions.parse_ledger(snap.read(config.ledger_path), config.ledger_path)
+    entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
     if not entries:
         return results, None
-    return exceptions.apply(results, entries, entries, exceptions.Approvals(config.exceptions, None), today, config.ledger_path, catalog=tiers)
+    return apply(results, entries, entries, Approvals(config.exceptions, None), today, config.ledger_path, catalog=tiers)

@@ -8,7 +8,7 @@ from gate.builtin_rules import BUILTIN_RULES
 from gate.check import rule_catalog
 from gate.policy.rules import apply_overrides, parse_pack
 from gate.config import Config
-from gate.exceptions import ANY_APPROVERS
+from gate.waivers.trust import ANY_APPROVERS
 from gate.verdict import SEVERITIES, SEVERITY_RANK, Finding, RuleInfo, Verdict
 
 PACK = b"""apiVersion: gate/v1
