@@ -255,13 +255,13 @@ def add(repo_dir: str, services: tuple[str, ...], rules: tuple[str, ...], reason
     tiers = {s.name: s.tier for s in Catalog(snapshot).all()}
     unknown = [s for s in services if s not in tiers]
     if unknown:
-        from gate.explain import did_you_mean
+        from gate.errors import did_you_mean
 
         raise FatalError(f"no service named {', '.join(map(repr, unknown))} at HEAD{did_you_mean(unknown[0], list(tiers))}")
     known_rules = {r.id for r in load_rules(config, snapshot)} | set(BUILTIN_RULES) | {"error-budget", "risk"}
     bad_rules = [r for r in rules if r not in known_rules]
     if bad_rules:
-        from gate.explain import did_you_mean
+        from gate.errors import did_you_mean
 
         raise FatalError(f"unknown rule id {', '.join(map(repr, bad_rules))}{did_you_mean(bad_rules[0], known_rules)} (`gate explain` lists every rule)")
     taken = {e.id for e in existing} | set(revocations(text.encode(), config.ledger_path)) | _ids_ever(repo, config.ledger_path)
