@@ -1,31 +1,52 @@
 """The `gate` command line: the click group, its commands (one module each in gate/commands/), and exit codes.
 
-Each command module imports only click at load time; its heavy imports wait inside the command.
+A command's module is imported only when that command runs (or `gate --help` lists them all), and
+imports its domain only inside the command: the pre-commit hook's `gate check` loads nothing else.
 """
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import sys
 
 import click
 
 from gate import __version__
-from gate.commands.budget import budget
-from gate.commands.check import check
-from gate.commands.demo import demo
-from gate.commands.explain import explain_command
-from gate.commands.init import init
 from gate.commands.options import as_of as _as_of, as_of_option as _as_of_option, echo as _echo  # the exception group's, until it
 from gate.commands.options import repo_option as _repo_option, utc_today as _utc_today  # moves to gate/commands/exception.py
-from gate.commands.risk import risk
-from gate.commands.scorecard import scorecard
-from gate.commands.test import test_packs
-from gate.commands.validate import validate
 from gate.errors import FatalError
 
+# command name -> "module in gate.commands:its click command"
+COMMANDS: dict[str, str] = {
+    "check": "check:check",
+    "validate": "validate:validate",
+    "budget": "budget:budget",
+    "risk": "risk:risk",
+    "scorecard": "scorecard:scorecard",
+    "explain": "explain:explain_command",
+    "test": "test:test_packs",
+    "init": "init:init",
+    "demo": "demo:demo",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """The group's commands: those in COMMANDS, imported when asked for, and those added to it directly."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, _, name = COMMANDS[cmd_name].partition(":")
+        command = getattr(importlib.import_module(f"gate.commands.{module}"), name)
+        assert isinstance(command, click.Command) and command.name == cmd_name, COMMANDS[cmd_name]
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gate")
 def cli() -> None:
     """A reliability gate for pull requests: readiness, change risk and error budgets per changed service."""
@@ -114,11 +135,6 @@ def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
 
     render = {"text": ledger.audit_text, "json": ledger.audit_json, "csv": ledger.audit_csv}[fmt]
     click.echo(stdout(render(events)), nl=False)
-
-
-COMMANDS = (check, validate, budget, risk, scorecard, explain_command, test_packs, init, demo)
-for _command in COMMANDS:
-    cli.add_command(_command)
 
 
 def _echo_error(line: str) -> None:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gate.demo import Scenario
 
 
@@ -22,6 +21,10 @@ def demo(keep: str | None) -> None:
 
 
 def run(keep: str | None = None) -> None:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     from gate.demo import build
 
     today = dt.datetime.now(dt.timezone.utc).date()
@@ -72,6 +75,8 @@ def _scenarios(workdir: Path, today: dt.date) -> list[tuple[Scenario, str]]:
 
 
 def _scorecard(workdir: Path, keep: str | None, today: dt.date) -> None:
+    import tempfile
+
     from gate.commands import scorecard
 
     out = os.path.join(keep, "..", f"{os.path.basename(os.path.abspath(keep))}-scorecard") if keep else tempfile.mkdtemp(prefix="gate-demo-scorecard-")

@@ -1,7 +1,6 @@
 """`gate explain [RULE]`: a rule's purpose, per-tier severity, check and fix; every rule and check kind."""
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
@@ -66,6 +65,8 @@ def _with_examples(rule: Rule, repo_dir: str) -> Rule:
 
 
 def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -> str:
+    import json
+
     from gate.budget.guide import TOPICS
     from gate.builtin_rules import BUILTIN_RULES
     from gate.policy.kinds import kind_of
@@ -104,6 +105,8 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
 
 def _examples(rule: Rule) -> list[str]:
     """The rule's examples (`gate test` runs them): what fires it and what keeps it quiet."""
+    import json
+
     if not rule.examples:
         return []
     lines = ["", "examples (`gate test` runs them):"]
