@@ -50,4 +50,4 @@ def test_every_registered_command_is_its_modules_click_command() -> None:
     for name in COMMANDS:
         command = cli.get_command(ctx, name)
         assert isinstance(command, click.Command) and command.name == name
-    assert cli.list_commands(ctx) == sorted([*COMMANDS, "exception"])
+    assert cli.list_commands(ctx) == sorted({*COMMANDS, "exception"})
