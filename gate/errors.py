@@ -20,7 +20,6 @@ class FatalError(RuntimeError):
         return f"{where}{' '.join(self.message.split())}"  # one line, whatever the message held
 
 
-
 def did_you_mean(name: str, known: set[str] | list[str]) -> str:
     """"; did you mean 'x'?" for the closest known name, or nothing: the tail of an unknown-name error."""
     import difflib
