@@ -487,7 +487,10 @@ def test_9_every_option_of_every_command_has_help() -> None:
     def walk(command: click.Command, path: str) -> list[str]:
         missing = [f"{path} {p.opts[0]}" for p in command.params if isinstance(p, click.Option) and not p.help]
         if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):  # the commands imported on first use too
+                sub = command.get_command(ctx, name)
+                assert sub is not None, name
                 missing += walk(sub, f"{path} {name}")
         return missing
 
