@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 
 from gate.budget.slo import SLO, SLOProblem
-from gate.budget.status import STATE_ORDER, SLOStatus, render_json, result as budget_result
+from gate.budget.status import STATE_ORDER, SLOStatus, result as budget_result
+from gate.commands.budget import render_json
 from gate.catalog import Service
 from gate.report.json_report import budget as budget_json
 from gate.report.text import _budget_line
