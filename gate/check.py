@@ -13,6 +13,7 @@ from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScore
 from gate import codeowners, ownership, resources
 from gate.catalog import Catalog, Service, configure as configure_sources, prepare as prepare_catalog
 from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
+from gate.snapshot import read_ahead
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
@@ -112,17 +113,7 @@ def judge(
     statuses = {c.path: c.status for c in changes}
     trusted_catalog = Catalog.of(trusted)
     pinned_ctx = CheckContext(head=trusted, base=trusted, today=today, github_org=config.github_org)
-    in_head = [m for m in touched if m not in owners.pinned]
-    # Everything either side will be asked about, in one git process: unchanged paths are the
-    # same on both sides, and the head knows its changed paths from the diff.
-    head.read_many(in_head)
-    documents = [d for m in in_head for d in head_catalog.service_at(m).documents()]
-    wanted = [*config.files(), config.ledger_path, *codeowners.LOCATIONS, *touched, *documents,
-              *(p for c in changes for p in (c.path, c.old_path) if p)]
-    base.prefetch(wanted)
-    head.prefetch(wanted)
-    head.read_many(documents)  # runbooks and plans the rules will read, in one round trip
-    base.read_many([owners.identity.get(m, m) for m in touched])  # the manifests as they were, for drift and the strictest tier
+    read_ahead(changes, owners, [*config.files(), config.ledger_path], base, head)  # the I/O plan: see gate.snapshot
     budgets = BudgetGate(config.budgets, head, base, changes, offline, trusted=trusted)
     if scorer is not None and not touched:
         scorer.cancel()
@@ -443,8 +434,7 @@ def _uncommitted(repo: Repo, manifests: tuple[str, ...], rev: str) -> tuple[str,
     """validate reads a revision, never the working tree: say so when the tree has manifests the revision lacks."""
     if rev != "HEAD":
         return ()
-    out = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ":(glob)**/service.yaml", ok_codes=(0, 128))
-    missing = sorted(set(os.fsdecode(p) for p in out.split(b"\0") if p) - set(manifests))
+    missing = sorted(set(repo.uncommitted(":(glob)**/service.yaml")) - set(manifests))
     if not missing:
         return ()
     shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")

@@ -165,7 +165,7 @@ def read_text(path: str) -> str:
 
 def history(repo: Any, ledger: str, today: dt.date) -> list[dict[str, Any]]:
     """Every event in the ledger's git history: added, changed, removed, expired."""
-    out = repo.run("log", "--reverse", "--format=%H%x1f%an%x1f%ae%x1f%aI", "--", ledger).decode()
+    out = repo.path_log(ledger)
     events: list[dict[str, Any]] = []
     previous: dict[str, exc.Exception_] = {}
     for line in out.splitlines():
@@ -297,7 +297,7 @@ def _ids_ever(repo: Any, ledger: str) -> set[str]:
     """Every id any committed version of the ledger held (entries revoked or cut out by hand included)."""
     if not repo.has_commits():
         return set()
-    out = repo.run("log", "-p", "--format=", "--no-ext-diff", "--no-textconv", "HEAD", "--", ledger).decode("utf-8", "replace")
+    out = repo.path_patches(ledger)
     return {m.group(1).strip("'\"") for m in _ID_LINE.finditer(out)}
 
 

@@ -22,7 +22,7 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/budget/openslo.py:_slo": 98,
     "gate/budget/openslo.py:_indicator": 66,
     "gate/budget/sloth.py:_spec": 88,
-    "gate/check.py:judge": 127,
+    "gate/check.py:judge": 117,
     "gate/exceptions.py:apply": 73,
     "gate/ownership.py:of_change": 67,
     "gate/scorecard/collect.py:build": 84,
@@ -31,20 +31,12 @@ LONG_FUNCTIONS: dict[str, int] = {
 
 # Per rule: a pattern over source lines, the one module allowed to match it, and today's others.
 DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
-    "subprocess outside the git layer": (r"^\s*(import subprocess|from subprocess import)", "gate/git.py", {
-        "gate/scaffold.py": 1,
-    }),
-    "a git command spelled outside the git layer": (r"\.run\(\s*\"[a-z-]+\"", "gate/git.py", {
-        "gate/cli.py": 2, "gate/check.py": 1, "gate/risk/score.py": 2, "gate/risk/labels.py": 1, "gate/ledger.py": 2,
-        "gate/scorecard/collect.py": 2,
-    }),
+    "subprocess outside the git layer": (r"^\s*(import subprocess|from subprocess import)", "gate/git.py", {}),
+    "a git command spelled outside the git layer": (r"\.run\(\s*\"[a-z-]+\"", "gate/git.py", {}),
     "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {
         "gate/ledger.py": 1,
     }),
-    "another object's __dict__": (r"\b(?!self\b)\w+\.__dict__", "", {
-        "gate/risk/calibrate.py": 1, "gate/policy/kinds.py": 3, "gate/policy/testing.py": 1, "gate/scorecard/readiness.py": 1,
-        "gate/catalog.py": 15,
-    }),
+    "another object's __dict__": (r"\b(?!self\b)\w+\.__dict__", "", {}),
 }
 
 

@@ -25,6 +25,10 @@ class Sample:
     failed: int
     known: int = 0  # when the failure became known (the first fix or revert); 0 when not failed
 
+    def as_json(self) -> dict[str, Any]:
+        """The fields as the dataset cache keeps them (`Sample(**kept)` reads them back)."""
+        return {"sha": self.sha, "time": self.time, "features": self.features, "failed": self.failed, "known": self.known}
+
 
 def as_of(samples: list[Sample], cutoff: int) -> list[Sample]:
     """The leakage rule: at `cutoff` only the failures known by then are labels. A change whose
@@ -81,7 +85,7 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
     if cache:
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         with open(cache, "w", encoding="utf-8") as f:
-            json.dump({"version": CACHE_VERSION, "head": head, "samples": [s.__dict__ for s in samples]}, f)
+            json.dump({"version": CACHE_VERSION, "head": head, "samples": [s.as_json() for s in samples]}, f)
     return samples
 
 
