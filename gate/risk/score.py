@@ -55,15 +55,7 @@ def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
     (the changed files) is empty."""
     if not paths or head == EMPTY:
         return None
-    from gate.git import _empty_tree
-
-    old = _empty_tree(repo) if base == EMPTY else base
-    sides = ["--cached", old] if head == INDEX else [old, head]
-    # No pathspecs: the diff of the two trees is exactly the changed files, and git would match
-    # every tree entry against every pathspec (a 2,000-file change paid for that).
-    # The prefixes are spelled out: the user's diff.noprefix or diff.mnemonicPrefix must not reach the parser.
-    return repo.stream("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/",
-                       *sides, "--")
+    return repo.patch_stream(base, head)
 
 
 def read_added(process: Any) -> dict[str, str]:
