@@ -228,8 +228,10 @@ def _entry_map(loaded: Any) -> dict[str, Entry] | None:
 # Text that may make a source file claim something outside its directory: a path-claiming key, YAML
 # anchors, aliases, merges and tags, escapes in quoted text, a parent directory (the raw text).
 _MARKERS = (b"paths", b"openslo", b"sloth", b"&", b"*", b"<<", b"!", b"\\", b"..")
-_ROOTED = re.compile(rb"(?<![\w/.:])/|(?<![\w.]):/")  # a value that may start with / (the repository root); not a URL's scheme://
-_COMMENT = re.compile(rb"(?:^|(?<=\s))#[^\n]*")  # a comment cannot hide a value's first character
+# A "/" that may start a value (the repository root): not inside a word or a path, never a URL's scheme://.
+_ROOTED = re.compile(rb"/(?:(?<=[^\w/.:]/)|(?<=[^\w.]:/))")
+_COMMENT = re.compile(rb"(?:^|\s)#")
+_QUOTE_OR_FLOW = re.compile(rb"[\"'{\[]")  # before a "#", these may make it text rather than a comment
 
 
 def claims_of(raw: bytes, root: str, manifest: str, settings: backstage.Settings | None = None, prefilter: bool = True) -> tuple[str, ...]:
@@ -258,9 +260,17 @@ def claims_of(raw: bytes, root: str, manifest: str, settings: backstage.Settings
 
 
 def may_claim(raw: bytes, root: str) -> bool:
-    """False only when the text cannot claim anything outside its directory (the pre-filter): no
-    marker, no value starting with /, and not the repository root's file (whose directory is everything)."""
-    return not root or any(marker in raw for marker in _MARKERS) or _ROOTED.search(_COMMENT.sub(b"", raw)) is not None
+    """False only when the text cannot claim anything outside its directory (the pre-filter): not the
+    repository root's file (whose directory is everything), no marker, and every "/" that could start
+    a value sits in a comment (a "#" after a space on its line, with no quote or flow bracket before it)."""
+    if not root or raw.startswith(b"/") or any(map(raw.__contains__, _MARKERS)):
+        return True
+    for match in _ROOTED.finditer(raw):
+        line = raw[raw.rfind(b"\n", 0, match.start()) + 1:match.start()]
+        comment = _COMMENT.search(line)
+        if comment is None or _QUOTE_OR_FLOW.search(line, 0, comment.start()) is not None:
+            return True
+    return False
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

@@ -26,10 +26,10 @@ class Snapshot:
     repo: Repo
     rev: str  # a commit id, INDEX or EMPTY
     base: Snapshot | None = None  # set by `after`: this tree is `base` with `changes` applied
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list, repr=False)
     lines: bool = False  # whether `changes` counted lines
-    listing: dict[str, Entry] | None = None  # every file of the tree, once listed (or given by the caller)
-    catalog: Catalog | None = None  # its services (`Catalog.of`), built once whoever asks first
+    listing: dict[str, Entry] | None = field(default=None, repr=False)  # every file of the tree, once listed (or given by the caller)
+    catalog: Catalog | None = field(default=None, repr=False)  # its services (`Catalog.of`), built once whoever asks first
     _reads: dict[str, bytes | None] = field(default_factory=dict, init=False, repr=False)
     _entries: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # asked of git or the base
     _changed: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # from the diff

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from gate.git import Repo, fast_import
 from gate.manifest_index import ManifestIndex, claims_of, may_claim
@@ -100,11 +100,15 @@ def test_the_cached_path_agrees_with_the_slow_path(trees: list[dict[Any, Any]], 
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@given(directory=st.sampled_from(DIRECTORIES[1:]), text=st.text(alphabet=" :/.#\"'\\!&*-[]{}abrunbook\n", max_size=40))
-@settings(max_examples=200, deadline=None)
-def test_the_pre_filter_never_hides_a_claim(directory: str, text: str) -> None:
+@given(directory=st.sampled_from(DIRECTORIES[1:]), key=st.sampled_from(("runbook: ", "rollback: {plan: ", "x: [", "# c\nrunbook:", "")),
+       text=st.text(alphabet=" :/.#\"'\\!&*-[]{},|>?abrunbook\n", max_size=50))
+@example(directory="a/", key="", text="rollback: {x: ' #', plan: /y}")  # a "#" in quotes is no comment
+@example(directory="a/", key="runbook: ", text='"\\x2e\\x2e/y"')  # an escape spells ..
+@example(directory="a/", key="runbook: ", text="# a comment\n  /y")  # the value starts on the next line
+@settings(max_examples=300, deadline=None)
+def test_the_pre_filter_never_hides_a_claim(directory: str, key: str, text: str) -> None:
     """Skipping the YAML parse is only an optimisation: what it skips claims nothing."""
-    raw = ("runbook: " + text).encode()
+    raw = (key + text).encode()
     if not may_claim(raw, directory):
         assert claims_of(raw, directory, directory + "service.yaml", prefilter=False) == ()
 
