@@ -10,7 +10,7 @@ import os
 import subprocess
 import tempfile
 from functools import cached_property
-from typing import IO, TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import FatalError
 
@@ -246,12 +246,7 @@ class Repo:
         """Every file called one of `basenames` in a tree, anywhere: path -> entry (one listing)."""
         if rev == EMPTY:
             return {}
-        names = tuple(n.encode() for n in basenames)
-
-        def wanted(record: bytes) -> bool:
-            return record.endswith(names) and any(record.endswith(b"/" + n) or record.endswith(b"\t" + n) for n in names if record.endswith(n))
-
-        return parse_listing(self._listing(rev), staged=rev == INDEX, keep=wanted)
+        return parse_listing(self._listing(rev), staged=rev == INDEX, basenames=basenames)
 
     def entries(self, rev: str, paths: list[str]) -> dict[str, Entry]:
         """path -> entry at commit `rev` for those of `paths` that exist there (paths taken literally,
@@ -436,16 +431,20 @@ def parse_numstat(tokens: list[bytes], i: int) -> tuple[int, int, bytes, bytes |
 
 
 
-def parse_listing(out: bytes, staged: bool = False, keep: Callable[[bytes], bool] | None = None) -> dict[str, Entry]:
+def parse_listing(out: bytes, staged: bool = False, basenames: tuple[str, ...] = ()) -> dict[str, Entry]:
     """`git ls-tree -z` ("mode type sha\tpath") or, `staged`, `git ls-files --stage -z` ("mode sha stage\tpath")
-    records: path -> entry, for the records `keep` accepts (all by default)."""
-    sha_field = 1 if staged else 2
+    records: path -> entry; with `basenames`, only the files called one of them (anywhere)."""
+    records = out.split(b"\0")
+    if basenames:
+        names = tuple(n.encode() for n in basenames)
+        records = [r for r in records
+                   if r.endswith(names) and any(r.endswith(b"/" + n) or r.endswith(b"\t" + n) for n in names if r.endswith(n))]
     found: dict[str, Entry] = {}
-    for record in out.split(b"\0"):
-        if record and (keep is None or keep(record)):
+    for record in records:
+        if record:
             meta, _, path = record.partition(b"\t")
-            fields = meta.split(b" ")
-            found[_text(path)] = Entry(fields[0].decode(), fields[sha_field].decode())
+            first, second, third = meta.decode().split(" ", 2)
+            found[_text(path)] = Entry(first, second if staged else third)
     return found
 
 
