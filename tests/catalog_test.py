@@ -231,3 +231,26 @@ def test_a_failing_background_listing_is_reported_once_by_the_caller(repo: GitRe
         index.entries(snapshot)
     assert len(calls) == 2  # the thread's attempt, then the caller's own
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_claim_is_seen_however_yaml_spells_it(repo: GitRepo) -> None:
+    """The pre-filter that spares parsing most manifests must not hide a claim YAML spells unusually:
+    an escape, a tag, an alias, a value on the next line, or the repository root's own documents."""
+    spellings = {
+        "a": 'runbook: "\\x2e\\x2e/shared/a.md"\n',
+        "b": "runbook: !!str /shared/b.md\n",
+        "c": "x: &doc ../shared/c.md\nrunbook: *doc\n",
+        "d": "runbook: # the shared one\n  /shared/d.md\n",
+    }
+    for name, extra in spellings.items():
+        repo.write(f"services/{name}/service.yaml", MINIMAL.format(name=name, tier=1) + extra)
+    repo.write("service.yaml", MINIMAL.format(name="root", tier=0) + "runbook: services/shared/root.md\n")
+    repo.write("services/shared/service.yaml", MINIMAL.format(name="shared", tier=3))
+    repo.commit()
+    catalog = _catalog(repo)
+    assert [s.name for s in catalog.owners("services/shared/a.md")] == ["a", "shared"]
+    assert [s.name for s in catalog.owners("shared/b.md")] == ["root", "b"]
+    assert [s.name for s in catalog.owners("services/shared/c.md")] == ["c", "shared"]
+    assert [s.name for s in catalog.owners("shared/d.md")] == ["root", "d"]
+    assert [s.name for s in catalog.owners("services/shared/root.md")] == ["root", "shared"]
+    assert [s.name for s in catalog.owners("services/shared/other.md")] == ["shared"]
