@@ -14,12 +14,14 @@ from gate.git import EMPTY, INDEX, Change, Entry, Repo, tree_path
 
 if TYPE_CHECKING:
     from gate.catalog import Catalog
+    from gate.manifest_index import source_names
+    from gate.service import root_of
 
 # Past this many unknown paths one full listing beats a huge `ls-tree` command line.
 FULL_LISTING_AFTER = 1000
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Snapshot:
     """One tree with its entries and reads remembered. Equal only to itself (a dictionary key by identity)."""
 
@@ -160,8 +162,12 @@ def read_ahead(changes: list[Change], owners: Owners, config_files: Sequence[str
     so asking both sides about one list costs one `ls-tree` at most."""
     from gate import codeowners
     from gate.catalog import Catalog
+    from gate.manifest_index import source_names
+    from gate.service import root_of
 
     in_head = [m for m in owners.touched if m not in owners.pinned]
+    names = source_names(head.repo)  # every source file of the judged services' directories, with their manifests
+    head.prefetch([*in_head, *(root_of(m) + n for m in in_head for n in names)])
     head.read_many(in_head)
     catalog = Catalog.of(head)
     documents = [d for m in in_head for d in catalog.service_at(m).documents()]
