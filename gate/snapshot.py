@@ -66,7 +66,7 @@ class Snapshot:
 
     def entry(self, path: str) -> Entry | None:
         """One path's mode and id, without listing the whole tree when it has not been listed yet."""
-        if self.listed:
+        if self.listing is not None or self.rev == EMPTY:  # (`listed`, spelled out: the hottest line of a check)
             return self.files.get(path)
         if path in self._changed:
             return self._changed[path]
