@@ -59,16 +59,15 @@ class ManifestIndex:
     @property
     def names(self) -> tuple[str, ...]:
         """The file names that define services: service.yaml, then the Backstage catalog files."""
-        return (MANIFEST, *(n for n in self.settings.files if n != MANIFEST))
+        return _names(self.settings)
 
     @property
     def key(self) -> str:
         """Names and types decide which files define services: caches are kept per setting."""
-        text = f"{CACHE_VERSION}\0" + "\0".join(self.names) + "\1" + "\0".join(self.settings.types)
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return _key(self.settings)
 
-    def _store(self, kind: str) -> Store:
-        return Store(self.repo.git_dir, f"{kind}-{self.key}")
+    def _store(self, kind: str, key: str | None = None) -> Store:
+        return Store(self.repo.git_dir, f"{kind}-{key or self.key}")
 
     # -- source files -----------------------------------------------------------------------------
 
@@ -99,30 +98,32 @@ class ManifestIndex:
         thread = self._threads.get(snapshot)
         if thread is not None and thread is not threading.current_thread():
             thread.join()
-        key = self.key  # the settings may have arrived after a listing started
+        settings = self.settings  # one reading: the settings may arrive while a listing runs
+        key = _key(settings)
         found = self._listings.get(snapshot)
         if found is None or found[0] != key:
-            found = (key, self._entries(snapshot))
+            found = (key, self._entries(snapshot, settings))
             self._listings[snapshot] = found
         return found[1]
 
-    def entries_slow(self, snapshot: Snapshot) -> dict[str, Entry]:
+    def entries_slow(self, snapshot: Snapshot, settings: backstage.Settings | None = None) -> dict[str, Entry]:
         """Every source file of a tree, from a listing of that tree and nothing kept."""
-        return self.repo.named(snapshot.rev, *self.names)
+        return self.repo.named(snapshot.rev, *_names(settings or self.settings))
 
-    def _entries(self, snapshot: Snapshot) -> dict[str, Entry]:
+    def _entries(self, snapshot: Snapshot, settings: backstage.Settings) -> dict[str, Entry]:
+        names = _names(settings)
         if snapshot.base is not None:
             entries = self.entries(snapshot.base)
             snapshot.base.know(entries)
-            return _apply(entries, snapshot.changes, self.names)
+            return _apply(entries, snapshot.changes, names)
         if snapshot.rev in (EMPTY, INDEX):
-            return self.entries_slow(snapshot)
-        store = self._store("sources")
+            return self.entries_slow(snapshot, settings)
+        store = self._store("sources", _key(settings))
         found = _entry_map(store.get(snapshot.rev))
         if found is None:
             nearest = _nearest(store, self.repo, snapshot.rev)
             base = _entry_map(nearest[0]) if nearest is not None else None
-            found = _apply(base, nearest[1], self.names) if nearest is not None and base is not None else self.entries_slow(snapshot)
+            found = _apply(base, nearest[1], names) if nearest is not None and base is not None else self.entries_slow(snapshot, settings)
             store.put(snapshot.rev, {p: [e.mode, e.sha] for p, e in found.items()})
         return found
 
@@ -184,6 +185,15 @@ class ManifestIndex:
                 cache.entries[keys[manifest]] = list(claims_of(raw, root_of(manifest), manifest, self.settings))
             cache.save()
         return [(m, claim) for m in manifests for claim in cache.entries[keys[m]]]
+
+
+def _names(settings: backstage.Settings) -> tuple[str, ...]:
+    return (MANIFEST, *(n for n in settings.files if n != MANIFEST))
+
+
+def _key(settings: backstage.Settings) -> str:
+    text = f"{CACHE_VERSION}\0" + "\0".join(_names(settings)) + "\1" + "\0".join(settings.types)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _pairs(loaded: Any) -> Claims | None:

@@ -223,7 +223,7 @@ def test_a_failing_background_listing_is_reported_once_by_the_caller(repo: GitRe
         calls.append(snapshot.rev)
         raise GitError("git ls-tree failed: fatal: bad tree object")
 
-    monkeypatch.setattr(ManifestIndex, "_entries", lambda self, snapshot: broken(snapshot))
+    monkeypatch.setattr(ManifestIndex, "_entries", lambda self, snapshot, settings: broken(snapshot))
     snapshot = Snapshot(Repo(repo.path), head)
     index = ManifestIndex.of(snapshot.repo)
     index.prepare(snapshot)
