@@ -23,7 +23,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/budget/openslo.py:_indicator": 66,
     "gate/budget/sloth.py:_spec": 88,
     "gate/check.py:judge": 117,
-    "gate/exceptions.py:apply": 73,
     "gate/ownership.py:of_change": 67,
     "gate/scorecard/collect.py:build": 84,
     "gate/scorecard/render.py:render_markdown": 61,
@@ -33,9 +32,7 @@ LONG_FUNCTIONS: dict[str, int] = {
 DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
     "subprocess outside the git layer": (r"^\s*(import subprocess|from subprocess import)", "gate/git.py", {}),
     "a git command spelled outside the git layer": (r"\.(run|stream)\(\s*\"[a-z-]+\"", "gate/git.py", {}),
-    "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {
-        "gate/ledger.py": 1,
-    }),
+    "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {}),
     "another object's __dict__": (r"\b(?!self\b)\w+\.__dict__", "", {}),
 }
 
