@@ -144,7 +144,8 @@ def read_text(path: str) -> str:
 def context(repo_dir: str) -> tuple[Any, Any, Any]:
     """(repo, HEAD snapshot, config at HEAD) for the terminal commands."""
     from gate import config as gate_config
-    from gate.git import EMPTY, Repo, Snapshot
+    from gate.git import EMPTY, Repo
+    from gate.snapshot import Snapshot
 
     repo = Repo(repo_dir)
     snapshot = Snapshot(repo, repo.resolve("HEAD") if repo.has_commits() else EMPTY)
