@@ -147,9 +147,8 @@ class RiskScorer:
             email = ident[ident.find("<") + 1: ident.find(">")].lower() if "<" in ident else ""
             midnight = dt.datetime.combine(self.today, dt.time(), dt.timezone.utc)  # a staged change is judged as of today
             return email, int(midnight.timestamp()), ""
-        out = self.repo.authorship(self.head.rev)
-        email, time, message = out.split("\x1f", 2)
-        return (email.lower() if self._author_verified() else ""), int(time), message
+        email, time, message = self.repo.authorship(self.head.rev)
+        return (email.lower() if self._author_verified() else ""), time, message
 
     def _author_verified(self) -> bool:
         """In a pull request the author line is the opener's claim: experience is credited only when
