@@ -114,26 +114,6 @@ def test_internal_error_is_exit_3_one_line(example: GitRepo, gate_cli: Any, monk
     assert err.strip() == "gate: internal error: RuntimeError: simulated bug (set GATE_DEBUG=1 for a traceback)"
 
 
-def test_init_scaffolds_a_service_that_validates_and_never_overwrites(repo: GitRepo, gate_cli: Any) -> None:
-    repo.write("CODEOWNERS", "/services/orders/ @acme/orders\n")
-    code, out, _ = gate_cli("init", str(repo.root / "services/orders"), "--tier", "2", "--team", "orders")
-    assert code == 0 and "created" in out
-    manifest = repo.read("services/orders/service.yaml")
-    assert "runbook: docs/runbook.md" in manifest
-    repo.commit()
-    code, out, _ = gate_cli("validate", "--repo", repo.path)
-    assert code == 0, out
-    repo.write("services/orders/docs/runbook.md", "mine\n")
-    code, _, err = gate_cli("init", str(repo.root / "services/orders"))
-    assert code == 2 and "never overwrites" in err
-    assert repo.read("services/orders/docs/runbook.md") == "mine\n"
-
-
-def test_init_rejects_bad_names(gate_cli: Any, tmp_path: Path) -> None:
-    code, _, err = gate_cli("init", str(tmp_path / "Bad Name"))
-    assert code == 2 and "lower-case label" in err
-
-
 def test_version_and_help(gate_cli: Any) -> None:
     code, out, _ = gate_cli("--version")
     assert code == 0 and out.startswith("gate, version ")
