@@ -31,6 +31,7 @@ def _judge(repo: GitRepo, manifest: str, changed: tuple[str, ...]) -> tuple[list
     r = Repo(repo.path)
     snap = Snapshot(r, head)
     service = load_service(snap, "svc/service.yaml")
+    assert service is not None
     rules = parse_pack(PACK.encode(), "policies/p.yaml")
     ctx = CheckContext(head=snap, base=snap, today=TODAY)
     applied = [rule.id for rule in rules if applies(rule, service, changed)]

@@ -18,5 +18,5 @@ def test_headline_services_findings_and_waivers_in_order(blocked: Verdict) -> No
 
 def test_a_value_with_line_breaks_and_escapes_stays_on_its_line(blocked: Verdict) -> None:
     hostile = Finding("unowned-change", "t", "warning", "evil\nFORGED: pass\x1b[2J", "x.sh", None, "fix")
-    text = renderer("text")(dataclasses.replace(blocked, findings=[hostile]))
+    text = renderer("text")(dataclasses.replace(blocked, findings=(hostile,)))
     assert "\nFORGED: pass" not in text and "\x1b" not in text
