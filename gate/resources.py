@@ -142,8 +142,13 @@ def errors_for(name: str, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
 
 
 def fragment_errors(fragment: dict[str, Any], instance: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """schema_errors against a schema fragment (a rule's check or parameters), remembered the same way."""
+    """schema_errors against a schema fragment (a rule's check or parameters), remembered the same way.
+    A document the fast predicate accepts is answered at once: each rule asks about the whole
+    manifest, and digesting it for every rule cost more than the predicate."""
     text = json.dumps(fragment, sort_keys=True)
+    check = _valid_fragment(text)
+    if check is not None and check(instance):
+        return []
     return _memoized(f"fragment:{text}", instance, lambda: _fragment_validator(text), valid=lambda: _valid_fragment(text))
 
 
