@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
 from gate import globs
 from gate.git import Change, Repo
+from gate.reverts import reverted_ids
 
-REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
 # Non-executable documentation: the only files an exhausted budget lets through by kind alone.
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
 # Documents a manifest names may also be SLO documents (YAML/JSON data, never executed).
@@ -28,7 +27,7 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
         return None
     reverted: list[str] = []
     for commit in commits:
-        found = REVERT.findall(commit.message)
+        found = reverted_ids(commit.message)
         if not found:
             return None
         reverted += found
