@@ -206,6 +206,7 @@ def test_json_equality_and_uniqueness_follow_jsonschema() -> None:
 def test_errors_for_answers_valid_documents_without_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
     """The point: a valid manifest costs one predicate call; an invalid one still gets jsonschema's words."""
     resources.remember_in(None)
+    monkeypatch.setattr(resources, "_memo", resources._Memo())  # nothing remembered from earlier tests
     good = copy.deepcopy(MANIFESTS[0])
     accepted = [f for f in fragments() if jsonschema_valid(f, good)]  # read before jsonschema is refused: the pack is validated too
     assert accepted
