@@ -17,6 +17,7 @@ from gate import check
 from gate.budget.file import load as load_status
 from gate.git import Repo
 from gate.httpclient import Unavailable
+from gate.report.json_report import budget as budget_json
 from gate.verdict import Verdict
 
 from conftest import TODAY, GitRepo
@@ -212,10 +213,10 @@ def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo) -
     example.write(".gitattributes", "* -diff\n")
     example.commit("attributes")
     disguised = judge(example)
-    score = {s.name: s.risk["score"] for s in plain.services if s.risk}
-    hidden = {s.name: s.risk["score"] for s in disguised.services if s.risk}
+    score = {s.name: s.risk.score for s in plain.services if s.risk}
+    hidden = {s.name: s.risk.score for s in disguised.services if s.risk}
     assert hidden["checkout"] >= score["checkout"]
-    assert any("adds" in factor for s in disguised.services if s.name == "checkout" and s.risk for factor in s.risk["factors"])
+    assert any("adds" in factor for s in disguised.services if s.name == "checkout" and s.risk for factor in s.risk.factors)
 
 
 # -- 6. inputs outside git --------------------------------------------------------------------------
@@ -232,7 +233,7 @@ def test_a_committed_budget_status_file_is_never_trusted(target: tuple[GitRepo, 
     example.commit("feature, with a healthy-looking status file")
     v = judge(example)
     assert v.verdict == "block" or v.exit_code == 3
-    reasons = json.dumps([s.budget for s in v.services])
+    reasons = json.dumps([budget_json(s.budget) for s in v.services if s.budget])
     assert "committed to the repository" in reasons
 
 
@@ -291,7 +292,7 @@ def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver:
         login = who.split("@")[0]  # GitHub links each verified e-mail to its own account
         httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": login}})
         (checkout,) = [s for s in judge(example).services if s.name == "checkout"]
-        scores[who] = checkout.risk["score"] if checkout.risk else None
+        scores[who] = checkout.risk.score if checkout.risk else None
     assert scores["maya@example.com"] is not None and scores["mallory@example.com"] is not None
     assert scores["maya@example.com"] >= scores["mallory@example.com"]
 
@@ -309,4 +310,4 @@ def test_a_verified_author_keeps_the_experience_credit(example: GitRepo, httpser
     monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
     httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": "maya"}})
     verified = [s for s in judge(example).services if s.name == "checkout"][0].risk
-    assert local and verified and verified["score"] == local["score"]
+    assert local and verified and verified.score == local.score
