@@ -16,7 +16,8 @@ from gate.risk.findings import assess as assess_risk
 from gate.risk.score import RiskScorer
 from gate import codeowners, ownership, resources
 from gate.catalog import Catalog, Service, configure as configure_sources, prepare as prepare_catalog
-from gate.git import INDEX, Change, Repo, Snapshot
+from gate.git import INDEX, Change, Repo
+from gate.snapshot import Snapshot, read_ahead
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
@@ -121,7 +122,7 @@ def judge(
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
-    _read_ahead(changes, base, head, Catalog.of(head), config, owners, owners.touched)
+    read_ahead(changes, owners, [*config.files(), config.ledger_path], base, head)  # the I/O plan: see gate.snapshot
     panel = _panel(case, owners, ctx, scorer)
     results = [judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())]
     results += [judge_removed(panel, manifest, service, paths) for manifest, (service, paths) in sorted(owners.removed.items())]
@@ -181,22 +182,6 @@ def _panel(case: Case, owners: ownership.Ownership, ctx: CheckContext, scorer: R
     pinned_ctx = CheckContext(head=case.trusted, base=case.trusted, today=case.today, github_org=case.config.github_org)
     statuses = {c.path: c.status for c in case.changes}
     return Panel(case, owners, ctx, pinned_ctx, Catalog.of(case.head), Catalog.of(case.trusted), scorer, budgets, statuses)
-
-
-def _read_ahead(changes: list[Change], base: Snapshot, head: Snapshot, head_catalog: Catalog, config: gate_config.Config,
-                owners: ownership.Ownership, touched: dict[str, list[str]]) -> None:
-    """Speed only: what the stages will read, asked of git in as few round trips as possible."""
-    in_head = [m for m in touched if m not in owners.pinned]
-    # Everything either side will be asked about, in one git process: unchanged paths are the
-    # same on both sides, and the head knows its changed paths from the diff.
-    head.read_many(in_head)
-    documents = [d for m in in_head for d in head_catalog.service_at(m).documents()]
-    wanted = [*config.files(), config.ledger_path, *codeowners.LOCATIONS, *touched, *documents,
-              *(p for c in changes for p in (c.path, c.old_path) if p)]
-    base.prefetch(wanted)
-    head.prefetch(wanted)
-    head.read_many(documents)  # runbooks and plans the rules will read, in one round trip
-    base.read_many([owners.identity.get(m, m) for m in touched])  # the manifests as they were, for drift and the strictest tier
 
 
 def _under_judgement(panel: Panel, manifest: str) -> tuple[Service, Service | None, CheckContext]:
@@ -357,8 +342,7 @@ def _uncommitted(repo: Repo, manifests: tuple[str, ...], rev: str) -> tuple[str,
     """validate reads a revision, never the working tree: say so when the tree has manifests the revision lacks."""
     if rev != "HEAD":
         return ()
-    out = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ":(glob)**/service.yaml", ok_codes=(0, 128))
-    missing = sorted(set(os.fsdecode(p) for p in out.split(b"\0") if p) - set(manifests))
+    missing = sorted(set(repo.uncommitted(":(glob)**/service.yaml")) - set(manifests))
     if not missing:
         return ()
     shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")

@@ -93,6 +93,12 @@ class Answers:
         except (AttributeError, TypeError, ValueError, IndexError):
             self.answers = {}
 
+    @cached_property
+    def org(self) -> str | None:
+        """The organisation this CODEOWNERS writes its teams under, when it names exactly one."""
+        orgs = {o.lower() for o in re.findall(r"(?<![\w@])@([\w.-]+)/[\w.-]+", self.text.decode("utf-8", "replace"))}
+        return orgs.pop() if len(orgs) == 1 else None
+
     @property
     def too_big(self) -> bool:
         return len(self.text) > MAX_BYTES

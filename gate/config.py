@@ -6,7 +6,7 @@ from typing import Any
 
 from gate import backstage, yaml as gate_yaml
 from gate.errors import FatalError
-from gate.git import Snapshot
+from gate.snapshot import Snapshot
 from gate.resources import check_document
 
 CONFIG_FILE = ".gate.yaml"

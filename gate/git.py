@@ -10,7 +10,7 @@ import os
 import subprocess
 import tempfile
 from functools import cached_property
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import FatalError
 
@@ -47,6 +47,10 @@ class GitError(FatalError):
     pass
 
 
+if TYPE_CHECKING:
+    from gate.manifest_index import ManifestIndex
+
+
 class Repo:
     """A repository, spoken to through git's plumbing: one short process per question, plus one
     long-lived `git cat-file --batch` for reading objects.
@@ -60,6 +64,8 @@ class Repo:
             raise FatalError("no such directory", path)
         self.root = os.path.abspath(path)
         self._cat_file: _CatFile | None = None
+        # Which files define services and what is known about them (gate.manifest_index.ManifestIndex.of).
+        self.manifest_index: ManifestIndex | None = None
         # One process answers everything the run needs to know about the repository itself.
         status, out, _ = self._exec("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--is-shallow-repository", "--show-toplevel")
         lines = out.decode("utf-8", "surrogateescape").splitlines()
@@ -228,37 +234,26 @@ class Repo:
         120000 symbolic links, 160000 submodules."""
         if rev == EMPTY:
             return {}
-        files: dict[str, Entry] = {}
-        if rev == INDEX:  # "mode sha stage\tpath"
-            for entry in self.run("ls-files", "--stage", "-z").split(b"\0"):
-                if entry:
-                    meta, _, path = entry.partition(b"\t")
-                    mode, sha, _ = meta.decode().split(" ", 2)
-                    files[_text(path)] = Entry(mode, sha)
-            return files
-        for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev).split(b"\0"):  # "mode type sha\tpath"
-            if entry:
-                meta, _, path = entry.partition(b"\t")
-                mode, _, sha = meta.decode().split(" ", 2)
-                files[_text(path)] = Entry(mode, sha)
-        return files
+        return parse_listing(self._listing(rev), staged=rev == INDEX)
+
+    def _listing(self, rev: str) -> bytes:
+        """Every entry of a commit's tree (`ls-tree -r`) or of the index (`ls-files --stage`), NUL-separated."""
+        if rev == INDEX:
+            return self.run("ls-files", "--stage", "-z")
+        return self.run("ls-tree", "-r", "-z", "--full-tree", rev)
 
     def named(self, rev: str, *basenames: str) -> dict[str, Entry]:
         """Every file called one of `basenames` in a tree, anywhere: path -> entry (one listing)."""
         if rev == EMPTY:
             return {}
-        if rev == INDEX:  # "mode sha stage\tpath"
-            out = self.run("ls-files", "--stage", "-z")
-        else:  # "mode type sha\tpath"
-            out = self.run("ls-tree", "-r", "-z", "--full-tree", rev)
-        names = tuple(n.encode() for n in basenames)
-        found: dict[str, Entry] = {}
-        for record in out.split(b"\0"):
-            if record.endswith(names) and any(record.endswith(b"/" + n) or record.endswith(b"\t" + n) for n in names if record.endswith(n)):
-                meta, _, path = record.partition(b"\t")
-                fields = meta.split(b" ")
-                found[_text(path)] = Entry(fields[0].decode(), fields[1 if rev == INDEX else 2].decode())
-        return found
+        return parse_listing(self._listing(rev), staged=rev == INDEX, basenames=basenames)
+
+    def entries(self, rev: str, paths: list[str]) -> dict[str, Entry]:
+        """path -> entry at commit `rev` for those of `paths` that exist there (paths taken literally,
+        never as globs; a directory's entry has mode 040000), in one `git ls-tree`."""
+        if not paths or rev == EMPTY:
+            return {}
+        return parse_listing(self.run("--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev, "--", *paths))
 
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
         """Many objects through the long-lived `git cat-file --batch`: object id -> bytes. The ids come
@@ -293,18 +288,78 @@ class Repo:
                 commits.append(Commit(sha.strip(), tuple(parents.split()), email, message))
         return commits
 
+    # -- named questions (every git command gate runs is spelled in this module) -------------
+
+    def count_commits(self, rev: str) -> int:
+        """How many commits `rev` reaches."""
+        return int(self.run("rev-list", "--count", rev).decode().strip() or 0)
+
+    def reachable(self, rev: str) -> list[str]:
+        """The ids of every commit `rev` reaches, newest first."""
+        return self.run("rev-list", rev).decode().split()
+
+    def first_parent_before(self, rev: str, moment: int) -> str:
+        """The newest commit on `rev`'s first-parent line committed at or before `moment` (a Unix time), or ""."""
+        return self.run("rev-list", "--first-parent", "-n1", f"--before=@{moment}", rev, "--").strip().decode()
+
+    def root_times(self, rev: str) -> list[int]:
+        """The author times of the root commits `rev` reaches."""
+        return [int(t) for t in self.run("log", "--max-parents=0", "--format=%at", rev).split()]
+
+    def author_ident(self) -> str:
+        """Who would author a commit made now (`git var GIT_AUTHOR_IDENT`), or "" when git cannot say."""
+        return self.run("var", "GIT_AUTHOR_IDENT", ok_codes=(0, 128)).decode("utf-8", "replace")
+
+    def authorship(self, rev: str) -> str:
+        """A commit's author email, author time and message, separated by \x1f."""
+        return self.run("log", "-1", "--format=%ae%x1f%at%x1f%B", rev).decode("utf-8", "replace")
+
+    def zero_context_diff(self, old: str, new: str) -> bytes:
+        """`git diff -U0` between two commits (renames off), for the lines each change deleted; b"" when git cannot."""
+        return self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", old, new, ok_codes=(0, 128))
+
+    def path_log(self, path: str) -> str:
+        """Every commit that touched `path`, oldest first, one line each: id, author name, author email
+        and ISO author date, separated by \x1f."""
+        return self.run("log", "--reverse", "--format=%H%x1f%an%x1f%ae%x1f%aI", "--", path).decode()
+
+    def path_patches(self, path: str) -> str:
+        """Every patch to `path` in HEAD's history, as text (no external diff, no text conversion)."""
+        return self.run("log", "-p", "--format=", "--no-ext-diff", "--no-textconv", "HEAD", "--", path).decode("utf-8", "replace")
+
+    def uncommitted(self, pathspec: str) -> list[str]:
+        """Paths matching `pathspec` in the index or the working tree (untracked, not ignored); [] when git cannot say."""
+        out = self.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", pathspec, ok_codes=(0, 128))
+        return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+    # -- streamed answers (read as git produces them) ---------------------------------------
+
+    def log_stream(self, *args: str, format: str, lines: bool = True, renames: bool = True, paths: list[str] | None = None) -> Stream:
+        """`git log -z ARGS -- PATHS` with each commit's files: with `lines` their line counts
+        (`--numstat`), else their status only (trees compared, never contents)."""
+        # A small delta cache: as fast here, and git's memory stays well under the default 96 MiB.
+        changes = ["--numstat" if lines else "--name-status", "-M" if renames else "--no-renames"]
+        return self.stream("-c", "core.deltaBaseCacheLimit=16m", "--literal-pathspecs", "log", "-z", *changes, "--no-color",
+                           f"--format={format}", *args, "--", *(paths or ()))
+
+    def patch_stream(self, base: str, head: str) -> Stream:
+        """`git diff -U0` from tree `base` to tree `head` (commit ids, INDEX or EMPTY), prefixes a/ and b/."""
+        old = _empty_tree(self) if base == EMPTY else base
+        sides = ["--cached", old] if head == INDEX else [old, head]
+        # No pathspecs: the diff of the two trees is exactly the changed files, and git would match
+        # every tree entry against every pathspec (a 2,000-file change paid for that).
+        # The prefixes are spelled out: the user's diff.noprefix or diff.mnemonicPrefix must not reach the parser.
+        return self.stream("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/",
+                           "--dst-prefix=b/", *sides, "--")
+
+    def first_parent_patches(self, head: str, format: str, *args: str) -> Stream:
+        """`git log -p -U0` along `head`'s first parents, a merge diffed against its first parent."""
+        return self.stream("-c", "core.deltaBaseCacheLimit=16m", "log", "--first-parent", "--diff-merges=first-parent",
+                           "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={format}", *args, head, "--")
+
     def blob_ids(self, rev: str, paths: list[str]) -> dict[str, str]:
         """path -> blob id at `rev` for those of `paths` that exist there (one process)."""
-        if not paths or rev == EMPTY:
-            return {}
-        out = self.run("ls-tree", "-z", "--full-tree", rev, "--", *paths)
-        blobs = {}
-        for entry in out.split(b"\0"):
-            if entry:
-                meta, _, path = entry.partition(b"\t")
-                blobs[_text(path)] = meta.split(b" ")[2].decode()
-        return blobs
-
+        return {path: entry.sha for path, entry in self.entries(rev, paths).items()}
 
 def _failure(args: tuple[str, ...], status: int, err: bytes) -> GitError:
     """A GitError naming the git command and git's last words."""
@@ -358,15 +413,43 @@ def parse_raw(out: bytes) -> list[Change]:
     for n in range(len(changes)):
         if i >= len(parts) or not parts[i]:
             break
-        added, deleted, path = parts[i].split(b"\t", 2)
-        i += 1 if path else 3  # a rename's two paths follow
-        changes[n] = changes[n]._replace(added=int(added) if added.isdigit() else 0, deleted=int(deleted) if deleted.isdigit() else 0)
+        added, deleted, _, _, i = parse_numstat(parts, i)
+        changes[n] = changes[n]._replace(added=added, deleted=deleted)
     return changes
 
 
+def parse_numstat(tokens: list[bytes], i: int) -> tuple[int, int, bytes, bytes | None, int]:
+    """The `--numstat -z` record at tokens[i]: "added\tdeleted\tpath", or for a rename "added\tdeleted\t"
+    followed by the old and the new path. (added, deleted, path, old path or None, index of the next
+    record); a binary file counts 0 lines."""
+    added, deleted, path = tokens[i].split(b"\t", 2)
+    old = None
+    if not path:  # a rename: the old and new paths follow
+        old, path = tokens[i + 1], tokens[i + 2]
+        i += 2
+    return int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0, path, old, i + 1
 
 
-def _tree_path(path: str) -> bool:
+
+def parse_listing(out: bytes, staged: bool = False, basenames: tuple[str, ...] = ()) -> dict[str, Entry]:
+    """`git ls-tree -z` ("mode type sha\tpath") or, `staged`, `git ls-files --stage -z` ("mode sha stage\tpath")
+    records: path -> entry; with `basenames`, only the files called one of them (anywhere)."""
+    records = out.split(b"\0")
+    if basenames:
+        names = tuple(n.encode() for n in basenames)
+        records = [r for r in records
+                   if r.endswith(names) and any(r.endswith(b"/" + n) or r.endswith(b"\t" + n) for n in names if r.endswith(n))]
+    found: dict[str, Entry] = {}
+    for record in records:
+        if record:
+            meta, _, path = record.partition(b"\t")
+            first, second, third = meta.decode().split(" ", 2)
+            found[_text(path)] = Entry(first, second if staged else third)
+    return found
+
+
+def tree_path(path: str) -> bool:
+    """Whether `path` can name an entry inside a tree (never "../x", "/etc/x", "a//b")."""
     # git stores no NUL in a name, and a NUL cannot be a command-line argument: never asked
     return "\0" not in path and not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/"))
 
@@ -453,113 +536,10 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
-class Snapshot:
-    """One tree (a commit, the index, or nothing) with its file list and cached reads.
-
-    A snapshot built `after(base, changes)` knows every changed path's entry from the diff and
-    asks the base about the rest, so judging a change never lists the whole head tree.
-    """
-
-    def __init__(self, repo: Repo, rev: str) -> None:
-        self.repo = repo
-        self.rev = rev
-        self.base: Snapshot | None = None
-        self.changes: list[Change] = []
-        self.lines = False
-        self._reads: dict[str, bytes | None] = {}
-        self._entries: dict[str, Entry | None] = {}
-        self._changed: dict[str, Entry | None] = {}
-
-    def after(self, base: Snapshot, changes: list[Change], lines: bool = False) -> Snapshot:
-        """Declare this tree to be `base` with `changes` applied (exactly what `Repo.changes` said;
-        `lines` when it was asked to count lines)."""
-        self.base, self.changes, self.lines = base, changes, lines
-        for change in changes:
-            if change.old_path is not None and change.status == "R":
-                self._changed[change.old_path] = None
-            self._changed[change.path] = change.new
-        return self
-
-    @cached_property
-    def files(self) -> dict[str, Entry]:
-        return self.repo.tree(self.rev)
-
-    def know(self, entries: dict[str, Entry]) -> None:
-        """Remember entries learnt elsewhere (a cached manifest list) so no process asks for them."""
-        for path, entry in entries.items():
-            if path not in self._changed:
-                self._entries.setdefault(path, entry)
-
-    def entry(self, path: str) -> Entry | None:
-        """One path's mode and id, without listing the whole tree when it has not been listed yet."""
-        if "files" in self.__dict__ or self.rev == EMPTY:
-            return self.files.get(path)
-        if path in self._changed:
-            return self._changed[path]
-        if path not in self._entries:
-            self.prefetch([path])
-        return self._entries[path]
-
-    def prefetch(self, paths: list[str]) -> None:
-        """Look up many paths' modes and ids in one `git ls-tree` (paths taken literally, never as globs)."""
-        if "files" in self.__dict__ or self.rev == EMPTY:
-            return
-        todo = sorted({p for p in paths if p and p not in self._entries and p not in self._changed})
-        for path in [p for p in todo if not _tree_path(p)]:
-            self._entries[path] = None  # "../x", "/etc/x", "a//b": never a path inside a tree, never asked
-        todo = [p for p in todo if _tree_path(p)]
-        if not todo:
-            return
-        if self.base is not None:  # unchanged paths are as the base has them (a directory is asked here)
-            self.base.prefetch(todo)
-            for path in todo:
-                entry = self.base.entry(path)
-                if entry is None or entry.mode != "040000":
-                    self._entries[path] = entry
-            todo = [p for p in todo if p not in self._entries]
-            if not todo:
-                return
-        if self.rev == INDEX or len(todo) > 1000:  # a huge change: one full listing beats a huge command line
-            listing = self.files
-            self._entries.update({p: listing.get(p) for p in todo})
-            return
-        out = self.repo.run("--literal-pathspecs", "ls-tree", "-z", "--full-tree", self.rev, "--", *todo)
-        found: dict[str, Entry] = {}
-        for item in out.split(b"\0"):
-            if item:
-                meta, _, name = item.partition(b"\t")
-                mode, _, sha = meta.decode().split(" ", 2)
-                found[_text(name)] = Entry(mode, sha)
-        for path in todo:
-            self._entries[path] = found.get(path)
-
-    def is_file(self, path: str) -> bool:
-        entry = self.entry(path)
-        return entry is not None and entry.mode.startswith("100")
-
-    def is_symlink(self, path: str) -> bool:
-        entry = self.entry(path)
-        return entry is not None and entry.mode == "120000"
-
-    def read_many(self, paths: list[str]) -> dict[str, bytes]:
-        """Regular files among `paths`, read in one round trip (and remembered for `read`)."""
-        self.prefetch(paths)
-        todo = [p for p in paths if p not in self._reads and self.is_file(p)]
-        found = self.repo.blobs([self.entry(p).sha for p in todo])  # type: ignore[union-attr]
-        for path in todo:
-            self._reads[path] = found.get(self.entry(path).sha)  # type: ignore[union-attr]
-        return {p: self._reads[p] for p in paths if self._reads.get(p) is not None}  # type: ignore[misc]
-
-    def is_dir(self, path: str) -> bool:
-        prefix = path.rstrip("/") + "/"
-        return any(f.startswith(prefix) for f in self.files)
-
-    def read(self, path: str) -> bytes | None:
-        if path not in self._reads:
-            entry = self.entry(path)
-            is_file = entry is not None and entry.mode.startswith("100")
-            self._reads[path] = self.repo.blobs([entry.sha]).get(entry.sha) if is_file else None  # type: ignore[union-attr]
-        return self._reads[path]
+def toplevel(directory: str) -> str | None:
+    """The work tree's top directory that holds `directory`, or None outside any repository."""
+    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=directory, capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def command(cwd: str, *args: str, env: dict[str, str] | None = None) -> str:
@@ -609,3 +589,12 @@ def fetch_file(git_dir: str, url: str, rev: str, path: str) -> bytes | None:
             raise FetchError(f"cannot fetch commit {rev} from {url}: {why}")
     blob = subprocess.run(["git", "-C", git_dir, "cat-file", "blob", f"{rev}:{path}"], env=env, capture_output=True, check=False)
     return blob.stdout if blob.returncode == 0 else None
+
+
+def __getattr__(name: str) -> Any:
+    """`from gate.git import Snapshot`, while the modules that still say so move to gate.snapshot."""
+    if name == "Snapshot":
+        from gate.snapshot import Snapshot
+
+        return Snapshot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import subprocess
 
 from gate.errors import FatalError
 
@@ -112,8 +111,9 @@ def _repo_relative(target: str) -> str:
     probe = target
     while not os.path.isdir(probe):
         probe = os.path.dirname(probe)
-    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=probe, capture_output=True, text=True)
-    top = os.path.realpath(result.stdout.strip()) if result.returncode == 0 else os.path.realpath(os.getcwd())
+    from gate.git import toplevel
+
+    top = os.path.realpath(toplevel(probe) or os.getcwd())
     relative = os.path.relpath(os.path.realpath(os.path.dirname(target)), top)
     relative = posixpath.join(*relative.split(os.sep), os.path.basename(target))
     if relative.startswith(".."):
@@ -190,8 +190,9 @@ def repo_root_of(path: str) -> str | None:
     probe = os.path.abspath(path)
     while not os.path.isdir(probe):
         probe = os.path.dirname(probe)
-    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=probe, capture_output=True, text=True)
-    return result.stdout.strip() if result.returncode == 0 else None
+    from gate.git import toplevel
+
+    return toplevel(probe)
 
 
 def relative_root(path: str) -> str:

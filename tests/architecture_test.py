@@ -28,19 +28,10 @@ LONG_FUNCTIONS: dict[str, int] = {
 
 # Per rule: a pattern over source lines, the one module allowed to match it, and today's others.
 DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
-    "subprocess outside the git layer": (r"^\s*(import subprocess|from subprocess import)", "gate/git.py", {
-        "gate/scaffold.py": 1,
-    }),
-    "a git command spelled outside the git layer": (r"\.run\(\s*\"[a-z-]+\"", "gate/git.py", {
-        "gate/commands/risk.py": 2, "gate/check.py": 1, "gate/risk/score.py": 2, "gate/risk/labels.py": 1, "gate/waivers/edit.py": 1,
-        "gate/waivers/audit.py": 1,
-        "gate/scorecard/collect.py": 2,
-    }),
+    "subprocess outside the git layer": (r"^\s*(import subprocess|from subprocess import)", "gate/git.py", {}),
+    "a git command spelled outside the git layer": (r"\.(run|stream)\(\s*\"[a-z-]+\"", "gate/git.py", {}),
     "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {}),
-    "another object's __dict__": (r"\b(?!self\b)\w+\.__dict__", "", {
-        "gate/policy/kinds.py": 3, "gate/policy/testing.py": 1, "gate/scorecard/readiness.py": 1,
-        "gate/catalog.py": 15,
-    }),
+    "another object's __dict__": (r"\b(?!self\b)\w+\.__dict__", "", {}),
 }
 
 
@@ -101,5 +92,6 @@ def test_the_rules_can_fail(tmp_path: Path) -> None:
     lengths = [(n.end_lineno or 0) - n.lineno + 1 for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
     assert lengths == [72]
     assert re.search(DOORS["subprocess outside the git layer"][0], source.splitlines()[0])
+    assert re.search(DOORS["a git command spelled outside the git layer"][0], '    process = repo.stream("log", "-z")')
     assert re.search(DOORS["another object's __dict__"][0], source.splitlines()[3])
     assert not re.search(DOORS["another object's __dict__"][0], "        self.__dict__['x'] = 1")

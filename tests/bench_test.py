@@ -76,7 +76,7 @@ def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) 
     assert refused.returncode == 2 and "not a harness project: kafka" in refused.stderr
 
     # the harness's features, recomputed from what it kept, are the check's own
-    from gate.git import Snapshot
+    from gate.snapshot import Snapshot
 
     repo = Repo(str(repos / "zookeeper"))
     sha = rows[5].split(",")[0]

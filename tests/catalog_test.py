@@ -3,8 +3,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from gate.catalog import Catalog, _sources_key
-from gate.git import Repo, Snapshot
+from gate.catalog import Catalog
+from gate.git import Repo
+from gate.manifest_index import ManifestIndex
+from gate.snapshot import Snapshot
 
 from conftest import GitRepo
 
@@ -110,7 +112,7 @@ def test_manifest_list_of_a_change_follows_the_diff(repo: GitRepo) -> None:
     derived = Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head))
     catalog = Catalog(derived)
     assert {p: (e.mode, e.sha) for p, e in catalog.entries.items()} == _listing(r, head)
-    assert "files" not in derived.__dict__
+    assert derived.listing is None
     assert catalog.service_at("services/a/service.yaml").tier == 2
 
 
@@ -120,7 +122,7 @@ def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo
     first = repo.commit("first")
     r = Repo(repo.path)
     Catalog(Snapshot(r, first)).entries
-    folder = os.path.join(r.git_dir, "gate", f"sources-{_sources_key(r)}")
+    folder = os.path.join(r.git_dir, "gate", f"sources-{ManifestIndex.of(r).key}")
     assert os.listdir(folder) == [f"{first}.json"]
     repo.remove("services/s0/service.yaml")
     repo.write("services/s9/service.yaml", MINIMAL.format(name="s9", tier=0))
@@ -139,7 +141,7 @@ def test_manifest_index_survives_a_vanished_or_corrupt_cache(repo: GitRepo) -> N
     repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
     head = repo.commit()
     r = Repo(repo.path)
-    folder = os.path.join(r.git_dir, "gate", f"sources-{_sources_key(r)}")
+    folder = os.path.join(r.git_dir, "gate", f"sources-{ManifestIndex.of(r).key}")
     os.makedirs(folder)
     with open(os.path.join(folder, f"{'0' * 40}.json"), "w") as f:  # a commit that no longer exists
         f.write('{"services/ghost/service.yaml": ["100644", "' + "1" * 40 + '"]}')
@@ -163,7 +165,7 @@ def test_claims_of_a_change_are_the_base_claims_with_the_changed_manifests_redon
     head = repo.commit("head")
     r = Repo(repo.path)
     Catalog(Snapshot(r, base))._claims  # the base's pairs are now kept for its commit
-    assert os.listdir(os.path.join(r.git_dir, "gate", f"claims-{_sources_key(r)}")) == [f"{base}.json"]
+    assert os.listdir(os.path.join(r.git_dir, "gate", f"claims-{ManifestIndex.of(r).key}")) == [f"{base}.json"]
     derived = Catalog(Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head)))
     fresh = Catalog(Snapshot(r, head))
     for path in ("libs/shared/x.py", "libs/old/y.py", "libs/new/y.py", "docs/c.md", "elsewhere.txt"):
@@ -176,7 +178,7 @@ def test_a_corrupt_claims_file_is_worked_out_again(repo: GitRepo) -> None:
     repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/**]\n")
     head = repo.commit()
     r = Repo(repo.path)
-    folder = os.path.join(r.git_dir, "gate", f"claims-{_sources_key(r)}")
+    folder = os.path.join(r.git_dir, "gate", f"claims-{ManifestIndex.of(r).key}")
     os.makedirs(folder)
     for junk in ('[["services/a/service.yaml"]]', '{"a": 1}', "[[1, 2]]", "nope"):
         with open(os.path.join(folder, f"{head}.json"), "w") as f:
@@ -211,7 +213,6 @@ def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(repo: GitRepo, mo
 def test_a_failing_background_listing_is_reported_once_by_the_caller(repo: GitRepo, monkeypatch: Any, capfd: Any) -> None:
     import pytest
 
-    from gate import catalog
     from gate.git import GitError
 
     repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1))
@@ -222,10 +223,34 @@ def test_a_failing_background_listing_is_reported_once_by_the_caller(repo: GitRe
         calls.append(snapshot.rev)
         raise GitError("git ls-tree failed: fatal: bad tree object")
 
-    monkeypatch.setattr(catalog, "_manifest_entries", broken)
+    monkeypatch.setattr(ManifestIndex, "_entries", lambda self, snapshot, settings: broken(snapshot))
     snapshot = Snapshot(Repo(repo.path), head)
-    catalog.prepare(snapshot)
+    index = ManifestIndex.of(snapshot.repo)
+    index.prepare(snapshot)
     with pytest.raises(GitError, match="bad tree object"):
-        catalog.manifest_entries(snapshot)
+        index.entries(snapshot)
     assert len(calls) == 2  # the thread's attempt, then the caller's own
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_claim_is_seen_however_yaml_spells_it(repo: GitRepo) -> None:
+    """The pre-filter that spares parsing most manifests must not hide a claim YAML spells unusually:
+    an escape, a tag, an alias, a value on the next line, or the repository root's own documents."""
+    spellings = {
+        "a": 'runbook: "\\x2e\\x2e/shared/a.md"\n',
+        "b": "runbook: !!str /shared/b.md\n",
+        "c": "x: &doc ../shared/c.md\nrunbook: *doc\n",
+        "d": "runbook: # the shared one\n  /shared/d.md\n",
+    }
+    for name, extra in spellings.items():
+        repo.write(f"services/{name}/service.yaml", MINIMAL.format(name=name, tier=1) + extra)
+    repo.write("service.yaml", MINIMAL.format(name="root", tier=0) + "runbook: services/shared/root.md\n")
+    repo.write("services/shared/service.yaml", MINIMAL.format(name="shared", tier=3))
+    repo.commit()
+    catalog = _catalog(repo)
+    assert [s.name for s in catalog.owners("services/shared/a.md")] == ["a", "shared"]
+    assert [s.name for s in catalog.owners("shared/b.md")] == ["root", "b"]
+    assert [s.name for s in catalog.owners("services/shared/c.md")] == ["c", "shared"]
+    assert [s.name for s in catalog.owners("shared/d.md")] == ["root", "d"]
+    assert [s.name for s in catalog.owners("services/shared/root.md")] == ["root", "shared"]
+    assert [s.name for s in catalog.owners("services/shared/other.md")] == ["shared"]

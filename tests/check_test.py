@@ -289,7 +289,8 @@ def test_merge_commit_head_and_first_commit(example: GitRepo) -> None:
 def test_first_commit_judged_against_nothing(repo: GitRepo) -> None:
     repo.write("svc/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 3\nowners: {team: t}\n")
     head = repo.commit()
-    from gate.git import EMPTY, Snapshot
+    from gate.git import EMPTY
+    from gate.snapshot import Snapshot
     from gate import config as gate_config
     from gate.policy.rules import load_rules
 

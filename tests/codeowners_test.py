@@ -69,7 +69,8 @@ def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
     import os
     import subprocess
 
-    from gate.git import Repo, Snapshot
+    from gate.git import Repo
+    from gate.snapshot import Snapshot
     from gate.policy.kinds import CheckContext
     from conftest import GIT_ENV, TODAY
 

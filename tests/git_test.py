@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from gate.errors import FatalError
-from gate.git import EMPTY, INDEX, Change, Entry, Repo, Snapshot, parse_raw
+from gate.git import EMPTY, INDEX, Change, Entry, Repo, parse_raw
+from gate.snapshot import Snapshot
 
 from conftest import GitRepo
 
@@ -205,7 +206,7 @@ def test_a_tree_derived_from_base_and_diff_answers_like_a_full_listing(repo: Git
         assert derived.is_symlink(path) == full.is_symlink(path), path
         assert derived.read(path) == full.read(path), path
     assert derived.read("link") == b"a regular file now\n" and not derived.is_file("gone/file.txt")
-    assert "files" not in derived.__dict__, "the derived tree must not have listed itself"
+    assert derived.listing is None, "the derived tree must not have listed itself"
 
 
 def test_staged_tree_derived_from_head_and_the_cached_diff(repo: GitRepo) -> None:

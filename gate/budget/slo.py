@@ -12,7 +12,7 @@ from typing import Any
 
 from gate.budget.math import parse_duration
 from gate.catalog import Service
-from gate.git import Snapshot
+from gate.snapshot import Snapshot
 
 WINDOW_PLACEHOLDER = "{{window}}"
 

@@ -44,14 +44,14 @@ def _dataset(repo: str, rev: str, labels: str | None = None, unlisted: str = "go
     from gate.risk.calibrate import dataset, relabel
 
     git_repo = Repo(repo)
-    total = int(git_repo.run("rev-list", "--count", git_repo.resolve(rev)).decode().strip() or 0)
+    total = git_repo.count_commits(git_repo.resolve(rev))
     what = "mining history" if labels else "mining history and labelling failed changes"
     with click.progressbar(length=total, label=what, file=sys.stderr) as bar:
         samples = dataset(git_repo, rev, progress=lambda i: bar.update(1), szz=labels is None)
     if labels is None:
         return samples
     # any commit of the history may be named (a merge, say), though only non-merge changes are scored
-    history = git_repo.run("rev-list", git_repo.resolve(rev)).decode().split()
+    history = git_repo.reachable(git_repo.resolve(rev))
     return relabel(samples, risk_labels.read_file(labels, history), unlisted)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service
-from gate.git import Snapshot
+from gate.snapshot import Snapshot
 from gate.scaffold import is_template
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ class CheckContext:
     today: dt.date
     github_org: str | None = None
     identity: dict[str, str] = field(default_factory=dict)  # head manifest -> base manifest it continues
+    earlier: dict[str, Service | None] = field(default_factory=dict)  # `before`'s answers, by head manifest
 
     @cached_property
     def base_catalog(self) -> Catalog:
@@ -41,7 +42,7 @@ class CheckContext:
         A moved manifest is followed by `identity` (git's rename detection, or where its files
         went), never by the name the head declares; a directory that defined a service in the
         base (its service.yaml or Backstage entity) still holds that service."""
-        memo: dict[str, Service | None] = self.__dict__.setdefault("_before", {})
+        memo = self.earlier
         if service.manifest not in memo:
             was = self.identity.get(service.manifest, service.manifest)
             if was == service.manifest and all(self.base.read(f) == self.head.read(f) for f in service.files):
@@ -230,7 +231,7 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
     slug = _team_slug(ctx, service) if isinstance(team, str) else None
 
     def expected() -> str:  # worked out only for a finding: it reads the whole CODEOWNERS
-        org = ctx.github_org or _org_of(owners)
+        org = ctx.github_org or owners.org
         if slug:
             return f"@{slug}"
         return f"@{org or '<org>'}/{team if isinstance(team, str) else '<team>'}"
@@ -260,14 +261,6 @@ def _team_slug(ctx: CheckContext, service: Service) -> str | None:
         return None
     namespace, _, name = ref[len("group:"):].partition("/")
     return Catalog.of(ctx.head).team_slugs.get((namespace, name))
-
-
-def _org_of(owners: codeowners.Answers) -> str | None:
-    """The organisation the existing CODEOWNERS writes its teams under, when it names exactly one."""
-    if "_org" not in owners.__dict__:
-        orgs = {o.lower() for o in re.findall(r"(?<![\w@])@([\w.-]+)/[\w.-]+", owners.text.decode("utf-8", "replace"))}
-        owners.__dict__["_org"] = orgs.pop() if len(orgs) == 1 else None
-    return owners.__dict__["_org"]  # type: ignore[no-any-return]
 
 
 def _is_team(owner: str, team: str, org: str | None) -> bool:

@@ -179,7 +179,7 @@ def _snapshot(snapshot: Any, tree: dict[str, bytes] | None) -> Any:
 
     from gate.git import Entry
 
-    snapshot.__dict__["files"] = {
+    snapshot.listing = {
         path: Entry("100644", hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()) for path, content in (tree or {}).items()
     }
     return snapshot

@@ -55,7 +55,7 @@ def fix_inducing(repo: Repo, commits: list[Commit], tick: Callable[[], None] = l
 
 
 def _deleted_ranges(repo: Repo, parent: str, sha: str) -> dict[str, list[tuple[int, int]]]:
-    out = repo.run("diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", parent, sha, ok_codes=(0, 128))
+    out = repo.zero_context_diff(parent, sha)
     ranges: dict[str, list[tuple[int, int]]] = {}
     path = None
     for line in out.split(b"\n"):

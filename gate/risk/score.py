@@ -7,7 +7,8 @@ import os
 from typing import Any, Iterator
 
 from gate.cache import Store
-from gate.git import EMPTY, INDEX, Repo, Snapshot
+from gate.git import EMPTY, INDEX, Repo
+from gate.snapshot import Snapshot
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
@@ -54,15 +55,7 @@ def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
     (the changed files) is empty."""
     if not paths or head == EMPTY:
         return None
-    from gate.git import _empty_tree
-
-    old = _empty_tree(repo) if base == EMPTY else base
-    sides = ["--cached", old] if head == INDEX else [old, head]
-    # No pathspecs: the diff of the two trees is exactly the changed files, and git would match
-    # every tree entry against every pathspec (a 2,000-file change paid for that).
-    # The prefixes are spelled out: the user's diff.noprefix or diff.mnemonicPrefix must not reach the parser.
-    return repo.stream("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/",
-                       *sides, "--")
+    return repo.patch_stream(base, head)
 
 
 def read_added(process: Any) -> dict[str, str]:
@@ -129,6 +122,7 @@ class RiskScorer:
         self.model = self._model()
         self._files: list[FileChange] | None = None
         self._index: HistoryIndex | None = None
+        self._paths: dict[str, list[tuple[int, FileChange]]] | None = None  # changed files by each of their paths
         self._author, self._time, self._message = self._identity()
         self._store = Store(self.repo.git_dir, "history", keep=HISTORY_KEEP)
         self._history = self._start_history()
@@ -149,11 +143,11 @@ class RiskScorer:
 
     def _identity(self) -> tuple[str, int, str]:
         if self.head.rev in (INDEX, EMPTY):
-            ident = self.repo.run("var", "GIT_AUTHOR_IDENT", ok_codes=(0, 128)).decode("utf-8", "replace")
+            ident = self.repo.author_ident()
             email = ident[ident.find("<") + 1: ident.find(">")].lower() if "<" in ident else ""
             midnight = dt.datetime.combine(self.today, dt.time(), dt.timezone.utc)  # a staged change is judged as of today
             return email, int(midnight.timestamp()), ""
-        out = self.repo.run("log", "-1", "--format=%ae%x1f%at%x1f%B", self.head.rev).decode("utf-8", "replace")
+        out = self.repo.authorship(self.head.rev)
         email, time, message = out.split("\x1f", 2)
         return (email.lower() if self._author_verified() else ""), int(time), message
 
@@ -260,14 +254,14 @@ class RiskScorer:
     def _by_path(self) -> dict[str, list[tuple[int, FileChange]]]:
         """Changed files by each of their paths; the first call also reads every file's base
         version in one round trip (their sizes before the change)."""
-        if "_paths" not in self.__dict__:
+        if self._paths is None:
             by_path: dict[str, list[tuple[int, FileChange]]] = {}
             for i, f in enumerate(self.files()):
                 for path in {f.path, f.old_path or f.path}:
                     by_path.setdefault(path, []).append((i, f))
-            self.__dict__["_paths"] = by_path
+            self._paths = by_path
             self.base.read_many([f.old_path or f.path for f in self.files()])
-        return self.__dict__["_paths"]  # type: ignore[no-any-return]
+        return self._paths
 
     def score(self, changed: tuple[str, ...], tier: int) -> dict[str, Any]:
         by_path = self._by_path()

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from gate import config as gate_config
 from gate.errors import FatalError
-from gate.git import Repo, Snapshot
+from gate.git import Repo
+from gate.snapshot import Snapshot
 from gate.policy.rules import load_rules
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
@@ -309,8 +310,7 @@ def _start(repo: Repo, commit: str, adoption: dict[str, Any]) -> dt.date:
             return dt.date.fromisoformat(str(adoption["start"]))
         except ValueError:
             raise FatalError(f"scorecard.adoption.start {adoption['start']!r} is not a date (YYYY-MM-DD)", gate_config.CONFIG_FILE) from None
-    out = repo.run("log", "--max-parents=0", "--format=%at", commit).split()
-    first = min((int(t) for t in out), default=0)
+    first = min(repo.root_times(commit), default=0)
     return dt.datetime.fromtimestamp(first, dt.timezone.utc).date()
 
 
@@ -376,7 +376,7 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
         if day == points[-1]:
             found = head  # the last point is the revision scored
         else:
-            found = repo.run("rev-list", "--first-parent", "-n1", f"--before=@{moment}", head, "--").strip().decode()
+            found = repo.first_parent_before(head, moment)
         changes = by_month.get(label, [])
         failed = sum(1 for c in changes if c.sha in history.failed)
         activity: dict[str, Any] = {"changes": len(changes), "failed": failed, "failure_rate": _rate(failed, len(changes))}

@@ -179,9 +179,7 @@ def patch_stream(repo: Repo, head: str, since: int) -> Iterator[tuple[Commit, _P
 
     A merge counts as one change, diffed against its first parent: what landed on the branch.
     """
-    process = repo.stream("-c", "core.deltaBaseCacheLimit=16m", "log", "--first-parent", "--diff-merges=first-parent",
-                          "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={_FORMAT}",
-                          *_since(since), head, "--")
+    process = repo.first_parent_patches(head, _FORMAT, *_since(since))
     for record in _records(process):
         parsed = _parse(record)
         if parsed is not None:

@@ -14,7 +14,9 @@ from typing import Any
 
 from gate import codeowners
 from gate.catalog import MANIFEST, Catalog, Service, load_service
-from gate.git import Entry, Repo, Snapshot
+from gate.git import Entry, Repo
+from gate.manifest_index import ManifestIndex
+from gate.snapshot import Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule
@@ -56,7 +58,8 @@ class Readiness:
         snap = Snapshot(self.repo, commit)
         files = snap.files  # one `git ls-tree -r`; every later question is a lookup
         manifests = {p: e for p, e in files.items() if posixpath.basename(p) == MANIFEST}
-        snap.__dict__["_manifests"] = manifests
+        index = ManifestIndex.of(self.repo)  # the listing in hand answers which files define services
+        index.know(snap, {p: e for p, e in files.items() if posixpath.basename(p) in index.names})
         Catalog.of(snap)
         owners_blob = next((files[loc].sha for loc in codeowners.LOCATIONS if loc in files), None)
         ctx = CheckContext(head=snap, base=snap, today=today, github_org=self.github_org)

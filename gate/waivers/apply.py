@@ -19,7 +19,7 @@ from gate.waivers.trust import Approvals
 
 if TYPE_CHECKING:
     from gate import config as gate_config
-    from gate.git import Snapshot
+    from gate.snapshot import Snapshot
 
 Provenance = Literal["base", "change", "stale"]  # stale: the change's copy of an entry the base branch revoked or edited since
 UNUSED_WHY = "added by this change; applies once approved (it matched no finding here)"

@@ -14,7 +14,7 @@ AUDIT_COLUMNS = ("date", "event", "id", "services", "rules", "requested_by", "ap
 
 def history(repo: Any, ledger: str, today: dt.date) -> list[dict[str, Any]]:
     """Every event in the ledger's git history: added, changed, removed (or revoked), expired."""
-    out = repo.run("log", "--reverse", "--format=%H%x1f%an%x1f%ae%x1f%aI", "--", ledger).decode()
+    out = repo.path_log(ledger)
     events: list[dict[str, Any]] = []
     previous: dict[str, LedgerEntry] = {}
     for line in out.splitlines():

@@ -144,7 +144,8 @@ def read_text(path: str) -> str:
 def context(repo_dir: str) -> tuple[Any, Any, Any]:
     """(repo, HEAD snapshot, config at HEAD) for the terminal commands."""
     from gate import config as gate_config
-    from gate.git import EMPTY, Repo, Snapshot
+    from gate.git import EMPTY, Repo
+    from gate.snapshot import Snapshot
 
     repo = Repo(repo_dir)
     snapshot = Snapshot(repo, repo.resolve("HEAD") if repo.has_commits() else EMPTY)
@@ -212,7 +213,7 @@ def _ids_ever(repo: Any, ledger: str) -> set[str]:
     """Every id any committed version of the ledger held (entries revoked or cut out by hand included)."""
     if not repo.has_commits():
         return set()
-    out = repo.run("log", "-p", "--format=", "--no-ext-diff", "--no-textconv", "HEAD", "--", ledger).decode("utf-8", "replace")
+    out = repo.path_patches(ledger)
     return {m.group(1).strip("'\"") for m in _ID_LINE.finditer(out)}
 
 

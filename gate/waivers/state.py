@@ -95,7 +95,7 @@ def listing(repo_dir: str, base: str | None, today: dt.date) -> list[Standing]:
     """`gate exception list`: every entry of the working tree's ledger, classified as `check` would,
     trusting the base branch's tip and knowing where HEAD forked from it."""
     from gate.catalog import Catalog
-    from gate.git import Snapshot
+    from gate.snapshot import Snapshot
     from gate.waivers.edit import context, read_text
     from gate.waivers.model import parse_ledger
 

@@ -8,7 +8,8 @@ import pytest
 from gate.budget.prometheus import queries
 from gate.budget.slo import SLO, Calendar, SLOProblem, slos_of
 from gate.catalog import load_service
-from gate.git import Repo, Snapshot
+from gate.git import Repo
+from gate.snapshot import Snapshot
 
 from conftest import GitRepo
 

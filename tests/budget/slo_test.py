@@ -4,7 +4,8 @@ import pytest
 
 from gate.budget.slo import slos_of
 from gate.catalog import load_service
-from gate.git import Repo, Snapshot
+from gate.git import Repo
+from gate.snapshot import Snapshot
 
 from conftest import GitRepo
 

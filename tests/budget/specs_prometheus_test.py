@@ -9,7 +9,8 @@ import pytest
 from gate.budget.slo import SLO, slos_of
 from gate.budget.status import measure
 from gate.catalog import load_service
-from gate.git import Repo, Snapshot
+from gate.git import Repo
+from gate.snapshot import Snapshot
 
 from conftest import GitRepo
 

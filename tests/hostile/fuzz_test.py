@@ -101,7 +101,7 @@ def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -
     service = Service("fuzz", "svc/", "svc/service.yaml", tier, data, None, (Problem("schema: x", "svc/service.yaml", 1),))
     ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
     ctx.__dict__["codeowners"] = None
-    ctx.__dict__["_before"] = {"svc/service.yaml": None}
+    ctx.earlier = {"svc/service.yaml": None}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml",)):
         assert finding.rule and finding.severity in ("error", "warning", "info")
 
@@ -261,7 +261,7 @@ def test_hostile_manifest_values_through_every_builtin_check(data: dict[str, Any
     service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]
     ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
     ctx.__dict__["codeowners"] = (".github/CODEOWNERS", codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None))
-    ctx.__dict__["_before"] = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]
+    ctx.earlier = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]
     kinds_run = {r.kind for r in RULES if tier in r.severities}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml", "svc/x")):
         assert finding.rule and finding.severity in ("error", "warning", "info")

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from gate.catalog import load_service
-from gate.git import Repo, Snapshot
+from gate.git import Repo
+from gate.snapshot import Snapshot
 from gate.policy import kinds
 from gate.policy.kinds import CheckContext
 

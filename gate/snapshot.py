@@ -1,0 +1,180 @@
+"""One revision's tree (a commit, the index, or nothing) as gate reads it: entries and contents,
+each asked of git once, and the plan of what a check will read (`read_ahead`).
+
+A snapshot built `after(base, changes)` knows every changed path's entry from the diff and asks
+the base about the rest, so judging a change never lists the whole head tree. Whether the whole
+tree has been listed is the field `listing` (None until then), never a hidden attribute.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence
+
+from gate.git import EMPTY, INDEX, Change, Entry, Repo, tree_path
+
+if TYPE_CHECKING:
+    from gate.catalog import Catalog
+    from gate.manifest_index import source_names
+    from gate.service import root_of
+
+# Past this many unknown paths one full listing beats a huge `ls-tree` command line.
+FULL_LISTING_AFTER = 1000
+
+
+@dataclass(eq=False, slots=True)
+class Snapshot:
+    """One tree with its entries and reads remembered. Equal only to itself (a dictionary key by identity)."""
+
+    repo: Repo
+    rev: str  # a commit id, INDEX or EMPTY
+    base: Snapshot | None = None  # set by `after`: this tree is `base` with `changes` applied
+    changes: list[Change] = field(default_factory=list, repr=False)
+    lines: bool = False  # whether `changes` counted lines
+    listing: dict[str, Entry] | None = field(default=None, repr=False)  # every file of the tree, once listed (or given by the caller)
+    catalog: Catalog | None = field(default=None, repr=False)  # its services (`Catalog.of`), built once whoever asks first
+    _reads: dict[str, bytes | None] = field(default_factory=dict, init=False, repr=False)
+    _entries: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # asked of git or the base
+    _changed: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # from the diff
+
+    def after(self, base: Snapshot, changes: list[Change], lines: bool = False) -> Snapshot:
+        """Declare this tree to be `base` with `changes` applied (exactly what `Repo.changes` said;
+        `lines` when it was asked to count lines)."""
+        self.base, self.changes, self.lines = base, changes, lines
+        for change in changes:
+            if change.old_path is not None and change.status == "R":
+                self._changed[change.old_path] = None
+            self._changed[change.path] = change.new
+        return self
+
+    @property
+    def files(self) -> dict[str, Entry]:
+        """Every file of the tree: path -> entry (one full listing, the first time it is asked)."""
+        if self.listing is None:
+            self.listing = self.repo.tree(self.rev)
+        return self.listing
+
+    @property
+    def listed(self) -> bool:
+        """Whether every entry is known without asking git (listed, or no tree at all)."""
+        return self.listing is not None or self.rev == EMPTY
+
+    def know(self, entries: dict[str, Entry]) -> None:
+        """Remember entries learnt elsewhere (a cached manifest list) so no process asks for them."""
+        for path, entry in entries.items():
+            if path not in self._changed:
+                self._entries.setdefault(path, entry)
+
+    def entry(self, path: str) -> Entry | None:
+        """One path's mode and id, without listing the whole tree when it has not been listed yet."""
+        if self.listing is not None or self.rev == EMPTY:  # (`listed`, spelled out: the hottest line of a check)
+            return self.files.get(path)
+        if path in self._changed:
+            return self._changed[path]
+        if path not in self._entries:
+            self.prefetch([path])
+        return self._entries[path]
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Look up many paths' modes and ids in one `git ls-tree` (paths taken literally, never as globs)."""
+        if self.listed:
+            return
+        todo = sorted({p for p in paths if p and p not in self._entries and p not in self._changed})
+        for path in [p for p in todo if not tree_path(p)]:
+            self._entries[path] = None  # "../x", "/etc/x", "a//b": never a path inside a tree, never asked
+        todo = [p for p in todo if tree_path(p)]
+        if todo and self.base is not None:  # unchanged paths are as the base has them (a directory is asked here)
+            todo = self._from_base(todo)
+        if not todo:
+            return
+        if self.rev == INDEX or len(todo) > FULL_LISTING_AFTER:
+            listing = self.files
+            self._entries.update({p: listing.get(p) for p in todo})
+            return
+        found = self.repo.entries(self.rev, todo)
+        for path in todo:
+            self._entries[path] = found.get(path)
+
+    def _from_base(self, todo: list[str]) -> list[str]:
+        """Take unchanged paths' entries from the base; the paths it cannot answer (directories) remain."""
+        assert self.base is not None
+        self.base.prefetch(todo)
+        for path in todo:
+            entry = self.base.entry(path)
+            if entry is None or entry.mode != "040000":
+                self._entries[path] = entry
+        return [p for p in todo if p not in self._entries]
+
+    def is_file(self, path: str) -> bool:
+        entry = self.entry(path)
+        return entry is not None and entry.mode.startswith("100")
+
+    def is_symlink(self, path: str) -> bool:
+        entry = self.entry(path)
+        return entry is not None and entry.mode == "120000"
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+        """Regular files among `paths`, read in one round trip (and remembered for `read`)."""
+        self.prefetch(paths)
+        todo = {p: entry.sha for p in paths if p not in self._reads and (entry := self.entry(p)) is not None and entry.mode.startswith("100")}
+        found = self.repo.blobs(list(todo.values()))
+        for path, sha in todo.items():
+            self._reads[path] = found.get(sha)
+        return {p: read for p in paths if (read := self._reads.get(p)) is not None}
+
+    def is_dir(self, path: str) -> bool:
+        prefix = path.rstrip("/") + "/"
+        return any(f.startswith(prefix) for f in self.files)
+
+    def read(self, path: str) -> bytes | None:
+        if path not in self._reads:
+            entry = self.entry(path)
+            self._reads[path] = self.repo.blobs([entry.sha]).get(entry.sha) if entry is not None and entry.mode.startswith("100") else None
+        return self._reads[path]
+
+
+class Owners(Protocol):
+    """What `read_ahead` needs of an ownership result (gate.ownership.Ownership)."""
+
+    @property
+    def touched(self) -> Mapping[str, Sequence[str]]: ...  # manifest judged -> its changed paths
+
+    @property
+    def pinned(self) -> Mapping[str, object]: ...  # manifests judged from the trusted tip, not the head
+
+    @property
+    def identity(self) -> Mapping[str, str]: ...  # head manifest -> the base manifest it continues
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """What a check reads before judging, each group in one git round trip."""
+
+    head_sources: tuple[str, ...]  # the head's source files of the services judged
+    documents: tuple[str, ...]  # the runbooks, plans and SLO documents they name
+    entries: tuple[str, ...]  # paths either side will be asked about (configuration, ledger, CODEOWNERS, the change)
+    base_sources: tuple[str, ...]  # the judged services' source files as the base had them (drift, the strictest tier)
+
+
+def read_ahead(changes: list[Change], owners: Owners, config_files: Sequence[str], base: Snapshot, head: Snapshot) -> ReadAhead:
+    """Read everything judging this change will ask, in a few git round trips, and say what that was.
+
+    Unchanged paths are the same on both sides and the head knows its changed paths from the diff,
+    so asking both sides about one list costs one `ls-tree` at most."""
+    from gate import codeowners
+    from gate.catalog import Catalog
+    from gate.manifest_index import source_names
+    from gate.service import root_of
+
+    in_head = [m for m in owners.touched if m not in owners.pinned]
+    names = source_names(head.repo)  # every source file of the judged services' directories, with their manifests
+    head.prefetch([*in_head, *(root_of(m) + n for m in in_head for n in names)])
+    head.read_many(in_head)
+    catalog = Catalog.of(head)
+    documents = [d for m in in_head for d in catalog.service_at(m).documents()]
+    wanted = [*config_files, *codeowners.LOCATIONS, *owners.touched, *documents, *(p for c in changes for p in (c.path, c.old_path) if p)]
+    base.prefetch(wanted)
+    head.prefetch(wanted)
+    head.read_many(documents)
+    was = [owners.identity.get(m, m) for m in owners.touched]
+    base.read_many(was)
+    return ReadAhead(tuple(in_head), tuple(documents), tuple(wanted), tuple(was))
