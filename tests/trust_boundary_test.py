@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -137,13 +138,69 @@ def test_deleting_the_slos_does_not_switch_the_budget_off(target: tuple[GitRepo,
     assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= rules(v)
 
 
-def test_loosening_the_objective_measures_with_the_base_objective(example: GitRepo) -> None:
-    doc = "services/payments/slo/availability.yaml"
-    example.replace(doc, "target: 0.9995", "target: 0.5")
-    feature(example, TARGETS[0][1])
+CHECKOUT_OPENSLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-good-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{service="checkout",code!~"5.."}[{{window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{service="checkout"}[{{window}}]))
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: checkout availability
+      target: 0.999
+"""
+
+
+def _openslo_document(repo: GitRepo, tier: int) -> str:
+    """The target's availability SLO as an OpenSLO document on main (checkout's is inline in the example)."""
+    if tier == 0:
+        return "services/payments/slo/availability.yaml"
+    manifest = "services/checkout/service.yaml"
+    repo.git("checkout", "-q", "main")
+    text = repo.read(manifest)
+    start, end = text.index("  - name: checkout-availability\n"), text.index("  - name: checkout-latency\n")
+    repo.write(manifest, text[:start] + "  - openslo: slo/availability.yaml\n" + text[end:])
+    repo.write("services/checkout/slo/availability.yaml", CHECKOUT_OPENSLO)
+    repo.commit("checkout: availability SLO as an OpenSLO document")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    return "services/checkout/slo/availability.yaml"
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_loosening_the_objective_measures_with_the_base_objective(example: GitRepo, tier: int) -> None:
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    doc = _openslo_document(example, tier)
+    target = re.search(r"target: (0\.\d+)", example.read(doc))
+    assert target
+    feature(example, code)
     example.commit()
+    assert judge(example).verdict == "block", "precondition: the plain feature change blocks"
+    example.replace(doc, f"target: {target.group(1)}", "target: 0.5")
+    example.commit("loosen")
     v = judge(example)
     assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= rules(v)
+    (judged,) = [s for s in v.services if s.name == name]
+    assert judged.budget and f"{name}-availability" in {slo["slo"] for slo in judged.budget["slos"] if slo["objective"] > 99}
 
 
 # -- 4. the trusted revision chosen by the author ------------------------------------------------
@@ -184,6 +241,74 @@ def test_an_exception_revoked_on_main_no_longer_applies_to_an_old_branch(example
     assert v.verdict == "block" and "runbook-sections" in rules(v)
 
 
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_branch_cut_while_the_budget_gate_was_relaxed_is_judged_by_the_tip(example: GitRepo, tier: int) -> None:
+    """main relaxed the budget gate to a warning for a week; a branch cut then is judged by the tip, which blocks again."""
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    config = example.read(".gate.yaml")
+    example.write(".gate.yaml", config.replace("budgets:\n", "budgets:\n  on_exhausted: {0: warn, 1: warn}\n", 1))
+    example.commit("budgets only warn during the migration week")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.git("checkout", "-q", "main")
+    example.write(".gate.yaml", config)
+    example.commit("budgets block again")
+    example.git("checkout", "-q", "old-branch")
+    feature(example, code)
+    example.commit()
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+def _waiver(name: str) -> str:
+    return ("apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+            f"  - id: EXC-1\n    services: [{name}]\n    rules: [error-budget]\n"
+            "    reason: Provider migration agreed with SRE in INC-77\n    ticket: INC-77\n"
+            "    requested_by: dana\n    approved_by: victor\n    created: 2026-11-23\n    expires: 2026-11-25\n")
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_budget_waiver_revoked_on_main_no_longer_applies_to_an_old_branch(example: GitRepo, tier: int) -> None:
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", _waiver(name))
+    example.write(".gate.yaml", example.read(".gate.yaml") + "exceptions:\n  groups:\n    vps: [victor]\n    directors: [victor]\n")
+    example.commit("waiver")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    feature(example, code)
+    example.commit()
+    assert judge(example).verdict != "block", "precondition: the waiver works while main has it"
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions: []\n")
+    example.commit("revoke EXC-1")
+    example.git("checkout", "-q", "old-branch")
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_waiver_revoked_on_main_but_kept_in_the_head_does_not_apply(example: GitRepo, tier: int) -> None:
+    """The old branch also re-commits the revoked entry into its own ledger: still stale, never applied."""
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", _waiver(name))
+    example.write(".gate.yaml", example.read(".gate.yaml") + "exceptions:\n  groups:\n    vps: [victor]\n    directors: [victor]\n")
+    example.commit("waiver")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions: []\n")
+    example.commit("revoke EXC-1")
+    example.git("checkout", "-q", "old-branch")
+    feature(example, code)
+    example.write("exceptions.yaml", _waiver(name).replace("Provider migration", "Provider migration (still)"))
+    example.commit()
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
 # -- 5. exemptions and risk the author controls ---------------------------------------------------
 
 def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(target: tuple[GitRepo, str, str]) -> None:
@@ -204,18 +329,29 @@ def test_a_genuine_revert_of_a_base_commit_still_goes_through(example: GitRepo) 
     assert judge(example).verdict != "block"
 
 
-def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo) -> None:
-    code = TARGETS[1][1]
+ATTRIBUTE_TRICKS = ("* -diff", "* binary", "* filter=lfs diff=lfs merge=lfs -text", "* diff=hide",
+                    "* export-ignore", "* linguist-generated linguist-vendored linguist-documentation")
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo, tier: int) -> None:
+    """Each `.gitattributes` trick, committed at the root and beside the code: the risk score and
+    the verdict stay what they were (the line counts come from git objects, not attributes)."""
+    name, code = TARGETS[tier]
     example.write(code, example.read(code) + "".join(f"\n\ndef f{i}():\n    return {i}\n" for i in range(300)))
     example.commit()
     plain = judge(example)
-    example.write(".gitattributes", "* -diff\n")
-    example.commit("attributes")
-    disguised = judge(example)
     score = {s.name: s.risk["score"] for s in plain.services if s.risk}
-    hidden = {s.name: s.risk["score"] for s in disguised.services if s.risk}
-    assert hidden["checkout"] >= score["checkout"]
-    assert any("adds" in factor for s in disguised.services if s.name == "checkout" and s.risk for factor in s.risk["factors"])
+    for trick in ATTRIBUTE_TRICKS:
+        example.write(".gitattributes", trick + "\n")
+        example.write(os.path.join(os.path.dirname(code), ".gitattributes"), trick + "\n")
+        example.commit(f"attributes: {trick}")
+        disguised = judge(example)
+        hidden = {s.name: s.risk["score"] for s in disguised.services if s.risk}
+        assert hidden[name] >= score[name], trick
+        assert any("adds" in factor for s in disguised.services if s.name == name and s.risk for factor in s.risk["factors"]), trick
+        assert disguised.verdict == plain.verdict or disguised.verdict == "block", trick
+        example.git("reset", "-q", "--hard", "HEAD~1")
 
 
 # -- 6. inputs outside git --------------------------------------------------------------------------
@@ -265,9 +401,9 @@ def _commit_as(repo: GitRepo, email: str, message: str) -> str:
     return repo.git("rev-parse", "HEAD")
 
 
-def _maintained_by_maya(repo: GitRepo) -> str:
-    """main gains 25 commits by a prolific maintainer to checkout's code; returns that file."""
-    code = TARGETS[1][1]
+def _maintained_by_maya(repo: GitRepo, tier: int = 1) -> str:
+    """main gains 25 commits by a prolific maintainer to the target's code; returns that file."""
+    code = TARGETS[tier][1]
     repo.git("checkout", "-q", "main")
     for i in range(25):
         repo.write(code, repo.read(code) + f"\n# maintenance {i}\n")
@@ -275,9 +411,12 @@ def _maintained_by_maya(repo: GitRepo) -> str:
     return code
 
 
-def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                   tier: int) -> None:
     """Attack: commit as a prolific maintainer's e-mail to lower the change's risk."""
-    code = _maintained_by_maya(example)
+    name = TARGETS[tier][0]
+    code = _maintained_by_maya(example, tier)
     scores = {}
     for who in ("mallory@example.com", "maya@example.com"):
         example.git("checkout", "-q", "-B", f"pr-{who}", "main")
@@ -290,8 +429,8 @@ def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver:
         monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
         login = who.split("@")[0]  # GitHub links each verified e-mail to its own account
         httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": login}})
-        (checkout,) = [s for s in judge(example).services if s.name == "checkout"]
-        scores[who] = checkout.risk["score"] if checkout.risk else None
+        (judged,) = [s for s in judge(example).services if s.name == name]
+        scores[who] = judged.risk["score"] if judged.risk else None
     assert scores["maya@example.com"] is not None and scores["mallory@example.com"] is not None
     assert scores["maya@example.com"] >= scores["mallory@example.com"]
 
