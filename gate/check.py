@@ -265,8 +265,18 @@ class BudgetGate:
         self._change_exemption: str | None | bool = False  # False: not yet worked out
 
     def _committed(self, path: str) -> bool:
-        """Whether a repository path is in the change's tree: such a file is the change's own claim."""
-        return self.head.entry(path) is not None or self.trusted.entry(path) is not None
+        """Whether a repository path is in the change's tree: such a file is the change's own claim.
+        In any letter case: on a case-insensitive checkout (macOS, Windows) `SLO-status.json` is the
+        file `slo-status.json` opens."""
+        if self.head.entry(path) is not None or self.trusted.entry(path) is not None:
+            return True
+        import unicodedata
+
+        def fold(name: str) -> str:
+            return unicodedata.normalize("NFC", name).casefold()
+
+        folded = fold(path)
+        return any(fold(p) == folded for snap in (self.head, self.trusted) for p in snap.files)
 
     def change_exemption(self) -> str | None:
         from gate.budget.exempt import label_exemption, verified_revert

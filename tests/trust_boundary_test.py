@@ -372,6 +372,26 @@ def test_a_committed_budget_status_file_is_never_trusted(target: tuple[GitRepo, 
     assert "committed to the repository" in reasons
 
 
+@pytest.mark.parametrize("spelling", ["SLO-status.json", "Slo-Status.JSON"])
+def test_a_status_file_committed_in_another_case_is_never_trusted(target: tuple[GitRepo, str, str], spelling: str) -> None:
+    """On a case-insensitive checkout (macOS, Windows runners) a committed `SLO-status.json` is the
+    file the configured `slo-status.json` opens. Simulated here: both names hold the healthy copy."""
+    example, _, code = target
+    status = json.loads(example.read("slo-status.json"))
+    for slo in status["slos"]:
+        for counts in slo["windows"].values():
+            counts["good"] = counts["total"]
+    example.write(spelling, json.dumps(status))
+    example.write("slo-status.json", json.dumps(status))  # what the case-insensitive file system shows
+    feature(example, code)
+    example.git("add", "-f", spelling)
+    example.commit("feature, with a healthy-looking status file")
+    v = judge(example)
+    assert v.verdict == "block" or v.exit_code == 3
+    reasons = json.dumps([s.budget for s in v.services])
+    assert "committed to the repository" in reasons
+
+
 def test_a_symlinked_status_file_is_not_followed_or_echoed(tmp_path: Path) -> None:
     secret = tmp_path / "secret.json"
     secret.write_text(json.dumps({"token": "hunter2-very-secret"}))
