@@ -214,6 +214,10 @@ class Repo:
                 "--ignore-submodules=none"]
         if lines:
             args.append("--numstat")
+        if head == INDEX and lines:
+            # Lines are counted between trees, attribute-free: the index as a tree, so no
+            # `.gitattributes` staged or left in the work tree (`* -diff`) can hide them.
+            head = self.run("write-tree", ok_codes=(0, 1, 128)).decode().strip() or INDEX
         if head == INDEX:
             args.append("--cached")
             args.append(_empty_tree(self) if base == EMPTY else base)
