@@ -220,7 +220,10 @@ def apply(
     `catalog` (every service's tier) is given by `validate`; `check` knows the tiers of the services it judges."""
     from dataclasses import replace
 
-    tiers = catalog if catalog is not None else {r.name: r.tier for r in results}
+    tiers = catalog if catalog is not None else {}
+    for result in results if catalog is None else ():  # by the name exceptions apply by (the base identity), strictest tier
+        key = result.identity or result.name
+        tiers[key] = min(result.tier, tiers.get(key, result.tier))
 
     def same(a: Exception_ | None, b: Exception_) -> bool:
         # Same content, wherever it sits in the file (a line added above it does not make it new).

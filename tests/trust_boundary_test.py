@@ -123,6 +123,29 @@ def test_renaming_to_a_service_with_an_exception_borrows_nothing(target: tuple[G
     assert "service-identity" in flagged(v)
 
 
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_renaming_the_service_does_not_make_an_invalid_waiver_valid(example: GitRepo, tier: int) -> None:
+    """main's ledger holds an 11-day budget waiver for the target (tiers 0-1 allow 3 and 7 days):
+    invalid, so the change blocks. The change also renames the service in its manifest; the
+    waiver's tier was looked up by the head's name, found nothing, and applied unchecked."""
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", _waiver(name).replace("created: 2026-11-23", "created: 2026-11-20").replace("expires: 2026-11-25", "expires: 2026-11-30"))
+    example.write(".gate.yaml", example.read(".gate.yaml") + "exceptions:\n  groups:\n    vps: [victor]\n    directors: [victor]\n")
+    example.commit("an over-long waiver")
+    example.git("checkout", "-q", "-B", "change", "main")
+    feature(example, code)
+    example.commit()
+    assert judge(example).verdict == "block", "precondition: the waiver is invalid at the service's tier"
+    manifest = f"services/{name}/service.yaml"
+    example.replace(manifest, f"name: {name}\n", f"name: {name}-v2\n")
+    example.commit("rename")
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+    assert "EXC-1" in {e["id"] for e in (v.exceptions or {}).get("invalid", [])}
+
+
 # -- 3. SLO definitions from the head ------------------------------------------------------------
 
 def test_deleting_the_slos_does_not_switch_the_budget_off(target: tuple[GitRepo, str, str]) -> None:
