@@ -111,7 +111,7 @@ def build(root: Path, statusfile: Path, files: dict[str, str]) -> GitRepo:
     return repo
 
 
-@settings(max_examples=int(os.environ.get("GATE_ATTACK_EXAMPLES", "8")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("GATE_ATTACK_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(attack=attacks())
 def test_no_move_rename_or_split_sheds_the_tier_or_the_budget(tmp_path_factory: Any, attack: dict[str, Any]) -> None:
     tmp = tmp_path_factory.mktemp("attack")
