@@ -266,17 +266,10 @@ class BudgetGate:
 
     def _committed(self, path: str) -> bool:
         """Whether a repository path is in the change's tree: such a file is the change's own claim.
-        In any letter case: on a case-insensitive checkout (macOS, Windows) `SLO-status.json` is the
-        file `slo-status.json` opens."""
+        In any letter case: on a case-insensitive checkout `SLO-status.json` is `slo-status.json`."""
         if self.head.entry(path) is not None or self.trusted.entry(path) is not None:
             return True
-        import unicodedata
-
-        def fold(name: str) -> str:
-            return unicodedata.normalize("NFC", name).casefold()
-
-        folded = fold(path)
-        return any(fold(p) == folded for snap in (self.head, self.trusted) for p in snap.files)
+        return any(self.head.repo.spelled_alike(snap.rev, path) for snap in (self.head, self.trusted))
 
     def change_exemption(self) -> str | None:
         from gate.budget.exempt import label_exemption, verified_revert

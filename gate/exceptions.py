@@ -220,10 +220,7 @@ def apply(
     `catalog` (every service's tier) is given by `validate`; `check` knows the tiers of the services it judges."""
     from dataclasses import replace
 
-    tiers = catalog if catalog is not None else {}
-    for result in results if catalog is None else ():  # by the name exceptions apply by (the base identity), strictest tier
-        key = result.identity or result.name
-        tiers[key] = min(result.tier, tiers.get(key, result.tier))
+    tiers = catalog if catalog is not None else _tiers(results)
 
     def same(a: Exception_ | None, b: Exception_) -> bool:
         # Same content, wherever it sits in the file (a line added above it does not make it new).
@@ -284,6 +281,16 @@ def apply(
     if approvals.github_error:
         report["github_error"] = [{"why": approvals.github_error}]
     return new_results, report
+
+
+def _tiers(results: list[ServiceResult]) -> dict[str, int]:
+    """Each judged service's tier by the name its exceptions apply by (its base identity), strictest
+    first: a name the head gave it must not leave a waiver unchecked against its tier."""
+    tiers: dict[str, int] = {}
+    for result in results:
+        key = result.identity or result.name
+        tiers[key] = min(result.tier, tiers.get(key, result.tier))
+    return tiers
 
 
 def _authorised(entry: Exception_, origin: str, tier: int, kind: str, approvals: Approvals) -> tuple[bool, str]:

@@ -297,6 +297,18 @@ class Repo:
                 commits.append(Commit(sha.strip(), tuple(parents.split()), email, message))
         return commits
 
+    def spelled_alike(self, rev: str, path: str) -> list[str]:
+        """Paths tracked at `rev` (a commit or INDEX) that equal `path` but for ASCII letter case:
+        on a case-insensitive checkout (macOS, Windows) they are the file `path` opens."""
+        if rev == EMPTY or not _tree_path(path):
+            return []
+        spec = f":(literal,icase){path}"
+        if rev == INDEX:
+            out = self.run("ls-files", "-z", "--", spec)
+        else:
+            out = self.run("diff", "--name-only", "-z", "--no-renames", _empty_tree(self), rev, "--", spec)
+        return [_text(p) for p in out.split(b"\0") if p]
+
     def blob_ids(self, rev: str, paths: list[str]) -> dict[str, str]:
         """path -> blob id at `rev` for those of `paths` that exist there (one process)."""
         if not paths or rev == EMPTY:
