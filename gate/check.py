@@ -142,7 +142,7 @@ def judge(
         if scorer is not None and service.parsed:
             risk = scorer.score(changed, service.tier)
             findings = sorted(findings + risk_findings(risk, service, config.risk, today), key=Finding.sort_key)
-        if budgets.enabled and service.parsed:
+        if budgets.enabled and (service.parsed or (definitions is not None and definitions.parsed)):  # a broken head manifest hides no budget
             budget_findings, budget = budgets.assess(service, changed, definitions)
             findings = sorted(findings + budget_findings, key=Finding.sort_key)
         findings = _approvers(findings, service.tier, config)

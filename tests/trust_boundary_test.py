@@ -226,6 +226,27 @@ def test_loosening_the_objective_measures_with_the_base_objective(example: GitRe
     assert judged.budget and f"{name}-availability" in {slo["slo"] for slo in judged.budget["slos"] if slo["objective"] > 99}
 
 
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_broken_head_manifest_does_not_switch_the_budget_off(target: tuple[GitRepo, str, str], tier: int) -> None:
+    """The head breaks its own manifest (a symlink to a tier-3 one; a second `tier:` key): the
+    service is judged strictly, but its spent budget went unmeasured (only manifest-valid blocked,
+    a rule the operator may relax). The trusted definitions measure it whatever the head's state."""
+    repo, name, code = target
+    manifest = f"services/{name}/service.yaml"
+    for trick in ("symlink", "duplicate-key"):
+        repo.git("checkout", "-q", "-B", f"broken-{trick}", "main")
+        if trick == "symlink":
+            os.remove(repo.root / manifest)
+            os.symlink("../admin-tools/service.yaml", repo.root / manifest)
+        else:
+            repo.write(manifest, repo.read(manifest) + "tier: 3\n")
+        feature(repo, code)
+        repo.commit(trick)
+        v = judge(repo)
+        (judged,) = [s for s in v.services if s.manifest == manifest]
+        assert v.verdict == "block" and judged.tier <= tier and "error-budget" in rules(v), trick
+
+
 # -- 4. the trusted revision chosen by the author ------------------------------------------------
 
 def test_a_branch_cut_while_a_rule_was_off_is_judged_by_the_tip(example: GitRepo) -> None:
