@@ -368,6 +368,21 @@ def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(targe
     assert v.verdict == "block" and "error-budget" in rules(v)
 
 
+def test_reverting_a_revert_on_main_relands_the_feature_and_is_not_exempt(target: tuple[GitRepo, str, str]) -> None:
+    """main landed a feature and reverted it; the change reverts that revert (`git revert`): the
+    net change restores exactly the revert's parent, so it passed as a "verified revert" while it
+    re-lands the very feature, through a spent budget."""
+    repo, _, code = target
+    repo.git("checkout", "-q", "main")
+    feature(repo, code)
+    landed = repo.commit("the feature")
+    repo.git("revert", "--no-edit", landed)
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.git("revert", "--no-edit", "main")  # "This reverts commit <the revert>": the feature again
+    v = judge(repo)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
 def test_a_genuine_revert_of_a_base_commit_still_goes_through(example: GitRepo) -> None:
     example.git("revert", "--no-edit", "main")  # main's tip: the change that burned payments' budget
     assert judge(example).verdict != "block"

@@ -20,7 +20,7 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
 
     Every commit of the change must say "This reverts commit X"; each X must be an ancestor of the
     base branch's tip (not a commit of the change itself, so no revert-of-revert chain inside the
-    pull request counts); and the net change must restore, path for path, exactly what those
+    pull request counts) and not itself a revert (reverting a revert re-lands a change); and the net change must restore, path for path, exactly what those
     commits changed to their parents' versions, and nothing else.
     """
     commits = [c for c in repo.commits(base, head) if len(c.parents) <= 1]
@@ -45,6 +45,8 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
             return None  # only commits already on the base branch can be reverted
         full_ids.append(sha)
         parent = repo.parent(sha)
+        if any(REVERT.search(c.message) for c in repo.commits(parent, sha)):
+            return None  # reverting a revert re-lands the change it undid: a change forward, not a rollback
         touched = sorted({p for c in repo.changes(parent, sha) for p in (c.path, c.old_path) if p})
         before = repo.blob_ids(parent, touched)
         for path in touched:
