@@ -383,6 +383,27 @@ def test_reverting_a_revert_on_main_relands_the_feature_and_is_not_exempt(target
     assert v.verdict == "block" and "error-budget" in rules(v)
 
 
+def test_a_revert_of_an_old_commit_cannot_restore_code_removed_since(target: tuple[GitRepo, str, str]) -> None:
+    """main: a feature lands, a comment is edited after it, then the feature is removed by hand.
+    The change "reverts" the comment edit by putting back its parent's file, which still holds
+    the feature: every check of a verified revert held (the reverted commit is on main, the file is
+    exactly its parent's), so the feature re-landed through a spent budget."""
+    repo, _, code = target
+    repo.git("checkout", "-q", "main")
+    before = repo.read(code)
+    feature(repo, code)
+    repo.commit("the feature")
+    repo.write(code, repo.read(code) + "# reviewed\n")
+    tweak = repo.commit("a comment")
+    repo.write(code, before + "# reviewed\n")
+    repo.commit("remove the feature again")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write(code, repo.git("show", f"{tweak}~1:{code}") + "\n")
+    repo.commit(f'Revert "a comment"\n\nThis reverts commit {tweak}.')
+    v = judge(repo)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
 def test_a_genuine_revert_of_a_base_commit_still_goes_through(example: GitRepo) -> None:
     example.git("revert", "--no-edit", "main")  # main's tip: the change that burned payments' budget
     assert judge(example).verdict != "block"
