@@ -135,7 +135,7 @@ def judge(
         service = pinned or head_catalog.service_at(manifest)
         service = _strictest_tier(service, [ctx.before(service), definitions])
         changed = tuple(sorted(set(paths)))
-        findings = _lifecycle(evaluate(rules, service, here, changed), service, ctx, config)
+        findings = _lifecycle(evaluate(rules, service, here, changed), service, ctx, config, definitions)
         status = "added" if all(statuses.get(f) == "A" for f in service.files) and manifest not in owners.identity else "changed"
         budget = None
         risk = None
@@ -377,14 +377,16 @@ def _strictest_tier(service: Service, before: list[Service | None]) -> Service:
     return service
 
 
-def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
+def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config,
+               trusted: Service | None = None) -> list[Finding]:
     """An advisory lifecycle (e.g. Backstage `experimental`) turns errors and warnings into info, unless
-    the base revision judged the service strictly: a change cannot make its own service advisory."""
+    the base revision or the base branch's tip (`trusted`) judged the service strictly: a change
+    cannot make its own service advisory, nor keep a lifecycle its fork had and the tip no longer has."""
     settings = config.backstage
     if not settings.advisory(service.lifecycle):
         return findings
     before = ctx.before(service)  # None: the change did not touch its sources, or the service is new
-    if before is not None and not settings.advisory(before.lifecycle):
+    if any(b is not None and not settings.advisory(b.lifecycle) for b in (before, trusted)):
         return findings
     why = f" (lifecycle {service.lifecycle!r} is advisory)"
     return [replace(f, severity="info", message=f.message + why) if f.severity in ("error", "warning") else f for f in findings]

@@ -353,6 +353,43 @@ def test_a_waiver_revoked_on_main_but_kept_in_the_head_does_not_apply(example: G
     assert v.verdict == "block" and "error-budget" in rules(v)
 
 
+ENTITY = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: {name}
+spec:
+  type: service
+  lifecycle: {lifecycle}
+  owner: group:shop/{name}
+"""
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_branch_cut_while_the_service_was_experimental_is_judged_as_the_tip_has_it(example: GitRepo, tier: int) -> None:
+    """The service's Backstage entity said `experimental` (advisory: errors become info) until main
+    promoted it to `production`. A branch cut before the promotion deletes the runbook: the fork's
+    lifecycle was taken as the base's, and the change passed."""
+    name, _ = TARGETS[tier]
+    status = json.loads(example.read("slo-status.json"))  # a healthy budget: only the rules can block
+    for slo in status["slos"]:
+        for counts in slo["windows"].values():
+            counts["good"] = counts["total"]
+    example.write("slo-status.json", json.dumps(status))
+    entity = f"services/{name}/catalog-info.yaml"
+    example.git("checkout", "-q", "main")
+    example.write(entity, ENTITY.format(name=name, lifecycle="experimental"))
+    example.commit("an experimental entity")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.git("checkout", "-q", "main")
+    example.write(entity, ENTITY.format(name=name, lifecycle="production"))
+    example.commit("promoted to production")
+    example.git("checkout", "-q", "old-branch")
+    example.remove(f"services/{name}/docs/runbook.md")
+    example.commit("drop the runbook")
+    v = judge(example)
+    assert v.verdict == "block" and "runbook-present" in rules(v)
+
+
 # -- 5. exemptions and risk the author controls ---------------------------------------------------
 
 def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(target: tuple[GitRepo, str, str]) -> None:
