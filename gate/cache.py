@@ -17,6 +17,8 @@ import json
 import os
 from typing import Any
 
+from gate import atomic
+
 
 def enabled() -> bool:
     setting = os.environ.get("GATE_CACHE", "").strip().lower()
@@ -43,21 +45,25 @@ def write_json(path: str, value: Any) -> None:
     if not enabled():
         return
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps(value))  # the C encoder; json.dump to a file encodes in Python
-        os.replace(tmp, path)
+        atomic.write(path, json.dumps(value))  # the C encoder; json.dump to a file encodes in Python
     except OSError:
         pass
 
 
 class Store:
-    """id -> a JSON value, one file per id under <git dir>/gate/NAME/, the newest `keep` kept."""
+    """id -> a JSON value, one file per id under <git dir>/gate/NAME/, the newest `keep` kept
+    (all of them when `keep` is 0). The one cache mechanism: every cache goes through `enabled()`."""
 
     def __init__(self, git_dir: str, name: str, keep: int = 32) -> None:
         self.folder = os.path.join(git_dir, "gate", name)
         self.keep = keep
+
+    @classmethod
+    def under(cls, folder: str, keep: int = 32) -> Store:
+        """A store in `folder` itself, for a caller that was handed its place under <git dir>/gate/."""
+        store = cls("", "", keep)
+        store.folder = folder
+        return store
 
     def get(self, key: str) -> Any:
         return read_json(os.path.join(self.folder, f"{key}.json"))
@@ -80,6 +86,8 @@ class Store:
 
     def put(self, key: str, value: Any) -> None:
         write_json(os.path.join(self.folder, f"{key}.json"), value)
+        if self.keep <= 0 or not enabled():
+            return
         try:  # the oldest go; never the one just written, whatever the clock's resolution
             others = [n for n in os.listdir(self.folder) if n != f"{key}.json"]
             names = sorted(others, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)

@@ -18,6 +18,7 @@ from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.builtin_rules import builtin_finding as _builtin
 from gate.verdict import Finding, RuleInfo, ServiceResult, Verdict, decide
+from gate.waivers.apply import WaiverReport, stage as waivers_stage
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -173,7 +174,7 @@ def judge(
                                      tuple(sorted(findings, key=Finding.sort_key)), budget=budget))
 
     ctx.save()
-    results, exceptions_report = _exceptions(results, base, head, config, today, mode, repo_findings, trusted)
+    results, exceptions_report = waivers_stage(results, base, head, config, today, mode, repo_findings, trusted)
     repo_findings.sort(key=Finding.sort_key)
     verdict = decide([f for r in results for f in r.findings] + repo_findings)
     return Verdict(
@@ -193,7 +194,7 @@ def judge(
 
 def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
     from gate.builtin_rules import BUILTIN_RULES
-    from gate.exceptions import ANY_APPROVERS, APPROVERS
+    from gate.waivers.trust import ANY_APPROVERS, APPROVERS
 
     catalog = {r.id: RuleInfo(r.id, r.title, r.description, r.remediation.replace(APPROVERS, ANY_APPROVERS), r.docs) for r in rules}
     catalog.update({b.id: RuleInfo(b.id, b.title, b.description, b.remediation.replace(APPROVERS, ANY_APPROVERS)) for b in BUILTIN_RULES.values()})
@@ -201,50 +202,9 @@ def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
 
 
 def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -> list[Finding]:
-    from gate.exceptions import with_approvers
+    from gate.waivers.trust import with_approvers
 
     return with_approvers(findings, tier, config.exceptions)
-
-
-def _exceptions(
-    results: list[ServiceResult], base: Snapshot, head: Snapshot, config: gate_config.Config,
-    today: dt.date, mode: str, repo_findings: list[Finding], trusted: Snapshot | None = None,
-) -> tuple[list[ServiceResult], dict[str, Any] | None]:
-    """Apply the exception ledger: trusted from the base branch's tip, verified on GitHub when the
-    change adds it. Entries the change did not add but the tip no longer has (revoked since the
-    branch was cut) never apply; an added entry that is not verified is an error on the change."""
-    from gate import exceptions
-    from gate.errors import FatalError
-
-    trusted = trusted or base
-    ledger = config.ledger_path
-    trusted_raw, fork_raw, head_raw = trusted.read(ledger), base.read(ledger), head.read(ledger)
-    if trusted_raw is None and head_raw is None:
-        return results, None
-    trusted_entries = exceptions.parse_ledger(trusted_raw, ledger)  # a broken trusted ledger is exit 2
-    try:
-        fork_entries = exceptions.parse_ledger(fork_raw, ledger) if base is not trusted else trusted_entries
-    except FatalError:
-        fork_entries = []
-    try:
-        head_entries = exceptions.parse_ledger(head_raw, ledger)
-    except FatalError as e:
-        repo_findings.append(_builtin("exceptions-ledger-invalid", "error", e.message, e.file, e.line))
-        head_entries = trusted_entries
-    pull_request = None
-    if mode == "commits":
-        from gate.github import pull_request_from_env
-
-        pull_request = pull_request_from_env()
-    approvals = exceptions.Approvals(config.exceptions, pull_request)
-    results, report = exceptions.apply(results, trusted_entries, head_entries, approvals, today, ledger, fork_entries)
-    for entry in report.get("pending", []):
-        if entry.get("origin") == "change":
-            repo_findings.append(_builtin(
-                "exception-unapproved", "error",
-                f"exception {entry['id']} is added or edited by this change and not verified: {entry.get('why', 'pending approval')}",
-                ledger, entry.get("line")))
-    return results, report
 
 
 class BudgetGate:
@@ -457,11 +417,13 @@ def _uncommitted(repo: Repo, manifests: tuple[str, ...], rev: str) -> tuple[str,
 
 
 def _ledger_at(results: list[ServiceResult], snap: Snapshot, config: gate_config.Config, today: dt.date,
-               tiers: dict[str, int]) -> tuple[list[ServiceResult], dict[str, Any] | None]:
+               tiers: dict[str, int]) -> tuple[list[ServiceResult], WaiverReport | None]:
     """`validate`: the revision's own ledger (it is the trusted side), classified as `check` and `exception list` do."""
-    from gate import exceptions
+    from gate.waivers.apply import apply
+    from gate.waivers.model import parse_ledger
+    from gate.waivers.trust import Approvals
 
-    entries = exceptions.parse_ledger(snap.read(config.ledger_path), config.ledger_path)
+    entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
     if not entries:
         return results, None
-    return exceptions.apply(results, entries, entries, exceptions.Approvals(config.exceptions, None), today, config.ledger_path, catalog=tiers)
+    return apply(results, entries, entries, Approvals(config.exceptions, None), today, config.ledger_path, catalog=tiers)

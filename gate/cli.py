@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from gate import __version__
+from gate.commands.exception import exception
 from gate.errors import FatalError
 
 FORMAT_NAMES = ("text", "json", "markdown", "sarif", "junit", "github", "gitlab")
@@ -97,6 +98,9 @@ def cli() -> None:
     """A reliability gate for pull requests: readiness, change risk and error budgets per changed service."""
 
 
+cli.add_command(exception)
+
+
 @cli.command()
 @_repo_option
 @click.option("--base", metavar="REV", help="Base revision; the change is merge-base(BASE, HEAD)..HEAD [default: origin/HEAD, main or master].")
@@ -171,91 +175,6 @@ def budget(services: tuple[str, ...], repo: str, rev: str, config_path: str | No
 
     rows = status.report(repo, rev, services, config_path, offline)
     click.echo(stdout(status.render_json(rows) if fmt == "json" else status.render_text(rows)), nl=False)
-
-
-@cli.group()
-def exception() -> None:
-    """Recorded, scoped, expiring exceptions: add, list, revoke, audit."""
-
-
-@exception.command("add")
-@_repo_option
-@click.option("--service", "services", multiple=True, required=True, help="Service the exception covers (repeatable).")
-@click.option("--rule", "rules", multiple=True, required=True, help="Rule id to waive; error-budget or risk for those (repeatable).")
-@click.option("--reason", required=True, help="Why the risk is accepted.")
-@click.option("--ticket", required=True, help="Change or incident ticket.")
-@click.option("--requested-by", required=True, metavar="HANDLE", help="GitHub handle of who asked for the exception.")
-@click.option("--approved-by", required=True, metavar="HANDLE", help="GitHub handle of the approver (a member of the tier's approver group, not the requester).")
-@click.option("--days", type=click.IntRange(1, 366), help="Lasts this many calendar days, today included (--days 3 on the 24th expires on the 26th).")
-@click.option("--expires", metavar="YYYY-MM-DD", help="Expiry date (inclusive).")
-@click.option("--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request.")
-@click.option("--id", "entry_id", help="Exception id [default: EXC-YYYYMMDD-N].")
-@_as_of_option
-def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], reason: str, ticket: str, requested_by: str,
-                  approved_by: str, days: int | None, expires: str | None, pull_request: int | None, entry_id: str | None, as_of: str | None) -> None:
-    """Append a validated entry to the ledger, keeping the rest of the file as it is."""
-    from gate import ledger
-
-    today = _as_of(as_of) or _utc_today()
-    if today > _utc_today():
-        raise click.BadParameter(f"{today} is in the future; an exception is created today or earlier", param_hint="'--as-of'")
-    if (days is None) == (expires is None):
-        raise click.UsageError("give exactly one of --days or --expires")
-    until = today + dt.timedelta(days=days - 1) if days else _as_of(expires, "--expires")
-    assert until is not None
-    path, entry = ledger.add(repo, services, rules, reason, ticket, requested_by, approved_by, until, today, pull_request, entry_id)
-    click.echo(f"added {entry['id']} to {path} (expires {entry['expires']}); commit it through a reviewed pull request")
-
-
-@exception.command("list")
-@_repo_option
-@click.option("--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master].")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
-@_as_of_option
-def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
-    """Every entry: active, pending, expiring, expired or invalid."""
-    from gate.report.escape import json_dumps
-
-    from gate import ledger
-
-    rows = ledger.listing(repo, base, _as_of(as_of) or _utc_today())
-    if fmt == "json":
-        click.echo(json_dumps({"schema": "gate.exception-list/v1", "exceptions": rows}, ensure_ascii=True))
-        return
-    for row in rows:
-        why = f"  ({row['why']})" if row["why"] else ""
-        _echo(f"{row['state']:<9}{row['id']}  {','.join(row['services'])}: {','.join(row['rules'])}  approved by @{row['approved_by']}, expires {row['expires']}{why}")
-    if not rows:
-        click.echo("no exceptions")
-
-
-@exception.command("revoke")
-@click.argument("entry_id")
-@click.option("--reason", required=True, help="Why the exception ends early (recorded under `revoked:` and shown by `audit`).")
-@_repo_option
-@_as_of_option
-def exception_revoke(entry_id: str, reason: str, repo: str, as_of: str | None) -> None:
-    """Remove an entry from the ledger and record why (its history stays in git for `audit`)."""
-    from gate import ledger
-
-    path = ledger.revoke(repo, entry_id, reason, _as_of(as_of) or _utc_today())
-    click.echo(f"revoked {entry_id} in {path}; commit it through a reviewed pull request")
-
-
-@exception.command("audit")
-@_repo_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True, help="Output format.")
-@_as_of_option
-def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
-    """Every exception ever recorded, from the ledger's git history: who added, approved, changed, removed it."""
-    from gate import ledger
-
-    repo_, _, config = ledger.context(repo)
-    events = ledger.history(repo_, config.ledger_path, _as_of(as_of) or _utc_today())
-    from gate.report.escape import stdout
-
-    render = {"text": ledger.audit_text, "json": ledger.audit_json, "csv": ledger.audit_csv}[fmt]
-    click.echo(stdout(render(events)), nl=False)
 
 
 @cli.group(invoke_without_command=True)

@@ -114,7 +114,7 @@ def kinds() -> str:
 
 
 def _fix(remediation: str) -> str:
-    from gate.exceptions import ANY_APPROVERS, APPROVERS
+    from gate.waivers.trust import ANY_APPROVERS, APPROVERS
 
     return remediation.replace(APPROVERS, ANY_APPROVERS)
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from gate.cache import read_json, write_json
+from gate.cache import Store
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -67,13 +67,14 @@ class _Memo:
 
     def __init__(self, folder: str | None = None) -> None:
         self.folder = folder
+        self.store = Store.under(folder, keep=0) if folder else None
         self.shards: dict[str, dict[str, Errors]] = {}
         self.dirty: set[str] = set()
 
     def shard(self, digest: str) -> dict[str, Errors]:
         key = digest[:2]
         if key not in self.shards:
-            loaded: Any = read_json(os.path.join(self.folder, f"{key}.json")) if self.folder else None
+            loaded: Any = self.store.get(key) if self.store else None
             try:
                 self.shards[key] = {str(d): [(tuple(p), str(m)) for p, m in errors] for d, errors in (loaded or {}).items()}
             except (AttributeError, TypeError, ValueError):
@@ -85,8 +86,9 @@ class _Memo:
         self.dirty.add(digest[:2])
 
     def save(self) -> None:
-        for key in sorted(self.dirty) if self.folder else ():
-            write_json(os.path.join(self.folder, f"{key}.json"), dict(list(self.shards[key].items())[-self.KEEP:]))  # type: ignore[arg-type]
+        if self.store is not None:
+            for key in sorted(self.dirty):
+                self.store.put(key, dict(list(self.shards[key].items())[-self.KEEP:]))
         self.dirty.clear()
 
 

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.waivers.apply import Fate, WaiverReport
+    from gate.waivers.model import LedgerEntry
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -28,7 +32,7 @@ class Finding:
     line: int | None
     remediation: str
     docs: str = ""
-    waiver: dict[str, Any] | None = None  # the exception that waives it: id, approved_by, reason, expires
+    waiver: LedgerEntry | None = None  # the ledger entry that waives it
 
     def sort_key(self) -> tuple[Any, ...]:
         return (-SEVERITY_RANK[self.severity], self.rule, self.file or "", self.line or 0, self.message)
@@ -45,7 +49,7 @@ class ServiceResult:
     findings: tuple[Finding, ...]
     risk: dict[str, Any] | None = None
     budget: dict[str, Any] | None = None
-    exceptions_applied: tuple[dict[str, Any], ...] = ()
+    exceptions_applied: tuple[Fate, ...] = ()  # the ledger entries that waive some of its findings
     checked: tuple[str, ...] = ()  # ids of the rules evaluated for this service
     identity: str = ""  # its name in the base branch when the change renamed it (exceptions apply by that)
 
@@ -70,7 +74,7 @@ class Verdict:
     config_changed: bool
     as_of: str
     mode: str  # commits | staged | catalog
-    exceptions: dict[str, Any] | None = None  # applied, pending, expired, expiring, invalid
+    exceptions: WaiverReport | None = None  # every ledger entry by fate; None without a ledger
     rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule this run could raise
     notes: tuple[str, ...] = ()  # what the user should know that is not a finding (e.g. uncommitted manifests)
 

@@ -209,3 +209,58 @@ def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, ma
                     lines[at + (index,)] = item.start_mark.line + 1
                 stack.append((item, at + (index,), record and len(lines) < max_nodes))
     return expanded
+
+
+# -- line-preserving edits (the exception ledger editor) -------------------------------------------
+
+
+class Span(NamedTuple):
+    """Where a node sits in the text it was parsed from, for edits that keep every other byte.
+
+    `value` is the scalar's text, a sequence's items (Spans) or a mapping's (key, value) pairs."""
+
+    kind: str  # scalar | sequence | mapping
+    value: Any
+    line: int  # 0-based, of the node's first character
+    column: int
+    start: int  # character offsets into the text
+    end: int
+    flow: bool = False  # written [a, b] or {a: b}
+
+
+def spans(text: str, filename: str) -> Span | None:
+    """The node tree of one YAML document with each node's position; problems are FatalErrors
+    naming the file and line, with the limits `load` applies."""
+    _check_depth(text, filename)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _walk(node, (), {}, filename, MAX_NODES)
+        return _span(node)
+    except Exception as e:
+        raise _refusal(e, text, filename) from None
+    finally:
+        loader.dispose()
+
+
+def _span(node: yaml.Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    flow = bool(getattr(node, "flow_style", False))
+    if isinstance(node, yaml.MappingNode):
+        value: Any = [(_span(k), _span(v)) for k, v in node.value]
+        kind = "mapping"
+    elif isinstance(node, yaml.SequenceNode):
+        value, kind = [_span(item) for item in node.value], "sequence"
+    else:
+        value, kind = node.value, "scalar"
+    return Span(kind, value, start.line, start.column, start.index, end.index, flow)
+
+
+def flow(value: Any) -> str:
+    """`value` as one line of flow-style YAML (a scalar, `[a, b]` or `{k: v}`, keys in their order)."""
+    rendered = str(yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True, sort_keys=False)).strip()
+    if rendered.endswith("\n..."):  # the end-of-document marker after a plain scalar (not a value's own dots)
+        rendered = rendered[:-4].strip()
+    return rendered

@@ -23,7 +23,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/budget/openslo.py:_indicator": 66,
     "gate/budget/sloth.py:_spec": 88,
     "gate/check.py:judge": 127,
-    "gate/exceptions.py:apply": 73,
     "gate/ownership.py:of_change": 67,
     "gate/scorecard/collect.py:build": 84,
     "gate/scorecard/render.py:render_markdown": 61,
@@ -35,14 +34,13 @@ DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
         "gate/scaffold.py": 1,
     }),
     "a git command spelled outside the git layer": (r"\.run\(\s*\"[a-z-]+\"", "gate/git.py", {
-        "gate/cli.py": 2, "gate/check.py": 1, "gate/risk/score.py": 2, "gate/risk/labels.py": 1, "gate/ledger.py": 2,
+        "gate/cli.py": 2, "gate/check.py": 1, "gate/risk/score.py": 2, "gate/risk/labels.py": 1, "gate/waivers/edit.py": 1,
+        "gate/waivers/audit.py": 1,
         "gate/scorecard/collect.py": 2,
     }),
-    "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {
-        "gate/ledger.py": 1,
-    }),
+    "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {}),
     "another object's __dict__": (r"\b(?!self\b)\w+\.__dict__", "", {
-        "gate/risk/calibrate.py": 1, "gate/policy/kinds.py": 3, "gate/policy/testing.py": 1, "gate/scorecard/readiness.py": 1,
+        "gate/policy/kinds.py": 3, "gate/policy/testing.py": 1, "gate/scorecard/readiness.py": 1,
         "gate/catalog.py": 15,
     }),
 }

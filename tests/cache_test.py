@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from gate.cache import Store, read_json, write_json
 
@@ -96,3 +97,19 @@ def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(tmp_path: Path, mon
     mp.setenv("GATE_CACHE", "on")  # a trusted runner: the plant works, which is why CI defaults to off
     assert "manifest-valid" not in rules_failed()
     resources.remember_in(None)
+
+
+def test_in_ci_no_command_writes_a_cache(example: Any, gate_cli: Any, monkeypatch: Any) -> None:
+    """One off-switch for every cache: check, validate and the risk dataset leave <git dir>/gate empty."""
+    monkeypatch.delenv("GATE_CACHE", raising=False)
+    monkeypatch.setenv("CI", "true")
+    example.write("services/search/src/query.py", "x = 1\n")
+    example.commit("search change")
+    assert gate_cli("check", "--repo", example.path, "--base", "main", "--head", "HEAD")[0] in (0, 1)
+    assert gate_cli("validate", "--repo", example.path)[0] in (0, 1)
+    assert gate_cli("risk", "evaluate", "--repo", example.path)[0] in (0, 1, 2)
+    assert not (Path(example.path) / ".git" / "gate").exists()
+    monkeypatch.setenv("GATE_CACHE", "on")  # the trusted runner: the same commands do cache
+    assert gate_cli("check", "--repo", example.path, "--base", "main", "--head", "HEAD")[0] in (0, 1)
+    assert gate_cli("risk", "evaluate", "--repo", example.path)[0] in (0, 1, 2)
+    assert "risk-dataset" in os.listdir(Path(example.path) / ".git" / "gate")

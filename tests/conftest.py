@@ -1,112 +1,35 @@
-"""Fixtures build real git repositories in temporary folders."""
+"""Fixtures build real git repositories in temporary folders (helpers in the `testing` package)."""
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-TODAY = dt.date(2026, 11, 24)
+# Re-exported: test modules import these from conftest (new code imports testing.repo).
+from testing.repo import GIT_ENV, TODAY, GitRepo, build_example, copy_repo, gate_subprocess, new_repo, require  # noqa: F401
 
 # The gate turns its caches off in CI unless told the runner is trusted; the suite runs the same
 # everywhere (tests of that default set CI themselves).
 os.environ["GATE_CACHE"] = "on"
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Ada Author",
-    "GIT_AUTHOR_EMAIL": "ada@example.com",
-    "GIT_COMMITTER_NAME": "Ada Author",
-    "GIT_COMMITTER_EMAIL": "ada@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_DATE": "2026-11-01T12:00:00+00:00",
-    "GIT_COMMITTER_DATE": "2026-11-01T12:00:00+00:00",
-}
-
-
-def require(tool: str) -> None:
-    """Fail with one line naming what is missing, not a FileNotFoundError deep in a fixture."""
-    found = importlib.util.find_spec(tool.replace("-", "_")) is not None if tool == "pre-commit" else shutil.which(tool)
-    if not found:
-        pytest.fail(f"{tool} is not installed in this environment: run `bash scripts/test.sh`, which installs it", pytrace=False)
-
-
-class GitRepo:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.path = str(root)
-
-    def git(self, *args: str, env_overrides: dict[str, str] | None = None, **kw: Any) -> str:
-        env = {**os.environ, **GIT_ENV, **(env_overrides or {})}
-        result = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, **kw)
-        if result.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
-        return result.stdout.strip()
-
-    def write(self, path: str, text: str | bytes) -> Path:
-        file = self.root / path
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            file.write_bytes(text)
-        else:
-            file.write_text(text, encoding="utf-8")
-        return file
-
-    def read(self, path: str) -> str:
-        return (self.root / path).read_text(encoding="utf-8")
-
-    def replace(self, path: str, old: str, new: str) -> None:
-        text = self.read(path)
-        assert old in text, f"{old!r} not in {path}"
-        self.write(path, text.replace(old, new))
-
-    def remove(self, path: str) -> None:
-        self.git("rm", "-q", "-r", "--", path)
-
-    def commit(self, message: str = "change") -> str:
-        self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", message)
-        return self.git("rev-parse", "HEAD")
-
-    def branch(self, name: str, start: str = "main") -> None:
-        self.git("checkout", "-q", "-b", name, start)
-
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
-    require("git")
-    root = tmp_path / "repo"
-    root.mkdir()
-    r = GitRepo(root)
-    r.git("init", "-q", "--initial-branch=main")
-    return r
+    return new_repo(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def example_template(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    """The demo monorepo, built once per session; tests get copies (`example`), never this one."""
+    return build_example(tmp_path_factory.mktemp("example-template") / "example")
 
 
 @pytest.fixture
-def example(tmp_path: Path) -> GitRepo:
+def example(tmp_path: Path, example_template: GitRepo) -> GitRepo:
     """The bundled demo monorepo, committed on main, with a `change` branch checked out."""
-    from gate import demo
-
-    require("git")
-    root = tmp_path / "example"
-    root.mkdir()
-    old = {k: os.environ.get(k) for k in GIT_ENV}
-    os.environ.update(GIT_ENV)
-    try:
-        demo.build(root, TODAY)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    r = GitRepo(root)
+    r = copy_repo(example_template, tmp_path / "example")
     r.branch("change")
     return r
 
@@ -126,18 +49,10 @@ def gate_cli(capsys: pytest.CaptureFixture[str]) -> Any:
     return run
 
 
-def gate_subprocess(*args: str, cwd: str | None = None, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The installed console script's code path, in a separate process (tracebacks would show here)."""
-    return subprocess.run(
-        [sys.executable, "-c", "from gate.cli import main; main()", *args],
-        cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120, input=input,
-    )
-
-
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One real Prometheus for the session, serving generated SLI history on 127.0.0.1."""
-    from prometheus_server import Prometheus
+    from testing.prometheus import Prometheus
 
     server = Prometheus(tmp_path_factory.mktemp("prometheus"))
     server.start()

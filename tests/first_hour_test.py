@@ -158,7 +158,7 @@ def test_12_exception_ids_are_never_reused(rm_repo: GitRepo, gate_cli: Any) -> N
     assert code == 0 and "added EXC-20261124-2" in out, err
     rm_repo.commit("revoke one, grant another")
     # Even an entry cut out by hand (no revocation record) keeps its id out of reach once committed.
-    from gate.ledger import remove
+    from gate.waivers.edit import remove
 
     rm_repo.write("exceptions.yaml", remove(rm_repo.read("exceptions.yaml"), "EXC-20261124-2", "exceptions.yaml"))
     rm_repo.commit("cut out by hand")
@@ -207,9 +207,9 @@ def test_13_list_validate_and_check_classify_an_entry_the_same_way(rm_repo: GitR
     rm_repo.write("services/search/src/query.py", "x = 1\n")
     rm_repo.commit("search change")
     v = check.run(Repo(rm_repo.path), base="main", head="HEAD", today=TODAY)
-    invalid = {e["id"]: e["why"] for e in v.exceptions["invalid"]}
+    invalid = {f.entry.id: f.why for f in v.exceptions.invalid}
     assert invalid == {k: w for k, w in expected.items() if k != "EXC-NOBODY"}  # check judges the services it was given
-    assert [e["id"] for e in v.exceptions["applied"]] == ["EXC-OK"]
+    assert [f.entry.id for f in v.exceptions.applied] == ["EXC-OK"]
 
 
 def test_14_revoke_records_a_reason_shown_by_audit(rm_repo: GitRepo, gate_cli: Any) -> None:
@@ -256,7 +256,7 @@ def test_14_the_expired_hint_is_the_same_everywhere(rm_repo: GitRepo, gate_cli: 
     rm_repo.write("services/search/src/query.py", "x = 1\n")
     rm_repo.commit("search change")
     v = check.run(Repo(rm_repo.path), base="main", head="HEAD", today=TODAY)
-    assert v.exceptions["expired"][0]["why"].startswith(hint)
+    assert v.exceptions.expired[0].why.startswith(hint)
 
 
 def test_14_a_revocation_record_does_not_make_other_entries_new(rm_repo: GitRepo, gate_cli: Any) -> None:
@@ -266,7 +266,7 @@ def test_14_a_revocation_record_does_not_make_other_entries_new(rm_repo: GitRepo
     rm_repo.write("services/search/docs/runbook.md", "# search runbook\n\n## Symptoms\nSlow queries.\n")
     rm_repo.commit("revoke EXC-B, change search")
     v = check.run(Repo(rm_repo.path), base="main", head="HEAD", today=TODAY)
-    assert [(e["id"], e["origin"]) for e in v.exceptions["applied"]] == [("EXC-A", "base")]
+    assert [(f.entry.id, f.origin) for f in v.exceptions.applied] == [("EXC-A", "base")]
     code, out, _ = gate_cli("exception", "audit", "--repo", rm_repo.path, "--format", "json", "--as-of", "2026-11-24")
     assert [(e["event"], e["id"]) for e in json.loads(out)["events"]] == [("added", "EXC-A"), ("added", "EXC-B"), ("revoked", "EXC-B")]
 

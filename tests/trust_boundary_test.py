@@ -143,7 +143,7 @@ def test_renaming_the_service_does_not_make_an_invalid_waiver_valid(example: Git
     example.commit("rename")
     v = judge(example)
     assert v.verdict == "block" and "error-budget" in rules(v)
-    assert "EXC-1" in {e["id"] for e in (v.exceptions or {}).get("invalid", [])}
+    assert v.exceptions is not None and "EXC-1" in {fate.entry.id for fate in v.exceptions.invalid}
 
 
 # -- 3. SLO definitions from the head ------------------------------------------------------------

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
-from werkzeug import Request, Response
 
 from conftest import GitRepo
+from testing.github import FakeGitHub
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "ghs_very_secret_token"
@@ -85,58 +85,6 @@ def event(repo: GitRepo, author: str = "dana") -> dict[str, Any]:
     return {"repository": {"full_name": "acme/shop"}, "pull_request": {
         "number": 5, "user": {"login": author},
         "base": {"sha": repo.git("rev-parse", "main")}, "head": {"sha": repo.git("rev-parse", "HEAD")}}}
-
-
-class FakeGitHub:
-    """Issue comments as GitHub stores them: list (paginated), create, update."""
-
-    def __init__(self, server: Any, fail_with: int | None = None, token_user: str | None = None) -> None:
-        self.comments: list[dict[str, Any]] = [{"id": 1, "body": "LGTM", "user": {"login": "rita", "type": "User"}}]
-        self.calls: list[tuple[str, str]] = []
-        self.fail_with = fail_with
-        self.auth: set[str] = set()
-        self.token_user = token_user  # None: an app's token (GITHUB_TOKEN); else a personal access token's user
-        server.expect_request(re.compile(r"/repos/acme/shop/issues/5/comments")).respond_with_handler(self.collection)
-        server.expect_request(re.compile(r"/repos/acme/shop/issues/comments/\d+")).respond_with_handler(self.item)
-        server.expect_request("/user").respond_with_handler(self.user)
-
-    def user(self, request: Request) -> Response:
-        self.calls.append((request.method, request.path))
-        if self.token_user is None:
-            return Response(json.dumps({"message": "Resource not accessible by integration"}), status=403, content_type="application/json")
-        return Response(json.dumps({"login": self.token_user, "type": "User"}), content_type="application/json")
-
-    def author(self) -> dict[str, str]:
-        return {"login": self.token_user, "type": "User"} if self.token_user else {"login": "github-actions[bot]", "type": "Bot"}
-
-    def _fail(self) -> Response | None:
-        if self.fail_with:
-            return Response(json.dumps({"message": "Resource not accessible by integration"}), status=self.fail_with, content_type="application/json")
-        return None
-
-    def collection(self, request: Request) -> Response:
-        self.calls.append((request.method, request.path))
-        self.auth.add(request.headers.get("Authorization", ""))
-        if request.method == "GET":
-            page = int(request.args.get("page", 1))
-            per = int(request.args.get("per_page", 30))
-            return Response(json.dumps(self.comments[(page - 1) * per: page * per]), content_type="application/json")
-        failed = self._fail()
-        if failed:
-            return failed
-        comment = {"id": 100 + len(self.comments), "body": request.get_json()["body"], "user": self.author()}
-        self.comments.append(comment)
-        return Response(json.dumps(comment), status=201, content_type="application/json")
-
-    def item(self, request: Request) -> Response:
-        self.calls.append((request.method, request.path))
-        failed = self._fail()
-        if failed:
-            return failed
-        number = int(request.path.rsplit("/", 1)[1])
-        comment = next(c for c in self.comments if c["id"] == number)
-        comment["body"] = request.get_json()["body"]
-        return Response(json.dumps(comment), content_type="application/json")
 
 
 def blocked_change(example: GitRepo) -> None:

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
 from gate import globs
 from gate.git import Change, Repo
+from gate.reverts import reverted_ids
 
-REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
 # Non-executable documentation: the only files an exhausted budget lets through by kind alone.
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
 # Documents a manifest names may also be SLO documents (YAML/JSON data, never executed).
@@ -30,7 +29,7 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
         return None
     reverted: list[str] = []
     for commit in commits:
-        found = REVERT.findall(commit.message)
+        found = reverted_ids(commit.message)
         if not found:
             return None
         reverted += found
@@ -48,7 +47,7 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
             return None  # only commits already on the base branch can be reverted
         full_ids.append(sha)
         parent = repo.parent(sha)
-        if any(REVERT.search(c.message) for c in repo.commits(parent, sha)):
+        if any(reverted_ids(c.message) for c in repo.commits(parent, sha)):
             return None  # reverting a revert re-lands the change it undid: a change forward, not a rollback
         touched = sorted({p for c in repo.changes(parent, sha) for p in (c.path, c.old_path) if p})
         before, after = repo.blob_ids(parent, touched), repo.blob_ids(sha, touched)

@@ -41,7 +41,7 @@ def _load(path: str) -> dict[str, Any]:
     try:
         if os.path.realpath(path) != os.path.abspath(path):
             raise Unavailable(f"{path}: is or passes through a symlink; gate reads status files only at their real path")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang the gate
         with os.fdopen(fd, "rb") as f:
             if not os.path.isfile(path) or os.fstat(f.fileno()).st_size > MAX_BYTES:
                 raise Unavailable(f"{path}: not a regular file of at most {MAX_BYTES:,} bytes")

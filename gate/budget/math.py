@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 HOUR = 3600
 DAY = 86400
@@ -180,12 +181,12 @@ def duration_text(seconds: int) -> str:
     return f"{seconds}s"
 
 
-_UNITS = {"s": 1, "m": 60, "h": HOUR, "d": DAY, "w": 7 * DAY}
+UNITS = {"s": 1, "m": 60, "h": HOUR, "d": DAY, "w": 7 * DAY}  # Prometheus's single-unit durations
+_SHORTHAND = re.compile(r"([1-9][0-9]*)([A-Za-z])")
 
 
-def parse_duration(text: object) -> int | None:
-    """'28d', '4w', '30m' -> seconds (Prometheus-style single unit); None if not a duration."""
-    if not isinstance(text, str) or len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit():
-        return None
-    value = int(text[:-1]) * _UNITS[text[-1]]
-    return value or None
+def parse_duration(text: object, units: Mapping[str, int] = UNITS) -> int | None:
+    """'28d', '4w', '30m' -> seconds: a positive whole number without a leading zero and one unit
+    of `units` (the schemas' `^[1-9][0-9]*[smhdw]$`); None if `text` is not one."""
+    m = _SHORTHAND.fullmatch(text) if isinstance(text, str) else None
+    return int(m.group(1)) * units[m.group(2)] if m and m.group(2) in units else None

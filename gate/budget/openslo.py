@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from gate import yaml as gate_yaml
+from gate.budget.math import parse_duration
 from gate.budget.promql import window_template
 from gate.budget.slo import SLO, Calendar, SLOProblem, say
 from gate.errors import FatalError
 
 KINDS = ("SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SHORTHAND = re.compile(r"^([1-9][0-9]*)([mhdwMQY])$")
-_ROLLING_DAYS = {"M": 30, "Q": 90, "Y": 365}  # the spec leaves these to implementations
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_WINDOW_UNITS = {**_SECONDS, "M": 30 * 86400, "Q": 90 * 86400, "Y": 365 * 86400}  # the spec leaves M Q Y to implementations
 _MAX_WINDOW = 3660 * 86400
 _OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _OTHER_VERSIONS = {
@@ -387,12 +387,10 @@ def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | No
     window = windows[0]
     at = ("spec", "timeWindow", 0)
     duration = window.get("duration")
-    m = _SHORTHAND.match(duration) if isinstance(duration, str) else None
-    if m is None:
+    seconds = parse_duration(duration, _WINDOW_UNITS)
+    if seconds is None:
         p.invalid(f"timeWindow duration {say(duration)} is not a duration shorthand (a positive number and one of m h d w M Q Y: 28d, 4w, 1M)", *at, "duration")
         return None
-    count, unit = int(m.group(1)), m.group(2)
-    seconds = count * (_SECONDS[unit] if unit in _SECONDS else _ROLLING_DAYS[unit] * 86400)
     if seconds > _MAX_WINDOW:
         p.invalid(f"timeWindow duration {say(duration)} is longer than ten years", *at, "duration")
         return None
@@ -417,7 +415,7 @@ def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | No
         p.invalid(f"calendar.timeZone {say(zone)} is not an IANA time zone name (UTC, Europe/Warsaw, America/New_York)", *at, "calendar", "timeZone")
     if len(p.items) > problems_before:
         return None
-    cal = Calendar(str(start), str(zone), count, unit)
+    cal = Calendar(str(start), str(zone), int(str(duration)[:-1]), str(duration)[-1])
     return cal.nominal_seconds(), f"{duration} calendar", cal
 
 
@@ -444,10 +442,7 @@ def _zone_ok(zone: str) -> bool:
 def _slice_window(value: Any) -> int | None:
     if _number(value) and value > 0:
         return int(value * 60)  # the spec: a bare number is minutes
-    m = _SHORTHAND.match(value) if isinstance(value, str) else None
-    if m is None or m.group(2) not in _SECONDS:
-        return None
-    return int(m.group(1)) * _SECONDS[m.group(2)]
+    return parse_duration(value, _SECONDS)
 
 
 def _number(value: Any) -> bool:

@@ -412,13 +412,11 @@ def max_age(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list
 
 # -- slo_sane -------------------------------------------------------------------------------
 
-_WINDOW = re.compile(r"^([1-9][0-9]*)(m|h|d|w)$")
-_WINDOW_MINUTES = {"m": 1, "h": 60, "d": 1440, "w": 10080}
-
-
 def window_minutes(window: str) -> int | None:
-    m = _WINDOW.match(window.strip()) if isinstance(window, str) else None
-    return int(m.group(1)) * _WINDOW_MINUTES[m.group(2)] if m else None
+    from gate.budget.math import UNITS, parse_duration
+
+    seconds = parse_duration(window.strip(), {u: UNITS[u] for u in "mhdw"}) if isinstance(window, str) else None
+    return seconds // 60 if seconds else None
 
 
 def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:

@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from gate import atomic
 from gate.config import Config
 from gate.errors import FatalError
 
@@ -115,11 +116,7 @@ def fetch(pin: Pin, config: Config, folder: str) -> bytes:
 def _keep(path: str, raw: bytes) -> None:
     """Write atomically; a read-only cache only costs a fetch next time."""
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.replace(tmp, path)
+        atomic.write(path, raw)
     except OSError:
         pass
 

@@ -6,6 +6,8 @@ from typing import Any
 from gate.git import INDEX
 from gate.report.escape import json_dumps
 from gate.verdict import Finding, ServiceResult, Verdict
+from gate.waivers.apply import Fate, WaiverReport
+from gate.waivers.model import LedgerEntry
 
 SCHEMA = "gate.report/v1"
 
@@ -20,7 +22,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "line": f.line,
         "remediation": f.remediation,
         "docs": f.docs or None,
-        "waived": f.waiver,
+        "waived": None if f.waiver is None else waiver(f.waiver),
     }
 
 
@@ -36,7 +38,7 @@ def service(s: ServiceResult) -> dict[str, Any]:
         "findings": [finding(f) for f in s.findings],
         "risk": s.risk,
         "budget": s.budget,
-        "exceptions_applied": list(s.exceptions_applied),
+        "exceptions_applied": [{**fate.entry.summary(), "origin": fate.origin} for fate in s.exceptions_applied],
     }
 
 
@@ -61,9 +63,26 @@ def document(v: Verdict) -> dict[str, Any]:
         },
         "services": [service(s) for s in v.services],
         "findings": [finding(f) for f in v.findings],
-        "exceptions": v.exceptions,
+        "exceptions": None if v.exceptions is None else exceptions(v.exceptions),
         "notes": list(v.notes),
     }
+
+
+def waiver(entry: LedgerEntry) -> dict[str, Any]:
+    """The ledger entry that waives a finding."""
+    return {"id": entry.id, "approved_by": entry.approved_by, "reason": entry.reason, "expires": entry.expires.isoformat(), "ticket": entry.ticket}
+
+
+def exceptions(report: WaiverReport) -> dict[str, Any]:
+    """The ledger's entries by fate (schemas/report.schema.json#/$defs/exception)."""
+    def entry(fate: Fate) -> dict[str, Any]:
+        why = {} if fate.why is None else {"why": fate.why}
+        return {**fate.entry.summary(), "origin": fate.origin, "ledger": report.ledger, "line": fate.entry.line, **why}
+
+    out: dict[str, Any] = {state: [entry(f) for f in getattr(report, state)] for state in ("applied", "pending", "expired", "expiring", "invalid")}
+    if report.github_error:
+        out["github_error"] = [{"why": report.github_error}]
+    return out
 
 
 def render(v: Verdict) -> str:

@@ -30,7 +30,7 @@ def render(v: Verdict) -> str:
             elif mine and all(f.waiver for f in mine if f.severity != "info"):
                 if any(f.waiver for f in mine):
                     w = next(f.waiver for f in mine if f.waiver)
-                    ET.SubElement(case, "skipped", message=xml(f"waived by exception {w['id']} (@{w['approved_by']}, until {w['expires']})"))
+                    ET.SubElement(case, "skipped", message=xml(f"waived by exception {w.id} (@{w.approved_by}, until {w.expires})"))
                     suite_skipped += 1
             if mine:
                 out = ET.SubElement(case, "system-out")

@@ -23,8 +23,8 @@ def _finding_row(f: Finding) -> str:
     where = md_code(f"{f.file}:{f.line}") if f.file and f.line else md_code(f.file) if f.file else ""
     if f.waiver:
         w = f.waiver
-        state = f"waived by **{_cell(w['id'])}** ({md_code('@' + str(w['approved_by']))}, until {_cell(w['expires'])})"
-        return f"| ~~{f.severity}~~ | {md_code(f.rule)} | {where} | {_cell(f.message)} | {state}: {_cell(w['reason'])} |"
+        state = f"waived by **{_cell(w.id)}** ({md_code('@' + w.approved_by)}, until {_cell(w.expires.isoformat())})"
+        return f"| ~~{f.severity}~~ | {md_code(f.rule)} | {where} | {_cell(f.message)} | {state}: {_cell(w.reason)} |"
     return f"| {SEVERITY_ICON[f.severity]} {f.severity} | {md_code(f.rule)} | {where} | {_cell(f.message)} | {_cell(f.remediation)} |"
 
 
@@ -62,12 +62,12 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
         details += ["", "<details open><summary><b>repository</b></summary>", "", "| severity | rule | where | what | how to fix |", "|---|---|---|---|---|"]
         details += [_finding_row(f) for f in v.findings]
         details += ["", "</details>"]
-    if v.exceptions:
-        rows = [(state, e) for state in ("applied", "pending", "expiring", "expired", "invalid") for e in v.exceptions.get(state, [])]
-        if rows:
-            details += ["", "<details><summary><b>exceptions</b></summary>", "", "| state | id | scope | approved by | expires | note |", "|---|---|---|---|---|---|"]
-            details += [f"| {state} | {md_code(e['id'])} | {_cell(', '.join(e['services']))}: {_cell(', '.join(e['rules']))} | {md_code('@' + str(e['approved_by']))} | {_cell(e['expires'])} | {_cell(e.get('why', ''))} |" for state, e in rows]
-            details += ["", "</details>"]
+    rows = v.exceptions.by_state() if v.exceptions is not None else []
+    if rows:
+        details += ["", "<details><summary><b>exceptions</b></summary>", "", "| state | id | scope | approved by | expires | note |", "|---|---|---|---|---|---|"]
+        details += [f"| {state.value} | {md_code(f.entry.id)} | {_cell(', '.join(f.entry.services))}: {_cell(', '.join(f.entry.rules))} | "
+                    f"{md_code('@' + f.entry.approved_by)} | {_cell(f.entry.expires.isoformat())} | {_cell(f.why or '')} |" for state, f in rows]
+        details += ["", "</details>"]
     footer = ["", f"<sub>gate · base {md_code(v.base[:12])} · head {md_code(v.head[:12])} · rules explained by `gate explain RULE`</sub>"]
     text = "\n".join(lines + details + footer) + "\n"
     return truncate(text, limit, report_url) if limit else text

@@ -53,7 +53,7 @@ def _result(finding: Finding, index: int, service: str | None) -> dict[str, Any]
         result["suppressions"] = [{
             "kind": "external",
             "status": "accepted",
-            "justification": f"exception {w['id']} approved by @{w['approved_by']} until {w['expires']} ({w['ticket']}): {w['reason']}",
+            "justification": f"exception {w.id} approved by @{w.approved_by} until {w.expires} ({w.ticket}): {w.reason}",
         }]
     return result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from gate.git import EMPTY, INDEX
 from gate.report.escape import stdout, visible
 from gate.verdict import Finding, Verdict
+from gate.waivers.apply import WaiverReport
 
 LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
 
@@ -25,7 +26,7 @@ def _finding(f: Finding, indent: str = "  ") -> list[str]:
     lines.append(f"{indent}        {f.message}")
     if f.waiver:
         w = f.waiver
-        lines.append(f"{indent}        waived by exception {w['id']} (approved by @{w['approved_by']}, expires {w['expires']}, {w['ticket']}): {w['reason']}")
+        lines.append(f"{indent}        waived by exception {w.id} (approved by @{w.approved_by}, expires {w.expires}, {w.ticket}): {w.reason}")
     else:
         lines.append(f"{indent}        fix: {f.remediation}")
     if f.docs:
@@ -33,16 +34,14 @@ def _finding(f: Finding, indent: str = "  ") -> list[str]:
     return lines
 
 
-def _exceptions(report: dict[str, list[dict[str, object]]]) -> list[str]:
+def _exceptions(report: WaiverReport) -> list[str]:
     out = []
-    for state in ("applied", "pending", "expiring", "expired", "invalid", "github_error"):
-        for e in report.get(state, []):
-            if state == "github_error":
-                out.append(f"  github  could not ask GitHub: {e['why']}")
-                continue
-            where = f"{e['ledger']}:{e['line']}"
-            why = f": {e['why']}" if e.get("why") else ""
-            out.append(f"  {state:<9}{e['id']} ({', '.join(e['services'])}: {', '.join(e['rules'])}; approved by @{e['approved_by']}, expires {e['expires']}) {where}{why}")  # type: ignore[arg-type]
+    for state, fate in report.by_state():
+        e = fate.entry
+        why = f": {fate.why}" if fate.why else ""
+        out.append(f"  {state.value:<9}{e.id} ({', '.join(e.services)}: {', '.join(e.rules)}; approved by @{e.approved_by}, expires {e.expires}) {report.ledger}:{e.line}{why}")
+    if report.github_error:
+        out.append(f"  github  could not ask GitHub: {report.github_error}")
     return out
 
 
@@ -87,7 +86,7 @@ def render(v: Verdict) -> str:
         out.append("repository")
         for f in v.findings:
             out += _finding(f)
-    if v.exceptions:
+    if v.exceptions is not None:
         lines = _exceptions(v.exceptions)
         if lines:
             out.append("")

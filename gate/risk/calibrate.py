@@ -2,11 +2,10 @@
 and show on a time-ordered split whether the score beats the lines-added-only rule."""
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable
 
+from gate.cache import Store
 from gate.git import Repo
 from gate.risk import labels as risk_labels
 from gate.risk.features import DAY, FEATURES, Change, HistoryIndex
@@ -50,15 +49,14 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
     """Every non-merge commit reachable from `rev`, oldest first, with features and a failed label
     (reverted, or SZZ; without `szz` every label is 0, for labels read from a file).
 
-    Cached in the git directory, keyed by the commit id of `rev`.
+    Cached in the git directory (gate.cache, with its off-switch), keyed by the commit id of `rev`.
     """
     head = repo.resolve(rev)
-    cache = _cache_path(repo, head + ("" if szz else "-unlabelled"))
-    if cache and os.path.exists(cache):
-        with open(cache, encoding="utf-8") as f:
-            doc = json.load(f)
-        if doc.get("version") == CACHE_VERSION:
-            return [Sample(**s) for s in doc["samples"]]
+    store = _store(repo)
+    key = head + ("" if szz else "-unlabelled")
+    cached = _cached(store.get(key)) if store else None
+    if cached is not None:
+        return cached
     commits: list[Commit] = list(stream(repo, "--reverse", "--topo-order", head))
     index = HistoryIndex()
     rows: list[tuple[Commit, dict[str, float]]] = []
@@ -78,19 +76,27 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
         for sha, when in risk_labels.reverted(commits).items():
             failed[sha] = min(when, failed.get(sha, when))
     samples = [Sample(c.sha, c.time, f, int(c.sha in failed), failed.get(c.sha, 0)) for c, f in rows]
-    if cache:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        with open(cache, "w", encoding="utf-8") as f:
-            json.dump({"version": CACHE_VERSION, "head": head, "samples": [s.__dict__ for s in samples]}, f)
+    if store:
+        store.put(key, {"version": CACHE_VERSION, "head": head, "samples": [asdict(s) for s in samples]})
     return samples
 
 
-def _cache_path(repo: Repo, head: str) -> str | None:
+def _store(repo: Repo) -> Store | None:
     try:
-        git_dir = repo.git_dir
+        return Store(repo.git_dir, "risk-dataset", keep=8)
     except Exception:
         return None
-    return os.path.join(git_dir, "gate", f"risk-dataset-{head}.json")
+
+
+def _cached(doc: Any) -> list[Sample] | None:
+    """The samples of a cached dataset, or None when the document is not one this version wrote."""
+    if not isinstance(doc, dict) or doc.get("version") != CACHE_VERSION or not isinstance(doc.get("samples"), list):
+        return None
+    try:
+        samples = [Sample(**s) for s in doc["samples"]]
+    except TypeError:
+        return None
+    return samples if all(isinstance(s.features, dict) for s in samples) else None
 
 
 def split(samples: list[Sample], test_share: float = 0.3, train_days: int = 730, settle_days: int = 90) -> tuple[list[Sample], list[Sample]]:

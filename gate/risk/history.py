@@ -6,9 +6,9 @@ import re
 from typing import Iterator, NamedTuple
 
 from gate.git import Repo, Stream
+from gate.reverts import reverted_ids
 
 FORMAT = "%x1e%H%x1f%P%x1f%ae%x1f%at%x1f%B%x1f"
-REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
 FIX = re.compile(r"\b(fix(e[sd])?|bug|defect|patch|hotfix|repair|regression|crash|broken)\b", re.IGNORECASE)
 
 
@@ -37,12 +37,12 @@ class Commit(NamedTuple):
 
     @property
     def reverts(self) -> list[str]:
-        return REVERT.findall(self.message)
+        return reverted_ids(self.message)
 
 
 def is_fix_message(message: str) -> bool:
     """A fix or a revert, by its subject line (and a revert trailer anywhere)."""
-    return bool(FIX.search(message.split("\n", 1)[0])) or bool(REVERT.search(message))
+    return bool(FIX.search(message.split("\n", 1)[0])) or bool(reverted_ids(message))
 
 
 def stream(repo: Repo, *args: str, paths: list[str] | None = None, lines: bool = True, renames: bool = True) -> Iterator[Commit]:

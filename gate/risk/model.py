@@ -70,11 +70,15 @@ def load(raw: bytes, path: str) -> Model:
     if unknown:
         raise FatalError(f"risk model names unknown features: {', '.join(unknown)}", path)
     try:
-        return Model({k: float(v) for k, v in doc["weights"].items()}, float(doc.get("intercept", 0.0)),
-                     {k: float(v) for k, v in doc.get("means", {}).items()}, {k: float(v) for k, v in doc.get("scales", {}).items()},
-                     dict(doc.get("meta", {})))
+        model = Model({k: float(v) for k, v in doc["weights"].items()}, float(doc.get("intercept", 0.0)),
+                      {k: float(v) for k, v in doc.get("means", {}).items()}, {k: float(v) for k, v in doc.get("scales", {}).items()},
+                      dict(doc.get("meta", {})))
     except (TypeError, ValueError):
         raise FatalError("risk model weights must be numbers", path) from None
+    numbers = [model.intercept, *model.weights.values(), *model.means.values(), *model.scales.values()]
+    if not all(math.isfinite(n) for n in numbers):  # JSON's NaN and Infinity: every change would score 100
+        raise FatalError("risk model numbers must be finite (no NaN or Infinity)", path)
+    return model
 
 
 with open(DEFAULT_PATH, "rb") as _f:

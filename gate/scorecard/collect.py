@@ -167,14 +167,14 @@ def _owner_root(path: str, roots: dict[str, int]) -> str | None:
 
 def _ledger(snap: Snapshot, config: gate_config.Config, today: dt.date, expiring_days: int) -> dict[str, Any]:
     """Waivers per service from the revision's ledger (trusted: it is the default branch)."""
-    from gate import exceptions
+    from gate.waivers.model import parse_ledger
 
-    entries = exceptions.parse_ledger(snap.read(config.ledger_path), config.ledger_path)
+    entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
     return waiver_states(entries, today, expiring_days)
 
 
 def waiver_states(entries: list[Any], today: dt.date, expiring_days: int) -> dict[str, Any]:
-    from gate.exceptions import static_problems
+    from gate.waivers.model import static_problems
 
     per_service: dict[str, dict[str, int]] = {}
     active: list[Any] = []
@@ -363,7 +363,7 @@ def month_ends(today: dt.date, months: int | None, since: dt.date | None) -> lis
 
 def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], history: Mined,
           settings: dict[str, Any], config: gate_config.Config, adoption_now: dict[str, Any]) -> list[dict[str, Any]]:
-    from gate import exceptions
+    from gate.waivers.model import parse_ledger
 
     rows = []
     start = dt.date.fromisoformat(adoption_now["start"])
@@ -385,7 +385,7 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
             continue
         snap, judged = readiness.at(found, day)
         try:
-            entries = exceptions.parse_ledger(snap.read(config.ledger_path), config.ledger_path)
+            entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
             waivers = waiver_states(entries, day, settings["expiring_days"])["summary"]
         except FatalError:
             waivers = None

@@ -127,7 +127,7 @@ def test_no_data_warns_for_tier1(repo: GitRepo, prometheus: Any) -> None:
 
 
 def test_source_down_fails_closed_for_tier1_with_exit_3(repo: GitRepo) -> None:
-    from prometheus_server import free_port
+    from testing.prometheus import free_port
 
     budget_repo.build(repo, f"http://127.0.0.1:{free_port()}")
     touch(repo, "healthy")
@@ -137,7 +137,7 @@ def test_source_down_fails_closed_for_tier1_with_exit_3(repo: GitRepo) -> None:
 
 
 def test_source_down_fails_open_where_configured(repo: GitRepo) -> None:
-    from prometheus_server import free_port
+    from testing.prometheus import free_port
 
     budget_repo.build(repo, f"http://127.0.0.1:{free_port()}", "  on_unavailable: warn\n")
     touch(repo, "healthy")

@@ -115,6 +115,27 @@ def test_parse_duration() -> None:
         assert parse_duration(bad) is None
 
 
+@pytest.mark.parametrize("text", [
+    "\u00b2d",  # a superscript two: str.isdigit() says yes, int() raises
+    "\u0663d",  # an Arabic-Indic three: str.isdigit() says yes, int() reads 3
+    "028d", "28d\n", " 28d", "28D", "28dd", "1e3s", "+5m", True,
+])
+def test_only_the_schemas_duration_grammar_parses(text: object) -> None:
+    """`^[1-9][0-9]*[smhdw]$`, as the schemas say: anything else is no duration, never an exception."""
+    assert parse_duration(text) is None
+
+
+def test_one_duration_grammar_for_every_format() -> None:
+    from gate.budget.openslo import _WINDOW_UNITS
+    from gate.policy.kinds import window_minutes
+
+    assert parse_duration("1M", _WINDOW_UNITS) == 30 * DAY and parse_duration("1M") is None
+    assert parse_duration("30s", {"m": 60}) is None
+    assert window_minutes(" 28d ") == 28 * 1440 and window_minutes("1h") == 60
+    for bad in ("30s", "028d", "\u0663d", "28d\nx"):
+        assert window_minutes(bad) is None, bad
+
+
 finite = st.floats(min_value=0, max_value=1e12, allow_nan=False)
 objectives = st.floats(min_value=0.5, max_value=0.99999)
 

@@ -83,7 +83,7 @@ def test_more_than_one_series(prometheus: Any) -> None:
 
 
 def test_server_down() -> None:
-    from prometheus_server import free_port
+    from testing.prometheus import free_port
 
     status = measure(slo("healthy"), settings(f"http://127.0.0.1:{free_port()}", retries=1, backoff=0.01), offline=False)
     assert status.state == "unavailable"

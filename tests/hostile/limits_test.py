@@ -43,37 +43,13 @@ def run(repo: GitRepo) -> Any:
 # -- globs ---------------------------------------------------------------------------------------
 
 
-def reference_glob(pattern: str) -> re.Pattern[str]:
-    """The documented meaning, as a regular expression (exponential on hostile patterns, fine on small ones)."""
-    pattern = pattern.lstrip("/")
-    if pattern.endswith("/"):
-        pattern += "**"
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        else:
-            out.append({"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i])))
-            i += 1
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
-
-
-def reference_codeowners(pattern: str) -> re.Pattern[str]:
-    """GitHub's CODEOWNERS meaning (gitignore rules without negation or ranges), as a regular expression."""
-    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
-    directory = pattern.endswith("/")
-    body = pattern.strip("/")
+def _reference_body(body: str) -> str:
+    """A glob body as a regular expression: the documented meaning, written the obvious way
+    (exponential on hostile patterns, fine on small ones)."""
     out, i = [], 0
     while i < len(body):
         if body.startswith("**/", i):
             out.append("(?:.*/)?")
-            i += 3
-        elif body.startswith("/**", i) and i + 3 == len(body):
-            out.append("/.*")
             i += 3
         elif body.startswith("**", i):
             out.append(".*")
@@ -81,8 +57,23 @@ def reference_codeowners(pattern: str) -> re.Pattern[str]:
         else:
             out.append({"*": "[^/]*", "?": "[^/]"}.get(body[i], re.escape(body[i])))
             i += 1
+    return "".join(out)
+
+
+def reference_glob(pattern: str) -> re.Pattern[str]:
+    pattern = pattern.lstrip("/")
+    if pattern.endswith("/"):
+        pattern += "**"
+    return re.compile(_reference_body(pattern) + r"\Z", re.DOTALL)
+
+
+def reference_codeowners(pattern: str) -> re.Pattern[str]:
+    """GitHub's CODEOWNERS meaning (gitignore rules without negation or ranges)."""
+    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
+    directory = pattern.endswith("/")
+    body = pattern.strip("/")
     suffix = "/.*" if directory else "" if body.endswith("/*") else "(?:/.*)?"
-    return re.compile(("" if anchored else "(?:.*/)?") + "".join(out) + suffix + r"\Z", re.DOTALL)
+    return re.compile(("" if anchored else "(?:.*/)?") + _reference_body(body) + suffix + r"\Z", re.DOTALL)
 
 
 glob_alphabet = st.sampled_from(["*", "**", "**/", "?", "/", "a", "b", ".", "a/", "/b", "x"])

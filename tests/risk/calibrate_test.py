@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ def test_dataset_labels_and_cache(synthetic: Path) -> None:
     assert len(samples) == 1500  # every non-merge commit, the initial import included
     failed = sum(s.failed for s in samples)
     assert 50 < failed < 600
-    cache = list((synthetic / ".git" / "gate").glob("risk-dataset-*.json"))
+    cache = list((synthetic / ".git" / "gate" / "risk-dataset").glob("*.json"))
     assert len(cache) == 1
     assert dataset(repo) == samples  # from the cache, keyed by the head commit
 
@@ -136,3 +137,51 @@ def test_labels_may_name_a_merge_commit(repo: Any, gate_cli: Any, tmp_path: Path
     path = _labels_file(tmp_path, [(merge, 1, 1)])
     code, text, err = gate_cli("risk", "evaluate", "--repo", str(repo.path), "--labels", path)
     assert code == 0 and "cannot evaluate" in text  # accepted (merges are not scored), not "not in the history"
+
+
+def _forge_cached_datasets(git_dir: Path) -> int:
+    """What code from the pull request, run in an earlier CI step, could write: every cached
+    dataset's changes marked as failed."""
+    forged = 0
+    for path in (git_dir / "gate").rglob("*.json"):
+        doc = json.loads(path.read_text())
+        if isinstance(doc, dict) and "samples" in doc:
+            doc["samples"] = [{**s, "failed": 1, "known": s["time"]} for s in doc["samples"]]
+            path.write_text(json.dumps(doc))
+            forged += 1
+    return forged
+
+
+def test_the_dataset_cache_obeys_the_one_off_switch(repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.write("svc/app.py", "x = 1\n")
+    repo.commit("add app")
+    repo.write("svc/app.py", "x = 2\n")
+    bad = repo.commit("change app")
+    repo.git("revert", "--no-edit", bad)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("GATE_CACHE", "on")
+    honest = dataset(Repo(repo.path))
+    assert [s.failed for s in honest] == [0, 1, 0]
+    assert _forge_cached_datasets(Path(repo.path) / ".git") == 1
+    assert all(s.failed for s in dataset(Repo(repo.path)))  # a trusted machine reads its own cache
+    monkeypatch.delenv("GATE_CACHE")
+    monkeypatch.setenv("CI", "true")
+    assert dataset(Repo(repo.path)) == honest  # in CI the planted cache is not read
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("GATE_CACHE", "off")
+    assert dataset(Repo(repo.path)) == honest
+    shutil.rmtree(Path(repo.path) / ".git" / "gate")
+    dataset(Repo(repo.path))
+    assert not (Path(repo.path) / ".git" / "gate").exists()  # and nothing is written
+
+
+def test_a_broken_dataset_cache_is_rebuilt_not_a_traceback(repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.write("a.py", "x = 1\n")
+    repo.commit("add a")
+    monkeypatch.setenv("GATE_CACHE", "on")
+    honest = dataset(Repo(repo.path))
+    for junk in ("{not json", '{"version": 3, "samples": [{"sha": 1}]}', '{"version": 3, "samples": 5}', "[]"):
+        for path in (Path(repo.path) / ".git" / "gate").rglob("*.json"):
+            path.write_text(junk)
+        assert dataset(Repo(repo.path)) == honest, junk

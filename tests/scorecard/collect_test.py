@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GIT_ENV, TODAY, GitRepo
+from conftest import TODAY, GitRepo
+from testing.repo import build_example
 
-from gate import demo
 from gate.git import Repo
 from gate.resources import validator
 from gate.scorecard import collect, readiness
@@ -131,19 +131,7 @@ def test_bad_scorecard_config_is_exit_2_naming_the_file(repo: GitRepo, gate_cli:
 @pytest.fixture
 def grown(tmp_path: Path) -> GitRepo:
     """The demo repository with its year of history."""
-    root = tmp_path / "grown"
-    root.mkdir()
-    old = {k: os.environ.get(k) for k in GIT_ENV}
-    os.environ.update(GIT_ENV)
-    try:
-        demo.build(root, TODAY, history=True)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return GitRepo(root)
+    return build_example(tmp_path / "grown", history=True)
 
 
 def test_monthly_trend_from_history_judges_each_blob_once(grown: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -140,11 +140,10 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(tmp_path:
     url = page.as_uri()
 
     shot = tmp_path / "page.png"
-    chromium(url, tmp_path, proxy, f"--screenshot={shot}", "--window-size=1280,1600")
+    dom = chromium(url, tmp_path, proxy, f"--screenshot={shot}", "--window-size=1280,1600", "--dump-dom").stdout  # one launch, both
     width, height, _ = png_bytes(shot)
     assert (width, height) == (1280, 1600) and variety(shot) > 64
 
-    dom = chromium(url, tmp_path, proxy, "--dump-dom").stdout
     cells = TierCells()
     cells.feed(dom)
     expected = {0: (1, 1, 1, "1 exhausted"), 1: (2, 1, 2, "2 ok"), 2: (2, 2, 1, "1 no-slo, 1 ok"), 3: (1, 1, 0, "1 no-slo")}

@@ -1,0 +1,129 @@
+"""The ledger's entries: what an entry says, and how a ledger file (exceptions.yaml) is read."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate import yaml as gate_yaml
+from gate.errors import FatalError
+from gate.resources import check_document
+
+PLACEHOLDER_REASONS = {"", "todo", "tbd", "n/a", "na", "none", "-", "temp", "test", "fix", "wip", "asap", "because", "needed", "x"}
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: str
+    services: tuple[str, ...]
+    rules: tuple[str, ...]
+    reason: str
+    ticket: str
+    requested_by: str
+    approved_by: str
+    created: dt.date
+    expires: dt.date
+    pull_request: int | None = None
+    line: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def covers(self, service: str, rule: str) -> bool:
+        return service in self.services and any(
+            rule == r or (r in ("error-budget", "risk") and rule.startswith(r)) for r in self.rules
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The entry as JSON (the report, `exception list` and `exception audit` all show it so)."""
+        return {
+            "id": self.id, "services": list(self.services), "rules": list(self.rules), "reason": self.reason,
+            "ticket": self.ticket, "requested_by": self.requested_by, "approved_by": self.approved_by,
+            "created": self.created.isoformat(), "expires": self.expires.isoformat(), "pull_request": self.pull_request,
+        }
+
+    def same_as(self, other: LedgerEntry | None) -> bool:
+        """Same content, wherever it sits in the file (a line added above it does not make it new)."""
+        return other is not None and other.raw == self.raw
+
+    def lasts(self) -> int:
+        """Calendar days the entry covers, both ends included (created 24th, expires 26th: 3 days)."""
+        return (self.expires - self.created).days + 1
+
+
+def waiver_kind(rule: str) -> str:
+    if rule.startswith("error-budget"):
+        return "error-budget"
+    if rule.startswith("risk"):
+        return "risk"
+    return "findings"
+
+
+def handle(name: str) -> str:
+    return name.lower().lstrip("@")
+
+
+def is_placeholder(reason: str) -> bool:
+    return reason.lower().strip(" .!") in PLACEHOLDER_REASONS or len(reason.strip()) < 10
+
+
+def parse_ledger(raw: bytes | None, path: str) -> list[LedgerEntry]:
+    """Every entry of a ledger file; a malformed ledger is a FatalError naming the file and line."""
+    if raw is None:
+        return []
+    doc = gate_yaml.load(raw, path)
+    if doc.data is None:
+        return []
+    check_document(doc.data, doc, path, "exceptions", "exception ledger")
+    entries: list[LedgerEntry] = []
+    seen: dict[str, int | None] = {}
+    for index, item in enumerate(doc.data.get("exceptions") or []):
+        line = doc.line("exceptions", index)
+        if item["id"] in seen:
+            raise FatalError(f"exception id {item['id']!r} used twice (first on line {seen[item['id']]})", path, line)
+        seen[item["id"]] = line
+        entries.append(_entry(item, _dates(item, doc, index, path), line))
+    return entries
+
+
+def _dates(item: dict[str, Any], doc: gate_yaml.Document, index: int, path: str) -> dict[str, dt.date]:
+    dates = {}
+    for key in ("created", "expires"):
+        try:
+            dates[key] = dt.date.fromisoformat(item[key])
+        except ValueError:
+            raise FatalError(f"exception {item['id']}: {key} {item[key]!r} is not a real date", path, doc.line("exceptions", index, key)) from None
+    return dates
+
+
+def _entry(item: dict[str, Any], dates: dict[str, dt.date], line: int | None) -> LedgerEntry:
+    return LedgerEntry(
+        id=item["id"], services=tuple(item["services"]), rules=tuple(item["rules"]), reason=item["reason"].strip(),
+        ticket=item["ticket"], requested_by=handle(item["requested_by"]), approved_by=handle(item["approved_by"]),
+        created=dates["created"], expires=dates["expires"], pull_request=item.get("pull_request"), line=line, raw=dict(item),
+    )
+
+
+def revocations(raw: bytes | None, path: str) -> dict[str, dict[str, Any]]:
+    """id -> its revocation record ({id, date, reason}) in one version of the ledger."""
+    if raw is None:
+        return {}
+    data = gate_yaml.load(raw, path).data
+    items = data.get("revoked") if isinstance(data, dict) else None
+    return {str(r["id"]): r for r in items or [] if isinstance(r, dict) and "id" in r}
+
+
+def static_problems(entry: LedgerEntry, today: dt.date) -> str | None:
+    """What makes an entry invalid whatever it would waive."""
+    if is_placeholder(entry.reason):
+        return f"reason {entry.reason!r} is a placeholder; say why the risk is accepted"
+    if entry.expires < entry.created:
+        return f"expires {entry.expires} is before created {entry.created}"
+    if entry.created > today:
+        return f"created {entry.created} is in the future"
+    if entry.approved_by == entry.requested_by:
+        return f"approved by its own requester @{entry.approved_by}"
+    return None
+
+
+def expired_why(entry: LedgerEntry) -> str:
+    """The one hint every command gives for an expired entry."""
+    return f"expired on {entry.expires}; remove it: gate exception revoke {entry.id} --reason \"...\""
