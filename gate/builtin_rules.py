@@ -1,24 +1,13 @@
 """Rules the gate itself raises, outside any pack; `gate explain` documents them like the rest."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from gate.verdict import Finding
-
-
-@dataclass(frozen=True)
-class BuiltinRule:
-    id: str
-    title: str
-    description: str
-    remediation: str
-
+from gate.verdict import Finding, RuleInfo
 
 # Rules the gate itself raises, outside any pack (documented by `gate explain` like the rest).
 BUILTIN_RULES = {
     r.id: r
     for r in (
-        BuiltinRule(
+        RuleInfo(
             "pack-pin-changed",
             "Change moves a shared policy pack's pin",
             "A shared pack is pinned in .gate.yaml by commit and sha256. Moving, adding or removing a pin changes the rules "
@@ -26,21 +15,21 @@ BUILTIN_RULES = {
             "a pin the change itself proposes.",
             "Have the platform team review the new pack revision (its diff and `gate test` result) before this merges.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "unowned-change",
             "Changed file belongs to no service",
             "Every production file should belong to a service with owners, so a change has someone accountable. "
             "Severity is `unowned` in .gate.yaml (default warning); `unowned_ignore` lists files that need no owner.",
             "Move the file under a service directory, claim it with `paths:` in a service.yaml, or add it to `unowned_ignore` in .gate.yaml.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "gate-config-changed",
             "Change edits the gate's own configuration",
             "The gate reads .gate.yaml and policy packs from the base revision, so a change cannot loosen the rules that judge it. "
             "The edit takes effect after it merges; reviewers should look at it closely.",
             "Have the platform team / release managers (CODEOWNERS of .gate.yaml and policies/) review this change.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "error-budget",
             "Service's error budget is exhausted",
             "When a service has spent its error budget over the SLO window, feature changes wait; reverts, rollbacks, "
@@ -49,7 +38,7 @@ BUILTIN_RULES = {
             "Wait until the budget recovers, ship a revert or reliability-only change, have an approver label the pull "
             "request as a P0/security fix, or get a recorded error-budget exception approved by {approvers}.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "error-budget-burn",
             "Service is burning its error budget fast right now",
             "A multi-window burn-rate page condition holds: the error ratio over both its long and short window is above "
@@ -59,7 +48,7 @@ BUILTIN_RULES = {
             "A change now adds risk to an ongoing incident (budgets.on_fast_burn).",
             "Deploy after the incident is mitigated, or make this change the mitigation.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "error-budget-unavailable",
             "Error budget could not be measured",
             "The budget source was down, slow, refused the query or returned garbage. Per tier the gate then blocks (fail closed) "
@@ -67,14 +56,14 @@ BUILTIN_RULES = {
             "when nothing else blocks.",
             "Check the source named in the message (URL, query, file) and re-run; or set budgets.on_unavailable for this tier.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "error-budget-no-data",
             "SLO has no data",
             "No traffic, or a query that matches nothing, is not '100% good': the budget cannot be judged. "
             "Severity per tier is budgets.on_no_data (warning for tier 0-1 by default).",
             "Check that the SLO's queries match real series (service label, metric name), or that the service has traffic.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "error-budget-unmeasurable",
             "SLO is valid but its error budget cannot be measured",
             "The SLO definition is valid (inline, OpenSLO v1 or Sloth) but uses something gate cannot measure: a metric source "
@@ -84,14 +73,14 @@ BUILTIN_RULES = {
             "Do what the reason says (e.g. add the file holding the SLI to the manifest's slos, write the query for Prometheus, "
             "use budgetingMethod Timeslices), or export the budget to the file/http source; see `gate budget`.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "exceptions-ledger-invalid",
             "Change breaks the exception ledger",
             "The ledger this change leaves behind does not parse or breaks schemas/exceptions.schema.json; "
             "the base revision's ledger is used instead.",
             "Fix the file and line in the message; `gate exception add` writes valid entries.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "gate-files-owned",
             "The gate's own files have CODEOWNERS",
             "Exceptions in the base revision are trusted because they were reviewed when they merged. That holds only if "
@@ -99,7 +88,7 @@ BUILTIN_RULES = {
             "and branch protection requires code-owner review.",
             "Add CODEOWNERS lines such as `/.gate.yaml @org/platform`, `/policies/ @org/platform`, `/exceptions.yaml @org/release-managers`.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "risk-high",
             "Change risk is high for the service's tier",
             "The change's risk score (0-100) from its diff and the repository's history (size, spread, churn, developers, "
@@ -107,27 +96,27 @@ BUILTIN_RULES = {
             "is over the tier's threshold (risk.thresholds in .gate.yaml).",
             "Split the change, add tests, ship it behind a feature flag or canary, or get a recorded risk exception approved by {approvers}.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "risk-threshold",
             "Change risk is over the tier's threshold",
             "The change's risk score is over the tier's warn or block threshold (risk.thresholds in .gate.yaml) although its "
             "level is low or medium: the threshold is stricter than the level bands. A high or critical level is `risk-high`.",
             "Split the change, add tests, ship it behind a feature flag or canary, or get a recorded risk exception approved by {approvers}.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "risk-rollback-untested",
             "A high-risk change needs a recently tested rollback",
             "Time to mitigate a bad deploy is minutes only when the rollback works: a high or critical risk change to a "
             "tier 0-1 service needs rollback.last_tested within risk.rollback_tested_days (default 90).",
             "Run a rollback drill and record its date in rollback.last_tested, or lower the change's risk.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "manifest-removed",
             "service.yaml deleted while the service's files remain",
             "Deleting a manifest but keeping the code would let the code escape every readiness rule.",
             "Delete the whole service directory, or keep its service.yaml.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "service-identity",
             "Service moved, renamed, split, swallowed or named like another",
             "A service is known by its identity in the base branch (its manifest, followed through git's rename "
@@ -137,7 +126,7 @@ BUILTIN_RULES = {
             "Keep a service's name and directory stable, or have its owners and the release managers review the move; "
             "give every service a unique name.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "slo-definition-changed",
             "Change edits the definition of an SLO that measures an error budget",
             "Error budgets are measured with the SLO definitions of the base branch. A change to a query, objective, "
@@ -145,7 +134,7 @@ BUILTIN_RULES = {
             "budget at other series or loosen it.",
             "Have the service's owners and the SRE team review the SLO change, in a pull request of its own.",
         ),
-        BuiltinRule(
+        RuleInfo(
             "exception-unapproved",
             "Change adds an exception that is not verified as approved",
             "An exception added or edited by the change applies only with an APPROVED review of the current head commit "

@@ -1,18 +1,22 @@
-"""`gate check` end to end: changed files -> services -> findings -> verdict."""
+"""`gate check` end to end, as named stages from data to data: changed files -> ownership (base
+and head) -> repository findings -> each owning service judged (its policies, risk findings from
+gate/risk/findings.py, budget findings from gate/budget/policy.py) -> removed services ->
+exceptions -> verdict. Reading ahead (speed) is one step of its own, between ownership and judging."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import os
-import posixpath
 from typing import Any
 
 from gate import config as gate_config
-from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS, RiskScorer
+from gate.budget.policy import BudgetGate
+from gate.risk.findings import assess as assess_risk
+from gate.risk.score import RiskScorer
 from gate import codeowners, ownership, resources
 from gate.catalog import Catalog, Service, configure as configure_sources, prepare as prepare_catalog
-from gate.git import EMPTY, INDEX, Change, Repo, Snapshot
+from gate.git import INDEX, Change, Repo, Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
@@ -63,6 +67,37 @@ def run(
     return verdict
 
 
+@dataclass(frozen=True)
+class Case:
+    """One change under judgement: what changed, its three revisions, and the trusted settings that judge it."""
+
+    changes: list[Change]
+    base: Snapshot  # where the change forked: what changed
+    head: Snapshot
+    trusted: Snapshot  # the base branch's tip: who judges
+    config: gate_config.Config
+    rules: list[Rule]
+    today: dt.date
+    mode: str  # commits | staged
+    offline: bool
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What judges each service of one change: who owns what, the two check contexts, the catalogs,
+    the risk scorer (None when risk is off or nothing is owned) and the error budgets."""
+
+    case: Case
+    owners: ownership.Ownership
+    ctx: CheckContext  # the head against where it forked
+    pinned_ctx: CheckContext  # the trusted tip against itself: services the head does not have yet
+    head_catalog: Catalog
+    trusted_catalog: Catalog
+    scorer: RiskScorer | None
+    budgets: BudgetGate
+    statuses: dict[str, str]  # changed path -> git's status letter
+
+
 def judge(
     changes: list[Change],
     base: Snapshot,
@@ -74,45 +109,83 @@ def judge(
     offline: bool = False,
     trusted: Snapshot | None = None,
 ) -> Verdict:
-    """`base` is where the change forked (what changed); `trusted` the base branch's tip (who judges)."""
-    trusted = trusted or base
+    """`base` is where the change forked (what changed); `trusted` the base branch's tip (who judges).
+
+    The stages: changed files -> ownership (base and head) -> repository findings -> each owning
+    service judged (policies, risk, budget) -> removed services -> exceptions -> verdict."""
+    case = Case(changes, base, head, trusted or base, config, rules, today, mode, offline)
     if head.base is None:
         head.after(base, changes)
     # Risk mining starts first: its `git log`s run while the catalog is read and policies checked.
-    scorer = RiskScorer(config.risk, base, head, today, trusted=trusted) if changes and config.risk.get("enabled", True) else None
-    head_catalog = Catalog.of(head)
+    scorer = RiskScorer(config.risk, base, head, today, trusted=case.trusted) if changes and config.risk.get("enabled", True) else None
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
-    owners = ownership.of_change(changes, Catalog.of(trusted), ctx.base_catalog, head_catalog, config.unowned_ignore)
-    ctx.identity = owners.identity
-    touched, removed, unowned = owners.touched, owners.removed, owners.unowned
-    repo_findings: list[Finding] = list(owners.findings)
+    owners = _ownership(case, ctx)
+    repo_findings = repository_findings(case, owners)
+    _read_ahead(changes, base, head, Catalog.of(head), config, owners, owners.touched)
+    panel = _panel(case, owners, ctx, scorer)
+    results = [judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())]
+    results += [judge_removed(panel, manifest, service, paths) for manifest, (service, paths) in sorted(owners.removed.items())]
+    ctx.save()
+    results, exceptions_report = waivers_stage(results, base, head, config, today, mode, repo_findings, case.trusted)
+    return _verdict(case, results, repo_findings, exceptions_report)
 
-    config_changed = any(c.path in config.files() or c.old_path in config.files() for c in changes)
-    if config_changed:
+
+def _ownership(case: Case, ctx: CheckContext) -> ownership.Ownership:
+    """Every service that judges the change, by its owners at the trusted tip and in the head."""
+    owners = ownership.of_change(case.changes, Catalog.of(case.trusted), ctx.base_catalog, Catalog.of(case.head),
+                                 case.config.unowned_ignore)
+    ctx.identity = owners.identity
+    return owners
+
+
+def _config_edits(case: Case) -> list[str]:
+    """The gate's own configuration files this change edits."""
+    return sorted(p for p in case.config.files() if any(p in (c.path, c.old_path) for c in case.changes))
+
+
+def repository_findings(case: Case, owners: ownership.Ownership) -> list[Finding]:
+    """Findings tied to no one service: identity moves, edits to the gate's configuration, files no service owns."""
+    config, changes = case.config, case.changes
+    repo_findings: list[Finding] = list(owners.findings)
+    edited = _config_edits(case)
+    if edited:
         repo_findings.append(
             _builtin(
                 "gate-config-changed",
                 "warning",
-                f"this change edits the gate's configuration ({', '.join(sorted(p for p in config.files() if any(p in (c.path, c.old_path) for c in changes)))}); "
+                f"this change edits the gate's configuration ({', '.join(edited)}); "
                 "it is judged by the base revision's configuration, and the edit applies after merge",
                 config.path,
             )
         )
-    if config_changed and any(config.path in (c.path, c.old_path) for c in changes):
+    if edited and any(config.path in (c.path, c.old_path) for c in changes):
         from gate.policy.shared import pin_findings
 
-        repo_findings += pin_findings(config, head)
+        repo_findings += pin_findings(config, case.head)
     if config.unowned != "off":
-        for path in sorted(set(unowned))[:MAX_UNOWNED_FINDINGS]:
+        unowned = sorted(set(owners.unowned))
+        for path in unowned[:MAX_UNOWNED_FINDINGS]:
             repo_findings.append(_builtin("unowned-change", config.unowned, f"{path} belongs to no service", path))
-        if len(set(unowned)) > MAX_UNOWNED_FINDINGS:
-            extra = len(set(unowned)) - MAX_UNOWNED_FINDINGS
+        if len(unowned) > MAX_UNOWNED_FINDINGS:
+            extra = len(unowned) - MAX_UNOWNED_FINDINGS
             repo_findings.append(_builtin("unowned-change", config.unowned, f"and {extra} more files that belong to no service", None))
+    return repo_findings
 
-    results = []
-    statuses = {c.path: c.status for c in changes}
-    trusted_catalog = Catalog.of(trusted)
-    pinned_ctx = CheckContext(head=trusted, base=trusted, today=today, github_org=config.github_org)
+
+def _panel(case: Case, owners: ownership.Ownership, ctx: CheckContext, scorer: RiskScorer | None) -> Panel:
+    """Everything that judges each service; risk scoring is cancelled when no service owns the change."""
+    budgets = BudgetGate(case.config.budgets, case.head, case.base, case.changes, case.offline, trusted=case.trusted)
+    if scorer is not None and not owners.touched:
+        scorer.cancel()
+        scorer = None
+    pinned_ctx = CheckContext(head=case.trusted, base=case.trusted, today=case.today, github_org=case.config.github_org)
+    statuses = {c.path: c.status for c in case.changes}
+    return Panel(case, owners, ctx, pinned_ctx, Catalog.of(case.head), Catalog.of(case.trusted), scorer, budgets, statuses)
+
+
+def _read_ahead(changes: list[Change], base: Snapshot, head: Snapshot, head_catalog: Catalog, config: gate_config.Config,
+                owners: ownership.Ownership, touched: dict[str, list[str]]) -> None:
+    """Speed only: what the stages will read, asked of git in as few round trips as possible."""
     in_head = [m for m in touched if m not in owners.pinned]
     # Everything either side will be asked about, in one git process: unchanged paths are the
     # same on both sides, and the head knows its changed paths from the diff.
@@ -124,71 +197,78 @@ def judge(
     head.prefetch(wanted)
     head.read_many(documents)  # runbooks and plans the rules will read, in one round trip
     base.read_many([owners.identity.get(m, m) for m in touched])  # the manifests as they were, for drift and the strictest tier
-    budgets = BudgetGate(config.budgets, head, base, changes, offline, trusted=trusted)
-    if scorer is not None and not touched:
-        scorer.cancel()
-        scorer = None
-    for manifest, paths in sorted(touched.items()):
-        pinned = owners.pinned.get(manifest)
-        here = pinned_ctx if pinned else ctx
-        was = owners.identity.get(manifest, manifest)
-        definitions = pinned or (trusted_catalog.service_at(was) if trusted_catalog.has(was) else None)
-        service = pinned or head_catalog.service_at(manifest)
-        service = _strictest_tier(service, [ctx.before(service), definitions])
-        changed = tuple(sorted(set(paths)))
-        findings = _lifecycle(evaluate(rules, service, here, changed), service, ctx, config, definitions)
-        status = "added" if all(statuses.get(f) == "A" for f in service.files) and manifest not in owners.identity else "changed"
-        budget = None
-        risk = None
-        if scorer is not None and service.parsed:
-            risk = scorer.score(changed, service.tier)
-            findings = sorted(findings + risk_findings(risk, service, config.risk, today), key=Finding.sort_key)
-        if budgets.enabled and (service.parsed or (definitions is not None and definitions.parsed)):  # a broken head manifest hides no budget
-            budget_findings, budget = budgets.assess(service, changed, definitions)
-            findings = sorted(findings + budget_findings, key=Finding.sort_key)
-        findings = _approvers(findings, service.tier, config)
-        checked = tuple(r.id for r in rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
-        identity = definitions.name if definitions is not None and definitions.parsed else ""
-        results.append(ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings),
-                                     risk=risk, budget=budget, checked=checked,
-                                     identity=identity if identity != service.name else ""))
-    for manifest, (service, paths) in sorted(removed.items()):
-        remaining = [p for p in head.files if service.root and p.startswith(service.root)]
-        findings = []
-        if remaining:
-            covered = sorted({o.name for p in remaining[:50] for o in head_catalog.owners(p)})
-            now = f"now judged only by {', '.join(covered)}" if covered else "now judged by no service's rules"
-            message = f"{manifest} was deleted but {len(remaining)} file(s) remain under {service.root}, {now}"
-            findings.append(_builtin("manifest-removed", "error", message, manifest))
-        elif service.tier <= 1:
-            message = (f"{manifest} was deleted: tier-{service.tier} service {service.name!r} is removed, its files deleted or "
-                       "moved elsewhere; retiring or moving a tier 0-1 service needs its owners' review and a recorded exception")
-            findings.append(_builtin("manifest-removed", "error", message, manifest))
-        changed = tuple(sorted(set(paths)))
-        budget = None
-        if budgets.enabled and service.parsed and changed:  # its code moved on: its spent budget still counts
-            definitions = trusted_catalog.service_at(manifest) if trusted_catalog.has(manifest) else service
-            budget_findings, budget = budgets.assess(service, changed, definitions, drift=False)
-            findings += budget_findings
-        results.append(ServiceResult(service.name, service.tier, manifest, service.root, "removed", changed,
-                                     tuple(sorted(findings, key=Finding.sort_key)), budget=budget))
 
-    ctx.save()
-    results, exceptions_report = waivers_stage(results, base, head, config, today, mode, repo_findings, trusted)
-    repo_findings.sort(key=Finding.sort_key)
-    verdict = decide([f for r in results for f in r.findings] + repo_findings)
+
+def _under_judgement(panel: Panel, manifest: str) -> tuple[Service, Service | None, CheckContext]:
+    """The service as judged (at its strictest tier), its trusted definitions, and the context its rules read."""
+    pinned = panel.owners.pinned.get(manifest)
+    was = panel.owners.identity.get(manifest, manifest)
+    definitions = pinned or (panel.trusted_catalog.service_at(was) if panel.trusted_catalog.has(was) else None)
+    service = pinned or panel.head_catalog.service_at(manifest)
+    service = ownership.strictest_tier(service, [panel.ctx.before(service), definitions])
+    return service, definitions, panel.pinned_ctx if pinned else panel.ctx
+
+
+def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResult:
+    """One changed service: its policies, then its change risk and its error budget, each by its tier."""
+    case = panel.case
+    service, definitions, here = _under_judgement(panel, manifest)
+    changed = tuple(sorted(set(paths)))
+    findings = _lifecycle(evaluate(case.rules, service, here, changed), service, panel.ctx, case.config, definitions)
+    status = "added" if all(panel.statuses.get(f) == "A" for f in service.files) and manifest not in panel.owners.identity else "changed"
+    risk = budget = None
+    if panel.scorer is not None and service.parsed:
+        risk, risk_found = assess_risk(panel.scorer, service, changed, case.config.risk, case.today)
+        findings = sorted(findings + risk_found, key=Finding.sort_key)
+    if panel.budgets.enabled and (service.parsed or (definitions is not None and definitions.parsed)):  # a broken head manifest hides no budget
+        budget_findings, budget = panel.budgets.assess(service, changed, definitions)
+        findings = sorted(findings + budget_findings, key=Finding.sort_key)
+    findings = _approvers(findings, service.tier, case.config)
+    checked = tuple(r.id for r in case.rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
+    identity = definitions.name if definitions is not None and definitions.parsed else ""
+    return ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings),
+                         risk=risk, budget=budget, checked=checked, identity=identity if identity != service.name else "")
+
+
+def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str]) -> ServiceResult:
+    """A service whose manifest this change deletes: what is left of it, and the budget its code still spends."""
+    remaining = [p for p in panel.case.head.files if service.root and p.startswith(service.root)]
+    findings = []
+    if remaining:
+        covered = sorted({o.name for p in remaining[:50] for o in panel.head_catalog.owners(p)})
+        now = f"now judged only by {', '.join(covered)}" if covered else "now judged by no service's rules"
+        message = f"{manifest} was deleted but {len(remaining)} file(s) remain under {service.root}, {now}"
+        findings.append(_builtin("manifest-removed", "error", message, manifest))
+    elif service.tier <= 1:
+        message = (f"{manifest} was deleted: tier-{service.tier} service {service.name!r} is removed, its files deleted or "
+                   "moved elsewhere; retiring or moving a tier 0-1 service needs its owners' review and a recorded exception")
+        findings.append(_builtin("manifest-removed", "error", message, manifest))
+    changed = tuple(sorted(set(paths)))
+    budget = None
+    if panel.budgets.enabled and service.parsed and changed:  # its code moved on: its spent budget still counts
+        definitions = panel.trusted_catalog.service_at(manifest) if panel.trusted_catalog.has(manifest) else service
+        budget_findings, budget = panel.budgets.assess(service, changed, definitions, drift=False)
+        findings += budget_findings
+    return ServiceResult(service.name, service.tier, manifest, service.root, "removed", changed,
+                         tuple(sorted(findings, key=Finding.sort_key)), budget=budget)
+
+
+def _verdict(case: Case, results: list[ServiceResult], repo_findings: list[Finding],
+             exceptions_report: WaiverReport | None) -> Verdict:
+    """Block on any unwaived error, warn on any warning: every finding, of every service and of the repository."""
+    findings = sorted(repo_findings, key=Finding.sort_key)
     return Verdict(
-        verdict=verdict,
-        base=base.rev,
-        head=head.rev,
+        verdict=decide([f for r in results for f in r.findings] + findings),
+        base=case.base.rev,
+        head=case.head.rev,
         services=tuple(results),
-        findings=tuple(repo_findings),
-        config=config.path if config.found else "(defaults)",
-        config_changed=config_changed,
-        as_of=today.isoformat(),
-        mode=mode,
+        findings=tuple(findings),
+        config=case.config.path if case.config.found else "(defaults)",
+        config_changed=bool(_config_edits(case)),
+        as_of=case.today.isoformat(),
+        mode=case.mode,
         exceptions=exceptions_report,
-        rules=rule_catalog(rules),
+        rules=rule_catalog(case.rules),
     )
 
 
@@ -196,9 +276,8 @@ def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
     from gate.builtin_rules import BUILTIN_RULES
     from gate.waivers.trust import ANY_APPROVERS, APPROVERS
 
-    catalog = {r.id: RuleInfo(r.id, r.title, r.description, r.remediation.replace(APPROVERS, ANY_APPROVERS), r.docs) for r in rules}
-    catalog.update({b.id: RuleInfo(b.id, b.title, b.description, b.remediation.replace(APPROVERS, ANY_APPROVERS)) for b in BUILTIN_RULES.values()})
-    return catalog
+    infos = [*(r.info for r in rules), *BUILTIN_RULES.values()]  # a pack's rule cannot shadow a built-in one
+    return {info.id: replace(info, remediation=info.remediation.replace(APPROVERS, ANY_APPROVERS)) for info in infos}
 
 
 def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -> list[Finding]:
@@ -207,134 +286,6 @@ def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -
     return with_approvers(findings, tier, config.exceptions)
 
 
-class BudgetGate:
-    """Error budgets for the changed services, measured with the trusted SLO definitions;
-    exemptions are worked out once, only when needed."""
-
-    def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool,
-                 trusted: Snapshot | None = None) -> None:
-        self.settings: dict[str, Any] = {}
-        self.head, self.base, self.changes, self.offline = head, base, changes, offline
-        self.trusted = trusted or base
-        if settings:  # budget modules load only for repositories that use budgets
-            from gate.budget.status import anchored
-
-            self.settings = anchored(settings, head.repo.root, committed=self._committed)
-        env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
-        self.enabled = bool(settings) or any(os.environ.get(v) for v in env)
-        self._change_exemption: str | None | bool = False  # False: not yet worked out
-
-    def _committed(self, path: str) -> bool:
-        """Whether a repository path is in the change's tree: such a file is the change's own claim.
-        In any letter case: on a case-insensitive checkout `SLO-status.json` is `slo-status.json`."""
-        if self.head.entry(path) is not None or self.trusted.entry(path) is not None:
-            return True
-        return any(self.head.repo.spelled_alike(snap.rev, path) for snap in (self.head, self.trusted))
-
-    def change_exemption(self) -> str | None:
-        from gate.budget.exempt import label_exemption, verified_revert
-
-        if self._change_exemption is False:
-            exempt = self.settings.get("exempt", {})
-            found = None
-            if exempt.get("reverts", True) and self.head.rev not in (INDEX, EMPTY) and self.base.rev != EMPTY:
-                found = verified_revert(self.head.repo, self.base.rev, self.head.rev, self.changes, self.trusted.rev)
-            if found is None and exempt.get("labels"):
-                from gate.github import pull_request_from_env
-
-                found = label_exemption(exempt["labels"], pull_request_from_env())
-            self._change_exemption = found
-        return self._change_exemption  # type: ignore[return-value]
-
-    def assess(self, service: Service, changed: tuple[str, ...], definitions: Service | None = None,
-               drift: bool = True) -> tuple[list[Finding], dict[str, Any]]:
-        """`definitions`: the service as the base branch's tip has it; its SLOs measure the budget.
-        A new service (none in the base) is measured with its own: it has nothing to loosen."""
-        from gate.budget.exempt import reliability_only
-        from gate.budget.slo import slos_of
-        from gate.budget.status import budget_json, findings_for, measure, unmeasurable_findings
-
-        changed_definitions: list[Finding] = []
-        if definitions is not None and definitions.parsed:
-            trusted_slos, problems = slos_of(definitions, self.trusted)
-            changed_definitions = _slo_drift(trusted_slos, problems, service, definitions, self.head) if drift else []
-            slos = trusted_slos
-        else:
-            slos, problems = slos_of(service, self.head)
-        statuses = [measure(slo, self.settings, self.offline, service.tier, staged=self.head.rev == INDEX) for slo in slos]
-        exemption = None
-        if any(s.state in ("exhausted", "fast-burn") for s in statuses):
-            exempt = self.settings.get("exempt", {})
-            # a symlink, submodule or executable named like a document is not a document
-            regular = all((e := self.head.entry(p)) is None or e.mode == "100644" for p in changed)
-            if exempt.get("reliability_only", True) and regular and reliability_only(changed, service, exempt.get("reliability_paths", [])):
-                exemption = "only reliability material changed (documents the manifest names, Markdown and reStructuredText docs)"
-            else:
-                exemption = self.change_exemption()
-        findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
-        findings += unmeasurable_findings(problems, service.tier, self.settings)
-        return findings + changed_definitions, budget_json(statuses, problems, exemption)
-
-
-def _slo_drift(trusted: list[Any], trusted_problems: list[Any], service: Service, definitions: Service, head: Snapshot) -> list[Finding]:
-    """Any change to an SLO definition that measures a budget (query, objective, window, document,
-    deletion) is flagged: it takes effect only after review and merge."""
-    from gate.budget.slo import slos_of
-
-    def key(slo: Any) -> tuple[Any, ...]:
-        return (slo.name, slo.objective, slo.window, slo.budgeting, slo.source, slo.good, slo.bad, slo.total,
-                slo.slice_window, slo.slice_target, slo.raw, slo.raw_type, slo.threshold, slo.op, slo.value, slo.calendar,
-                slo.alerts, slo.unmeasurable)
-
-    current, current_problems = slos_of(service, head)
-    before = {key(s) for s in trusted}
-    after = {key(s) for s in current}
-    if before == after and len(trusted_problems) == len(current_problems):
-        return []
-    names_before, names_after = {k[0] for k in before}, {k[0] for k in after}
-    gone = sorted(names_before - names_after)
-    edited = sorted(k[0] for k in before - after if k[0] in names_after)
-    added = sorted(names_after - names_before)
-    parts = ([f"removes {', '.join(gone)}"] if gone else []) + ([f"edits {', '.join(edited)}"] if edited else []) \
-        + ([f"adds {', '.join(added)}"] if added else [])
-    severity = "error" if service.tier <= 1 and (gone or edited) else "warning"
-    return [_builtin("slo-definition-changed", severity,
-                     f"this change {'; '.join(parts) or 'changes how its SLOs are defined'}: the error budget is measured "
-                     f"with the base branch's definitions until the change merges", service.manifest, service.line("slos"))]
-
-
-def risk_findings(risk: dict[str, Any], service: Service, settings: dict[str, Any], today: dt.date) -> list[Finding]:
-    """A score over the tier's threshold warns or blocks; a high-risk change needs a tested rollback."""
-    thresholds = {int(k): v for k, v in settings.get("thresholds", {}).items()}
-    limits = thresholds.get(service.tier, DEFAULT_THRESHOLDS[service.tier])
-    why = "; ".join(risk["factors"]) or "no single dominant factor"
-    findings = []
-    for severity, key in (("error", "block"), ("warning", "warn")):
-        if key in limits and risk["score"] >= limits[key]:
-            rule = "risk-high" if risk["level"] in ("high", "critical") else "risk-threshold"  # never "high" for a medium score
-            findings.append(_builtin(rule, severity, f"change risk {risk['score']}/100 ({risk['level']}) is at or over the tier-{service.tier} {key} threshold {limits[key]:g}: {why}", service.manifest, 1))
-            break
-    days_by_tier = {int(k): v for k, v in settings.get("rollback_tested_days", {}).items()} or DEFAULT_ROLLBACK_DAYS
-    days = days_by_tier.get(service.tier)
-    if days and risk["level"] in ("high", "critical"):
-        tested = service.get("rollback", "last_tested")
-        try:
-            age = (today - dt.date.fromisoformat(str(tested))).days if tested else None
-        except ValueError:
-            age = None
-        if age is None or age > days:
-            when = f"last tested {tested}" if tested else "never recorded as tested"
-            findings.append(_builtin("risk-rollback-untested", "error", f"{risk['level']} risk change ({risk['score']}/100: {why}) to a tier-{service.tier} service whose rollback was {when}; it needs a drill within {days} days", service.manifest, service.line("rollback")))
-    return findings
-
-
-def _strictest_tier(service: Service, before: list[Service | None]) -> Service:
-    """A change that lowers its own tier is judged at the tier it had (where it forked, and at the
-    base branch's tip): it cannot relax its own rules."""
-    tiers = [b.tier for b in before if b is not None and b.parsed and isinstance(b.get("tier"), int)]
-    if tiers and min(tiers) < service.tier:
-        return replace(service, tier=min(tiers))
-    return service
 
 
 def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config,

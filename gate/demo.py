@@ -1,19 +1,13 @@
-"""`gate demo`: a throwaway repository from the bundled example, typical changes, their verdicts."""
+"""The demo repository: the bundled example as a git repository with a history, and typical changes to judge."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-import click
-
-from gate import check as gate_check
-from gate.git import Repo, command
-from gate.report import renderer
+from gate.git import command
 from gate.resources import example_dir
 
 _ENV = {
@@ -230,49 +224,3 @@ def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
     ranking = "".join(f"def rank_{i}(hits):\n    return sorted(hits)[{i}]\n\n" for i in range(10))
     commit(60, sam, "search: rank by relevance", {"services/search/src/ranking.py": ranking})
     commit(40, sam, "Fix crash in search ranking on short result lists", {"services/search/src/ranking.py": ranking.replace("sorted(hits)[3]", "sorted(hits)[:4][-1]")})
-
-
-def run(keep: str | None = None) -> None:
-    today = dt.datetime.now(dt.timezone.utc).date()
-    workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="gate-demo-"))
-    if keep:
-        if workdir.exists() and any(workdir.iterdir()):
-            raise click.UsageError(f"--keep {keep}: directory exists and is not empty")
-        workdir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **_ENV}
-    try:
-        build(workdir, today, history=True)
-        click.echo(f"gate demo: example monorepo with 6 services (error budgets from slo-status.json) at {workdir}\n")
-        outcomes = []
-        text = renderer("text")
-        for n, scenario in enumerate(SCENARIOS, 1):
-            command(str(workdir), "checkout", "--quiet", "-b", scenario.branch, "main", env=env)
-            scenario.edit(workdir)
-            command(str(workdir), "add", "--all", env=env)
-            if command(str(workdir), "status", "--porcelain", "--untracked-files=no").strip():
-                command(str(workdir), "commit", "--quiet", "-m", scenario.title, env=env)
-            verdict = gate_check.run(Repo(str(workdir)), base="main", head=scenario.branch, today=today)
-            click.secho(f"── {n}. {scenario.title}", bold=True)
-            click.echo(f"   $ gate check --base main --head {scenario.branch}")
-            click.echo("   " + text(verdict).rstrip("\n").replace("\n", "\n   "))
-            click.echo()
-            outcomes.append((scenario, verdict.verdict))
-        click.secho("Summary", bold=True)
-        for scenario, got in outcomes:
-            mark = "" if got == scenario.expected else f"  (expected {scenario.expected})"
-            click.echo(f"  {got.upper():<6} {scenario.title}{mark}")
-        if keep:
-            click.echo(f"\nThe repository is kept at {workdir}; try: gate check --repo {workdir} --base main --head tier-drop")
-        from gate.scorecard import command as scorecard
-
-        out = os.path.join(keep, "..", f"{os.path.basename(os.path.abspath(keep))}-scorecard") if keep else tempfile.mkdtemp(prefix="gate-demo-scorecard-")
-        paths = scorecard.run(str(workdir), "main", None, out, True, 12, None, True, today)
-        click.secho("\nThe fleet at a glance", bold=True)
-        if keep:
-            click.echo(f"  $ gate scorecard --repo {workdir} --rev main --offline")
-        else:
-            click.echo("  the demo repository's scorecard (the repository is removed; --keep DIR keeps it):")
-        click.echo(f"  {scorecard.summary(paths)}")
-    finally:
-        if not keep:
-            shutil.rmtree(workdir, ignore_errors=True)

@@ -19,3 +19,10 @@ class FatalError(RuntimeError):
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         return f"{where}{' '.join(self.message.split())}"  # one line, whatever the message held
 
+
+def did_you_mean(name: str, known: set[str] | list[str]) -> str:
+    """"; did you mean 'x'?" for the closest known name, or nothing: the tail of an unknown-name error."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

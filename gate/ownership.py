@@ -9,7 +9,7 @@ comes from git's rename detection of its manifest, or from where its files moved
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from gate import globs
@@ -21,14 +21,14 @@ from gate.verdict import Finding
 
 @dataclass
 class Ownership:
+    """The ownership stage's answer: which services judge the change, and with which paths."""
+
     touched: dict[str, list[str]] = field(default_factory=dict)  # manifest judged -> changed paths
     pinned: dict[str, Service] = field(default_factory=dict)  # judged from the trusted tip (not in the head)
     removed: dict[str, tuple[Service, list[str]]] = field(default_factory=dict)  # base manifest -> (service, paths)
     identity: dict[str, str] = field(default_factory=dict)  # head manifest -> base manifest it continues
     unowned: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-
 
 
 def _root(manifest: str) -> str:
@@ -40,6 +40,19 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
     """Every service that must judge this change, with the paths it judges."""
     out = Ownership()
     names = set(source_names(head.snapshot.repo))  # service.yaml and the Backstage catalog files
+    deleted, added = _manifest_changes(changes, names, out.identity)
+    _successors(changes, head, deleted, added, out.identity)
+    continued = {base: now for now, base in out.identity.items()}
+    _assign(changes, trusted, fork, head, unowned_ignore, continued, out)
+    for gone in sorted(deleted - set(continued)):
+        if fork.has(gone):
+            out.removed.setdefault(gone, (fork.service_at(gone), []))
+    out.findings = _identity_findings(out, added, trusted, fork, head)
+    return out
+
+
+def _manifest_changes(changes: list[Change], names: set[str], identity: dict[str, str]) -> tuple[set[str], set[str]]:
+    """The manifests this change deletes and adds; a manifest renamed to a manifest continues its service."""
 
     def _is_manifest(path: str | None) -> bool:
         return path is not None and posixpath.basename(path) in names
@@ -49,27 +62,36 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
     for c in changes:
         if c.status == "R" and (_is_manifest(c.old_path) or _is_manifest(c.path)):
             if _is_manifest(c.old_path) and _is_manifest(c.path):
-                out.identity[c.path] = c.old_path  # type: ignore[assignment]
+                identity[c.path] = c.old_path  # type: ignore[assignment]  # a rename has an old path
             elif _is_manifest(c.old_path):
-                deleted.add(c.old_path)  # type: ignore[arg-type]
+                deleted.add(c.old_path)  # type: ignore[arg-type]  # a rename has an old path
             else:
                 added.add(c.path)
+    return deleted, added
+
+
+def _successors(changes: list[Change], head: Catalog, deleted: set[str], added: set[str], identity: dict[str, str]) -> None:
+    """A deleted manifest whose service lives on elsewhere in the head: that manifest continues it."""
     # A source file deleted while its directory still defines a service (service.yaml swapped for a
     # Backstage entity, or the other way): that service continues it.
     for gone in sorted(deleted):
         now = head.service_in(_root(gone))
-        if now is not None and now.manifest != gone and now.manifest not in out.identity:
-            out.identity[now.manifest] = gone
+        if now is not None and now.manifest != gone and now.manifest not in identity:
+            identity[now.manifest] = gone
     # A manifest deleted while its files moved under a new manifest: the new one continues it.
     for gone in sorted(deleted):
         root = _root(gone)
         for c in changes:
             if c.status == "R" and c.old_path and c.old_path.startswith(root):
                 successor = head.owner_by_prefix(c.path)
-                if successor is not None and successor.manifest in added and successor.manifest not in out.identity:
-                    out.identity[successor.manifest] = gone
+                if successor is not None and successor.manifest in added and successor.manifest not in identity:
+                    identity[successor.manifest] = gone
                     break
-    continued = {base: now for now, base in out.identity.items()}
+
+
+def _assign(changes: list[Change], trusted: Catalog, fork: Catalog, head: Catalog, unowned_ignore: Sequence[str],
+            continued: dict[str, str], out: Ownership) -> None:
+    """Each changed path (old and new) to every service that owns it in the head and at the trusted tip."""
 
     def judge(manifest: str, path: str) -> None:
         # A directory's service is one service whichever of its files names it (service.yaml, entity).
@@ -98,11 +120,15 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
                     judge(service.manifest, path)
             if not owners and not before and path == change.path and not globs.matches_any(list(unowned_ignore), path):
                 out.unowned.append(path)
-    for gone in sorted(deleted - set(continued)):
-        if fork.has(gone):
-            out.removed.setdefault(gone, (fork.service_at(gone), []))
-    out.findings = _identity_findings(out, added, trusted, fork, head)
-    return out
+
+
+def strictest_tier(service: Service, before: list[Service | None]) -> Service:
+    """A change that lowers its own tier is judged at the tier it had (where it forked, and at the
+    base branch's tip): it cannot relax its own rules."""
+    tiers = [b.tier for b in before if b is not None and b.parsed and isinstance(b.get("tier"), int)]
+    if tiers and min(tiers) < service.tier:
+        return replace(service, tier=min(tiers))
+    return service
 
 
 def _identity_findings(out: Ownership, added: set[str], trusted: Catalog, fork: Catalog, head: Catalog) -> list[Finding]:

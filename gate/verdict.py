@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 if TYPE_CHECKING:
     from gate.waivers.apply import Fate, WaiverReport
     from gate.waivers.model import LedgerEntry
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+SEVERITIES = ("info", "warning", "error")  # the one severity order, least to most severe
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """What reporters say about a rule (SARIF rule metadata, JUnit test names)."""
+    """What a rule is, wherever it is defined (a policy pack or the gate itself): `gate explain`,
+    SARIF rule metadata and JUnit test names read it."""
 
     id: str
     title: str
@@ -39,6 +41,67 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class RiskResult:
+    """One service's change risk: the score (0-100), its level, the words that explain it, and the model's inputs."""
+
+    score: int
+    level: str  # low | medium | high | critical
+    factors: tuple[str, ...]
+    model: str
+    features: Mapping[str, float] = field(default_factory=dict)
+    history: str | None = None  # "incomplete: ..." when the clone's history is shallow or broken
+
+    @classmethod
+    def of(cls, scored: Mapping[str, Any]) -> RiskResult:
+        """From the scorer's answer (gate.risk.score)."""
+        return cls(scored["score"], scored["level"], tuple(scored["factors"]), scored["model"], dict(scored["features"]),
+                   scored.get("history"))
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class SLOReading(Protocol):
+    """What reports read of one SLO's measured budget (gate.budget.status.SLOStatus)."""
+
+    @property
+    def slo(self) -> _Named: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def remaining(self) -> float | None: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class ProblemReading(Protocol):
+    """An SLO definition the gate cannot measure (gate.budget.slo.SLOProblem)."""
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def line(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    """One service's error budget: its worst state, every SLO's status, and why it is exempt, if it is."""
+
+    state: str  # the worst of its SLOs' states, or no-slos
+    exempt: str | None
+    slos: tuple[SLOReading, ...]
+    unmeasurable: tuple[ProblemReading, ...]  # valid definitions the gate cannot measure
+
+
+@dataclass(frozen=True)
 class ServiceResult:
     name: str
     tier: int
@@ -47,8 +110,8 @@ class ServiceResult:
     status: str  # changed | added | removed
     changed_files: tuple[str, ...]
     findings: tuple[Finding, ...]
-    risk: dict[str, Any] | None = None
-    budget: dict[str, Any] | None = None
+    risk: RiskResult | None = None
+    budget: BudgetResult | None = None
     exceptions_applied: tuple[Fate, ...] = ()  # the ledger entries that waive some of its findings
     checked: tuple[str, ...] = ()  # ids of the rules evaluated for this service
     identity: str = ""  # its name in the base branch when the change renamed it (exceptions apply by that)
@@ -80,7 +143,7 @@ class Verdict:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"error": 0, "warning": 0, "info": 0}
+        counts = {severity: 0 for severity in reversed(SEVERITIES)}
         for finding in self.all_findings():
             if finding.waiver is None:
                 counts[finding.severity] += 1

@@ -40,7 +40,7 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
         text = markdown(verdict, url, limit=SUMMARY_LIMIT // 4)  # characters may take up to 4 bytes
         with open(summary_path, "a", encoding="utf-8") as f:
             f.write(text)
-    scores = [s.risk["score"] for s in verdict.services if s.risk and isinstance(s.risk.get("score"), (int, float))]
+    scores = [s.risk.score for s in verdict.services if s.risk]
     outputs = {
         "verdict": verdict.headline,
         "risk-score": str(max(scores)) if scores else "",

@@ -65,8 +65,8 @@ def test_1_check_with_incomplete_history_says_so_and_does_not_lower_risk(repo: G
     _loose_object(repo, repo.git("rev-parse", f"{shas[1]}^{{tree}}")).unlink()
     v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
     risk = v.services[0].risk
-    assert risk["history"].startswith("incomplete: git log failed")
-    assert any(f.startswith("history incomplete") for f in risk["factors"])
+    assert risk.history.startswith("incomplete: git log failed")
+    assert any(f.startswith("history incomplete") for f in risk.factors)
     assert "history incomplete" in renderer("text")(v)
     assert list(validator("report").iter_errors(json.loads(renderer("json")(v)))) == []
 
@@ -126,8 +126,8 @@ def test_3_a_missing_ci_export_does_not_fail_the_offline_hook(repo: GitRepo) -> 
     repo.git("add", "-A")
     v = check.run(Repo(repo.path), staged=True, today=TODAY, offline=True)
     assert v.exit_code == 0, renderer("text")(v)
-    (slo,) = v.services[0].budget["slos"]
-    assert slo["state"] == "not-measured" and "CI export" in slo["reason"]
+    (slo,) = v.services[0].budget.slos
+    assert slo.state == "not-measured" and "CI export" in slo.reason
     # Online (in CI), the same missing file is still a fail-closed "could not decide".
     repo.commit("feature")
     online = check.run(Repo(repo.path), base="HEAD~1", head="HEAD", today=TODAY)
@@ -423,13 +423,14 @@ def test_8_an_exempt_budget_finding_does_not_say_wait(repo: GitRepo, prometheus:
 
 def test_8_risk_high_never_fires_on_a_medium_score() -> None:
     from gate.catalog import Service
-    from gate.check import risk_findings
+    from gate.risk.findings import risk_findings
+    from gate.verdict import RiskResult
 
     service = Service("s", "s/", "s/service.yaml", 0, {"tier": 0}, None, (), ())  # type: ignore[arg-type]
-    medium = {"score": 55, "level": "medium", "factors": []}
+    medium = RiskResult(55, "medium", (), "default")
     (finding,) = risk_findings(medium, service, {}, TODAY)
     assert finding.rule == "risk-threshold" and "medium" in finding.message
-    high = {"score": 65, "level": "high", "factors": []}
+    high = RiskResult(65, "high", (), "default")
     assert [f.rule for f in risk_findings(high, service, {}, TODAY)][0] == "risk-high"
 
 
@@ -486,7 +487,10 @@ def test_9_every_option_of_every_command_has_help() -> None:
     def walk(command: click.Command, path: str) -> list[str]:
         missing = [f"{path} {p.opts[0]}" for p in command.params if isinstance(p, click.Option) and not p.help]
         if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):  # the commands imported on first use too
+                sub = command.get_command(ctx, name)
+                assert sub is not None, name
                 missing += walk(sub, f"{path} {name}")
         return missing
 

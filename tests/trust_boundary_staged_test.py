@@ -76,7 +76,7 @@ def test_a_staged_symlink_for_the_runbook_is_not_a_runbook(example: GitRepo) -> 
 def _score(v: Verdict, name: str) -> int:
     (service,) = [s for s in v.services if s.name == name]
     assert service.risk
-    return int(service.risk["score"])
+    return int(service.risk.score)
 
 
 def test_gitattributes_in_the_work_tree_or_index_cannot_hide_staged_lines(example: GitRepo) -> None:

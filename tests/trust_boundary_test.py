@@ -18,6 +18,7 @@ from gate import check
 from gate.budget.file import load as load_status
 from gate.git import Repo
 from gate.httpclient import Unavailable
+from gate.report.json_report import budget as budget_json
 from gate.verdict import Verdict
 
 from conftest import TODAY, GitRepo
@@ -223,7 +224,7 @@ def test_loosening_the_objective_measures_with_the_base_objective(example: GitRe
     v = judge(example)
     assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= rules(v)
     (judged,) = [s for s in v.services if s.name == name]
-    assert judged.budget and f"{name}-availability" in {slo["slo"] for slo in judged.budget["slos"] if slo["objective"] > 99}
+    assert judged.budget and f"{name}-availability" in {slo["slo"] for slo in budget_json(judged.budget)["slos"] if slo["objective"] > 99}
 
 
 @pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
@@ -458,15 +459,15 @@ def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo, t
     example.write(code, example.read(code) + "".join(f"\n\ndef f{i}():\n    return {i}\n" for i in range(300)))
     example.commit()
     plain = judge(example)
-    score = {s.name: s.risk["score"] for s in plain.services if s.risk}
+    score = {s.name: s.risk.score for s in plain.services if s.risk}
     for trick in ATTRIBUTE_TRICKS:
         example.write(".gitattributes", trick + "\n")
         example.write(os.path.join(os.path.dirname(code), ".gitattributes"), trick + "\n")
         example.commit(f"attributes: {trick}")
         disguised = judge(example)
-        hidden = {s.name: s.risk["score"] for s in disguised.services if s.risk}
+        hidden = {s.name: s.risk.score for s in disguised.services if s.risk}
         assert hidden[name] >= score[name], trick
-        assert any("adds" in factor for s in disguised.services if s.name == name and s.risk for factor in s.risk["factors"]), trick
+        assert any("adds" in factor for s in disguised.services if s.name == name and s.risk for factor in s.risk.factors), trick
         assert disguised.verdict == plain.verdict or disguised.verdict == "block", trick
         example.git("reset", "-q", "--hard", "HEAD~1")
 
@@ -485,7 +486,7 @@ def test_a_committed_budget_status_file_is_never_trusted(target: tuple[GitRepo, 
     example.commit("feature, with a healthy-looking status file")
     v = judge(example)
     assert v.verdict == "block" or v.exit_code == 3
-    reasons = json.dumps([s.budget for s in v.services])
+    reasons = json.dumps([budget_json(s.budget) for s in v.services if s.budget])
     assert "committed to the repository" in reasons
 
 
@@ -505,7 +506,7 @@ def test_a_status_file_committed_in_another_case_is_never_trusted(target: tuple[
     example.commit("feature, with a healthy-looking status file")
     v = judge(example)
     assert v.verdict == "block" or v.exit_code == 3
-    reasons = json.dumps([s.budget for s in v.services])
+    reasons = json.dumps([budget_json(s.budget) for s in v.services if s.budget])
     assert "committed to the repository" in reasons
 
 
@@ -567,7 +568,7 @@ def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver:
         login = who.split("@")[0]  # GitHub links each verified e-mail to its own account
         httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": login}})
         (judged,) = [s for s in judge(example).services if s.name == name]
-        scores[who] = judged.risk["score"] if judged.risk else None
+        scores[who] = judged.risk.score if judged.risk else None
     assert scores["maya@example.com"] is not None and scores["mallory@example.com"] is not None
     assert scores["maya@example.com"] >= scores["mallory@example.com"]
 
@@ -585,4 +586,4 @@ def test_a_verified_author_keeps_the_experience_credit(example: GitRepo, httpser
     monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
     httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": "maya"}})
     verified = [s for s in judge(example).services if s.name == "checkout"][0].risk
-    assert local and verified and verified["score"] == local["score"]
+    assert local and verified and verified.score == local.score

@@ -5,12 +5,12 @@ import json
 import os
 from typing import Any
 
+from gate.budget import Counts
 from gate.budget.math import duration_text, parse_duration
 from gate.budget.slo import SLO
 from gate.httpclient import Unavailable
 from gate.resources import errors_for
 
-Counts = dict[int, "tuple[float, float] | None"]
 MAX_BYTES = 20 * 1024 * 1024
 
 

@@ -5,11 +5,10 @@ import math
 import os
 from typing import Any
 
+from gate.budget import Counts
 from gate.budget.math import duration_text
 from gate.budget.slo import WINDOW_PLACEHOLDER, SLO
 from gate.httpclient import Unavailable, bearer_headers, redact, request_json
-
-Counts = dict[int, "tuple[float, float] | None"]
 
 
 def render(template: str, window: int) -> str:

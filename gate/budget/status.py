@@ -12,7 +12,8 @@ from gate.budget.math import (
 from gate.budget.slo import SLO, SLOProblem
 from gate.builtin_rules import builtin_finding
 from gate.httpclient import Unavailable
-from gate.verdict import Finding
+from gate.report.escape import reported
+from gate.verdict import BudgetResult, Finding
 
 DEFAULTS: dict[str, dict[int, str]] = {
     "on_exhausted": {0: "block", 1: "block", 2: "warn", 3: "warn"},
@@ -56,10 +57,10 @@ class SLOStatus:
             "definition": slo.spec,
             "labels": dict(slo.labels),
             "state": self.state,
-            "budget_remaining": _round(self.remaining),
-            "good_ratio": _round(self.ratio),
+            "budget_remaining": reported(self.remaining),
+            "good_ratio": reported(self.ratio),
             "events": self.events,
-            "burn_rates": {duration_text(w): _round(r) for w, r in sorted(self.burn_rates.items()) if w in REPORTED},
+            "burn_rates": {duration_text(w): reported(r) for w, r in sorted(self.burn_rates.items()) if w in REPORTED},
             "burn_condition": self.condition,
             "source": self.evidence,
             "reason": self.reason,
@@ -68,14 +69,6 @@ class SLOStatus:
 
 def _rate(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.2f}x"
-
-
-def _round(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if value in (float("inf"), float("-inf")):
-        return -1e9 if value < 0 else 1e9
-    return round(value, 6)
 
 
 def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None = None, now: float | None = None,
@@ -221,78 +214,14 @@ def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: dict[s
     ]
 
 
-def budget_json(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> dict[str, Any]:
-    order = ["exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok"]
+# The worst first: a service's budget state is the worst of its SLOs'.
+STATE_ORDER = ("exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok")
+
+
+def result(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> BudgetResult:
+    """One service's budget: the worst state of its SLOs (unmeasurable when it has only SLOs gate cannot measure)."""
+    unmeasurable = tuple(p for p in problems if p.unsupported)
     states = [s.state for s in statuses]
-    unmeasurable = [p for p in problems if p.unsupported]
-    worst = min(states, key=order.index) if states else "unmeasurable" if unmeasurable else "no-slos"
-    return {
-        "state": worst,
-        "exempt": exemption,
-        "slos": [s.to_json() for s in statuses],
-        "unsupported": [f"error budget cannot be measured: {p.message}" for p in unmeasurable],
-        "unmeasurable": [{"file": p.file, "line": p.line, "reason": p.message} for p in unmeasurable],
-    }
+    worst = min(states, key=STATE_ORDER.index) if states else "unmeasurable" if unmeasurable else "no-slos"
+    return BudgetResult(worst, exemption, tuple(statuses), unmeasurable)
 
-
-def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | None, offline: bool) -> list[tuple[Any, list[SLOStatus], list[SLOProblem]]]:
-    """`gate budget`: every SLO of the named services (all when none) at `rev`."""
-    from gate import config as gate_config
-    from gate.budget.slo import slos_of
-    from gate.catalog import Catalog
-    from gate.errors import FatalError
-    from gate.git import Repo, Snapshot
-
-    repo = Repo(repo_dir)
-    snapshot = Snapshot(repo, repo.resolve(rev))
-    config = gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
-    budgets = anchored(config.budgets, repo.root)
-    services = [s for s in Catalog(snapshot).all() if s.parsed]
-    if names:
-        unknown = sorted(set(names) - {s.name for s in services})
-        if unknown:
-            from gate.explain import did_you_mean
-
-            raise FatalError(f"no service named {', '.join(map(repr, unknown))} at {rev}{did_you_mean(unknown[0], [s.name for s in services])}")
-        services = [s for s in services if s.name in names]
-    out = []
-    for service in services:
-        slos, problems = slos_of(service, snapshot)
-        out.append((service, [measure(slo, budgets, offline, service.tier) for slo in slos], problems))
-    return out
-
-
-def render_text(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> str:
-    lines = []
-    for service, statuses, problems in rows:
-        lines.append(f"{service.name} (tier {service.tier})")
-        for status in statuses:
-            if status.state == "unmeasurable":
-                lines.append(f"  {'unmeasurable':<13}{status.slo.origin}:{status.slo.line}: error budget cannot be measured: {status.reason}")
-                continue
-            lines.append(f"  {status.state:<13}{status.summary()}")
-            lines.append(f"  {'':<13}source: {status.evidence}")
-        for problem in problems:
-            what = f"error budget cannot be measured: {problem.message}" if problem.unsupported else problem.message
-            lines.append(f"  {'unmeasurable' if problem.unsupported else 'invalid':<13}{problem.file}:{problem.line}: {what}")
-        if not statuses and not problems:
-            lines.append("  no SLOs")
-    from gate.report.escape import visible
-
-    return "\n".join(visible(line) for line in lines) + "\n"
-
-
-def render_json(rows: list[tuple[Any, list[SLOStatus], list[SLOProblem]]]) -> str:
-    import json
-
-    doc = {
-        "schema": "gate.budget/v1",
-        "services": [
-            {"name": service.name, "tier": service.tier, **budget_json(statuses, problems, None),
-             "invalid": [f"{p.file}:{p.line}: {p.message}" for p in problems if not p.unsupported]}
-            for service, statuses, problems in rows
-        ],
-    }
-    from gate.report.escape import json_dumps
-
-    return json_dumps(doc, ensure_ascii=True) + "\n"

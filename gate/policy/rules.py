@@ -10,6 +10,7 @@ from gate.errors import FatalError
 from gate.git import Snapshot
 from gate.policy.kinds import KINDS, lookup
 from gate.resources import check_document, data_dir, fragment_errors, metaschema_errors
+from gate.verdict import SEVERITY_RANK, RuleInfo
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,36 @@ class Example:
 
 @dataclass(frozen=True)
 class Rule:
-    id: str
-    title: str
+    """A policy pack's rule: what it is (`info`, the record every rule has) and how it checks."""
+
+    info: RuleInfo
     severities: dict[int, str]  # tier -> severity; a tier not listed is not checked
     check: dict[str, Any]
-    remediation: str
     source: str  # pack file that defines the rule
     line: int | None = None
-    description: str = ""
     when: tuple[str, ...] = ()
     tier_params: dict[int, dict[str, Any]] = field(default_factory=dict)
-    docs: str = ""
     examples: tuple[Example, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def title(self) -> str:
+        return self.info.title
+
+    @property
+    def description(self) -> str:
+        return self.info.description
+
+    @property
+    def remediation(self) -> str:
+        return self.info.remediation
+
+    @property
+    def docs(self) -> str:
+        return self.info.docs
 
     @property
     def kind(self) -> str:
@@ -73,17 +92,13 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
             raise FatalError(f"rule id {rule_id!r} defined twice (first on line {seen[rule_id]})", path, line)
         seen[rule_id] = line
         rule = Rule(
-            id=rule_id,
-            title=item["title"],
+            info=RuleInfo(rule_id, item["title"], item.get("description", "").strip(), item["remediation"].strip(), item.get("docs", "")),
             severities=_severities(item["severity"], item.get("tiers")),
             check=dict(item["check"]),
-            remediation=item["remediation"].strip(),
             source=path,
             line=line,
-            description=item.get("description", "").strip(),
             when=tuple(item.get("when", ())),
             tier_params={int(t): dict(p) for t, p in item.get("tier_params", {}).items()},
-            docs=item.get("docs", ""),
             examples=tuple(
                 Example(e["name"], e["expect"], e, path, doc.line("rules", index, "examples", j)) for j, e in enumerate(item.get("examples", ()))
             ),
@@ -156,7 +171,7 @@ def apply_overrides(rules: list[Rule], config: Config) -> list[Rule]:
         if severity is None:
             severities = {t: s for t, s in rule.severities.items() if tiers is None or t in tiers}
             if tiers:
-                fallback = max(rule.severities.values(), key=_rank, default="warning")
+                fallback = max(rule.severities.values(), key=SEVERITY_RANK.__getitem__, default="warning")
                 severities = {t: rule.severities.get(t, fallback) for t in tiers}
         else:
             severities = _severities(severity, tiers)
@@ -166,7 +181,3 @@ def apply_overrides(rules: list[Rule], config: Config) -> list[Rule]:
         _check_rule(updated, config.line("rules", rule_id))
         by_id[rule_id] = updated
     return [by_id[r.id] for r in rules]
-
-
-def _rank(severity: str) -> int:
-    return {"info": 0, "warning": 1, "error": 2}[severity]

@@ -1,23 +1,43 @@
-"""One module per output format; each exposes render(verdict) -> str."""
+"""Reporters: one module per output format, each a `Reporter`; REPORTERS registers them, one line each.
+
+A new format is a module here with `render(verdict) -> str` and one line in REPORTERS. Its module is
+imported only when that format is asked for: the pre-commit hook pays for none it does not print.
+"""
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
 
-from gate.verdict import Verdict
+if TYPE_CHECKING:
+    from gate.verdict import Verdict
 
-# format name -> module in gate.report (imported only when that format is asked for)
-FORMATS = {
-    "text": "text",
-    "json": "json_report",
-    "markdown": "markdown",
-    "sarif": "sarif",
-    "junit": "junit",
-    "github": "github",
-    "gitlab": "gitlab",
+
+@runtime_checkable
+class Reporter(Protocol):
+    """One output format: the whole report for a verdict, as text."""
+
+    def render(self, verdict: Verdict, /) -> str: ...
+
+
+# format name (as `--format NAME` spells it, in the order help lists them) -> module implementing Reporter
+REPORTERS: dict[str, str] = {
+    "text": "gate.report.text",
+    "json": "gate.report.json_report",
+    "markdown": "gate.report.markdown",
+    "sarif": "gate.report.sarif",
+    "junit": "gate.report.junit",
+    "github": "gate.report.github",
+    "gitlab": "gate.report.gitlab",
 }
 
 
+def reporter(name: str) -> Reporter:
+    """The reporter registered as `name`, imported on first use."""
+    module = importlib.import_module(REPORTERS[name])
+    if not isinstance(module, Reporter):
+        raise TypeError(f"{REPORTERS[name]} registers as reporter {name!r} but has no render(verdict)")
+    return module
+
+
 def renderer(name: str) -> Callable[[Verdict], str]:
-    module = importlib.import_module(f"gate.report.{FORMATS[name]}")
-    return module.render  # type: ignore[no-any-return]
+    return reporter(name).render

@@ -69,6 +69,15 @@ def json_dumps(document: Any, ensure_ascii: bool = False) -> str:
     return _CI_ANYWHERE.sub(lambda m: "#\\u0023" + m.group(1)[1:], out)
 
 
+def reported(value: float | None) -> float | None:
+    """A ratio as every report shows it: six decimals, infinities as +-1e9 (JSON has no infinity)."""
+    if value is None:
+        return None
+    if value in (float("inf"), float("-inf")):
+        return -1e9 if value < 0 else 1e9
+    return round(value, 6)
+
+
 # -- Markdown and HTML (the pull-request comment, the job summary) -----------------------------
 
 _MENTION = re.compile(r"@[^\s`|\\]*")  # @user, @org/team, and the @ of an e-mail address (autolinked)

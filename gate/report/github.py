@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from gate.report.escape import text
-from gate.verdict import Finding, Verdict
+from gate.verdict import SEVERITIES, Finding, Verdict
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 PER_KIND = 10  # GitHub shows about 10 annotations of each kind per step (50 per job)
@@ -31,7 +31,7 @@ def render(v: Verdict) -> str:
     pairs = [(f, s.name) for s in v.services for f in s.findings if not f.waiver] + [(f, None) for f in v.findings if not f.waiver]
     lines = []
     dropped = 0
-    for severity in ("error", "warning", "info"):
+    for severity in reversed(SEVERITIES):
         mine = sorted((p for p in pairs if p[0].severity == severity), key=lambda p: p[0].sort_key())
         lines += [annotation(f, s) for f, s in mine[:PER_KIND]]
         dropped += max(0, len(mine) - PER_KIND)

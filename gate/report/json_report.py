@@ -5,7 +5,7 @@ from typing import Any
 
 from gate.git import INDEX
 from gate.report.escape import json_dumps
-from gate.verdict import Finding, ServiceResult, Verdict
+from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict
 from gate.waivers.apply import Fate, WaiverReport
 from gate.waivers.model import LedgerEntry
 
@@ -26,6 +26,27 @@ def finding(f: Finding) -> dict[str, Any]:
     }
 
 
+def risk(r: RiskResult) -> dict[str, Any]:
+    return {
+        **({"history": r.history} if r.history else {}),
+        "score": r.score,
+        "level": r.level,
+        "factors": list(r.factors),
+        "model": r.model,
+        "features": dict(r.features),
+    }
+
+
+def budget(b: BudgetResult) -> dict[str, Any]:
+    return {
+        "state": b.state,
+        "exempt": b.exempt,
+        "slos": [s.to_json() for s in b.slos],
+        "unsupported": [f"error budget cannot be measured: {p.message}" for p in b.unmeasurable],
+        "unmeasurable": [{"file": p.file, "line": p.line, "reason": p.message} for p in b.unmeasurable],
+    }
+
+
 def service(s: ServiceResult) -> dict[str, Any]:
     return {
         "name": s.name,
@@ -36,8 +57,8 @@ def service(s: ServiceResult) -> dict[str, Any]:
         "verdict": s.verdict,
         "changed_files": list(s.changed_files),
         "findings": [finding(f) for f in s.findings],
-        "risk": s.risk,
-        "budget": s.budget,
+        "risk": risk(s.risk) if s.risk else None,
+        "budget": budget(s.budget) if s.budget else None,
         "exceptions_applied": [{**fate.entry.summary(), "origin": fate.origin} for fate in s.exceptions_applied],
     }
 

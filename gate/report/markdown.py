@@ -46,7 +46,7 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
         for s in v.services:
             errors = sum(1 for f in s.findings if f.severity == "error" and not f.waiver)
             warnings = sum(1 for f in s.findings if f.severity == "warning" and not f.waiver)
-            budget = _cell(_budget_line(s.budget)) if s.budget and s.budget.get("slos") else "—"
+            budget = _cell(_budget_line(s.budget)) if s.budget and s.budget.slos else "—"
             risk = _cell(_risk_line(s.risk)) if s.risk else "—"
             lines.append(f"| {md_code(s.name)} | {s.tier} | {ICON[s.headline]} {s.headline} | {errors} | {warnings} | {risk} | {budget} |")
     details = []

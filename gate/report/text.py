@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from gate.git import EMPTY, INDEX
-from gate.report.escape import stdout, visible
-from gate.verdict import Finding, Verdict
+from gate.report.escape import reported, stdout, visible
+from gate.verdict import BudgetResult, Finding, RiskResult, Verdict
 from gate.waivers.apply import WaiverReport
 
 LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
@@ -45,19 +45,18 @@ def _exceptions(report: WaiverReport) -> list[str]:
     return out
 
 
-def _risk_line(risk: dict[str, object]) -> str:
-    factors = risk.get("factors") or []
-    return f"{risk['score']}/100 {risk['level']}" + (": " + "; ".join(factors) if factors else "")  # type: ignore[arg-type]
+def _risk_line(risk: RiskResult) -> str:
+    return f"{risk.score}/100 {risk.level}" + (": " + "; ".join(risk.factors) if risk.factors else "")
 
 
-def _budget_line(budget: dict[str, object]) -> str:
+def _budget_line(budget: BudgetResult) -> str:
     parts = []
-    for slo in budget["slos"]:  # type: ignore[attr-defined]
-        remaining = slo["budget_remaining"]
-        left = f"{remaining * 100:.1f}% left" if isinstance(remaining, (int, float)) else slo["state"]
-        parts.append(f"{slo['slo']} {left}")
-    exempt = f" (exempt: {budget['exempt']})" if budget.get("exempt") else ""
-    return f"{budget['state']}: " + ", ".join(parts) + exempt
+    for slo in budget.slos:
+        remaining = reported(slo.remaining)
+        left = f"{remaining * 100:.1f}% left" if remaining is not None else slo.state
+        parts.append(f"{slo.slo.name} {left}")
+    exempt = f" (exempt: {budget.exempt})" if budget.exempt else ""
+    return f"{budget.state}: " + ", ".join(parts) + exempt
 
 
 def render(v: Verdict) -> str:
@@ -77,7 +76,7 @@ def render(v: Verdict) -> str:
         out.append(f"{LABEL[s.headline]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
         if s.risk:
             out.append(f"  risk    {_risk_line(s.risk)}")
-        if s.budget and s.budget.get("slos"):
+        if s.budget and s.budget.slos:
             out.append(f"  budget  {_budget_line(s.budget)}")
         for f in s.findings:
             out += _finding(f)

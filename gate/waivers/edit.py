@@ -179,7 +179,7 @@ def _known(snapshot: Any, config: Any, services: tuple[str, ...], rules: tuple[s
     """Every service's tier at HEAD, once the services and rules named are known to exist."""
     from gate.builtin_rules import BUILTIN_RULES
     from gate.catalog import Catalog
-    from gate.explain import did_you_mean
+    from gate.errors import did_you_mean
     from gate.policy.rules import load_rules
 
     tiers = {s.name: s.tier for s in Catalog(snapshot).all()}

@@ -34,14 +34,14 @@ def test_exhausted_service_blocks_with_the_evidence(repo: GitRepo, prometheus: A
                      f"prometheus {prometheus.url}", 'sum(rate(http_requests_total{service="exhausted"}[28d]))'):
         assert evidence in finding.message
     budget = v.services[0].budget
-    assert budget["state"] == "exhausted" and budget["slos"][0]["budget_remaining"] == pytest.approx(-1.0, abs=0.01)
+    assert budget.state == "exhausted" and budget.slos[0].remaining == pytest.approx(-1.0, abs=0.01)
 
 
 def test_healthy_service_passes(repo: GitRepo, prometheus: Any) -> None:
     budget_repo.build(repo, prometheus.url)
     touch(repo, "healthy")
     v = judge(repo)
-    assert v.verdict == "pass" and v.services[0].budget["state"] == "ok"
+    assert v.verdict == "pass" and v.services[0].budget.state == "ok"
 
 
 def test_a_verified_revert_goes_through(repo: GitRepo, prometheus: Any) -> None:
@@ -150,8 +150,8 @@ def test_offline_skips_budgets_and_says_so(repo: GitRepo) -> None:
     touch(repo, "exhausted")
     v = judge(repo, offline=True)
     assert v.verdict == "pass"
-    assert v.services[0].budget["slos"][0]["state"] == "not-measured"
-    assert "offline" in v.services[0].budget["slos"][0]["reason"]
+    assert v.services[0].budget.slos[0].state == "not-measured"
+    assert "offline" in v.services[0].budget.slos[0].reason
 
 
 def _event(tmp_path: Any, author: str = "dana") -> str:
@@ -275,7 +275,7 @@ def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheu
     assert (finding.rule, finding.severity, finding.file, finding.line) == ("error-budget-unmeasurable", severity, "services/quiet/slo.yaml", 14)
     words = "error budget cannot be measured: OpenSLO SLO 'quiet-latency': objectives[0]: metric source type 'Datadog' is not read by gate"
     assert finding.message.startswith(words)
-    assert service.budget["state"] == "unmeasurable"
+    assert service.budget.state == "unmeasurable"
     for name in ("text", "markdown", "json", "sarif", "junit", "github"):
         assert "error budget cannot be measured" in renderer(name)(v), name
     code, out, _ = gate_cli("budget", "--repo", repo.path, "quiet")

@@ -58,7 +58,7 @@ def test_huge_binary_change(example: GitRepo) -> None:
     example.commit()
     v = judge(example)
     assert [s.name for s in v.services] == ["cart"]
-    assert v.services[0].risk["features"]["la"] == 0  # binary: no lines
+    assert v.services[0].risk.features["la"] == 0  # binary: no lines
 
 
 def test_non_utf8_path_in_a_service(example: GitRepo) -> None:

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
 from gate import codeowners, globs, markdown
+from gate.budget.slo import SLO
+from gate.budget.status import SLOStatus
 from gate import yaml as gate_yaml
 from gate.catalog import Problem, Service
 from gate.errors import FatalError
@@ -22,7 +24,7 @@ from gate.report import renderer
 from gate.resources import data_dir, validator
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange
-from gate.verdict import Finding, ServiceResult, Verdict, decide
+from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict, decide
 from gate.waivers.apply import Fate, WaiverReport
 from gate.waivers.model import LedgerEntry
 
@@ -167,12 +169,15 @@ hostile_findings = st.builds(
     file=st.none() | hostile_text, line=st.none() | st.integers(1, 10**6), remediation=hostile_text,
     waiver=st.none() | st.deferred(lambda: hostile_entry),
 )
-hostile_risk = st.none() | st.fixed_dictionaries({"score": st.integers(0, 100), "level": st.sampled_from(["low", "high"]),
-                                                  "factors": st.lists(hostile_text, max_size=2), "model": st.just("default"),
-                                                  "features": st.just({})})
-hostile_budget = st.none() | st.fixed_dictionaries({"state": st.sampled_from(["ok", "exhausted"]), "exempt": st.none() | hostile_text,
-                                                    "slos": st.lists(st.fixed_dictionaries({"slo": hostile_text, "state": hostile_text,
-                                                                                            "budget_remaining": st.none() | st.floats(-1, 1)}), max_size=2)})
+hostile_risk = st.none() | st.builds(RiskResult, score=st.integers(0, 100), level=st.sampled_from(["low", "high"]),
+                                     factors=st.lists(hostile_text, max_size=2).map(tuple), model=st.just("default"),
+                                     features=st.just({}))
+hostile_slo_status = st.builds(
+    SLOStatus, slo=st.builds(SLO, service=hostile_text, name=hostile_text, objective=st.just(0.999), window=st.just(28 * 86400),
+                             window_text=st.just("28d"), budgeting=st.just("occurrences"), source=st.none()),
+    state=hostile_text, remaining=st.none() | st.floats(-1, 1))
+hostile_budget = st.none() | st.builds(BudgetResult, state=st.sampled_from(["ok", "exhausted"]), exempt=st.none() | hostile_text,
+                                       slos=st.lists(hostile_slo_status, max_size=2).map(tuple), unmeasurable=st.just(()))
 hostile_services = st.builds(
     ServiceResult, name=hostile_text, tier=st.integers(0, 3), manifest=hostile_text, root=hostile_text,
     status=st.sampled_from(["changed", "added", "removed"]), changed_files=st.lists(hostile_text, max_size=2).map(tuple),

@@ -11,7 +11,7 @@ from jsonschema import Draft4Validator
 
 from gate import check
 from gate.git import Repo
-from gate.report import FORMATS, renderer
+from gate.report import REPORTERS, renderer
 from gate.report.markdown import MARKER, truncate
 from gate.verdict import Verdict
 
@@ -120,6 +120,6 @@ def test_gitlab_code_quality(blocked: Verdict) -> None:
     assert len({i["fingerprint"] for i in issues}) == len(issues)
 
 
-@pytest.mark.parametrize("name", sorted(FORMATS))
+@pytest.mark.parametrize("name", sorted(REPORTERS))
 def test_every_format_is_deterministic(blocked: Verdict, name: str) -> None:
     assert renderer(name)(blocked) == renderer(name)(blocked)

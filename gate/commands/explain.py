@@ -1,17 +1,36 @@
-"""`gate explain RULE`: a rule's purpose, per-tier severity, check and fix."""
+"""`gate explain [RULE]`: a rule's purpose, per-tier severity, check and fix; every rule and check kind."""
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
-from gate import config as gate_config
-from gate.builtin_rules import BUILTIN_RULES
-from gate.errors import FatalError
-from gate.policy.kinds import KINDS, kind_of
-from gate.policy.rules import Rule, load_rules
+import click
+
+from gate.commands.options import config_option, repo_option
+from gate.errors import FatalError, did_you_mean
+
+if TYPE_CHECKING:
+    from gate.policy.rules import Rule
+
+
+@click.command("explain")
+@click.argument("rule_id", required=False)
+@repo_option
+@config_option
+@click.option("--kinds", "list_kinds", is_flag=True, help="List the check kinds: built in, shipped and installed plug-ins.")
+def explain_command(rule_id: str | None, repo: str, config_path: str | None, list_kinds: bool) -> None:
+    """Explain a rule: why it exists, what it checks per tier, how to fix it, its examples. Without RULE_ID: every rule and check kind."""
+    if list_kinds and rule_id:
+        raise click.UsageError("give a RULE_ID or --kinds, not both")
+    if list_kinds:
+        click.echo(kinds(), nl=False)
+    else:
+        click.echo(explain(rule_id, repo, config_path) if rule_id else catalog(repo, config_path))
 
 
 def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
+    from gate import config as gate_config
     from gate.git import EMPTY, Repo, Snapshot
+    from gate.policy.rules import load_rules
 
     try:
         repo = Repo(repo_dir)
@@ -46,7 +65,11 @@ def _with_examples(rule: Rule, repo_dir: str) -> Rule:
 
 
 def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -> str:
+    import json
+
     from gate.budget.guide import TOPICS
+    from gate.builtin_rules import BUILTIN_RULES
+    from gate.policy.kinds import kind_of
 
     if rule_id in TOPICS:
         return TOPICS[rule_id]
@@ -82,6 +105,8 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
 
 def _examples(rule: Rule) -> list[str]:
     """The rule's examples (`gate test` runs them): what fires it and what keeps it quiet."""
+    import json
+
     if not rule.examples:
         return []
     lines = ["", "examples (`gate test` runs them):"]
@@ -104,6 +129,7 @@ def _examples(rule: Rule) -> list[str]:
 def kinds() -> str:
     """Every check kind: built in, shipped as a plug-in, installed by the operator."""
     from gate.policy import plugins
+    from gate.policy.kinds import KINDS
 
     lines = ["built in:", "  schema  a JSON Schema fragment over service.yaml"]
     lines += [f"  {name}  {kind.summary}" for name, kind in sorted(KINDS.items())]
@@ -119,16 +145,10 @@ def _fix(remediation: str) -> str:
     return remediation.replace(APPROVERS, ANY_APPROVERS)
 
 
-def did_you_mean(name: str, known: set[str] | list[str]) -> str:
-    """"; did you mean 'x'?" for the closest known name, or nothing."""
-    import difflib
-
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def catalog(repo_dir: str = ".", config_path: str | None = None) -> str:
     """Every rule (the configured packs' and the gate's own) and every check kind, one line each."""
+    from gate.builtin_rules import BUILTIN_RULES
+
     rules = _rules(repo_dir, config_path)
     lines = ["rules (gate explain RULE for one):"]
     width = max(len(r) for r in [*(r.id for r in rules), *BUILTIN_RULES])
