@@ -17,14 +17,7 @@ PACKAGE = ROOT / "gate"
 MAX_LINES = 60
 
 # Functions longer than MAX_LINES, with their length today: each one is a job to split.
-LONG_FUNCTIONS: dict[str, int] = {
-    "gate/backstage.py:to_manifest": 64,
-    "gate/budget/openslo.py:_slo": 98,
-    "gate/budget/openslo.py:_indicator": 66,
-    "gate/budget/sloth.py:_spec": 88,
-    "gate/scorecard/collect.py:build": 84,
-    "gate/scorecard/render.py:render_markdown": 61,
-}
+LONG_FUNCTIONS: dict[str, int] = {}
 
 # Per rule: a pattern over source lines, the one module allowed to match it, and today's others.
 DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
