@@ -23,7 +23,8 @@ from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.builtin_rules import builtin_finding as _builtin
 from gate.verdict import Finding, RuleInfo, ServiceResult, Verdict, decide
-from gate.waivers.apply import WaiverReport, stage as waivers_stage
+from gate.waivers.apply import stage as waivers_stage
+from gate.waivers.report import WaiverReport
 
 MAX_UNOWNED_FINDINGS = 50
 

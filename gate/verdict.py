@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 if TYPE_CHECKING:
-    from gate.waivers.apply import Fate, WaiverReport
+    from gate.waivers.report import Fate, WaiverReport
     from gate.waivers.model import LedgerEntry
 
 SEVERITIES = ("info", "warning", "error")  # the one severity order, least to most severe

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from gate import yaml as gate_yaml
 from gate.budget.math import parse_duration
 from gate.budget.promql import window_template
-from gate.budget.slo import SLO, Calendar, SLOProblem, say
+from gate.budget.records import SLO, Calendar, SLOProblem, say
 from gate.errors import FatalError
 
 KINDS = ("SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service")

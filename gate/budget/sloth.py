@@ -13,7 +13,7 @@ from typing import Any, Callable
 from gate import yaml as gate_yaml
 from gate.budget.math import duration_text, parse_duration
 from gate.budget.promql import window_template
-from gate.budget.slo import SLO, SLOProblem, say
+from gate.budget.records import SLO, SLOProblem, say
 from gate.errors import FatalError
 
 _PROMETHEUS_V1 = re.compile(rb"""^version:\s*["']?prometheus/v1["']?\s*(#.*)?$""", re.M)
