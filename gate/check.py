@@ -17,7 +17,8 @@ from gate.risk.score import RiskScorer
 from gate import codeowners, ownership, resources
 from gate.catalog import Catalog, Service, configure as configure_sources, prepare as prepare_catalog
 from gate.git import INDEX, Change, Repo
-from gate.snapshot import Snapshot, read_ahead
+from gate.read_ahead import read_ahead
+from gate.snapshot import Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
@@ -123,7 +124,7 @@ def judge(
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
-    read_ahead(changes, owners, [*config.files(), config.ledger_path], base, head)  # the I/O plan: see gate.snapshot
+    read_ahead(changes, owners, [*config.files(), config.ledger_path], base, head)  # the I/O plan: see gate.read_ahead
     panel = _panel(case, owners, ctx, scorer)
     results = [judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())]
     results += [judge_removed(panel, manifest, service, paths) for manifest, (service, paths) in sorted(owners.removed.items())]
