@@ -79,7 +79,7 @@ class SLOReading(Protocol):
 
 
 class ProblemReading(Protocol):
-    """An SLO definition the gate cannot measure (gate.budget.slo.SLOProblem)."""
+    """An SLO definition the gate cannot measure (gate.budget.records.SLOProblem)."""
 
     @property
     def message(self) -> str: ...

@@ -17,7 +17,6 @@ from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service
 from gate.snapshot import Snapshot
 from gate.scaffold import is_template
-from gate.policy import plugins
 from gate.policy.kind import Kind
 
 
@@ -651,6 +650,8 @@ def lookup(name: str) -> Kind | None:
     found: Kind | None = KINDS.get(name)
     if found is not None:
         return found
+    from gate.policy import plugins  # imported only when a pack names a kind gate does not build in
+
     return plugins.find(name)
 
 
