@@ -58,10 +58,6 @@ def test_the_same_blobs_are_judged_once(repo: GitRepo) -> None:
     assert c.states()["runbook"] == "pass" and len(readiness._findings) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: requirements() reads a manifest's runbook and rollback plan as repository-root "
-                   "paths, not relative to the manifest (as the rules do), so the scorecard says 'no runbook' for services whose "
-                   "runbook-present rule passes; the stored demo scorecard shows it (every \"runbook\": false). Fixing it changes "
-                   "tests/golden/ and is left to the lead.")
 def test_requirements_read_documents_as_the_rules_do(repo: GitRepo) -> None:
     repo.write("svc/service.yaml", MANIFEST.replace("/docs/shop-runbook.md", "docs/runbook.md"))
     repo.write("svc/docs/runbook.md", "# runbook\n")
