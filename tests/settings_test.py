@@ -90,9 +90,9 @@ def _old_freeze(risk: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def legacy(config: gate_config.Config) -> dict[str, Any]:
-    """Every setting as the old dict reads gave it."""
-    budgets, risk, exceptions, scorecard = config.budgets, config.risk, config.exceptions, config.scorecard
+def legacy(data: dict[str, Any]) -> dict[str, Any]:
+    """Every setting as the old dict reads gave it, from the document as `config.parse` read it."""
+    budgets, risk, exceptions, scorecard = (dict(data.get(k, {})) for k in ("budgets", "risk", "exceptions", "scorecard"))
     exempt = budgets.get("exempt", {})
     thresholds = {int(k): v for k, v in risk.get("thresholds", {}).items()}
     rollback = {int(k): v for k, v in risk.get("rollback_tested_days", {}).items()} or OLD_ROLLBACK_DAYS
@@ -129,33 +129,42 @@ def legacy(config: gate_config.Config) -> dict[str, Any]:
 
 
 def typed(config: gate_config.Config) -> dict[str, Any]:
-    """Every setting as today's code reads it."""
+    """Every setting as the records give it."""
     from gate.budget.math import windows_for
-    from gate.budget.status import _mode
-    from gate.scorecard.collect import _settings
-    from gate.waivers.trust import Approvals, _groups
 
-    budgets, risk, exceptions = config.budgets, config.risk, config.exceptions
-    values = legacy(config)  # the reads that no module had a function for yet
-    approvals = Approvals(exceptions, None)
-    card = _settings(config)
-    adoption = card["adoption"]
-    values.update({
-        "budgets.modes": {key: [_mode(budgets, key, t) for t in TIERS] for key in MODES},
+    budgets, risk, exceptions, adoption = config.budgets, config.risk, config.exceptions, config.scorecard.adoption
+    exempt = budgets.exempt
+
+    def source(s: Any) -> dict[str, Any]:
+        return {"url": s.url, "bearer_token_env": s.bearer_token_env, "username_env": s.username_env, "password_env": s.password_env,
+                "timeout": s.timeout, "retries": s.retries, "backoff": s.backoff, "path": s.path}
+
+    return {
+        "budgets.configured": budgets.configured,
+        "budgets.source": budgets.source,
+        "budgets.sources": {name: source(budgets.source_settings(name)) for name in ("prometheus", "file", "http")},
+        "budgets.modes": {key: [getattr(budgets, key).for_tier(t) for t in TIERS] for key in MODES},
+        "budgets.exempt": (exempt.reverts, exempt.reliability_only, list(exempt.reliability_paths), {k: list(v) for k, v in exempt.labels.items()}),
         "budgets.windows": {(t, p): windows_for(p, t, budgets) for t in TIERS for p in PERIODS},
+        "risk.enabled": risk.enabled,
+        "risk.model": risk.model,
+        "risk.history_days": risk.history_days,
+        "risk.thresholds": [{k: v for k, v in (("warn", th.warn), ("block", th.block)) if v is not None}
+                            for th in (risk.thresholds.for_tier(t) for t in TIERS)],
+        "risk.rollback_tested_days": [risk.rollback_tested_days.for_tier(t) for t in TIERS],
+        "risk.freeze": [(w.start.isoformat(), w.end.isoformat(), w.reason) for w in risk.freeze],
         "exceptions.path": config.ledger_path,
-        "exceptions.max_days": [approvals.max_days(t) for t in TIERS],
-        "exceptions.approvers": {kind: [_groups(exceptions, kind, t) for t in TIERS] for kind in KINDS},
-        "scorecard.adoption": (adoption.get("start"), list(adoption["tiers"]), list(adoption["requires"]), adoption["milestones"]),
-        "scorecard.expiring_days": card["expiring_days"],
-    })
-    del risk
-    return values
+        "exceptions.max_days": [exceptions.max_days.for_tier(t) for t in TIERS],
+        "exceptions.groups": {k: list(v) for k, v in exceptions.groups.items()},
+        "exceptions.approvers": {kind: [list(exceptions.approver_groups(kind, t)) for t in TIERS] for kind in KINDS},
+        "scorecard.adoption": (adoption.start, list(adoption.tiers), list(adoption.requires), dict(adoption.milestones)),
+        "scorecard.expiring_days": config.scorecard.expiring_days,
+    }
 
 
 def _readme_documents() -> list[tuple[str, bytes]]:
     """Every YAML block of README.md and of `gate explain alert-windows` that is a `.gate.yaml` (or a part of one)."""
-    found = []
+    found: list[tuple[str, bytes]] = []
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [("README.md", m.group(1)) for m in re.finditer(r"```yaml\n(.*?)```", text, re.S)]
     guide_text = guide.ALERT_WINDOWS
@@ -230,7 +239,8 @@ DOCUMENTS = [
 @pytest.mark.parametrize("name,raw", DOCUMENTS, ids=[d[0] for d in DOCUMENTS])
 def test_the_typed_settings_give_what_the_dict_reads_gave(name: str, raw: bytes | None) -> None:
     config = gate_config.Config() if raw is None else gate_config.parse(raw, ".gate.yaml")
-    assert typed(config) == legacy(config)
+    data = {} if config.doc is None or config.doc.data is None else gate_config._yaml11_off(config.doc.data)
+    assert typed(config) == legacy(data)
 
 
 def test_the_documents_cover_every_section() -> None:

@@ -1,0 +1,273 @@
+"""The `.gate.yaml` settings as typed, frozen records, built once when the file is loaded.
+
+Every default lives here, as a record's field default (the SRE practice's tier defaults:
+/work/shared/PRACTICES.md, "every number is a configurable default keyed by tier"). A value
+keyed by tier is a `ByTier`, read with `for_tier(tier)`. schemas/config.schema.json validates the
+document before a record is built, so the parsers below trust its shapes and never widen them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Mapping, TypeVar
+
+from gate.budget.math import AlertWindows, alert_windows
+
+T = TypeVar("T")
+TIERS = (0, 1, 2, 3)
+
+
+@dataclass(frozen=True)
+class ByTier(Generic[T]):
+    """One value per tier (0-3)."""
+
+    values: tuple[T, T, T, T]
+
+    def for_tier(self, tier: int) -> T:
+        return self.values[tier]
+
+    @staticmethod
+    def of(table: Mapping[int, T]) -> ByTier[T]:
+        return ByTier((table[0], table[1], table[2], table[3]))
+
+    def overridden(self, raw: Any, convert: Callable[[Any], T]) -> ByTier[T]:
+        """A mapping {tier: value} (keys as written: 0 or "0") replaces the tiers it names."""
+        table = {int(k): convert(v) for k, v in (raw or {}).items()}
+        return ByTier.of({t: table.get(t, self.values[t]) for t in TIERS})
+
+
+# --- budgets ------------------------------------------------------------------------------------
+
+# What a budget state does, per tier: block (an error), warn (a warning), info, or off.
+ON_EXHAUSTED = ByTier(("block", "block", "warn", "warn"))
+ON_FAST_BURN = ByTier(("warn", "warn", "warn", "warn"))
+ON_UNAVAILABLE = ByTier(("block", "block", "warn", "warn"))
+ON_NO_DATA = ByTier(("warn", "warn", "info", "info"))
+ON_UNMEASURABLE = ByTier(("warn", "warn", "info", "info"))
+
+
+def _modes(raw: Any, default: ByTier[str]) -> ByTier[str]:
+    """`block` for every tier, or {tier: mode} over the defaults."""
+    if isinstance(raw, str):
+        return ByTier((raw, raw, raw, raw))
+    return default.overridden(raw, str) if isinstance(raw, dict) else default
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """budgets.prometheus / budgets.http / budgets.file: where a budget source is and how to ask it."""
+
+    url: str | None = None
+    bearer_token_env: str | None = None
+    username_env: str | None = None  # Prometheus basic auth
+    password_env: str = ""
+    timeout: float = 5.0
+    retries: int = 2
+    backoff: float = 0.5
+    path: str | None = None  # the file source's status file, as read
+    shown: str | None = None  # ... and as the user named it (a relative path joined to the repository root)
+    refused: str | None = None  # why the status file may not be read (it is committed to the repository)
+
+    @staticmethod
+    def parse(raw: Any) -> SourceSettings:
+        raw = raw if isinstance(raw, dict) else {}
+        return SourceSettings(
+            url=raw.get("url"), bearer_token_env=raw.get("bearer_token_env"), username_env=raw.get("username_env"),
+            password_env=raw.get("password_env", ""), timeout=float(raw.get("timeout", 5)), retries=int(raw.get("retries", 2)),
+            backoff=float(raw.get("backoff", 0.5)), path=raw.get("path"))
+
+
+@dataclass(frozen=True)
+class ExemptSettings:
+    """budgets.exempt: which changes to a service with a spent budget still go through."""
+
+    reverts: bool = True
+    reliability_only: bool = True
+    reliability_paths: tuple[str, ...] = ()
+    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label -> who may apply it
+
+    @staticmethod
+    def parse(raw: Any) -> ExemptSettings:
+        raw = raw or {}
+        return ExemptSettings(bool(raw.get("reverts", True)), bool(raw.get("reliability_only", True)),
+                              tuple(raw.get("reliability_paths", ())),
+                              {str(k): tuple(v) for k, v in (raw.get("labels") or {}).items()})
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """budgets: where SLO data comes from and what a spent or burning budget does, per tier."""
+
+    configured: bool = False  # a non-empty budgets: section (else only the GATE_* variables turn budgets on)
+    source: str = "prometheus"
+    prometheus: SourceSettings = SourceSettings()
+    http: SourceSettings = SourceSettings()
+    file: SourceSettings = SourceSettings()
+    on_exhausted: ByTier[str] = ON_EXHAUSTED
+    on_fast_burn: ByTier[str] = ON_FAST_BURN
+    on_unavailable: ByTier[str] = ON_UNAVAILABLE
+    on_no_data: ByTier[str] = ON_NO_DATA
+    on_unmeasurable: ByTier[str] = ON_UNMEASURABLE
+    exempt: ExemptSettings = ExemptSettings()
+    alert_windows: tuple[AlertWindows, ...] = ()  # none: the SRE workbook's (gate.budget.math.DEFAULT_WINDOWS)
+    alert_windows_by_tier: ByTier[tuple[AlertWindows, ...]] = ByTier(((), (), (), ()))
+
+    def source_settings(self, name: str) -> SourceSettings:
+        return {"prometheus": self.prometheus, "http": self.http, "file": self.file}.get(name, SourceSettings())
+
+    def windows(self, tier: int | None) -> tuple[AlertWindows, ...]:
+        """The alert windows to try for a tier, in order: the tier's own, then the repository's."""
+        own = self.alert_windows_by_tier.for_tier(tier) if tier is not None else ()
+        return own + self.alert_windows
+
+    @staticmethod
+    def parse(raw: Any) -> BudgetSettings:
+        raw = raw or {}
+        by_tier = {k: tuple(alert_windows(s) for s in v or ()) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
+        return BudgetSettings(
+            configured=bool(raw), source=str(raw.get("source", "prometheus")),
+            prometheus=SourceSettings.parse(raw.get("prometheus")), http=SourceSettings.parse(raw.get("http")),
+            file=SourceSettings.parse(raw.get("file")),
+            on_exhausted=_modes(raw.get("on_exhausted"), ON_EXHAUSTED), on_fast_burn=_modes(raw.get("on_fast_burn"), ON_FAST_BURN),
+            on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE), on_no_data=_modes(raw.get("on_no_data"), ON_NO_DATA),
+            on_unmeasurable=_modes(raw.get("on_unmeasurable"), ON_UNMEASURABLE), exempt=ExemptSettings.parse(raw.get("exempt")),
+            alert_windows=tuple(alert_windows(s) for s in raw.get("alert_windows") or ()),
+            alert_windows_by_tier=ByTier[tuple[AlertWindows, ...]](((), (), (), ())).overridden(by_tier, tuple))
+
+
+# --- risk ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The score at which a change warns, and at which it blocks (None: never)."""
+
+    warn: float | None = None
+    block: float | None = None
+
+    @staticmethod
+    def parse(raw: Any) -> Thresholds:
+        return Thresholds(raw.get("warn"), raw.get("block"))
+
+
+@dataclass(frozen=True)
+class FreezeWindow:
+    """A change freeze, both dates inclusive."""
+
+    start: dt.date
+    end: dt.date
+    reason: str
+
+
+def _freeze(raw: Any) -> tuple[FreezeWindow, ...]:
+    """The windows; one whose date is not a calendar date (2026-02-30 passes the schema's pattern) is skipped."""
+    windows = []
+    for window in raw or ():
+        try:
+            start, end = dt.date.fromisoformat(str(window["start"])), dt.date.fromisoformat(str(window["end"]))
+        except (KeyError, ValueError):
+            continue
+        windows.append(FreezeWindow(start, end, str(window.get("reason", f"{start}..{end}"))))
+    return tuple(windows)
+
+
+THRESHOLDS = ByTier((Thresholds(50, 80), Thresholds(60, 90), Thresholds(70), Thresholds()))
+ROLLBACK_TESTED_DAYS: ByTier[int | None] = ByTier((90, 90, None, None))
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """risk: the model, the history window, and what a high score does per tier."""
+
+    enabled: bool = True
+    model: str | None = None  # a repository path (read from the base revision); None: the built-in model
+    history_days: int = 365
+    thresholds: ByTier[Thresholds] = THRESHOLDS  # a tier the user names replaces that tier's default
+    rollback_tested_days: ByTier[int | None] = ROLLBACK_TESTED_DAYS  # a table the user writes replaces the default
+    freeze: tuple[FreezeWindow, ...] = ()
+
+    @staticmethod
+    def parse(raw: Any) -> RiskSettings:
+        raw = raw or {}
+        rollback = raw.get("rollback_tested_days") or {}
+        return RiskSettings(
+            enabled=bool(raw.get("enabled", True)), model=str(raw["model"]) if raw.get("model") else None,
+            history_days=int(raw.get("history_days", 365)), thresholds=THRESHOLDS.overridden(raw.get("thresholds"), Thresholds.parse),
+            rollback_tested_days=ByTier[int | None]((None, None, None, None)).overridden(rollback, int) if rollback else ROLLBACK_TESTED_DAYS,
+            freeze=_freeze(raw.get("freeze")))
+
+
+# --- exceptions (waivers) -----------------------------------------------------------------------
+
+MAX_DAYS = ByTier((3, 7, 14, 14))
+# What is waived -> per tier, the groups whose members may approve it.
+APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = {
+    "findings": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
+    "error-budget": ByTier((("vps",), ("directors",), ("directors",), ("release-managers",))),
+    "risk": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
+}
+NOBODY: ByTier[tuple[str, ...]] = ByTier(((), (), (), ()))
+
+
+def _approvers(raw: Any) -> Mapping[str, ByTier[tuple[str, ...]]]:
+    """A kind the user writes a (non-empty) table for replaces that kind's defaults: tiers it leaves out have nobody."""
+    return {kind: NOBODY.overridden(raw[kind], tuple) if raw.get(kind) else default for kind, default in APPROVERS.items()}
+
+
+@dataclass(frozen=True)
+class WaiverSettings:
+    """exceptions: where the ledger is, how long a waiver may last, who may approve what."""
+
+    path: str = "exceptions.yaml"
+    max_days: ByTier[int] = MAX_DAYS
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> handles or @org/team
+    approvers: Mapping[str, ByTier[tuple[str, ...]]] = field(default_factory=lambda: dict(APPROVERS))
+
+    def approver_groups(self, kind: str, tier: int) -> tuple[str, ...]:
+        return self.approvers[kind].for_tier(tier)
+
+    def members(self, group: str) -> tuple[str, ...]:
+        return self.groups.get(group, ())
+
+    @staticmethod
+    def parse(raw: Any) -> WaiverSettings:
+        raw = raw or {}
+        return WaiverSettings(
+            path=str(raw.get("path", "exceptions.yaml")), max_days=MAX_DAYS.overridden(raw.get("max_days"), int),
+            groups={str(k): tuple(v) for k, v in (raw.get("groups") or {}).items()}, approvers=_approvers(raw.get("approvers") or {}))
+
+
+# --- scorecard ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdoptionSettings:
+    """scorecard.adoption: the share of services in `tiers` with everything in `requires`, against a
+    target that rises with the months since `start` (the practice: tier 1, SLOs + runbook + owners,
+    60% after six months, 80% after twelve)."""
+
+    start: str | None = None  # YYYY-MM-DD; None: the date of the revision's first commit
+    tiers: tuple[int, ...] = (1,)
+    requires: tuple[str, ...] = ("slos", "runbook", "owners")
+    milestones: Mapping[int, float] = field(default_factory=lambda: {6: 60.0, 12: 80.0})  # months -> target percent
+
+    @staticmethod
+    def parse(raw: Any) -> AdoptionSettings:
+        raw = raw or {}
+        default = AdoptionSettings()
+        milestones = {int(k): float(v) for k, v in raw["milestones"].items()} if "milestones" in raw else default.milestones
+        return AdoptionSettings(raw.get("start"), tuple(raw.get("tiers", default.tiers)), tuple(raw.get("requires", default.requires)),
+                                milestones)
+
+
+@dataclass(frozen=True)
+class ScorecardSettings:
+    """scorecard: the adoption target, and when a waiver counts as expiring."""
+
+    adoption: AdoptionSettings = AdoptionSettings()
+    expiring_days: int = 7
+
+    @staticmethod
+    def parse(raw: Any) -> ScorecardSettings:
+        raw = raw or {}
+        return ScorecardSettings(AdoptionSettings.parse(raw.get("adoption")), int(raw.get("expiring_days", 7)))
