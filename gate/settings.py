@@ -1,9 +1,10 @@
 """The `.gate.yaml` settings as typed, frozen records, built once when the file is loaded.
 
-Every default lives here, as a record's field default (the SRE practice's tier defaults:
-/work/shared/PRACTICES.md, "every number is a configurable default keyed by tier"). A value
-keyed by tier is a `ByTier`, read with `for_tier(tier)`. schemas/config.schema.json validates the
-document before a record is built, so the parsers below trust its shapes and never widen them.
+Every default lives here, as a record's field default: the SRE practice the gate encodes, where
+every number is a configurable default keyed by tier (the schema's descriptions and README.md
+quote them). A value keyed by tier is a `ByTier`, read with `for_tier(tier)`; nobody re-parses a
+tier table at a call site. schemas/config.schema.json validates the document before a record is
+built (config.parse), so the parsers below trust its shapes and never widen them.
 """
 from __future__ import annotations
 
@@ -39,9 +40,13 @@ class ByTier(Generic[T]):
 # --- budgets ------------------------------------------------------------------------------------
 
 # What a budget state does, per tier: block (an error), warn (a warning), info, or off.
+# The SRE workbook's budget policy halts changes to a service whose budget is spent; whether that is a
+# block or a recommendation to delay "varies by culture": block for tiers 0-1, warn for 2-3.
 ON_EXHAUSTED = ByTier(("block", "block", "warn", "warn"))
 ON_FAST_BURN = ByTier(("warn", "warn", "warn", "warn"))
+# A source that cannot answer fails closed for tiers 0-1, open for 2-3.
 ON_UNAVAILABLE = ByTier(("block", "block", "warn", "warn"))
+# No traffic is "no data", never "all good".
 ON_NO_DATA = ByTier(("warn", "warn", "info", "info"))
 ON_UNMEASURABLE = ByTier(("warn", "warn", "info", "info"))
 
@@ -171,6 +176,7 @@ def _freeze(raw: Any) -> tuple[FreezeWindow, ...]:
     return tuple(windows)
 
 
+# Change risk: stricter with tier; a high-risk change to a tier 0-1 service needs a rollback drilled within 90 days.
 THRESHOLDS = ByTier((Thresholds(50, 80), Thresholds(60, 90), Thresholds(70), Thresholds()))
 ROLLBACK_TESTED_DAYS: ByTier[int | None] = ByTier((90, 90, None, None))
 
@@ -199,8 +205,10 @@ class RiskSettings:
 
 # --- exceptions (waivers) -----------------------------------------------------------------------
 
+# Overrides are safe, audited and reversible: short-lived, shortest for tier 0.
 MAX_DAYS = ByTier((3, 7, 14, 14))
-# What is waived -> per tier, the groups whose members may approve it.
+# What is waived -> per tier, the groups whose members may approve it. Accepting risk is a management
+# decision (a director for a spent budget), and for tier 0 a VP's.
 APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = {
     "findings": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
     "error-budget": ByTier((("vps",), ("directors",), ("directors",), ("release-managers",))),
