@@ -1,4 +1,4 @@
-"""The `.gate.yaml` settings as typed, frozen records, built once when the file is loaded.
+"""The `.gate.yaml` settings as typed, immutable records, built once when the file is loaded.
 
 Every default lives here, as a record's field default: the SRE practice the gate encodes, where
 every number is a configurable default keyed by tier (the schema's descriptions and README.md
@@ -9,20 +9,36 @@ built (config.parse), so the parsers below trust its shapes and never widen them
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Mapping, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, NamedTuple, TypeVar
 
-from gate.budget.math import AlertWindows, alert_windows
+if TYPE_CHECKING:  # the budget math loads only for repositories that configure alert windows
+    from gate.budget.math import AlertWindows
 
 T = TypeVar("T")
 TIERS = (0, 1, 2, 3)
 
 
-@dataclass(frozen=True)
 class ByTier(Generic[T]):
-    """One value per tier (0-3)."""
+    """One value per tier (0-3); immutable."""
 
+    __slots__ = ("values",)
     values: tuple[T, T, T, T]
+
+    def __init__(self, values: tuple[T, T, T, T]) -> None:
+        object.__setattr__(self, "values", values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ByTier is immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ByTier) and other.values == self.values
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return f"ByTier{self.values!r}"
 
     def for_tier(self, tier: int) -> T:
         return self.values[tier]
@@ -58,8 +74,16 @@ def _modes(raw: Any, default: ByTier[str]) -> ByTier[str]:
     return default.overridden(raw, str) if isinstance(raw, dict) else default
 
 
-@dataclass(frozen=True)
-class SourceSettings:
+def _windows(specs: Any) -> tuple[AlertWindows, ...]:
+    """Sloth AlertWindows specs, read once."""
+    if not specs:
+        return ()
+    from gate.budget.math import alert_windows  # loaded only for repositories that configure windows
+
+    return tuple(alert_windows(spec) for spec in specs)
+
+
+class SourceSettings(NamedTuple):
     """budgets.prometheus / budgets.http / budgets.file: where a budget source is and how to ask it."""
 
     url: str | None = None
@@ -82,14 +106,13 @@ class SourceSettings:
             backoff=float(raw.get("backoff", 0.5)), path=raw.get("path"))
 
 
-@dataclass(frozen=True)
-class ExemptSettings:
+class ExemptSettings(NamedTuple):
     """budgets.exempt: which changes to a service with a spent budget still go through."""
 
     reverts: bool = True
     reliability_only: bool = True
     reliability_paths: tuple[str, ...] = ()
-    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label -> who may apply it
+    labels: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # label -> who may apply it
 
     @staticmethod
     def parse(raw: Any) -> ExemptSettings:
@@ -99,8 +122,10 @@ class ExemptSettings:
                               {str(k): tuple(v) for k, v in (raw.get("labels") or {}).items()})
 
 
-@dataclass(frozen=True)
-class BudgetSettings:
+NO_WINDOWS: ByTier[tuple[AlertWindows, ...]] = ByTier(((), (), (), ()))
+
+
+class BudgetSettings(NamedTuple):
     """budgets: where SLO data comes from and what a spent or burning budget does, per tier."""
 
     configured: bool = False  # a non-empty budgets: section (else only the GATE_* variables turn budgets on)
@@ -115,7 +140,7 @@ class BudgetSettings:
     on_unmeasurable: ByTier[str] = ON_UNMEASURABLE
     exempt: ExemptSettings = ExemptSettings()
     alert_windows: tuple[AlertWindows, ...] = ()  # none: the SRE workbook's (gate.budget.math.DEFAULT_WINDOWS)
-    alert_windows_by_tier: ByTier[tuple[AlertWindows, ...]] = ByTier(((), (), (), ()))
+    alert_windows_by_tier: ByTier[tuple[AlertWindows, ...]] = NO_WINDOWS
 
     def source_settings(self, name: str) -> SourceSettings:
         return {"prometheus": self.prometheus, "http": self.http, "file": self.file}.get(name, SourceSettings())
@@ -128,7 +153,7 @@ class BudgetSettings:
     @staticmethod
     def parse(raw: Any) -> BudgetSettings:
         raw = raw or {}
-        by_tier = {k: tuple(alert_windows(s) for s in v or ()) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
+        by_tier = {k: _windows(v) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
         return BudgetSettings(
             configured=bool(raw), source=str(raw.get("source", "prometheus")),
             prometheus=SourceSettings.parse(raw.get("prometheus")), http=SourceSettings.parse(raw.get("http")),
@@ -136,15 +161,14 @@ class BudgetSettings:
             on_exhausted=_modes(raw.get("on_exhausted"), ON_EXHAUSTED), on_fast_burn=_modes(raw.get("on_fast_burn"), ON_FAST_BURN),
             on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE), on_no_data=_modes(raw.get("on_no_data"), ON_NO_DATA),
             on_unmeasurable=_modes(raw.get("on_unmeasurable"), ON_UNMEASURABLE), exempt=ExemptSettings.parse(raw.get("exempt")),
-            alert_windows=tuple(alert_windows(s) for s in raw.get("alert_windows") or ()),
-            alert_windows_by_tier=ByTier[tuple[AlertWindows, ...]](((), (), (), ())).overridden(by_tier, tuple))
+            alert_windows=_windows(raw.get("alert_windows")),
+            alert_windows_by_tier=NO_WINDOWS.overridden(by_tier, tuple))
 
 
 # --- risk ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Thresholds:
+class Thresholds(NamedTuple):
     """The score at which a change warns, and at which it blocks (None: never)."""
 
     warn: float | None = None
@@ -155,8 +179,7 @@ class Thresholds:
         return Thresholds(raw.get("warn"), raw.get("block"))
 
 
-@dataclass(frozen=True)
-class FreezeWindow:
+class FreezeWindow(NamedTuple):
     """A change freeze, both dates inclusive."""
 
     start: dt.date
@@ -179,10 +202,10 @@ def _freeze(raw: Any) -> tuple[FreezeWindow, ...]:
 # Change risk: stricter with tier; a high-risk change to a tier 0-1 service needs a rollback drilled within 90 days.
 THRESHOLDS = ByTier((Thresholds(50, 80), Thresholds(60, 90), Thresholds(70), Thresholds()))
 ROLLBACK_TESTED_DAYS: ByTier[int | None] = ByTier((90, 90, None, None))
+NO_DAYS: ByTier[int | None] = ByTier((None, None, None, None))
 
 
-@dataclass(frozen=True)
-class RiskSettings:
+class RiskSettings(NamedTuple):
     """risk: the model, the history window, and what a high score does per tier."""
 
     enabled: bool = True
@@ -199,7 +222,7 @@ class RiskSettings:
         return RiskSettings(
             enabled=bool(raw.get("enabled", True)), model=str(raw["model"]) if raw.get("model") else None,
             history_days=int(raw.get("history_days", 365)), thresholds=THRESHOLDS.overridden(raw.get("thresholds"), Thresholds.parse),
-            rollback_tested_days=ByTier[int | None]((None, None, None, None)).overridden(rollback, int) if rollback else ROLLBACK_TESTED_DAYS,
+            rollback_tested_days=NO_DAYS.overridden(rollback, int) if rollback else ROLLBACK_TESTED_DAYS,
             freeze=_freeze(raw.get("freeze")))
 
 
@@ -209,11 +232,11 @@ class RiskSettings:
 MAX_DAYS = ByTier((3, 7, 14, 14))
 # What is waived -> per tier, the groups whose members may approve it. Accepting risk is a management
 # decision (a director for a spent budget), and for tier 0 a VP's.
-APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = {
+APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = MappingProxyType({
     "findings": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
     "error-budget": ByTier((("vps",), ("directors",), ("directors",), ("release-managers",))),
     "risk": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
-}
+})
 NOBODY: ByTier[tuple[str, ...]] = ByTier(((), (), (), ()))
 
 
@@ -222,14 +245,13 @@ def _approvers(raw: Any) -> Mapping[str, ByTier[tuple[str, ...]]]:
     return {kind: NOBODY.overridden(raw[kind], tuple) if raw.get(kind) else default for kind, default in APPROVERS.items()}
 
 
-@dataclass(frozen=True)
-class WaiverSettings:
+class WaiverSettings(NamedTuple):
     """exceptions: where the ledger is, how long a waiver may last, who may approve what."""
 
     path: str = "exceptions.yaml"
     max_days: ByTier[int] = MAX_DAYS
-    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> handles or @org/team
-    approvers: Mapping[str, ByTier[tuple[str, ...]]] = field(default_factory=lambda: dict(APPROVERS))
+    groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # group -> handles or @org/team
+    approvers: Mapping[str, ByTier[tuple[str, ...]]] = APPROVERS
 
     def approver_groups(self, kind: str, tier: int) -> tuple[str, ...]:
         return self.approvers[kind].for_tier(tier)
@@ -248,8 +270,7 @@ class WaiverSettings:
 # --- scorecard ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AdoptionSettings:
+class AdoptionSettings(NamedTuple):
     """scorecard.adoption: the share of services in `tiers` with everything in `requires`, against a
     target that rises with the months since `start` (the practice: tier 1, SLOs + runbook + owners,
     60% after six months, 80% after twelve)."""
@@ -257,7 +278,7 @@ class AdoptionSettings:
     start: str | None = None  # YYYY-MM-DD; None: the date of the revision's first commit
     tiers: tuple[int, ...] = (1,)
     requires: tuple[str, ...] = ("slos", "runbook", "owners")
-    milestones: Mapping[int, float] = field(default_factory=lambda: {6: 60.0, 12: 80.0})  # months -> target percent
+    milestones: Mapping[int, float] = MappingProxyType({6: 60.0, 12: 80.0})  # months -> target percent
 
     @staticmethod
     def parse(raw: Any) -> AdoptionSettings:
@@ -268,8 +289,7 @@ class AdoptionSettings:
                                 milestones)
 
 
-@dataclass(frozen=True)
-class ScorecardSettings:
+class ScorecardSettings(NamedTuple):
     """scorecard: the adoption target, and when a waiver counts as expiring."""
 
     adoption: AdoptionSettings = AdoptionSettings()

@@ -142,12 +142,12 @@ def anchored(budgets: BudgetSettings, root: str, committed: Any = None) -> Budge
         if isinstance(candidate, str) and committed is not None:
             inside = os.path.relpath(os.path.join(root, candidate), root)
             if not inside.startswith("..") and committed(inside.replace(os.sep, "/")):
-                return replace(budgets, file=replace(budgets.file, refused=(
+                return budgets._replace(file=budgets.file._replace(refused=(
                     f"{inside} is committed to the repository: a change could write its own budget status; "
                     "export it outside the repository or leave it untracked")))
     if isinstance(path, str) and not os.path.isabs(path):
         # Read at the joined path; named as written, so reports and fingerprints do not depend on the checkout's location.
-        return replace(budgets, file=replace(budgets.file, path=os.path.join(root, path), shown=path))
+        return budgets._replace(file=budgets.file._replace(path=os.path.join(root, path), shown=path))
     return budgets
 
 
