@@ -84,7 +84,8 @@ def _windows(specs: Any) -> tuple[AlertWindows, ...]:
 
 
 class SourceSettings(NamedTuple):
-    """budgets.prometheus / budgets.http / budgets.file: where a budget source is and how to ask it."""
+    """budgets.<source> (prometheus, http, file, or any source registered in gate.budget.SOURCES):
+    where a budget source is and how to ask it. A new source's option is a new field here."""
 
     url: str | None = None
     bearer_token_env: str | None = None
@@ -130,9 +131,7 @@ class BudgetSettings(NamedTuple):
 
     configured: bool = False  # a non-empty budgets: section (else only the GATE_* variables turn budgets on)
     source: str = "prometheus"
-    prometheus: SourceSettings = SourceSettings()
-    http: SourceSettings = SourceSettings()
-    file: SourceSettings = SourceSettings()
+    sources: Mapping[str, SourceSettings] = MappingProxyType({})  # source name -> its settings, as configured
     on_exhausted: ByTier[str] = ON_EXHAUSTED
     on_fast_burn: ByTier[str] = ON_FAST_BURN
     on_unavailable: ByTier[str] = ON_UNAVAILABLE
@@ -143,7 +142,10 @@ class BudgetSettings(NamedTuple):
     alert_windows_by_tier: ByTier[tuple[AlertWindows, ...]] = NO_WINDOWS
 
     def source_settings(self, name: str) -> SourceSettings:
-        return {"prometheus": self.prometheus, "http": self.http, "file": self.file}.get(name, SourceSettings())
+        return self.sources.get(name) or SourceSettings()
+
+    def with_source(self, name: str, settings: SourceSettings) -> BudgetSettings:
+        return self._replace(sources=MappingProxyType({**self.sources, name: settings}))
 
     def windows(self, tier: int | None) -> tuple[AlertWindows, ...]:
         """The alert windows to try for a tier, in order: the tier's own, then the repository's."""
@@ -152,12 +154,13 @@ class BudgetSettings(NamedTuple):
 
     @staticmethod
     def parse(raw: Any) -> BudgetSettings:
+        from gate.budget import SOURCES
+
         raw = raw or {}
         by_tier = {k: _windows(v) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
         return BudgetSettings(
             configured=bool(raw), source=str(raw.get("source", "prometheus")),
-            prometheus=SourceSettings.parse(raw.get("prometheus")), http=SourceSettings.parse(raw.get("http")),
-            file=SourceSettings.parse(raw.get("file")),
+            sources=MappingProxyType({name: SourceSettings.parse(raw[name]) for name in SOURCES if isinstance(raw.get(name), dict)}),
             on_exhausted=_modes(raw.get("on_exhausted"), ON_EXHAUSTED), on_fast_burn=_modes(raw.get("on_fast_burn"), ON_FAST_BURN),
             on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE), on_no_data=_modes(raw.get("on_no_data"), ON_NO_DATA),
             on_unmeasurable=_modes(raw.get("on_unmeasurable"), ON_UNMEASURABLE), exempt=ExemptSettings.parse(raw.get("exempt")),

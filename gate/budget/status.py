@@ -136,18 +136,19 @@ def anchored(budgets: BudgetSettings, root: str, committed: Any = None) -> Budge
     could write its own budget. `committed(path)` says whether a repository path is tracked."""
     import os
 
-    path = budgets.file.path
+    file = budgets.source_settings("file")
+    path = file.path
     env_path = os.environ.get("GATE_BUDGET_FILE")
     for candidate in (env_path, path):
         if isinstance(candidate, str) and committed is not None:
             inside = os.path.relpath(os.path.join(root, candidate), root)
             if not inside.startswith("..") and committed(inside.replace(os.sep, "/")):
-                return budgets._replace(file=budgets.file._replace(refused=(
+                return budgets.with_source("file", file._replace(refused=(
                     f"{inside} is committed to the repository: a change could write its own budget status; "
                     "export it outside the repository or leave it untracked")))
     if isinstance(path, str) and not os.path.isabs(path):
         # Read at the joined path; named as written, so reports and fingerprints do not depend on the checkout's location.
-        return budgets._replace(file=budgets.file._replace(path=os.path.join(root, path), shown=path))
+        return budgets.with_source("file", file._replace(path=os.path.join(root, path), shown=path))
     return budgets
 
 
