@@ -41,6 +41,8 @@ class ByTier(Generic[T]):
         return f"ByTier{self.values!r}"
 
     def for_tier(self, tier: int) -> T:
+        if not 0 <= tier <= 3:  # never a negative index: tier -1 is no tier, not tier 3
+            raise ValueError(f"tier {tier} is not one of 0-3")
         return self.values[tier]
 
     @staticmethod
@@ -51,6 +53,16 @@ class ByTier(Generic[T]):
         """A mapping {tier: value} (keys as written: 0 or "0") replaces the tiers it names."""
         table = {int(k): convert(v) for k, v in (raw or {}).items()}
         return ByTier.of({t: table.get(t, self.values[t]) for t in TIERS})
+
+
+def _given(raw: Mapping[str, Any], convert: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """The keys the document sets, converted: a key it leaves out keeps the record's field default,
+    so no default is written twice."""
+    return {key: read(raw[key]) for key, read in convert.items() if key in raw}
+
+
+def _labels(raw: Any) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({str(k): tuple(v) for k, v in (raw or {}).items()})
 
 
 # --- budgets ------------------------------------------------------------------------------------
@@ -101,10 +113,8 @@ class SourceSettings(NamedTuple):
     @staticmethod
     def parse(raw: Any) -> SourceSettings:
         raw = raw if isinstance(raw, dict) else {}
-        return SourceSettings(
-            url=raw.get("url"), bearer_token_env=raw.get("bearer_token_env"), username_env=raw.get("username_env"),
-            password_env=raw.get("password_env", ""), timeout=float(raw.get("timeout", 5)), retries=int(raw.get("retries", 2)),
-            backoff=float(raw.get("backoff", 0.5)), path=raw.get("path"))
+        return SourceSettings(**_given(raw, {"url": str, "bearer_token_env": str, "username_env": str, "password_env": str,
+                                             "timeout": float, "retries": int, "backoff": float, "path": str}))
 
 
 class ExemptSettings(NamedTuple):
@@ -118,9 +128,7 @@ class ExemptSettings(NamedTuple):
     @staticmethod
     def parse(raw: Any) -> ExemptSettings:
         raw = raw or {}
-        return ExemptSettings(bool(raw.get("reverts", True)), bool(raw.get("reliability_only", True)),
-                              tuple(raw.get("reliability_paths", ())),
-                              {str(k): tuple(v) for k, v in (raw.get("labels") or {}).items()})
+        return ExemptSettings(**_given(raw, {"reverts": bool, "reliability_only": bool, "reliability_paths": tuple, "labels": _labels}))
 
 
 NO_WINDOWS: ByTier[tuple[AlertWindows, ...]] = ByTier(((), (), (), ()))
@@ -159,7 +167,7 @@ class BudgetSettings(NamedTuple):
         raw = raw or {}
         by_tier = {k: _windows(v) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
         return BudgetSettings(
-            configured=bool(raw), source=str(raw.get("source", "prometheus")),
+            configured=bool(raw), **_given(raw, {"source": str}),
             sources=MappingProxyType({name: SourceSettings.parse(raw[name]) for name in SOURCES if isinstance(raw.get(name), dict)}),
             on_exhausted=_modes(raw.get("on_exhausted"), ON_EXHAUSTED), on_fast_burn=_modes(raw.get("on_fast_burn"), ON_FAST_BURN),
             on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE), on_no_data=_modes(raw.get("on_no_data"), ON_NO_DATA),
@@ -223,8 +231,7 @@ class RiskSettings(NamedTuple):
         raw = raw or {}
         rollback = raw.get("rollback_tested_days") or {}
         return RiskSettings(
-            enabled=bool(raw.get("enabled", True)), model=str(raw["model"]) if raw.get("model") else None,
-            history_days=int(raw.get("history_days", 365)), thresholds=THRESHOLDS.overridden(raw.get("thresholds"), Thresholds.parse),
+            **_given(raw, {"enabled": bool, "model": lambda path: str(path) or None, "history_days": int}), thresholds=THRESHOLDS.overridden(raw.get("thresholds"), Thresholds.parse),
             rollback_tested_days=NO_DAYS.overridden(rollback, int) if rollback else ROLLBACK_TESTED_DAYS,
             freeze=_freeze(raw.get("freeze")))
 
@@ -266,8 +273,8 @@ class WaiverSettings(NamedTuple):
     def parse(raw: Any) -> WaiverSettings:
         raw = raw or {}
         return WaiverSettings(
-            path=str(raw.get("path", "exceptions.yaml")), max_days=MAX_DAYS.overridden(raw.get("max_days"), int),
-            groups={str(k): tuple(v) for k, v in (raw.get("groups") or {}).items()}, approvers=_approvers(raw.get("approvers") or {}))
+            **_given(raw, {"path": str, "groups": _labels}), max_days=MAX_DAYS.overridden(raw.get("max_days"), int),
+            approvers=_approvers(raw.get("approvers") or {}))
 
 
 # --- scorecard ----------------------------------------------------------------------------------
@@ -285,11 +292,8 @@ class AdoptionSettings(NamedTuple):
 
     @staticmethod
     def parse(raw: Any) -> AdoptionSettings:
-        raw = raw or {}
-        default = AdoptionSettings()
-        milestones = {int(k): float(v) for k, v in raw["milestones"].items()} if "milestones" in raw else default.milestones
-        return AdoptionSettings(raw.get("start"), tuple(raw.get("tiers", default.tiers)), tuple(raw.get("requires", default.requires)),
-                                milestones)
+        milestones: Callable[[Any], Mapping[int, float]] = lambda table: MappingProxyType({int(k): float(v) for k, v in table.items()})
+        return AdoptionSettings(**_given(raw or {}, {"start": str, "tiers": tuple, "requires": tuple, "milestones": milestones}))
 
 
 class ScorecardSettings(NamedTuple):
@@ -301,4 +305,4 @@ class ScorecardSettings(NamedTuple):
     @staticmethod
     def parse(raw: Any) -> ScorecardSettings:
         raw = raw or {}
-        return ScorecardSettings(AdoptionSettings.parse(raw.get("adoption")), int(raw.get("expiring_days", 7)))
+        return ScorecardSettings(AdoptionSettings.parse(raw.get("adoption")), **_given(raw, {"expiring_days": int}))

@@ -326,3 +326,56 @@ def test_any_document_the_schema_accepts_reads_as_before_and_no_record_is_built_
         return
     assert not refused
     assert typed(config) == legacy(document)
+
+
+def test_the_schema_states_the_defaults_the_records_hold() -> None:
+    """The records hold every default; the schema's descriptions (what users read) say the same."""
+    import json
+
+    from gate.settings import BudgetSettings, RiskSettings, ScorecardSettings, WaiverSettings
+
+    schema = json.loads((ROOT / "schemas/config.schema.json").read_text(encoding="utf-8"))["properties"]
+
+    def said(*path: str) -> str:
+        node = schema
+        for key in path[:-1]:
+            node = node[key]["properties"]
+        return str(node[path[-1]]["description"])
+
+    def modes(by_tier: Any) -> str:
+        low, high = by_tier.for_tier(0), by_tier.for_tier(2)
+        assert (by_tier.for_tier(1), by_tier.for_tier(3)) == (low, high)
+        return f"{low} tiers 0-1, {high} 2-3" if low != high else low
+
+    budgets, risk, waivers, card = BudgetSettings(), RiskSettings(), WaiverSettings(), ScorecardSettings()
+    assert f"default {budgets.source}" in said("budgets", "source")
+    for key in ("on_exhausted", "on_unavailable", "on_no_data", "on_unmeasurable"):
+        assert modes(getattr(budgets, key)) in said("budgets", key), key
+    assert f"default {modes(budgets.on_fast_burn)}" in said("budgets", "on_fast_burn")
+    assert f"default {risk.history_days}" in said("risk", "history_days")
+    t = [risk.thresholds.for_tier(i) for i in TIERS]
+    assert (f"tier 0 {t[0].warn:g}/{t[0].block:g}, tier 1 {t[1].warn:g}/{t[1].block:g}, tier 2 warn {t[2].warn:g}, tier 3 none"
+            in said("risk", "thresholds")) and t[2].block is None and t[3] == type(t[3])()
+    days = {risk.rollback_tested_days.for_tier(i) for i in (0, 1)}
+    assert len(days) == 1 and f"default tiers 0-1: {days.pop()}" in said("risk", "rollback_tested_days")
+    assert f"default {waivers.path}" in said("exceptions", "path")
+    assert "default " + ", ".join(str(waivers.max_days.for_tier(i)) for i in TIERS) in said("exceptions", "max_days")
+    assert f"default {card.expiring_days}" in said("scorecard", "expiring_days")
+    adoption = card.adoption
+    assert f"default [{', '.join(adoption.requires)}]" in said("scorecard", "adoption", "requires")
+    assert f"default {list(adoption.tiers)}" in said("scorecard", "adoption", "tiers")
+    assert "default {" + ", ".join(f"{m}: {p:g}" for m, p in adoption.milestones.items()) + "}" in said("scorecard", "adoption", "milestones")
+
+
+def test_a_tier_table_is_read_per_tier_and_never_by_a_negative_index() -> None:
+    from gate.settings import ByTier, WaiverSettings
+
+    waivers = WaiverSettings.parse({"max_days": {"0": 1}, "approvers": {"risk": {"2": ["sre"]}}})
+    assert [waivers.max_days.for_tier(t) for t in TIERS] == [1, 7, 14, 14]
+    assert [waivers.approver_groups("risk", t) for t in TIERS] == [(), (), ("sre",), ()]  # a table replaces the kind's defaults
+    assert waivers.approver_groups("findings", 0) == ("vps",)
+    for tier in (-1, 4):
+        with pytest.raises(ValueError, match="not one of 0-3"):
+            ByTier((1, 2, 3, 4)).for_tier(tier)
+    with pytest.raises(AttributeError):
+        waivers.max_days.values = (9, 9, 9, 9)
