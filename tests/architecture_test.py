@@ -25,6 +25,10 @@ DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
     "a git command spelled outside the git layer": (r"\.(run|stream)\(\s*\"[a-z-]+\"", "gate/git.py", {}),
     "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {}),
     "another object's __dict__": (r"\b(?!self\b)\w+\.__dict__", "", {}),
+    # `.gate.yaml` sections are read once, into the typed records of gate/settings.py (defaults there); everyone
+    # else reads fields. collect.py's two are its measured budgets (manifest -> state, state -> count), not settings.
+    "settings read as a dict": (r"\b(settings|budgets|exempt|adoption|risk|exceptions|scorecard)(\.get\(|\[\")", "gate/settings.py",
+                                {"gate/scorecard/collect.py": 2}),
 }
 
 
@@ -181,6 +185,10 @@ def test_the_rules_can_fail(tmp_path: Path) -> None:
     assert re.search(DOORS["a git command spelled outside the git layer"][0], '    process = repo.stream("log", "-z")')
     assert re.search(DOORS["another object's __dict__"][0], source.splitlines()[3])
     assert not re.search(DOORS["another object's __dict__"][0], "        self.__dict__['x'] = 1")
+    for read in ('    days = int(self.settings.get("history_days", 365))', '    table = config.exceptions.get("max_days", {})',
+                 '        exempt = budgets["exempt"]', '    mode = exempt.get("reverts", True)'):
+        assert re.search(DOORS["settings read as a dict"][0], read), read
+    assert not re.search(DOORS["settings read as a dict"][0], "    days = self.settings.history_days")
 
 
 def test_the_circle_rule_can_fail(tmp_path: Path) -> None:
