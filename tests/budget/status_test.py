@@ -1,6 +1,7 @@
 """gate.budget.status: a budget's state from counts, the findings each state gives per tier, and a service's worst state."""
 from __future__ import annotations
 
+from gate.settings import BudgetSettings
 from gate.budget.slo import SLO
 from gate.budget.status import SLOStatus, assess_counts, findings_for, result
 
@@ -20,21 +21,21 @@ def test_counts_give_the_remaining_budget_and_its_state() -> None:
 
 def test_an_exhausted_budget_blocks_at_tier_1_warns_at_tier_2_and_an_exemption_says_so() -> None:
     spent = assess_counts(SLO_, {WINDOW: (9_800.0, 10_000.0)}, "slo-status.json")
-    (block,) = findings_for([spent], 1, {}, None, "svc/service.yaml")
+    (block,) = findings_for([spent], 1, BudgetSettings.parse({}), None, "svc/service.yaml")
     assert (block.rule, block.severity, block.file, block.line) == ("error-budget", "error", "svc/service.yaml", 7)
-    assert [f.severity for f in findings_for([spent], 2, {}, None, "m")] == ["warning"]
-    assert findings_for([spent], 1, {"on_exhausted": {1: "off"}}, None, "m") == []
-    (exempt,) = findings_for([spent], 0, {}, "verified revert of abc", "m")
+    assert [f.severity for f in findings_for([spent], 2, BudgetSettings.parse({}), None, "m")] == ["warning"]
+    assert findings_for([spent], 1, BudgetSettings.parse({"on_exhausted": {1: "off"}}), None, "m") == []
+    (exempt,) = findings_for([spent], 0, BudgetSettings.parse({}), "verified revert of abc", "m")
     assert exempt.severity == "info" and "exempt (verified revert of abc)" in exempt.message
 
 
 def test_no_data_and_an_unavailable_source_follow_their_settings() -> None:
     down = SLOStatus(SLO_, "unavailable", reason="connection refused")
-    (closed,) = findings_for([down], 0, {}, None, "m")
+    (closed,) = findings_for([down], 0, BudgetSettings.parse({}), None, "m")
     assert closed.severity == "error" and "failing closed for tier 0" in closed.message
-    (opened,) = findings_for([down], 0, {"on_unavailable": "warn"}, None, "m")
+    (opened,) = findings_for([down], 0, BudgetSettings.parse({"on_unavailable": "warn"}), None, "m")
     assert opened.severity == "warning" and "failing open" in opened.message
-    assert [f.severity for f in findings_for([SLOStatus(SLO_, "no-data")], 3, {}, None, "m")] == ["info"]
+    assert [f.severity for f in findings_for([SLOStatus(SLO_, "no-data")], 3, BudgetSettings.parse({}), None, "m")] == ["info"]
 
 
 def test_a_service_is_as_bad_as_its_worst_slo() -> None:

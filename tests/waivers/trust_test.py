@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from gate.settings import WaiverSettings
 from gate.verdict import Finding
 from gate.waivers.model import LedgerEntry
 from gate.waivers.trust import APPROVERS, Approvals, approvers_text, problems, with_approvers
@@ -15,13 +16,13 @@ ENTRY = LedgerEntry("EXC-1", ("search",), ("runbook-sections",), "Escalation sec
 
 
 def test_an_approver_of_the_tiers_group_is_allowed() -> None:
-    approvals = Approvals(SETTINGS, None)
+    approvals = Approvals(WaiverSettings.parse(SETTINGS), None)
     assert problems(ENTRY, {"search": 1}, approvals, TODAY) is None
     assert approvals.allowed("dora", "error-budget", 1) == (True, "")  # "@Dora" in the group is the handle dora
 
 
 def test_the_wrong_group_the_tier_limit_and_unknown_services_are_problems() -> None:
-    approvals = Approvals(SETTINGS, None)
+    approvals = Approvals(WaiverSettings.parse(SETTINGS), None)
     budget = dataclasses.replace(ENTRY, rules=("error-budget",))
     assert problems(budget, {"search": 1}, approvals, TODAY) == \
         "@rita may not approve error-budget exceptions for tier 1 (exceptions.approvers: directors)"
@@ -33,15 +34,15 @@ def test_the_wrong_group_the_tier_limit_and_unknown_services_are_problems() -> N
 
 
 def test_a_team_approver_without_a_pull_request_is_not_verified() -> None:
-    approvals = Approvals({"groups": {"release-managers": ["acme/release"]}}, None)
+    approvals = Approvals(WaiverSettings.parse({"groups": {"release-managers": ["acme/release"]}}), None)
     ok, why = approvals.allowed("rita", "findings", 1)
     assert not ok and "team membership needs a GitHub pull request run to check" in why
 
 
 def test_fix_texts_name_the_approvers_of_the_tier() -> None:
-    assert approvers_text("error-budget-fast-burn", 1, {}) == "tier 1: directors (exceptions.approvers.error-budget)"
-    assert approvers_text("runbook-sections", 2, {"approvers": {"findings": {2: []}}}) == \
+    assert approvers_text("error-budget-fast-burn", 1, WaiverSettings.parse({})) == "tier 1: directors (exceptions.approvers.error-budget)"
+    assert approvers_text("runbook-sections", 2, WaiverSettings.parse({"approvers": {"findings": {2: []}}})) == \
         "tier 2: nobody configured (exceptions.approvers.findings)"
     finding = Finding("runbook-sections", "t", "error", "m", None, None, f"or ask {APPROVERS}")
-    (named,) = with_approvers([finding], 0, {})
+    (named,) = with_approvers([finding], 0, WaiverSettings.parse({}))
     assert named.remediation == "or ask tier 0: vps (exceptions.approvers.findings)"
