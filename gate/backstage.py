@@ -69,7 +69,7 @@ class Entity:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.doc.data  # type: ignore[no-any-return]
+        return self.doc.data
 
     def get(self, *path: str) -> Any:
         value: Any = self.data

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from gate import codeowners
+from testing.typed import present
 
 # The example file from GitHub's "About code owners" documentation.
 GITHUB_EXAMPLE = """\
@@ -54,15 +55,15 @@ def test_docs_star_matches_direct_children_only() -> None:
 
 def test_unanchored_directory_matches_at_any_depth_and_last_match_wins() -> None:
     entries = codeowners.parse("apps/ @a\n/services/x/ @b\n/services/x/ @c\n")
-    assert codeowners.Owners.of(entries).owner("deep/apps/x.py").owners == ("@a",)
-    hit = codeowners.Owners.of(entries).owner("services/x/service.yaml")
+    assert present(codeowners.Owners.of(entries).owner("deep/apps/x.py")).owners == ("@a",)
+    hit = present(codeowners.Owners.of(entries).owner("services/x/service.yaml"))
     assert hit.owners == ("@c",) and hit.line == 3
     assert codeowners.Owners.of(entries).owner("services/xy/service.yaml") is None
 
 
 def test_escaped_spaces() -> None:
     entries = codeowners.parse("path\\ with\\ spaces/ @space\n")
-    assert codeowners.Owners.of(entries).owner("path with spaces/f").owners == ("@space",)
+    assert present(codeowners.Owners.of(entries).owner("path with spaces/f")).owners == ("@space",)
 
 
 def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:

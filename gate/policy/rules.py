@@ -7,7 +7,7 @@ from typing import Any
 from gate import yaml as gate_yaml
 from gate.config import Config
 from gate.errors import FatalError
-from gate.git import Snapshot
+from gate.snapshot import Snapshot
 from gate.policy.kinds import KINDS, lookup
 from gate.resources import check_document, data_dir, fragment_errors, metaschema_errors
 from gate.verdict import SEVERITY_RANK, RuleInfo

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -57,7 +58,7 @@ def test_workbook_factors_for_30_and_28_days_are_sloths_to_the_last_bit() -> Non
     assert error_budget_ratio(0.999) == 0.0009999999999999432  # Sloth's (100 - 99.9) / 100
 
 
-SEVEN_DAYS = {  # the shape of a Sloth AlertWindows spec for a 7-day SLO period
+SEVEN_DAYS: dict[str, Any] = {  # the shape of a Sloth AlertWindows spec for a 7-day SLO period
     "apiVersion": "sloth.slok.dev/v1", "kind": "AlertWindows",
     "spec": {
         "sloPeriod": "7d",
@@ -70,7 +71,7 @@ SEVEN_DAYS = {  # the shape of a Sloth AlertWindows spec for a 7-day SLO period
 
 
 def test_alert_windows_from_configuration_per_repository_and_tier() -> None:
-    budgets = {"alert_windows": [SEVEN_DAYS]}
+    budgets: dict[str, Any] = {"alert_windows": [SEVEN_DAYS]}
     assert [b.factor(7 * DAY) for b in windows_for(7 * DAY, 1, budgets).windows] == [13.44, 3.5, 1.4000000000000001, 0.98]
     # unconfigured 7d keeps the workbook's percentages: 2% of a week's budget in an hour is 3.36x
     assert windows_for(7 * DAY, 1, {}).windows[0].factor(7 * DAY) == pytest.approx(3.36)

@@ -11,6 +11,7 @@ from gate.budget.status import measure
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.snapshot import Snapshot
+from testing.typed import present
 
 from conftest import GitRepo
 
@@ -22,7 +23,7 @@ def _slos(repo: GitRepo, manifest_slos: str, files: dict[str, str], name: str) -
     for path, text in files.items():
         repo.write(path, text.replace("NAME", name))
     snapshot = Snapshot(Repo(repo.path), repo.commit())
-    slos, problems = slos_of(load_service(snapshot, "svc/service.yaml"), snapshot)
+    slos, problems = slos_of(present(load_service(snapshot, "svc/service.yaml")), snapshot)
     assert not problems, problems
     return slos
 

@@ -162,6 +162,7 @@ def _sarif_validator() -> Any:
 from hostile.hostile_strings import HOSTILE, ci_commands, github_annotation_problems, junit_problems, markdown_problems  # noqa: E402
 
 hostile_text = st.lists(st.sampled_from(HOSTILE) | st.text(st.characters(max_codepoint=0x3000), max_size=12), min_size=1, max_size=3).map("".join)
+hostile_entry: st.SearchStrategy[LedgerEntry]  # built below; hostile_findings reaches it through st.deferred
 hostile_findings = st.builds(
     Finding,
     rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
@@ -188,7 +189,7 @@ hostile_entry = st.builds(LedgerEntry, id=hostile_text, services=st.lists(hostil
                           requested_by=hostile_text, approved_by=hostile_text, created=st.dates(), expires=st.dates(),
                           pull_request=st.none() | st.integers(1, 10**6), line=st.integers(1, 9))
 hostile_fates = st.lists(st.builds(Fate, entry=hostile_entry, origin=st.sampled_from(["base", "change", "stale"]), why=st.none() | hostile_text),
-                         max_size=2).map(tuple)
+                         max_size=2).map(lambda fates: tuple(fates))  # not .map(tuple): hypothesis 6.80's stubs cannot infer that
 hostile_exceptions = st.none() | st.builds(WaiverReport, ledger=hostile_text, applied=hostile_fates, pending=hostile_fates, invalid=hostile_fates,
                                            github_error=st.none() | hostile_text)
 
