@@ -20,7 +20,7 @@ def test_a_snapshot_has_only_its_declared_state(repo: GitRepo) -> None:
     repo.write("a.txt", "a\n")
     snapshot = Snapshot(Repo(repo.path), repo.commit())
     with pytest.raises(AttributeError):
-        snapshot.files_seen = {}  # type: ignore[attr-defined]
+        snapshot.files_seen = {}  # type: ignore[attr-defined]  # the point: no such field, and no way to add one
     assert not hasattr(snapshot, "__dict__")
     assert snapshot.listing is None and snapshot.entry("a.txt") is not None and snapshot.listing is None  # one entry, no full listing
     assert "a.txt" in snapshot.files and snapshot.listing is not None

@@ -39,7 +39,7 @@ def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
     except FatalError:
         if config_path:
             raise
-        return load_rules(gate_config.Config(), None)  # type: ignore[arg-type]
+        return load_rules(gate_config.Config(), None)
     return load_rules(gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=bool(config_path)), snapshot)
 
 

@@ -17,11 +17,11 @@ TOTAL = 'sum(rate(http_requests_total{service="NAME"}[{{window}}]))'
 
 
 def slo(name: str, **kw: Any) -> SLO:
-    fields = dict(service=name, name=f"{name}-availability", objective=0.999, window=28 * 86400, window_text="28d",
+    fields: dict[str, Any] = dict(service=name, name=f"{name}-availability", objective=0.999, window=28 * 86400, window_text="28d",
                   budgeting="occurrences", source="prometheus", good=GOOD.replace("NAME", name), total=TOTAL.replace("NAME", name),
                   origin="svc/service.yaml", line=6)
     fields.update(kw)
-    return SLO(**fields)  # type: ignore[arg-type]
+    return SLO(**fields)
 
 
 def settings(url: str, **kw: Any) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -
     import datetime as dt
 
     service = Service("fuzz", "svc/", "svc/service.yaml", tier, data, None, (Problem("schema: x", "svc/service.yaml", 1),))
-    ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
+    ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]  # a fake snapshot: the reads the checks make
     ctx.__dict__["codeowners"] = None
     ctx.earlier = {"svc/service.yaml": None}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml",)):
@@ -259,10 +259,10 @@ def test_hostile_manifest_values_through_every_builtin_check(data: dict[str, Any
     common = {"svc/runbook.md": runbook.encode("utf-8", "surrogatepass"), ".github/CODEOWNERS": codeowners_text.encode("utf-8", "surrogatepass")}
     head = _Files({**common, "svc/service.yaml": yaml.safe_dump(manifest, allow_unicode=False).encode()})
     base = _Files({**common, "svc/service.yaml": yaml.safe_dump(before, allow_unicode=False).encode()})
-    service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]
-    ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
+    service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]  # _Files fakes a snapshot: the reads the checks make
+    ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]  # _Files fakes a snapshot, as above
     ctx.__dict__["codeowners"] = (".github/CODEOWNERS", codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None))
-    ctx.earlier = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]
+    ctx.earlier = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]  # _Files fakes a snapshot, as above
     kinds_run = {r.kind for r in RULES if tier in r.severities}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml", "svc/x")):
         assert finding.rule and finding.severity in ("error", "warning", "info")

@@ -10,6 +10,7 @@ import pytest
 from gate.policy.rules import parse_pack
 from gate.policy.testing import schema_accepts_everything
 from gate.resources import data_dir
+from testing.typed import present
 
 from conftest import GitRepo
 
@@ -109,7 +110,7 @@ def test_junit_report(gate_cli: Any, tmp_path: Path) -> None:
     assert code == 1
     root = ET.fromstring(out_file.read_text(encoding="utf-8"))
     (suite,) = root.findall("testsuite")
-    failures = {(c.get("classname"), c.get("name")): c.find("failure").get("type") for c in suite.iter("testcase") if c.find("failure") is not None}  # type: ignore[union-attr]
+    failures = {(c.get("classname"), c.get("name")): present(c.find("failure")).get("type") for c in suite.iter("testcase") if c.find("failure") is not None}
     label = str(tmp_path / "payments.yaml")
     assert failures == {
         (f"{label}.pci-scope", "wrong on purpose"): "mismatch",
