@@ -85,3 +85,12 @@ def test_read_ahead_says_what_it_read_and_judging_asks_no_more(repo: GitRepo, mo
         base_snap.read(path)
     assert asked == []
     assert head_snap.listing is None and base_snap.listing is None  # and neither tree was listed in full
+
+
+def test_snapshot_is_imported_from_its_own_module_only() -> None:
+    """The git layer keeps no alias for it (the `from gate.git import Snapshot` shim is gone)."""
+    import gate.git
+
+    assert not hasattr(gate.git, "Snapshot")
+    with pytest.raises(ImportError):
+        exec("from gate.git import Snapshot", {})
