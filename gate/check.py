@@ -199,13 +199,13 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     case = panel.case
     service, definitions, here = _under_judgement(panel, manifest)
     changed = tuple(sorted(set(paths)))
-    findings = _lifecycle(evaluate(case.rules, service, here, changed), service, panel.ctx, case.config)
+    findings = _lifecycle(evaluate(case.rules, service, here, changed), service, panel.ctx, case.config, definitions)
     status = "added" if all(panel.statuses.get(f) == "A" for f in service.files) and manifest not in panel.owners.identity else "changed"
     risk = budget = None
     if panel.scorer is not None and service.parsed:
         risk, risk_found = assess_risk(panel.scorer, service, changed, case.config.risk, case.today)
         findings = sorted(findings + risk_found, key=Finding.sort_key)
-    if panel.budgets.enabled and service.parsed:
+    if panel.budgets.enabled and (service.parsed or (definitions is not None and definitions.parsed)):  # a broken head manifest hides no budget
         budget_findings, budget = panel.budgets.assess(service, changed, definitions)
         findings = sorted(findings + budget_findings, key=Finding.sort_key)
     findings = _approvers(findings, service.tier, case.config)
@@ -273,14 +273,16 @@ def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -
 
 
 
-def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
+def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config,
+               trusted: Service | None = None) -> list[Finding]:
     """An advisory lifecycle (e.g. Backstage `experimental`) turns errors and warnings into info, unless
-    the base revision judged the service strictly: a change cannot make its own service advisory."""
+    the base revision or the base branch's tip (`trusted`) judged the service strictly: a change
+    cannot make its own service advisory, nor keep a lifecycle its fork had and the tip no longer has."""
     settings = config.backstage
     if not settings.advisory(service.lifecycle):
         return findings
     before = ctx.before(service)  # None: the change did not touch its sources, or the service is new
-    if before is not None and not settings.advisory(before.lifecycle):
+    if any(b is not None and not settings.advisory(b.lifecycle) for b in (before, trusted)):
         return findings
     why = f" (lifecycle {service.lifecycle!r} is advisory)"
     return [replace(f, severity="info", message=f.message + why) if f.severity in ("error", "warning") else f for f in findings]

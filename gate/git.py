@@ -220,6 +220,10 @@ class Repo:
                 "--ignore-submodules=none"]
         if lines:
             args.append("--numstat")
+        if head == INDEX and lines:
+            # Lines are counted between trees, attribute-free: the index as a tree, so no
+            # `.gitattributes` staged or left in the work tree (`* -diff`) can hide them.
+            head = self.run("write-tree", ok_codes=(0, 1, 128)).decode().strip() or INDEX
         if head == INDEX:
             args.append("--cached")
             args.append(_empty_tree(self) if base == EMPTY else base)
@@ -357,9 +361,22 @@ class Repo:
         return self.stream("-c", "core.deltaBaseCacheLimit=16m", "log", "--first-parent", "--diff-merges=first-parent",
                            "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={format}", *args, head, "--")
 
+    def spelled_alike(self, rev: str, path: str) -> list[str]:
+        """Paths tracked at `rev` (a commit or INDEX) that equal `path` but for ASCII letter case:
+        on a case-insensitive checkout (macOS, Windows) they are the file `path` opens."""
+        if rev == EMPTY or not _tree_path(path):
+            return []
+        spec = f":(literal,icase){path}"
+        if rev == INDEX:
+            out = self.run("ls-files", "-z", "--", spec)
+        else:
+            out = self.run("diff", "--name-only", "-z", "--no-renames", _empty_tree(self), rev, "--", spec)
+        return [_text(p) for p in out.split(b"\0") if p]
+
     def blob_ids(self, rev: str, paths: list[str]) -> dict[str, str]:
         """path -> blob id at `rev` for those of `paths` that exist there (one process)."""
         return {path: entry.sha for path, entry in self.entries(rev, paths).items()}
+
 
 def _failure(args: tuple[str, ...], status: int, err: bytes) -> GitError:
     """A GitError naming the git command and git's last words."""

@@ -68,7 +68,10 @@ def label_appliers(pr: PullRequest) -> dict[str, str]:
     return applied
 
 
-def _get_pages(pr: PullRequest, url: str) -> list[dict[str, object]]:
+def _get_pages(pr: PullRequest, url: str, complete: bool = True) -> list[dict[str, object]]:
+    """Every item of a paged list, at most MAX_PAGES pages. With `complete`, a longer list is
+    GitHubUnavailable: a later event (a label removed, an approval withdrawn) may sit past the cut,
+    and the author alone can make the list that long; unverifiable means no."""
     items: list[dict[str, object]] = []
     for page in range(1, MAX_PAGES + 1):
         try:
@@ -79,7 +82,9 @@ def _get_pages(pr: PullRequest, url: str) -> list[dict[str, object]]:
             raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for {url.replace(pr.api_url, '')}")
         items += [i for i in response.body if isinstance(i, dict)]
         if len(response.body) < 100:
-            break
+            return items
+    if complete:
+        raise GitHubUnavailable(f"{url.replace(pr.api_url, '')} has more than {MAX_PAGES * 100:,} items: not read in full")
     return items
 
 
@@ -162,7 +167,7 @@ def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
 
     Gate's own comment is one written by the token's own identity that starts with `marker`:
     another bot's or person's comment is never edited, whatever it quotes."""
-    comments = _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments")
+    comments = _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments", complete=False)
     marked = [c for c in comments if str(c.get("body", "")).startswith(marker)]
     me = comment_author(pr) if marked else None
     mine = [c for c in marked if me and _login(c).lower() == me.lower()]

@@ -45,6 +45,22 @@ def fragment_validator(fragment: dict[str, Any]) -> Any:
     return _fragment_validator(json.dumps(fragment, sort_keys=True))
 
 
+@lru_cache(maxsize=None)
+def _valid(name: str) -> Callable[[Any], bool] | None:
+    """A fast yes/no for schemas/NAME (gate.validity); None when it uses a keyword not implemented
+    there (`format` among them: its checker is jsonschema's)."""
+    from gate.validity import predicate
+
+    return predicate(schema(name))
+
+
+@lru_cache(maxsize=1024)
+def _valid_fragment(text: str) -> Callable[[Any], bool] | None:
+    from gate.validity import predicate
+
+    return predicate(json.loads(text))
+
+
 @lru_cache(maxsize=1024)
 def _fragment_validator(text: str) -> Any:
     from jsonschema import Draft202012Validator
@@ -124,13 +140,18 @@ def _digest(schema_key: str, instance: Any) -> str:
 
 def errors_for(name: str, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
     """schema_errors against schemas/NAME, remembered by content."""
-    return _memoized(f"schema:{name}:{_schema_key(name)}", instance, lambda: validator(name))
+    return _memoized(f"schema:{name}:{_schema_key(name)}", instance, lambda: validator(name), valid=lambda: _valid(name))
 
 
 def fragment_errors(fragment: dict[str, Any], instance: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """schema_errors against a schema fragment (a rule's check or parameters), remembered the same way."""
+    """schema_errors against a schema fragment (a rule's check or parameters), remembered the same way.
+    A document the fast predicate accepts is answered at once: each rule asks about the whole
+    manifest, and digesting it for every rule cost more than the predicate."""
     text = json.dumps(fragment, sort_keys=True)
-    return _memoized(f"fragment:{text}", instance, lambda: _fragment_validator(text))
+    check = _valid_fragment(text)
+    if check is not None and check(instance):
+        return []
+    return _memoized(f"fragment:{text}", instance, lambda: _fragment_validator(text), valid=lambda: _valid_fragment(text))
 
 
 def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
@@ -148,7 +169,7 @@ def rejected_for(name: str, instance: Any) -> list[tuple[Any, ...]]:
     """Paths of the values schemas/NAME rejects for their type, unknown fields, and paths with a
     control character, remembered by content: the checks never see them. Ask only when errors_for
     found errors."""
-    found = _memoized(f"rejected:{name}:{_schema_key(name)}", instance, lambda: validator(name), rejections)
+    found = _memoized(f"rejected:{name}:{_schema_key(name)}", instance, lambda: validator(name), rejections, lambda: _valid(name))
     return [path for path, _ in found]
 
 
@@ -167,11 +188,15 @@ def rejections(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], st
 
 
 def _memoized(schema_key: str, instance: Any, build: Callable[[], Any],
-              extract: Callable[[Any, Any], list[tuple[tuple[Any, ...], str]]] | None = None) -> list[tuple[tuple[Any, ...], str]]:
+              extract: Callable[[Any, Any], list[tuple[tuple[Any, ...], str]]] | None = None,
+              valid: Callable[[], Callable[[Any], bool] | None] | None = None) -> list[tuple[tuple[Any, ...], str]]:
+    """The remembered result, else: none when the fast predicate (`valid()`, if it gives one) accepts
+    the document, else what jsonschema finds."""
     digest = _digest(schema_key, instance)
     known = _memo.shard(digest)
     if digest not in known:
-        _memo.remember(digest, (extract or schema_errors)(build(), instance))
+        check = valid() if valid is not None else None
+        _memo.remember(digest, [] if check is not None and check(instance) else (extract or schema_errors)(build(), instance))
     return list(known[digest])
 
 

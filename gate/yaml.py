@@ -62,11 +62,28 @@ def load(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> Documen
             return Document(None, {})
         lines: dict[Path, int] = {}
         _walk(node, (), lines, filename, max_nodes)
-        return Document(_string_keys(loader.construct_document(node)), lines)
+        return Document(_build(node, loader), lines)
     except Exception as e:
         raise _refusal(e, text, filename) from None
     finally:
         loader.dispose()
+
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+def _build(node: yaml.Node, loader: Any) -> Any:
+    """What `_string_keys(loader.construct_document(node))` gives, with strings, lists and mappings
+    of string keys built here (PyYAML's constructor was a third of a manifest's load); any other
+    node (numbers, booleans, null, merge keys, other tags) goes through the constructor. `_walk`
+    has already bounded the nodes an alias can expand to."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+        return node.value
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+        return [_build(item, loader) for item in node.value]
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP and all(isinstance(k, yaml.ScalarNode) and k.tag == _STR for k, _ in node.value):
+        return {key.value: _build(value, loader) for key, value in node.value}
+    return _string_keys(loader.construct_object(node, deep=True))
 
 
 def load_all(raw: bytes | str, filename: str, max_nodes: int = MAX_NODES) -> list[Document]:

@@ -109,8 +109,10 @@ def test_folding_a_tier0_service_into_another_keeps_its_spent_budget(example: Gi
 # -- B. a runbook deleted behind a manifest edit or a comment -----------------------------------------
 
 @pytest.mark.parametrize("elsewhere", ["https://wiki.example.com/nothing-here", "/services/payments/docs/runbook.md", "../payments/docs/runbook.md",
-                                       "services/payments/docs/runbook.md"],
-                         ids=["unchecked-url", "another-services-runbook", "another-services-runbook-relative", "another-services-runbook-old-form"])
+                                       "services/payments/docs/runbook.md", "./../payments/docs/./runbook.md", "..\\payments\\docs\\runbook.md",
+                                       "/services/payments/docs/runbook.md/"],
+                         ids=["unchecked-url", "another-services-runbook", "another-services-runbook-relative", "another-services-runbook-old-form",
+                              "dot-segments", "backslashes", "trailing-slash"])
 def test_deleting_a_tier1_runbook_behind_a_new_runbook_field_blocks(example: GitRepo, elsewhere: str) -> None:
     """checkout's runbook file is deleted and its manifest points at a URL nobody checks, or at
     payments' runbook: no manifest-drift (the field is still set), no file check. Today: pass."""

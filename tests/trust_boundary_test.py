@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,29 @@ def test_renaming_to_a_service_with_an_exception_borrows_nothing(target: tuple[G
     assert "service-identity" in flagged(v)
 
 
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_renaming_the_service_does_not_make_an_invalid_waiver_valid(example: GitRepo, tier: int) -> None:
+    """main's ledger holds an 11-day budget waiver for the target (tiers 0-1 allow 3 and 7 days):
+    invalid, so the change blocks. The change also renames the service in its manifest; the
+    waiver's tier was looked up by the head's name, found nothing, and applied unchecked."""
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", _waiver(name).replace("created: 2026-11-23", "created: 2026-11-20").replace("expires: 2026-11-25", "expires: 2026-11-30"))
+    example.write(".gate.yaml", example.read(".gate.yaml") + "exceptions:\n  groups:\n    vps: [victor]\n    directors: [victor]\n")
+    example.commit("an over-long waiver")
+    example.git("checkout", "-q", "-B", "change", "main")
+    feature(example, code)
+    example.commit()
+    assert judge(example).verdict == "block", "precondition: the waiver is invalid at the service's tier"
+    manifest = f"services/{name}/service.yaml"
+    example.replace(manifest, f"name: {name}\n", f"name: {name}-v2\n")
+    example.commit("rename")
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+    assert v.exceptions is not None and "EXC-1" in {fate.entry.id for fate in v.exceptions.invalid}
+
+
 # -- 3. SLO definitions from the head ------------------------------------------------------------
 
 def test_deleting_the_slos_does_not_switch_the_budget_off(target: tuple[GitRepo, str, str]) -> None:
@@ -138,13 +162,90 @@ def test_deleting_the_slos_does_not_switch_the_budget_off(target: tuple[GitRepo,
     assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= rules(v)
 
 
-def test_loosening_the_objective_measures_with_the_base_objective(example: GitRepo) -> None:
-    doc = "services/payments/slo/availability.yaml"
-    example.replace(doc, "target: 0.9995", "target: 0.5")
-    feature(example, TARGETS[0][1])
+CHECKOUT_OPENSLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-good-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{service="checkout",code!~"5.."}[{{window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{service="checkout"}[{{window}}]))
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: checkout availability
+      target: 0.999
+"""
+
+
+def _openslo_document(repo: GitRepo, tier: int) -> str:
+    """The target's availability SLO as an OpenSLO document on main (checkout's is inline in the example)."""
+    if tier == 0:
+        return "services/payments/slo/availability.yaml"
+    manifest = "services/checkout/service.yaml"
+    repo.git("checkout", "-q", "main")
+    text = repo.read(manifest)
+    start, end = text.index("  - name: checkout-availability\n"), text.index("  - name: checkout-latency\n")
+    repo.write(manifest, text[:start] + "  - openslo: slo/availability.yaml\n" + text[end:])
+    repo.write("services/checkout/slo/availability.yaml", CHECKOUT_OPENSLO)
+    repo.commit("checkout: availability SLO as an OpenSLO document")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    return "services/checkout/slo/availability.yaml"
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_loosening_the_objective_measures_with_the_base_objective(example: GitRepo, tier: int) -> None:
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    doc = _openslo_document(example, tier)
+    target = re.search(r"target: (0\.\d+)", example.read(doc))
+    assert target
+    feature(example, code)
     example.commit()
+    assert judge(example).verdict == "block", "precondition: the plain feature change blocks"
+    example.replace(doc, f"target: {target.group(1)}", "target: 0.5")
+    example.commit("loosen")
     v = judge(example)
     assert v.verdict == "block" and {"error-budget", "slo-definition-changed"} <= rules(v)
+    (judged,) = [s for s in v.services if s.name == name]
+    assert judged.budget and f"{name}-availability" in {slo["slo"] for slo in budget_json(judged.budget)["slos"] if slo["objective"] > 99}
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_broken_head_manifest_does_not_switch_the_budget_off(target: tuple[GitRepo, str, str], tier: int) -> None:
+    """The head breaks its own manifest (a symlink to a tier-3 one; a second `tier:` key): the
+    service is judged strictly, but its spent budget went unmeasured (only manifest-valid blocked,
+    a rule the operator may relax). The trusted definitions measure it whatever the head's state."""
+    repo, name, code = target
+    manifest = f"services/{name}/service.yaml"
+    for trick in ("symlink", "duplicate-key"):
+        repo.git("checkout", "-q", "-B", f"broken-{trick}", "main")
+        if trick == "symlink":
+            os.remove(repo.root / manifest)
+            os.symlink("../admin-tools/service.yaml", repo.root / manifest)
+        else:
+            repo.write(manifest, repo.read(manifest) + "tier: 3\n")
+        feature(repo, code)
+        repo.commit(trick)
+        v = judge(repo)
+        (judged,) = [s for s in v.services if s.manifest == manifest]
+        assert v.verdict == "block" and judged.tier <= tier and "error-budget" in rules(v), trick
 
 
 # -- 4. the trusted revision chosen by the author ------------------------------------------------
@@ -185,6 +286,111 @@ def test_an_exception_revoked_on_main_no_longer_applies_to_an_old_branch(example
     assert v.verdict == "block" and "runbook-sections" in rules(v)
 
 
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_branch_cut_while_the_budget_gate_was_relaxed_is_judged_by_the_tip(example: GitRepo, tier: int) -> None:
+    """main relaxed the budget gate to a warning for a week; a branch cut then is judged by the tip, which blocks again."""
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    config = example.read(".gate.yaml")
+    example.write(".gate.yaml", config.replace("budgets:\n", "budgets:\n  on_exhausted: {0: warn, 1: warn}\n", 1))
+    example.commit("budgets only warn during the migration week")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.git("checkout", "-q", "main")
+    example.write(".gate.yaml", config)
+    example.commit("budgets block again")
+    example.git("checkout", "-q", "old-branch")
+    feature(example, code)
+    example.commit()
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+def _waiver(name: str) -> str:
+    return ("apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+            f"  - id: EXC-1\n    services: [{name}]\n    rules: [error-budget]\n"
+            "    reason: Provider migration agreed with SRE in INC-77\n    ticket: INC-77\n"
+            "    requested_by: dana\n    approved_by: victor\n    created: 2026-11-23\n    expires: 2026-11-25\n")
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_budget_waiver_revoked_on_main_no_longer_applies_to_an_old_branch(example: GitRepo, tier: int) -> None:
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", _waiver(name))
+    example.write(".gate.yaml", example.read(".gate.yaml") + "exceptions:\n  groups:\n    vps: [victor]\n    directors: [victor]\n")
+    example.commit("waiver")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    feature(example, code)
+    example.commit()
+    assert judge(example).verdict != "block", "precondition: the waiver works while main has it"
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions: []\n")
+    example.commit("revoke EXC-1")
+    example.git("checkout", "-q", "old-branch")
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_waiver_revoked_on_main_but_kept_in_the_head_does_not_apply(example: GitRepo, tier: int) -> None:
+    """The old branch also re-commits the revoked entry into its own ledger: still stale, never applied."""
+    name, code = TARGETS[tier]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", _waiver(name))
+    example.write(".gate.yaml", example.read(".gate.yaml") + "exceptions:\n  groups:\n    vps: [victor]\n    directors: [victor]\n")
+    example.commit("waiver")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.git("checkout", "-q", "main")
+    example.write("exceptions.yaml", "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions: []\n")
+    example.commit("revoke EXC-1")
+    example.git("checkout", "-q", "old-branch")
+    feature(example, code)
+    example.write("exceptions.yaml", _waiver(name).replace("Provider migration", "Provider migration (still)"))
+    example.commit()
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+ENTITY = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: {name}
+spec:
+  type: service
+  lifecycle: {lifecycle}
+  owner: group:shop/{name}
+"""
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_branch_cut_while_the_service_was_experimental_is_judged_as_the_tip_has_it(example: GitRepo, tier: int) -> None:
+    """The service's Backstage entity said `experimental` (advisory: errors become info) until main
+    promoted it to `production`. A branch cut before the promotion deletes the runbook: the fork's
+    lifecycle was taken as the base's, and the change passed."""
+    name, _ = TARGETS[tier]
+    status = json.loads(example.read("slo-status.json"))  # a healthy budget: only the rules can block
+    for slo in status["slos"]:
+        for counts in slo["windows"].values():
+            counts["good"] = counts["total"]
+    example.write("slo-status.json", json.dumps(status))
+    entity = f"services/{name}/catalog-info.yaml"
+    example.git("checkout", "-q", "main")
+    example.write(entity, ENTITY.format(name=name, lifecycle="experimental"))
+    example.commit("an experimental entity")
+    example.git("checkout", "-q", "-B", "old-branch", "main")
+    example.git("checkout", "-q", "main")
+    example.write(entity, ENTITY.format(name=name, lifecycle="production"))
+    example.commit("promoted to production")
+    example.git("checkout", "-q", "old-branch")
+    example.remove(f"services/{name}/docs/runbook.md")
+    example.commit("drop the runbook")
+    v = judge(example)
+    assert v.verdict == "block" and "runbook-present" in rules(v)
+
+
 # -- 5. exemptions and risk the author controls ---------------------------------------------------
 
 def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(target: tuple[GitRepo, str, str]) -> None:
@@ -200,23 +406,70 @@ def test_a_revert_of_a_revert_chain_inside_the_pr_is_not_a_verified_revert(targe
     assert v.verdict == "block" and "error-budget" in rules(v)
 
 
+def test_reverting_a_revert_on_main_relands_the_feature_and_is_not_exempt(target: tuple[GitRepo, str, str]) -> None:
+    """main landed a feature and reverted it; the change reverts that revert (`git revert`): the
+    net change restores exactly the revert's parent, so it passed as a "verified revert" while it
+    re-lands the very feature, through a spent budget."""
+    repo, _, code = target
+    repo.git("checkout", "-q", "main")
+    feature(repo, code)
+    landed = repo.commit("the feature")
+    repo.git("revert", "--no-edit", landed)
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.git("revert", "--no-edit", "main")  # "This reverts commit <the revert>": the feature again
+    v = judge(repo)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+def test_a_revert_of_an_old_commit_cannot_restore_code_removed_since(target: tuple[GitRepo, str, str]) -> None:
+    """main: a feature lands, a comment is edited after it, then the feature is removed by hand.
+    The change "reverts" the comment edit by putting back its parent's file, which still holds
+    the feature: every check of a verified revert held (the reverted commit is on main, the file is
+    exactly its parent's), so the feature re-landed through a spent budget."""
+    repo, _, code = target
+    repo.git("checkout", "-q", "main")
+    before = repo.read(code)
+    feature(repo, code)
+    repo.commit("the feature")
+    repo.write(code, repo.read(code) + "# reviewed\n")
+    tweak = repo.commit("a comment")
+    repo.write(code, before + "# reviewed\n")
+    repo.commit("remove the feature again")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write(code, repo.git("show", f"{tweak}~1:{code}") + "\n")
+    repo.commit(f'Revert "a comment"\n\nThis reverts commit {tweak}.')
+    v = judge(repo)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
 def test_a_genuine_revert_of_a_base_commit_still_goes_through(example: GitRepo) -> None:
     example.git("revert", "--no-edit", "main")  # main's tip: the change that burned payments' budget
     assert judge(example).verdict != "block"
 
 
-def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo) -> None:
-    code = TARGETS[1][1]
+ATTRIBUTE_TRICKS = ("* -diff", "* binary", "* filter=lfs diff=lfs merge=lfs -text", "* diff=hide",
+                    "* export-ignore", "* linguist-generated linguist-vendored linguist-documentation")
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_gitattributes_cannot_hide_lines_from_the_risk_model(example: GitRepo, tier: int) -> None:
+    """Each `.gitattributes` trick, committed at the root and beside the code: the risk score and
+    the verdict stay what they were (the line counts come from git objects, not attributes)."""
+    name, code = TARGETS[tier]
     example.write(code, example.read(code) + "".join(f"\n\ndef f{i}():\n    return {i}\n" for i in range(300)))
     example.commit()
     plain = judge(example)
-    example.write(".gitattributes", "* -diff\n")
-    example.commit("attributes")
-    disguised = judge(example)
     score = {s.name: s.risk.score for s in plain.services if s.risk}
-    hidden = {s.name: s.risk.score for s in disguised.services if s.risk}
-    assert hidden["checkout"] >= score["checkout"]
-    assert any("adds" in factor for s in disguised.services if s.name == "checkout" and s.risk for factor in s.risk.factors)
+    for trick in ATTRIBUTE_TRICKS:
+        example.write(".gitattributes", trick + "\n")
+        example.write(os.path.join(os.path.dirname(code), ".gitattributes"), trick + "\n")
+        example.commit(f"attributes: {trick}")
+        disguised = judge(example)
+        hidden = {s.name: s.risk.score for s in disguised.services if s.risk}
+        assert hidden[name] >= score[name], trick
+        assert any("adds" in factor for s in disguised.services if s.name == name and s.risk for factor in s.risk.factors), trick
+        assert disguised.verdict == plain.verdict or disguised.verdict == "block", trick
+        example.git("reset", "-q", "--hard", "HEAD~1")
 
 
 # -- 6. inputs outside git --------------------------------------------------------------------------
@@ -230,6 +483,26 @@ def test_a_committed_budget_status_file_is_never_trusted(target: tuple[GitRepo, 
     example.write("slo-status.json", json.dumps(status))
     feature(example, code)
     example.git("add", "-f", "slo-status.json")  # .gitignore'd, so committed on purpose
+    example.commit("feature, with a healthy-looking status file")
+    v = judge(example)
+    assert v.verdict == "block" or v.exit_code == 3
+    reasons = json.dumps([budget_json(s.budget) for s in v.services if s.budget])
+    assert "committed to the repository" in reasons
+
+
+@pytest.mark.parametrize("spelling", ["SLO-status.json", "Slo-Status.JSON"])
+def test_a_status_file_committed_in_another_case_is_never_trusted(target: tuple[GitRepo, str, str], spelling: str) -> None:
+    """On a case-insensitive checkout (macOS, Windows runners) a committed `SLO-status.json` is the
+    file the configured `slo-status.json` opens. Simulated here: both names hold the healthy copy."""
+    example, _, code = target
+    status = json.loads(example.read("slo-status.json"))
+    for slo in status["slos"]:
+        for counts in slo["windows"].values():
+            counts["good"] = counts["total"]
+    example.write(spelling, json.dumps(status))
+    example.write("slo-status.json", json.dumps(status))  # what the case-insensitive file system shows
+    feature(example, code)
+    example.git("add", "-f", spelling)
     example.commit("feature, with a healthy-looking status file")
     v = judge(example)
     assert v.verdict == "block" or v.exit_code == 3
@@ -266,9 +539,9 @@ def _commit_as(repo: GitRepo, email: str, message: str) -> str:
     return repo.git("rev-parse", "HEAD")
 
 
-def _maintained_by_maya(repo: GitRepo) -> str:
-    """main gains 25 commits by a prolific maintainer to checkout's code; returns that file."""
-    code = TARGETS[1][1]
+def _maintained_by_maya(repo: GitRepo, tier: int = 1) -> str:
+    """main gains 25 commits by a prolific maintainer to the target's code; returns that file."""
+    code = TARGETS[tier][1]
     repo.git("checkout", "-q", "main")
     for i in range(25):
         repo.write(code, repo.read(code) + f"\n# maintenance {i}\n")
@@ -276,9 +549,12 @@ def _maintained_by_maya(repo: GitRepo) -> str:
     return code
 
 
-def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                   tier: int) -> None:
     """Attack: commit as a prolific maintainer's e-mail to lower the change's risk."""
-    code = _maintained_by_maya(example)
+    name = TARGETS[tier][0]
+    code = _maintained_by_maya(example, tier)
     scores = {}
     for who in ("mallory@example.com", "maya@example.com"):
         example.git("checkout", "-q", "-B", f"pr-{who}", "main")
@@ -291,8 +567,8 @@ def test_a_forged_author_email_earns_no_experience(example: GitRepo, httpserver:
         monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
         login = who.split("@")[0]  # GitHub links each verified e-mail to its own account
         httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": login}})
-        (checkout,) = [s for s in judge(example).services if s.name == "checkout"]
-        scores[who] = checkout.risk.score if checkout.risk else None
+        (judged,) = [s for s in judge(example).services if s.name == name]
+        scores[who] = judged.risk.score if judged.risk else None
     assert scores["maya@example.com"] is not None and scores["mallory@example.com"] is not None
     assert scores["maya@example.com"] >= scores["mallory@example.com"]
 

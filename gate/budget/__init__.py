@@ -36,7 +36,11 @@ SOURCES: dict[str, Registered] = {
     "file": Registered("gate.budget.file", network=False),
     "http": Registered("gate.budget.http", network=True),
 }
-NETWORK_SOURCES = frozenset(name for name, registered in SOURCES.items() if registered.network)
+
+
+def is_network(name: str) -> bool:
+    """Whether the source reaches the network (`--offline` and the pre-commit hook skip it)."""
+    return SOURCES[name].network
 
 
 def source(name: str) -> BudgetSource:

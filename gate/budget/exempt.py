@@ -19,8 +19,10 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
 
     Every commit of the change must say "This reverts commit X"; each X must be an ancestor of the
     base branch's tip (not a commit of the change itself, so no revert-of-revert chain inside the
-    pull request counts); and the net change must restore, path for path, exactly what those
-    commits changed to their parents' versions, and nothing else.
+    pull request counts) and not itself a revert (reverting a revert re-lands a change); the net
+    change must restore, path for path, exactly what those commits changed to their parents'
+    versions, and nothing else; and no later commit may have changed those paths (restoring an old
+    parent's file would undo more than the reverted commit, such as a later removal).
     """
     commits = [c for c in repo.commits(base, head) if len(c.parents) <= 1]
     if not commits:
@@ -33,6 +35,7 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
         reverted += found
     paths = {p for c in changes for p in (c.path, c.old_path) if p}
     restorable: dict[str, set[str | None]] = {}  # path -> versions a reverted commit's parent had
+    left: dict[str, set[str | None]] = {}  # path -> versions a reverted commit left
     full_ids = []
     mine = {c.sha for c in commits}
     for short in reverted:
@@ -44,15 +47,22 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
             return None  # only commits already on the base branch can be reverted
         full_ids.append(sha)
         parent = repo.parent(sha)
+        if any(reverted_ids(c.message) for c in repo.commits(parent, sha)):
+            return None  # reverting a revert re-lands the change it undid: a change forward, not a rollback
         touched = sorted({p for c in repo.changes(parent, sha) for p in (c.path, c.old_path) if p})
-        before = repo.blob_ids(parent, touched)
+        before, after = repo.blob_ids(parent, touched), repo.blob_ids(sha, touched)
         for path in touched:
             restorable.setdefault(path, set()).add(before.get(path))
+            left.setdefault(path, set()).add(after.get(path))
     if paths - set(restorable):
         return None  # the change touches more than the reverted commits did
     now = repo.blob_ids(head, sorted(restorable))
     if any(now.get(path) not in versions for path, versions in restorable.items()):
         return None  # not an exact undo
+    for rev in sorted({base, trusted or base}):
+        was = repo.blob_ids(rev, sorted(left))
+        if any(was.get(path) not in versions for path, versions in left.items()):
+            return None  # changed since the reverted commit: its parent's file would undo more than it
     return "verified revert of " + ", ".join(s[:12] for s in full_ids)
 
 

@@ -36,8 +36,11 @@ class BudgetGate:
         self._change_exemption: str | None | bool = False  # False: not yet worked out
 
     def _committed(self, path: str) -> bool:
-        """Whether a repository path is in the change's tree: such a file is the change's own claim."""
-        return self.head.entry(path) is not None or self.trusted.entry(path) is not None
+        """Whether a repository path is in the change's tree: such a file is the change's own claim.
+        In any letter case: on a case-insensitive checkout `SLO-status.json` is `slo-status.json`."""
+        if self.head.entry(path) is not None or self.trusted.entry(path) is not None:
+            return True
+        return any(self.head.repo.spelled_alike(snap.rev, path) for snap in (self.head, self.trusted))
 
     def change_exemption(self) -> str | None:
         from gate.budget.exempt import label_exemption, verified_revert

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gate.budget import NETWORK_SOURCES, source
+from gate.budget import is_network, source
 from gate.budget.math import (
     REPORTED, AlertWindows, budget_remaining, burn_rate, burn_state, duration_text, error_ratio, good_ratio, needed_windows,
     timeslices_remaining, windows_for,
@@ -82,7 +82,7 @@ def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None =
         evidence = module.evidence(slo, settings, _calendar_window(slo, now))
     if name == "prometheus" and slo.unmeasurable:
         return SLOStatus(slo, "unmeasurable", evidence=evidence, reason=slo.unmeasurable)
-    if offline and name in NETWORK_SOURCES:
+    if offline and is_network(name):
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
     if staged and name == "file":  # a status file is a CI export: the pre-commit hook's machine has none
         return SLOStatus(slo, "not-measured", evidence=evidence, reason="staged change: the status file is a CI export, skipped before commit")

@@ -110,13 +110,23 @@ def apply(
     `base_entries` are the base branch tip's (trusted); `fork_entries` the ledger where the change
     forked: an entry there that the tip no longer has was revoked or edited since, and never applies.
     `catalog` (every service's tier) is given by `validate`; `check` knows the tiers of the services it judges."""
-    tiers = catalog if catalog is not None else {r.name: r.tier for r in results}
+    tiers = catalog if catalog is not None else _tiers(results)
     ledgers = Ledgers.of(base_entries, fork_entries)
     standings = [classify(entry, ledgers, tiers, approvals, today, every_service=catalog is not None) for entry in head_entries]
     usable = [s for s in standings if s.state in IN_FORCE]
     outcomes = _Outcomes()
     waived = [_waive(result, usable, approvals, outcomes) for result in results]
     return waived, _report(standings, usable, outcomes, ledger, approvals.github_error)
+
+
+def _tiers(results: list[ServiceResult]) -> dict[str, int]:
+    """Each judged service's tier by the name its exceptions apply by (its base identity), strictest
+    first: a name the head gave it must not leave a waiver unchecked against its tier."""
+    tiers: dict[str, int] = {}
+    for result in results:
+        key = result.identity or result.name
+        tiers[key] = min(result.tier, tiers.get(key, result.tier))
+    return tiers
 
 
 def _waive(result: ServiceResult, usable: list[Standing], approvals: Approvals, outcomes: _Outcomes) -> ServiceResult:

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from gate.budget import NETWORK_SOURCES, SOURCES, BudgetSource, source
+from gate.budget import SOURCES, BudgetSource, is_network, source
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -16,7 +16,7 @@ def test_every_registered_source_is_a_budget_source(name: str) -> None:
 
 
 def test_offline_skips_exactly_the_sources_that_reach_the_network() -> None:
-    assert NETWORK_SOURCES == {"prometheus", "http"}
+    assert {name for name in SOURCES if is_network(name)} == {"prometheus", "http"}
     assert set(SOURCES) == {"prometheus", "file", "http"}
 
 
@@ -24,3 +24,12 @@ def test_a_module_without_fetch_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(SOURCES, "broken", SOURCES["file"]._replace(module="gate.budget.math"))
     with pytest.raises(TypeError, match="gate.budget.math registers as budget source 'broken' but lacks fetch"):
         source("broken")
+
+
+def test_every_registered_source_can_be_configured() -> None:
+    """A source is named in .gate.yaml (budgets.source), which the config schema validates first."""
+    from gate.resources import schema
+
+    budgets = schema("config")["properties"]["budgets"]["properties"]
+    assert set(budgets["source"]["enum"]) == set(SOURCES)
+    assert all(name in budgets for name in SOURCES)
