@@ -364,7 +364,7 @@ class Repo:
     def spelled_alike(self, rev: str, path: str) -> list[str]:
         """Paths tracked at `rev` (a commit or INDEX) that equal `path` but for ASCII letter case:
         on a case-insensitive checkout (macOS, Windows) they are the file `path` opens."""
-        if rev == EMPTY or not _tree_path(path):
+        if rev == EMPTY or not tree_path(path):
             return []
         spec = f":(literal,icase){path}"
         if rev == INDEX:

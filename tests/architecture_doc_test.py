@@ -92,7 +92,7 @@ def test_a_budget_source_as_the_page_adds_it(httpserver: HTTPServer, monkeypatch
     answer = {str(w): {"good": 990, "total": 1000} for w in (28 * day, 3600, 6 * 3600, day, 3 * day, 300, 1800, 2 * 3600)}
     httpserver.expect_request("/slo", query_string={"slo": "checkout-availability"}).respond_with_json(answer)
     slo = SLO("checkout", "checkout-availability", 0.999, 28 * day, "28d", "occurrences", None)
-    budgets = {"source": key, key: {"url": httpserver.url_for("/slo")}}
+    budgets: dict[str, Any] = {"source": key, key: {"url": httpserver.url_for("/slo")}}
     status = measure(slo, budgets, False, 1)
     assert status.state == "exhausted" and status.evidence.startswith("datadog http://127.0.0.1")
     assert measure(slo, budgets, True, 1).state == "not-measured"  # a network source: --offline skips it

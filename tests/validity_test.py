@@ -135,7 +135,7 @@ def schemas(inner: Any) -> Any:
     return st.booleans() | st.lists(keyword, max_size=4).map(dict)
 
 
-random_schemas = st.recursive(st.booleans() | st.just({}), schemas, max_leaves=6)
+random_schemas: st.SearchStrategy[Any] = st.recursive(st.booleans() | st.just({}), schemas, max_leaves=6)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -199,7 +199,8 @@ def test_json_equality_and_uniqueness_follow_jsonschema() -> None:
     for one in values:
         for two in values:
             assert equal(one, two) is js_equal(one, two), (one, two)
-    for items in ([1, True], [0, False], [1, 1.0], [[1], [True]], [{"a": 1}, {"a": 1}], ["a", 1, None], [{"a": 1}, {"a": True}]):
+    lists: list[list[Any]] = [[1, True], [0, False], [1, 1.0], [[1], [True]], [{"a": 1}, {"a": 1}], ["a", 1, None], [{"a": 1}, {"a": True}]]
+    for items in lists:
         assert unique(items) is uniq(items), items
 
 
