@@ -177,7 +177,17 @@ def to_manifest(entity: Entity) -> Mapped:
                 kind, _, name = parse_ref(ref.strip(), "component")
                 names.append(name if kind == "component" else f"{kind}:{name}")
         put(("dependencies",), names, "spec", "dependsOn")
-    links = entity.get("metadata", "links")
+    _links(entity.get("metadata", "links"), data, put)
+    techdocs = annotations.get(TECHDOCS, "").strip()
+    if techdocs.startswith("dir:"):
+        backstage["techdocs"] = techdocs[len("dir:"):].strip() or "."
+    _gate_annotations(annotations, put, notes, doc)
+    data["backstage"] = backstage
+    return Mapped(data, lines, notes)
+
+
+def _links(links: Any, data: dict[str, Any], put: Any) -> None:
+    """metadata.links by what they are: the first runbook, and dashboards, logs and traces."""
     for index, link in enumerate(links if isinstance(links, list) else []):
         if not isinstance(link, dict) or not isinstance(link.get("url"), str):
             continue
@@ -190,12 +200,6 @@ def to_manifest(entity: Entity) -> Mapped:
                 else:
                     put(("telemetry", role), [*data.get("telemetry", {}).get(role, []), link["url"]], "metadata", "links", index)
                 break
-    techdocs = annotations.get(TECHDOCS, "").strip()
-    if techdocs.startswith("dir:"):
-        backstage["techdocs"] = techdocs[len("dir:"):].strip() or "."
-    _gate_annotations(annotations, put, notes, doc)
-    data["backstage"] = backstage
-    return Mapped(data, lines, notes)
 
 
 def _gate_annotations(annotations: dict[str, str], put: Any, notes: list[tuple[str, int | None]], doc: gate_yaml.Document) -> None:

@@ -218,7 +218,7 @@ class Catalog:
     @classmethod
     def of(cls, snapshot: Snapshot) -> Catalog:
         """The one catalog of a snapshot (built once, whoever asks first)."""
-        if snapshot.catalog is None:
+        if not isinstance(snapshot.catalog, cls):  # None until built: the snapshot, a layer below, holds it untyped
             snapshot.catalog = cls(snapshot)
         return snapshot.catalog
 

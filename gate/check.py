@@ -17,13 +17,15 @@ from gate.risk.score import RiskScorer
 from gate import codeowners, ownership, resources
 from gate.catalog import Catalog, Service, configure as configure_sources, prepare as prepare_catalog
 from gate.git import INDEX, Change, Repo
-from gate.snapshot import Snapshot, read_ahead
+from gate.read_ahead import read_ahead
+from gate.snapshot import Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.builtin_rules import builtin_finding as _builtin
 from gate.verdict import Finding, RuleInfo, ServiceResult, Verdict, decide
-from gate.waivers.apply import WaiverReport, stage as waivers_stage
+from gate.waivers.apply import stage as waivers_stage
+from gate.waivers.report import WaiverReport
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -122,7 +124,7 @@ def judge(
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
-    read_ahead(changes, owners, [*config.files(), config.ledger_path], base, head)  # the I/O plan: see gate.snapshot
+    read_ahead(changes, owners, [*config.files(), config.ledger_path], base, head)  # the I/O plan: see gate.read_ahead
     panel = _panel(case, owners, ctx, scorer)
     results = [judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())]
     results += [judge_removed(panel, manifest, service, paths) for manifest, (service, paths) in sorted(owners.removed.items())]

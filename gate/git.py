@@ -10,7 +10,7 @@ import os
 import subprocess
 import tempfile
 from functools import cached_property
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from gate.errors import FatalError
 
@@ -47,10 +47,6 @@ class GitError(FatalError):
     pass
 
 
-if TYPE_CHECKING:
-    from gate.manifest_index import ManifestIndex
-
-
 class Repo:
     """A repository, spoken to through git's plumbing: one short process per question, plus one
     long-lived `git cat-file --batch` for reading objects.
@@ -64,8 +60,8 @@ class Repo:
             raise FatalError("no such directory", path)
         self.root = os.path.abspath(path)
         self._cat_file: _CatFile | None = None
-        # Which files define services and what is known about them (gate.manifest_index.ManifestIndex.of).
-        self.manifest_index: ManifestIndex | None = None
+        # Which files define services and what is known about them (gate.manifest_index.ManifestIndex.of, a layer above).
+        self.manifest_index: object | None = None
         # One process answers everything the run needs to know about the repository itself.
         status, out, _ = self._exec("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--is-shallow-repository", "--show-toplevel")
         lines = out.decode("utf-8", "surrogateescape").splitlines()

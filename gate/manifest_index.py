@@ -48,7 +48,7 @@ class ManifestIndex:
     @classmethod
     def of(cls, repo: Repo) -> ManifestIndex:
         """The repository's index (made with the default settings when none were configured)."""
-        if repo.manifest_index is None:
+        if not isinstance(repo.manifest_index, cls):  # None until made: the repository, a layer below, holds it untyped
             repo.manifest_index = cls(repo)
         return repo.manifest_index
 

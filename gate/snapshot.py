@@ -1,5 +1,5 @@
 """One revision's tree (a commit, the index, or nothing) as gate reads it: entries and contents,
-each asked of git once, and the plan of what a check will read (`read_ahead`).
+each asked of git once (the plan of what a check will read is gate/read_ahead.py).
 
 A snapshot built `after(base, changes)` knows every changed path's entry from the diff and asks
 the base about the rest, so judging a change never lists the whole head tree. Whether the whole
@@ -8,14 +8,9 @@ tree has been listed is the field `listing` (None until then), never a hidden at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence
+from typing import Iterable
 
 from gate.git import EMPTY, INDEX, Change, Entry, Repo, tree_path
-
-if TYPE_CHECKING:
-    from gate.catalog import Catalog
-    from gate.manifest_index import source_names
-    from gate.service import root_of
 
 # Past this many unknown paths one full listing beats a huge `ls-tree` command line.
 FULL_LISTING_AFTER = 1000
@@ -31,7 +26,7 @@ class Snapshot:
     changes: list[Change] = field(default_factory=list, repr=False)
     lines: bool = False  # whether `changes` counted lines
     listing: dict[str, Entry] | None = field(default=None, repr=False)  # every file of the tree, once listed (or given by the caller)
-    catalog: Catalog | None = field(default=None, repr=False)  # its services (`Catalog.of`), built once whoever asks first
+    catalog: object | None = field(default=None, repr=False)  # its services (`gate.catalog.Catalog.of`, a layer above), built once
     _reads: dict[str, bytes | None] = field(default_factory=dict, init=False, repr=False)
     _entries: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # asked of git or the base
     _changed: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # from the diff
@@ -130,51 +125,3 @@ class Snapshot:
             entry = self.entry(path)
             self._reads[path] = self.repo.blobs([entry.sha]).get(entry.sha) if entry is not None and entry.mode.startswith("100") else None
         return self._reads[path]
-
-
-class Owners(Protocol):
-    """What `read_ahead` needs of an ownership result (gate.ownership.Ownership)."""
-
-    @property
-    def touched(self) -> Mapping[str, Sequence[str]]: ...  # manifest judged -> its changed paths
-
-    @property
-    def pinned(self) -> Mapping[str, object]: ...  # manifests judged from the trusted tip, not the head
-
-    @property
-    def identity(self) -> Mapping[str, str]: ...  # head manifest -> the base manifest it continues
-
-
-@dataclass(frozen=True)
-class ReadAhead:
-    """What a check reads before judging, each group in one git round trip."""
-
-    head_sources: tuple[str, ...]  # the head's source files of the services judged
-    documents: tuple[str, ...]  # the runbooks, plans and SLO documents they name
-    entries: tuple[str, ...]  # paths either side will be asked about (configuration, ledger, CODEOWNERS, the change)
-    base_sources: tuple[str, ...]  # the judged services' source files as the base had them (drift, the strictest tier)
-
-
-def read_ahead(changes: list[Change], owners: Owners, config_files: Sequence[str], base: Snapshot, head: Snapshot) -> ReadAhead:
-    """Read everything judging this change will ask, in a few git round trips, and say what that was.
-
-    Unchanged paths are the same on both sides and the head knows its changed paths from the diff,
-    so asking both sides about one list costs one `ls-tree` at most."""
-    from gate import codeowners
-    from gate.catalog import Catalog
-    from gate.manifest_index import source_names
-    from gate.service import root_of
-
-    in_head = [m for m in owners.touched if m not in owners.pinned]
-    names = source_names(head.repo)  # every source file of the judged services' directories, with their manifests
-    head.prefetch([*in_head, *(root_of(m) + n for m in in_head for n in names)])
-    head.read_many(in_head)
-    catalog = Catalog.of(head)
-    documents = [d for m in in_head for d in catalog.service_at(m).documents()]
-    wanted = [*config_files, *codeowners.LOCATIONS, *owners.touched, *documents, *(p for c in changes for p in (c.path, c.old_path) if p)]
-    base.prefetch(wanted)
-    head.prefetch(wanted)
-    head.read_many(documents)
-    was = [owners.identity.get(m, m) for m in owners.touched]
-    base.read_many(was)
-    return ReadAhead(tuple(in_head), tuple(documents), tuple(wanted), tuple(was))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 if TYPE_CHECKING:
-    from gate.waivers.apply import Fate, WaiverReport
+    from gate.waivers.report import Fate, WaiverReport
     from gate.waivers.model import LedgerEntry
 
 SEVERITIES = ("info", "warning", "error")  # the one severity order, least to most severe
@@ -82,7 +82,7 @@ class SLOReading(Protocol):
 
 
 class ProblemReading(Protocol):
-    """An SLO definition the gate cannot measure (gate.budget.slo.SLOProblem)."""
+    """An SLO definition the gate cannot measure (gate.budget.records.SLOProblem)."""
 
     @property
     def message(self) -> str: ...

@@ -13,7 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from gate.budget import SOURCES, Registered, source
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.budget.status import measure
 from gate.catalog import Catalog
 from gate.git import Repo

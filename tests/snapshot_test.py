@@ -8,7 +8,8 @@ import pytest
 
 from gate.git import Repo
 from gate.ownership import Ownership
-from gate.snapshot import Snapshot, read_ahead
+from gate.read_ahead import read_ahead
+from gate.snapshot import Snapshot
 
 from conftest import GitRepo
 

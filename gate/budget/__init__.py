@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from gate.budget.slo import SLO
+    from gate.budget.records import SLO
 
 Counts = dict[int, "tuple[float, float] | None"]  # window (seconds) -> (good, total), None when no data
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from gate.budget import Counts
 from gate.budget.math import duration_text, parse_duration
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.httpclient import Unavailable
 from gate.resources import errors_for
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from gate.budget import Counts
 from gate.budget.file import counts_of
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 from gate.resources import schema, schema_errors
 

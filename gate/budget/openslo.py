@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from gate import yaml as gate_yaml
 from gate.budget.math import parse_duration
 from gate.budget.promql import window_template
-from gate.budget.slo import SLO, Calendar, SLOProblem, say
+from gate.budget.records import SLO, Calendar, SLOProblem, say
 from gate.errors import FatalError
 
 KINDS = ("SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service")
@@ -146,13 +146,45 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
     if not isinstance(spec.get("service"), str) or not spec["service"]:
         p.invalid("spec.service is required (the name of the service the SLO belongs to)", "spec")
     window = _window(spec, p)
+    method = _budgeting_method(spec, p)
+    objectives = spec.get("objectives")
+    composite = isinstance(objectives, list) and any(isinstance(o, dict) and ("indicator" in o or "indicatorRef" in o) for o in objectives)
+    indicator = _spec_indicator(spec, composite, library, p, searched)
+    policies = spec.get("alertPolicies")
+    if policies is not None and not isinstance(policies, list):
+        p.invalid("alertPolicies must be a list", "spec", "alertPolicies")
+    for i, item in enumerate(policies if isinstance(policies, list) else []):
+        _alert_policy(item, library, p, searched, ("spec", "alertPolicies", i))
+    if not isinstance(objectives, list) or not objectives:
+        p.invalid("objectives must be a non-empty list", "spec", "objectives")
+        return [], p.items
+    slos = []
+    for i, objective in enumerate(objectives):
+        if not isinstance(objective, dict):
+            p.invalid(f"objectives[{i}] must be a mapping", "spec", "objectives", i)
+            continue
+        goal = _objective(objective, i, spec, indicator, composite, method, library, p, searched)
+        if goal.own is None or window is None or goal.target is None or method is None or p.has_invalid:
+            if window is None and "timeWindow" not in spec and not p.has_invalid and goal.own is not None:
+                p.unmeasurable(f"{_which(objective.get('displayName'), i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)", *goal.at)
+            continue
+        slos.append(_objective_slo(service, obj, p, name, len(objectives), spec, window, method, goal))
+    if p.has_invalid:
+        return [], p.items
+    return slos, p.items
+
+
+def _budgeting_method(spec: dict[str, Any], p: _Problems) -> str | None:
     method = spec.get("budgetingMethod")
     if method not in ("Occurrences", "Timeslices", "RatioTimeslices"):
         p.invalid(f"budgetingMethod {say(method)} must be one of Occurrences, Timeslices, RatioTimeslices", "spec", "budgetingMethod")
-        method = None
+        return None
+    return str(method)
+
+
+def _spec_indicator(spec: dict[str, Any], composite: bool, library: Library, p: _Problems, searched: str) -> Indicator | None:
+    """The SLI every objective measures, unless the SLO is composite (each objective brings its own)."""
     has_indicator, has_ref = "indicator" in spec, "indicatorRef" in spec
-    objectives = spec.get("objectives")
-    composite = isinstance(objectives, list) and any(isinstance(o, dict) and ("indicator" in o or "indicatorRef" in o) for o in objectives)
     indicator: Indicator | None = None
     if has_indicator and has_ref:
         p.invalid("has both indicator and indicatorRef; use one", "spec", "indicatorRef")
@@ -164,76 +196,89 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
         p.invalid("needs indicator (an inline SLI) or indicatorRef (the name of an SLI)", "spec")
     if composite and (has_indicator or has_ref):
         p.invalid("a composite SLO (objectives with their own indicator) has no spec-level indicator or indicatorRef", "spec")
-    policies = spec.get("alertPolicies")
-    if policies is not None and not isinstance(policies, list):
-        p.invalid("alertPolicies must be a list", "spec", "alertPolicies")
-    for i, item in enumerate(policies if isinstance(policies, list) else []):
-        _alert_policy(item, library, p, searched, ("spec", "alertPolicies", i))
-    if not isinstance(objectives, list) or not objectives:
-        p.invalid("objectives must be a non-empty list", "spec", "objectives")
-        return [], p.items
-    slos = []
-    for i, objective in enumerate(objectives):
-        at = ("spec", "objectives", i)
-        if not isinstance(objective, dict):
-            p.invalid(f"objectives[{i}] must be a mapping", *at)
-            continue
-        own = indicator
-        if composite and "indicator" not in objective and "indicatorRef" not in objective:
-            p.invalid(f"objectives[{i}] of a composite SLO needs its own indicator or indicatorRef", *at)
-        if "indicator" in objective or "indicatorRef" in objective:
-            own = (_resolve_sli(objective["indicatorRef"], library, p, searched, (*at, "indicatorRef")) if "indicatorRef" in objective
-                   else _indicator(objective["indicator"], library, p, (*at, "indicator")))
-        target = _target(objective, p, at)
-        slice_window = slice_target = None
-        if method in ("Timeslices", "RatioTimeslices"):
-            slice_window = _slice_window(objective.get("timeSliceWindow"))
-            if slice_window is None:
-                p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
-        if method == "Timeslices":
-            slice_target = objective.get("timeSliceTarget")
-            if not _number(slice_target) or not 0 < slice_target <= 1:  # type: ignore[operator]
-                p.invalid(f"Timeslices needs timeSliceTarget in (0, 1], not {say(slice_target)}", *at)
-                slice_target = None
-        op, value = objective.get("op"), objective.get("value")
-        if op is not None and op not in _OPS:
-            p.invalid(f"op {say(op)} must be one of {', '.join(_OPS)}", *at, "op")
-        if value is not None and not _number(value):
-            p.invalid(f"value {say(value)} must be a number", *at, "value")
-        inline = isinstance(spec.get("indicator"), dict) and "indicatorRef" not in objective and "indicator" not in objective
-        if inline and own is not None and own.kind == "threshold" and (op is None or value is None):
-            p.invalid("an objective of an inline thresholdMetric needs op (lt, lte, gt, gte) and value", *at)
-        if own is None or window is None or target is None or method is None or p.has_invalid:
-            if window is None and "timeWindow" not in spec and not p.has_invalid and own is not None:
-                p.unmeasurable(f"{_which(objective.get('displayName'), i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)", *at)
-            continue
-        reason = _unmeasurable(own, method)
-        if not reason and slice_window is not None and slice_window * 2 > window[0]:
-            reason = f"timeSliceWindow {say(objective.get('timeSliceWindow'))} is more than half the timeWindow {say(spec['timeWindow'][0].get('duration'))}: too few slices to measure"
-        if not reason and own.kind == "threshold" and (op not in _OPS or not _number(value)):
-            reason = "a thresholdMetric objective needs op (lt, lte, gt, gte) and value to tell a good slice from a bad one"
-        label = objective.get("displayName") or objective.get("name")
-        full = f"{name}/{label}" if len(objectives) > 1 and label else name
-        if len(objectives) > 1 and not label:
-            full = f"{name}/objectives[{i}]"
-        seconds, text, calendar = window
-        if reason:  # valid: kept, so a status file or endpoint can still measure it
-            slos.append(SLO(service=service, name=full, objective=target, window=seconds, window_text=text,
-                            budgeting=method.lower(), source=None, origin=obj.file, line=obj.line(*at), calendar=calendar,
-                            labels=_labels(obj.data), spec="openslo", unmeasurable=f"{p.label}: {_which(label, i)}: {reason}"))
-            continue
-        slos.append(SLO(
-            service=service, name=full, objective=target, window=seconds, window_text=text,
-            budgeting=method.lower(), source=None, good=own.queries.get("good"), bad=own.queries.get("bad"),
-            total=own.queries.get("total"), slice_window=slice_window, slice_target=slice_target,
-            origin=obj.file, line=obj.line(*at), raw=own.queries.get("raw"), raw_type=own.raw_type,
-            threshold=own.queries.get("threshold"), op=_OPS[str(op)] if own.kind == "threshold" else None,
-            value=float(value) if own.kind == "threshold" else None, calendar=calendar,  # type: ignore[arg-type]
-            labels=_labels(obj.data), spec="openslo",
-        ))
-    if p.has_invalid:
-        return [], p.items
-    return slos, p.items
+    return indicator
+
+
+@dataclass(frozen=True)
+class _Objective:
+    """One objective of an SLO, read and checked: what it measures and against what."""
+
+    index: int
+    at: tuple[Any, ...]
+    data: dict[str, Any]
+    own: Indicator | None  # its SLI: its own, or the SLO's
+    target: float | None
+    slice_window: int | None
+    slice_target: Any
+    op: Any
+    value: Any
+
+
+def _objective(objective: dict[str, Any], i: int, spec: dict[str, Any], indicator: Indicator | None, composite: bool,
+               method: str | None, library: Library, p: _Problems, searched: str) -> _Objective:
+    at = ("spec", "objectives", i)
+    own = indicator
+    if composite and "indicator" not in objective and "indicatorRef" not in objective:
+        p.invalid(f"objectives[{i}] of a composite SLO needs its own indicator or indicatorRef", *at)
+    if "indicator" in objective or "indicatorRef" in objective:
+        own = (_resolve_sli(objective["indicatorRef"], library, p, searched, (*at, "indicatorRef")) if "indicatorRef" in objective
+               else _indicator(objective["indicator"], library, p, (*at, "indicator")))
+    target = _target(objective, p, at)
+    slice_window, slice_target = _time_slices(objective, method, p, at)
+    op, value = objective.get("op"), objective.get("value")
+    if op is not None and op not in _OPS:
+        p.invalid(f"op {say(op)} must be one of {', '.join(_OPS)}", *at, "op")
+    if value is not None and not _number(value):
+        p.invalid(f"value {say(value)} must be a number", *at, "value")
+    inline = isinstance(spec.get("indicator"), dict) and "indicatorRef" not in objective and "indicator" not in objective
+    if inline and own is not None and own.kind == "threshold" and (op is None or value is None):
+        p.invalid("an objective of an inline thresholdMetric needs op (lt, lte, gt, gte) and value", *at)
+    return _Objective(i, at, objective, own, target, slice_window, slice_target, op, value)
+
+
+def _time_slices(objective: dict[str, Any], method: str | None, p: _Problems, at: tuple[Any, ...]) -> tuple[int | None, Any]:
+    """(timeSliceWindow in seconds, timeSliceTarget) of a timeslice-budgeted objective."""
+    slice_window = slice_target = None
+    if method in ("Timeslices", "RatioTimeslices"):
+        slice_window = _slice_window(objective.get("timeSliceWindow"))
+        if slice_window is None:
+            p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
+    if method == "Timeslices":
+        slice_target = objective.get("timeSliceTarget")
+        if not _number(slice_target) or not 0 < slice_target <= 1:  # type: ignore[operator]
+            p.invalid(f"Timeslices needs timeSliceTarget in (0, 1], not {say(slice_target)}", *at)
+            slice_target = None
+    return slice_window, slice_target
+
+
+def _objective_slo(service: str, obj: Obj, p: _Problems, name: str, count: int, spec: dict[str, Any],
+                   window: tuple[int, str, Calendar | None], method: str, goal: _Objective) -> SLO:
+    """The SLO record of a valid objective; one gate cannot measure is kept with the reason."""
+    own, i, objective, at = goal.own, goal.index, goal.data, goal.at
+    assert own is not None and goal.target is not None
+    reason = _unmeasurable(own, method)
+    if not reason and goal.slice_window is not None and goal.slice_window * 2 > window[0]:
+        reason = f"timeSliceWindow {say(objective.get('timeSliceWindow'))} is more than half the timeWindow {say(spec['timeWindow'][0].get('duration'))}: too few slices to measure"
+    if not reason and own.kind == "threshold" and (goal.op not in _OPS or not _number(goal.value)):
+        reason = "a thresholdMetric objective needs op (lt, lte, gt, gte) and value to tell a good slice from a bad one"
+    label = objective.get("displayName") or objective.get("name")
+    full = f"{name}/{label}" if count > 1 and label else name
+    if count > 1 and not label:
+        full = f"{name}/objectives[{i}]"
+    seconds, text, calendar = window
+    if reason:  # valid: kept, so a status file or endpoint can still measure it
+        return SLO(service=service, name=full, objective=goal.target, window=seconds, window_text=text,
+                   budgeting=method.lower(), source=None, origin=obj.file, line=obj.line(*at), calendar=calendar,
+                   labels=_labels(obj.data), spec="openslo", unmeasurable=f"{p.label}: {_which(label, i)}: {reason}")
+    return SLO(
+        service=service, name=full, objective=goal.target, window=seconds, window_text=text,
+        budgeting=method.lower(), source=None, good=own.queries.get("good"), bad=own.queries.get("bad"),
+        total=own.queries.get("total"), slice_window=goal.slice_window, slice_target=goal.slice_target,
+        origin=obj.file, line=obj.line(*at), raw=own.queries.get("raw"), raw_type=own.raw_type,
+        threshold=own.queries.get("threshold"), op=_OPS[str(goal.op)] if own.kind == "threshold" else None,
+        value=float(goal.value) if own.kind == "threshold" else None, calendar=calendar,
+        labels=_labels(obj.data), spec="openslo",
+    )
 
 
 def _which(label: Any, index: int) -> str:
@@ -280,17 +325,7 @@ def _indicator(value: Any, library: Library, p: _Problems, at: tuple[Any, ...], 
         p.invalid("an SLI needs exactly one of ratioMetric or thresholdMetric", *at)
         return None
     if threshold is not None:
-        source = _source(threshold, library, p, (*at, "thresholdMetric"))
-        if source is None:
-            return None
-        kind, query, why = source
-        if why:
-            return Indicator("threshold", {}, unmeasurable=why)
-        rewritten = window_template(query, counter=False)
-        if rewritten.template is None:
-            return Indicator("threshold", {}, unmeasurable=f"thresholdMetric query: {rewritten.reason}")
-        template = rewritten.template.replace("sum_over_time(", "avg_over_time(") if rewritten.how == "gauge" else rewritten.template
-        return Indicator("threshold", {"threshold": template})
+        return _threshold_indicator(threshold, library, p, (*at, "thresholdMetric"))
     if not isinstance(ratio, dict):
         p.invalid("ratioMetric must be a mapping", *at, "ratioMetric")
         return None
@@ -309,6 +344,33 @@ def _indicator(value: Any, library: Library, p: _Problems, at: tuple[Any, ...], 
             p.invalid("ratioMetric.rawType is only used with raw", *at, "rawType")
         if "total" not in ratio or ("good" in ratio) == ("bad" in ratio):
             p.invalid("ratioMetric needs total and exactly one of good or bad (or raw with rawType)", *at)
+    queries, reasons = _ratio_queries(ratio, present, counter, library, p, at)
+    if p.has_invalid:
+        return None
+    if len({queries.get(k) for k in ("good", "bad", "total") if k in queries}) < len([k for k in ("good", "bad", "total") if k in queries]):
+        p.invalid("the numerator and total are the same query", *at)
+        return None
+    kind = "raw" if "raw" in present else "ratio"
+    return Indicator(kind, queries, ratio.get("rawType") if kind == "raw" else None, "; ".join(dict.fromkeys(reasons)) or None)
+
+
+def _threshold_indicator(threshold: Any, library: Library, p: _Problems, at: tuple[Any, ...]) -> Indicator | None:
+    source = _source(threshold, library, p, at)
+    if source is None:
+        return None
+    kind, query, why = source
+    if why:
+        return Indicator("threshold", {}, unmeasurable=why)
+    rewritten = window_template(query, counter=False)
+    if rewritten.template is None:
+        return Indicator("threshold", {}, unmeasurable=f"thresholdMetric query: {rewritten.reason}")
+    template = rewritten.template.replace("sum_over_time(", "avg_over_time(") if rewritten.how == "gauge" else rewritten.template
+    return Indicator("threshold", {"threshold": template})
+
+
+def _ratio_queries(ratio: dict[str, Any], present: list[str], counter: Any, library: Library, p: _Problems,
+                   at: tuple[Any, ...]) -> tuple[dict[str, str], list[str]]:
+    """The `{{window}}` template of each ratioMetric query, and why those gate cannot measure are not."""
     queries: dict[str, str] = {}
     reasons: list[str] = []
     for key in present:
@@ -328,13 +390,7 @@ def _indicator(value: Any, library: Library, p: _Problems, at: tuple[Any, ...], 
         if key == "raw" and rewritten.how == "gauge":
             template = template.replace("sum_over_time(", "avg_over_time(")
         queries[key] = template
-    if p.has_invalid:
-        return None
-    if len({queries.get(k) for k in ("good", "bad", "total") if k in queries}) < len([k for k in ("good", "bad", "total") if k in queries]):
-        p.invalid("the numerator and total are the same query", *at)
-        return None
-    kind = "raw" if "raw" in present else "ratio"
-    return Indicator(kind, queries, ratio.get("rawType") if kind == "raw" else None, "; ".join(dict.fromkeys(reasons)) or None)
+    return queries, reasons
 
 
 def _source(metric: Any, library: Library, p: _Problems, at: tuple[Any, ...]) -> tuple[str, str, str | None] | None:

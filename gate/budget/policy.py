@@ -12,7 +12,7 @@ from gate.snapshot import Snapshot
 from gate.verdict import BudgetResult, Finding
 
 if TYPE_CHECKING:  # budget modules load only for repositories that use budgets
-    from gate.budget.slo import SLO, SLOProblem
+    from gate.budget.records import SLO, SLOProblem
     from gate.catalog import Service
 
 RELIABILITY_ONLY = "only reliability material changed (documents the manifest names, Markdown and reStructuredText docs)"

@@ -7,7 +7,7 @@ from typing import Any
 
 from gate.budget import Counts
 from gate.budget.math import duration_text
-from gate.budget.slo import WINDOW_PLACEHOLDER, SLO
+from gate.budget.records import WINDOW_PLACEHOLDER, SLO
 from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 
 

@@ -8,12 +8,12 @@ Sloth specs carry no window: it is the manifest item's `window` (default 30d, Sl
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from gate import yaml as gate_yaml
 from gate.budget.math import duration_text, parse_duration
 from gate.budget.promql import window_template
-from gate.budget.slo import SLO, SLOProblem, say
+from gate.budget.records import SLO, SLOProblem, say
 from gate.errors import FatalError
 
 _PROMETHEUS_V1 = re.compile(rb"""^version:\s*["']?prometheus/v1["']?\s*(#.*)?$""", re.M)
@@ -109,44 +109,8 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         objective = item.get("objective")
         if not isinstance(objective, (int, float)) or isinstance(objective, bool) or not 0 < objective <= 100:
             problem(f"Sloth SLO {say(label)}: objective {say(objective)} must be a percentage in (0, 100]", *keys, "objective")
-        sli: dict[str, Any] = item["sli"] if isinstance(item.get("sli"), dict) else {}
-        kinds = [k for k in ("events", "raw", "plugin") if sli.get(k) is not None]
-        if len(kinds) != 1:
-            problem(f"Sloth SLO {say(label)}: sli needs exactly one of events, raw or plugin", *keys, "sli")
-        queries: dict[str, str] = {}
-        reasons: list[str] = []
-        fields = {"events": (("errorQuery", "bad"), ("totalQuery", "total")) if crd else (("error_query", "bad"), ("total_query", "total")),
-                  "raw": (("errorRatioQuery", "raw"),) if crd else (("error_ratio_query", "raw"),)}
-        for kind in kinds:
-            body = sli[kind]
-            if kind == "plugin":
-                plugin_id = body.get("id") if isinstance(body, dict) else None
-                reasons.append(f"Sloth SLI plugin {say(plugin_id)} is Go code gate cannot run; write sli.events or sli.raw")
-                continue
-            if not isinstance(body, dict):
-                problem(f"Sloth SLO {say(label)}: sli.{kind} must be a mapping", *keys, "sli", kind)
-                continue
-            for field, role in fields[kind]:
-                query = body.get(field)
-                if not isinstance(query, str) or not query.strip():
-                    problem(f"Sloth SLO {say(label)}: sli.{kind}.{field} is required (PromQL with {{{{.window}}}})", *keys, "sli", kind)
-                    continue
-                rewritten = window_template(query.strip(), None if role != "raw" else False)
-                if rewritten.template is None:
-                    problem(f"Sloth SLO {say(label)}: sli.{kind}.{field}: {rewritten.reason}", *keys, "sli", kind, field)
-                    continue
-                template = rewritten.template
-                if role == "raw" and rewritten.how == "gauge":
-                    template = template.replace("sum_over_time(", "avg_over_time(")
-                queries[role] = template
-        if queries.get("bad") is not None and queries.get("bad") == queries.get("total"):
-            problem(f"Sloth SLO {say(label)}: error and total are the same query", *keys, "sli")
-        plugins = [p for p in dict.fromkeys([*_plugin_ids(group_plugins), *_plugin_ids(item.get("plugins"))]) if p not in HARMLESS_PLUGINS]
-        if "sloth.dev/contrib/validate_victoria_metrics/v1" in plugins:
-            plugins.remove("sloth.dev/contrib/validate_victoria_metrics/v1")
-            reasons.append("its queries are MetricsQL for VictoriaMetrics (plugin 'sloth.dev/contrib/validate_victoria_metrics/v1'), not PromQL")
-        if plugins:
-            reasons.append(f"Sloth SLO plugins {', '.join(say(p) for p in plugins)} change the generated rules and are Go code gate cannot run")
+        queries, reasons = _sli_queries(item, label, crd, lambda message, *more: problem(message, *keys, *more))
+        reasons += _plugin_reasons(group_plugins, item.get("plugins"))
         alerts = _alerts(item.get("alerting"), crd)
         alerting: dict[str, Any] = item["alerting"] if isinstance(item.get("alerting"), dict) else {}
         if alerts and not (isinstance(alerting.get("name"), str) and alerting["name"]):
@@ -164,6 +128,55 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
             unmeasurable=f"Sloth SLO {say(label)}: {'; '.join(reasons)}" if reasons else None,
         ))
     return slos, problems
+
+
+def _sli_queries(item: dict[str, Any], label: str, crd: bool, problem: Callable[..., None]) -> tuple[dict[str, str], list[str]]:
+    """The `{{window}}` templates of an SLO's sli (bad, total or raw), and why a plugin SLI is not measured."""
+    sli: dict[str, Any] = item["sli"] if isinstance(item.get("sli"), dict) else {}
+    kinds = [k for k in ("events", "raw", "plugin") if sli.get(k) is not None]
+    if len(kinds) != 1:
+        problem(f"Sloth SLO {say(label)}: sli needs exactly one of events, raw or plugin", "sli")
+    queries: dict[str, str] = {}
+    reasons: list[str] = []
+    fields = {"events": (("errorQuery", "bad"), ("totalQuery", "total")) if crd else (("error_query", "bad"), ("total_query", "total")),
+              "raw": (("errorRatioQuery", "raw"),) if crd else (("error_ratio_query", "raw"),)}
+    for kind in kinds:
+        body = sli[kind]
+        if kind == "plugin":
+            plugin_id = body.get("id") if isinstance(body, dict) else None
+            reasons.append(f"Sloth SLI plugin {say(plugin_id)} is Go code gate cannot run; write sli.events or sli.raw")
+            continue
+        if not isinstance(body, dict):
+            problem(f"Sloth SLO {say(label)}: sli.{kind} must be a mapping", "sli", kind)
+            continue
+        for field, role in fields[kind]:
+            query = body.get(field)
+            if not isinstance(query, str) or not query.strip():
+                problem(f"Sloth SLO {say(label)}: sli.{kind}.{field} is required (PromQL with {{{{.window}}}})", "sli", kind)
+                continue
+            rewritten = window_template(query.strip(), None if role != "raw" else False)
+            if rewritten.template is None:
+                problem(f"Sloth SLO {say(label)}: sli.{kind}.{field}: {rewritten.reason}", "sli", kind, field)
+                continue
+            template = rewritten.template
+            if role == "raw" and rewritten.how == "gauge":
+                template = template.replace("sum_over_time(", "avg_over_time(")
+            queries[role] = template
+    if queries.get("bad") is not None and queries.get("bad") == queries.get("total"):
+        problem(f"Sloth SLO {say(label)}: error and total are the same query", "sli")
+    return queries, reasons
+
+
+def _plugin_reasons(group_plugins: Any, own_plugins: Any) -> list[str]:
+    """Why the SLO plugins that change the generated rules keep an SLO from being measured."""
+    reasons = []
+    plugins = [p for p in dict.fromkeys([*_plugin_ids(group_plugins), *_plugin_ids(own_plugins)]) if p not in HARMLESS_PLUGINS]
+    if "sloth.dev/contrib/validate_victoria_metrics/v1" in plugins:
+        plugins.remove("sloth.dev/contrib/validate_victoria_metrics/v1")
+        reasons.append("its queries are MetricsQL for VictoriaMetrics (plugin 'sloth.dev/contrib/validate_victoria_metrics/v1'), not PromQL")
+    if plugins:
+        reasons.append(f"Sloth SLO plugins {', '.join(say(p) for p in plugins)} change the generated rules and are Go code gate cannot run")
+    return reasons
 
 
 def _plugin_ids(value: Any) -> list[str]:

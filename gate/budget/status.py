@@ -9,7 +9,7 @@ from gate.budget.math import (
     REPORTED, AlertWindows, budget_remaining, burn_rate, burn_state, duration_text, error_ratio, good_ratio, needed_windows,
     timeslices_remaining, windows_for,
 )
-from gate.budget.slo import SLO, SLOProblem
+from gate.budget.records import SLO, SLOProblem
 from gate.builtin_rules import builtin_finding
 from gate.httpclient import Unavailable
 from gate.report.escape import reported

@@ -9,7 +9,7 @@ from gate.commands.options import config_option, repo_option
 from gate.errors import FatalError, did_you_mean
 
 if TYPE_CHECKING:
-    from gate.budget.slo import SLOProblem
+    from gate.budget.records import SLOProblem
     from gate.budget.status import SLOStatus
 
 Row = tuple[Any, "list[SLOStatus]", "list[SLOProblem]"]  # (service, its SLOs' statuses, its SLO definitions' problems)

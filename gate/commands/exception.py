@@ -50,7 +50,7 @@ def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], 
 def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
     """Every entry: active, expiring, pending, expired, invalid or stale."""
     from gate.report.escape import json_dumps
-    from gate.waivers.state import listing
+    from gate.waivers.listing import listing
 
     standings = listing(repo, base, options.as_of_or_today(as_of))
     if fmt == "json":

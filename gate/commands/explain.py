@@ -136,7 +136,7 @@ def kinds() -> str:
     lines = ["built in:", "  schema  a JSON Schema fragment over service.yaml"]
     lines += [f"  {name}  {kind.summary}" for name, kind in sorted(KINDS.items())]
     lines.append(f"plug-ins (entry point group {plugins.GROUP}; code the operator installed, loaded only when a pack names it):")
-    rows = plugins.available()
+    rows = plugins.available(KINDS)
     lines += [f"  {name}  {summary}  [{origin}]" for name, origin, summary in rows]
     return "\n".join(lines) + "\n"
 

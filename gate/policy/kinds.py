@@ -10,16 +10,14 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service
 from gate.snapshot import Snapshot
 from gate.scaffold import is_template
-
-if TYPE_CHECKING:
-    from gate.policy.plugins import Kind
+from gate.policy.kind import Kind
 
 
 @dataclass
@@ -413,7 +411,7 @@ def window_minutes(window: str) -> int | None:
 
 
 def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
-    from gate.budget.slo import say
+    from gate.budget.records import say
 
     slos = service.items("slos")
     problems: list[Problem] = []
@@ -452,7 +450,7 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
 
 
 def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
-    from gate.budget.slo import say
+    from gate.budget.records import say
 
     floor = params["min_availability"]
     problems = []
@@ -648,11 +646,11 @@ KINDS: dict[str, CheckKind] = {
 
 def lookup(name: str) -> Kind | None:
     """A built-in kind, else a plug-in kind (imported only now that a pack names it), else None.
-    Both are typed by one protocol, gate.policy.plugins.Kind: mypy checks CheckKind against it here."""
+    Both are typed by one protocol, gate.policy.kind.Kind: mypy checks CheckKind against it here."""
     found: Kind | None = KINDS.get(name)
     if found is not None:
         return found
-    from gate.policy import plugins
+    from gate.policy import plugins  # imported only when a pack names a kind gate does not build in
 
     return plugins.find(name)
 

@@ -7,9 +7,10 @@ so a repository that uses none pays nothing for them.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Collection
 
 from gate.errors import FatalError
+from gate.policy.kind import Kind
 
 GROUP = "gate.check_kinds"
 
@@ -17,25 +18,6 @@ GROUP = "gate.check_kinds"
 SHIPPED = {
     "alerts_defined": "gate.policy.alerts:KIND",
 }
-
-
-@runtime_checkable
-class Kind(Protocol):
-    """What every check kind is: `gate.policy.kinds.CheckKind(fn, params, summary)` satisfies it.
-
-    fn(ctx: CheckContext, service: Service, params: dict) -> list[Problem]
-    params: the JSON Schema of the kind's parameters (checked when a pack is loaded)
-    summary: one line for `gate explain --kinds`
-    """
-
-    @property
-    def fn(self) -> Callable[..., Any]: ...
-
-    @property
-    def params(self) -> dict[str, Any]: ...
-
-    @property
-    def summary(self) -> str: ...
 
 
 _loaded: dict[str, Kind] = {}
@@ -91,15 +73,14 @@ def _distribution(ep: Any) -> str:
     return f"package {dist.name} {dist.version}" if dist is not None else f"entry point {ep.value}"
 
 
-def available() -> list[tuple[str, str, str]]:
-    """(name, origin, summary) of every plug-in kind, shipped and installed, without running them."""
-    from gate.policy.kinds import KINDS
-
+def available(built_in: Collection[str]) -> list[tuple[str, str, str]]:
+    """(name, origin, summary) of every plug-in kind, shipped and installed, without running them;
+    an installed one named like a kind in `built_in` is listed as ignored."""
     rows: list[tuple[str, str, str]] = []
     for name, target in sorted(SHIPPED.items()):
         rows.append((name, "gate (plug-in style)", _summary(name)))
     for name, ep in sorted(_entry_points().items()):
-        if name in KINDS or name in SHIPPED:
+        if name in built_in or name in SHIPPED:
             rows.append((name, _distribution(ep), "ignored: a built-in kind has this name"))
             continue
         try:

@@ -6,7 +6,7 @@ from typing import Any
 from gate.git import INDEX
 from gate.report.escape import json_dumps
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict
-from gate.waivers.apply import Fate, WaiverReport
+from gate.waivers.report import Fate, WaiverReport
 from gate.waivers.model import LedgerEntry
 
 SCHEMA = "gate.report/v1"

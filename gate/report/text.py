@@ -4,7 +4,7 @@ from __future__ import annotations
 from gate.git import EMPTY, INDEX
 from gate.report.escape import reported, stdout, visible
 from gate.verdict import BudgetResult, Finding, RiskResult, Verdict
-from gate.waivers.apply import WaiverReport
+from gate.waivers.report import WaiverReport
 
 LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
 

@@ -49,31 +49,10 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
     readiness = Readiness(repo, rules, config.github_org)
 
     # History streams from git while the services are judged.
-    mined: dict[str, Mined] = {}
     tier_lookup: dict[str, Callable[[list[str]], int | None]] = {}
     ready = threading.Event()
-
-    def tier_when_ready(paths: list[str]) -> int | None:
-        ready.wait()  # the services are judged on the main thread while git streams the history
-        return tier_lookup["f"](paths)
-
     model = _risk_model(config, snap)  # read here: the thread below must not share the cat-file pipe
-
-    def mine_history() -> None:
-        history_days = int(config.risk.get("history_days", 365))
-        mined["m"] = mine(repo, commit, min(trend_start, window_start), window_start, window_start - history_days * DAY,
-                          tier_when_ready, model)
-
-    failure: list[BaseException] = []
-
-    def guarded() -> None:
-        try:
-            mine_history()
-        except BaseException as e:  # noqa: BLE001 - raised again on the main thread
-            failure.append(e)
-
-    thread = threading.Thread(target=guarded, daemon=True)
-    thread.start()
+    mined = _mine_while_judging(repo, commit, config, model, trend_start, window_start, tier_lookup, ready)
     judged: list[Judged] = []
     try:
         _, judged = readiness.at(commit, today)
@@ -82,16 +61,8 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
         ready.set()
     ledger = _ledger(snap, config, today, settings["expiring_days"])
     budgets = _budgets(repo, snap, config, judged, offline)
-    thread.join()
-    if failure:
-        raise failure[0]
-    history = mined["m"]
-    roots = {j.service.root: j.service.tier for j in judged}
-    by_root: dict[str | None, list[Any]] = {}
-    for c in history.changes:
-        if c.time >= window_start:
-            for root in {_owner_root(f.path, roots) for f in c.files}:
-                by_root.setdefault(root, []).append(c)
+    history = mined()
+    by_root = _changes_by_root(history, judged, window_start)
     services = [_service_row(j, ledger, budgets, history, by_root.get(j.service.root, [])) for j in judged]
     card: dict[str, Any] = {
         "schema": SCHEMA,
@@ -114,6 +85,53 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
         card["trend"] = trend(repo, readiness, commit, points, history, settings, config, card["adoption"])
     resources.save_memo()
     return card
+
+
+def _mine_while_judging(repo: Repo, commit: str, config: gate_config.Config, model: Any, trend_start: int, window_start: int,
+                        tier_lookup: dict[str, Callable[[list[str]], int | None]], ready: threading.Event) -> Callable[[], Mined]:
+    """Start streaming the change history from git on a thread; the call returned waits for it (raising what it raised).
+
+    Tiers are asked of `tier_lookup["f"]` once `ready` is set: the services are judged meanwhile on the main thread."""
+    mined: dict[str, Mined] = {}
+
+    def tier_when_ready(paths: list[str]) -> int | None:
+        ready.wait()  # the services are judged on the main thread while git streams the history
+        return tier_lookup["f"](paths)
+
+    def mine_history() -> None:
+        history_days = int(config.risk.get("history_days", 365))
+        mined["m"] = mine(repo, commit, min(trend_start, window_start), window_start, window_start - history_days * DAY,
+                          tier_when_ready, model)
+
+    failure: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            mine_history()
+        except BaseException as e:  # noqa: BLE001 - raised again on the main thread
+            failure.append(e)
+
+    thread = threading.Thread(target=guarded, daemon=True)
+    thread.start()
+
+    def result() -> Mined:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return mined["m"]
+
+    return result
+
+
+def _changes_by_root(history: Mined, judged: list[Judged], window_start: int) -> dict[str | None, list[Any]]:
+    """The changes of the scorecard's window, by the root of each service they touch (None: no service's)."""
+    roots = {j.service.root: j.service.tier for j in judged}
+    by_root: dict[str | None, list[Any]] = {}
+    for c in history.changes:
+        if c.time >= window_start:
+            for root in {_owner_root(f.path, roots) for f in c.files}:
+                by_root.setdefault(root, []).append(c)
+    return by_root
 
 
 def _settings(config: gate_config.Config) -> dict[str, Any]:

@@ -67,33 +67,53 @@ def render_markdown(card: dict[str, Any]) -> str:
     lines += ["", "## Per team", "", "| team | services | ready | with SLOs | budgets | waivers active / expiring / expired | changes (90 d) | change failure rate | risk low / medium / high / critical |",
               "|---|---:|---:|---:|---|---|---:|---:|---|"]
     lines += [_rollup_row(md(r["label"]), r) for r in card["teams"]]
-    lines += ["", "## Top failing rules", ""]
-    if card["top_failing_rules"]:
+    lines += _top_failing_lines(card["top_failing_rules"])
+    lines += _waiver_lines(card["waivers"])
+    if card["trend"]:
+        lines += _trend_lines(card["trend"])
+    lines += _not_ready_lines([s for s in card["services"] if not s["ready"]])
+    return "\n".join(lines) + "\n"
+
+
+def _top_failing_lines(rules: list[dict[str, Any]]) -> list[str]:
+    lines = ["", "## Top failing rules", ""]
+    if rules:
         lines += ["| rule | what | services failing | tier 0 / 1 / 2 / 3 |", "|---|---|---:|---|"]
-        for r in card["top_failing_rules"]:
+        for r in rules:
             lines.append(f"| {md(r['rule'])} | {md(r['title'])} | {r['services']} | {' / '.join(str(r['tiers'][str(t)]) for t in TIERS)} |")
     else:
         lines.append("No rule fails for any service.")
-    waivers = card["waivers"]
-    lines += ["", "## Waivers", "", " · ".join(f"{waivers[s]} {s}" for s in WAIVER_STATES), ""]
+    return lines
+
+
+def _waiver_lines(waivers: dict[str, Any]) -> list[str]:
+    """The count in each state, and a table of the waivers expiring soon or expired."""
+    lines = ["", "## Waivers", "", " · ".join(f"{waivers[s]} {s}" for s in WAIVER_STATES), ""]
     soon = [e for e in waivers["entries"] if e["state"] in ("expiring", "expired")]
     if soon:
         lines += ["| waiver | state | services | rules | expires | approved by |", "|---|---|---|---|---|---|"]
         for e in soon:
             lines.append(f"| {md(e['id'])} | {e['state']} | {md(', '.join(e['services']))} | {md(', '.join(e['rules']))} | {e['expires']} | {md(e['approved_by'])} |")
-    if card["trend"]:
-        lines += ["", "## Trend", "", "| month | services | ready | with SLOs | adoption (target) | waivers active | changes | change failure rate |",
-                  "|---|---:|---:|---:|---|---:|---:|---:|"]
-        for p in card["trend"]:
-            if p["commit"] is None:
-                lines.append(f"| {p['month']} | no commits yet | | | | | {p['changes']} | {percent(p['failure_rate'])} |")
-                continue
-            target = "" if p["adoption_target"] is None else f" ({p['adoption_target']:g}%)"
-            active = "—" if p["waivers_active"] is None else str(p["waivers_active"])
-            lines.append(f"| {p['month']} | {p['services']} | {percent(p['ready_share'])} | {percent(p['slo_share'])} | "
-                         f"{percent(p['adoption_share'])}{target} | {active} | {p['changes']} | {percent(p['failure_rate'])} |")
-    failing = [s for s in card["services"] if not s["ready"]]
-    lines += ["", f"## Services not ready ({len(failing)})", ""]
+    return lines
+
+
+def _trend_lines(points: list[dict[str, Any]]) -> list[str]:
+    lines = ["", "## Trend", "", "| month | services | ready | with SLOs | adoption (target) | waivers active | changes | change failure rate |",
+             "|---|---:|---:|---:|---|---:|---:|---:|"]
+    for p in points:
+        if p["commit"] is None:
+            lines.append(f"| {p['month']} | no commits yet | | | | | {p['changes']} | {percent(p['failure_rate'])} |")
+            continue
+        target = "" if p["adoption_target"] is None else f" ({p['adoption_target']:g}%)"
+        active = "—" if p["waivers_active"] is None else str(p["waivers_active"])
+        lines.append(f"| {p['month']} | {p['services']} | {percent(p['ready_share'])} | {percent(p['slo_share'])} | "
+                     f"{percent(p['adoption_share'])}{target} | {active} | {p['changes']} | {percent(p['failure_rate'])} |")
+    return lines
+
+
+def _not_ready_lines(failing: list[dict[str, Any]]) -> list[str]:
+    """The services failing an error-level rule of their tier: the first 200, then how many more."""
+    lines = ["", f"## Services not ready ({len(failing)})", ""]
     if failing:
         lines += ["| service | tier | team | failing rules |", "|---|---:|---|---|"]
         for s in failing[:200]:
@@ -102,7 +122,7 @@ def render_markdown(card: dict[str, Any]) -> str:
             lines.append(f"\n… and {len(failing) - 200} more (see the CSV).")
     else:
         lines.append("Every service passes its tier's error-level rules.")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _adoption_line(a: dict[str, Any]) -> str:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from gate.builtin_rules import builtin_finding
 from gate.errors import FatalError
 from gate.verdict import Finding, ServiceResult
 from gate.waivers.model import LedgerEntry, parse_ledger
+from gate.waivers.report import Fate, Provenance, WaiverReport
 from gate.waivers.state import IN_FORCE, Ledgers, Origin, Standing, State, authorise, classify
 from gate.waivers.trust import Approvals
 
@@ -21,36 +22,7 @@ if TYPE_CHECKING:
     from gate import config as gate_config
     from gate.snapshot import Snapshot
 
-Provenance = Literal["base", "change", "stale"]  # stale: the change's copy of an entry the base branch revoked or edited since
 UNUSED_WHY = "added by this change; applies once approved (it matched no finding here)"
-
-
-@dataclass(frozen=True)
-class Fate:
-    """One entry's line in the report: what became of it in this run, and why."""
-
-    entry: LedgerEntry
-    origin: Provenance
-    why: str | None = None  # None for an applied entry
-
-
-@dataclass(frozen=True)
-class WaiverReport:
-    """Every entry of the judged ledger by fate (an expiring entry is also applied or pending)."""
-
-    ledger: str  # the ledger's path
-    applied: tuple[Fate, ...] = ()
-    pending: tuple[Fate, ...] = ()
-    expired: tuple[Fate, ...] = ()
-    expiring: tuple[Fate, ...] = ()
-    invalid: tuple[Fate, ...] = ()
-    github_error: str | None = None  # GitHub could not be asked: approvals and team memberships stay unverified
-
-    def by_state(self) -> list[tuple[State, Fate]]:
-        """Every line of the report, in the order reports show them."""
-        groups = ((State.APPLIED, self.applied), (State.PENDING, self.pending), (State.EXPIRING, self.expiring),
-                  (State.EXPIRED, self.expired), (State.INVALID, self.invalid))
-        return [(state, fate) for state, fates in groups for fate in fates]
 
 
 @dataclass

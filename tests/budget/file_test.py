@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gate.budget import file as status_file
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.httpclient import Unavailable
 
 SLO_ = SLO(service="cart", name="availability", objective=0.99, window=28 * 86400, window_text="28d", budgeting="occurrences", source="file")

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from gate.budget import http
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.httpclient import Unavailable
 
 

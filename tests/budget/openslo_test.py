@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 
 from gate.budget.prometheus import queries
-from gate.budget.slo import SLO, Calendar, SLOProblem, slos_of
+from gate.budget.records import SLO, Calendar, SLOProblem
+from gate.budget.slo import slos_of
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.snapshot import Snapshot

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from werkzeug import Request, Response
 
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.budget.status import measure
 from testing.typed import present
 

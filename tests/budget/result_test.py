@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from gate.budget.slo import SLO, SLOProblem
+from gate.budget.records import SLO, SLOProblem
 from gate.budget.status import STATE_ORDER, SLOStatus, result as budget_result
 from gate.commands.budget import render_json
 from gate.catalog import Service

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gate.budget.slo import SLO, slos_of
+from gate.budget.records import SLO
+from gate.budget.slo import slos_of
 from gate.budget.status import measure
 from gate.catalog import load_service
 from gate.git import Repo

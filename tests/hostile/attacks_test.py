@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from werkzeug import Response
 
 from gate import check
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.budget.status import measure
 from gate.git import Repo
 from testing.typed import present

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
 from gate import codeowners, globs, markdown
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.budget.status import SLOStatus
 from gate import yaml as gate_yaml
 from gate.catalog import Problem, Service
@@ -25,7 +25,7 @@ from gate.resources import data_dir, validator
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict, decide
-from gate.waivers.apply import Fate, WaiverReport
+from gate.waivers.report import Fate, WaiverReport
 from gate.waivers.model import LedgerEntry
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

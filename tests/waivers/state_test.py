@@ -11,7 +11,7 @@ from gate import check
 from gate.git import Repo
 from gate.resources import validator
 from gate.verdict import Verdict
-from gate.waivers.apply import WaiverReport
+from gate.waivers.report import WaiverReport
 from gate.waivers.state import State
 
 from conftest import TODAY, GitRepo

@@ -1,0 +1,123 @@
+"""The records every SLO reader produces (inline definitions, OpenSLO, Sloth): `SLO`, its calendar
+window, `SLOProblem`; and `say`, how a user's value is quoted in their messages.
+
+They sit below the readers (gate/budget/slo.py, openslo.py, sloth.py) and the sources that measure
+them, so each imports the records without importing another reader.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+WINDOW_PLACEHOLDER = "{{window}}"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A calendar-aligned window: periods of `count` `unit`s from `start` (local time in `zone`)."""
+
+    start: str  # 2022-01-01 12:00:00
+    zone: str  # IANA name
+    count: int
+    unit: str  # m h d w M Q Y
+
+    def nominal_seconds(self) -> int:
+        days = {"M": 30, "Q": 91, "Y": 365}.get(self.unit)
+        if days:
+            return self.count * days * 86400
+        return self.count * {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}[self.unit]
+
+    def period(self, now: float) -> tuple[float, float]:
+        """(start, end) epoch seconds of the period holding `now`."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(self.zone)
+        origin = dt.datetime.fromisoformat(self.start).replace(tzinfo=zone)
+        current = dt.datetime.fromtimestamp(now, zone)
+        if self.unit in "MQY":
+            months = self.count * {"M": 1, "Q": 3, "Y": 12}[self.unit]
+            elapsed = (current.year - origin.year) * 12 + current.month - origin.month
+            k = elapsed // months
+            start = _add_months(origin, k * months)
+            if start > current:
+                k -= 1
+                start = _add_months(origin, k * months)
+            end = _add_months(origin, (k + 1) * months)
+        else:
+            step = dt.timedelta(seconds=self.nominal_seconds())
+            k = (current.replace(tzinfo=None) - origin.replace(tzinfo=None)) // step
+            start = (origin.replace(tzinfo=None) + k * step).replace(tzinfo=zone)  # wall-clock steps keep DST days whole
+            end = (origin.replace(tzinfo=None) + (k + 1) * step).replace(tzinfo=zone)
+        return start.timestamp(), end.timestamp()
+
+
+def _add_months(origin: dt.datetime, months: int) -> dt.datetime:
+    import calendar
+
+    index = origin.year * 12 + origin.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(origin.day, calendar.monthrange(year, month + 1)[1])
+    return origin.replace(year=year, month=month + 1, day=day)
+
+
+@dataclass(frozen=True)
+class SLO:
+    service: str
+    name: str
+    objective: float  # a fraction: 0.999
+    window: int  # seconds (a calendar window: its nominal length)
+    window_text: str
+    budgeting: str  # occurrences | timeslices | ratiotimeslices
+    source: str | None  # prometheus | file | http; None: the configured default
+    good: str | None = None  # query templates with {{window}}
+    bad: str | None = None
+    total: str | None = None
+    slice_window: int | None = None
+    slice_target: float | None = None
+    origin: str = ""
+    line: int | None = None
+    raw: str | None = None  # a precomputed ratio (OpenSLO ratioMetric.raw, Sloth sli.raw)
+    raw_type: str | None = None  # success | failure
+    threshold: str | None = None  # an OpenSLO thresholdMetric query, compared per slice with op/value
+    op: str | None = None  # < <= > >=
+    value: float | None = None
+    calendar: Calendar | None = None
+    alerts: tuple[str, ...] = ("page", "ticket")  # which burn-rate alerts the definition keeps (Sloth can disable one)
+    labels: tuple[tuple[str, str], ...] = ()
+    spec: str = "gate"  # gate | openslo | sloth
+    unmeasurable: str | None = None  # why gate cannot query it (a status file or endpoint may still measure it)
+
+    @property
+    def objective_percent(self) -> str:
+        return f"{self.objective * 100:.10g}%"
+
+    @property
+    def measured(self) -> bool:
+        """Has queries Prometheus can answer."""
+        return bool(self.total or self.raw or self.threshold)
+
+
+@dataclass(frozen=True)
+class SLOProblem:
+    message: str
+    file: str
+    line: int | None
+    unsupported: bool = False  # a valid definition the gate cannot measure, vs an invalid one
+
+
+def say(value: Any) -> str:
+    """A user's value in a message, as they would write it in YAML (never a Python repr)."""
+    if value is None:
+        return "(missing)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 80 else f"'{value[:77]}...'"
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

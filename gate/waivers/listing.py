@@ -1,0 +1,38 @@
+"""`gate exception list`: the working tree's ledger, each entry classified as `check` would classify it."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from gate.catalog import Catalog
+from gate.errors import FatalError
+from gate.snapshot import Snapshot
+from gate.waivers.edit import context, read_text
+from gate.waivers.model import parse_ledger
+from gate.waivers.state import Ledgers, Standing, classify
+from gate.waivers.trust import Approvals
+
+
+def listing(repo_dir: str, base: str | None, today: dt.date) -> list[Standing]:
+    """`gate exception list`: every entry of the working tree's ledger, classified as `check` would,
+    trusting the base branch's tip and knowing where HEAD forked from it."""
+    repo, snapshot, config = context(repo_dir)
+    ledger = config.ledger_path
+    entries = parse_ledger(read_text(os.path.join(repo.root, ledger)).encode(), ledger)
+    base_rev = repo.resolve(base or repo.default_base())
+    fork_rev = _fork(repo, base_rev, snapshot.rev)
+    trusted = parse_ledger(Snapshot(repo, base_rev).read(ledger), ledger)
+    fork = parse_ledger(Snapshot(repo, fork_rev).read(ledger), ledger) if fork_rev != base_rev else trusted
+    ledgers = Ledgers.of(trusted, fork)
+    tiers = {s.name: s.tier for s in Catalog(snapshot).all()}
+    approvals = Approvals(config.exceptions, None)
+    return [classify(entry, ledgers, tiers, approvals, today, every_service=True) for entry in entries]
+
+
+def _fork(repo: Any, base_rev: str, head_rev: str) -> str:
+    """Where HEAD forked from the base branch (the base itself when they share no history)."""
+    try:
+        return str(repo.merge_base(base_rev, head_rev))
+    except FatalError:
+        return base_rev
