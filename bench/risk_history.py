@@ -21,12 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gate.git import Repo  # noqa: E402
 from gate.risk.features import Change, HistoryIndex  # noqa: E402
-from gate.risk.history import FORMAT, Commit, FileChange, stream  # noqa: E402
+from gate.git import LogFormat  # noqa: E402
+from gate.risk.history import FIELDS, Commit, FileChange, stream  # noqa: E402
 
 
 def raw_git(path: str) -> float:
     started = time.perf_counter()
-    subprocess.run(["git", "-c", "core.quotepath=off", "log", "-z", "--numstat", "-M", "--no-color", f"--format={FORMAT}", "--reverse", "--topo-order", "HEAD"],
+    subprocess.run(["git", "-c", "core.quotepath=off", "log", "-z", "--numstat", "-M", "--no-color", f"--format={LogFormat(*FIELDS).format}", "--reverse", "--topo-order", "HEAD"],
                    cwd=path, stdout=subprocess.DEVNULL, check=True)
     return time.perf_counter() - started
 

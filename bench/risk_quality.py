@@ -106,12 +106,13 @@ def find_repository(directory: str, project: str) -> str | None:
 def mine(repo: Repo, sha: str) -> dict[str, Any]:
     """What `gate check --base <parent> --head <sha>` mines for the risk score, as plain data."""
     from gate.risk.score import RiskScorer
+    from gate.settings import RiskSettings
 
     parents = repo.run("rev-list", "--parents", "-n", "1", sha).decode().split()[1:]
     base = Snapshot(repo, parents[0] if parents else "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
     changes = repo.changes(base.rev, sha, lines=True)
     head = Snapshot(repo, sha).after(base, changes, lines=True)
-    scorer = RiskScorer({}, base, head, dt.date.today())
+    scorer = RiskScorer(RiskSettings(), base, head, dt.date.today())
     files = scorer.files()
     history: list[Commit] = []
     if scorer._history is not None:

@@ -61,7 +61,7 @@ def run(
     config = gate_config.load(trusted, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
     configure_sources(repo, config.backstage)  # which files are services: the trusted tip's settings
     rules = load_rules(config, trusted)
-    lines = bool(config.risk.get("enabled", True))  # risk scoring counts lines: the same diff does it
+    lines = config.risk.enabled  # risk scoring counts lines: the same diff does it
     changes = repo.changes(base_rev, head_rev, lines=lines)
     head_snap.after(base_snap, changes, lines=lines)
     verdict = judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits",
@@ -120,7 +120,7 @@ def judge(
     if head.base is None:
         head.after(base, changes)
     # Risk mining starts first: its `git log`s run while the catalog is read and policies checked.
-    scorer = RiskScorer(config.risk, base, head, today, trusted=case.trusted) if changes and config.risk.get("enabled", True) else None
+    scorer = RiskScorer(config.risk, base, head, today, trusted=case.trusted) if changes and config.risk.enabled else None
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)

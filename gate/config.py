@@ -6,6 +6,7 @@ from typing import Any
 
 from gate import backstage, yaml as gate_yaml
 from gate.errors import FatalError
+from gate.settings import BudgetSettings, RiskSettings, ScorecardSettings, WaiverSettings
 from gate.snapshot import Snapshot
 from gate.resources import check_document
 
@@ -37,10 +38,10 @@ class Config:
     unowned_ignore: tuple[str, ...] = DEFAULT_UNOWNED_IGNORE
     github_org: str | None = None
     backstage: backstage.Settings = field(default_factory=backstage.Settings)
-    budgets: dict[str, Any] = field(default_factory=dict)
-    exceptions: dict[str, Any] = field(default_factory=dict)
-    risk: dict[str, Any] = field(default_factory=dict)
-    scorecard: dict[str, Any] = field(default_factory=dict)
+    budgets: BudgetSettings = BudgetSettings()
+    exceptions: WaiverSettings = WaiverSettings()
+    risk: RiskSettings = RiskSettings()
+    scorecard: ScorecardSettings = ScorecardSettings()
     doc: gate_yaml.Document | None = None
 
     def line(self, *path: Any) -> int | None:
@@ -48,7 +49,7 @@ class Config:
 
     @property
     def ledger_path(self) -> str:
-        return str(self.exceptions.get("path", "exceptions.yaml"))
+        return self.exceptions.path
 
     def files(self) -> tuple[str, ...]:
         """The repository files that make up the gate's own configuration (the ledger has its own trust rules)."""
@@ -70,10 +71,10 @@ def parse(raw: bytes, path: str) -> Config:
         unowned_ignore=unowned_ignore(data.get("unowned_ignore", ())),
         github_org=data.get("github_org"),
         backstage=backstage.Settings.parse(data.get("backstage")),
-        budgets=dict(data.get("budgets", {})),
-        exceptions=dict(data.get("exceptions", {})),
-        risk=dict(data.get("risk", {})),
-        scorecard=dict(data.get("scorecard", {})),
+        budgets=BudgetSettings.parse(data.get("budgets")),
+        exceptions=WaiverSettings.parse(data.get("exceptions")),
+        risk=RiskSettings.parse(data.get("risk")),
+        scorecard=ScorecardSettings.parse(data.get("scorecard")),
         doc=doc,
     )
 

@@ -7,10 +7,11 @@ repository, and uncommitted edits cannot change a verdict on a commit.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import tempfile
 from functools import cached_property
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, Iterator, NamedTuple
 
 from gate.errors import FatalError
 
@@ -45,6 +46,58 @@ class Commit(NamedTuple):
 
 class GitError(FatalError):
     pass
+
+
+class LogFormat:
+    """A `git log --format` whose separators carry a token drawn afresh for every run.
+
+    A commit's message, author name or email and file names are the author's to write, bytes
+    \x1e, \x1f and newlines included; none can hold a random token it never saw, so nothing a
+    commit contains can end a field or a record early, nor forge another commit's record. Each
+    record opens with the record mark and every field is followed by the field mark; what git
+    writes after the last field (files, a patch) is the record's tail.
+    """
+
+    def __init__(self, *fields: str) -> None:
+        token = secrets.token_hex(16)
+        self.fields = fields
+        self.record_mark = b"\x1e" + token.encode()
+        self.field_mark = b"\x1f" + token.encode()
+        self.format = f"%x1e{token}" + "".join(f"{f}%x1f{token}" for f in fields)
+
+    def split(self, record: bytes) -> tuple[list[bytes], bytes]:
+        """A record's fields (after its record mark) and its tail; exactly as many fields as asked for, or a GitError."""
+        parts = record.split(self.field_mark)
+        if len(parts) != len(self.fields) + 1:
+            raise GitError(f"git log answered a record with {len(parts) - 1} fields where {len(self.fields)} were asked for")
+        return parts[:-1], parts[-1]
+
+    def records(self, out: bytes) -> list[tuple[list[bytes], bytes]]:
+        """Every record of a whole answer, each split as `split` does."""
+        pieces = out.split(self.record_mark)
+        if pieces[0].strip(b"\0\n"):
+            raise GitError("git log answered text before its first record")
+        return [self.split(piece) for piece in pieces[1:]]
+
+    def stream(self, process: Stream) -> Iterator[bytes]:
+        """The records of a running `git log`, as they come (the process is finished or abandoned)."""
+        tail = b""
+        finished = False
+        try:
+            while True:
+                chunk = process.stdout.read(1 << 16)
+                if not chunk:
+                    break
+                pieces = (tail + chunk).split(self.record_mark)
+                tail = pieces.pop()
+                yield from (p for p in pieces if p)
+            finished = True
+            process.finish()  # git stopped mid-way (a missing object): never a silently short history
+            if tail:
+                yield tail
+        finally:
+            if not finished:
+                process.abandon()
 
 
 class Repo:
@@ -280,12 +333,12 @@ class Repo:
 
     def commits(self, base: str, head: str) -> list[Commit]:
         """Commits in base..head, newest first, in one process."""
-        out = self.run("log", "-z", "--format=%H%x1f%P%x1f%ae%x1f%B", f"{base}..{head}" if base != EMPTY else head, "--")
+        log = LogFormat("%H", "%P", "%ae", "%B")
+        out = self.run("log", "-z", f"--format={log.format}", f"{base}..{head}" if base != EMPTY else head, "--")
         commits = []
-        for record in out.split(b"\0"):
-            if record.strip():
-                sha, parents, email, message = record.decode("utf-8", "replace").split("\x1f", 3)
-                commits.append(Commit(sha.strip(), tuple(parents.split()), email, message))
+        for fields, _ in log.records(out):
+            sha, parents, email, message = (f.decode("utf-8", "replace") for f in fields)
+            commits.append(Commit(sha.strip(), tuple(parents.split()), email, message))
         return commits
 
     # -- named questions (every git command gate runs is spelled in this module) -------------
@@ -310,18 +363,26 @@ class Repo:
         """Who would author a commit made now (`git var GIT_AUTHOR_IDENT`), or "" when git cannot say."""
         return self.run("var", "GIT_AUTHOR_IDENT", ok_codes=(0, 128)).decode("utf-8", "replace")
 
-    def authorship(self, rev: str) -> str:
-        """A commit's author email, author time and message, separated by \x1f."""
-        return self.run("log", "-1", "--format=%ae%x1f%at%x1f%B", rev).decode("utf-8", "replace")
+    def authorship(self, rev: str) -> tuple[str, int, str]:
+        """A commit's author email, author time and message."""
+        log = LogFormat("%ae", "%at", "%B")
+        (fields, _), = log.records(self.run("log", "-1", f"--format={log.format}", rev))
+        email, time, message = (f.decode("utf-8", "replace") for f in fields)
+        return email, int(time), message
 
     def zero_context_diff(self, old: str, new: str) -> bytes:
         """`git diff -U0` between two commits (renames off), for the lines each change deleted; b"" when git cannot."""
         return self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", old, new, ok_codes=(0, 128))
 
-    def path_log(self, path: str) -> str:
-        """Every commit that touched `path`, oldest first, one line each: id, author name, author email
-        and ISO author date, separated by \x1f."""
-        return self.run("log", "--reverse", "--format=%H%x1f%an%x1f%ae%x1f%aI", "--", path).decode()
+    def path_log(self, path: str) -> list[tuple[str, str, str, str]]:
+        """Every commit that touched `path`, oldest first: its id, author name, author email and ISO author date."""
+        log = LogFormat("%H", "%an", "%ae", "%aI")
+        out = self.run("log", "--reverse", f"--format={log.format}", "--", path)
+        records = []
+        for fields, _ in log.records(out):
+            sha, name, email, when = (f.decode("utf-8", "replace") for f in fields)
+            records.append((sha, name, email, when))
+        return records
 
     def path_patches(self, path: str) -> str:
         """Every patch to `path` in HEAD's history, as text (no external diff, no text conversion)."""

@@ -18,12 +18,11 @@ class Unavailable(Exception):
     """The remote could not give a usable answer; the message is safe to print."""
 
 
-def bearer_headers(settings: dict[str, Any], where: str) -> dict[str, str]:
-    """JSON Accept header, plus a bearer token read from the variable `settings[bearer_token_env]` names."""
+def bearer_headers(token_env: str | None, where: str) -> dict[str, str]:
+    """JSON Accept header, plus a bearer token read from the variable `token_env` names (`where`.bearer_token_env)."""
     import os
 
     headers = {"Accept": "application/json"}
-    token_env = settings.get("bearer_token_env")
     if token_env:
         token = os.environ.get(token_env)
         if not token:

@@ -20,6 +20,7 @@ from gate.git import Repo
 from gate.policy import kinds
 from gate.report import REPORTERS, Reporter, renderer
 from gate.snapshot import Snapshot
+from gate.settings import BudgetSettings
 from testing.repo import GitRepo
 
 PAGE = (Path(__file__).parents[1] / "ARCHITECTURE.md").read_text(encoding="utf-8")
@@ -92,8 +93,8 @@ def test_a_budget_source_as_the_page_adds_it(httpserver: HTTPServer, monkeypatch
     answer = {str(w): {"good": 990, "total": 1000} for w in (28 * day, 3600, 6 * 3600, day, 3 * day, 300, 1800, 2 * 3600)}
     httpserver.expect_request("/slo", query_string={"slo": "checkout-availability"}).respond_with_json(answer)
     slo = SLO("checkout", "checkout-availability", 0.999, 28 * day, "28d", "occurrences", None)
-    budgets: dict[str, Any] = {"source": key, key: {"url": httpserver.url_for("/slo")}}
+    budgets = BudgetSettings.parse({"source": key, key: {"url": httpserver.url_for("/slo")}})
     status = measure(slo, budgets, False, 1)
     assert status.state == "exhausted" and status.evidence.startswith("datadog http://127.0.0.1")
     assert measure(slo, budgets, True, 1).state == "not-measured"  # a network source: --offline skips it
-    assert source(key).evidence(slo, budgets[key]).endswith("'checkout-availability'")
+    assert source(key).evidence(slo, budgets.source_settings(key)).endswith("'checkout-availability'")

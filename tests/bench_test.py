@@ -48,6 +48,7 @@ def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) 
 
     from gate.git import Repo
     from gate.risk.score import RiskScorer
+    from gate.settings import RiskSettings
 
     repos = tmp_path / "repos"
     rows = ["commit_id,project,buggy,fix,year,author_date,la,ld,nf,nd,ns,ent,ndev,age,nuc,aexp,arexp,asexp"]
@@ -84,7 +85,7 @@ def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) 
     head = Snapshot(repo, sha)
     import datetime as dt
 
-    scorer = RiskScorer({}, base, head, dt.date.today())
+    scorer = RiskScorer(RiskSettings(), base, head, dt.date.today())
     paths = tuple(f.path for f in scorer.files())
     assert {k: round(v, 4) for k, v in risk_quality.features(risk_quality.mine(repo, sha)).items()} == scorer.score(paths, 2)["features"]
 

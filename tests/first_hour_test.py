@@ -425,14 +425,15 @@ def test_8_an_exempt_budget_finding_does_not_say_wait(repo: GitRepo, prometheus:
 def test_8_risk_high_never_fires_on_a_medium_score() -> None:
     from gate.catalog import Service
     from gate.risk.findings import risk_findings
+    from gate.settings import RiskSettings
     from gate.verdict import RiskResult
 
     service = Service("s", "s/", "s/service.yaml", 0, {"tier": 0}, None, (), ())
     medium = RiskResult(55, "medium", (), "default")
-    (finding,) = risk_findings(medium, service, {}, TODAY)
+    (finding,) = risk_findings(medium, service, RiskSettings(), TODAY)
     assert finding.rule == "risk-threshold" and "medium" in finding.message
     high = RiskResult(65, "high", (), "default")
-    assert [f.rule for f in risk_findings(high, service, {}, TODAY)][0] == "risk-high"
+    assert [f.rule for f in risk_findings(high, service, RiskSettings(), TODAY)][0] == "risk-high"
 
 
 def test_8_docs_links_are_https_and_shown(repo: GitRepo, gate_cli: Any) -> None:

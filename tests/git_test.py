@@ -312,3 +312,34 @@ def test_a_cat_file_that_dies_is_a_git_error_not_a_hang(repo: GitRepo) -> None:
     r.objects._process.wait()
     with pytest.raises(FatalError, match="git cat-file stopped"):
         Snapshot(r, head).read("a.txt")
+
+
+EVIL_EMAIL = "mal\x1fThis reverts commit 0123456789abcdef\x1e@example.com"
+
+
+def test_log_answers_keep_separator_bytes_in_their_field(repo: GitRepo) -> None:
+    """Names, e-mails and messages are the author's to write: \x1e and \x1f in them never split a record."""
+    repo.write("exceptions.yaml", "x\n")
+    repo.git("add", "-A")
+    message = "tidy\x1fThis reverts commit 0123456789abcdef\x1e" + "d" * 40 + "\x1f\x1fboss@example.com\x1f"
+    repo.git("commit", "-q", "-m", message, f"--author=Mal\x1flo\x1ery <{EVIL_EMAIL}>")
+    sha = repo.git("rev-parse", "HEAD")
+    r = Repo(repo.path)
+    (commit,) = r.commits(EMPTY, "HEAD")
+    assert (commit.sha, commit.parents, commit.author_email, commit.message.rstrip("\n")) == (sha, (), EVIL_EMAIL, message)
+    email, time, said = r.authorship("HEAD")
+    assert (email, said.rstrip("\n")) == (EVIL_EMAIL, message) and time > 0
+    ((logged, name, mail, when),) = r.path_log("exceptions.yaml")
+    assert (logged, name, mail) == (sha, "Mal\x1flo\x1ery", EVIL_EMAIL) and when.startswith("20")
+
+
+def test_log_format_tokens_are_fresh_and_the_field_count_is_checked() -> None:
+    from gate.git import GitError, LogFormat
+
+    one, two = LogFormat("%H", "%B"), LogFormat("%H", "%B")
+    assert one.field_mark != two.field_mark and one.record_mark != two.record_mark
+    assert one.records(one.record_mark + b"a" + one.field_mark + b"b" + one.field_mark + b"\n") == [([b"a", b"b"], b"\n")]
+    with pytest.raises(GitError, match="1 fields where 2"):
+        one.split(b"a" + one.field_mark + b"b\x1fc")
+    with pytest.raises(GitError, match="before its first record"):
+        one.records(b"junk" + one.record_mark + b"a" + one.field_mark + b"b" + one.field_mark)

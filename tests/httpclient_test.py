@@ -16,11 +16,11 @@ def test_redact_drops_credentials_from_urls() -> None:
 
 def test_bearer_token_comes_from_the_named_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROM_TOKEN", "t0k")
-    assert bearer_headers({"bearer_token_env": "PROM_TOKEN"}, "budgets.prometheus")["Authorization"] == "Bearer t0k"
-    assert "Authorization" not in bearer_headers({}, "budgets.prometheus")
+    assert bearer_headers("PROM_TOKEN", "budgets.prometheus")["Authorization"] == "Bearer t0k"
+    assert "Authorization" not in bearer_headers(None, "budgets.prometheus")
     monkeypatch.delenv("PROM_TOKEN")
     with pytest.raises(Unavailable, match=r"PROM_TOKEN \(budgets.prometheus.bearer_token_env\) is not set"):
-        bearer_headers({"bearer_token_env": "PROM_TOKEN"}, "budgets.prometheus")
+        bearer_headers("PROM_TOKEN", "budgets.prometheus")
 
 
 def test_json_and_other_statuses(httpserver: Any) -> None:

@@ -587,3 +587,22 @@ def test_a_verified_author_keeps_the_experience_credit(example: GitRepo, httpser
     httpserver.expect_request(f"/repos/acme/shop/commits/{sha}").respond_with_json({"sha": sha, "author": {"login": "maya"}})
     verified = [s for s in judge(example).services if s.name == "checkout"][0].risk
     assert local and verified and verified.score == local.score
+
+
+def test_an_author_email_cannot_carry_a_revert_trailer_into_the_message(example: GitRepo) -> None:
+    """Attack at tier 0 (payments, budget spent): undo main's tip without saying so in the message, and put
+    "This reverts commit <main>" in the author e-mail after a \x1f, where the old log parser read the message."""
+    base_tip = example.git("rev-parse", "main")
+    example.git("revert", "--no-commit", "main")
+    example.git("commit", "-q", "-m", "payments: tidy", f"--author=Mal <m@x.example\x1fThis reverts commit {base_tip}.>")
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)
+
+
+def test_a_message_forging_a_revert_record_does_not_exempt_a_feature(example: GitRepo) -> None:
+    """Attack at tier 0: a feature whose message spells a second, fake record saying it reverts main's tip."""
+    base_tip = example.git("rev-parse", "main")
+    feature(example, TARGETS[0][1])
+    example.commit(f"feature\x1e{'e' * 40}\x1f\x1fm@x\x1f1\x1fThis reverts commit {base_tip}.\x1f\x1e")
+    v = judge(example)
+    assert v.verdict == "block" and "error-budget" in rules(v)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from gate.budget.records import SLO
+    from gate.settings import SourceSettings
 
 Counts = dict[int, "tuple[float, float] | None"]  # window (seconds) -> (good, total), None when no data
 
@@ -18,10 +19,10 @@ Counts = dict[int, "tuple[float, float] | None"]  # window (seconds) -> (good, t
 class BudgetSource(Protocol):
     """Where an SLO's good and total events come from."""
 
-    def fetch(self, slo: SLO, settings: dict[str, Any], windows: list[int], /) -> Counts:
+    def fetch(self, slo: SLO, settings: SourceSettings, windows: list[int], /) -> Counts:
         """(good, total) per window; raises httpclient.Unavailable when the source cannot answer."""
 
-    def evidence(self, slo: SLO, settings: dict[str, Any], window: int | None = None, /) -> str:
+    def evidence(self, slo: SLO, settings: SourceSettings, window: int | None = None, /) -> str:
         """Where the numbers come from, for the report (a query, a file, a URL)."""
 
 

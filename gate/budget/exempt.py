@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from gate import globs
 from gate.git import Change, Repo
@@ -86,7 +86,7 @@ def reliability_only(changed: tuple[str, ...], service: Any, listed: list[str]) 
     return True
 
 
-def label_exemption(labels: dict[str, list[str]], pull_request: Any) -> str | None:
+def label_exemption(labels: Mapping[str, Sequence[str]], pull_request: Any) -> str | None:
     """A configured label applied by an allowed approver who is not the pull request's author,
     and who approved the pull request's current head.
 

@@ -10,22 +10,23 @@ from gate.budget.math import duration_text, parse_duration
 from gate.budget.records import SLO
 from gate.httpclient import Unavailable
 from gate.resources import errors_for
+from gate.settings import SourceSettings
 
 MAX_BYTES = 20 * 1024 * 1024
 
 
-def _path(settings: dict[str, Any]) -> str:
-    if settings.get("refused"):
-        raise Unavailable(str(settings["refused"]))
-    path = os.environ.get("GATE_BUDGET_FILE") or settings.get("path")
+def _path(settings: SourceSettings) -> str:
+    if settings.refused:
+        raise Unavailable(settings.refused)
+    path = os.environ.get("GATE_BUDGET_FILE") or settings.path
     if not path:
         raise Unavailable("no status file configured (budgets.file.path in .gate.yaml or GATE_BUDGET_FILE)")
     return str(path)
 
 
-def _shown(settings: dict[str, Any]) -> str:
+def _shown(settings: SourceSettings) -> str:
     """The status file as the user named it (its environment variable, or the path as configured)."""
-    return str(os.environ.get("GATE_BUDGET_FILE") or settings.get("shown") or settings.get("path"))
+    return str(os.environ.get("GATE_BUDGET_FILE") or settings.shown or settings.path)
 
 
 def load(path: str, shown: str | None = None) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def counts_of(entry: dict[str, Any], windows: list[int]) -> Counts:
     return counts
 
 
-def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
+def fetch(slo: SLO, settings: SourceSettings, windows: list[int]) -> Counts:
     path = _path(settings)
     doc = load(path, _shown(settings))
     for entry in doc["slos"]:
@@ -76,5 +77,5 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     raise Unavailable(f"{_shown(settings)}: no entry for service {slo.service!r} SLO {slo.name!r}")
 
 
-def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
+def evidence(slo: SLO, settings: SourceSettings, window: int | None = None) -> str:
     return f"file {_shown(settings)}: service {slo.service!r}, SLO {slo.name!r}, window {duration_text(slo.window)}"

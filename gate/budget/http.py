@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 from urllib.parse import quote
 
 from gate.budget import Counts
@@ -10,20 +9,20 @@ from gate.budget.file import counts_of
 from gate.budget.records import SLO
 from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 from gate.resources import schema, schema_errors
+from gate.settings import SourceSettings
 
 
-def _url(slo: SLO, settings: dict[str, Any]) -> str:
-    template = os.environ.get("GATE_BUDGET_URL") or settings.get("url")
+def _url(slo: SLO, settings: SourceSettings) -> str:
+    template = os.environ.get("GATE_BUDGET_URL") or settings.url
     if not template:
         raise Unavailable("no status URL configured (budgets.http.url in .gate.yaml or GATE_BUDGET_URL)")
     return str(template).replace("{service}", quote(slo.service, safe="")).replace("{slo}", quote(slo.name, safe=""))
 
 
-def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
+def fetch(slo: SLO, settings: SourceSettings, windows: list[int]) -> Counts:
     url = _url(slo, settings)
-    headers = bearer_headers(settings, "budgets.http")
-    response = request_json("GET", url, headers=headers, timeout=float(settings.get("timeout", 5)),
-                            retries=int(settings.get("retries", 2)), backoff=float(settings.get("backoff", 0.5)))
+    headers = bearer_headers(settings.bearer_token_env, "budgets.http")
+    response = request_json("GET", url, headers=headers, timeout=settings.timeout, retries=settings.retries, backoff=settings.backoff)
     if response.status == 404:
         raise Unavailable(f"{redact(url)}: HTTP 404 (no status for service {slo.service!r} SLO {slo.name!r})")
     if response.status != 200:
@@ -39,7 +38,7 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     return counts_of(response.body, windows)
 
 
-def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
+def evidence(slo: SLO, settings: SourceSettings, window: int | None = None) -> str:
     try:
         return f"http {redact(_url(slo, settings))}"
     except Unavailable:

@@ -4,7 +4,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
+
+if TYPE_CHECKING:
+    from gate.settings import BudgetSettings
 
 HOUR = 3600
 DAY = 86400
@@ -66,17 +69,13 @@ def _duration(text: str) -> int:
     return seconds
 
 
-def windows_for(slo_window: int, tier: int | None, budgets: dict[str, Any]) -> AlertWindows:
+def windows_for(slo_window: int, tier: int | None, budgets: BudgetSettings | None) -> AlertWindows:
     """The tier's windows for this SLO period, else the repository's, else the workbook's.
 
     A period nobody configured keeps the workbook's budget percentages (factors scale with the
     period), where Sloth would refuse the SLO.
     """
-    by_tier = budgets.get("alert_windows_by_tier") or {}
-    own = (by_tier.get(str(tier)) or []) if tier is not None else []
-    candidates = [*own, *(budgets.get("alert_windows") or [])]
-    for spec in candidates:
-        windows = alert_windows(spec)
+    for windows in budgets.windows(tier) if budgets is not None else ():
         if windows.period == slo_window:
             return windows
     for windows in DEFAULT_WINDOWS:
@@ -152,7 +151,7 @@ def burn_state(errors: Mapping[int, float | None], slo_window: int, objective: f
     A condition holds when both error ratios are strictly above factor x (1 - objective): the
     expression Sloth generates (`ratio > (14.4 * 0.001)`), so exactly 14.4x agrees with it.
     """
-    windows = windows or windows_for(slo_window, None, {})
+    windows = windows or windows_for(slo_window, None, None)
     budget = error_budget_ratio(objective)
     for severity, state in (("page", "fast-burn"), ("ticket", "slow-burn")):
         if severity not in alerts:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.builtin_rules import builtin_finding
 from gate.git import EMPTY, INDEX, Change
+from gate.settings import BudgetSettings
 from gate.snapshot import Snapshot
 from gate.verdict import BudgetResult, Finding
 
@@ -22,17 +23,17 @@ class BudgetGate:
     """Error budgets for the changed services, measured with the trusted SLO definitions;
     exemptions are worked out once, only when needed."""
 
-    def __init__(self, settings: dict[str, Any], head: Snapshot, base: Snapshot, changes: list[Change], offline: bool,
+    def __init__(self, settings: BudgetSettings, head: Snapshot, base: Snapshot, changes: list[Change], offline: bool,
                  trusted: Snapshot | None = None) -> None:
-        self.settings: dict[str, Any] = {}
+        self.settings = settings
         self.head, self.base, self.changes, self.offline = head, base, changes, offline
         self.trusted = trusted or base
-        if settings:  # budget modules load only for repositories that use budgets
+        if settings.configured:  # budget modules load only for repositories that use budgets
             from gate.budget.status import anchored
 
             self.settings = anchored(settings, head.repo.root, committed=self._committed)
         env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
-        self.enabled = bool(settings) or any(os.environ.get(v) for v in env)
+        self.enabled = settings.configured or any(os.environ.get(v) for v in env)
         self._change_exemption: str | None | bool = False  # False: not yet worked out
 
     def _committed(self, path: str) -> bool:
@@ -46,14 +47,14 @@ class BudgetGate:
         from gate.budget.exempt import label_exemption, verified_revert
 
         if self._change_exemption is False:
-            exempt = self.settings.get("exempt", {})
+            exempt = self.settings.exempt
             found = None
-            if exempt.get("reverts", True) and self.head.rev not in (INDEX, EMPTY) and self.base.rev != EMPTY:
+            if exempt.reverts and self.head.rev not in (INDEX, EMPTY) and self.base.rev != EMPTY:
                 found = verified_revert(self.head.repo, self.base.rev, self.head.rev, self.changes, self.trusted.rev)
-            if found is None and exempt.get("labels"):
+            if found is None and exempt.labels:
                 from gate.github import pull_request_from_env
 
-                found = label_exemption(exempt["labels"], pull_request_from_env())
+                found = label_exemption(exempt.labels, pull_request_from_env())
             self._change_exemption = found
         return self._change_exemption  # type: ignore[return-value]  # False was replaced just above
 
@@ -81,10 +82,10 @@ class BudgetGate:
         """Why a change to a service whose budget is spent may still go through, if it may."""
         from gate.budget.exempt import reliability_only
 
-        exempt = self.settings.get("exempt", {})
+        exempt = self.settings.exempt
         # a symlink, submodule or executable named like a document is not a document
         regular = all((e := self.head.entry(p)) is None or e.mode == "100644" for p in changed)
-        if exempt.get("reliability_only", True) and regular and reliability_only(changed, service, exempt.get("reliability_paths", [])):
+        if exempt.reliability_only and regular and reliability_only(changed, service, list(exempt.reliability_paths)):
             return RELIABILITY_ONLY
         return self.change_exemption()
 

@@ -9,6 +9,7 @@ from gate.budget import Counts
 from gate.budget.math import duration_text
 from gate.budget.records import WINDOW_PLACEHOLDER, SLO
 from gate.httpclient import Unavailable, bearer_headers, redact, request_json
+from gate.settings import SourceSettings
 
 
 def render(template: str, window: int) -> str:
@@ -44,8 +45,8 @@ def queries(slo: SLO, window: int) -> tuple[str, str]:
     return f"sum_over_time(({ratio} >= bool {slo.slice_target}){span})", f"count_over_time({ratio}{span})"
 
 
-def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
-    url = (os.environ.get("GATE_PROMETHEUS_URL") or settings.get("url") or "").rstrip("/")
+def fetch(slo: SLO, settings: SourceSettings, windows: list[int]) -> Counts:
+    url = (os.environ.get("GATE_PROMETHEUS_URL") or settings.url or "").rstrip("/")
     if not url:
         raise Unavailable("no Prometheus URL configured (budgets.prometheus.url in .gate.yaml or GATE_PROMETHEUS_URL)")
     headers, auth = _credentials(settings)
@@ -58,31 +59,30 @@ def fetch(slo: SLO, settings: dict[str, Any], windows: list[int]) -> Counts:
     return counts
 
 
-def evidence(slo: SLO, settings: dict[str, Any], window: int | None = None) -> str:
-    url = os.environ.get("GATE_PROMETHEUS_URL") or settings.get("url") or "(no URL)"
+def evidence(slo: SLO, settings: SourceSettings, window: int | None = None) -> str:
+    url = os.environ.get("GATE_PROMETHEUS_URL") or settings.url or "(no URL)"
     if not slo.measured:
         return f"prometheus {redact(url)}: no indicator queries"
     good, total = queries(slo, window or slo.window)
     return f"prometheus {redact(url)}: good = {good} ; total = {total}"
 
 
-def _credentials(settings: dict[str, Any]) -> tuple[dict[str, str], tuple[str, str] | None]:
-    headers = bearer_headers(settings, "budgets.prometheus")
+def _credentials(settings: SourceSettings) -> tuple[dict[str, str], tuple[str, str] | None]:
+    headers = bearer_headers(settings.bearer_token_env, "budgets.prometheus")
     auth = None
-    if settings.get("username_env"):
-        user, password = os.environ.get(settings["username_env"]), os.environ.get(settings.get("password_env", ""))
+    if settings.username_env:
+        user, password = os.environ.get(settings.username_env), os.environ.get(settings.password_env)
         if user is None or password is None:
             raise Unavailable("basic-auth environment variables (budgets.prometheus.username_env/password_env) are not set")
         auth = (user, password)
     return headers, auth
 
 
-def _value(url: str, query: str, settings: dict[str, Any], headers: dict[str, str], auth: tuple[str, str] | None) -> float | None:
+def _value(url: str, query: str, settings: SourceSettings, headers: dict[str, str], auth: tuple[str, str] | None) -> float | None:
     """One instant query; None when it returns no series (no data). Errors raise Unavailable."""
     response = request_json(
         "POST", f"{url}/api/v1/query", data={"query": query}, headers=headers, auth=auth,
-        timeout=float(settings.get("timeout", 5)), retries=int(settings.get("retries", 2)),
-        backoff=float(settings.get("backoff", 0.5)), ok=(200, 400, 422),
+        timeout=settings.timeout, retries=settings.retries, backoff=settings.backoff, ok=(200, 400, 422),
     )
     body = response.body
     if not isinstance(body, dict) or body.get("status") not in ("success", "error"):

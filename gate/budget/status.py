@@ -13,15 +13,9 @@ from gate.budget.records import SLO, SLOProblem
 from gate.builtin_rules import builtin_finding
 from gate.httpclient import Unavailable
 from gate.report.escape import reported
+from gate.settings import BudgetSettings
 from gate.verdict import BudgetResult, Finding
 
-DEFAULTS: dict[str, dict[int, str]] = {
-    "on_exhausted": {0: "block", 1: "block", 2: "warn", 3: "warn"},
-    "on_fast_burn": {0: "warn", 1: "warn", 2: "warn", 3: "warn"},
-    "on_unavailable": {0: "block", 1: "block", 2: "warn", 3: "warn"},
-    "on_no_data": {0: "warn", 1: "warn", 2: "info", 3: "info"},
-    "on_unmeasurable": {0: "warn", 1: "warn", 2: "info", 3: "info"},
-}
 _SEVERITY = {"block": "error", "warn": "warning", "info": "info"}
 
 
@@ -71,11 +65,11 @@ def _rate(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.2f}x"
 
 
-def measure(slo: SLO, budgets: dict[str, Any], offline: bool, tier: int | None = None, now: float | None = None,
+def measure(slo: SLO, budgets: BudgetSettings, offline: bool, tier: int | None = None, now: float | None = None,
             staged: bool = False) -> SLOStatus:
     # An indicator naming file/http picks that source; Prometheus queries only say how to ask Prometheus.
-    name = slo.source if slo.source in ("file", "http") else budgets.get("source", "prometheus")
-    settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
+    name = slo.source if slo.source in ("file", "http") else budgets.source
+    settings = budgets.source_settings(name)
     module = source(name)
     evidence = module.evidence(slo, settings)
     if slo.calendar is not None and name == "prometheus":
@@ -116,7 +110,7 @@ def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evide
                   alert: AlertWindows | None = None) -> SLOStatus:
     """Budget state from (good, total) per window: pure."""
     main_window = slo.window if main_window is None else main_window
-    alert = alert or windows_for(slo.window, None, {})
+    alert = alert or windows_for(slo.window, None, None)
     wanted = set(needed_windows(alert))
     short = {w: c for w, c in counts.items() if w != main_window or w in wanted}
     rates = {w: (burn_rate(c[0], c[1], slo.objective) if c else None) for w, c in short.items()}
@@ -135,46 +129,36 @@ def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evide
     return SLOStatus(slo, state, remaining, good_ratio(main[0], main[1]), events, rates, burn.condition, evidence)
 
 
-def anchored(budgets: dict[str, Any], root: str, committed: Any = None) -> dict[str, Any]:
+def anchored(budgets: BudgetSettings, root: str, committed: Any = None) -> BudgetSettings:
     """Budget settings with a relative status-file path made relative to the repository root.
 
     A status file the repository itself holds (in the change or the base) is refused: the change
     could write its own budget. `committed(path)` says whether a repository path is tracked."""
     import os
 
-    path = (budgets.get("file") or {}).get("path")
+    file = budgets.source_settings("file")
+    path = file.path
     env_path = os.environ.get("GATE_BUDGET_FILE")
     for candidate in (env_path, path):
         if isinstance(candidate, str) and committed is not None:
             inside = os.path.relpath(os.path.join(root, candidate), root)
             if not inside.startswith("..") and committed(inside.replace(os.sep, "/")):
-                return {**budgets, "file": {**(budgets.get("file") or {}), "refused":
-                        f"{inside} is committed to the repository: a change could write its own budget status; "
-                        "export it outside the repository or leave it untracked"}}
+                return budgets.with_source("file", file._replace(refused=(
+                    f"{inside} is committed to the repository: a change could write its own budget status; "
+                    "export it outside the repository or leave it untracked")))
     if isinstance(path, str) and not os.path.isabs(path):
         # Read at the joined path; named as written, so reports and fingerprints do not depend on the checkout's location.
-        return {**budgets, "file": {**budgets["file"], "path": os.path.join(root, path), "shown": path}}
+        return budgets.with_source("file", file._replace(path=os.path.join(root, path), shown=path))
     return budgets
 
 
-def _mode(budgets: dict[str, Any], key: str, tier: int) -> str:
-    value = budgets.get(key)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        table = {int(k): v for k, v in value.items()}
-        if tier in table:
-            return str(table[tier])
-    return DEFAULTS[key][tier]
-
-
-def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], exemption: str | None, manifest: str) -> list[Finding]:
+def findings_for(statuses: list[SLOStatus], tier: int, budgets: BudgetSettings, exemption: str | None, manifest: str) -> list[Finding]:
     findings = []
     for status in statuses:
         line = status.slo.line
         file = status.slo.origin or manifest
         if status.state == "exhausted":
-            mode = _mode(budgets, "on_exhausted", tier)
+            mode = budgets.on_exhausted.for_tier(tier)
             if mode == "off":
                 continue
             evidence = f"{status.summary()}; source {status.evidence}"
@@ -185,27 +169,27 @@ def findings_for(statuses: list[SLOStatus], tier: int, budgets: dict[str, Any], 
                 verb = "changes wait until it recovers" if mode == "block" else "recommend delaying this change"
                 findings.append(builtin_finding("error-budget", _SEVERITY[mode], f"error budget exhausted ({verb}): {evidence}", file, line))
         elif status.state == "fast-burn":
-            mode = _mode(budgets, "on_fast_burn", tier)
+            mode = budgets.on_fast_burn.for_tier(tier)
             if mode != "off" and not exemption:
                 findings.append(builtin_finding("error-budget-burn", _SEVERITY[mode], f"fast burn in progress ({status.condition}): {status.summary()}; source {status.evidence}", file, line))
         elif status.state == "unavailable":
-            mode = _mode(budgets, "on_unavailable", tier)
+            mode = budgets.on_unavailable.for_tier(tier)
             how = "failing closed" if mode == "block" else "failing open"
             findings.append(builtin_finding("error-budget-unavailable", _SEVERITY[mode], f"SLO {status.slo.name!r}: budget source unavailable, {how} for tier {tier}: {status.reason}", file, line))
         elif status.state == "unmeasurable":
-            mode = _mode(budgets, "on_unmeasurable", tier)
+            mode = budgets.on_unmeasurable.for_tier(tier)
             if mode != "off":
                 findings.append(builtin_finding("error-budget-unmeasurable", _SEVERITY[mode], f"error budget cannot be measured: {status.reason}", file, line))
         elif status.state == "no-data":
-            mode = _mode(budgets, "on_no_data", tier)
+            mode = budgets.on_no_data.for_tier(tier)
             if mode != "off":
                 findings.append(builtin_finding("error-budget-no-data", _SEVERITY.get(mode, mode), f"SLO {status.slo.name!r}: no data over {status.slo.window_text} (no traffic, or the query matches no series); source {status.evidence}", file, line))
     return findings
 
 
-def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: dict[str, Any]) -> list[Finding]:
+def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: BudgetSettings) -> list[Finding]:
     """Valid SLO definitions gate cannot measure: the budget gate is off for them, and says so (budgets.on_unmeasurable)."""
-    mode = _mode(budgets, "on_unmeasurable", tier)
+    mode = budgets.on_unmeasurable.for_tier(tier)
     if mode == "off":
         return []
     return [

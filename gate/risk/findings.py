@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate.builtin_rules import builtin_finding
-from gate.risk.score import DEFAULT_ROLLBACK_DAYS, DEFAULT_THRESHOLDS
+from gate.settings import RiskSettings
 from gate.verdict import Finding, RiskResult
 
 if TYPE_CHECKING:
@@ -13,26 +13,24 @@ if TYPE_CHECKING:
     from gate.risk.score import RiskScorer
 
 
-def assess(scorer: RiskScorer, service: Service, changed: tuple[str, ...], settings: dict[str, Any],
+def assess(scorer: RiskScorer, service: Service, changed: tuple[str, ...], settings: RiskSettings,
            today: dt.date) -> tuple[RiskResult, list[Finding]]:
     """Score the change to one service and judge the score by its tier's thresholds."""
     risk = RiskResult.of(scorer.score(changed, service.tier))
     return risk, risk_findings(risk, service, settings, today)
 
 
-def risk_findings(risk: RiskResult, service: Service, settings: dict[str, Any], today: dt.date) -> list[Finding]:
+def risk_findings(risk: RiskResult, service: Service, settings: RiskSettings, today: dt.date) -> list[Finding]:
     """A score over the tier's threshold warns or blocks; a high-risk change needs a tested rollback."""
-    thresholds = {int(k): v for k, v in settings.get("thresholds", {}).items()}
-    limits = thresholds.get(service.tier, DEFAULT_THRESHOLDS[service.tier])
+    limits = settings.thresholds.for_tier(service.tier)
     why = "; ".join(risk.factors) or "no single dominant factor"
     findings = []
-    for severity, key in (("error", "block"), ("warning", "warn")):
-        if key in limits and risk.score >= limits[key]:
+    for severity, key, limit in (("error", "block", limits.block), ("warning", "warn", limits.warn)):
+        if limit is not None and risk.score >= limit:
             rule = "risk-high" if risk.level in ("high", "critical") else "risk-threshold"  # never "high" for a medium score
-            findings.append(builtin_finding(rule, severity, f"change risk {risk.score}/100 ({risk.level}) is at or over the tier-{service.tier} {key} threshold {limits[key]:g}: {why}", service.manifest, 1))
+            findings.append(builtin_finding(rule, severity, f"change risk {risk.score}/100 ({risk.level}) is at or over the tier-{service.tier} {key} threshold {limit:g}: {why}", service.manifest, 1))
             break
-    days_by_tier = {int(k): v for k, v in settings.get("rollback_tested_days", {}).items()} or DEFAULT_ROLLBACK_DAYS
-    days = days_by_tier.get(service.tier)
+    days = settings.rollback_tested_days.for_tier(service.tier)
     if days and risk.level in ("high", "critical"):
         tested = service.get("rollback", "last_tested")
         try:

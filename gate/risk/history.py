@@ -5,10 +5,10 @@ import os
 import re
 from typing import Iterator, NamedTuple
 
-from gate.git import Repo, Stream, parse_numstat
+from gate.git import LogFormat, Repo, Stream, parse_numstat
 from gate.reverts import reverted_ids
 
-FORMAT = "%x1e%H%x1f%P%x1f%ae%x1f%at%x1f%B%x1f"
+FIELDS = ("%H", "%P", "%ae", "%at", "%B")  # then git's file list
 FIX = re.compile(r"\b(fix(e[sd])?|bug|defect|patch|hotfix|repair|regression|crash|broken)\b", re.IGNORECASE)
 
 
@@ -53,7 +53,8 @@ def stream(repo: Repo, *args: str, paths: list[str] | None = None, lines: bool =
     deletion and an addition): git then compares trees only, never file contents, which is
     many times faster where only who touched what, and when, matters.
     """
-    return _parse_stream(repo.log_stream(*args, format=FORMAT, lines=lines, renames=renames, paths=paths), lines)
+    log = LogFormat(*FIELDS)  # separators no commit can contain (a message is the author's to write)
+    return _parse_stream(repo.log_stream(*args, format=log.format, lines=lines, renames=renames, paths=paths), log, lines)
 
 
 # git matches every tree entry against every pathspec: a change to thousands of files made the
@@ -89,31 +90,13 @@ def _only(commit: Commit, wanted: set[str]) -> Commit:
     return commit._replace(files=tuple(files))
 
 
-def _parse_stream(process: Stream, lines: bool = True) -> Iterator[Commit]:
-    tail = b""
-    finished = False
-    try:
-        while True:
-            chunk = process.stdout.read(1 << 16)
-            if not chunk:
-                break
-            records = (tail + chunk).split(b"\x1e")
-            tail = records.pop()
-            for record in records:
-                if record:
-                    yield _parse(record, lines)
-        finished = True
-        process.finish()  # git stopped mid-way (a missing object): never a silently short history
-        if tail:
-            yield _parse(tail, lines)
-    finally:
-        if not finished:
-            process.abandon()
+def _parse_stream(process: Stream, log: LogFormat, lines: bool = True) -> Iterator[Commit]:
+    for record in log.stream(process):
+        yield _parse(record, log, lines)
 
 
-def _parse(record: bytes, lines: bool = True) -> Commit:
-    sha, parents, author, time, rest = record.split(b"\x1f", 4)
-    message, _, numstat = rest.rpartition(b"\x1f")
+def _parse(record: bytes, log: LogFormat, lines: bool = True) -> Commit:
+    (sha, parents, author, time, message), numstat = log.split(record)
     tokens = numstat.lstrip(b"\0\n").split(b"\0")
     files = []
     i = 0

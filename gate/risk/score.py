@@ -12,10 +12,8 @@ from gate.snapshot import Snapshot
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
+from gate.settings import RiskSettings
 
-DEFAULT_THRESHOLDS = {0: {"warn": 50, "block": 80}, 1: {"warn": 60, "block": 90}, 2: {"warn": 70}, 3: {}}
-DEFAULT_ROLLBACK_DAYS = {0: 90, 1: 90}
-DEFAULT_HISTORY_DAYS = 365
 HISTORY_KEEP = 256  # mined histories kept in <git dir>/gate/history/, newest first
 
 WORDS = {
@@ -113,7 +111,7 @@ def change_features(index: HistoryIndex, change: Change, lines_before: dict[str,
 class RiskScorer:
     """Scores each changed service of one change; history is mined once per change."""
 
-    def __init__(self, settings: dict[str, Any], base: Snapshot, head: Snapshot, today: dt.date,
+    def __init__(self, settings: RiskSettings, base: Snapshot, head: Snapshot, today: dt.date,
                  trusted: Snapshot | None = None) -> None:
         self.settings = settings
         self.base, self.head, self.today = base, head, today
@@ -131,7 +129,7 @@ class RiskScorer:
         self.incomplete: str | None = None  # why the mined history stopped short, when it did
 
     def _model(self) -> Model:
-        path = self.settings.get("model")
+        path = self.settings.model
         if not path:
             return DEFAULT_MODEL
         from gate.errors import FatalError
@@ -147,9 +145,8 @@ class RiskScorer:
             email = ident[ident.find("<") + 1: ident.find(">")].lower() if "<" in ident else ""
             midnight = dt.datetime.combine(self.today, dt.time(), dt.timezone.utc)  # a staged change is judged as of today
             return email, int(midnight.timestamp()), ""
-        out = self.repo.authorship(self.head.rev)
-        email, time, message = out.split("\x1f", 2)
-        return (email.lower() if self._author_verified() else ""), int(time), message
+        email, time, message = self.repo.authorship(self.head.rev)
+        return (email.lower() if self._author_verified() else ""), time, message
 
     def _author_verified(self) -> bool:
         """In a pull request the author line is the opener's claim: experience is credited only when
@@ -189,7 +186,7 @@ class RiskScorer:
         """
         if self.base.rev == EMPTY:
             return None
-        days = int(self.settings.get("history_days", DEFAULT_HISTORY_DAYS))
+        days = self.settings.history_days
         paths = sorted({p for f in self.files() for p in (f.path, f.old_path) if p})
         key = hashlib.sha256("\0".join([self.base.rev, str(days), str(self._time), self._author, *paths]).encode("utf-8", "surrogateescape")).hexdigest()[:32]
         if self._cached(key) is not None:
@@ -242,13 +239,9 @@ class RiskScorer:
         self._store.put(key, [[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in commits])
 
     def _in_freeze(self) -> str | None:
-        for window in self.settings.get("freeze", []):
-            try:
-                start, end = dt.date.fromisoformat(str(window["start"])), dt.date.fromisoformat(str(window["end"]))
-            except (KeyError, ValueError):
-                continue
-            if start <= self.today <= end:
-                return str(window.get("reason", f"{start}..{end}"))
+        for window in self.settings.freeze:
+            if window.start <= self.today <= window.end:
+                return window.reason
         return None
 
     def _by_path(self) -> dict[str, list[tuple[int, FileChange]]]:

@@ -9,7 +9,7 @@ import calendar
 import datetime as dt
 import os
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from gate import config as gate_config
 from gate.errors import FatalError
@@ -18,13 +18,12 @@ from gate.snapshot import Snapshot
 from gate.policy.rules import load_rules
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
+from gate.settings import AdoptionSettings, ScorecardSettings
 
 SCHEMA = "gate.scorecard/v1"
 TIERS = (0, 1, 2, 3)
 RISK_LEVELS = ("low", "medium", "high", "critical")
 CHANGE_DAYS = 90
-DEFAULT_ADOPTION = {"tiers": [1], "requires": ["slos", "runbook", "owners"], "milestones": {"6": 60, "12": 80}}
-DEFAULT_EXPIRING_DAYS = 7
 # Worst first: a service's budget state is its worst SLO's.
 BUDGET_ORDER = ("exhausted", "fast-burn", "unavailable", "slow-burn", "no-data", "unsupported", "not-measured", "ok")
 WAIVER_STATES = ("active", "expiring", "expired", "invalid")
@@ -41,7 +40,7 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
     snap = Snapshot(repo, commit)
     config = gate_config.load(snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
     rules = load_rules(config, snap)
-    settings = _settings(config)
+    settings = config.scorecard
     end = int(dt.datetime.combine(today, dt.time.max, dt.timezone.utc).timestamp())
     points = month_ends(today, months, since) if months or since else []
     window_start = end - CHANGE_DAYS * DAY
@@ -59,7 +58,7 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
     finally:
         tier_lookup["f"] = _tier_lookup(judged)
         ready.set()
-    ledger = _ledger(snap, config, today, settings["expiring_days"])
+    ledger = _ledger(snap, config, today, settings.expiring_days)
     budgets = _budgets(repo, snap, config, judged, offline)
     history = mined()
     by_root = _changes_by_root(history, judged, window_start)
@@ -78,7 +77,7 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
         "fleet": rollup("all services", services),
         "top_failing_rules": top_failing(services, {r.id: r.title for r in rules}),
         "waivers": ledger["summary"],
-        "adoption": adoption(services, settings["adoption"], _start(repo, commit, settings["adoption"]), today),
+        "adoption": adoption(services, settings.adoption, _start(repo, commit, settings.adoption), today),
         "trend": None,
     }
     if points:
@@ -99,7 +98,7 @@ def _mine_while_judging(repo: Repo, commit: str, config: gate_config.Config, mod
         return tier_lookup["f"](paths)
 
     def mine_history() -> None:
-        history_days = int(config.risk.get("history_days", 365))
+        history_days = config.risk.history_days
         mined["m"] = mine(repo, commit, min(trend_start, window_start), window_start, window_start - history_days * DAY,
                           tier_when_ready, model)
 
@@ -134,17 +133,10 @@ def _changes_by_root(history: Mined, judged: list[Judged], window_start: int) ->
     return by_root
 
 
-def _settings(config: gate_config.Config) -> dict[str, Any]:
-    raw = config.scorecard
-    adoption = {**DEFAULT_ADOPTION, **(raw.get("adoption") or {})}
-    adoption["milestones"] = {int(k): float(v) for k, v in adoption["milestones"].items()}
-    return {"adoption": adoption, "expiring_days": int(raw.get("expiring_days", DEFAULT_EXPIRING_DAYS))}
-
-
 def _risk_model(config: gate_config.Config, snap: Snapshot) -> Any:
     from gate.risk.model import DEFAULT_MODEL, load
 
-    path = config.risk.get("model")
+    path = config.risk.model
     if not path:
         return DEFAULT_MODEL
     raw = snap.read(str(path))
@@ -221,7 +213,7 @@ def waiver_states(entries: list[Any], today: dt.date, expiring_days: int) -> dic
 def _budgets(repo: Repo, snap: Snapshot, config: gate_config.Config, judged: list[Judged], offline: bool) -> dict[str, dict[str, Any]]:
     """Service manifest -> {state, slos: [{name, state, remaining}]} from the configured budget source."""
     env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
-    configured = bool(config.budgets) or any(os.environ.get(v) for v in env)
+    configured = config.budgets.configured or any(os.environ.get(v) for v in env)
     out: dict[str, dict[str, Any]] = {}
     with_slos = [j for j in judged if j.has["slos"] and j.service.parsed]
     if not configured:
@@ -322,37 +314,37 @@ def top_failing(services: list[dict[str, Any]], titles: dict[str, str], limit: i
     return sorted(counts.values(), key=lambda r: (-r["services"], r["rule"]))[:limit]
 
 
-def _start(repo: Repo, commit: str, adoption: dict[str, Any]) -> dt.date:
-    if adoption.get("start"):
+def _start(repo: Repo, commit: str, adoption: AdoptionSettings) -> dt.date:
+    if adoption.start:
         try:
-            return dt.date.fromisoformat(str(adoption["start"]))
+            return dt.date.fromisoformat(str(adoption.start))
         except ValueError:
-            raise FatalError(f"scorecard.adoption.start {adoption['start']!r} is not a date (YYYY-MM-DD)", gate_config.CONFIG_FILE) from None
+            raise FatalError(f"scorecard.adoption.start {adoption.start!r} is not a date (YYYY-MM-DD)", gate_config.CONFIG_FILE) from None
     first = min(repo.root_times(commit), default=0)
     return dt.datetime.fromtimestamp(first, dt.timezone.utc).date()
 
 
-def adopted(service: dict[str, Any], requires: list[str]) -> bool:
+def adopted(service: dict[str, Any], requires: Sequence[str]) -> bool:
     return all(service["has"].get(r, False) for r in requires)
 
 
-def adoption(services: list[dict[str, Any]], settings: dict[str, Any], start: dt.date, today: dt.date) -> dict[str, Any]:
+def adoption(services: list[dict[str, Any]], settings: AdoptionSettings, start: dt.date, today: dt.date) -> dict[str, Any]:
     """Share of services in the target tiers that have everything required, against the milestone in force."""
-    counted = [s for s in services if s["tier"] in settings["tiers"]]
-    met = sum(1 for s in counted if adopted(s, settings["requires"]))
+    counted = [s for s in services if s["tier"] in settings.tiers]
+    met = sum(1 for s in counted if adopted(s, settings.requires))
     months = (today.year - start.year) * 12 + today.month - start.month - (1 if today.day < start.day else 0)
-    milestones = sorted(settings["milestones"].items())
+    milestones = sorted(settings.milestones.items())
     due = [(m, share) for m, share in milestones if months >= m]
     target = due[-1][1] if due else None
     upcoming = next(((m, share) for m, share in milestones if months < m), None)
     share = _rate(met, len(counted))
     return {
-        "tiers": list(settings["tiers"]), "requires": list(settings["requires"]), "start": start.isoformat(),
+        "tiers": list(settings.tiers), "requires": list(settings.requires), "start": start.isoformat(),
         "months": max(0, months), "services": len(counted), "met": met, "share": share,
         "target": target, "on_target": None if target is None or share is None else share * 100 >= target,
         "milestones": [{"months": m, "share": s, "due": _add_months(start, m).isoformat()} for m, s in milestones],
         "next": None if upcoming is None else {"months": upcoming[0], "share": upcoming[1], "due": _add_months(start, upcoming[0]).isoformat()},
-        "missing": {r: sum(1 for s in counted if not s["has"].get(r, False)) for r in settings["requires"]},
+        "missing": {r: sum(1 for s in counted if not s["has"].get(r, False)) for r in settings.requires},
     }
 
 
@@ -380,7 +372,7 @@ def month_ends(today: dt.date, months: int | None, since: dt.date | None) -> lis
 
 
 def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], history: Mined,
-          settings: dict[str, Any], config: gate_config.Config, adoption_now: dict[str, Any]) -> list[dict[str, Any]]:
+          settings: ScorecardSettings, config: gate_config.Config, adoption_now: dict[str, Any]) -> list[dict[str, Any]]:
     from gate.waivers.model import parse_ledger
 
     rows = []
@@ -404,7 +396,7 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
         snap, judged = readiness.at(found, day)
         try:
             entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
-            waivers = waiver_states(entries, day, settings["expiring_days"])["summary"]
+            waivers = waiver_states(entries, day, settings.expiring_days)["summary"]
         except FatalError:
             waivers = None
         services: list[dict[str, Any]] = [{"tier": j.service.tier, "ready": not any(s == "error" for s in j.states().values()), "has": j.has}
@@ -414,10 +406,10 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
             group = [s for s in services if s["tier"] == t]
             tiers[str(t)] = {"services": len(group), "ready": sum(1 for s in group if s["ready"]),
                              "slo_covered": sum(1 for s in group if s["has"]["slos"])}
-        counted = [s for s in services if s["tier"] in settings["adoption"]["tiers"]]
-        met = sum(1 for s in counted if adopted(s, settings["adoption"]["requires"]))
+        counted = [s for s in services if s["tier"] in settings.adoption.tiers]
+        met = sum(1 for s in counted if adopted(s, settings.adoption.requires))
         months = (day.year - start.year) * 12 + day.month - start.month
-        due = [share for m, share in sorted(settings["adoption"]["milestones"].items()) if months >= m]
+        due = [share for m, share in sorted(settings.adoption.milestones.items()) if months >= m]
         rows.append({
             "month": label, "date": day.isoformat(), "commit": found, **activity,
             "services": len(services), "ready": sum(1 for s in services if s["ready"]),

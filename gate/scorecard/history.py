@@ -12,16 +12,15 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterator
+from typing import Any, Iterator
 
-from gate.git import Repo
+from gate.git import LogFormat, Repo
 from gate.risk.features import DAY, Change as RiskChange, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream
 from gate.risk.labels import MAX_FIX_FILES, reverted as reverted_by
 from gate.risk.model import Model
 
-_END = "\x1f\x1eEND\x1e"
-_FORMAT = "%x1e%x1eC%H%x1f%P%x1f%ae%x1f%at%x1f%B%x1f%x1eEND%x1e"
+_FIELDS = ("%H", "%P", "%ae", "%at", "%B")  # then the commit's patch
 _HEADER = re.compile(
     rb"^(?:(?P<diff>diff --git )|rename (?P<rename>from|to) (?P<rpath>[^\n]*)|(?P<side>---|\+\+\+) (?P<spath>[^\n]*)"
     rb"|@@ -(?P<start>\d+)(?:,(?P<count>\d+))? \+\d+(?:,(?P<added>\d+))? @@)", re.M)
@@ -128,39 +127,9 @@ class Origins:
         return blamed
 
 
-def _records(process: Any) -> Iterator[bytes]:
-    out: IO[bytes] = process.stdout
-    tail = b""
-    marker = b"\x1e\x1eC"
-    finished = False
-    try:
-        while True:
-            chunk = out.read(1 << 16)
-            if not chunk:
-                break
-            parts = (tail + chunk).split(marker)
-            tail = parts.pop()
-            yield from (p for p in parts if p)
-        finished = True
-        process.finish()  # git stopped mid-way (a missing object): an error, never a short history
-        if tail:
-            yield tail
-    finally:
-        if not finished:
-            process.abandon()
-
-
-def _parse(record: bytes) -> tuple[Commit, _Patch] | None:
-    head, sep, body = record.partition(_END.encode())
-    if not sep:
-        return None
-    try:
-        sha, parents, author, when, message = head.split(b"\x1f", 4)
-        time = int(when or 0)
-    except ValueError:
-        return None
-    if not re.fullmatch(rb"[0-9a-f]{40}", sha):
-        return None
+def _parse(record: bytes, log: LogFormat) -> tuple[Commit, _Patch]:
+    (sha, parents, author, when, message), body = log.split(record)
+    time = int(when or 0)
     patch = _Patch()
     patch.parse(body)
     files = []
@@ -179,11 +148,9 @@ def patch_stream(repo: Repo, head: str, since: int) -> Iterator[tuple[Commit, _P
 
     A merge counts as one change, diffed against its first parent: what landed on the branch.
     """
-    process = repo.first_parent_patches(head, _FORMAT, *_since(since))
-    for record in _records(process):
-        parsed = _parse(record)
-        if parsed is not None:
-            yield parsed
+    log = LogFormat(*_FIELDS)  # separators no commit can contain (a message is the author's to write)
+    for record in log.stream(repo.first_parent_patches(head, log.format, *_since(since))):
+        yield _parse(record, log)
 
 
 def _since(when: int) -> list[str]:

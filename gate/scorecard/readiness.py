@@ -99,7 +99,10 @@ def requirements(service: Service, snap: Snapshot) -> dict[str, bool]:
 
     def document(*path: str) -> bool:
         value = service.get(*path)
-        return isinstance(value, str) and (value.startswith("https://") or snap.is_file(value))
+        if not isinstance(value, str):
+            return False
+        located = service.locate(snap, value).path  # beside the manifest, as the rules read it
+        return value.startswith("https://") or (located is not None and snap.is_file(located))
 
     return {
         "slos": bool(service.items("slos")),

@@ -14,11 +14,9 @@ AUDIT_COLUMNS = ("date", "event", "id", "services", "rules", "requested_by", "ap
 
 def history(repo: Any, ledger: str, today: dt.date) -> list[dict[str, Any]]:
     """Every event in the ledger's git history: added, changed, removed (or revoked), expired."""
-    out = repo.path_log(ledger)
     events: list[dict[str, Any]] = []
     previous: dict[str, LedgerEntry] = {}
-    for line in out.splitlines():
-        sha, name, email, when = line.split("\x1f")
+    for sha, name, email, when in repo.path_log(ledger):
         raw = repo.read(sha, ledger)
         commit = {"commit": sha, "author": f"{name} <{email}>", "date": when}
         try:

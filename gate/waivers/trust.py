@@ -13,14 +13,9 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from gate.settings import WaiverSettings
 from gate.waivers.model import LedgerEntry, handle, static_problems, waiver_kind
 
-DEFAULT_MAX_DAYS = {0: 3, 1: 7, 2: 14, 3: 14}
-DEFAULT_APPROVERS: dict[str, dict[int, list[str]]] = {
-    "findings": {0: ["vps"], 1: ["release-managers"], 2: ["release-managers"], 3: ["release-managers"]},
-    "error-budget": {0: ["vps"], 1: ["directors"], 2: ["directors"], 3: ["release-managers"]},
-    "risk": {0: ["vps"], 1: ["release-managers"], 2: ["release-managers"], 3: ["release-managers"]},
-}
 APPROVERS = "{approvers}"  # in a rule's remediation: who may approve an exception for it, per tier
 ANY_APPROVERS = "the approvers for the service's tier (exceptions.approvers in .gate.yaml)"
 
@@ -28,7 +23,7 @@ ANY_APPROVERS = "the approvers for the service's tier (exceptions.approvers in .
 class Approvals:
     """Who may approve, and what GitHub says about the pull request (cached per run)."""
 
-    def __init__(self, settings: dict[str, Any], pull_request: Any) -> None:
+    def __init__(self, settings: WaiverSettings, pull_request: Any) -> None:
         self.settings = settings
         self.pr = pull_request
         self._reviews: dict[str, tuple[str, str]] | None = None
@@ -36,15 +31,13 @@ class Approvals:
         self.github_error: str | None = None
 
     def max_days(self, tier: int) -> int:
-        table = {int(k): v for k, v in self.settings.get("max_days", {}).items()}
-        return int(table.get(tier, DEFAULT_MAX_DAYS[tier]))
+        return self.settings.max_days.for_tier(tier)
 
     def allowed(self, approver: str, kind: str, tier: int) -> tuple[bool, str]:
         """(may approve, why not). Team membership is asked of GitHub; unverifiable means no."""
-        names = _groups(self.settings, kind, tier)
-        members = self.settings.get("groups", {})
+        names = self.settings.approver_groups(kind, tier)
         for group in names:
-            for member in members.get(group, []):
+            for member in self.settings.members(group):
                 if "/" in member:
                     if self._team_member(member, approver):
                         return True, ""
@@ -52,7 +45,7 @@ class Approvals:
                     return True, ""
         need = ", ".join(names) or "nobody configured"
         teams = " (team membership needs a GitHub pull request run to check)" if self.pr is None and any(
-            "/" in m for g in names for m in members.get(g, [])) else ""
+            "/" in m for g in names for m in self.settings.members(g)) else ""
         return False, f"@{approver} may not approve {kind} exceptions for tier {tier} (exceptions.approvers: {need}){teams}"
 
     def _team_member(self, team: str, user: str) -> bool:
@@ -91,12 +84,6 @@ class Approvals:
         return None
 
 
-def _groups(settings: dict[str, Any], kind: str, tier: int) -> list[str]:
-    table = settings.get("approvers", {}).get(kind)
-    groups = {int(k): v for k, v in table.items()}.get(tier) if table else DEFAULT_APPROVERS[kind][tier]
-    return list(groups or [])
-
-
 def problems(entry: LedgerEntry, tiers: dict[str, int], approvals: Approvals, today: dt.date, every_service: bool = False) -> str | None:
     """Why an entry is invalid whoever reviews it, or None.
 
@@ -120,13 +107,13 @@ def problems(entry: LedgerEntry, tiers: dict[str, int], approvals: Approvals, to
     return None
 
 
-def approvers_text(rule: str, tier: int, settings: dict[str, Any]) -> str:
+def approvers_text(rule: str, tier: int, settings: WaiverSettings) -> str:
     """Who may approve an exception for `rule` at `tier`: 'tier 1: release-managers (exceptions.approvers.findings)'."""
     kind = waiver_kind(rule)
-    return f"tier {tier}: {', '.join(_groups(settings, kind, tier)) or 'nobody configured'} (exceptions.approvers.{kind})"
+    return f"tier {tier}: {', '.join(settings.approver_groups(kind, tier)) or 'nobody configured'} (exceptions.approvers.{kind})"
 
 
-def with_approvers(findings: list[Any], tier: int, settings: dict[str, Any]) -> list[Any]:
+def with_approvers(findings: list[Any], tier: int, settings: WaiverSettings) -> list[Any]:
     """Findings whose fix mentions an exception name the groups that may approve it for this tier."""
     return [replace(f, remediation=f.remediation.replace(APPROVERS, approvers_text(f.rule, tier, settings)))
             if APPROVERS in f.remediation else f for f in findings]

@@ -12,6 +12,7 @@ import pytest
 from gate.budget import file as status_file
 from gate.budget.records import SLO
 from gate.httpclient import Unavailable
+from gate.settings import SourceSettings
 
 SLO_ = SLO(service="cart", name="availability", objective=0.99, window=28 * 86400, window_text="28d", budgeting="occurrences", source="file")
 DOC: Any = {"schema": "gate.budget-status/v1", "slos": [{"service": "cart", "slo": "availability", "windows": {
@@ -27,7 +28,7 @@ def test_fetch_names_the_file_as_the_user_did(tmp_path: Path, monkeypatch: pytes
     path = tmp_path / "status.json"
     path.write_text(json.dumps(DOC))
     monkeypatch.delenv("GATE_BUDGET_FILE", raising=False)
-    settings = {"path": str(path), "shown": "slo-status.json"}
+    settings = SourceSettings(path=str(path), shown="slo-status.json")
     assert status_file.fetch(SLO_, settings, [3600]) == {3600: (9.0, 10.0)}
     assert status_file.evidence(SLO_, settings) == "file slo-status.json: service 'cart', SLO 'availability', window 28d"
     other = replace(SLO_, name="latency")

@@ -9,6 +9,7 @@ import yaml
 from gate.budget import guide, sloth
 from gate.budget.math import DAY, windows_for
 from gate.resources import errors_for
+from gate.settings import BudgetSettings
 
 
 def _block(text: str, first: str, last: str) -> str:
@@ -29,7 +30,7 @@ def test_explain_prints_the_topics(gate_cli: Any) -> None:
 def test_the_alert_windows_example_is_valid_configuration_and_means_what_it_says() -> None:
     budgets = yaml.safe_load(_block(guide.ALERT_WINDOWS, "budgets:", "longWindow: 3d}"))["budgets"]
     assert errors_for("config", {"version": 1, "budgets": budgets}) == []
-    assert windows_for(7 * DAY, 1, budgets).windows[0].factor(7 * DAY) == 13.44
+    assert windows_for(7 * DAY, 1, BudgetSettings.parse(budgets)).windows[0].factor(7 * DAY) == 13.44
 
 
 def test_the_sloth_example_is_read() -> None:
@@ -46,4 +47,4 @@ def test_the_readme_budgets_example_is_valid_configuration() -> None:
     block = section[section.index("```yaml\n") + 8:section.index("```\n", section.index("```yaml\n") + 8)]
     config = {"version": 1, **yaml.safe_load(block)}
     assert errors_for("config", config) == []
-    assert windows_for(7 * DAY, 1, config["budgets"]).windows[0].factor(7 * DAY) == 13.44
+    assert windows_for(7 * DAY, 1, BudgetSettings.parse(config["budgets"])).windows[0].factor(7 * DAY) == 13.44

@@ -8,6 +8,7 @@ import pytest
 from gate.budget import http
 from gate.budget.records import SLO
 from gate.httpclient import Unavailable
+from gate.settings import SourceSettings
 
 
 def slo(service: str = "cart", name: str = "availability") -> SLO:
@@ -21,7 +22,7 @@ def entry(service: str = "cart", name: str = "availability") -> dict[str, Any]:
 def test_fetch_fills_the_url_template(httpserver: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GATE_BUDGET_URL", raising=False)
     httpserver.expect_request("/status/cart/availability").respond_with_json(entry())
-    settings = {"url": httpserver.url_for("/status/{service}/{slo}"), "retries": 0}
+    settings = SourceSettings(url=httpserver.url_for("/status/{service}/{slo}"), retries=0)
     assert http.fetch(slo(), settings, [28 * 86400, 3600]) == {28 * 86400: (99.0, 100.0), 3600: None}
     assert http.evidence(slo(), settings).startswith("http http://127.0.0.1:")
 
@@ -39,7 +40,7 @@ def test_names_from_a_manifest_cannot_walk_the_url(httpserver: Any) -> None:
         return Response('{"service": "../admin?x=1#", "slo": "a/b", "windows": {"28d": {"good": 1, "total": 1}}}', content_type="application/json")
 
     httpserver.expect_request(re.compile("/.*")).respond_with_handler(answer)
-    settings = {"url": httpserver.url_for("/status/{service}/{slo}"), "retries": 0}
+    settings = SourceSettings(url=httpserver.url_for("/status/{service}/{slo}"), retries=0)
     assert http.fetch(slo(service="../admin?x=1#", name="a/b"), settings, [28 * 86400]) == {28 * 86400: (1.0, 1.0)}
     (raw,) = seen
     assert raw.startswith("/status/") and raw.count("/") == 3 and "?" not in raw and "#" not in raw and "/../" not in raw
@@ -50,15 +51,15 @@ def test_an_answer_about_another_slo_or_of_the_wrong_shape_is_unavailable(httpse
     httpserver.expect_request("/bad").respond_with_json({"service": "cart", "slo": "availability", "windows": {"28d": {"good": "many"}}})
     httpserver.expect_request("/gone").respond_with_json({}, status=404)
     with pytest.raises(Unavailable, match="answered for search/availability, not cart/availability"):
-        http.fetch(slo(), {"url": httpserver.url_for("/other"), "retries": 0}, [28 * 86400])
+        http.fetch(slo(), SourceSettings(url=httpserver.url_for("/other"), retries=0), [28 * 86400])
     with pytest.raises(Unavailable):
-        http.fetch(slo(), {"url": httpserver.url_for("/bad"), "retries": 0}, [28 * 86400])
+        http.fetch(slo(), SourceSettings(url=httpserver.url_for("/bad"), retries=0), [28 * 86400])
     with pytest.raises(Unavailable, match="HTTP 404 \\(no status for service 'cart' SLO 'availability'\\)"):
-        http.fetch(slo(), {"url": httpserver.url_for("/gone"), "retries": 0}, [28 * 86400])
+        http.fetch(slo(), SourceSettings(url=httpserver.url_for("/gone"), retries=0), [28 * 86400])
 
 
 def test_no_url_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GATE_BUDGET_URL", raising=False)
     with pytest.raises(Unavailable, match="no status URL configured"):
-        http.fetch(slo(), {}, [3600])
-    assert http.evidence(slo(), {}) == "http (no URL configured)"
+        http.fetch(slo(), SourceSettings(), [3600])
+    assert http.evidence(slo(), SourceSettings()) == "http (no URL configured)"

@@ -11,6 +11,7 @@ from gate.budget.math import (
     BURN_WINDOWS, DAY, HOUR, budget_remaining, burn_rate, burn_state, error_budget_ratio, parse_duration, timeslices_remaining,
     windows_for,
 )
+from gate.settings import BudgetSettings
 
 
 def test_budget_remaining_exact() -> None:
@@ -54,7 +55,7 @@ def test_burn_rate_exact() -> None:
 def test_workbook_factors_for_30_and_28_days_are_sloths_to_the_last_bit() -> None:
     # the factors in the rules Sloth generates for its google-30d and google-28d windows (out-base*.yaml.tpl)
     assert [b.factor(30 * DAY) for b in BURN_WINDOWS] == [14.4, 6.0, 3.0, 1.0]
-    assert [b.factor(28 * DAY) for b in windows_for(28 * DAY, None, {}).windows] == [13.44, 5.6000000000000005, 2.8000000000000003, 0.9333333333333333]
+    assert [b.factor(28 * DAY) for b in windows_for(28 * DAY, None, None).windows] == [13.44, 5.6000000000000005, 2.8000000000000003, 0.9333333333333333]
     assert error_budget_ratio(0.999) == 0.0009999999999999432  # Sloth's (100 - 99.9) / 100
 
 
@@ -71,13 +72,13 @@ SEVEN_DAYS: dict[str, Any] = {  # the shape of a Sloth AlertWindows spec for a 7
 
 
 def test_alert_windows_from_configuration_per_repository_and_tier() -> None:
-    budgets: dict[str, Any] = {"alert_windows": [SEVEN_DAYS]}
+    budgets = BudgetSettings.parse({"alert_windows": [SEVEN_DAYS]})
     assert [b.factor(7 * DAY) for b in windows_for(7 * DAY, 1, budgets).windows] == [13.44, 3.5, 1.4000000000000001, 0.98]
     # unconfigured 7d keeps the workbook's percentages: 2% of a week's budget in an hour is 3.36x
-    assert windows_for(7 * DAY, 1, {}).windows[0].factor(7 * DAY) == pytest.approx(3.36)
+    assert windows_for(7 * DAY, 1, None).windows[0].factor(7 * DAY) == pytest.approx(3.36)
     # a tier's own windows win over the repository's; other tiers keep the repository's
     tier0 = {**SEVEN_DAYS["spec"], "page": {**SEVEN_DAYS["spec"]["page"], "quick": {"errorBudgetPercent": 4, "shortWindow": "5m", "longWindow": "1h"}}}
-    budgets = {"alert_windows": [SEVEN_DAYS], "alert_windows_by_tier": {"0": [tier0]}}
+    budgets = BudgetSettings.parse({"alert_windows": [SEVEN_DAYS], "alert_windows_by_tier": {"0": [tier0]}})
     assert windows_for(7 * DAY, 0, budgets).windows[0].factor(7 * DAY) == pytest.approx(6.72)
     assert windows_for(7 * DAY, 2, budgets).windows[0].factor(7 * DAY) == 13.44
     assert windows_for(30 * DAY, 0, budgets).windows[0].factor(30 * DAY) == 14.4  # a period nobody configured: workbook
@@ -103,7 +104,7 @@ def test_exactly_14_4x_agrees_with_sloths_rule() -> None:
     assert burn_state(at_boundary, 30 * DAY, 0.999).state == "fast-burn"
     # and with 99%: Sloth's rule is ratio > (14.4 * 0.01)
     assert burn_state({HOUR: 0.144, 300: 0.144}, 30 * DAY, 0.99).state == ("fast-burn" if 0.144 > (14.4 * 0.01) else "ok")
-    seven = windows_for(7 * DAY, None, {"alert_windows": [SEVEN_DAYS]})
+    seven = windows_for(7 * DAY, None, BudgetSettings.parse({"alert_windows": [SEVEN_DAYS]}))
     assert burn_state({HOUR: 0.01344, 300: 0.01344}, 7 * DAY, 0.999, seven).state == ("fast-burn" if 0.01344 > 13.44 * 0.0009999999999999432 else "ok")
     assert burn_state({HOUR: 0.013, 300: 0.013}, 7 * DAY, 0.999, seven).state == "ok"  # 13x: the workbook scaled to 7d (3.36x) would page
 

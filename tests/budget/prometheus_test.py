@@ -10,6 +10,7 @@ from werkzeug import Request, Response
 
 from gate.budget.records import SLO
 from gate.budget.status import measure
+from gate.settings import BudgetSettings
 from testing.typed import present
 
 GOOD = 'sum(rate(http_requests_total{service="NAME",code!~"5.."}[{{window}}]))'
@@ -24,8 +25,8 @@ def slo(name: str, **kw: Any) -> SLO:
     return SLO(**fields)
 
 
-def settings(url: str, **kw: Any) -> dict[str, Any]:
-    return {"prometheus": {"url": url, "timeout": 2, "retries": 0, **kw}}
+def settings(url: str, **kw: Any) -> BudgetSettings:
+    return BudgetSettings.parse({"prometheus": {"url": url, "timeout": 2, "retries": 0, **kw}})
 
 
 def test_healthy_service_with_a_counter_reset(prometheus: Any) -> None:

@@ -12,6 +12,7 @@ from gate.budget.status import measure
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.snapshot import Snapshot
+from gate.settings import BudgetSettings
 from testing.typed import present
 
 from conftest import GitRepo
@@ -29,8 +30,8 @@ def _slos(repo: GitRepo, manifest_slos: str, files: dict[str, str], name: str) -
     return slos
 
 
-def settings(url: str, **budgets: Any) -> dict[str, Any]:
-    return {"prometheus": {"url": url, "timeout": 5, "retries": 0}, **budgets}
+def settings(url: str, **budgets: Any) -> BudgetSettings:
+    return BudgetSettings.parse({"prometheus": {"url": url, "timeout": 5, "retries": 0}, **budgets})
 
 
 OPENSLO = """\

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +26,23 @@ def test_next_steps_name_the_path_relative_to_here(repo: GitRepo, monkeypatch: p
     lines = next_steps(str(repo.root / "svc" / "api"), "core", 2)
     assert lines[-2] == '  3. commit: git add ../svc/api .github/CODEOWNERS && git commit -m "api: service manifest"'
     assert "/svc/api/ @<org>/core" in "\n".join(lines)  # CODEOWNERS names it from the repository root
+
+
+def test_init_scaffolds_a_service_that_validates_and_never_overwrites(repo: GitRepo, gate_cli: Any) -> None:
+    repo.write("CODEOWNERS", "/services/orders/ @acme/orders\n")
+    code, out, _ = gate_cli("init", str(repo.root / "services/orders"), "--tier", "2", "--team", "orders")
+    assert code == 0 and "created" in out
+    manifest = repo.read("services/orders/service.yaml")
+    assert "runbook: docs/runbook.md" in manifest
+    repo.commit()
+    code, out, _ = gate_cli("validate", "--repo", repo.path)
+    assert code == 0, out
+    repo.write("services/orders/docs/runbook.md", "mine\n")
+    code, _, err = gate_cli("init", str(repo.root / "services/orders"))
+    assert code == 2 and "never overwrites" in err
+    assert repo.read("services/orders/docs/runbook.md") == "mine\n"
+
+
+def test_init_rejects_bad_names(gate_cli: Any, tmp_path: Path) -> None:
+    code, _, err = gate_cli("init", str(tmp_path / "Bad Name"))
+    assert code == 2 and "lower-case label" in err

@@ -1,7 +1,6 @@
 """`gate test`: rule examples judged by the real engine, never-firing and example-less rules flagged."""
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,6 @@ import pytest
 from gate.policy.rules import parse_pack
 from gate.policy.testing import schema_accepts_everything
 from gate.resources import data_dir
-from testing.typed import present
 
 from conftest import GitRepo
 
@@ -104,25 +102,6 @@ def test_quiet_example_that_fires(gate_cli: Any, tmp_path: Path) -> None:
     assert "example 'states its scope': expected quiet, but it fired: description must state the PCI scope" in out
 
 
-def test_junit_report(gate_cli: Any, tmp_path: Path) -> None:
-    out_file = tmp_path / "gate-test.xml"
-    code, _, _ = gate_cli("test", write_pack(tmp_path), "--repo", str(tmp_path), "--format", "junit", "--output", str(out_file))
-    assert code == 1
-    root = ET.fromstring(out_file.read_text(encoding="utf-8"))
-    (suite,) = root.findall("testsuite")
-    failures = {(c.get("classname"), c.get("name")): present(c.find("failure")).get("type") for c in suite.iter("testcase") if c.find("failure") is not None}
-    label = str(tmp_path / "payments.yaml")
-    assert failures == {
-        (f"{label}.pci-scope", "wrong on purpose"): "mismatch",
-        (f"{label}.typo-rule", "should fire"): "mismatch",
-        (f"{label}.typo-rule", "can fire"): "never-fires",
-        (f"{label}.migrations-reviewed", "has examples"): "no-examples",
-    }
-    assert suite.get("failures") == "4" and suite.get("tests") == str(4 + 3 * 2)
-    (note,) = suite.iter("property")
-    assert "is not a git repository: when: globs are not checked" in str(note.get("value"))
-
-
 def test_examples_file_beside_the_pack(gate_cli: Any, tmp_path: Path) -> None:
     examples = ("apiVersion: gate/v1\nkind: PolicyExamples\nexamples:\n  migrations-reviewed:\n"
                 "    - name: migration without a runbook\n      expect: fires\n      files: {migrations/1.sql: x}\n"
@@ -149,14 +128,6 @@ def test_impossible_as_of_date_is_bad_input(gate_cli: Any, tmp_path: Path) -> No
     pack = write_pack(tmp_path, PACK.replace("        message: PCI scope\n", "        message: PCI scope\n        as_of: '2026-02-30'\n"))
     code, _, err = gate_cli("test", pack, "--repo", str(tmp_path))
     assert code == 2 and err.strip() == f"gate: error: {pack}:16: rule pci-scope, example 'no description': as_of '2026-02-30' is not a date"
-
-
-def test_no_arguments_tests_the_configured_packs(gate_cli: Any, repo: GitRepo) -> None:
-    repo.write(".gate.yaml", "version: 1\npacks: [policies/payments.yaml]\n")
-    repo.write("policies/payments.yaml", PACK)
-    repo.commit()
-    code, out, _ = gate_cli("test", "--repo", repo.path)
-    assert code == 1 and out.startswith("policies/payments.yaml\n") and "(built-in)" not in out
 
 
 def test_hostile_example_paths_stay_in_the_throwaway_repository(gate_cli: Any, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from gate.catalog import Service
 from gate.report.json_report import risk as risk_json
 from gate.risk.findings import risk_findings
 from gate.verdict import RiskResult
+from gate.settings import RiskSettings
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -29,18 +30,18 @@ def test_the_scorers_answer_becomes_a_record_and_its_json_is_unchanged() -> None
 
 def test_the_tiers_thresholds_block_then_warn() -> None:
     high = RiskResult(85, "critical", ("adds 900 lines",), "default")
-    (block, untested) = risk_findings(high, service(0), {}, TODAY)
+    (block, untested) = risk_findings(high, service(0), RiskSettings.parse({}), TODAY)
     assert (block.rule, block.severity) == ("risk-high", "error") and "adds 900 lines" in block.message
     assert untested.rule == "risk-rollback-untested" and "never recorded as tested" in untested.message
-    (warn,) = risk_findings(RiskResult(85, "critical", (), "default"), service(3), {"thresholds": {3: {"warn": 80}}}, TODAY)
+    (warn,) = risk_findings(RiskResult(85, "critical", (), "default"), service(3), RiskSettings.parse({"thresholds": {3: {"warn": 80}}}), TODAY)
     assert (warn.rule, warn.severity) == ("risk-high", "warning") and "no single dominant factor" in warn.message
-    assert risk_findings(RiskResult(10, "low", (), "default"), service(0), {}, TODAY) == []
+    assert risk_findings(RiskResult(10, "low", (), "default"), service(0), RiskSettings.parse({}), TODAY) == []
 
 
 def test_a_rollback_date_the_head_makes_up_is_not_a_tested_rollback() -> None:
     """Attack: write a date that is no date (or one from the future's past) to skip the rollback drill."""
     high = RiskResult(70, "high", (), "default")
     for claimed in ("yesterday", "2026-13-45", "2020-01-01"):
-        rules = [f.rule for f in risk_findings(high, service(1, claimed), {"thresholds": {1: {}}}, TODAY)]
+        rules = [f.rule for f in risk_findings(high, service(1, claimed), RiskSettings.parse({"thresholds": {1: {}}}), TODAY)]
         assert rules == ["risk-rollback-untested"], claimed
-    assert risk_findings(high, service(1, "2026-11-20"), {"thresholds": {1: {}}}, TODAY) == []
+    assert risk_findings(high, service(1, "2026-11-20"), RiskSettings.parse({"thresholds": {1: {}}}), TODAY) == []

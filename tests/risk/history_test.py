@@ -44,11 +44,45 @@ def test_a_fix_is_said_in_the_subject(message: str, fix: bool) -> None:
     assert is_fix_message(message) is fix
 
 
-@pytest.mark.xfail(strict=True, reason="known hole: a record separator (\\x1e) in a commit message breaks the log parser; see the tidy report")
 def test_a_commit_message_cannot_break_the_history_parser(repo: GitRepo) -> None:
     repo.write("a.py", "x\n")
-    repo.commit("first")
+    first = repo.commit("first")
     repo.write("a.py", "y\n")
-    repo.commit("evil\x1e" + "d" * 40 + "\x1f\x1fe@x\x1f1\x1fThis reverts commit 0123456\x1f")
+    evil = "evil\x1e" + "d" * 40 + "\x1f\x1fe@x\x1f1\x1fThis reverts commit 0123456\x1f"
+    repo.commit(evil)
     commits = list(stream(Repo(repo.path), "HEAD"))
-    assert len(commits) == 2 and commits[0].message.startswith("evil")
+    assert [c.message.rstrip("\n") for c in commits] == [evil, "first"]
+    assert [c.author for c in commits] == ["ada@example.com"] * 2 and commits[1].sha == first
+    assert commits[0].files == (FileChange("a.py", 1, 1),)
+
+
+def test_a_message_cannot_forge_a_whole_commit_record(repo: GitRepo) -> None:
+    """A message spelling out the old separators plus a record: no fake commit, no fake revert, no fake author."""
+    repo.write("a.py", "x\n")
+    first = repo.commit("first")
+    repo.write("a.py", "y\n")
+    fake = f"\x1e{'e' * 40}\x1f{first}\x1fboss@example.com\x1f1700000000\x1fRevert\n\nThis reverts commit {first}.\x1f\n1\t0\ta.py\n"
+    repo.commit("tidy" + fake)
+    commits = list(stream(Repo(repo.path), "HEAD"))
+    assert len(commits) == 2 and "e" * 40 not in {c.sha for c in commits}
+    assert {c.author for c in commits} == {"ada@example.com"}
+    assert commits[0].reverts == [first]  # the trailer is in the real message: the message says so, nothing more
+    assert commits[0].message.startswith("tidy\x1e") and commits[0].parents == (first,)
+
+
+def test_author_names_and_emails_with_separators_stay_in_their_field(repo: GitRepo) -> None:
+    repo.write("a.py", "x\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "by mallory", "--author=Mal\x1flory <mal\x1f\x1e1\x1fx@example.com>")
+    (commit,) = list(stream(Repo(repo.path), "HEAD"))
+    assert commit.author == "mal\x1f\x1e1\x1fx@example.com" and commit.message.startswith("by mallory")
+    assert commit.files == (FileChange("a.py", 1, 0),)
+
+
+def test_file_names_with_separators_stay_file_names(repo: GitRepo) -> None:
+    repo.write("a\x1eb\x1fc.py", "x\n")
+    repo.commit("odd name")
+    (commit,) = list(stream(Repo(repo.path), "HEAD"))
+    assert commit.files == (FileChange("a\x1eb\x1fc.py", 1, 0),)
+    (named,) = list(touching(Repo(repo.path), "HEAD", paths=["a\x1eb\x1fc.py"]))
+    assert [f.path for f in named.files] == ["a\x1eb\x1fc.py"]

@@ -99,3 +99,19 @@ def test_unquote_reads_git_c_quoting() -> None:
     assert unquote(b'"a/we\\"ird\\tname.py"') == b'a/we"ird\tname.py'
     assert unquote(b'"a/caf\\303\\251"') == "a/café".encode()
     assert unquote(b"a/plain") == b"a/plain"
+
+
+def test_a_commit_message_cannot_forge_a_scorecard_record(repo: GitRepo) -> None:
+    """The separators of the old format, an END mark and a whole fake record in a message: one change, read as written."""
+    from gate.scorecard.history import patch_stream
+
+    repo.write("svc/a.py", "x\n")
+    first = repo.commit("first")
+    repo.write("svc/a.py", "y\n")
+    message = f"tidy\x1e\x1eC{'e' * 40}\x1f{first}\x1fboss@example.com\x1f1\x1fRevert\n\nThis reverts commit {first}.\x1f\x1eEND\x1e"
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", message, "--author=Mal\x1flory <mal\x1f\x1e@example.com>")
+    changes = [c for c, _ in patch_stream(Repo(repo.path), "HEAD", 0)]
+    assert [c.sha for c in changes][1:] == [first] and len(changes) == 2
+    assert changes[0].message.rstrip("\n") == message and changes[0].reverts == [first]
+    assert changes[0].author == "mal\x1f\x1e@example.com" and [f.path for f in changes[0].files] == ["svc/a.py"]

@@ -18,6 +18,7 @@ from gate.git import Repo
 from gate.scorecard import collect
 from gate.scorecard.page import render_html
 from gate.scorecard.render import CSV_COLUMNS, clean, render_csv, render_markdown
+from gate.settings import AdoptionSettings
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -126,7 +127,7 @@ def _card() -> dict[str, Any]:
             "teams": [collect.rollup("t", services)], "fleet": collect.rollup("all", services),
             "top_failing_rules": collect.top_failing(services, {"r": "rule"}),
             "waivers": {**dict.fromkeys(collect.WAIVER_STATES, 0), "entries": [{"id": "EXC-1", "state": "expiring", "services": ["x"], "rules": ["r"], "expires": "2026-11-25", "approved_by": "rita", "ticket": "T"}]},
-            "adoption": collect.adoption(services, {"tiers": [1], "requires": ["slos"], "milestones": {6: 60}}, collect.dt.date(2026, 1, 1), TODAY),
+            "adoption": collect.adoption(services, AdoptionSettings.parse({"tiers": [1], "requires": ["slos"], "milestones": {6: 60}}), collect.dt.date(2026, 1, 1), TODAY),
             "trend": None}
 
 

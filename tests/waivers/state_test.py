@@ -13,6 +13,7 @@ from gate.resources import validator
 from gate.verdict import Verdict
 from gate.waivers.report import WaiverReport
 from gate.waivers.state import State
+from gate.settings import WaiverSettings
 
 from conftest import TODAY, GitRepo
 
@@ -137,7 +138,7 @@ def test_an_approver_who_authored_the_pull_request_is_invalid_whatever_the_handl
 
 # -- the classification itself, without git ---------------------------------------------------------
 
-SETTINGS = {"max_days": {1: 7}, "groups": {"release-managers": ["rita", "approvals-bot"]}}
+SETTINGS = WaiverSettings.parse({"max_days": {1: 7}, "groups": {"release-managers": ["rita", "approvals-bot"]}})
 
 
 def ledger_entry(id: str = "EXC-1", **fields: Any) -> Any:

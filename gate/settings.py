@@ -1,0 +1,308 @@
+"""The `.gate.yaml` settings as typed, immutable records, built once when the file is loaded.
+
+Every default lives here, as a record's field default: the SRE practice the gate encodes, where
+every number is a configurable default keyed by tier (the schema's descriptions and README.md
+quote them). A value keyed by tier is a `ByTier`, read with `for_tier(tier)`; nobody re-parses a
+tier table at a call site. schemas/config.schema.json validates the document before a record is
+built (config.parse), so the parsers below trust its shapes and never widen them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, NamedTuple, TypeVar
+
+if TYPE_CHECKING:  # the budget math loads only for repositories that configure alert windows
+    from gate.budget.math import AlertWindows
+
+T = TypeVar("T")
+TIERS = (0, 1, 2, 3)
+
+
+class ByTier(Generic[T]):
+    """One value per tier (0-3); immutable."""
+
+    __slots__ = ("values",)
+    values: tuple[T, T, T, T]
+
+    def __init__(self, values: tuple[T, T, T, T]) -> None:
+        object.__setattr__(self, "values", values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ByTier is immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ByTier) and other.values == self.values
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return f"ByTier{self.values!r}"
+
+    def for_tier(self, tier: int) -> T:
+        if not 0 <= tier <= 3:  # never a negative index: tier -1 is no tier, not tier 3
+            raise ValueError(f"tier {tier} is not one of 0-3")
+        return self.values[tier]
+
+    @staticmethod
+    def of(table: Mapping[int, T]) -> ByTier[T]:
+        return ByTier((table[0], table[1], table[2], table[3]))
+
+    def overridden(self, raw: Any, convert: Callable[[Any], T]) -> ByTier[T]:
+        """A mapping {tier: value} (keys as written: 0 or "0") replaces the tiers it names."""
+        table = {int(k): convert(v) for k, v in (raw or {}).items()}
+        return ByTier.of({t: table.get(t, self.values[t]) for t in TIERS})
+
+
+def _given(raw: Mapping[str, Any], convert: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """The keys the document sets, converted: a key it leaves out keeps the record's field default,
+    so no default is written twice."""
+    return {key: read(raw[key]) for key, read in convert.items() if key in raw}
+
+
+def _labels(raw: Any) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({str(k): tuple(v) for k, v in (raw or {}).items()})
+
+
+# --- budgets ------------------------------------------------------------------------------------
+
+# What a budget state does, per tier: block (an error), warn (a warning), info, or off.
+# The SRE workbook's budget policy halts changes to a service whose budget is spent; whether that is a
+# block or a recommendation to delay "varies by culture": block for tiers 0-1, warn for 2-3.
+ON_EXHAUSTED = ByTier(("block", "block", "warn", "warn"))
+ON_FAST_BURN = ByTier(("warn", "warn", "warn", "warn"))
+# A source that cannot answer fails closed for tiers 0-1, open for 2-3.
+ON_UNAVAILABLE = ByTier(("block", "block", "warn", "warn"))
+# No traffic is "no data", never "all good".
+ON_NO_DATA = ByTier(("warn", "warn", "info", "info"))
+ON_UNMEASURABLE = ByTier(("warn", "warn", "info", "info"))
+
+
+def _modes(raw: Any, default: ByTier[str]) -> ByTier[str]:
+    """`block` for every tier, or {tier: mode} over the defaults."""
+    if isinstance(raw, str):
+        return ByTier((raw, raw, raw, raw))
+    return default.overridden(raw, str) if isinstance(raw, dict) else default
+
+
+def _windows(specs: Any) -> tuple[AlertWindows, ...]:
+    """Sloth AlertWindows specs, read once."""
+    if not specs:
+        return ()
+    from gate.budget.math import alert_windows  # loaded only for repositories that configure windows
+
+    return tuple(alert_windows(spec) for spec in specs)
+
+
+class SourceSettings(NamedTuple):
+    """budgets.<source> (prometheus, http, file, or any source registered in gate.budget.SOURCES):
+    where a budget source is and how to ask it. A new source's option is a new field here."""
+
+    url: str | None = None
+    bearer_token_env: str | None = None
+    username_env: str | None = None  # Prometheus basic auth
+    password_env: str = ""
+    timeout: float = 5.0
+    retries: int = 2
+    backoff: float = 0.5
+    path: str | None = None  # the file source's status file, as read
+    shown: str | None = None  # ... and as the user named it (a relative path joined to the repository root)
+    refused: str | None = None  # why the status file may not be read (it is committed to the repository)
+
+    @staticmethod
+    def parse(raw: Any) -> SourceSettings:
+        raw = raw if isinstance(raw, dict) else {}
+        return SourceSettings(**_given(raw, {"url": str, "bearer_token_env": str, "username_env": str, "password_env": str,
+                                             "timeout": float, "retries": int, "backoff": float, "path": str}))
+
+
+class ExemptSettings(NamedTuple):
+    """budgets.exempt: which changes to a service with a spent budget still go through."""
+
+    reverts: bool = True
+    reliability_only: bool = True
+    reliability_paths: tuple[str, ...] = ()
+    labels: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # label -> who may apply it
+
+    @staticmethod
+    def parse(raw: Any) -> ExemptSettings:
+        raw = raw or {}
+        return ExemptSettings(**_given(raw, {"reverts": bool, "reliability_only": bool, "reliability_paths": tuple, "labels": _labels}))
+
+
+NO_WINDOWS: ByTier[tuple[AlertWindows, ...]] = ByTier(((), (), (), ()))
+
+
+class BudgetSettings(NamedTuple):
+    """budgets: where SLO data comes from and what a spent or burning budget does, per tier."""
+
+    configured: bool = False  # a non-empty budgets: section (else only the GATE_* variables turn budgets on)
+    source: str = "prometheus"
+    sources: Mapping[str, SourceSettings] = MappingProxyType({})  # source name -> its settings, as configured
+    on_exhausted: ByTier[str] = ON_EXHAUSTED
+    on_fast_burn: ByTier[str] = ON_FAST_BURN
+    on_unavailable: ByTier[str] = ON_UNAVAILABLE
+    on_no_data: ByTier[str] = ON_NO_DATA
+    on_unmeasurable: ByTier[str] = ON_UNMEASURABLE
+    exempt: ExemptSettings = ExemptSettings()
+    alert_windows: tuple[AlertWindows, ...] = ()  # none: the SRE workbook's (gate.budget.math.DEFAULT_WINDOWS)
+    alert_windows_by_tier: ByTier[tuple[AlertWindows, ...]] = NO_WINDOWS
+
+    def source_settings(self, name: str) -> SourceSettings:
+        return self.sources.get(name) or SourceSettings()
+
+    def with_source(self, name: str, settings: SourceSettings) -> BudgetSettings:
+        return self._replace(sources=MappingProxyType({**self.sources, name: settings}))
+
+    def windows(self, tier: int | None) -> tuple[AlertWindows, ...]:
+        """The alert windows to try for a tier, in order: the tier's own, then the repository's."""
+        own = self.alert_windows_by_tier.for_tier(tier) if tier is not None else ()
+        return own + self.alert_windows
+
+    @staticmethod
+    def parse(raw: Any) -> BudgetSettings:
+        from gate.budget import SOURCES
+
+        raw = raw or {}
+        by_tier = {k: _windows(v) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
+        return BudgetSettings(
+            configured=bool(raw), **_given(raw, {"source": str}),
+            sources=MappingProxyType({name: SourceSettings.parse(raw[name]) for name in SOURCES if isinstance(raw.get(name), dict)}),
+            on_exhausted=_modes(raw.get("on_exhausted"), ON_EXHAUSTED), on_fast_burn=_modes(raw.get("on_fast_burn"), ON_FAST_BURN),
+            on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE), on_no_data=_modes(raw.get("on_no_data"), ON_NO_DATA),
+            on_unmeasurable=_modes(raw.get("on_unmeasurable"), ON_UNMEASURABLE), exempt=ExemptSettings.parse(raw.get("exempt")),
+            alert_windows=_windows(raw.get("alert_windows")),
+            alert_windows_by_tier=NO_WINDOWS.overridden(by_tier, tuple))
+
+
+# --- risk ---------------------------------------------------------------------------------------
+
+
+class Thresholds(NamedTuple):
+    """The score at which a change warns, and at which it blocks (None: never)."""
+
+    warn: float | None = None
+    block: float | None = None
+
+    @staticmethod
+    def parse(raw: Any) -> Thresholds:
+        return Thresholds(raw.get("warn"), raw.get("block"))
+
+
+class FreezeWindow(NamedTuple):
+    """A change freeze, both dates inclusive."""
+
+    start: dt.date
+    end: dt.date
+    reason: str
+
+
+def _freeze(raw: Any) -> tuple[FreezeWindow, ...]:
+    """The windows; one whose date is not a calendar date (2026-02-30 passes the schema's pattern) is skipped."""
+    windows = []
+    for window in raw or ():
+        try:
+            start, end = dt.date.fromisoformat(str(window["start"])), dt.date.fromisoformat(str(window["end"]))
+        except (KeyError, ValueError):
+            continue
+        windows.append(FreezeWindow(start, end, str(window.get("reason", f"{start}..{end}"))))
+    return tuple(windows)
+
+
+# Change risk: stricter with tier; a high-risk change to a tier 0-1 service needs a rollback drilled within 90 days.
+THRESHOLDS = ByTier((Thresholds(50, 80), Thresholds(60, 90), Thresholds(70), Thresholds()))
+ROLLBACK_TESTED_DAYS: ByTier[int | None] = ByTier((90, 90, None, None))
+NO_DAYS: ByTier[int | None] = ByTier((None, None, None, None))
+
+
+class RiskSettings(NamedTuple):
+    """risk: the model, the history window, and what a high score does per tier."""
+
+    enabled: bool = True
+    model: str | None = None  # a repository path (read from the base revision); None: the built-in model
+    history_days: int = 365
+    thresholds: ByTier[Thresholds] = THRESHOLDS  # a tier the user names replaces that tier's default
+    rollback_tested_days: ByTier[int | None] = ROLLBACK_TESTED_DAYS  # a table the user writes replaces the default
+    freeze: tuple[FreezeWindow, ...] = ()
+
+    @staticmethod
+    def parse(raw: Any) -> RiskSettings:
+        raw = raw or {}
+        rollback = raw.get("rollback_tested_days") or {}
+        return RiskSettings(
+            **_given(raw, {"enabled": bool, "model": lambda path: str(path) or None, "history_days": int}), thresholds=THRESHOLDS.overridden(raw.get("thresholds"), Thresholds.parse),
+            rollback_tested_days=NO_DAYS.overridden(rollback, int) if rollback else ROLLBACK_TESTED_DAYS,
+            freeze=_freeze(raw.get("freeze")))
+
+
+# --- exceptions (waivers) -----------------------------------------------------------------------
+
+# Overrides are safe, audited and reversible: short-lived, shortest for tier 0.
+MAX_DAYS = ByTier((3, 7, 14, 14))
+# What is waived -> per tier, the groups whose members may approve it. Accepting risk is a management
+# decision (a director for a spent budget), and for tier 0 a VP's.
+APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = MappingProxyType({
+    "findings": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
+    "error-budget": ByTier((("vps",), ("directors",), ("directors",), ("release-managers",))),
+    "risk": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
+})
+NOBODY: ByTier[tuple[str, ...]] = ByTier(((), (), (), ()))
+
+
+def _approvers(raw: Any) -> Mapping[str, ByTier[tuple[str, ...]]]:
+    """A kind the user writes a (non-empty) table for replaces that kind's defaults: tiers it leaves out have nobody."""
+    return {kind: NOBODY.overridden(raw[kind], tuple) if raw.get(kind) else default for kind, default in APPROVERS.items()}
+
+
+class WaiverSettings(NamedTuple):
+    """exceptions: where the ledger is, how long a waiver may last, who may approve what."""
+
+    path: str = "exceptions.yaml"
+    max_days: ByTier[int] = MAX_DAYS
+    groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # group -> handles or @org/team
+    approvers: Mapping[str, ByTier[tuple[str, ...]]] = APPROVERS
+
+    def approver_groups(self, kind: str, tier: int) -> tuple[str, ...]:
+        return self.approvers[kind].for_tier(tier)
+
+    def members(self, group: str) -> tuple[str, ...]:
+        return self.groups.get(group, ())
+
+    @staticmethod
+    def parse(raw: Any) -> WaiverSettings:
+        raw = raw or {}
+        return WaiverSettings(
+            **_given(raw, {"path": str, "groups": _labels}), max_days=MAX_DAYS.overridden(raw.get("max_days"), int),
+            approvers=_approvers(raw.get("approvers") or {}))
+
+
+# --- scorecard ----------------------------------------------------------------------------------
+
+
+class AdoptionSettings(NamedTuple):
+    """scorecard.adoption: the share of services in `tiers` with everything in `requires`, against a
+    target that rises with the months since `start` (the practice: tier 1, SLOs + runbook + owners,
+    60% after six months, 80% after twelve)."""
+
+    start: str | None = None  # YYYY-MM-DD; None: the date of the revision's first commit
+    tiers: tuple[int, ...] = (1,)
+    requires: tuple[str, ...] = ("slos", "runbook", "owners")
+    milestones: Mapping[int, float] = MappingProxyType({6: 60.0, 12: 80.0})  # months -> target percent
+
+    @staticmethod
+    def parse(raw: Any) -> AdoptionSettings:
+        milestones: Callable[[Any], Mapping[int, float]] = lambda table: MappingProxyType({int(k): float(v) for k, v in table.items()})
+        return AdoptionSettings(**_given(raw or {}, {"start": str, "tiers": tuple, "requires": tuple, "milestones": milestones}))
+
+
+class ScorecardSettings(NamedTuple):
+    """scorecard: the adoption target, and when a waiver counts as expiring."""
+
+    adoption: AdoptionSettings = AdoptionSettings()
+    expiring_days: int = 7
+
+    @staticmethod
+    def parse(raw: Any) -> ScorecardSettings:
+        raw = raw or {}
+        return ScorecardSettings(AdoptionSettings.parse(raw.get("adoption")), **_given(raw, {"expiring_days": int}))

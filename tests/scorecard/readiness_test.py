@@ -1,0 +1,67 @@
+"""gate.scorecard.readiness: every service at a commit, findings remembered per blob, date rules judged at every point."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import GitRepo
+from gate.git import Repo
+from gate.policy.rules import parse_pack
+from gate.scorecard.readiness import REQUIREMENTS, Readiness
+
+PACK = """\
+apiVersion: gate/v1
+kind: PolicyPack
+name: p
+rules:
+  - {id: runbook, title: t, severity: error, check: {kind: file_exists, field: runbook}, remediation: fix}
+  - {id: drilled, title: t, severity: warning, check: {kind: max_age, field: rollback.last_tested, days: 30}, remediation: fix}
+"""
+MANIFEST = """\
+apiVersion: gate/v1
+kind: Service
+name: shop
+tier: 1
+runbook: /docs/shop-runbook.md
+owners: {team: shop, oncall: ' '}
+rollback: {last_tested: 2026-10-01, plan: https://wiki.example/rollback}
+slos: [{name: availability, objective: 99.9, window: 28d, good: g, total: t}]
+"""
+
+
+def test_services_findings_and_requirements_at_a_commit(repo: GitRepo) -> None:
+    repo.write("svc/service.yaml", MANIFEST)
+    repo.write("docs/shop-runbook.md", "# runbook\n")
+    head = repo.commit()
+    readiness = Readiness(Repo(repo.path), parse_pack(PACK.encode(), "p.yaml"), None)
+    _, (early,) = readiness.at(head, dt.date(2026, 10, 15))
+    assert early.service.name == "shop" and early.states() == {"runbook": "pass", "drilled": "pass"}
+    assert set(early.has) == set(REQUIREMENTS)
+    assert {"slos", "owners", "rollback"} <= {k for k, v in early.has.items() if v} and not early.has["oncall"]  # oncall is blank
+    _, (late,) = readiness.at(head, dt.date(2026, 12, 15))
+    assert late.states() == {"runbook": "pass", "drilled": "warning"}  # the date rule is judged again
+
+
+def test_the_same_blobs_are_judged_once(repo: GitRepo) -> None:
+    repo.write("svc/service.yaml", MANIFEST)
+    first = repo.commit()
+    repo.write("unrelated.txt", "x\n")
+    second = repo.commit()
+    readiness = Readiness(Repo(repo.path), parse_pack(PACK.encode(), "p.yaml"), None)
+    _, (a,) = readiness.at(first, dt.date(2026, 10, 15))
+    _, (b,) = readiness.at(second, dt.date(2026, 10, 15))
+    assert a.states() == b.states() == {"runbook": "error", "drilled": "pass"} and len(readiness._findings) == 1
+    repo.write("docs/shop-runbook.md", "# runbook\n")  # a document the manifest names changes: judged afresh
+    third = repo.commit()
+    _, (c,) = readiness.at(third, dt.date(2026, 10, 15))
+    assert c.states()["runbook"] == "pass" and len(readiness._findings) == 2
+
+
+def test_requirements_read_documents_as_the_rules_do(repo: GitRepo) -> None:
+    repo.write("svc/service.yaml", MANIFEST.replace("/docs/shop-runbook.md", "docs/runbook.md"))
+    repo.write("svc/docs/runbook.md", "# runbook\n")
+    head = repo.commit()
+    readiness = Readiness(Repo(repo.path), parse_pack(PACK.encode(), "p.yaml"), None)
+    _, (judged,) = readiness.at(head, dt.date(2026, 10, 15))
+    assert judged.states()["runbook"] == "pass" and judged.has["runbook"]
