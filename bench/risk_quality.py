@@ -38,11 +38,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gate.git import GitError, Repo, Snapshot  # noqa: E402
+from gate.git import GitError, Repo  # noqa: E402
 from gate.risk.calibrate import Sample, as_of, fit_default, select  # noqa: E402
 from gate.risk.features import DAY, Change, HistoryIndex  # noqa: E402
 from gate.risk.model import DEFAULT_MODEL, Model, auc  # noqa: E402
 from gate.risk.score import change_features  # noqa: E402
+from gate.snapshot import Snapshot  # noqa: E402
 from gate.risk.history import Commit, FileChange  # noqa: E402
 
 # The harness's projects (ApacheJIT's `project` column without "apache/"); the dataset's other two

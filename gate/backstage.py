@@ -69,7 +69,7 @@ class Entity:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.doc.data  # type: ignore[no-any-return]
+        return self.doc.data
 
     def get(self, *path: str) -> Any:
         value: Any = self.data
@@ -91,9 +91,9 @@ def entities(raw: bytes, file: str) -> list[Entity]:
             continue
         kind, metadata = data.get("kind"), data.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        if not isinstance(kind, str) or not isinstance(name, str):
+        if not isinstance(kind, str) or not isinstance(metadata, dict) or not isinstance(name, str):
             continue
-        namespace = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else "default"  # type: ignore[union-attr]
+        namespace = metadata["namespace"] if isinstance(metadata.get("namespace"), str) else "default"
         found.append(Entity(kind, namespace, name, doc))
     return found
 

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from gate.git import command
 from gate.resources import example_dir
@@ -107,7 +107,7 @@ _SERVICE_OF = {"checkout": "checkout", "payments": "payments", "search": "search
 _WINDOWS = ("28d", "30d", "5m", "30m", "1h", "2h", "6h", "1d", "3d")
 
 
-def status_document() -> dict[str, object]:
+def status_document() -> dict[str, Any]:
     slos = []
     for slo, (ratio, recent) in sorted(_STATUS.items()):
         windows = {}

@@ -664,11 +664,3 @@ def fetch_file(git_dir: str, url: str, rev: str, path: str) -> bytes | None:
     blob = subprocess.run(["git", "-C", git_dir, "cat-file", "blob", f"{rev}:{path}"], env=env, capture_output=True, check=False)
     return blob.stdout if blob.returncode == 0 else None
 
-
-def __getattr__(name: str) -> Any:
-    """`from gate.git import Snapshot`, while the modules that still say so move to gate.snapshot."""
-    if name == "Snapshot":
-        from gate.snapshot import Snapshot
-
-        return Snapshot
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

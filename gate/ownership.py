@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Sequence, TypeGuard
 
 from gate import globs
 from gate.builtin_rules import builtin_finding
@@ -54,7 +54,7 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
 def _manifest_changes(changes: list[Change], names: set[str], identity: dict[str, str]) -> tuple[set[str], set[str]]:
     """The manifests this change deletes and adds; a manifest renamed to a manifest continues its service."""
 
-    def _is_manifest(path: str | None) -> bool:
+    def _is_manifest(path: str | None) -> TypeGuard[str]:
         return path is not None and posixpath.basename(path) in names
 
     deleted = {c.old_path or c.path for c in changes if c.status == "D" and _is_manifest(c.path)}
@@ -62,9 +62,9 @@ def _manifest_changes(changes: list[Change], names: set[str], identity: dict[str
     for c in changes:
         if c.status == "R" and (_is_manifest(c.old_path) or _is_manifest(c.path)):
             if _is_manifest(c.old_path) and _is_manifest(c.path):
-                identity[c.path] = c.old_path  # type: ignore[assignment]  # a rename has an old path
+                identity[c.path] = c.old_path
             elif _is_manifest(c.old_path):
-                deleted.add(c.old_path)  # type: ignore[arg-type]  # a rename has an old path
+                deleted.add(c.old_path)
             else:
                 added.add(c.path)
     return deleted, added

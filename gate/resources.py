@@ -29,7 +29,7 @@ def example_dir() -> Path:
 @lru_cache(maxsize=None)
 def schema(name: str) -> dict[str, Any]:
     with open(data_dir("schemas") / f"{name}.schema.json", encoding="utf-8") as f:
-        return json.load(f)  # type: ignore[no-any-return]
+        return json.load(f)
 
 
 @lru_cache(maxsize=None)

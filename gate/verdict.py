@@ -75,6 +75,9 @@ class SLOReading(Protocol):
     @property
     def remaining(self) -> float | None: ...
 
+    @property
+    def reason(self) -> str | None: ...
+
     def to_json(self) -> dict[str, Any]: ...
 
 

@@ -16,7 +16,7 @@ MAX_DEPTH = 100
 Path = tuple[Any, ...]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """Safe loader that keeps dates as the strings the user wrote (schemas speak of strings)."""
 
 

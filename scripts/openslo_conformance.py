@@ -74,7 +74,8 @@ def main() -> int:
     from gate.budget.prometheus import queries
     from gate.budget.slo import slos_of
     from gate.catalog import load_service
-    from gate.git import Repo, Snapshot
+    from gate.git import Repo
+    from gate.snapshot import Snapshot
 
     files = sorted({f for p in PATTERNS for f in glob.glob(os.path.join(args.upstream, p), recursive=True)})
     work = tempfile.mkdtemp(prefix="gate-conformance-")

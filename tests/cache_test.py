@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gate.cache import Store, read_json, write_json
 
 
@@ -39,37 +41,31 @@ def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["a.json"] and read_json(str(tmp_path / "a.json")) == {"x": [3]}
 
 
-def test_caches_are_off_in_ci_unless_the_runner_is_trusted(monkeypatch: object) -> None:
-    import pytest
-
+def test_caches_are_off_in_ci_unless_the_runner_is_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     from gate.cache import enabled
 
-    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
     for ci, setting, expected in ((None, None, True), ("true", None, False), (None, "off", False), ("true", "on", True), ("1", "nonsense", False)):
         for name, value in (("CI", ci), ("GITHUB_ACTIONS", None), ("GATE_CACHE", setting)):
             if value is None:
-                mp.delenv(name, raising=False)
+                monkeypatch.delenv(name, raising=False)
             else:
-                mp.setenv(name, value)
+                monkeypatch.setenv(name, value)
         assert enabled() is expected, (ci, setting)
-    mp.delenv("CI")
-    mp.delenv("GATE_CACHE")
-    mp.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.delenv("CI")
+    monkeypatch.delenv("GATE_CACHE")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
     assert not enabled()
 
 
-def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(tmp_path: Path, monkeypatch: object) -> None:
+def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Code from the pull request ran in an earlier CI step and wrote "valid" for a broken manifest."""
     import json as json_
     import subprocess
-
-    import pytest
 
     from gate import check, resources
     from gate.git import Repo
     from conftest import GIT_ENV, TODAY
 
-    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
     env = {**os.environ, **GIT_ENV}
     run = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, env=env, check=True, capture_output=True)  # noqa: E731
     run("init", "-q", "--initial-branch=main")
@@ -91,10 +87,10 @@ def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(tmp_path: Path, mon
         verdict = check.run(Repo(str(tmp_path)), base="main", head="HEAD", today=TODAY)
         return [f.rule for s in verdict.services for f in s.findings if f.severity == "error"]
 
-    mp.setenv("CI", "true")
-    mp.delenv("GATE_CACHE")
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.delenv("GATE_CACHE")
     assert "manifest-valid" in rules_failed()
-    mp.setenv("GATE_CACHE", "on")  # a trusted runner: the plant works, which is why CI defaults to off
+    monkeypatch.setenv("GATE_CACHE", "on")  # a trusted runner: the plant works, which is why CI defaults to off
     assert "manifest-valid" not in rules_failed()
     resources.remember_in(None)
 

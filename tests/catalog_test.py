@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from gate.catalog import Catalog
 from gate.git import Repo
 from gate.manifest_index import ManifestIndex
@@ -116,7 +118,7 @@ def test_manifest_list_of_a_change_follows_the_diff(repo: GitRepo) -> None:
     assert catalog.service_at("services/a/service.yaml").tier == 2
 
 
-def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo: GitRepo) -> None:
+def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(4):
         repo.write(f"services/s{i}/service.yaml", MINIMAL.format(name=f"s{i}", tier=1))
     first = repo.commit("first")
@@ -130,7 +132,12 @@ def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo
     second = repo.commit("second")
     calls: list[tuple[str, ...]] = []
     run = r.run
-    r.run = lambda *a, **k: calls.append(a) or run(*a, **k)  # type: ignore[method-assign]
+
+    def recording(*a: str, **k: Any) -> bytes:
+        calls.append(a)
+        return run(*a, **k)
+
+    monkeypatch.setattr(r, "run", recording)
     catalog = Catalog(Snapshot(r, second))
     assert not any(a[:2] == ("ls-tree", "-r") for a in calls), "worked out from the diff, not a listing"
     assert {p: (e.mode, e.sha) for p, e in catalog.entries.items()} == _listing(r, second)

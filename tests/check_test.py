@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,8 @@ from gate.verdict import Verdict
 from conftest import TODAY, GitRepo
 
 
-def judge(repo: GitRepo, base: str = "main", head: str = "HEAD", **kw: object) -> Verdict:
-    return check.run(Repo(repo.path), base=base, head=head, today=TODAY, **kw)  # type: ignore[arg-type]
+def judge(repo: GitRepo, base: str = "main", head: str = "HEAD", **kw: Any) -> Verdict:
+    return check.run(Repo(repo.path), base=base, head=head, today=TODAY, **kw)
 
 
 def rules_of(verdict: Verdict) -> dict[str, set[str]]:

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from gate import codeowners
+from testing.typed import present
 
 # The example file from GitHub's "About code owners" documentation.
 GITHUB_EXAMPLE = """\
@@ -54,15 +55,15 @@ def test_docs_star_matches_direct_children_only() -> None:
 
 def test_unanchored_directory_matches_at_any_depth_and_last_match_wins() -> None:
     entries = codeowners.parse("apps/ @a\n/services/x/ @b\n/services/x/ @c\n")
-    assert codeowners.Owners.of(entries).owner("deep/apps/x.py").owners == ("@a",)
-    hit = codeowners.Owners.of(entries).owner("services/x/service.yaml")
+    assert present(codeowners.Owners.of(entries).owner("deep/apps/x.py")).owners == ("@a",)
+    hit = present(codeowners.Owners.of(entries).owner("services/x/service.yaml"))
     assert hit.owners == ("@c",) and hit.line == 3
     assert codeowners.Owners.of(entries).owner("services/xy/service.yaml") is None
 
 
 def test_escaped_spaces() -> None:
     entries = codeowners.parse("path\\ with\\ spaces/ @space\n")
-    assert codeowners.Owners.of(entries).owner("path with spaces/f").owners == ("@space",)
+    assert present(codeowners.Owners.of(entries).owner("path with spaces/f")).owners == ("@space",)
 
 
 def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
@@ -93,7 +94,7 @@ def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
     assert owner("services/s7/service.yaml").owners == ("@org/team-7",)
     folder = tmp_path / ".git" / "gate" / "codeowners"
     [cached] = list(folder.iterdir())
-    assert cached.name == f"{head.entry('CODEOWNERS').sha}.json"  # type: ignore[union-attr]
+    assert cached.name == f"{present(head.entry('CODEOWNERS')).sha}.json"
     assert owner("nowhere/x") is None
     cached.write_text('{"services/s7/service.yaml": ["/services/s7/", ["@org/cached"], 8], "nowhere/x": null}')
     assert owner("services/s7/service.yaml").owners == ("@org/cached",), "a later run reads the answer"

@@ -17,6 +17,7 @@ from gate.errors import FatalError
 from gate.git import Repo
 from gate.report import renderer
 from gate.resources import validator
+from testing.typed import present
 
 from conftest import TODAY, GitRepo
 
@@ -64,8 +65,8 @@ def test_1_check_with_incomplete_history_says_so_and_does_not_lower_risk(repo: G
     repo.commit("feature")
     _loose_object(repo, repo.git("rev-parse", f"{shas[1]}^{{tree}}")).unlink()
     v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
-    risk = v.services[0].risk
-    assert risk.history.startswith("incomplete: git log failed")
+    risk = present(v.services[0].risk)
+    assert present(risk.history).startswith("incomplete: git log failed")
     assert any(f.startswith("history incomplete") for f in risk.factors)
     assert "history incomplete" in renderer("text")(v)
     assert list(validator("report").iter_errors(json.loads(renderer("json")(v)))) == []
@@ -126,8 +127,8 @@ def test_3_a_missing_ci_export_does_not_fail_the_offline_hook(repo: GitRepo) -> 
     repo.git("add", "-A")
     v = check.run(Repo(repo.path), staged=True, today=TODAY, offline=True)
     assert v.exit_code == 0, renderer("text")(v)
-    (slo,) = v.services[0].budget.slos
-    assert slo.state == "not-measured" and "CI export" in slo.reason
+    (slo,) = present(v.services[0].budget).slos
+    assert slo.state == "not-measured" and "CI export" in present(slo.reason)
     # Online (in CI), the same missing file is still a fail-closed "could not decide".
     repo.commit("feature")
     online = check.run(Repo(repo.path), base="HEAD~1", head="HEAD", today=TODAY)
@@ -207,9 +208,9 @@ def test_13_list_validate_and_check_classify_an_entry_the_same_way(rm_repo: GitR
     rm_repo.write("services/search/src/query.py", "x = 1\n")
     rm_repo.commit("search change")
     v = check.run(Repo(rm_repo.path), base="main", head="HEAD", today=TODAY)
-    invalid = {f.entry.id: f.why for f in v.exceptions.invalid}
+    invalid = {f.entry.id: f.why for f in present(v.exceptions).invalid}
     assert invalid == {k: w for k, w in expected.items() if k != "EXC-NOBODY"}  # check judges the services it was given
-    assert [f.entry.id for f in v.exceptions.applied] == ["EXC-OK"]
+    assert [f.entry.id for f in present(v.exceptions).applied] == ["EXC-OK"]
 
 
 def test_14_revoke_records_a_reason_shown_by_audit(rm_repo: GitRepo, gate_cli: Any) -> None:
@@ -256,7 +257,7 @@ def test_14_the_expired_hint_is_the_same_everywhere(rm_repo: GitRepo, gate_cli: 
     rm_repo.write("services/search/src/query.py", "x = 1\n")
     rm_repo.commit("search change")
     v = check.run(Repo(rm_repo.path), base="main", head="HEAD", today=TODAY)
-    assert v.exceptions.expired[0].why.startswith(hint)
+    assert present(present(v.exceptions).expired[0].why).startswith(hint)
 
 
 def test_14_a_revocation_record_does_not_make_other_entries_new(rm_repo: GitRepo, gate_cli: Any) -> None:
@@ -266,7 +267,7 @@ def test_14_a_revocation_record_does_not_make_other_entries_new(rm_repo: GitRepo
     rm_repo.write("services/search/docs/runbook.md", "# search runbook\n\n## Symptoms\nSlow queries.\n")
     rm_repo.commit("revoke EXC-B, change search")
     v = check.run(Repo(rm_repo.path), base="main", head="HEAD", today=TODAY)
-    assert [(f.entry.id, f.origin) for f in v.exceptions.applied] == [("EXC-A", "base")]
+    assert [(f.entry.id, f.origin) for f in present(v.exceptions).applied] == [("EXC-A", "base")]
     code, out, _ = gate_cli("exception", "audit", "--repo", rm_repo.path, "--format", "json", "--as-of", "2026-11-24")
     assert [(e["event"], e["id"]) for e in json.loads(out)["events"]] == [("added", "EXC-A"), ("added", "EXC-B"), ("revoked", "EXC-B")]
 
@@ -372,7 +373,7 @@ def test_7_unowned_ignore_adds_to_the_defaults_and_can_drop_one(repo: GitRepo) -
         repo.write(path, "x\n")
     repo.commit("change")
     v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
-    unowned = sorted(f.file for f in v.findings if f.rule == "unowned-change")
+    unowned = sorted(present(f.file) for f in v.findings if f.rule == "unowned-change")
     assert unowned == ["README.md", "scripts/deploy.sh"]
 
 
@@ -427,7 +428,7 @@ def test_8_risk_high_never_fires_on_a_medium_score() -> None:
     from gate.settings import RiskSettings
     from gate.verdict import RiskResult
 
-    service = Service("s", "s/", "s/service.yaml", 0, {"tier": 0}, None, (), ())  # type: ignore[arg-type]
+    service = Service("s", "s/", "s/service.yaml", 0, {"tier": 0}, None, (), ())
     medium = RiskResult(55, "medium", (), "default")
     (finding,) = risk_findings(medium, service, RiskSettings(), TODAY)
     assert finding.rule == "risk-threshold" and "medium" in finding.message

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from testing.typed import present
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -38,8 +40,8 @@ def test_write_test_share_sections_run_verbatim(tmp_path: Path) -> None:
 
 def test_writing_a_kind_section(tmp_path: Path) -> None:
     script = blocks("Writing a check kind")[0]
-    module = re.search(r"<<'PY'\n(.*?)\nPY\n", script, re.S).group(1)  # type: ignore[union-attr]
-    pyproject = re.search(r"<<'TOML'\n(.*?)\nTOML\n", script, re.S).group(1)  # type: ignore[union-attr]
+    module = present(re.search(r"<<'PY'\n(.*?)\nPY\n", script, re.S)).group(1)
+    pyproject = present(re.search(r"<<'TOML'\n(.*?)\nTOML\n", script, re.S)).group(1)
     entry = re.search(r'\[project.entry-points."gate.check_kinds"\]\n(\w+) = "([\w.:]+)"', pyproject)
     assert entry is not None
     site = tmp_path / "site"
@@ -51,5 +53,5 @@ def test_writing_a_kind_section(tmp_path: Path) -> None:
     (info / "entry_points.txt").write_text(f"[gate.check_kinds]\n{entry.group(1)} = {entry.group(2)}\n")
     done = subprocess.run([sys.executable, "-c", "from gate.cli import main; main()", "explain", "--kinds"],
                           env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True, text=True, timeout=120)
-    expected = re.search(r"# (described .*)$", script, re.M).group(1)  # type: ignore[union-attr]
+    expected = present(re.search(r"# (described .*)$", script, re.M)).group(1)
     assert done.returncode == 0 and f"  {expected}" in done.stdout, done.stdout + done.stderr

@@ -262,6 +262,7 @@ from gate.errors import FatalError  # noqa: E402
 from gate.resources import errors_for  # noqa: E402
 
 _TIER_KEY = st.sampled_from(["0", "1", "2", "3", "4"])  # "4": a key the schema refuses
+_NOTHING_REQUIRED: dict[str, st.SearchStrategy[Any]] = {}  # typed: hypothesis 6.80 cannot infer the keys of a bare {}
 _MODE = st.sampled_from(["block", "warn", "info", "off", "page"])
 _GROUPS = st.lists(st.sampled_from(["vps", "directors", "sre", "release-managers"]), max_size=3)
 _WINDOW = {"sloPeriod": "7d",
@@ -275,40 +276,40 @@ def _tiers(values: Any) -> Any:
     return st.dictionaries(_TIER_KEY, values, max_size=4)
 
 
-_SOURCE = st.fixed_dictionaries({}, optional={
+_SOURCE = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
     "url": st.sampled_from(["https://p.example", "ftp://nope"]), "bearer_token_env": st.just("TOK"),
     "timeout": st.sampled_from([0.5, 5, 0, 200]), "retries": st.integers(-1, 6), "backoff": st.sampled_from([0, 0.5, 11]),
 })
-_BUDGETS = st.fixed_dictionaries({}, optional={
+_BUDGETS = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
     "source": st.sampled_from(["prometheus", "file", "http", "datadog"]),
-    "prometheus": _SOURCE, "http": _SOURCE, "file": st.fixed_dictionaries({}, optional={"path": st.just("s.json")}),
+    "prometheus": _SOURCE, "http": _SOURCE, "file": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={"path": st.just("s.json")}),
     **{key: st.one_of(_MODE, _tiers(_MODE)) for key in MODES},
-    "exempt": st.fixed_dictionaries({}, optional={
+    "exempt": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
         "reverts": st.booleans(), "reliability_only": st.one_of(st.booleans(), st.just("yes")),
         "reliability_paths": st.lists(st.just("docs/**"), max_size=2), "labels": st.dictionaries(st.just("p0-fix"), _GROUPS)}),
     "alert_windows": st.lists(st.just(_WINDOW), max_size=1),
     "alert_windows_by_tier": _tiers(st.lists(st.just(_WINDOW), max_size=1)),
 })
-_RISK = st.fixed_dictionaries({}, optional={
+_RISK = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
     "enabled": st.booleans(), "model": st.sampled_from(["", ".gate/m.json"]), "history_days": st.integers(0, 4000),
-    "thresholds": _tiers(st.fixed_dictionaries({}, optional={"warn": st.integers(-1, 101), "block": st.floats(0, 100)})),
+    "thresholds": _tiers(st.fixed_dictionaries(_NOTHING_REQUIRED, optional={"warn": st.integers(-1, 101), "block": st.floats(0, 100)})),
     "rollback_tested_days": _tiers(st.integers(0, 200)),
     "freeze": st.lists(st.fixed_dictionaries({"start": st.sampled_from(["2026-12-20", "2026-02-30", "soon"]),
                                               "end": st.just("2027-01-02")}, optional={"reason": st.just("holidays")}), max_size=2),
 })
-_EXCEPTIONS = st.fixed_dictionaries({}, optional={
+_EXCEPTIONS = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
     "path": st.just("waivers.yaml"), "max_days": _tiers(st.integers(0, 400)),
     "groups": st.dictionaries(st.sampled_from(["sre", "vps"]), st.lists(st.sampled_from(["dana", "@acme/sre", "bad handle"]), max_size=2)),
-    "approvers": st.fixed_dictionaries({}, optional={kind: _tiers(_GROUPS) for kind in KINDS}),
+    "approvers": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={kind: _tiers(_GROUPS) for kind in KINDS}),
 })
-_SCORECARD = st.fixed_dictionaries({}, optional={
-    "adoption": st.fixed_dictionaries({}, optional={
+_SCORECARD = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
+    "adoption": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
         "start": st.just("2026-01-01"), "tiers": st.lists(st.integers(0, 4), max_size=3, unique=True),
         "requires": st.lists(st.sampled_from(["slos", "runbook", "owners", "magic"]), max_size=3, unique=True),
         "milestones": st.dictionaries(st.sampled_from(["6", "12", "0"]), st.integers(0, 120), max_size=2)}),
     "expiring_days": st.integers(0, 100),
 })
-_DOCUMENT = st.fixed_dictionaries({}, optional={"budgets": _BUDGETS, "risk": _RISK, "exceptions": _EXCEPTIONS, "scorecard": _SCORECARD})
+_DOCUMENT = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={"budgets": _BUDGETS, "risk": _RISK, "exceptions": _EXCEPTIONS, "scorecard": _SCORECARD})
 
 
 @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,7 @@ def test_a_snapshot_has_only_its_declared_state(repo: GitRepo) -> None:
     repo.write("a.txt", "a\n")
     snapshot = Snapshot(Repo(repo.path), repo.commit())
     with pytest.raises(AttributeError):
-        snapshot.files_seen = {}  # type: ignore[attr-defined]
+        snapshot.files_seen = {}  # type: ignore[attr-defined]  # the point: no such field, and no way to add one
     assert not hasattr(snapshot, "__dict__")
     assert snapshot.listing is None and snapshot.entry("a.txt") is not None and snapshot.listing is None  # one entry, no full listing
     assert "a.txt" in snapshot.files and snapshot.listing is not None
@@ -86,3 +86,12 @@ def test_read_ahead_says_what_it_read_and_judging_asks_no_more(repo: GitRepo, mo
         base_snap.read(path)
     assert asked == []
     assert head_snap.listing is None and base_snap.listing is None  # and neither tree was listed in full
+
+
+def test_snapshot_is_imported_from_its_own_module_only() -> None:
+    """The git layer keeps no alias for it (the `from gate.git import Snapshot` shim is gone)."""
+    import gate.git
+
+    assert not hasattr(gate.git, "Snapshot")
+    with pytest.raises(ImportError):
+        exec("from gate.git import Snapshot", {})

@@ -79,8 +79,9 @@ def mutated(draw: Any) -> Any:
 @given(mutated())
 def test_the_manifest_schema_and_the_pack_fragments_agree_with_jsonschema(document: Any) -> None:
     service = resources.schema("service")
-    assert predicate(service) is not None, "the manifest schema is the predicate's main work"
-    assert predicate(service)(document) is jsonschema_valid(service, document)  # type: ignore[misc]
+    check = predicate(service)
+    assert check is not None, "the manifest schema is the predicate's main work"
+    assert check(document) is jsonschema_valid(service, document)
     for fragment in fragments():
         check = predicate(fragment)
         assert check is not None
@@ -135,7 +136,7 @@ def schemas(inner: Any) -> Any:
     return st.booleans() | st.lists(keyword, max_size=4).map(dict)
 
 
-random_schemas = st.recursive(st.booleans() | st.just({}), schemas, max_leaves=6)
+random_schemas: st.SearchStrategy[Any] = st.recursive(st.booleans() | st.just({}), schemas, max_leaves=6)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -199,7 +200,8 @@ def test_json_equality_and_uniqueness_follow_jsonschema() -> None:
     for one in values:
         for two in values:
             assert equal(one, two) is js_equal(one, two), (one, two)
-    for items in ([1, True], [0, False], [1, 1.0], [[1], [True]], [{"a": 1}, {"a": 1}], ["a", 1, None], [{"a": 1}, {"a": True}]):
+    lists: list[list[Any]] = [[1, True], [0, False], [1, 1.0], [[1], [True]], [{"a": 1}, {"a": 1}], ["a", 1, None], [{"a": 1}, {"a": True}]]
+    for items in lists:
         assert unique(items) is uniq(items), items
 
 

@@ -56,7 +56,7 @@ def _load(path: str) -> dict[str, Any]:
     errors = errors_for("budget-status", doc)  # a status file seen before is not validated again
     if errors:
         raise Unavailable(f"{path}: {errors[0][1]}")
-    return doc  # type: ignore[no-any-return]
+    return doc
 
 
 def counts_of(entry: dict[str, Any], windows: list[int]) -> Counts:

@@ -144,7 +144,7 @@ def error_budget_ratio(objective: float) -> float:
     return (100 - round(objective * 100, 10)) / 100
 
 
-def burn_state(errors: dict[int, float | None], slo_window: int, objective: float, windows: AlertWindows | None = None,
+def burn_state(errors: Mapping[int, float | None], slo_window: int, objective: float, windows: AlertWindows | None = None,
                alerts: tuple[str, ...] = ("page", "ticket")) -> BurnState:
     """Multi-window, multi-burn-rate state from error ratios; a window with no data never triggers.
 

@@ -238,14 +238,15 @@ def _objective(objective: dict[str, Any], i: int, spec: dict[str, Any], indicato
 
 def _time_slices(objective: dict[str, Any], method: str | None, p: _Problems, at: tuple[Any, ...]) -> tuple[int | None, Any]:
     """(timeSliceWindow in seconds, timeSliceTarget) of a timeslice-budgeted objective."""
-    slice_window = slice_target = None
+    slice_window: int | None = None
+    slice_target: Any = None  # a number in (0, 1] once checked; the SLO keeps what the file says
     if method in ("Timeslices", "RatioTimeslices"):
         slice_window = _slice_window(objective.get("timeSliceWindow"))
         if slice_window is None:
             p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
     if method == "Timeslices":
         slice_target = objective.get("timeSliceTarget")
-        if not _number(slice_target) or not 0 < slice_target <= 1:  # type: ignore[operator]
+        if not _number(slice_target) or not 0 < slice_target <= 1:
             p.invalid(f"Timeslices needs timeSliceTarget in (0, 1], not {say(slice_target)}", *at)
             slice_target = None
     return slice_window, slice_target

@@ -7,8 +7,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from gate.builtin_rules import builtin_finding
-from gate.git import EMPTY, INDEX, Change, Snapshot
+from gate.git import EMPTY, INDEX, Change
 from gate.settings import BudgetSettings
+from gate.snapshot import Snapshot
 from gate.verdict import BudgetResult, Finding
 
 if TYPE_CHECKING:  # budget modules load only for repositories that use budgets

@@ -106,7 +106,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         elif f"{spec_service}-{name}" in seen:
             problem(f"Sloth SLO {say(name)}: service {say(spec_service)} already has an SLO of this name in this file", *keys, "name")
         seen.add(f"{spec_service}-{label}")
-        objective = item.get("objective")
+        objective: Any = item.get("objective")  # a number in (0, 100] once no problem was found
         if not isinstance(objective, (int, float)) or isinstance(objective, bool) or not 0 < objective <= 100:
             problem(f"Sloth SLO {say(label)}: objective {say(objective)} must be a percentage in (0, 100]", *keys, "objective")
         queries, reasons = _sli_queries(item, label, crd, lambda message, *more: problem(message, *keys, *more))
@@ -120,7 +120,7 @@ def _spec(service: str, path: str, doc: gate_yaml.Document, at: tuple[Any, ...],
         own_labels: dict[str, Any] = item["labels"] if isinstance(item.get("labels"), dict) else {}
         labels = {**base_labels, **own_labels}
         slos.append(SLO(
-            service=service, name=f"{spec_service}-{name}", objective=round(float(objective) / 100, 12), window=window,  # type: ignore[arg-type]
+            service=service, name=f"{spec_service}-{name}", objective=round(float(objective) / 100, 12), window=window,
             window_text=window_text if parse_duration(window_text) else duration_text(window), budgeting="occurrences",
             source=None, bad=queries.get("bad"), total=queries.get("total"), raw=queries.get("raw"),
             raw_type="failure" if "raw" in queries else None, origin=path, line=doc.line(*at, *keys), alerts=alerts,

@@ -36,7 +36,8 @@ def report(repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | N
     from gate.budget.slo import slos_of
     from gate.budget.status import anchored, measure
     from gate.catalog import Catalog
-    from gate.git import Repo, Snapshot
+    from gate.git import Repo
+    from gate.snapshot import Snapshot
 
     repo = Repo(repo_dir)
     snapshot = Snapshot(repo, repo.resolve(rev))

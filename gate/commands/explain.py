@@ -29,7 +29,8 @@ def explain_command(rule_id: str | None, repo: str, config_path: str | None, lis
 
 def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
     from gate import config as gate_config
-    from gate.git import EMPTY, Repo, Snapshot
+    from gate.git import EMPTY, Repo
+    from gate.snapshot import Snapshot
     from gate.policy.rules import load_rules
 
     try:
@@ -38,7 +39,7 @@ def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
     except FatalError:
         if config_path:
             raise
-        return load_rules(gate_config.Config(), None)  # type: ignore[arg-type]
+        return load_rules(gate_config.Config(), None)
     return load_rules(gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=bool(config_path)), snapshot)
 
 
@@ -52,7 +53,8 @@ def _with_examples(rule: Rule, repo_dir: str) -> Rule:
     if sibling is None:
         return rule
     try:
-        from gate.git import Repo, Snapshot
+        from gate.git import Repo
+        from gate.snapshot import Snapshot
 
         repo = Repo(repo_dir)
         raw = Snapshot(repo, repo.resolve("HEAD")).read(sibling)

@@ -32,7 +32,7 @@ def as_of_or_today(value: str | None) -> dt.date:
     return as_of(value) or utc_today()
 
 
-class FormatSpec(click.ParamType):
+class FormatSpec(click.ParamType):  # type: ignore[type-arg, unused-ignore]  # generic only in newer click (8.1, our floor, is not); subscripting it would fail there at run time
     """`--format NAME` (stdout, or the next --output) or `--format NAME=FILE` (that file)."""
 
     name = "format"

@@ -78,13 +78,21 @@ def available(built_in: Collection[str]) -> list[tuple[str, str, str]]:
     an installed one named like a kind in `built_in` is listed as ignored."""
     rows: list[tuple[str, str, str]] = []
     for name, target in sorted(SHIPPED.items()):
-        rows.append((name, "gate (plug-in style)", find(name).summary))  # type: ignore[union-attr]
+        rows.append((name, "gate (plug-in style)", _summary(name)))
     for name, ep in sorted(_entry_points().items()):
         if name in built_in or name in SHIPPED:
             rows.append((name, _distribution(ep), "ignored: a built-in kind has this name"))
             continue
         try:
-            rows.append((name, _distribution(ep), find(name).summary))  # type: ignore[union-attr]
+            rows.append((name, _distribution(ep), _summary(name)))
         except FatalError as e:
             rows.append((name, _distribution(ep), f"broken: {e.message}"))
     return rows
+
+
+def _summary(name: str) -> str:
+    """The summary of a kind listed as shipped or installed (so find() cannot come back empty)."""
+    kind = find(name)
+    if kind is None:
+        raise FatalError(f"plug-in kind {name!r} is listed but cannot be found")
+    return kind.summary

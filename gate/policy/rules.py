@@ -7,7 +7,7 @@ from typing import Any
 from gate import yaml as gate_yaml
 from gate.config import Config
 from gate.errors import FatalError
-from gate.git import Snapshot
+from gate.snapshot import Snapshot
 from gate.policy.kinds import KINDS, lookup
 from gate.resources import check_document, data_dir, fragment_errors, metaschema_errors
 from gate.verdict import SEVERITY_RANK, RuleInfo
@@ -144,8 +144,9 @@ def read_pack(pack: Any, config: Config, base: Snapshot | None) -> tuple[str, by
     return pack, found
 
 
-def load_rules(config: Config, base: Snapshot) -> list[Rule]:
-    """Every rule of the configured packs (built-in or read from the base revision), overrides applied."""
+def load_rules(config: Config, base: Snapshot | None) -> list[Rule]:
+    """Every rule of the configured packs (built-in or read from the base revision, None outside a
+    repository: built-in packs only), overrides applied."""
     rules: list[Rule] = []
     where: dict[str, str] = {}
     for pack in config.packs:

@@ -130,7 +130,8 @@ def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, byt
 
 def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
     from gate.catalog import load_service
-    from gate.git import EMPTY, Repo, Snapshot, fast_import
+    from gate.git import EMPTY, Repo, fast_import
+    from gate.snapshot import Snapshot
     from gate.policy.engine import evaluate
     from gate.policy.kinds import CheckContext
 

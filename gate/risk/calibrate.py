@@ -3,7 +3,7 @@ and show on a time-ordered split whether the score beats the lines-added-only ru
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from gate.cache import Store
 from gate.git import Repo
@@ -31,7 +31,7 @@ def as_of(samples: list[Sample], cutoff: int) -> list[Sample]:
     return [s if not s.failed or s.known <= cutoff else replace(s, failed=0, known=0) for s in samples]
 
 
-def relabel(samples: list[Sample], labels: dict[str, tuple[int, int | None]], unlisted: str = "good") -> list[Sample]:
+def relabel(samples: list[Sample], labels: Mapping[str, tuple[int, int | None]], unlisted: str = "good") -> list[Sample]:
     """Labels from a file (see `labels.read_file`) instead of SZZ. Commits the file does not list
     count as good (`unlisted="good"`, for records that list failures) or are left out ("skip")."""
     out = []

@@ -85,8 +85,8 @@ def _only(commit: Commit, wanted: set[str]) -> Commit:
             files.append(f)
         elif new:
             files.append(FileChange(f.path, f.added, f.deleted, None))
-        elif old:
-            files.append(FileChange(f.old_path, 0, 0, None))  # type: ignore[arg-type]
+        elif old and f.old_path:  # (old is only true with an old path)
+            files.append(FileChange(f.old_path, 0, 0, None))
     return commit._replace(files=tuple(files))
 
 

@@ -6,7 +6,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from gate.risk.features import FEATURES
 
@@ -37,10 +37,10 @@ class Model:
     def z(self, name: str, value: float) -> float:
         return (transform(name, value) - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
 
-    def logit(self, features: dict[str, float]) -> float:
+    def logit(self, features: Mapping[str, float]) -> float:
         return self.intercept + sum(w * self.z(n, features.get(n, 0.0)) for n, w in self.weights.items())
 
-    def score(self, features: dict[str, float]) -> float:
+    def score(self, features: Mapping[str, float]) -> float:
         return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit(features)))))
 
     def contributions(self, features: dict[str, float]) -> list[tuple[str, float]]:

@@ -174,7 +174,7 @@ class RiskScorer:
         """Stop mining history that will not be used (the change touched no service)."""
         if self._history is not None:
             for running in self._history[1]:
-                running.close()  # type: ignore[attr-defined]
+                running.close()  # type: ignore[attr-defined]  # history.stream/touching return generators, typed as Iterator
         if self._added_process is not None and self._added is None:
             self._added_process.abandon()
             self._added = {}

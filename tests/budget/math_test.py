@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -58,7 +59,7 @@ def test_workbook_factors_for_30_and_28_days_are_sloths_to_the_last_bit() -> Non
     assert error_budget_ratio(0.999) == 0.0009999999999999432  # Sloth's (100 - 99.9) / 100
 
 
-SEVEN_DAYS = {  # the shape of a Sloth AlertWindows spec for a 7-day SLO period
+SEVEN_DAYS: dict[str, Any] = {  # the shape of a Sloth AlertWindows spec for a 7-day SLO period
     "apiVersion": "sloth.slok.dev/v1", "kind": "AlertWindows",
     "spec": {
         "sloPeriod": "7d",

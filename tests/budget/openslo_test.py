@@ -11,6 +11,7 @@ from gate.budget.slo import slos_of
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.snapshot import Snapshot
+from testing.typed import present
 
 from conftest import GitRepo
 
@@ -116,7 +117,7 @@ def _load(repo: GitRepo, manifest_slos: str, files: dict[str, str]) -> tuple[lis
         repo.write(path, text)
     head = repo.commit()
     snapshot = Snapshot(Repo(repo.path), head)
-    return slos_of(load_service(snapshot, "svc/service.yaml"), snapshot)
+    return slos_of(present(load_service(snapshot, "svc/service.yaml")), snapshot)
 
 
 def _as_list(*docs: str) -> str:

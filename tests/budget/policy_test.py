@@ -9,6 +9,7 @@ import pytest
 from gate import check
 from gate.git import Repo
 from gate.verdict import Verdict
+from testing.typed import present
 
 from budget import budget_repo
 from conftest import TODAY, GitRepo
@@ -33,7 +34,7 @@ def test_exhausted_service_blocks_with_the_evidence(repo: GitRepo, prometheus: A
     for evidence in ("99.9% over 28d", "budget remaining -100.0%", "burn rates 1h 2.00x, 6h 2.00x, 1d 2.00x, 3d 2.00x",
                      f"prometheus {prometheus.url}", 'sum(rate(http_requests_total{service="exhausted"}[28d]))'):
         assert evidence in finding.message
-    budget = v.services[0].budget
+    budget = present(v.services[0].budget)
     assert budget.state == "exhausted" and budget.slos[0].remaining == pytest.approx(-1.0, abs=0.01)
 
 
@@ -41,7 +42,7 @@ def test_healthy_service_passes(repo: GitRepo, prometheus: Any) -> None:
     budget_repo.build(repo, prometheus.url)
     touch(repo, "healthy")
     v = judge(repo)
-    assert v.verdict == "pass" and v.services[0].budget.state == "ok"
+    assert v.verdict == "pass" and present(v.services[0].budget).state == "ok"
 
 
 def test_a_verified_revert_goes_through(repo: GitRepo, prometheus: Any) -> None:
@@ -150,8 +151,8 @@ def test_offline_skips_budgets_and_says_so(repo: GitRepo) -> None:
     touch(repo, "exhausted")
     v = judge(repo, offline=True)
     assert v.verdict == "pass"
-    assert v.services[0].budget.slos[0].state == "not-measured"
-    assert "offline" in v.services[0].budget.slos[0].reason
+    (slo,) = present(v.services[0].budget).slos
+    assert slo.state == "not-measured" and "offline" in present(slo.reason)
 
 
 def _event(tmp_path: Any, author: str = "dana") -> str:
@@ -189,7 +190,7 @@ LABELED_BY_RITA = [{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"
     ],
 )
 def test_p0_label_must_come_from_an_allowed_approver_who_approved_this_head(
-    repo: GitRepo, prometheus: Any, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, events: list, reviews: list, verdict: str
+    repo: GitRepo, prometheus: Any, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, events: list[dict[str, Any]], reviews: list[dict[str, Any]], verdict: str
 ) -> None:
     budget_repo.build(repo, prometheus.url, LABELS)
     touch(repo, "exhausted")
@@ -275,7 +276,7 @@ def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheu
     assert (finding.rule, finding.severity, finding.file, finding.line) == ("error-budget-unmeasurable", severity, "services/quiet/slo.yaml", 14)
     words = "error budget cannot be measured: OpenSLO SLO 'quiet-latency': objectives[0]: metric source type 'Datadog' is not read by gate"
     assert finding.message.startswith(words)
-    assert service.budget.state == "unmeasurable"
+    assert present(service.budget).state == "unmeasurable"
     for name in ("text", "markdown", "json", "sarif", "junit", "github"):
         assert "error budget cannot be measured" in renderer(name)(v), name
     code, out, _ = gate_cli("budget", "--repo", repo.path, "quiet")

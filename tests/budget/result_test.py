@@ -27,7 +27,8 @@ def test_a_service_is_as_bad_as_its_worst_slo() -> None:
 
 
 def test_the_json_shape_is_built_in_the_json_reporter_and_read_by_the_budget_command() -> None:
-    result = budget_result([SLOStatus(slo("a"), "exhausted", remaining=-0.25)], [SLOProblem("windowed", "slo.yaml", 3, True)],
+    statuses = [SLOStatus(slo("a"), "exhausted", remaining=-0.25)]
+    result = budget_result(statuses, [SLOProblem("windowed", "slo.yaml", 3, True)],
                              "verified revert of abc")
     doc = budget_json(result)
     assert list(doc) == ["state", "exempt", "slos", "unsupported", "unmeasurable"]
@@ -35,7 +36,7 @@ def test_the_json_shape_is_built_in_the_json_reporter_and_read_by_the_budget_com
     assert doc["unsupported"] == ["error budget cannot be measured: windowed"]
     assert doc["unmeasurable"] == [{"file": "slo.yaml", "line": 3, "reason": "windowed"}]
     service = Service("cart", "cart/", "cart/service.yaml", 1, {"tier": 1}, None)
-    (row,) = json.loads(render_json([(service, list(result.slos), [SLOProblem("windowed", "slo.yaml", 3, True)])]))["services"]
+    (row,) = json.loads(render_json([(service, statuses, [SLOProblem("windowed", "slo.yaml", 3, True)])]))["services"]
     assert {k: row[k] for k in ("state", "slos", "unsupported")} == {k: json.loads(json.dumps(doc))[k] for k in ("state", "slos", "unsupported")}
     assert row["exempt"] is None
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from gate.budget.slo import slos_of
+from gate.budget.slo import SLO, SLOProblem, slos_of
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.snapshot import Snapshot
+from testing.typed import present
 
 from conftest import GitRepo
 
@@ -14,13 +15,13 @@ GOOD = 'sum(rate(http_requests_total{service="shop",code!~"5.."}[{{window}}]))'
 TOTAL = 'sum(rate(http_requests_total{service="shop"}[{{window}}]))'
 
 
-def _slos(repo: GitRepo, slos_yaml: str, files: dict[str, str] | None = None) -> tuple[list, list]:
+def _slos(repo: GitRepo, slos_yaml: str, files: dict[str, str] | None = None) -> tuple[list[SLO], list[SLOProblem]]:
     repo.write("svc/service.yaml", HEAD + slos_yaml)
     for path, text in (files or {}).items():
         repo.write(path, text)
     head = repo.commit()
     snap = Snapshot(Repo(repo.path), head)
-    return slos_of(load_service(snap, "svc/service.yaml"), snap)
+    return slos_of(present(load_service(snap, "svc/service.yaml")), snap)
 
 
 def test_inline_prometheus_slo(repo: GitRepo) -> None:

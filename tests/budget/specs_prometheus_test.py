@@ -13,6 +13,7 @@ from gate.catalog import load_service
 from gate.git import Repo
 from gate.snapshot import Snapshot
 from gate.settings import BudgetSettings
+from testing.typed import present
 
 from conftest import GitRepo
 
@@ -24,7 +25,7 @@ def _slos(repo: GitRepo, manifest_slos: str, files: dict[str, str], name: str) -
     for path, text in files.items():
         repo.write(path, text.replace("NAME", name))
     snapshot = Snapshot(Repo(repo.path), repo.commit())
-    slos, problems = slos_of(load_service(snapshot, "svc/service.yaml"), snapshot)
+    slos, problems = slos_of(present(load_service(snapshot, "svc/service.yaml")), snapshot)
     assert not problems, problems
     return slos
 

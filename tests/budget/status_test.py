@@ -4,6 +4,7 @@ from __future__ import annotations
 from gate.settings import BudgetSettings
 from gate.budget.slo import SLO
 from gate.budget.status import SLOStatus, assess_counts, findings_for, result
+from gate.settings import BudgetSettings
 
 WINDOW = 28 * 86400
 SLO_ = SLO("cart", "availability", 0.99, WINDOW, "28d", "occurrences", "file", origin="svc/service.yaml", line=7)

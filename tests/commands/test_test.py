@@ -7,6 +7,7 @@ from typing import Any
 
 from conftest import GitRepo
 from policy.testing_test import PACK, write_pack
+from testing.typed import present
 
 
 def test_junit_report(gate_cli: Any, tmp_path: Path) -> None:
@@ -15,7 +16,7 @@ def test_junit_report(gate_cli: Any, tmp_path: Path) -> None:
     assert code == 1
     root = ET.fromstring(out_file.read_text(encoding="utf-8"))
     (suite,) = root.findall("testsuite")
-    failures = {(c.get("classname"), c.get("name")): c.find("failure").get("type") for c in suite.iter("testcase") if c.find("failure") is not None}  # type: ignore[union-attr]
+    failures = {(c.get("classname"), c.get("name")): present(c.find("failure")).get("type") for c in suite.iter("testcase") if c.find("failure") is not None}
     label = str(tmp_path / "payments.yaml")
     assert failures == {
         (f"{label}.pci-scope", "wrong on purpose"): "mismatch",

@@ -99,7 +99,7 @@ def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -
     import datetime as dt
 
     service = Service("fuzz", "svc/", "svc/service.yaml", tier, data, None, (Problem("schema: x", "svc/service.yaml", 1),))
-    ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
+    ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]  # a fake snapshot: the reads the checks make
     ctx.__dict__["codeowners"] = None
     ctx.earlier = {"svc/service.yaml": None}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml",)):
@@ -162,6 +162,7 @@ def _sarif_validator() -> Any:
 from hostile.hostile_strings import HOSTILE, ci_commands, github_annotation_problems, junit_problems, markdown_problems  # noqa: E402
 
 hostile_text = st.lists(st.sampled_from(HOSTILE) | st.text(st.characters(max_codepoint=0x3000), max_size=12), min_size=1, max_size=3).map("".join)
+hostile_entry: st.SearchStrategy[LedgerEntry]  # built below; hostile_findings reaches it through st.deferred
 hostile_findings = st.builds(
     Finding,
     rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
@@ -188,7 +189,7 @@ hostile_entry = st.builds(LedgerEntry, id=hostile_text, services=st.lists(hostil
                           requested_by=hostile_text, approved_by=hostile_text, created=st.dates(), expires=st.dates(),
                           pull_request=st.none() | st.integers(1, 10**6), line=st.integers(1, 9))
 hostile_fates = st.lists(st.builds(Fate, entry=hostile_entry, origin=st.sampled_from(["base", "change", "stale"]), why=st.none() | hostile_text),
-                         max_size=2).map(tuple)
+                         max_size=2).map(lambda fates: tuple(fates))  # not .map(tuple): hypothesis 6.80's stubs cannot infer that
 hostile_exceptions = st.none() | st.builds(WaiverReport, ledger=hostile_text, applied=hostile_fates, pending=hostile_fates, invalid=hostile_fates,
                                            github_error=st.none() | hostile_text)
 
@@ -258,10 +259,10 @@ def test_hostile_manifest_values_through_every_builtin_check(data: dict[str, Any
     common = {"svc/runbook.md": runbook.encode("utf-8", "surrogatepass"), ".github/CODEOWNERS": codeowners_text.encode("utf-8", "surrogatepass")}
     head = _Files({**common, "svc/service.yaml": yaml.safe_dump(manifest, allow_unicode=False).encode()})
     base = _Files({**common, "svc/service.yaml": yaml.safe_dump(before, allow_unicode=False).encode()})
-    service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]
-    ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
+    service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]  # _Files fakes a snapshot: the reads the checks make
+    ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]  # _Files fakes a snapshot, as above
     ctx.__dict__["codeowners"] = (".github/CODEOWNERS", codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None))
-    ctx.earlier = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]
+    ctx.earlier = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]  # _Files fakes a snapshot, as above
     kinds_run = {r.kind for r in RULES if tier in r.severities}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml", "svc/x")):
         assert finding.rule and finding.severity in ("error", "warning", "info")

@@ -12,6 +12,7 @@ from gate.git import Repo
 from gate.snapshot import Snapshot
 from gate.policy import kinds
 from gate.policy.kinds import CheckContext
+from testing.typed import present
 
 from conftest import TODAY, GitRepo
 
@@ -30,7 +31,7 @@ def _run(repo: GitRepo, kind: str, params: dict[str, Any], manifest: str, files:
     r = Repo(repo.path)
     base_rev = r.parent(head)
     ctx = CheckContext(head=Snapshot(r, head), base=Snapshot(r, base_rev), today=TODAY, github_org=params.pop("_org", None))
-    service = load_service(ctx.head, "svc/service.yaml")
+    service = present(load_service(ctx.head, "svc/service.yaml"))
     return [(p.message, p.file, p.line) for p in kinds.KINDS[kind].fn(ctx, service, params)]
 
 

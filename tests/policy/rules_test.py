@@ -4,13 +4,13 @@ import pytest
 
 from gate.config import Config
 from gate.errors import FatalError
-from gate.policy.rules import apply_overrides, parse_pack
+from gate.policy.rules import Rule, apply_overrides, parse_pack
 from gate.resources import data_dir
 
 HEAD = "apiVersion: gate/v1\nkind: PolicyPack\nname: p\nrules:\n"
 
 
-def _pack(body: str) -> list:
+def _pack(body: str) -> list[Rule]:
     return parse_pack((HEAD + body).encode(), "policies/p.yaml")
 
 

@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 from gate.report import renderer
 from gate.verdict import Verdict
+from testing.typed import present
 
 
 def test_junit_parses_back_with_one_case_per_service_and_rule(blocked: Verdict) -> None:
@@ -15,7 +16,7 @@ def test_junit_parses_back_with_one_case_per_service_and_rule(blocked: Verdict) 
     cases = {c.get("name"): c for c in search.iter("testcase")}
     assert "runbook-sections" in cases and cases["runbook-sections"].find("failure") is not None
     assert cases["codeowners"].find("failure") is None
-    assert int(search.get("tests")) == len(cases) and search.get("failures") == "1"
+    assert int(search.attrib["tests"]) == len(cases) and search.get("failures") == "1"
     budget = {c.get("name"): c for c in suites["gate.payments"].iter("testcase")}["error-budget"]
-    assert budget.find("skipped") is not None and "EXC-BUDGET" in budget.find("skipped").get("message")
-    assert root.get("failures") == str(sum(int(s.get("failures")) for s in suites.values()))
+    assert "EXC-BUDGET" in present(budget.find("skipped")).attrib["message"]
+    assert root.get("failures") == str(sum(int(s.attrib["failures"]) for s in suites.values()))

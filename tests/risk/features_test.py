@@ -73,7 +73,7 @@ def test_author_experience(history: GitRepo) -> None:
     index = HistoryIndex()
     for c in commits:
         index.add(c)
-    f = index.features(Change("alice@example.com", T0 + 365.25 * DAY, commits[0].files))
+    f = index.features(Change("alice@example.com", int(T0 + 365.25 * DAY), commits[0].files))
     assert f["exp"] == 2 and f["sexp"] == 2
     assert f["rexp"] == pytest.approx(1 / (1 + 1) + 1 / ((365.25 - 20) / 365.25 + 1))
 

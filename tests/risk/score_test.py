@@ -14,6 +14,7 @@ from gate.resources import validator
 from gate.verdict import Verdict
 
 from conftest import TODAY, GitRepo
+from testing.typed import present
 
 
 def risky(example: GitRepo) -> None:
@@ -38,7 +39,7 @@ def judge(example: GitRepo) -> Verdict:
 def test_risk_section_in_json_and_text(example: GitRepo) -> None:
     risky(example)
     v = judge(example)
-    risk = v.services[0].risk
+    risk = present(v.services[0].risk)
     assert risk.level in ("high", "critical") and risk.score >= 60
     assert "touches 1 schema migration(s)" in risk.factors and "adds 2,402 lines (1,802 of code)" in risk.factors  # one reason for the size
     assert not any(f.startswith(("adds 1,802 lines of code", "edits large files")) for f in risk.factors)  # small files: no such reason
@@ -52,7 +53,7 @@ def test_risk_section_in_json_and_text(example: GitRepo) -> None:
 def test_small_change_is_low_with_no_reasons(example: GitRepo) -> None:
     example.write("services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n")
     example.commit()
-    risk = judge(example).services[0].risk
+    risk = present(judge(example).services[0].risk)
     assert risk.level == "low" and risk.score < 30
     assert all("first change" in f for f in risk.factors)
 
@@ -80,11 +81,11 @@ def test_high_risk_needs_a_recent_rollback_drill(example: GitRepo) -> None:
 def test_freeze_window(example: GitRepo) -> None:
     example.write("services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n")
     example.commit()
-    before = judge(example).services[0].risk.score
+    before = present(judge(example).services[0].risk).score
     with_config(example, "risk:\n  freeze: [{start: 2026-11-20, end: 2026-11-30, reason: Black Friday}]\n")
     example.write("services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n")
     example.commit()
-    risk = judge(example).services[0].risk
+    risk = present(judge(example).services[0].risk)
     assert risk.score > before and "made inside the change freeze 'Black Friday'" in risk.factors
 
 
@@ -104,7 +105,7 @@ def test_calibrated_model_is_used(example: GitRepo) -> None:
     with_config(example, "risk:\n  model: .gate/risk-model.json\n")
     example.write("services/checkout/src/app.py", "x = 1\n")
     example.commit()
-    risk = judge(example).services[0].risk
+    risk = present(judge(example).services[0].risk)
     assert risk.model == "calibrated" and risk.score == 99
 
 
@@ -127,7 +128,7 @@ def test_staged_change_is_scored(example: GitRepo) -> None:
     example.write("services/checkout/migrations/0003.sql", "DROP TABLE carts;\n")
     example.git("add", "-A")
     v = check.run(Repo(example.path), staged=True, today=TODAY)
-    assert v.services[0].risk.features["migrations"] == 1
+    assert present(v.services[0].risk).features["migrations"] == 1
 
 
 def test_history_without_line_counts_scores_exactly_as_with_them(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,7 +157,7 @@ def test_history_without_line_counts_scores_exactly_as_with_them(repo: GitRepo, 
 
     def features() -> dict[str, Any]:
         v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
-        return {s.name: s.risk.features for s in v.services}
+        return {s.name: present(s.risk).features for s in v.services}
 
     fast = features()
     assert fast["a"]["exp"] > 0 and fast["a"]["ndev"] > 0 and fast["b"]["nuc"] > 0
@@ -198,7 +199,7 @@ def test_a_wide_change_asks_git_by_directory_and_scores_the_same(repo: GitRepo, 
     def features() -> dict[str, Any]:
         shutil.rmtree(repo.root / ".git" / "gate", ignore_errors=True)
         v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
-        return {s.name: s.risk.features for s in v.services}
+        return {s.name: present(s.risk).features for s in v.services}
 
     narrow = features()
     assert narrow["a"]["nuc"] > 0 and narrow["b"]["ndev"] > 0
@@ -213,7 +214,7 @@ def test_more_lines_never_lower_the_score(example: GitRepo) -> None:
         example.git("checkout", "-q", "-B", f"size-{n}", "main")
         example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t = t - 1\n" for i in range(n // 2)) + "x = 1\n" * (n % 2))
         example.commit(f"{n} lines")
-        risk = judge(example).services[0].risk
+        risk = present(judge(example).services[0].risk)
         assert risk.features["la"] == n
         scores.append(risk.score)
     assert scores == sorted(scores) and scores[-1] > scores[0]
@@ -223,14 +224,14 @@ def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(ex
     example.write("services/checkout/src/tab\there \"q\" é.py", "if x:\n    y = 1\n# a comment\n\n")
     example.write("services/checkout/src/sp ace.py", "while y:\n    y -= 1\n")
     example.commit("odd names")
-    plain = judge(example).services[0].risk.features
+    plain = present(judge(example).services[0].risk).features
     assert (plain["la"], plain["added_code"], plain["decisions"]) == (6, 4, 2)
     for key, value in (("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"), ("core.quotepath", "true"), ("color.diff", "always")):
         example.git("config", key, value)
     import shutil
 
     shutil.rmtree(example.root / ".git" / "gate", ignore_errors=True)
-    assert judge(example).services[0].risk.features == plain
+    assert present(judge(example).services[0].risk).features == plain
 
 
 def test_padding_a_change_past_the_diff_limit_never_lowers_its_score(example: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,11 +239,11 @@ def test_padding_a_change_past_the_diff_limit_never_lowers_its_score(example: Gi
 
     example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t -= 1\n" for i in range(40)))
     example.commit("rules")
-    honest = judge(example).services[0].risk
+    honest = present(judge(example).services[0].risk)
     example.write("services/checkout/src/a_padding.py", "# padding\n" * 400)  # read first: the diff lists files by name
     example.commit("pad")
     monkeypatch.setattr(risk_score, "ADDED_LIMIT", 3000)
-    padded = judge(example).services[0].risk
+    padded = present(judge(example).services[0].risk)
     assert padded.features["decisions"] >= honest.features["decisions"] == 40
     assert padded.features["added_code"] >= honest.features["added_code"]
     assert padded.score >= honest.score

@@ -16,6 +16,7 @@ from gate.resources import validator
 from gate.verdict import Verdict
 
 from conftest import TODAY, GitRepo
+from testing.typed import present
 
 CONFIG = """\
 exceptions:
@@ -83,7 +84,7 @@ def test_base_trusted_exception_is_applied(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry())
     v = judge(example)
     assert v.verdict == "pass" and waived_rules(v) == {"runbook-sections": "EXC-1"}
-    assert [f.entry.id for f in v.exceptions.applied] == ["EXC-1"]
+    assert [f.entry.id for f in present(v.exceptions).applied] == ["EXC-1"]
     assert v.services[0].exceptions_applied[0].entry.approved_by == "rita"
     text = renderer("text")(v)
     assert "waived  runbook-sections" in text and "waived by exception EXC-1 (approved by @rita, expires 2026-11-28, INC-77)" in text
@@ -96,7 +97,7 @@ def test_forged_in_the_change_is_pending_not_applied(example: GitRepo) -> None:
     ledger_setup(example, change_entries=entry())
     v = judge(example)
     assert v.verdict == "block" and waived_rules(v) == {}
-    (pending,) = v.exceptions.pending
+    (pending,) = present(v.exceptions).pending
     assert pending.origin == "change" and "needs an approving review" in (pending.why or "")
     assert "pending  EXC-1" in renderer("text")(v)
 
@@ -112,19 +113,19 @@ def test_approval_on_an_older_commit_is_not_enough(example: GitRepo, github: Any
     github.reviews(("rita", "APPROVED", "0" * 40))
     ledger_setup(example, change_entries=entry())
     v = judge(example)
-    assert v.verdict == "block" and "approved an older commit" in v.exceptions.pending[0].why
+    assert v.verdict == "block" and "approved an older commit" in present(present(v.exceptions).pending[0].why)
 
 
 def test_a_later_changes_requested_review_withdraws_approval(example: GitRepo, github: Any) -> None:
     github.reviews(("rita", "APPROVED", HEAD_SHA), ("rita", "COMMENTED", HEAD_SHA), ("rita", "CHANGES_REQUESTED", HEAD_SHA))
     ledger_setup(example, change_entries=entry())
-    assert "latest review: CHANGES_REQUESTED" in judge(example).exceptions.pending[0].why
+    assert "latest review: CHANGES_REQUESTED" in present(present(judge(example).exceptions).pending[0].why)
 
 
 def test_self_approval_is_invalid(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(approved_by="rita", requested_by="rita"))
     v = judge(example)
-    assert v.verdict == "block" and "approved by its own requester" in v.exceptions.invalid[0].why
+    assert v.verdict == "block" and "approved by its own requester" in present(present(v.exceptions).invalid[0].why)
 
 
 def test_approver_who_authored_the_pull_request(example: GitRepo, github: Any) -> None:
@@ -132,7 +133,8 @@ def test_approver_who_authored_the_pull_request(example: GitRepo, github: Any) -
     ledger_setup(example, change_entries=entry(approved_by="dana", requested_by="sam"))
     v = judge(example)
     assert v.verdict == "block"
-    why = (v.exceptions.pending + v.exceptions.invalid)[0].why
+    report = present(v.exceptions)
+    why = present((report.pending + report.invalid)[0].why)
     assert "may not approve" in why or "author" in why
 
 
@@ -140,7 +142,7 @@ def test_non_release_manager_approver(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(approved_by="mallory"))
     v = judge(example)
     assert v.verdict == "block"
-    assert v.exceptions.invalid[0].why == ("@mallory may not approve findings exceptions for tier 1 (exceptions.approvers: release-managers)"
+    assert present(v.exceptions).invalid[0].why == ("@mallory may not approve findings exceptions for tier 1 (exceptions.approvers: release-managers)"
                                                  " (team membership needs a GitHub pull request run to check)")
 
 
@@ -162,27 +164,27 @@ def test_expired_is_listed_and_not_applied(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(created="2026-11-10", expires="2026-11-15"))
     v = judge(example)
     assert v.verdict == "block"
-    assert "expired on 2026-11-15; remove it: gate exception revoke EXC-1 --reason" in v.exceptions.expired[0].why
+    assert "expired on 2026-11-15; remove it: gate exception revoke EXC-1 --reason" in present(present(v.exceptions).expired[0].why)
     assert "expired  EXC-1" in renderer("text")(v)
 
 
 def test_expiring_within_a_day_is_flagged(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(expires=(TODAY + dt.timedelta(days=1)).isoformat()))
     v = judge(example)
-    assert v.verdict == "pass" and v.exceptions.expiring[0].entry.id == "EXC-1"
+    assert v.verdict == "pass" and present(v.exceptions).expiring[0].entry.id == "EXC-1"
 
 
 def test_over_long_for_the_tier(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(created="2026-11-20", expires="2026-12-20"))
     v = judge(example)
-    assert v.verdict == "block" and "lasts 31 days; tier 1 allows at most 7" in v.exceptions.invalid[0].why
+    assert v.verdict == "block" and "lasts 31 days; tier 1 allows at most 7" in present(present(v.exceptions).invalid[0].why)
 
 
 @pytest.mark.parametrize("services, rules", [("[checkout]", "[runbook-sections]"), ("[search]", "[codeowners]")])
 def test_wrong_scope_waives_nothing(example: GitRepo, services: str, rules: str) -> None:
     ledger_setup(example, base_entries=entry(services=services, rules=rules))
     v = judge(example)
-    assert v.verdict == "block" and v.exceptions.applied == ()
+    assert v.verdict == "block" and present(v.exceptions).applied == ()
 
 
 def test_pull_request_scope(example: GitRepo, github: Any) -> None:
@@ -194,7 +196,7 @@ def test_pull_request_scope(example: GitRepo, github: Any) -> None:
 
 def test_placeholder_reason(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(reason="TODO"))
-    assert "placeholder" in judge(example).exceptions.invalid[0].why
+    assert "placeholder" in present(present(judge(example).exceptions).invalid[0].why)
 
 
 def test_error_budget_needs_a_director(example: GitRepo) -> None:
@@ -208,7 +210,7 @@ def test_error_budget_needs_a_director(example: GitRepo) -> None:
     example.commit()
     v = judge(example)
     assert v.verdict == "pass" and waived_rules(v) == {"error-budget": "EXC-2"}  # tier 0 budget: a VP
-    assert "may not approve error-budget exceptions for tier 0" in v.exceptions.invalid[0].why
+    assert "may not approve error-budget exceptions for tier 0" in present(present(v.exceptions).invalid[0].why)
 
 
 def test_malformed_base_ledger_is_exit_2_with_file_and_line(example: GitRepo, gate_cli: Any) -> None:

@@ -9,7 +9,7 @@ from gate.verdict import Finding
 from gate.waivers.model import LedgerEntry
 from gate.waivers.trust import APPROVERS, Approvals, approvers_text, problems, with_approvers
 
-SETTINGS = {"groups": {"release-managers": ["rita"], "directors": ["@Dora"], "vps": ["victor"]}, "max_days": {1: 5}}
+SETTINGS = WaiverSettings.parse({"groups": {"release-managers": ["rita"], "directors": ["@Dora"], "vps": ["victor"]}, "max_days": {1: 5}})
 TODAY = dt.date(2026, 11, 22)
 ENTRY = LedgerEntry("EXC-1", ("search",), ("runbook-sections",), "Escalation section arrives with the rota", "INC-1", "dana", "rita",
                     dt.date(2026, 11, 20), dt.date(2026, 11, 24))
