@@ -16,13 +16,13 @@ ENTRY = LedgerEntry("EXC-1", ("search",), ("runbook-sections",), "Escalation sec
 
 
 def test_an_approver_of_the_tiers_group_is_allowed() -> None:
-    approvals = Approvals(WaiverSettings.parse(SETTINGS), None)
+    approvals = Approvals(SETTINGS, None)
     assert problems(ENTRY, {"search": 1}, approvals, TODAY) is None
     assert approvals.allowed("dora", "error-budget", 1) == (True, "")  # "@Dora" in the group is the handle dora
 
 
 def test_the_wrong_group_the_tier_limit_and_unknown_services_are_problems() -> None:
-    approvals = Approvals(WaiverSettings.parse(SETTINGS), None)
+    approvals = Approvals(SETTINGS, None)
     budget = dataclasses.replace(ENTRY, rules=("error-budget",))
     assert problems(budget, {"search": 1}, approvals, TODAY) == \
         "@rita may not approve error-budget exceptions for tier 1 (exceptions.approvers: directors)"
