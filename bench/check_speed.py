@@ -6,6 +6,7 @@ Every figure is the median of --runs runs of the real `gate` console script, mea
 /usr/bin/time-like accounting (wait4 rusage), and reported next to its anchor measured in the
 same run: `git status` style floors and `check-jsonschema` for the pre-commit path.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ def measure(command: list[str], cwd: Path, runs: int, prepare=None) -> tuple[flo
         if prepare:
             prepare()
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         _, status, usage = os.wait4(process.pid, 0)
         times.append(time.perf_counter() - started)
         peaks.append(usage.ru_maxrss / 1024)
@@ -43,25 +46,60 @@ def repo(workdir: Path, services: int, commits: int, backstage: bool = False) ->
     root = workdir / f"s{services}-c{commits}{'-backstage' if backstage else ''}"
     if not (root / ".git").exists():
         shutil.rmtree(root, ignore_errors=True)
-        synth.generate(root, services=services, commits=commits, authors=max(10, services // 10), seed=1, backstage=backstage)
+        synth.generate(
+            root,
+            services=services,
+            commits=commits,
+            authors=max(10, services // 10),
+            seed=1,
+            backstage=backstage,
+        )
     # `change`: a 3-service change on main. `older-change`: the same change on main~50, a base
     # commit the caches have never seen (main moved on since the last run).
     for branch, start in (("change", "main"), ("older-change", "main~50")):
-        if subprocess.run(["git", "rev-parse", "-q", "--verify", branch], cwd=root, capture_output=True).returncode == 0:
+        if (
+            subprocess.run(
+                ["git", "rev-parse", "-q", "--verify", branch], cwd=root, capture_output=True
+            ).returncode
+            == 0
+        ):
             continue
         subprocess.run(["git", "checkout", "-q", "-f", "-B", branch, start], cwd=root, check=True)
         for i in (1, 2, 3):
             with open(root / f"services/{synth.service_name(i)}/src/mod0.py", "a") as f:
                 f.write("x = 1\n")
-        env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "dev001@example.com", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
-        subprocess.run(["git", "commit", "-q", "-am", "3-service change"], cwd=root, check=True, env=env)
-    if subprocess.run(["git", "rev-parse", "-q", "--verify", "wide-change"], cwd=root, capture_output=True).returncode != 0:
-        subprocess.run(["git", "checkout", "-q", "-f", "-B", "wide-change", "main"], cwd=root, check=True)
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "b",
+            "GIT_AUTHOR_EMAIL": "dev001@example.com",
+            "GIT_COMMITTER_NAME": "b",
+            "GIT_COMMITTER_EMAIL": "b@example.com",
+        }
+        subprocess.run(
+            ["git", "commit", "-q", "-am", "3-service change"], cwd=root, check=True, env=env
+        )
+    if (
+        subprocess.run(
+            ["git", "rev-parse", "-q", "--verify", "wide-change"], cwd=root, capture_output=True
+        ).returncode
+        != 0
+    ):
+        subprocess.run(
+            ["git", "checkout", "-q", "-f", "-B", "wide-change", "main"], cwd=root, check=True
+        )
         for i in range(services):
             with open(root / f"services/{synth.service_name(i)}/src/mod0.py", "a") as f:
                 f.write("y = 2\n")
-        env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "dev001@example.com", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
-        subprocess.run(["git", "commit", "-q", "-am", "every service"], cwd=root, check=True, env=env)
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "b",
+            "GIT_AUTHOR_EMAIL": "dev001@example.com",
+            "GIT_COMMITTER_NAME": "b",
+            "GIT_COMMITTER_EMAIL": "b@example.com",
+        }
+        subprocess.run(
+            ["git", "commit", "-q", "-am", "every service"], cwd=root, check=True, env=env
+        )
     subprocess.run(["git", "checkout", "-q", "-f", "change"], cwd=root, check=True)
     return root
 
@@ -75,26 +113,56 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", choices=("small", "full"), default="full")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/gate-bench"))
-    parser.add_argument("--backstage", action="store_true", help="services described by Backstage entities extended by service.yaml")
+    parser.add_argument(
+        "--backstage",
+        action="store_true",
+        help="services described by Backstage entities extended by service.yaml",
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    os.environ["GATE_CACHE"] = "on"  # measure the caches even where CI is set ("cold" is the CI figure)
+    os.environ["GATE_CACHE"] = (
+        "on"  # measure the caches even where CI is set ("cold" is the CI figure)
+    )
     # As installed: pip compiles bytecode, an editable checkout may not have it yet.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "-x", "examples", str(Path(__file__).resolve().parent.parent / "gate")], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "-x",
+            "examples",
+            str(Path(__file__).resolve().parent.parent / "gate"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     runs = args.runs
     rows = []
 
-    def row(name: str, seconds: float, rss: float, anchor: str = "", ratio: float | None = None) -> None:
+    def row(
+        name: str, seconds: float, rss: float, anchor: str = "", ratio: float | None = None
+    ) -> None:
         rows.append((name, seconds, rss, anchor, ratio))
         extra = f"  {anchor}: ratio {ratio:.2f}" if ratio is not None else ""
         print(f"{name:<58} {seconds * 1000:8.0f} ms {rss:7.0f} MB{extra}", flush=True)
 
     check = GATE + ["check", "--base", "main", "--head", "change", "--format", "json"]
-    main_repo = repo(args.workdir, 2000 if args.sizes == "full" else 100, 20000 if args.sizes == "full" else 1000, args.backstage)
+    main_repo = repo(
+        args.workdir,
+        2000 if args.sizes == "full" else 100,
+        20000 if args.sizes == "full" else 1000,
+        args.backstage,
+    )
     floor, _ = measure(["git", "log", "-1", "--format=%H"], main_repo, runs)
     cold, cold_rss = measure(check, main_repo, runs, prepare=lambda: clear_cache(main_repo))
-    row("gate check, 3 services changed, cold cache", cold, cold_rss, "git log -1 floor", cold / floor)
+    row(
+        "gate check, 3 services changed, cold cache",
+        cold,
+        cold_rss,
+        "git log -1 floor",
+        cold / floor,
+    )
     warm, warm_rss = measure(check, main_repo, runs)
     row("gate check, 3 services changed, warm cache", warm, warm_rss, "cold", warm / cold)
     older = list(check)
@@ -105,14 +173,36 @@ def main() -> None:
         subprocess.run(check, cwd=root, stdout=subprocess.DEVNULL, check=False)
 
     moved, moved_rss = measure(older, main_repo, runs, prepare=lambda: forget_older(main_repo))
-    row("gate check, base commit never seen (main moved 50 commits)", moved, moved_rss, "cold", moved / cold)
+    row(
+        "gate check, base commit never seen (main moved 50 commits)",
+        moved,
+        moved_rss,
+        "cold",
+        moved / cold,
+    )
     if args.sizes == "full":  # a mass edit: one file in every service
         wide = ["wide-change" if a == "change" else a for a in check]
-        wide_cold, wide_rss = measure(wide, main_repo, max(1, runs // 2), prepare=lambda: clear_cache(main_repo))
-        row("gate check, every service changed (2,000), cold cache", wide_cold, wide_rss, "3-service cold", wide_cold / cold)
+        wide_cold, wide_rss = measure(
+            wide, main_repo, max(1, runs // 2), prepare=lambda: clear_cache(main_repo)
+        )
+        row(
+            "gate check, every service changed (2,000), cold cache",
+            wide_cold,
+            wide_rss,
+            "3-service cold",
+            wide_cold / cold,
+        )
         wide_warm, wide_warm_rss = measure(wide, main_repo, max(1, runs // 2))
-        row("gate check, every service changed (2,000), warm cache", wide_warm, wide_warm_rss, "3-service warm", wide_warm / warm)
-    validate, validate_rss = measure(GATE + ["validate", "--format", "json"], main_repo, max(1, runs // 2))
+        row(
+            "gate check, every service changed (2,000), warm cache",
+            wide_warm,
+            wide_warm_rss,
+            "3-service warm",
+            wide_warm / warm,
+        )
+    validate, validate_rss = measure(
+        GATE + ["validate", "--format", "json"], main_repo, max(1, runs // 2)
+    )
     row("gate validate, every service", validate, validate_rss)
     version, _ = measure(GATE + ["--version"], main_repo, runs)
     python, _ = measure([sys.executable, "-c", "pass"], main_repo, runs)
@@ -128,18 +218,36 @@ def main() -> None:
     edits = iter(range(1_000_000))
 
     def stage_new_edit() -> None:
-        manifest.write_text(text.replace("escalation: [sre-oncall]", f"escalation: [sre-oncall, bench-{next(edits)}]", 1))
+        manifest.write_text(
+            text.replace(
+                "escalation: [sre-oncall]", f"escalation: [sre-oncall, bench-{next(edits)}]", 1
+            )
+        )
         subprocess.run(["git", "add", str(manifest)], cwd=main_repo, check=True)
 
     staged_check = GATE + ["check", "--staged", "--offline"]
     staged, staged_rss = measure(staged_check, main_repo, runs, prepare=stage_new_edit)
     again, _ = measure(staged_check, main_repo, runs)  # the hook run again on the same staged edit
-    cjs = shutil.which("check-jsonschema") or shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    cjs = shutil.which("check-jsonschema") or shutil.which(
+        "check-jsonschema", path=str(Path(sys.executable).parent)
+    )
     schema = Path(__file__).resolve().parent.parent / "schemas" / "service.schema.json"
     if cjs:
         anchor, _ = measure([cjs, "--schemafile", str(schema), str(manifest)], main_repo, runs)
-        row("gate check --staged --offline, one manifest", staged, staged_rss, "check-jsonschema on it", staged / anchor)
-        row("same, run again on the same staged edit", again, 0, "check-jsonschema on it", again / anchor)
+        row(
+            "gate check --staged --offline, one manifest",
+            staged,
+            staged_rss,
+            "check-jsonschema on it",
+            staged / anchor,
+        )
+        row(
+            "same, run again on the same staged edit",
+            again,
+            0,
+            "check-jsonschema on it",
+            again / anchor,
+        )
     else:
         row("gate check --staged --offline, one manifest", staged, staged_rss)
         row("same, run again on the same staged edit", again, 0)
@@ -150,10 +258,28 @@ def main() -> None:
             root = repo(args.workdir, services, commits, args.backstage)
             seconds, rss = measure(check, root, runs, prepare=lambda r=root: clear_cache(r))
             warm_s, warm_rss = measure(check, root, runs)
-            row(f"scaling: {services:,} services, {commits:,} commits (cold)", seconds, rss, "2,000/20,000 cold", seconds / cold)
-            row(f"scaling: {services:,} services, {commits:,} commits (warm)", warm_s, warm_rss, "2,000/20,000 warm", warm_s / warm)
+            row(
+                f"scaling: {services:,} services, {commits:,} commits (cold)",
+                seconds,
+                rss,
+                "2,000/20,000 cold",
+                seconds / cold,
+            )
+            row(
+                f"scaling: {services:,} services, {commits:,} commits (warm)",
+                warm_s,
+                warm_rss,
+                "2,000/20,000 warm",
+                warm_s / warm,
+            )
             moved_s, moved_rss = measure(older, root, runs, prepare=lambda r=root: forget_older(r))
-            row(f"scaling: {services:,} services, {commits:,} commits (base never seen)", moved_s, moved_rss, "2,000/20,000 base never seen", moved_s / moved)
+            row(
+                f"scaling: {services:,} services, {commits:,} commits (base never seen)",
+                moved_s,
+                moved_rss,
+                "2,000/20,000 base never seen",
+                moved_s / moved,
+            )
 
 
 if __name__ == "__main__":

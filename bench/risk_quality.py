@@ -23,6 +23,7 @@ never read here (`--projects` cannot name them).
 
 `--fit FILE` refits the default model on every project's rows and writes it with its provenance.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,15 +42,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gate.git import GitError, Repo  # noqa: E402
 from gate.risk.calibrate import Sample, as_of, fit_default, select  # noqa: E402
 from gate.risk.features import DAY, Change, HistoryIndex  # noqa: E402
+from gate.risk.history import Commit, FileChange  # noqa: E402
 from gate.risk.model import DEFAULT_MODEL, Model, auc  # noqa: E402
 from gate.risk.score import change_features  # noqa: E402
 from gate.snapshot import Snapshot  # noqa: E402
-from gate.risk.history import Commit, FileChange  # noqa: E402
 
 # The harness's projects (ApacheJIT's `project` column without "apache/"); the dataset's other two
 # are held out. hadoop-hdfs and hadoop-mapreduce rows live in the hadoop repository.
-PROJECTS = ("activemq", "camel", "cassandra", "flink", "groovy", "hadoop", "hadoop-hdfs", "hadoop-mapreduce",
-            "hbase", "hive", "ignite", "spark", "zookeeper")
+PROJECTS = (
+    "activemq",
+    "camel",
+    "cassandra",
+    "flink",
+    "groovy",
+    "hadoop",
+    "hadoop-hdfs",
+    "hadoop-mapreduce",
+    "hbase",
+    "hive",
+    "ignite",
+    "spark",
+    "zookeeper",
+)
 REPOSITORY = {"hadoop-hdfs": "hadoop", "hadoop-mapreduce": "hadoop"}
 LINKS = {"activemq": "AMQ", "hadoop-hdfs": "HDFS", "hadoop-mapreduce": "MAPREDUCE"}
 
@@ -60,8 +74,14 @@ def read_dataset(path: str, projects: tuple[str, ...]) -> dict[str, list[dict[st
         for row in csv.DictReader(f):
             project = row["project"].removeprefix("apache/")
             if project in projects:
-                rows.setdefault(project, []).append({"sha": row["commit_id"], "buggy": int(row["buggy"] == "True"),
-                                                     "time": int(row["author_date"]), "la_dataset": int(row["la"])})
+                rows.setdefault(project, []).append(
+                    {
+                        "sha": row["commit_id"],
+                        "buggy": int(row["buggy"] == "True"),
+                        "time": int(row["author_date"]),
+                        "la_dataset": int(row["la"]),
+                    }
+                )
     return rows
 
 
@@ -81,17 +101,29 @@ def read_links(directory: str | None, project: str) -> dict[str, int]:
     return known
 
 
-def links_sample(repo_path: str, links: dict[str, int], until: int, n: int, seed: int = 1) -> list[dict[str, Any]]:
+def links_sample(
+    repo_path: str, links: dict[str, int], until: int, n: int, seed: int = 1
+) -> list[dict[str, Any]]:
     """Training rows from ApacheJIT's links alone: up to `n` non-merge commits authored in the seven
     years before `until` (the dataset's first labelled commit), drawn at random (seeded); a commit
     is buggy when the links name it as bug-inducing. Never used to score: only to fit."""
     import random
 
-    out = Repo(repo_path).run("log", "--no-merges", "--format=%H %at", f"--since=@{until - 7 * 365 * 86400}", f"--until=@{until}", "HEAD")
+    out = Repo(repo_path).run(
+        "log",
+        "--no-merges",
+        "--format=%H %at",
+        f"--since=@{until - 7 * 365 * 86400}",
+        f"--until=@{until}",
+        "HEAD",
+    )
     commits = [line.split() for line in out.decode().splitlines() if line]
     rng = random.Random(seed)
     picked = sorted(rng.sample(commits, min(n, len(commits))), key=lambda c: int(c[1]))
-    return [{"sha": sha, "buggy": int(sha in links), "time": int(when), "la_dataset": -1} for sha, when in picked]
+    return [
+        {"sha": sha, "buggy": int(sha in links), "time": int(when), "la_dataset": -1}
+        for sha, when in picked
+    ]
 
 
 def find_repository(directory: str, project: str) -> str | None:
@@ -117,29 +149,53 @@ def mine(repo: Repo, sha: str) -> dict[str, Any]:
     history: list[Commit] = []
     if scorer._history is not None:
         _, streams = scorer._history
-        history = [c for s in streams for c in s] if streams else (scorer._cached(scorer._history[0]) or [])
+        history = (
+            [c for s in streams for c in s]
+            if streams
+            else (scorer._cached(scorer._history[0]) or [])
+        )
     before = [f.old_path or f.path for f in files]
     raws = base.read_many(before)
     from gate.risk.score import read_added, start_added
 
     return {
-        "sha": sha, "author": scorer._author, "time": scorer._time, "message": scorer._message,
+        "sha": sha,
+        "author": scorer._author,
+        "time": scorer._time,
+        "message": scorer._message,
         "files": [list(f) for f in files],
         "lines_before": {p: raws[p].count(b"\n") if p in raws else 0 for p in before},
-        "history": [[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in history],
+        "history": [
+            [c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]]
+            for c in history
+        ],
         "added_files": read_added(start_added(repo, base.rev, sha, [f.path for f in files])),
     }
 
 
 def load_mined(doc: dict[str, Any]) -> tuple[Change, list[Commit], dict[str, int], dict[str, str]]:
     files = tuple(FileChange(*x) for x in doc["files"])
-    history = [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5])) for c in doc["history"]]
+    history = [
+        Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5]))
+        for c in doc["history"]
+    ]
     # caches from before the text was kept per file hold it joined: every file counts as read
-    added = doc["added_files"] if "added_files" in doc else {f.path: doc["added"] if i == 0 else "" for i, f in enumerate(files)}
-    return Change(doc["author"], doc["time"], files, doc["message"], 2), history, doc["lines_before"], added
+    added = (
+        doc["added_files"]
+        if "added_files" in doc
+        else {f.path: doc["added"] if i == 0 else "" for i, f in enumerate(files)}
+    )
+    return (
+        Change(doc["author"], doc["time"], files, doc["message"], 2),
+        history,
+        doc["lines_before"],
+        added,
+    )
 
 
-def mined_rows(project: str, repo_path: str, rows: list[dict[str, Any]], cache: str) -> list[dict[str, Any]]:
+def mined_rows(
+    project: str, repo_path: str, rows: list[dict[str, Any]], cache: str
+) -> list[dict[str, Any]]:
     os.makedirs(cache, exist_ok=True)
     path = os.path.join(cache, f"{project}.jsonl")
     done: dict[str, dict[str, Any]] = {}
@@ -165,10 +221,16 @@ def mined_rows(project: str, repo_path: str, rows: list[dict[str, Any]], cache: 
                 out.write(json.dumps(doc) + "\n")
                 out.flush()
                 if i % 25 == 0:
-                    print(f"  {project}: mined {i}/{len(todo)} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+                    print(
+                        f"  {project}: mined {i}/{len(todo)} ({time.perf_counter() - started:.0f} s)",
+                        file=sys.stderr,
+                    )
     skipped = [r["sha"] for r in rows if "skipped" in done[r["sha"]]]
     if skipped:
-        print(f"  {project}: {len(skipped)} commit(s) skipped: {done[skipped[0]]['skipped']}", file=sys.stderr)
+        print(
+            f"  {project}: {len(skipped)} commit(s) skipped: {done[skipped[0]]['skipped']}",
+            file=sys.stderr,
+        )
     return [{**r, "mined": done[r["sha"]]} for r in rows if "skipped" not in done[r["sha"]]]
 
 
@@ -184,12 +246,22 @@ def features(doc: dict[str, Any]) -> dict[str, float]:
 def samples(rows: list[dict[str, Any]], links: dict[str, int]) -> list[Sample]:
     """Labelled rows as calibration samples; a buggy row's label is known when its first fix landed
     (rows the links do not date are taken as known 90 days after the change)."""
-    return [Sample(r["sha"], r["time"], features(r["mined"]), r["buggy"],
-                   (links.get(r["sha"]) or r["time"] + 90 * DAY) if r["buggy"] else 0) for r in rows
-            if r["mined"]["files"]]  # a commit that changes no file is never scored
+    return [
+        Sample(
+            r["sha"],
+            r["time"],
+            features(r["mined"]),
+            r["buggy"],
+            (links.get(r["sha"]) or r["time"] + 90 * DAY) if r["buggy"] else 0,
+        )
+        for r in rows
+        if r["mined"]["files"]
+    ]  # a commit that changes no file is never scored
 
 
-def calibrated(own: list[Sample], history: list[Sample], test_share: float = 0.3) -> tuple[list[Sample], Model | None]:
+def calibrated(
+    own: list[Sample], history: list[Sample], test_share: float = 0.3
+) -> tuple[list[Sample], Model | None]:
     """`gate risk calibrate`'s fit on one project: its labelled history before the newest
     `test_share` of the dataset's rows, with only the labels known at that cutoff."""
     ordered = sorted(own, key=lambda s: s.time)
@@ -207,7 +279,9 @@ def _auc(scores: list[float], test: list[Sample]) -> float | None:
     return auc(scores, [s.failed for s in test])
 
 
-def table(data: dict[str, list[Sample]], extra: dict[str, list[Sample]], shipped: Model) -> list[dict[str, Any]]:
+def table(
+    data: dict[str, list[Sample]], extra: dict[str, list[Sample]], shipped: Model
+) -> list[dict[str, Any]]:
     """Per project: the shipped model and the model fitted on every project (in-sample), the
     model fitted without the project (the honest figure), lines added, and calibration."""
     everything = fit_default([s for q, r in data.items() for s in r + extra.get(q, [])])
@@ -217,12 +291,15 @@ def table(data: dict[str, list[Sample]], extra: dict[str, list[Sample]], shipped
         lopo = fit_default(others)
         test, own = calibrated(rows, extra.get(project, []))
         row: dict[str, Any] = {
-            "project": project, "n": len(rows), "buggy": sum(s.failed for s in rows),
+            "project": project,
+            "n": len(rows),
+            "buggy": sum(s.failed for s in rows),
             "shipped": _auc([shipped.score(s.features) for s in rows], rows),
             "default": _auc([everything.score(s.features) for s in rows], rows),
             "lopo": _auc([lopo.score(s.features) for s in rows], rows),
             "lines_added": _auc([s.features["la"] for s in rows], rows),
-            "slice_n": len(test), "slice_buggy": sum(s.failed for s in test),
+            "slice_n": len(test),
+            "slice_buggy": sum(s.failed for s in test),
             "slice_lines_added": _auc([s.features["la"] for s in test], test),
             "slice_lopo": _auc([lopo.score(s.features) for s in test], test),
             "slice_calibrated": _auc([own.score(s.features) for s in test], test) if own else None,
@@ -238,22 +315,34 @@ def render(rows: list[dict[str, Any]]) -> str:
     def d(a: float | None, b: float | None) -> str:
         return "—" if a is None or b is None else f"{a - b:+.3f}"
 
-    lines = ["| project | n | buggy | default, leave-project-out | lines added | difference | fitted on all (in-sample) | "
-             "model in the package | newest 30%: n (buggy) | calibrated | default, leave-project-out | lines added | calibrated − lines added |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| project | n | buggy | default, leave-project-out | lines added | difference | fitted on all (in-sample) | "
+        "model in the package | newest 30%: n (buggy) | calibrated | default, leave-project-out | lines added | calibrated − lines added |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['project']} | {r['n']} | {r['buggy']} ({r['buggy'] / r['n']:.0%}) | {f(r['lopo'])} | {f(r['lines_added'])} | "
-                     f"{d(r['lopo'], r['lines_added'])} | {f(r['default'])} | {f(r['shipped'])} | {r['slice_n']} ({r['slice_buggy']}) | "
-                     f"{f(r['slice_calibrated'])} | {f(r['slice_lopo'])} | {f(r['slice_lines_added'])} | {d(r['slice_calibrated'], r['slice_lines_added'])} |")
-    margins = [r["lopo"] - r["lines_added"] for r in rows if r["lopo"] is not None and r["lines_added"] is not None]
+        lines.append(
+            f"| {r['project']} | {r['n']} | {r['buggy']} ({r['buggy'] / r['n']:.0%}) | {f(r['lopo'])} | {f(r['lines_added'])} | "
+            f"{d(r['lopo'], r['lines_added'])} | {f(r['default'])} | {f(r['shipped'])} | {r['slice_n']} ({r['slice_buggy']}) | "
+            f"{f(r['slice_calibrated'])} | {f(r['slice_lopo'])} | {f(r['slice_lines_added'])} | {d(r['slice_calibrated'], r['slice_lines_added'])} |"
+        )
+    margins = [
+        r["lopo"] - r["lines_added"]
+        for r in rows
+        if r["lopo"] is not None and r["lines_added"] is not None
+    ]
     if margins:
-        lines.append(f"\nMean margin of the leave-one-project-out default over lines added: {statistics.mean(margins):+.3f} "
-                     f"(worst {min(margins):+.3f}).")
+        lines.append(
+            f"\nMean margin of the leave-one-project-out default over lines added: {statistics.mean(margins):+.3f} "
+            f"(worst {min(margins):+.3f})."
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--repos", required=True)
     parser.add_argument("--links")
@@ -261,14 +350,25 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/gate-risk-quality")
     parser.add_argument("--mine-only", action="store_true")
     parser.add_argument("--json", metavar="FILE", help="Also write the table as JSON.")
-    parser.add_argument("--fit", metavar="FILE", help="Refit the default model on every project's rows and write it here.")
-    parser.add_argument("--train-links", type=int, default=1500, metavar="N",
-                        help="Also fit on N commits per project from before the dataset's period, labelled by ApacheJIT's links (0: off).")
+    parser.add_argument(
+        "--fit",
+        metavar="FILE",
+        help="Refit the default model on every project's rows and write it here.",
+    )
+    parser.add_argument(
+        "--train-links",
+        type=int,
+        default=1500,
+        metavar="N",
+        help="Also fit on N commits per project from before the dataset's period, labelled by ApacheJIT's links (0: off).",
+    )
     args = parser.parse_args()
     wanted = tuple(p.strip() for p in args.projects.split(",") if p.strip())
     bad = [p for p in wanted if p not in PROJECTS]
     if bad:
-        parser.error(f"not a harness project: {', '.join(bad)} (two of the dataset's projects are held out)")
+        parser.error(
+            f"not a harness project: {', '.join(bad)} (two of the dataset's projects are held out)"
+        )
     data = read_dataset(args.dataset, wanted)
     labelled: dict[str, list[Sample]] = {}
     extra: dict[str, list[Sample]] = {}
@@ -278,7 +378,10 @@ def main() -> None:
         if project not in data:
             continue
         if path is None:
-            print(f"{project}: no repository under {args.repos}; skipped ({len(data[project])} labelled commits)", file=sys.stderr)
+            print(
+                f"{project}: no repository under {args.repos}; skipped ({len(data[project])} labelled commits)",
+                file=sys.stderr,
+            )
             missing.append(f"{project} ({len(data[project])})")
             continue
         links = read_links(args.links, project)
@@ -286,7 +389,12 @@ def main() -> None:
         more = []
         if args.train_links and links:
             first = min(r["time"] for r in data[project])
-            more = mined_rows(f"{project}-links", path, links_sample(path, links, first, args.train_links), args.cache)
+            more = mined_rows(
+                f"{project}-links",
+                path,
+                links_sample(path, links, first, args.train_links),
+                args.cache,
+            )
         if not args.mine_only:
             labelled[project] = samples(rows, links)
             extra[project] = samples(more, links)
@@ -301,17 +409,38 @@ def main() -> None:
     if args.fit:
         model = fit_default([s for p in labelled for s in labelled[p] + extra.get(p, [])])
         provenance = {
-            "name": "default", "trained": True, "fitted": dt.date.today().isoformat(),
+            "name": "default",
+            "trained": True,
+            "fitted": dt.date.today().isoformat(),
             "data": f"ApacheJIT (Keshavarz & Nagappan, MSR 2022) {os.path.basename(args.dataset)}"
-                    + (f" plus {args.train_links} commits per project before it labelled by ApacheJIT's commit links" if args.train_links else ""),
-            "projects": {p: {"labelled": len(labelled[p]), "buggy": sum(s.failed for s in labelled[p]),
-                             "link_labelled": len(extra.get(p, [])), "link_buggy": sum(s.failed for s in extra.get(p, []))} for p in labelled},
-            "leave_one_project_out": {r["project"]: {"auc": round(r["lopo"], 4) if r["lopo"] is not None else None,
-                                                    "lines_added": round(r["lines_added"], 4) if r["lines_added"] is not None else None}
-                                      for r in rows},
+            + (
+                f" plus {args.train_links} commits per project before it labelled by ApacheJIT's commit links"
+                if args.train_links
+                else ""
+            ),
+            "projects": {
+                p: {
+                    "labelled": len(labelled[p]),
+                    "buggy": sum(s.failed for s in labelled[p]),
+                    "link_labelled": len(extra.get(p, [])),
+                    "link_buggy": sum(s.failed for s in extra.get(p, [])),
+                }
+                for p in labelled
+            },
+            "leave_one_project_out": {
+                r["project"]: {
+                    "auc": round(r["lopo"], 4) if r["lopo"] is not None else None,
+                    "lines_added": round(r["lines_added"], 4)
+                    if r["lines_added"] is not None
+                    else None,
+                }
+                for r in rows
+            },
             "how": "bench/risk_quality.py --fit",
         }
-        model = Model(model.weights, model.intercept, model.means, model.scales, {**model.meta, **provenance})
+        model = Model(
+            model.weights, model.intercept, model.means, model.scales, {**model.meta, **provenance}
+        )
         Path(args.fit).write_text(model.to_json())
         print(f"wrote {args.fit}")
 

@@ -7,6 +7,7 @@ something real to find.
 
     python bench/synth.py DIR --services 2000 --commits 20000 --authors 200 --seed 1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from gate.scaffold import MANIFEST as SCAFFOLD_MANIFEST, ROLLBACK, RUNBOOK, TEMPLATE_LINES
+from gate.scaffold import MANIFEST as SCAFFOLD_MANIFEST
+from gate.scaffold import ROLLBACK, RUNBOOK, TEMPLATE_LINES
 
 END = 1_793_000_000  # 2026-10-25: histories end in the recent past, as real ones do
 MEAN_GAP = 3 * 3600
@@ -23,24 +25,33 @@ MEAN_GAP = 3 * 3600
 
 def written(template: str, name: str) -> str:
     """A scaffolded document as a team leaves it: each placeholder line replaced by its own words."""
-    return "".join(f"{name}: {line.strip().lower()}\n" if line.strip() in TEMPLATE_LINES else line for line in template.splitlines(keepends=True))
+    return "".join(
+        f"{name}: {line.strip().lower()}\n" if line.strip() in TEMPLATE_LINES else line
+        for line in template.splitlines(keepends=True)
+    )
 
 
 def manifest(name: str, tier: int, team: str, objective: float) -> str:
     """`gate init`'s manifest, completed as a ready service's is: rollback drilled, dashboard and
     burn-rate alert named (the scaffold leaves those for the team)."""
-    text = SCAFFOLD_MANIFEST.format(name=name, tier=tier, team=team, objective=objective, root=f"services/{name}/")
+    text = SCAFFOLD_MANIFEST.format(
+        name=name, tier=tier, team=team, objective=objective, root=f"services/{name}/"
+    )
     text = text.replace("  automated: false\n", "  automated: false\n  last_tested: 2026-11-01\n")
-    text = re.sub(r"dashboards: \[\].*", f"dashboards: [https://grafana.example.com/d/{name}]", text)
+    text = re.sub(
+        r"dashboards: \[\].*", f"dashboards: [https://grafana.example.com/d/{name}]", text
+    )
     return re.sub(r"alerts: \[\].*", f"alerts: [{name}-burn]", text)
 
 
 def entity(name: str, team: str) -> str:
     """A Backstage Component entity, as a team with a catalog describes a service."""
-    return (f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  description: synthetic {name}\n"
-            f"  annotations:\n    pagerduty.com/service-id: P{name.upper().replace('-', '')}\n    backstage.io/techdocs-ref: dir:.\n"
-            f"    gate.dev/escalation: sre-oncall\n  links:\n    - url: https://grafana.example.com/d/{name}\n      title: Dashboard\n"
-            f"      icon: dashboard\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/{team}\n  system: synthetic\n")
+    return (
+        f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  description: synthetic {name}\n"
+        f"  annotations:\n    pagerduty.com/service-id: P{name.upper().replace('-', '')}\n    backstage.io/techdocs-ref: dir:.\n"
+        f"    gate.dev/escalation: sre-oncall\n  links:\n    - url: https://grafana.example.com/d/{name}\n      title: Dashboard\n"
+        f"      icon: dashboard\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/{team}\n  system: synthetic\n"
+    )
 
 
 def extension(text: str) -> str:
@@ -56,8 +67,12 @@ def service_name(i: int) -> str:
 class Importer:
     def __init__(self, root: Path) -> None:
         subprocess.run(["git", "init", "-q", "--initial-branch=main", str(root)], check=True)
-        self.process = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            ["git", "fast-import", "--quiet", "--done"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         self.marks = 0
 
     def _write(self, data: bytes) -> None:
@@ -68,8 +83,15 @@ class Importer:
         self.marks += 1
         ident = f"{author} <{author}@example.com> {when} +0000".encode()
         body = message.encode()
-        out = [b"commit refs/heads/main\n", b"mark :%d\n" % self.marks, b"author " + ident + b"\n",
-               b"committer " + ident + b"\n", b"data %d\n" % len(body), body, b"\n"]
+        out = [
+            b"commit refs/heads/main\n",
+            b"mark :%d\n" % self.marks,
+            b"author " + ident + b"\n",
+            b"committer " + ident + b"\n",
+            b"data %d\n" % len(body),
+            body,
+            b"\n",
+        ]
         if self.marks > 1:
             out.append(b"from :%d\n" % (self.marks - 1))
         for path, content in files.items():
@@ -77,7 +99,12 @@ class Importer:
                 out.append(b"D " + path.encode() + b"\n")
             else:
                 data = content.encode()
-                out += [b"M 100644 inline " + path.encode() + b"\n", b"data %d\n" % len(data), data, b"\n"]
+                out += [
+                    b"M 100644 inline " + path.encode() + b"\n",
+                    b"data %d\n" % len(data),
+                    data,
+                    b"\n",
+                ]
         self._write(b"".join(out) + b"\n")
         return self.marks
 
@@ -95,8 +122,15 @@ class Importer:
             raise RuntimeError("git fast-import failed")
 
 
-def generate(root: Path, services: int, commits: int, authors: int = 50, seed: int = 1, files_per_service: int = 4,
-             backstage: bool = False) -> None:
+def generate(
+    root: Path,
+    services: int,
+    commits: int,
+    authors: int = 50,
+    seed: int = 1,
+    files_per_service: int = 4,
+    backstage: bool = False,
+) -> None:
     """With `backstage`, each service is a Backstage entity (catalog-info.yaml) extended by a service.yaml."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
@@ -118,7 +152,9 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
         initial[f"{base}/docs/runbook.md"] = written(RUNBOOK.format(name=name), name)
         initial[f"{base}/docs/rollback.md"] = written(ROLLBACK.format(name=name), name)
         for j in range(files_per_service):
-            lines = [f"def f{j}_{k}():  # {name}\n    return {k}\n" for k in range(rng.randint(5, 40))]
+            lines = [
+                f"def f{j}_{k}():  # {name}\n    return {k}\n" for k in range(rng.randint(5, 40))
+            ]
             contents[f"{base}/src/mod{j}.py"] = lines
             initial[f"{base}/src/mod{j}.py"] = "".join(lines)
         owners.append(f"/{base}/ @acme/{team}")
@@ -127,7 +163,9 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
     initial["README.md"] = "# synthetic monorepo\n"
     when = END - commits * MEAN_GAP
     importer.commit("platform", when, "initial import", initial)
-    history: list[tuple[int, dict[str, list[str]], dict[str, list[str]]]] = []  # mark, before, after
+    history: list[
+        tuple[int, dict[str, list[str]], dict[str, list[str]]]
+    ] = []  # mark, before, after
     pending_fixes: list[tuple[int, str, int]] = []  # due commit index, path, line index
     by_service: dict[int, list[str]] = {}
     for path in sorted(contents):
@@ -141,7 +179,9 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
             lines = contents[path]
             if lines:
                 lines[min(line, len(lines) - 1)] = f"    return 0  # fixed in {n}\n"
-            mark = importer.commit(author, when, f"Fix crash in {path.split('/')[1]}", {path: "".join(lines)})
+            mark = importer.commit(
+                author, when, f"Fix crash in {path.split('/')[1]}", {path: "".join(lines)}
+            )
             history.append((mark, before, {path: list(lines)}))
             continue
         if n > 10 and rng.random() < 0.01 and history:
@@ -152,10 +192,16 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
             sha = importer.sha(mark)
             importer.commit(author, when, f"Revert a change\n\nThis reverts commit {sha}.\n", files)
             continue
-        service = rng.randrange(services) if rng.random() < 0.8 else rng.randrange(max(1, services // 10))
+        service = (
+            rng.randrange(services) if rng.random() < 0.8 else rng.randrange(max(1, services // 10))
+        )
         spread = 1 if rng.random() < 0.7 else rng.randint(2, 4)
-        chosen = {p for s in sorted({service, *[rng.randrange(services) for _ in range(spread - 1)]})
-                  for p in by_service[s] if rng.random() < 0.6} or {f"services/{service_name(service)}/src/mod0.py"}
+        chosen = {
+            p
+            for s in sorted({service, *[rng.randrange(services) for _ in range(spread - 1)]})
+            for p in by_service[s]
+            if rng.random() < 0.6
+        } or {f"services/{service_name(service)}/src/mod0.py"}
         size = int(rng.paretovariate(1.3) * 3)
         before, after, files = {}, {}, {}
         for path in sorted(chosen):
@@ -175,13 +221,17 @@ def generate(root: Path, services: int, commits: int, authors: int = 50, seed: i
         risk = min(0.9, 0.03 + 0.004 * size * len(chosen))
         if rng.random() < risk:
             path = rng.choice(sorted(chosen))
-            pending_fixes.append((n + rng.randint(2, 40), path, rng.randrange(max(1, len(contents[path])))))
+            pending_fixes.append(
+                (n + rng.randint(2, 40), path, rng.randrange(max(1, len(contents[path]))))
+            )
             pending_fixes.sort()
     importer.close()
     # fast-import's pack deltas each object against its *older* version, so reading today's tree
     # walks deltas back through history (ls-tree -r touched 500 MB of a 100,000-commit pack).
     # A clone's pack is built the other way round; recompute the deltas as a server would.
-    subprocess.run(["git", "repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=10"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=10"], cwd=root, check=True
+    )
     subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
 
 

@@ -5,6 +5,7 @@ fields are mapped onto the shape of gate's own manifest (`schemas/service.schema
 same rules judge it; what Backstage has no field for (tier, SLOs, rollback) comes from a
 `service.yaml` beside the entity, which extends it, or from `gate.dev/` annotations.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,7 +80,11 @@ class Entity:
 
     def annotations(self) -> dict[str, str]:
         found = self.get("metadata", "annotations")
-        return {str(k): v for k, v in found.items() if isinstance(v, str)} if isinstance(found, dict) else {}
+        return (
+            {str(k): v for k, v in found.items() if isinstance(v, str)}
+            if isinstance(found, dict)
+            else {}
+        )
 
 
 def entities(raw: bytes, file: str) -> list[Entity]:
@@ -87,13 +92,17 @@ def entities(raw: bytes, file: str) -> list[Entity]:
     found = []
     for doc in gate_yaml.load_all(raw, file):
         data = doc.data
-        if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith("backstage.io/"):
+        if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith(
+            "backstage.io/"
+        ):
             continue
         kind, metadata = data.get("kind"), data.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
         if not isinstance(kind, str) or not isinstance(metadata, dict) or not isinstance(name, str):
             continue
-        namespace = metadata["namespace"] if isinstance(metadata.get("namespace"), str) else "default"
+        namespace = (
+            metadata["namespace"] if isinstance(metadata.get("namespace"), str) else "default"
+        )
         found.append(Entity(kind, namespace, name, doc))
     return found
 
@@ -159,11 +168,22 @@ def to_manifest(entity: Entity) -> Mapped:
         if kind == "group":
             put(("owners", "team"), name, "spec", "owner")
         else:
-            notes.append((f"spec.owner {owner!r} is a {kind}, not a team: gate needs an owning team "
-                          "(set spec.owner to a group, or owners.team in a service.yaml beside the entity)", doc.line("spec", "owner")))
+            notes.append(
+                (
+                    f"spec.owner {owner!r} is a {kind}, not a team: gate needs an owning team "
+                    "(set spec.owner to a group, or owners.team in a service.yaml beside the entity)",
+                    doc.line("spec", "owner"),
+                )
+            )
     for annotation, system in ONCALL_ANNOTATIONS:
         if annotations.get(annotation, "").strip():
-            put(("owners", "oncall"), f"{system}:{annotations[annotation].strip()}", "metadata", "annotations", annotation)
+            put(
+                ("owners", "oncall"),
+                f"{system}:{annotations[annotation].strip()}",
+                "metadata",
+                "annotations",
+                annotation,
+            )
             break
     for key, field_path in (("lifecycle", ("lifecycle",)), ("system", ("system",))):
         value = entity.get("spec", key)
@@ -180,7 +200,7 @@ def to_manifest(entity: Entity) -> Mapped:
     _links(entity.get("metadata", "links"), data, put)
     techdocs = annotations.get(TECHDOCS, "").strip()
     if techdocs.startswith("dir:"):
-        backstage["techdocs"] = techdocs[len("dir:"):].strip() or "."
+        backstage["techdocs"] = techdocs[len("dir:") :].strip() or "."
     _gate_annotations(annotations, put, notes, doc)
     data["backstage"] = backstage
     return Mapped(data, lines, notes)
@@ -198,27 +218,52 @@ def _links(links: Any, data: dict[str, Any], put: Any) -> None:
                     if "runbook" not in data:
                         put(("runbook",), link["url"], "metadata", "links", index)
                 else:
-                    put(("telemetry", role), [*data.get("telemetry", {}).get(role, []), link["url"]], "metadata", "links", index)
+                    put(
+                        ("telemetry", role),
+                        [*data.get("telemetry", {}).get(role, []), link["url"]],
+                        "metadata",
+                        "links",
+                        index,
+                    )
                 break
 
 
-def _gate_annotations(annotations: dict[str, str], put: Any, notes: list[tuple[str, int | None]], doc: gate_yaml.Document) -> None:
+def _gate_annotations(
+    annotations: dict[str, str],
+    put: Any,
+    notes: list[tuple[str, int | None]],
+    doc: gate_yaml.Document,
+) -> None:
     """`gate.dev/` annotations: what Backstage has no field for, on the entity itself."""
     for key, value in sorted(annotations.items()):
         if not key.startswith(PREFIX):
             continue
-        name, value, where = key[len(PREFIX):], value.strip(), ("metadata", "annotations", key)
+        name, value, where = key[len(PREFIX) :], value.strip(), ("metadata", "annotations", key)
         if name == "tier":
             if value in ("0", "1", "2", "3"):
                 put(("tier",), int(value), *where)
             else:
-                notes.append((f"annotation {key}: {value!r} is not a tier (0, 1, 2 or 3); judged at tier 0", doc.line(*where)))
+                notes.append(
+                    (
+                        f"annotation {key}: {value!r} is not a tier (0, 1, 2 or 3); judged at tier 0",
+                        doc.line(*where),
+                    )
+                )
                 put(("tier",), 0, *where)
         elif name in ANNOTATION_FIELDS:
             path, is_list = ANNOTATION_FIELDS[name]
-            put(path, [v.strip() for v in value.split(",") if v.strip()] if is_list else value, *where)
+            put(
+                path,
+                [v.strip() for v in value.split(",") if v.strip()] if is_list else value,
+                *where,
+            )
         else:
-            notes.append((f"unknown annotation {key} (known: {', '.join(PREFIX + n for n in ('tier', *ANNOTATION_FIELDS))})", doc.line(*where)))
+            notes.append(
+                (
+                    f"unknown annotation {key} (known: {', '.join(PREFIX + n for n in ('tier', *ANNOTATION_FIELDS))})",
+                    doc.line(*where),
+                )
+            )
 
 
 # gate.dev/<name> annotation -> manifest field (lists are comma-separated).
@@ -235,8 +280,20 @@ ANNOTATION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 # Fields an extension service.yaml may give that the entity also gives: a disagreement is reported.
-COMPARED = ("name", "tier", "owners.team", "owners.oncall", "owners.escalation", "runbook", "rollback.strategy",
-            "rollback.plan", "rollback.last_tested", "telemetry.service_name", "dependencies", "description")
+COMPARED = (
+    "name",
+    "tier",
+    "owners.team",
+    "owners.oncall",
+    "owners.escalation",
+    "runbook",
+    "rollback.strategy",
+    "rollback.plan",
+    "rollback.last_tested",
+    "telemetry.service_name",
+    "dependencies",
+    "description",
+)
 # Lists where the two sources complement each other (dashboard links on the entity, alert names in service.yaml).
 JOINED = ("telemetry.dashboards", "telemetry.alerts")
 
@@ -298,20 +355,33 @@ def recognise(data: Any) -> str | None:
         return None
     api = str(data.get("apiVersion", ""))
     if api.startswith("backstage.io/"):
-        return (f"this is a Backstage catalog entity (apiVersion {api}, kind {data.get('kind')}), not a gate manifest: "
-                "rename it to catalog-info.yaml (gate reads Component entities of the configured types as services) and "
-                "run `gate init --from-backstage <that file>` to write a service.yaml beside it with tier, SLOs and rollback")
+        return (
+            f"this is a Backstage catalog entity (apiVersion {api}, kind {data.get('kind')}), not a gate manifest: "
+            "rename it to catalog-info.yaml (gate reads Component entities of the configured types as services) and "
+            "run `gate init --from-backstage <that file>` to write a service.yaml beside it with tier, SLOs and rollback"
+        )
     if api.startswith("openslo/"):
-        return (f"this is an OpenSLO document (apiVersion {api}, kind {data.get('kind')}), not a gate manifest: "
-                "move it to e.g. slo/<name>.yaml and list it in the service's service.yaml under `slos: [{openslo: slo/<name>.yaml}]`")
-    if isinstance(data.get("kind"), str) and isinstance(data.get("metadata"), dict) and ("spec" in data or "data" in data) and not api.startswith("gate/"):
-        return (f"this is a Kubernetes manifest (apiVersion {api or '?'}, kind {data.get('kind')}), not a gate manifest: "
-                "gate reads every file called service.yaml as a service's manifest, so this one makes its directory a "
-                "service; rename it (e.g. k8s-service.yaml) and describe the service in a gate service.yaml (`gate init`)")
+        return (
+            f"this is an OpenSLO document (apiVersion {api}, kind {data.get('kind')}), not a gate manifest: "
+            "move it to e.g. slo/<name>.yaml and list it in the service's service.yaml under `slos: [{openslo: slo/<name>.yaml}]`"
+        )
+    if (
+        isinstance(data.get("kind"), str)
+        and isinstance(data.get("metadata"), dict)
+        and ("spec" in data or "data" in data)
+        and not api.startswith("gate/")
+    ):
+        return (
+            f"this is a Kubernetes manifest (apiVersion {api or '?'}, kind {data.get('kind')}), not a gate manifest: "
+            "gate reads every file called service.yaml as a service's manifest, so this one makes its directory a "
+            "service; rename it (e.g. k8s-service.yaml) and describe the service in a gate service.yaml (`gate init`)"
+        )
     if data.get("version") == "prometheus/v1" and "service" in data and "slos" in data:
-        return ("this is a Sloth SLO spec (version: prometheus/v1), not a gate manifest: write a service.yaml "
-                "(`gate init`) and copy each SLO's objective and good/total queries into its `slos:` "
-                "(sli, objective, window, indicator.prometheus with {{window}})")
+        return (
+            "this is a Sloth SLO spec (version: prometheus/v1), not a gate manifest: write a service.yaml "
+            "(`gate init`) and copy each SLO's objective and good/total queries into its `slos:` "
+            "(sli, objective, window, indicator.prometheus with {{window}})"
+        )
     return None
 
 

@@ -1,4 +1,5 @@
 """Rules the gate itself raises, outside any pack; `gate explain` documents them like the rest."""
+
 from __future__ import annotations
 
 from gate.verdict import Finding, RuleInfo
@@ -146,6 +147,8 @@ BUILTIN_RULES = {
 }
 
 
-def builtin_finding(rule_id: str, severity: str, message: str, file: str | None, line: int | None = None) -> Finding:
+def builtin_finding(
+    rule_id: str, severity: str, message: str, file: str | None, line: int | None = None
+) -> Finding:
     rule = BUILTIN_RULES[rule_id]
     return Finding(rule.id, rule.title, severity, message, file, line, rule.remediation)

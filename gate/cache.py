@@ -11,6 +11,7 @@ plant "this manifest is valid" or "no service claims this path". So in CI (`CI` 
 `GITHUB_ACTIONS` set) caches are off unless `GATE_CACHE=on` says the runner is trusted; a fresh
 CI runner starts cold anyway. `GATE_CACHE=off` turns them off anywhere.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ def write_json(path: str, value: Any) -> None:
     if not enabled():
         return
     try:
-        atomic.write(path, json.dumps(value))  # the C encoder; json.dump to a file encodes in Python
+        atomic.write(
+            path, json.dumps(value)
+        )  # the C encoder; json.dump to a file encodes in Python
     except OSError:
         pass
 
@@ -91,7 +94,7 @@ class Store:
         try:  # the oldest go; never the one just written, whatever the clock's resolution
             others = [n for n in os.listdir(self.folder) if n != f"{key}.json"]
             names = sorted(others, key=lambda n: os.stat(os.path.join(self.folder, n)).st_mtime)
-            for stale in names[:len(names) - (self.keep - 1)] if len(names) >= self.keep else []:
+            for stale in names[: len(names) - (self.keep - 1)] if len(names) >= self.keep else []:
                 os.unlink(os.path.join(self.folder, stale))
         except OSError:
             pass

@@ -5,6 +5,7 @@ A directory defines a service through its source files: gate's own `service.yaml
 entity). `Catalog.of(snapshot).all()` is the one place that returns the Service records of a
 revision, whatever the sources.
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,31 +16,61 @@ from functools import cached_property
 from typing import Any
 
 from gate import backstage, globs
-from gate.cache import Store
 from gate import yaml as gate_yaml
+from gate.cache import Store
 from gate.errors import FatalError
 from gate.git import Entry
-from gate.manifest_index import ManifestIndex, claims_of, configure, manifest_entries, prepare, settings_of, source_names
+from gate.manifest_index import (
+    ManifestIndex,
+    claims_of,
+    configure,
+    manifest_entries,
+    prepare,
+    settings_of,
+    source_names,
+)
 from gate.resources import errors_for, rejected_for
 from gate.service import MANIFEST, Located, Problem, Service, globs_of, manifest_path, root_of
 from gate.snapshot import Snapshot
 
-__all__ = ["Catalog", "Located", "MANIFEST", "Problem", "Service", "claims_of", "configure", "load_directory", "load_manifest",
-           "load_service", "manifest_entries", "manifest_path", "prepare", "settings_of", "source_names"]
+__all__ = [
+    "Catalog",
+    "Located",
+    "MANIFEST",
+    "Problem",
+    "Service",
+    "claims_of",
+    "configure",
+    "load_directory",
+    "load_manifest",
+    "load_service",
+    "manifest_entries",
+    "manifest_path",
+    "prepare",
+    "settings_of",
+    "source_names",
+]
+
 
 def load_service(snapshot: Snapshot, manifest: str) -> Service | None:
     """The service whose directory holds this source file (None when the directory defines none)."""
     return load_directory(snapshot, root_of(manifest))
 
 
-def load_directory(snapshot: Snapshot, root: str, present: list[str] | None = None) -> Service | None:
+def load_directory(
+    snapshot: Snapshot, root: str, present: list[str] | None = None
+) -> Service | None:
     """The service a directory's source files define: its service.yaml, its Backstage entity, or
     the entity extended by the service.yaml. `present`: those files, when the caller knows them."""
     settings = settings_of(snapshot.repo)
     names = source_names(snapshot.repo)
     if present is None:
         snapshot.prefetch([root + n for n in names])
-        present = [root + n for n in names if (e := snapshot.entry(root + n)) is not None and e.mode != "040000"]
+        present = [
+            root + n
+            for n in names
+            if (e := snapshot.entry(root + n)) is not None and e.mode != "040000"
+        ]
     if not present:
         return None
     own = load_manifest(snapshot, present[0]) if present[0] == root + MANIFEST else None
@@ -52,7 +83,9 @@ def load_directory(snapshot: Snapshot, root: str, present: list[str] | None = No
     return own
 
 
-def _with_entity(snapshot: Snapshot, path: str, own: Service | None, settings: backstage.Settings) -> Service | None:
+def _with_entity(
+    snapshot: Snapshot, path: str, own: Service | None, settings: backstage.Settings
+) -> Service | None:
     """The service an entity file defines, extended by the directory's service.yaml when there is one."""
     root = root_of(path)
     raw = snapshot.read(path)
@@ -62,13 +95,30 @@ def _with_entity(snapshot: Snapshot, path: str, own: Service | None, settings: b
             return None
         if raw is not None:
             return None  # an empty catalog file defines nothing
-        problem = Problem(f"{posixpath.basename(path)} is not a regular file (symlink or submodule)", path, None)
+        problem = Problem(
+            f"{posixpath.basename(path)} is not a regular file (symlink or submodule)", path, None
+        )
         return Service(fallback_name, root, path, 0, None, None, (problem,), sources=(path,))
     found, error = backstage.load_entities(raw, path)
-    if error is not None:  # unreadable: it may define a service, so it is judged as the strictest one
+    if (
+        error is not None
+    ):  # unreadable: it may define a service, so it is judged as the strictest one
         if own is not None:
-            return replace(own, sources=(own.manifest, path), notes=(*own.notes, Problem(error.message, path, error.line)))
-        return Service(fallback_name, root, path, 0, None, None, (Problem(error.message, path, error.line),), sources=(path,))
+            return replace(
+                own,
+                sources=(own.manifest, path),
+                notes=(*own.notes, Problem(error.message, path, error.line)),
+            )
+        return Service(
+            fallback_name,
+            root,
+            path,
+            0,
+            None,
+            None,
+            (Problem(error.message, path, error.line),),
+            sources=(path,),
+        )
     candidates = [e for e in found if backstage.is_service(e, settings)]
     if not candidates:
         return None
@@ -77,19 +127,40 @@ def _with_entity(snapshot: Snapshot, path: str, own: Service | None, settings: b
     notes = [Problem(message, path, line) for message, line in mapped.notes]
     others = [e.name for e in candidates if e is not entity]
     if others:
-        notes.append(Problem(f"{len(others)} more service component(s) in this file ({', '.join(others)}) are not judged: "
-                             f"gate judges one service per directory; give each its own directory's {posixpath.basename(path)}",
-                             path, 1))
+        notes.append(
+            Problem(
+                f"{len(others)} more service component(s) in this file ({', '.join(others)}) are not judged: "
+                f"gate judges one service per directory; give each its own directory's {posixpath.basename(path)}",
+                path,
+                1,
+            )
+        )
     if own is None:
         data = mapped.data
         if "tier" not in data:
             data["tier"] = settings.default_tier
-            notes.append(Problem(f"no tier: judged at the default tier {settings.default_tier}; add a service.yaml beside "
-                                 f"the entity with `tier:` (gate init --from-backstage {path}) or the annotation {backstage.PREFIX}tier",
-                                 path, entity.doc.line("metadata")))
+            notes.append(
+                Problem(
+                    f"no tier: judged at the default tier {settings.default_tier}; add a service.yaml beside "
+                    f"the entity with `tier:` (gate init --from-backstage {path}) or the annotation {backstage.PREFIX}tier",
+                    path,
+                    entity.doc.line("metadata"),
+                )
+            )
         doc = gate_yaml.Document(data, mapped.lines)
-        return Service(entity.name, root, path, int(data["tier"]), data, doc, (), globs_of(data), sources=(path,),
-                       notes=tuple(notes), legacy_paths=False)
+        return Service(
+            entity.name,
+            root,
+            path,
+            int(data["tier"]),
+            data,
+            doc,
+            (),
+            globs_of(data),
+            sources=(path,),
+            notes=tuple(notes),
+            legacy_paths=False,
+        )
     if not own.parsed:
         return replace(own, sources=(own.manifest, path))
     assert own.data is not None
@@ -97,29 +168,65 @@ def _with_entity(snapshot: Snapshot, path: str, own: Service | None, settings: b
     for dotted in conflicts:
         keys = tuple(dotted.split("."))
         mine, theirs = own.get(*keys), backstage._get(mapped.data, list(keys))
-        resolution = "the stricter tier is used" if dotted == "tier" else "both are used" if isinstance(mine, list) else f"{own.manifest} wins"
-        notes.append(Problem(f"{dotted} is {mine!r} in {own.manifest} but {theirs!r} in {path}: the two sources disagree ({resolution}); "
-                             "keep the value in one place", own.manifest, own.line(*keys)))
+        resolution = (
+            "the stricter tier is used"
+            if dotted == "tier"
+            else "both are used"
+            if isinstance(mine, list)
+            else f"{own.manifest} wins"
+        )
+        notes.append(
+            Problem(
+                f"{dotted} is {mine!r} in {own.manifest} but {theirs!r} in {path}: the two sources disagree ({resolution}); "
+                "keep the value in one place",
+                own.manifest,
+                own.line(*keys),
+            )
+        )
     problems = tuple(p for p in own.problems if not _given_by_entity(p, merged))
     tier = merged.get("tier")
     tier = tier if isinstance(tier, int) and not isinstance(tier, bool) and 0 <= tier <= 3 else 0
     name = str(merged.get("name") or entity.name)
-    return Service(name, root, own.manifest, tier, merged, own.doc, problems, globs_of(merged), sources=(own.manifest, path),
-                   notes=tuple(notes))
+    return Service(
+        name,
+        root,
+        own.manifest,
+        tier,
+        merged,
+        own.doc,
+        problems,
+        globs_of(merged),
+        sources=(own.manifest, path),
+        notes=tuple(notes),
+    )
 
 
 def _recognise_stream(raw: bytes, manifest: str) -> str | None:
     """A multi-document service.yaml: another tool's documents (a Backstage catalog file, often)."""
     try:
-        return next((found for doc in gate_yaml.load_all(raw, manifest) if (found := backstage.recognise(doc.data))), None)
+        return next(
+            (
+                found
+                for doc in gate_yaml.load_all(raw, manifest)
+                if (found := backstage.recognise(doc.data))
+            ),
+            None,
+        )
     except FatalError:
         return None
 
 
 def _given_by_entity(problem: Problem, merged: dict[str, Any]) -> bool:
     """An extension service.yaml need not repeat what the entity gives (its name, a tier annotation)."""
-    return any(problem.message in (f"schema: (top level): '{key}' is a required property", f"schema: (top level): missing required field {key}")
-               and key in merged for key in ("name", "tier"))
+    return any(
+        problem.message
+        in (
+            f"schema: (top level): '{key}' is a required property",
+            f"schema: (top level): missing required field {key}",
+        )
+        and key in merged
+        for key in ("name", "tier")
+    )
 
 
 def load_manifest(snapshot: Snapshot, manifest: str) -> Service:
@@ -129,24 +236,44 @@ def load_manifest(snapshot: Snapshot, manifest: str) -> Service:
     fallback_name = posixpath.basename(root.rstrip("/")) or "(root)"
     raw = snapshot.read(manifest)
     if raw is None:
-        problem = Problem("service.yaml is not a regular file (symlink or submodule)", manifest, None)
+        problem = Problem(
+            "service.yaml is not a regular file (symlink or submodule)", manifest, None
+        )
         return Service(fallback_name, root, manifest, 0, None, None, (problem,))
     try:
         doc = gate_yaml.load(raw, manifest)
     except FatalError as e:
         recognised = _recognise_stream(raw, manifest) if "single document" in e.message else None
-        return Service(fallback_name, root, manifest, 0, None, None, (Problem(recognised or e.message, manifest, 1 if recognised else e.line),))
+        return Service(
+            fallback_name,
+            root,
+            manifest,
+            0,
+            None,
+            None,
+            (Problem(recognised or e.message, manifest, 1 if recognised else e.line),),
+        )
     data = doc.data
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         problem = Problem(f"service.yaml is {kind}, expected a mapping", manifest, 1)
         return Service(fallback_name, root, manifest, 0, None, doc, (problem,))
     recognised = backstage.recognise(data)
-    if recognised is not None:  # another tool's document: one finding that says so, not a wall of schema errors
-        return Service(fallback_name, root, manifest, 0, None, doc, (Problem(recognised, manifest, 1),))
+    if (
+        recognised is not None
+    ):  # another tool's document: one finding that says so, not a wall of schema errors
+        return Service(
+            fallback_name, root, manifest, 0, None, doc, (Problem(recognised, manifest, 1),)
+        )
     errors = errors_for("service", data)
-    problems = tuple(Problem(f"schema: {message}", manifest, doc.line(*path)) for path, message in errors)
-    name = str(data["name"]) if isinstance(data.get("name"), str) and data.get("name") else fallback_name
+    problems = tuple(
+        Problem(f"schema: {message}", manifest, doc.line(*path)) for path, message in errors
+    )
+    name = (
+        str(data["name"])
+        if isinstance(data.get("name"), str) and data.get("name")
+        else fallback_name
+    )
     tier = data.get("tier")
     # An unreadable tier is judged as the strictest: a broken manifest must not dodge rules.
     tier = tier if isinstance(tier, int) and not isinstance(tier, bool) and 0 <= tier <= 3 else 0
@@ -218,7 +345,9 @@ class Catalog:
     @classmethod
     def of(cls, snapshot: Snapshot) -> Catalog:
         """The one catalog of a snapshot (built once, whoever asks first)."""
-        if not isinstance(snapshot.catalog, cls):  # None until built: the snapshot, a layer below, holds it untyped
+        if not isinstance(
+            snapshot.catalog, cls
+        ):  # None until built: the snapshot, a layer below, holds it untyped
             snapshot.catalog = cls(snapshot)
         return snapshot.catalog
 
@@ -284,16 +413,26 @@ class Catalog:
         """Backstage Group entities' GitHub teams (`github.com/team-slug`), from every catalog file of the tree."""
         files = [p for p in sorted(self.entries) if posixpath.basename(p) != MANIFEST]
         # Kept by the blob ids of every catalog file: a check reads them once, not on every run.
-        key = hashlib.sha256("\0".join(f"{p}\1{self.entries[p].sha}" for p in files).encode()).hexdigest()[:32]
+        key = hashlib.sha256(
+            "\0".join(f"{p}\1{self.entries[p].sha}" for p in files).encode()
+        ).hexdigest()[:32]
         store = Store(self.snapshot.repo.git_dir, "team-slugs", keep=8)
         kept = store.get(key)
-        if isinstance(kept, list) and all(isinstance(k, list) and len(k) == 3 and all(isinstance(x, str) for x in k) for k in kept):
+        if isinstance(kept, list) and all(
+            isinstance(k, list) and len(k) == 3 and all(isinstance(x, str) for x in k) for k in kept
+        ):
             return {(k[0], k[1]): k[2] for k in kept}
         texts = self.snapshot.read_many(files)
         found: list[backstage.Entity] = []
         for path in files:
-            if path in texts and b"Group" in texts[path] and backstage.TEAM_SLUG.encode() in texts[path]:  # parse only files that can hold one
+            if (
+                path in texts
+                and b"Group" in texts[path]
+                and backstage.TEAM_SLUG.encode() in texts[path]
+            ):  # parse only files that can hold one
                 found += backstage.load_entities(texts[path], path)[0]
         slugs = backstage.team_slugs(found)
-        store.put(key, [[namespace, name, slug] for (namespace, name), slug in sorted(slugs.items())])
+        store.put(
+            key, [[namespace, name, slug] for (namespace, name), slug in sorted(slugs.items())]
+        )
         return slugs

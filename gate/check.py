@@ -2,27 +2,35 @@
 and head) -> repository findings -> each owning service judged (its policies, risk findings from
 gate/risk/findings.py, budget findings from gate/budget/policy.py) -> removed services ->
 exceptions -> verdict. Reading ahead (speed) is one step of its own, between ownership and judging."""
+
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, replace
 
-import os
-from typing import Any
-
+from gate import codeowners, ownership, resources
 from gate import config as gate_config
 from gate.budget.policy import BudgetGate
-from gate.risk.findings import assess as assess_risk
-from gate.risk.score import RiskScorer
-from gate import codeowners, ownership, resources
-from gate.catalog import Catalog, Service, configure as configure_sources, prepare as prepare_catalog
+from gate.builtin_rules import builtin_finding as _builtin
+from gate.catalog import (
+    Catalog,
+    Service,
+)
+from gate.catalog import (
+    configure as configure_sources,
+)
+from gate.catalog import (
+    prepare as prepare_catalog,
+)
 from gate.git import INDEX, Change, Repo
-from gate.read_ahead import read_ahead
-from gate.snapshot import Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
-from gate.builtin_rules import builtin_finding as _builtin
+from gate.read_ahead import read_ahead
+from gate.risk.findings import assess as assess_risk
+from gate.risk.score import RiskScorer
+from gate.snapshot import Snapshot
 from gate.verdict import Finding, RuleInfo, ServiceResult, Verdict, decide
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.report import WaiverReport
@@ -58,14 +66,27 @@ def run(
     trusted = base_snap if tip == base_rev else Snapshot(repo, tip)
     prepare_catalog(trusted)
     trusted.prefetch([config_path or gate_config.CONFIG_FILE, *codeowners.LOCATIONS])
-    config = gate_config.load(trusted, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
-    configure_sources(repo, config.backstage)  # which files are services: the trusted tip's settings
+    config = gate_config.load(
+        trusted, config_path or gate_config.CONFIG_FILE, required=config_path is not None
+    )
+    configure_sources(
+        repo, config.backstage
+    )  # which files are services: the trusted tip's settings
     rules = load_rules(config, trusted)
     lines = config.risk.enabled  # risk scoring counts lines: the same diff does it
     changes = repo.changes(base_rev, head_rev, lines=lines)
     head_snap.after(base_snap, changes, lines=lines)
-    verdict = judge(changes, base_snap, head_snap, config, rules, today or dt.date.today(), "staged" if staged else "commits",
-                    offline, trusted=trusted)
+    verdict = judge(
+        changes,
+        base_snap,
+        head_snap,
+        config,
+        rules,
+        today or dt.date.today(),
+        "staged" if staged else "commits",
+        offline,
+        trusted=trusted,
+    )
     resources.save_memo()
     return verdict
 
@@ -120,30 +141,50 @@ def judge(
     if head.base is None:
         head.after(base, changes)
     # Risk mining starts first: its `git log`s run while the catalog is read and policies checked.
-    scorer = RiskScorer(config.risk, base, head, today, trusted=case.trusted) if changes and config.risk.enabled else None
+    scorer = (
+        RiskScorer(config.risk, base, head, today, trusted=case.trusted)
+        if changes and config.risk.enabled
+        else None
+    )
     ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
-    read_ahead(changes, owners, [*config.files(), config.ledger_path], base, head)  # the I/O plan: see gate.read_ahead
+    read_ahead(
+        changes, owners, [*config.files(), config.ledger_path], base, head
+    )  # the I/O plan: see gate.read_ahead
     panel = _panel(case, owners, ctx, scorer)
-    results = [judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())]
-    results += [judge_removed(panel, manifest, service, paths) for manifest, (service, paths) in sorted(owners.removed.items())]
+    results = [
+        judge_service(panel, manifest, paths) for manifest, paths in sorted(owners.touched.items())
+    ]
+    results += [
+        judge_removed(panel, manifest, service, paths)
+        for manifest, (service, paths) in sorted(owners.removed.items())
+    ]
     ctx.save()
-    results, exceptions_report = waivers_stage(results, base, head, config, today, mode, repo_findings, case.trusted)
+    results, exceptions_report = waivers_stage(
+        results, base, head, config, today, mode, repo_findings, case.trusted
+    )
     return _verdict(case, results, repo_findings, exceptions_report)
 
 
 def _ownership(case: Case, ctx: CheckContext) -> ownership.Ownership:
     """Every service that judges the change, by its owners at the trusted tip and in the head."""
-    owners = ownership.of_change(case.changes, Catalog.of(case.trusted), ctx.base_catalog, Catalog.of(case.head),
-                                 case.config.unowned_ignore)
+    owners = ownership.of_change(
+        case.changes,
+        Catalog.of(case.trusted),
+        ctx.base_catalog,
+        Catalog.of(case.head),
+        case.config.unowned_ignore,
+    )
     ctx.identity = owners.identity
     return owners
 
 
 def _config_edits(case: Case) -> list[str]:
     """The gate's own configuration files this change edits."""
-    return sorted(p for p in case.config.files() if any(p in (c.path, c.old_path) for c in case.changes))
+    return sorted(
+        p for p in case.config.files() if any(p in (c.path, c.old_path) for c in case.changes)
+    )
 
 
 def repository_findings(case: Case, owners: ownership.Ownership) -> list[Finding]:
@@ -168,29 +209,56 @@ def repository_findings(case: Case, owners: ownership.Ownership) -> list[Finding
     if config.unowned != "off":
         unowned = sorted(set(owners.unowned))
         for path in unowned[:MAX_UNOWNED_FINDINGS]:
-            repo_findings.append(_builtin("unowned-change", config.unowned, f"{path} belongs to no service", path))
+            repo_findings.append(
+                _builtin("unowned-change", config.unowned, f"{path} belongs to no service", path)
+            )
         if len(unowned) > MAX_UNOWNED_FINDINGS:
             extra = len(unowned) - MAX_UNOWNED_FINDINGS
-            repo_findings.append(_builtin("unowned-change", config.unowned, f"and {extra} more files that belong to no service", None))
+            repo_findings.append(
+                _builtin(
+                    "unowned-change",
+                    config.unowned,
+                    f"and {extra} more files that belong to no service",
+                    None,
+                )
+            )
     return repo_findings
 
 
-def _panel(case: Case, owners: ownership.Ownership, ctx: CheckContext, scorer: RiskScorer | None) -> Panel:
+def _panel(
+    case: Case, owners: ownership.Ownership, ctx: CheckContext, scorer: RiskScorer | None
+) -> Panel:
     """Everything that judges each service; risk scoring is cancelled when no service owns the change."""
-    budgets = BudgetGate(case.config.budgets, case.head, case.base, case.changes, case.offline, trusted=case.trusted)
+    budgets = BudgetGate(
+        case.config.budgets, case.head, case.base, case.changes, case.offline, trusted=case.trusted
+    )
     if scorer is not None and not owners.touched:
         scorer.cancel()
         scorer = None
-    pinned_ctx = CheckContext(head=case.trusted, base=case.trusted, today=case.today, github_org=case.config.github_org)
+    pinned_ctx = CheckContext(
+        head=case.trusted, base=case.trusted, today=case.today, github_org=case.config.github_org
+    )
     statuses = {c.path: c.status for c in case.changes}
-    return Panel(case, owners, ctx, pinned_ctx, Catalog.of(case.head), Catalog.of(case.trusted), scorer, budgets, statuses)
+    return Panel(
+        case,
+        owners,
+        ctx,
+        pinned_ctx,
+        Catalog.of(case.head),
+        Catalog.of(case.trusted),
+        scorer,
+        budgets,
+        statuses,
+    )
 
 
 def _under_judgement(panel: Panel, manifest: str) -> tuple[Service, Service | None, CheckContext]:
     """The service as judged (at its strictest tier), its trusted definitions, and the context its rules read."""
     pinned = panel.owners.pinned.get(manifest)
     was = panel.owners.identity.get(manifest, manifest)
-    definitions = pinned or (panel.trusted_catalog.service_at(was) if panel.trusted_catalog.has(was) else None)
+    definitions = pinned or (
+        panel.trusted_catalog.service_at(was) if panel.trusted_catalog.has(was) else None
+    )
     service = pinned or panel.head_catalog.service_at(manifest)
     service = ownership.strictest_tier(service, [panel.ctx.before(service), definitions])
     return service, definitions, panel.pinned_ctx if pinned else panel.ctx
@@ -201,20 +269,42 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     case = panel.case
     service, definitions, here = _under_judgement(panel, manifest)
     changed = tuple(sorted(set(paths)))
-    findings = _lifecycle(evaluate(case.rules, service, here, changed), service, panel.ctx, case.config, definitions)
-    status = "added" if all(panel.statuses.get(f) == "A" for f in service.files) and manifest not in panel.owners.identity else "changed"
+    findings = _lifecycle(
+        evaluate(case.rules, service, here, changed), service, panel.ctx, case.config, definitions
+    )
+    status = (
+        "added"
+        if all(panel.statuses.get(f) == "A" for f in service.files)
+        and manifest not in panel.owners.identity
+        else "changed"
+    )
     risk = budget = None
     if panel.scorer is not None and service.parsed:
         risk, risk_found = assess_risk(panel.scorer, service, changed, case.config.risk, case.today)
         findings = sorted(findings + risk_found, key=Finding.sort_key)
-    if panel.budgets.enabled and (service.parsed or (definitions is not None and definitions.parsed)):  # a broken head manifest hides no budget
+    if panel.budgets.enabled and (
+        service.parsed or (definitions is not None and definitions.parsed)
+    ):  # a broken head manifest hides no budget
         budget_findings, budget = panel.budgets.assess(service, changed, definitions)
         findings = sorted(findings + budget_findings, key=Finding.sort_key)
     findings = _approvers(findings, service.tier, case.config)
-    checked = tuple(r.id for r in case.rules if applies(r, service, changed)) + (("error-budget",) if budget else ())
+    checked = tuple(r.id for r in case.rules if applies(r, service, changed)) + (
+        ("error-budget",) if budget else ()
+    )
     identity = definitions.name if definitions is not None and definitions.parsed else ""
-    return ServiceResult(service.name, service.tier, manifest, service.root, status, changed, tuple(findings),
-                         risk=risk, budget=budget, checked=checked, identity=identity if identity != service.name else "")
+    return ServiceResult(
+        service.name,
+        service.tier,
+        manifest,
+        service.root,
+        status,
+        changed,
+        tuple(findings),
+        risk=risk,
+        budget=budget,
+        checked=checked,
+        identity=identity if identity != service.name else "",
+    )
 
 
 def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str]) -> ServiceResult:
@@ -223,25 +313,49 @@ def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str
     findings = []
     if remaining:
         covered = sorted({o.name for p in remaining[:50] for o in panel.head_catalog.owners(p)})
-        now = f"now judged only by {', '.join(covered)}" if covered else "now judged by no service's rules"
+        now = (
+            f"now judged only by {', '.join(covered)}"
+            if covered
+            else "now judged by no service's rules"
+        )
         message = f"{manifest} was deleted but {len(remaining)} file(s) remain under {service.root}, {now}"
         findings.append(_builtin("manifest-removed", "error", message, manifest))
     elif service.tier <= 1:
-        message = (f"{manifest} was deleted: tier-{service.tier} service {service.name!r} is removed, its files deleted or "
-                   "moved elsewhere; retiring or moving a tier 0-1 service needs its owners' review and a recorded exception")
+        message = (
+            f"{manifest} was deleted: tier-{service.tier} service {service.name!r} is removed, its files deleted or "
+            "moved elsewhere; retiring or moving a tier 0-1 service needs its owners' review and a recorded exception"
+        )
         findings.append(_builtin("manifest-removed", "error", message, manifest))
     changed = tuple(sorted(set(paths)))
     budget = None
-    if panel.budgets.enabled and service.parsed and changed:  # its code moved on: its spent budget still counts
-        definitions = panel.trusted_catalog.service_at(manifest) if panel.trusted_catalog.has(manifest) else service
+    if (
+        panel.budgets.enabled and service.parsed and changed
+    ):  # its code moved on: its spent budget still counts
+        definitions = (
+            panel.trusted_catalog.service_at(manifest)
+            if panel.trusted_catalog.has(manifest)
+            else service
+        )
         budget_findings, budget = panel.budgets.assess(service, changed, definitions, drift=False)
         findings += budget_findings
-    return ServiceResult(service.name, service.tier, manifest, service.root, "removed", changed,
-                         tuple(sorted(findings, key=Finding.sort_key)), budget=budget)
+    return ServiceResult(
+        service.name,
+        service.tier,
+        manifest,
+        service.root,
+        "removed",
+        changed,
+        tuple(sorted(findings, key=Finding.sort_key)),
+        budget=budget,
+    )
 
 
-def _verdict(case: Case, results: list[ServiceResult], repo_findings: list[Finding],
-             exceptions_report: WaiverReport | None) -> Verdict:
+def _verdict(
+    case: Case,
+    results: list[ServiceResult],
+    repo_findings: list[Finding],
+    exceptions_report: WaiverReport | None,
+) -> Verdict:
     """Block on any unwaived error, warn on any warning: every finding, of every service and of the repository."""
     findings = sorted(repo_findings, key=Finding.sort_key)
     return Verdict(
@@ -263,8 +377,14 @@ def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
     from gate.builtin_rules import BUILTIN_RULES
     from gate.waivers.trust import ANY_APPROVERS, APPROVERS
 
-    infos = [*(r.info for r in rules), *BUILTIN_RULES.values()]  # a pack's rule cannot shadow a built-in one
-    return {info.id: replace(info, remediation=info.remediation.replace(APPROVERS, ANY_APPROVERS)) for info in infos}
+    infos = [
+        *(r.info for r in rules),
+        *BUILTIN_RULES.values(),
+    ]  # a pack's rule cannot shadow a built-in one
+    return {
+        info.id: replace(info, remediation=info.remediation.replace(APPROVERS, ANY_APPROVERS))
+        for info in infos
+    }
 
 
 def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -> list[Finding]:
@@ -273,21 +393,31 @@ def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -
     return with_approvers(findings, tier, config.exceptions)
 
 
-
-
-def _lifecycle(findings: list[Finding], service: Service, ctx: CheckContext, config: gate_config.Config,
-               trusted: Service | None = None) -> list[Finding]:
+def _lifecycle(
+    findings: list[Finding],
+    service: Service,
+    ctx: CheckContext,
+    config: gate_config.Config,
+    trusted: Service | None = None,
+) -> list[Finding]:
     """An advisory lifecycle (e.g. Backstage `experimental`) turns errors and warnings into info, unless
     the base revision or the base branch's tip (`trusted`) judged the service strictly: a change
     cannot make its own service advisory, nor keep a lifecycle its fork had and the tip no longer has."""
     settings = config.backstage
     if not settings.advisory(service.lifecycle):
         return findings
-    before = ctx.before(service)  # None: the change did not touch its sources, or the service is new
+    before = ctx.before(
+        service
+    )  # None: the change did not touch its sources, or the service is new
     if any(b is not None and not settings.advisory(b.lifecycle) for b in (before, trusted)):
         return findings
     why = f" (lifecycle {service.lifecycle!r} is advisory)"
-    return [replace(f, severity="info", message=f.message + why) if f.severity in ("error", "warning") else f for f in findings]
+    return [
+        replace(f, severity="info", message=f.message + why)
+        if f.severity in ("error", "warning")
+        else f
+        for f in findings
+    ]
 
 
 def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
@@ -301,29 +431,61 @@ def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Fin
         entry = found[1].owner(path) if found else None
         if entry is None or not entry.owners:
             where = found[0] if found else "CODEOWNERS"
-            findings.append(_builtin("gate-files-owned", "warning", f"{path} has no owner in {where}: an ordinary review could change the gate's own rules or exceptions", path))
+            findings.append(
+                _builtin(
+                    "gate-files-owned",
+                    "warning",
+                    f"{path} has no owner in {where}: an ordinary review could change the gate's own rules or exceptions",
+                    path,
+                )
+            )
     return findings
 
 
-def validate(repo: Repo, rev: str = "HEAD", config_path: str | None = None, today: dt.date | None = None) -> Verdict:
+def validate(
+    repo: Repo, rev: str = "HEAD", config_path: str | None = None, today: dt.date | None = None
+) -> Verdict:
     """Every service of one revision, judged as if each were changed (for the default branch)."""
     resources.remember_in(os.path.join(repo.git_dir, "gate"))
     head_rev = repo.resolve(rev)
     snap = Snapshot(repo, head_rev)
-    config = gate_config.load(snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
+    config = gate_config.load(
+        snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None
+    )
     configure_sources(repo, config.backstage)
     rules = load_rules(config, snap)
     catalog = Catalog(snap)
-    ctx = CheckContext(head=snap, base=snap, today=today or dt.date.today(), github_org=config.github_org)
-    snap.read_many(list(catalog.manifests))  # every manifest in one round trip, then every document they name
+    ctx = CheckContext(
+        head=snap, base=snap, today=today or dt.date.today(), github_org=config.github_org
+    )
+    snap.read_many(
+        list(catalog.manifests)
+    )  # every manifest in one round trip, then every document they name
     snap.read_many(sorted({d for s in catalog.all() for d in s.documents()}))
     results = []
     for service in catalog.all():
-        findings = _approvers(_lifecycle(evaluate(rules, service, ctx, (service.manifest,)), service, ctx, config), service.tier, config)
+        findings = _approvers(
+            _lifecycle(evaluate(rules, service, ctx, (service.manifest,)), service, ctx, config),
+            service.tier,
+            config,
+        )
         checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
-        results.append(ServiceResult(service.name, service.tier, service.manifest, service.root, "unchanged", (), tuple(findings), checked=checked))
+        results.append(
+            ServiceResult(
+                service.name,
+                service.tier,
+                service.manifest,
+                service.root,
+                "unchanged",
+                (),
+                tuple(findings),
+                checked=checked,
+            )
+        )
     repo_findings = _gate_files_owned(ctx, config)
-    results, exceptions_report = _ledger_at(results, snap, config, ctx.today, {s.name: s.tier for s in catalog.all()})
+    results, exceptions_report = _ledger_at(
+        results, snap, config, ctx.today, {s.name: s.tier for s in catalog.all()}
+    )
     ctx.save()
     resources.save_memo()
     return Verdict(
@@ -350,11 +512,18 @@ def _uncommitted(repo: Repo, manifests: tuple[str, ...], rev: str) -> tuple[str,
     if not missing:
         return ()
     shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-    return (f"{shown} {'is' if len(missing) == 1 else 'are'} in the working tree but not in {rev} (the revision judged); commit {'it' if len(missing) == 1 else 'them'} first",)
+    return (
+        f"{shown} {'is' if len(missing) == 1 else 'are'} in the working tree but not in {rev} (the revision judged); commit {'it' if len(missing) == 1 else 'them'} first",
+    )
 
 
-def _ledger_at(results: list[ServiceResult], snap: Snapshot, config: gate_config.Config, today: dt.date,
-               tiers: dict[str, int]) -> tuple[list[ServiceResult], WaiverReport | None]:
+def _ledger_at(
+    results: list[ServiceResult],
+    snap: Snapshot,
+    config: gate_config.Config,
+    today: dt.date,
+    tiers: dict[str, int],
+) -> tuple[list[ServiceResult], WaiverReport | None]:
     """`validate`: the revision's own ledger (it is the trusted side), classified as `check` and `exception list` do."""
     from gate.waivers.apply import apply
     from gate.waivers.model import parse_ledger
@@ -363,4 +532,12 @@ def _ledger_at(results: list[ServiceResult], snap: Snapshot, config: gate_config
     entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
     if not entries:
         return results, None
-    return apply(results, entries, entries, Approvals(config.exceptions, None), today, config.ledger_path, catalog=tiers)
+    return apply(
+        results,
+        entries,
+        entries,
+        Approvals(config.exceptions, None),
+        today,
+        config.ledger_path,
+        catalog=tiers,
+    )

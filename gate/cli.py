@@ -3,6 +3,7 @@
 A command's module is imported only when that command runs (or `gate --help` lists them all), and
 imports its domain only inside the command: the pre-commit hook's `gate check` loads nothing else.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -77,7 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # a bug of ours: say so in one line, and never let it pass a change
         if os.environ.get("GATE_DEBUG"):
             raise
-        _echo_error(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)")
+        _echo_error(
+            f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)"
+        )
         sys.exit(3)
 
 

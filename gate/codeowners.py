@@ -1,4 +1,5 @@
 """GitHub CODEOWNERS: where it lives, how its patterns match, who owns a path (last match wins)."""
+
 from __future__ import annotations
 
 import re
@@ -65,7 +66,9 @@ class Owners:
                     best = entry
             prefix = prefix.rpartition("/")[0]
         if best is not None and (not self.others or self.others[-1].line < best.line):
-            return best  # no wildcard line comes after it (the usual `*` on line 1): nothing can win
+            return (
+                best  # no wildcard line comes after it (the usual `*` on line 1): nothing can win
+            )
         found = self.matcher.last_match(path)  # the others, all at once
         if found is not None and (best is None or self.others[found].line > best.line):
             return self.others[found]
@@ -89,14 +92,23 @@ class Answers:
         self.answers: dict[str, Entry | None] = {}
         try:
             for path, found in (loaded or {}).items():
-                self.answers[str(path)] = None if found is None else Entry(str(found[0]), tuple(map(str, found[1])), int(found[2]))
+                self.answers[str(path)] = (
+                    None
+                    if found is None
+                    else Entry(str(found[0]), tuple(map(str, found[1])), int(found[2]))
+                )
         except (AttributeError, TypeError, ValueError, IndexError):
             self.answers = {}
 
     @cached_property
     def org(self) -> str | None:
         """The organisation this CODEOWNERS writes its teams under, when it names exactly one."""
-        orgs = {o.lower() for o in re.findall(r"(?<![\w@])@([\w.-]+)/[\w.-]+", self.text.decode("utf-8", "replace"))}
+        orgs = {
+            o.lower()
+            for o in re.findall(
+                r"(?<![\w@])@([\w.-]+)/[\w.-]+", self.text.decode("utf-8", "replace")
+            )
+        }
         return orgs.pop() if len(orgs) == 1 else None
 
     @property
@@ -106,15 +118,20 @@ class Answers:
     def owner(self, path: str) -> Entry | None:
         if path not in self.answers:
             if self._owners is None:
-                self._owners = Owners.of([] if self.too_big else parse(self.text.decode("utf-8", "replace")))
+                self._owners = Owners.of(
+                    [] if self.too_big else parse(self.text.decode("utf-8", "replace"))
+                )
             self.answers[path] = self._owners.owner(path)
         return self.answers[path]
 
     def save(self) -> None:
         """Keep the answers for later runs (only when this run had to parse the file)."""
         if self.blob and self._owners is not None:
-            kept = list(self.answers.items())[-self.KEEP:]
-            self.store.put(self.blob, {p: None if e is None else [e.pattern, list(e.owners), e.line] for p, e in kept})
+            kept = list(self.answers.items())[-self.KEEP :]
+            self.store.put(
+                self.blob,
+                {p: None if e is None else [e.pattern, list(e.owners), e.line] for p, e in kept},
+            )
 
 
 def _wild(pattern: str) -> bool:

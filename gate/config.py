@@ -1,14 +1,16 @@
 """`.gate.yaml`: which packs, which overrides. Read from the base revision of the change."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from gate import backstage, yaml as gate_yaml
+from gate import backstage
+from gate import yaml as gate_yaml
 from gate.errors import FatalError
+from gate.resources import check_document
 from gate.settings import BudgetSettings, RiskSettings, ScorecardSettings, WaiverSettings
 from gate.snapshot import Snapshot
-from gate.resources import check_document
 
 CONFIG_FILE = ".gate.yaml"
 DEFAULT_UNOWNED_IGNORE = (
@@ -32,7 +34,9 @@ DEFAULT_UNOWNED_IGNORE = (
 class Config:
     path: str = CONFIG_FILE
     found: bool = False
-    packs: tuple[Any, ...] = ("default",)  # "default", "builtin:NAME", a repository path, or a pin (a mapping)
+    packs: tuple[Any, ...] = (
+        "default",
+    )  # "default", "builtin:NAME", a repository path, or a pin (a mapping)
     rules: dict[str, Any] = field(default_factory=dict)
     unowned: str = "warning"
     unowned_ignore: tuple[str, ...] = DEFAULT_UNOWNED_IGNORE
@@ -53,7 +57,11 @@ class Config:
 
     def files(self) -> tuple[str, ...]:
         """The repository files that make up the gate's own configuration (the ledger has its own trust rules)."""
-        return (self.path,) + tuple(p for p in self.packs if isinstance(p, str) and p != "default" and not p.startswith("builtin:"))
+        return (self.path,) + tuple(
+            p
+            for p in self.packs
+            if isinstance(p, str) and p != "default" and not p.startswith("builtin:")
+        )
 
 
 def parse(raw: bytes, path: str) -> Config:
@@ -84,7 +92,8 @@ def unowned_ignore(patterns: Any) -> tuple[str, ...]:
     patterns = [str(p) for p in patterns or ()]
     dropped = {p[1:] for p in patterns if p.startswith("!")}
     return tuple(p for p in DEFAULT_UNOWNED_IGNORE if p not in dropped) + tuple(
-        p for p in patterns if not p.startswith("!") and p not in DEFAULT_UNOWNED_IGNORE)
+        p for p in patterns if not p.startswith("!") and p not in DEFAULT_UNOWNED_IGNORE
+    )
 
 
 def _yaml11_off(data: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +103,10 @@ def _yaml11_off(data: dict[str, Any]) -> dict[str, Any]:
         if value is False:
             return "off"
         if isinstance(value, dict):
-            return {k: fix(v) if k in ("severity",) or isinstance(k, int) or str(k).isdigit() else v for k, v in value.items()}
+            return {
+                k: fix(v) if k in ("severity",) or isinstance(k, int) or str(k).isdigit() else v
+                for k, v in value.items()
+            }
         return value
 
     data = dict(data)

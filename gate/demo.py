@@ -1,11 +1,13 @@
 """The demo repository: the bundled example as a git repository with a history, and typical changes to judge."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from gate.git import command
 from gate.resources import example_dir
@@ -60,50 +62,123 @@ def _both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
 
 
 SCENARIOS = (
-    Scenario("clean-change", "A complete tier-1 service (checkout) changes its code", _append("services/checkout/src/app.py", "\n\ndef tax(total):\n    return total * 0.2\n"), "pass"),
-    Scenario("search-fix", "A tier-1 service (search) whose runbook has no Escalation section changes", _append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"), "block"),
+    Scenario(
+        "clean-change",
+        "A complete tier-1 service (checkout) changes its code",
+        _append("services/checkout/src/app.py", "\n\ndef tax(total):\n    return total * 0.2\n"),
+        "pass",
+    ),
+    Scenario(
+        "search-fix",
+        "A tier-1 service (search) whose runbook has no Escalation section changes",
+        _append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"),
+        "block",
+    ),
     Scenario(
         "loosen-gate",
         "The same search change also switches runbook-sections off in .gate.yaml",
-        _both(_append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"), _append(".gate.yaml", "  runbook-sections: off\n")),
+        _both(
+            _append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"),
+            _append(".gate.yaml", "  runbook-sections: off\n"),
+        ),
         "block",
     ),
-    Scenario("unowned", "A script outside every service changes", _append("scripts/release.sh", "echo done\n"), "warn"),
-    Scenario("tier-drop", "checkout lowers its own tier and loosens its SLO", _both(_replace("services/checkout/service.yaml", "tier: 1", "tier: 3"), _replace("services/checkout/service.yaml", "objective: 99.9\n", "objective: 99.0\n")), "block"),
-    Scenario("shared-lib", "A shared library claimed by checkout (paths: libs/money/**) changes", _append("libs/money/money.py", "\n\ndef euros(cents):\n    return cents / 100\n"), "pass"),
+    Scenario(
+        "unowned",
+        "A script outside every service changes",
+        _append("scripts/release.sh", "echo done\n"),
+        "warn",
+    ),
+    Scenario(
+        "tier-drop",
+        "checkout lowers its own tier and loosens its SLO",
+        _both(
+            _replace("services/checkout/service.yaml", "tier: 1", "tier: 3"),
+            _replace("services/checkout/service.yaml", "objective: 99.9\n", "objective: 99.0\n"),
+        ),
+        "block",
+    ),
+    Scenario(
+        "shared-lib",
+        "A shared library claimed by checkout (paths: libs/money/**) changes",
+        _append("libs/money/money.py", "\n\ndef euros(cents):\n    return cents / 100\n"),
+        "pass",
+    ),
     Scenario(
         "risky-release",
         "checkout adds a schema migration, bumps a dependency and rewrites its pricing (a risky change)",
         _both(
-            _append("services/checkout/migrations/0002_add_discounts.sql", "ALTER TABLE orders ADD COLUMN discount_cents BIGINT;\n"),
+            _append(
+                "services/checkout/migrations/0002_add_discounts.sql",
+                "ALTER TABLE orders ADD COLUMN discount_cents BIGINT;\n",
+            ),
             _append("services/checkout/requirements.txt", "stripe==12.0.0\n"),
-            _append("services/checkout/src/pricing.py", "".join(f"def rule_{i}(total):\n    if total > {i}:\n        return total * {i}\n    return total\n\n" for i in range(300))),
-            _append("services/checkout/src/app.py", "".join(f"\n\ndef step_{i}(order):\n    return order if order.ok else None\n" for i in range(150))),
+            _append(
+                "services/checkout/src/pricing.py",
+                "".join(
+                    f"def rule_{i}(total):\n    if total > {i}:\n        return total * {i}\n    return total\n\n"
+                    for i in range(300)
+                ),
+            ),
+            _append(
+                "services/checkout/src/app.py",
+                "".join(
+                    f"\n\ndef step_{i}(order):\n    return order if order.ok else None\n"
+                    for i in range(150)
+                ),
+            ),
         ),
         "warn",
     ),
-    Scenario("payments-feature", "payments (tier 0) ships a feature while its error budget is exhausted", _append("services/payments/src/charge.py", "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n"), "block"),
+    Scenario(
+        "payments-feature",
+        "payments (tier 0) ships a feature while its error budget is exhausted",
+        _append(
+            "services/payments/src/charge.py",
+            "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n",
+        ),
+        "block",
+    ),
     Scenario(
         "payments-dodge",
         "payments tries to dodge its spent budget: a tier-3 service.yaml in its src/ and a looser SLO target",
         _both(
-            _append("services/payments/src/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: payments-sidecar\ntier: 3\nowners: {team: payments}\n"),
+            _append(
+                "services/payments/src/service.yaml",
+                "apiVersion: gate/v1\nkind: Service\nname: payments-sidecar\ntier: 3\nowners: {team: payments}\n",
+            ),
             _replace("services/payments/slo/availability.yaml", "target: 0.9995", "target: 0.9"),
-            _append("services/payments/src/charge.py", "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n"),
+            _append(
+                "services/payments/src/charge.py",
+                "\n\ndef refund(card, cents):\n    return charge(card, -cents)\n",
+            ),
         ),
         "block",
     ),
-    Scenario("payments-revert", "payments reverts the change that burned its budget", _revert("HEAD"), "pass"),
+    Scenario(
+        "payments-revert",
+        "payments reverts the change that burned its budget",
+        _revert("HEAD"),
+        "pass",
+    ),
 )
 
 
 # What the demo's "SLO tool" exported: good and total events per SLO and window.
 _STATUS = {
-    "checkout-availability": (0.9998, 0.9998), "checkout-latency": (0.995, 0.995),
-    "payments-availability": (0.9990, 0.9992), "payments-latency": (0.999, 0.999),  # payments: budget spent
-    "search-availability": (0.9995, 0.9995), "notifications-delivery": (0.999, 0.999),
+    "checkout-availability": (0.9998, 0.9998),
+    "checkout-latency": (0.995, 0.995),
+    "payments-availability": (0.9990, 0.9992),
+    "payments-latency": (0.999, 0.999),  # payments: budget spent
+    "search-availability": (0.9995, 0.9995),
+    "notifications-delivery": (0.999, 0.999),
 }
-_SERVICE_OF = {"checkout": "checkout", "payments": "payments", "search": "search", "notifications": "notifications"}
+_SERVICE_OF = {
+    "checkout": "checkout",
+    "payments": "payments",
+    "search": "search",
+    "notifications": "notifications",
+}
 _WINDOWS = ("28d", "30d", "5m", "30m", "1h", "2h", "6h", "1d", "3d")
 
 
@@ -122,7 +197,9 @@ def status_document() -> dict[str, Any]:
 def _example(today: dt.date) -> dict[str, str]:
     recent = (today - dt.timedelta(days=30)).isoformat()
     return {
-        source.relative_to(example_dir()).as_posix(): source.read_text(encoding="utf-8").replace("__RECENT_DATE__", recent)
+        source.relative_to(example_dir()).as_posix(): source.read_text(encoding="utf-8").replace(
+            "__RECENT_DATE__", recent
+        )
         for source in sorted(example_dir().rglob("*"))
         if source.is_file() and "__pycache__" not in source.parts
     }
@@ -147,8 +224,12 @@ def build(root: Path, today: dt.date, history: bool = False) -> None:
     command(str(root), "commit", "--quiet", "-m", "acme monorepo", env=env)
     with open(root / "services/payments/src/charge.py", "a", encoding="utf-8") as f:
         f.write("\n\nRETRIES = 5  # retry card authorisation\n")
-    command(str(root), "commit", "--quiet", "-am", "payments: retry card authorisation 5 times", env=env)
-    (root / "slo-status.json").write_text(json.dumps(status_document(), indent=2) + "\n", encoding="utf-8")
+    command(
+        str(root), "commit", "--quiet", "-am", "payments: retry card authorisation 5 times", env=env
+    )
+    (root / "slo-status.json").write_text(
+        json.dumps(status_document(), indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def _minimal(manifest: str) -> str:
@@ -156,8 +237,10 @@ def _minimal(manifest: str) -> str:
     from gate import yaml as gate_yaml
 
     data = gate_yaml.load(manifest.encode(), "service.yaml").data
-    return (f"apiVersion: gate/v1\nkind: Service\nname: {data['name']}\ntier: {data['tier']}\n"
-            f"owners:\n  team: {data['owners']['team']}\n")
+    return (
+        f"apiVersion: gate/v1\nkind: Service\nname: {data['name']}\ntier: {data['tier']}\n"
+        f"owners:\n  team: {data['owners']['team']}\n"
+    )
 
 
 _LEDGER = "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
@@ -169,10 +252,12 @@ def _month_end_near(day: dt.date) -> dt.date:
 
 
 def _waiver(entry_id: str, service: str, rule: str, around: dt.date) -> str:
-    return (f"  - id: {entry_id}\n    services: [{service}]\n    rules: [{rule}]\n"
-            f"    reason: Runbook rewrite lands with the next on-call rotation\n    ticket: OPS-{entry_id[-1]}\n"
-            f"    requested_by: dana\n    approved_by: rita\n    created: {around - dt.timedelta(days=3)}\n"
-            f"    expires: {around + dt.timedelta(days=3)}\n")
+    return (
+        f"  - id: {entry_id}\n    services: [{service}]\n    rules: [{rule}]\n"
+        f"    reason: Runbook rewrite lands with the next on-call rotation\n    ticket: OPS-{entry_id[-1]}\n"
+        f"    requested_by: dana\n    approved_by: rita\n    created: {around - dt.timedelta(days=3)}\n"
+        f"    expires: {around + dt.timedelta(days=3)}\n"
+    )
 
 
 def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
@@ -180,6 +265,7 @@ def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
     SLOs, runbooks and rollback plans; a waiver or two come and go; one change is reverted and
     one is fixed. Other authors than the demo's own, and no file the demo's changes touch, so
     the verdicts below do not move."""
+
     def commit(days_ago: int, author: str, message: str, changes: dict[str, str | None]) -> None:
         for path, text in changes.items():
             target = root / path
@@ -190,8 +276,16 @@ def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
             target.write_text(text, encoding="utf-8")
         when = f"{today - dt.timedelta(days=days_ago)}T10:00:00+00:00"
         name, email = author.split(" <")
-        env = {**os.environ, **_ENV, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email.rstrip(">"), "GIT_COMMITTER_NAME": name,
-               "GIT_COMMITTER_EMAIL": email.rstrip(">"), "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+        env = {
+            **os.environ,
+            **_ENV,
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email.rstrip(">"),
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email.rstrip(">"),
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_DATE": when,
+        }
         command(str(root), "add", "--all", env=env)
         command(str(root), "commit", "--quiet", "-m", message, env=env)
 
@@ -201,26 +295,77 @@ def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
         prefix = f"services/{name}/"
         if not full:
             return {f"{prefix}service.yaml": _minimal(files[f"{prefix}service.yaml"])}
-        drilled = (today - dt.timedelta(days=days_ago + 30)).isoformat()  # a rollback drill a month before
-        return {p: t.replace(recent, drilled) for p, t in files.items()
-                if p.startswith(prefix + "service.yaml") or p.startswith(prefix + "docs/") or p.startswith(prefix + "slo/")}
+        drilled = (
+            today - dt.timedelta(days=days_ago + 30)
+        ).isoformat()  # a rollback drill a month before
+        return {
+            p: t.replace(recent, drilled)
+            for p, t in files.items()
+            if p.startswith(prefix + "service.yaml")
+            or p.startswith(prefix + "docs/")
+            or p.startswith(prefix + "slo/")
+        }
 
     sam, lee = "Sam SRE <sam@example.com>", "Lee Shopping <lee@example.com>"
     first = {p: files[p] for p in (".gate.yaml", ".github/CODEOWNERS", "README.md")}
-    commit(330, sam, "Adopt gate: manifests for the first services", {**first, **service("checkout", False), **service("cart", False),
-                                                                         **service("search", False), **service("admin-tools", False)})
-    commit(270, sam, "payments joins; cart gets its runbook", {**service("payments", False), **service("cart", True, 270)})
+    commit(
+        330,
+        sam,
+        "Adopt gate: manifests for the first services",
+        {
+            **first,
+            **service("checkout", False),
+            **service("cart", False),
+            **service("search", False),
+            **service("admin-tools", False),
+        },
+    )
+    commit(
+        270,
+        sam,
+        "payments joins; cart gets its runbook",
+        {**service("payments", False), **service("cart", True, 270)},
+    )
     waiver_day = _month_end_near(today - dt.timedelta(days=215))
-    commit(215, sam, "checkout: SLOs, runbook, rollback plan; search waives runbook sections for a week", {
-        **service("checkout", True, 215), "exceptions.yaml": _LEDGER + _waiver("EXC-1", "search", "runbook-sections", waiver_day)})
+    commit(
+        215,
+        sam,
+        "checkout: SLOs, runbook, rollback plan; search waives runbook sections for a week",
+        {
+            **service("checkout", True, 215),
+            "exceptions.yaml": _LEDGER + _waiver("EXC-1", "search", "runbook-sections", waiver_day),
+        },
+    )
     second = _month_end_near(today - dt.timedelta(days=150))
-    commit(150, sam, "notifications joins; search and payments complete their manifests", {
-        **service("notifications", False), **service("search", True, 150), **service("payments", True, 150),
-        "exceptions.yaml": _LEDGER + _waiver("EXC-2", "notifications", "owners-oncall", second)})
+    commit(
+        150,
+        sam,
+        "notifications joins; search and payments complete their manifests",
+        {
+            **service("notifications", False),
+            **service("search", True, 150),
+            **service("payments", True, 150),
+            "exceptions.yaml": _LEDGER + _waiver("EXC-2", "notifications", "owners-oncall", second),
+        },
+    )
     totals = "".join(f"def total_{i}(items):\n    return sum(items) * {i}\n\n" for i in range(12))
     commit(100, lee, "cart: cache basket totals", {"services/cart/src/totals.py": totals})
     reverted = command(str(root), "rev-parse", "HEAD").strip()
-    commit(97, lee, f"Revert \"cart: cache basket totals\"\n\nThis reverts commit {reverted}.", {"services/cart/src/totals.py": None})
+    commit(
+        97,
+        lee,
+        f'Revert "cart: cache basket totals"\n\nThis reverts commit {reverted}.',
+        {"services/cart/src/totals.py": None},
+    )
     ranking = "".join(f"def rank_{i}(hits):\n    return sorted(hits)[{i}]\n\n" for i in range(10))
     commit(60, sam, "search: rank by relevance", {"services/search/src/ranking.py": ranking})
-    commit(40, sam, "Fix crash in search ranking on short result lists", {"services/search/src/ranking.py": ranking.replace("sorted(hits)[3]", "sorted(hits)[:4][-1]")})
+    commit(
+        40,
+        sam,
+        "Fix crash in search ranking on short result lists",
+        {
+            "services/search/src/ranking.py": ranking.replace(
+                "sorted(hits)[3]", "sorted(hits)[:4][-1]"
+            )
+        },
+    )

@@ -1,4 +1,5 @@
 """The user-facing error types. One handler in cli.py turns them into a line and an exit code."""
+
 from __future__ import annotations
 
 
@@ -21,7 +22,7 @@ class FatalError(RuntimeError):
 
 
 def did_you_mean(name: str, known: set[str] | list[str]) -> str:
-    """"; did you mean 'x'?" for the closest known name, or nothing: the tail of an unknown-name error."""
+    """ "; did you mean 'x'?" for the closest known name, or nothing: the tail of an unknown-name error."""
     import difflib
 
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)

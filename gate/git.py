@@ -4,14 +4,16 @@ Everything the gate judges is read from git objects (a commit's tree or the inde
 from the working tree, so a path in a manifest can never make the gate read outside the
 repository, and uncommitted edits cannot change a verdict on a commit.
 """
+
 from __future__ import annotations
 
 import os
 import secrets
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from functools import cached_property
-from typing import IO, Any, Iterator, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from gate.errors import FatalError
 
@@ -69,7 +71,9 @@ class LogFormat:
         """A record's fields (after its record mark) and its tail; exactly as many fields as asked for, or a GitError."""
         parts = record.split(self.field_mark)
         if len(parts) != len(self.fields) + 1:
-            raise GitError(f"git log answered a record with {len(parts) - 1} fields where {len(self.fields)} were asked for")
+            raise GitError(
+                f"git log answered a record with {len(parts) - 1} fields where {len(self.fields)} were asked for"
+            )
         return parts[:-1], parts[-1]
 
     def records(self, out: bytes) -> list[tuple[list[bytes], bytes]]:
@@ -116,17 +120,27 @@ class Repo:
         # Which files define services and what is known about them (gate.manifest_index.ManifestIndex.of, a layer above).
         self.manifest_index: object | None = None
         # One process answers everything the run needs to know about the repository itself.
-        status, out, _ = self._exec("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--is-shallow-repository", "--show-toplevel")
+        status, out, _ = self._exec(
+            "rev-parse",
+            "--is-bare-repository",
+            "--absolute-git-dir",
+            "--is-shallow-repository",
+            "--show-toplevel",
+        )
         lines = out.decode("utf-8", "surrogateescape").splitlines()
         if len(lines) < 3:
-            raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path))
+            raise FatalError(
+                "not a git repository (or any parent up to the root)", os.path.abspath(path)
+            )
         bare, git_dir, shallow = lines[0] == "true", lines[1], lines[2] == "true"
         if len(lines) >= 4 and status == 0:
             top = lines[3]
         elif bare:  # a bare repository (a mirror, a CI cache) has history but no work tree
             top = git_dir
         else:  # inside .git itself
-            raise FatalError("not a git repository (or any parent up to the root)", os.path.abspath(path))
+            raise FatalError(
+                "not a git repository (or any parent up to the root)", os.path.abspath(path)
+            )
         self.root = top
         self.git_dir = git_dir  # where gate keeps its caches
         self.is_shallow = shallow
@@ -142,19 +156,32 @@ class Repo:
 
         empty = tempfile.mkdtemp(prefix="gate-noattr-")
         atexit.register(shutil.rmtree, empty, True)
-        env = {**_ENV, "GIT_DIR": self.git_dir, "GIT_WORK_TREE": empty, "GIT_INDEX_FILE": os.path.join(empty, "index")}
+        env = {
+            **_ENV,
+            "GIT_DIR": self.git_dir,
+            "GIT_WORK_TREE": empty,
+            "GIT_INDEX_FILE": os.path.join(empty, "index"),
+        }
         return empty, env
 
     def _exec(self, *args: str, attribute_free: bool = False) -> tuple[int, bytes, bytes]:
         cwd, env = self._attribute_free if attribute_free else (self.root, _ENV)
         try:
-            result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=env,
-                                    stdin=subprocess.DEVNULL, capture_output=True, check=False)
+            result = subprocess.run(
+                ["git", "-c", "core.quotepath=off", *args],
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                check=False,
+            )
         except FileNotFoundError:
             raise FatalError("git is not installed or not on PATH") from None
         return result.returncode, result.stdout, result.stderr
 
-    def run(self, *args: str, ok_codes: tuple[int, ...] = (0,), attribute_free: bool = False) -> bytes:
+    def run(
+        self, *args: str, ok_codes: tuple[int, ...] = (0,), attribute_free: bool = False
+    ) -> bytes:
         """Run one git command; its stdout as bytes. Other exit codes raise GitError with git's words."""
         status, out, err = self._exec(*args, attribute_free=attribute_free)
         if status not in ok_codes:
@@ -164,11 +191,19 @@ class Repo:
     def stream(self, *args: str) -> Stream:
         """A git command whose stdout is read as it is produced; the reader calls `finish()` at the
         end of the output (a failure mid-way is then a GitError) or `abandon()` to stop early."""
-        cwd, env = self._attribute_free  # history is read between commits: no checked-out attributes apply
+        cwd, env = (
+            self._attribute_free
+        )  # history is read between commits: no checked-out attributes apply
         errors = tempfile.TemporaryFile()  # a file, not a pipe: git may write any amount there
         try:
-            process = subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=env,
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
+            process = subprocess.Popen(
+                ["git", "-c", "core.quotepath=off", *args],
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
         except FileNotFoundError:
             errors.close()
             raise FatalError("git is not installed or not on PATH") from None
@@ -186,18 +221,33 @@ class Repo:
         """The commit id of `rev`, or a FatalError that says what to do."""
         if rev.startswith("-"):
             raise FatalError(f"invalid revision {rev!r}")
-        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", ok_codes=(0, 1))
+        out = self.run(
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{rev}^{{commit}}",
+            ok_codes=(0, 1),
+        )
         if not out.strip():
             if rev == "HEAD" and not self.has_commits():
-                raise FatalError("the repository has no commits yet; commit first or use --staged", self.root)
-            hint = " (a shallow clone: fetch more history, e.g. actions/checkout with fetch-depth: 0)" if self.is_shallow else ""
+                raise FatalError(
+                    "the repository has no commits yet; commit first or use --staged", self.root
+                )
+            hint = (
+                " (a shallow clone: fetch more history, e.g. actions/checkout with fetch-depth: 0)"
+                if self.is_shallow
+                else ""
+            )
             raise FatalError(f"unknown revision {rev!r}{hint}")
         return out.decode().strip()
 
     def resolve_many(self, revs: list[str]) -> list[str]:
         """Commit ids of several revisions in one process (errors as `resolve` words them)."""
         if not any(r.startswith("-") for r in revs):
-            status, out, _ = self._exec("rev-parse", "--end-of-options", *(f"{r}^{{commit}}" for r in revs))
+            status, out, _ = self._exec(
+                "rev-parse", "--end-of-options", *(f"{r}^{{commit}}" for r in revs)
+            )
             shas = [line for line in out.decode().split() if line != "--end-of-options"]
             if status == 0 and len(shas) == len(revs):
                 return shas
@@ -209,10 +259,22 @@ class Repo:
         The base is the trusted side; a pull request's author can create a branch or tag (a CI
         checkout of `origin/main` as a local branch, a tag `main`) that git's name lookup would
         pick before the real base branch."""
-        if not rev or all(c in "0123456789abcdef" for c in rev.lower()) or any(c in rev for c in "~^:@"):
+        if (
+            not rev
+            or all(c in "0123456789abcdef" for c in rev.lower())
+            or any(c in rev for c in "~^:@")
+        ):
             return
-        names = [f"refs/{rev}", f"refs/tags/{rev}", f"refs/heads/{rev}", f"refs/remotes/{rev}", f"refs/remotes/{rev}/HEAD"]
-        out = self.run("for-each-ref", "--format=%(refname)%09%(objectname)%09%(*objectname)", *names).decode("utf-8", "replace")
+        names = [
+            f"refs/{rev}",
+            f"refs/tags/{rev}",
+            f"refs/heads/{rev}",
+            f"refs/remotes/{rev}",
+            f"refs/remotes/{rev}/HEAD",
+        ]
+        out = self.run(
+            "for-each-ref", "--format=%(refname)%09%(objectname)%09%(*objectname)", *names
+        ).decode("utf-8", "replace")
         found: dict[str, str] = {}
         for line in out.splitlines():
             name, _, rest = line.partition("\t")
@@ -220,12 +282,21 @@ class Repo:
             if name in names:
                 found[name] = peeled or target
         if len(set(found.values())) > 1:
-            raise FatalError(f"base revision {rev!r} is ambiguous: {', '.join(sorted(found))} name different commits; "
-                             "pass the full ref (e.g. refs/remotes/origin/main) or the commit id")
+            raise FatalError(
+                f"base revision {rev!r} is ambiguous: {', '.join(sorted(found))} name different commits; "
+                "pass the full ref (e.g. refs/remotes/origin/main) or the commit id"
+            )
 
     def resolve_or_empty(self, rev: str) -> str:
         """The commit id of `rev`, or EMPTY when it does not exist (HEAD before the first commit)."""
-        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", ok_codes=(0, 1)).strip()
+        out = self.run(
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{rev}^{{commit}}",
+            ok_codes=(0, 1),
+        ).strip()
         return out.decode() if out else EMPTY
 
     def has_commits(self) -> bool:
@@ -244,14 +315,20 @@ class Repo:
 
     def default_base(self) -> str:
         for name in _DEFAULT_BRANCHES:
-            if self.run("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", ok_codes=(0, 1)).strip():
+            if self.run(
+                "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", ok_codes=(0, 1)
+            ).strip():
                 return name
-        raise FatalError("cannot find the default branch (origin/HEAD, main or master); pass --base REV")
+        raise FatalError(
+            "cannot find the default branch (origin/HEAD, main or master); pass --base REV"
+        )
 
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
         status, _, err = self._exec("merge-base", "--is-ancestor", ancestor, rev)
         if status not in (0, 1):
-            raise GitError(f"git merge-base failed: {err.decode('utf-8', 'replace').strip() or f'exit {status}'}")
+            raise GitError(
+                f"git merge-base failed: {err.decode('utf-8', 'replace').strip() or f'exit {status}'}"
+            )
         return status == 0
 
     def parent(self, rev: str) -> str:
@@ -261,12 +338,22 @@ class Repo:
 
     # -- changes -----------------------------------------------------------------------
 
-    def changes(self, base: str, head: str, renames: bool = True, lines: bool = False) -> list[Change]:
+    def changes(
+        self, base: str, head: str, renames: bool = True, lines: bool = False
+    ) -> list[Change]:
         """Files changed from tree `base` to tree `head` (commit ids, INDEX or EMPTY); with `lines`,
         the lines added and deleted per file too, from the same process."""
         # Exactly what differs between the trees, whatever the user's diff settings say.
-        args = ["diff", "--raw", "--no-abbrev", "-z", "-M" if renames else "--no-renames", "--no-ext-diff", "--no-textconv",
-                "--ignore-submodules=none"]
+        args = [
+            "diff",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            "-M" if renames else "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=none",
+        ]
         if lines:
             args.append("--numstat")
         if head == INDEX and lines:
@@ -306,7 +393,9 @@ class Repo:
         never as globs; a directory's entry has mode 040000), in one `git ls-tree`."""
         if not paths or rev == EMPTY:
             return {}
-        return parse_listing(self.run("--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev, "--", *paths))
+        return parse_listing(
+            self.run("--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev, "--", *paths)
+        )
 
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
         """Many objects through the long-lived `git cat-file --batch`: object id -> bytes. The ids come
@@ -315,7 +404,9 @@ class Repo:
         found = self.objects.read_many(wanted)
         missing = [sha for sha in wanted if sha not in found]
         if missing:
-            raise GitError(f"git cat-file failed: object {missing[0]} is missing (a damaged or partial clone; run git fsck)")
+            raise GitError(
+                f"git cat-file failed: object {missing[0]} is missing (a damaged or partial clone; run git fsck)"
+            )
         return found
 
     def read(self, rev: str, path: str) -> bytes | None:
@@ -334,7 +425,13 @@ class Repo:
     def commits(self, base: str, head: str) -> list[Commit]:
         """Commits in base..head, newest first, in one process."""
         log = LogFormat("%H", "%P", "%ae", "%B")
-        out = self.run("log", "-z", f"--format={log.format}", f"{base}..{head}" if base != EMPTY else head, "--")
+        out = self.run(
+            "log",
+            "-z",
+            f"--format={log.format}",
+            f"{base}..{head}" if base != EMPTY else head,
+            "--",
+        )
         commits = []
         for fields, _ in log.records(out):
             sha, parents, email, message = (f.decode("utf-8", "replace") for f in fields)
@@ -353,7 +450,11 @@ class Repo:
 
     def first_parent_before(self, rev: str, moment: int) -> str:
         """The newest commit on `rev`'s first-parent line committed at or before `moment` (a Unix time), or ""."""
-        return self.run("rev-list", "--first-parent", "-n1", f"--before=@{moment}", rev, "--").strip().decode()
+        return (
+            self.run("rev-list", "--first-parent", "-n1", f"--before=@{moment}", rev, "--")
+            .strip()
+            .decode()
+        )
 
     def root_times(self, rev: str) -> list[int]:
         """The author times of the root commits `rev` reaches."""
@@ -366,13 +467,22 @@ class Repo:
     def authorship(self, rev: str) -> tuple[str, int, str]:
         """A commit's author email, author time and message."""
         log = LogFormat("%ae", "%at", "%B")
-        (fields, _), = log.records(self.run("log", "-1", f"--format={log.format}", rev))
+        ((fields, _),) = log.records(self.run("log", "-1", f"--format={log.format}", rev))
         email, time, message = (f.decode("utf-8", "replace") for f in fields)
         return email, int(time), message
 
     def zero_context_diff(self, old: str, new: str) -> bytes:
         """`git diff -U0` between two commits (renames off), for the lines each change deleted; b"" when git cannot."""
-        return self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", old, new, ok_codes=(0, 128))
+        return self.run(
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-renames",
+            old,
+            new,
+            ok_codes=(0, 128),
+        )
 
     def path_log(self, path: str) -> list[tuple[str, str, str, str]]:
         """Every commit that touched `path`, oldest first: its id, author name, author email and ISO author date."""
@@ -386,22 +496,51 @@ class Repo:
 
     def path_patches(self, path: str) -> str:
         """Every patch to `path` in HEAD's history, as text (no external diff, no text conversion)."""
-        return self.run("log", "-p", "--format=", "--no-ext-diff", "--no-textconv", "HEAD", "--", path).decode("utf-8", "replace")
+        return self.run(
+            "log", "-p", "--format=", "--no-ext-diff", "--no-textconv", "HEAD", "--", path
+        ).decode("utf-8", "replace")
 
     def uncommitted(self, pathspec: str) -> list[str]:
         """Paths matching `pathspec` in the index or the working tree (untracked, not ignored); [] when git cannot say."""
-        out = self.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", pathspec, ok_codes=(0, 128))
+        out = self.run(
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            pathspec,
+            ok_codes=(0, 128),
+        )
         return [os.fsdecode(p) for p in out.split(b"\0") if p]
 
     # -- streamed answers (read as git produces them) ---------------------------------------
 
-    def log_stream(self, *args: str, format: str, lines: bool = True, renames: bool = True, paths: list[str] | None = None) -> Stream:
+    def log_stream(
+        self,
+        *args: str,
+        format: str,
+        lines: bool = True,
+        renames: bool = True,
+        paths: list[str] | None = None,
+    ) -> Stream:
         """`git log -z ARGS -- PATHS` with each commit's files: with `lines` their line counts
         (`--numstat`), else their status only (trees compared, never contents)."""
         # A small delta cache: as fast here, and git's memory stays well under the default 96 MiB.
         changes = ["--numstat" if lines else "--name-status", "-M" if renames else "--no-renames"]
-        return self.stream("-c", "core.deltaBaseCacheLimit=16m", "--literal-pathspecs", "log", "-z", *changes, "--no-color",
-                           f"--format={format}", *args, "--", *(paths or ()))
+        return self.stream(
+            "-c",
+            "core.deltaBaseCacheLimit=16m",
+            "--literal-pathspecs",
+            "log",
+            "-z",
+            *changes,
+            "--no-color",
+            f"--format={format}",
+            *args,
+            "--",
+            *(paths or ()),
+        )
 
     def patch_stream(self, base: str, head: str) -> Stream:
         """`git diff -U0` from tree `base` to tree `head` (commit ids, INDEX or EMPTY), prefixes a/ and b/."""
@@ -410,13 +549,38 @@ class Repo:
         # No pathspecs: the diff of the two trees is exactly the changed files, and git would match
         # every tree entry against every pathspec (a 2,000-file change paid for that).
         # The prefixes are spelled out: the user's diff.noprefix or diff.mnemonicPrefix must not reach the parser.
-        return self.stream("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/",
-                           "--dst-prefix=b/", *sides, "--")
+        return self.stream(
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-renames",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            *sides,
+            "--",
+        )
 
     def first_parent_patches(self, head: str, format: str, *args: str) -> Stream:
         """`git log -p -U0` along `head`'s first parents, a merge diffed against its first parent."""
-        return self.stream("-c", "core.deltaBaseCacheLimit=16m", "log", "--first-parent", "--diff-merges=first-parent",
-                           "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv", f"--format={format}", *args, head, "--")
+        return self.stream(
+            "-c",
+            "core.deltaBaseCacheLimit=16m",
+            "log",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            "-p",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            f"--format={format}",
+            *args,
+            head,
+            "--",
+        )
 
     def spelled_alike(self, rev: str, path: str) -> list[str]:
         """Paths tracked at `rev` (a commit or INDEX) that equal `path` but for ASCII letter case:
@@ -427,7 +591,9 @@ class Repo:
         if rev == INDEX:
             out = self.run("ls-files", "-z", "--", spec)
         else:
-            out = self.run("diff", "--name-only", "-z", "--no-renames", _empty_tree(self), rev, "--", spec)
+            out = self.run(
+                "diff", "--name-only", "-z", "--no-renames", _empty_tree(self), rev, "--", spec
+            )
         return [_text(p) for p in out.split(b"\0") if p]
 
     def blob_ids(self, rev: str, paths: list[str]) -> dict[str, str]:
@@ -438,14 +604,20 @@ class Repo:
 def _failure(args: tuple[str, ...], status: int, err: bytes) -> GitError:
     """A GitError naming the git command and git's last words."""
     message = err.decode("utf-8", "replace").strip()
-    command = next((a for a, before in zip(args, ("",) + args) if not a.startswith("-") and before != "-c"), "")
-    return GitError(f"git {command} failed: {message.splitlines()[-1] if message else f'exit {status}'}")
+    command = next(
+        (a for a, before in zip(args, ("",) + args) if not a.startswith("-") and before != "-c"), ""
+    )
+    return GitError(
+        f"git {command} failed: {message.splitlines()[-1] if message else f'exit {status}'}"
+    )
 
 
 class Stream:
     """A running git command whose output is read as it comes; its exit status is always checked."""
 
-    def __init__(self, process: subprocess.Popen[bytes], args: tuple[str, ...], errors: IO[bytes]) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], args: tuple[str, ...], errors: IO[bytes]
+    ) -> None:
         self.process, self.args, self._errors = process, args, errors
         assert process.stdout is not None
         self.stdout: IO[bytes] = process.stdout
@@ -501,18 +673,29 @@ def parse_numstat(tokens: list[bytes], i: int) -> tuple[int, int, bytes, bytes |
     if not path:  # a rename: the old and new paths follow
         old, path = tokens[i + 1], tokens[i + 2]
         i += 2
-    return int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0, path, old, i + 1
+    return (
+        int(added) if added.isdigit() else 0,
+        int(deleted) if deleted.isdigit() else 0,
+        path,
+        old,
+        i + 1,
+    )
 
 
-
-def parse_listing(out: bytes, staged: bool = False, basenames: tuple[str, ...] = ()) -> dict[str, Entry]:
+def parse_listing(
+    out: bytes, staged: bool = False, basenames: tuple[str, ...] = ()
+) -> dict[str, Entry]:
     """`git ls-tree -z` ("mode type sha\tpath") or, `staged`, `git ls-files --stage -z` ("mode sha stage\tpath")
     records: path -> entry; with `basenames`, only the files called one of them (anywhere)."""
     records = out.split(b"\0")
     if basenames:
         names = tuple(n.encode() for n in basenames)
-        records = [r for r in records
-                   if r.endswith(names) and any(r.endswith(b"/" + n) or r.endswith(b"\t" + n) for n in names if r.endswith(n))]
+        records = [
+            r
+            for r in records
+            if r.endswith(names)
+            and any(r.endswith(b"/" + n) or r.endswith(b"\t" + n) for n in names if r.endswith(n))
+        ]
     found: dict[str, Entry] = {}
     for record in records:
         if record:
@@ -525,7 +708,11 @@ def parse_listing(out: bytes, staged: bool = False, basenames: tuple[str, ...] =
 def tree_path(path: str) -> bool:
     """Whether `path` can name an entry inside a tree (never "../x", "/etc/x", "a//b")."""
     # git stores no NUL in a name, and a NUL cannot be a command-line argument: never asked
-    return "\0" not in path and not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/"))
+    return (
+        "\0" not in path
+        and not path.startswith("/")
+        and all(part not in ("", ".", "..") for part in path.split("/"))
+    )
 
 
 def _undecodable(name: str) -> bool:
@@ -552,8 +739,14 @@ class _CatFile:
     CHUNK_BYTES = 16 * 1024
 
     def __init__(self, root: str) -> None:
-        self._process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, env=_ENV,
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            env=_ENV,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
 
     def read_many(self, names: list[str], blobs_only: bool = False) -> dict[str, bytes]:
         """name (an object id or rev:path) -> bytes, for the names that exist (and are blobs)."""
@@ -612,7 +805,9 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 
 def toplevel(directory: str) -> str | None:
     """The work tree's top directory that holds `directory`, or None outside any repository."""
-    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=directory, capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=directory, capture_output=True, text=True
+    )
     return result.stdout.strip() if result.returncode == 0 else None
 
 
@@ -627,12 +822,28 @@ def command(cwd: str, *args: str, env: dict[str, str] | None = None) -> str:
 def fast_import(git_dir: str, stream: bytes) -> dict[str, str]:
     """A new bare repository at `git_dir` holding the commits of a fast-import stream: branch -> commit."""
     env = {**_ENV, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    for args, data in ((["init", "-q", "--bare", git_dir], None), (["-C", git_dir, "fast-import", "--quiet"], stream)):
+    for args, data in (
+        (["init", "-q", "--bare", git_dir], None),
+        (["-C", git_dir, "fast-import", "--quiet"], stream),
+    ):
         done = subprocess.run(["git", *args], input=data, env=env, capture_output=True, check=False)
         if done.returncode != 0:
-            raise GitError(f"git {args[-2] if data else 'init'} failed: {done.stderr.decode(errors='replace').strip()}")
-    refs = subprocess.run(["git", "-C", git_dir, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/"],
-                          env=env, capture_output=True, check=True)
+            raise GitError(
+                f"git {args[-2] if data else 'init'} failed: {done.stderr.decode(errors='replace').strip()}"
+            )
+    refs = subprocess.run(
+        [
+            "git",
+            "-C",
+            git_dir,
+            "for-each-ref",
+            "--format=%(refname:short) %(objectname)",
+            "refs/heads/",
+        ],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     return dict(line.split(" ", 1) for line in refs.stdout.decode().splitlines())
 
 
@@ -649,18 +860,48 @@ def fetch_file(git_dir: str, url: str, rev: str, path: str) -> bytes | None:
     # The operator's git config stays (credential helpers, proxies, insteadOf); never ext:: or fd::.
     env = {**_ENV, "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh"}
     if not os.path.isdir(os.path.join(git_dir, "objects")):
-        subprocess.run(["git", "init", "-q", "--bare", git_dir], env=env, capture_output=True, check=True)
-    have = subprocess.run(["git", "-C", git_dir, "cat-file", "-e", f"{rev}^{{commit}}"], env=env, capture_output=True, check=False)
+        subprocess.run(
+            ["git", "init", "-q", "--bare", git_dir], env=env, capture_output=True, check=True
+        )
+    have = subprocess.run(
+        ["git", "-C", git_dir, "cat-file", "-e", f"{rev}^{{commit}}"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
     if have.returncode != 0:
         try:
-            done = subprocess.run(["git", "-C", git_dir, "fetch", "--quiet", "--no-tags", "--depth=1", "--", url, rev],
-                                  env=env, capture_output=True, check=False, timeout=300, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [
+                    "git",
+                    "-C",
+                    git_dir,
+                    "fetch",
+                    "--quiet",
+                    "--no-tags",
+                    "--depth=1",
+                    "--",
+                    url,
+                    rev,
+                ],
+                env=env,
+                capture_output=True,
+                check=False,
+                timeout=300,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired:
             raise FetchError(f"fetching {rev} from {url} timed out") from None
         if done.returncode != 0:
-            lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()]
+            lines = [
+                line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()
+            ]
             why = "; ".join(lines[:2]) or f"exit {done.returncode}"
             raise FetchError(f"cannot fetch commit {rev} from {url}: {why}")
-    blob = subprocess.run(["git", "-C", git_dir, "cat-file", "blob", f"{rev}:{path}"], env=env, capture_output=True, check=False)
+    blob = subprocess.run(
+        ["git", "-C", git_dir, "cat-file", "blob", f"{rev}:{path}"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
     return blob.stdout if blob.returncode == 0 else None
-

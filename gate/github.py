@@ -1,4 +1,5 @@
 """GitHub: the pull request this run is for (from the Actions event) and REST calls about it."""
+
 from __future__ import annotations
 
 import json
@@ -75,16 +76,27 @@ def _get_pages(pr: PullRequest, url: str, complete: bool = True) -> list[dict[st
     items: list[dict[str, object]] = []
     for page in range(1, MAX_PAGES + 1):
         try:
-            response = request_json("GET", url, params={"per_page": 100, "page": page}, headers=_headers(pr), timeout=10, retries=2)
+            response = request_json(
+                "GET",
+                url,
+                params={"per_page": 100, "page": page},
+                headers=_headers(pr),
+                timeout=10,
+                retries=2,
+            )
         except Unavailable as e:
             raise GitHubUnavailable(str(e)) from None
         if response.status != 200 or not isinstance(response.body, list):
-            raise GitHubUnavailable(f"GitHub answered HTTP {response.status} for {url.replace(pr.api_url, '')}")
+            raise GitHubUnavailable(
+                f"GitHub answered HTTP {response.status} for {url.replace(pr.api_url, '')}"
+            )
         items += [i for i in response.body if isinstance(i, dict)]
         if len(response.body) < 100:
             return items
     if complete:
-        raise GitHubUnavailable(f"{url.replace(pr.api_url, '')} has more than {MAX_PAGES * 100:,} items: not read in full")
+        raise GitHubUnavailable(
+            f"{url.replace(pr.api_url, '')} has more than {MAX_PAGES * 100:,} items: not read in full"
+        )
     return items
 
 
@@ -135,7 +147,13 @@ class Event(NamedTuple):
 
 
 def _sha(value: object) -> str | None:
-    return value if isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value) else None
+    return (
+        value
+        if isinstance(value, str)
+        and len(value) == 40
+        and all(c in "0123456789abcdef" for c in value)
+        else None
+    )
 
 
 def event_from_env() -> Event | None:
@@ -158,7 +176,9 @@ def event_from_env() -> Event | None:
         return Event(name or "pull_request", _sha(base), _sha(head), pull_request_from_env())
     if isinstance(payload.get("merge_group"), dict):
         group = payload["merge_group"]
-        return Event(name or "merge_group", _sha(group.get("base_sha")), _sha(group.get("head_sha")), None)
+        return Event(
+            name or "merge_group", _sha(group.get("base_sha")), _sha(group.get("head_sha")), None
+        )
     return Event(name, None, None, None)
 
 
@@ -167,7 +187,9 @@ def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
 
     Gate's own comment is one written by the token's own identity that starts with `marker`:
     another bot's or person's comment is never edited, whatever it quotes."""
-    comments = _get_pages(pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments", complete=False)
+    comments = _get_pages(
+        pr, f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments", complete=False
+    )
     marked = [c for c in comments if str(c.get("body", "")).startswith(marker)]
     me = comment_author(pr) if marked else None
     mine = [c for c in marked if me and _login(c).lower() == me.lower()]
@@ -179,12 +201,22 @@ def upsert_comment(pr: PullRequest, body: str, marker: str) -> str:
         url = f"{pr.api_url}/repos/{pr.repo}/issues/{pr.number}/comments"
         method, verb = "POST", "created"
     try:
-        response = request_json(method, url, json_body={"body": body}, headers=headers, timeout=10, retries=2, ok=(200, 201))
+        response = request_json(
+            method,
+            url,
+            json_body={"body": body},
+            headers=headers,
+            timeout=10,
+            retries=2,
+            ok=(200, 201),
+        )
     except Unavailable as e:
         raise GitHubUnavailable(str(e)) from None
     if response.status not in (200, 201):
         detail = response.body.get("message", "") if isinstance(response.body, dict) else ""
-        hint = " (a pull request from a fork gets a read-only token)" if response.status == 403 else ""
+        hint = (
+            " (a pull request from a fork gets a read-only token)" if response.status == 403 else ""
+        )
         raise GitHubUnavailable(f"GitHub answered HTTP {response.status} {detail}{hint}".strip())
     return verb
 
@@ -210,8 +242,14 @@ def comment_author(pr: PullRequest) -> str | None:
 def _token_login(pr: PullRequest) -> tuple[str | None, int | None]:
     """The user a personal access token belongs to, and GitHub's HTTP status (None: no answer)."""
     try:
-        response = request_json("GET", f"{pr.api_url}/user", headers=_headers(pr), timeout=10, retries=1, ok=(200,))
+        response = request_json(
+            "GET", f"{pr.api_url}/user", headers=_headers(pr), timeout=10, retries=1, ok=(200,)
+        )
     except Unavailable:
         return None, None
-    login = response.body.get("login") if response.status == 200 and isinstance(response.body, dict) else None
+    login = (
+        response.body.get("login")
+        if response.status == 200 and isinstance(response.body, dict)
+        else None
+    )
     return (login if isinstance(login, str) and login else None), response.status

@@ -8,6 +8,7 @@ Every pattern comes from a file a change may edit, so matching never backtracks:
 a small automaton whose live states are one integer's bits, stepped once per character of the
 path (pattern length x path length at worst, whatever the pattern).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -16,7 +17,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 # token kinds
-_LIT, _ONE, _STAR, _ANY, _DIRS = range(5)  # a character, `?`, `*`, `**`, `**/` (empty or anything ending in /)
+_LIT, _ONE, _STAR, _ANY, _DIRS = range(
+    5
+)  # a character, `?`, `*`, `**`, `**/` (empty or anything ending in /)
 
 
 class Glob(NamedTuple):
@@ -33,7 +36,9 @@ class Glob(NamedTuple):
     full: bool
     below: bool
     exact: str | None  # the whole pattern when it has no wildcard
-    simple: re.Pattern[str] | None  # one wildcard run at most: a regular expression cannot backtrack badly
+    simple: (
+        re.Pattern[str] | None
+    )  # one wildcard run at most: a regular expression cannot backtrack badly
 
     def match(self, path: str) -> bool:
         if self.exact is not None:
@@ -43,7 +48,14 @@ class Glob(NamedTuple):
         if self.simple is not None:
             return self.simple.match(path) is not None
         literal, one, dirs_slash, star, anywhere, skip, accept = (
-            self.literal, self.one, self.dirs_slash, self.star, self.anywhere, self.skip, self.accept)
+            self.literal,
+            self.one,
+            self.dirs_slash,
+            self.star,
+            self.anywhere,
+            self.skip,
+            self.accept,
+        )
         # `**/` may be passed over only when entered, not once it has eaten part of a segment
         skip_after_stay = skip & ~dirs_slash
         live = _closure(1, skip)
@@ -117,7 +129,20 @@ def build(tokens: list[tuple[int, str]], full: bool = True, below: bool = False)
             break
         prefix += char
     exact = prefix if len(prefix) == len(folded) and full else None
-    return Glob(prefix, literal, one, dirs_slash, star, anywhere, skip, 1 << len(folded), full, below, exact, _simple(folded, full, below))
+    return Glob(
+        prefix,
+        literal,
+        one,
+        dirs_slash,
+        star,
+        anywhere,
+        skip,
+        1 << len(folded),
+        full,
+        below,
+        exact,
+        _simple(folded, full, below),
+    )
 
 
 _REGEX = {_ONE: "[^/]", _STAR: "[^/]*", _ANY: ".*", _DIRS: "(?:.*/)?"}
@@ -184,8 +209,15 @@ class GlobSet:
                 positions["below"].append(accept)
             offset = accept + 1
         size = offset
-        self.one, self.dirs_slash, self.star, self.anywhere, self.skip, self.accept_full, self.accept_below = (
-            _mask(positions[name], size) for name in names)
+        (
+            self.one,
+            self.dirs_slash,
+            self.star,
+            self.anywhere,
+            self.skip,
+            self.accept_full,
+            self.accept_below,
+        ) = (_mask(positions[name], size) for name in names)
         self.literal = {char: _mask(bits, size) for char, bits in literal.items()}
         self.start = _closure(_mask([0] + [a + 1 for a in self.accepts[:-1]], size), self.skip)
 
@@ -193,7 +225,14 @@ class GlobSet:
         """Index of the last pattern that matches `path`, or None."""
         if not self.accepts:
             return None
-        literal, one, dirs_slash, star, anywhere, skip = self.literal, self.one, self.dirs_slash, self.star, self.anywhere, self.skip
+        literal, one, dirs_slash, star, anywhere, skip = (
+            self.literal,
+            self.one,
+            self.dirs_slash,
+            self.star,
+            self.anywhere,
+            self.skip,
+        )
         skip_after_stay = skip & ~dirs_slash
         stay_segment = star | anywhere
         live, matched = self.start, 0

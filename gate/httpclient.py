@@ -3,6 +3,7 @@
 Timeouts on connect and on the whole body, retries with backoff only where a retry can help
 (connection errors, 429, 5xx), a size cap, and URLs printed without credentials.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,9 @@ def bearer_headers(token_env: str | None, where: str) -> dict[str, str]:
     if token_env:
         token = os.environ.get(token_env)
         if not token:
-            raise Unavailable(f"environment variable {token_env} ({where}.bearer_token_env) is not set")
+            raise Unavailable(
+                f"environment variable {token_env} ({where}.bearer_token_env) is not set"
+            )
         headers["Authorization"] = f"Bearer {token}"
     return headers
 
@@ -40,7 +43,9 @@ class Response(NamedTuple):
 def redact(url: str) -> str:
     """Drop user:password@ and token-like query values from a URL before it is printed."""
     url = re.sub(r"(?<=://)[^/@\s]+@", "", url)
-    return re.sub(r"(?i)([?&](?:access_token|token|key|apikey|api_key|password)=)[^&\s]+", r"\1***", url)
+    return re.sub(
+        r"(?i)([?&](?:access_token|token|key|apikey|api_key|password)=)[^&\s]+", r"\1***", url
+    )
 
 
 def request_json(
@@ -68,8 +73,18 @@ def request_json(
             time.sleep(min(backoff * 2 ** (attempt - 1), MAX_RETRY_AFTER))
         try:
             deadline = time.monotonic() + timeout * 2
-            with http.request(method, url, params=params, data=data, json=json_body, headers=headers, auth=auth,
-                              timeout=(timeout, timeout), stream=True, allow_redirects=False) as r:
+            with http.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                json=json_body,
+                headers=headers,
+                auth=auth,
+                timeout=(timeout, timeout),
+                stream=True,
+                allow_redirects=False,
+            ) as r:
                 body = _read(r, max_bytes, deadline)
                 status = r.status_code
                 response_headers = dict(r.headers)
@@ -88,7 +103,10 @@ def request_json(
                 return Response(status, json.loads(body) if body else None, response_headers)
             except ValueError:
                 raise Unavailable(f"{redact(url)}: response is not JSON (HTTP {status})") from None
-        secondary_limit = status == 403 and ("Retry-After" in response_headers or "rate limit" in body.decode("utf-8", "replace").lower())
+        secondary_limit = status == 403 and (
+            "Retry-After" in response_headers
+            or "rate limit" in body.decode("utf-8", "replace").lower()
+        )
         if status == 429 or status >= 500 or secondary_limit:
             last = f"HTTP {status}"
             retry_after = response_headers.get("Retry-After", "")

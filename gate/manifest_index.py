@@ -13,6 +13,7 @@ snapshot, each on two paths that must always agree (tests/manifest_index_test.py
   change's from its base and redoes only the changed files, keeps a commit's pairs, keeps each
   file's by blob id, and skips parsing a file whose text cannot claim anything (a regex pre-filter).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,14 +42,18 @@ class ManifestIndex:
     def __init__(self, repo: Repo, settings: backstage.Settings | None = None) -> None:
         self.repo = repo
         self.settings = settings or backstage.Settings()
-        self._listings: dict[Snapshot, tuple[str, dict[str, Entry]]] = {}  # snapshot -> (sources key, entries)
+        self._listings: dict[
+            Snapshot, tuple[str, dict[str, Entry]]
+        ] = {}  # snapshot -> (sources key, entries)
         self._threads: dict[Snapshot, threading.Thread] = {}
         self._claims: dict[Snapshot, tuple[str, Claims]] = {}
 
     @classmethod
     def of(cls, repo: Repo) -> ManifestIndex:
         """The repository's index (made with the default settings when none were configured)."""
-        if not isinstance(repo.manifest_index, cls):  # None until made: the repository, a layer below, holds it untyped
+        if not isinstance(
+            repo.manifest_index, cls
+        ):  # None until made: the repository, a layer below, holds it untyped
             repo.manifest_index = cls(repo)
         return repo.manifest_index
 
@@ -106,7 +111,9 @@ class ManifestIndex:
             self._listings[snapshot] = found
         return found[1]
 
-    def entries_slow(self, snapshot: Snapshot, settings: backstage.Settings | None = None) -> dict[str, Entry]:
+    def entries_slow(
+        self, snapshot: Snapshot, settings: backstage.Settings | None = None
+    ) -> dict[str, Entry]:
         """Every source file of a tree, from a listing of that tree and nothing kept."""
         return self.repo.named(snapshot.rev, *_names(settings or self.settings))
 
@@ -123,7 +130,11 @@ class ManifestIndex:
         if found is None:
             nearest = _nearest(store, self.repo, snapshot.rev)
             base = _entry_map(nearest[0]) if nearest is not None else None
-            found = _apply(base, nearest[1], names) if nearest is not None and base is not None else self.entries_slow(snapshot, settings)
+            found = (
+                _apply(base, nearest[1], names)
+                if nearest is not None and base is not None
+                else self.entries_slow(snapshot, settings)
+            )
             store.put(snapshot.rev, {p: [e.mode, e.sha] for p, e in found.items()})
         return found
 
@@ -142,27 +153,47 @@ class ManifestIndex:
         """Every (source file, claim) pair of a tree: each source file of a listing parsed, nothing kept or skipped."""
         entries = dict(sorted(self.entries_slow(snapshot).items()))
         texts = self.repo.blobs([e.sha for e in entries.values() if e.mode.startswith("100")])
-        return [(m, claim) for m, e in entries.items()
-                for claim in claims_of(texts.get(e.sha, b"") if e.mode.startswith("100") else b"", root_of(m), m, self.settings, prefilter=False)]
+        return [
+            (m, claim)
+            for m, e in entries.items()
+            for claim in claims_of(
+                texts.get(e.sha, b"") if e.mode.startswith("100") else b"",
+                root_of(m),
+                m,
+                self.settings,
+                prefilter=False,
+            )
+        ]
 
     def _claims_of(self, snapshot: Snapshot) -> Claims:
         names = set(self.names)
         if snapshot.base is not None:
-            changed = {p for c in snapshot.changes for p in (c.path, c.old_path) if p and posixpath.basename(p) in names}
+            changed = {
+                p
+                for c in snapshot.changes
+                for p in (c.path, c.old_path)
+                if p and posixpath.basename(p) in names
+            }
             kept = [(m, claim) for m, claim in self.claims(snapshot.base) if m not in changed]
-            return kept + self._by_blob(snapshot, {m: e for m in sorted(changed) if (e := snapshot.entry(m)) is not None})
+            return kept + self._by_blob(
+                snapshot, {m: e for m in sorted(changed) if (e := snapshot.entry(m)) is not None}
+            )
         if snapshot.rev in (EMPTY, INDEX):
             return self._by_blob(snapshot, dict(sorted(self._known(snapshot).items())))
         store = self._store("claims")
         pairs = _pairs(store.get(snapshot.rev))
         if pairs is not None:
             return pairs
-        nearest = _nearest(store, self.repo, snapshot.rev)  # a commit never seen: redo what changed since
+        nearest = _nearest(
+            store, self.repo, snapshot.rev
+        )  # a commit never seen: redo what changed since
         before = _pairs(nearest[0]) if nearest is not None else None
         if nearest is not None and before is not None:
             redo = {c.path: c.new for c in nearest[1] if posixpath.basename(c.path) in names}
             pairs = [(m, claim) for m, claim in before if m not in redo]
-            pairs += self._by_blob(snapshot, {m: e for m, e in sorted(redo.items()) if e is not None})
+            pairs += self._by_blob(
+                snapshot, {m: e for m, e in sorted(redo.items()) if e is not None}
+            )
         else:
             pairs = self._by_blob(snapshot, dict(sorted(self._known(snapshot).items())))
         store.put(snapshot.rev, [list(p) for p in pairs])
@@ -181,8 +212,14 @@ class ManifestIndex:
         if missing:
             texts = self.repo.blobs([manifests[m].sha for m in missing])
             for manifest in missing:
-                raw = texts.get(manifests[manifest].sha, b"") if manifests[manifest].mode.startswith("100") else b""
-                cache.entries[keys[manifest]] = list(claims_of(raw, root_of(manifest), manifest, self.settings))
+                raw = (
+                    texts.get(manifests[manifest].sha, b"")
+                    if manifests[manifest].mode.startswith("100")
+                    else b""
+                )
+                cache.entries[keys[manifest]] = list(
+                    claims_of(raw, root_of(manifest), manifest, self.settings)
+                )
             cache.save()
         return [(m, claim) for m in manifests for claim in cache.entries[keys[m]]]
 
@@ -198,7 +235,9 @@ def _key(settings: backstage.Settings) -> str:
 
 def _pairs(loaded: Any) -> Claims | None:
     """(manifest, claim) pairs as a claims file holds them, or None when it holds anything else."""
-    if isinstance(loaded, list) and all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in loaded):
+    if isinstance(loaded, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in loaded
+    ):
         return [(m, claim) for m, claim in loaded]
     return None
 
@@ -214,11 +253,17 @@ def _nearest(store: Store, repo: Repo, rev: str) -> tuple[Any, list[Change]] | N
         return None
 
 
-def _apply(entries: dict[str, Entry], changes: list[Change], names: tuple[str, ...]) -> dict[str, Entry]:
+def _apply(
+    entries: dict[str, Entry], changes: list[Change], names: tuple[str, ...]
+) -> dict[str, Entry]:
     """The source file entries of a tree, from another tree's and the diff between them."""
     result = dict(entries)
     for change in changes:
-        if change.old_path is not None and change.status == "R" and posixpath.basename(change.old_path) in names:
+        if (
+            change.old_path is not None
+            and change.status == "R"
+            and posixpath.basename(change.old_path) in names
+        ):
             result.pop(change.old_path, None)
         if posixpath.basename(change.path) in names:
             if change.new is None:
@@ -241,10 +286,18 @@ _MARKERS = (b"paths", b"openslo", b"sloth", b"&", b"*", b"<<", b"!", b"\\", b"..
 # A "/" that may start a value (the repository root): not inside a word or a path, never a URL's scheme://.
 _ROOTED = re.compile(rb"/(?:(?<=[^\w/.:]/)|(?<=[^\w.]:/))")
 _COMMENT = re.compile(rb"(?:^|\s)#")
-_QUOTE_OR_FLOW = re.compile(rb"[\"'{\[]")  # before a "#", these may make it text rather than a comment
+_QUOTE_OR_FLOW = re.compile(
+    rb"[\"'{\[]"
+)  # before a "#", these may make it text rather than a comment
 
 
-def claims_of(raw: bytes, root: str, manifest: str, settings: backstage.Settings | None = None, prefilter: bool = True) -> tuple[str, ...]:
+def claims_of(
+    raw: bytes,
+    root: str,
+    manifest: str,
+    settings: backstage.Settings | None = None,
+    prefilter: bool = True,
+) -> tuple[str, ...]:
     """What a source file claims beyond its own directory. With `prefilter`, YAML is parsed only when
     the text may claim something (a path-claiming key, an anchor, or a document path with / or ..)."""
     if prefilter and not may_claim(raw, root):
@@ -258,15 +311,23 @@ def claims_of(raw: bytes, root: str, manifest: str, settings: backstage.Settings
         datas.append(doc.data)
     else:
         found, _ = backstage.load_entities(raw, manifest)
-        datas += [backstage.to_manifest(e).data for e in found if backstage.is_service(e, settings or backstage.Settings())][:1]
+        datas += [
+            backstage.to_manifest(e).data
+            for e in found
+            if backstage.is_service(e, settings or backstage.Settings())
+        ][:1]
     claims: list[str] = []
     for data in datas:
         if not isinstance(data, dict):
             continue
         service = Service("", root, manifest, 0, data, None)
         claims += globs_of(data)
-        claims += [d for d in service.documents() if not (d + "/").startswith(root) or not root]  # (the directory itself is inside)
-    return tuple(p for p in dict.fromkeys(claims) if not _CONTROL.search(p))  # the schema rejects those: they claim nothing
+        claims += [
+            d for d in service.documents() if not (d + "/").startswith(root) or not root
+        ]  # (the directory itself is inside)
+    return tuple(
+        p for p in dict.fromkeys(claims) if not _CONTROL.search(p)
+    )  # the schema rejects those: they claim nothing
 
 
 def may_claim(raw: bytes, root: str) -> bool:
@@ -276,7 +337,7 @@ def may_claim(raw: bytes, root: str) -> bool:
     if not root or raw.startswith(b"/") or any(map(raw.__contains__, _MARKERS)):
         return True
     for match in _ROOTED.finditer(raw):
-        line = raw[raw.rfind(b"\n", 0, match.start()) + 1:match.start()]
+        line = raw[raw.rfind(b"\n", 0, match.start()) + 1 : match.start()]
         comment = _COMMENT.search(line)
         if comment is None or _QUOTE_OR_FLOW.search(line, 0, comment.start()) is not None:
             return True
@@ -292,7 +353,11 @@ class _ClaimCache:
     def __init__(self, repo: Repo) -> None:
         self.path = os.path.join(repo.git_dir, "gate", f"claims-v{CACHE_VERSION}.json")
         loaded = read_json(self.path)
-        self.entries: dict[str, list[str]] = {k: v for k, v in loaded.items() if isinstance(v, list)} if isinstance(loaded, dict) else {}
+        self.entries: dict[str, list[str]] = (
+            {k: v for k, v in loaded.items() if isinstance(v, list)}
+            if isinstance(loaded, dict)
+            else {}
+        )
 
     def save(self) -> None:
         write_json(self.path, self.entries)

@@ -3,6 +3,7 @@
 Runbooks and rollback plans come from the change under review: one pass over the lines, no
 pattern that can backtrack, and a size limit checked before any of it.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -67,7 +68,11 @@ def headings(text: str) -> list[Heading]:
     for i, line in enumerate(lines):
         if not fence and (comment or line.lstrip(" ").startswith("<!--")):
             opened = line.find("<!--")
-            comment = "-->" not in line[opened + 4:] if opened >= 0 and not comment else "-->" not in line
+            comment = (
+                "-->" not in line[opened + 4 :]
+                if opened >= 0 and not comment
+                else "-->" not in line
+            )
             content[i + 1] = count
             previous_atx = False
             continue
@@ -88,7 +93,13 @@ def headings(text: str) -> list[Heading]:
             found.append((atx[0], atx[1], i))
             previous_atx = True
             continue
-        if setext and i > 0 and lines[i - 1].strip() and not previous_atx and not (found and found[-1][2] == i - 1):
+        if (
+            setext
+            and i > 0
+            and lines[i - 1].strip()
+            and not previous_atx
+            and not (found and found[-1][2] == i - 1)
+        ):
             found.append((setext, lines[i - 1].strip(), i - 1))
         previous_atx = False
     # a section ends at the next heading of the same or a higher level: one stack, one pass

@@ -6,11 +6,13 @@ identity (and so its tier, SLO definitions and exceptions) through moves and ren
 comes from git's rename detection of its manifest, or from where its files moved, never from the
 `name` the head declares.
 """
+
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence, TypeGuard
+from typing import TypeGuard
 
 from gate import globs
 from gate.builtin_rules import builtin_finding
@@ -24,9 +26,15 @@ class Ownership:
     """The ownership stage's answer: which services judge the change, and with which paths."""
 
     touched: dict[str, list[str]] = field(default_factory=dict)  # manifest judged -> changed paths
-    pinned: dict[str, Service] = field(default_factory=dict)  # judged from the trusted tip (not in the head)
-    removed: dict[str, tuple[Service, list[str]]] = field(default_factory=dict)  # base manifest -> (service, paths)
-    identity: dict[str, str] = field(default_factory=dict)  # head manifest -> base manifest it continues
+    pinned: dict[str, Service] = field(
+        default_factory=dict
+    )  # judged from the trusted tip (not in the head)
+    removed: dict[str, tuple[Service, list[str]]] = field(
+        default_factory=dict
+    )  # base manifest -> (service, paths)
+    identity: dict[str, str] = field(
+        default_factory=dict
+    )  # head manifest -> base manifest it continues
     unowned: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -36,7 +44,13 @@ def _root(manifest: str) -> str:
     return directory + "/" if directory else ""
 
 
-def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Catalog, unowned_ignore: Sequence[str]) -> Ownership:
+def of_change(
+    changes: list[Change],
+    trusted: Catalog,
+    fork: Catalog,
+    head: Catalog,
+    unowned_ignore: Sequence[str],
+) -> Ownership:
     """Every service that must judge this change, with the paths it judges."""
     out = Ownership()
     names = set(source_names(head.snapshot.repo))  # service.yaml and the Backstage catalog files
@@ -51,7 +65,9 @@ def of_change(changes: list[Change], trusted: Catalog, fork: Catalog, head: Cata
     return out
 
 
-def _manifest_changes(changes: list[Change], names: set[str], identity: dict[str, str]) -> tuple[set[str], set[str]]:
+def _manifest_changes(
+    changes: list[Change], names: set[str], identity: dict[str, str]
+) -> tuple[set[str], set[str]]:
     """The manifests this change deletes and adds; a manifest renamed to a manifest continues its service."""
 
     def _is_manifest(path: str | None) -> TypeGuard[str]:
@@ -70,7 +86,13 @@ def _manifest_changes(changes: list[Change], names: set[str], identity: dict[str
     return deleted, added
 
 
-def _successors(changes: list[Change], head: Catalog, deleted: set[str], added: set[str], identity: dict[str, str]) -> None:
+def _successors(
+    changes: list[Change],
+    head: Catalog,
+    deleted: set[str],
+    added: set[str],
+    identity: dict[str, str],
+) -> None:
     """A deleted manifest whose service lives on elsewhere in the head: that manifest continues it."""
     # A source file deleted while its directory still defines a service (service.yaml swapped for a
     # Backstage entity, or the other way): that service continues it.
@@ -84,13 +106,24 @@ def _successors(changes: list[Change], head: Catalog, deleted: set[str], added: 
         for c in changes:
             if c.status == "R" and c.old_path and c.old_path.startswith(root):
                 successor = head.owner_by_prefix(c.path)
-                if successor is not None and successor.manifest in added and successor.manifest not in identity:
+                if (
+                    successor is not None
+                    and successor.manifest in added
+                    and successor.manifest not in identity
+                ):
                     identity[successor.manifest] = gone
                     break
 
 
-def _assign(changes: list[Change], trusted: Catalog, fork: Catalog, head: Catalog, unowned_ignore: Sequence[str],
-            continued: dict[str, str], out: Ownership) -> None:
+def _assign(
+    changes: list[Change],
+    trusted: Catalog,
+    fork: Catalog,
+    head: Catalog,
+    unowned_ignore: Sequence[str],
+    continued: dict[str, str],
+    out: Ownership,
+) -> None:
     """Each changed path (old and new) to every service that owns it in the head and at the trusted tip."""
 
     def judge(manifest: str, path: str) -> None:
@@ -118,44 +151,71 @@ def _assign(changes: list[Change], trusted: Catalog, fork: Catalog, head: Catalo
                 else:  # added on the base branch after this branch was cut: judged as the tip has it
                     out.pinned[service.manifest] = service
                     judge(service.manifest, path)
-            if not owners and not before and path == change.path and not globs.matches_any(list(unowned_ignore), path):
+            if (
+                not owners
+                and not before
+                and path == change.path
+                and not globs.matches_any(list(unowned_ignore), path)
+            ):
                 out.unowned.append(path)
 
 
 def strictest_tier(service: Service, before: list[Service | None]) -> Service:
     """A change that lowers its own tier is judged at the tier it had (where it forked, and at the
     base branch's tip): it cannot relax its own rules."""
-    tiers = [b.tier for b in before if b is not None and b.parsed and isinstance(b.get("tier"), int)]
+    tiers = [
+        b.tier for b in before if b is not None and b.parsed and isinstance(b.get("tier"), int)
+    ]
     if tiers and min(tiers) < service.tier:
         return replace(service, tier=min(tiers))
     return service
 
 
-def _identity_findings(out: Ownership, added: set[str], trusted: Catalog, fork: Catalog, head: Catalog) -> list[Finding]:
+def _identity_findings(
+    out: Ownership, added: set[str], trusted: Catalog, fork: Catalog, head: Catalog
+) -> list[Finding]:
     """Moves, renames, splits, swallows and duplicate names: each flagged for review."""
     findings = []
     for now, before in sorted(out.identity.items()):
         was = fork.service_at(before)
         service = head.service_at(now)
         words = f"{before} moved to {now}" if now != before else f"{now} changed"
-        renamed = f"; its name changed from {was.name!r} to {service.name!r}" if was.name != service.name else ""
-        findings.append(builtin_finding(
-            "service-identity", "warning",
-            f"{words}{renamed}: it is judged as {was.name!r} at tier {min(was.tier, service.tier)} (its base tier {was.tier}), "
-            "and exceptions apply by its base name", now, 1))
+        renamed = (
+            f"; its name changed from {was.name!r} to {service.name!r}"
+            if was.name != service.name
+            else ""
+        )
+        findings.append(
+            builtin_finding(
+                "service-identity",
+                "warning",
+                f"{words}{renamed}: it is judged as {was.name!r} at tier {min(was.tier, service.tier)} (its base tier {was.tier}), "
+                "and exceptions apply by its base name",
+                now,
+                1,
+            )
+        )
     for manifest in sorted(out.touched):
         if manifest in out.pinned or manifest in out.identity:
             continue
         service = head.service_at(manifest)
         counterpart = fork.service_at(manifest) if fork.has(manifest) else None
         if counterpart is not None and counterpart.parsed and counterpart.name != service.name:
-            taken = next((o for o in trusted.all() if o.name == service.name and o.manifest != manifest), None)
-            findings.append(builtin_finding(
-                "service-identity", "error" if taken else "warning",
-                f"{manifest} renames {counterpart.name!r} to {service.name!r}"
-                + (f", the name of {taken.manifest}" if taken else "")
-                + f": it is judged, and its exceptions apply, as {counterpart.name!r}",
-                manifest, service.line("name")))
+            taken = next(
+                (o for o in trusted.all() if o.name == service.name and o.manifest != manifest),
+                None,
+            )
+            findings.append(
+                builtin_finding(
+                    "service-identity",
+                    "error" if taken else "warning",
+                    f"{manifest} renames {counterpart.name!r} to {service.name!r}"
+                    + (f", the name of {taken.manifest}" if taken else "")
+                    + f": it is judged, and its exceptions apply, as {counterpart.name!r}",
+                    manifest,
+                    service.line("name"),
+                )
+            )
     for manifest in sorted(added - set(out.identity)):
         if not head.has(manifest):
             continue
@@ -165,19 +225,34 @@ def _identity_findings(out: Ownership, added: set[str], trusted: Catalog, fork: 
             if other.manifest == manifest:
                 continue
             if root.startswith(other.root) and other.root != root:
-                findings.append(builtin_finding(
-                    "service-identity", "error" if other.tier <= 1 else "warning",
-                    f"{manifest} splits {other.name!r} (tier {other.tier}): files under {root} stay judged by {other.name!r} too",
-                    manifest, 1))
+                findings.append(
+                    builtin_finding(
+                        "service-identity",
+                        "error" if other.tier <= 1 else "warning",
+                        f"{manifest} splits {other.name!r} (tier {other.tier}): files under {root} stay judged by {other.name!r} too",
+                        manifest,
+                        1,
+                    )
+                )
             elif other.root.startswith(root) and other.root != root:
-                findings.append(builtin_finding(
-                    "service-identity", "error" if other.tier <= 1 else "warning",
-                    f"{manifest} swallows {other.name!r} (tier {other.tier}) at {other.root}: its files stay judged by {other.name!r}",
-                    manifest, 1))
+                findings.append(
+                    builtin_finding(
+                        "service-identity",
+                        "error" if other.tier <= 1 else "warning",
+                        f"{manifest} swallows {other.name!r} (tier {other.tier}) at {other.root}: its files stay judged by {other.name!r}",
+                        manifest,
+                        1,
+                    )
+                )
             if other.name == service.name and other.manifest not in out.identity.values():
-                findings.append(builtin_finding(
-                    "service-identity", "error",
-                    f"{manifest} declares the name {service.name!r}, which {other.manifest} already has: names are unique, "
-                    "and a service is known by its base identity, never by a name it claims",
-                    manifest, service.line("name")))
+                findings.append(
+                    builtin_finding(
+                        "service-identity",
+                        "error",
+                        f"{manifest} declares the name {service.name!r}, which {other.manifest} already has: names are unique, "
+                        "and a service is known by its base identity, never by a name it claims",
+                        manifest,
+                        service.line("name"),
+                    )
+                )
     return findings

@@ -1,13 +1,15 @@
 """Files that ship with gate: JSON Schemas, default policy packs, the demo example."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from gate.cache import Store
 
@@ -26,13 +28,13 @@ def example_dir() -> Path:
     return _PACKAGE / "examples" / "monorepo"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict[str, Any]:
     with open(data_dir("schemas") / f"{name}.schema.json", encoding="utf-8") as f:
         return json.load(f)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Any:
     """A compiled Draft 2020-12 validator for schemas/NAME.schema.json, built once per process."""
     from jsonschema import Draft202012Validator
@@ -45,7 +47,7 @@ def fragment_validator(fragment: dict[str, Any]) -> Any:
     return _fragment_validator(json.dumps(fragment, sort_keys=True))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _valid(name: str) -> Callable[[Any], bool] | None:
     """A fast yes/no for schemas/NAME (gate.validity); None when it uses a keyword not implemented
     there (`format` among them: its checker is jsonschema's)."""
@@ -92,7 +94,10 @@ class _Memo:
         if key not in self.shards:
             loaded: Any = self.store.get(key) if self.store else None
             try:
-                self.shards[key] = {str(d): [(tuple(p), str(m)) for p, m in errors] for d, errors in (loaded or {}).items()}
+                self.shards[key] = {
+                    str(d): [(tuple(p), str(m)) for p, m in errors]
+                    for d, errors in (loaded or {}).items()
+                }
             except (AttributeError, TypeError, ValueError):
                 self.shards[key] = {}
         return self.shards[key]
@@ -104,7 +109,7 @@ class _Memo:
     def save(self) -> None:
         if self.store is not None:
             for key in sorted(self.dirty):
-                self.store.put(key, dict(list(self.shards[key].items())[-self.KEEP:]))
+                self.store.put(key, dict(list(self.shards[key].items())[-self.KEEP :]))
         self.dirty.clear()
 
 
@@ -123,24 +128,35 @@ def save_memo() -> None:
     _memo.save()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_key(name: str) -> str:
     return hashlib.sha256((data_dir("schemas") / f"{name}.schema.json").read_bytes()).hexdigest()
 
 
 MESSAGES = "2"  # bump when schema_errors' wording changes, so remembered results are not reused
 
-CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"  # the schemas' pattern for repository paths
+CONTROL_CHARACTERS = (
+    "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"  # the schemas' pattern for repository paths
+)
 
 
 def _digest(schema_key: str, instance: Any) -> str:
-    text = json.dumps(instance, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
-    return hashlib.sha256(f"{MESSAGES}\0{schema_key}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    text = json.dumps(
+        instance, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
+    )
+    return hashlib.sha256(
+        f"{MESSAGES}\0{schema_key}\0{text}".encode("utf-8", "surrogatepass")
+    ).hexdigest()[:32]
 
 
 def errors_for(name: str, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
     """schema_errors against schemas/NAME, remembered by content."""
-    return _memoized(f"schema:{name}:{_schema_key(name)}", instance, lambda: validator(name), valid=lambda: _valid(name))
+    return _memoized(
+        f"schema:{name}:{_schema_key(name)}",
+        instance,
+        lambda: validator(name),
+        valid=lambda: _valid(name),
+    )
 
 
 def fragment_errors(fragment: dict[str, Any], instance: Any) -> list[tuple[tuple[Any, ...], str]]:
@@ -151,7 +167,12 @@ def fragment_errors(fragment: dict[str, Any], instance: Any) -> list[tuple[tuple
     check = _valid_fragment(text)
     if check is not None and check(instance):
         return []
-    return _memoized(f"fragment:{text}", instance, lambda: _fragment_validator(text), valid=lambda: _valid_fragment(text))
+    return _memoized(
+        f"fragment:{text}",
+        instance,
+        lambda: _fragment_validator(text),
+        valid=lambda: _valid_fragment(text),
+    )
 
 
 def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
@@ -169,34 +190,53 @@ def rejected_for(name: str, instance: Any) -> list[tuple[Any, ...]]:
     """Paths of the values schemas/NAME rejects for their type, unknown fields, and paths with a
     control character, remembered by content: the checks never see them. Ask only when errors_for
     found errors."""
-    found = _memoized(f"rejected:{name}:{_schema_key(name)}", instance, lambda: validator(name), rejections, lambda: _valid(name))
+    found = _memoized(
+        f"rejected:{name}:{_schema_key(name)}",
+        instance,
+        lambda: validator(name),
+        rejections,
+        lambda: _valid(name),
+    )
     return [path for path, _ in found]
 
 
 def rejections(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
     out: list[tuple[tuple[Any, ...], str]] = []
     for error in validator_.iter_errors(instance):
-        path = tuple(error.absolute_path)  # a oneOf/anyOf that took no form of the value rejects all of it
+        path = tuple(
+            error.absolute_path
+        )  # a oneOf/anyOf that took no form of the value rejects all of it
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             out += [(path + (key,), "") for key in _unknown_keys(error)]
             continue
         while error.context:
             error = _closest(error.context)
-        if error.validator == "type" or (error.validator == "pattern" and error.validator_value == CONTROL_CHARACTERS):
+        if error.validator == "type" or (
+            error.validator == "pattern" and error.validator_value == CONTROL_CHARACTERS
+        ):
             out.append((path, ""))
     return sorted(set(out), key=lambda e: tuple(str(p) for p in e[0]))
 
 
-def _memoized(schema_key: str, instance: Any, build: Callable[[], Any],
-              extract: Callable[[Any, Any], list[tuple[tuple[Any, ...], str]]] | None = None,
-              valid: Callable[[], Callable[[Any], bool] | None] | None = None) -> list[tuple[tuple[Any, ...], str]]:
+def _memoized(
+    schema_key: str,
+    instance: Any,
+    build: Callable[[], Any],
+    extract: Callable[[Any, Any], list[tuple[tuple[Any, ...], str]]] | None = None,
+    valid: Callable[[], Callable[[Any], bool] | None] | None = None,
+) -> list[tuple[tuple[Any, ...], str]]:
     """The remembered result, else: none when the fast predicate (`valid()`, if it gives one) accepts
     the document, else what jsonschema finds."""
     digest = _digest(schema_key, instance)
     known = _memo.shard(digest)
     if digest not in known:
         check = valid() if valid is not None else None
-        _memo.remember(digest, [] if check is not None and check(instance) else (extract or schema_errors)(build(), instance))
+        _memo.remember(
+            digest,
+            []
+            if check is not None and check(instance)
+            else (extract or schema_errors)(build(), instance),
+        )
     return list(known[digest])
 
 
@@ -208,7 +248,10 @@ def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...],
             error = _closest(error.context)
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            out += [(path + (key,), f"{_dotted(path + (key,))}: unknown field") for key in _unknown_keys(error)]
+            out += [
+                (path + (key,), f"{_dotted(path + (key,))}: unknown field")
+                for key in _unknown_keys(error)
+            ]
             continue
         out.append((path, f"{_dotted(path)}: {_short(describe(error))}"))
     return sorted(set(out), key=lambda e: (tuple(str(p) for p in e[0]), e[1]))
@@ -217,19 +260,36 @@ def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...],
 def _unknown_keys(error: Any) -> list[Any]:
     known = set(error.schema.get("properties", {}))
     patterns = list(error.schema.get("patternProperties", {}))
-    return [key for key in error.instance if key not in known and not any(re.search(p, str(key)) for p in patterns)]
+    return [
+        key
+        for key in error.instance
+        if key not in known and not any(re.search(p, str(key)) for p in patterns)
+    ]
 
 
 def _closest(candidates: Any) -> Any:
     """Of the branches of a oneOf/anyOf, the error that got furthest into the value (our rule, not
     the library's relevance heuristic, which has changed between releases): deepest path, then a
     branch whose type matched, then the schema's own order."""
-    return min(candidates, key=lambda e: (-len(e.absolute_path), e.validator == "type",
-                                          [str(p) for p in e.relative_schema_path]))
+    return min(
+        candidates,
+        key=lambda e: (
+            -len(e.absolute_path),
+            e.validator == "type",
+            [str(p) for p in e.relative_schema_path],
+        ),
+    )
 
 
-_TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
-               "array": "a list", "object": "a mapping", "null": "null"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -261,7 +321,12 @@ def describe(error: Any) -> str:
     if kind == "format":
         return f"{_shown(value)} is not a valid {expected}"
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        words = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most", "exclusiveMaximum": "less than"}
+        words = {
+            "minimum": "at least",
+            "exclusiveMinimum": "more than",
+            "maximum": "at most",
+            "exclusiveMaximum": "less than",
+        }
         return f"{_shown(value)} must be {words[kind]} {expected}"
     if kind in ("minLength", "maxLength"):
         return f"{_shown(value)} must have {'at least' if kind == 'minLength' else 'at most'} {expected} character(s)"

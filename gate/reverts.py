@@ -1,4 +1,5 @@
 """What `git revert` writes into a commit message, read in one place (risk history, revert exemption)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """`gate init PATH`: a valid manifest, runbook and rollback plan for a new service. Never overwrites."""
+
 from __future__ import annotations
 
 import os
@@ -62,7 +63,9 @@ _OBJECTIVE = {0: 99.95, 1: 99.9, 2: 99.5, 3: 99.0}
 # The placeholder sentences of the templates above: a document made only of these (and headings)
 # is "still the template", never real content.
 TEMPLATE_LINES = frozenset(
-    line.strip() for text in (RUNBOOK, ROLLBACK) for line in text.splitlines()
+    line.strip()
+    for text in (RUNBOOK, ROLLBACK)
+    for line in text.splitlines()
     if line.strip() and not line.lstrip().startswith("#")
 )
 
@@ -81,13 +84,22 @@ def next_steps(root: str, team: str, tier: int, org: str | None) -> list[str]:
     if tier <= 2:
         fill.append(f"{root}docs/rollback.md (the real rollback steps)")
     if tier <= 1:
-        fill += ["telemetry.dashboards (a dashboard URL) and telemetry.alerts (alert names) in service.yaml",
-                 "rollback.last_tested: YYYY-MM-DD in service.yaml, after a rollback drill",
-                 f"owners.oncall: your paging rotation's id (now {team}-primary)"]
-    steps += [f"  1. fill in: {item}" if i == 0 else f"              {item}" for i, item in enumerate(fill)]
-    steps.append(f"  2. give the service to its team in CODEOWNERS (.github/CODEOWNERS): /{root} {owner}")
+        fill += [
+            "telemetry.dashboards (a dashboard URL) and telemetry.alerts (alert names) in service.yaml",
+            "rollback.last_tested: YYYY-MM-DD in service.yaml, after a rollback drill",
+            f"owners.oncall: your paging rotation's id (now {team}-primary)",
+        ]
+    steps += [
+        f"  1. fill in: {item}" if i == 0 else f"              {item}"
+        for i, item in enumerate(fill)
+    ]
+    steps.append(
+        f"  2. give the service to its team in CODEOWNERS (.github/CODEOWNERS): /{root} {owner}"
+    )
     if not org:
-        steps.append("     (<org> is your GitHub organisation; set github_org in .gate.yaml to have gate check it)")
+        steps.append(
+            "     (<org> is your GitHub organisation; set github_org in .gate.yaml to have gate check it)"
+        )
     return steps
 
 
@@ -95,7 +107,9 @@ def init(path: str, name: str | None, tier: int, team: str) -> list[str]:
     target = os.path.abspath(path)
     name = name or os.path.basename(target.rstrip(os.sep)).lower()
     if not re.fullmatch(r"[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?", name):
-        raise FatalError(f"service name {name!r} must be a lower-case label (a-z, 0-9, '-', '.', '_'); pass --name")
+        raise FatalError(
+            f"service name {name!r} must be a lower-case label (a-z, 0-9, '-', '.', '_'); pass --name"
+        )
     root = _repo_relative(target)
     values = {"name": name, "tier": tier, "team": team, "objective": _OBJECTIVE[tier], "root": root}
     files = {
@@ -134,37 +148,71 @@ def from_backstage(entity_file: str, tier: int) -> list[str]:
         raise FatalError(f"cannot read: {e.strerror}", entity_file) from None
     found = [e for e in backstage.entities(raw, entity_file) if e.kind == "Component"]
     if not found:
-        raise FatalError("no Backstage Component entity (apiVersion backstage.io/..., kind: Component) in this file", entity_file)
+        raise FatalError(
+            "no Backstage Component entity (apiVersion backstage.io/..., kind: Component) in this file",
+            entity_file,
+        )
     entity = found[0]
     name = entity.name.lower()
     if not re.fullmatch(r"[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?", name):
-        raise FatalError(f"metadata.name {entity.name!r} is not a lower-case label gate can use as a service name", entity_file)
+        raise FatalError(
+            f"metadata.name {entity.name!r} is not a lower-case label gate can use as a service name",
+            entity_file,
+        )
     data = backstage.to_manifest(entity).data
     target = os.path.dirname(os.path.abspath(entity_file))
     techdocs = data["backstage"].get("techdocs")
-    docs = posixpath.normpath(posixpath.join(techdocs, "docs")) if techdocs and not techdocs.startswith("..") else "docs"
+    docs = (
+        posixpath.normpath(posixpath.join(techdocs, "docs"))
+        if techdocs and not techdocs.startswith("..")
+        else "docs"
+    )
     lines = [
         f"# Extends the Backstage entity {entity.get('kind')}:{entity.namespace}/{entity.name} in {os.path.basename(entity_file)}:",
         "# name, owner, lifecycle, system, on-call, links and dependsOn are read from there; keep them there.",
         "apiVersion: gate/v1",
         "kind: Service",
         f"name: {name}",
-        f"tier: {tier}" if "tier" not in data else f"# tier: {data['tier']} (from the {backstage.PREFIX}tier annotation)",
+        f"tier: {tier}"
+        if "tier" not in data
+        else f"# tier: {data['tier']} (from the {backstage.PREFIX}tier annotation)",
     ]
     owners = data.get("owners", {})
     if "escalation" not in owners:
-        lines += ["owners:", "  escalation: [sre-oncall]        # after the entity's on-call rotation, in order"]
-    lines += ["slos:", f"  - name: {name}-availability", "    sli: availability", f"    objective: {_OBJECTIVE[tier]}", "    window: 28d"]
+        lines += [
+            "owners:",
+            "  escalation: [sre-oncall]        # after the entity's on-call rotation, in order",
+        ]
+    lines += [
+        "slos:",
+        f"  - name: {name}-availability",
+        "    sli: availability",
+        f"    objective: {_OBJECTIVE[tier]}",
+        "    window: 28d",
+    ]
     files: dict[str, str] = {os.path.join(target, "service.yaml"): ""}
     if "runbook" not in data:
-        lines.append(f"runbook: {docs}/runbook.md                # relative to this file; /path = repository root")
+        lines.append(
+            f"runbook: {docs}/runbook.md                # relative to this file; /path = repository root"
+        )
         files[os.path.join(target, *docs.split("/"), "runbook.md")] = RUNBOOK.format(name=name)
-    lines += ["rollback:", "  strategy: revert", f"  plan: {docs}/rollback.md", "  automated: false"]
+    lines += [
+        "rollback:",
+        "  strategy: revert",
+        f"  plan: {docs}/rollback.md",
+        "  automated: false",
+    ]
     files[os.path.join(target, *docs.split("/"), "rollback.md")] = ROLLBACK.format(name=name)
     telemetry = data.get("telemetry", {})
-    lines += ["telemetry:", f"  service_name: {name}", "  metrics: [http_server_request_duration_seconds, http_requests_total]"]
+    lines += [
+        "telemetry:",
+        f"  service_name: {name}",
+        "  metrics: [http_server_request_duration_seconds, http_requests_total]",
+    ]
     if "dashboards" not in telemetry:
-        lines.append("  dashboards: []                   # add your dashboard URL (or a dashboard link on the entity)")
+        lines.append(
+            "  dashboards: []                   # add your dashboard URL (or a dashboard link on the entity)"
+        )
     if "alerts" not in telemetry:
         lines.append("  alerts: []                       # add your burn-rate alert names")
     if "dependencies" not in data:
@@ -176,7 +224,9 @@ def from_backstage(entity_file: str, tier: int) -> list[str]:
 def _write(files: dict[str, str]) -> list[str]:
     existing = [f for f in files if os.path.lexists(f)]
     if existing:
-        raise FatalError("already exists; gate init never overwrites a file", os.path.relpath(existing[0]))
+        raise FatalError(
+            "already exists; gate init never overwrites a file", os.path.relpath(existing[0])
+        )
     written = []
     for file, text in files.items():
         os.makedirs(os.path.dirname(file), exist_ok=True)

@@ -3,6 +3,7 @@
 How a directory's source files become a Service is gate/catalog.py's job; which files those are
 in a tree, gate/manifest_index.py's.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -32,7 +33,9 @@ class Located(NamedTuple):
 
     path: str | None  # the repository path read (None: it leaves the repository)
     written: str  # the value as the manifest gives it
-    legacy: bool = False  # found only under the old reading (repository root), not beside the manifest
+    legacy: bool = (
+        False  # found only under the old reading (repository root), not beside the manifest
+    )
     other: str | None = None  # the path under the other reading, when that one exists instead
 
 
@@ -57,7 +60,9 @@ class Service:
     globs: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # every file that defines it (service.yaml, catalog-info.yaml)
     notes: tuple[Problem, ...] = ()  # where its sources disagree or an entity lacks what gate needs
-    legacy_paths: bool = True  # a service.yaml written before paths were relative to it may mean the root
+    legacy_paths: bool = (
+        True  # a service.yaml written before paths were relative to it may mean the root
+    )
 
     @property
     def parsed(self) -> bool:
@@ -85,7 +90,11 @@ class Service:
             return Located(path, value)
         if value.startswith("/"):
             other = manifest_path(self.root, value.lstrip("/"))
-            return Located(path, value, other=other if other and other != path and snapshot.is_file(other) else None)
+            return Located(
+                path,
+                value,
+                other=other if other and other != path and snapshot.is_file(other) else None,
+            )
         root_reading = manifest_path("", value)
         if root_reading is None or root_reading == path or snapshot.entry(root_reading) is None:
             return Located(path, value)
@@ -125,7 +134,10 @@ class Service:
     def named_paths(self) -> list[tuple[str, str]]:
         """(role, value as written) of every repository path the manifest names."""
         found = []
-        for role, value in (("runbook", self.get("runbook")), ("rollback plan", self.get("rollback", "plan"))):
+        for role, value in (
+            ("runbook", self.get("runbook")),
+            ("rollback plan", self.get("rollback", "plan")),
+        ):
             if isinstance(value, str) and not value.startswith(("https://", "http://")):
                 found.append((role, value))
         for slo in self.items("slos"):

@@ -6,11 +6,13 @@ quote them). A value keyed by tier is a `ByTier`, read with `for_tier(tier)`; no
 tier table at a call site. schemas/config.schema.json validates the document before a record is
 built (config.parse), so the parsers below trust its shapes and never widen them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 if TYPE_CHECKING:  # the budget math loads only for repositories that configure alert windows
     from gate.budget.math import AlertWindows
@@ -90,7 +92,9 @@ def _windows(specs: Any) -> tuple[AlertWindows, ...]:
     """Sloth AlertWindows specs, read once."""
     if not specs:
         return ()
-    from gate.budget.math import alert_windows  # loaded only for repositories that configure windows
+    from gate.budget.math import (
+        alert_windows,
+    )  # loaded only for repositories that configure windows
 
     return tuple(alert_windows(spec) for spec in specs)
 
@@ -107,14 +111,31 @@ class SourceSettings(NamedTuple):
     retries: int = 2
     backoff: float = 0.5
     path: str | None = None  # the file source's status file, as read
-    shown: str | None = None  # ... and as the user named it (a relative path joined to the repository root)
-    refused: str | None = None  # why the status file may not be read (it is committed to the repository)
+    shown: str | None = (
+        None  # ... and as the user named it (a relative path joined to the repository root)
+    )
+    refused: str | None = (
+        None  # why the status file may not be read (it is committed to the repository)
+    )
 
     @staticmethod
     def parse(raw: Any) -> SourceSettings:
         raw = raw if isinstance(raw, dict) else {}
-        return SourceSettings(**_given(raw, {"url": str, "bearer_token_env": str, "username_env": str, "password_env": str,
-                                             "timeout": float, "retries": int, "backoff": float, "path": str}))
+        return SourceSettings(
+            **_given(
+                raw,
+                {
+                    "url": str,
+                    "bearer_token_env": str,
+                    "username_env": str,
+                    "password_env": str,
+                    "timeout": float,
+                    "retries": int,
+                    "backoff": float,
+                    "path": str,
+                },
+            )
+        )
 
 
 class ExemptSettings(NamedTuple):
@@ -128,7 +149,17 @@ class ExemptSettings(NamedTuple):
     @staticmethod
     def parse(raw: Any) -> ExemptSettings:
         raw = raw or {}
-        return ExemptSettings(**_given(raw, {"reverts": bool, "reliability_only": bool, "reliability_paths": tuple, "labels": _labels}))
+        return ExemptSettings(
+            **_given(
+                raw,
+                {
+                    "reverts": bool,
+                    "reliability_only": bool,
+                    "reliability_paths": tuple,
+                    "labels": _labels,
+                },
+            )
+        )
 
 
 NO_WINDOWS: ByTier[tuple[AlertWindows, ...]] = ByTier(((), (), (), ()))
@@ -137,16 +168,22 @@ NO_WINDOWS: ByTier[tuple[AlertWindows, ...]] = ByTier(((), (), (), ()))
 class BudgetSettings(NamedTuple):
     """budgets: where SLO data comes from and what a spent or burning budget does, per tier."""
 
-    configured: bool = False  # a non-empty budgets: section (else only the GATE_* variables turn budgets on)
+    configured: bool = (
+        False  # a non-empty budgets: section (else only the GATE_* variables turn budgets on)
+    )
     source: str = "prometheus"
-    sources: Mapping[str, SourceSettings] = MappingProxyType({})  # source name -> its settings, as configured
+    sources: Mapping[str, SourceSettings] = MappingProxyType(
+        {}
+    )  # source name -> its settings, as configured
     on_exhausted: ByTier[str] = ON_EXHAUSTED
     on_fast_burn: ByTier[str] = ON_FAST_BURN
     on_unavailable: ByTier[str] = ON_UNAVAILABLE
     on_no_data: ByTier[str] = ON_NO_DATA
     on_unmeasurable: ByTier[str] = ON_UNMEASURABLE
     exempt: ExemptSettings = ExemptSettings()
-    alert_windows: tuple[AlertWindows, ...] = ()  # none: the SRE workbook's (gate.budget.math.DEFAULT_WINDOWS)
+    alert_windows: tuple[
+        AlertWindows, ...
+    ] = ()  # none: the SRE workbook's (gate.budget.math.DEFAULT_WINDOWS)
     alert_windows_by_tier: ByTier[tuple[AlertWindows, ...]] = NO_WINDOWS
 
     def source_settings(self, name: str) -> SourceSettings:
@@ -167,13 +204,24 @@ class BudgetSettings(NamedTuple):
         raw = raw or {}
         by_tier = {k: _windows(v) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
         return BudgetSettings(
-            configured=bool(raw), **_given(raw, {"source": str}),
-            sources=MappingProxyType({name: SourceSettings.parse(raw[name]) for name in SOURCES if isinstance(raw.get(name), dict)}),
-            on_exhausted=_modes(raw.get("on_exhausted"), ON_EXHAUSTED), on_fast_burn=_modes(raw.get("on_fast_burn"), ON_FAST_BURN),
-            on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE), on_no_data=_modes(raw.get("on_no_data"), ON_NO_DATA),
-            on_unmeasurable=_modes(raw.get("on_unmeasurable"), ON_UNMEASURABLE), exempt=ExemptSettings.parse(raw.get("exempt")),
+            configured=bool(raw),
+            **_given(raw, {"source": str}),
+            sources=MappingProxyType(
+                {
+                    name: SourceSettings.parse(raw[name])
+                    for name in SOURCES
+                    if isinstance(raw.get(name), dict)
+                }
+            ),
+            on_exhausted=_modes(raw.get("on_exhausted"), ON_EXHAUSTED),
+            on_fast_burn=_modes(raw.get("on_fast_burn"), ON_FAST_BURN),
+            on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE),
+            on_no_data=_modes(raw.get("on_no_data"), ON_NO_DATA),
+            on_unmeasurable=_modes(raw.get("on_unmeasurable"), ON_UNMEASURABLE),
+            exempt=ExemptSettings.parse(raw.get("exempt")),
             alert_windows=_windows(raw.get("alert_windows")),
-            alert_windows_by_tier=NO_WINDOWS.overridden(by_tier, tuple))
+            alert_windows_by_tier=NO_WINDOWS.overridden(by_tier, tuple),
+        )
 
 
 # --- risk ---------------------------------------------------------------------------------------
@@ -203,7 +251,10 @@ def _freeze(raw: Any) -> tuple[FreezeWindow, ...]:
     windows = []
     for window in raw or ():
         try:
-            start, end = dt.date.fromisoformat(str(window["start"])), dt.date.fromisoformat(str(window["end"]))
+            start, end = (
+                dt.date.fromisoformat(str(window["start"])),
+                dt.date.fromisoformat(str(window["end"])),
+            )
         except (KeyError, ValueError):
             continue
         windows.append(FreezeWindow(start, end, str(window.get("reason", f"{start}..{end}"))))
@@ -220,10 +271,16 @@ class RiskSettings(NamedTuple):
     """risk: the model, the history window, and what a high score does per tier."""
 
     enabled: bool = True
-    model: str | None = None  # a repository path (read from the base revision); None: the built-in model
+    model: str | None = (
+        None  # a repository path (read from the base revision); None: the built-in model
+    )
     history_days: int = 365
-    thresholds: ByTier[Thresholds] = THRESHOLDS  # a tier the user names replaces that tier's default
-    rollback_tested_days: ByTier[int | None] = ROLLBACK_TESTED_DAYS  # a table the user writes replaces the default
+    thresholds: ByTier[Thresholds] = (
+        THRESHOLDS  # a tier the user names replaces that tier's default
+    )
+    rollback_tested_days: ByTier[int | None] = (
+        ROLLBACK_TESTED_DAYS  # a table the user writes replaces the default
+    )
     freeze: tuple[FreezeWindow, ...] = ()
 
     @staticmethod
@@ -231,9 +288,15 @@ class RiskSettings(NamedTuple):
         raw = raw or {}
         rollback = raw.get("rollback_tested_days") or {}
         return RiskSettings(
-            **_given(raw, {"enabled": bool, "model": lambda path: str(path) or None, "history_days": int}), thresholds=THRESHOLDS.overridden(raw.get("thresholds"), Thresholds.parse),
-            rollback_tested_days=NO_DAYS.overridden(rollback, int) if rollback else ROLLBACK_TESTED_DAYS,
-            freeze=_freeze(raw.get("freeze")))
+            **_given(
+                raw, {"enabled": bool, "model": lambda path: str(path) or None, "history_days": int}
+            ),
+            thresholds=THRESHOLDS.overridden(raw.get("thresholds"), Thresholds.parse),
+            rollback_tested_days=NO_DAYS.overridden(rollback, int)
+            if rollback
+            else ROLLBACK_TESTED_DAYS,
+            freeze=_freeze(raw.get("freeze")),
+        )
 
 
 # --- exceptions (waivers) -----------------------------------------------------------------------
@@ -242,17 +305,26 @@ class RiskSettings(NamedTuple):
 MAX_DAYS = ByTier((3, 7, 14, 14))
 # What is waived -> per tier, the groups whose members may approve it. Accepting risk is a management
 # decision (a director for a spent budget), and for tier 0 a VP's.
-APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = MappingProxyType({
-    "findings": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
-    "error-budget": ByTier((("vps",), ("directors",), ("directors",), ("release-managers",))),
-    "risk": ByTier((("vps",), ("release-managers",), ("release-managers",), ("release-managers",))),
-})
+APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = MappingProxyType(
+    {
+        "findings": ByTier(
+            (("vps",), ("release-managers",), ("release-managers",), ("release-managers",))
+        ),
+        "error-budget": ByTier((("vps",), ("directors",), ("directors",), ("release-managers",))),
+        "risk": ByTier(
+            (("vps",), ("release-managers",), ("release-managers",), ("release-managers",))
+        ),
+    }
+)
 NOBODY: ByTier[tuple[str, ...]] = ByTier(((), (), (), ()))
 
 
 def _approvers(raw: Any) -> Mapping[str, ByTier[tuple[str, ...]]]:
     """A kind the user writes a (non-empty) table for replaces that kind's defaults: tiers it leaves out have nobody."""
-    return {kind: NOBODY.overridden(raw[kind], tuple) if raw.get(kind) else default for kind, default in APPROVERS.items()}
+    return {
+        kind: NOBODY.overridden(raw[kind], tuple) if raw.get(kind) else default
+        for kind, default in APPROVERS.items()
+    }
 
 
 class WaiverSettings(NamedTuple):
@@ -273,8 +345,10 @@ class WaiverSettings(NamedTuple):
     def parse(raw: Any) -> WaiverSettings:
         raw = raw or {}
         return WaiverSettings(
-            **_given(raw, {"path": str, "groups": _labels}), max_days=MAX_DAYS.overridden(raw.get("max_days"), int),
-            approvers=_approvers(raw.get("approvers") or {}))
+            **_given(raw, {"path": str, "groups": _labels}),
+            max_days=MAX_DAYS.overridden(raw.get("max_days"), int),
+            approvers=_approvers(raw.get("approvers") or {}),
+        )
 
 
 # --- scorecard ----------------------------------------------------------------------------------
@@ -288,12 +362,21 @@ class AdoptionSettings(NamedTuple):
     start: str | None = None  # YYYY-MM-DD; None: the date of the revision's first commit
     tiers: tuple[int, ...] = (1,)
     requires: tuple[str, ...] = ("slos", "runbook", "owners")
-    milestones: Mapping[int, float] = MappingProxyType({6: 60.0, 12: 80.0})  # months -> target percent
+    milestones: Mapping[int, float] = MappingProxyType(
+        {6: 60.0, 12: 80.0}
+    )  # months -> target percent
 
     @staticmethod
     def parse(raw: Any) -> AdoptionSettings:
-        milestones: Callable[[Any], Mapping[int, float]] = lambda table: MappingProxyType({int(k): float(v) for k, v in table.items()})
-        return AdoptionSettings(**_given(raw or {}, {"start": str, "tiers": tuple, "requires": tuple, "milestones": milestones}))
+        milestones: Callable[[Any], Mapping[int, float]] = lambda table: MappingProxyType(
+            {int(k): float(v) for k, v in table.items()}
+        )
+        return AdoptionSettings(
+            **_given(
+                raw or {},
+                {"start": str, "tiers": tuple, "requires": tuple, "milestones": milestones},
+            )
+        )
 
 
 class ScorecardSettings(NamedTuple):
@@ -305,4 +388,6 @@ class ScorecardSettings(NamedTuple):
     @staticmethod
     def parse(raw: Any) -> ScorecardSettings:
         raw = raw or {}
-        return ScorecardSettings(AdoptionSettings.parse(raw.get("adoption")), **_given(raw, {"expiring_days": int}))
+        return ScorecardSettings(
+            AdoptionSettings.parse(raw.get("adoption")), **_given(raw, {"expiring_days": int})
+        )

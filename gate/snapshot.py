@@ -5,10 +5,11 @@ A snapshot built `after(base, changes)` knows every changed path's entry from th
 the base about the rest, so judging a change never lists the whole head tree. Whether the whole
 tree has been listed is the field `listing` (None until then), never a hidden attribute.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from gate.git import EMPTY, INDEX, Change, Entry, Repo, tree_path
 
@@ -25,11 +26,19 @@ class Snapshot:
     base: Snapshot | None = None  # set by `after`: this tree is `base` with `changes` applied
     changes: list[Change] = field(default_factory=list, repr=False)
     lines: bool = False  # whether `changes` counted lines
-    listing: dict[str, Entry] | None = field(default=None, repr=False)  # every file of the tree, once listed (or given by the caller)
-    catalog: object | None = field(default=None, repr=False)  # its services (`gate.catalog.Catalog.of`, a layer above), built once
+    listing: dict[str, Entry] | None = field(
+        default=None, repr=False
+    )  # every file of the tree, once listed (or given by the caller)
+    catalog: object | None = field(
+        default=None, repr=False
+    )  # its services (`gate.catalog.Catalog.of`, a layer above), built once
     _reads: dict[str, bytes | None] = field(default_factory=dict, init=False, repr=False)
-    _entries: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # asked of git or the base
-    _changed: dict[str, Entry | None] = field(default_factory=dict, init=False, repr=False)  # from the diff
+    _entries: dict[str, Entry | None] = field(
+        default_factory=dict, init=False, repr=False
+    )  # asked of git or the base
+    _changed: dict[str, Entry | None] = field(
+        default_factory=dict, init=False, repr=False
+    )  # from the diff
 
     def after(self, base: Snapshot, changes: list[Change], lines: bool = False) -> Snapshot:
         """Declare this tree to be `base` with `changes` applied (exactly what `Repo.changes` said;
@@ -61,7 +70,9 @@ class Snapshot:
 
     def entry(self, path: str) -> Entry | None:
         """One path's mode and id, without listing the whole tree when it has not been listed yet."""
-        if self.listing is not None or self.rev == EMPTY:  # (`listed`, spelled out: the hottest line of a check)
+        if (
+            self.listing is not None or self.rev == EMPTY
+        ):  # (`listed`, spelled out: the hottest line of a check)
             return self.files.get(path)
         if path in self._changed:
             return self._changed[path]
@@ -75,9 +86,13 @@ class Snapshot:
             return
         todo = sorted({p for p in paths if p and p not in self._entries and p not in self._changed})
         for path in [p for p in todo if not tree_path(p)]:
-            self._entries[path] = None  # "../x", "/etc/x", "a//b": never a path inside a tree, never asked
+            self._entries[path] = (
+                None  # "../x", "/etc/x", "a//b": never a path inside a tree, never asked
+            )
         todo = [p for p in todo if tree_path(p)]
-        if todo and self.base is not None:  # unchanged paths are as the base has them (a directory is asked here)
+        if (
+            todo and self.base is not None
+        ):  # unchanged paths are as the base has them (a directory is asked here)
             todo = self._from_base(todo)
         if not todo:
             return
@@ -110,7 +125,13 @@ class Snapshot:
     def read_many(self, paths: list[str]) -> dict[str, bytes]:
         """Regular files among `paths`, read in one round trip (and remembered for `read`)."""
         self.prefetch(paths)
-        todo = {p: entry.sha for p in paths if p not in self._reads and (entry := self.entry(p)) is not None and entry.mode.startswith("100")}
+        todo = {
+            p: entry.sha
+            for p in paths
+            if p not in self._reads
+            and (entry := self.entry(p)) is not None
+            and entry.mode.startswith("100")
+        }
         found = self.repo.blobs(list(todo.values()))
         for path, sha in todo.items():
             self._reads[path] = found.get(sha)
@@ -123,5 +144,9 @@ class Snapshot:
     def read(self, path: str) -> bytes | None:
         if path not in self._reads:
             entry = self.entry(path)
-            self._reads[path] = self.repo.blobs([entry.sha]).get(entry.sha) if entry is not None and entry.mode.startswith("100") else None
+            self._reads[path] = (
+                self.repo.blobs([entry.sha]).get(entry.sha)
+                if entry is not None and entry.mode.startswith("100")
+                else None
+            )
         return self._reads[path]

@@ -9,17 +9,29 @@ jsonschema, which words the errors. A schema with any other keyword (format, pre
 if/then/else, a remote or anchored $ref, ...) or a malformed value gets no predicate: jsonschema
 answers for it as before.
 """
+
 from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 Check = Callable[[Any], bool]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-ANNOTATIONS = frozenset({"title", "description", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly"})
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "$comment",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
 
 
 class Unsupported(Exception):
@@ -90,7 +102,9 @@ def equal(one: Any, two: Any) -> bool:
     if isinstance(one, Sequence) and isinstance(two, Sequence):
         return len(one) == len(two) and all(equal(i, j) for i, j in zip(one, two))
     if isinstance(one, Mapping) and isinstance(two, Mapping):
-        return len(one) == len(two) and all(key in two and equal(value, two[key]) for key, value in one.items())
+        return len(one) == len(two) and all(
+            key in two and equal(value, two[key]) for key, value in one.items()
+        )
     return bool(_unbool(one) == _unbool(two))
 
 
@@ -143,7 +157,13 @@ class _Compiler:
                 if not root or (key == "$schema" and value != DRAFT):
                     raise Unsupported(key)
                 continue
-            build = self.reference if key == "$ref" else getattr(self, f"k_{key}", None) if key.isidentifier() else None
+            build = (
+                self.reference
+                if key == "$ref"
+                else getattr(self, f"k_{key}", None)
+                if key.isidentifier()
+                else None
+            )
             if build is None:
                 raise Unsupported(key)
             checks.append(build(value, schema))
@@ -163,7 +183,7 @@ class _Compiler:
     def reference(self, ref: Any, schema: dict[str, Any]) -> Check:
         if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
             raise Unsupported("only #/$defs/NAME references")
-        name = ref[len("#/$defs/"):]
+        name = ref[len("#/$defs/") :]
         if not name or any(c in name for c in "~/%"):
             raise Unsupported("an escaped reference")
         if name not in self.refs:
@@ -177,7 +197,11 @@ class _Compiler:
 
     def k_type(self, value: Any, schema: dict[str, Any]) -> Check:
         names = [value] if isinstance(value, str) else value
-        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n in TYPES for n in names):
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, str) and n in TYPES for n in names)
+        ):
             raise Unsupported("type")
         if len(names) == 1:
             return TYPES[names[0]]
@@ -216,13 +240,19 @@ class _Compiler:
     def k_additionalProperties(self, value: Any, schema: dict[str, Any]) -> Check:
         known = schema.get("properties", {})
         patterns = schema.get("patternProperties", {})
-        if not isinstance(known, dict) or not isinstance(patterns, dict) or not all(isinstance(p, str) for p in patterns):
+        if (
+            not isinstance(known, dict)
+            or not isinstance(patterns, dict)
+            or not all(isinstance(p, str) for p in patterns)
+        ):
             raise Unsupported("additionalProperties")
         joined = "|".join(patterns)
         search = re.compile(joined).search if joined else None
 
         def extras(v: dict[str, Any]) -> list[str]:
-            return [k for k in v if k not in known and not (search is not None and search(_text(k)))]
+            return [
+                k for k in v if k not in known and not (search is not None and search(_text(k)))
+            ]
 
         if isinstance(value, dict):
             sub = self.compile(value)

@@ -1,12 +1,14 @@
 """Findings, per-service results and the verdict every reporter reads."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from gate.waivers.report import Fate, WaiverReport
     from gate.waivers.model import LedgerEntry
+    from gate.waivers.report import Fate, WaiverReport
 
 SEVERITIES = ("info", "warning", "error")  # the one severity order, least to most severe
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -37,7 +39,13 @@ class Finding:
     waiver: LedgerEntry | None = None  # the ledger entry that waives it
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (-SEVERITY_RANK[self.severity], self.rule, self.file or "", self.line or 0, self.message)
+        return (
+            -SEVERITY_RANK[self.severity],
+            self.rule,
+            self.file or "",
+            self.line or 0,
+            self.message,
+        )
 
 
 @dataclass(frozen=True)
@@ -54,8 +62,14 @@ class RiskResult:
     @classmethod
     def of(cls, scored: Mapping[str, Any]) -> RiskResult:
         """From the scorer's answer (gate.risk.score)."""
-        return cls(scored["score"], scored["level"], tuple(scored["factors"]), scored["model"], dict(scored["features"]),
-                   scored.get("history"))
+        return cls(
+            scored["score"],
+            scored["level"],
+            tuple(scored["factors"]),
+            scored["model"],
+            dict(scored["features"]),
+            scored.get("history"),
+        )
 
 
 class _Named(Protocol):
@@ -117,7 +131,9 @@ class ServiceResult:
     budget: BudgetResult | None = None
     exceptions_applied: tuple[Fate, ...] = ()  # the ledger entries that waive some of its findings
     checked: tuple[str, ...] = ()  # ids of the rules evaluated for this service
-    identity: str = ""  # its name in the base branch when the change renamed it (exceptions apply by that)
+    identity: str = (
+        ""  # its name in the base branch when the change renamed it (exceptions apply by that)
+    )
 
     @property
     def verdict(self) -> str:
@@ -126,7 +142,11 @@ class ServiceResult:
     @property
     def headline(self) -> str:
         """pass | warn | block, or undecided when only an unmeasurable fail-closed source blocks."""
-        return "undecided" if self.verdict == "block" and undecided_reason(self.findings) else self.verdict
+        return (
+            "undecided"
+            if self.verdict == "block" and undecided_reason(self.findings)
+            else self.verdict
+        )
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,9 @@ class Verdict:
     mode: str  # commits | staged | catalog
     exceptions: WaiverReport | None = None  # every ledger entry by fate; None without a ledger
     rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule this run could raise
-    notes: tuple[str, ...] = ()  # what the user should know that is not a finding (e.g. uncommitted manifests)
+    notes: tuple[
+        str, ...
+    ] = ()  # what the user should know that is not a finding (e.g. uncommitted manifests)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -199,4 +221,6 @@ def undecided_reason(findings: tuple[Finding, ...] | list[Finding]) -> str | Non
     errors = [f for f in findings if f.severity == "error" and f.waiver is None]
     if not errors or any(f.rule != "error-budget-unavailable" for f in errors):
         return None
-    return "could not measure the error budget, and tier 0-1 fail closed: " + "; ".join(dict.fromkeys(f.message for f in errors))
+    return "could not measure the error budget, and tier 0-1 fail closed: " + "; ".join(
+        dict.fromkeys(f.message for f in errors)
+    )

@@ -4,6 +4,7 @@ Reports to files, the job summary, step outputs, annotations, and one sticky pul
 comment. Posting the comment can fail (fork tokens are read-only, rate limits, outages); the
 verdict never depends on it.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,8 @@ import click
 
 from gate.report import renderer
 from gate.report.escape import visible
-from gate.report.markdown import COMMENT_LIMIT, MARKER, SUMMARY_LIMIT, render as markdown, run_url
+from gate.report.markdown import COMMENT_LIMIT, MARKER, SUMMARY_LIMIT, run_url
+from gate.report.markdown import render as markdown
 from gate.verdict import Verdict
 
 
@@ -24,8 +26,13 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
     if output_dir is None and not os.environ.get("RUNNER_TEMP"):
         import tempfile
 
-        output_dir = tempfile.mkdtemp(prefix="gate-")  # outside Actions: never into the working tree
-        click.echo(f"gate: not in GitHub Actions (no RUNNER_TEMP); reports written to {output_dir}", err=True)
+        output_dir = tempfile.mkdtemp(
+            prefix="gate-"
+        )  # outside Actions: never into the working tree
+        click.echo(
+            f"gate: not in GitHub Actions (no RUNNER_TEMP); reports written to {output_dir}",
+            err=True,
+        )
     directory = Path(output_dir or os.path.join(os.environ.get("RUNNER_TEMP", "."), "gate"))
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -44,7 +51,9 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
     outputs = {
         "verdict": verdict.headline,
         "risk-score": str(max(scores)) if scores else "",
-        "blocked-services": ",".join(sorted(visible(s.name) for s in verdict.services if s.verdict == "block")),
+        "blocked-services": ",".join(
+            sorted(visible(s.name) for s in verdict.services if s.verdict == "block")
+        ),
         "report-json": files["json"],
         "sarif-file": files["sarif"],
         "junit-file": files["junit"],
@@ -59,11 +68,17 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
     if comment and event and event.pull_request:
         pr = event.pull_request
         if not pr.token:
-            click.echo("::warning title=gate::no token: the pull-request comment was not posted (the verdict stands)")
+            click.echo(
+                "::warning title=gate::no token: the pull-request comment was not posted (the verdict stands)"
+            )
         else:
             try:
-                verb = github.upsert_comment(pr, markdown(verdict, url, limit=COMMENT_LIMIT), MARKER)
+                verb = github.upsert_comment(
+                    pr, markdown(verdict, url, limit=COMMENT_LIMIT), MARKER
+                )
                 click.echo(f"gate: pull-request comment {verb}", err=True)
             except github.GitHubUnavailable as e:
-                click.echo(f"::warning title=gate::could not post the pull-request comment: {visible(e)} (the verdict stands)")
+                click.echo(
+                    f"::warning title=gate::could not post the pull-request comment: {visible(e)} (the verdict stands)"
+                )
     return outputs

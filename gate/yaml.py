@@ -1,4 +1,5 @@
 """YAML through one door: the C safe loader, line numbers, and limits against hostile input."""
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -81,7 +82,11 @@ def _build(node: yaml.Node, loader: Any) -> Any:
         return node.value
     if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
         return [_build(item, loader) for item in node.value]
-    if isinstance(node, yaml.MappingNode) and node.tag == _MAP and all(isinstance(k, yaml.ScalarNode) and k.tag == _STR for k, _ in node.value):
+    if (
+        isinstance(node, yaml.MappingNode)
+        and node.tag == _MAP
+        and all(isinstance(k, yaml.ScalarNode) and k.tag == _STR for k, _ in node.value)
+    ):
         return {key.value: _build(value, loader) for key, value in node.value}
     return _string_keys(loader.construct_object(node, deep=True))
 
@@ -123,7 +128,11 @@ def _refusal(e: BaseException, text: str, filename: str) -> BaseException:
         return FatalError(f"invalid YAML: {reason}", filename, mark.line + 1 if mark else None)
     if isinstance(e, yaml.reader.ReaderError):
         line = text.count("\n", 0, e.position) + 1
-        return FatalError(f"invalid YAML: character {e.character!r} is not allowed (control character)", filename, line)
+        return FatalError(
+            f"invalid YAML: character {e.character!r} is not allowed (control character)",
+            filename,
+            line,
+        )
     if isinstance(e, yaml.YAMLError):
         return FatalError(f"invalid YAML: {e}", filename)
     if isinstance(e, RecursionError):
@@ -172,7 +181,9 @@ def _check_depth(text: str, filename: str) -> None:
         # any event reaches us: say it in ours, whatever the parser's version.
         line = _flow_depth_exceeded(text)
         if line is not None:
-            raise FatalError(f"YAML nested deeper than {MAX_DEPTH} levels", filename, line) from None
+            raise FatalError(
+                f"YAML nested deeper than {MAX_DEPTH} levels", filename, line
+            ) from None
         return  # the real parse reports it with its line
     finally:
         loader.dispose()
@@ -194,7 +205,9 @@ def _flow_depth_exceeded(text: str) -> int | None:
     return None
 
 
-def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, max_nodes: int) -> int:
+def _walk(
+    root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, max_nodes: int
+) -> int:
     """Record key lines; refuse duplicate keys and documents whose aliases expand past max_nodes.
     Returns the number of nodes visited."""
 
@@ -212,10 +225,16 @@ def _walk(root: yaml.Node, path: Path, lines: dict[Path, int], filename: str, ma
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+                key = (
+                    key_node.value
+                    if isinstance(key_node, yaml.ScalarNode)
+                    else repr(key_node.value)
+                )
                 line = key_node.start_mark.line + 1
                 if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
-                    raise FatalError(f"duplicate key {key!r} (first on line {seen[key]})", filename, line)
+                    raise FatalError(
+                        f"duplicate key {key!r} (first on line {seen[key]})", filename, line
+                    )
                 seen[key] = line
                 if record:
                     lines[at + (key,)] = line
@@ -277,7 +296,13 @@ def _span(node: yaml.Node) -> Span:
 
 def flow(value: Any) -> str:
     """`value` as one line of flow-style YAML (a scalar, `[a, b]` or `{k: v}`, keys in their order)."""
-    rendered = str(yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True, sort_keys=False)).strip()
-    if rendered.endswith("\n..."):  # the end-of-document marker after a plain scalar (not a value's own dots)
+    rendered = str(
+        yaml.safe_dump(
+            value, default_flow_style=True, width=10_000, allow_unicode=True, sort_keys=False
+        )
+    ).strip()
+    if rendered.endswith(
+        "\n..."
+    ):  # the end-of-document marker after a plain scalar (not a value's own dots)
         rendered = rendered[:-4].strip()
     return rendered

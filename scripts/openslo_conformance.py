@@ -8,6 +8,7 @@ repository: the files are read where they are, into a throwaway git repository i
 folder, one service per file. With --prometheus every query gate builds is sent to that server's
 /api/v1/query, so PromQL that Prometheus would refuse shows up as such.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,7 @@ UPSTREAM_SAYS = {
     "OpenSLO+oslo/test/inputs/validate/v1alpha.yaml": "oslo: invalid name 'my-rad service' (v1alpha)",
     "OpenSLO+oslo/test/inputs/validate/v2alpha.yaml": "oslo: invalid name 'example service' (v2alpha)",
     "OpenSLO+oslo/test/inputs/validate/invalid-apiversion.yaml": "oslo: unsupported openslo.Version: foo",
-    "OpenSLO+oslo/test/inputs/validate/unknown-field.yaml": "oslo: unknown field \"markdown\"",
+    "OpenSLO+oslo/test/inputs/validate/unknown-field.yaml": 'oslo: unknown field "markdown"',
     "OpenSLO+oslo/test/inputs/validate/mix/1.yaml": "oslo: invalid name (v1alpha)",
     "OpenSLO+oslo/test/inputs/validate/mix/2.yaml": "oslo: invalid name 'example service'",
     "OpenSLO+oslo/test/inputs/validate/mix/3.yaml": "oslo: invalid name (v2alpha)",
@@ -77,35 +78,64 @@ def main() -> int:
     from gate.git import Repo
     from gate.snapshot import Snapshot
 
-    files = sorted({f for p in PATTERNS for f in glob.glob(os.path.join(args.upstream, p), recursive=True)})
+    files = sorted(
+        {f for p in PATTERNS for f in glob.glob(os.path.join(args.upstream, p), recursive=True)}
+    )
     work = tempfile.mkdtemp(prefix="gate-conformance-")
     try:
         rows = []
         for i, path in enumerate(files):
             rel = os.path.relpath(path, args.upstream)
             raw = open(path, "rb").read()
-            kind = sloth.recognise(raw) + ("-alpha" if b"v1alpha" in raw or b"v2alpha" in raw else "")
+            kind = sloth.recognise(raw) + (
+                "-alpha" if b"v1alpha" in raw or b"v2alpha" in raw else ""
+            )
             dest = os.path.join(work, "up", rel)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             shutil.copy(path, dest)
             names = [f"up/{rel}"]
-            if kind.startswith("openslo"):  # SLIs alone: measured through an SLO that references each
+            if kind.startswith(
+                "openslo"
+            ):  # SLIs alone: measured through an SLO that references each
                 objs, _ = openslo.objects(raw, f"up/{rel}")
-                slis = [o for o in objs if o.kind == "SLI"] if not any(o.kind == "SLO" for o in objs) else []
+                slis = (
+                    [o for o in objs if o.kind == "SLI"]
+                    if not any(o.kind == "SLO" for o in objs)
+                    else []
+                )
                 for j, sli in enumerate(slis):
                     spec = sli.data.get("spec") or {}
                     threshold = isinstance(spec, dict) and "thresholdMetric" in spec
-                    extra = ", op: lt, value: 1, timeSliceTarget: 0.9, timeSliceWindow: 5m" if threshold else ""
+                    extra = (
+                        ", op: lt, value: 1, timeSliceTarget: 0.9, timeSliceWindow: 5m"
+                        if threshold
+                        else ""
+                    )
                     target = os.path.join(work, f"probe{i}", f"slo{j}.yaml")
                     os.makedirs(os.path.dirname(target), exist_ok=True)
                     with open(target, "w") as f:
-                        f.write(TARGET_SLO.format(name=f"probe-{sli.name}"[:63].rstrip("-"), sli=sli.name, method="Timeslices" if threshold else "Occurrences", extra=extra))
+                        f.write(
+                            TARGET_SLO.format(
+                                name=f"probe-{sli.name}"[:63].rstrip("-"),
+                                sli=sli.name,
+                                method="Timeslices" if threshold else "Occurrences",
+                                extra=extra,
+                            )
+                        )
                     names.append(f"probe{i}/slo{j}.yaml")
             os.makedirs(os.path.join(work, f"svc{i}"))
             with open(os.path.join(work, f"svc{i}", "service.yaml"), "w") as f:
-                f.write(f"apiVersion: gate/v1\nkind: Service\nname: s{i}\ntier: 1\nslos:\n" + "".join(f"  - openslo: {n}\n" for n in names[1:] + names[:1]))
+                f.write(
+                    f"apiVersion: gate/v1\nkind: Service\nname: s{i}\ntier: 1\nslos:\n"
+                    + "".join(f"  - openslo: {n}\n" for n in names[1:] + names[:1])
+                )
             rows.append((rel, kind))
-        subprocess.run("git init -q && git add -A && git -c user.name=c -c user.email=c@c commit -qm c", shell=True, cwd=work, check=True)
+        subprocess.run(
+            "git init -q && git add -A && git -c user.name=c -c user.email=c@c commit -qm c",
+            shell=True,
+            cwd=work,
+            check=True,
+        )
         repo = Repo(work)
         snapshot = Snapshot(repo, repo.resolve("HEAD"))
         totals: dict[str, int] = {}
@@ -116,7 +146,9 @@ def main() -> int:
             found, problems = slos_of(service, snapshot)
             slos = [s for s in found if not s.unmeasurable]
             invalid = [p.message for p in problems if not p.unsupported]
-            unmeasurable = [p.message for p in problems if p.unsupported] + [s.unmeasurable for s in found if s.unmeasurable]
+            unmeasurable = [p.message for p in problems if p.unsupported] + [
+                s.unmeasurable for s in found if s.unmeasurable
+            ]
             verdict, words = _verdict(rel, kind, slos, invalid, unmeasurable)
             if args.prometheus and slos:
                 refused = _refused(args.prometheus, [q for s in slos for q in queries(s, s.window)])
@@ -126,22 +158,42 @@ def main() -> int:
             says = UPSTREAM_SAYS.get(rel, _sloth_says(rel))
             print(f"| `{rel}` | {verdict} | {_cell(words)} | {_cell(says)} |")
         print()
-        print("Totals: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())) + f" ({len(rows)} files)")
+        print(
+            "Totals: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
+            + f" ({len(rows)} files)"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
-def _verdict(rel: str, kind: str, slos: list[Any], invalid: list[str], unmeasurable: list[str]) -> tuple[str, str]:
-    if "/_gen/" in rel or "/windows/" in rel or rel.endswith("prometheus-operator-crd.yaml") or "/discover/" in rel:
-        what = ("Sloth's generated Prometheus rules" if "/_gen/" in rel else "a Sloth AlertWindows spec (gate reads it as budgets.alert_windows)"
-                if "/windows/" in rel else "a CRD definition" if "crd" in rel else "oslo's file-discovery input (not an OpenSLO object)")
+def _verdict(
+    rel: str, kind: str, slos: list[Any], invalid: list[str], unmeasurable: list[str]
+) -> tuple[str, str]:
+    if (
+        "/_gen/" in rel
+        or "/windows/" in rel
+        or rel.endswith("prometheus-operator-crd.yaml")
+        or "/discover/" in rel
+    ):
+        what = (
+            "Sloth's generated Prometheus rules"
+            if "/_gen/" in rel
+            else "a Sloth AlertWindows spec (gate reads it as budgets.alert_windows)"
+            if "/windows/" in rel
+            else "a CRD definition"
+            if "crd" in rel
+            else "oslo's file-discovery input (not an OpenSLO object)"
+        )
         return "not an SLO spec", what
     if slos:
         names = ", ".join(sorted({s.name.split("/")[0].replace("probe-", "SLI ") for s in slos}))
         rest = "; ".join(invalid + unmeasurable)
         probe = all(s.origin.startswith("probe") for s in slos)
-        return ("measured (SLIs)" if probe else "measured"), f"{len(slos)} SLO(s): {names}" + (f"; also: {rest}" if rest else "")
+        return ("measured (SLIs)" if probe else "measured"), f"{len(slos)} SLO(s): {names}" + (
+            f"; also: {rest}" if rest else ""
+        )
     if invalid:
         return "rejected", "; ".join(dict.fromkeys(invalid))
     if unmeasurable:

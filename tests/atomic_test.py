@@ -1,4 +1,5 @@
 """gate.atomic: a file is replaced whole or not at all."""
+
 from __future__ import annotations
 
 import os

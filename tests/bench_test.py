@@ -1,4 +1,5 @@
 """The benchmarks run on a tiny repository, so they cannot rot. No timing is asserted here."""
+
 from __future__ import annotations
 
 import subprocess
@@ -9,11 +10,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_check_speed_benchmark_runs(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "check_speed.py"), "--sizes", "small", "--runs", "1", "--workdir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "check_speed.py"),
+            "--sizes",
+            "small",
+            "--runs",
+            "1",
+            "--workdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
-    for row in ("gate check, 3 services changed, cold cache", "gate check, 3 services changed, warm cache", "gate validate, every service",
-                "gate --version", "gate check --staged --offline, one manifest"):
+    for row in (
+        "gate check, 3 services changed, cold cache",
+        "gate check, 3 services changed, warm cache",
+        "gate validate, every service",
+        "gate --version",
+        "gate check --staged --offline, one manifest",
+    ):
         assert row in result.stdout
 
 
@@ -22,8 +41,20 @@ def test_risk_history_benchmark_runs(tmp_path: Path) -> None:
     import synth
 
     synth.generate(tmp_path / "repo", services=10, commits=120, authors=5, seed=2)
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "risk_history.py"), str(tmp_path / "repo"), "--runs", "1", "--pydriller-commits", "30"],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "risk_history.py"),
+            str(tmp_path / "repo"),
+            "--runs",
+            "1",
+            "--pydriller-commits",
+            "30",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert "raw git log --numstat (floor)" in result.stdout and "ratio to floor" in result.stdout
 
@@ -34,46 +65,94 @@ def test_synthetic_monorepo_is_deterministic(tmp_path: Path) -> None:
 
     for name in ("a", "b"):
         synth.generate(tmp_path / name, services=5, commits=60, authors=3, seed=9)
-    heads = {subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path / n, capture_output=True, text=True).stdout for n in ("a", "b")}
+    heads = {
+        subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=tmp_path / n, capture_output=True, text=True
+        ).stdout
+        for n in ("a", "b")
+    }
     assert len(heads) == 1
-    count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=tmp_path / "a", capture_output=True, text=True).stdout.strip()
+    count = subprocess.run(
+        ["git", "rev-list", "--count", "HEAD"], cwd=tmp_path / "a", capture_output=True, text=True
+    ).stdout.strip()
     assert count == "60"
 
 
 def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    import synth
-
     import risk_quality
+    import synth
 
     from gate.git import Repo
     from gate.risk.score import RiskScorer
     from gate.settings import RiskSettings
 
     repos = tmp_path / "repos"
-    rows = ["commit_id,project,buggy,fix,year,author_date,la,ld,nf,nd,ns,ent,ndev,age,nuc,aexp,arexp,asexp"]
+    rows = [
+        "commit_id,project,buggy,fix,year,author_date,la,ld,nf,nd,ns,ent,ndev,age,nuc,aexp,arexp,asexp"
+    ]
     links = ["fix_hash,fix_date,bug_hash,bug_date,project"]
     for project, seed in (("zookeeper", 3), ("activemq", 4)):
         synth.generate(repos / project, services=5, commits=90, authors=4, seed=seed)
-        log = subprocess.run(["git", "log", "--no-merges", "--format=%H %at", "HEAD"], cwd=repos / project, capture_output=True, text=True).stdout.split("\n")
+        log = subprocess.run(
+            ["git", "log", "--no-merges", "--format=%H %at", "HEAD"],
+            cwd=repos / project,
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
         for i, line in enumerate(l for l in log[:60] if l):
             sha, when = line.split()
-            rows.append(f"{sha},apache/{project},{i % 4 == 0},False,2019,{when},1,0,1,1,1,0,1,0,1,1,1,1")
+            rows.append(
+                f"{sha},apache/{project},{i % 4 == 0},False,2019,{when},1,0,1,1,1,0,1,0,1,1,1,1"
+            )
             if i % 4 == 0:
                 links.append(f"{'0' * 40},{int(when) + 86400},{sha},{when},{project.upper()}")
-        rows.append(f"{'f' * 40},apache/kafka,True,False,2019,1,1,0,1,1,1,0,1,0,1,1,1,1")  # a held-out project: never read
-    rows.append(f"{'e' * 40},apache/camel,True,False,2019,1,1,0,1,1,1,0,1,0,1,1,1,1")  # no repository for it here
+        rows.append(
+            f"{'f' * 40},apache/kafka,True,False,2019,1,1,0,1,1,1,0,1,0,1,1,1,1"
+        )  # a held-out project: never read
+    rows.append(
+        f"{'e' * 40},apache/camel,True,False,2019,1,1,0,1,1,1,0,1,0,1,1,1,1"
+    )  # no repository for it here
     (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
-    (tmp_path / "commit_links_ZOOKEEPER.csv").write_text("\n".join(l for l in links if "ZOOKEEPER" in l or l.startswith("fix_hash")) + "\n")
-    (tmp_path / "commit_links_AMQ.csv").write_text("\n".join(l.replace("ACTIVEMQ", "AMQ") for l in links if "ACTIVEMQ" in l or l.startswith("fix_hash")) + "\n")
-    command = [sys.executable, str(ROOT / "bench" / "risk_quality.py"), "--dataset", str(tmp_path / "data.csv"), "--repos", str(repos),
-               "--links", str(tmp_path), "--cache", str(tmp_path / "cache"), "--train-links", "0", "--json", str(tmp_path / "t.json")]
+    (tmp_path / "commit_links_ZOOKEEPER.csv").write_text(
+        "\n".join(l for l in links if "ZOOKEEPER" in l or l.startswith("fix_hash")) + "\n"
+    )
+    (tmp_path / "commit_links_AMQ.csv").write_text(
+        "\n".join(
+            l.replace("ACTIVEMQ", "AMQ")
+            for l in links
+            if "ACTIVEMQ" in l or l.startswith("fix_hash")
+        )
+        + "\n"
+    )
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "risk_quality.py"),
+        "--dataset",
+        str(tmp_path / "data.csv"),
+        "--repos",
+        str(repos),
+        "--links",
+        str(tmp_path),
+        "--cache",
+        str(tmp_path / "cache"),
+        "--train-links",
+        "0",
+        "--json",
+        str(tmp_path / "t.json"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert "| zookeeper | 60 | 15 (25%) |" in result.stdout and "| activemq | 60 |" in result.stdout and "kafka" not in result.stdout
+    assert (
+        "| zookeeper | 60 | 15 (25%) |" in result.stdout
+        and "| activemq | 60 |" in result.stdout
+        and "kafka" not in result.stdout
+    )
     assert "Mean margin of the leave-one-project-out default over lines added" in result.stdout
     assert "Not mined (no repository here), labelled commits: camel (1)." in result.stdout
-    refused = subprocess.run(command + ["--projects", "zookeeper,kafka"], capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        command + ["--projects", "zookeeper,kafka"], capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode == 2 and "not a harness project: kafka" in refused.stderr
 
     # the harness's features, recomputed from what it kept, are the check's own
@@ -87,14 +166,36 @@ def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) 
 
     scorer = RiskScorer(RiskSettings(), base, head, dt.date.today())
     paths = tuple(f.path for f in scorer.files())
-    assert {k: round(v, 4) for k, v in risk_quality.features(risk_quality.mine(repo, sha)).items()} == scorer.score(paths, 2)["features"]
+    assert {
+        k: round(v, 4) for k, v in risk_quality.features(risk_quality.mine(repo, sha)).items()
+    } == scorer.score(paths, 2)["features"]
 
 
 def test_scorecard_benchmark_runs(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "scorecard_speed.py"), "--services", "10", "--commits", "200", "--runs", "1",
-                             "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "scorecard_speed.py"),
+            "--services",
+            "10",
+            "--commits",
+            "200",
+            "--runs",
+            "1",
+            "--workdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
-    for row in ("gate validate --rev main (anchor)", "gate scorecard, one revision (--no-trend)", "gate scorecard, with a 12-month trend", "scorecard.html"):
+    for row in (
+        "gate validate --rev main (anchor)",
+        "gate scorecard, one revision (--no-trend)",
+        "gate scorecard, with a 12-month trend",
+        "scorecard.html",
+    ):
         assert row in result.stdout
 
 
@@ -111,4 +212,10 @@ def test_backstage_variant_is_judged_from_its_entities(tmp_path: Path) -> None:
     for service in verdict.services:
         assert service.manifest.endswith("/service.yaml")
         rules = {f.rule for f in service.findings}
-        assert not rules & {"catalog-entity", "owners-team", "owners-oncall", "telemetry-declared", "codeowners"}, (service.name, rules)
+        assert not rules & {
+            "catalog-entity",
+            "owners-team",
+            "owners-oncall",
+            "telemetry-declared",
+            "codeowners",
+        }, (service.name, rules)

@@ -1,4 +1,5 @@
 """gate.builtin_rules: the rules the gate raises itself, each documented and each raised somewhere."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gate"
 
 
 def _sources() -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py") if p.name != "builtin_rules.py")
+    return "\n".join(
+        p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py") if p.name != "builtin_rules.py"
+    )
 
 
 def test_every_raised_builtin_is_documented_and_every_documented_one_is_used() -> None:
@@ -24,7 +27,10 @@ def test_every_raised_builtin_is_documented_and_every_documented_one_is_used() -
 
 
 def test_builtin_ids_never_shadow_a_pack_rule_and_are_fully_explained() -> None:
-    pack = {r.id for r in parse_pack((data_dir("policies") / "default.yaml").read_bytes(), "default.yaml")}
+    pack = {
+        r.id
+        for r in parse_pack((data_dir("policies") / "default.yaml").read_bytes(), "default.yaml")
+    }
     assert not pack & set(BUILTIN_RULES)
     for rule in BUILTIN_RULES.values():
         assert rule.title and rule.description and rule.remediation, rule.id
@@ -33,5 +39,12 @@ def test_builtin_ids_never_shadow_a_pack_rule_and_are_fully_explained() -> None:
 def test_a_builtin_finding_carries_its_rules_title_and_fix() -> None:
     f = builtin_finding("pack-pin-changed", "warning", "pin moved", ".gate.yaml", 3)
     rule = BUILTIN_RULES["pack-pin-changed"]
-    assert (f.rule, f.title, f.severity, f.message, f.file, f.line, f.remediation) == \
-        ("pack-pin-changed", rule.title, "warning", "pin moved", ".gate.yaml", 3, rule.remediation)
+    assert (f.rule, f.title, f.severity, f.message, f.file, f.line, f.remediation) == (
+        "pack-pin-changed",
+        rule.title,
+        "warning",
+        "pin moved",
+        ".gate.yaml",
+        3,
+        rule.remediation,
+    )

@@ -1,4 +1,5 @@
 """The JSON cache under <git dir>/gate/: atomic, bounded, and blind to junk."""
+
 from __future__ import annotations
 
 import os
@@ -44,7 +45,13 @@ def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:
 def test_caches_are_off_in_ci_unless_the_runner_is_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     from gate.cache import enabled
 
-    for ci, setting, expected in ((None, None, True), ("true", None, False), (None, "off", False), ("true", "on", True), ("1", "nonsense", False)):
+    for ci, setting, expected in (
+        (None, None, True),
+        ("true", None, False),
+        (None, "off", False),
+        ("true", "on", True),
+        ("1", "nonsense", False),
+    ):
         for name, value in (("CI", ci), ("GITHUB_ACTIONS", None), ("GATE_CACHE", setting)):
             if value is None:
                 monkeypatch.delenv(name, raising=False)
@@ -57,26 +64,42 @@ def test_caches_are_off_in_ci_unless_the_runner_is_trusted(monkeypatch: pytest.M
     assert not enabled()
 
 
-def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Code from the pull request ran in an earlier CI step and wrote "valid" for a broken manifest."""
     import json as json_
     import subprocess
 
-    from gate import check, resources
-    from gate.git import Repo
     from conftest import GIT_ENV, TODAY
 
+    from gate import check, resources
+    from gate.git import Repo
+
     env = {**os.environ, **GIT_ENV}
-    run = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, env=env, check=True, capture_output=True)  # noqa: E731
+    run = lambda *a: subprocess.run(
+        ["git", *a], cwd=tmp_path, env=env, check=True, capture_output=True
+    )  # noqa: E731
     run("init", "-q", "--initial-branch=main")
     (tmp_path / "svc").mkdir()
-    (tmp_path / "svc" / "service.yaml").write_text("apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\nowners: {team: t}\n")
+    (tmp_path / "svc" / "service.yaml").write_text(
+        "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\nowners: {team: t}\n"
+    )
     run("add", "-A")
     run("commit", "-qm", "base")
     run("checkout", "-q", "-b", "change")
-    (tmp_path / "svc" / "service.yaml").write_text("apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\nowners: {team: t}\nbogus: 1\n")
+    (tmp_path / "svc" / "service.yaml").write_text(
+        "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\nowners: {team: t}\nbogus: 1\n"
+    )
     run("commit", "-qam", "broken")
-    broken = {"apiVersion": "gate/v1", "kind": "Service", "name": "svc", "tier": 2, "owners": {"team": "t"}, "bogus": 1}
+    broken = {
+        "apiVersion": "gate/v1",
+        "kind": "Service",
+        "name": "svc",
+        "tier": 2,
+        "owners": {"team": "t"},
+        "bogus": 1,
+    }
     digest = resources._digest(f"schema:service:{resources._schema_key('service')}", broken)
     planted = tmp_path / ".git" / "gate" / "schema-results" / f"{digest[:2]}.json"
     planted.parent.mkdir(parents=True)
@@ -90,7 +113,9 @@ def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(tmp_path: Path, mon
     monkeypatch.setenv("CI", "true")
     monkeypatch.delenv("GATE_CACHE")
     assert "manifest-valid" in rules_failed()
-    monkeypatch.setenv("GATE_CACHE", "on")  # a trusted runner: the plant works, which is why CI defaults to off
+    monkeypatch.setenv(
+        "GATE_CACHE", "on"
+    )  # a trusted runner: the plant works, which is why CI defaults to off
     assert "manifest-valid" not in rules_failed()
     resources.remember_in(None)
 
@@ -101,11 +126,17 @@ def test_in_ci_no_command_writes_a_cache(example: Any, gate_cli: Any, monkeypatc
     monkeypatch.setenv("CI", "true")
     example.write("services/search/src/query.py", "x = 1\n")
     example.commit("search change")
-    assert gate_cli("check", "--repo", example.path, "--base", "main", "--head", "HEAD")[0] in (0, 1)
+    assert gate_cli("check", "--repo", example.path, "--base", "main", "--head", "HEAD")[0] in (
+        0,
+        1,
+    )
     assert gate_cli("validate", "--repo", example.path)[0] in (0, 1)
     assert gate_cli("risk", "evaluate", "--repo", example.path)[0] in (0, 1, 2)
     assert not (Path(example.path) / ".git" / "gate").exists()
     monkeypatch.setenv("GATE_CACHE", "on")  # the trusted runner: the same commands do cache
-    assert gate_cli("check", "--repo", example.path, "--base", "main", "--head", "HEAD")[0] in (0, 1)
+    assert gate_cli("check", "--repo", example.path, "--base", "main", "--head", "HEAD")[0] in (
+        0,
+        1,
+    )
     assert gate_cli("risk", "evaluate", "--repo", example.path)[0] in (0, 1, 2)
     assert "risk-dataset" in os.listdir(Path(example.path) / ".git" / "gate")

@@ -4,13 +4,12 @@ import os
 from typing import Any
 
 import pytest
+from conftest import GitRepo
 
 from gate.catalog import Catalog
 from gate.git import Repo
 from gate.manifest_index import ManifestIndex
 from gate.snapshot import Snapshot
-
-from conftest import GitRepo
 
 MINIMAL = "apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: {tier}\nowners: {{team: t}}\n"
 
@@ -42,7 +41,10 @@ def test_longest_prefix_owns_a_path(repo: GitRepo) -> None:
 
 
 def test_paths_globs_and_named_documents_add_owners(repo: GitRepo) -> None:
-    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/money/**]\nrunbook: /docs/runbooks/a.md\n")
+    repo.write(
+        "services/a/service.yaml",
+        MINIMAL.format(name="a", tier=1) + "paths: [libs/money/**]\nrunbook: /docs/runbooks/a.md\n",
+    )
     repo.commit()
     catalog = _catalog(repo)
     assert [s.name for s in catalog.owners("libs/money/x.py")] == ["a"]
@@ -52,7 +54,10 @@ def test_paths_globs_and_named_documents_add_owners(repo: GitRepo) -> None:
 
 def test_paths_cannot_move_a_file_away_from_a_stricter_service(repo: GitRepo) -> None:
     repo.write("services/pay/service.yaml", MINIMAL.format(name="pay", tier=0))
-    repo.write("services/toy/service.yaml", MINIMAL.format(name="toy", tier=3) + "paths: [services/pay/**]\n")
+    repo.write(
+        "services/toy/service.yaml",
+        MINIMAL.format(name="toy", tier=3) + "paths: [services/pay/**]\n",
+    )
     repo.commit()
     owners = _catalog(repo).owners("services/pay/charge.py")
     assert sorted(s.name for s in owners) == ["pay", "toy"]  # judged by both, tier 0 included
@@ -69,7 +74,10 @@ def test_root_service_owns_everything_else(repo: GitRepo) -> None:
 
 def test_broken_manifests_become_problems_with_lines(repo: GitRepo) -> None:
     repo.write("services/yaml/service.yaml", "name: x\ntier: [1\n")
-    repo.write("services/schema/service.yaml", MINIMAL.format(name="schema", tier=1) + "runbook: 42\nbogus: true\n")
+    repo.write(
+        "services/schema/service.yaml",
+        MINIMAL.format(name="schema", tier=1) + "runbook: 42\nbogus: true\n",
+    )
     repo.write("services/list/service.yaml", "- a\n- b\n")
     repo.write("services/empty/service.yaml", "")
     repo.write("services/badtier/service.yaml", MINIMAL.format(name="badtier", tier='"high"'))
@@ -118,7 +126,9 @@ def test_manifest_list_of_a_change_follows_the_diff(repo: GitRepo) -> None:
     assert catalog.service_at("services/a/service.yaml").tier == 2
 
 
-def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for i in range(4):
         repo.write(f"services/s{i}/service.yaml", MINIMAL.format(name=f"s{i}", tier=1))
     first = repo.commit("first")
@@ -139,7 +149,9 @@ def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(repo
 
     monkeypatch.setattr(r, "run", recording)
     catalog = Catalog(Snapshot(r, second))
-    assert not any(a[:2] == ("ls-tree", "-r") for a in calls), "worked out from the diff, not a listing"
+    assert not any(a[:2] == ("ls-tree", "-r") for a in calls), (
+        "worked out from the diff, not a listing"
+    )
     assert {p: (e.mode, e.sha) for p, e in catalog.entries.items()} == _listing(r, second)
     assert sorted(os.listdir(folder)) == sorted([f"{first}.json", f"{second}.json"])
 
@@ -161,23 +173,41 @@ def test_manifest_index_survives_a_vanished_or_corrupt_cache(repo: GitRepo) -> N
     assert list(Catalog(Snapshot(r, head)).manifests) == ["services/a/service.yaml"]
 
 
-def test_claims_of_a_change_are_the_base_claims_with_the_changed_manifests_redone(repo: GitRepo) -> None:
-    repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/shared/**]\n")
-    repo.write("services/b/service.yaml", MINIMAL.format(name="b", tier=1) + "paths: [libs/old/**]\n")
+def test_claims_of_a_change_are_the_base_claims_with_the_changed_manifests_redone(
+    repo: GitRepo,
+) -> None:
+    repo.write(
+        "services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/shared/**]\n"
+    )
+    repo.write(
+        "services/b/service.yaml", MINIMAL.format(name="b", tier=1) + "paths: [libs/old/**]\n"
+    )
     repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=1))
     repo.write("libs/shared/x.py", "x\n")
     base = repo.commit("base")
     repo.replace("services/b/service.yaml", "libs/old/**", "libs/new/**")  # b moves its claim
-    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=0) + "runbook: /docs/c.md\n")  # c claims a document (from the root)
+    repo.write(
+        "services/c/service.yaml", MINIMAL.format(name="c", tier=0) + "runbook: /docs/c.md\n"
+    )  # c claims a document (from the root)
     head = repo.commit("head")
     r = Repo(repo.path)
     Catalog(Snapshot(r, base))._claims  # the base's pairs are now kept for its commit
-    assert os.listdir(os.path.join(r.git_dir, "gate", f"claims-{ManifestIndex.of(r).key}")) == [f"{base}.json"]
+    assert os.listdir(os.path.join(r.git_dir, "gate", f"claims-{ManifestIndex.of(r).key}")) == [
+        f"{base}.json"
+    ]
     derived = Catalog(Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head)))
     fresh = Catalog(Snapshot(r, head))
-    for path in ("libs/shared/x.py", "libs/old/y.py", "libs/new/y.py", "docs/c.md", "elsewhere.txt"):
+    for path in (
+        "libs/shared/x.py",
+        "libs/old/y.py",
+        "libs/new/y.py",
+        "docs/c.md",
+        "elsewhere.txt",
+    ):
         assert [s.name for s in derived.owners(path)] == [s.name for s in fresh.owners(path)], path
-    assert [s.name for s in derived.owners("libs/new/y.py")] == ["b"] and derived.owners("libs/old/y.py") == []
+    assert [s.name for s in derived.owners("libs/new/y.py")] == ["b"] and derived.owners(
+        "libs/old/y.py"
+    ) == []
     assert [s.name for s in derived.owners("docs/c.md")] == ["c"]
 
 
@@ -193,7 +223,9 @@ def test_a_corrupt_claims_file_is_worked_out_again(repo: GitRepo) -> None:
         assert [s.name for s in Catalog(Snapshot(r, head)).owners("libs/x.py")] == ["a"], junk
 
 
-def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(repo: GitRepo, monkeypatch: Any) -> None:
+def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(
+    repo: GitRepo, monkeypatch: Any
+) -> None:
     import shutil
 
     repo.write("services/a/service.yaml", MINIMAL.format(name="a", tier=1) + "paths: [libs/a/**]\n")
@@ -202,7 +234,9 @@ def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(repo: GitRepo, mo
     r = Repo(repo.path)
     Catalog(Snapshot(r, first))._claims
     repo.remove("services/a/service.yaml")  # a's claim goes
-    repo.write("services/c/service.yaml", MINIMAL.format(name="c", tier=1) + "paths: [libs/c/**]\n")  # c's comes
+    repo.write(
+        "services/c/service.yaml", MINIMAL.format(name="c", tier=1) + "paths: [libs/c/**]\n"
+    )  # c's comes
     second = repo.commit("second")
 
     def refuse(*args: object) -> None:
@@ -213,11 +247,16 @@ def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(repo: GitRepo, mo
         m.setattr(Repo, "tree", refuse)
         derived = sorted(Catalog(Snapshot(r, second))._claims)
     shutil.rmtree(os.path.join(r.git_dir, "gate"))
-    assert derived == sorted(Catalog(Snapshot(r, second))._claims) == [
-        ("services/b/service.yaml", "libs/b/**"), ("services/c/service.yaml", "libs/c/**")]
+    assert (
+        derived
+        == sorted(Catalog(Snapshot(r, second))._claims)
+        == [("services/b/service.yaml", "libs/b/**"), ("services/c/service.yaml", "libs/c/**")]
+    )
 
 
-def test_a_failing_background_listing_is_reported_once_by_the_caller(repo: GitRepo, monkeypatch: Any, capfd: Any) -> None:
+def test_a_failing_background_listing_is_reported_once_by_the_caller(
+    repo: GitRepo, monkeypatch: Any, capfd: Any
+) -> None:
     import pytest
 
     from gate.git import GitError
@@ -230,7 +269,9 @@ def test_a_failing_background_listing_is_reported_once_by_the_caller(repo: GitRe
         calls.append(snapshot.rev)
         raise GitError("git ls-tree failed: fatal: bad tree object")
 
-    monkeypatch.setattr(ManifestIndex, "_entries", lambda self, snapshot, settings: broken(snapshot))
+    monkeypatch.setattr(
+        ManifestIndex, "_entries", lambda self, snapshot, settings: broken(snapshot)
+    )
     snapshot = Snapshot(Repo(repo.path), head)
     index = ManifestIndex.of(snapshot.repo)
     index.prepare(snapshot)
@@ -251,7 +292,9 @@ def test_a_claim_is_seen_however_yaml_spells_it(repo: GitRepo) -> None:
     }
     for name, extra in spellings.items():
         repo.write(f"services/{name}/service.yaml", MINIMAL.format(name=name, tier=1) + extra)
-    repo.write("service.yaml", MINIMAL.format(name="root", tier=0) + "runbook: services/shared/root.md\n")
+    repo.write(
+        "service.yaml", MINIMAL.format(name="root", tier=0) + "runbook: services/shared/root.md\n"
+    )
     repo.write("services/shared/service.yaml", MINIMAL.format(name="shared", tier=3))
     repo.commit()
     catalog = _catalog(repo)

@@ -1,4 +1,5 @@
 """`gate check` end to end on real repositories: the bundled example and purpose-built ones."""
+
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import os
 from typing import Any
 
 import pytest
+from conftest import TODAY, GitRepo
 
 from gate import check
 from gate.errors import FatalError
@@ -14,15 +16,15 @@ from gate.report import renderer
 from gate.resources import validator
 from gate.verdict import Verdict
 
-from conftest import TODAY, GitRepo
-
 
 def judge(repo: GitRepo, base: str = "main", head: str = "HEAD", **kw: Any) -> Verdict:
     return check.run(Repo(repo.path), base=base, head=head, today=TODAY, **kw)
 
 
 def rules_of(verdict: Verdict) -> dict[str, set[str]]:
-    return {s.name: {f.rule for f in s.findings} for s in verdict.services} | {"(repository)": {f.rule for f in verdict.findings}}
+    return {s.name: {f.rule for f in s.findings} for s in verdict.services} | {
+        "(repository)": {f.rule for f in verdict.findings}
+    }
 
 
 def test_clean_change_passes(example: GitRepo) -> None:
@@ -30,7 +32,9 @@ def test_clean_change_passes(example: GitRepo) -> None:
     example.commit()
     v = judge(example)
     assert v.verdict == "pass" and v.exit_code == 0
-    assert [(s.name, s.tier, s.changed_files) for s in v.services] == [("checkout", 1, ("services/checkout/src/app.py",))]
+    assert [(s.name, s.tier, s.changed_files) for s in v.services] == [
+        ("checkout", 1, ("services/checkout/src/app.py",))
+    ]
 
 
 def test_tier1_runbook_without_escalation_blocks_with_file_and_line(example: GitRepo) -> None:
@@ -39,7 +43,12 @@ def test_tier1_runbook_without_escalation_blocks_with_file_and_line(example: Git
     v = judge(example)
     assert v.verdict == "block" and v.exit_code == 1
     (finding,) = v.services[0].findings
-    assert (finding.rule, finding.severity, finding.file, finding.line) == ("runbook-sections", "error", "services/search/docs/runbook.md", 1)
+    assert (finding.rule, finding.severity, finding.file, finding.line) == (
+        "runbook-sections",
+        "error",
+        "services/search/docs/runbook.md",
+        1,
+    )
     assert "no 'Escalation' section" in finding.message and "Escalation" in finding.remediation
 
 
@@ -48,12 +57,16 @@ def test_changed_only_other_services_gaps_do_not_matter(example: GitRepo) -> Non
     example.commit()
     v = judge(example)
     assert [s.name for s in v.services] == ["payments"]
-    assert rules_of(v)["payments"] == {"error-budget"}  # only its own exhausted budget (see the demo status file)
+    assert rules_of(v)["payments"] == {
+        "error-budget"
+    }  # only its own exhausted budget (see the demo status file)
 
 
 def test_config_is_read_from_base_not_from_the_change(example: GitRepo) -> None:
     example.write("services/search/src/query.py", "x = 1\n")
-    example.write(".gate.yaml", example.read(".gate.yaml") + "  runbook-sections: off\nunowned: off\n")
+    example.write(
+        ".gate.yaml", example.read(".gate.yaml") + "  runbook-sections: off\nunowned: off\n"
+    )
     example.commit()
     v = judge(example)
     assert v.verdict == "block"
@@ -65,7 +78,11 @@ def test_config_is_read_from_base_not_from_the_change(example: GitRepo) -> None:
 
 def test_base_config_is_honoured(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
-    example.replace(".gate.yaml", "  dependencies-declared: info\n", "  dependencies-declared: info\n  runbook-sections: off\n")
+    example.replace(
+        ".gate.yaml",
+        "  dependencies-declared: info\n",
+        "  dependencies-declared: info\n  runbook-sections: off\n",
+    )
     example.commit("platform team relaxes runbook-sections")
     example.branch("fix")
     example.write("services/search/src/query.py", "x = 1\n")
@@ -75,12 +92,18 @@ def test_base_config_is_honoured(example: GitRepo) -> None:
 
 def test_a_change_cannot_weaken_a_repository_pack(repo: GitRepo) -> None:
     repo.write(".gate.yaml", "version: 1\npacks: [policies/strict.yaml]\n")
-    repo.write("policies/strict.yaml", "apiVersion: gate/v1\nkind: PolicyPack\nname: strict\nrules:\n"
-               "  - {id: need-runbook, title: t, severity: error, check: {kind: file_exists, field: runbook}, remediation: add one}\n")
+    repo.write(
+        "policies/strict.yaml",
+        "apiVersion: gate/v1\nkind: PolicyPack\nname: strict\nrules:\n"
+        "  - {id: need-runbook, title: t, severity: error, check: {kind: file_exists, field: runbook}, remediation: add one}\n",
+    )
     repo.write("svc/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\n")
     repo.commit()
     repo.branch("weaken")
-    repo.write("policies/strict.yaml", repo.read("policies/strict.yaml").replace("severity: error", "severity: info"))
+    repo.write(
+        "policies/strict.yaml",
+        repo.read("policies/strict.yaml").replace("severity: error", "severity: info"),
+    )
     repo.write("svc/app.py", "x = 1\n")
     repo.commit()
     v = judge(repo)
@@ -120,7 +143,10 @@ def test_tier_drop_is_judged_at_the_old_tier(example: GitRepo) -> None:
     v = judge(example)
     (svc,) = v.services
     assert svc.tier == 1 and v.verdict == "block"
-    assert {f.rule for f in svc.findings if f.severity == "error"} == {"manifest-drift", "runbook-present"}
+    assert {f.rule for f in svc.findings if f.severity == "error"} == {
+        "manifest-drift",
+        "runbook-present",
+    }
 
 
 def test_shared_path_claimed_by_paths_glob(example: GitRepo) -> None:
@@ -148,7 +174,9 @@ def test_deleting_a_whole_service_is_allowed(example: GitRepo) -> None:
     example.remove("services/admin-tools")
     example.commit()
     v = judge(example)
-    assert [(s.name, s.status) for s in v.services] == [("admin-tools", "removed")] and v.verdict == "pass"
+    assert [(s.name, s.status) for s in v.services] == [
+        ("admin-tools", "removed")
+    ] and v.verdict == "pass"
 
 
 BAD_TIER0 = """\
@@ -175,43 +203,80 @@ def test_every_default_rule_fires_on_a_bad_tier0_service(example: GitRepo) -> No
     v = judge(example)
     fired = rules_of(v)["vault"]
     assert fired == {
-        "owners-oncall", "codeowners", "slo-sane", "slo-window", "slo-files-exist", "runbook-sections", "rollback-plan-exists",
-        "rollback-tested", "telemetry-declared", "telemetry-names", "dependencies-declared",
+        "owners-oncall",
+        "codeowners",
+        "slo-sane",
+        "slo-window",
+        "slo-files-exist",
+        "runbook-sections",
+        "rollback-plan-exists",
+        "rollback-tested",
+        "telemetry-declared",
+        "telemetry-names",
+        "dependencies-declared",
         "error-budget-unavailable",  # tier 0 fails closed: the status file has no entry for vault
     }
     assert v.services[0].status == "added"
 
 
 def test_rules_that_need_absence(example: GitRepo) -> None:
-    example.write("services/bare/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: bare\ntier: 0\n")
-    example.write("services/bad/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: bad\ntier: 1\nsurprise: 1\n")
-    example.write("services/low/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: low\ntier: 2\nowners: {team: shopping}\nslos: [{name: a, sli: availability, objective: 99, window: 28d}]\nrunbook: services/low/r.md\n")
-    example.write("services/low/r.md", "# r\n## Symptoms\nx\n## Diagnosis\nx\n## Mitigation\nx\n## Escalation\nx\n")
+    example.write(
+        "services/bare/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: bare\ntier: 0\n"
+    )
+    example.write(
+        "services/bad/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: bad\ntier: 1\nsurprise: 1\n",
+    )
+    example.write(
+        "services/low/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: low\ntier: 2\nowners: {team: shopping}\nslos: [{name: a, sli: availability, objective: 99, window: 28d}]\nrunbook: services/low/r.md\n",
+    )
+    example.write(
+        "services/low/r.md",
+        "# r\n## Symptoms\nx\n## Diagnosis\nx\n## Mitigation\nx\n## Escalation\nx\n",
+    )
     example.commit()
     fired = rules_of(judge(example))
-    assert {"owners-team", "slo-defined", "runbook-present", "rollback-plan", "telemetry-declared"} <= fired["bare"]
+    assert {
+        "owners-team",
+        "slo-defined",
+        "runbook-present",
+        "rollback-plan",
+        "telemetry-declared",
+    } <= fired["bare"]
     assert "manifest-valid" in fired["bad"]
     assert "slo-objective-tier" in fired["low"]
 
 
 def test_hostile_runbook_paths_are_rejected_and_never_read(example: GitRepo) -> None:
     for path in ("../../../etc/passwd", "/etc/passwd", "file:///etc/passwd"):
-        example.replace("services/checkout/service.yaml", "runbook: docs/runbook.md", f"runbook: {path}")
+        example.replace(
+            "services/checkout/service.yaml", "runbook: docs/runbook.md", f"runbook: {path}"
+        )
         example.commit()
         v = judge(example)
         (svc,) = v.services
         assert v.verdict == "block"
         # /etc/passwd means the repository's own etc/passwd (a leading / is the repository root): absent here
-        assert any(f.rule in ("manifest-valid", "runbook-present") and "runbook" in f.message for f in svc.findings), path
+        assert any(
+            f.rule in ("manifest-valid", "runbook-present") and "runbook" in f.message
+            for f in svc.findings
+        ), path
         assert not any("root:" in f.message for f in svc.findings)
-        example.replace("services/checkout/service.yaml", f"runbook: {path}", "runbook: docs/runbook.md")
+        example.replace(
+            "services/checkout/service.yaml", f"runbook: {path}", "runbook: docs/runbook.md"
+        )
 
 
 def test_unparsable_manifest_is_one_finding_with_line(example: GitRepo) -> None:
-    example.write("services/cart/service.yaml", "apiVersion: gate/v1\nname: cart\ntier: 2\n  owners: x\n")
+    example.write(
+        "services/cart/service.yaml", "apiVersion: gate/v1\nname: cart\ntier: 2\n  owners: x\n"
+    )
     example.commit()
     (svc,) = judge(example).services
-    assert [(f.rule, f.file, f.line) for f in svc.findings] == [("manifest-valid", "services/cart/service.yaml", 4)]
+    assert [(f.rule, f.file, f.line) for f in svc.findings] == [
+        ("manifest-valid", "services/cart/service.yaml", 4)
+    ]
 
 
 def test_staged_change(example: GitRepo) -> None:
@@ -219,11 +284,16 @@ def test_staged_change(example: GitRepo) -> None:
     example.git("add", "services/search/src/query.py")
     example.write("services/checkout/src/app.py", "unstaged = True\n")
     v = check.run(Repo(example.path), staged=True, today=TODAY)
-    assert v.mode == "staged" and [s.name for s in v.services] == ["search"] and v.verdict == "block"
+    assert (
+        v.mode == "staged" and [s.name for s in v.services] == ["search"] and v.verdict == "block"
+    )
 
 
 def test_staged_in_a_repository_without_commits(repo: GitRepo) -> None:
-    repo.write("svc/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 3\nowners: {team: t}\n")
+    repo.write(
+        "svc/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 3\nowners: {team: t}\n",
+    )
     repo.git("add", "-A")
     v = check.run(Repo(repo.path), staged=True, today=TODAY)
     assert [s.name for s in v.services] == ["svc"] and v.verdict in ("pass", "warn")
@@ -249,11 +319,21 @@ def test_check_and_validate_modify_nothing(example: GitRepo) -> None:
     example.write("services/search/src/query.py", "x = 1\n")
     example.commit()
     example.write("services/cart/src/cart.py", "uncommitted work\n")
-    before = {p: open(os.path.join(r, p), "rb").read() for r, _, files in os.walk(example.root) for p in files if ".git" not in r}
+    before = {
+        p: open(os.path.join(r, p), "rb").read()
+        for r, _, files in os.walk(example.root)
+        for p in files
+        if ".git" not in r
+    }
     status = example.git("status", "--porcelain")
     judge(example)
     check.validate(Repo(example.path), today=TODAY)
-    after = {p: open(os.path.join(r, p), "rb").read() for r, _, files in os.walk(example.root) for p in files if ".git" not in r}
+    after = {
+        p: open(os.path.join(r, p), "rb").read()
+        for r, _, files in os.walk(example.root)
+        for p in files
+        if ".git" not in r
+    }
     assert before == after and example.git("status", "--porcelain") == status
 
 
@@ -261,7 +341,12 @@ def test_validate_judges_every_service(example: GitRepo) -> None:
     v = check.validate(Repo(example.path), today=TODAY)
     verdicts = {s.name: s.verdict for s in v.services}
     assert verdicts == {
-        "admin-tools": "pass", "cart": "warn", "checkout": "pass", "notifications": "pass", "payments": "pass", "search": "block",
+        "admin-tools": "pass",
+        "cart": "warn",
+        "checkout": "pass",
+        "notifications": "pass",
+        "payments": "pass",
+        "search": "block",
     }
 
 
@@ -288,16 +373,27 @@ def test_merge_commit_head_and_first_commit(example: GitRepo) -> None:
 
 
 def test_first_commit_judged_against_nothing(repo: GitRepo) -> None:
-    repo.write("svc/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 3\nowners: {team: t}\n")
+    repo.write(
+        "svc/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 3\nowners: {team: t}\n",
+    )
     head = repo.commit()
-    from gate.git import EMPTY
-    from gate.snapshot import Snapshot
     from gate import config as gate_config
+    from gate.git import EMPTY
     from gate.policy.rules import load_rules
+    from gate.snapshot import Snapshot
 
     r = Repo(repo.path)
     base, snap = Snapshot(r, EMPTY), Snapshot(r, head)
-    v = check.judge(r.changes(EMPTY, head), base, snap, gate_config.Config(), load_rules(gate_config.Config(), base), TODAY, "commits")
+    v = check.judge(
+        r.changes(EMPTY, head),
+        base,
+        snap,
+        gate_config.Config(),
+        load_rules(gate_config.Config(), base),
+        TODAY,
+        "commits",
+    )
     assert [(s.name, s.status) for s in v.services] == [("svc", "added")]
 
 
@@ -306,13 +402,20 @@ def test_validate_warns_when_gate_files_have_no_codeowners(example: GitRepo) -> 
     example.replace(".github/CODEOWNERS", "*                         @acme/platform\n", "")
     example.commit()
     v = check.validate(Repo(example.path), today=TODAY)
-    assert [(f.rule, f.file) for f in v.findings] == [("gate-files-owned", "exceptions.yaml")]  # .gate.yaml keeps its line
-    example.write(".github/CODEOWNERS", example.read(".github/CODEOWNERS") + "/exceptions.yaml @acme/release-managers\n")
+    assert [(f.rule, f.file) for f in v.findings] == [
+        ("gate-files-owned", "exceptions.yaml")
+    ]  # .gate.yaml keeps its line
+    example.write(
+        ".github/CODEOWNERS",
+        example.read(".github/CODEOWNERS") + "/exceptions.yaml @acme/release-managers\n",
+    )
     example.commit()
     assert check.validate(Repo(example.path), today=TODAY).findings == ()
 
 
-def test_moving_a_service_while_lowering_its_tier_is_judged_at_the_old_tier(example: GitRepo) -> None:
+def test_moving_a_service_while_lowering_its_tier_is_judged_at_the_old_tier(
+    example: GitRepo,
+) -> None:
     example.git("mv", "services/checkout", "services/checkout-v2")
     example.replace("services/checkout-v2/service.yaml", "tier: 1", "tier: 3")
     example.replace("services/checkout-v2/service.yaml", "runbook: docs/runbook.md\n", "")
@@ -320,16 +423,22 @@ def test_moving_a_service_while_lowering_its_tier_is_judged_at_the_old_tier(exam
     v = judge(example)
     moved = next(s for s in v.services if s.manifest == "services/checkout-v2/service.yaml")
     assert moved.tier == 1
-    assert {"manifest-drift", "runbook-present"} <= {f.rule for f in moved.findings if f.severity == "error"}
+    assert {"manifest-drift", "runbook-present"} <= {
+        f.rule for f in moved.findings if f.severity == "error"
+    }
 
 
-def test_a_warm_check_never_lists_every_service(example: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_warm_check_never_lists_every_service(
+    example: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The second run on a change reads only what the change touches: cost follows the change."""
     from gate import catalog
     from gate.git import Repo as GitLayer
 
     example.write("services/checkout/src/app.py", "print('changed')\n")
-    example.write("services/cart/src/cart.py", example.read("services/cart/src/cart.py") + "# edit\n")
+    example.write(
+        "services/cart/src/cart.py", example.read("services/cart/src/cart.py") + "# edit\n"
+    )
     example.commit("two services")
     first = check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
 
@@ -352,9 +461,20 @@ def test_the_users_git_settings_never_change_a_verdict(example: GitRepo) -> None
     example.git("mv", "services/cart/src/cart.py", "services/cart/src/basket.py")
     example.commit("edit and rename")
     plain = renderer("json")(check.run(Repo(example.path), base="main", head="HEAD", today=TODAY))
-    for key, value in (("color.ui", "always"), ("color.diff", "always"), ("log.showSignature", "true"), ("diff.renames", "copies"),
-                       ("core.quotepath", "true"), ("diff.noprefix", "true"), ("log.decorate", "full")):
+    for key, value in (
+        ("color.ui", "always"),
+        ("color.diff", "always"),
+        ("log.showSignature", "true"),
+        ("diff.renames", "copies"),
+        ("core.quotepath", "true"),
+        ("diff.noprefix", "true"),
+        ("log.decorate", "full"),
+    ):
         example.git("config", key, value)
     import shutil
+
     shutil.rmtree(example.root / ".git" / "gate", ignore_errors=True)
-    assert renderer("json")(check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)) == plain
+    assert (
+        renderer("json")(check.run(Repo(example.path), base="main", head="HEAD", today=TODAY))
+        == plain
+    )

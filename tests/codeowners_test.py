@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from testing.typed import present
 
 from gate import codeowners
-from testing.typed import present
 
 # The example file from GitHub's "About code owners" documentation.
 GITHUB_EXAMPLE = """\
@@ -32,7 +32,10 @@ apps/ @octocat
         ("src/app.js", ("@js-owner",)),
         ("main.go", ("docs@example.com",)),
         ("notes.txt", ("@octo-org/octocats",)),
-        ("build/logs/2026/today.log", ("@octocat",)),  # /build/logs/ matches, but the later **/logs wins
+        (
+            "build/logs/2026/today.log",
+            ("@octocat",),
+        ),  # /build/logs/ matches, but the later **/logs wins
         ("docs/getting-started.md", ("@doctocat",)),  # /docs/ comes after docs/*
         ("docs/build-app/troubleshooting.md", ("@doctocat",)),
         ("scripts/deploy.sh", ("@doctocat", "@octocat")),
@@ -70,10 +73,11 @@ def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
     import os
     import subprocess
 
-    from gate.git import Repo
-    from gate.snapshot import Snapshot
-    from gate.policy.kinds import CheckContext
     from conftest import GIT_ENV, TODAY
+
+    from gate.git import Repo
+    from gate.policy.kinds import CheckContext
+    from gate.snapshot import Snapshot
 
     env = {**os.environ, **GIT_ENV}
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=env)
@@ -96,21 +100,39 @@ def test_owner_answers_are_kept_per_blob(tmp_path: Any) -> None:
     [cached] = list(folder.iterdir())
     assert cached.name == f"{present(head.entry('CODEOWNERS')).sha}.json"
     assert owner("nowhere/x") is None
-    cached.write_text('{"services/s7/service.yaml": ["/services/s7/", ["@org/cached"], 8], "nowhere/x": null}')
-    assert owner("services/s7/service.yaml").owners == ("@org/cached",), "a later run reads the answer"
-    assert owner("services/s8/service.yaml").owners == ("@org/team-8",), "a new question parses the file"
-    for junk in ("{broken", '{"services/s7/service.yaml": [1]}', "[]", '{"services/s7/service.yaml": "x"}'):
+    cached.write_text(
+        '{"services/s7/service.yaml": ["/services/s7/", ["@org/cached"], 8], "nowhere/x": null}'
+    )
+    assert owner("services/s7/service.yaml").owners == ("@org/cached",), (
+        "a later run reads the answer"
+    )
+    assert owner("services/s8/service.yaml").owners == ("@org/team-8",), (
+        "a new question parses the file"
+    )
+    for junk in (
+        "{broken",
+        '{"services/s7/service.yaml": [1]}',
+        "[]",
+        '{"services/s7/service.yaml": "x"}',
+    ):
         cached.write_text(junk)
         assert owner("services/s7/service.yaml").owners == ("@org/team-7",), junk
 
 
 def test_the_index_answers_exactly_like_scanning_every_line() -> None:
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     segment = st.sampled_from(["a", "b", "docs", "svc", "x.py", "*", "**", "*.md", "?"])
-    pattern = st.builds(lambda lead, parts, tail: lead + "/".join(parts) + tail,
-                        st.sampled_from(["", "/"]), st.lists(segment, min_size=1, max_size=3), st.sampled_from(["", "/"]))
-    path = st.lists(st.sampled_from(["a", "b", "docs", "svc", "x.py", "r.md"]), min_size=1, max_size=4).map("/".join)
+    pattern = st.builds(
+        lambda lead, parts, tail: lead + "/".join(parts) + tail,
+        st.sampled_from(["", "/"]),
+        st.lists(segment, min_size=1, max_size=3),
+        st.sampled_from(["", "/"]),
+    )
+    path = st.lists(
+        st.sampled_from(["a", "b", "docs", "svc", "x.py", "r.md"]), min_size=1, max_size=4
+    ).map("/".join)
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(pattern, max_size=12), st.lists(path, min_size=1, max_size=5))

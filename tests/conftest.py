@@ -1,4 +1,5 @@
 """Fixtures build real git repositories in temporary folders (helpers in the `testing` package)."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,16 @@ from typing import Any
 import pytest
 
 # Re-exported: test modules import these from conftest (new code imports testing.repo).
-from testing.repo import GIT_ENV, TODAY, GitRepo, build_example, copy_repo, gate_subprocess, new_repo, require  # noqa: F401
+from testing.repo import (  # noqa: F401
+    GIT_ENV,
+    TODAY,
+    GitRepo,
+    build_example,
+    copy_repo,
+    gate_subprocess,
+    new_repo,
+    require,
+)
 
 # The gate turns its caches off in CI unless told the runner is trusted; the suite runs the same
 # everywhere (tests of that default set CI themselves).

@@ -1,4 +1,5 @@
 """gate.demo: the demo repository, its scenarios and its SLO export, as `gate demo` and the golden reports use them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,9 @@ from gate.resources import validator
 def test_scenarios_are_named_once_and_expect_a_real_verdict() -> None:
     names = [s.branch for s in SCENARIOS]
     assert len(names) == len(set(names)) >= 8
-    assert {s.expected for s in SCENARIOS} <= {"pass", "warn", "block"} and {"pass", "block"} <= {s.expected for s in SCENARIOS}
+    assert {s.expected for s in SCENARIOS} <= {"pass", "warn", "block"} and {"pass", "block"} <= {
+        s.expected for s in SCENARIOS
+    }
 
 
 def test_the_slo_export_is_valid_and_says_payments_spent_its_budget() -> None:
@@ -23,10 +26,23 @@ def test_the_slo_export_is_valid_and_says_payments_spent_its_budget() -> None:
     assert month["good"] / month["total"] < 0.9995  # its objective: the budget is spent
 
 
-def test_build_makes_main_plus_one_payments_change_with_dated_placeholders_filled(tmp_path: Path) -> None:
+def test_build_makes_main_plus_one_payments_change_with_dated_placeholders_filled(
+    tmp_path: Path,
+) -> None:
     build(tmp_path, dt.date(2026, 11, 22))
-    log = subprocess.run(["git", "-C", str(tmp_path), "log", "--format=%s", "main"], capture_output=True, text=True, check=True).stdout
+    log = subprocess.run(
+        ["git", "-C", str(tmp_path), "log", "--format=%s", "main"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert log.splitlines() == ["payments: retry card authorisation 5 times", "acme monorepo"]
-    tracked = subprocess.run(["git", "-C", str(tmp_path), "ls-files"], capture_output=True, text=True, check=True).stdout
-    assert "__RECENT_DATE__" not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in tmp_path.rglob("*.yaml"))
-    assert "slo-status.json" not in tracked.split() and (tmp_path / "slo-status.json").is_file()  # the export is not committed
+    tracked = subprocess.run(
+        ["git", "-C", str(tmp_path), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "__RECENT_DATE__" not in "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in tmp_path.rglob("*.yaml")
+    )
+    assert (
+        "slo-status.json" not in tracked.split() and (tmp_path / "slo-status.json").is_file()
+    )  # the export is not committed

@@ -1,10 +1,11 @@
 """The minimum-versions leg of CI installs exactly the lower bounds pyproject.toml states."""
+
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,5 +67,8 @@ def test_a_missing_tool_is_named_in_one_line() -> None:
 
     with pytest.raises(pytest.fail.Exception) as failed:
         require("no-such-tool-gate")
-    assert str(failed.value) == "no-such-tool-gate is not installed in this environment: run `bash scripts/test.sh`, which installs it"
+    assert (
+        str(failed.value)
+        == "no-such-tool-gate is not installed in this environment: run `bash scripts/test.sh`, which installs it"
+    )
     require("git")

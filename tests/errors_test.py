@@ -1,4 +1,5 @@
 """gate.errors: the one user-facing error, always one line naming the file and line."""
+
 from __future__ import annotations
 
 from gate.errors import FatalError
@@ -13,6 +14,10 @@ def test_one_line_with_where() -> None:
 
 def test_a_message_from_hostile_content_stays_one_line() -> None:
     error = FatalError("name 'a\nb\r\n  c'\tis\u00a0bad", "x.yaml", 1)
-    assert "\n" not in str(error) and "\r" not in str(error) and str(error) == "x.yaml:1: name 'a b c' is bad"
+    assert (
+        "\n" not in str(error)
+        and "\r" not in str(error)
+        and str(error) == "x.yaml:1: name 'a b c' is bad"
+    )
     assert error.message.startswith("name 'a\nb")  # the original message is kept for callers
     assert str(error) == error.args[0]

@@ -5,12 +5,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import GitRepo
 
 from gate.errors import FatalError
 from gate.git import EMPTY, INDEX, Change, Entry, Repo, parse_raw
 from gate.snapshot import Snapshot
-
-from conftest import GitRepo
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
@@ -144,7 +143,18 @@ def test_shallow_clone_without_merge_base_says_fetch_depth(repo: GitRepo, tmp_pa
         repo.write("m", str(i))
         repo.commit(f"main {i}")
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth=1", "--no-single-branch", f"file://{repo.root}", str(clone)], check=True)
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth=1",
+            "--no-single-branch",
+            f"file://{repo.root}",
+            str(clone),
+        ],
+        check=True,
+    )
     r = Repo(str(clone))
     assert r.is_shallow
     with pytest.raises(FatalError, match="fetch-depth: 0"):
@@ -155,10 +165,16 @@ def test_shallow_clone_without_merge_base_says_fetch_depth(repo: GitRepo, tmp_pa
 
 def test_parse_raw_copy_type_change_and_deletion() -> None:
     a, b, z = "a" * 40, "b" * 40, "0" * 40
-    out = (f":100644 100644 {a} {b} C075\0a\0b\0:100644 120000 {a} {b} T\0link\0"
-           f":100644 100755 {a} {b} M\0x y\0:100644 000000 {a} {z} D\0gone\0").encode()
-    assert parse_raw(out) == [Change("C", "b", "a", Entry("100644", b)), Change("T", "link", None, Entry("120000", b)),
-                              Change("M", "x y", None, Entry("100755", b)), Change("D", "gone")]
+    out = (
+        f":100644 100644 {a} {b} C075\0a\0b\0:100644 120000 {a} {b} T\0link\0"
+        f":100644 100755 {a} {b} M\0x y\0:100644 000000 {a} {z} D\0gone\0"
+    ).encode()
+    assert parse_raw(out) == [
+        Change("C", "b", "a", Entry("100644", b)),
+        Change("T", "link", None, Entry("120000", b)),
+        Change("M", "x y", None, Entry("100755", b)),
+        Change("D", "gone"),
+    ]
 
 
 def test_paths_that_look_like_pathspec_magic_are_taken_literally(repo: GitRepo) -> None:
@@ -168,7 +184,12 @@ def test_paths_that_look_like_pathspec_magic_are_taken_literally(repo: GitRepo) 
     base = repo.commit("empty")
     snap = Snapshot(Repo(repo.path), base)
     snap.prefetch(["*.md", "[x].txt", ":(exclude)y", "missing.md", "a b.md"])
-    assert snap.is_file("*.md") and snap.is_file("[x].txt") and snap.is_file(":(exclude)y") and snap.is_file("a b.md")
+    assert (
+        snap.is_file("*.md")
+        and snap.is_file("[x].txt")
+        and snap.is_file(":(exclude)y")
+        and snap.is_file("a b.md")
+    )
     assert not snap.is_file("missing.md") and not snap.is_file("x.md")
     assert Snapshot(Repo(repo.path), head).read(":(exclude)y") == b"x\n"
 
@@ -198,8 +219,22 @@ def test_a_tree_derived_from_base_and_diff_answers_like_a_full_listing(repo: Git
     r = Repo(repo.path)
     full = Snapshot(r, head)
     derived = Snapshot(r, head).after(Snapshot(r, base), r.changes(base, head))
-    paths = set(full.files) | set(Snapshot(r, base).files) | {
-        "dir", "dir/deep", "becomes-dir", "old", "new", "gone", "missing.txt", "../keep.txt", "/keep.txt", "dir//deep/x.txt"}
+    paths = (
+        set(full.files)
+        | set(Snapshot(r, base).files)
+        | {
+            "dir",
+            "dir/deep",
+            "becomes-dir",
+            "old",
+            "new",
+            "gone",
+            "missing.txt",
+            "../keep.txt",
+            "/keep.txt",
+            "dir//deep/x.txt",
+        }
+    )
     derived.prefetch(sorted(paths)[:3])  # a batch first, then single lookups
     for path in sorted(paths):
         assert derived.is_file(path) == full.is_file(path), path
@@ -232,7 +267,10 @@ def test_changes_count_lines_in_the_same_diff(repo: GitRepo) -> None:
     repo.git("mv", "moved.txt", "renamed.txt")
     repo.write("bin.dat", bytes(range(255, -1, -1)))
     head = repo.commit()
-    counted = {c.path: (c.status, c.added, c.deleted) for c in Repo(repo.path).changes(base, head, lines=True)}
+    counted = {
+        c.path: (c.status, c.added, c.deleted)
+        for c in Repo(repo.path).changes(base, head, lines=True)
+    }
     assert counted == {"a.txt": ("M", 2, 1), "renamed.txt": ("R", 0, 0), "bin.dat": ("M", 0, 0)}
     plain = {c.path: (c.added, c.deleted) for c in Repo(repo.path).changes(base, head)}
     assert plain["a.txt"] == (0, 0)
@@ -258,7 +296,9 @@ def test_the_diff_ignores_the_users_diff_settings(repo: GitRepo) -> None:
     GitRepo(sub).write("s.txt", "1\n")
     first_sub = GitRepo(sub).commit("s1")
     repo.git("add", "a.txt")
-    repo.git("update-index", "--add", "--cacheinfo", f"160000,{first_sub},vendor/sub")  # a gitlink with no checkout
+    repo.git(
+        "update-index", "--add", "--cacheinfo", f"160000,{first_sub},vendor/sub"
+    )  # a gitlink with no checkout
     repo.git("commit", "-q", "-m", "base")
     base = repo.git("rev-parse", "HEAD")
     GitRepo(sub).write("s.txt", "2\n")
@@ -288,7 +328,9 @@ def test_many_and_long_names_read_through_one_cat_file_without_stalling(repo: Gi
     snap = Snapshot(r, head)
     got = snap.read_many([f"{deep}/f{i:03d}.txt" for i in range(300)])
     assert len(got) == 300 and got[f"{deep}/f123.txt"] == b"123\n" * 2000
-    names = [f"{head}:{deep}/f{i:03d}.txt" for i in range(300)]  # long rev:path names, 2 KiB chunks' worth
+    names = [
+        f"{head}:{deep}/f{i:03d}.txt" for i in range(300)
+    ]  # long rev:path names, 2 KiB chunks' worth
     assert len(r.objects.read_many(names, blobs_only=True)) == 300
 
 
@@ -296,8 +338,21 @@ def test_git_missing_from_path_is_one_clear_line(example: GitRepo, tmp_path: Pat
     import sys
 
     env = {**os.environ, "PATH": str(tmp_path / "empty-bin")}  # no git anywhere
-    result = subprocess.run([sys.executable, "-c", "from gate.cli import main; main()", "check", "--repo", example.path, "--base", "main"],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from gate.cli import main; main()",
+            "check",
+            "--repo",
+            example.path,
+            "--base",
+            "main",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert result.stderr == "gate: error: git is not installed or not on PATH\n"
 
@@ -321,12 +376,21 @@ def test_log_answers_keep_separator_bytes_in_their_field(repo: GitRepo) -> None:
     """Names, e-mails and messages are the author's to write: \x1e and \x1f in them never split a record."""
     repo.write("exceptions.yaml", "x\n")
     repo.git("add", "-A")
-    message = "tidy\x1fThis reverts commit 0123456789abcdef\x1e" + "d" * 40 + "\x1f\x1fboss@example.com\x1f"
+    message = (
+        "tidy\x1fThis reverts commit 0123456789abcdef\x1e"
+        + "d" * 40
+        + "\x1f\x1fboss@example.com\x1f"
+    )
     repo.git("commit", "-q", "-m", message, f"--author=Mal\x1flo\x1ery <{EVIL_EMAIL}>")
     sha = repo.git("rev-parse", "HEAD")
     r = Repo(repo.path)
     (commit,) = r.commits(EMPTY, "HEAD")
-    assert (commit.sha, commit.parents, commit.author_email, commit.message.rstrip("\n")) == (sha, (), EVIL_EMAIL, message)
+    assert (commit.sha, commit.parents, commit.author_email, commit.message.rstrip("\n")) == (
+        sha,
+        (),
+        EVIL_EMAIL,
+        message,
+    )
     email, time, said = r.authorship("HEAD")
     assert (email, said.rstrip("\n")) == (EVIL_EMAIL, message) and time > 0
     ((logged, name, mail, when),) = r.path_log("exceptions.yaml")
@@ -338,7 +402,9 @@ def test_log_format_tokens_are_fresh_and_the_field_count_is_checked() -> None:
 
     one, two = LogFormat("%H", "%B"), LogFormat("%H", "%B")
     assert one.field_mark != two.field_mark and one.record_mark != two.record_mark
-    assert one.records(one.record_mark + b"a" + one.field_mark + b"b" + one.field_mark + b"\n") == [([b"a", b"b"], b"\n")]
+    assert one.records(one.record_mark + b"a" + one.field_mark + b"b" + one.field_mark + b"\n") == [
+        ([b"a", b"b"], b"\n")
+    ]
     with pytest.raises(GitError, match="1 fields where 2"):
         one.split(b"a" + one.field_mark + b"b\x1fc")
     with pytest.raises(GitError, match="before its first record"):

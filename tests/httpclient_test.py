@@ -1,4 +1,5 @@
 """gate.httpclient: bounded, redacted, retried JSON requests to 127.0.0.1."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +11,10 @@ from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 
 
 def test_redact_drops_credentials_from_urls() -> None:
-    assert redact("https://user:pa55@prom.example/api?query=up&token=abc&x=1") == "https://prom.example/api?query=up&token=***&x=1"
+    assert (
+        redact("https://user:pa55@prom.example/api?query=up&token=abc&x=1")
+        == "https://prom.example/api?query=up&token=***&x=1"
+    )
     assert redact("http://h/?API_KEY=s3cret") == "http://h/?API_KEY=***"
 
 
@@ -19,7 +23,9 @@ def test_bearer_token_comes_from_the_named_variable(monkeypatch: pytest.MonkeyPa
     assert bearer_headers("PROM_TOKEN", "budgets.prometheus")["Authorization"] == "Bearer t0k"
     assert "Authorization" not in bearer_headers(None, "budgets.prometheus")
     monkeypatch.delenv("PROM_TOKEN")
-    with pytest.raises(Unavailable, match=r"PROM_TOKEN \(budgets.prometheus.bearer_token_env\) is not set"):
+    with pytest.raises(
+        Unavailable, match=r"PROM_TOKEN \(budgets.prometheus.bearer_token_env\) is not set"
+    ):
         bearer_headers("PROM_TOKEN", "budgets.prometheus")
 
 
@@ -28,30 +34,48 @@ def test_json_and_other_statuses(httpserver: Any) -> None:
     httpserver.expect_request("/missing").respond_with_json({"message": "Not Found"}, status=404)
     httpserver.expect_request("/html").respond_with_data("<html>", content_type="text/html")
     assert request_json("GET", httpserver.url_for("/ok")).body == {"a": 1}
-    assert request_json("GET", httpserver.url_for("/missing")).status == 404  # the caller decides what 404 means
+    assert (
+        request_json("GET", httpserver.url_for("/missing")).status == 404
+    )  # the caller decides what 404 means
     with pytest.raises(Unavailable, match="response is not JSON"):
         request_json("GET", httpserver.url_for("/html"))
 
 
 def test_a_server_error_is_retried_then_reported_without_the_secret(httpserver: Any) -> None:
-    answers = iter([Response("busy", status=503), Response("busy", status=503), Response('{"ok": true}', content_type="application/json")])
+    answers = iter(
+        [
+            Response("busy", status=503),
+            Response("busy", status=503),
+            Response('{"ok": true}', content_type="application/json"),
+        ]
+    )
     httpserver.expect_request("/flaky").respond_with_handler(lambda request: next(answers))
-    assert request_json("GET", httpserver.url_for("/flaky"), retries=2, backoff=0).body == {"ok": True}
+    assert request_json("GET", httpserver.url_for("/flaky"), retries=2, backoff=0).body == {
+        "ok": True
+    }
     httpserver.expect_request("/down").respond_with_data("no", status=500)
     url = httpserver.url_for("/down").replace("://", "://admin:hunter2@") + "?token=abc"
     with pytest.raises(Unavailable) as info:
         request_json("GET", url, retries=1, backoff=0)
-    assert "HTTP 500 (2 attempts)" in str(info.value) and "hunter2" not in str(info.value) and "abc" not in str(info.value)
+    assert (
+        "HTTP 500 (2 attempts)" in str(info.value)
+        and "hunter2" not in str(info.value)
+        and "abc" not in str(info.value)
+    )
 
 
 def test_an_answer_larger_than_the_limit_is_refused(httpserver: Any) -> None:
-    httpserver.expect_request("/big").respond_with_data("[" + "1," * 5000 + "1]", content_type="application/json")
+    httpserver.expect_request("/big").respond_with_data(
+        "[" + "1," * 5000 + "1]", content_type="application/json"
+    )
     with pytest.raises(Unavailable, match="larger than 1,000 bytes"):
         request_json("GET", httpserver.url_for("/big"), max_bytes=1000)
 
 
 def test_redirects_are_not_followed(httpserver: Any) -> None:
-    httpserver.expect_request("/moved").respond_with_data("", status=302, headers={"Location": "http://169.254.169.254/latest"})
+    httpserver.expect_request("/moved").respond_with_data(
+        "", status=302, headers={"Location": "http://169.254.169.254/latest"}
+    )
     assert request_json("GET", httpserver.url_for("/moved")).status == 302
 
 

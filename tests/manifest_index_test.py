@@ -5,13 +5,15 @@ fast-import`); each commit is then asked in a random order, so answers come from
 the nearest kept commit plus a diff, from a base snapshot plus a diff, and from kept files, and
 every answer must equal the slow path's (a listing of that tree, every source file parsed).
 """
+
 from __future__ import annotations
 
 import shutil
 import tempfile
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from gate.git import Repo, fast_import
 from gate.manifest_index import ManifestIndex, claims_of, may_claim
@@ -37,14 +39,28 @@ EXTRAS = (
     "slos: [{openslo: ../slo/a.yaml}]\n",
     "paths: [",  # not YAML
 )
-ENTITY = ("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: e{n}\n{annotations}spec:\n"
-          "  type: service\n  lifecycle: production\n  owner: group:t\n")
-ANNOTATIONS = ("", "  annotations:\n    gate.dev/tier: '1'\n    gate.dev/runbook: ../docs/r.md\n",
-               "  annotations:\n    gate.dev/paths: 'libs/**'\n", "  links:\n    - url: /docs/r.md\n      title: Runbook\n")
+ENTITY = (
+    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: e{n}\n{annotations}spec:\n"
+    "  type: service\n  lifecycle: production\n  owner: group:t\n"
+)
+ANNOTATIONS = (
+    "",
+    "  annotations:\n    gate.dev/tier: '1'\n    gate.dev/runbook: ../docs/r.md\n",
+    "  annotations:\n    gate.dev/paths: 'libs/**'\n",
+    "  links:\n    - url: /docs/r.md\n      title: Runbook\n",
+)
 
-source = st.tuples(st.sampled_from(DIRECTORIES), st.sampled_from(NAMES), st.integers(0, len(EXTRAS) - 1), st.integers(0, 3))
-tree = st.dictionaries(st.tuples(st.sampled_from(DIRECTORIES), st.sampled_from(NAMES)),
-                       st.tuples(st.integers(0, len(EXTRAS) - 1), st.integers(0, 3)), max_size=6)
+source = st.tuples(
+    st.sampled_from(DIRECTORIES),
+    st.sampled_from(NAMES),
+    st.integers(0, len(EXTRAS) - 1),
+    st.integers(0, 3),
+)
+tree = st.dictionaries(
+    st.tuples(st.sampled_from(DIRECTORIES), st.sampled_from(NAMES)),
+    st.tuples(st.integers(0, len(EXTRAS) - 1), st.integers(0, 3)),
+    max_size=6,
+)
 
 
 def _text(directory: str, name: str, extra: int, annotation: int) -> bytes:
@@ -57,13 +73,19 @@ def _text(directory: str, name: str, extra: int, annotation: int) -> bytes:
 def _stream(trees: list[dict[tuple[str, str], tuple[int, int]]]) -> bytes:
     out = []
     for i, files in enumerate(trees):
-        out.append(f"commit refs/heads/c{i}\nmark :{i + 1}\ncommitter t <t@localhost> {i} +0000\ndata 0\n".encode())
+        out.append(
+            f"commit refs/heads/c{i}\nmark :{i + 1}\ncommitter t <t@localhost> {i} +0000\ndata 0\n".encode()
+        )
         if i:
             out.append(f"from :{i}\n".encode())
         out.append(b"deleteall\n")
         for (directory, name), (extra, annotation) in sorted(files.items()):
             content = _text(directory, name, extra, annotation)
-            out.append(f"M 100644 inline {directory}{name}\ndata {len(content)}\n".encode() + content + b"\n")
+            out.append(
+                f"M 100644 inline {directory}{name}\ndata {len(content)}\n".encode()
+                + content
+                + b"\n"
+            )
         out.append(f"M 100644 inline src/code.py\ndata {i + 2}\n{'x' * (i + 1)}\n\n".encode())
         out.append(b"\n")
     return b"".join(out)
@@ -91,7 +113,9 @@ def test_the_cached_path_agrees_with_the_slow_path(trees: list[dict[Any, Any]], 
                 _agree(index, slow, Snapshot(repo, commits[i]), Snapshot(slow.repo, commits[i]))
                 if i:  # the same tree declared as its parent plus the diff
                     base = Snapshot(repo, commits[i - 1])
-                    derived = Snapshot(repo, commits[i]).after(base, repo.changes(commits[i - 1], commits[i]))
+                    derived = Snapshot(repo, commits[i]).after(
+                        base, repo.changes(commits[i - 1], commits[i])
+                    )
                     index.prepare(derived)
                     _agree(index, slow, derived, Snapshot(slow.repo, commits[i]))
             repo.objects.close()
@@ -100,11 +124,18 @@ def test_the_cached_path_agrees_with_the_slow_path(trees: list[dict[Any, Any]], 
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@given(directory=st.sampled_from(DIRECTORIES[1:]), key=st.sampled_from(("runbook: ", "rollback: {plan: ", "x: [", "# c\nrunbook:", "")),
-       text=st.text(alphabet=" :/.#\"'\\!&*-[]{},|>?abrunbook\n", max_size=50))
-@example(directory="a/", key="", text="rollback: {x: ' #', plan: /y}")  # a "#" in quotes is no comment
+@given(
+    directory=st.sampled_from(DIRECTORIES[1:]),
+    key=st.sampled_from(("runbook: ", "rollback: {plan: ", "x: [", "# c\nrunbook:", "")),
+    text=st.text(alphabet=" :/.#\"'\\!&*-[]{},|>?abrunbook\n", max_size=50),
+)
+@example(
+    directory="a/", key="", text="rollback: {x: ' #', plan: /y}"
+)  # a "#" in quotes is no comment
 @example(directory="a/", key="runbook: ", text='"\\x2e\\x2e/y"')  # an escape spells ..
-@example(directory="a/", key="runbook: ", text="# a comment\n  /y")  # the value starts on the next line
+@example(
+    directory="a/", key="runbook: ", text="# a comment\n  /y"
+)  # the value starts on the next line
 @settings(max_examples=300, deadline=None)
 def test_the_pre_filter_never_hides_a_claim(directory: str, key: str, text: str) -> None:
     """Skipping the YAML parse is only an optimisation: what it skips claims nothing."""
@@ -129,7 +160,9 @@ def test_settings_arriving_after_a_listing_redo_it() -> None:
 
     folder = tempfile.mkdtemp(prefix="gate-index-")
     try:
-        refs = fast_import(folder, _stream([{("a/", "service.yaml"): (0, 0), ("c/", "other.yaml"): (0, 0)}]))
+        refs = fast_import(
+            folder, _stream([{("a/", "service.yaml"): (0, 0), ("c/", "other.yaml"): (0, 0)}])
+        )
         repo = Repo(folder)
         index = ManifestIndex.of(repo)
         snapshot = Snapshot(repo, refs["c0"])
@@ -137,7 +170,9 @@ def test_settings_arriving_after_a_listing_redo_it() -> None:
         assert sorted(index.entries(snapshot)) == ["a/service.yaml"]
         index.configure(Settings(files=("other.yaml",)))
         assert sorted(index.entries(snapshot)) == ["a/service.yaml", "c/other.yaml"]
-        assert sorted(index.entries(snapshot)) == sorted(index.entries_slow(Snapshot(repo, refs["c0"])))
+        assert sorted(index.entries(snapshot)) == sorted(
+            index.entries_slow(Snapshot(repo, refs["c0"]))
+        )
         repo.objects.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -6,7 +6,12 @@ from gate.markdown import headings
 def test_atx_setext_and_code_fences() -> None:
     text = "# Title\nintro\n\nSymptoms\n--------\npages\n\n```\n## Not a heading\n```\n## Diagnosis ##\n\n## Mitigation\n"
     found = [(h.level, h.text, h.line, h.has_content) for h in headings(text)]
-    assert found == [(1, "Title", 1, True), (2, "Symptoms", 4, True), (2, "Diagnosis", 11, False), (2, "Mitigation", 13, False)]
+    assert found == [
+        (1, "Title", 1, True),
+        (2, "Symptoms", 4, True),
+        (2, "Diagnosis", 11, False),
+        (2, "Mitigation", 13, False),
+    ]
 
 
 def test_section_content_includes_subsections_text() -> None:

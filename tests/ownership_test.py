@@ -1,4 +1,5 @@
 """Who judges a change (gate/ownership.py): the strictest tier a service ever had in this change's history."""
+
 from __future__ import annotations
 
 from gate.catalog import Service
@@ -6,7 +7,9 @@ from gate.ownership import strictest_tier
 
 
 def service(tier: int, parsed: bool = True) -> Service:
-    return Service("cart", "cart/", "cart/service.yaml", tier, {"tier": tier} if parsed else None, None)
+    return Service(
+        "cart", "cart/", "cart/service.yaml", tier, {"tier": tier} if parsed else None, None
+    )
 
 
 def test_a_change_that_lowers_its_own_tier_is_judged_at_the_tier_it_had() -> None:
@@ -23,5 +26,7 @@ def test_raising_a_tier_takes_effect_at_once() -> None:
 def test_only_a_tier_the_base_really_declared_counts() -> None:
     """A base manifest that did not parse, or whose tier is not a number, has no tier to hold the change to."""
     assert strictest_tier(service(2), [service(0, parsed=False)]).tier == 2
-    unparsed_tier = Service("cart", "cart/", "cart/service.yaml", 0, {"tier": "0"}, None)  # the catalog's fallback, not a declaration
+    unparsed_tier = Service(
+        "cart", "cart/", "cart/service.yaml", 0, {"tier": "0"}, None
+    )  # the catalog's fallback, not a declaration
     assert strictest_tier(service(2), [unparsed_tier]).tier == 2

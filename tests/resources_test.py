@@ -1,4 +1,5 @@
 """Schema results remembered across runs, keyed by the exact schema and document."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import GIT_ENV, GitRepo
 
 from gate import resources
-
-from conftest import GIT_ENV, GitRepo
 
 GOOD = {"apiVersion": "gate/v1", "kind": "Service", "name": "a", "tier": 1, "owners": {"team": "t"}}
 
@@ -39,7 +39,9 @@ def _later_run(memo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(resources, "validator", refuse)
     monkeypatch.setattr(resources, "_fragment_validator", refuse)
-    monkeypatch.setattr(resources, "_valid", lambda name: refuse)  # the fast predicate (gate.validity) counts as asking
+    monkeypatch.setattr(
+        resources, "_valid", lambda name: refuse
+    )  # the fast predicate (gate.validity) counts as asking
 
 
 def test_a_document_is_not_validated_twice(memo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,12 +51,18 @@ def test_a_document_is_not_validated_twice(memo: Path, monkeypatch: pytest.Monke
     assert first == [(("tier",), "tier: 9 must be at most 3")]
     assert resources.fragment_errors({"required": ["x"]}, GOOD) != []
     _later_run(memo, monkeypatch)
-    assert resources.errors_for("service", dict(reversed(list(GOOD.items())))) == []  # key order does not matter
-    assert resources.errors_for("service", bad) == first  # the same errors, lines and all, without jsonschema
+    assert (
+        resources.errors_for("service", dict(reversed(list(GOOD.items())))) == []
+    )  # key order does not matter
+    assert (
+        resources.errors_for("service", bad) == first
+    )  # the same errors, lines and all, without jsonschema
     assert resources.fragment_errors({"required": ["x"]}, GOOD) != []
 
 
-def test_any_difference_in_the_document_is_validated_afresh(memo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_any_difference_in_the_document_is_validated_afresh(
+    memo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert resources.errors_for("service", GOOD) == []
     _later_run(memo, monkeypatch)
     for changed in ({**GOOD, "tier": "1"}, {**GOOD, "tier": 1.0}, {**GOOD, "extra": None}):
@@ -87,7 +95,9 @@ def test_results_are_sharded_and_read_only_when_asked(memo: Path) -> None:
         assert resources.errors_for("service", document) == []
     resources.save_memo()
     shards = list(memo.parent.iterdir())
-    assert 200 < len(shards) <= 256 and all(len(json.loads(s.read_text())) <= resources._Memo.KEEP for s in shards)
+    assert 200 < len(shards) <= 256 and all(
+        len(json.loads(s.read_text())) <= resources._Memo.KEEP for s in shards
+    )
     resources.remember_in(None)
     resources.remember_in(str(memo.parent.parent))
     assert resources.errors_for("service", documents[7]) == []
@@ -96,10 +106,23 @@ def test_results_are_sharded_and_read_only_when_asked(memo: Path) -> None:
 
 def test_a_warm_check_never_imports_jsonschema(example: GitRepo) -> None:
     """The point of remembering: a second run on the same change skips jsonschema entirely."""
-    example.write("services/cart/src/cart.py", example.read("services/cart/src/cart.py") + "\n# a change\n")
+    example.write(
+        "services/cart/src/cart.py", example.read("services/cart/src/cart.py") + "\n# a change\n"
+    )
     example.commit("touch cart")
     env = {**os.environ, **GIT_ENV}
-    command = [sys.executable, "-X", "importtime", "-c", "from gate.cli import main; main()", "check", "--base", "main", "--format", "json"]
+    command = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-c",
+        "from gate.cli import main; main()",
+        "check",
+        "--base",
+        "main",
+        "--format",
+        "json",
+    ]
     first = subprocess.run(command, cwd=example.root, env=env, capture_output=True, text=True)
     second = subprocess.run(command, cwd=example.root, env=env, capture_output=True, text=True)
     assert first.returncode in (0, 1) and second.returncode == first.returncode
@@ -112,4 +135,8 @@ def test_a_warm_check_never_imports_jsonschema(example: GitRepo) -> None:
 
 
 def report_has_a_schema_finding(text: str) -> bool:
-    return any(f["rule"] == "dependencies-declared" for s in json.loads(text)["services"] for f in s["findings"])
+    return any(
+        f["rule"] == "dependencies-declared"
+        for s in json.loads(text)["services"]
+        for f in s["findings"]
+    )

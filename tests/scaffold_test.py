@@ -1,31 +1,42 @@
 """gate.scaffold: the files `gate init` writes, never over the user's, and what counts as still the template."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from conftest import GitRepo
+
 from gate.errors import FatalError
 from gate.scaffold import RUNBOOK, init, is_template, next_steps, relative_root
 
 
-def test_init_writes_three_files_relative_to_the_repository(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_writes_three_files_relative_to_the_repository(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(repo.root)
     written = init(str(repo.root / "services" / "orders"), None, 1, "orders")
-    assert sorted(written) == [str(Path("services/orders/docs/rollback.md")), str(Path("services/orders/docs/runbook.md")),
-                               str(Path("services/orders/service.yaml"))]
+    assert sorted(written) == [
+        str(Path("services/orders/docs/rollback.md")),
+        str(Path("services/orders/docs/runbook.md")),
+        str(Path("services/orders/service.yaml")),
+    ]
     manifest = repo.read("services/orders/service.yaml")
     assert "name: orders" in manifest and "tier: 1" in manifest and "99.9" in manifest
     assert relative_root(str(repo.root / "services" / "orders")) == "services/orders/"
 
 
-def test_init_never_overwrites_and_writes_nothing_then(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_never_overwrites_and_writes_nothing_then(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(repo.root)
     repo.write("svc/docs/rollback.md", "mine\n")
     with pytest.raises(FatalError, match="never overwrites"):
         init(str(repo.root / "svc"), "svc", 2, "team")
-    assert repo.read("svc/docs/rollback.md") == "mine\n" and not (repo.root / "svc" / "service.yaml").exists()
+    assert (
+        repo.read("svc/docs/rollback.md") == "mine\n"
+        and not (repo.root / "svc" / "service.yaml").exists()
+    )
 
 
 def test_a_bad_name_is_refused(tmp_path: Path) -> None:
@@ -35,7 +46,9 @@ def test_a_bad_name_is_refused(tmp_path: Path) -> None:
 
 def test_the_template_is_recognised_and_real_content_is_not() -> None:
     lines = RUNBOOK.format(name="x", tier=1, team="t", objective=99.9, root="").splitlines()
-    assert is_template(lines) and not is_template(lines + ["Page the on-call via PagerDuty service X."])
+    assert is_template(lines) and not is_template(
+        lines + ["Page the on-call via PagerDuty service X."]
+    )
     assert not is_template(["# Heading only"])
 
 

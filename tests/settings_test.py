@@ -5,6 +5,7 @@ old dict reads gave.
 budget/policy.py, budget/math.py, the budget sources, risk/score.py, risk/findings.py, waivers/trust.py,
 scorecard/collect.py and config.py before the records existed: it is the reference the records answer to.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from gate import yaml as gate_yaml
 from gate import config as gate_config
+from gate import yaml as gate_yaml
 from gate.budget import guide
 from gate.budget.math import DAY
 
@@ -33,15 +34,29 @@ OLD_MODES: dict[str, dict[int, str]] = {
     "on_no_data": {0: "warn", 1: "warn", 2: "info", 3: "info"},
     "on_unmeasurable": {0: "warn", 1: "warn", 2: "info", 3: "info"},
 }
-OLD_THRESHOLDS: dict[int, dict[str, Any]] = {0: {"warn": 50, "block": 80}, 1: {"warn": 60, "block": 90}, 2: {"warn": 70}, 3: {}}
+OLD_THRESHOLDS: dict[int, dict[str, Any]] = {
+    0: {"warn": 50, "block": 80},
+    1: {"warn": 60, "block": 90},
+    2: {"warn": 70},
+    3: {},
+}
 OLD_ROLLBACK_DAYS = {0: 90, 1: 90}
 OLD_MAX_DAYS = {0: 3, 1: 7, 2: 14, 3: 14}
 OLD_APPROVERS: dict[str, dict[int, list[str]]] = {
-    "findings": {0: ["vps"], 1: ["release-managers"], 2: ["release-managers"], 3: ["release-managers"]},
+    "findings": {
+        0: ["vps"],
+        1: ["release-managers"],
+        2: ["release-managers"],
+        3: ["release-managers"],
+    },
     "error-budget": {0: ["vps"], 1: ["directors"], 2: ["directors"], 3: ["release-managers"]},
     "risk": {0: ["vps"], 1: ["release-managers"], 2: ["release-managers"], 3: ["release-managers"]},
 }
-OLD_ADOPTION: dict[str, Any] = {"tiers": [1], "requires": ["slos", "runbook", "owners"], "milestones": {"6": 60, "12": 80}}
+OLD_ADOPTION: dict[str, Any] = {
+    "tiers": [1],
+    "requires": ["slos", "runbook", "owners"],
+    "milestones": {"6": 60, "12": 80},
+}
 
 
 def _old_mode(budgets: dict[str, Any], key: str, tier: int) -> str:
@@ -72,10 +87,16 @@ def _old_windows(budgets: dict[str, Any], tier: int, period: int) -> Any:
 
 def _old_source(budgets: dict[str, Any], name: str) -> dict[str, Any]:
     settings = budgets.get(name, {}) if isinstance(budgets.get(name), dict) else {}
-    return {"url": settings.get("url"), "bearer_token_env": settings.get("bearer_token_env"),
-            "username_env": settings.get("username_env"), "password_env": settings.get("password_env", ""),
-            "timeout": float(settings.get("timeout", 5)), "retries": int(settings.get("retries", 2)),
-            "backoff": float(settings.get("backoff", 0.5)), "path": settings.get("path")}
+    return {
+        "url": settings.get("url"),
+        "bearer_token_env": settings.get("bearer_token_env"),
+        "username_env": settings.get("username_env"),
+        "password_env": settings.get("password_env", ""),
+        "timeout": float(settings.get("timeout", 5)),
+        "retries": int(settings.get("retries", 2)),
+        "backoff": float(settings.get("backoff", 0.5)),
+        "path": settings.get("path"),
+    }
 
 
 def _old_freeze(risk: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -84,24 +105,35 @@ def _old_freeze(risk: dict[str, Any]) -> list[tuple[str, str, str]]:
     out = []
     for window in risk.get("freeze", []):
         try:
-            start, end = dt.date.fromisoformat(str(window["start"])), dt.date.fromisoformat(str(window["end"]))
+            start, end = (
+                dt.date.fromisoformat(str(window["start"])),
+                dt.date.fromisoformat(str(window["end"])),
+            )
         except (KeyError, ValueError):
             continue
-        out.append((start.isoformat(), end.isoformat(), str(window.get("reason", f"{start}..{end}"))))
+        out.append(
+            (start.isoformat(), end.isoformat(), str(window.get("reason", f"{start}..{end}")))
+        )
     return out
 
 
 def legacy(data: dict[str, Any]) -> dict[str, Any]:
     """Every setting as the old dict reads gave it, from the document as `config.parse` read it."""
-    budgets, risk, exceptions, scorecard = (dict(data.get(k, {})) for k in ("budgets", "risk", "exceptions", "scorecard"))
+    budgets, risk, exceptions, scorecard = (
+        dict(data.get(k, {})) for k in ("budgets", "risk", "exceptions", "scorecard")
+    )
     exempt = budgets.get("exempt", {})
     thresholds = {int(k): v for k, v in risk.get("thresholds", {}).items()}
-    rollback = {int(k): v for k, v in risk.get("rollback_tested_days", {}).items()} or OLD_ROLLBACK_DAYS
+    rollback = {
+        int(k): v for k, v in risk.get("rollback_tested_days", {}).items()
+    } or OLD_ROLLBACK_DAYS
     max_days = {int(k): v for k, v in exceptions.get("max_days", {}).items()}
 
     def groups(kind: str, tier: int) -> list[str]:
         table = exceptions.get("approvers", {}).get(kind)
-        found = {int(k): v for k, v in table.items()}.get(tier) if table else OLD_APPROVERS[kind][tier]
+        found = (
+            {int(k): v for k, v in table.items()}.get(tier) if table else OLD_APPROVERS[kind][tier]
+        )
         return list(found or [])
 
     adoption = {**OLD_ADOPTION, **(scorecard.get("adoption") or {})}
@@ -109,10 +141,16 @@ def legacy(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "budgets.configured": bool(budgets),
         "budgets.source": budgets.get("source", "prometheus"),
-        "budgets.sources": {name: _old_source(budgets, name) for name in ("prometheus", "file", "http")},
+        "budgets.sources": {
+            name: _old_source(budgets, name) for name in ("prometheus", "file", "http")
+        },
         "budgets.modes": {key: [_old_mode(budgets, key, t) for t in TIERS] for key in MODES},
-        "budgets.exempt": (bool(exempt.get("reverts", True)), bool(exempt.get("reliability_only", True)),
-                           list(exempt.get("reliability_paths", [])), {k: list(v) for k, v in (exempt.get("labels") or {}).items()}),
+        "budgets.exempt": (
+            bool(exempt.get("reverts", True)),
+            bool(exempt.get("reliability_only", True)),
+            list(exempt.get("reliability_paths", [])),
+            {k: list(v) for k, v in (exempt.get("labels") or {}).items()},
+        ),
         "budgets.windows": {(t, p): _old_windows(budgets, t, p) for t in TIERS for p in PERIODS},
         "risk.enabled": bool(risk.get("enabled", True)),
         "risk.model": risk.get("model") or None,
@@ -124,7 +162,12 @@ def legacy(data: dict[str, Any]) -> dict[str, Any]:
         "exceptions.max_days": [int(max_days.get(t, OLD_MAX_DAYS[t])) for t in TIERS],
         "exceptions.groups": {k: list(v) for k, v in exceptions.get("groups", {}).items()},
         "exceptions.approvers": {kind: [groups(kind, t) for t in TIERS] for kind in KINDS},
-        "scorecard.adoption": (adoption.get("start"), list(adoption["tiers"]), list(adoption["requires"]), adoption["milestones"]),
+        "scorecard.adoption": (
+            adoption.get("start"),
+            list(adoption["tiers"]),
+            list(adoption["requires"]),
+            adoption["milestones"],
+        ),
         "scorecard.expiring_days": int(scorecard.get("expiring_days", 7)),
     }
 
@@ -133,32 +176,61 @@ def typed(config: gate_config.Config) -> dict[str, Any]:
     """Every setting as the records give it."""
     from gate.budget.math import windows_for
 
-    budgets, risk, exceptions, adoption = config.budgets, config.risk, config.exceptions, config.scorecard.adoption
+    budgets, risk, exceptions, adoption = (
+        config.budgets,
+        config.risk,
+        config.exceptions,
+        config.scorecard.adoption,
+    )
     exempt = budgets.exempt
 
     def source(s: Any) -> dict[str, Any]:
-        return {"url": s.url, "bearer_token_env": s.bearer_token_env, "username_env": s.username_env, "password_env": s.password_env,
-                "timeout": s.timeout, "retries": s.retries, "backoff": s.backoff, "path": s.path}
+        return {
+            "url": s.url,
+            "bearer_token_env": s.bearer_token_env,
+            "username_env": s.username_env,
+            "password_env": s.password_env,
+            "timeout": s.timeout,
+            "retries": s.retries,
+            "backoff": s.backoff,
+            "path": s.path,
+        }
 
     return {
         "budgets.configured": budgets.configured,
         "budgets.source": budgets.source,
-        "budgets.sources": {name: source(budgets.source_settings(name)) for name in ("prometheus", "file", "http")},
+        "budgets.sources": {
+            name: source(budgets.source_settings(name)) for name in ("prometheus", "file", "http")
+        },
         "budgets.modes": {key: [getattr(budgets, key).for_tier(t) for t in TIERS] for key in MODES},
-        "budgets.exempt": (exempt.reverts, exempt.reliability_only, list(exempt.reliability_paths), {k: list(v) for k, v in exempt.labels.items()}),
+        "budgets.exempt": (
+            exempt.reverts,
+            exempt.reliability_only,
+            list(exempt.reliability_paths),
+            {k: list(v) for k, v in exempt.labels.items()},
+        ),
         "budgets.windows": {(t, p): windows_for(p, t, budgets) for t in TIERS for p in PERIODS},
         "risk.enabled": risk.enabled,
         "risk.model": risk.model,
         "risk.history_days": risk.history_days,
-        "risk.thresholds": [{k: v for k, v in (("warn", th.warn), ("block", th.block)) if v is not None}
-                            for th in (risk.thresholds.for_tier(t) for t in TIERS)],
+        "risk.thresholds": [
+            {k: v for k, v in (("warn", th.warn), ("block", th.block)) if v is not None}
+            for th in (risk.thresholds.for_tier(t) for t in TIERS)
+        ],
         "risk.rollback_tested_days": [risk.rollback_tested_days.for_tier(t) for t in TIERS],
         "risk.freeze": [(w.start.isoformat(), w.end.isoformat(), w.reason) for w in risk.freeze],
         "exceptions.path": config.ledger_path,
         "exceptions.max_days": [exceptions.max_days.for_tier(t) for t in TIERS],
         "exceptions.groups": {k: list(v) for k, v in exceptions.groups.items()},
-        "exceptions.approvers": {kind: [list(exceptions.approver_groups(kind, t)) for t in TIERS] for kind in KINDS},
-        "scorecard.adoption": (adoption.start, list(adoption.tiers), list(adoption.requires), dict(adoption.milestones)),
+        "exceptions.approvers": {
+            kind: [list(exceptions.approver_groups(kind, t)) for t in TIERS] for kind in KINDS
+        },
+        "scorecard.adoption": (
+            adoption.start,
+            list(adoption.tiers),
+            list(adoption.requires),
+            dict(adoption.milestones),
+        ),
         "scorecard.expiring_days": config.scorecard.expiring_days,
     }
 
@@ -171,7 +243,7 @@ def _readme_documents() -> list[tuple[str, bytes]]:
     guide_text = guide.ALERT_WINDOWS
     start = guide_text.index("budgets:")
     end = guide_text.index("longWindow: 3d}", start) + len("longWindow: 3d}")
-    blocks.append(("guide alert-windows", guide_text[guide_text.rindex("\n", 0, start) + 1:end]))
+    blocks.append(("guide alert-windows", guide_text[guide_text.rindex("\n", 0, start) + 1 : end]))
     for where, block in blocks:
         raw = textwrap.dedent(block).encode()
         try:
@@ -240,7 +312,11 @@ DOCUMENTS = [
 @pytest.mark.parametrize("name,raw", DOCUMENTS, ids=[d[0] for d in DOCUMENTS])
 def test_the_typed_settings_give_what_the_dict_reads_gave(name: str, raw: bytes | None) -> None:
     config = gate_config.Config() if raw is None else gate_config.parse(raw, ".gate.yaml")
-    data = {} if config.doc is None or config.doc.data is None else gate_config._yaml11_off(config.doc.data)
+    data = (
+        {}
+        if config.doc is None or config.doc.data is None
+        else gate_config._yaml11_off(config.doc.data)
+    )
     assert typed(config) == legacy(data)
 
 
@@ -250,72 +326,154 @@ def test_the_documents_cover_every_section() -> None:
     sections = set()
     for _, raw in DOCUMENTS:
         if raw:
-            sections |= {s for s in ("budgets", "risk", "exceptions", "scorecard") if re.search(rb"^\s*" + s.encode() + rb":", raw, re.M)}
+            sections |= {
+                s
+                for s in ("budgets", "risk", "exceptions", "scorecard")
+                if re.search(rb"^\s*" + s.encode() + rb":", raw, re.M)
+            }
     assert sections == {"budgets", "risk", "exceptions", "scorecard"}
-    assert sum(n.startswith("README.md") for n in names) >= 5 and any(n.startswith("guide") for n in names)
+    assert sum(n.startswith("README.md") for n in names) >= 5 and any(
+        n.startswith("guide") for n in names
+    )
 
 
 # --- property: any document, valid or not --------------------------------------------------------
 
-from hypothesis import HealthCheck, event, given, settings as hypothesis_settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, event, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from gate.errors import FatalError  # noqa: E402
 from gate.resources import errors_for  # noqa: E402
 
 _TIER_KEY = st.sampled_from(["0", "1", "2", "3", "4"])  # "4": a key the schema refuses
-_NOTHING_REQUIRED: dict[str, st.SearchStrategy[Any]] = {}  # typed: hypothesis 6.80 cannot infer the keys of a bare {}
+_NOTHING_REQUIRED: dict[
+    str, st.SearchStrategy[Any]
+] = {}  # typed: hypothesis 6.80 cannot infer the keys of a bare {}
 _MODE = st.sampled_from(["block", "warn", "info", "off", "page"])
 _GROUPS = st.lists(st.sampled_from(["vps", "directors", "sre", "release-managers"]), max_size=3)
-_WINDOW = {"sloPeriod": "7d",
-           "page": {"quick": {"errorBudgetPercent": 8, "shortWindow": "5m", "longWindow": "1h"},
-                    "slow": {"errorBudgetPercent": 12.5, "shortWindow": "30m", "longWindow": "6h"}},
-           "ticket": {"quick": {"errorBudgetPercent": 20, "shortWindow": "2h", "longWindow": "1d"},
-                      "slow": {"errorBudgetPercent": 42, "shortWindow": "6h", "longWindow": "3d"}}}
+_WINDOW = {
+    "sloPeriod": "7d",
+    "page": {
+        "quick": {"errorBudgetPercent": 8, "shortWindow": "5m", "longWindow": "1h"},
+        "slow": {"errorBudgetPercent": 12.5, "shortWindow": "30m", "longWindow": "6h"},
+    },
+    "ticket": {
+        "quick": {"errorBudgetPercent": 20, "shortWindow": "2h", "longWindow": "1d"},
+        "slow": {"errorBudgetPercent": 42, "shortWindow": "6h", "longWindow": "3d"},
+    },
+}
 
 
 def _tiers(values: Any) -> Any:
     return st.dictionaries(_TIER_KEY, values, max_size=4)
 
 
-_SOURCE = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
-    "url": st.sampled_from(["https://p.example", "ftp://nope"]), "bearer_token_env": st.just("TOK"),
-    "timeout": st.sampled_from([0.5, 5, 0, 200]), "retries": st.integers(-1, 6), "backoff": st.sampled_from([0, 0.5, 11]),
-})
-_BUDGETS = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
-    "source": st.sampled_from(["prometheus", "file", "http", "datadog"]),
-    "prometheus": _SOURCE, "http": _SOURCE, "file": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={"path": st.just("s.json")}),
-    **{key: st.one_of(_MODE, _tiers(_MODE)) for key in MODES},
-    "exempt": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
-        "reverts": st.booleans(), "reliability_only": st.one_of(st.booleans(), st.just("yes")),
-        "reliability_paths": st.lists(st.just("docs/**"), max_size=2), "labels": st.dictionaries(st.just("p0-fix"), _GROUPS)}),
-    "alert_windows": st.lists(st.just(_WINDOW), max_size=1),
-    "alert_windows_by_tier": _tiers(st.lists(st.just(_WINDOW), max_size=1)),
-})
-_RISK = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
-    "enabled": st.booleans(), "model": st.sampled_from(["", ".gate/m.json"]), "history_days": st.integers(0, 4000),
-    "thresholds": _tiers(st.fixed_dictionaries(_NOTHING_REQUIRED, optional={"warn": st.integers(-1, 101), "block": st.floats(0, 100)})),
-    "rollback_tested_days": _tiers(st.integers(0, 200)),
-    "freeze": st.lists(st.fixed_dictionaries({"start": st.sampled_from(["2026-12-20", "2026-02-30", "soon"]),
-                                              "end": st.just("2027-01-02")}, optional={"reason": st.just("holidays")}), max_size=2),
-})
-_EXCEPTIONS = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
-    "path": st.just("waivers.yaml"), "max_days": _tiers(st.integers(0, 400)),
-    "groups": st.dictionaries(st.sampled_from(["sre", "vps"]), st.lists(st.sampled_from(["dana", "@acme/sre", "bad handle"]), max_size=2)),
-    "approvers": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={kind: _tiers(_GROUPS) for kind in KINDS}),
-})
-_SCORECARD = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
-    "adoption": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={
-        "start": st.just("2026-01-01"), "tiers": st.lists(st.integers(0, 4), max_size=3, unique=True),
-        "requires": st.lists(st.sampled_from(["slos", "runbook", "owners", "magic"]), max_size=3, unique=True),
-        "milestones": st.dictionaries(st.sampled_from(["6", "12", "0"]), st.integers(0, 120), max_size=2)}),
-    "expiring_days": st.integers(0, 100),
-})
-_DOCUMENT = st.fixed_dictionaries(_NOTHING_REQUIRED, optional={"budgets": _BUDGETS, "risk": _RISK, "exceptions": _EXCEPTIONS, "scorecard": _SCORECARD})
+_SOURCE = st.fixed_dictionaries(
+    _NOTHING_REQUIRED,
+    optional={
+        "url": st.sampled_from(["https://p.example", "ftp://nope"]),
+        "bearer_token_env": st.just("TOK"),
+        "timeout": st.sampled_from([0.5, 5, 0, 200]),
+        "retries": st.integers(-1, 6),
+        "backoff": st.sampled_from([0, 0.5, 11]),
+    },
+)
+_BUDGETS = st.fixed_dictionaries(
+    _NOTHING_REQUIRED,
+    optional={
+        "source": st.sampled_from(["prometheus", "file", "http", "datadog"]),
+        "prometheus": _SOURCE,
+        "http": _SOURCE,
+        "file": st.fixed_dictionaries(_NOTHING_REQUIRED, optional={"path": st.just("s.json")}),
+        **{key: st.one_of(_MODE, _tiers(_MODE)) for key in MODES},
+        "exempt": st.fixed_dictionaries(
+            _NOTHING_REQUIRED,
+            optional={
+                "reverts": st.booleans(),
+                "reliability_only": st.one_of(st.booleans(), st.just("yes")),
+                "reliability_paths": st.lists(st.just("docs/**"), max_size=2),
+                "labels": st.dictionaries(st.just("p0-fix"), _GROUPS),
+            },
+        ),
+        "alert_windows": st.lists(st.just(_WINDOW), max_size=1),
+        "alert_windows_by_tier": _tiers(st.lists(st.just(_WINDOW), max_size=1)),
+    },
+)
+_RISK = st.fixed_dictionaries(
+    _NOTHING_REQUIRED,
+    optional={
+        "enabled": st.booleans(),
+        "model": st.sampled_from(["", ".gate/m.json"]),
+        "history_days": st.integers(0, 4000),
+        "thresholds": _tiers(
+            st.fixed_dictionaries(
+                _NOTHING_REQUIRED,
+                optional={"warn": st.integers(-1, 101), "block": st.floats(0, 100)},
+            )
+        ),
+        "rollback_tested_days": _tiers(st.integers(0, 200)),
+        "freeze": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "start": st.sampled_from(["2026-12-20", "2026-02-30", "soon"]),
+                    "end": st.just("2027-01-02"),
+                },
+                optional={"reason": st.just("holidays")},
+            ),
+            max_size=2,
+        ),
+    },
+)
+_EXCEPTIONS = st.fixed_dictionaries(
+    _NOTHING_REQUIRED,
+    optional={
+        "path": st.just("waivers.yaml"),
+        "max_days": _tiers(st.integers(0, 400)),
+        "groups": st.dictionaries(
+            st.sampled_from(["sre", "vps"]),
+            st.lists(st.sampled_from(["dana", "@acme/sre", "bad handle"]), max_size=2),
+        ),
+        "approvers": st.fixed_dictionaries(
+            _NOTHING_REQUIRED, optional={kind: _tiers(_GROUPS) for kind in KINDS}
+        ),
+    },
+)
+_SCORECARD = st.fixed_dictionaries(
+    _NOTHING_REQUIRED,
+    optional={
+        "adoption": st.fixed_dictionaries(
+            _NOTHING_REQUIRED,
+            optional={
+                "start": st.just("2026-01-01"),
+                "tiers": st.lists(st.integers(0, 4), max_size=3, unique=True),
+                "requires": st.lists(
+                    st.sampled_from(["slos", "runbook", "owners", "magic"]), max_size=3, unique=True
+                ),
+                "milestones": st.dictionaries(
+                    st.sampled_from(["6", "12", "0"]), st.integers(0, 120), max_size=2
+                ),
+            },
+        ),
+        "expiring_days": st.integers(0, 100),
+    },
+)
+_DOCUMENT = st.fixed_dictionaries(
+    _NOTHING_REQUIRED,
+    optional={
+        "budgets": _BUDGETS,
+        "risk": _RISK,
+        "exceptions": _EXCEPTIONS,
+        "scorecard": _SCORECARD,
+    },
+)
 
 
 @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_DOCUMENT)
-def test_any_document_the_schema_accepts_reads_as_before_and_no_record_is_built_from_one_it_refuses(document: dict[str, Any]) -> None:
+def test_any_document_the_schema_accepts_reads_as_before_and_no_record_is_built_from_one_it_refuses(
+    document: dict[str, Any],
+) -> None:
     import json
 
     raw = json.dumps(document).encode()
@@ -338,7 +496,9 @@ def test_the_schema_states_the_defaults_the_records_hold() -> None:
 
     from gate.settings import BudgetSettings, RiskSettings, ScorecardSettings, WaiverSettings
 
-    schema = json.loads((ROOT / "schemas/config.schema.json").read_text(encoding="utf-8"))["properties"]
+    schema = json.loads((ROOT / "schemas/config.schema.json").read_text(encoding="utf-8"))[
+        "properties"
+    ]
 
     def said(*path: str) -> str:
         node = schema
@@ -351,24 +511,41 @@ def test_the_schema_states_the_defaults_the_records_hold() -> None:
         assert (by_tier.for_tier(1), by_tier.for_tier(3)) == (low, high)
         return f"{low} tiers 0-1, {high} 2-3" if low != high else low
 
-    budgets, risk, waivers, card = BudgetSettings(), RiskSettings(), WaiverSettings(), ScorecardSettings()
+    budgets, risk, waivers, card = (
+        BudgetSettings(),
+        RiskSettings(),
+        WaiverSettings(),
+        ScorecardSettings(),
+    )
     assert f"default {budgets.source}" in said("budgets", "source")
     for key in ("on_exhausted", "on_unavailable", "on_no_data", "on_unmeasurable"):
         assert modes(getattr(budgets, key)) in said("budgets", key), key
     assert f"default {modes(budgets.on_fast_burn)}" in said("budgets", "on_fast_burn")
     assert f"default {risk.history_days}" in said("risk", "history_days")
     t = [risk.thresholds.for_tier(i) for i in TIERS]
-    assert (f"tier 0 {t[0].warn:g}/{t[0].block:g}, tier 1 {t[1].warn:g}/{t[1].block:g}, tier 2 warn {t[2].warn:g}, tier 3 none"
-            in said("risk", "thresholds")) and t[2].block is None and t[3] == type(t[3])()
+    assert (
+        (
+            f"tier 0 {t[0].warn:g}/{t[0].block:g}, tier 1 {t[1].warn:g}/{t[1].block:g}, tier 2 warn {t[2].warn:g}, tier 3 none"
+            in said("risk", "thresholds")
+        )
+        and t[2].block is None
+        and t[3] == type(t[3])()
+    )
     days = {risk.rollback_tested_days.for_tier(i) for i in (0, 1)}
-    assert len(days) == 1 and f"default tiers 0-1: {days.pop()}" in said("risk", "rollback_tested_days")
+    assert len(days) == 1 and f"default tiers 0-1: {days.pop()}" in said(
+        "risk", "rollback_tested_days"
+    )
     assert f"default {waivers.path}" in said("exceptions", "path")
-    assert "default " + ", ".join(str(waivers.max_days.for_tier(i)) for i in TIERS) in said("exceptions", "max_days")
+    assert "default " + ", ".join(str(waivers.max_days.for_tier(i)) for i in TIERS) in said(
+        "exceptions", "max_days"
+    )
     assert f"default {card.expiring_days}" in said("scorecard", "expiring_days")
     adoption = card.adoption
     assert f"default [{', '.join(adoption.requires)}]" in said("scorecard", "adoption", "requires")
     assert f"default {list(adoption.tiers)}" in said("scorecard", "adoption", "tiers")
-    assert "default {" + ", ".join(f"{m}: {p:g}" for m, p in adoption.milestones.items()) + "}" in said("scorecard", "adoption", "milestones")
+    assert "default {" + ", ".join(
+        f"{m}: {p:g}" for m, p in adoption.milestones.items()
+    ) + "}" in said("scorecard", "adoption", "milestones")
 
 
 def test_a_tier_table_is_read_per_tier_and_never_by_a_negative_index() -> None:
@@ -376,7 +553,12 @@ def test_a_tier_table_is_read_per_tier_and_never_by_a_negative_index() -> None:
 
     waivers = WaiverSettings.parse({"max_days": {"0": 1}, "approvers": {"risk": {"2": ["sre"]}}})
     assert [waivers.max_days.for_tier(t) for t in TIERS] == [1, 7, 14, 14]
-    assert [waivers.approver_groups("risk", t) for t in TIERS] == [(), (), ("sre",), ()]  # a table replaces the kind's defaults
+    assert [waivers.approver_groups("risk", t) for t in TIERS] == [
+        (),
+        (),
+        ("sre",),
+        (),
+    ]  # a table replaces the kind's defaults
     assert waivers.approver_groups("findings", 0) == ("vps",)
     for tier in (-1, 4):
         with pytest.raises(ValueError, match="not one of 0-3"):

@@ -1,13 +1,13 @@
 """gate/snapshot.py: a tree's state is declared (never inferred from hidden attributes); a given
 listing answers without git. (The check's I/O plan is tested in read_ahead_test.py.)"""
+
 from __future__ import annotations
 
 import pytest
+from conftest import GitRepo
 
 from gate.git import Repo
 from gate.snapshot import Snapshot
-
-from conftest import GitRepo
 
 MANIFEST = "apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: 1\nowners: {{team: t}}\nrunbook: docs/runbook.md\n"
 
@@ -19,18 +19,28 @@ def test_a_snapshot_has_only_its_declared_state(repo: GitRepo) -> None:
     with pytest.raises(AttributeError):
         snapshot.files_seen = {}  # type: ignore[attr-defined]  # the point: no such field, and no way to add one
     assert not hasattr(snapshot, "__dict__")
-    assert snapshot.listing is None and snapshot.entry("a.txt") is not None and snapshot.listing is None  # one entry, no full listing
+    assert (
+        snapshot.listing is None
+        and snapshot.entry("a.txt") is not None
+        and snapshot.listing is None
+    )  # one entry, no full listing
     assert "a.txt" in snapshot.files and snapshot.listing is not None
 
 
-def test_a_given_listing_answers_without_git(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_given_listing_answers_without_git(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo.write("a.txt", "a\n")
     head = repo.commit()
     r = Repo(repo.path)
     listed = Snapshot(r, head)
     given = Snapshot(r, head, listing=dict(listed.files))
     monkeypatch.setattr(Repo, "run", lambda *a, **k: pytest.fail(f"asked git {a[1:]}"))
-    assert given.entry("a.txt") == listed.entry("a.txt") and given.entry("b.txt") is None and given.read("a.txt") == b"a\n"
+    assert (
+        given.entry("a.txt") == listed.entry("a.txt")
+        and given.entry("b.txt") is None
+        and given.read("a.txt") == b"a\n"
+    )
 
 
 def test_snapshot_is_imported_from_its_own_module_only() -> None:

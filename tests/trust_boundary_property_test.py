@@ -7,6 +7,7 @@ target's directory (to a new name, into `c`, into an unowned or a top-level dire
 its files into `c`), keeps, deletes, renames or re-tiers its manifest, may add a tier-3 manifest
 inside it or above it, may pad every file so git sees no rename, and edits the target's code.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,29 +15,37 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import TODAY, GitRepo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gate import check
 from gate.git import Repo
-
-from conftest import TODAY, GitRepo
 
 WINDOWS = ("28d", "30d", "5m", "30m", "1h", "2h", "6h", "1d", "3d")
 TIERS = {"a": 0, "b": 1, "c": 3}
 
 
 def manifest(name: str, tier: int) -> str:
-    return (f"apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: {tier}\nowners: {{team: t-{name}}}\n"
-            f"slos:\n  - name: {name}-availability\n    sli: availability\n    objective: 99.9\n    window: 28d\n"
-            "runbook: docs/runbook.md\n")
+    return (
+        f"apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: {tier}\nowners: {{team: t-{name}}}\n"
+        f"slos:\n  - name: {name}-availability\n    sli: availability\n    objective: 99.9\n    window: 28d\n"
+        "runbook: docs/runbook.md\n"
+    )
 
 
 def base_files() -> dict[str, str]:
-    files = {".gate.yaml": "version: 1\nunowned: warning\nbudgets:\n  source: file\n  file: {path: __STATUS__}\n"}
+    files = {
+        ".gate.yaml": "version: 1\nunowned: warning\nbudgets:\n  source: file\n  file: {path: __STATUS__}\n"
+    }
     for name, tier in TIERS.items():
         files[f"services/{name}/service.yaml"] = manifest(name, tier)
-        files[f"services/{name}/src/main.py"] = "".join(f"def {name}_{i}():\n    return {i}\n\n\n" for i in range(8))
-        files[f"services/{name}/docs/runbook.md"] = f"# {name}\n\n## Alerts\n\n## Dashboards\n\n## Escalation\n\n## Rollback\n"
+        files[f"services/{name}/src/main.py"] = "".join(
+            f"def {name}_{i}():\n    return {i}\n\n\n" for i in range(8)
+        )
+        files[f"services/{name}/docs/runbook.md"] = (
+            f"# {name}\n\n## Alerts\n\n## Dashboards\n\n## Escalation\n\n## Rollback\n"
+        )
     return files
 
 
@@ -49,15 +58,24 @@ def status(path: Path) -> None:
     path.write_text(json.dumps({"schema": "gate.budget-status/v1", "slos": slos}))
 
 
-PAD = "".join(f"# padding {i}: enough new lines that git's rename detection no longer pairs the move\n" for i in range(60))
+PAD = "".join(
+    f"# padding {i}: enough new lines that git's rename detection no longer pairs the move\n"
+    for i in range(60)
+)
 
 
 @st.composite
 def attacks(draw: Any) -> dict[str, Any]:
     return {
         "target": draw(st.sampled_from(["a", "b"])),
-        "destination": draw(st.sampled_from(["same", "services/{t}2", "services/c/{t}", "libs/{t}", "{t}", "fold-into-c"])),
-        "manifest": draw(st.sampled_from(["keep", "delete", "tier3", "rename", "tier3-rename", "name-of-c"])),
+        "destination": draw(
+            st.sampled_from(
+                ["same", "services/{t}2", "services/c/{t}", "libs/{t}", "{t}", "fold-into-c"]
+            )
+        ),
+        "manifest": draw(
+            st.sampled_from(["keep", "delete", "tier3", "rename", "tier3-rename", "name-of-c"])
+        ),
         "split": draw(st.booleans()),  # a tier-3 manifest inside the target's src/
         "swallow": draw(st.booleans()),  # a tier-3 manifest at services/
         "pad": draw(st.booleans()),  # no rename git can detect
@@ -69,9 +87,13 @@ def head_files(base: dict[str, str], attack: dict[str, Any]) -> tuple[dict[str, 
     t = attack["target"]
     root = f"services/{t}/"
     files = {p: text for p, text in base.items() if not p.startswith(root)}
-    mine = {p[len(root):]: text for p, text in base.items() if p.startswith(root)}
+    mine = {p[len(root) :]: text for p, text in base.items() if p.startswith(root)}
     fold = attack["destination"] == "fold-into-c"
-    where = "services/c/" if fold else (root if attack["destination"] == "same" else attack["destination"].format(t=t) + "/")
+    where = (
+        "services/c/"
+        if fold
+        else (root if attack["destination"] == "same" else attack["destination"].format(t=t) + "/")
+    )
     text = mine.pop("service.yaml")
     tier = TIERS[t]
     if attack["manifest"] in ("tier3", "tier3-rename"):
@@ -111,9 +133,15 @@ def build(root: Path, statusfile: Path, files: dict[str, str]) -> GitRepo:
     return repo
 
 
-@settings(max_examples=int(os.environ.get("GATE_ATTACK_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("GATE_ATTACK_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(attack=attacks())
-def test_no_move_rename_or_split_sheds_the_tier_or_the_budget(tmp_path_factory: Any, attack: dict[str, Any]) -> None:
+def test_no_move_rename_or_split_sheds_the_tier_or_the_budget(
+    tmp_path_factory: Any, attack: dict[str, Any]
+) -> None:
     tmp = tmp_path_factory.mktemp("attack")
     statusfile = tmp / "status.json"
     status(statusfile)
@@ -130,5 +158,10 @@ def test_no_move_rename_or_split_sheds_the_tier_or_the_budget(tmp_path_factory: 
     old_code = f"services/{attack['target']}/src/main.py"
     judged = [r for r in v.services if code in r.changed_files or old_code in r.changed_files]
     assert v.verdict == "block", attack
-    assert any(r.tier <= tier and any(f.rule == "error-budget" and f.severity == "error" and not f.waiver for f in r.findings)
-               for r in judged), (attack, [(r.name, r.tier, r.status, [f.rule for f in r.findings]) for r in judged])
+    assert any(
+        r.tier <= tier
+        and any(
+            f.rule == "error-budget" and f.severity == "error" and not f.waiver for f in r.findings
+        )
+        for r in judged
+    ), (attack, [(r.name, r.tier, r.status, [f.rule for f in r.findings]) for r in judged])

@@ -1,6 +1,7 @@
 """Types are the cheapest documentation: the package and its tests stay clean under mypy, with
 pyproject's [tool.mypy] settings (no untyped defs, no bare generics, untyped code checked too, no
 unused or unexplained `type: ignore`). CI runs this with the oldest mypy allowed and the newest."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,5 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_mypy_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy", "gate", "tests"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "gate", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -5,6 +5,7 @@ past every schema rule, so each test compares against jsonschema itself: the shi
 and the default pack's rule fragments on mutated real manifests, and random schemas built from
 every keyword the predicate implements on random JSON values.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from gate import resources
@@ -22,11 +24,55 @@ from gate.validity import equal, predicate, unique
 from gate.yaml import load
 
 ROOT = Path(__file__).resolve().parent.parent
-MANIFESTS = [load(p.read_bytes(), str(p)).data for p in sorted((ROOT / "gate" / "examples" / "monorepo").rglob("service.yaml"))]
-EDGES: list[Any] = [None, True, False, 0, 1, -1, 1.0, 1.5, 3, 4, 99.9, 1e300, float("inf"), "", "x", "x-y", "a b", "/abs",
-                    "../up", "docs/../../etc", "https://x.example", "//host", "c:", "a\nb", "\x1b[31m", "revert", "gate/v1", "Service",
-                    "svc-1", "2026-11-01", "28d", [], [""], ["a", "a"], [1, True], [0, False], [1, 1.0], {}, {"total": "x"},
-                    {"name": "m"}, {"openslo": "slo.yaml"}, {"sloth": "s.yaml", "window": "30d"}, {"x-extra": 1}]
+MANIFESTS = [
+    load(p.read_bytes(), str(p)).data
+    for p in sorted((ROOT / "gate" / "examples" / "monorepo").rglob("service.yaml"))
+]
+EDGES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.0,
+    1.5,
+    3,
+    4,
+    99.9,
+    1e300,
+    float("inf"),
+    "",
+    "x",
+    "x-y",
+    "a b",
+    "/abs",
+    "../up",
+    "docs/../../etc",
+    "https://x.example",
+    "//host",
+    "c:",
+    "a\nb",
+    "\x1b[31m",
+    "revert",
+    "gate/v1",
+    "Service",
+    "svc-1",
+    "2026-11-01",
+    "28d",
+    [],
+    [""],
+    ["a", "a"],
+    [1, True],
+    [0, False],
+    [1, 1.0],
+    {},
+    {"total": "x"},
+    {"name": "m"},
+    {"openslo": "slo.yaml"},
+    {"sloth": "s.yaml", "window": "30d"},
+    {"x-extra": 1},
+]
 
 
 def jsonschema_valid(schema: Any, instance: Any) -> bool:
@@ -35,7 +81,11 @@ def jsonschema_valid(schema: Any, instance: Any) -> bool:
 
 def fragments() -> list[dict[str, Any]]:
     path = ROOT / "policies" / "default.yaml"
-    found = [rule.check["schema"] for rule in parse_pack(path.read_bytes(), str(path)) if rule.kind == "schema"]
+    found = [
+        rule.check["schema"]
+        for rule in parse_pack(path.read_bytes(), str(path))
+        if rule.kind == "schema"
+    ]
     assert len(found) >= 5, "the default pack's schema rules are what the predicate serves most"
     return found
 
@@ -69,7 +119,9 @@ def mutated(draw: Any) -> Any:
         elif action == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["bogus", "x-note", "name", "tier", "window", "indicator"]))] = value
+            parent[
+                draw(st.sampled_from(["bogus", "x-note", "name", "tier", "window", "indicator"]))
+            ] = value
         else:
             parent.append(value)
     return document
@@ -93,7 +145,9 @@ def test_the_demo_manifests_and_each_edge_value_is_judged_as_jsonschema_judges_i
     check = predicate(service)
     assert check is not None
     assert [check(m) for m in MANIFESTS] == [jsonschema_valid(service, m) for m in MANIFESTS]
-    assert any(check(m) for m in MANIFESTS) and not all(check(m) for m in MANIFESTS)  # the demo has broken ones on purpose
+    assert any(check(m) for m in MANIFESTS) and not all(
+        check(m) for m in MANIFESTS
+    )  # the demo has broken ones on purpose
     for document in MANIFESTS:
         for path in paths(document)[1:]:
             for value in EDGES:
@@ -106,8 +160,15 @@ def test_the_demo_manifests_and_each_edge_value_is_judged_as_jsonschema_judges_i
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.0, 1.0, 2.5, -0.5]) | st.sampled_from(["", "a", "ab", "x-1", "B", "a\n"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "x-c", "d"]), inner, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from([0.0, 1.0, 2.5, -0.5])
+    | st.sampled_from(["", "a", "ab", "x-1", "B", "a\n"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "x-c", "d"]), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 type_names = st.sampled_from(["array", "boolean", "integer", "null", "number", "object", "string"])
@@ -118,7 +179,10 @@ def schemas(inner: Any) -> Any:
     small = st.integers(0, 3)
     keyword = st.one_of(
         st.tuples(st.just("type"), type_names | st.lists(type_names, min_size=1, max_size=3)),
-        st.tuples(st.just("properties"), st.dictionaries(st.sampled_from(["a", "b", "d"]), inner, max_size=2)),
+        st.tuples(
+            st.just("properties"),
+            st.dictionaries(st.sampled_from(["a", "b", "d"]), inner, max_size=2),
+        ),
         st.tuples(st.just("patternProperties"), st.dictionaries(patterns, inner, max_size=2)),
         st.tuples(st.just("additionalProperties"), st.booleans() | inner),
         st.tuples(st.just("required"), st.lists(st.sampled_from(["a", "b", "d"]), max_size=2)),
@@ -126,22 +190,36 @@ def schemas(inner: Any) -> Any:
         st.tuples(st.just("enum"), st.lists(json_values, min_size=1, max_size=3)),
         st.tuples(st.just("const"), json_values),
         st.tuples(st.just("pattern"), patterns),
-        st.tuples(st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]), st.integers(-2, 2) | st.just(0.5)),
-        st.tuples(st.sampled_from(["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"]), small),
+        st.tuples(
+            st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
+            st.integers(-2, 2) | st.just(0.5),
+        ),
+        st.tuples(
+            st.sampled_from(
+                ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"]
+            ),
+            small,
+        ),
         st.tuples(st.just("uniqueItems"), st.booleans()),
-        st.tuples(st.sampled_from(["allOf", "anyOf", "oneOf"]), st.lists(inner, min_size=1, max_size=3)),
+        st.tuples(
+            st.sampled_from(["allOf", "anyOf", "oneOf"]), st.lists(inner, min_size=1, max_size=3)
+        ),
         st.tuples(st.just("not"), inner),
         st.tuples(st.just("description"), st.just("words")),
     )
     return st.booleans() | st.lists(keyword, max_size=4).map(dict)
 
 
-random_schemas: st.SearchStrategy[Any] = st.recursive(st.booleans() | st.just({}), schemas, max_leaves=6)
+random_schemas: st.SearchStrategy[Any] = st.recursive(
+    st.booleans() | st.just({}), schemas, max_leaves=6
+)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_schemas, json_values)
-def test_every_keyword_agrees_with_jsonschema_on_random_schemas_and_values(schema: Any, instance: Any) -> None:
+def test_every_keyword_agrees_with_jsonschema_on_random_schemas_and_values(
+    schema: Any, instance: Any
+) -> None:
     check = predicate(schema)
     assert check is not None, "every keyword drawn here is implemented"
     assert check(instance) is jsonschema_valid(schema, instance), (schema, instance)
@@ -150,39 +228,56 @@ def test_every_keyword_agrees_with_jsonschema_on_random_schemas_and_values(schem
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.just("slot"), random_schemas, min_size=1), json_values)
 def test_references_into_defs_agree_with_jsonschema(defs: Any, instance: Any) -> None:
-    schema = {"$defs": defs, "anyOf": [{"$ref": "#/$defs/slot"}, {"not": {"$ref": "#/$defs/slot"}, "type": "string"}]}
+    schema = {
+        "$defs": defs,
+        "anyOf": [{"$ref": "#/$defs/slot"}, {"not": {"$ref": "#/$defs/slot"}, "type": "string"}],
+    }
     check = predicate(schema)
     assert check is not None
     assert check(instance) is jsonschema_valid(schema, instance)
 
 
 def test_a_recursive_reference_is_followed() -> None:
-    tree = {"$defs": {"node": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
-                               "additionalProperties": False}}, "$ref": "#/$defs/node"}
+    tree = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+                "additionalProperties": False,
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
     check = predicate(tree)
     assert check is not None
     assert check({"kids": [{"kids": []}, {}]}) and not check({"kids": [{"kids": [{"bad": 1}]}]})
 
 
-@pytest.mark.parametrize("schema", [
-    {"type": "string", "format": "date"},                      # the format checker is jsonschema's
-    {"prefixItems": [{"type": "string"}]},
-    {"if": {"type": "string"}, "then": {"minLength": 1}},
-    {"$ref": "other.json#/$defs/x"},
-    {"$ref": "#/definitions/x", "definitions": {"x": {}}},
-    {"$ref": "#/$defs/missing"},
-    {"$defs": {"a~1b": {}}, "$ref": "#/$defs/a~1b"},
-    {"properties": {"a": {"$id": "https://elsewhere.example/a", "type": "string"}}},
-    {"$schema": "http://json-schema.org/draft-07/schema#", "type": "string"},
-    {"ref": "#/$defs/x", "$defs": {"x": False}},                # not a keyword: jsonschema ignores it, so must we
-    {"$not": {}},
-    {"type": "any"},
-    {"required": "name"},
-    {"minLength": True},
-    {"anyOf": []},
-    {"pattern": "("},
-    ["type", "string"],
-])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "format": "date"},  # the format checker is jsonschema's
+        {"prefixItems": [{"type": "string"}]},
+        {"if": {"type": "string"}, "then": {"minLength": 1}},
+        {"$ref": "other.json#/$defs/x"},
+        {"$ref": "#/definitions/x", "definitions": {"x": {}}},
+        {"$ref": "#/$defs/missing"},
+        {"$defs": {"a~1b": {}}, "$ref": "#/$defs/a~1b"},
+        {"properties": {"a": {"$id": "https://elsewhere.example/a", "type": "string"}}},
+        {"$schema": "http://json-schema.org/draft-07/schema#", "type": "string"},
+        {
+            "ref": "#/$defs/x",
+            "$defs": {"x": False},
+        },  # not a keyword: jsonschema ignores it, so must we
+        {"$not": {}},
+        {"type": "any"},
+        {"required": "name"},
+        {"minLength": True},
+        {"anyOf": []},
+        {"pattern": "("},
+        ["type", "string"],
+    ],
+)
 def test_anything_not_implemented_gets_no_predicate(schema: Any) -> None:
     assert predicate(schema) is None
 
@@ -190,27 +285,59 @@ def test_anything_not_implemented_gets_no_predicate(schema: Any) -> None:
 def test_a_key_that_is_not_a_string_is_left_to_jsonschema() -> None:
     check = predicate({"patternProperties": {"^x": {"type": "string"}}})
     assert check is not None
-    assert check({1: "a"}) is False  # jsonschema itself fails on it: the caller asks jsonschema, which says so as before
+    assert (
+        check({1: "a"}) is False
+    )  # jsonschema itself fails on it: the caller asks jsonschema, which says so as before
 
 
 def test_json_equality_and_uniqueness_follow_jsonschema() -> None:
-    from jsonschema._utils import equal as js_equal, uniq
+    from jsonschema._utils import equal as js_equal
+    from jsonschema._utils import uniq
 
-    values: list[Any] = [1, True, 1.0, 0, False, None, "1", [1], [True], {"a": 1}, {"a": True}, (1,), [[1], [True]], {"a": [1]}]
+    values: list[Any] = [
+        1,
+        True,
+        1.0,
+        0,
+        False,
+        None,
+        "1",
+        [1],
+        [True],
+        {"a": 1},
+        {"a": True},
+        (1,),
+        [[1], [True]],
+        {"a": [1]},
+    ]
     for one in values:
         for two in values:
             assert equal(one, two) is js_equal(one, two), (one, two)
-    lists: list[list[Any]] = [[1, True], [0, False], [1, 1.0], [[1], [True]], [{"a": 1}, {"a": 1}], ["a", 1, None], [{"a": 1}, {"a": True}]]
+    lists: list[list[Any]] = [
+        [1, True],
+        [0, False],
+        [1, 1.0],
+        [[1], [True]],
+        [{"a": 1}, {"a": 1}],
+        ["a", 1, None],
+        [{"a": 1}, {"a": True}],
+    ]
     for items in lists:
         assert unique(items) is uniq(items), items
 
 
-def test_errors_for_answers_valid_documents_without_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_errors_for_answers_valid_documents_without_jsonschema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The point: a valid manifest costs one predicate call; an invalid one still gets jsonschema's words."""
     resources.remember_in(None)
-    monkeypatch.setattr(resources, "_memo", resources._Memo())  # nothing remembered from earlier tests
+    monkeypatch.setattr(
+        resources, "_memo", resources._Memo()
+    )  # nothing remembered from earlier tests
     good = copy.deepcopy(MANIFESTS[0])
-    accepted = [f for f in fragments() if jsonschema_valid(f, good)]  # read before jsonschema is refused: the pack is validated too
+    accepted = [
+        f for f in fragments() if jsonschema_valid(f, good)
+    ]  # read before jsonschema is refused: the pack is validated too
     assert accepted
 
     def refuse(*args: Any) -> Any:
@@ -222,9 +349,15 @@ def test_errors_for_answers_valid_documents_without_jsonschema(monkeypatch: pyte
     assert all(resources.fragment_errors(f, good) == [] for f in accepted)
     monkeypatch.undo()
     bad = {**good, "tier": True, "bogus": 1}
-    assert resources.errors_for("service", bad) == resources.schema_errors(resources.validator("service"), bad) != []
+    assert (
+        resources.errors_for("service", bad)
+        == resources.schema_errors(resources.validator("service"), bad)
+        != []
+    )
 
 
 def test_which_shipped_schemas_get_a_predicate() -> None:
     assert resources._valid("service") is not None and resources._valid("exceptions") is not None
-    assert '"format"' in json.dumps(resources.schema("report")) and resources._valid("report") is None  # format: jsonschema's checker
+    assert (
+        '"format"' in json.dumps(resources.schema("report")) and resources._valid("report") is None
+    )  # format: jsonschema's checker

@@ -1,4 +1,5 @@
 """The records every reporter reads (gate/verdict.py): one severity order, one rule record."""
+
 from __future__ import annotations
 
 import re
@@ -6,10 +7,10 @@ from pathlib import Path
 
 from gate.builtin_rules import BUILTIN_RULES
 from gate.check import rule_catalog
-from gate.policy.rules import apply_overrides, parse_pack
 from gate.config import Config
-from gate.waivers.trust import ANY_APPROVERS
+from gate.policy.rules import apply_overrides, parse_pack
 from gate.verdict import SEVERITIES, SEVERITY_RANK, Finding, RuleInfo, Verdict
+from gate.waivers.trust import ANY_APPROVERS
 
 PACK = b"""apiVersion: gate/v1
 kind: PolicyPack
@@ -29,14 +30,28 @@ def finding(severity: str, rule: str = "r") -> Finding:
 
 
 def test_one_severity_order() -> None:
-    assert SEVERITIES == ("info", "warning", "error") and [SEVERITY_RANK[s] for s in SEVERITIES] == [0, 1, 2]
+    assert SEVERITIES == ("info", "warning", "error") and [
+        SEVERITY_RANK[s] for s in SEVERITIES
+    ] == [0, 1, 2]
     ordered = sorted([finding("info"), finding("error"), finding("warning")], key=Finding.sort_key)
     assert [f.severity for f in ordered] == ["error", "warning", "info"]
-    v = Verdict("block", "a", "b", (), (finding("warning"), finding("error")), ".gate.yaml", False, "2026-11-24", "commits")
+    v = Verdict(
+        "block",
+        "a",
+        "b",
+        (),
+        (finding("warning"), finding("error")),
+        ".gate.yaml",
+        False,
+        "2026-11-24",
+        "commits",
+    )
     assert list(v.counts.items()) == [("error", 1), ("warning", 1), ("info", 0)]
     # No module defines the order again.
     root = Path(__file__).parents[1] / "gate"
-    again = re.compile(r"""["']info["']\s*:\s*0|["']error["']\s*:\s*2\b|\(\s*["']error["'],\s*["']warning["'],\s*["']info["']\s*\)""")
+    again = re.compile(
+        r"""["']info["']\s*:\s*0|["']error["']\s*:\s*2\b|\(\s*["']error["'],\s*["']warning["'],\s*["']info["']\s*\)"""
+    )
     found = [str(p) for p in root.rglob("*.py") if again.search(p.read_text(encoding="utf-8"))]
     assert found == []
 
@@ -50,10 +65,21 @@ def test_an_override_without_a_severity_for_a_tier_takes_the_strictest() -> None
 
 def test_one_rule_record_for_pack_rules_and_the_gates_own() -> None:
     (rule,) = parse_pack(PACK, "pack.yaml")
-    assert isinstance(rule.info, RuleInfo) and all(isinstance(b, RuleInfo) for b in BUILTIN_RULES.values())
-    assert (rule.id, rule.title, rule.docs) == ("runbook-exists", "Has a runbook", "https://example.com/runbooks")
+    assert isinstance(rule.info, RuleInfo) and all(
+        isinstance(b, RuleInfo) for b in BUILTIN_RULES.values()
+    )
+    assert (rule.id, rule.title, rule.docs) == (
+        "runbook-exists",
+        "Has a runbook",
+        "https://example.com/runbooks",
+    )
     catalog = rule_catalog([rule])
-    assert catalog["runbook-exists"] == RuleInfo("runbook-exists", "Has a runbook", "", f"Write one, or ask {ANY_APPROVERS} for an exception.",
-                                                 "https://example.com/runbooks")
+    assert catalog["runbook-exists"] == RuleInfo(
+        "runbook-exists",
+        "Has a runbook",
+        "",
+        f"Write one, or ask {ANY_APPROVERS} for an exception.",
+        "https://example.com/runbooks",
+    )
     assert "{approvers}" not in catalog["runbook-exists"].remediation
     assert list(catalog)[0] == "runbook-exists" and set(BUILTIN_RULES) <= set(catalog)

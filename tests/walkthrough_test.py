@@ -4,6 +4,7 @@ The commands are read from README's first code block of that section and run as 
 steps README states in words (fill in what `gate init` lists; edit a file and commit) are done here
 exactly as stated. No other step is taken, so a step README forgets makes this test fail.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,13 +34,24 @@ def fill_in(repo: GitRepo, listed: str) -> None:
         assert doc in listed
         text = repo.read(doc)
         for placeholder in TEMPLATE_LINES:
-            text = text.replace(placeholder, f"Orders: {placeholder.lower().rstrip('.')} - see the orders dashboard.")
+            text = text.replace(
+                placeholder,
+                f"Orders: {placeholder.lower().rstrip('.')} - see the orders dashboard.",
+            )
         repo.write(doc, text)
     manifest = repo.read("services/orders/service.yaml")
     for field, old, new in (
-        ("telemetry.dashboards", "dashboards: []", "dashboards: [https://grafana.example.com/d/orders]"),
+        (
+            "telemetry.dashboards",
+            "dashboards: []",
+            "dashboards: [https://grafana.example.com/d/orders]",
+        ),
         ("telemetry.alerts", "alerts: []", "alerts: [OrdersHighErrorBudgetBurn]"),
-        ("rollback.last_tested", "  automated: false\n", "  automated: false\n  last_tested: 2026-11-20\n"),
+        (
+            "rollback.last_tested",
+            "  automated: false\n",
+            "  automated: false\n  last_tested: 2026-11-20\n",
+        ),
         ("owners.oncall", "oncall: orders-primary", "oncall: orders-pager"),
     ):
         assert field in listed, field
@@ -63,17 +75,31 @@ def test_readme_walkthrough_from_init_to_a_passing_check(repo: GitRepo) -> None:
             continue
         if re.match(r"\s*7\. edit a file under services/orders", note):
             runbook = "services/orders/docs/runbook.md"  # an existing file: `commit -am` takes it, as README says
-            repo.write(runbook, repo.read(runbook) + "\nPayments provider outages: see the provider's status page.\n")
+            repo.write(
+                runbook,
+                repo.read(runbook)
+                + "\nPayments provider outages: see the provider's status page.\n",
+            )
             repo.git("commit", "-q", "-am", "orders: the change")
             continue
         if not command:
             continue
         if command.startswith("gate "):
             command = f"{sys.executable} -c 'from gate.cli import main; main()' {command[5:]}"
-        result = subprocess.run(["bash", "-c", command], cwd=repo.root, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=repo.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         outputs.append((line, result))
         assert result.returncode == 0, f"README step failed: {line}\n{result.stdout}{result.stderr}"
     validate = next(r for line, r in outputs if "gate validate" in line)
-    assert validate.stdout.startswith("gate: PASS - 1 services at") and "0 error(s), 0 warning(s)" in validate.stdout, validate.stdout
+    assert (
+        validate.stdout.startswith("gate: PASS - 1 services at")
+        and "0 error(s), 0 warning(s)" in validate.stdout
+    ), validate.stdout
     checked = next(r for line, r in outputs if "gate check --base main" in line)
     assert checked.stdout.startswith("gate: PASS - 1 changed service(s)"), checked.stdout

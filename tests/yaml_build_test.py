@@ -1,12 +1,14 @@
 """gate.yaml builds strings, lists and mappings itself: the data must be exactly what PyYAML's
 constructor (then JSON-style keys) gives, for every kind of node a manifest can hold."""
+
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 import yaml as pyyaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
@@ -40,7 +42,7 @@ CASES = [
     "- a\n- [1, 'x', {k: v}]\n- {}\n- []\n",
     "just a string\n",
     "42\n",
-    "k: |\n  multi\n  line\nq: \"esc\\tape\"\n",
+    'k: |\n  multi\n  line\nq: "esc\\tape"\n',
     "=: value\n",
 ]
 
@@ -68,8 +70,31 @@ def test_an_alias_used_twice_gives_two_independent_values() -> None:
     assert data["b"] == {"k": [1]}
 
 
-scalars = st.sampled_from(["a", "'q'", '"d"', "1", "-2", "0.5", "1e3", "true", "no", "~", "null", "2026-11-01", "0o17", "!!str 5",
-                           "'<<'", ".nan", "x-y", "\"\\u00e9\"", "'multi word'", "[]", "{}"])
+scalars = st.sampled_from(
+    [
+        "a",
+        "'q'",
+        '"d"',
+        "1",
+        "-2",
+        "0.5",
+        "1e3",
+        "true",
+        "no",
+        "~",
+        "null",
+        "2026-11-01",
+        "0o17",
+        "!!str 5",
+        "'<<'",
+        ".nan",
+        "x-y",
+        '"\\u00e9"',
+        "'multi word'",
+        "[]",
+        "{}",
+    ]
+)
 keys = st.sampled_from(["a", "b", "1", "true", "null", "x-1", "'q'", "<<"])
 
 
@@ -79,7 +104,9 @@ def documents(draw: Any, depth: int = 0) -> str:
         return str(draw(scalars))
     if draw(st.booleans()):
         return "[" + ", ".join(draw(st.lists(documents(depth + 1), max_size=3))) + "]"
-    pairs = draw(st.lists(st.tuples(keys, documents(depth + 1)), max_size=3, unique_by=lambda p: p[0]))
+    pairs = draw(
+        st.lists(st.tuples(keys, documents(depth + 1)), max_size=3, unique_by=lambda p: p[0])
+    )
     return "{" + ", ".join(f"{k}: {v}" for k, v in pairs if k != "<<") + "}"
 
 

@@ -66,7 +66,14 @@ def test_alias_bomb_refused() -> None:
     assert "alias bomb" in e.message
 
 
-@pytest.mark.parametrize("text", ["[" * 50000 + "]" * 50000, "{a: " * 5000 + "1" + "}" * 5000, "\n".join(" " * i + "- x:" for i in range(0, 3000, 2))])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 50000 + "]" * 50000,
+        "{a: " * 5000 + "1" + "}" * 5000,
+        "\n".join(" " * i + "- x:" for i in range(0, 3000, 2)),
+    ],
+)
 def test_deep_nesting_refused_without_crashing(text: str) -> None:
     """gate's own words, file and line, whichever libyaml release refuses first (6.0.4's has its own limit)."""
     e = _error(text)

@@ -3,6 +3,7 @@
 A budget source is a module implementing `BudgetSource`; SOURCES registers it, one line each, and
 it is imported only when an SLO is measured from it.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -12,7 +13,9 @@ if TYPE_CHECKING:
     from gate.budget.records import SLO
     from gate.settings import SourceSettings
 
-Counts = dict[int, "tuple[float, float] | None"]  # window (seconds) -> (good, total), None when no data
+Counts = dict[
+    int, "tuple[float, float] | None"
+]  # window (seconds) -> (good, total), None when no data
 
 
 @runtime_checkable
@@ -48,5 +51,7 @@ def source(name: str) -> BudgetSource:
     """The budget source registered as `name`, imported on first use."""
     module = importlib.import_module(SOURCES[name].module)
     if not isinstance(module, BudgetSource):
-        raise TypeError(f"{SOURCES[name].module} registers as budget source {name!r} but lacks fetch() or evidence()")
+        raise TypeError(
+            f"{SOURCES[name].module} registers as budget source {name!r} but lacks fetch() or evidence()"
+        )
     return module

@@ -1,8 +1,10 @@
 """Which changes may go through an exhausted budget, verified so the author alone cannot claim it."""
+
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from gate import globs
 from gate.git import Change, Repo
@@ -14,7 +16,9 @@ DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
 NAMED_SUFFIXES = DOC_SUFFIXES + (".yaml", ".yml", ".json")
 
 
-def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], trusted: str | None = None) -> str | None:
+def verified_revert(
+    repo: Repo, base: str, head: str, changes: list[Change], trusted: str | None = None
+) -> str | None:
     """'revert of X' when the change exactly undoes commits that are already on the base branch.
 
     Every commit of the change must say "This reverts commit X"; each X must be an ancestor of the
@@ -62,7 +66,9 @@ def verified_revert(repo: Repo, base: str, head: str, changes: list[Change], tru
     for rev in sorted({base, trusted or base}):
         was = repo.blob_ids(rev, sorted(left))
         if any(was.get(path) not in versions for path, versions in left.items()):
-            return None  # changed since the reverted commit: its parent's file would undo more than it
+            return (
+                None  # changed since the reverted commit: its parent's file would undo more than it
+            )
     return "verified revert of " + ", ".join(s[:12] for s in full_ids)
 
 
@@ -79,8 +85,14 @@ def reliability_only(changed: tuple[str, ...], service: Any, listed: list[str]) 
             return False  # manifest edits can change tier or SLOs: never exempt by path alone
         if path in named or path.lower().endswith(DOC_SUFFIXES):
             continue
-        relative = posixpath.relpath(path, service.root) if service.root and path.startswith(service.root) else path
-        if listed and (globs.matches_any(list(listed), path) or globs.matches_any(list(listed), relative)):
+        relative = (
+            posixpath.relpath(path, service.root)
+            if service.root and path.startswith(service.root)
+            else path
+        )
+        if listed and (
+            globs.matches_any(list(listed), path) or globs.matches_any(list(listed), relative)
+        ):
             continue
         return False
     return True
@@ -100,9 +112,13 @@ def label_exemption(labels: Mapping[str, Sequence[str]], pull_request: Any) -> s
 
     try:
         applied = github.label_appliers(pull_request)
-        candidates = [(label, applied[label]) for label, allowed in sorted(labels.items()) if label in applied
-                      and applied[label].lower() != pull_request.author.lower()
-                      and applied[label].lower() in {a.lower().lstrip("@") for a in allowed}]
+        candidates = [
+            (label, applied[label])
+            for label, allowed in sorted(labels.items())
+            if label in applied
+            and applied[label].lower() != pull_request.author.lower()
+            and applied[label].lower() in {a.lower().lstrip("@") for a in allowed}
+        ]
         reviews = github.latest_reviews(pull_request) if candidates else {}
     except github.GitHubUnavailable:
         return None

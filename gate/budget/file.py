@@ -1,4 +1,5 @@
 """File source: a JSON status document exported by an SLO tool (schemas/budget-status.schema.json)."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ def _path(settings: SourceSettings) -> str:
         raise Unavailable(settings.refused)
     path = os.environ.get("GATE_BUDGET_FILE") or settings.path
     if not path:
-        raise Unavailable("no status file configured (budgets.file.path in .gate.yaml or GATE_BUDGET_FILE)")
+        raise Unavailable(
+            "no status file configured (budgets.file.path in .gate.yaml or GATE_BUDGET_FILE)"
+        )
     return str(path)
 
 
@@ -41,8 +44,12 @@ def load(path: str, shown: str | None = None) -> dict[str, Any]:
 def _load(path: str) -> dict[str, Any]:
     try:
         if os.path.realpath(path) != os.path.abspath(path):
-            raise Unavailable(f"{path}: is or passes through a symlink; gate reads status files only at their real path")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang the gate
+            raise Unavailable(
+                f"{path}: is or passes through a symlink; gate reads status files only at their real path"
+            )
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )  # a FIFO must not hang the gate
         with os.fdopen(fd, "rb") as f:
             if not os.path.isfile(path) or os.fstat(f.fileno()).st_size > MAX_BYTES:
                 raise Unavailable(f"{path}: not a regular file of at most {MAX_BYTES:,} bytes")

@@ -1,4 +1,5 @@
 """`gate explain openslo|sloth|alert-windows`: every SLO construct gate reads, with a small example each."""
+
 from __future__ import annotations
 
 OPENSLO = """\

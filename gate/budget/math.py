@@ -1,10 +1,12 @@
 """Budget and burn-rate math: pure functions on numbers (Google SRE workbook, ch. 5)."""
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from gate.settings import BudgetSettings
@@ -35,12 +37,15 @@ class AlertWindows(NamedTuple):
 
 
 def _workbook(period: int) -> AlertWindows:
-    return AlertWindows(period, (
-        BurnWindow(1 * HOUR, 5 * 60, 2, "page", "quick"),
-        BurnWindow(6 * HOUR, 30 * 60, 5, "page", "slow"),
-        BurnWindow(1 * DAY, 2 * HOUR, 10, "ticket", "quick"),
-        BurnWindow(3 * DAY, 6 * HOUR, 10, "ticket", "slow"),
-    ))
+    return AlertWindows(
+        period,
+        (
+            BurnWindow(1 * HOUR, 5 * 60, 2, "page", "quick"),
+            BurnWindow(6 * HOUR, 30 * 60, 5, "page", "slow"),
+            BurnWindow(1 * DAY, 2 * HOUR, 10, "ticket", "quick"),
+            BurnWindow(3 * DAY, 6 * HOUR, 10, "ticket", "slow"),
+        ),
+    )
 
 
 # The SRE workbook's windows, as Sloth ships them for 28 and 30 days (google-28d.yaml, google-30d.yaml).
@@ -58,7 +63,15 @@ def alert_windows(spec: dict[str, Any]) -> AlertWindows:
     for severity in ("page", "ticket"):
         for speed in ("quick", "slow"):
             w = spec[severity][speed]
-            windows.append(BurnWindow(_duration(w["longWindow"]), _duration(w["shortWindow"]), float(w["errorBudgetPercent"]), severity, speed))
+            windows.append(
+                BurnWindow(
+                    _duration(w["longWindow"]),
+                    _duration(w["shortWindow"]),
+                    float(w["errorBudgetPercent"]),
+                    severity,
+                    speed,
+                )
+            )
     return AlertWindows(_duration(spec["sloPeriod"]), tuple(windows))
 
 
@@ -114,7 +127,12 @@ def budget_remaining(good: float, total: float, objective: float) -> float | Non
 
 def timeslices_remaining(bad_slices: float, slices: float, objective: float) -> float | None:
     """Timeslices: 1 - bad_slices / ((1-T) * N)."""
-    if not all(math.isfinite(x) for x in (bad_slices, slices)) or slices <= 0 or bad_slices < 0 or bad_slices > slices:
+    if (
+        not all(math.isfinite(x) for x in (bad_slices, slices))
+        or slices <= 0
+        or bad_slices < 0
+        or bad_slices > slices
+    ):
         return None
     allowed = (1.0 - objective) * slices
     if allowed <= 0:
@@ -144,8 +162,13 @@ def error_budget_ratio(objective: float) -> float:
     return (100 - round(objective * 100, 10)) / 100
 
 
-def burn_state(errors: Mapping[int, float | None], slo_window: int, objective: float, windows: AlertWindows | None = None,
-               alerts: tuple[str, ...] = ("page", "ticket")) -> BurnState:
+def burn_state(
+    errors: Mapping[int, float | None],
+    slo_window: int,
+    objective: float,
+    windows: AlertWindows | None = None,
+    alerts: tuple[str, ...] = ("page", "ticket"),
+) -> BurnState:
     """Multi-window, multi-burn-rate state from error ratios; a window with no data never triggers.
 
     A condition holds when both error ratios are strictly above factor x (1 - objective): the
@@ -161,8 +184,16 @@ def burn_state(errors: Mapping[int, float | None], slo_window: int, objective: f
                 continue
             factor = bw.factor(slo_window)
             long_ratio, short_ratio = errors.get(bw.long), errors.get(bw.short)
-            if long_ratio is not None and short_ratio is not None and long_ratio > factor * budget and short_ratio > factor * budget:
-                return BurnState(state, f"{factor:.4g}x over {duration_text(bw.long)} and {duration_text(bw.short)}")
+            if (
+                long_ratio is not None
+                and short_ratio is not None
+                and long_ratio > factor * budget
+                and short_ratio > factor * budget
+            ):
+                return BurnState(
+                    state,
+                    f"{factor:.4g}x over {duration_text(bw.long)} and {duration_text(bw.short)}",
+                )
     return BurnState("ok", None)
 
 

@@ -7,11 +7,13 @@ among the objects of the files the service's manifest names. Every problem in an
 reported, each with its line; what is valid but cannot be measured is reported as such, with the
 reason, never silently skipped.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from gate import yaml as gate_yaml
 from gate.budget.math import parse_duration
@@ -19,10 +21,23 @@ from gate.budget.promql import window_template
 from gate.budget.records import SLO, Calendar, SLOProblem, say
 from gate.errors import FatalError
 
-KINDS = ("SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service")
+KINDS = (
+    "SLO",
+    "SLI",
+    "DataSource",
+    "AlertPolicy",
+    "AlertCondition",
+    "AlertNotificationTarget",
+    "Service",
+)
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_WINDOW_UNITS = {**_SECONDS, "M": 30 * 86400, "Q": 90 * 86400, "Y": 365 * 86400}  # the spec leaves M Q Y to implementations
+_WINDOW_UNITS = {
+    **_SECONDS,
+    "M": 30 * 86400,
+    "Q": 90 * 86400,
+    "Y": 365 * 86400,
+}  # the spec leaves M Q Y to implementations
 _MAX_WINDOW = 3660 * 86400
 _OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _OTHER_VERSIONS = {
@@ -64,28 +79,62 @@ def objects(raw: bytes, path: str) -> tuple[list[Obj], list[SLOProblem]]:
     problems: list[SLOProblem] = []
     for doc in docs:
         items: list[tuple[Any, tuple[int, ...]]] = (
-            [(doc.data, ())] if not isinstance(doc.data, list) else [(item, (i,)) for i, item in enumerate(doc.data)])
+            [(doc.data, ())]
+            if not isinstance(doc.data, list)
+            else [(item, (i,)) for i, item in enumerate(doc.data)]
+        )
         for data, at in items:
             if data is None:
                 continue
             line = doc.line(*at)
             if not isinstance(data, dict):
-                problems.append(SLOProblem("not an OpenSLO object (expected a mapping with apiVersion, kind, metadata, spec)", path, line))
+                problems.append(
+                    SLOProblem(
+                        "not an OpenSLO object (expected a mapping with apiVersion, kind, metadata, spec)",
+                        path,
+                        line,
+                    )
+                )
                 continue
             version = data.get("apiVersion")
             if version in _OTHER_VERSIONS:
                 if data.get("kind") == "SLO":  # other kinds measure nothing by themselves
-                    problems.append(SLOProblem(f"OpenSLO SLO {say(_meta_name(data))}: {_OTHER_VERSIONS[version]}", path, line, True))
+                    problems.append(
+                        SLOProblem(
+                            f"OpenSLO SLO {say(_meta_name(data))}: {_OTHER_VERSIONS[version]}",
+                            path,
+                            line,
+                            True,
+                        )
+                    )
                 continue
             if version != "openslo/v1":
-                problems.append(SLOProblem(f"apiVersion {say(version)} is not OpenSLO v1 (apiVersion: openslo/v1)", path, doc.line(*at, "apiVersion")))
+                problems.append(
+                    SLOProblem(
+                        f"apiVersion {say(version)} is not OpenSLO v1 (apiVersion: openslo/v1)",
+                        path,
+                        doc.line(*at, "apiVersion"),
+                    )
+                )
                 continue
             if data.get("kind") not in KINDS:
-                problems.append(SLOProblem(f"kind {say(data.get('kind'))} is not an OpenSLO v1 kind ({', '.join(KINDS)})", path, doc.line(*at, "kind")))
+                problems.append(
+                    SLOProblem(
+                        f"kind {say(data.get('kind'))} is not an OpenSLO v1 kind ({', '.join(KINDS)})",
+                        path,
+                        doc.line(*at, "kind"),
+                    )
+                )
                 continue
             obj = Obj(data, doc, at, path)
             if not _NAME.match(obj.name) or len(obj.name) > 63:
-                problems.append(SLOProblem(f"{obj.kind} metadata.name {say(_meta_name(data))} must be an RFC 1123 label (lower-case letters, digits and '-', at most 63)", path, obj.line("metadata", "name")))
+                problems.append(
+                    SLOProblem(
+                        f"{obj.kind} metadata.name {say(_meta_name(data))} must be an RFC 1123 label (lower-case letters, digits and '-', at most 63)",
+                        path,
+                        obj.line("metadata", "name"),
+                    )
+                )
             found.append(obj)
     return found, problems
 
@@ -107,7 +156,9 @@ class Library:
         return self.by_kind.get(kind, {}).get(name) if isinstance(name, str) else None
 
 
-def slos_from(service: str, path: str, objs: list[Obj], library: Library, searched: str) -> tuple[list[SLO], list[SLOProblem]]:
+def slos_from(
+    service: str, path: str, objs: list[Obj], library: Library, searched: str
+) -> tuple[list[SLO], list[SLOProblem]]:
     slos: list[SLO] = []
     problems: list[SLOProblem] = []
     for obj in objs:
@@ -129,14 +180,18 @@ class _Problems:
         self.items.append(SLOProblem(f"{self.label}: {message}", self.obj.file, self.obj.line(*at)))
 
     def unmeasurable(self, reason: str, *at: Any) -> None:
-        self.items.append(SLOProblem(f"{self.label}: {reason}", self.obj.file, self.obj.line(*at), True))
+        self.items.append(
+            SLOProblem(f"{self.label}: {reason}", self.obj.file, self.obj.line(*at), True)
+        )
 
     @property
     def has_invalid(self) -> bool:
         return any(not p.unsupported for p in self.items)
 
 
-def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[SLO], list[SLOProblem]]:
+def _slo(
+    service: str, obj: Obj, library: Library, searched: str
+) -> tuple[list[SLO], list[SLOProblem]]:
     name = obj.name or obj.file
     p = _Problems(obj, f"OpenSLO SLO {say(name)}")
     spec = obj.data.get("spec")
@@ -148,7 +203,9 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
     window = _window(spec, p)
     method = _budgeting_method(spec, p)
     objectives = spec.get("objectives")
-    composite = isinstance(objectives, list) and any(isinstance(o, dict) and ("indicator" in o or "indicatorRef" in o) for o in objectives)
+    composite = isinstance(objectives, list) and any(
+        isinstance(o, dict) and ("indicator" in o or "indicatorRef" in o) for o in objectives
+    )
     indicator = _spec_indicator(spec, composite, library, p, searched)
     policies = spec.get("alertPolicies")
     if policies is not None and not isinstance(policies, list):
@@ -164,11 +221,27 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
             p.invalid(f"objectives[{i}] must be a mapping", "spec", "objectives", i)
             continue
         goal = _objective(objective, i, spec, indicator, composite, method, library, p, searched)
-        if goal.own is None or window is None or goal.target is None or method is None or p.has_invalid:
-            if window is None and "timeWindow" not in spec and not p.has_invalid and goal.own is not None:
-                p.unmeasurable(f"{_which(objective.get('displayName'), i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)", *goal.at)
+        if (
+            goal.own is None
+            or window is None
+            or goal.target is None
+            or method is None
+            or p.has_invalid
+        ):
+            if (
+                window is None
+                and "timeWindow" not in spec
+                and not p.has_invalid
+                and goal.own is not None
+            ):
+                p.unmeasurable(
+                    f"{_which(objective.get('displayName'), i)}: no timeWindow, so there is no budgeting period to measure over; add timeWindow (e.g. duration: 28d, isRolling: true)",
+                    *goal.at,
+                )
             continue
-        slos.append(_objective_slo(service, obj, p, name, len(objectives), spec, window, method, goal))
+        slos.append(
+            _objective_slo(service, obj, p, name, len(objectives), spec, window, method, goal)
+        )
     if p.has_invalid:
         return [], p.items
     return slos, p.items
@@ -177,25 +250,36 @@ def _slo(service: str, obj: Obj, library: Library, searched: str) -> tuple[list[
 def _budgeting_method(spec: dict[str, Any], p: _Problems) -> str | None:
     method = spec.get("budgetingMethod")
     if method not in ("Occurrences", "Timeslices", "RatioTimeslices"):
-        p.invalid(f"budgetingMethod {say(method)} must be one of Occurrences, Timeslices, RatioTimeslices", "spec", "budgetingMethod")
+        p.invalid(
+            f"budgetingMethod {say(method)} must be one of Occurrences, Timeslices, RatioTimeslices",
+            "spec",
+            "budgetingMethod",
+        )
         return None
     return str(method)
 
 
-def _spec_indicator(spec: dict[str, Any], composite: bool, library: Library, p: _Problems, searched: str) -> Indicator | None:
+def _spec_indicator(
+    spec: dict[str, Any], composite: bool, library: Library, p: _Problems, searched: str
+) -> Indicator | None:
     """The SLI every objective measures, unless the SLO is composite (each objective brings its own)."""
     has_indicator, has_ref = "indicator" in spec, "indicatorRef" in spec
     indicator: Indicator | None = None
     if has_indicator and has_ref:
         p.invalid("has both indicator and indicatorRef; use one", "spec", "indicatorRef")
     elif has_ref:
-        indicator = _resolve_sli(spec["indicatorRef"], library, p, searched, ("spec", "indicatorRef"))
+        indicator = _resolve_sli(
+            spec["indicatorRef"], library, p, searched, ("spec", "indicatorRef")
+        )
     elif has_indicator:
         indicator = _indicator(spec["indicator"], library, p, ("spec", "indicator"))
     elif not composite:
         p.invalid("needs indicator (an inline SLI) or indicatorRef (the name of an SLI)", "spec")
     if composite and (has_indicator or has_ref):
-        p.invalid("a composite SLO (objectives with their own indicator) has no spec-level indicator or indicatorRef", "spec")
+        p.invalid(
+            "a composite SLO (objectives with their own indicator) has no spec-level indicator or indicatorRef",
+            "spec",
+        )
     return indicator
 
 
@@ -214,15 +298,29 @@ class _Objective:
     value: Any
 
 
-def _objective(objective: dict[str, Any], i: int, spec: dict[str, Any], indicator: Indicator | None, composite: bool,
-               method: str | None, library: Library, p: _Problems, searched: str) -> _Objective:
+def _objective(
+    objective: dict[str, Any],
+    i: int,
+    spec: dict[str, Any],
+    indicator: Indicator | None,
+    composite: bool,
+    method: str | None,
+    library: Library,
+    p: _Problems,
+    searched: str,
+) -> _Objective:
     at = ("spec", "objectives", i)
     own = indicator
     if composite and "indicator" not in objective and "indicatorRef" not in objective:
-        p.invalid(f"objectives[{i}] of a composite SLO needs its own indicator or indicatorRef", *at)
+        p.invalid(
+            f"objectives[{i}] of a composite SLO needs its own indicator or indicatorRef", *at
+        )
     if "indicator" in objective or "indicatorRef" in objective:
-        own = (_resolve_sli(objective["indicatorRef"], library, p, searched, (*at, "indicatorRef")) if "indicatorRef" in objective
-               else _indicator(objective["indicator"], library, p, (*at, "indicator")))
+        own = (
+            _resolve_sli(objective["indicatorRef"], library, p, searched, (*at, "indicatorRef"))
+            if "indicatorRef" in objective
+            else _indicator(objective["indicator"], library, p, (*at, "indicator"))
+        )
     target = _target(objective, p, at)
     slice_window, slice_target = _time_slices(objective, method, p, at)
     op, value = objective.get("op"), objective.get("value")
@@ -230,20 +328,31 @@ def _objective(objective: dict[str, Any], i: int, spec: dict[str, Any], indicato
         p.invalid(f"op {say(op)} must be one of {', '.join(_OPS)}", *at, "op")
     if value is not None and not _number(value):
         p.invalid(f"value {say(value)} must be a number", *at, "value")
-    inline = isinstance(spec.get("indicator"), dict) and "indicatorRef" not in objective and "indicator" not in objective
+    inline = (
+        isinstance(spec.get("indicator"), dict)
+        and "indicatorRef" not in objective
+        and "indicator" not in objective
+    )
     if inline and own is not None and own.kind == "threshold" and (op is None or value is None):
-        p.invalid("an objective of an inline thresholdMetric needs op (lt, lte, gt, gte) and value", *at)
+        p.invalid(
+            "an objective of an inline thresholdMetric needs op (lt, lte, gt, gte) and value", *at
+        )
     return _Objective(i, at, objective, own, target, slice_window, slice_target, op, value)
 
 
-def _time_slices(objective: dict[str, Any], method: str | None, p: _Problems, at: tuple[Any, ...]) -> tuple[int | None, Any]:
+def _time_slices(
+    objective: dict[str, Any], method: str | None, p: _Problems, at: tuple[Any, ...]
+) -> tuple[int | None, Any]:
     """(timeSliceWindow in seconds, timeSliceTarget) of a timeslice-budgeted objective."""
     slice_window: int | None = None
     slice_target: Any = None  # a number in (0, 1] once checked; the SLO keeps what the file says
     if method in ("Timeslices", "RatioTimeslices"):
         slice_window = _slice_window(objective.get("timeSliceWindow"))
         if slice_window is None:
-            p.invalid(f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}", *at)
+            p.invalid(
+                f"{method} needs timeSliceWindow (a duration like 1m, or minutes as a number), not {say(objective.get('timeSliceWindow'))}",
+                *at,
+            )
     if method == "Timeslices":
         slice_target = objective.get("timeSliceTarget")
         if not _number(slice_target) or not 0 < slice_target <= 1:
@@ -252,8 +361,17 @@ def _time_slices(objective: dict[str, Any], method: str | None, p: _Problems, at
     return slice_window, slice_target
 
 
-def _objective_slo(service: str, obj: Obj, p: _Problems, name: str, count: int, spec: dict[str, Any],
-                   window: tuple[int, str, Calendar | None], method: str, goal: _Objective) -> SLO:
+def _objective_slo(
+    service: str,
+    obj: Obj,
+    p: _Problems,
+    name: str,
+    count: int,
+    spec: dict[str, Any],
+    window: tuple[int, str, Calendar | None],
+    method: str,
+    goal: _Objective,
+) -> SLO:
     """The SLO record of a valid objective; one gate cannot measure is kept with the reason."""
     own, i, objective, at = goal.own, goal.index, goal.data, goal.at
     assert own is not None and goal.target is not None
@@ -268,17 +386,44 @@ def _objective_slo(service: str, obj: Obj, p: _Problems, name: str, count: int, 
         full = f"{name}/objectives[{i}]"
     seconds, text, calendar = window
     if reason:  # valid: kept, so a status file or endpoint can still measure it
-        return SLO(service=service, name=full, objective=goal.target, window=seconds, window_text=text,
-                   budgeting=method.lower(), source=None, origin=obj.file, line=obj.line(*at), calendar=calendar,
-                   labels=_labels(obj.data), spec="openslo", unmeasurable=f"{p.label}: {_which(label, i)}: {reason}")
+        return SLO(
+            service=service,
+            name=full,
+            objective=goal.target,
+            window=seconds,
+            window_text=text,
+            budgeting=method.lower(),
+            source=None,
+            origin=obj.file,
+            line=obj.line(*at),
+            calendar=calendar,
+            labels=_labels(obj.data),
+            spec="openslo",
+            unmeasurable=f"{p.label}: {_which(label, i)}: {reason}",
+        )
     return SLO(
-        service=service, name=full, objective=goal.target, window=seconds, window_text=text,
-        budgeting=method.lower(), source=None, good=own.queries.get("good"), bad=own.queries.get("bad"),
-        total=own.queries.get("total"), slice_window=goal.slice_window, slice_target=goal.slice_target,
-        origin=obj.file, line=obj.line(*at), raw=own.queries.get("raw"), raw_type=own.raw_type,
-        threshold=own.queries.get("threshold"), op=_OPS[str(goal.op)] if own.kind == "threshold" else None,
-        value=float(goal.value) if own.kind == "threshold" else None, calendar=calendar,
-        labels=_labels(obj.data), spec="openslo",
+        service=service,
+        name=full,
+        objective=goal.target,
+        window=seconds,
+        window_text=text,
+        budgeting=method.lower(),
+        source=None,
+        good=own.queries.get("good"),
+        bad=own.queries.get("bad"),
+        total=own.queries.get("total"),
+        slice_window=goal.slice_window,
+        slice_target=goal.slice_target,
+        origin=obj.file,
+        line=obj.line(*at),
+        raw=own.queries.get("raw"),
+        raw_type=own.raw_type,
+        threshold=own.queries.get("threshold"),
+        op=_OPS[str(goal.op)] if own.kind == "threshold" else None,
+        value=float(goal.value) if own.kind == "threshold" else None,
+        calendar=calendar,
+        labels=_labels(obj.data),
+        spec="openslo",
     )
 
 
@@ -302,20 +447,34 @@ def _unmeasurable(indicator: Indicator, method: str) -> str | None:
     return None
 
 
-def _resolve_sli(ref: Any, library: Library, p: _Problems, searched: str, at: tuple[Any, ...]) -> Indicator | None:
+def _resolve_sli(
+    ref: Any, library: Library, p: _Problems, searched: str, at: tuple[Any, ...]
+) -> Indicator | None:
     sli = library.get("SLI", ref)
     if sli is None:
         if not isinstance(ref, str) or not ref:
             p.invalid(f"indicatorRef must be the name of an SLI, not {say(ref)}", *at)
             return None
-        return Indicator("ratio", {}, unmeasurable=f"indicatorRef {say(ref)} names no SLI in {searched}; add the file holding it to the manifest's slos (`- openslo: path`)")
+        return Indicator(
+            "ratio",
+            {},
+            unmeasurable=f"indicatorRef {say(ref)} names no SLI in {searched}; add the file holding it to the manifest's slos (`- openslo: path`)",
+        )
     sub = _Problems(sli, f"OpenSLO SLI {say(sli.name)}")
-    indicator = _indicator({"metadata": sli.data.get("metadata"), "spec": sli.data.get("spec")}, library, sub, (), sli_obj=True)
+    indicator = _indicator(
+        {"metadata": sli.data.get("metadata"), "spec": sli.data.get("spec")},
+        library,
+        sub,
+        (),
+        sli_obj=True,
+    )
     p.items += sub.items
     return indicator
 
 
-def _indicator(value: Any, library: Library, p: _Problems, at: tuple[Any, ...], sli_obj: bool = False) -> Indicator | None:
+def _indicator(
+    value: Any, library: Library, p: _Problems, at: tuple[Any, ...], sli_obj: bool = False
+) -> Indicator | None:
     if not isinstance(value, dict) or not isinstance(value.get("spec"), dict):
         p.invalid("indicator needs metadata and spec (an SLI)", *at)
         return None
@@ -339,23 +498,38 @@ def _indicator(value: Any, library: Library, p: _Problems, at: tuple[Any, ...], 
         if set(present) != {"raw"}:
             p.invalid("ratioMetric.raw cannot be used together with good, bad or total", *at)
         if ratio.get("rawType") not in ("success", "failure"):
-            p.invalid(f"ratioMetric.raw needs rawType success or failure, not {say(ratio.get('rawType'))}", *at, "rawType")
+            p.invalid(
+                f"ratioMetric.raw needs rawType success or failure, not {say(ratio.get('rawType'))}",
+                *at,
+                "rawType",
+            )
     else:
         if "rawType" in ratio:
             p.invalid("ratioMetric.rawType is only used with raw", *at, "rawType")
         if "total" not in ratio or ("good" in ratio) == ("bad" in ratio):
-            p.invalid("ratioMetric needs total and exactly one of good or bad (or raw with rawType)", *at)
+            p.invalid(
+                "ratioMetric needs total and exactly one of good or bad (or raw with rawType)", *at
+            )
     queries, reasons = _ratio_queries(ratio, present, counter, library, p, at)
     if p.has_invalid:
         return None
-    if len({queries.get(k) for k in ("good", "bad", "total") if k in queries}) < len([k for k in ("good", "bad", "total") if k in queries]):
+    if len({queries.get(k) for k in ("good", "bad", "total") if k in queries}) < len(
+        [k for k in ("good", "bad", "total") if k in queries]
+    ):
         p.invalid("the numerator and total are the same query", *at)
         return None
     kind = "raw" if "raw" in present else "ratio"
-    return Indicator(kind, queries, ratio.get("rawType") if kind == "raw" else None, "; ".join(dict.fromkeys(reasons)) or None)
+    return Indicator(
+        kind,
+        queries,
+        ratio.get("rawType") if kind == "raw" else None,
+        "; ".join(dict.fromkeys(reasons)) or None,
+    )
 
 
-def _threshold_indicator(threshold: Any, library: Library, p: _Problems, at: tuple[Any, ...]) -> Indicator | None:
+def _threshold_indicator(
+    threshold: Any, library: Library, p: _Problems, at: tuple[Any, ...]
+) -> Indicator | None:
     source = _source(threshold, library, p, at)
     if source is None:
         return None
@@ -365,12 +539,22 @@ def _threshold_indicator(threshold: Any, library: Library, p: _Problems, at: tup
     rewritten = window_template(query, counter=False)
     if rewritten.template is None:
         return Indicator("threshold", {}, unmeasurable=f"thresholdMetric query: {rewritten.reason}")
-    template = rewritten.template.replace("sum_over_time(", "avg_over_time(") if rewritten.how == "gauge" else rewritten.template
+    template = (
+        rewritten.template.replace("sum_over_time(", "avg_over_time(")
+        if rewritten.how == "gauge"
+        else rewritten.template
+    )
     return Indicator("threshold", {"threshold": template})
 
 
-def _ratio_queries(ratio: dict[str, Any], present: list[str], counter: Any, library: Library, p: _Problems,
-                   at: tuple[Any, ...]) -> tuple[dict[str, str], list[str]]:
+def _ratio_queries(
+    ratio: dict[str, Any],
+    present: list[str],
+    counter: Any,
+    library: Library,
+    p: _Problems,
+    at: tuple[Any, ...],
+) -> tuple[dict[str, str], list[str]]:
     """The `{{window}}` template of each ratioMetric query, and why those gate cannot measure are not."""
     queries: dict[str, str] = {}
     reasons: list[str] = []
@@ -394,7 +578,9 @@ def _ratio_queries(ratio: dict[str, Any], present: list[str], counter: Any, libr
     return queries, reasons
 
 
-def _source(metric: Any, library: Library, p: _Problems, at: tuple[Any, ...]) -> tuple[str, str, str | None] | None:
+def _source(
+    metric: Any, library: Library, p: _Problems, at: tuple[Any, ...]
+) -> tuple[str, str, str | None] | None:
     """(type, query, why not measurable) of a metricSource; None when invalid (reported)."""
     source = metric.get("metricSource") if isinstance(metric, dict) else None
     if not isinstance(source, dict):
@@ -411,13 +597,24 @@ def _source(metric: Any, library: Library, p: _Problems, at: tuple[Any, ...]) ->
             if kind is None:
                 kind = ds_type
         elif kind is None:
-            return "", "", f"metricSourceRef {say(ref)} names no DataSource in the files the manifest names, and the metricSource has no type"
+            return (
+                "",
+                "",
+                f"metricSourceRef {say(ref)} names no DataSource in the files the manifest names, and the metricSource has no type",
+            )
     if not isinstance(kind, str) or not kind:
-        p.invalid("metricSource needs type (e.g. Prometheus) or metricSourceRef (the name of a DataSource)", *at)
+        p.invalid(
+            "metricSource needs type (e.g. Prometheus) or metricSourceRef (the name of a DataSource)",
+            *at,
+        )
         return None
     spec = source.get("spec")
     if kind.lower() != "prometheus":
-        return kind, "", f"metric source type {say(kind)} is not read by gate (it measures Prometheus, or the file and http sources)"
+        return (
+            kind,
+            "",
+            f"metric source type {say(kind)} is not read by gate (it measures Prometheus, or the file and http sources)",
+        )
     query = spec.get("query", spec.get("promql")) if isinstance(spec, dict) else None
     if not isinstance(query, str) or not query.strip():
         p.invalid("a Prometheus metricSource needs spec.query (PromQL)", *at, "spec")
@@ -425,13 +622,21 @@ def _source(metric: Any, library: Library, p: _Problems, at: tuple[Any, ...]) ->
     return kind, query.strip(), None
 
 
-def _alert_policy(item: Any, library: Library, p: _Problems, searched: str, at: tuple[Any, ...]) -> None:
+def _alert_policy(
+    item: Any, library: Library, p: _Problems, searched: str, at: tuple[Any, ...]
+) -> None:
     """Alert policies are checked for validity only: gate's own burn-rate windows decide its alerts."""
     if isinstance(item, dict) and "alertPolicyRef" in item:
         if not isinstance(item["alertPolicyRef"], str) or not item["alertPolicyRef"]:
-            p.invalid(f"alertPolicyRef must be the name of an AlertPolicy, not {say(item['alertPolicyRef'])}", *at)
+            p.invalid(
+                f"alertPolicyRef must be the name of an AlertPolicy, not {say(item['alertPolicyRef'])}",
+                *at,
+            )
     elif not (isinstance(item, dict) and item.get("kind") == "AlertPolicy"):
-        p.invalid("alertPolicies items are an inline AlertPolicy (kind: AlertPolicy) or alertPolicyRef", *at)
+        p.invalid(
+            "alertPolicies items are an inline AlertPolicy (kind: AlertPolicy) or alertPolicyRef",
+            *at,
+        )
 
 
 def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | None] | None:
@@ -446,7 +651,11 @@ def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | No
     duration = window.get("duration")
     seconds = parse_duration(duration, _WINDOW_UNITS)
     if seconds is None:
-        p.invalid(f"timeWindow duration {say(duration)} is not a duration shorthand (a positive number and one of m h d w M Q Y: 28d, 4w, 1M)", *at, "duration")
+        p.invalid(
+            f"timeWindow duration {say(duration)} is not a duration shorthand (a positive number and one of m h d w M Q Y: 28d, 4w, 1M)",
+            *at,
+            "duration",
+        )
         return None
     if seconds > _MAX_WINDOW:
         p.invalid(f"timeWindow duration {say(duration)} is longer than ten years", *at, "duration")
@@ -458,18 +667,35 @@ def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | No
         return None
     if rolling:
         if calendar is not None:
-            p.invalid("a rolling window has no calendar (set isRolling: false for a calendar-aligned one)", *at, "calendar")
+            p.invalid(
+                "a rolling window has no calendar (set isRolling: false for a calendar-aligned one)",
+                *at,
+                "calendar",
+            )
             return None
         return seconds, str(duration), None
     if not isinstance(calendar, dict):
-        p.invalid("a calendar-aligned window (isRolling: false) needs calendar.startTime and calendar.timeZone", *at)
+        p.invalid(
+            "a calendar-aligned window (isRolling: false) needs calendar.startTime and calendar.timeZone",
+            *at,
+        )
         return None
     start, zone = calendar.get("startTime"), calendar.get("timeZone")
     problems_before = len(p.items)
     if not isinstance(start, str) or not _start_ok(start):
-        p.invalid(f"calendar.startTime {say(start)} must be a date and time from 1970 to 2100 like 2022-01-01 12:00:00 (no time zone)", *at, "calendar", "startTime")
+        p.invalid(
+            f"calendar.startTime {say(start)} must be a date and time from 1970 to 2100 like 2022-01-01 12:00:00 (no time zone)",
+            *at,
+            "calendar",
+            "startTime",
+        )
     if not isinstance(zone, str) or not _zone_ok(zone):
-        p.invalid(f"calendar.timeZone {say(zone)} is not an IANA time zone name (UTC, Europe/Warsaw, America/New_York)", *at, "calendar", "timeZone")
+        p.invalid(
+            f"calendar.timeZone {say(zone)} is not an IANA time zone name (UTC, Europe/Warsaw, America/New_York)",
+            *at,
+            "calendar",
+            "timeZone",
+        )
     if len(p.items) > problems_before:
         return None
     cal = Calendar(str(start), str(zone), int(str(duration)[:-1]), str(duration)[-1])
@@ -517,7 +743,11 @@ def _target(objective: dict[str, Any], p: _Problems, at: tuple[Any, ...]) -> flo
         value = objective["target"]
         if _number(value) and 0 <= value < 1:
             return float(value)
-        hint = " (write 0.999, or use targetPercent: 99.9)" if _number(value) and 1 <= value < 100 else ""
+        hint = (
+            " (write 0.999, or use targetPercent: 99.9)"
+            if _number(value) and 1 <= value < 100
+            else ""
+        )
         p.invalid(f"target {say(value)} must be a fraction in [0, 1){hint}", *at, "target")
         return None
     if has_percent:
@@ -535,7 +765,12 @@ def _labels(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     labels = meta.get("labels") if isinstance(meta, dict) else None
     if not isinstance(labels, dict):
         return ()
-    return tuple(sorted((str(k), ",".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in labels.items()))
+    return tuple(
+        sorted(
+            (str(k), ",".join(map(str, v)) if isinstance(v, list) else str(v))
+            for k, v in labels.items()
+        )
+    )
 
 
 def iter_paths(items: Any) -> Iterator[str]:

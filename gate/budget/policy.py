@@ -1,6 +1,7 @@
 """Error budgets as the gate judges a change: each changed service's budget, measured with the
 trusted SLO definitions, its tier's policy, and the exemptions (reverts, labels, reliability-only
 changes) worked out once, only when a budget is spent."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,15 @@ class BudgetGate:
     """Error budgets for the changed services, measured with the trusted SLO definitions;
     exemptions are worked out once, only when needed."""
 
-    def __init__(self, settings: BudgetSettings, head: Snapshot, base: Snapshot, changes: list[Change], offline: bool,
-                 trusted: Snapshot | None = None) -> None:
+    def __init__(
+        self,
+        settings: BudgetSettings,
+        head: Snapshot,
+        base: Snapshot,
+        changes: list[Change],
+        offline: bool,
+        trusted: Snapshot | None = None,
+    ) -> None:
         self.settings = settings
         self.head, self.base, self.changes, self.offline = head, base, changes, offline
         self.trusted = trusted or base
@@ -41,7 +49,9 @@ class BudgetGate:
         In any letter case: on a case-insensitive checkout `SLO-status.json` is `slo-status.json`."""
         if self.head.entry(path) is not None or self.trusted.entry(path) is not None:
             return True
-        return any(self.head.repo.spelled_alike(snap.rev, path) for snap in (self.head, self.trusted))
+        return any(
+            self.head.repo.spelled_alike(snap.rev, path) for snap in (self.head, self.trusted)
+        )
 
     def change_exemption(self) -> str | None:
         from gate.budget.exempt import label_exemption, verified_revert
@@ -50,7 +60,9 @@ class BudgetGate:
             exempt = self.settings.exempt
             found = None
             if exempt.reverts and self.head.rev not in (INDEX, EMPTY) and self.base.rev != EMPTY:
-                found = verified_revert(self.head.repo, self.base.rev, self.head.rev, self.changes, self.trusted.rev)
+                found = verified_revert(
+                    self.head.repo, self.base.rev, self.head.rev, self.changes, self.trusted.rev
+                )
             if found is None and exempt.labels:
                 from gate.github import pull_request_from_env
 
@@ -58,8 +70,13 @@ class BudgetGate:
             self._change_exemption = found
         return self._change_exemption  # type: ignore[return-value]  # False was replaced just above
 
-    def assess(self, service: Service, changed: tuple[str, ...], definitions: Service | None = None,
-               drift: bool = True) -> tuple[list[Finding], BudgetResult]:
+    def assess(
+        self,
+        service: Service,
+        changed: tuple[str, ...],
+        definitions: Service | None = None,
+        drift: bool = True,
+    ) -> tuple[list[Finding], BudgetResult]:
         """`definitions`: the service as the base branch's tip has it; its SLOs measure the budget.
         A new service (none in the base) is measured with its own: it has nothing to loosen."""
         from gate.budget.slo import slos_of
@@ -68,12 +85,21 @@ class BudgetGate:
         changed_definitions: list[Finding] = []
         if definitions is not None and definitions.parsed:
             trusted_slos, problems = slos_of(definitions, self.trusted)
-            changed_definitions = slo_drift(trusted_slos, problems, service, self.head) if drift else []
+            changed_definitions = (
+                slo_drift(trusted_slos, problems, service, self.head) if drift else []
+            )
             slos = trusted_slos
         else:
             slos, problems = slos_of(service, self.head)
-        statuses = [measure(slo, self.settings, self.offline, service.tier, staged=self.head.rev == INDEX) for slo in slos]
-        exemption = self._exemption(service, changed) if any(s.state in ("exhausted", "fast-burn") for s in statuses) else None
+        statuses = [
+            measure(slo, self.settings, self.offline, service.tier, staged=self.head.rev == INDEX)
+            for slo in slos
+        ]
+        exemption = (
+            self._exemption(service, changed)
+            if any(s.state in ("exhausted", "fast-burn") for s in statuses)
+            else None
+        )
         findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
         findings += unmeasurable_findings(problems, service.tier, self.settings)
         return findings + changed_definitions, result(statuses, problems, exemption)
@@ -85,20 +111,43 @@ class BudgetGate:
         exempt = self.settings.exempt
         # a symlink, submodule or executable named like a document is not a document
         regular = all((e := self.head.entry(p)) is None or e.mode == "100644" for p in changed)
-        if exempt.reliability_only and regular and reliability_only(changed, service, list(exempt.reliability_paths)):
+        if (
+            exempt.reliability_only
+            and regular
+            and reliability_only(changed, service, list(exempt.reliability_paths))
+        ):
             return RELIABILITY_ONLY
         return self.change_exemption()
 
 
-def slo_drift(trusted: list[SLO], trusted_problems: list[SLOProblem], service: Service, head: Snapshot) -> list[Finding]:
+def slo_drift(
+    trusted: list[SLO], trusted_problems: list[SLOProblem], service: Service, head: Snapshot
+) -> list[Finding]:
     """Any change to an SLO definition that measures a budget (query, objective, window, document,
     deletion) is flagged: it takes effect only after review and merge."""
     from gate.budget.slo import slos_of
 
     def key(slo: SLO) -> tuple[Any, ...]:
-        return (slo.name, slo.objective, slo.window, slo.budgeting, slo.source, slo.good, slo.bad, slo.total,
-                slo.slice_window, slo.slice_target, slo.raw, slo.raw_type, slo.threshold, slo.op, slo.value, slo.calendar,
-                slo.alerts, slo.unmeasurable)
+        return (
+            slo.name,
+            slo.objective,
+            slo.window,
+            slo.budgeting,
+            slo.source,
+            slo.good,
+            slo.bad,
+            slo.total,
+            slo.slice_window,
+            slo.slice_target,
+            slo.raw,
+            slo.raw_type,
+            slo.threshold,
+            slo.op,
+            slo.value,
+            slo.calendar,
+            slo.alerts,
+            slo.unmeasurable,
+        )
 
     current, current_problems = slos_of(service, head)
     before = {key(s) for s in trusted}
@@ -109,9 +158,19 @@ def slo_drift(trusted: list[SLO], trusted_problems: list[SLOProblem], service: S
     gone = sorted(names_before - names_after)
     edited = sorted(k[0] for k in before - after if k[0] in names_after)
     added = sorted(names_after - names_before)
-    parts = ([f"removes {', '.join(gone)}"] if gone else []) + ([f"edits {', '.join(edited)}"] if edited else []) \
+    parts = (
+        ([f"removes {', '.join(gone)}"] if gone else [])
+        + ([f"edits {', '.join(edited)}"] if edited else [])
         + ([f"adds {', '.join(added)}"] if added else [])
+    )
     severity = "error" if service.tier <= 1 and (gone or edited) else "warning"
-    return [builtin_finding("slo-definition-changed", severity,
-                            f"this change {'; '.join(parts) or 'changes how its SLOs are defined'}: the error budget is measured "
-                            f"with the base branch's definitions until the change merges", service.manifest, service.line("slos"))]
+    return [
+        builtin_finding(
+            "slo-definition-changed",
+            severity,
+            f"this change {'; '.join(parts) or 'changes how its SLOs are defined'}: the error budget is measured "
+            f"with the base branch's definitions until the change merges",
+            service.manifest,
+            service.line("slos"),
+        )
+    ]

@@ -1,4 +1,5 @@
 """Prometheus source: PromQL through /api/v1/query, good and total over each window."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,7 @@ from typing import Any
 
 from gate.budget import Counts
 from gate.budget.math import duration_text
-from gate.budget.records import WINDOW_PLACEHOLDER, SLO
+from gate.budget.records import SLO, WINDOW_PLACEHOLDER
 from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 from gate.settings import SourceSettings
 
@@ -37,18 +38,26 @@ def queries(slo: SLO, window: int) -> tuple[str, str]:
     span = f"[{duration_text(window)}:{duration_text(slice_)}]"
     if slo.threshold:
         value = render(slo.threshold, slice_)
-        return f"sum_over_time((({value}) {slo.op} bool {slo.value!r}){span})", f"count_over_time(({value}){span})"
+        return (
+            f"sum_over_time((({value}) {slo.op} bool {slo.value!r}){span})",
+            f"count_over_time(({value}){span})",
+        )
     good, total = good_total(slice_)
     ratio = f"(({good}) / (({total}) > 0))"  # slices without traffic are not measured
     if slo.budgeting == "ratiotimeslices":
         return f"sum_over_time({ratio}{span})", f"count_over_time({ratio}{span})"
-    return f"sum_over_time(({ratio} >= bool {slo.slice_target}){span})", f"count_over_time({ratio}{span})"
+    return (
+        f"sum_over_time(({ratio} >= bool {slo.slice_target}){span})",
+        f"count_over_time({ratio}{span})",
+    )
 
 
 def fetch(slo: SLO, settings: SourceSettings, windows: list[int]) -> Counts:
     url = (os.environ.get("GATE_PROMETHEUS_URL") or settings.url or "").rstrip("/")
     if not url:
-        raise Unavailable("no Prometheus URL configured (budgets.prometheus.url in .gate.yaml or GATE_PROMETHEUS_URL)")
+        raise Unavailable(
+            "no Prometheus URL configured (budgets.prometheus.url in .gate.yaml or GATE_PROMETHEUS_URL)"
+        )
     headers, auth = _credentials(settings)
     counts: Counts = {}
     for window in windows:
@@ -71,24 +80,44 @@ def _credentials(settings: SourceSettings) -> tuple[dict[str, str], tuple[str, s
     headers = bearer_headers(settings.bearer_token_env, "budgets.prometheus")
     auth = None
     if settings.username_env:
-        user, password = os.environ.get(settings.username_env), os.environ.get(settings.password_env)
+        user, password = (
+            os.environ.get(settings.username_env),
+            os.environ.get(settings.password_env),
+        )
         if user is None or password is None:
-            raise Unavailable("basic-auth environment variables (budgets.prometheus.username_env/password_env) are not set")
+            raise Unavailable(
+                "basic-auth environment variables (budgets.prometheus.username_env/password_env) are not set"
+            )
         auth = (user, password)
     return headers, auth
 
 
-def _value(url: str, query: str, settings: SourceSettings, headers: dict[str, str], auth: tuple[str, str] | None) -> float | None:
+def _value(
+    url: str,
+    query: str,
+    settings: SourceSettings,
+    headers: dict[str, str],
+    auth: tuple[str, str] | None,
+) -> float | None:
     """One instant query; None when it returns no series (no data). Errors raise Unavailable."""
     response = request_json(
-        "POST", f"{url}/api/v1/query", data={"query": query}, headers=headers, auth=auth,
-        timeout=settings.timeout, retries=settings.retries, backoff=settings.backoff, ok=(200, 400, 422),
+        "POST",
+        f"{url}/api/v1/query",
+        data={"query": query},
+        headers=headers,
+        auth=auth,
+        timeout=settings.timeout,
+        retries=settings.retries,
+        backoff=settings.backoff,
+        ok=(200, 400, 422),
     )
     body = response.body
     if not isinstance(body, dict) or body.get("status") not in ("success", "error"):
         raise Unavailable(f"{redact(url)}: not a Prometheus API response")
     if body["status"] == "error":
-        raise Unavailable(f"PromQL error ({body.get('errorType', 'error')}): {str(body.get('error', ''))[:300]} in query {query}")
+        raise Unavailable(
+            f"PromQL error ({body.get('errorType', 'error')}): {str(body.get('error', ''))[:300]} in query {query}"
+        )
     data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
     kind, result = data.get("resultType"), data.get("result")
     result = result if isinstance(result, list) else []
@@ -99,7 +128,9 @@ def _value(url: str, query: str, settings: SourceSettings, headers: dict[str, st
             if not result:
                 return None
             if len(result) > 1:
-                raise Unavailable(f"query returned {len(result)} series; aggregate it to one with sum(): {query}")
+                raise Unavailable(
+                    f"query returned {len(result)} series; aggregate it to one with sum(): {query}"
+                )
             value = float(result[0]["value"][1])
         else:
             raise Unavailable(f"unexpected resultType {kind!r} for query {query}")

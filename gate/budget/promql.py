@@ -6,6 +6,7 @@ Accepted: gate's own `{{window}}`, Sloth's `{{.window}}`; queries with fixed ran
 gauges (`sum_over_time(sel[window])`). A small tokenizer finds selectors; it runs in time linear
 in the query and never evaluates anything.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,22 @@ _TOKEN = re.compile(
     r"""|(?P<other>.)""",
     re.S,
 )
-_AGGREGATIONS = {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk",
-                 "quantile", "limitk", "limit_ratio"}
+_AGGREGATIONS = {
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+    "limitk",
+    "limit_ratio",
+}
 _LABEL_LISTS = {"by", "without", "on", "ignoring", "group_left", "group_right"}
 _KEYWORDS = {"bool", "and", "or", "unless", "offset", "atan2", "inf", "nan"}
 
@@ -46,7 +61,9 @@ def window_template(query: str, counter: bool | None) -> Rewritten:
     ranges = [t for t in tokens if t[0] == "range"]
     if ranges:
         if any(":" in text for _, text, _, _ in ranges):
-            return Rewritten(None, "", "the query has a subquery ([range:step]); write its range as {{window}}")
+            return Rewritten(
+                None, "", "the query has a subquery ([range:step]); write its range as {{window}}"
+            )
         out, last = [], 0
         for _, text, start, end in ranges:
             out += [query[last:start], f"[{WINDOW}]"]
@@ -112,7 +129,11 @@ def _selectors(tokens: list[tuple[str, str, int, int]]) -> list[tuple[int, int]]
             if text in _LABEL_LISTS and nxt is not None and nxt[1] == "(":
                 i = _skip_parens(tokens, i + 1)
                 continue
-            if (nxt is not None and nxt[1] == "(") or text in _AGGREGATIONS or text.lower() in _KEYWORDS:
+            if (
+                (nxt is not None and nxt[1] == "(")
+                or text in _AGGREGATIONS
+                or text.lower() in _KEYWORDS
+            ):
                 i += 1
                 continue
             if nxt is not None and nxt[0] == "matcher":

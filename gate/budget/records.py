@@ -4,6 +4,7 @@ window, `SLOProblem`; and `say`, how a user's value is quoted in their messages.
 They sit below the readers (gate/budget/slo.py, openslo.py, sloth.py) and the sources that measure
 them, so each imports the records without importing another reader.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,7 +48,9 @@ class Calendar:
         else:
             step = dt.timedelta(seconds=self.nominal_seconds())
             k = (current.replace(tzinfo=None) - origin.replace(tzinfo=None)) // step
-            start = (origin.replace(tzinfo=None) + k * step).replace(tzinfo=zone)  # wall-clock steps keep DST days whole
+            start = (origin.replace(tzinfo=None) + k * step).replace(
+                tzinfo=zone
+            )  # wall-clock steps keep DST days whole
             end = (origin.replace(tzinfo=None) + (k + 1) * step).replace(tzinfo=zone)
         return start.timestamp(), end.timestamp()
 
@@ -79,14 +82,21 @@ class SLO:
     line: int | None = None
     raw: str | None = None  # a precomputed ratio (OpenSLO ratioMetric.raw, Sloth sli.raw)
     raw_type: str | None = None  # success | failure
-    threshold: str | None = None  # an OpenSLO thresholdMetric query, compared per slice with op/value
+    threshold: str | None = (
+        None  # an OpenSLO thresholdMetric query, compared per slice with op/value
+    )
     op: str | None = None  # < <= > >=
     value: float | None = None
     calendar: Calendar | None = None
-    alerts: tuple[str, ...] = ("page", "ticket")  # which burn-rate alerts the definition keeps (Sloth can disable one)
+    alerts: tuple[str, ...] = (
+        "page",
+        "ticket",
+    )  # which burn-rate alerts the definition keeps (Sloth can disable one)
     labels: tuple[tuple[str, str], ...] = ()
     spec: str = "gate"  # gate | openslo | sloth
-    unmeasurable: str | None = None  # why gate cannot query it (a status file or endpoint may still measure it)
+    unmeasurable: str | None = (
+        None  # why gate cannot query it (a status file or endpoint may still measure it)
+    )
 
     @property
     def objective_percent(self) -> str:

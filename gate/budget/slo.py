@@ -5,6 +5,7 @@ but cannot be measured is an `SLOProblem` with `unsupported=True` and the reason
 reader is gate/budget/openslo.py, the Sloth reader gate/budget/sloth.py; the records they all
 produce are in gate/budget/records.py.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,23 +44,39 @@ def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOPr
             objs += found
             problems += found_problems
     library = openslo.Library(objs)
-    searched = " or ".join(named) if len(named) <= 3 else f"the {len(named)} files the manifest names"
+    searched = (
+        " or ".join(named) if len(named) <= 3 else f"the {len(named)} files the manifest names"
+    )
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        written: Any = item.get("openslo") if isinstance(item.get("openslo"), str) else item.get("sloth")
+        written: Any = (
+            item.get("openslo") if isinstance(item.get("openslo"), str) else item.get("sloth")
+        )
         if isinstance(written, str):
             named_path = located.get(written)
             if named_path is None or named_path not in kinds:
                 continue
             if kinds[named_path] == "sloth":
-                found_slos, found_problems = sloth.slos_from(service.name, named_path, snapshot.read(named_path) or b"", item.get("window"))
+                found_slos, found_problems = sloth.slos_from(
+                    service.name, named_path, snapshot.read(named_path) or b"", item.get("window")
+                )
             elif kinds[named_path] == "openslo":
-                found_slos, found_problems = openslo.slos_from(service.name, named_path, objs, library, searched)
+                found_slos, found_problems = openslo.slos_from(
+                    service.name, named_path, objs, library, searched
+                )
             else:
-                found_slos, found_problems = [], [SLOProblem(
-                    "neither an OpenSLO v1 document (apiVersion: openslo/v1) nor a Sloth spec (version: prometheus/v1, "
-                    "or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel)", named_path, 1)]
+                found_slos, found_problems = (
+                    [],
+                    [
+                        SLOProblem(
+                            "neither an OpenSLO v1 document (apiVersion: openslo/v1) nor a Sloth spec (version: prometheus/v1, "
+                            "or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel)",
+                            named_path,
+                            1,
+                        )
+                    ],
+                )
             slos += found_slos
             problems += found_problems
         else:
@@ -70,60 +87,122 @@ def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOPr
     return slos, problems
 
 
-def _inline(service: Service, item: dict[str, Any], index: int) -> tuple[SLO | None, list[SLOProblem]]:
+def _inline(
+    service: Service, item: dict[str, Any], index: int
+) -> tuple[SLO | None, list[SLOProblem]]:
     file = service.manifest
     line = service.line("slos", index)
     name = str(item["name"]) if isinstance(item.get("name"), str) else f"slos[{index}]"
     problems: list[SLOProblem] = []
     objective: Any = item.get("objective")
-    if not isinstance(objective, (int, float)) or isinstance(objective, bool) or not 0 < objective <= 100:
-        problems.append(SLOProblem(f"SLO {say(name)}: objective must be a percentage in (0, 100]", file, service.line("slos", index, "objective")))
+    if (
+        not isinstance(objective, (int, float))
+        or isinstance(objective, bool)
+        or not 0 < objective <= 100
+    ):
+        problems.append(
+            SLOProblem(
+                f"SLO {say(name)}: objective must be a percentage in (0, 100]",
+                file,
+                service.line("slos", index, "objective"),
+            )
+        )
     window = parse_duration(item.get("window"))
     if window is None:
-        problems.append(SLOProblem(f"SLO {say(name)}: window {say(item.get('window'))} is not a duration (28d, 30d, 4w)", file, service.line("slos", index, "window")))
+        problems.append(
+            SLOProblem(
+                f"SLO {say(name)}: window {say(item.get('window'))} is not a duration (28d, 30d, 4w)",
+                file,
+                service.line("slos", index, "window"),
+            )
+        )
     budgeting = item.get("budgeting", "occurrences")
     slice_window = slice_target = None
     if budgeting == "timeslices":
         ts = _mapping(item.get("timeslice"))
         slice_window = parse_duration(ts.get("window"))
         slice_target = ts.get("target")
-        if slice_window is None or not isinstance(slice_target, (int, float)) or not 0 < slice_target <= 1:
-            problems.append(SLOProblem(f"SLO {say(name)}: timeslices budgeting needs timeslice.window (e.g. 1m) and timeslice.target in (0, 1]", file, line))
+        if (
+            slice_window is None
+            or not isinstance(slice_target, (int, float))
+            or not 0 < slice_target <= 1
+        ):
+            problems.append(
+                SLOProblem(
+                    f"SLO {say(name)}: timeslices budgeting needs timeslice.window (e.g. 1m) and timeslice.target in (0, 1]",
+                    file,
+                    line,
+                )
+            )
     indicator = item.get("indicator")
     source, queries = None, {}
     if isinstance(indicator, dict) and len(indicator) == 1:
         source, spec = next(iter(indicator.items()))
         if source == "prometheus" and isinstance(spec, dict):
             queries = {k: spec.get(k) for k in ("good", "bad", "total")}
-            problems += _query_problems(name, queries, file, service.line("slos", index, "indicator"))
+            problems += _query_problems(
+                name, queries, file, service.line("slos", index, "indicator")
+            )
     if problems:
         return None, problems
     return SLO(
-        service=service.name, name=name, objective=round(float(objective) / 100, 12), window=window or 0,
-        window_text=str(item.get("window")), budgeting=budgeting, source=source,
-        good=queries.get("good"), bad=queries.get("bad"), total=queries.get("total"),
-        slice_window=slice_window, slice_target=slice_target, origin=file, line=line,
+        service=service.name,
+        name=name,
+        objective=round(float(objective) / 100, 12),
+        window=window or 0,
+        window_text=str(item.get("window")),
+        budgeting=budgeting,
+        source=source,
+        good=queries.get("good"),
+        bad=queries.get("bad"),
+        total=queries.get("total"),
+        slice_window=slice_window,
+        slice_target=slice_target,
+        origin=file,
+        line=line,
     ), []
 
 
-def _query_problems(name: str, queries: dict[str, Any], file: str, line: int | None) -> list[SLOProblem]:
+def _query_problems(
+    name: str, queries: dict[str, Any], file: str, line: int | None
+) -> list[SLOProblem]:
     """Sloth's checks (total and exactly one of good/bad, different); each query becomes a window template."""
     from gate.budget.promql import window_template
 
     problems = []
     good_or_bad = [k for k in ("good", "bad") if queries.get(k)]
     if not queries.get("total") or len(good_or_bad) != 1:
-        return [SLOProblem(f"SLO {say(name)}: a Prometheus indicator needs `total` and exactly one of `good` or `bad`", file, line)]
+        return [
+            SLOProblem(
+                f"SLO {say(name)}: a Prometheus indicator needs `total` and exactly one of `good` or `bad`",
+                file,
+                line,
+            )
+        ]
     for key in good_or_bad + ["total"]:
         query = queries[key]
         if not isinstance(query, str):
-            problems.append(SLOProblem(f"SLO {say(name)}: {key} query must be a string, not {say(query)}", file, line))
+            problems.append(
+                SLOProblem(
+                    f"SLO {say(name)}: {key} query must be a string, not {say(query)}", file, line
+                )
+            )
             continue
         rewritten = window_template(query, None)
         if rewritten.template is None:
-            problems.append(SLOProblem(f"SLO {say(name)}: {key} query cannot be measured over a window: {rewritten.reason}", file, line))
+            problems.append(
+                SLOProblem(
+                    f"SLO {say(name)}: {key} query cannot be measured over a window: {rewritten.reason}",
+                    file,
+                    line,
+                )
+            )
         else:
             queries[key] = rewritten.template
     if queries.get(good_or_bad[0]) == queries.get("total"):
-        problems.append(SLOProblem(f"SLO {say(name)}: {good_or_bad[0]} and total are the same query", file, line))
+        problems.append(
+            SLOProblem(
+                f"SLO {say(name)}: {good_or_bad[0]} and total are the same query", file, line
+            )
+        )
     return problems

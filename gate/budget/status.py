@@ -1,4 +1,5 @@
 """Measure each SLO's budget from its source, and turn budget states into findings per tier."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -6,8 +7,17 @@ from typing import Any
 
 from gate.budget import is_network, source
 from gate.budget.math import (
-    REPORTED, AlertWindows, budget_remaining, burn_rate, burn_state, duration_text, error_ratio, good_ratio, needed_windows,
-    timeslices_remaining, windows_for,
+    REPORTED,
+    AlertWindows,
+    budget_remaining,
+    burn_rate,
+    burn_state,
+    duration_text,
+    error_ratio,
+    good_ratio,
+    needed_windows,
+    timeslices_remaining,
+    windows_for,
 )
 from gate.budget.records import SLO, SLOProblem
 from gate.builtin_rules import builtin_finding
@@ -36,9 +46,18 @@ class SLOStatus:
         head = f"SLO {slo.name!r} {slo.objective_percent} over {slo.window_text}"
         if self.remaining is None:
             return f"{head}: {self.state}" + (f" ({self.reason})" if self.reason else "")
-        rates = ", ".join(f"{duration_text(w)} {_rate(r)}" for w, r in sorted(self.burn_rates.items()) if w in REPORTED)
+        rates = ", ".join(
+            f"{duration_text(w)} {_rate(r)}"
+            for w, r in sorted(self.burn_rates.items())
+            if w in REPORTED
+        )
         unit = "slices" if slo.budgeting != "occurrences" else "events"
-        good = f"{self.ratio * 100:.4g}% good" + (f" of {self.events:,.0f} {unit}" if self.events is not None else "") if self.ratio is not None else ""
+        good = (
+            f"{self.ratio * 100:.4g}% good"
+            + (f" of {self.events:,.0f} {unit}" if self.events is not None else "")
+            if self.ratio is not None
+            else ""
+        )
         return f"{head}: budget remaining {self.remaining * 100:.1f}% ({good}); burn rates {rates or 'n/a'}"
 
     def to_json(self) -> dict[str, Any]:
@@ -54,7 +73,11 @@ class SLOStatus:
             "budget_remaining": reported(self.remaining),
             "good_ratio": reported(self.ratio),
             "events": self.events,
-            "burn_rates": {duration_text(w): reported(r) for w, r in sorted(self.burn_rates.items()) if w in REPORTED},
+            "burn_rates": {
+                duration_text(w): reported(r)
+                for w, r in sorted(self.burn_rates.items())
+                if w in REPORTED
+            },
             "burn_condition": self.condition,
             "source": self.evidence,
             "reason": self.reason,
@@ -65,8 +88,14 @@ def _rate(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.2f}x"
 
 
-def measure(slo: SLO, budgets: BudgetSettings, offline: bool, tier: int | None = None, now: float | None = None,
-            staged: bool = False) -> SLOStatus:
+def measure(
+    slo: SLO,
+    budgets: BudgetSettings,
+    offline: bool,
+    tier: int | None = None,
+    now: float | None = None,
+    staged: bool = False,
+) -> SLOStatus:
     # An indicator naming file/http picks that source; Prometheus queries only say how to ask Prometheus.
     name = slo.source if slo.source in ("file", "http") else budgets.source
     settings = budgets.source_settings(name)
@@ -77,18 +106,39 @@ def measure(slo: SLO, budgets: BudgetSettings, offline: bool, tier: int | None =
     if name == "prometheus" and slo.unmeasurable:
         return SLOStatus(slo, "unmeasurable", evidence=evidence, reason=slo.unmeasurable)
     if offline and is_network(name):
-        return SLOStatus(slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped")
-    if staged and name == "file":  # a status file is a CI export: the pre-commit hook's machine has none
-        return SLOStatus(slo, "not-measured", evidence=evidence, reason="staged change: the status file is a CI export, skipped before commit")
+        return SLOStatus(
+            slo, "not-measured", evidence=evidence, reason="offline: network sources are skipped"
+        )
+    if (
+        staged and name == "file"
+    ):  # a status file is a CI export: the pre-commit hook's machine has none
+        return SLOStatus(
+            slo,
+            "not-measured",
+            evidence=evidence,
+            reason="staged change: the status file is a CI export, skipped before commit",
+        )
     if name == "prometheus" and not slo.measured:
-        return SLOStatus(slo, "not-measured", evidence=evidence, reason="no Prometheus indicator (indicator.prometheus good/total) in the SLO")
+        return SLOStatus(
+            slo,
+            "not-measured",
+            evidence=evidence,
+            reason="no Prometheus indicator (indicator.prometheus good/total) in the SLO",
+        )
     main = slo.window
     if slo.calendar is not None:
         if name != "prometheus":
-            return SLOStatus(slo, "not-measured", evidence=evidence, reason="a calendar window is measured from Prometheus only")
+            return SLOStatus(
+                slo,
+                "not-measured",
+                evidence=evidence,
+                reason="a calendar window is measured from Prometheus only",
+            )
         main = _calendar_window(slo, now)
     alert = windows_for(slo.window, tier, budgets)
-    short = [w for w in needed_windows(alert) if w < slo.window and w >= 2 * (slo.slice_window or 0)]
+    short = [
+        w for w in needed_windows(alert) if w < slo.window and w >= 2 * (slo.slice_window or 0)
+    ]
     try:
         counts = module.fetch(slo, settings, list(dict.fromkeys([main, *short])))
     except Unavailable as e:
@@ -106,8 +156,13 @@ def _calendar_window(slo: SLO, now: float | None) -> int:
     return max(60, int(now - start) // 60 * 60)
 
 
-def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evidence: str, main_window: int | None = None,
-                  alert: AlertWindows | None = None) -> SLOStatus:
+def assess_counts(
+    slo: SLO,
+    counts: dict[int, tuple[float, float] | None],
+    evidence: str,
+    main_window: int | None = None,
+    alert: AlertWindows | None = None,
+) -> SLOStatus:
     """Budget state from (good, total) per window: pure."""
     main_window = slo.window if main_window is None else main_window
     alert = alert or windows_for(slo.window, None, None)
@@ -121,12 +176,20 @@ def assess_counts(slo: SLO, counts: dict[int, tuple[float, float] | None], evide
     else:
         remaining = budget_remaining(main[0], main[1], slo.objective) if main else None
     if remaining is None:
-        return SLOStatus(slo, "no-data", burn_rates=rates, evidence=evidence, reason="no traffic or no series over the SLO window")
+        return SLOStatus(
+            slo,
+            "no-data",
+            burn_rates=rates,
+            evidence=evidence,
+            reason="no traffic or no series over the SLO window",
+        )
     assert main is not None
     burn = burn_state(errors, slo.window, slo.objective, alert, slo.alerts)
     state = "exhausted" if remaining <= 0 else burn.state
     events = None if slo.raw else main[1]
-    return SLOStatus(slo, state, remaining, good_ratio(main[0], main[1]), events, rates, burn.condition, evidence)
+    return SLOStatus(
+        slo, state, remaining, good_ratio(main[0], main[1]), events, rates, burn.condition, evidence
+    )
 
 
 def anchored(budgets: BudgetSettings, root: str, committed: Any = None) -> BudgetSettings:
@@ -143,16 +206,28 @@ def anchored(budgets: BudgetSettings, root: str, committed: Any = None) -> Budge
         if isinstance(candidate, str) and committed is not None:
             inside = os.path.relpath(os.path.join(root, candidate), root)
             if not inside.startswith("..") and committed(inside.replace(os.sep, "/")):
-                return budgets.with_source("file", file._replace(refused=(
-                    f"{inside} is committed to the repository: a change could write its own budget status; "
-                    "export it outside the repository or leave it untracked")))
+                return budgets.with_source(
+                    "file",
+                    file._replace(
+                        refused=(
+                            f"{inside} is committed to the repository: a change could write its own budget status; "
+                            "export it outside the repository or leave it untracked"
+                        )
+                    ),
+                )
     if isinstance(path, str) and not os.path.isabs(path):
         # Read at the joined path; named as written, so reports and fingerprints do not depend on the checkout's location.
         return budgets.with_source("file", file._replace(path=os.path.join(root, path), shown=path))
     return budgets
 
 
-def findings_for(statuses: list[SLOStatus], tier: int, budgets: BudgetSettings, exemption: str | None, manifest: str) -> list[Finding]:
+def findings_for(
+    statuses: list[SLOStatus],
+    tier: int,
+    budgets: BudgetSettings,
+    exemption: str | None,
+    manifest: str,
+) -> list[Finding]:
     findings = []
     for status in statuses:
         line = status.slo.line
@@ -163,49 +238,129 @@ def findings_for(statuses: list[SLOStatus], tier: int, budgets: BudgetSettings, 
                 continue
             evidence = f"{status.summary()}; source {status.evidence}"
             if exemption:
-                exempt = builtin_finding("error-budget", "info", f"error budget exhausted, but the change is exempt ({exemption}): {evidence}", file, line)
-                findings.append(replace(exempt, remediation="Nothing to do: this change is exempt from the error-budget policy."))
+                exempt = builtin_finding(
+                    "error-budget",
+                    "info",
+                    f"error budget exhausted, but the change is exempt ({exemption}): {evidence}",
+                    file,
+                    line,
+                )
+                findings.append(
+                    replace(
+                        exempt,
+                        remediation="Nothing to do: this change is exempt from the error-budget policy.",
+                    )
+                )
             else:
-                verb = "changes wait until it recovers" if mode == "block" else "recommend delaying this change"
-                findings.append(builtin_finding("error-budget", _SEVERITY[mode], f"error budget exhausted ({verb}): {evidence}", file, line))
+                verb = (
+                    "changes wait until it recovers"
+                    if mode == "block"
+                    else "recommend delaying this change"
+                )
+                findings.append(
+                    builtin_finding(
+                        "error-budget",
+                        _SEVERITY[mode],
+                        f"error budget exhausted ({verb}): {evidence}",
+                        file,
+                        line,
+                    )
+                )
         elif status.state == "fast-burn":
             mode = budgets.on_fast_burn.for_tier(tier)
             if mode != "off" and not exemption:
-                findings.append(builtin_finding("error-budget-burn", _SEVERITY[mode], f"fast burn in progress ({status.condition}): {status.summary()}; source {status.evidence}", file, line))
+                findings.append(
+                    builtin_finding(
+                        "error-budget-burn",
+                        _SEVERITY[mode],
+                        f"fast burn in progress ({status.condition}): {status.summary()}; source {status.evidence}",
+                        file,
+                        line,
+                    )
+                )
         elif status.state == "unavailable":
             mode = budgets.on_unavailable.for_tier(tier)
             how = "failing closed" if mode == "block" else "failing open"
-            findings.append(builtin_finding("error-budget-unavailable", _SEVERITY[mode], f"SLO {status.slo.name!r}: budget source unavailable, {how} for tier {tier}: {status.reason}", file, line))
+            findings.append(
+                builtin_finding(
+                    "error-budget-unavailable",
+                    _SEVERITY[mode],
+                    f"SLO {status.slo.name!r}: budget source unavailable, {how} for tier {tier}: {status.reason}",
+                    file,
+                    line,
+                )
+            )
         elif status.state == "unmeasurable":
             mode = budgets.on_unmeasurable.for_tier(tier)
             if mode != "off":
-                findings.append(builtin_finding("error-budget-unmeasurable", _SEVERITY[mode], f"error budget cannot be measured: {status.reason}", file, line))
+                findings.append(
+                    builtin_finding(
+                        "error-budget-unmeasurable",
+                        _SEVERITY[mode],
+                        f"error budget cannot be measured: {status.reason}",
+                        file,
+                        line,
+                    )
+                )
         elif status.state == "no-data":
             mode = budgets.on_no_data.for_tier(tier)
             if mode != "off":
-                findings.append(builtin_finding("error-budget-no-data", _SEVERITY.get(mode, mode), f"SLO {status.slo.name!r}: no data over {status.slo.window_text} (no traffic, or the query matches no series); source {status.evidence}", file, line))
+                findings.append(
+                    builtin_finding(
+                        "error-budget-no-data",
+                        _SEVERITY.get(mode, mode),
+                        f"SLO {status.slo.name!r}: no data over {status.slo.window_text} (no traffic, or the query matches no series); source {status.evidence}",
+                        file,
+                        line,
+                    )
+                )
     return findings
 
 
-def unmeasurable_findings(problems: list[SLOProblem], tier: int, budgets: BudgetSettings) -> list[Finding]:
+def unmeasurable_findings(
+    problems: list[SLOProblem], tier: int, budgets: BudgetSettings
+) -> list[Finding]:
     """Valid SLO definitions gate cannot measure: the budget gate is off for them, and says so (budgets.on_unmeasurable)."""
     mode = budgets.on_unmeasurable.for_tier(tier)
     if mode == "off":
         return []
     return [
-        builtin_finding("error-budget-unmeasurable", _SEVERITY[mode], f"error budget cannot be measured: {p.message}", p.file, p.line)
-        for p in problems if p.unsupported
+        builtin_finding(
+            "error-budget-unmeasurable",
+            _SEVERITY[mode],
+            f"error budget cannot be measured: {p.message}",
+            p.file,
+            p.line,
+        )
+        for p in problems
+        if p.unsupported
     ]
 
 
 # The worst first: a service's budget state is the worst of its SLOs'.
-STATE_ORDER = ("exhausted", "unavailable", "fast-burn", "slow-burn", "no-data", "unmeasurable", "not-measured", "ok")
+STATE_ORDER = (
+    "exhausted",
+    "unavailable",
+    "fast-burn",
+    "slow-burn",
+    "no-data",
+    "unmeasurable",
+    "not-measured",
+    "ok",
+)
 
 
-def result(statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None) -> BudgetResult:
+def result(
+    statuses: list[SLOStatus], problems: list[SLOProblem], exemption: str | None
+) -> BudgetResult:
     """One service's budget: the worst state of its SLOs (unmeasurable when it has only SLOs gate cannot measure)."""
     unmeasurable = tuple(p for p in problems if p.unsupported)
     states = [s.state for s in statuses]
-    worst = min(states, key=STATE_ORDER.index) if states else "unmeasurable" if unmeasurable else "no-slos"
+    worst = (
+        min(states, key=STATE_ORDER.index)
+        if states
+        else "unmeasurable"
+        if unmeasurable
+        else "no-slos"
+    )
     return BudgetResult(worst, exemption, tuple(statuses), unmeasurable)
-

@@ -1,4 +1,5 @@
 """`gate demo`: a throwaway repository from the bundled example, typical changes, their verdicts, its scorecard."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,14 +36,18 @@ def run(keep: str | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
     try:
         build(workdir, today, history=True)
-        click.echo(f"gate demo: example monorepo with 6 services (error budgets from slo-status.json) at {workdir}\n")
+        click.echo(
+            f"gate demo: example monorepo with 6 services (error budgets from slo-status.json) at {workdir}\n"
+        )
         outcomes = _scenarios(workdir, today)
         click.secho("Summary", bold=True)
         for scenario, got in outcomes:
             mark = "" if got == scenario.expected else f"  (expected {scenario.expected})"
             click.echo(f"  {got.upper():<6} {scenario.title}{mark}")
         if keep:
-            click.echo(f"\nThe repository is kept at {workdir}; try: gate check --repo {workdir} --base main --head tier-drop")
+            click.echo(
+                f"\nThe repository is kept at {workdir}; try: gate check --repo {workdir} --base main --head tier-drop"
+            )
         _scorecard(workdir, keep, today)
     finally:
         if not keep:
@@ -79,11 +84,17 @@ def _scorecard(workdir: Path, keep: str | None, today: dt.date) -> None:
 
     from gate.commands import scorecard
 
-    out = os.path.join(keep, "..", f"{os.path.basename(os.path.abspath(keep))}-scorecard") if keep else tempfile.mkdtemp(prefix="gate-demo-scorecard-")
+    out = (
+        os.path.join(keep, "..", f"{os.path.basename(os.path.abspath(keep))}-scorecard")
+        if keep
+        else tempfile.mkdtemp(prefix="gate-demo-scorecard-")
+    )
     paths = scorecard.run(str(workdir), "main", None, out, True, 12, None, True, today)
     click.secho("\nThe fleet at a glance", bold=True)
     if keep:
         click.echo(f"  $ gate scorecard --repo {workdir} --rev main --offline")
     else:
-        click.echo("  the demo repository's scorecard (the repository is removed; --keep DIR keeps it):")
+        click.echo(
+            "  the demo repository's scorecard (the repository is removed; --keep DIR keeps it):"
+        )
     click.echo(f"  {scorecard.summary(paths)}")

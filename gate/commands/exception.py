@@ -1,4 +1,5 @@
 """`gate exception add|list|revoke|audit`: the waiver ledger's editor and audit (gate.waivers does the work)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,37 +16,103 @@ def exception() -> None:
 
 @exception.command("add")
 @options.repo_option
-@click.option("--service", "services", multiple=True, required=True, help="Service the exception covers (repeatable).")
-@click.option("--rule", "rules", multiple=True, required=True, help="Rule id to waive; error-budget or risk for those (repeatable).")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    required=True,
+    help="Service the exception covers (repeatable).",
+)
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    required=True,
+    help="Rule id to waive; error-budget or risk for those (repeatable).",
+)
 @click.option("--reason", required=True, help="Why the risk is accepted.")
 @click.option("--ticket", required=True, help="Change or incident ticket.")
-@click.option("--requested-by", required=True, metavar="HANDLE", help="GitHub handle of who asked for the exception.")
-@click.option("--approved-by", required=True, metavar="HANDLE", help="GitHub handle of the approver (a member of the tier's approver group, not the requester).")
-@click.option("--days", type=click.IntRange(1, 366), help="Lasts this many calendar days, today included (--days 3 on the 24th expires on the 26th).")
+@click.option(
+    "--requested-by",
+    required=True,
+    metavar="HANDLE",
+    help="GitHub handle of who asked for the exception.",
+)
+@click.option(
+    "--approved-by",
+    required=True,
+    metavar="HANDLE",
+    help="GitHub handle of the approver (a member of the tier's approver group, not the requester).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    help="Lasts this many calendar days, today included (--days 3 on the 24th expires on the 26th).",
+)
 @click.option("--expires", metavar="YYYY-MM-DD", help="Expiry date (inclusive).")
-@click.option("--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request.")
+@click.option(
+    "--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request."
+)
 @click.option("--id", "entry_id", help="Exception id [default: EXC-YYYYMMDD-N].")
 @options.as_of_option
-def exception_add(repo: str, services: tuple[str, ...], rules: tuple[str, ...], reason: str, ticket: str, requested_by: str,
-                  approved_by: str, days: int | None, expires: str | None, pull_request: int | None, entry_id: str | None, as_of: str | None) -> None:
+def exception_add(
+    repo: str,
+    services: tuple[str, ...],
+    rules: tuple[str, ...],
+    reason: str,
+    ticket: str,
+    requested_by: str,
+    approved_by: str,
+    days: int | None,
+    expires: str | None,
+    pull_request: int | None,
+    entry_id: str | None,
+    as_of: str | None,
+) -> None:
     """Append a validated entry to the ledger, keeping the rest of the file as it is."""
     from gate.waivers import edit
 
     today = options.as_of_or_today(as_of)
     if today > options.utc_today():
-        raise click.BadParameter(f"{today} is in the future; an exception is created today or earlier", param_hint="'--as-of'")
+        raise click.BadParameter(
+            f"{today} is in the future; an exception is created today or earlier",
+            param_hint="'--as-of'",
+        )
     if (days is None) == (expires is None):
         raise click.UsageError("give exactly one of --days or --expires")
     until = today + dt.timedelta(days=days - 1) if days else options.as_of(expires, "--expires")
     assert until is not None
-    path, entry = edit.add(repo, services, rules, reason, ticket, requested_by, approved_by, until, today, pull_request, entry_id)
-    click.echo(f"added {entry['id']} to {path} (expires {entry['expires']}); commit it through a reviewed pull request")
+    path, entry = edit.add(
+        repo,
+        services,
+        rules,
+        reason,
+        ticket,
+        requested_by,
+        approved_by,
+        until,
+        today,
+        pull_request,
+        entry_id,
+    )
+    click.echo(
+        f"added {entry['id']} to {path} (expires {entry['expires']}); commit it through a reviewed pull request"
+    )
 
 
 @exception.command("list")
 @options.repo_option
-@click.option("--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master].")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master]."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @options.as_of_option
 def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
     """Every entry: active, expiring, pending, expired, invalid or stale."""
@@ -54,20 +121,31 @@ def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> 
 
     standings = listing(repo, base, options.as_of_or_today(as_of))
     if fmt == "json":
-        rows = [{**s.entry.summary(), "state": s.state.value, "why": s.why, "line": s.entry.line} for s in standings]
-        click.echo(json_dumps({"schema": "gate.exception-list/v1", "exceptions": rows}, ensure_ascii=True))
+        rows = [
+            {**s.entry.summary(), "state": s.state.value, "why": s.why, "line": s.entry.line}
+            for s in standings
+        ]
+        click.echo(
+            json_dumps({"schema": "gate.exception-list/v1", "exceptions": rows}, ensure_ascii=True)
+        )
         return
     for s in standings:
         e = s.entry
         why = f"  ({s.why})" if s.why else ""
-        options.echo(f"{s.state.value:<9}{e.id}  {','.join(e.services)}: {','.join(e.rules)}  approved by @{e.approved_by}, expires {e.expires}{why}")
+        options.echo(
+            f"{s.state.value:<9}{e.id}  {','.join(e.services)}: {','.join(e.rules)}  approved by @{e.approved_by}, expires {e.expires}{why}"
+        )
     if not standings:
         click.echo("no exceptions")
 
 
 @exception.command("revoke")
 @click.argument("entry_id")
-@click.option("--reason", required=True, help="Why the exception ends early (recorded under `revoked:` and shown by `audit`).")
+@click.option(
+    "--reason",
+    required=True,
+    help="Why the exception ends early (recorded under `revoked:` and shown by `audit`).",
+)
 @options.repo_option
 @options.as_of_option
 def exception_revoke(entry_id: str, reason: str, repo: str, as_of: str | None) -> None:
@@ -80,7 +158,14 @@ def exception_revoke(entry_id: str, reason: str, repo: str, as_of: str | None) -
 
 @exception.command("audit")
 @options.repo_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json", "csv")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @options.as_of_option
 def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
     """Every exception ever recorded, from the ledger's git history: who added, approved, changed, removed it."""

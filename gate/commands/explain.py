@@ -1,4 +1,5 @@
 """`gate explain [RULE]`: a rule's purpose, per-tier severity, check and fix; every rule and check kind."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -16,8 +17,15 @@ if TYPE_CHECKING:
 @click.argument("rule_id", required=False)
 @repo_option
 @config_option
-@click.option("--kinds", "list_kinds", is_flag=True, help="List the check kinds: built in, shipped and installed plug-ins.")
-def explain_command(rule_id: str | None, repo: str, config_path: str | None, list_kinds: bool) -> None:
+@click.option(
+    "--kinds",
+    "list_kinds",
+    is_flag=True,
+    help="List the check kinds: built in, shipped and installed plug-ins.",
+)
+def explain_command(
+    rule_id: str | None, repo: str, config_path: str | None, list_kinds: bool
+) -> None:
     """Explain a rule: why it exists, what it checks per tier, how to fix it, its examples. Without RULE_ID: every rule and check kind."""
     if list_kinds and rule_id:
         raise click.UsageError("give a RULE_ID or --kinds, not both")
@@ -30,8 +38,8 @@ def explain_command(rule_id: str | None, repo: str, config_path: str | None, lis
 def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
     from gate import config as gate_config
     from gate.git import EMPTY, Repo
-    from gate.snapshot import Snapshot
     from gate.policy.rules import load_rules
+    from gate.snapshot import Snapshot
 
     try:
         repo = Repo(repo_dir)
@@ -40,7 +48,12 @@ def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
         if config_path:
             raise
         return load_rules(gate_config.Config(), None)
-    return load_rules(gate_config.load(snapshot, config_path or gate_config.CONFIG_FILE, required=bool(config_path)), snapshot)
+    return load_rules(
+        gate_config.load(
+            snapshot, config_path or gate_config.CONFIG_FILE, required=bool(config_path)
+        ),
+        snapshot,
+    )
 
 
 def _with_examples(rule: Rule, repo_dir: str) -> Rule:
@@ -81,11 +94,20 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
     rules = {r.id: r for r in _rules(repo_dir, config_path)}
     rule = rules.get(rule_id)
     if rule is None:
-        raise FatalError(f"unknown rule id {rule_id!r}{did_you_mean(rule_id, set(rules) | set(BUILTIN_RULES) | set(TOPICS))}; "
-                         f"`gate explain` lists every rule; topics: {', '.join(sorted(TOPICS))}")
+        raise FatalError(
+            f"unknown rule id {rule_id!r}{did_you_mean(rule_id, set(rules) | set(BUILTIN_RULES) | set(TOPICS))}; "
+            f"`gate explain` lists every rule; topics: {', '.join(sorted(TOPICS))}"
+        )
     rule = _with_examples(rule, repo_dir)
-    tiers = ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items())) or "off for every tier"
-    kind = "JSON Schema over service.yaml" if rule.kind == "schema" else f"{rule.kind} ({kind_of(rule.kind).summary})"
+    tiers = (
+        ", ".join(f"tier {t}: {s}" for t, s in sorted(rule.severities.items()))
+        or "off for every tier"
+    )
+    kind = (
+        "JSON Schema over service.yaml"
+        if rule.kind == "schema"
+        else f"{rule.kind} ({kind_of(rule.kind).summary})"
+    )
     lines = [f"{rule.id}: {rule.title}", ""]
     if rule.description:
         lines.append(f"why: {rule.description}")
@@ -113,7 +135,11 @@ def _examples(rule: Rule) -> list[str]:
         return []
     lines = ["", "examples (`gate test` runs them):"]
     for example in rule.examples:
-        what = "fires" + (f" ({example.message!r})" if example.message else "") if example.expect == "fires" else "quiet"
+        what = (
+            "fires" + (f" ({example.message!r})" if example.message else "")
+            if example.expect == "fires"
+            else "quiet"
+        )
         lines.append(f"  {what}: {example.name}")
         for side, label in ((example.data.get("base"), "before"), (example.data, "")):
             if not side:
@@ -121,7 +147,9 @@ def _examples(rule: Rule) -> list[str]:
             prefix = f"{label} " if label else ""
             if "manifest" in side:
                 manifest = side["manifest"]
-                shown = manifest if isinstance(manifest, str) else json.dumps(manifest, sort_keys=True)
+                shown = (
+                    manifest if isinstance(manifest, str) else json.dumps(manifest, sort_keys=True)
+                )
                 lines.append(f"    {prefix}service.yaml: {shown}".rstrip())
             for path, text in side.get("files", {}).items():
                 lines.append(f"    {prefix}{path}: {json.dumps(text)}")
@@ -135,7 +163,9 @@ def kinds() -> str:
 
     lines = ["built in:", "  schema  a JSON Schema fragment over service.yaml"]
     lines += [f"  {name}  {kind.summary}" for name, kind in sorted(KINDS.items())]
-    lines.append(f"plug-ins (entry point group {plugins.GROUP}; code the operator installed, loaded only when a pack names it):")
+    lines.append(
+        f"plug-ins (entry point group {plugins.GROUP}; code the operator installed, loaded only when a pack names it):"
+    )
     rows = plugins.available(KINDS)
     lines += [f"  {name}  {summary}  [{origin}]" for name, origin, summary in rows]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
 """What several commands share: their options, date parsing, and writing reports to stdout or files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,9 @@ def as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"'{option}'") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"'{option}'"
+        ) from None
 
 
 def as_of_or_today(value: str | None) -> dt.date:
@@ -37,12 +40,18 @@ class FormatSpec(click.ParamType):  # type: ignore[type-arg, unused-ignore]  # g
 
     name = "format"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str | None]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str | None]:
         if isinstance(value, tuple):
             return str(value[0]), (None if value[1] is None else str(value[1]))
         name, eq, path = str(value).partition("=")
         if name not in FORMAT_NAMES:
-            self.fail(f"{name!r} is not one of {', '.join(FORMAT_NAMES)} (use NAME or NAME=FILE)", param, ctx)
+            self.fail(
+                f"{name!r} is not one of {', '.join(FORMAT_NAMES)} (use NAME or NAME=FILE)",
+                param,
+                ctx,
+            )
         if eq and not path:
             self.fail(f"{value!r}: no file after '='", param, ctx)
         return name, (path if eq else None)
@@ -56,7 +65,9 @@ def emit(verdict: Any, formats: Formats, outputs: tuple[str, ...]) -> None:
     formats = formats or (("text", None),)
     plain = [i for i, (_, path) in enumerate(formats) if path is None]
     if len(outputs) > len(plain):
-        raise click.UsageError("more --output files than plain --format values (they pair up in order; or write --format NAME=FILE)")
+        raise click.UsageError(
+            "more --output files than plain --format values (they pair up in order; or write --format NAME=FILE)"
+        )
     targets = {index: output for index, output in zip(plain, outputs)}
     for index, (name, path) in enumerate(formats):
         text = renderer(name)(verdict)
@@ -75,7 +86,9 @@ def echo(line: str) -> None:
 
 
 def write(path: str, text: str) -> None:
-    if os.path.exists(path) and not os.path.isfile(path):  # /dev/null, a pipe: write into it, never replace it
+    if os.path.exists(path) and not os.path.isfile(
+        path
+    ):  # /dev/null, a pipe: write into it, never replace it
         try:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
@@ -93,9 +106,33 @@ def write(path: str, text: str) -> None:
         raise FatalError(f"cannot write report: {e.strerror}", path) from None
 
 
-format_option = click.option("--format", "formats", multiple=True, type=FormatSpec(), metavar="NAME[=FILE]",
-                             help=f"Report format, to stdout or to FILE (repeatable): {', '.join(FORMAT_NAMES)}.")
-output_option = click.option("--output", "outputs", multiple=True, metavar="FILE", help="Write the matching plain --format here instead of stdout (repeatable, in order).")
-repo_option = click.option("--repo", default=".", show_default=True, metavar="DIR", help="Repository to judge.")
-config_option = click.option("--config", "config_path", metavar="FILE", help="Gate config, a repository path read from the base revision [default: .gate.yaml].")
-as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge dates (rollback drills) as of this day [default: today, UTC].")
+format_option = click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=FormatSpec(),
+    metavar="NAME[=FILE]",
+    help=f"Report format, to stdout or to FILE (repeatable): {', '.join(FORMAT_NAMES)}.",
+)
+output_option = click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FILE",
+    help="Write the matching plain --format here instead of stdout (repeatable, in order).",
+)
+repo_option = click.option(
+    "--repo", default=".", show_default=True, metavar="DIR", help="Repository to judge."
+)
+config_option = click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="Gate config, a repository path read from the base revision [default: .gate.yaml].",
+)
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Judge dates (rollback drills) as of this day [default: today, UTC].",
+)

@@ -1,4 +1,5 @@
 """`gate risk`: score a change's risk per service; `calibrate` and `evaluate` the model on the history."""
+
 from __future__ import annotations
 
 import sys
@@ -13,25 +14,45 @@ from gate.commands.options import echo, repo_option, utc_today, write
 @repo_option
 @click.option("--base", metavar="REV", help="Base revision [default: origin/HEAD, main or master].")
 @click.option("--head", metavar="REV", help="Head revision [default: HEAD].")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_context
 def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt: str) -> None:
     """Score a change's risk per service (0-100, level, reasons); calibrate and evaluate the model."""
     if ctx.invoked_subcommand is not None:
         return
+    from gate import check as gate_check
+    from gate.git import Repo
     from gate.report.escape import json_dumps
     from gate.report.json_report import risk as risk_json
 
-    from gate import check as gate_check
-    from gate.git import Repo
-
     verdict = gate_check.run(Repo(repo), base, head, today=utc_today())
-    rows = [{"service": s.name, "tier": s.tier, **risk_json(s.risk)} for s in verdict.services if s.risk]
+    rows = [
+        {"service": s.name, "tier": s.tier, **risk_json(s.risk)} for s in verdict.services if s.risk
+    ]
     if fmt == "json":
-        click.echo(json_dumps({"schema": "gate.risk/v1", "base": verdict.base, "head": verdict.head, "services": rows}, ensure_ascii=True))
+        click.echo(
+            json_dumps(
+                {
+                    "schema": "gate.risk/v1",
+                    "base": verdict.base,
+                    "head": verdict.head,
+                    "services": rows,
+                },
+                ensure_ascii=True,
+            )
+        )
         return
     for row in rows:
-        echo(f"{row['service']} (tier {row['tier']}): {row['score']}/100 {row['level']} [{row['model']} model]")
+        echo(
+            f"{row['service']} (tier {row['tier']}): {row['score']}/100 {row['level']} [{row['model']} model]"
+        )
         for factor in row["factors"]:
             echo(f"  - {factor}")
     if not rows:
@@ -56,9 +77,18 @@ def _dataset(repo: str, rev: str, labels: str | None = None, unlisted: str = "go
 
 
 _labels_options = [
-    click.option("--labels", metavar="FILE.csv", help="Failed changes from your own records (columns commit, failed[, known]) instead of SZZ."),
-    click.option("--unlisted", type=click.Choice(("good", "skip")), default="good", show_default=True,
-                 help="With --labels: commits the file does not list count as good, or are left out."),
+    click.option(
+        "--labels",
+        metavar="FILE.csv",
+        help="Failed changes from your own records (columns commit, failed[, known]) instead of SZZ.",
+    ),
+    click.option(
+        "--unlisted",
+        type=click.Choice(("good", "skip")),
+        default="good",
+        show_default=True,
+        help="With --labels: commits the file does not list count as good, or are left out.",
+    ),
 ]
 
 
@@ -71,10 +101,24 @@ def _with_labels(f: Any) -> Any:
 @risk.command("calibrate")
 @repo_option
 @click.option("--rev", default="HEAD", show_default=True, help="History to learn from.")
-@click.option("--output", default=".gate/risk-model.json", show_default=True, metavar="FILE", help="Where to write the model (commit it; set risk.model).")
-@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True, help="Learn from this much settled history.")
+@click.option(
+    "--output",
+    default=".gate/risk-model.json",
+    show_default=True,
+    metavar="FILE",
+    help="Where to write the model (commit it; set risk.model).",
+)
+@click.option(
+    "--train-days",
+    type=click.IntRange(30),
+    default=730,
+    show_default=True,
+    help="Learn from this much settled history.",
+)
 @_with_labels
-def risk_calibrate(repo: str, rev: str, output: str, train_days: int, labels: str | None, unlisted: str) -> None:
+def risk_calibrate(
+    repo: str, rev: str, output: str, train_days: int, labels: str | None, unlisted: str
+) -> None:
     """Fit the model's weights on this repository's history, if that beats the default model.
 
     Past changes are labelled failed when they were reverted or when a later fix changed their
@@ -87,28 +131,63 @@ def risk_calibrate(repo: str, rev: str, output: str, train_days: int, labels: st
     samples = _dataset(repo, rev, labels, unlisted)
     model, result = calibrate(samples, train_days)
     if "error" in result:
-        click.echo(f"kept the default model: cannot validate a calibration ({result['error']}; "
-                   f"{result['train']} changes to train on, {result['test']} to test)")
+        click.echo(
+            f"kept the default model: cannot validate a calibration ({result['error']}; "
+            f"{result['train']} changes to train on, {result['test']} to test)"
+        )
         return
-    scores = (f"ROC AUC on the newest {result['test']} changes ({result['test_failed']} failed): calibrated {result['auc_model']:.3f}, "
-              f"default {result['auc_default_model']:.3f}, lines added {result['auc_lines_added']:.3f}")
+    scores = (
+        f"ROC AUC on the newest {result['test']} changes ({result['test_failed']} failed): calibrated {result['auc_model']:.3f}, "
+        f"default {result['auc_default_model']:.3f}, lines added {result['auc_lines_added']:.3f}"
+    )
     if model is None:
-        click.echo(f"kept the default model: the calibration does not beat it ({result['beats_default_by']:+.3f}); {scores}")
+        click.echo(
+            f"kept the default model: the calibration does not beat it ({result['beats_default_by']:+.3f}); {scores}"
+        )
         return
     write(output, model.to_json())
     meta = model.meta
-    click.echo(f"wrote {output}: {meta['samples']} changes ({meta['failed']} failed), features {', '.join(meta['features'])}; "
-               f"beats the default by {result['beats_default_by']:+.3f} ({scores}); set `risk: {{model: {output}}}` in .gate.yaml")
+    click.echo(
+        f"wrote {output}: {meta['samples']} changes ({meta['failed']} failed), features {', '.join(meta['features'])}; "
+        f"beats the default by {result['beats_default_by']:+.3f} ({scores}); set `risk: {{model: {output}}}` in .gate.yaml"
+    )
 
 
 @risk.command("evaluate")
 @repo_option
 @click.option("--rev", default="HEAD", show_default=True, help="History to evaluate on.")
-@click.option("--train-days", type=click.IntRange(30), default=730, show_default=True, help="Learn from this much settled history.")
-@click.option("--test-share", type=click.FloatRange(0.05, 0.9), default=0.3, show_default=True, help="Newest share of the settled history kept for testing.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--train-days",
+    type=click.IntRange(30),
+    default=730,
+    show_default=True,
+    help="Learn from this much settled history.",
+)
+@click.option(
+    "--test-share",
+    type=click.FloatRange(0.05, 0.9),
+    default=0.3,
+    show_default=True,
+    help="Newest share of the settled history kept for testing.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @_with_labels
-def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: str, labels: str | None, unlisted: str) -> None:
+def risk_evaluate(
+    repo: str,
+    rev: str,
+    train_days: int,
+    test_share: float,
+    fmt: str,
+    labels: str | None,
+    unlisted: str,
+) -> None:
     """ROC AUC on a time-ordered split: trained model, default model, and the lines-added-only rule."""
     import json
 
@@ -118,12 +197,18 @@ def risk_evaluate(repo: str, rev: str, train_days: int, test_share: float, fmt: 
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, sort_keys=True))
         return
-    click.echo(f"{result['commits']} changes; train {result['train']} ({result['train_failed']} failed), test {result['test']} ({result['test_failed']} failed)")
+    click.echo(
+        f"{result['commits']} changes; train {result['train']} ({result['train_failed']} failed), test {result['test']} ({result['test_failed']} failed)"
+    )
     if "error" in result:
         click.echo(f"cannot evaluate: {result['error']}")
         return
-    click.echo(f"ROC AUC  calibrated model  {result['auc_model']:.3f}  (features: {', '.join(result['model']['features'])})")
+    click.echo(
+        f"ROC AUC  calibrated model  {result['auc_model']:.3f}  (features: {', '.join(result['model']['features'])})"
+    )
     click.echo(f"ROC AUC  default model     {result['auc_default_model']:.3f}")
     click.echo(f"ROC AUC  lines added only  {result['auc_lines_added']:.3f}")
     verdict = "beats" if result["beats_baseline_by"] > 0.005 else "does not beat"
-    click.echo(f"the calibrated model {verdict} the lines-added baseline ({result['beats_baseline_by']:+.3f})")
+    click.echo(
+        f"the calibrated model {verdict} the lines-added baseline ({result['beats_baseline_by']:+.3f})"
+    )

@@ -1,4 +1,5 @@
 """`gate scorecard`: write the page, the Markdown, the JSON and the CSV; print where they are."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,28 +10,74 @@ import click
 from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option
 from gate.errors import FatalError
 
-FILES = {"html": "scorecard.html", "markdown": "scorecard.md", "json": "scorecard.json", "csv": "services.csv"}
+FILES = {
+    "html": "scorecard.html",
+    "markdown": "scorecard.md",
+    "json": "scorecard.json",
+    "csv": "services.csv",
+}
 
 
 @click.command()
 @repo_option
-@click.option("--rev", metavar="REV", help="Revision to score [default: origin/HEAD, main or master].")
+@click.option(
+    "--rev", metavar="REV", help="Revision to score [default: origin/HEAD, main or master]."
+)
 @config_option
-@click.option("--output-dir", default="gate-scorecard", show_default=True, metavar="DIR", help="Where scorecard.html, scorecard.md, scorecard.json and services.csv go.")
-@click.option("--offline", is_flag=True, help="Measure no budget from a network source (says \"not measured\").")
-@click.option("--months", type=click.IntRange(1, 120), default=12, show_default=True, help="Trend over this many months.")
+@click.option(
+    "--output-dir",
+    default="gate-scorecard",
+    show_default=True,
+    metavar="DIR",
+    help="Where scorecard.html, scorecard.md, scorecard.json and services.csv go.",
+)
+@click.option(
+    "--offline", is_flag=True, help='Measure no budget from a network source (says "not measured").'
+)
+@click.option(
+    "--months",
+    type=click.IntRange(1, 120),
+    default=12,
+    show_default=True,
+    help="Trend over this many months.",
+)
 @click.option("--since", metavar="YYYY-MM-DD", help="Trend from this month instead of --months.")
-@click.option("--trend/--no-trend", default=True, show_default=True, help="Judge the branch at every month's end too.")
+@click.option(
+    "--trend/--no-trend",
+    default=True,
+    show_default=True,
+    help="Judge the branch at every month's end too.",
+)
 @as_of_option
-def scorecard(repo: str, rev: str | None, config_path: str | None, output_dir: str, offline: bool, months: int,
-              since: str | None, trend: bool, as_of: str | None) -> None:
+def scorecard(
+    repo: str,
+    rev: str | None,
+    config_path: str | None,
+    output_dir: str,
+    offline: bool,
+    months: int,
+    since: str | None,
+    trend: bool,
+    as_of: str | None,
+) -> None:
     """The fleet at a glance: readiness, SLOs, budgets, waivers and changes per service, team and tier, with trends."""
-    paths = run(repo, rev, config_path, output_dir, offline, months, since, trend, as_of_or_today(as_of))
+    paths = run(
+        repo, rev, config_path, output_dir, offline, months, since, trend, as_of_or_today(as_of)
+    )
     click.echo(summary(paths))
 
 
-def run(repo: str, rev: str | None, config_path: str | None, output_dir: str, offline: bool, months: int,
-        since: str | None, trend: bool, today: dt.date) -> dict[str, str]:
+def run(
+    repo: str,
+    rev: str | None,
+    config_path: str | None,
+    output_dir: str,
+    offline: bool,
+    months: int,
+    since: str | None,
+    trend: bool,
+    today: dt.date,
+) -> dict[str, str]:
     """Build the scorecard and write every output into `output_dir`; returns format -> path."""
     from gate.git import Repo
     from gate.scorecard import collect, page, render
@@ -40,10 +87,22 @@ def run(repo: str, rev: str | None, config_path: str | None, output_dir: str, of
         try:
             start = dt.date.fromisoformat(since)
         except ValueError:
-            raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--since") from None
+            raise click.BadParameter(
+                f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--since"
+            ) from None
         if start > today:
-            raise click.BadParameter(f"{since} is after the scorecard's date {today}", param_hint="--since")
-    card = collect.build(Repo(repo), rev, config_path, today, offline, months if trend else None, start if trend else None)
+            raise click.BadParameter(
+                f"{since} is after the scorecard's date {today}", param_hint="--since"
+            )
+    card = collect.build(
+        Repo(repo),
+        rev,
+        config_path,
+        today,
+        offline,
+        months if trend else None,
+        start if trend else None,
+    )
     texts = {
         "html": page.render_html(card),
         "markdown": render.render_markdown(card),

@@ -1,4 +1,5 @@
 """`gate test`: run the policy packs' examples; flag rules that can never fire or have no examples."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,10 +19,19 @@ if TYPE_CHECKING:
 @click.command("test")
 @click.argument("packs", nargs=-1)
 @repo_option
-@click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "junit")),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--output", metavar="FILE", help="Write the report here instead of stdout.")
 @as_of_option
-def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, as_of: str | None) -> None:
+def test_packs(
+    packs: tuple[str, ...], repo: str, fmt: str, output: str | None, as_of: str | None
+) -> None:
     """Run the rules' examples; flag rules that can never fire or have no examples (exit 1 on any)."""
     from gate.policy import testing
 
@@ -34,7 +44,9 @@ def test_packs(packs: tuple[str, ...], repo: str, fmt: str, output: str | None, 
     sys.exit(1 if any(r.failed for r in results) else 0)
 
 
-def run(repo_dir: str, packs: tuple[str, ...], today: dt.date) -> tuple[list[PackResult], list[str]]:
+def run(
+    repo_dir: str, packs: tuple[str, ...], today: dt.date
+) -> tuple[list[PackResult], list[str]]:
     """Test the packs named (files, `default`, `builtin:NAME`), or those .gate.yaml in the working tree configures."""
     from gate import config as gate_config
     from gate.policy.rules import parse_pack, read_pack
@@ -50,7 +62,9 @@ def run(repo_dir: str, packs: tuple[str, ...], today: dt.date) -> tuple[list[Pac
         root = repo.root
     except FatalError:
         root = repo_dir
-        notes.append(f"{repo_dir} is not a git repository: when: globs are not checked against its paths")
+        notes.append(
+            f"{repo_dir} is not a git repository: when: globs are not checked against its paths"
+        )
     config = gate_config.Config()
     if not packs:
         path = os.path.join(root, gate_config.CONFIG_FILE)

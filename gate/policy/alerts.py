@@ -10,6 +10,7 @@ only in a file Prometheus would reject does not count. PromQL itself is not pars
 (`promtool check rules` does that). A Prometheus Operator `PrometheusRule` is read through its
 `spec`, as the operator does.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,15 +23,24 @@ from gate.errors import FatalError
 from gate.policy.kinds import CheckContext, CheckKind
 
 DEFAULT_RULE_FILES = (
-    "**/*.rules.yml", "**/*.rules.yaml", "**/*_rules.yml", "**/*_rules.yaml",
-    "**/alerts/**/*.yml", "**/alerts/**/*.yaml", "**/rules/**/*.yml", "**/rules/**/*.yaml",
-    "**/prometheus/**/*.yml", "**/prometheus/**/*.yaml",
+    "**/*.rules.yml",
+    "**/*.rules.yaml",
+    "**/*_rules.yml",
+    "**/*_rules.yaml",
+    "**/alerts/**/*.yml",
+    "**/alerts/**/*.yaml",
+    "**/rules/**/*.yml",
+    "**/rules/**/*.yaml",
+    "**/prometheus/**/*.yml",
+    "**/prometheus/**/*.yaml",
 )
 _GROUP_FIELDS = {"name", "interval", "limit", "rules"}
 _RULE_FIELDS = {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_DURATION = re.compile(r"^(?:0|(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?)$")
+_DURATION = re.compile(
+    r"^(?:0|(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?)$"
+)
 
 
 class RuleFile(NamedTuple):
@@ -48,7 +58,11 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
         return RuleFile({}, e.message, e.line) if b"groups:" in raw else None
     data = doc.data
     prefix: tuple[str, ...] = ()
-    if isinstance(data, dict) and data.get("kind") == "PrometheusRule" and isinstance(data.get("spec"), dict):
+    if (
+        isinstance(data, dict)
+        and data.get("kind") == "PrometheusRule"
+        and isinstance(data.get("spec"), dict)
+    ):
         data, prefix = data["spec"], ("spec",)
     if not isinstance(data, dict) or "groups" not in data:
         return None
@@ -73,15 +87,27 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
             continue
         for key in group:
             if key not in _GROUP_FIELDS:
-                errors.append((f"field {key} not found in type rulefmt.RuleGroup", line("groups", g, key)))
+                errors.append(
+                    (f"field {key} not found in type rulefmt.RuleGroup", line("groups", g, key))
+                )
         name = group.get("name")
         if not name:
             errors.append(("Groupname must not be empty", line("groups", g)))
         elif str(name) in names:
-            errors.append((f"groupname: {str(name)!r} is repeated in the same file", line("groups", g, "name")))
+            errors.append(
+                (
+                    f"groupname: {str(name)!r} is repeated in the same file",
+                    line("groups", g, "name"),
+                )
+            )
         names.add(str(name))
         if group.get("interval") is not None and not _DURATION.match(str(group["interval"])):
-            errors.append((f"not a valid duration string: {group['interval']!r}", line("groups", g, "interval")))
+            errors.append(
+                (
+                    f"not a valid duration string: {group['interval']!r}",
+                    line("groups", g, "interval"),
+                )
+            )
         rules = group.get("rules") or []
         if not isinstance(rules, list):
             errors.append(("rules must be a list", line("groups", g, "rules")))
@@ -135,12 +161,18 @@ def _rule_problem(rule: dict[str, Any]) -> str | None:
     return None
 
 
-_parsed: dict[str, RuleFile | None] = {}  # by blob id: a file's meaning is a function of its content
+_parsed: dict[
+    str, RuleFile | None
+] = {}  # by blob id: a file's meaning is a function of its content
 
 
 def rule_files(ctx: CheckContext, patterns: tuple[str, ...]) -> dict[str, RuleFile]:
     head = ctx.head
-    paths = sorted(p for p, e in head.files.items() if e.mode.startswith("100") and globs.matches_any(patterns, p))
+    paths = sorted(
+        p
+        for p, e in head.files.items()
+        if e.mode.startswith("100") and globs.matches_any(patterns, p)
+    )
     contents = head.read_many(paths)
     found: dict[str, RuleFile] = {}
     for path in paths:
@@ -171,16 +203,41 @@ def alerts_defined(ctx: CheckContext, service: Service, params: dict[str, Any]) 
         if rejected:
             path, f = rejected[0]
             where = f"{path}:{f.error_line}" if f.error_line else path
-            problems.append(Problem(f"alert {alert!r} is defined in {path}, but Prometheus would reject that file ({where}: {f.error})", service.manifest, line))
+            problems.append(
+                Problem(
+                    f"alert {alert!r} is defined in {path}, but Prometheus would reject that file ({where}: {f.error})",
+                    service.manifest,
+                    line,
+                )
+            )
         else:
-            searched = f"{len(files)} rule file(s)" if files else f"no rule files match {', '.join(patterns)}"
-            problems.append(Problem(f"alert {alert!r} is not defined in the repository's Prometheus rule files ({searched})", service.manifest, line))
+            searched = (
+                f"{len(files)} rule file(s)"
+                if files
+                else f"no rule files match {', '.join(patterns)}"
+            )
+            problems.append(
+                Problem(
+                    f"alert {alert!r} is not defined in the repository's Prometheus rule files ({searched})",
+                    service.manifest,
+                    line,
+                )
+            )
     return problems
 
 
 KIND = CheckKind(
     alerts_defined,
-    {"type": "object", "additionalProperties": False,
-     "properties": {"rule_files": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}}},
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "rule_files": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "minLength": 1},
+            }
+        },
+    },
     "alerts named in telemetry.alerts are defined in the repository's Prometheus rule files (as Prometheus parses them)",
 )

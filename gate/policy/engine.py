@@ -1,4 +1,5 @@
 """Evaluate rules against one service: pure, given the snapshots in the context."""
+
 from __future__ import annotations
 
 import posixpath
@@ -19,12 +20,17 @@ def applies(rule: Rule, service: Service, changed: tuple[str, ...]) -> bool:
     if not service.parsed and rule.kind != "manifest_valid":
         return False  # an unparsable manifest gets one clear finding, not a cascade
     if rule.when:
-        relative = [posixpath.relpath(p, service.root) if service.root and p.startswith(service.root) else p for p in changed]
+        relative = [
+            posixpath.relpath(p, service.root) if service.root and p.startswith(service.root) else p
+            for p in changed
+        ]
         return any(globs.matches_any(rule.when, p) for p in list(changed) + relative)
     return True
 
 
-def evaluate(rules: list[Rule], service: Service, ctx: CheckContext, changed: tuple[str, ...]) -> list[Finding]:
+def evaluate(
+    rules: list[Rule], service: Service, ctx: CheckContext, changed: tuple[str, ...]
+) -> list[Finding]:
     findings = []
     for rule in rules:
         if not applies(rule, service, changed):
@@ -36,21 +42,42 @@ def evaluate(rules: list[Rule], service: Service, ctx: CheckContext, changed: tu
             problems = kind_of(rule.kind).fn(ctx, service, params)
         severity = rule.severities[service.tier]
         findings += [
-            Finding(rule.id, rule.title, severity, p.message, p.file, p.line, rule.remediation, rule.docs) for p in problems
+            Finding(
+                rule.id,
+                rule.title,
+                severity,
+                p.message,
+                p.file,
+                p.line,
+                rule.remediation,
+                rule.docs,
+            )
+            for p in problems
         ]
     return sorted(findings, key=Finding.sort_key)
 
 
 def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:
-    schema = cast("dict[str, Any]", params["schema"])  # the policy-pack schema requires an object here
+    schema = cast(
+        "dict[str, Any]", params["schema"]
+    )  # the policy-pack schema requires an object here
     errors = fragment_errors(schema, service.data)
     message = params.get("message")
     problems = []
     for path, text in errors:
-        problems.append(Problem(str(message) if message else text, service.manifest, service.line(*path)))
-    if message and problems and "{missing}" in str(message):  # the pack asked for the fields by name
+        problems.append(
+            Problem(str(message) if message else text, service.manifest, service.line(*path))
+        )
+    if (
+        message and problems and "{missing}" in str(message)
+    ):  # the pack asked for the fields by name
         missing = [field for path, text in errors for field in _fields(path, text)]
-        return [replace(problems[0], message=str(message).replace("{missing}", ", ".join(dict.fromkeys(missing))))]
+        return [
+            replace(
+                problems[0],
+                message=str(message).replace("{missing}", ", ".join(dict.fromkeys(missing))),
+            )
+        ]
     return problems[:1] if message else problems
 
 
@@ -60,8 +87,8 @@ def _fields(path: tuple[object, ...], text: str) -> list[str]:
     text = text.split(": ", 1)[1] if ": " in text else text  # schema_errors prefixes the path
     prefix = f"{dotted}." if dotted else ""
     if text.startswith("missing required field "):
-        return [prefix + name.strip() for name in text[len("missing required field "):].split(",")]
+        return [prefix + name.strip() for name in text[len("missing required field ") :].split(",")]
     if text.endswith("is a required property") and text.startswith("'"):
-        return [prefix + text[1:text.index("'", 1)]]
+        return [prefix + text[1 : text.index("'", 1)]]
     empty = "needs at least" in text or "non-empty" in text or "is too short" in text
     return [f"{dotted} (empty)" if empty else dotted or text]

@@ -2,9 +2,11 @@
 
 Both registries import this protocol from here, so neither imports the other for its type.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 
 @runtime_checkable

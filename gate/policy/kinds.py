@@ -3,21 +3,23 @@
 Adding a kind: write one function and add one line to KINDS, with the JSON Schema of its
 parameters (checked when the pack is loaded, so a typo is an exit-2 error, not a silent pass).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service
-from gate.snapshot import Snapshot
-from gate.scaffold import is_template
 from gate.policy.kind import Kind
+from gate.scaffold import is_template
+from gate.snapshot import Snapshot
 
 
 @dataclass
@@ -26,8 +28,12 @@ class CheckContext:
     base: Snapshot
     today: dt.date
     github_org: str | None = None
-    identity: dict[str, str] = field(default_factory=dict)  # head manifest -> base manifest it continues
-    earlier: dict[str, Service | None] = field(default_factory=dict)  # `before`'s answers, by head manifest
+    identity: dict[str, str] = field(
+        default_factory=dict
+    )  # head manifest -> base manifest it continues
+    earlier: dict[str, Service | None] = field(
+        default_factory=dict
+    )  # `before`'s answers, by head manifest
 
     @cached_property
     def base_catalog(self) -> Catalog:
@@ -43,10 +49,14 @@ class CheckContext:
         memo = self.earlier
         if service.manifest not in memo:
             was = self.identity.get(service.manifest, service.manifest)
-            if was == service.manifest and all(self.base.read(f) == self.head.read(f) for f in service.files):
+            if was == service.manifest and all(
+                self.base.read(f) == self.head.read(f) for f in service.files
+            ):
                 memo[service.manifest] = None  # unchanged sources: nothing to compare
             else:  # None: a new service, nothing it could loosen
-                memo[service.manifest] = self.base_catalog.service_in(posixpath.dirname(was) + "/" if "/" in was else "")
+                memo[service.manifest] = self.base_catalog.service_in(
+                    posixpath.dirname(was) + "/" if "/" in was else ""
+                )
         return memo[service.manifest]
 
     def save(self) -> None:
@@ -95,7 +105,9 @@ def _field_values(service: Service, path: str) -> list[tuple[tuple[Any, ...], An
 
 def _missing(service: Service, field_path: str, what: str = "") -> Problem:
     parent = tuple(field_path.replace("[]", "").split(".")[:-1])
-    return Problem(f"{field_path} is not set{what}", service.manifest, service.line(*parent) if parent else 1)
+    return Problem(
+        f"{field_path} is not set{what}", service.manifest, service.line(*parent) if parent else 1
+    )
 
 
 # -- file_exists ------------------------------------------------------------------------
@@ -112,21 +124,47 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
         line = service.line(*at)
         if value.startswith(("https://", "http://")):
             if not params.get("allow_url", True):
-                problems.append(Problem(f"{params['field']} must be a repository path, not a URL", service.manifest, line))
+                problems.append(
+                    Problem(
+                        f"{params['field']} must be a repository path, not a URL",
+                        service.manifest,
+                        line,
+                    )
+                )
             elif value.startswith("http://"):
-                problems.append(Problem(f"{params['field']} {value!r}: use an https URL", service.manifest, line))
+                problems.append(
+                    Problem(
+                        f"{params['field']} {value!r}: use an https URL", service.manifest, line
+                    )
+                )
             continue
         found = service.locate(ctx.head, value)
         if found.path is None:
-            problems.append(Problem(f"{params['field']} {value!r} points outside the repository "
-                                    f"(paths are relative to {service.root or 'the repository root'}; /path is the repository root)", service.manifest, line))
+            problems.append(
+                Problem(
+                    f"{params['field']} {value!r} points outside the repository "
+                    f"(paths are relative to {service.root or 'the repository root'}; /path is the repository root)",
+                    service.manifest,
+                    line,
+                )
+            )
             continue
         if ctx.head.is_file(found.path):
             raw = ctx.head.read(found.path) if params.get("not_template") else None
             if raw is not None and is_template(raw.decode("utf-8", "replace").splitlines()):
-                problems.append(Problem(f"{params['field']} {value!r} is still the template from `gate init`", service.manifest, line))
+                problems.append(
+                    Problem(
+                        f"{params['field']} {value!r} is still the template from `gate init`",
+                        service.manifest,
+                        line,
+                    )
+                )
             continue
-        shown = f"{params['field']} {value!r} (read as {found.path})" if found.path != value else f"{params['field']} {value!r}"
+        shown = (
+            f"{params['field']} {value!r} (read as {found.path})"
+            if found.path != value
+            else f"{params['field']} {value!r}"
+        )
         if ctx.head.is_symlink(found.path):
             reason = "is a symbolic link; the gate reads only regular files inside the repository"
         elif ctx.head.is_dir(found.path):
@@ -146,7 +184,7 @@ def _written(service: Service, path: str) -> str:
     """How to write a repository path in this service's manifest: relative to it when inside its
     directory, else from the repository root with a leading /."""
     if service.root and path.startswith(service.root):
-        return path[len(service.root):]
+        return path[len(service.root) :]
     return path if not service.root else "/" + path
 
 
@@ -160,10 +198,14 @@ def manifest_paths(ctx: CheckContext, service: Service, params: dict[str, Any]) 
             continue
         at = fields.get(role) or ("slos",)
         fix = _written(service, found.path)
-        problems.append(Problem(
-            f"{role} {value!r} is read from the repository root ({found.path}), as gate did before paths became relative "
-            f"to the manifest's directory ({service.root}); it now means {service.path(value)}. Write {fix!r} instead",
-            service.manifest, service.line(*at)))
+        problems.append(
+            Problem(
+                f"{role} {value!r} is read from the repository root ({found.path}), as gate did before paths became relative "
+                f"to the manifest's directory ({service.root}); it now means {service.path(value)}. Write {fix!r} instead",
+                service.manifest,
+                service.line(*at),
+            )
+        )
     return problems
 
 
@@ -186,30 +228,50 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
             continue  # file_exists reports it
         value = located
         if len(raw) > markdown.MAX_BYTES:
-            problems.append(Problem(f"{value} is {len(raw):,} bytes, over the {markdown.MAX_BYTES:,}-byte limit for "
-                                    f"{params['field']} documents; it was not read", value, 1))
+            problems.append(
+                Problem(
+                    f"{value} is {len(raw):,} bytes, over the {markdown.MAX_BYTES:,}-byte limit for "
+                    f"{params['field']} documents; it was not read",
+                    value,
+                    1,
+                )
+            )
             continue
         text = raw.decode("utf-8", "replace")
         found = markdown.headings(text)
         lines = text.splitlines()
         for section in params["sections"]:
             names = [section] if isinstance(section, str) else list(section)
-            pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + ")", re.IGNORECASE)
+            pattern = re.compile(
+                r"\b(?:" + "|".join(re.escape(n) for n in names) + ")", re.IGNORECASE
+            )
             match = next((h for h in found if pattern.search(h.text)), None)
             if match is None:
                 also = f" (or {', '.join(repr(n) for n in names[1:])})" if len(names) > 1 else ""
                 problems.append(Problem(f"{value} has no {names[0]!r} section{also}", value, 1))
             elif params.get("require_content", True) and not match.has_content:
-                problems.append(Problem(f"{value}: section {match.text!r} is empty", value, match.line))
-            elif params.get("require_content", True) and is_template(_section_lines(lines, found, match)):
-                problems.append(Problem(f"{value}: section {match.text!r} is still the template from `gate init`", value, match.line))
+                problems.append(
+                    Problem(f"{value}: section {match.text!r} is empty", value, match.line)
+                )
+            elif params.get("require_content", True) and is_template(
+                _section_lines(lines, found, match)
+            ):
+                problems.append(
+                    Problem(
+                        f"{value}: section {match.text!r} is still the template from `gate init`",
+                        value,
+                        match.line,
+                    )
+                )
     return problems
 
 
-def _section_lines(lines: list[str], found: list[markdown.Heading], heading: markdown.Heading) -> list[str]:
+def _section_lines(
+    lines: list[str], found: list[markdown.Heading], heading: markdown.Heading
+) -> list[str]:
     """The lines of one section, up to the next heading of the same or a higher level."""
     later = [h.line for h in found if h.line > heading.line and h.level <= heading.level]
-    return lines[heading.line: (later[0] - 1) if later else len(lines)]
+    return lines[heading.line : (later[0] - 1) if later else len(lines)]
 
 
 # -- codeowners ---------------------------------------------------------------------------
@@ -219,11 +281,23 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
     found = ctx.codeowners
     if found is None:
         where = ", ".join(codeowners.LOCATIONS)
-        return [Problem(f"no CODEOWNERS file ({where}) gives {service.root or 'the repository'} an owner", service.manifest, service.line("owners"))]
+        return [
+            Problem(
+                f"no CODEOWNERS file ({where}) gives {service.root or 'the repository'} an owner",
+                service.manifest,
+                service.line("owners"),
+            )
+        ]
     location, owners = found
     if owners.too_big:
-        return [Problem(f"{location} is {len(owners.text):,} bytes, over GitHub's {codeowners.MAX_BYTES:,}-byte limit: "
-                        "GitHub ignores the file, so no path has an owner", location, None)]
+        return [
+            Problem(
+                f"{location} is {len(owners.text):,} bytes, over GitHub's {codeowners.MAX_BYTES:,}-byte limit: "
+                "GitHub ignores the file, so no path has an owner",
+                location,
+                None,
+            )
+        ]
     entry = owners.owner(service.manifest)
     team = service.get("owners", "team")
     slug = _team_slug(ctx, service) if isinstance(team, str) else None
@@ -235,8 +309,18 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
         return f"@{org or '<org>'}/{team if isinstance(team, str) else '<team>'}"
 
     if entry is None or not entry.owners:
-        how = "no CODEOWNERS rule covers" if entry is None else f"CODEOWNERS line {entry.line} leaves unowned"
-        return [Problem(f"{how} {service.manifest}; add the line `/{service.root} {expected()}`", location, entry.line if entry else None)]
+        how = (
+            "no CODEOWNERS rule covers"
+            if entry is None
+            else f"CODEOWNERS line {entry.line} leaves unowned"
+        )
+        return [
+            Problem(
+                f"{how} {service.manifest}; add the line `/{service.root} {expected()}`",
+                location,
+                entry.line if entry else None,
+            )
+        ]
     if not params.get("require_team", True) or not isinstance(team, str):
         return []
     if slug is not None and any(owner.lower() == f"@{slug.lower()}" for owner in entry.owners):
@@ -245,8 +329,14 @@ def codeowners_check(ctx: CheckContext, service: Service, params: dict[str, Any]
         return []
     given = " ".join(entry.owners)
     why = f" (the Backstage group's {_SLUG_NOTE})" if slug else ""
-    return [Problem(f"CODEOWNERS line {entry.line} ({entry.pattern}) gives {service.root or '/'} to {given}, not to team {team!r}{why}; "
-                    f"add the line `/{service.root} {expected()}` after it (the last matching line wins)", location, entry.line)]
+    return [
+        Problem(
+            f"CODEOWNERS line {entry.line} ({entry.pattern}) gives {service.root or '/'} to {given}, not to team {team!r}{why}; "
+            f"add the line `/{service.root} {expected()}` after it (the last matching line wins)",
+            location,
+            entry.line,
+        )
+    ]
 
 
 _SLUG_NOTE = "github.com/team-slug annotation"
@@ -255,9 +345,13 @@ _SLUG_NOTE = "github.com/team-slug annotation"
 def _team_slug(ctx: CheckContext, service: Service) -> str | None:
     """The GitHub team a Backstage owner group names in its `github.com/team-slug` annotation."""
     ref = service.get("backstage", "owner")
-    if not isinstance(ref, str) or not ref.startswith("group:") or service.get("owners", "team") != ref.rpartition("/")[2]:
+    if (
+        not isinstance(ref, str)
+        or not ref.startswith("group:")
+        or service.get("owners", "team") != ref.rpartition("/")[2]
+    ):
         return None
-    namespace, _, name = ref[len("group:"):].partition("/")
+    namespace, _, name = ref[len("group:") :].partition("/")
     return Catalog.of(ctx.head).team_slugs.get((namespace, name))
 
 
@@ -273,15 +367,49 @@ def _is_team(owner: str, team: str, org: str | None) -> bool:
 
 _PROM_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _NON_BASE_UNITS = {
-    "milliseconds": "seconds", "millis": "seconds", "ms": "seconds", "microseconds": "seconds",
-    "us": "seconds", "nanoseconds": "seconds", "ns": "seconds", "minutes": "seconds",
-    "hours": "seconds", "days": "seconds", "kilobytes": "bytes", "kb": "bytes", "megabytes": "bytes",
-    "mb": "bytes", "gigabytes": "bytes", "gb": "bytes", "bits": "bytes", "percent": "ratio",
-    "percentage": "ratio", "celsius_degrees": "celsius",
+    "milliseconds": "seconds",
+    "millis": "seconds",
+    "ms": "seconds",
+    "microseconds": "seconds",
+    "us": "seconds",
+    "nanoseconds": "seconds",
+    "ns": "seconds",
+    "minutes": "seconds",
+    "hours": "seconds",
+    "days": "seconds",
+    "kilobytes": "bytes",
+    "kb": "bytes",
+    "megabytes": "bytes",
+    "mb": "bytes",
+    "gigabytes": "bytes",
+    "gb": "bytes",
+    "bits": "bytes",
+    "percent": "ratio",
+    "percentage": "ratio",
+    "celsius_degrees": "celsius",
 }
 _SERIES_SUFFIXES = ("_bucket", "_count", "_sum")
 # Namespaces shared by every service: prefixing them with a service name splits one metric into many.
-_GENERIC_NAMESPACES = {"http", "grpc", "rpc", "db", "sql", "process", "runtime", "jvm", "go", "python", "requests", "request", "errors", "latency", "messaging", "kafka", "redis", "cache"}
+_GENERIC_NAMESPACES = {
+    "http",
+    "grpc",
+    "rpc",
+    "db",
+    "sql",
+    "process",
+    "runtime",
+    "jvm",
+    "go",
+    "python",
+    "requests",
+    "request",
+    "errors",
+    "latency",
+    "messaging",
+    "kafka",
+    "redis",
+    "cache",
+}
 
 
 CONVENTIONS = ("prometheus", "opentelemetry")
@@ -292,10 +420,20 @@ def telemetry_names(ctx: CheckContext, service: Service, params: dict[str, Any])
     if not isinstance(metrics, list):
         return []
     conventions = tuple(params.get("conventions", CONVENTIONS))
-    own_names = {n.lower() for n in (service.name, service.get("telemetry", "service_name")) if isinstance(n, str) and n}
+    own_names = {
+        n.lower()
+        for n in (service.name, service.get("telemetry", "service_name"))
+        if isinstance(n, str) and n
+    }
     problems = []
     for index, metric in enumerate(metrics):
-        name, kind = (metric, None) if isinstance(metric, str) else (metric.get("name"), metric.get("type")) if isinstance(metric, dict) else (None, None)
+        name, kind = (
+            (metric, None)
+            if isinstance(metric, str)
+            else (metric.get("name"), metric.get("type"))
+            if isinstance(metric, dict)
+            else (None, None)
+        )
         if not isinstance(name, str):
             continue
         line = service.line("telemetry", "metrics", index)
@@ -304,12 +442,16 @@ def telemetry_names(ctx: CheckContext, service: Service, params: dict[str, Any])
     return problems
 
 
-def _name_problems(name: str, kind: str | None, own_names: set[str], conventions: tuple[str, ...]) -> list[str]:
+def _name_problems(
+    name: str, kind: str | None, own_names: set[str], conventions: tuple[str, ...]
+) -> list[str]:
     """A dotted name is an OpenTelemetry instrument name; otherwise Prometheus rules apply where allowed."""
     dotted = "." in name
     if dotted and "opentelemetry" not in conventions:
-        return ["OpenTelemetry names are not accepted here (rules.telemetry-names.params.conventions in .gate.yaml is "
-                f"{list(conventions)}); use a Prometheus name such as {name.lower().replace('.', '_')!r}"]
+        return [
+            "OpenTelemetry names are not accepted here (rules.telemetry-names.params.conventions in .gate.yaml is "
+            f"{list(conventions)}); use a Prometheus name such as {name.lower().replace('.', '_')!r}"
+        ]
     if dotted or "prometheus" not in conventions:
         return _otel_name_problems(name, kind, own_names)
     return _metric_name_problems(name, kind, own_names)
@@ -326,7 +468,9 @@ _UNITS = set(_NON_BASE_UNITS) | {"seconds", "bytes", "ratio", "percent", "celsiu
 
 def _otel_name_problems(name: str, kind: str | None, own_names: set[str]) -> list[str]:
     if not _OTEL_SYNTAX.match(name):
-        return ["not a valid OpenTelemetry instrument name (an ASCII letter, then letters, digits, '_', '.', '-' or '/'; at most 255 characters)"]
+        return [
+            "not a valid OpenTelemetry instrument name (an ASCII letter, then letters, digits, '_', '.', '-' or '/'; at most 255 characters)"
+        ]
     if name != name.lower():
         return ["OpenTelemetry names are lowercase"]
     reasons = []
@@ -335,16 +479,28 @@ def _otel_name_problems(name: str, kind: str | None, own_names: set[str]) -> lis
         reasons.append("empty namespace between dots")
     bad = [c for c in components if c and not _OTEL_COMPONENT.match(c)]
     if bad:
-        reasons.append(f"write each dot-separated component in snake_case ({', '.join(map(repr, bad))}): namespaces are split by '.', words by '_'")
+        reasons.append(
+            f"write each dot-separated component in snake_case ({', '.join(map(repr, bad))}): namespaces are split by '.', words by '_'"
+        )
     words = [w for c in components for w in c.split("_")]
     units = [w for w in words if w in _UNITS]
     if units:
-        reasons.append(f"unit {units[0]!r} in the name: OpenTelemetry puts the unit in the instrument's unit (e.g. unit 's'), not in its name")
+        reasons.append(
+            f"unit {units[0]!r} in the name: OpenTelemetry puts the unit in the instrument's unit (e.g. unit 's'), not in its name"
+        )
     if words and words[-1] == "total":
-        reasons.append("no '_total' in OpenTelemetry names (a Prometheus exporter adds it to counters)")
+        reasons.append(
+            "no '_total' in OpenTelemetry names (a Prometheus exporter adds it to counters)"
+        )
     first = components[0]
-    if first in own_names and len(components) > 1 and components[1].split("_")[0] in _GENERIC_NAMESPACES:
-        reasons.append(f"service name {first!r} is baked into a generic metric; emit {'.'.join(components[1:])!r} and identify the service by the service.name resource attribute")
+    if (
+        first in own_names
+        and len(components) > 1
+        and components[1].split("_")[0] in _GENERIC_NAMESPACES
+    ):
+        reasons.append(
+            f"service name {first!r} is baked into a generic metric; emit {'.'.join(components[1:])!r} and identify the service by the service.name resource attribute"
+        )
     return reasons
 
 
@@ -365,7 +521,9 @@ def _metric_name_problems(name: str, kind: str | None, own_names: set[str]) -> l
         rest = tokens[len(own_tokens) :]
         if tokens[: len(own_tokens)] == own_tokens and rest and rest[0] in _GENERIC_NAMESPACES:
             generic = "_".join(rest)
-            reasons.append(f"service name {own!r} is baked into a generic metric; emit {generic!r} and identify the service by a label / the OpenTelemetry service.name resource attribute")
+            reasons.append(
+                f"service name {own!r} is baked into a generic metric; emit {generic!r} and identify the service by a label / the OpenTelemetry service.name resource attribute"
+            )
             break
     if "total" in tokens[:-1]:
         reasons.append("'_total' belongs only at the end of a counter's name")
@@ -374,7 +532,9 @@ def _metric_name_problems(name: str, kind: str | None, own_names: set[str]) -> l
     if kind in ("gauge", "histogram", "summary", "updowncounter") and name.endswith("_total"):
         reasons.append(f"only counters end in _total (this is a {kind})")
     if name.endswith(_SERIES_SUFFIXES) and kind in (None, "histogram", "summary"):
-        reasons.append("_bucket/_count/_sum are series of a histogram or summary; declare its base name")
+        reasons.append(
+            "_bucket/_count/_sum are series of a histogram or summary; declare its base name"
+        )
     return reasons
 
 
@@ -391,22 +551,41 @@ def max_age(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list
         try:
             when = dt.date.fromisoformat(str(value))
         except ValueError:
-            problems.append(Problem(f"{params['field']} {value!r} is not a date (YYYY-MM-DD)", service.manifest, line))
+            problems.append(
+                Problem(
+                    f"{params['field']} {value!r} is not a date (YYYY-MM-DD)",
+                    service.manifest,
+                    line,
+                )
+            )
             continue
         age = (ctx.today - when).days
         if age < 0:
-            problems.append(Problem(f"{params['field']} {when} is in the future", service.manifest, line))
+            problems.append(
+                Problem(f"{params['field']} {when} is in the future", service.manifest, line)
+            )
         elif age > params["days"]:
-            problems.append(Problem(f"{params['field']} {when} is {age} days ago; tier {service.tier} needs it within {params['days']} days", service.manifest, line))
+            problems.append(
+                Problem(
+                    f"{params['field']} {when} is {age} days ago; tier {service.tier} needs it within {params['days']} days",
+                    service.manifest,
+                    line,
+                )
+            )
     return problems
 
 
 # -- slo_sane -------------------------------------------------------------------------------
 
+
 def window_minutes(window: str) -> int | None:
     from gate.budget.math import UNITS, parse_duration
 
-    seconds = parse_duration(window.strip(), {u: UNITS[u] for u in "mhdw"}) if isinstance(window, str) else None
+    seconds = (
+        parse_duration(window.strip(), {u: UNITS[u] for u in "mhdw"})
+        if isinstance(window, str)
+        else None
+    )
     return seconds // 60 if seconds else None
 
 
@@ -427,7 +606,13 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
         name = slo.get("name")
         if isinstance(name, str):
             if name in names:
-                problems.append(Problem(f"SLO name {name!r} is used twice (also line {names[name]})", service.manifest, line))
+                problems.append(
+                    Problem(
+                        f"SLO name {name!r} is used twice (also line {names[name]})",
+                        service.manifest,
+                        line,
+                    )
+                )
             names[name] = line
         if isinstance(slo.get("sli"), str):
             slis.add(slo["sli"])
@@ -436,16 +621,40 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
             at = service.line("slos", index, "objective")
             if not 0 < objective < 100:
                 budget = "; 100% leaves no error budget at all" if objective == 100 else ""
-                problems.append(Problem(f"SLO {say(name)}: objective {objective} must be between 0 and 100 (exclusive){budget}", service.manifest, at))
+                problems.append(
+                    Problem(
+                        f"SLO {say(name)}: objective {objective} must be between 0 and 100 (exclusive){budget}",
+                        service.manifest,
+                        at,
+                    )
+                )
             elif 0 < objective < 1:
-                problems.append(Problem(f"SLO {say(name)}: objective {objective} looks like a ratio; write percent (e.g. 99.9)", service.manifest, at))
+                problems.append(
+                    Problem(
+                        f"SLO {say(name)}: objective {objective} looks like a ratio; write percent (e.g. 99.9)",
+                        service.manifest,
+                        at,
+                    )
+                )
         window = slo.get("window")
         if isinstance(window, str) and window_minutes(window) is None:
             at = service.line("slos", index, "window")
-            problems.append(Problem(f"SLO {say(name)}: window {say(window)} is not a duration like 28d, 30d or 4w", service.manifest, at))
+            problems.append(
+                Problem(
+                    f"SLO {say(name)}: window {say(window)} is not a duration like 28d, 30d or 4w",
+                    service.manifest,
+                    at,
+                )
+            )
     required = params.get("require_sli")
     if required and slos and not (slis & set(required)) and "openslo" not in slis:
-        problems.append(Problem(f"no {' or '.join(required)} SLO; tier {service.tier} needs one", service.manifest, service.line("slos")))
+        problems.append(
+            Problem(
+                f"no {' or '.join(required)} SLO; tier {service.tier} needs one",
+                service.manifest,
+                service.line("slos"),
+            )
+        )
     return problems
 
 
@@ -458,9 +667,19 @@ def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> li
         if not isinstance(slo, dict):
             continue
         objective = slo.get("objective")
-        if slo.get("sli") == "availability" and isinstance(objective, (int, float)) and 0 < objective < floor:
+        if (
+            slo.get("sli") == "availability"
+            and isinstance(objective, (int, float))
+            and 0 < objective < floor
+        ):
             at = service.line("slos", index, "objective")
-            problems.append(Problem(f"SLO {say(slo.get('name'))}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%", service.manifest, at))
+            problems.append(
+                Problem(
+                    f"SLO {say(slo.get('name'))}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%",
+                    service.manifest,
+                    at,
+                )
+            )
     return problems
 
 
@@ -479,7 +698,11 @@ def slo_window(ctx: CheckContext, service: Service, params: dict[str, Any]) -> l
     slos, _ = slos_of(service, ctx.head)
     floor = params.get("min_days", 1)
     return [
-        Problem(f"SLO {slo.name!r}: window {slo.window_text!r} is shorter than {floor} day(s); 'm' is minutes (did you mean 4w or 30d?)", slo.origin, slo.line)
+        Problem(
+            f"SLO {slo.name!r}: window {slo.window_text!r} is shorter than {floor} day(s); 'm' is minutes (did you mean 4w or 30d?)",
+            slo.origin,
+            slo.line,
+        )
         for slo in slos
         if slo.window < floor * 86400
     ]
@@ -504,9 +727,17 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     problems = []
     old_tier, new_tier = before.get("tier"), service.get("tier")
     if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
-        problems.append(Problem(f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)", at, service.line("tier")))
+        problems.append(
+            Problem(
+                f"tier lowered from {old_tier} to {new_tier} (a less critical tier gets fewer checks)",
+                at,
+                service.line("tier"),
+            )
+        )
     old_slos = {_slo_key(s): s for s in before.items("slos") if isinstance(s, dict)}
-    new_slos = {_slo_key(s): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)}
+    new_slos = {
+        _slo_key(s): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)
+    }
     for name, old in old_slos.items():
         if name not in new_slos:
             problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))
@@ -514,14 +745,28 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
         index, new = new_slos[name]
         o, n = old.get("objective"), new.get("objective")
         if isinstance(o, (int, float)) and isinstance(n, (int, float)) and n < o:
-            problems.append(Problem(f"SLO {name!r} loosened: objective {o} -> {n}", at, service.line("slos", index, "objective")))
+            problems.append(
+                Problem(
+                    f"SLO {name!r} loosened: objective {o} -> {n}",
+                    at,
+                    service.line("slos", index, "objective"),
+                )
+            )
         ow, nw = window_minutes(old.get("window", "")), window_minutes(new.get("window", ""))
         if ow and nw and nw < ow:
-            problems.append(Problem(f"SLO {name!r} window shortened: {old.get('window')} -> {new.get('window')}", at, service.line("slos", index, "window")))
+            problems.append(
+                Problem(
+                    f"SLO {name!r} window shortened: {old.get('window')} -> {new.get('window')}",
+                    at,
+                    service.line("slos", index, "window"),
+                )
+            )
     for path in params.get("fields", DRIFT_FIELDS):
         keys = tuple(path.split("."))
         if before.get(*keys) not in (None, [], "") and service.get(*keys) in (None, [], ""):
-            problems.append(Problem(f"{path} removed", at, service.line(*keys[:-1]) if len(keys) > 1 else 1))
+            problems.append(
+                Problem(f"{path} removed", at, service.line(*keys[:-1]) if len(keys) > 1 else 1)
+            )
     problems += _document_drift(before, service, ctx.head)
     for path in ("telemetry.alerts", "telemetry.dashboards", "owners.escalation"):
         keys = tuple(path.split("."))
@@ -529,7 +774,9 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
         if isinstance(old_list, list) and isinstance(new_list, list) and new_list:
             gone = [x for x in old_list if x not in new_list]
             if gone:
-                problems.append(Problem(f"{path}: removed {', '.join(map(str, gone))}", at, service.line(*keys)))
+                problems.append(
+                    Problem(f"{path}: removed {', '.join(map(str, gone))}", at, service.line(*keys))
+                )
     return problems
 
 
@@ -544,11 +791,27 @@ def _document_drift(before: Service, service: Service, snapshot: Snapshot) -> li
             continue
         line = service.line(*keys)
         if new.startswith("https://") and not old.startswith("https://"):
-            problems.append(Problem(f"{field_path} moved from {old} to a URL ({new}) that gate cannot read or check", service.manifest, line))
+            problems.append(
+                Problem(
+                    f"{field_path} moved from {old} to a URL ({new}) that gate cannot read or check",
+                    service.manifest,
+                    line,
+                )
+            )
             continue
-        read = service.locate(snapshot, new).path if not new.startswith(("https://", "http://")) else None
+        read = (
+            service.locate(snapshot, new).path
+            if not new.startswith(("https://", "http://"))
+            else None
+        )
         if read is not None and service.root and not read.startswith(service.root):
-            problems.append(Problem(f"{field_path} moved from {old} to {read}, outside {service.root} (another service's document?)", service.manifest, line))
+            problems.append(
+                Problem(
+                    f"{field_path} moved from {old} to {read}, outside {service.root} (another service's document?)",
+                    service.manifest,
+                    line,
+                )
+            )
     return problems
 
 
@@ -559,8 +822,15 @@ def _slo_key(slo: dict[str, Any]) -> str | None:
 
 
 DRIFT_FIELDS = (
-    "runbook", "rollback", "rollback.plan", "owners.oncall", "owners.escalation",
-    "telemetry", "telemetry.alerts", "telemetry.dashboards", "slos",
+    "runbook",
+    "rollback",
+    "rollback.plan",
+    "owners.oncall",
+    "owners.escalation",
+    "telemetry",
+    "telemetry.alerts",
+    "telemetry.dashboards",
+    "slos",
 )
 
 
@@ -570,50 +840,115 @@ _FIELD = {"type": "string", "pattern": r"^[a-z_]+(\[\])?(\.[a-z_]+(\[\])?)*$"}
 KINDS: dict[str, CheckKind] = {
     "file_exists": CheckKind(
         file_exists,
-        {"type": "object", "required": ["field"], "additionalProperties": False,
-         "properties": {"field": _FIELD, "required": {"type": "boolean"}, "allow_url": {"type": "boolean"}, "not_template": {"type": "boolean"}}},
+        {
+            "type": "object",
+            "required": ["field"],
+            "additionalProperties": False,
+            "properties": {
+                "field": _FIELD,
+                "required": {"type": "boolean"},
+                "allow_url": {"type": "boolean"},
+                "not_template": {"type": "boolean"},
+            },
+        },
         "a repository path named in the manifest exists at the head revision",
     ),
     "markdown_sections": CheckKind(
         markdown_sections,
-        {"type": "object", "required": ["field", "sections"], "additionalProperties": False,
-         "properties": {"field": _FIELD, "require_content": {"type": "boolean"}, "sections": {"type": "array", "minItems": 1, "items": {
-             "oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]}}}},
+        {
+            "type": "object",
+            "required": ["field", "sections"],
+            "additionalProperties": False,
+            "properties": {
+                "field": _FIELD,
+                "require_content": {"type": "boolean"},
+                "sections": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "oneOf": [
+                            {"type": "string", "minLength": 1},
+                            {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                        ]
+                    },
+                },
+            },
+        },
         "a Markdown document named in the manifest has the required headings, each with content",
     ),
     "codeowners": CheckKind(
         codeowners_check,
-        {"type": "object", "additionalProperties": False, "properties": {"require_team": {"type": "boolean"}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"require_team": {"type": "boolean"}},
+        },
         "CODEOWNERS gives the service's files an owner, the manifest's team (last match wins)",
     ),
     "telemetry_names": CheckKind(
         telemetry_names,
-        {"type": "object", "additionalProperties": False, "properties": {
-            "conventions": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(CONVENTIONS)}}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "conventions": {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"enum": list(CONVENTIONS)},
+                }
+            },
+        },
         "metric names follow Prometheus/OpenTelemetry conventions",
     ),
     "max_age": CheckKind(
         max_age,
-        {"type": "object", "required": ["field", "days"], "additionalProperties": False,
-         "properties": {"field": _FIELD, "days": {"type": "integer", "minimum": 0}}},
+        {
+            "type": "object",
+            "required": ["field", "days"],
+            "additionalProperties": False,
+            "properties": {"field": _FIELD, "days": {"type": "integer", "minimum": 0}},
+        },
         "a date in the manifest is at most N days old",
     ),
     "slo_sane": CheckKind(
         slo_sane,
-        {"type": "object", "additionalProperties": False, "properties": {
-            "require_sli": {"type": "array", "items": {"type": "string"}},
-            }},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "require_sli": {"type": "array", "items": {"type": "string"}},
+            },
+        },
         "SLO objectives, windows and SLI coverage make sense",
     ),
     "slo_floor": CheckKind(
         slo_floor,
-        {"type": "object", "required": ["min_availability"], "additionalProperties": False,
-         "properties": {"min_availability": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100}}},
+        {
+            "type": "object",
+            "required": ["min_availability"],
+            "additionalProperties": False,
+            "properties": {
+                "min_availability": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "exclusiveMaximum": 100,
+                }
+            },
+        },
         "availability SLO objectives are at least the tier's default",
     ),
     "slo_window": CheckKind(
         slo_window,
-        {"type": "object", "additionalProperties": False, "properties": {"min_days": {"type": "number", "minimum": 0}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"min_days": {"type": "number", "minimum": 0}},
+        },
         "SLO windows (inline and OpenSLO) are at least N days long",
     ),
     "slo_definitions": CheckKind(
@@ -638,7 +973,11 @@ KINDS: dict[str, CheckKind] = {
     ),
     "manifest_drift": CheckKind(
         manifest_drift,
-        {"type": "object", "additionalProperties": False, "properties": {"fields": {"type": "array", "items": {"type": "string"}}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"fields": {"type": "array", "items": {"type": "string"}}},
+        },
         "the change does not lower its own tier, loosen or delete SLOs, or drop readiness fields",
     ),
 }

@@ -5,9 +5,11 @@ repository under review: a pack (read from the base revision) can only name a ki
 kinds installed here can run. Plug-ins load only when a pack names a kind gate does not build in,
 so a repository that uses none pays nothing for them.
 """
+
 from __future__ import annotations
 
-from typing import Any, Collection
+from collections.abc import Collection
+from typing import Any
 
 from gate.errors import FatalError
 from gate.policy.kind import Kind
@@ -32,11 +34,20 @@ def _entry_points() -> dict[str, Any]:
 def _check(name: str, origin: str, obj: Any) -> Kind:
     from gate.resources import metaschema_errors
 
-    if not (isinstance(obj, Kind) and callable(obj.fn) and isinstance(obj.params, dict) and isinstance(obj.summary, str)):
-        raise FatalError(f"check kind {name!r} from {origin} is not a check kind: it needs fn(ctx, service, params), params (a JSON Schema) and summary (str), e.g. gate.policy.kinds.CheckKind")
+    if not (
+        isinstance(obj, Kind)
+        and callable(obj.fn)
+        and isinstance(obj.params, dict)
+        and isinstance(obj.summary, str)
+    ):
+        raise FatalError(
+            f"check kind {name!r} from {origin} is not a check kind: it needs fn(ctx, service, params), params (a JSON Schema) and summary (str), e.g. gate.policy.kinds.CheckKind"
+        )
     errors = metaschema_errors(obj.params)
     if errors:
-        raise FatalError(f"check kind {name!r} from {origin}: params is not a valid JSON Schema: {errors[0][1]}")
+        raise FatalError(
+            f"check kind {name!r} from {origin}: params is not a valid JSON Schema: {errors[0][1]}"
+        )
     return obj
 
 
@@ -49,7 +60,9 @@ def _load(name: str, target: str, origin: str) -> Kind:
         for part in attr.split(".") if attr else ():
             obj = getattr(obj, part)
     except Exception as e:  # the operator's installed code failed to import: say which, in one line
-        raise FatalError(f"check kind {name!r}: cannot load {target} from {origin}: {type(e).__name__}: {e}") from None
+        raise FatalError(
+            f"check kind {name!r}: cannot load {target} from {origin}: {type(e).__name__}: {e}"
+        ) from None
     return _check(name, origin, obj)
 
 

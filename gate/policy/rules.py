@@ -1,4 +1,5 @@
 """Loading rule packs (policies/*.yaml) and applying `.gate.yaml` overrides."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -7,9 +8,9 @@ from typing import Any
 from gate import yaml as gate_yaml
 from gate.config import Config
 from gate.errors import FatalError
-from gate.snapshot import Snapshot
 from gate.policy.kinds import KINDS, lookup
 from gate.resources import check_document, data_dir, fragment_errors, metaschema_errors
+from gate.snapshot import Snapshot
 from gate.verdict import SEVERITY_RANK, RuleInfo
 
 
@@ -74,7 +75,11 @@ class Rule:
 def _severities(raw: Any, tiers: list[int] | None) -> dict[int, str]:
     if isinstance(raw, dict):
         table = {int(t): s for t, s in raw.items()}
-        return {t: s for t, s in table.items() if s not in ("off", False) and (tiers is None or t in tiers)}
+        return {
+            t: s
+            for t, s in table.items()
+            if s not in ("off", False) and (tiers is None or t in tiers)
+        }
     if raw in ("off", False):
         return {}
     return {t: raw for t in (tiers if tiers is not None else (0, 1, 2, 3))}
@@ -89,10 +94,18 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
         line = doc.line("rules", index)
         rule_id = item["id"]
         if rule_id in seen:
-            raise FatalError(f"rule id {rule_id!r} defined twice (first on line {seen[rule_id]})", path, line)
+            raise FatalError(
+                f"rule id {rule_id!r} defined twice (first on line {seen[rule_id]})", path, line
+            )
         seen[rule_id] = line
         rule = Rule(
-            info=RuleInfo(rule_id, item["title"], item.get("description", "").strip(), item["remediation"].strip(), item.get("docs", "")),
+            info=RuleInfo(
+                rule_id,
+                item["title"],
+                item.get("description", "").strip(),
+                item["remediation"].strip(),
+                item.get("docs", ""),
+            ),
             severities=_severities(item["severity"], item.get("tiers")),
             check=dict(item["check"]),
             source=path,
@@ -100,7 +113,8 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
             when=tuple(item.get("when", ())),
             tier_params={int(t): dict(p) for t, p in item.get("tier_params", {}).items()},
             examples=tuple(
-                Example(e["name"], e["expect"], e, path, doc.line("rules", index, "examples", j)) for j, e in enumerate(item.get("examples", ()))
+                Example(e["name"], e["expect"], e, path, doc.line("rules", index, "examples", j))
+                for j, e in enumerate(item.get("examples", ()))
             ),
         )
         _check_rule(rule, doc.line("rules", index, "check"))
@@ -113,12 +127,20 @@ def _check_rule(rule: Rule, line: int | None) -> None:
     if rule.kind == "schema":
         errors = metaschema_errors(rule.check["schema"])
         if errors:
-            raise FatalError(f"rule {rule.id}: check.schema is not a valid JSON Schema: {errors[0][1]}", rule.source, line)
+            raise FatalError(
+                f"rule {rule.id}: check.schema is not a valid JSON Schema: {errors[0][1]}",
+                rule.source,
+                line,
+            )
         return
     kind = lookup(rule.kind)
     if kind is None:
         known = ", ".join(sorted(KINDS))
-        raise FatalError(f"rule {rule.id}: unknown check kind {rule.kind!r} (built in: schema, {known}; installed plug-ins: `gate explain --kinds`)", rule.source, line)
+        raise FatalError(
+            f"rule {rule.id}: unknown check kind {rule.kind!r} (built in: schema, {known}; installed plug-ins: `gate explain --kinds`)",
+            rule.source,
+            line,
+        )
     for tier in set(rule.severities) | {0}:
         errors = fragment_errors(kind.params, rule.params(tier))
         if errors:
@@ -140,7 +162,11 @@ def read_pack(pack: Any, config: Config, base: Snapshot | None) -> tuple[str, by
         return f"(built-in) policies/{name}.yaml", file.read_bytes()
     found = base.read(pack) if base is not None else None
     if found is None:
-        raise FatalError(f"policy pack {pack!r} not found in the base revision", config.path, config.line("packs"))
+        raise FatalError(
+            f"policy pack {pack!r} not found in the base revision",
+            config.path,
+            config.line("packs"),
+        )
     return pack, found
 
 
@@ -153,7 +179,11 @@ def load_rules(config: Config, base: Snapshot | None) -> list[Rule]:
         label, raw = read_pack(pack, config, base)
         for rule in parse_pack(raw, label):
             if rule.id in where:
-                raise FatalError(f"rule id {rule.id!r} is defined by both {where[rule.id]} and this pack", label, rule.line)
+                raise FatalError(
+                    f"rule id {rule.id!r} is defined by both {where[rule.id]} and this pack",
+                    label,
+                    rule.line,
+                )
             where[rule.id] = label
             rules.append(rule)
     return apply_overrides(rules, config)
@@ -163,7 +193,9 @@ def apply_overrides(rules: list[Rule], config: Config) -> list[Rule]:
     by_id = {r.id: r for r in rules}
     for rule_id, override in config.rules.items():
         if rule_id not in by_id:
-            raise FatalError(f"rules: unknown rule id {rule_id!r}", config.path, config.line("rules", rule_id))
+            raise FatalError(
+                f"rules: unknown rule id {rule_id!r}", config.path, config.line("rules", rule_id)
+            )
         rule = by_id[rule_id]
         if isinstance(override, str):
             override = {"severity": override}
@@ -172,7 +204,9 @@ def apply_overrides(rules: list[Rule], config: Config) -> list[Rule]:
         if severity is None:
             severities = {t: s for t, s in rule.severities.items() if tiers is None or t in tiers}
             if tiers:
-                fallback = max(rule.severities.values(), key=SEVERITY_RANK.__getitem__, default="warning")
+                fallback = max(
+                    rule.severities.values(), key=SEVERITY_RANK.__getitem__, default="warning"
+                )
                 severities = {t: rule.severities.get(t, fallback) for t in tiers}
         else:
             severities = _severities(severity, tiers)

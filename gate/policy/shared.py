@@ -16,6 +16,7 @@ network. A pin that cannot be had fails closed: a wrong digest or a missing file
 (exit 2), a commit that cannot be fetched leaves the gate undecided (exit 3). Moving a pin is a
 config change: the base's pin judges the change, and `pack-pin-changed` says what moved.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,6 @@ def cache_dir() -> str:
     return os.path.join(base, "gate", "packs")
 
 
-
-
 def read(pin: Pin, config: Config) -> tuple[str, bytes]:
     """(label, bytes) of a pinned pack: from the cache when it verifies, else fetched once and verified.
     The cache is safe even where other caches are off (CI): nothing is used that fails the digest."""
@@ -96,20 +95,33 @@ def fetch(pin: Pin, config: Config, folder: str) -> bytes:
     except OSError:  # no usable cache (read-only home): fetch into a scratch folder, every run
         folder = scratch = tempfile.mkdtemp(prefix="gate-packs-")
     try:
-        repository = os.path.join(folder, "repos", hashlib.sha256(pin.git.encode()).hexdigest()[:32])  # one per remote
+        repository = os.path.join(
+            folder, "repos", hashlib.sha256(pin.git.encode()).hexdigest()[:32]
+        )  # one per remote
         raw = fetch_file(repository, pin.git, pin.rev, pin.path)
     except FetchError as e:
-        raise Undecided(f"shared pack {pin.label}: {e.message}; the gate cannot judge without it (fail closed)", config.path, pin.line) from None
+        raise Undecided(
+            f"shared pack {pin.label}: {e.message}; the gate cannot judge without it (fail closed)",
+            config.path,
+            pin.line,
+        ) from None
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
     if raw is None:
-        raise FatalError(f"shared pack {pin.label}: commit {pin.rev} has no file {pin.path}", config.path, pin.line)
+        raise FatalError(
+            f"shared pack {pin.label}: commit {pin.rev} has no file {pin.path}",
+            config.path,
+            pin.line,
+        )
     digest = hashlib.sha256(raw).hexdigest()
     if digest != pin.sha256:
         raise FatalError(
             f"shared pack {pin.label}: sha256 is {digest}, but the pin says {pin.sha256}; "
-            "the pack is not what was reviewed (fail closed)", config.path, pin.line)
+            "the pack is not what was reviewed (fail closed)",
+            config.path,
+            pin.line,
+        )
     return raw
 
 
@@ -131,8 +143,16 @@ def pin_findings(base: Config, head_snapshot: Any) -> list[Any]:
         head = gate_config.load(head_snapshot, base.path)
     except FatalError:
         return []  # an unreadable head config is already a config change the base judges
-    return [builtin_finding("pack-pin-changed", "warning", f"this change {what}; the base revision's pin judges it, the new pin applies after merge", base.path, head.line("packs"))
-            for what in moved(base, head)]
+    return [
+        builtin_finding(
+            "pack-pin-changed",
+            "warning",
+            f"this change {what}; the base revision's pin judges it, the new pin applies after merge",
+            base.path,
+            head.line("packs"),
+        )
+        for what in moved(base, head)
+    ]
 
 
 def moved(base: Config, head: Config) -> list[str]:

@@ -9,6 +9,7 @@ would judge a service at the repository root. Findings:
   `when:` glob matches no path in the repository (all of them: the rule can never run);
 - no-examples: the rule has no example, or none that shows it firing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,8 +87,17 @@ def tree_of(rule: Rule, example: Example, side: dict[str, Any] | None) -> dict[s
     files = {path: text.encode("utf-8") for path, text in side.get("files", {}).items()}
     for path in files:
         parts = path.split("/")
-        if path.startswith("/") or any(p in ("", ".", "..", ".git") for p in parts) or "\n" in path or "\0" in path:
-            raise FatalError(f"rule {rule.id}, example {example.name!r}: {path!r} is not a plain relative path inside the repository", example.source, example.line)
+        if (
+            path.startswith("/")
+            or any(p in ("", ".", "..", ".git") for p in parts)
+            or "\n" in path
+            or "\0" in path
+        ):
+            raise FatalError(
+                f"rule {rule.id}, example {example.name!r}: {path!r} is not a plain relative path inside the repository",
+                example.source,
+                example.line,
+            )
     at = _manifest_at(example)
     if isinstance(manifest, str):
         files[at] = manifest.encode("utf-8")
@@ -101,7 +111,11 @@ def _manifest_at(example: Example) -> str:
     """Where the example's service.yaml sits (`dir:`, for rules about paths relative to it)."""
     where = str(example.data.get("dir", "")).strip("/")
     if ".." in where.split("/"):
-        raise FatalError(f"example {example.name!r}: dir {where!r} leaves the repository", example.source, example.line)
+        raise FatalError(
+            f"example {example.name!r}: dir {where!r} leaves the repository",
+            example.source,
+            example.line,
+        )
     return f"{where}/{MANIFEST}" if where else MANIFEST
 
 
@@ -114,12 +128,16 @@ def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, byt
             if tree is None:
                 continue
             mark += 1
-            out.append(f"commit refs/heads/example-{index}-{side}\nmark :{mark}\ncommitter gate <gate@localhost> 0 +0000\ndata 0\n".encode())
+            out.append(
+                f"commit refs/heads/example-{index}-{side}\nmark :{mark}\ncommitter gate <gate@localhost> 0 +0000\ndata 0\n".encode()
+            )
             if parent:
                 out.append(f"from :{parent}\n".encode())
             out.append(b"deleteall\n")
             for path, content in sorted(tree.items()):
-                out.append(f"M 100644 inline {path}\ndata {len(content)}\n".encode("utf-8") + content + b"\n")
+                out.append(
+                    f"M 100644 inline {path}\ndata {len(content)}\n".encode() + content + b"\n"
+                )
             out.append(b"\n")
             parent = mark
     return b"".join(out)
@@ -131,9 +149,9 @@ def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, byt
 def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
     from gate.catalog import load_service
     from gate.git import EMPTY, Repo, fast_import
-    from gate.snapshot import Snapshot
     from gate.policy.engine import evaluate
     from gate.policy.kinds import CheckContext
+    from gate.snapshot import Snapshot
 
     cases = [(rule, example) for rule in rules for example in rule.examples]
     if not cases:
@@ -152,19 +170,37 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
             base_tree, head_tree = trees[index]
             base = _snapshot(Snapshot(repo, refs.get(f"example-{index}-base", EMPTY)), base_tree)
             head = _snapshot(Snapshot(repo, refs[f"example-{index}-head"]), head_tree)
-            changed = example.data.get("changed") or sorted(p for p in head_tree if (base_tree or {}).get(p) != head_tree[p])
+            changed = example.data.get("changed") or sorted(
+                p for p in head_tree if (base_tree or {}).get(p) != head_tree[p]
+            )
             try:
-                as_of = dt.date.fromisoformat(example.data["as_of"]) if "as_of" in example.data else today
+                as_of = (
+                    dt.date.fromisoformat(example.data["as_of"])
+                    if "as_of" in example.data
+                    else today
+                )
             except ValueError:
-                raise FatalError(f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date", example.source, example.line) from None
+                raise FatalError(
+                    f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date",
+                    example.source,
+                    example.line,
+                ) from None
             ctx = CheckContext(head=head, base=base, today=as_of)
             try:
                 service = load_service(head, _manifest_at(example))
                 if service is None:
-                    raise FatalError(f"rule {rule.id}, example {example.name!r}: the example has no {MANIFEST}", example.source, example.line)
+                    raise FatalError(
+                        f"rule {rule.id}, example {example.name!r}: the example has no {MANIFEST}",
+                        example.source,
+                        example.line,
+                    )
                 findings = evaluate([rule], service, ctx, tuple(changed))
             except FatalError as e:
-                outcomes.append(Outcome(rule.id, example.name, False, f"error: {e}", example.source, example.line))
+                outcomes.append(
+                    Outcome(
+                        rule.id, example.name, False, f"error: {e}", example.source, example.line
+                    )
+                )
                 continue
             outcomes.append(_judge(rule, example, [f.message for f in findings]))
         repo.objects.close()
@@ -181,7 +217,8 @@ def _snapshot(snapshot: Any, tree: dict[str, bytes] | None) -> Any:
     from gate.git import Entry
 
     snapshot.listing = {
-        path: Entry("100644", hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()) for path, content in (tree or {}).items()
+        path: Entry("100644", hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest())
+        for path, content in (tree or {}).items()
     }
     return snapshot
 
@@ -190,25 +227,103 @@ def _judge(rule: Rule, example: Example, messages: list[str]) -> Outcome:
     want = example.message
     if example.expect == "quiet":
         if messages:
-            return Outcome(rule.id, example.name, False, f"expected quiet, but it fired: {messages[0]}", example.source, example.line)
+            return Outcome(
+                rule.id,
+                example.name,
+                False,
+                f"expected quiet, but it fired: {messages[0]}",
+                example.source,
+                example.line,
+            )
         return Outcome(rule.id, example.name, True, "quiet", example.source, example.line)
     if not messages:
         what = f" with {want!r}" if want else ""
-        return Outcome(rule.id, example.name, False, f"expected it to fire{what}, but it was quiet", example.source, example.line)
+        return Outcome(
+            rule.id,
+            example.name,
+            False,
+            f"expected it to fire{what}, but it was quiet",
+            example.source,
+            example.line,
+        )
     if want and not any(want in m for m in messages):
-        return Outcome(rule.id, example.name, False, f"it fired, but no message contains {want!r} (got: {messages[0]})", example.source, example.line)
-    return Outcome(rule.id, example.name, True, f"fires: {messages[0]}", example.source, example.line)
+        return Outcome(
+            rule.id,
+            example.name,
+            False,
+            f"it fired, but no message contains {want!r} (got: {messages[0]})",
+            example.source,
+            example.line,
+        )
+    return Outcome(
+        rule.id, example.name, True, f"fires: {messages[0]}", example.source, example.line
+    )
 
 
 # -- rules that protect nothing -----------------------------------------------------------------
 
-_ANNOTATIONS = {"$schema", "$id", "$comment", "$anchor", "$defs", "definitions", "title", "description", "default",
-                "examples", "deprecated", "readOnly", "writeOnly", "format", "contentEncoding", "contentMediaType", "contentSchema"}
-_ASSERTIONS = {"type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
-               "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
-               "maxProperties", "minProperties", "required", "dependentRequired", "not", "contains", "$ref", "$dynamicRef"}
-_ALL_OF = {"properties", "patternProperties", "additionalProperties", "items", "prefixItems", "allOf", "dependentSchemas",
-           "propertyNames", "unevaluatedItems", "unevaluatedProperties", "then", "else", "if", "anyOf", "oneOf"}
+_ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "$comment",
+    "$anchor",
+    "$defs",
+    "definitions",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "format",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+}
+_ASSERTIONS = {
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "not",
+    "contains",
+    "$ref",
+    "$dynamicRef",
+}
+_ALL_OF = {
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "items",
+    "prefixItems",
+    "allOf",
+    "dependentSchemas",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "then",
+    "else",
+    "if",
+    "anyOf",
+    "oneOf",
+}
 
 
 def schema_accepts_everything(schema: Any, unknown: list[str]) -> bool:
@@ -227,15 +342,29 @@ def schema_accepts_everything(schema: Any, unknown: list[str]) -> bool:
                 continue
             trivial = False
         elif key in ("properties", "patternProperties", "dependentSchemas"):
-            if isinstance(value, dict) and not all(schema_accepts_everything(v, unknown) for v in value.values()):
+            if isinstance(value, dict) and not all(
+                schema_accepts_everything(v, unknown) for v in value.values()
+            ):
                 trivial = False
         elif key in ("allOf", "prefixItems"):
-            if isinstance(value, list) and not all(schema_accepts_everything(v, unknown) for v in value):
+            if isinstance(value, list) and not all(
+                schema_accepts_everything(v, unknown) for v in value
+            ):
                 trivial = False
         elif key == "anyOf":
-            if isinstance(value, list) and not any(schema_accepts_everything(v, unknown) for v in list(value)):
+            if isinstance(value, list) and not any(
+                schema_accepts_everything(v, unknown) for v in list(value)
+            ):
                 trivial = False
-        elif key in ("additionalProperties", "items", "propertyNames", "unevaluatedItems", "unevaluatedProperties", "then", "else"):
+        elif key in (
+            "additionalProperties",
+            "items",
+            "propertyNames",
+            "unevaluatedItems",
+            "unevaluatedProperties",
+            "then",
+            "else",
+        ):
             if not schema_accepts_everything(value, unknown):
                 trivial = False
         elif key in ("if",):
@@ -254,16 +383,42 @@ def never_fires(rule: Rule, files: list[str] | None) -> list[Flag]:
     if rule.kind == "schema":
         unknown: list[str] = []
         if schema_accepts_everything(rule.check["schema"], unknown):
-            why = f" (JSON Schema ignores the unknown keyword(s) {', '.join(sorted(set(unknown)))})" if unknown else ""
-            flags.append(Flag(rule.id, "never-fires", f"check.schema accepts every manifest{why}", rule.line))
+            why = (
+                f" (JSON Schema ignores the unknown keyword(s) {', '.join(sorted(set(unknown)))})"
+                if unknown
+                else ""
+            )
+            flags.append(
+                Flag(rule.id, "never-fires", f"check.schema accepts every manifest{why}", rule.line)
+            )
     if rule.when and files is not None:
         from gate import globs
 
-        dead = [g for g in rule.when if not any(globs.matches(g, p) or any(globs.matches(g, s) for s in _suffixes(p)) for p in files)]
+        dead = [
+            g
+            for g in rule.when
+            if not any(
+                globs.matches(g, p) or any(globs.matches(g, s) for s in _suffixes(p)) for p in files
+            )
+        ]
         if dead and len(dead) == len(rule.when):
-            flags.append(Flag(rule.id, "never-fires", f"no path in the repository matches its when: glob(s) {', '.join(dead)}", rule.line))
+            flags.append(
+                Flag(
+                    rule.id,
+                    "never-fires",
+                    f"no path in the repository matches its when: glob(s) {', '.join(dead)}",
+                    rule.line,
+                )
+            )
         elif dead:
-            flags.append(Flag(rule.id, "never-fires", f"when: glob(s) {', '.join(dead)} match no path in the repository", rule.line))
+            flags.append(
+                Flag(
+                    rule.id,
+                    "never-fires",
+                    f"when: glob(s) {', '.join(dead)} match no path in the repository",
+                    rule.line,
+                )
+            )
     return flags
 
 
@@ -275,7 +430,14 @@ def _suffixes(path: str) -> list[str]:
 
 def coverage(rule: Rule) -> list[Flag]:
     if not rule.examples:
-        return [Flag(rule.id, "no-examples", "has no examples: nothing shows it fires on the bad case and stays quiet on the good one", rule.line)]
+        return [
+            Flag(
+                rule.id,
+                "no-examples",
+                "has no examples: nothing shows it fires on the bad case and stays quiet on the good one",
+                rule.line,
+            )
+        ]
     if rule.severities and not any(e.expect == "fires" for e in rule.examples):
         return [Flag(rule.id, "no-examples", "has no example that fires", rule.line)]
     return []
@@ -332,17 +494,25 @@ def render_junit(results: list[PackResult], notes: list[str]) -> str:
         for rule in result.rules:
             for o in (o for o in result.outcomes if o.rule == rule.id):
                 count += 1
-                case = ET.SubElement(suite, "testcase", classname=f"{result.label}.{rule.id}", name=o.example)
+                case = ET.SubElement(
+                    suite, "testcase", classname=f"{result.label}.{rule.id}", name=o.example
+                )
                 if not o.passed:
                     failures += 1
-                    ET.SubElement(case, "failure", type="mismatch", message=o.detail[:500]).text = o.detail
+                    ET.SubElement(
+                        case, "failure", type="mismatch", message=o.detail[:500]
+                    ).text = o.detail
             for kind, name in (("never-fires", "can fire"), ("no-examples", "has examples")):
                 count += 1
-                case = ET.SubElement(suite, "testcase", classname=f"{result.label}.{rule.id}", name=name)
+                case = ET.SubElement(
+                    suite, "testcase", classname=f"{result.label}.{rule.id}", name=name
+                )
                 flags = [f for f in result.flags if f.rule == rule.id and f.kind == kind]
                 if flags:
                     failures += 1
-                    ET.SubElement(case, "failure", type=kind, message=flags[0].detail[:500]).text = "\n".join(f.detail for f in flags)
+                    ET.SubElement(
+                        case, "failure", type=kind, message=flags[0].detail[:500]
+                    ).text = "\n".join(f.detail for f in flags)
         suite.set("tests", str(count))
         suite.set("failures", str(failures))
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
@@ -372,7 +542,10 @@ def _examples_schema() -> dict[str, Any]:
             "apiVersion": {"const": "gate/v1"},
             "kind": {"const": "PolicyExamples"},
             "pack": {"type": "string"},
-            "examples": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/example"}}},
+            "examples": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/example"}},
+            },
         },
     }
 
@@ -394,11 +567,16 @@ def with_examples(rules: list[Rule], raw: bytes, path: str, only_known: bool = F
     by_id = {r.id: r for r in rules}
     for rule_id in doc.data["examples"]:
         if rule_id not in by_id and not only_known:
-            raise FatalError(f"examples for rule {rule_id!r}, which the pack does not define", path, doc.line("examples", rule_id))
+            raise FatalError(
+                f"examples for rule {rule_id!r}, which the pack does not define",
+                path,
+                doc.line("examples", rule_id),
+            )
     out = []
     for rule in rules:
         extra = tuple(
-            Example(e["name"], e["expect"], e, path, doc.line("examples", rule.id, j)) for j, e in enumerate(doc.data["examples"].get(rule.id, ()))
+            Example(e["name"], e["expect"], e, path, doc.line("examples", rule.id, j))
+            for j, e in enumerate(doc.data["examples"].get(rule.id, ()))
         )
         out.append(replace(rule, examples=rule.examples + extra) if extra else rule)
     return out
@@ -412,5 +590,10 @@ def builtin_examples(rules: list[Rule], label: str) -> list[Rule]:
     found = examples_path(str(data_dir("policies") / name))
     if found and os.path.isfile(found):
         with open(found, "rb") as f:
-            return with_examples(rules, f.read(), f"(built-in) policies/{os.path.basename(found)}", only_known=len(rules) == 1)
+            return with_examples(
+                rules,
+                f.read(),
+                f"(built-in) policies/{os.path.basename(found)}",
+                only_known=len(rules) == 1,
+            )
     return rules

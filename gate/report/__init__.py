@@ -3,10 +3,12 @@
 A new format is a module here with `render(verdict) -> str` and one line in REPORTERS. Its module is
 imported only when that format is asked for: the pre-commit hook pays for none it does not print.
 """
+
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from gate.verdict import Verdict
@@ -35,7 +37,9 @@ def reporter(name: str) -> Reporter:
     """The reporter registered as `name`, imported on first use."""
     module = importlib.import_module(REPORTERS[name])
     if not isinstance(module, Reporter):
-        raise TypeError(f"{REPORTERS[name]} registers as reporter {name!r} but has no render(verdict)")
+        raise TypeError(
+            f"{REPORTERS[name]} registers as reporter {name!r} but has no render(verdict)"
+        )
     return module
 
 

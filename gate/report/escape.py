@@ -11,6 +11,7 @@ dropped) and it cannot
   Markdown comment or job summary, or close the HTML block it sits in;
 - make the JUnit XML, the JSON report or the SARIF invalid.
 """
+
 from __future__ import annotations
 
 import html
@@ -80,7 +81,9 @@ def reported(value: float | None) -> float | None:
 
 # -- Markdown and HTML (the pull-request comment, the job summary) -----------------------------
 
-_MENTION = re.compile(r"@[^\s`|\\]*")  # @user, @org/team, and the @ of an e-mail address (autolinked)
+_MENTION = re.compile(
+    r"@[^\s`|\\]*"
+)  # @user, @org/team, and the @ of an e-mail address (autolinked)
 # Markdown punctuation: emphasis, code, links, images, HTML, entities, tables, headings, strikethrough;
 # `.` and `:` because GitHub links www.example.com and https://example.com on sight.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#!|~&:.])")
@@ -93,7 +96,7 @@ def md_text(value: object) -> str:
     position = 0
     line = visible(value)
     for match in _MENTION.finditer(line):
-        out.append(_MARKDOWN_PUNCTUATION.sub(r"\\\1", line[position:match.start()]))
+        out.append(_MARKDOWN_PUNCTUATION.sub(r"\\\1", line[position : match.start()]))
         out.append(f"`{match.group()}`")
         position = match.end()
     out.append(_MARKDOWN_PUNCTUATION.sub(r"\\\1", line[position:]))

@@ -1,4 +1,5 @@
 """GitHub workflow commands: annotations on the diff, most important first, within GitHub's limits."""
+
 from __future__ import annotations
 
 from gate.report.escape import text
@@ -28,15 +29,21 @@ def annotation(f: Finding, service: str | None) -> str:
 
 
 def render(v: Verdict) -> str:
-    pairs = [(f, s.name) for s in v.services for f in s.findings if not f.waiver] + [(f, None) for f in v.findings if not f.waiver]
+    pairs = [(f, s.name) for s in v.services for f in s.findings if not f.waiver] + [
+        (f, None) for f in v.findings if not f.waiver
+    ]
     lines = []
     dropped = 0
     for severity in reversed(SEVERITIES):
-        mine = sorted((p for p in pairs if p[0].severity == severity), key=lambda p: p[0].sort_key())
+        mine = sorted(
+            (p for p in pairs if p[0].severity == severity), key=lambda p: p[0].sort_key()
+        )
         lines += [annotation(f, s) for f, s in mine[:PER_KIND]]
         dropped += max(0, len(mine) - PER_KIND)
     if v.undecided_reason:
         lines.insert(0, f"::error title=gate UNDECIDED::{_data(v.undecided_reason)}")
     if dropped:
-        lines.append(f"::notice title=gate::{dropped} more finding(s) not annotated (GitHub shows about {PER_KIND} per kind); see the job summary")
+        lines.append(
+            f"::notice title=gate::{dropped} more finding(s) not annotated (GitHub shows about {PER_KIND} per kind); see the job summary"
+        )
     return "\n".join(lines) + ("\n" if lines else "")

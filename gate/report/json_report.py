@@ -1,4 +1,5 @@
 """The versioned JSON report (schemas/report.schema.json): byte-identical for identical inputs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,8 @@ from typing import Any
 from gate.git import INDEX
 from gate.report.escape import json_dumps
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict
-from gate.waivers.report import Fate, WaiverReport
 from gate.waivers.model import LedgerEntry
+from gate.waivers.report import Fate, WaiverReport
 
 SCHEMA = "gate.report/v1"
 
@@ -43,7 +44,9 @@ def budget(b: BudgetResult) -> dict[str, Any]:
         "exempt": b.exempt,
         "slos": [s.to_json() for s in b.slos],
         "unsupported": [f"error budget cannot be measured: {p.message}" for p in b.unmeasurable],
-        "unmeasurable": [{"file": p.file, "line": p.line, "reason": p.message} for p in b.unmeasurable],
+        "unmeasurable": [
+            {"file": p.file, "line": p.line, "reason": p.message} for p in b.unmeasurable
+        ],
     }
 
 
@@ -59,7 +62,9 @@ def service(s: ServiceResult) -> dict[str, Any]:
         "findings": [finding(f) for f in s.findings],
         "risk": risk(s.risk) if s.risk else None,
         "budget": budget(s.budget) if s.budget else None,
-        "exceptions_applied": [{**fate.entry.summary(), "origin": fate.origin} for fate in s.exceptions_applied],
+        "exceptions_applied": [
+            {**fate.entry.summary(), "origin": fate.origin} for fate in s.exceptions_applied
+        ],
     }
 
 
@@ -91,16 +96,32 @@ def document(v: Verdict) -> dict[str, Any]:
 
 def waiver(entry: LedgerEntry) -> dict[str, Any]:
     """The ledger entry that waives a finding."""
-    return {"id": entry.id, "approved_by": entry.approved_by, "reason": entry.reason, "expires": entry.expires.isoformat(), "ticket": entry.ticket}
+    return {
+        "id": entry.id,
+        "approved_by": entry.approved_by,
+        "reason": entry.reason,
+        "expires": entry.expires.isoformat(),
+        "ticket": entry.ticket,
+    }
 
 
 def exceptions(report: WaiverReport) -> dict[str, Any]:
     """The ledger's entries by fate (schemas/report.schema.json#/$defs/exception)."""
+
     def entry(fate: Fate) -> dict[str, Any]:
         why = {} if fate.why is None else {"why": fate.why}
-        return {**fate.entry.summary(), "origin": fate.origin, "ledger": report.ledger, "line": fate.entry.line, **why}
+        return {
+            **fate.entry.summary(),
+            "origin": fate.origin,
+            "ledger": report.ledger,
+            "line": fate.entry.line,
+            **why,
+        }
 
-    out: dict[str, Any] = {state: [entry(f) for f in getattr(report, state)] for state in ("applied", "pending", "expired", "expiring", "invalid")}
+    out: dict[str, Any] = {
+        state: [entry(f) for f in getattr(report, state)]
+        for state in ("applied", "pending", "expired", "expiring", "invalid")
+    }
     if report.github_error:
         out["github_error"] = [{"why": report.github_error}]
     return out

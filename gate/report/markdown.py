@@ -1,4 +1,5 @@
 """Markdown for the pull-request comment and the job summary: verdict first, a table, details, fixes."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ def _cell(text: object) -> str:
 
 
 def _finding_row(f: Finding) -> str:
-    where = md_code(f"{f.file}:{f.line}") if f.file and f.line else md_code(f.file) if f.file else ""
+    where = (
+        md_code(f"{f.file}:{f.line}") if f.file and f.line else md_code(f.file) if f.file else ""
+    )
     if f.waiver:
         w = f.waiver
         state = f"waived by **{_cell(w.id)}** ({md_code('@' + w.approved_by)}, until {_cell(w.expires.isoformat())})"
@@ -31,44 +34,92 @@ def _finding_row(f: Finding) -> str:
 def render(v: Verdict, report_url: str | None = None, limit: int | None = None) -> str:
     c = v.counts
     lines = [MARKER, f"## {ICON[v.headline]} gate: **{LABEL[v.headline]}**", ""]
-    scope = f"{len(v.services)} service(s) at `{v.head[:12]}`" if v.mode == "catalog" else f"{len(v.services)} changed service(s)"
-    lines.append(f"{scope} · {c['error']} error(s) · {c['warning']} warning(s) · {c['info']} info"
-                 + (f" · {sum(1 for f in v.all_findings() if f.waiver)} waived" if any(f.waiver for f in v.all_findings()) else ""))
+    scope = (
+        f"{len(v.services)} service(s) at `{v.head[:12]}`"
+        if v.mode == "catalog"
+        else f"{len(v.services)} changed service(s)"
+    )
+    lines.append(
+        f"{scope} · {c['error']} error(s) · {c['warning']} warning(s) · {c['info']} info"
+        + (
+            f" · {sum(1 for f in v.all_findings() if f.waiver)} waived"
+            if any(f.waiver for f in v.all_findings())
+            else ""
+        )
+    )
     lines += [x for note in v.notes for x in ("", f"> {_cell(note)}")]
     if v.config_changed:
-        lines += ["", f"> This change edits the gate's configuration; it is judged by the base revision's {md_code(v.config)}."]
+        lines += [
+            "",
+            f"> This change edits the gate's configuration; it is judged by the base revision's {md_code(v.config)}.",
+        ]
     if v.undecided_reason:
-        lines += ["", f"**Could not decide:** {_cell(v.undecided_reason)}. Fix the source and re-run."]
+        lines += [
+            "",
+            f"**Could not decide:** {_cell(v.undecided_reason)}. Fix the source and re-run.",
+        ]
     elif v.verdict == "block":
-        lines += ["", "**To merge:** fix the 🛑 errors below, or have a release manager record an exception (`gate exception add`)."]
+        lines += [
+            "",
+            "**To merge:** fix the 🛑 errors below, or have a release manager record an exception (`gate exception add`).",
+        ]
     if v.services:
-        lines += ["", "| service | tier | verdict | errors | warnings | risk | error budget |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| service | tier | verdict | errors | warnings | risk | error budget |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for s in v.services:
             errors = sum(1 for f in s.findings if f.severity == "error" and not f.waiver)
             warnings = sum(1 for f in s.findings if f.severity == "warning" and not f.waiver)
             budget = _cell(_budget_line(s.budget)) if s.budget and s.budget.slos else "—"
             risk = _cell(_risk_line(s.risk)) if s.risk else "—"
-            lines.append(f"| {md_code(s.name)} | {s.tier} | {ICON[s.headline]} {s.headline} | {errors} | {warnings} | {risk} | {budget} |")
+            lines.append(
+                f"| {md_code(s.name)} | {s.tier} | {ICON[s.headline]} {s.headline} | {errors} | {warnings} | {risk} | {budget} |"
+            )
     details = []
     for s in v.services:
         if not s.findings:
             continue
         open_ = " open" if s.verdict == "block" else ""
-        details += ["", f"<details{open_}><summary><b>{html_code(s.name)}</b> (tier {s.tier}): {len(s.findings)} finding(s)</summary>", "",
-                    "| severity | rule | where | what | how to fix |", "|---|---|---|---|---|"]
+        details += [
+            "",
+            f"<details{open_}><summary><b>{html_code(s.name)}</b> (tier {s.tier}): {len(s.findings)} finding(s)</summary>",
+            "",
+            "| severity | rule | where | what | how to fix |",
+            "|---|---|---|---|---|",
+        ]
         details += [_finding_row(f) for f in s.findings]
         details += ["", "</details>"]
     if v.findings:
-        details += ["", "<details open><summary><b>repository</b></summary>", "", "| severity | rule | where | what | how to fix |", "|---|---|---|---|---|"]
+        details += [
+            "",
+            "<details open><summary><b>repository</b></summary>",
+            "",
+            "| severity | rule | where | what | how to fix |",
+            "|---|---|---|---|---|",
+        ]
         details += [_finding_row(f) for f in v.findings]
         details += ["", "</details>"]
     rows = v.exceptions.by_state() if v.exceptions is not None else []
     if rows:
-        details += ["", "<details><summary><b>exceptions</b></summary>", "", "| state | id | scope | approved by | expires | note |", "|---|---|---|---|---|---|"]
-        details += [f"| {state.value} | {md_code(f.entry.id)} | {_cell(', '.join(f.entry.services))}: {_cell(', '.join(f.entry.rules))} | "
-                    f"{md_code('@' + f.entry.approved_by)} | {_cell(f.entry.expires.isoformat())} | {_cell(f.why or '')} |" for state, f in rows]
+        details += [
+            "",
+            "<details><summary><b>exceptions</b></summary>",
+            "",
+            "| state | id | scope | approved by | expires | note |",
+            "|---|---|---|---|---|---|",
+        ]
+        details += [
+            f"| {state.value} | {md_code(f.entry.id)} | {_cell(', '.join(f.entry.services))}: {_cell(', '.join(f.entry.rules))} | "
+            f"{md_code('@' + f.entry.approved_by)} | {_cell(f.entry.expires.isoformat())} | {_cell(f.why or '')} |"
+            for state, f in rows
+        ]
         details += ["", "</details>"]
-    footer = ["", f"<sub>gate · base {md_code(v.base[:12])} · head {md_code(v.head[:12])} · rules explained by `gate explain RULE`</sub>"]
+    footer = [
+        "",
+        f"<sub>gate · base {md_code(v.base[:12])} · head {md_code(v.head[:12])} · rules explained by `gate explain RULE`</sub>",
+    ]
     text = "\n".join(lines + details + footer) + "\n"
     return truncate(text, limit, report_url) if limit else text
 
@@ -77,7 +128,11 @@ def truncate(text: str, limit: int, report_url: str | None) -> str:
     """Cut at a line boundary to fit `limit` characters, and say where the full report is."""
     if len(text) <= limit:
         return text
-    where = f"[the full report]({report_url})" if report_url else "the full report in the workflow run's artifacts"
+    where = (
+        f"[the full report]({report_url})"
+        if report_url
+        else "the full report in the workflow run's artifacts"
+    )
     note = f"\n\n… truncated to fit GitHub's limit; see {where}.\n"
     cut = text[: limit - len(note) - 16]
     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
@@ -87,5 +142,7 @@ def truncate(text: str, limit: int, report_url: str | None) -> str:
 
 
 def run_url() -> str | None:
-    server, repo, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    server, repo, run = (
+        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None

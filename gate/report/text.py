@@ -1,4 +1,5 @@
 """The terminal report: verdict first, then each service's findings with file:line and the fix."""
+
 from __future__ import annotations
 
 from gate.git import EMPTY, INDEX
@@ -26,7 +27,9 @@ def _finding(f: Finding, indent: str = "  ") -> list[str]:
     lines.append(f"{indent}        {f.message}")
     if f.waiver:
         w = f.waiver
-        lines.append(f"{indent}        waived by exception {w.id} (approved by @{w.approved_by}, expires {w.expires}, {w.ticket}): {w.reason}")
+        lines.append(
+            f"{indent}        waived by exception {w.id} (approved by @{w.approved_by}, expires {w.expires}, {w.ticket}): {w.reason}"
+        )
     else:
         lines.append(f"{indent}        fix: {f.remediation}")
     if f.docs:
@@ -39,14 +42,18 @@ def _exceptions(report: WaiverReport) -> list[str]:
     for state, fate in report.by_state():
         e = fate.entry
         why = f": {fate.why}" if fate.why else ""
-        out.append(f"  {state.value:<9}{e.id} ({', '.join(e.services)}: {', '.join(e.rules)}; approved by @{e.approved_by}, expires {e.expires}) {report.ledger}:{e.line}{why}")
+        out.append(
+            f"  {state.value:<9}{e.id} ({', '.join(e.services)}: {', '.join(e.rules)}; approved by @{e.approved_by}, expires {e.expires}) {report.ledger}:{e.line}{why}"
+        )
     if report.github_error:
         out.append(f"  github  could not ask GitHub: {report.github_error}")
     return out
 
 
 def _risk_line(risk: RiskResult) -> str:
-    return f"{risk.score}/100 {risk.level}" + (": " + "; ".join(risk.factors) if risk.factors else "")
+    return f"{risk.score}/100 {risk.level}" + (
+        ": " + "; ".join(risk.factors) if risk.factors else ""
+    )
 
 
 def _budget_line(budget: BudgetResult) -> str:
@@ -65,15 +72,21 @@ def render(v: Verdict) -> str:
         scope = f"{len(v.services)} services at {_rev(v.head)}"
     else:
         scope = f"{len(v.services)} changed service(s), {_rev(v.base)}..{_rev(v.head)}"
-    out = [f"gate: {LABEL[v.headline]} - {scope}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info"]
+    out = [
+        f"gate: {LABEL[v.headline]} - {scope}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info"
+    ]
     if v.undecided_reason:
         out.append(f"could not decide: {v.undecided_reason} (exit code 3)")
     if v.config_changed:
-        out.append(f"note: this change edits the gate config; judged by the base revision's {v.config}")
+        out.append(
+            f"note: this change edits the gate config; judged by the base revision's {v.config}"
+        )
     out += [f"note: {note}" for note in v.notes]
     for s in v.services:
         out.append("")
-        out.append(f"{LABEL[s.headline]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}")
+        out.append(
+            f"{LABEL[s.headline]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}"
+        )
         if s.risk:
             out.append(f"  risk    {_risk_line(s.risk)}")
         if s.budget and s.budget.slos:
@@ -92,6 +105,10 @@ def render(v: Verdict) -> str:
             out.append("exceptions")
             out += lines
     if not v.services and not v.findings:
-        out.append(f"no service.yaml at {_rev(v.head)}" if v.mode == "catalog" else "no service is touched by this change")
+        out.append(
+            f"no service.yaml at {_rev(v.head)}"
+            if v.mode == "catalog"
+            else "no service is touched by this change"
+        )
     # each item of `out` is one line: a line break or control character in it came from a value
     return stdout("\n".join(visible(line) for line in out) + "\n")

@@ -1,9 +1,11 @@
 """`gate risk calibrate` and `gate risk evaluate`: learn weights from the repository's own history,
 and show on a time-ordered split whether the score beats the lines-added-only rule."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from gate.cache import Store
 from gate.git import Repo
@@ -13,7 +15,9 @@ from gate.risk.history import Commit, stream
 from gate.risk.model import DEFAULT_MODEL, Model, auc, fit
 
 CACHE_VERSION = 3
-SETTLE_DAYS = 90  # an external label without a `known` date is taken as known this long after the change
+SETTLE_DAYS = (
+    90  # an external label without a `known` date is taken as known this long after the change
+)
 
 
 @dataclass(frozen=True)
@@ -28,24 +32,41 @@ class Sample:
 def as_of(samples: list[Sample], cutoff: int) -> list[Sample]:
     """The leakage rule: at `cutoff` only the failures known by then are labels. A change whose
     fix (or revert) landed later looked good at the cutoff, and is counted so."""
-    return [s if not s.failed or s.known <= cutoff else replace(s, failed=0, known=0) for s in samples]
+    return [
+        s if not s.failed or s.known <= cutoff else replace(s, failed=0, known=0) for s in samples
+    ]
 
 
-def relabel(samples: list[Sample], labels: Mapping[str, tuple[int, int | None]], unlisted: str = "good") -> list[Sample]:
+def relabel(
+    samples: list[Sample], labels: Mapping[str, tuple[int, int | None]], unlisted: str = "good"
+) -> list[Sample]:
     """Labels from a file (see `labels.read_file`) instead of SZZ. Commits the file does not list
     count as good (`unlisted="good"`, for records that list failures) or are left out ("skip")."""
     out = []
     for s in samples:
         if s.sha in labels:
             failed, known = labels[s.sha]
-            out.append(replace(s, failed=failed, known=(known if known is not None else s.time + SETTLE_DAYS * DAY) if failed else 0))
+            out.append(
+                replace(
+                    s,
+                    failed=failed,
+                    known=(known if known is not None else s.time + SETTLE_DAYS * DAY)
+                    if failed
+                    else 0,
+                )
+            )
         elif unlisted == "good":
             out.append(replace(s, failed=0, known=0))
     return out
 
 
-def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[int], Any] | None = None,
-            szz: bool = True) -> list[Sample]:
+def dataset(
+    repo: Repo,
+    rev: str = "HEAD",
+    tier: int = 2,
+    progress: Callable[[int], Any] | None = None,
+    szz: bool = True,
+) -> list[Sample]:
     """Every non-merge commit reachable from `rev`, oldest first, with features and a failed label
     (reverted, or SZZ; without `szz` every label is 0, for labels read from a file).
 
@@ -62,7 +83,14 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
     rows: list[tuple[Commit, dict[str, float]]] = []
     for commit in commits:
         if not commit.is_merge and commit.files:
-            rows.append((commit, index.features(Change(commit.author, commit.time, commit.files, commit.message, tier))))
+            rows.append(
+                (
+                    commit,
+                    index.features(
+                        Change(commit.author, commit.time, commit.files, commit.message, tier)
+                    ),
+                )
+            )
         index.add(commit)
     ticks = iter(range(len(commits)))
 
@@ -75,9 +103,13 @@ def dataset(repo: Repo, rev: str = "HEAD", tier: int = 2, progress: Callable[[in
         failed = risk_labels.fix_inducing(repo, commits, tick=tick)
         for sha, when in risk_labels.reverted(commits).items():
             failed[sha] = min(when, failed.get(sha, when))
-    samples = [Sample(c.sha, c.time, f, int(c.sha in failed), failed.get(c.sha, 0)) for c, f in rows]
+    samples = [
+        Sample(c.sha, c.time, f, int(c.sha in failed), failed.get(c.sha, 0)) for c, f in rows
+    ]
     if store:
-        store.put(key, {"version": CACHE_VERSION, "head": head, "samples": [asdict(s) for s in samples]})
+        store.put(
+            key, {"version": CACHE_VERSION, "head": head, "samples": [asdict(s) for s in samples]}
+        )
     return samples
 
 
@@ -90,7 +122,11 @@ def _store(repo: Repo) -> Store | None:
 
 def _cached(doc: Any) -> list[Sample] | None:
     """The samples of a cached dataset, or None when the document is not one this version wrote."""
-    if not isinstance(doc, dict) or doc.get("version") != CACHE_VERSION or not isinstance(doc.get("samples"), list):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("version") != CACHE_VERSION
+        or not isinstance(doc.get("samples"), list)
+    ):
         return None
     try:
         samples = [Sample(**s) for s in doc["samples"]]
@@ -99,7 +135,9 @@ def _cached(doc: Any) -> list[Sample] | None:
     return samples if all(isinstance(s.features, dict) for s in samples) else None
 
 
-def split(samples: list[Sample], test_share: float = 0.3, train_days: int = 730, settle_days: int = 90) -> tuple[list[Sample], list[Sample]]:
+def split(
+    samples: list[Sample], test_share: float = 0.3, train_days: int = 730, settle_days: int = 90
+) -> tuple[list[Sample], list[Sample]]:
     """Train on the recent past, test on what came after; the newest `settle_days` are left out
     because their failures may not have been found yet. The training side keeps only the labels
     known when the test side begins (`as_of`); the test side is judged on every label known now."""
@@ -138,14 +176,20 @@ def select(train: list[Sample], validation_share: float = 0.25) -> tuple[Model, 
     if any(s.failed for s in fit_part) and 0 < sum(labels) < len(labels):
         for names in candidates:
             for l2 in PENALTIES:
-                model = fit([s.features for s in fit_part], [s.failed for s in fit_part], names, l2=l2)
+                model = fit(
+                    [s.features for s in fit_part], [s.failed for s in fit_part], names, l2=l2
+                )
                 score = auc([model.score(s.features) for s in check_part], labels) or 0.0
                 simpler = len(names) <= len(best[1])
                 if score > best[0] + (1e-9 if simpler else MARGIN):
                     best = (score, names, l2)
     _, names, l2 = best
     model = fit([s.features for s in ordered], [s.failed for s in ordered], names, l2=l2)
-    return model, {"features": list(names), "l2": l2, "validation_auc": round(best[0], 4) if best[0] >= 0 else None}
+    return model, {
+        "features": list(names),
+        "l2": l2,
+        "validation_auc": round(best[0], 4) if best[0] >= 0 else None,
+    }
 
 
 def not_enough(samples: list[Sample], need: str) -> str:
@@ -154,18 +198,28 @@ def not_enough(samples: list[Sample], need: str) -> str:
     return f"not enough labelled history ({len(samples)} changes, {failed} failed; need {need})"
 
 
-EVALUATE_NEEDS = "failed and unfailed changes on both sides of a time-ordered split of the settled history"
+EVALUATE_NEEDS = (
+    "failed and unfailed changes on both sides of a time-ordered split of the settled history"
+)
 
 
-def evaluate(samples: list[Sample], test_share: float = 0.3, train_days: int = 730, default: Model | None = None) -> dict[str, Any]:
+def evaluate(
+    samples: list[Sample],
+    test_share: float = 0.3,
+    train_days: int = 730,
+    default: Model | None = None,
+) -> dict[str, Any]:
     """Fit on the older part (labels known at the cutoff), judge on the newest `test_share`:
     the calibrated model, the default model and the lines-added rule."""
     default = default or DEFAULT_MODEL
     train, test = split(samples, test_share, train_days)
     labels = [s.failed for s in test]
     result: dict[str, Any] = {
-        "commits": len(samples), "train": len(train), "test": len(test),
-        "train_failed": sum(s.failed for s in train), "test_failed": sum(labels),
+        "commits": len(samples),
+        "train": len(train),
+        "test": len(test),
+        "train_failed": sum(s.failed for s in train),
+        "test_failed": sum(labels),
     }
     if not train or not test or not any(labels) or all(labels) or not any(s.failed for s in train):
         result["error"] = not_enough(samples, EVALUATE_NEEDS)
@@ -180,8 +234,13 @@ def evaluate(samples: list[Sample], test_share: float = 0.3, train_days: int = 7
     return result
 
 
-def calibrate(samples: list[Sample], train_days: int = 730, test_share: float = 0.3, default: Model | None = None,
-              now: int | None = None) -> tuple[Model | None, dict[str, Any]]:
+def calibrate(
+    samples: list[Sample],
+    train_days: int = 730,
+    test_share: float = 0.3,
+    default: Model | None = None,
+    now: int | None = None,
+) -> tuple[Model | None, dict[str, Any]]:
     """Fit on the repository's own history, if that beats the default model on the newest slice.
 
     First the validation: `evaluate` fits on the older part with the labels known at its cutoff
@@ -196,33 +255,93 @@ def calibrate(samples: list[Sample], train_days: int = 730, test_share: float = 
     now = now if now is not None else max(s.time for s in samples)
     end = max(s.time for s in samples) - 90 * DAY  # settled: as in `split`
     train = as_of([s for s in samples if end - train_days * DAY <= s.time <= end], now)
-    chosen = result["model"]  # the features and regularisation that were validated, refitted on the newest history
-    model = fit([s.features for s in train], [s.failed for s in train], chosen["features"], l2=chosen["l2"])
-    return Model(model.weights, model.intercept, model.means, model.scales, {
-        "name": "calibrated", "trained": True, "samples": len(train), "failed": sum(s.failed for s in train),
-        "from": min((s.time for s in train), default=0), "to": max((s.time for s in train), default=0), **chosen,
-        "validation": {k: result[k] for k in ("auc_model", "auc_default_model", "auc_lines_added", "train", "test", "test_failed")},
-    }), result
+    chosen = result[
+        "model"
+    ]  # the features and regularisation that were validated, refitted on the newest history
+    model = fit(
+        [s.features for s in train], [s.failed for s in train], chosen["features"], l2=chosen["l2"]
+    )
+    return Model(
+        model.weights,
+        model.intercept,
+        model.means,
+        model.scales,
+        {
+            "name": "calibrated",
+            "trained": True,
+            "samples": len(train),
+            "failed": sum(s.failed for s in train),
+            "from": min((s.time for s in train), default=0),
+            "to": max((s.time for s in train), default=0),
+            **chosen,
+            "validation": {
+                k: result[k]
+                for k in (
+                    "auc_model",
+                    "auc_default_model",
+                    "auc_lines_added",
+                    "train",
+                    "test",
+                    "test_failed",
+                )
+            },
+        },
+    ), result
 
 
 # The default model's features and regularisation, chosen with bench/risk_quality.py
 # (leave-one-project-out on public labels; see the model card in README.md). Kamei's features
 # without `fix` (a word in the message its author chooses), plus the extended ones.
-DEFAULT_FEATURES: tuple[str, ...] = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age", "nuc", "exp", "rexp", "sexp",
-                                     "rel_churn", "file_fixes", "new_files", "added_code", "decisions",
-                                     "auth", "dependencies", "deploy_config", "migrations", "infrastructure", "feature_flags")
+DEFAULT_FEATURES: tuple[str, ...] = (
+    "ns",
+    "nd",
+    "nf",
+    "entropy",
+    "la",
+    "ld",
+    "lt",
+    "ndev",
+    "age",
+    "nuc",
+    "exp",
+    "rexp",
+    "sexp",
+    "rel_churn",
+    "file_fixes",
+    "new_files",
+    "added_code",
+    "decisions",
+    "auth",
+    "dependencies",
+    "deploy_config",
+    "migrations",
+    "infrastructure",
+    "feature_flags",
+)
 DEFAULT_L2 = 30.0
 MIN_SUPPORT = 30  # a feature non-zero in fewer training changes than this is not fitted
 # What the public labels cannot teach: (almost) none of their changes touches a migration,
 # infrastructure code or a feature flag, or has a tier or a freeze. A feature the data is silent
 # on (under MIN_SUPPORT changes) gets the SRE practice's weight from here (on log1p of the count;
 # tier and freeze as they are), not fitted, and the model's provenance lists it under "prior".
-PRIOR_WEIGHTS = {"migrations": 1.1, "infrastructure": 0.8, "deploy_config": 0.6, "dependencies": 0.6, "auth": 0.5,
-                 "feature_flags": 0.3, "tier": -0.25, "freeze": 2.0}
+PRIOR_WEIGHTS = {
+    "migrations": 1.1,
+    "infrastructure": 0.8,
+    "deploy_config": 0.6,
+    "dependencies": 0.6,
+    "auth": 0.5,
+    "feature_flags": 0.3,
+    "tier": -0.25,
+    "freeze": 2.0,
+}
 
 
-def fit_default(samples: list[Sample], names: tuple[str, ...] = DEFAULT_FEATURES, l2: float = DEFAULT_L2,
-                prior: dict[str, float] | None = None) -> Model:
+def fit_default(
+    samples: list[Sample],
+    names: tuple[str, ...] = DEFAULT_FEATURES,
+    l2: float = DEFAULT_L2,
+    prior: dict[str, float] | None = None,
+) -> Model:
     """The default model's fit: a logistic regression on `names`, never decreasing in lines
     (MONOTONE), plus the `prior` weights for what the data cannot teach."""
     prior = PRIOR_WEIGHTS if prior is None else prior
@@ -232,7 +351,19 @@ def fit_default(samples: list[Sample], names: tuple[str, ...] = DEFAULT_FEATURES
     means = {**model.means, **{n: 0.0 for n in prior if n not in model.weights}}
     scales = {**model.scales, **{n: 1.0 for n in prior if n not in model.weights}}
     # the tier prior is centred on tier 2 so that it moves tier-0/1 changes up, not every change down
-    intercept = model.intercept - sum(w * (2.0 if n == "tier" else 0.0) for n, w in prior.items() if n not in model.weights)
-    return Model(weights, intercept, means, scales, {
-        "features": list(model.weights), "prior": {n: w for n, w in prior.items() if n not in model.weights},
-        "l2": l2, "samples": len(samples), "failed": sum(s.failed for s in samples)})
+    intercept = model.intercept - sum(
+        w * (2.0 if n == "tier" else 0.0) for n, w in prior.items() if n not in model.weights
+    )
+    return Model(
+        weights,
+        intercept,
+        means,
+        scales,
+        {
+            "features": list(model.weights),
+            "prior": {n: w for n, w in prior.items() if n not in model.weights},
+            "l2": l2,
+            "samples": len(samples),
+            "failed": sum(s.failed for s in samples),
+        },
+    )

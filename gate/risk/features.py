@@ -4,14 +4,15 @@ One `HistoryIndex` serves both uses: fed every commit oldest-first, it yields ea
 from the state before it (calibration); fed the recent history of a change's files, it yields the
 change's features (`gate check`).
 """
+
 from __future__ import annotations
 
 import math
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from gate.risk.history import Commit, FileChange, is_fix_message
 
@@ -19,9 +20,34 @@ DAY = 86400
 YEAR = 365.25 * DAY
 RECENT = 90 * DAY  # window for "recently fixed or reverted"
 
-KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
-OPERATIONAL = ("migrations", "infrastructure", "deploy_config", "dependencies", "auth", "feature_flags",
-               "test_ratio", "tier", "recent_failures", "freeze")
+KAMEI = (
+    "ns",
+    "nd",
+    "nf",
+    "entropy",
+    "la",
+    "ld",
+    "lt",
+    "fix",
+    "ndev",
+    "age",
+    "nuc",
+    "exp",
+    "rexp",
+    "sexp",
+)
+OPERATIONAL = (
+    "migrations",
+    "infrastructure",
+    "deploy_config",
+    "dependencies",
+    "auth",
+    "feature_flags",
+    "test_ratio",
+    "tier",
+    "recent_failures",
+    "freeze",
+)
 # Beyond Kamei: relative churn (Nagappan & Ball 2005), the files' own fix history over the whole
 # window, new files, and what the added lines are (code rather than blank lines, comments and
 # imports; decision points) -- the added text is read by `gate check` from its own diff.
@@ -29,19 +55,38 @@ EXTENDED = ("rel_churn", "file_fixes", "new_files", "added_code", "decisions")
 FEATURES = KAMEI + OPERATIONAL + EXTENDED
 
 _KINDS = {
-    "migrations": re.compile(r"(^|/)(migrations?|migrate|alembic|flyway|liquibase|db/migrate|schema)(/|$)|\.sql$", re.I),
-    "infrastructure": re.compile(r"\.(tf|tfvars|hcl)$|(^|/)(terraform|pulumi|cloudformation|ansible|helm|charts|k8s|kubernetes|kustomize)(/|$)", re.I),
-    "deploy_config": re.compile(r"(^|/)(Dockerfile|docker-compose[^/]*|Jenkinsfile|Procfile|values[^/]*\.ya?ml|[^/]*\.env)$|(^|/)(deploy|deployment|config|conf|\.github/workflows)(/|$)", re.I),
-    "dependencies": re.compile(r"(^|/)(requirements[^/]*\.txt|setup\.py|setup\.cfg|pyproject\.toml|poetry\.lock|Pipfile(\.lock)?|uv\.lock|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|Gemfile(\.lock)?|pom\.xml|build\.gradle(\.kts)?|composer\.(json|lock))$", re.I),
-    "auth": re.compile(r"(auth|security|crypt|permission|rbac|iam|oauth|login|session|token|secret|password|credential|tls|ssl|cert)", re.I),
+    "migrations": re.compile(
+        r"(^|/)(migrations?|migrate|alembic|flyway|liquibase|db/migrate|schema)(/|$)|\.sql$", re.I
+    ),
+    "infrastructure": re.compile(
+        r"\.(tf|tfvars|hcl)$|(^|/)(terraform|pulumi|cloudformation|ansible|helm|charts|k8s|kubernetes|kustomize)(/|$)",
+        re.I,
+    ),
+    "deploy_config": re.compile(
+        r"(^|/)(Dockerfile|docker-compose[^/]*|Jenkinsfile|Procfile|values[^/]*\.ya?ml|[^/]*\.env)$|(^|/)(deploy|deployment|config|conf|\.github/workflows)(/|$)",
+        re.I,
+    ),
+    "dependencies": re.compile(
+        r"(^|/)(requirements[^/]*\.txt|setup\.py|setup\.cfg|pyproject\.toml|poetry\.lock|Pipfile(\.lock)?|uv\.lock|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|Gemfile(\.lock)?|pom\.xml|build\.gradle(\.kts)?|composer\.(json|lock))$",
+        re.I,
+    ),
+    "auth": re.compile(
+        r"(auth|security|crypt|permission|rbac|iam|oauth|login|session|token|secret|password|credential|tls|ssl|cert)",
+        re.I,
+    ),
     # Flag systems' files: flagd (flagd.json, *.flagd.json), OpenFeature, LaunchDarkly (ld-flags), Unleash, Flagsmith,
     # GO Feature Flag, GrowthBook, ConfigCat, Flipper; and generic flags/ or toggles/ directories and files.
-    "feature_flags": re.compile(r"(feature[-_]?(flags?|toggles?)|(^|/)(flags?|toggles?)(/|\.)|(^|/|[-_.])flagd([-_./]|$)|openfeature|launchdarkly|"
-                                r"(^|/)ld[-_]flags|unleash|flagsmith|go[-_]feature[-_]flag|growthbook|configcat|flipper)", re.I),
+    "feature_flags": re.compile(
+        r"(feature[-_]?(flags?|toggles?)|(^|/)(flags?|toggles?)(/|\.)|(^|/|[-_.])flagd([-_./]|$)|openfeature|launchdarkly|"
+        r"(^|/)ld[-_]flags|unleash|flagsmith|go[-_]feature[-_]flag|growthbook|configcat|flipper)",
+        re.I,
+    ),
 }
 _COMMENT = ("//", "/*", "*", "#", "--", "import ", "package ", "from ", "using ", "#include")
 _DECISION = re.compile(r"\b(if|for|while|case|catch|elif|except|switch)\b|&&|\|\||\?[^?:]*:")
-_TEST = re.compile(r"(^|/)(tests?|spec|__tests__)(/|$)|(_test|_spec|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]*$", re.I)
+_TEST = re.compile(
+    r"(^|/)(tests?|spec|__tests__)(/|$)|(_test|_spec|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]*$", re.I
+)
 
 
 def subsystem(path: str) -> str:
@@ -104,7 +149,9 @@ class HistoryIndex:
         for name in {subsystem(f.path) for f in commit.files}:
             self.author_subsystems[commit.author][name] += 1
 
-    def features(self, change: Change, lines_before: dict[str, int] | None = None, added: str | None = None) -> dict[str, float]:
+    def features(
+        self, change: Change, lines_before: dict[str, int] | None = None, added: str | None = None
+    ) -> dict[str, float]:
         """The change's features from the history added so far (which must precede the change).
 
         `added` is the text of the added lines; without it (history mined with line counts only)
@@ -117,11 +164,23 @@ class HistoryIndex:
         total = sum(churn)
         entropy = 0.0
         if total and len(files) > 1:
-            entropy = -sum((c / total) * math.log2(c / total) for c in churn if c) / math.log2(len(files))
-        known = [self.files[f.old_path or f.path] for f in files if (f.old_path or f.path) in self.files]
-        lt = sum(lines_before.get(f.old_path or f.path, 0) for f in files) if lines_before is not None else sum(s.lines for s in known)
+            entropy = -sum((c / total) * math.log2(c / total) for c in churn if c) / math.log2(
+                len(files)
+            )
+        known = [
+            self.files[f.old_path or f.path] for f in files if (f.old_path or f.path) in self.files
+        ]
+        lt = (
+            sum(lines_before.get(f.old_path or f.path, 0) for f in files)
+            if lines_before is not None
+            else sum(s.lines for s in known)
+        )
         authors: set[str] = set().union(*(s.authors for s in known)) if known else set()
-        ages = [(change.time - s.last_time) / DAY for s in known if s.last_time and change.time >= s.last_time]
+        ages = [
+            (change.time - s.last_time) / DAY
+            for s in known
+            if s.last_time and change.time >= s.last_time
+        ]
         times = [t for t in self.author_times.get(change.author, []) if t <= change.time]
         subsystems = {subsystem(p) for p in paths}
         by_subsystem = self.author_subsystems.get(change.author, {})
@@ -129,8 +188,12 @@ class HistoryIndex:
         tests = sum(f.added for f in files if _TEST.search(f.path))
         recent = sum(1 for s in known for t in s.failures if 0 <= change.time - t <= RECENT)
         code, decisions = added_code(added) if added is not None else (la, 0)
-        new = sum(1 for f in files if (f.old_path or f.path) not in self.files
-                  and (lines_before is None or not lines_before.get(f.old_path or f.path)))
+        new = sum(
+            1
+            for f in files
+            if (f.old_path or f.path) not in self.files
+            and (lines_before is None or not lines_before.get(f.old_path or f.path))
+        )
         return {
             "ns": len(subsystems),
             "nd": len({posixpath.dirname(p) for p in paths}),

@@ -1,15 +1,19 @@
 """Mining history with one streamed `git log --numstat -z` process, never a process per commit."""
+
 from __future__ import annotations
 
 import os
 import re
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from gate.git import LogFormat, Repo, Stream, parse_numstat
 from gate.reverts import reverted_ids
 
 FIELDS = ("%H", "%P", "%ae", "%at", "%B")  # then git's file list
-FIX = re.compile(r"\b(fix(e[sd])?|bug|defect|patch|hotfix|repair|regression|crash|broken)\b", re.IGNORECASE)
+FIX = re.compile(
+    r"\b(fix(e[sd])?|bug|defect|patch|hotfix|repair|regression|crash|broken)\b", re.IGNORECASE
+)
 
 
 class FileChange(NamedTuple):
@@ -45,7 +49,9 @@ def is_fix_message(message: str) -> bool:
     return bool(FIX.search(message.split("\n", 1)[0])) or bool(reverted_ids(message))
 
 
-def stream(repo: Repo, *args: str, paths: list[str] | None = None, lines: bool = True, renames: bool = True) -> Iterator[Commit]:
+def stream(
+    repo: Repo, *args: str, paths: list[str] | None = None, lines: bool = True, renames: bool = True
+) -> Iterator[Commit]:
     """Commits of `git log ARGS` (newest first by default), parsed as they stream in.
 
     git starts at once, before the first commit is asked for, so it can work while the caller
@@ -53,8 +59,14 @@ def stream(repo: Repo, *args: str, paths: list[str] | None = None, lines: bool =
     deletion and an addition): git then compares trees only, never file contents, which is
     many times faster where only who touched what, and when, matters.
     """
-    log = LogFormat(*FIELDS)  # separators no commit can contain (a message is the author's to write)
-    return _parse_stream(repo.log_stream(*args, format=log.format, lines=lines, renames=renames, paths=paths), log, lines)
+    log = LogFormat(
+        *FIELDS
+    )  # separators no commit can contain (a message is the author's to write)
+    return _parse_stream(
+        repo.log_stream(*args, format=log.format, lines=lines, renames=renames, paths=paths),
+        log,
+        lines,
+    )
 
 
 # git matches every tree entry against every pathspec: a change to thousands of files made the
@@ -74,7 +86,11 @@ def touching(repo: Repo, *args: str, paths: list[str]) -> Iterator[Commit]:
         return stream(repo, *args, paths=paths, lines=False)
     wanted = set(paths)
     tops = sorted({p.split("/", 1)[0] for p in paths})
-    return (c for c in (_only(c, wanted) for c in stream(repo, *args, paths=tops, lines=False)) if c.files)
+    return (
+        c
+        for c in (_only(c, wanted) for c in stream(repo, *args, paths=tops, lines=False))
+        if c.files
+    )
 
 
 def _only(commit: Commit, wanted: set[str]) -> Commit:
@@ -116,6 +132,16 @@ def _parse(record: bytes, log: LogFormat, lines: bool = True) -> Commit:
             i += 1
             continue
         added, deleted, path, old, i = parse_numstat(tokens, i)
-        files.append(FileChange(os.fsdecode(path.strip(b"\n")), added, deleted, os.fsdecode(old) if old else None))
-    return Commit(sha.decode(), tuple(parents.decode().split()), author.decode("utf-8", "replace").lower(),
-                  int(time or 0), message.decode("utf-8", "replace"), tuple(files))
+        files.append(
+            FileChange(
+                os.fsdecode(path.strip(b"\n")), added, deleted, os.fsdecode(old) if old else None
+            )
+        )
+    return Commit(
+        sha.decode(),
+        tuple(parents.decode().split()),
+        author.decode("utf-8", "replace").lower(),
+        int(time or 0),
+        message.decode("utf-8", "replace"),
+        tuple(files),
+    )

@@ -1,8 +1,9 @@
 """Which past changes failed: reverted ones, and (SZZ) the ones whose lines a later fix changed."""
+
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from gate.git import Repo
 from gate.risk.history import Commit
@@ -28,14 +29,22 @@ def reverted(commits: Iterable[Commit]) -> dict[str, int]:
     return failed
 
 
-def fix_inducing(repo: Repo, commits: list[Commit], tick: Callable[[], None] = lambda: None) -> dict[str, int]:
+def fix_inducing(
+    repo: Repo, commits: list[Commit], tick: Callable[[], None] = lambda: None
+) -> dict[str, int]:
     """SZZ: blame the lines each fix deleted or changed, in the fix's parent; those commits failed,
     as of the time of the first fix that blamed them."""
     known = {c.sha: c for c in commits}
     failed: dict[str, int] = {}
     for fix in commits:
         tick()
-        if not fix.is_fix or fix.is_merge or not fix.parents or fix.reverts or len(fix.files) > MAX_FIX_FILES:
+        if (
+            not fix.is_fix
+            or fix.is_merge
+            or not fix.parents
+            or fix.reverts
+            or len(fix.files) > MAX_FIX_FILES
+        ):
             continue
         parent = fix.parents[0]
         for path, ranges in _deleted_ranges(repo, parent, fix.sha).items():
@@ -98,31 +107,61 @@ def read_file(path: str, shas: Iterable[str]) -> dict[str, tuple[int, int | None
             reader = csv.reader(f)
             header = [h.strip().lower() for h in next(reader, [])]
             if "commit" not in header or "failed" not in header:
-                raise FatalError("labels need a header with the columns commit and failed (and optionally known)", path, 1)
-            col = {name: header.index(name) for name in ("commit", "failed", "known") if name in header}
+                raise FatalError(
+                    "labels need a header with the columns commit and failed (and optionally known)",
+                    path,
+                    1,
+                )
+            col = {
+                name: header.index(name) for name in ("commit", "failed", "known") if name in header
+            }
             for row in reader:
                 line = reader.line_num
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) < len(header):
-                    raise FatalError(f"expected {len(header)} columns, found {len(row)}", path, line)
+                    raise FatalError(
+                        f"expected {len(header)} columns, found {len(row)}", path, line
+                    )
                 sha = row[col["commit"]].strip().lower()
                 if not re.fullmatch(r"[0-9a-f]{7,40}", sha):
                     raise FatalError(f"not a commit id: {row[col['commit']]!r}", path, line)
                 matches = [s for s in by_prefix.get(sha[:7], []) if s.startswith(sha)]
                 if len(matches) != 1:
-                    raise FatalError(f"commit {sha} is {'ambiguous' if matches else 'not in the history being labelled'}", path, line)
+                    raise FatalError(
+                        f"commit {sha} is {'ambiguous' if matches else 'not in the history being labelled'}",
+                        path,
+                        line,
+                    )
                 value = row[col["failed"]].strip().lower()
                 if value not in _TRUTH:
-                    raise FatalError(f"failed must be 1/0, true/false or yes/no, not {row[col['failed']]!r}", path, line)
+                    raise FatalError(
+                        f"failed must be 1/0, true/false or yes/no, not {row[col['failed']]!r}",
+                        path,
+                        line,
+                    )
                 when: int | None = None
                 raw = row[col["known"]].strip() if "known" in col else ""
                 if raw:
                     try:
-                        when = int(raw) if raw.isdigit() else int(dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).replace(
-                            tzinfo=dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).tzinfo or dt.timezone.utc).timestamp())
+                        when = (
+                            int(raw)
+                            if raw.isdigit()
+                            else int(
+                                dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                                .replace(
+                                    tzinfo=dt.datetime.fromisoformat(
+                                        raw.replace("Z", "+00:00")
+                                    ).tzinfo
+                                    or dt.timezone.utc
+                                )
+                                .timestamp()
+                            )
+                        )
                     except ValueError:
-                        raise FatalError(f"known must be an ISO date or unix seconds, not {raw!r}", path, line) from None
+                        raise FatalError(
+                            f"known must be an ISO date or unix seconds, not {raw!r}", path, line
+                        ) from None
                 out[matches[0]] = (_TRUTH[value], when)
         except csv.Error as e:
             raise FatalError(f"not CSV ({e})", path, reader.line_num) from None

@@ -1,12 +1,14 @@
 """The risk model: logistic regression over transformed features, a default that needs no training,
 fitting (Newton's method, L2-regularised, pure Python) and ROC AUC."""
+
 from __future__ import annotations
 
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gate.risk.features import FEATURES
 
@@ -19,7 +21,14 @@ MONOTONE = ("la", "ld", "added_code", "decisions", "rel_churn")
 # Features whose weight may never be positive: the author's experience. Who the author is is the
 # pull request's claim; being (or posing as) a newcomer must never lower the score.
 ANTITONE = ("exp", "rexp", "sexp")
-RAW = {"entropy", "fix", "test_ratio", "tier", "freeze", "rel_churn"}  # already on a small scale: no log
+RAW = {
+    "entropy",
+    "fix",
+    "test_ratio",
+    "tier",
+    "freeze",
+    "rel_churn",
+}  # already on a small scale: no log
 
 
 def transform(name: str, value: float) -> float:
@@ -35,10 +44,14 @@ class Model:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def z(self, name: str, value: float) -> float:
-        return (transform(name, value) - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
+        return (transform(name, value) - self.means.get(name, 0.0)) / (
+            self.scales.get(name, 1.0) or 1.0
+        )
 
     def logit(self, features: Mapping[str, float]) -> float:
-        return self.intercept + sum(w * self.z(n, features.get(n, 0.0)) for n, w in self.weights.items())
+        return self.intercept + sum(
+            w * self.z(n, features.get(n, 0.0)) for n, w in self.weights.items()
+        )
 
     def score(self, features: Mapping[str, float]) -> float:
         return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit(features)))))
@@ -46,12 +59,28 @@ class Model:
     def contributions(self, features: dict[str, float]) -> list[tuple[str, float]]:
         """Each feature's push on the logit relative to a typical change (z = 0 or zero-valued)."""
         baseline = {n: (0.0 if self.means else transform(n, 0.0)) for n in self.weights}
-        out = [(n, w * (self.z(n, features.get(n, 0.0)) - (0.0 if self.means else baseline[n]))) for n, w in self.weights.items()]
+        out = [
+            (n, w * (self.z(n, features.get(n, 0.0)) - (0.0 if self.means else baseline[n])))
+            for n, w in self.weights.items()
+        ]
         return sorted(out, key=lambda item: -item[1])
 
     def to_json(self) -> str:
-        return json.dumps({"schema": SCHEMA, "weights": self.weights, "intercept": self.intercept, "means": self.means,
-                           "scales": self.scales, "meta": self.meta}, indent=2, sort_keys=True) + "\n"
+        return (
+            json.dumps(
+                {
+                    "schema": SCHEMA,
+                    "weights": self.weights,
+                    "intercept": self.intercept,
+                    "means": self.means,
+                    "scales": self.scales,
+                    "meta": self.meta,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
 
 
 DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "default_model.json")
@@ -64,19 +93,37 @@ def load(raw: bytes, path: str) -> Model:
         doc = json.loads(raw)
     except ValueError as e:
         raise FatalError(f"risk model is not JSON ({e})", path) from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or not isinstance(doc.get("weights"), dict):
-        raise FatalError(f"not a risk model (expected \"schema\": \"{SCHEMA}\"; write one with `gate risk calibrate`)", path)
+    if (
+        not isinstance(doc, dict)
+        or doc.get("schema") != SCHEMA
+        or not isinstance(doc.get("weights"), dict)
+    ):
+        raise FatalError(
+            f'not a risk model (expected "schema": "{SCHEMA}"; write one with `gate risk calibrate`)',
+            path,
+        )
     unknown = sorted(set(doc["weights"]) - set(FEATURES))
     if unknown:
         raise FatalError(f"risk model names unknown features: {', '.join(unknown)}", path)
     try:
-        model = Model({k: float(v) for k, v in doc["weights"].items()}, float(doc.get("intercept", 0.0)),
-                      {k: float(v) for k, v in doc.get("means", {}).items()}, {k: float(v) for k, v in doc.get("scales", {}).items()},
-                      dict(doc.get("meta", {})))
+        model = Model(
+            {k: float(v) for k, v in doc["weights"].items()},
+            float(doc.get("intercept", 0.0)),
+            {k: float(v) for k, v in doc.get("means", {}).items()},
+            {k: float(v) for k, v in doc.get("scales", {}).items()},
+            dict(doc.get("meta", {})),
+        )
     except (TypeError, ValueError):
         raise FatalError("risk model weights must be numbers", path) from None
-    numbers = [model.intercept, *model.weights.values(), *model.means.values(), *model.scales.values()]
-    if not all(math.isfinite(n) for n in numbers):  # JSON's NaN and Infinity: every change would score 100
+    numbers = [
+        model.intercept,
+        *model.weights.values(),
+        *model.means.values(),
+        *model.scales.values(),
+    ]
+    if not all(
+        math.isfinite(n) for n in numbers
+    ):  # JSON's NaN and Infinity: every change would score 100
         raise FatalError("risk model numbers must be finite (no NaN or Infinity)", path)
     return model
 
@@ -90,8 +137,15 @@ def level(score: float) -> str:
     return next(name for floor, name in LEVELS if score >= floor)
 
 
-def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence[str] = FEATURES,
-        l2: float = 1.0, iterations: int = 25, monotone: Sequence[str] = MONOTONE, antitone: Sequence[str] = ANTITONE) -> Model:
+def fit(
+    rows: Sequence[dict[str, float]],
+    labels: Sequence[int],
+    names: Sequence[str] = FEATURES,
+    l2: float = 1.0,
+    iterations: int = 25,
+    monotone: Sequence[str] = MONOTONE,
+    antitone: Sequence[str] = ANTITONE,
+) -> Model:
     """L2-regularised logistic regression on standardised, transformed features, with the
     features in `monotone` never weighted below zero and those in `antitone` never above: a fit
     that breaks either is redone without the worst offender until none is left."""
@@ -105,11 +159,20 @@ def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence
         names.remove(max(wrong, key=lambda n: wrong[n]))
 
 
-def _fit(rows: Sequence[dict[str, float]], labels: Sequence[int], names: Sequence[str], l2: float, iterations: int) -> Model:
+def _fit(
+    rows: Sequence[dict[str, float]],
+    labels: Sequence[int],
+    names: Sequence[str],
+    l2: float,
+    iterations: int,
+) -> Model:
     """L2-regularised logistic regression by Newton's method on standardised, transformed features."""
     columns = {n: [transform(n, r.get(n, 0.0)) for r in rows] for n in names}
     means = {n: sum(c) / len(c) for n, c in columns.items()}
-    scales = {n: (math.sqrt(sum((x - means[n]) ** 2 for x in c) / len(c)) or 1.0) for n, c in columns.items()}
+    scales = {
+        n: (math.sqrt(sum((x - means[n]) ** 2 for x in c) / len(c)) or 1.0)
+        for n, c in columns.items()
+    }
     used = [n for n in names if scales[n] > 1e-9 and any(x != columns[n][0] for x in columns[n])]
     X = [[1.0] + [(columns[n][i] - means[n]) / scales[n] for n in used] for i in range(len(rows))]
     d = len(used) + 1

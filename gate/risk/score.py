@@ -1,18 +1,20 @@
 """Risk of one change to one service: features from its diff and recent history, a 0-100 score, reasons."""
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from gate.cache import Store
 from gate.git import EMPTY, INDEX, Repo
-from gate.snapshot import Snapshot
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
 from gate.settings import RiskSettings
+from gate.snapshot import Snapshot
 
 HISTORY_KEEP = 256  # mined histories kept in <git dir>/gate/history/, newest first
 
@@ -34,18 +36,24 @@ WORDS = {
     "auth": lambda v: f"touches {v:.0f} auth/security path(s)",
     "feature_flags": lambda v: f"changes {v:.0f} feature-flag file(s)",
     "tier": lambda v: f"tier {v:.0f} service",
-    "recent_failures": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the last 90 days",
+    "recent_failures": lambda v: (
+        f"its files were fixed or reverted {v:.0f} time(s) in the last 90 days"
+    ),
     "freeze": lambda v: "made inside a change freeze",
     "age": lambda v: f"edits files last changed {v:,.0f} days ago on average",
     "rel_churn": lambda v: f"rewrites {v:.0%} of the lines its files end up with",
-    "file_fixes": lambda v: f"its files were fixed or reverted {v:.0f} time(s) in the history window",
+    "file_fixes": lambda v: (
+        f"its files were fixed or reverted {v:.0f} time(s) in the history window"
+    ),
     "new_files": lambda v: f"adds {v:.0f} new file(s)",
     "added_code": lambda v: f"adds {v:,.0f} lines of code",
     "decisions": lambda v: f"adds {v:,.0f} branches (if, loops, case, catch, && and ||)",
 }
 
 
-ADDED_LIMIT = 4 << 20  # bytes of diff read for the added-line features; past this a change's text is cut
+ADDED_LIMIT = (
+    4 << 20
+)  # bytes of diff read for the added-line features; past this a change's text is cut
 
 
 def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
@@ -88,14 +96,17 @@ def _unquote(raw: bytes) -> str:
     raw = raw[:-1] if raw.endswith(b"\t") else raw
     if raw.startswith(b'"') and raw.endswith(b'"'):
         import codecs
-
         from typing import cast
 
-        raw = cast(bytes, codecs.escape_decode(raw[1:-1])[0])  # bytes at run time; older typeshed says str
+        raw = cast(
+            bytes, codecs.escape_decode(raw[1:-1])[0]
+        )  # bytes at run time; older typeshed says str
     return os.fsdecode(raw)
 
 
-def change_features(index: HistoryIndex, change: Change, lines_before: dict[str, int], added: dict[str, str]) -> dict[str, float]:
+def change_features(
+    index: HistoryIndex, change: Change, lines_before: dict[str, int], added: dict[str, str]
+) -> dict[str, float]:
     """A change's features as the check computes them, from its history, its files' sizes before
     it and the text of its added lines per file (`read_added`)."""
     text = "\n".join(added[f.path] for f in change.files if f.path in added)
@@ -111,8 +122,14 @@ def change_features(index: HistoryIndex, change: Change, lines_before: dict[str,
 class RiskScorer:
     """Scores each changed service of one change; history is mined once per change."""
 
-    def __init__(self, settings: RiskSettings, base: Snapshot, head: Snapshot, today: dt.date,
-                 trusted: Snapshot | None = None) -> None:
+    def __init__(
+        self,
+        settings: RiskSettings,
+        base: Snapshot,
+        head: Snapshot,
+        today: dt.date,
+        trusted: Snapshot | None = None,
+    ) -> None:
         self.settings = settings
         self.base, self.head, self.today = base, head, today
         self.trusted = trusted or base  # the base branch's tip: where the model is read
@@ -120,11 +137,15 @@ class RiskScorer:
         self.model = self._model()
         self._files: list[FileChange] | None = None
         self._index: HistoryIndex | None = None
-        self._paths: dict[str, list[tuple[int, FileChange]]] | None = None  # changed files by each of their paths
+        self._paths: dict[str, list[tuple[int, FileChange]]] | None = (
+            None  # changed files by each of their paths
+        )
         self._author, self._time, self._message = self._identity()
         self._store = Store(self.repo.git_dir, "history", keep=HISTORY_KEEP)
         self._history = self._start_history()
-        self._added_process = start_added(self.repo, self.base.rev, self.head.rev, [f.path for f in self.files()])
+        self._added_process = start_added(
+            self.repo, self.base.rev, self.head.rev, [f.path for f in self.files()]
+        )
         self._added: dict[str, str] | None = None
         self.incomplete: str | None = None  # why the mined history stopped short, when it did
 
@@ -134,16 +155,23 @@ class RiskScorer:
             return DEFAULT_MODEL
         from gate.errors import FatalError
 
-        raw = self.trusted.read(str(path))  # from the base branch's tip: a change cannot retrain its own judge
+        raw = self.trusted.read(
+            str(path)
+        )  # from the base branch's tip: a change cannot retrain its own judge
         if raw is None:
-            raise FatalError("risk model not found in the base revision (write it with `gate risk calibrate`)", str(path))
+            raise FatalError(
+                "risk model not found in the base revision (write it with `gate risk calibrate`)",
+                str(path),
+            )
         return load(raw, str(path))
 
     def _identity(self) -> tuple[str, int, str]:
         if self.head.rev in (INDEX, EMPTY):
             ident = self.repo.author_ident()
-            email = ident[ident.find("<") + 1: ident.find(">")].lower() if "<" in ident else ""
-            midnight = dt.datetime.combine(self.today, dt.time(), dt.timezone.utc)  # a staged change is judged as of today
+            email = ident[ident.find("<") + 1 : ident.find(">")].lower() if "<" in ident else ""
+            midnight = dt.datetime.combine(
+                self.today, dt.time(), dt.timezone.utc
+            )  # a staged change is judged as of today
             return email, int(midnight.timestamp()), ""
         email, time, message = self.repo.authorship(self.head.rev)
         return (email.lower() if self._author_verified() else ""), time, message
@@ -165,8 +193,14 @@ class RiskScorer:
 
     def files(self) -> list[FileChange]:
         if self._files is None:
-            counted = self.head.base is self.base and self.head.lines  # the check's own diff counted lines
-            changes = self.head.changes if counted else self.repo.changes(self.base.rev, self.head.rev, lines=True)
+            counted = (
+                self.head.base is self.base and self.head.lines
+            )  # the check's own diff counted lines
+            changes = (
+                self.head.changes
+                if counted
+                else self.repo.changes(self.base.rev, self.head.rev, lines=True)
+            )
             self._files = [FileChange(c.path, c.added, c.deleted, c.old_path) for c in changes]
         return self._files
 
@@ -188,7 +222,11 @@ class RiskScorer:
             return None
         days = self.settings.history_days
         paths = sorted({p for f in self.files() for p in (f.path, f.old_path) if p})
-        key = hashlib.sha256("\0".join([self.base.rev, str(days), str(self._time), self._author, *paths]).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        key = hashlib.sha256(
+            "\0".join([self.base.rev, str(days), str(self._time), self._author, *paths]).encode(
+                "utf-8", "surrogateescape"
+            )
+        ).hexdigest()[:32]
         if self._cached(key) is not None:
             return key, []
         since = f"--since=@{self._time - days * 86400}"
@@ -196,13 +234,26 @@ class RiskScorer:
         # before the change from the files themselves, so git never has to diff old contents.
         streams = [touching(self.repo, since, self.base.rev, paths=paths)] if paths else []
         if self._author:
-            streams.append(stream(self.repo, since, f"--author=<{self._author}>", "--regexp-ignore-case", "--fixed-strings",
-                                  self.base.rev, lines=False, renames=False))
+            streams.append(
+                stream(
+                    self.repo,
+                    since,
+                    f"--author=<{self._author}>",
+                    "--regexp-ignore-case",
+                    "--fixed-strings",
+                    self.base.rev,
+                    lines=False,
+                    renames=False,
+                )
+            )
         return key, streams
 
     def _cached(self, key: str) -> list[Commit] | None:
         try:
-            return [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5])) for c in self._store.get(key)]
+            return [
+                Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5]))
+                for c in self._store.get(key)
+            ]
         except (TypeError, ValueError, IndexError, KeyError):
             return None
 
@@ -236,7 +287,13 @@ class RiskScorer:
         return commits
 
     def _save(self, key: str, commits: list[Commit]) -> None:
-        self._store.put(key, [[c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]] for c in commits])
+        self._store.put(
+            key,
+            [
+                [c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]]
+                for c in commits
+            ],
+        )
 
     def _in_freeze(self) -> str | None:
         for window in self.settings.freeze:
@@ -269,13 +326,31 @@ class RiskScorer:
             self._added = read_added(self._added_process)
         features = change_features(self.index(), change, lines_before, self._added)
         score = self.model.score(features)
-        pushing = [] if level(score) == "low" else [
-            name for name, push in self.model.contributions(features)
-            if push > 0.2 and name in WORDS and features.get(name) and self.model.weights[name] > 0]  # high, hence risky: the words say so
-        if "la" in pushing and "added_code" in pushing:  # one reason for the size: "adds 2,102 lines (1,502 of code)"
-            pushing.remove("added_code" if pushing.index("la") < pushing.index("added_code") else "la")
+        pushing = (
+            []
+            if level(score) == "low"
+            else [
+                name
+                for name, push in self.model.contributions(features)
+                if push > 0.2
+                and name in WORDS
+                and features.get(name)
+                and self.model.weights[name] > 0
+            ]
+        )  # high, hence risky: the words say so
+        if (
+            "la" in pushing and "added_code" in pushing
+        ):  # one reason for the size: "adds 2,102 lines (1,502 of code)"
+            pushing.remove(
+                "added_code" if pushing.index("la") < pushing.index("added_code") else "la"
+            )
             pushing[pushing.index("la" if "la" in pushing else "added_code")] = "size"
-        words = {**WORDS, "size": lambda v: f"adds {features['la']:,.0f} lines ({features['added_code']:,.0f} of code)"}
+        words = {
+            **WORDS,
+            "size": lambda v: (
+                f"adds {features['la']:,.0f} lines ({features['added_code']:,.0f} of code)"
+            ),
+        }
         factors = [words[name](features.get(name, 0.0)) for name in pushing][:4]
         if features["exp"] == 0 and self._author:
             factors.append("the author's first change in this repository's recent history")
@@ -288,7 +363,10 @@ class RiskScorer:
         history = {}
         if self.incomplete:
             # Less history means fewer prior changes and fixes counted: the score may read low, so say so.
-            factors.insert(0, f"history incomplete ({self.incomplete}): this score may understate the risk; repair or deepen the clone")
+            factors.insert(
+                0,
+                f"history incomplete ({self.incomplete}): this score may understate the risk; repair or deepen the clone",
+            )
             history = {"history": f"incomplete: {self.incomplete}"}
         return {
             **history,

@@ -3,34 +3,52 @@
 Pure where it can be: `build` reads git and the budget sources, everything after it works on
 the plain dict that the JSON output is (schema: schemas/scorecard.schema.json).
 """
+
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 import os
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gate import config as gate_config
 from gate.errors import FatalError
 from gate.git import Repo
-from gate.snapshot import Snapshot
 from gate.policy.rules import load_rules
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
 from gate.settings import AdoptionSettings, ScorecardSettings
+from gate.snapshot import Snapshot
 
 SCHEMA = "gate.scorecard/v1"
 TIERS = (0, 1, 2, 3)
 RISK_LEVELS = ("low", "medium", "high", "critical")
 CHANGE_DAYS = 90
 # Worst first: a service's budget state is its worst SLO's.
-BUDGET_ORDER = ("exhausted", "fast-burn", "unavailable", "slow-burn", "no-data", "unsupported", "not-measured", "ok")
+BUDGET_ORDER = (
+    "exhausted",
+    "fast-burn",
+    "unavailable",
+    "slow-burn",
+    "no-data",
+    "unsupported",
+    "not-measured",
+    "ok",
+)
 WAIVER_STATES = ("active", "expiring", "expired", "invalid")
 
 
-def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, offline: bool,
-          months: int | None, since: dt.date | None) -> dict[str, Any]:
+def build(
+    repo: Repo,
+    rev: str | None,
+    config_path: str | None,
+    today: dt.date,
+    offline: bool,
+    months: int | None,
+    since: dt.date | None,
+) -> dict[str, Any]:
     """Scorecard of `rev` (default: the default branch) as of `today`; trend over `months` months or since `since`."""
     from gate import resources
 
@@ -38,20 +56,30 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
     name = rev or repo.default_base()
     commit = repo.resolve(name)
     snap = Snapshot(repo, commit)
-    config = gate_config.load(snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None)
+    config = gate_config.load(
+        snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None
+    )
     rules = load_rules(config, snap)
     settings = config.scorecard
     end = int(dt.datetime.combine(today, dt.time.max, dt.timezone.utc).timestamp())
     points = month_ends(today, months, since) if months or since else []
     window_start = end - CHANGE_DAYS * DAY
-    trend_start = int(dt.datetime.combine(_month_start(points[0]), dt.time(), dt.timezone.utc).timestamp()) if points else window_start
+    trend_start = (
+        int(dt.datetime.combine(_month_start(points[0]), dt.time(), dt.timezone.utc).timestamp())
+        if points
+        else window_start
+    )
     readiness = Readiness(repo, rules, config.github_org)
 
     # History streams from git while the services are judged.
     tier_lookup: dict[str, Callable[[list[str]], int | None]] = {}
     ready = threading.Event()
-    model = _risk_model(config, snap)  # read here: the thread below must not share the cat-file pipe
-    mined = _mine_while_judging(repo, commit, config, model, trend_start, window_start, tier_lookup, ready)
+    model = _risk_model(
+        config, snap
+    )  # read here: the thread below must not share the cat-file pipe
+    mined = _mine_while_judging(
+        repo, commit, config, model, trend_start, window_start, tier_lookup, ready
+    )
     judged: list[Judged] = []
     try:
         _, judged = readiness.at(commit, today)
@@ -62,7 +90,9 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
     budgets = _budgets(repo, snap, config, judged, offline)
     history = mined()
     by_root = _changes_by_root(history, judged, window_start)
-    services = [_service_row(j, ledger, budgets, history, by_root.get(j.service.root, [])) for j in judged]
+    services = [
+        _service_row(j, ledger, budgets, history, by_root.get(j.service.root, [])) for j in judged
+    ]
     card: dict[str, Any] = {
         "schema": SCHEMA,
         "revision": {"name": name, "commit": commit},
@@ -72,22 +102,39 @@ def build(repo: Repo, rev: str | None, config_path: str | None, today: dt.date, 
         "window_days": CHANGE_DAYS,
         "rules": {r.id: r.title for r in rules},
         "services": services,
-        "tiers": [rollup(f"tier {t}", [s for s in services if s["tier"] == t], tier=t) for t in TIERS],
-        "teams": [rollup(team, [s for s in services if s["team"] == team]) for team in sorted({s["team"] for s in services})],
+        "tiers": [
+            rollup(f"tier {t}", [s for s in services if s["tier"] == t], tier=t) for t in TIERS
+        ],
+        "teams": [
+            rollup(team, [s for s in services if s["team"] == team])
+            for team in sorted({s["team"] for s in services})
+        ],
         "fleet": rollup("all services", services),
         "top_failing_rules": top_failing(services, {r.id: r.title for r in rules}),
         "waivers": ledger["summary"],
-        "adoption": adoption(services, settings.adoption, _start(repo, commit, settings.adoption), today),
+        "adoption": adoption(
+            services, settings.adoption, _start(repo, commit, settings.adoption), today
+        ),
         "trend": None,
     }
     if points:
-        card["trend"] = trend(repo, readiness, commit, points, history, settings, config, card["adoption"])
+        card["trend"] = trend(
+            repo, readiness, commit, points, history, settings, config, card["adoption"]
+        )
     resources.save_memo()
     return card
 
 
-def _mine_while_judging(repo: Repo, commit: str, config: gate_config.Config, model: Any, trend_start: int, window_start: int,
-                        tier_lookup: dict[str, Callable[[list[str]], int | None]], ready: threading.Event) -> Callable[[], Mined]:
+def _mine_while_judging(
+    repo: Repo,
+    commit: str,
+    config: gate_config.Config,
+    model: Any,
+    trend_start: int,
+    window_start: int,
+    tier_lookup: dict[str, Callable[[list[str]], int | None]],
+    ready: threading.Event,
+) -> Callable[[], Mined]:
     """Start streaming the change history from git on a thread; the call returned waits for it (raising what it raised).
 
     Tiers are asked of `tier_lookup["f"]` once `ready` is set: the services are judged meanwhile on the main thread."""
@@ -99,8 +146,15 @@ def _mine_while_judging(repo: Repo, commit: str, config: gate_config.Config, mod
 
     def mine_history() -> None:
         history_days = config.risk.history_days
-        mined["m"] = mine(repo, commit, min(trend_start, window_start), window_start, window_start - history_days * DAY,
-                          tier_when_ready, model)
+        mined["m"] = mine(
+            repo,
+            commit,
+            min(trend_start, window_start),
+            window_start,
+            window_start - history_days * DAY,
+            tier_when_ready,
+            model,
+        )
 
     failure: list[BaseException] = []
 
@@ -122,7 +176,9 @@ def _mine_while_judging(repo: Repo, commit: str, config: gate_config.Config, mod
     return result
 
 
-def _changes_by_root(history: Mined, judged: list[Judged], window_start: int) -> dict[str | None, list[Any]]:
+def _changes_by_root(
+    history: Mined, judged: list[Judged], window_start: int
+) -> dict[str | None, list[Any]]:
     """The changes of the scorecard's window, by the root of each service they touch (None: no service's)."""
     roots = {j.service.root: j.service.tier for j in judged}
     by_root: dict[str | None, list[Any]] = {}
@@ -141,7 +197,9 @@ def _risk_model(config: gate_config.Config, snap: Snapshot) -> Any:
         return DEFAULT_MODEL
     raw = snap.read(str(path))
     if raw is None:
-        raise FatalError("risk model not found at this revision (write it with `gate risk calibrate`)", str(path))
+        raise FatalError(
+            "risk model not found at this revision (write it with `gate risk calibrate`)", str(path)
+        )
     return load(raw, str(path))
 
 
@@ -176,7 +234,9 @@ def _owner_root(path: str, roots: dict[str, int]) -> str | None:
         probe = probe.rpartition("/")[0]
 
 
-def _ledger(snap: Snapshot, config: gate_config.Config, today: dt.date, expiring_days: int) -> dict[str, Any]:
+def _ledger(
+    snap: Snapshot, config: gate_config.Config, today: dt.date, expiring_days: int
+) -> dict[str, Any]:
     """Waivers per service from the revision's ledger (trusted: it is the default branch)."""
     from gate.waivers.model import parse_ledger
 
@@ -205,12 +265,27 @@ def waiver_states(entries: list[Any], today: dt.date, expiring_days: int) -> dic
             active.append(entry)
         for service in entry.services:
             per_service.setdefault(service, dict.fromkeys(WAIVER_STATES, 0))[state] += 1
-        listed.append({"id": entry.id, "state": state, "services": list(entry.services), "rules": list(entry.rules),
-                       "expires": entry.expires.isoformat(), "approved_by": entry.approved_by, "ticket": entry.ticket})
-    return {"per_service": per_service, "active": active, "summary": {**summary, "entries": sorted(listed, key=lambda e: (e["expires"], e["id"]))}}
+        listed.append(
+            {
+                "id": entry.id,
+                "state": state,
+                "services": list(entry.services),
+                "rules": list(entry.rules),
+                "expires": entry.expires.isoformat(),
+                "approved_by": entry.approved_by,
+                "ticket": entry.ticket,
+            }
+        )
+    return {
+        "per_service": per_service,
+        "active": active,
+        "summary": {**summary, "entries": sorted(listed, key=lambda e: (e["expires"], e["id"]))},
+    }
 
 
-def _budgets(repo: Repo, snap: Snapshot, config: gate_config.Config, judged: list[Judged], offline: bool) -> dict[str, dict[str, Any]]:
+def _budgets(
+    repo: Repo, snap: Snapshot, config: gate_config.Config, judged: list[Judged], offline: bool
+) -> dict[str, dict[str, Any]]:
     """Service manifest -> {state, slos: [{name, state, remaining}]} from the configured budget source."""
     env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
     configured = config.budgets.configured or any(os.environ.get(v) for v in env)
@@ -218,7 +293,11 @@ def _budgets(repo: Repo, snap: Snapshot, config: gate_config.Config, judged: lis
     with_slos = [j for j in judged if j.has["slos"] and j.service.parsed]
     if not configured:
         for j in with_slos:
-            out[j.service.manifest] = {"state": "not-measured", "reason": "no budget source configured (budgets: in .gate.yaml)", "slos": []}
+            out[j.service.manifest] = {
+                "state": "not-measured",
+                "reason": "no budget source configured (budgets: in .gate.yaml)",
+                "slos": [],
+            }
         return out
     from gate.budget.slo import slos_of
     from gate.budget.status import anchored, measure
@@ -228,17 +307,32 @@ def _budgets(repo: Repo, snap: Snapshot, config: gate_config.Config, judged: lis
         slos, problems = slos_of(j.service, snap)
         statuses = [measure(slo, settings, offline) for slo in slos]
         states = [s.state for s in statuses] + (["unsupported"] if problems else [])
-        worst = min(states, key=lambda s: BUDGET_ORDER.index(s) if s in BUDGET_ORDER else len(BUDGET_ORDER))
+        worst = min(
+            states, key=lambda s: BUDGET_ORDER.index(s) if s in BUDGET_ORDER else len(BUDGET_ORDER)
+        )
         reasons = sorted({s.reason for s in statuses if s.reason} | {p.message for p in problems})
         out[j.service.manifest] = {
-            "state": worst, "reason": "; ".join(reasons) or None,
-            "slos": [{"name": s.slo.name, "state": s.state, "remaining": None if s.remaining is None else round(s.remaining, 4)} for s in statuses],
+            "state": worst,
+            "reason": "; ".join(reasons) or None,
+            "slos": [
+                {
+                    "name": s.slo.name,
+                    "state": s.state,
+                    "remaining": None if s.remaining is None else round(s.remaining, 4),
+                }
+                for s in statuses
+            ],
         }
     return out
 
 
-def _service_row(j: Judged, ledger: dict[str, Any], budgets: dict[str, dict[str, Any]], history: Mined,
-                 changes: list[Any]) -> dict[str, Any]:
+def _service_row(
+    j: Judged,
+    ledger: dict[str, Any],
+    budgets: dict[str, dict[str, Any]],
+    history: Mined,
+    changes: list[Any],
+) -> dict[str, Any]:
     service = j.service
     states = j.states()
     for entry in ledger["active"]:
@@ -252,7 +346,11 @@ def _service_row(j: Judged, ledger: dict[str, Any], budgets: dict[str, dict[str,
         if c.sha in history.risk:
             risk[_level(history.risk[c.sha])] += 1
     failed = sum(1 for c in changes if c.sha in history.failed)
-    budget = budgets.get(service.manifest) or {"state": "no-slo" if not j.has["slos"] else "not-measured", "reason": None, "slos": []}
+    budget = budgets.get(service.manifest) or {
+        "state": "no-slo" if not j.has["slos"] else "not-measured",
+        "reason": None,
+        "slos": [],
+    }
     return {
         "name": service.name,
         "manifest": service.manifest,
@@ -266,7 +364,12 @@ def _service_row(j: Judged, ledger: dict[str, Any], budgets: dict[str, dict[str,
         "slo_count": len(service.items("slos")),
         "budget": budget,
         "waivers": ledger["per_service"].get(service.name, dict.fromkeys(WAIVER_STATES, 0)),
-        "changes": {"count": len(changes), "failed": failed, "failure_rate": _rate(failed, len(changes)), "risk": risk},
+        "changes": {
+            "count": len(changes),
+            "failed": failed,
+            "failure_rate": _rate(failed, len(changes)),
+            "risk": risk,
+        },
     }
 
 
@@ -295,20 +398,39 @@ def rollup(label: str, services: list[dict[str, Any]], tier: int | None = None) 
     failed = sum(s["changes"]["failed"] for s in services)
     risk = {lvl: sum(s["changes"]["risk"][lvl] for s in services) for lvl in RISK_LEVELS}
     row: dict[str, Any] = {
-        "label": label, "services": n, "ready": ready, "ready_share": _rate(ready, n),
-        "slo_covered": slo, "slo_share": _rate(slo, n), "budgets": {k: v for k, v in budgets.items() if v},
-        "waivers": waivers, "changes": changes, "failed": failed, "failure_rate": _rate(failed, changes), "risk": risk,
+        "label": label,
+        "services": n,
+        "ready": ready,
+        "ready_share": _rate(ready, n),
+        "slo_covered": slo,
+        "slo_share": _rate(slo, n),
+        "budgets": {k: v for k, v in budgets.items() if v},
+        "waivers": waivers,
+        "changes": changes,
+        "failed": failed,
+        "failure_rate": _rate(failed, changes),
+        "risk": risk,
     }
     if tier is not None:
         row["tier"] = tier
     return row
 
 
-def top_failing(services: list[dict[str, Any]], titles: dict[str, str], limit: int = 10) -> list[dict[str, Any]]:
+def top_failing(
+    services: list[dict[str, Any]], titles: dict[str, str], limit: int = 10
+) -> list[dict[str, Any]]:
     counts: dict[str, dict[str, Any]] = {}
     for s in services:
         for rule in s["failing_rules"]:
-            row = counts.setdefault(rule, {"rule": rule, "title": titles.get(rule, rule), "services": 0, "tiers": dict.fromkeys((str(t) for t in TIERS), 0)})
+            row = counts.setdefault(
+                rule,
+                {
+                    "rule": rule,
+                    "title": titles.get(rule, rule),
+                    "services": 0,
+                    "tiers": dict.fromkeys((str(t) for t in TIERS), 0),
+                },
+            )
             row["services"] += 1
             row["tiers"][str(s["tier"])] += 1
     return sorted(counts.values(), key=lambda r: (-r["services"], r["rule"]))[:limit]
@@ -319,7 +441,10 @@ def _start(repo: Repo, commit: str, adoption: AdoptionSettings) -> dt.date:
         try:
             return dt.date.fromisoformat(str(adoption.start))
         except ValueError:
-            raise FatalError(f"scorecard.adoption.start {adoption.start!r} is not a date (YYYY-MM-DD)", gate_config.CONFIG_FILE) from None
+            raise FatalError(
+                f"scorecard.adoption.start {adoption.start!r} is not a date (YYYY-MM-DD)",
+                gate_config.CONFIG_FILE,
+            ) from None
     first = min(repo.root_times(commit), default=0)
     return dt.datetime.fromtimestamp(first, dt.timezone.utc).date()
 
@@ -328,23 +453,47 @@ def adopted(service: dict[str, Any], requires: Sequence[str]) -> bool:
     return all(service["has"].get(r, False) for r in requires)
 
 
-def adoption(services: list[dict[str, Any]], settings: AdoptionSettings, start: dt.date, today: dt.date) -> dict[str, Any]:
+def adoption(
+    services: list[dict[str, Any]], settings: AdoptionSettings, start: dt.date, today: dt.date
+) -> dict[str, Any]:
     """Share of services in the target tiers that have everything required, against the milestone in force."""
     counted = [s for s in services if s["tier"] in settings.tiers]
     met = sum(1 for s in counted if adopted(s, settings.requires))
-    months = (today.year - start.year) * 12 + today.month - start.month - (1 if today.day < start.day else 0)
+    months = (
+        (today.year - start.year) * 12
+        + today.month
+        - start.month
+        - (1 if today.day < start.day else 0)
+    )
     milestones = sorted(settings.milestones.items())
     due = [(m, share) for m, share in milestones if months >= m]
     target = due[-1][1] if due else None
     upcoming = next(((m, share) for m, share in milestones if months < m), None)
     share = _rate(met, len(counted))
     return {
-        "tiers": list(settings.tiers), "requires": list(settings.requires), "start": start.isoformat(),
-        "months": max(0, months), "services": len(counted), "met": met, "share": share,
-        "target": target, "on_target": None if target is None or share is None else share * 100 >= target,
-        "milestones": [{"months": m, "share": s, "due": _add_months(start, m).isoformat()} for m, s in milestones],
-        "next": None if upcoming is None else {"months": upcoming[0], "share": upcoming[1], "due": _add_months(start, upcoming[0]).isoformat()},
-        "missing": {r: sum(1 for s in counted if not s["has"].get(r, False)) for r in settings.requires},
+        "tiers": list(settings.tiers),
+        "requires": list(settings.requires),
+        "start": start.isoformat(),
+        "months": max(0, months),
+        "services": len(counted),
+        "met": met,
+        "share": share,
+        "target": target,
+        "on_target": None if target is None or share is None else share * 100 >= target,
+        "milestones": [
+            {"months": m, "share": s, "due": _add_months(start, m).isoformat()}
+            for m, s in milestones
+        ],
+        "next": None
+        if upcoming is None
+        else {
+            "months": upcoming[0],
+            "share": upcoming[1],
+            "due": _add_months(start, upcoming[0]).isoformat(),
+        },
+        "missing": {
+            r: sum(1 for s in counted if not s["has"].get(r, False)) for r in settings.requires
+        },
     }
 
 
@@ -361,7 +510,9 @@ def _month_start(day: dt.date) -> dt.date:
 
 def month_ends(today: dt.date, months: int | None, since: dt.date | None) -> list[dt.date]:
     """The last day of each month in the trend (the current month's point is `today`)."""
-    first = _month_start(since) if since else _add_months(_month_start(today), -((months or 12) - 1))
+    first = (
+        _month_start(since) if since else _add_months(_month_start(today), -((months or 12) - 1))
+    )
     points = []
     month = first
     while month <= today:
@@ -371,15 +522,25 @@ def month_ends(today: dt.date, months: int | None, since: dt.date | None) -> lis
     return points
 
 
-def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], history: Mined,
-          settings: ScorecardSettings, config: gate_config.Config, adoption_now: dict[str, Any]) -> list[dict[str, Any]]:
+def trend(
+    repo: Repo,
+    readiness: Readiness,
+    head: str,
+    points: list[dt.date],
+    history: Mined,
+    settings: ScorecardSettings,
+    config: gate_config.Config,
+    adoption_now: dict[str, Any],
+) -> list[dict[str, Any]]:
     from gate.waivers.model import parse_ledger
 
     rows = []
     start = dt.date.fromisoformat(adoption_now["start"])
     by_month: dict[str, list[Any]] = {}
     for c in history.changes:
-        by_month.setdefault(dt.datetime.fromtimestamp(c.time, dt.timezone.utc).strftime("%Y-%m"), []).append(c)
+        by_month.setdefault(
+            dt.datetime.fromtimestamp(c.time, dt.timezone.utc).strftime("%Y-%m"), []
+        ).append(c)
     for day in points:
         label = day.strftime("%Y-%m")
         moment = int(dt.datetime.combine(day, dt.time.max, dt.timezone.utc).timestamp())
@@ -389,7 +550,11 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
             found = repo.first_parent_before(head, moment)
         changes = by_month.get(label, [])
         failed = sum(1 for c in changes if c.sha in history.failed)
-        activity: dict[str, Any] = {"changes": len(changes), "failed": failed, "failure_rate": _rate(failed, len(changes))}
+        activity: dict[str, Any] = {
+            "changes": len(changes),
+            "failed": failed,
+            "failure_rate": _rate(failed, len(changes)),
+        }
         if not found:
             rows.append({"month": label, "date": day.isoformat(), "commit": None, **activity})
             continue
@@ -399,27 +564,45 @@ def trend(repo: Repo, readiness: Readiness, head: str, points: list[dt.date], hi
             waivers = waiver_states(entries, day, settings.expiring_days)["summary"]
         except FatalError:
             waivers = None
-        services: list[dict[str, Any]] = [{"tier": j.service.tier, "ready": not any(s == "error" for s in j.states().values()), "has": j.has}
-                                          for j in judged]
+        services: list[dict[str, Any]] = [
+            {
+                "tier": j.service.tier,
+                "ready": not any(s == "error" for s in j.states().values()),
+                "has": j.has,
+            }
+            for j in judged
+        ]
         tiers: dict[str, dict[str, int]] = {}
         for t in TIERS:
             group = [s for s in services if s["tier"] == t]
-            tiers[str(t)] = {"services": len(group), "ready": sum(1 for s in group if s["ready"]),
-                             "slo_covered": sum(1 for s in group if s["has"]["slos"])}
+            tiers[str(t)] = {
+                "services": len(group),
+                "ready": sum(1 for s in group if s["ready"]),
+                "slo_covered": sum(1 for s in group if s["has"]["slos"]),
+            }
         counted = [s for s in services if s["tier"] in settings.adoption.tiers]
         met = sum(1 for s in counted if adopted(s, settings.adoption.requires))
         months = (day.year - start.year) * 12 + day.month - start.month
         due = [share for m, share in sorted(settings.adoption.milestones.items()) if months >= m]
-        rows.append({
-            "month": label, "date": day.isoformat(), "commit": found, **activity,
-            "services": len(services), "ready": sum(1 for s in services if s["ready"]),
-            "ready_share": _rate(sum(1 for s in services if s["ready"]), len(services)),
-            "slo_share": _rate(sum(1 for s in services if s["has"]["slos"]), len(services)),
-            "adoption_share": _rate(met, len(counted)), "adoption_target": due[-1] if due else None,
-            "waivers_active": None if waivers is None else waivers["active"] + waivers["expiring"],
-            "waivers_expired": None if waivers is None else waivers["expired"],
-            "tiers": tiers,
-        })
+        rows.append(
+            {
+                "month": label,
+                "date": day.isoformat(),
+                "commit": found,
+                **activity,
+                "services": len(services),
+                "ready": sum(1 for s in services if s["ready"]),
+                "ready_share": _rate(sum(1 for s in services if s["ready"]), len(services)),
+                "slo_share": _rate(sum(1 for s in services if s["has"]["slos"]), len(services)),
+                "adoption_share": _rate(met, len(counted)),
+                "adoption_target": due[-1] if due else None,
+                "waivers_active": None
+                if waivers is None
+                else waivers["active"] + waivers["expiring"],
+                "waivers_expired": None if waivers is None else waivers["expired"],
+                "tiers": tiers,
+            }
+        )
     return rows
 
 

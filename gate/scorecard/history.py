@@ -6,24 +6,30 @@ when a later commit reverts it, or when a later fix deletes or rewrites lines it
 history, so the lines' origins are tracked forward through the same patch stream instead: a line
 written before the window has no known origin and blames nobody.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from gate.git import LogFormat, Repo
-from gate.risk.features import DAY, Change as RiskChange, HistoryIndex
+from gate.risk.features import DAY, HistoryIndex
+from gate.risk.features import Change as RiskChange
 from gate.risk.history import Commit, FileChange, stream
-from gate.risk.labels import MAX_FIX_FILES, reverted as reverted_by
+from gate.risk.labels import MAX_FIX_FILES
+from gate.risk.labels import reverted as reverted_by
 from gate.risk.model import Model
 
 _FIELDS = ("%H", "%P", "%ae", "%at", "%B")  # then the commit's patch
 _HEADER = re.compile(
     rb"^(?:(?P<diff>diff --git )|rename (?P<rename>from|to) (?P<rpath>[^\n]*)|(?P<side>---|\+\+\+) (?P<spath>[^\n]*)"
-    rb"|@@ -(?P<start>\d+)(?:,(?P<count>\d+))? \+\d+(?:,(?P<added>\d+))? @@)", re.M)
+    rb"|@@ -(?P<start>\d+)(?:,(?P<count>\d+))? \+\d+(?:,(?P<added>\d+))? @@)",
+    re.M,
+)
 _PROSE = (".md", ".rst", ".txt", ".adoc")
 MAX_BLAMED_HUNKS = 50  # as calibration's blame: a fix's first 50 hunks per file
 
@@ -34,7 +40,9 @@ class Mined:
 
     changes: list[Commit] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
-    risk: dict[str, float] = field(default_factory=dict)  # sha -> score 0-100, for changes since `risk_since`
+    risk: dict[str, float] = field(
+        default_factory=dict
+    )  # sha -> score 0-100, for changes since `risk_since`
 
 
 def unquote(name: bytes) -> bytes:
@@ -44,13 +52,23 @@ def unquote(name: bytes) -> bytes:
     out = bytearray()
     body = name[1:-1]
     i = 0
-    escapes = {ord("n"): 10, ord("t"): 9, ord('"'): 34, ord("\\"): 92, ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("r"): 13, ord("v"): 11}
+    escapes = {
+        ord("n"): 10,
+        ord("t"): 9,
+        ord('"'): 34,
+        ord("\\"): 92,
+        ord("a"): 7,
+        ord("b"): 8,
+        ord("f"): 12,
+        ord("r"): 13,
+        ord("v"): 11,
+    }
     while i < len(body):
         c = body[i]
         if c == 92 and i + 1 < len(body):
             nxt = body[i + 1]
-            if all(48 <= d <= 55 for d in body[i + 1:i + 4]) and len(body[i + 1:i + 4]) == 3:
-                out.append(int(body[i + 1:i + 4], 8) & 0xFF)
+            if all(48 <= d <= 55 for d in body[i + 1 : i + 4]) and len(body[i + 1 : i + 4]) == 3:
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
                 i += 4
                 continue
             out.append(escapes.get(nxt, nxt))
@@ -66,7 +84,7 @@ def _side(header: bytes, prefix: bytes) -> str | None:
     name = unquote(header.rstrip(b"\n"))
     if name == b"/dev/null":
         return None
-    return os.fsdecode(name[len(prefix):]) if name.startswith(prefix) else os.fsdecode(name)
+    return os.fsdecode(name[len(prefix) :]) if name.startswith(prefix) else os.fsdecode(name)
 
 
 class _Patch:
@@ -92,13 +110,21 @@ class _Patch:
                     old = os.fsdecode(unquote(m.group("rpath")))
                 else:
                     new = os.fsdecode(unquote(m.group("rpath")))
-            elif m.group("side") and not hunks and not renamed:  # a deleted "-- x" line reads "--- x": only before hunks
+            elif (
+                m.group("side") and not hunks and not renamed
+            ):  # a deleted "-- x" line reads "--- x": only before hunks
                 if m.group("side") == b"---":
                     old = _side(m.group("spath"), b"a/")
                 else:
                     new = _side(m.group("spath"), b"b/")
             elif m.group("start"):
-                hunks.append((int(m.group("start")), int(m.group("count") or b"1"), int(m.group("added") or b"1")))
+                hunks.append(
+                    (
+                        int(m.group("start")),
+                        int(m.group("count") or b"1"),
+                        int(m.group("added") or b"1"),
+                    )
+                )
         if started:
             self.files.append((old, new, hunks))
 
@@ -120,9 +146,14 @@ class Origins:
                 at = start if count == 0 else start - 1  # -U0: "-a,0" inserts after line a
                 if len(current) < at + count:
                     current.extend([None] * (at + count - len(current)))
-                if blame and count and index < MAX_BLAMED_HUNKS and not (new or "").endswith(_PROSE):
-                    blamed.update(o for o in current[at:at + count] if o is not None and o != sha)
-                current[at:at + count] = [sha] * added
+                if (
+                    blame
+                    and count
+                    and index < MAX_BLAMED_HUNKS
+                    and not (new or "").endswith(_PROSE)
+                ):
+                    blamed.update(o for o in current[at : at + count] if o is not None and o != sha)
+                current[at : at + count] = [sha] * added
             self.lines[new] = current
         return blamed
 
@@ -137,9 +168,22 @@ def _parse(record: bytes, log: LogFormat) -> tuple[Commit, _Patch]:
         path = new or old
         if path is None:
             continue
-        files.append(FileChange(path, sum(h[2] for h in hunks), sum(h[1] for h in hunks), old if old != new and new else None))
-    commit = Commit(sha.decode(), tuple(parents.decode().split()), author.decode("utf-8", "replace").lower(), time,
-                    message.decode("utf-8", "replace"), tuple(files))
+        files.append(
+            FileChange(
+                path,
+                sum(h[2] for h in hunks),
+                sum(h[1] for h in hunks),
+                old if old != new and new else None,
+            )
+        )
+    commit = Commit(
+        sha.decode(),
+        tuple(parents.decode().split()),
+        author.decode("utf-8", "replace").lower(),
+        time,
+        message.decode("utf-8", "replace"),
+        tuple(files),
+    )
     return commit, patch
 
 
@@ -148,7 +192,9 @@ def patch_stream(repo: Repo, head: str, since: int) -> Iterator[tuple[Commit, _P
 
     A merge counts as one change, diffed against its first parent: what landed on the branch.
     """
-    log = LogFormat(*_FIELDS)  # separators no commit can contain (a message is the author's to write)
+    log = LogFormat(
+        *_FIELDS
+    )  # separators no commit can contain (a message is the author's to write)
     for record in log.stream(repo.first_parent_patches(head, log.format, *_since(since))):
         yield _parse(record, log)
 
@@ -157,18 +203,38 @@ def _since(when: int) -> list[str]:
     return [f"--since=@{when}"] if when > 0 else []  # git reads "@0" as no date at all
 
 
-def mine(repo: Repo, head: str, since: int, risk_since: int, history_since: int, tier_of: Any, model: Model) -> Mined:
+def mine(
+    repo: Repo,
+    head: str,
+    since: int,
+    risk_since: int,
+    history_since: int,
+    tier_of: Any,
+    model: Model,
+) -> Mined:
     """Changes from `since` to `head` with failure labels; the ones since `risk_since` also get a
     risk score from the history since `history_since` (as `gate check` mines `risk.history_days`)."""
     start = min(since, risk_since)
     older: list[Commit] = []
     thread = None
-    failures: list[Exception] = []  # a git that fails in the thread fails the run, never shortens the history
+    failures: list[
+        Exception
+    ] = []  # a git that fails in the thread fails the run, never shortens the history
     if history_since < start:  # the features' history before the window: names and line counts only
+
         def read_older() -> None:
             try:
-                older.extend(stream(repo, "--first-parent", "--diff-merges=first-parent", *_since(history_since),
-                                    f"--until=@{start - 1}", head, lines=False))
+                older.extend(
+                    stream(
+                        repo,
+                        "--first-parent",
+                        "--diff-merges=first-parent",
+                        *_since(history_since),
+                        f"--until=@{start - 1}",
+                        head,
+                        lines=False,
+                    )
+                )
             except Exception as e:  # re-raised in the caller's thread below
                 failures.append(e)
 
@@ -188,13 +254,20 @@ def mine(repo: Repo, head: str, since: int, risk_since: int, history_since: int,
     changes = [c for c, _ in reversed(newest_first)]
     reverted = reverted_by(changes)
     for commit, patch in reversed(newest_first):
-        fix = commit.is_fix and not commit.is_merge and not commit.reverts and len(commit.files) <= MAX_FIX_FILES
+        fix = (
+            commit.is_fix
+            and not commit.is_merge
+            and not commit.reverts
+            and len(commit.files) <= MAX_FIX_FILES
+        )
         blamed = origins.apply(commit.sha, patch, blame=fix)
         mined.failed.update(b for b in blamed if b != commit.sha)
         if commit.time >= risk_since and commit.files:
             tier = tier_of([f.path for f in commit.files])
             if tier is not None:
-                features = index.features(RiskChange(commit.author, commit.time, commit.files, commit.message, tier))
+                features = index.features(
+                    RiskChange(commit.author, commit.time, commit.files, commit.message, tier)
+                )
                 mined.risk[commit.sha] = model.score(features)
         index.add(commit)
         if commit.time >= since:

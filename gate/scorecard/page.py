@@ -4,6 +4,7 @@ No script, no external resource (a Content-Security-Policy forbids loading any),
 reads the same offline, printed, or with JavaScript off. Every chart has a text title and
 description and the same numbers in a table; states are words and symbols, never colour alone.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -16,7 +17,10 @@ STATE_SYMBOL = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "wai
 
 # One table cell per rule state: a closed set of our own words, built once (2,000 services x 20
 # rules is 40,000 cells; a template loop over them cost a second). No repository text goes in.
-_CELL: dict[str | None, str] = {state: f'<td class="st-{state}">{symbol}<span class="vh"> {state}</span></td>' for state, symbol in STATE_SYMBOL.items()}
+_CELL: dict[str | None, str] = {
+    state: f'<td class="st-{state}">{symbol}<span class="vh"> {state}</span></td>'
+    for state, symbol in STATE_SYMBOL.items()
+}
 _CELL[None] = '<td><span class="vh">not checked</span></td>'
 
 # Chart geometry, in SVG user units.
@@ -45,7 +49,9 @@ def render_html(card: dict[str, Any]) -> str:
     from markupsafe import Markup
 
     rule_ids = sorted({r for s in card["services"] for r in s["rules"]})
-    cells = [Markup("".join(_CELL[s["rules"].get(rule)] for rule in rule_ids)) for s in card["services"]]
+    cells = [
+        Markup("".join(_CELL[s["rules"].get(rule)] for rule in rule_ids)) for s in card["services"]
+    ]
     return template.render(
         card=card,
         cells=cells,
@@ -73,7 +79,11 @@ def charts(trend: list[dict[str, Any]]) -> dict[str, Any]:
         return round(TOP + plot_h * (1 - share), 1)
 
     def line(key: str, scale: float = 1.0) -> dict[str, Any]:
-        dots = [(x(i), y(p[key] / scale), p[key] / scale) for i, p in enumerate(trend) if p.get(key) is not None]
+        dots = [
+            (x(i), y(p[key] / scale), p[key] / scale)
+            for i, p in enumerate(trend)
+            if p.get(key) is not None
+        ]
         return {"points": " ".join(f"{a},{b}" for a, b, _ in dots), "dots": dots}
 
     shares = {
@@ -88,16 +98,42 @@ def charts(trend: list[dict[str, Any]]) -> dict[str, Any]:
     for i, p in enumerate(trend):
         h_all = plot_h * p["changes"] / most
         h_failed = plot_h * p["failed"] / most
-        bars.append({"x": round(x(i) - bar_w / 2, 1), "w": round(bar_w, 1), "y": round(TOP + plot_h - h_all, 1), "h": round(h_all, 1),
-                     "fy": round(TOP + plot_h - h_failed, 1), "fh": round(h_failed, 1), "month": p["month"],
-                     "changes": p["changes"], "failed": p["failed"]})
+        bars.append(
+            {
+                "x": round(x(i) - bar_w / 2, 1),
+                "w": round(bar_w, 1),
+                "y": round(TOP + plot_h - h_all, 1),
+                "h": round(h_all, 1),
+                "fy": round(TOP + plot_h - h_failed, 1),
+                "fh": round(h_failed, 1),
+                "month": p["month"],
+                "changes": p["changes"],
+                "failed": p["failed"],
+            }
+        )
     waivers = [p.get("waivers_active") for p in trend]
     most_w = max([w for w in waivers if w is not None] + [1])
-    waiver_dots = [(x(i), round(TOP + plot_h * (1 - w / most_w), 1), w) for i, w in enumerate(waivers) if w is not None]
+    waiver_dots = [
+        (x(i), round(TOP + plot_h * (1 - w / most_w), 1), w)
+        for i, w in enumerate(waivers)
+        if w is not None
+    ]
     return {
-        "width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "plot_w": plot_w, "plot_h": plot_h, "bottom": TOP + plot_h,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "top": TOP,
+        "plot_w": plot_w,
+        "plot_h": plot_h,
+        "bottom": TOP + plot_h,
         "labels": [(x(i), p["month"]) for i, p in enumerate(trend)],
         "gridlines": [(y(s), f"{int(s * 100)}%") for s in (0.0, 0.25, 0.5, 0.75, 1.0)],
-        "shares": shares, "bars": bars, "most_changes": most,
-        "waivers": {"points": " ".join(f"{a},{b}" for a, b, _ in waiver_dots), "dots": waiver_dots, "most": most_w},
+        "shares": shares,
+        "bars": bars,
+        "most_changes": most,
+        "waivers": {
+            "points": " ".join(f"{a},{b}" for a, b, _ in waiver_dots),
+            "dots": waiver_dots,
+            "most": most_w,
+        },
     }

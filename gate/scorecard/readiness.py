@@ -5,6 +5,7 @@ the same blobs: a service's findings from rules that do not read the date are a 
 those blobs (and of the rules), so each is worked out once per run. Only date rules (`max_age`:
 "rollback tested within 90 days") are judged again at every point.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,10 +17,10 @@ from gate import codeowners
 from gate.catalog import MANIFEST, Catalog, Service, load_service
 from gate.git import Entry, Repo
 from gate.manifest_index import ManifestIndex
-from gate.snapshot import Snapshot
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule
+from gate.snapshot import Snapshot
 from gate.verdict import SEVERITY_RANK, Finding
 
 DATE_KINDS = {"max_age"}
@@ -52,13 +53,17 @@ class Readiness:
         self.all_rules = rules
         self.github_org = github_org
         self._services: dict[tuple[str, str], Service | None] = {}
-        self._findings: dict[tuple[Any, ...], tuple[list[Finding], tuple[str, ...], dict[str, bool]]] = {}
+        self._findings: dict[
+            tuple[Any, ...], tuple[list[Finding], tuple[str, ...], dict[str, bool]]
+        ] = {}
 
     def at(self, commit: str, today: dt.date) -> tuple[Snapshot, list[Judged]]:
         snap = Snapshot(self.repo, commit)
         files = snap.files  # one `git ls-tree -r`; every later question is a lookup
         manifests = {p: e for p, e in files.items() if posixpath.basename(p) == MANIFEST}
-        index = ManifestIndex.of(self.repo)  # the listing in hand answers which files define services
+        index = ManifestIndex.of(
+            self.repo
+        )  # the listing in hand answers which files define services
         index.know(snap, {p: e for p, e in files.items() if posixpath.basename(p) in index.names})
         Catalog.of(snap)
         owners_blob = next((files[loc].sha for loc in codeowners.LOCATIONS if loc in files), None)
@@ -67,8 +72,12 @@ class Readiness:
         snap.read_many(new)  # every manifest not seen yet, in one round trip
         for manifest in new:
             self._services[(manifest, manifests[manifest].sha)] = load_service(snap, manifest)
-        services = [s for m in sorted(manifests) if (s := self._services[(m, manifests[m].sha)]) is not None]
-        keys = {s.manifest: self._key(s, manifests[s.manifest], files, owners_blob) for s in services}
+        services = [
+            s for m in sorted(manifests) if (s := self._services[(m, manifests[m].sha)]) is not None
+        ]
+        keys = {
+            s.manifest: self._key(s, manifests[s.manifest], files, owners_blob) for s in services
+        }
         todo = [s for s in services if keys[s.manifest] not in self._findings]
         snap.read_many(sorted({d for s in todo for d in s.documents()}))
         judged = []
@@ -76,23 +85,37 @@ class Readiness:
             key = keys[service.manifest]
             if key not in self._findings:
                 findings = evaluate(self.rules, service, ctx, (service.manifest,))
-                checked = tuple(r.id for r in self.rules if applies(r, service, (service.manifest,)))
+                checked = tuple(
+                    r.id for r in self.rules if applies(r, service, (service.manifest,))
+                )
                 self._findings[key] = (findings, checked, requirements(service, snap))
             findings, checked, has = self._findings[key]
             dated = evaluate(self.date_rules, service, ctx, (service.manifest,))
-            dated_checked = tuple(r.id for r in self.date_rules if applies(r, service, (service.manifest,)))
-            judged.append(Judged(service, tuple(sorted(findings + dated, key=Finding.sort_key)), checked + dated_checked, has))
+            dated_checked = tuple(
+                r.id for r in self.date_rules if applies(r, service, (service.manifest,))
+            )
+            judged.append(
+                Judged(
+                    service,
+                    tuple(sorted(findings + dated, key=Finding.sort_key)),
+                    checked + dated_checked,
+                    has,
+                )
+            )
         ctx.save()
         return snap, judged
 
     @staticmethod
-    def _key(service: Service, entry: Entry, files: dict[str, Entry], owners_blob: str | None) -> tuple[Any, ...]:
+    def _key(
+        service: Service, entry: Entry, files: dict[str, Entry], owners_blob: str | None
+    ) -> tuple[Any, ...]:
         documents = tuple((d, files.get(d)) for d in sorted(service.documents()))
         return (service.manifest, entry.sha, documents, owners_blob)
 
 
 def requirements(service: Service, snap: Snapshot) -> dict[str, bool]:
     """What a service has, in the words adoption targets use (see REQUIREMENTS)."""
+
     def text(*path: str) -> bool:
         value = service.get(*path)
         return isinstance(value, str) and bool(value.strip())

@@ -4,6 +4,7 @@ Every repository string (service, team and rule names, waiver ids) is data: Mark
 what Markdown or HTML would read as syntax, and CSV cells that a spreadsheet would run as a
 formula are quoted as text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,8 +65,13 @@ def render_markdown(card: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---|---|---:|---:|---|",
     ]
     lines += [_rollup_row(f"tier {r['tier']}", r) for r in card["tiers"]]
-    lines += ["", "## Per team", "", "| team | services | ready | with SLOs | budgets | waivers active / expiring / expired | changes (90 d) | change failure rate | risk low / medium / high / critical |",
-              "|---|---:|---:|---:|---|---|---:|---:|---|"]
+    lines += [
+        "",
+        "## Per team",
+        "",
+        "| team | services | ready | with SLOs | budgets | waivers active / expiring / expired | changes (90 d) | change failure rate | risk low / medium / high / critical |",
+        "|---|---:|---:|---:|---|---|---:|---:|---|",
+    ]
     lines += [_rollup_row(md(r["label"]), r) for r in card["teams"]]
     lines += _top_failing_lines(card["top_failing_rules"])
     lines += _waiver_lines(card["waivers"])
@@ -80,7 +86,9 @@ def _top_failing_lines(rules: list[dict[str, Any]]) -> list[str]:
     if rules:
         lines += ["| rule | what | services failing | tier 0 / 1 / 2 / 3 |", "|---|---|---:|---|"]
         for r in rules:
-            lines.append(f"| {md(r['rule'])} | {md(r['title'])} | {r['services']} | {' / '.join(str(r['tiers'][str(t)]) for t in TIERS)} |")
+            lines.append(
+                f"| {md(r['rule'])} | {md(r['title'])} | {r['services']} | {' / '.join(str(r['tiers'][str(t)]) for t in TIERS)} |"
+            )
     else:
         lines.append("No rule fails for any service.")
     return lines
@@ -91,23 +99,37 @@ def _waiver_lines(waivers: dict[str, Any]) -> list[str]:
     lines = ["", "## Waivers", "", " · ".join(f"{waivers[s]} {s}" for s in WAIVER_STATES), ""]
     soon = [e for e in waivers["entries"] if e["state"] in ("expiring", "expired")]
     if soon:
-        lines += ["| waiver | state | services | rules | expires | approved by |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| waiver | state | services | rules | expires | approved by |",
+            "|---|---|---|---|---|---|",
+        ]
         for e in soon:
-            lines.append(f"| {md(e['id'])} | {e['state']} | {md(', '.join(e['services']))} | {md(', '.join(e['rules']))} | {e['expires']} | {md(e['approved_by'])} |")
+            lines.append(
+                f"| {md(e['id'])} | {e['state']} | {md(', '.join(e['services']))} | {md(', '.join(e['rules']))} | {e['expires']} | {md(e['approved_by'])} |"
+            )
     return lines
 
 
 def _trend_lines(points: list[dict[str, Any]]) -> list[str]:
-    lines = ["", "## Trend", "", "| month | services | ready | with SLOs | adoption (target) | waivers active | changes | change failure rate |",
-             "|---|---:|---:|---:|---|---:|---:|---:|"]
+    lines = [
+        "",
+        "## Trend",
+        "",
+        "| month | services | ready | with SLOs | adoption (target) | waivers active | changes | change failure rate |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
     for p in points:
         if p["commit"] is None:
-            lines.append(f"| {p['month']} | no commits yet | | | | | {p['changes']} | {percent(p['failure_rate'])} |")
+            lines.append(
+                f"| {p['month']} | no commits yet | | | | | {p['changes']} | {percent(p['failure_rate'])} |"
+            )
             continue
         target = "" if p["adoption_target"] is None else f" ({p['adoption_target']:g}%)"
         active = "—" if p["waivers_active"] is None else str(p["waivers_active"])
-        lines.append(f"| {p['month']} | {p['services']} | {percent(p['ready_share'])} | {percent(p['slo_share'])} | "
-                     f"{percent(p['adoption_share'])}{target} | {active} | {p['changes']} | {percent(p['failure_rate'])} |")
+        lines.append(
+            f"| {p['month']} | {p['services']} | {percent(p['ready_share'])} | {percent(p['slo_share'])} | "
+            f"{percent(p['adoption_share'])}{target} | {active} | {p['changes']} | {percent(p['failure_rate'])} |"
+        )
     return lines
 
 
@@ -117,7 +139,9 @@ def _not_ready_lines(failing: list[dict[str, Any]]) -> list[str]:
     if failing:
         lines += ["| service | tier | team | failing rules |", "|---|---:|---|---|"]
         for s in failing[:200]:
-            lines.append(f"| {md(s['name'])} | {s['tier']} | {md(s['team'])} | {md(', '.join(s['failing_rules']))} |")
+            lines.append(
+                f"| {md(s['name'])} | {s['tier']} | {md(s['team'])} | {md(', '.join(s['failing_rules']))} |"
+            )
         if len(failing) > 200:
             lines.append(f"\n… and {len(failing) - 200} more (see the CSV).")
     else:
@@ -131,7 +155,9 @@ def _adoption_line(a: dict[str, Any]) -> str:
     head = f"{a['met']} of {a['services']} tier {tiers} services ({percent(a['share'])}) have {requires}"
     if a["target"] is None:
         nxt = a["next"]
-        return head + (f"; the first target, {nxt['share']:g}%, is due {nxt['due']}." if nxt else ".")
+        return head + (
+            f"; the first target, {nxt['share']:g}%, is due {nxt['due']}." if nxt else "."
+        )
     verdict = "on target" if a["on_target"] else "**below target**"
     return head + f": {verdict} ({a['target']:g}% after {a['months']} months since {a['start']})."
 
@@ -140,13 +166,34 @@ def _rollup_row(label: str, r: dict[str, Any]) -> str:
     budgets = ", ".join(f"{v} {k}" for k, v in sorted(r["budgets"].items())) or "—"
     waivers = " / ".join(str(r["waivers"][k]) for k in ("active", "expiring", "expired"))
     risk = " / ".join(str(r["risk"][k]) for k in RISK_LEVELS)
-    return (f"| {label} | {r['services']} | {r['ready']} ({percent(r['ready_share'])}) | {r['slo_covered']} ({percent(r['slo_share'])}) | "
-            f"{budgets} | {waivers} | {r['changes']} | {percent(r['failure_rate'])} | {risk} |")
+    return (
+        f"| {label} | {r['services']} | {r['ready']} ({percent(r['ready_share'])}) | {r['slo_covered']} ({percent(r['slo_share'])}) | "
+        f"{budgets} | {waivers} | {r['changes']} | {percent(r['failure_rate'])} | {risk} |"
+    )
 
 
-CSV_COLUMNS = ("service", "tier", "team", "manifest", "ready", "failing_rules", "rules_passing", "rules_total", "slos",
-               "budget_state", "waivers_active", "waivers_expiring", "waivers_expired", "changes_90d", "failed_90d",
-               "change_failure_rate", "risk_low", "risk_medium", "risk_high", "risk_critical")
+CSV_COLUMNS = (
+    "service",
+    "tier",
+    "team",
+    "manifest",
+    "ready",
+    "failing_rules",
+    "rules_passing",
+    "rules_total",
+    "slos",
+    "budget_state",
+    "waivers_active",
+    "waivers_expiring",
+    "waivers_expired",
+    "changes_90d",
+    "failed_90d",
+    "change_failure_rate",
+    "risk_low",
+    "risk_medium",
+    "risk_high",
+    "risk_critical",
+)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -163,10 +210,28 @@ def render_csv(card: dict[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     for s in card["services"]:
         c = s["changes"]
-        writer.writerow([_csv_cell(v) for v in (
-            s["name"], s["tier"], s["team"], s["manifest"], "yes" if s["ready"] else "no", ";".join(s["failing_rules"]),
-            sum(1 for v in s["rules"].values() if v == "pass"), len(s["rules"]), s["slo_count"], s["budget"]["state"],
-            s["waivers"]["active"], s["waivers"]["expiring"], s["waivers"]["expired"], c["count"], c["failed"],
-            "" if c["failure_rate"] is None else c["failure_rate"], *(c["risk"][k] for k in RISK_LEVELS),
-        )])
+        writer.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    s["name"],
+                    s["tier"],
+                    s["team"],
+                    s["manifest"],
+                    "yes" if s["ready"] else "no",
+                    ";".join(s["failing_rules"]),
+                    sum(1 for v in s["rules"].values() if v == "pass"),
+                    len(s["rules"]),
+                    s["slo_count"],
+                    s["budget"]["state"],
+                    s["waivers"]["active"],
+                    s["waivers"]["expiring"],
+                    s["waivers"]["expired"],
+                    c["count"],
+                    c["failed"],
+                    "" if c["failure_rate"] is None else c["failure_rate"],
+                    *(c["risk"][k] for k in RISK_LEVELS),
+                )
+            ]
+        )
     return buffer.getvalue()

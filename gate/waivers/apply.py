@@ -4,6 +4,7 @@ The ledger is trusted from the base branch's tip and verified on GitHub when the
 entry; entries the change did not add but the tip no longer has (revoked since the branch was cut)
 never apply; an added entry that is not verified is an error on the change.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,16 @@ class _Outcomes:
             self.state.setdefault(entry.id, (state, why))
 
 
-def stage(results: list[ServiceResult], base: Snapshot, head: Snapshot, config: gate_config.Config, today: dt.date,
-          mode: str, repo_findings: list[Finding], trusted: Snapshot | None = None) -> tuple[list[ServiceResult], WaiverReport | None]:
+def stage(
+    results: list[ServiceResult],
+    base: Snapshot,
+    head: Snapshot,
+    config: gate_config.Config,
+    today: dt.date,
+    mode: str,
+    repo_findings: list[Finding],
+    trusted: Snapshot | None = None,
+) -> tuple[list[ServiceResult], WaiverReport | None]:
     """`check`'s waiver stage: the head's ledger judged against the base tip's (trusted) and the fork's."""
     trusted = trusted or base
     ledger = config.ledger_path
@@ -54,7 +63,9 @@ def stage(results: list[ServiceResult], base: Snapshot, head: Snapshot, config: 
     try:
         head_entries = parse_ledger(head_raw, ledger)
     except FatalError as e:
-        repo_findings.append(builtin_finding("exceptions-ledger-invalid", "error", e.message, e.file, e.line))
+        repo_findings.append(
+            builtin_finding("exceptions-ledger-invalid", "error", e.message, e.file, e.line)
+        )
         head_entries = trusted_entries
     pull_request = None
     if mode == "commits":
@@ -62,19 +73,31 @@ def stage(results: list[ServiceResult], base: Snapshot, head: Snapshot, config: 
 
         pull_request = pull_request_from_env()
     approvals = Approvals(config.exceptions, pull_request)
-    results, report = apply(results, trusted_entries, head_entries, approvals, today, ledger, fork_entries)
+    results, report = apply(
+        results, trusted_entries, head_entries, approvals, today, ledger, fork_entries
+    )
     for fate in report.pending:
         if fate.origin == "change":
-            repo_findings.append(builtin_finding(
-                "exception-unapproved", "error",
-                f"exception {fate.entry.id} is added or edited by this change and not verified: {fate.why or 'pending approval'}",
-                ledger, fate.entry.line))
+            repo_findings.append(
+                builtin_finding(
+                    "exception-unapproved",
+                    "error",
+                    f"exception {fate.entry.id} is added or edited by this change and not verified: {fate.why or 'pending approval'}",
+                    ledger,
+                    fate.entry.line,
+                )
+            )
     return results, report
 
 
 def apply(
-    results: list[ServiceResult], base_entries: list[LedgerEntry], head_entries: list[LedgerEntry],
-    approvals: Approvals, today: dt.date, ledger: str, fork_entries: list[LedgerEntry] | None = None,
+    results: list[ServiceResult],
+    base_entries: list[LedgerEntry],
+    head_entries: list[LedgerEntry],
+    approvals: Approvals,
+    today: dt.date,
+    ledger: str,
+    fork_entries: list[LedgerEntry] | None = None,
     catalog: dict[str, int] | None = None,
 ) -> tuple[list[ServiceResult], WaiverReport]:
     """Waive the findings valid entries cover; report every entry's fate.
@@ -84,7 +107,10 @@ def apply(
     `catalog` (every service's tier) is given by `validate`; `check` knows the tiers of the services it judges."""
     tiers = catalog if catalog is not None else _tiers(results)
     ledgers = Ledgers.of(base_entries, fork_entries)
-    standings = [classify(entry, ledgers, tiers, approvals, today, every_service=catalog is not None) for entry in head_entries]
+    standings = [
+        classify(entry, ledgers, tiers, approvals, today, every_service=catalog is not None)
+        for entry in head_entries
+    ]
     usable = [s for s in standings if s.state in IN_FORCE]
     outcomes = _Outcomes()
     waived = [_waive(result, usable, approvals, outcomes) for result in results]
@@ -101,23 +127,36 @@ def _tiers(results: list[ServiceResult]) -> dict[str, int]:
     return tiers
 
 
-def _waive(result: ServiceResult, usable: list[Standing], approvals: Approvals, outcomes: _Outcomes) -> ServiceResult:
+def _waive(
+    result: ServiceResult, usable: list[Standing], approvals: Approvals, outcomes: _Outcomes
+) -> ServiceResult:
     """The result with each error or warning waived by the first entry in force that covers and may waive it."""
     findings = []
     applied_here: dict[str, Fate] = {}
     for finding in result.findings:
-        standing = _first_waiver(finding, result.identity or result.name, usable, approvals, outcomes) \
-            if finding.severity in ("error", "warning") else None
+        standing = (
+            _first_waiver(finding, result.identity or result.name, usable, approvals, outcomes)
+            if finding.severity in ("error", "warning")
+            else None
+        )
         if standing is None:
             findings.append(finding)
             continue
         entry = standing.entry
         applied_here[entry.id] = Fate(entry, _provenance(standing))
         findings.append(replace(finding, waiver=entry))
-    return replace(result, findings=tuple(findings), exceptions_applied=tuple(applied_here.values()))
+    return replace(
+        result, findings=tuple(findings), exceptions_applied=tuple(applied_here.values())
+    )
 
 
-def _first_waiver(finding: Finding, service: str, usable: list[Standing], approvals: Approvals, outcomes: _Outcomes) -> Standing | None:
+def _first_waiver(
+    finding: Finding,
+    service: str,
+    usable: list[Standing],
+    approvals: Approvals,
+    outcomes: _Outcomes,
+) -> Standing | None:
     for standing in usable:
         if not standing.entry.covers(service, finding.rule):
             continue
@@ -128,13 +167,26 @@ def _first_waiver(finding: Finding, service: str, usable: list[Standing], approv
     return None
 
 
-def _report(standings: list[Standing], usable: list[Standing], outcomes: _Outcomes, ledger: str, github_error: str | None) -> WaiverReport:
-    lists: dict[State, list[Fate]] = {state: [] for state in (State.APPLIED, State.PENDING, State.EXPIRED, State.EXPIRING, State.INVALID)}
+def _report(
+    standings: list[Standing],
+    usable: list[Standing],
+    outcomes: _Outcomes,
+    ledger: str,
+    github_error: str | None,
+) -> WaiverReport:
+    lists: dict[State, list[Fate]] = {
+        state: []
+        for state in (State.APPLIED, State.PENDING, State.EXPIRED, State.EXPIRING, State.INVALID)
+    }
     for s in standings:
         if s.state in (State.STALE, State.INVALID, State.EXPIRED):
-            lists[State.INVALID if s.state is State.STALE else s.state].append(Fate(s.entry, _provenance(s), s.why))
+            lists[State.INVALID if s.state is State.STALE else s.state].append(
+                Fate(s.entry, _provenance(s), s.why)
+            )
         elif s.expiring:
-            lists[State.EXPIRING].append(Fate(s.entry, _provenance(s), f"expires on {s.entry.expires}"))
+            lists[State.EXPIRING].append(
+                Fate(s.entry, _provenance(s), f"expires on {s.entry.expires}")
+            )
     for s in usable:
         state, why = outcomes.state.get(s.entry.id, (None, ""))
         if state is State.APPLIED:
@@ -143,8 +195,15 @@ def _report(standings: list[Standing], usable: list[Standing], outcomes: _Outcom
             lists[state].append(Fate(s.entry, _provenance(s), why))
         elif s.origin is Origin.CHANGE:
             lists[State.PENDING].append(Fate(s.entry, _provenance(s), UNUSED_WHY))
-    return WaiverReport(ledger, applied=tuple(lists[State.APPLIED]), pending=tuple(lists[State.PENDING]), expired=tuple(lists[State.EXPIRED]),
-                        expiring=tuple(lists[State.EXPIRING]), invalid=tuple(lists[State.INVALID]), github_error=github_error)
+    return WaiverReport(
+        ledger,
+        applied=tuple(lists[State.APPLIED]),
+        pending=tuple(lists[State.PENDING]),
+        expired=tuple(lists[State.EXPIRED]),
+        expiring=tuple(lists[State.EXPIRING]),
+        invalid=tuple(lists[State.INVALID]),
+        github_error=github_error,
+    )
 
 
 def _provenance(standing: Standing) -> Provenance:

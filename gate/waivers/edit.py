@@ -4,6 +4,7 @@ Edits are textual: a new entry is appended, a revoked one cut out, and every oth
 user's file (comments, order, quoting) stays as it was. Each edit is re-read and checked before
 the file is replaced, atomically. YAML is read and written only through gate.yaml.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,13 @@ from typing import Any
 
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
-from gate.waivers.model import is_placeholder, parse_ledger, revocations, static_problems, waiver_kind
+from gate.waivers.model import (
+    is_placeholder,
+    parse_ledger,
+    revocations,
+    static_problems,
+    waiver_kind,
+)
 from gate.waivers.trust import Approvals
 
 HEADER = """\
@@ -27,7 +34,10 @@ exceptions:
 
 def entry_text(entry: dict[str, Any], indent: int) -> str:
     pad = " " * indent
-    lines = [f"{pad}{'- ' if i == 0 else '  '}{key}: {gate_yaml.flow(value)}" for i, (key, value) in enumerate(entry.items())]
+    lines = [
+        f"{pad}{'- ' if i == 0 else '  '}{key}: {gate_yaml.flow(value)}"
+        for i, (key, value) in enumerate(entry.items())
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -48,12 +58,20 @@ def append(text: str, entry: dict[str, Any], path: str) -> str:
         return HEADER + entry_text(entry, 2)
     root, value, index = _sequence(text, path)
     if index != len(root.value) - 1:
-        raise FatalError("cannot append safely: make `exceptions:` the last key of the file", path, root.value[index][0].line + 1)
+        raise FatalError(
+            "cannot append safely: make `exceptions:` the last key of the file",
+            path,
+            root.value[index][0].line + 1,
+        )
     if not text.endswith("\n"):
         text += "\n"
     if value.kind == "sequence" and value.flow:
         if value.value:
-            raise FatalError("cannot append to a flow-style `exceptions: [...]` list; write it as a block list", path, value.line + 1)
+            raise FatalError(
+                "cannot append to a flow-style `exceptions: [...]` list; write it as a block list",
+                path,
+                value.line + 1,
+            )
         text = text[: value.start] + text[value.end :].lstrip(" ")
         return text.rstrip("\n") + "\n" + entry_text(entry, 2)
     if value.kind == "sequence" and value.value:
@@ -64,7 +82,11 @@ def append(text: str, entry: dict[str, Any], path: str) -> str:
 def _id_of(item: gate_yaml.Span) -> str | None:
     if item.kind != "mapping":
         return None
-    ids = [v.value for k, v in item.value if k.kind == "scalar" and k.value == "id" and v.kind == "scalar"]
+    ids = [
+        v.value
+        for k, v in item.value
+        if k.kind == "scalar" and k.value == "id" and v.kind == "scalar"
+    ]
     return ids[0] if len(ids) == 1 else None
 
 
@@ -79,9 +101,17 @@ def remove(text: str, entry_id: str, path: str) -> str:
         if _id_of(item) != entry_id:
             continue
         if value.flow:
-            raise FatalError("cannot revoke from a flow-style `exceptions: [...]` list; write it as a block list", path, value.line + 1)
+            raise FatalError(
+                "cannot revoke from a flow-style `exceptions: [...]` list; write it as a block list",
+                path,
+                value.line + 1,
+            )
         start = item.line
-        end = items[position + 1].line if position + 1 < len(items) else _block_end(lines, start, value.column)
+        end = (
+            items[position + 1].line
+            if position + 1 < len(items)
+            else _block_end(lines, start, value.column)
+        )
         while end - 1 > start and lines[end - 1].lstrip().startswith("#"):
             end -= 1  # comments right above the next item describe it
         return "".join(lines[:start] + lines[end:])
@@ -94,13 +124,19 @@ def record_revocation(text: str, record: dict[str, Any], path: str) -> str:
     root, _, index = _sequence(text, path)
     item = gate_yaml.flow(record)
     lines = text.splitlines(keepends=True)
-    found = next(((k, v) for k, v in root.value if k.kind == "scalar" and k.value == "revoked"), None)
+    found = next(
+        ((k, v) for k, v in root.value if k.kind == "scalar" and k.value == "revoked"), None
+    )
     if found is None:
         at = root.value[index][0].line
         return "".join(lines[:at] + ["revoked:\n", f"  - {item}\n"] + lines[at:])
     revoked_key, value = found
     if value.kind != "sequence" or value.flow or not value.value:
-        raise FatalError("cannot record the revocation: write `revoked:` as a block list", path, revoked_key.line + 1)
+        raise FatalError(
+            "cannot record the revocation: write `revoked:` as a block list",
+            path,
+            revoked_key.line + 1,
+        )
     end = _block_end(lines, value.value[-1].line, value.column)
     return "".join(lines[:end] + [f"{' ' * value.column}- {item}\n"] + lines[end:])
 
@@ -152,31 +188,59 @@ def context(repo_dir: str) -> tuple[Any, Any, Any]:
     return repo, snapshot, gate_config.load(snapshot)
 
 
-def add(repo_dir: str, services: tuple[str, ...], rules: tuple[str, ...], reason: str, ticket: str, requested_by: str,
-        approved_by: str, expires: dt.date, today: dt.date, pull_request: int | None, entry_id: str | None) -> tuple[str, dict[str, Any]]:
+def add(
+    repo_dir: str,
+    services: tuple[str, ...],
+    rules: tuple[str, ...],
+    reason: str,
+    ticket: str,
+    requested_by: str,
+    approved_by: str,
+    expires: dt.date,
+    today: dt.date,
+    pull_request: int | None,
+    entry_id: str | None,
+) -> tuple[str, dict[str, Any]]:
     """Append a checked entry to the working tree's ledger: (the ledger's path, the entry written)."""
     repo, snapshot, config = context(repo_dir)
     path = os.path.join(repo.root, config.ledger_path)
     text = read_text(path)
     existing = parse_ledger(text.encode(), config.ledger_path) if text.strip() else []
     tiers = _known(snapshot, config, services, rules)
-    taken = {e.id for e in existing} | set(revocations(text.encode(), config.ledger_path)) | _ids_ever(repo, config.ledger_path)
+    taken = (
+        {e.id for e in existing}
+        | set(revocations(text.encode(), config.ledger_path))
+        | _ids_ever(repo, config.ledger_path)
+    )
     entry_id = entry_id or _next_id(taken, today)
     if entry_id in taken:
-        raise FatalError(f"exception id {entry_id!r} is already used (ids are never reused: the audit keeps one exception per id)", config.ledger_path)
+        raise FatalError(
+            f"exception id {entry_id!r} is already used (ids are never reused: the audit keeps one exception per id)",
+            config.ledger_path,
+        )
     entry: dict[str, Any] = {
-        "id": entry_id, "services": list(services), "rules": list(rules), "reason": reason, "ticket": ticket,
-        "requested_by": requested_by.lstrip("@"), "approved_by": approved_by.lstrip("@"),
-        "created": today.isoformat(), "expires": expires.isoformat(),
+        "id": entry_id,
+        "services": list(services),
+        "rules": list(rules),
+        "reason": reason,
+        "ticket": ticket,
+        "requested_by": requested_by.lstrip("@"),
+        "approved_by": approved_by.lstrip("@"),
+        "created": today.isoformat(),
+        "expires": expires.isoformat(),
     }
     if pull_request is not None:
         entry["pull_request"] = pull_request
     _refuse_invalid(entry, tiers, Approvals(config.exceptions, None), today, config.ledger_path)
-    write_checked(path, append(text, entry, config.ledger_path), [e.id for e in existing] + [entry_id])
+    write_checked(
+        path, append(text, entry, config.ledger_path), [e.id for e in existing] + [entry_id]
+    )
     return config.ledger_path, entry
 
 
-def _known(snapshot: Any, config: Any, services: tuple[str, ...], rules: tuple[str, ...]) -> dict[str, int]:
+def _known(
+    snapshot: Any, config: Any, services: tuple[str, ...], rules: tuple[str, ...]
+) -> dict[str, int]:
     """Every service's tier at HEAD, once the services and rules named are known to exist."""
     from gate.builtin_rules import BUILTIN_RULES
     from gate.catalog import Catalog
@@ -186,15 +250,23 @@ def _known(snapshot: Any, config: Any, services: tuple[str, ...], rules: tuple[s
     tiers = {s.name: s.tier for s in Catalog(snapshot).all()}
     unknown = [s for s in services if s not in tiers]
     if unknown:
-        raise FatalError(f"no service named {', '.join(map(repr, unknown))} at HEAD{did_you_mean(unknown[0], list(tiers))}")
-    known_rules = {r.id for r in load_rules(config, snapshot)} | set(BUILTIN_RULES) | {"error-budget", "risk"}
+        raise FatalError(
+            f"no service named {', '.join(map(repr, unknown))} at HEAD{did_you_mean(unknown[0], list(tiers))}"
+        )
+    known_rules = (
+        {r.id for r in load_rules(config, snapshot)} | set(BUILTIN_RULES) | {"error-budget", "risk"}
+    )
     bad_rules = [r for r in rules if r not in known_rules]
     if bad_rules:
-        raise FatalError(f"unknown rule id {', '.join(map(repr, bad_rules))}{did_you_mean(bad_rules[0], known_rules)} (`gate explain` lists every rule)")
+        raise FatalError(
+            f"unknown rule id {', '.join(map(repr, bad_rules))}{did_you_mean(bad_rules[0], known_rules)} (`gate explain` lists every rule)"
+        )
     return tiers
 
 
-def _refuse_invalid(entry: dict[str, Any], tiers: dict[str, int], approvals: Approvals, today: dt.date, ledger: str) -> None:
+def _refuse_invalid(
+    entry: dict[str, Any], tiers: dict[str, int], approvals: Approvals, today: dt.date, ledger: str
+) -> None:
     parsed = parse_ledger((HEADER + entry_text(entry, 2)).encode(), ledger)[0]
     problem = static_problems(parsed, today)
     if problem:
@@ -202,7 +274,9 @@ def _refuse_invalid(entry: dict[str, Any], tiers: dict[str, int], approvals: App
     for service in entry["services"]:
         tier = tiers[service]
         if parsed.lasts() > approvals.max_days(tier):
-            raise FatalError(f"exception not added: {service} is tier {tier}, which allows at most {approvals.max_days(tier)} days")
+            raise FatalError(
+                f"exception not added: {service} is tier {tier}, which allows at most {approvals.max_days(tier)} days"
+            )
         for kind in sorted({waiver_kind(r) for r in entry["rules"]}):
             ok, why = approvals.allowed(parsed.approved_by, kind, tier)
             if not ok:
@@ -235,9 +309,15 @@ def revoke(repo_dir: str, entry_id: str, reason: str, today: dt.date) -> str:
     if not text.strip():
         raise FatalError("no exception ledger", config.ledger_path)
     if is_placeholder(reason):
-        raise FatalError(f"revocation reason {reason!r} is a placeholder; say why the exception ends early")
+        raise FatalError(
+            f"revocation reason {reason!r} is a placeholder; say why the exception ends early"
+        )
     existing = parse_ledger(text.encode(), config.ledger_path)
     new_text = remove(text, entry_id, config.ledger_path)
-    new_text = record_revocation(new_text, {"id": entry_id, "date": today.isoformat(), "reason": reason.strip()}, config.ledger_path)
+    new_text = record_revocation(
+        new_text,
+        {"id": entry_id, "date": today.isoformat(), "reason": reason.strip()},
+        config.ledger_path,
+    )
     write_checked(path, new_text, [e.id for e in existing if e.id != entry_id])
     return config.ledger_path

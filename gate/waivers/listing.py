@@ -1,4 +1,5 @@
 """`gate exception list`: the working tree's ledger, each entry classified as `check` would classify it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,11 +24,17 @@ def listing(repo_dir: str, base: str | None, today: dt.date) -> list[Standing]:
     base_rev = repo.resolve(base or repo.default_base())
     fork_rev = _fork(repo, base_rev, snapshot.rev)
     trusted = parse_ledger(Snapshot(repo, base_rev).read(ledger), ledger)
-    fork = parse_ledger(Snapshot(repo, fork_rev).read(ledger), ledger) if fork_rev != base_rev else trusted
+    fork = (
+        parse_ledger(Snapshot(repo, fork_rev).read(ledger), ledger)
+        if fork_rev != base_rev
+        else trusted
+    )
     ledgers = Ledgers.of(trusted, fork)
     tiers = {s.name: s.tier for s in Catalog(snapshot).all()}
     approvals = Approvals(config.exceptions, None)
-    return [classify(entry, ledgers, tiers, approvals, today, every_service=True) for entry in entries]
+    return [
+        classify(entry, ledgers, tiers, approvals, today, every_service=True) for entry in entries
+    ]
 
 
 def _fork(repo: Any, base_rev: str, head_rev: str) -> str:

@@ -1,4 +1,5 @@
 """The ledger's entries: what an entry says, and how a ledger file (exceptions.yaml) is read."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,23 @@ from gate import yaml as gate_yaml
 from gate.errors import FatalError
 from gate.resources import check_document
 
-PLACEHOLDER_REASONS = {"", "todo", "tbd", "n/a", "na", "none", "-", "temp", "test", "fix", "wip", "asap", "because", "needed", "x"}
+PLACEHOLDER_REASONS = {
+    "",
+    "todo",
+    "tbd",
+    "n/a",
+    "na",
+    "none",
+    "-",
+    "temp",
+    "test",
+    "fix",
+    "wip",
+    "asap",
+    "because",
+    "needed",
+    "x",
+}
 
 
 @dataclass(frozen=True)
@@ -35,9 +52,16 @@ class LedgerEntry:
     def summary(self) -> dict[str, Any]:
         """The entry as JSON (the report, `exception list` and `exception audit` all show it so)."""
         return {
-            "id": self.id, "services": list(self.services), "rules": list(self.rules), "reason": self.reason,
-            "ticket": self.ticket, "requested_by": self.requested_by, "approved_by": self.approved_by,
-            "created": self.created.isoformat(), "expires": self.expires.isoformat(), "pull_request": self.pull_request,
+            "id": self.id,
+            "services": list(self.services),
+            "rules": list(self.rules),
+            "reason": self.reason,
+            "ticket": self.ticket,
+            "requested_by": self.requested_by,
+            "approved_by": self.approved_by,
+            "created": self.created.isoformat(),
+            "expires": self.expires.isoformat(),
+            "pull_request": self.pull_request,
         }
 
     def same_as(self, other: LedgerEntry | None) -> bool:
@@ -78,27 +102,46 @@ def parse_ledger(raw: bytes | None, path: str) -> list[LedgerEntry]:
     for index, item in enumerate(doc.data.get("exceptions") or []):
         line = doc.line("exceptions", index)
         if item["id"] in seen:
-            raise FatalError(f"exception id {item['id']!r} used twice (first on line {seen[item['id']]})", path, line)
+            raise FatalError(
+                f"exception id {item['id']!r} used twice (first on line {seen[item['id']]})",
+                path,
+                line,
+            )
         seen[item["id"]] = line
         entries.append(_entry(item, _dates(item, doc, index, path), line))
     return entries
 
 
-def _dates(item: dict[str, Any], doc: gate_yaml.Document, index: int, path: str) -> dict[str, dt.date]:
+def _dates(
+    item: dict[str, Any], doc: gate_yaml.Document, index: int, path: str
+) -> dict[str, dt.date]:
     dates = {}
     for key in ("created", "expires"):
         try:
             dates[key] = dt.date.fromisoformat(item[key])
         except ValueError:
-            raise FatalError(f"exception {item['id']}: {key} {item[key]!r} is not a real date", path, doc.line("exceptions", index, key)) from None
+            raise FatalError(
+                f"exception {item['id']}: {key} {item[key]!r} is not a real date",
+                path,
+                doc.line("exceptions", index, key),
+            ) from None
     return dates
 
 
 def _entry(item: dict[str, Any], dates: dict[str, dt.date], line: int | None) -> LedgerEntry:
     return LedgerEntry(
-        id=item["id"], services=tuple(item["services"]), rules=tuple(item["rules"]), reason=item["reason"].strip(),
-        ticket=item["ticket"], requested_by=handle(item["requested_by"]), approved_by=handle(item["approved_by"]),
-        created=dates["created"], expires=dates["expires"], pull_request=item.get("pull_request"), line=line, raw=dict(item),
+        id=item["id"],
+        services=tuple(item["services"]),
+        rules=tuple(item["rules"]),
+        reason=item["reason"].strip(),
+        ticket=item["ticket"],
+        requested_by=handle(item["requested_by"]),
+        approved_by=handle(item["approved_by"]),
+        created=dates["created"],
+        expires=dates["expires"],
+        pull_request=item.get("pull_request"),
+        line=line,
+        raw=dict(item),
     )
 
 
@@ -126,4 +169,4 @@ def static_problems(entry: LedgerEntry, today: dt.date) -> str | None:
 
 def expired_why(entry: LedgerEntry) -> str:
     """The one hint every command gives for an expired entry."""
-    return f"expired on {entry.expires}; remove it: gate exception revoke {entry.id} --reason \"...\""
+    return f'expired on {entry.expires}; remove it: gate exception revoke {entry.id} --reason "..."'

@@ -3,6 +3,7 @@
 Records only, below gate/verdict.py (whose results carry them) and gate/waivers/apply.py (which
 makes them), so the verdict names them without importing the stage.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ from typing import Literal
 from gate.waivers.model import LedgerEntry
 from gate.waivers.state import State
 
-Provenance = Literal["base", "change", "stale"]  # stale: the change's copy of an entry the base branch revoked or edited since
+Provenance = Literal[
+    "base", "change", "stale"
+]  # stale: the change's copy of an entry the base branch revoked or edited since
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,17 @@ class WaiverReport:
     expired: tuple[Fate, ...] = ()
     expiring: tuple[Fate, ...] = ()
     invalid: tuple[Fate, ...] = ()
-    github_error: str | None = None  # GitHub could not be asked: approvals and team memberships stay unverified
+    github_error: str | None = (
+        None  # GitHub could not be asked: approvals and team memberships stay unverified
+    )
 
     def by_state(self) -> list[tuple[State, Fate]]:
         """Every line of the report, in the order reports show them."""
-        groups = ((State.APPLIED, self.applied), (State.PENDING, self.pending), (State.EXPIRING, self.expiring),
-                  (State.EXPIRED, self.expired), (State.INVALID, self.invalid))
+        groups = (
+            (State.APPLIED, self.applied),
+            (State.PENDING, self.pending),
+            (State.EXPIRING, self.expiring),
+            (State.EXPIRED, self.expired),
+            (State.INVALID, self.invalid),
+        )
         return [(state, fate) for state, fates in groups for fate in fates]

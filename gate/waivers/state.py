@@ -1,4 +1,5 @@
 """The one classification of a ledger entry, shared by `gate check`, `gate validate` and `gate exception list`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,9 @@ class Ledgers:
 
     @classmethod
     def of(cls, trusted: list[LedgerEntry], fork: list[LedgerEntry] | None = None) -> Ledgers:
-        return cls({e.id: e for e in trusted}, {e.id: e for e in (trusted if fork is None else fork)})
+        return cls(
+            {e.id: e for e in trusted}, {e.id: e for e in (trusted if fork is None else fork)}
+        )
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,25 @@ class Standing:
     state: State
     origin: Origin
     why: str
-    expiring: bool = False  # in force and ends today or tomorrow (a pending entry can be expiring too)
+    expiring: bool = (
+        False  # in force and ends today or tomorrow (a pending entry can be expiring too)
+    )
 
 
 STALE_WHY = "revoked or edited on the base branch since this branch was cut; rebase"
-PENDING_WHY = "not on the base branch yet: applies once merged, or once approved on the pull request"
+PENDING_WHY = (
+    "not on the base branch yet: applies once merged, or once approved on the pull request"
+)
 
 
-def classify(entry: LedgerEntry, ledgers: Ledgers, tiers: dict[str, int], approvals: Approvals, today: dt.date,
-             every_service: bool = False) -> Standing:
+def classify(
+    entry: LedgerEntry,
+    ledgers: Ledgers,
+    tiers: dict[str, int],
+    approvals: Approvals,
+    today: dt.date,
+    every_service: bool = False,
+) -> Standing:
     """An entry's state, in this order: stale, invalid, expired, pending, expiring, active.
 
     `tiers` are the services the caller knows (name -> tier); with `every_service` (list, validate:
@@ -78,7 +91,9 @@ def authorise(standing: Standing, approvals: Approvals) -> tuple[State, str]:
     """(APPLIED, "") when an entry in force may waive a finding of this run; else PENDING (an approval on
     the pull request would make it apply) or INVALID (nothing in this pull request can), with why."""
     entry = standing.entry
-    if entry.pull_request is not None and (approvals.pr is None or approvals.pr.number != entry.pull_request):
+    if entry.pull_request is not None and (
+        approvals.pr is None or approvals.pr.number != entry.pull_request
+    ):
         return State.INVALID, f"scoped to pull request #{entry.pull_request}"
     if approvals.is_author(entry.approved_by):
         return State.INVALID, f"@{entry.approved_by} is the pull request's author"

@@ -7,6 +7,7 @@ Trust model:
   for that tier and is neither the requester nor the pull request's author; else it is pending;
 - expired entries never apply and are listed for clean-up; entries expiring within a day are flagged.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,9 +45,15 @@ class Approvals:
                 elif handle(member) == approver:
                     return True, ""
         need = ", ".join(names) or "nobody configured"
-        teams = " (team membership needs a GitHub pull request run to check)" if self.pr is None and any(
-            "/" in m for g in names for m in self.settings.members(g)) else ""
-        return False, f"@{approver} may not approve {kind} exceptions for tier {tier} (exceptions.approvers: {need}){teams}"
+        teams = (
+            " (team membership needs a GitHub pull request run to check)"
+            if self.pr is None and any("/" in m for g in names for m in self.settings.members(g))
+            else ""
+        )
+        return (
+            False,
+            f"@{approver} may not approve {kind} exceptions for tier {tier} (exceptions.approvers: {need}){teams}",
+        )
 
     def _team_member(self, team: str, user: str) -> bool:
         org, slug = team.lstrip("@").split("/", 1)
@@ -55,7 +62,9 @@ class Approvals:
             from gate import github
 
             try:
-                self._teams[key] = github.team_member(self.pr, org, slug, user) if self.pr else False
+                self._teams[key] = (
+                    github.team_member(self.pr, org, slug, user) if self.pr else False
+                )
             except github.GitHubUnavailable as e:
                 self.github_error = str(e)
                 self._teams[key] = False
@@ -78,13 +87,21 @@ class Approvals:
                 self._reviews = {}
         state, commit = self._reviews.get(approver, ("", ""))
         if state != "APPROVED":
-            return f"@{approver} has not approved the pull request" + (f" (latest review: {state})" if state else "")
+            return f"@{approver} has not approved the pull request" + (
+                f" (latest review: {state})" if state else ""
+            )
         if commit != self.pr.head_sha:
             return f"@{approver} approved an older commit ({commit[:12]}), not the head {self.pr.head_sha[:12]}"
         return None
 
 
-def problems(entry: LedgerEntry, tiers: dict[str, int], approvals: Approvals, today: dt.date, every_service: bool = False) -> str | None:
+def problems(
+    entry: LedgerEntry,
+    tiers: dict[str, int],
+    approvals: Approvals,
+    today: dt.date,
+    every_service: bool = False,
+) -> str | None:
     """Why an entry is invalid whoever reviews it, or None.
 
     `tiers` are the services the caller knows (name -> tier); with `every_service` (list, validate:
@@ -99,7 +116,9 @@ def problems(entry: LedgerEntry, tiers: dict[str, int], approvals: Approvals, to
             return f"no service named {', '.join(map(repr, unknown))}"
     for tier in sorted({tiers[s] for s in entry.services if s in tiers}):
         if entry.lasts() > approvals.max_days(tier):
-            return f"lasts {entry.lasts()} days; tier {tier} allows at most {approvals.max_days(tier)}"
+            return (
+                f"lasts {entry.lasts()} days; tier {tier} allows at most {approvals.max_days(tier)}"
+            )
         for kind in sorted({waiver_kind(r) for r in entry.rules}):
             ok, why = approvals.allowed(entry.approved_by, kind, tier)
             if not ok:
@@ -115,5 +134,11 @@ def approvers_text(rule: str, tier: int, settings: WaiverSettings) -> str:
 
 def with_approvers(findings: list[Any], tier: int, settings: WaiverSettings) -> list[Any]:
     """Findings whose fix mentions an exception name the groups that may approve it for this tier."""
-    return [replace(f, remediation=f.remediation.replace(APPROVERS, approvers_text(f.rule, tier, settings)))
-            if APPROVERS in f.remediation else f for f in findings]
+    return [
+        replace(
+            f, remediation=f.remediation.replace(APPROVERS, approvers_text(f.rule, tier, settings))
+        )
+        if APPROVERS in f.remediation
+        else f
+        for f in findings
+    ]

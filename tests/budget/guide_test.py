@@ -1,4 +1,5 @@
 """`gate explain openslo|sloth|alert-windows`: the examples it prints are ones gate reads."""
+
 from __future__ import annotations
 
 import textwrap
@@ -20,7 +21,11 @@ def _block(text: str, first: str, last: str) -> str:
 
 
 def test_explain_prints_the_topics(gate_cli: Any) -> None:
-    for topic, words in (("openslo", "thresholdMetric (with Timeslices)"), ("sloth", "PrometheusServiceLevel"), ("alert-windows", "14.4x")):
+    for topic, words in (
+        ("openslo", "thresholdMetric (with Timeslices)"),
+        ("sloth", "PrometheusServiceLevel"),
+        ("alert-windows", "14.4x"),
+    ):
         code, out, _ = gate_cli("explain", topic)
         assert code == 0 and words in out
     code, _, err = gate_cli("explain", "no-such-topic")
@@ -30,11 +35,15 @@ def test_explain_prints_the_topics(gate_cli: Any) -> None:
 def test_the_alert_windows_example_is_valid_configuration_and_means_what_it_says() -> None:
     budgets = yaml.safe_load(_block(guide.ALERT_WINDOWS, "budgets:", "longWindow: 3d}"))["budgets"]
     assert errors_for("config", {"version": 1, "budgets": budgets}) == []
-    assert windows_for(7 * DAY, 1, BudgetSettings.parse(budgets)).windows[0].factor(7 * DAY) == 13.44
+    assert (
+        windows_for(7 * DAY, 1, BudgetSettings.parse(budgets)).windows[0].factor(7 * DAY) == 13.44
+    )
 
 
 def test_the_sloth_example_is_read() -> None:
-    spec = _block(guide.SLOTH, "version: prometheus/v1\n  version", "ticket_alert: {disable: true}").split("\n", 1)[1]
+    spec = _block(
+        guide.SLOTH, "version: prometheus/v1\n  version", "ticket_alert: {disable: true}"
+    ).split("\n", 1)[1]
     (slo,), problems = sloth.slos_from("checkout", "x.yaml", textwrap.dedent(spec).encode(), "28d")
     assert problems == [] and slo.alerts == ("page",) and slo.objective == 0.999
 
@@ -43,8 +52,13 @@ def test_the_readme_budgets_example_is_valid_configuration() -> None:
     import os
 
     readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
-    section = readme[readme.index("## Error budgets"):readme.index("## Change risk")]
-    block = section[section.index("```yaml\n") + 8:section.index("```\n", section.index("```yaml\n") + 8)]
+    section = readme[readme.index("## Error budgets") : readme.index("## Change risk")]
+    block = section[
+        section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)
+    ]
     config = {"version": 1, **yaml.safe_load(block)}
     assert errors_for("config", config) == []
-    assert windows_for(7 * DAY, 1, BudgetSettings.parse(config["budgets"])).windows[0].factor(7 * DAY) == 13.44
+    assert (
+        windows_for(7 * DAY, 1, BudgetSettings.parse(config["budgets"])).windows[0].factor(7 * DAY)
+        == 13.44
+    )

@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gate.budget.math import (
-    BURN_WINDOWS, DAY, HOUR, budget_remaining, burn_rate, burn_state, error_budget_ratio, parse_duration, timeslices_remaining,
+    BURN_WINDOWS,
+    DAY,
+    HOUR,
+    budget_remaining,
+    burn_rate,
+    burn_state,
+    error_budget_ratio,
+    parse_duration,
+    timeslices_remaining,
     windows_for,
 )
 from gate.settings import BudgetSettings
@@ -29,7 +37,9 @@ def test_no_traffic_is_no_data_never_all_good() -> None:
 
 
 def test_inconsistent_counts_are_no_data() -> None:
-    assert budget_remaining(11, 10, 0.99) is None  # good > total: a broken query or a counter reset mid-window
+    assert (
+        budget_remaining(11, 10, 0.99) is None
+    )  # good > total: a broken query or a counter reset mid-window
     assert budget_remaining(-1, 10, 0.99) is None
 
 
@@ -55,33 +65,58 @@ def test_burn_rate_exact() -> None:
 def test_workbook_factors_for_30_and_28_days_are_sloths_to_the_last_bit() -> None:
     # the factors in the rules Sloth generates for its google-30d and google-28d windows (out-base*.yaml.tpl)
     assert [b.factor(30 * DAY) for b in BURN_WINDOWS] == [14.4, 6.0, 3.0, 1.0]
-    assert [b.factor(28 * DAY) for b in windows_for(28 * DAY, None, None).windows] == [13.44, 5.6000000000000005, 2.8000000000000003, 0.9333333333333333]
+    assert [b.factor(28 * DAY) for b in windows_for(28 * DAY, None, None).windows] == [
+        13.44,
+        5.6000000000000005,
+        2.8000000000000003,
+        0.9333333333333333,
+    ]
     assert error_budget_ratio(0.999) == 0.0009999999999999432  # Sloth's (100 - 99.9) / 100
 
 
 SEVEN_DAYS: dict[str, Any] = {  # the shape of a Sloth AlertWindows spec for a 7-day SLO period
-    "apiVersion": "sloth.slok.dev/v1", "kind": "AlertWindows",
+    "apiVersion": "sloth.slok.dev/v1",
+    "kind": "AlertWindows",
     "spec": {
         "sloPeriod": "7d",
-        "page": {"quick": {"errorBudgetPercent": 8, "shortWindow": "5m", "longWindow": "1h"},
-                 "slow": {"errorBudgetPercent": 12.5, "shortWindow": "30m", "longWindow": "6h"}},
-        "ticket": {"quick": {"errorBudgetPercent": 20, "shortWindow": "2h", "longWindow": "1d"},
-                   "slow": {"errorBudgetPercent": 42, "shortWindow": "6h", "longWindow": "3d"}},
+        "page": {
+            "quick": {"errorBudgetPercent": 8, "shortWindow": "5m", "longWindow": "1h"},
+            "slow": {"errorBudgetPercent": 12.5, "shortWindow": "30m", "longWindow": "6h"},
+        },
+        "ticket": {
+            "quick": {"errorBudgetPercent": 20, "shortWindow": "2h", "longWindow": "1d"},
+            "slow": {"errorBudgetPercent": 42, "shortWindow": "6h", "longWindow": "3d"},
+        },
     },
 }
 
 
 def test_alert_windows_from_configuration_per_repository_and_tier() -> None:
     budgets = BudgetSettings.parse({"alert_windows": [SEVEN_DAYS]})
-    assert [b.factor(7 * DAY) for b in windows_for(7 * DAY, 1, budgets).windows] == [13.44, 3.5, 1.4000000000000001, 0.98]
+    assert [b.factor(7 * DAY) for b in windows_for(7 * DAY, 1, budgets).windows] == [
+        13.44,
+        3.5,
+        1.4000000000000001,
+        0.98,
+    ]
     # unconfigured 7d keeps the workbook's percentages: 2% of a week's budget in an hour is 3.36x
     assert windows_for(7 * DAY, 1, None).windows[0].factor(7 * DAY) == pytest.approx(3.36)
     # a tier's own windows win over the repository's; other tiers keep the repository's
-    tier0 = {**SEVEN_DAYS["spec"], "page": {**SEVEN_DAYS["spec"]["page"], "quick": {"errorBudgetPercent": 4, "shortWindow": "5m", "longWindow": "1h"}}}
-    budgets = BudgetSettings.parse({"alert_windows": [SEVEN_DAYS], "alert_windows_by_tier": {"0": [tier0]}})
+    tier0 = {
+        **SEVEN_DAYS["spec"],
+        "page": {
+            **SEVEN_DAYS["spec"]["page"],
+            "quick": {"errorBudgetPercent": 4, "shortWindow": "5m", "longWindow": "1h"},
+        },
+    }
+    budgets = BudgetSettings.parse(
+        {"alert_windows": [SEVEN_DAYS], "alert_windows_by_tier": {"0": [tier0]}}
+    )
     assert windows_for(7 * DAY, 0, budgets).windows[0].factor(7 * DAY) == pytest.approx(6.72)
     assert windows_for(7 * DAY, 2, budgets).windows[0].factor(7 * DAY) == 13.44
-    assert windows_for(30 * DAY, 0, budgets).windows[0].factor(30 * DAY) == 14.4  # a period nobody configured: workbook
+    assert (
+        windows_for(30 * DAY, 0, budgets).windows[0].factor(30 * DAY) == 14.4
+    )  # a period nobody configured: workbook
 
 
 def test_burn_states_need_both_windows() -> None:
@@ -94,7 +129,9 @@ def test_burn_states_need_both_windows() -> None:
     slow = {DAY: 0.0035, 2 * HOUR: 0.0035}
     assert burn_state(slow, window, 0.999).state == "slow-burn"
     assert burn_state({HOUR: None, 300: 0.1}, window, 0.999).state == "ok"
-    assert burn_state(slow, window, 0.999, alerts=("page",)).state == "ok"  # a Sloth spec that disables ticket alerts
+    assert (
+        burn_state(slow, window, 0.999, alerts=("page",)).state == "ok"
+    )  # a Sloth spec that disables ticket alerts
 
 
 def test_exactly_14_4x_agrees_with_sloths_rule() -> None:
@@ -103,10 +140,16 @@ def test_exactly_14_4x_agrees_with_sloths_rule() -> None:
     assert 144 / 10_000 > 14.4 * 0.0009999999999999432
     assert burn_state(at_boundary, 30 * DAY, 0.999).state == "fast-burn"
     # and with 99%: Sloth's rule is ratio > (14.4 * 0.01)
-    assert burn_state({HOUR: 0.144, 300: 0.144}, 30 * DAY, 0.99).state == ("fast-burn" if 0.144 > (14.4 * 0.01) else "ok")
+    assert burn_state({HOUR: 0.144, 300: 0.144}, 30 * DAY, 0.99).state == (
+        "fast-burn" if 0.144 > (14.4 * 0.01) else "ok"
+    )
     seven = windows_for(7 * DAY, None, BudgetSettings.parse({"alert_windows": [SEVEN_DAYS]}))
-    assert burn_state({HOUR: 0.01344, 300: 0.01344}, 7 * DAY, 0.999, seven).state == ("fast-burn" if 0.01344 > 13.44 * 0.0009999999999999432 else "ok")
-    assert burn_state({HOUR: 0.013, 300: 0.013}, 7 * DAY, 0.999, seven).state == "ok"  # 13x: the workbook scaled to 7d (3.36x) would page
+    assert burn_state({HOUR: 0.01344, 300: 0.01344}, 7 * DAY, 0.999, seven).state == (
+        "fast-burn" if 0.01344 > 13.44 * 0.0009999999999999432 else "ok"
+    )
+    assert (
+        burn_state({HOUR: 0.013, 300: 0.013}, 7 * DAY, 0.999, seven).state == "ok"
+    )  # 13x: the workbook scaled to 7d (3.36x) would page
 
 
 def test_parse_duration() -> None:
@@ -117,11 +160,21 @@ def test_parse_duration() -> None:
         assert parse_duration(bad) is None
 
 
-@pytest.mark.parametrize("text", [
-    "\u00b2d",  # a superscript two: str.isdigit() says yes, int() raises
-    "\u0663d",  # an Arabic-Indic three: str.isdigit() says yes, int() reads 3
-    "028d", "28d\n", " 28d", "28D", "28dd", "1e3s", "+5m", True,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u00b2d",  # a superscript two: str.isdigit() says yes, int() raises
+        "\u0663d",  # an Arabic-Indic three: str.isdigit() says yes, int() reads 3
+        "028d",
+        "28d\n",
+        " 28d",
+        "28D",
+        "28dd",
+        "1e3s",
+        "+5m",
+        True,
+    ],
+)
 def test_only_the_schemas_duration_grammar_parses(text: object) -> None:
     """`^[1-9][0-9]*[smhdw]$`, as the schemas say: anything else is no duration, never an exception."""
     assert parse_duration(text) is None
@@ -151,10 +204,16 @@ def test_budget_properties(good: float, total: float, objective: float) -> None:
     assert remaining is not None and remaining <= 1.0
     rate = burn_rate(good, total, objective)
     assert rate is not None and rate >= 0
-    assert remaining == pytest.approx(1 - rate, abs=1e-6)  # over the SLO window, remaining = 1 - burn
+    assert remaining == pytest.approx(
+        1 - rate, abs=1e-6
+    )  # over the SLO window, remaining = 1 - burn
 
 
-@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True), objectives)
+@given(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(allow_nan=True, allow_infinity=True),
+    objectives,
+)
 def test_never_raises(good: float, total: float, objective: float) -> None:
     budget_remaining(good, total, objective)
     burn_rate(good, total, objective)

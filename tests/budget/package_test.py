@@ -1,4 +1,5 @@
 """The budget source registry: every registered source is a BudgetSource; --offline skips the network ones."""
+
 from __future__ import annotations
 
 import sys
@@ -22,7 +23,9 @@ def test_offline_skips_exactly_the_sources_that_reach_the_network() -> None:
 
 def test_a_module_without_fetch_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(SOURCES, "broken", SOURCES["file"]._replace(module="gate.budget.math"))
-    with pytest.raises(TypeError, match="gate.budget.math registers as budget source 'broken' but lacks fetch"):
+    with pytest.raises(
+        TypeError, match="gate.budget.math registers as budget source 'broken' but lacks fetch"
+    ):
         source("broken")
 
 

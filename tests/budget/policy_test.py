@@ -1,18 +1,18 @@
 """`gate check` with error budgets from a real Prometheus: blocks, exemptions, fail-open/closed."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
 import pytest
-
-from gate import check
-from gate.git import Repo
-from gate.verdict import Verdict
+from conftest import TODAY, GitRepo
 from testing.typed import present
 
 from budget import budget_repo
-from conftest import TODAY, GitRepo
+from gate import check
+from gate.git import Repo
+from gate.verdict import Verdict
 
 
 def judge(repo: GitRepo, **kw: Any) -> Verdict:
@@ -30,9 +30,19 @@ def test_exhausted_service_blocks_with_the_evidence(repo: GitRepo, prometheus: A
     v = judge(repo)
     assert v.verdict == "block" and v.exit_code == 1
     (finding,) = v.services[0].findings
-    assert (finding.rule, finding.severity, finding.file, finding.line) == ("error-budget", "error", "services/exhausted/service.yaml", 7)
-    for evidence in ("99.9% over 28d", "budget remaining -100.0%", "burn rates 1h 2.00x, 6h 2.00x, 1d 2.00x, 3d 2.00x",
-                     f"prometheus {prometheus.url}", 'sum(rate(http_requests_total{service="exhausted"}[28d]))'):
+    assert (finding.rule, finding.severity, finding.file, finding.line) == (
+        "error-budget",
+        "error",
+        "services/exhausted/service.yaml",
+        7,
+    )
+    for evidence in (
+        "99.9% over 28d",
+        "budget remaining -100.0%",
+        "burn rates 1h 2.00x, 6h 2.00x, 1d 2.00x, 3d 2.00x",
+        f"prometheus {prometheus.url}",
+        'sum(rate(http_requests_total{service="exhausted"}[28d]))',
+    ):
         assert evidence in finding.message
     budget = present(v.services[0].budget)
     assert budget.state == "exhausted" and budget.slos[0].remaining == pytest.approx(-1.0, abs=0.01)
@@ -74,10 +84,20 @@ def test_reliability_only_change_goes_through(repo: GitRepo, prometheus: Any) ->
     assert v.verdict == "pass" and "only reliability material" in v.services[0].findings[0].message
 
 
-@pytest.mark.parametrize("code", ["services/exhausted/tests/test_app.py", "services/exhausted/src/alerts/page.py",
-                                  "services/exhausted/runbook_hooks.py", "services/exhausted/src/test/__init__.py",
-                                  "services/exhausted/docs/conf.py", "services/exhausted/slo/rules.sh"])
-def test_code_named_like_reliability_material_is_not_exempt(repo: GitRepo, prometheus: Any, code: str) -> None:
+@pytest.mark.parametrize(
+    "code",
+    [
+        "services/exhausted/tests/test_app.py",
+        "services/exhausted/src/alerts/page.py",
+        "services/exhausted/runbook_hooks.py",
+        "services/exhausted/src/test/__init__.py",
+        "services/exhausted/docs/conf.py",
+        "services/exhausted/slo/rules.sh",
+    ],
+)
+def test_code_named_like_reliability_material_is_not_exempt(
+    repo: GitRepo, prometheus: Any, code: str
+) -> None:
     """Attack: ship code through an exhausted budget beside a runbook edit, named like docs, alerts or tests."""
     budget_repo.build(repo, prometheus.url)
     repo.write("services/exhausted/docs/runbook.md", "# runbook\n## Mitigation\nroll back\n")
@@ -111,7 +131,10 @@ def test_exhaustion_only_warns_where_configured(repo: GitRepo, prometheus: Any) 
     budget_repo.build(repo, prometheus.url, "  on_exhausted: {1: warn}\n")
     touch(repo, "exhausted")
     v = judge(repo)
-    assert v.verdict == "warn" and "recommend delaying this change" in v.services[0].findings[0].message
+    assert (
+        v.verdict == "warn"
+        and "recommend delaying this change" in v.services[0].findings[0].message
+    )
 
 
 def test_tier3_default_is_warn(repo: GitRepo, prometheus: Any) -> None:
@@ -143,7 +166,11 @@ def test_source_down_fails_open_where_configured(repo: GitRepo) -> None:
     budget_repo.build(repo, f"http://127.0.0.1:{free_port()}", "  on_unavailable: warn\n")
     touch(repo, "healthy")
     v = judge(repo)
-    assert v.verdict == "warn" and v.exit_code == 0 and "failing open" in v.services[0].findings[0].message
+    assert (
+        v.verdict == "warn"
+        and v.exit_code == 0
+        and "failing open" in v.services[0].findings[0].message
+    )
 
 
 def test_offline_skips_budgets_and_says_so(repo: GitRepo) -> None:
@@ -157,10 +184,19 @@ def test_offline_skips_budgets_and_says_so(repo: GitRepo) -> None:
 
 def _event(tmp_path: Any, author: str = "dana") -> str:
     path = tmp_path / "event.json"
-    path.write_text(json.dumps({
-        "repository": {"full_name": "acme/shop"},
-        "pull_request": {"number": 7, "user": {"login": author}, "head": {"sha": "abc"}, "labels": [{"name": "p0-fix"}]},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "repository": {"full_name": "acme/shop"},
+                "pull_request": {
+                    "number": 7,
+                    "user": {"login": author},
+                    "head": {"sha": "abc"},
+                    "labels": [{"name": "p0-fix"}],
+                },
+            }
+        )
+    )
     return str(path)
 
 
@@ -178,19 +214,59 @@ LABELED_BY_RITA = [{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"
     "events, reviews, verdict",
     [
         (LABELED_BY_RITA, [_review("rita")], "pass"),
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "Sam"}}], [_review("sam")], "pass"),
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "dana"}}], [_review("dana")], "block"),  # the author
-        ([{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "mallory"}}], [_review("mallory")], "block"),  # not allowed
-        (LABELED_BY_RITA + [{"event": "unlabeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}], [_review("rita")], "block"),
-        ([{"event": "labeled", "label": {"name": "hotfix"}, "actor": {"login": "rita"}}], [_review("rita")], "block"),
+        (
+            [{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "Sam"}}],
+            [_review("sam")],
+            "pass",
+        ),
+        (
+            [{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "dana"}}],
+            [_review("dana")],
+            "block",
+        ),  # the author
+        (
+            [{"event": "labeled", "label": {"name": "p0-fix"}, "actor": {"login": "mallory"}}],
+            [_review("mallory")],
+            "block",
+        ),  # not allowed
+        (
+            LABELED_BY_RITA
+            + [{"event": "unlabeled", "label": {"name": "p0-fix"}, "actor": {"login": "rita"}}],
+            [_review("rita")],
+            "block",
+        ),
+        (
+            [{"event": "labeled", "label": {"name": "hotfix"}, "actor": {"login": "rita"}}],
+            [_review("rita")],
+            "block",
+        ),
         (LABELED_BY_RITA, [], "block"),  # labeled, never approved
-        (LABELED_BY_RITA, [_review("rita", commit="0ld")], "block"),  # approved an earlier head: new commits came since
-        (LABELED_BY_RITA, [_review("rita"), _review("rita", "CHANGES_REQUESTED")], "block"),  # her latest word is no
-        (LABELED_BY_RITA, [_review("sam")], "block"),  # someone else approved: the label is still rita's alone
+        (
+            LABELED_BY_RITA,
+            [_review("rita", commit="0ld")],
+            "block",
+        ),  # approved an earlier head: new commits came since
+        (
+            LABELED_BY_RITA,
+            [_review("rita"), _review("rita", "CHANGES_REQUESTED")],
+            "block",
+        ),  # her latest word is no
+        (
+            LABELED_BY_RITA,
+            [_review("sam")],
+            "block",
+        ),  # someone else approved: the label is still rita's alone
     ],
 )
 def test_p0_label_must_come_from_an_allowed_approver_who_approved_this_head(
-    repo: GitRepo, prometheus: Any, httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, events: list[dict[str, Any]], reviews: list[dict[str, Any]], verdict: str
+    repo: GitRepo,
+    prometheus: Any,
+    httpserver: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    events: list[dict[str, Any]],
+    reviews: list[dict[str, Any]],
+    verdict: str,
 ) -> None:
     budget_repo.build(repo, prometheus.url, LABELS)
     touch(repo, "exhausted")
@@ -205,7 +281,9 @@ def test_p0_label_must_come_from_an_allowed_approver_who_approved_this_head(
         assert "who approved this head commit" in v.services[0].findings[0].message
 
 
-def test_github_down_means_no_label_exemption(repo: GitRepo, prometheus: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_github_down_means_no_label_exemption(
+    repo: GitRepo, prometheus: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     budget_repo.build(repo, prometheus.url, LABELS)
     touch(repo, "exhausted")
     monkeypatch.setenv("GITHUB_EVENT_PATH", _event(tmp_path))
@@ -217,17 +295,27 @@ def test_gate_budget_command(repo: GitRepo, prometheus: Any, gate_cli: Any) -> N
     budget_repo.build(repo, prometheus.url)
     code, out, _ = gate_cli("budget", "--repo", repo.path, "exhausted", "healthy")
     assert code == 0
-    assert "exhausted (tier 1)\n  exhausted    SLO 'exhausted-availability' 99.9% over 28d: budget remaining -100.0%" in out
+    assert (
+        "exhausted (tier 1)\n  exhausted    SLO 'exhausted-availability' 99.9% over 28d: budget remaining -100.0%"
+        in out
+    )
     assert "healthy (tier 1)\n  ok           SLO 'healthy-availability'" in out
     code, out, _ = gate_cli("budget", "--repo", repo.path, "--format", "json")
     doc = json.loads(out)
-    assert {s["name"]: s["state"] for s in doc["services"]} == {"burning": "fast-burn", "exhausted": "exhausted", "healthy": "ok", "idle": "no-data"}
+    assert {s["name"]: s["state"] for s in doc["services"]} == {
+        "burning": "fast-burn",
+        "exhausted": "exhausted",
+        "healthy": "ok",
+        "idle": "no-data",
+    }
     code, _, err = gate_cli("budget", "--repo", repo.path, "nope")
     assert code == 2 and "no service named 'nope'" in err
 
 
 @pytest.mark.parametrize("mode", ["symlink", "executable"])
-def test_a_document_that_is_not_a_regular_file_is_not_exempt(repo: GitRepo, prometheus: Any, mode: str) -> None:
+def test_a_document_that_is_not_a_regular_file_is_not_exempt(
+    repo: GitRepo, prometheus: Any, mode: str
+) -> None:
     """Attack: a symlink (or an executable) named like a runbook, which the service's code then loads."""
     import os
 
@@ -262,25 +350,39 @@ spec:
 
 
 @pytest.mark.parametrize("tier, severity", [(1, "warning"), (3, "info")])
-def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheus: Any, gate_cli: Any, tier: int, severity: str) -> None:
+def test_an_unmeasurable_slo_is_visible_in_every_output(
+    repo: GitRepo, prometheus: Any, gate_cli: Any, tier: int, severity: str
+) -> None:
     from gate.report import renderer
 
     budget_repo.build(repo, prometheus.url)
-    repo.write("services/quiet/service.yaml", f"apiVersion: gate/v1\nkind: Service\nname: quiet\ntier: {tier}\nowners: {{team: t}}\nslos:\n  - openslo: services/quiet/slo.yaml\n")
+    repo.write(
+        "services/quiet/service.yaml",
+        f"apiVersion: gate/v1\nkind: Service\nname: quiet\ntier: {tier}\nowners: {{team: t}}\nslos:\n  - openslo: services/quiet/slo.yaml\n",
+    )
     repo.write("services/quiet/slo.yaml", DATADOG_SLO)
     repo.write("services/quiet/src/app.py", "x = 1\n")
     repo.commit("quiet service")
     v = judge(repo)
     (service,) = v.services
     (finding,) = service.findings
-    assert (finding.rule, finding.severity, finding.file, finding.line) == ("error-budget-unmeasurable", severity, "services/quiet/slo.yaml", 14)
+    assert (finding.rule, finding.severity, finding.file, finding.line) == (
+        "error-budget-unmeasurable",
+        severity,
+        "services/quiet/slo.yaml",
+        14,
+    )
     words = "error budget cannot be measured: OpenSLO SLO 'quiet-latency': objectives[0]: metric source type 'Datadog' is not read by gate"
     assert finding.message.startswith(words)
     assert present(service.budget).state == "unmeasurable"
     for name in ("text", "markdown", "json", "sarif", "junit", "github"):
         assert "error budget cannot be measured" in renderer(name)(v), name
     code, out, _ = gate_cli("budget", "--repo", repo.path, "quiet")
-    assert code == 0 and "  unmeasurable services/quiet/slo.yaml:14: error budget cannot be measured: OpenSLO SLO 'quiet-latency'" in out
+    assert (
+        code == 0
+        and "  unmeasurable services/quiet/slo.yaml:14: error budget cannot be measured: OpenSLO SLO 'quiet-latency'"
+        in out
+    )
     code, out, _ = gate_cli("budget", "--repo", repo.path, "--format", "json", "quiet")
     assert json.loads(out)["services"][0]["state"] == "unmeasurable"
     # the repository can make it stricter or quieter per tier
@@ -293,17 +395,29 @@ def test_an_unmeasurable_slo_is_visible_in_every_output(repo: GitRepo, prometheu
     assert [f.severity for f in v.services[0].findings] == (["error"] if tier == 1 else [])
 
 
-def test_making_an_openslo_document_unmeasurable_does_not_switch_the_budget_off(repo: GitRepo, prometheus: Any) -> None:
+def test_making_an_openslo_document_unmeasurable_does_not_switch_the_budget_off(
+    repo: GitRepo, prometheus: Any
+) -> None:
     # the base measures 'exhausted' through an OpenSLO document with plain counter queries
     budget_repo.build(repo, prometheus.url)
     repo.git("checkout", "-q", "main")
-    doc = DATADOG_SLO.replace("quiet", "exhausted").replace(
-        "good: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{ok}.as_count()'}}}",
-        """good: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted",code!~"5.."})'}}}""").replace(
-        "total: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}}}",
-        """total: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted"})'}}}""").replace(
-        "target: 0.99}", "target: 0.999}")
-    repo.write("services/exhausted/service.yaml", budget_repo.manifest("exhausted").split("slos:")[0] + "slos:\n  - openslo: services/exhausted/slo.yaml\n")
+    doc = (
+        DATADOG_SLO.replace("quiet", "exhausted")
+        .replace(
+            "good: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{ok}.as_count()'}}}",
+            """good: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted",code!~"5.."})'}}}""",
+        )
+        .replace(
+            "total: {metricSource: {type: Datadog, spec: {query: 'sum:trace.hits{*}.as_count()'}}}",
+            """total: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="exhausted"})'}}}""",
+        )
+        .replace("target: 0.99}", "target: 0.999}")
+    )
+    repo.write(
+        "services/exhausted/service.yaml",
+        budget_repo.manifest("exhausted").split("slos:")[0]
+        + "slos:\n  - openslo: services/exhausted/slo.yaml\n",
+    )
     repo.write("services/exhausted/slo.yaml", doc)
     repo.commit("openslo")
     repo.git("checkout", "-q", "change")

@@ -1,4 +1,5 @@
 """The Prometheus source against a real Prometheus on 127.0.0.1, and against faults."""
+
 from __future__ import annotations
 
 import json
@@ -6,21 +7,31 @@ import time
 from typing import Any
 
 import pytest
+from testing.typed import present
 from werkzeug import Request, Response
 
 from gate.budget.records import SLO
 from gate.budget.status import measure
 from gate.settings import BudgetSettings
-from testing.typed import present
 
 GOOD = 'sum(rate(http_requests_total{service="NAME",code!~"5.."}[{{window}}]))'
 TOTAL = 'sum(rate(http_requests_total{service="NAME"}[{{window}}]))'
 
 
 def slo(name: str, **kw: Any) -> SLO:
-    fields: dict[str, Any] = dict(service=name, name=f"{name}-availability", objective=0.999, window=28 * 86400, window_text="28d",
-                  budgeting="occurrences", source="prometheus", good=GOOD.replace("NAME", name), total=TOTAL.replace("NAME", name),
-                  origin="svc/service.yaml", line=6)
+    fields: dict[str, Any] = dict(
+        service=name,
+        name=f"{name}-availability",
+        objective=0.999,
+        window=28 * 86400,
+        window_text="28d",
+        budgeting="occurrences",
+        source="prometheus",
+        good=GOOD.replace("NAME", name),
+        total=TOTAL.replace("NAME", name),
+        origin="svc/service.yaml",
+        line=6,
+    )
     fields.update(kw)
     return SLO(**fields)
 
@@ -64,7 +75,15 @@ def test_bad_over_total_and_timeslices(prometheus: Any) -> None:
     bad = 'sum(rate(http_requests_total{service="exhausted",code=~"5.."}[{{window}}]))'
     status = measure(slo("exhausted", good=None, bad=bad), settings(prometheus.url), offline=False)
     assert status.remaining == pytest.approx(-1.0, abs=0.01)
-    sliced = slo("burning", window=3 * 86400, window_text="3d", budgeting="timeslices", slice_window=300, slice_target=0.99, objective=0.99)
+    sliced = slo(
+        "burning",
+        window=3 * 86400,
+        window_text="3d",
+        budgeting="timeslices",
+        slice_window=300,
+        slice_target=0.99,
+        objective=0.99,
+    )
     status = measure(sliced, settings(prometheus.url), offline=False)
     # 2h of 5% errors in 3 days: 24 of 864 five-minute slices are bad, against a 1% allowance of 8.64
     assert status.events == pytest.approx(864, abs=3)
@@ -73,21 +92,38 @@ def test_bad_over_total_and_timeslices(prometheus: Any) -> None:
 
 
 def test_promql_error_is_unavailable_with_the_query(prometheus: Any) -> None:
-    broken = slo("healthy", good="sum(rate(http_requests_total[{{window}}]", total=TOTAL.replace("NAME", "healthy"))
+    broken = slo(
+        "healthy",
+        good="sum(rate(http_requests_total[{{window}}]",
+        total=TOTAL.replace("NAME", "healthy"),
+    )
     status = measure(broken, settings(prometheus.url), offline=False)
     assert status.state == "unavailable"
     assert "PromQL error (bad_data)" in present(status.reason)
 
 
 def test_more_than_one_series(prometheus: Any) -> None:
-    status = measure(slo("healthy", total="sum by (code) (rate(http_requests_total{service=\"healthy\"}[{{window}}]))"), settings(prometheus.url), offline=False)
-    assert status.state == "unavailable" and "aggregate it to one with sum()" in present(status.reason)
+    status = measure(
+        slo(
+            "healthy",
+            total='sum by (code) (rate(http_requests_total{service="healthy"}[{{window}}]))',
+        ),
+        settings(prometheus.url),
+        offline=False,
+    )
+    assert status.state == "unavailable" and "aggregate it to one with sum()" in present(
+        status.reason
+    )
 
 
 def test_server_down() -> None:
     from testing.prometheus import free_port
 
-    status = measure(slo("healthy"), settings(f"http://127.0.0.1:{free_port()}", retries=1, backoff=0.01), offline=False)
+    status = measure(
+        slo("healthy"),
+        settings(f"http://127.0.0.1:{free_port()}", retries=1, backoff=0.01),
+        offline=False,
+    )
     assert status.state == "unavailable"
     assert "connection refused or reset (2 attempts)" in present(status.reason)
 
@@ -102,15 +138,42 @@ def test_offline_skips_the_network() -> None:
     [
         (lambda: Response("oops", status=503), "HTTP 503 (2 attempts)"),
         (lambda: Response("not json", status=200), "response is not JSON"),
-        (lambda: Response(json.dumps({"hello": "world"}), status=200), "not a Prometheus API response"),
-        (lambda: Response(json.dumps({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "abc"]}]}}), status=200), "malformed sample"),
-        (lambda: Response(json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}), status=200), "unexpected resultType 'matrix'"),
+        (
+            lambda: Response(json.dumps({"hello": "world"}), status=200),
+            "not a Prometheus API response",
+        ),
+        (
+            lambda: Response(
+                json.dumps(
+                    {
+                        "status": "success",
+                        "data": {
+                            "resultType": "vector",
+                            "result": [{"metric": {}, "value": [1, "abc"]}],
+                        },
+                    }
+                ),
+                status=200,
+            ),
+            "malformed sample",
+        ),
+        (
+            lambda: Response(
+                json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}),
+                status=200,
+            ),
+            "unexpected resultType 'matrix'",
+        ),
         (lambda: Response("x" * (6 * 1024 * 1024), status=200), "response larger than"),
     ],
 )
 def test_faults(httpserver: Any, respond: Any, words: str) -> None:
     httpserver.expect_request("/api/v1/query").respond_with_handler(lambda request: respond())
-    status = measure(slo("healthy"), settings(httpserver.url_for("/").rstrip("/"), retries=1, backoff=0.01), offline=False)
+    status = measure(
+        slo("healthy"),
+        settings(httpserver.url_for("/").rstrip("/"), retries=1, backoff=0.01),
+        offline=False,
+    )
     assert status.state == "unavailable"
     assert words in present(status.reason)
 
@@ -122,19 +185,28 @@ def test_slow_server_times_out(httpserver: Any) -> None:
 
     httpserver.expect_request("/api/v1/query").respond_with_handler(slow)
     started = time.monotonic()
-    status = measure(slo("healthy"), settings(httpserver.url_for("/").rstrip("/"), timeout=0.3, retries=1, backoff=0.01), offline=False)
+    status = measure(
+        slo("healthy"),
+        settings(httpserver.url_for("/").rstrip("/"), timeout=0.3, retries=1, backoff=0.01),
+        offline=False,
+    )
     assert status.state == "unavailable" and "timed out after 0.3s" in present(status.reason)
     assert time.monotonic() - started < 10
 
 
 def test_nan_and_inf_samples_are_no_data(httpserver: Any) -> None:
-    body = {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "NaN"]}]}}
+    body = {
+        "status": "success",
+        "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "NaN"]}]},
+    }
     httpserver.expect_request("/api/v1/query").respond_with_json(body)
     status = measure(slo("healthy"), settings(httpserver.url_for("/").rstrip("/")), offline=False)
     assert status.state == "no-data"
 
 
-def test_bearer_token_is_sent_and_never_printed(httpserver: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bearer_token_is_sent_and_never_printed(
+    httpserver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PROM_TOKEN", "s3cr3t-token-value")
     seen: list[str] = []
 
@@ -143,7 +215,11 @@ def test_bearer_token_is_sent_and_never_printed(httpserver: Any, monkeypatch: py
         return Response("denied", status=500)
 
     httpserver.expect_request("/api/v1/query").respond_with_handler(handler)
-    status = measure(slo("healthy"), settings(httpserver.url_for("/").rstrip("/"), bearer_token_env="PROM_TOKEN"), offline=False)
+    status = measure(
+        slo("healthy"),
+        settings(httpserver.url_for("/").rstrip("/"), bearer_token_env="PROM_TOKEN"),
+        offline=False,
+    )
     assert seen and seen[0] == "Bearer s3cr3t-token-value"
     text = json.dumps(status.to_json()) + status.summary() + (status.reason or "") + status.evidence
     assert status.state == "unavailable" and "s3cr3t" not in text
@@ -158,5 +234,9 @@ def test_credentials_in_the_url_are_never_printed(httpserver: Any) -> None:
 
 
 def test_missing_token_variable(httpserver: Any) -> None:
-    status = measure(slo("healthy"), settings(httpserver.url_for("/"), bearer_token_env="NOT_SET_ANYWHERE"), offline=False)
+    status = measure(
+        slo("healthy"),
+        settings(httpserver.url_for("/"), bearer_token_env="NOT_SET_ANYWHERE"),
+        offline=False,
+    )
     assert status.state == "unavailable" and "NOT_SET_ANYWHERE" in present(status.reason)

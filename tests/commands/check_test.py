@@ -1,4 +1,5 @@
 """What `gate check` judges: the options as given, pre-commit's pushed range, or the pull request's commits."""
+
 from __future__ import annotations
 
 import json
@@ -14,13 +15,21 @@ BASE, HEAD = "a" * 40, "b" * 40
 
 @pytest.fixture(autouse=True)
 def _no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
+    for name in (
+        "PRE_COMMIT_FROM_REF",
+        "PRE_COMMIT_TO_REF",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_EVENT_NAME",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 def _event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "event.json"
-    path.write_text(json.dumps({"pull_request": {"base": {"sha": BASE}, "head": {"sha": HEAD}, "number": 7}}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"pull_request": {"base": {"sha": BASE}, "head": {"sha": HEAD}, "number": 7}}),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(path))
     monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
 
@@ -45,13 +54,21 @@ def test_pre_push_judges_the_pushed_commits_not_the_index(monkeypatch: pytest.Mo
     assert revisions(True, None, None, False) == (True, None, None)
 
 
-def test_github_fills_in_what_the_options_leave_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_fills_in_what_the_options_leave_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _event(tmp_path, monkeypatch)
     assert revisions(False, None, None, True) == (False, BASE, HEAD)
     assert revisions(False, "main", None, True) == (False, "main", HEAD)
-    assert revisions(False, None, None, False) == (False, None, None)  # without --github the event is not read
+    assert revisions(False, None, None, False) == (
+        False,
+        None,
+        None,
+    )  # without --github the event is not read
 
 
-def test_github_never_turns_a_staged_check_into_the_pull_requests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_never_turns_a_staged_check_into_the_pull_requests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _event(tmp_path, monkeypatch)
     assert revisions(True, None, None, True) == (True, None, None)

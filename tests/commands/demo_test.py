@@ -1,4 +1,5 @@
 """`gate demo`: the bundled scenarios, each against its expected verdict, in a real process."""
+
 from __future__ import annotations
 
 from cli_test import _no_traceback

@@ -1,4 +1,5 @@
 """`gate explain`: what a rule is, from the repository's packs or the built-in defaults."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Shared options: `--format NAME[=FILE]`, `--output` pairing, report writing, `--as-of`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,20 +36,32 @@ def test_format_spec() -> None:
         spec.convert("json=", None, None)
 
 
-def test_outputs_pair_with_the_plain_formats_in_order(fake_reporters: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    emit("V", (("json", None), ("text", str(tmp_path / "named.txt")), ("text", None)), (str(tmp_path / "first.json"),))
+def test_outputs_pair_with_the_plain_formats_in_order(
+    fake_reporters: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emit(
+        "V",
+        (("json", None), ("text", str(tmp_path / "named.txt")), ("text", None)),
+        (str(tmp_path / "first.json"),),
+    )
     assert (tmp_path / "first.json").read_text() == "json:V\n"
     assert (tmp_path / "named.txt").read_text() == "text:V\n"
-    assert capsys.readouterr().out == "text:V\n"  # the second plain format has no --output left: stdout
+    assert (
+        capsys.readouterr().out == "text:V\n"
+    )  # the second plain format has no --output left: stdout
 
 
-def test_no_format_is_text_on_stdout_and_dash_is_stdout(fake_reporters: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_format_is_text_on_stdout_and_dash_is_stdout(
+    fake_reporters: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     emit("V", (), ())
     emit("V", (("json", None),), ("-",))
     assert capsys.readouterr().out == "text:V\njson:V\n"
 
 
-def test_more_outputs_than_plain_formats_is_a_usage_error(fake_reporters: None, tmp_path: Path) -> None:
+def test_more_outputs_than_plain_formats_is_a_usage_error(
+    fake_reporters: None, tmp_path: Path
+) -> None:
     with pytest.raises(click.UsageError, match="more --output files than plain --format values"):
         emit("V", (("json", str(tmp_path / "a.json")),), (str(tmp_path / "b.json"),))
     assert not list(tmp_path.iterdir())  # refused before anything is written
@@ -58,7 +71,9 @@ def test_write_replaces_a_file_whole_and_leaves_no_temporary(tmp_path: Path) -> 
     target = tmp_path / "deep" / "report.txt"
     write(str(target), "one\n")
     write(str(target), "two\n")
-    assert target.read_text() == "two\n" and [p.name for p in target.parent.iterdir()] == ["report.txt"]
+    assert target.read_text() == "two\n" and [p.name for p in target.parent.iterdir()] == [
+        "report.txt"
+    ]
 
 
 def test_write_names_the_file_it_cannot_write(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 """`gate scorecard`: the fleet's four files written into one directory, and its options' errors."""
+
 from __future__ import annotations
 
 import json
@@ -8,27 +9,79 @@ from typing import Any
 from conftest import GitRepo
 
 
-def test_writes_the_four_files_and_names_them(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+def test_writes_the_four_files_and_names_them(
+    example: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
     out_dir = tmp_path / "card"
-    code, out, _ = gate_cli("scorecard", "--repo", example.path, "--rev", "main", "--offline", "--no-trend", "--as-of", "2026-11-22",
-                            "--output-dir", str(out_dir))
+    code, out, _ = gate_cli(
+        "scorecard",
+        "--repo",
+        example.path,
+        "--rev",
+        "main",
+        "--offline",
+        "--no-trend",
+        "--as-of",
+        "2026-11-22",
+        "--output-dir",
+        str(out_dir),
+    )
     assert code == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["scorecard.html", "scorecard.json", "scorecard.md", "services.csv"]
-    assert out.strip() == f"scorecard: {out_dir / 'scorecard.html'} (also scorecard.md, scorecard.json, services.csv)"
-    assert len(json.loads((out_dir / "scorecard.json").read_text(encoding="utf-8"))["services"]) == 6
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "scorecard.html",
+        "scorecard.json",
+        "scorecard.md",
+        "services.csv",
+    ]
+    assert (
+        out.strip()
+        == f"scorecard: {out_dir / 'scorecard.html'} (also scorecard.md, scorecard.json, services.csv)"
+    )
+    assert (
+        len(json.loads((out_dir / "scorecard.json").read_text(encoding="utf-8"))["services"]) == 6
+    )
 
 
-def test_a_since_after_the_scorecards_date_is_a_usage_error(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
-    code, _, err = gate_cli("scorecard", "--repo", example.path, "--since", "2027-01-01", "--as-of", "2026-11-22",
-                            "--output-dir", str(tmp_path / "card"))
+def test_a_since_after_the_scorecards_date_is_a_usage_error(
+    example: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
+    code, _, err = gate_cli(
+        "scorecard",
+        "--repo",
+        example.path,
+        "--since",
+        "2027-01-01",
+        "--as-of",
+        "2026-11-22",
+        "--output-dir",
+        str(tmp_path / "card"),
+    )
     assert code == 2 and "--since" in err and "after the scorecard's date 2026-11-22" in err
     assert not (tmp_path / "card").exists()
 
 
-def test_an_output_dir_that_is_a_file_is_exit_2_naming_it(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+def test_an_output_dir_that_is_a_file_is_exit_2_naming_it(
+    example: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
     blocker = tmp_path / "card"
     blocker.write_text("mine\n")
-    code, _, err = gate_cli("scorecard", "--repo", example.path, "--rev", "main", "--offline", "--no-trend", "--as-of", "2026-11-22",
-                            "--output-dir", str(blocker))
-    assert code == 2 and "cannot write the scorecard" in err and str(blocker) in err and len(err.splitlines()) == 1
+    code, _, err = gate_cli(
+        "scorecard",
+        "--repo",
+        example.path,
+        "--rev",
+        "main",
+        "--offline",
+        "--no-trend",
+        "--as-of",
+        "2026-11-22",
+        "--output-dir",
+        str(blocker),
+    )
+    assert (
+        code == 2
+        and "cannot write the scorecard" in err
+        and str(blocker) in err
+        and len(err.splitlines()) == 1
+    )
     assert blocker.read_text() == "mine\n"

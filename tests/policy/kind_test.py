@@ -1,4 +1,5 @@
 """gate/policy/kind.py: the one shape every check kind has, built in or a plug-in."""
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -10,7 +11,10 @@ from gate.policy.plugins import SHIPPED
 
 def test_every_built_in_kind_has_the_shape() -> None:
     assert KINDS and all(isinstance(kind, Kind) for kind in KINDS.values())
-    assert all(callable(kind.fn) and kind.params.get("type") == "object" and kind.summary for kind in KINDS.values())
+    assert all(
+        callable(kind.fn) and kind.params.get("type") == "object" and kind.summary
+        for kind in KINDS.values()
+    )
 
 
 def test_the_shipped_plug_in_kinds_have_the_shape() -> None:

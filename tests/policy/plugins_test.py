@@ -1,4 +1,5 @@
 """Check kinds from installed packages: the `gate.check_kinds` entry point group."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import GitRepo, gate_subprocess
 
 from gate.policy import plugins
 
-from conftest import GitRepo, gate_subprocess
-
-KIND_MODULE = '''\
+KIND_MODULE = """\
 from gate.catalog import Problem
 from gate.policy.kinds import CheckKind
 
@@ -28,7 +28,7 @@ def _described(ctx, service, params):
 KIND = CheckKind(_described, {"type": "object", "additionalProperties": False, "properties": {"min_length": {"type": "integer"}}},
                  "the manifest says what the service does")
 NOT_A_KIND = 42
-'''
+"""
 
 ENTRY_POINTS = """\
 [gate.check_kinds]
@@ -74,7 +74,10 @@ rules:
 def team_repo(repo: GitRepo, kind: str) -> None:
     repo.write(".gate.yaml", "version: 1\npacks: [policies/team.yaml]\nunowned: off\n")
     repo.write("policies/team.yaml", PACK.replace("KIND", kind))
-    repo.write("svc/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\ndescription: short\n")
+    repo.write(
+        "svc/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\ndescription: short\n",
+    )
     repo.commit("base")
     repo.branch("change")
     repo.write("svc/app.py", "x = 1\n")
@@ -91,16 +94,27 @@ def test_installed_kind_is_used_by_a_pack(plugin: Path, gate_cli: Any, repo: Git
 def test_explain_kinds_lists_installed_plugins(plugin: Path, gate_cli: Any) -> None:
     code, out, _ = gate_cli("explain", "--kinds")
     assert code == 0
-    assert "  described  the manifest says what the service does  [package gate-kind-example 1.0]" in out
-    assert "  broken  [package gate-kind-example 1.0]" not in out and "broken  broken: check kind 'broken'" in out
-    assert "  file_exists  ignored: a built-in kind has this name  [package gate-kind-example 1.0]" in out
+    assert (
+        "  described  the manifest says what the service does  [package gate-kind-example 1.0]"
+        in out
+    )
+    assert (
+        "  broken  [package gate-kind-example 1.0]" not in out
+        and "broken  broken: check kind 'broken'" in out
+    )
+    assert (
+        "  file_exists  ignored: a built-in kind has this name  [package gate-kind-example 1.0]"
+        in out
+    )
     assert "  alerts_defined  " in out
 
 
 def test_a_plugin_cannot_replace_a_builtin_kind(plugin: Path, gate_cli: Any, repo: GitRepo) -> None:
     team_repo(repo, "file_exists")
     code, _, err = gate_cli("check", "--repo", repo.path, "--base", "main")
-    assert code == 2 and "rule described: check parameters" in err  # the built-in's parameters, not the plug-in's
+    assert (
+        code == 2 and "rule described: check parameters" in err
+    )  # the built-in's parameters, not the plug-in's
 
 
 def test_broken_plugin_is_a_one_line_error(plugin: Path, gate_cli: Any, repo: GitRepo) -> None:
@@ -120,18 +134,29 @@ def test_plugins_load_only_when_a_pack_names_them(example: GitRepo, tmp_path: Pa
     """The default pack names no plug-in: neither the entry point machinery nor any plug-in is imported."""
     example.write("services/checkout/src/app.py", "x = 2\n")
     example.commit()
-    script = ("import sys\nfrom gate.cli import main\ntry:\n    main(['check', '--repo', sys.argv[1], '--base', 'main'])\n"
-              "except SystemExit:\n    pass\nprint(sorted(m for m in ('gate.policy.plugins', 'gate.policy.alerts', 'importlib.metadata', 'gate_kind_example') if m in sys.modules))\n")
+    script = (
+        "import sys\nfrom gate.cli import main\ntry:\n    main(['check', '--repo', sys.argv[1], '--base', 'main'])\n"
+        "except SystemExit:\n    pass\nprint(sorted(m for m in ('gate.policy.plugins', 'gate.policy.alerts', 'importlib.metadata', 'gate_kind_example') if m in sys.modules))\n"
+    )
     folder = install_plugin(tmp_path / "site")
-    done = subprocess.run([sys.executable, "-c", script, example.path], capture_output=True, text=True,
-                          env={**__import__("os").environ, "PYTHONPATH": str(folder)}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script, example.path],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(folder)},
+        timeout=120,
+    )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
 
 
 def test_explain_kinds_in_a_fresh_interpreter(tmp_path: Path) -> None:
     folder = install_plugin(tmp_path / "site")
     done = gate_subprocess("explain", "--kinds", env={"PYTHONPATH": str(folder)})
-    assert done.returncode == 0 and "  described  the manifest says what the service does  [package gate-kind-example 1.0]" in done.stdout
+    assert (
+        done.returncode == 0
+        and "  described  the manifest says what the service does  [package gate-kind-example 1.0]"
+        in done.stdout
+    )
 
 
 def test_explain_takes_a_rule_or_kinds_not_both(gate_cli: Any) -> None:

@@ -1,4 +1,5 @@
 """gate.report.json_report: the JSON report, valid against schemas/report.schema.json, the one place its shape is built."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,7 +18,9 @@ def test_the_report_validates_and_counts_what_the_verdict_says(blocked: Verdict)
     assert doc["summary"]["waived"] == 1 and doc == document(blocked)
     payments = next(s for s in doc["services"] if s["name"] == "payments")
     waived = [f for f in payments["findings"] if f["waived"]]
-    assert [(f["rule"], f["waived"]["id"], f["waived"]["approved_by"]) for f in waived] == [("error-budget", "EXC-BUDGET", "victor")]
+    assert [(f["rule"], f["waived"]["id"], f["waived"]["approved_by"]) for f in waived] == [
+        ("error-budget", "EXC-BUDGET", "victor")
+    ]
 
 
 def test_a_staged_head_is_named_staged(blocked: Verdict) -> None:

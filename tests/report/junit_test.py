@@ -1,11 +1,13 @@
 """gate.report.junit: JUnit XML, one case per service and rule."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from testing.typed import present
+
 from gate.report import renderer
 from gate.verdict import Verdict
-from testing.typed import present
 
 
 def test_junit_parses_back_with_one_case_per_service_and_rule(blocked: Verdict) -> None:

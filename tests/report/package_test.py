@@ -1,4 +1,5 @@
 """The reporter registry: every registered format is a Reporter, imported only when asked for."""
+
 from __future__ import annotations
 
 import inspect
@@ -18,16 +19,24 @@ def test_every_registered_format_is_a_reporter(name: str) -> None:
     assert isinstance(loaded, Reporter)
     assert loaded is sys.modules[REPORTERS[name]]
     params = list(inspect.signature(loaded.render).parameters.values())
-    assert params and all(p.default is not inspect.Parameter.empty for p in params[1:])  # render(verdict) is enough
+    assert params and all(
+        p.default is not inspect.Parameter.empty for p in params[1:]
+    )  # render(verdict) is enough
 
 
 def test_the_command_line_offers_exactly_the_registered_formats_in_order() -> None:
-    assert FORMAT_NAMES == ("text", "json", "markdown", "sarif", "junit", "github", "gitlab") == tuple(REPORTERS)
+    assert (
+        FORMAT_NAMES
+        == ("text", "json", "markdown", "sarif", "junit", "github", "gitlab")
+        == tuple(REPORTERS)
+    )
 
 
 def test_a_module_without_render_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(REPORTERS, "broken", "gate.errors")
-    with pytest.raises(TypeError, match="gate.errors registers as reporter 'broken' but has no render"):
+    with pytest.raises(
+        TypeError, match="gate.errors registers as reporter 'broken' but has no render"
+    ):
         reporter("broken")
 
 

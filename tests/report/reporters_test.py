@@ -1,5 +1,6 @@
 """Every reporter reads the same verdict (the `blocked` fixture of tests/report/conftest.py); each format has its own
 tests/report/<format>_test.py, checked against its real format."""
+
 from __future__ import annotations
 
 import pytest

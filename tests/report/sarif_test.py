@@ -1,4 +1,5 @@
 """gate.report.sarif: SARIF 2.1.0, checked against the OASIS schema."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,11 @@ def test_sarif_validates_against_the_oasis_schema(blocked: Verdict) -> None:
     rules = run["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} == {"runbook-sections", "unowned-change", "error-budget"}
     for rule in rules:
-        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"] and "How to fix" in rule["help"]["text"]
+        assert (
+            rule["shortDescription"]["text"]
+            and rule["fullDescription"]["text"]
+            and "How to fix" in rule["help"]["text"]
+        )
     for result in run["results"]:
         region = result["locations"][0]["physicalLocation"]["region"]
         assert region["startLine"] >= 1
@@ -31,6 +36,11 @@ def test_sarif_validates_against_the_oasis_schema(blocked: Verdict) -> None:
     waived = [r for r in run["results"] if "suppressions" in r]
     assert len(waived) == 1 and waived[0]["ruleId"] == "error-budget"
     assert waived[0]["suppressions"][0]["status"] == "accepted"
-    assert "exception EXC-BUDGET approved by @victor" in waived[0]["suppressions"][0]["justification"]
+    assert (
+        "exception EXC-BUDGET approved by @victor" in waived[0]["suppressions"][0]["justification"]
+    )
     runbook = next(r for r in run["results"] if r["ruleId"] == "runbook-sections")
-    assert runbook["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "services/search/docs/runbook.md"
+    assert (
+        runbook["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "services/search/docs/runbook.md"
+    )

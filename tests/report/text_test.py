@@ -1,4 +1,5 @@
 """gate.report.text: the terminal report, one line per fact, values never obeyed as control text."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,14 +10,23 @@ from gate.verdict import Finding, Verdict
 
 def test_headline_services_findings_and_waivers_in_order(blocked: Verdict) -> None:
     lines = renderer("text")(blocked).splitlines()
-    assert lines[0] == f"gate: BLOCK - 2 changed service(s), {blocked.base[:12]}..{blocked.head[:12]}: 1 error(s), 1 warning(s), 0 info"
+    assert (
+        lines[0]
+        == f"gate: BLOCK - 2 changed service(s), {blocked.base[:12]}..{blocked.head[:12]}: 1 error(s), 1 warning(s), 0 info"
+    )
     search = next(i for i, l in enumerate(lines) if "search (tier" in l)
-    assert lines[search].startswith("BLOCK") and any("runbook-sections" in l for l in lines[search + 1:])
-    assert "repository" in lines and any("scripts/release.sh" in l for l in lines[lines.index("repository"):])
+    assert lines[search].startswith("BLOCK") and any(
+        "runbook-sections" in l for l in lines[search + 1 :]
+    )
+    assert "repository" in lines and any(
+        "scripts/release.sh" in l for l in lines[lines.index("repository") :]
+    )
     assert any(l.startswith("  waived  error-budget  services/payments/") for l in lines)
 
 
 def test_a_value_with_line_breaks_and_escapes_stays_on_its_line(blocked: Verdict) -> None:
-    hostile = Finding("unowned-change", "t", "warning", "evil\nFORGED: pass\x1b[2J", "x.sh", None, "fix")
+    hostile = Finding(
+        "unowned-change", "t", "warning", "evil\nFORGED: pass\x1b[2J", "x.sh", None, "fix"
+    )
     text = renderer("text")(dataclasses.replace(blocked, findings=(hostile,)))
     assert "\nFORGED: pass" not in text and "\x1b" not in text

@@ -1,4 +1,5 @@
 """Calibration and evaluation on a synthetic history where bigger changes fail more often."""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testing.typed import present
 
 from gate.git import Repo
 from gate.risk.calibrate import dataset, evaluate, split
 from gate.risk.model import DEFAULT_MODEL, auc, fit, load
-from testing.typed import present
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import synth  # noqa: E402
@@ -43,7 +44,13 @@ def test_evaluate_time_ordered_split(synthetic: Path) -> None:
     result = evaluate(samples, test_share=0.3, train_days=3650)
     assert result["auc_lines_added"] > 0.6  # the synthetic history really has signal
     assert result["auc_model"] >= result["auc_lines_added"] - 0.05
-    assert set(result) >= {"auc_model", "auc_default_model", "auc_lines_added", "beats_baseline_by", "model"}
+    assert set(result) >= {
+        "auc_model",
+        "auc_default_model",
+        "auc_lines_added",
+        "beats_baseline_by",
+        "model",
+    }
 
 
 def test_fit_recovers_a_known_signal() -> None:
@@ -63,18 +70,30 @@ def test_auc_ties_and_degenerate() -> None:
     assert auc([1, 2], [1, 1]) is None
 
 
-def test_calibrate_command_writes_a_model_the_gate_can_load(synthetic: Path, gate_cli: Any, tmp_path: Path) -> None:
+def test_calibrate_command_writes_a_model_the_gate_can_load(
+    synthetic: Path, gate_cli: Any, tmp_path: Path
+) -> None:
     out = tmp_path / "model.json"
-    code, text, _ = gate_cli("risk", "calibrate", "--repo", str(synthetic), "--output", str(out), "--train-days", "3650")
+    code, text, _ = gate_cli(
+        "risk", "calibrate", "--repo", str(synthetic), "--output", str(out), "--train-days", "3650"
+    )
     assert code == 0 and "wrote" in text
     model = load(out.read_bytes(), str(out))
     assert model.meta["trained"] and model.weights
-    code, text, _ = gate_cli("risk", "evaluate", "--repo", str(synthetic), "--format", "json", "--train-days", "3650")
+    code, text, _ = gate_cli(
+        "risk", "evaluate", "--repo", str(synthetic), "--format", "json", "--train-days", "3650"
+    )
     assert code == 0 and json.loads(text)["auc_lines_added"] > 0.6
 
 
-@pytest.mark.parametrize("raw, words", [(b"{", "not JSON"), (b'{"schema": "x"}', "not a risk model"),
-                                        (b'{"schema": "gate.risk-model/v1", "weights": {"bogus": 1}}', "unknown features: bogus")])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (b"{", "not JSON"),
+        (b'{"schema": "x"}', "not a risk model"),
+        (b'{"schema": "gate.risk-model/v1", "weights": {"bogus": 1}}', "unknown features: bogus"),
+    ],
+)
 def test_bad_model_files(raw: bytes, words: str) -> None:
     from gate.errors import FatalError
 
@@ -90,30 +109,69 @@ def test_default_model_is_monotone_in_size() -> None:
 
 def _labels_file(tmp_path: Path, rows: list[tuple[str, int, int]]) -> str:
     path = tmp_path / "incidents.csv"
-    path.write_text("commit,failed,known\n" + "".join(f"{sha[:10]},{failed},{known}\n" for sha, failed, known in rows))
+    path.write_text(
+        "commit,failed,known\n"
+        + "".join(f"{sha[:10]},{failed},{known}\n" for sha, failed, known in rows)
+    )
     return str(path)
 
 
 def test_external_labels_replace_szz(synthetic: Path, gate_cli: Any, tmp_path: Path) -> None:
     samples = dataset(Repo(str(synthetic)), szz=False)
     assert not any(s.failed for s in samples)  # unlabelled: no blame was run
-    small = sorted(samples, key=lambda s: s.features["la"])[: len(samples) // 5]  # the smallest changes "failed"
+    small = sorted(samples, key=lambda s: s.features["la"])[
+        : len(samples) // 5
+    ]  # the smallest changes "failed"
     path = _labels_file(tmp_path, [(s.sha, 1, s.time + 86400) for s in small])
-    code, text, _ = gate_cli("risk", "evaluate", "--repo", str(synthetic), "--format", "json", "--train-days", "3650", "--labels", path)
+    code, text, _ = gate_cli(
+        "risk",
+        "evaluate",
+        "--repo",
+        str(synthetic),
+        "--format",
+        "json",
+        "--train-days",
+        "3650",
+        "--labels",
+        path,
+    )
     result = json.loads(text)
-    assert code == 0 and result["test_failed"] > 20 and result["auc_lines_added"] < 0.3  # these labels, not SZZ's
+    assert (
+        code == 0 and result["test_failed"] > 20 and result["auc_lines_added"] < 0.3
+    )  # these labels, not SZZ's
     out = tmp_path / "model.json"
-    code, text, _ = gate_cli("risk", "calibrate", "--repo", str(synthetic), "--output", str(out), "--train-days", "3650", "--labels", path)
-    assert code == 0 and "wrote" in text and "beats the default by +" in text  # the default, monotone in size, cannot rank these
+    code, text, _ = gate_cli(
+        "risk",
+        "calibrate",
+        "--repo",
+        str(synthetic),
+        "--output",
+        str(out),
+        "--train-days",
+        "3650",
+        "--labels",
+        path,
+    )
+    assert (
+        code == 0 and "wrote" in text and "beats the default by +" in text
+    )  # the default, monotone in size, cannot rank these
     assert load(out.read_bytes(), str(out)).meta["validation"]["auc_model"] > 0.5
 
 
-def test_calibrate_keeps_the_default_and_writes_nothing_when_it_cannot_validate(synthetic: Path, gate_cli: Any, tmp_path: Path) -> None:
+def test_calibrate_keeps_the_default_and_writes_nothing_when_it_cannot_validate(
+    synthetic: Path, gate_cli: Any, tmp_path: Path
+) -> None:
     first = dataset(Repo(str(synthetic)), szz=False)[0]
     path = _labels_file(tmp_path, [(first.sha, 1, first.time)])
     out = tmp_path / "model.json"
-    code, text, _ = gate_cli("risk", "calibrate", "--repo", str(synthetic), "--output", str(out), "--labels", path)
-    assert code == 0 and text.startswith("kept the default model: cannot validate") and not out.exists()
+    code, text, _ = gate_cli(
+        "risk", "calibrate", "--repo", str(synthetic), "--output", str(out), "--labels", path
+    )
+    assert (
+        code == 0
+        and text.startswith("kept the default model: cannot validate")
+        and not out.exists()
+    )
 
 
 def test_bad_labels_file_is_one_line_exit_2(synthetic: Path, gate_cli: Any, tmp_path: Path) -> None:
@@ -137,7 +195,9 @@ def test_labels_may_name_a_merge_commit(repo: Any, gate_cli: Any, tmp_path: Path
     merge = repo.git("rev-parse", "HEAD")
     path = _labels_file(tmp_path, [(merge, 1, 1)])
     code, text, err = gate_cli("risk", "evaluate", "--repo", str(repo.path), "--labels", path)
-    assert code == 0 and "cannot evaluate" in text  # accepted (merges are not scored), not "not in the history"
+    assert (
+        code == 0 and "cannot evaluate" in text
+    )  # accepted (merges are not scored), not "not in the history"
 
 
 def _forge_cached_datasets(git_dir: Path) -> int:
@@ -153,7 +213,9 @@ def _forge_cached_datasets(git_dir: Path) -> int:
     return forged
 
 
-def test_the_dataset_cache_obeys_the_one_off_switch(repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_dataset_cache_obeys_the_one_off_switch(
+    repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo.write("svc/app.py", "x = 1\n")
     repo.commit("add app")
     repo.write("svc/app.py", "x = 2\n")
@@ -177,12 +239,19 @@ def test_the_dataset_cache_obeys_the_one_off_switch(repo: Any, monkeypatch: pyte
     assert not (Path(repo.path) / ".git" / "gate").exists()  # and nothing is written
 
 
-def test_a_broken_dataset_cache_is_rebuilt_not_a_traceback(repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_dataset_cache_is_rebuilt_not_a_traceback(
+    repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo.write("a.py", "x = 1\n")
     repo.commit("add a")
     monkeypatch.setenv("GATE_CACHE", "on")
     honest = dataset(Repo(repo.path))
-    for junk in ("{not json", '{"version": 3, "samples": [{"sha": 1}]}', '{"version": 3, "samples": 5}', "[]"):
+    for junk in (
+        "{not json",
+        '{"version": 3, "samples": [{"sha": 1}]}',
+        '{"version": 3, "samples": 5}',
+        "[]",
+    ):
         for path in (Path(repo.path) / ".git" / "gate").rglob("*.json"):
             path.write_text(junk)
         assert dataset(Repo(repo.path)) == honest, junk

@@ -1,25 +1,30 @@
 """Features and labels on histories built to have known values."""
+
 from __future__ import annotations
 
 import math
 
 import pytest
+from conftest import GitRepo
 
 from gate.git import Repo
 from gate.risk import labels
 from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import stream
 
-from conftest import GitRepo
-
 DAY = 86400
 T0 = 1_700_000_000
 
 
 def commit_as(repo: GitRepo, author: str, day: float, message: str) -> str:
-    env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author}@example.com", "GIT_COMMITTER_NAME": author,
-           "GIT_COMMITTER_EMAIL": f"{author}@example.com", "GIT_AUTHOR_DATE": f"@{int(T0 + day * DAY)} +0000",
-           "GIT_COMMITTER_DATE": f"@{int(T0 + day * DAY)} +0000"}
+    env = {
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": f"{author}@example.com",
+        "GIT_COMMITTER_NAME": author,
+        "GIT_COMMITTER_EMAIL": f"{author}@example.com",
+        "GIT_AUTHOR_DATE": f"@{int(T0 + day * DAY)} +0000",
+        "GIT_COMMITTER_DATE": f"@{int(T0 + day * DAY)} +0000",
+    }
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", message, env_overrides=env)
     return repo.git("rev-parse", "HEAD")
@@ -43,7 +48,12 @@ def history(repo: GitRepo) -> GitRepo:
 
 def test_stream_parses_every_commit(history: GitRepo) -> None:
     commits = list(stream(Repo(history.path), "--reverse"))
-    assert [c.author for c in commits] == ["alice@example.com", "bob@example.com", "alice@example.com", "carol@example.com"]
+    assert [c.author for c in commits] == [
+        "alice@example.com",
+        "bob@example.com",
+        "alice@example.com",
+        "carol@example.com",
+    ]
     assert [c.is_fix for c in commits] == [False, False, True, False]
     assert {(f.path, f.added, f.deleted) for f in commits[1].files} == {("a.py", 2, 1)}
     assert commits[3].time == T0 + 30 * DAY

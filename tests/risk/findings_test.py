@@ -1,4 +1,5 @@
 """Risk as the gate judges it (gate/risk/findings.py): the record, and the findings a tier's policy draws from a score."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,22 +8,37 @@ import json
 from gate.catalog import Service
 from gate.report.json_report import risk as risk_json
 from gate.risk.findings import risk_findings
-from gate.verdict import RiskResult
 from gate.settings import RiskSettings
+from gate.verdict import RiskResult
 
 TODAY = dt.date(2026, 11, 24)
 
 
 def service(tier: int, last_tested: object = None) -> Service:
-    data = {"tier": tier, "rollback": {"last_tested": last_tested}} if last_tested is not None else {"tier": tier}
+    data = (
+        {"tier": tier, "rollback": {"last_tested": last_tested}}
+        if last_tested is not None
+        else {"tier": tier}
+    )
     return Service("s", "s/", "s/service.yaml", tier, data, None)
 
 
 def test_the_scorers_answer_becomes_a_record_and_its_json_is_unchanged() -> None:
-    scored = {"history": "incomplete: shallow clone", "score": 71, "level": "high", "factors": ["a", "b"], "model": "default",
-              "features": {"la": 12.0}}
+    scored = {
+        "history": "incomplete: shallow clone",
+        "score": 71,
+        "level": "high",
+        "factors": ["a", "b"],
+        "model": "default",
+        "features": {"la": 12.0},
+    }
     risk = RiskResult.of(scored)
-    assert (risk.score, risk.level, risk.factors, risk.history) == (71, "high", ("a", "b"), "incomplete: shallow clone")
+    assert (risk.score, risk.level, risk.factors, risk.history) == (
+        71,
+        "high",
+        ("a", "b"),
+        "incomplete: shallow clone",
+    )
     assert json.dumps(risk_json(risk)) == json.dumps(scored)  # same keys, same order
     complete = RiskResult.of({k: v for k, v in scored.items() if k != "history"})
     assert "history" not in risk_json(complete)
@@ -31,17 +47,45 @@ def test_the_scorers_answer_becomes_a_record_and_its_json_is_unchanged() -> None
 def test_the_tiers_thresholds_block_then_warn() -> None:
     high = RiskResult(85, "critical", ("adds 900 lines",), "default")
     (block, untested) = risk_findings(high, service(0), RiskSettings.parse({}), TODAY)
-    assert (block.rule, block.severity) == ("risk-high", "error") and "adds 900 lines" in block.message
-    assert untested.rule == "risk-rollback-untested" and "never recorded as tested" in untested.message
-    (warn,) = risk_findings(RiskResult(85, "critical", (), "default"), service(3), RiskSettings.parse({"thresholds": {3: {"warn": 80}}}), TODAY)
-    assert (warn.rule, warn.severity) == ("risk-high", "warning") and "no single dominant factor" in warn.message
-    assert risk_findings(RiskResult(10, "low", (), "default"), service(0), RiskSettings.parse({}), TODAY) == []
+    assert (block.rule, block.severity) == (
+        "risk-high",
+        "error",
+    ) and "adds 900 lines" in block.message
+    assert (
+        untested.rule == "risk-rollback-untested" and "never recorded as tested" in untested.message
+    )
+    (warn,) = risk_findings(
+        RiskResult(85, "critical", (), "default"),
+        service(3),
+        RiskSettings.parse({"thresholds": {3: {"warn": 80}}}),
+        TODAY,
+    )
+    assert (warn.rule, warn.severity) == (
+        "risk-high",
+        "warning",
+    ) and "no single dominant factor" in warn.message
+    assert (
+        risk_findings(
+            RiskResult(10, "low", (), "default"), service(0), RiskSettings.parse({}), TODAY
+        )
+        == []
+    )
 
 
 def test_a_rollback_date_the_head_makes_up_is_not_a_tested_rollback() -> None:
     """Attack: write a date that is no date (or one from the future's past) to skip the rollback drill."""
     high = RiskResult(70, "high", (), "default")
     for claimed in ("yesterday", "2026-13-45", "2020-01-01"):
-        rules = [f.rule for f in risk_findings(high, service(1, claimed), RiskSettings.parse({"thresholds": {1: {}}}), TODAY)]
+        rules = [
+            f.rule
+            for f in risk_findings(
+                high, service(1, claimed), RiskSettings.parse({"thresholds": {1: {}}}), TODAY
+            )
+        ]
         assert rules == ["risk-rollback-untested"], claimed
-    assert risk_findings(high, service(1, "2026-11-20"), RiskSettings.parse({"thresholds": {1: {}}}), TODAY) == []
+    assert (
+        risk_findings(
+            high, service(1, "2026-11-20"), RiskSettings.parse({"thresholds": {1: {}}}), TODAY
+        )
+        == []
+    )

@@ -1,9 +1,10 @@
 """gate.risk.history: commits as `git log` streams them, parsed without a process per commit."""
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import GitRepo
+
 from gate.git import Repo
 from gate.risk.history import WIDE_CHANGE, FileChange, is_fix_message, stream, touching
 
@@ -18,9 +19,19 @@ def test_stream_reads_files_lines_renames_and_odd_names(repo: GitRepo) -> None:
     repo.commit("fix: rename app\n\nbody line")
     newest, oldest = list(stream(Repo(repo.path), "HEAD"))
     assert oldest.sha == first and oldest.parents == () and oldest.author == "ada@example.com"
-    assert set(oldest.files) == {FileChange("svc/app.py", 10, 0), FileChange("svc/we ird\nname.py", 1, 0)}
-    assert newest.message.startswith("fix: rename app\n\nbody line") and newest.is_fix and not oldest.is_fix
-    assert set(newest.files) == {FileChange("svc/main.py", 2, 1, "svc/app.py"), FileChange("logo.png", 0, 0)}
+    assert set(oldest.files) == {
+        FileChange("svc/app.py", 10, 0),
+        FileChange("svc/we ird\nname.py", 1, 0),
+    }
+    assert (
+        newest.message.startswith("fix: rename app\n\nbody line")
+        and newest.is_fix
+        and not oldest.is_fix
+    )
+    assert set(newest.files) == {
+        FileChange("svc/main.py", 2, 1, "svc/app.py"),
+        FileChange("logo.png", 0, 0),
+    }
 
 
 def test_touching_many_paths_filters_like_a_pathspec(repo: GitRepo) -> None:
@@ -33,13 +44,21 @@ def test_touching_many_paths_filters_like_a_pathspec(repo: GitRepo) -> None:
     wanted = [f"d{i % 3}/f{i}.py" for i in range(WIDE_CHANGE + 2)]
     moved, added = list(touching(Repo(repo.path), "HEAD", paths=wanted))
     assert {f.path for f in added.files} == set(wanted)  # other/keep.py is not asked for
-    assert moved.files == (FileChange("d0/f0.py", 0, 0, None),)  # renamed away: a deletion of the wanted path
+    assert moved.files == (
+        FileChange("d0/f0.py", 0, 0, None),
+    )  # renamed away: a deletion of the wanted path
 
 
-@pytest.mark.parametrize("message, fix", [
-    ("Fix crash on empty cart", True), ("hotfix: totals", True), ("Prefix the names", False),
-    ("Debug output\n\nfixes #12 in the body only", False), ("Revert \"x\"\n\nThis reverts commit 0123456789abcdef.", True),
-])
+@pytest.mark.parametrize(
+    "message, fix",
+    [
+        ("Fix crash on empty cart", True),
+        ("hotfix: totals", True),
+        ("Prefix the names", False),
+        ("Debug output\n\nfixes #12 in the body only", False),
+        ('Revert "x"\n\nThis reverts commit 0123456789abcdef.', True),
+    ],
+)
 def test_a_fix_is_said_in_the_subject(message: str, fix: bool) -> None:
     assert is_fix_message(message) is fix
 
@@ -66,16 +85,22 @@ def test_a_message_cannot_forge_a_whole_commit_record(repo: GitRepo) -> None:
     commits = list(stream(Repo(repo.path), "HEAD"))
     assert len(commits) == 2 and "e" * 40 not in {c.sha for c in commits}
     assert {c.author for c in commits} == {"ada@example.com"}
-    assert commits[0].reverts == [first]  # the trailer is in the real message: the message says so, nothing more
+    assert commits[0].reverts == [
+        first
+    ]  # the trailer is in the real message: the message says so, nothing more
     assert commits[0].message.startswith("tidy\x1e") and commits[0].parents == (first,)
 
 
 def test_author_names_and_emails_with_separators_stay_in_their_field(repo: GitRepo) -> None:
     repo.write("a.py", "x\n")
     repo.git("add", "-A")
-    repo.git("commit", "-q", "-m", "by mallory", "--author=Mal\x1flory <mal\x1f\x1e1\x1fx@example.com>")
+    repo.git(
+        "commit", "-q", "-m", "by mallory", "--author=Mal\x1flory <mal\x1f\x1e1\x1fx@example.com>"
+    )
     (commit,) = list(stream(Repo(repo.path), "HEAD"))
-    assert commit.author == "mal\x1f\x1e1\x1fx@example.com" and commit.message.startswith("by mallory")
+    assert commit.author == "mal\x1f\x1e1\x1fx@example.com" and commit.message.startswith(
+        "by mallory"
+    )
     assert commit.files == (FileChange("a.py", 1, 0),)
 
 

@@ -1,4 +1,5 @@
 """gate.risk.model: the logistic model, its file format and its levels."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,9 @@ from gate.risk.model import DEFAULT_MODEL, SCHEMA, Model, auc, level, load, tran
 
 
 def test_a_model_round_trips_through_its_file() -> None:
-    model = Model({"la": 0.8, "exp": -0.3}, -1.5, {"la": 2.0}, {"la": 1.5}, {"trained": "2026-11-01"})
+    model = Model(
+        {"la": 0.8, "exp": -0.3}, -1.5, {"la": 2.0}, {"la": 1.5}, {"trained": "2026-11-01"}
+    )
     assert load(model.to_json().encode(), "m.json") == model
     assert json.loads(model.to_json())["schema"] == SCHEMA
 
@@ -20,8 +23,12 @@ def test_score_is_a_bounded_logistic_of_the_weighted_features() -> None:
     model = Model({"la": 1.0}, 0.0)
     assert model.score({}) == pytest.approx(50.0)  # log1p(0) = 0: the intercept alone
     assert model.score({"la": math.e - 1}) == pytest.approx(100 / (1 + math.exp(-1)))
-    assert model.score({"la": 1e300}) <= 100.0 and Model({"la": -1.0}, 0.0).score({"la": 1e300}) >= 0.0
-    assert transform("entropy", 0.5) == 0.5 and transform("la", -3) == 0.0  # raw features; counts never below zero
+    assert (
+        model.score({"la": 1e300}) <= 100.0 and Model({"la": -1.0}, 0.0).score({"la": 1e300}) >= 0.0
+    )
+    assert (
+        transform("entropy", 0.5) == 0.5 and transform("la", -3) == 0.0
+    )  # raw features; counts never below zero
 
 
 def test_contributions_name_what_pushed_the_score_up_first() -> None:
@@ -31,14 +38,24 @@ def test_contributions_name_what_pushed_the_score_up_first() -> None:
 
 
 def test_levels_cover_every_score() -> None:
-    assert [level(s) for s in (0.0, 29.99, 30.0, 60.0, 80.0, 100.0)] == ["low", "low", "medium", "high", "critical", "critical"]
+    assert [level(s) for s in (0.0, 29.99, 30.0, 60.0, 80.0, 100.0)] == [
+        "low",
+        "low",
+        "medium",
+        "high",
+        "critical",
+        "critical",
+    ]
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"schema": "gate.risk-model/v1", "weights": {"la": NaN}}',
-    b'{"schema": "gate.risk-model/v1", "weights": {"la": 1}, "intercept": Infinity}',
-    b'{"schema": "gate.risk-model/v1", "weights": {"la": 1}, "scales": {"la": -Infinity}}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"schema": "gate.risk-model/v1", "weights": {"la": NaN}}',
+        b'{"schema": "gate.risk-model/v1", "weights": {"la": 1}, "intercept": Infinity}',
+        b'{"schema": "gate.risk-model/v1", "weights": {"la": 1}, "scales": {"la": -Infinity}}',
+    ],
+)
 def test_a_model_file_with_nan_or_infinity_is_refused(raw: bytes) -> None:
     """JSON parsers accept NaN and Infinity; a NaN weight would score every change 100 (critical)."""
     with pytest.raises(FatalError, match="m.json: risk model numbers must be finite"):
@@ -58,4 +75,6 @@ def test_auc() -> None:
 
 
 def test_the_shipped_model_loads_and_ranks_a_bigger_change_higher() -> None:
-    assert DEFAULT_MODEL.weights and DEFAULT_MODEL.score({"la": 2000, "nf": 40}) > DEFAULT_MODEL.score({"la": 2})
+    assert DEFAULT_MODEL.weights and DEFAULT_MODEL.score(
+        {"la": 2000, "nf": 40}
+    ) > DEFAULT_MODEL.score({"la": 2})

@@ -1,10 +1,13 @@
 """Risk inside `gate check`: the report section, per-tier thresholds, the rollback requirement, freezes."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
 import pytest
+from conftest import TODAY, GitRepo
+from testing.typed import present
 
 from gate import check
 from gate.errors import FatalError
@@ -13,15 +16,21 @@ from gate.report import renderer
 from gate.resources import validator
 from gate.verdict import Verdict
 
-from conftest import TODAY, GitRepo
-from testing.typed import present
-
 
 def risky(example: GitRepo) -> None:
     example.write("services/checkout/migrations/0002.sql", "ALTER TABLE orders ADD COLUMN x INT;\n")
     example.write("services/checkout/requirements.txt", "stripe==12\n")
-    example.write("services/checkout/src/pricing.py", "".join(f"def rule_{i}(t):\n    if t > {i}:\n        return t * {i}\n    return t\n\n" for i in range(300)))
-    example.write("services/checkout/src/discounts.py", "".join(f"def off_{i}(t):\n    return t - {i} if t > {i} else t\n\n" for i in range(300)))
+    example.write(
+        "services/checkout/src/pricing.py",
+        "".join(
+            f"def rule_{i}(t):\n    if t > {i}:\n        return t * {i}\n    return t\n\n"
+            for i in range(300)
+        ),
+    )
+    example.write(
+        "services/checkout/src/discounts.py",
+        "".join(f"def off_{i}(t):\n    return t - {i} if t > {i} else t\n\n" for i in range(300)),
+    )
     example.commit("pricing rewrite")
 
 
@@ -41,8 +50,13 @@ def test_risk_section_in_json_and_text(example: GitRepo) -> None:
     v = judge(example)
     risk = present(v.services[0].risk)
     assert risk.level in ("high", "critical") and risk.score >= 60
-    assert "touches 1 schema migration(s)" in risk.factors and "adds 2,402 lines (1,802 of code)" in risk.factors  # one reason for the size
-    assert not any(f.startswith(("adds 1,802 lines of code", "edits large files")) for f in risk.factors)  # small files: no such reason
+    assert (
+        "touches 1 schema migration(s)" in risk.factors
+        and "adds 2,402 lines (1,802 of code)" in risk.factors
+    )  # one reason for the size
+    assert not any(
+        f.startswith(("adds 1,802 lines of code", "edits large files")) for f in risk.factors
+    )  # small files: no such reason
     assert risk.features["migrations"] == 1 and risk.features["dependencies"] == 1
     doc = json.loads(renderer("json")(v))
     assert list(validator("report").iter_errors(doc)) == []
@@ -51,39 +65,57 @@ def test_risk_section_in_json_and_text(example: GitRepo) -> None:
 
 
 def test_small_change_is_low_with_no_reasons(example: GitRepo) -> None:
-    example.write("services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n")
+    example.write(
+        "services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n"
+    )
     example.commit()
     risk = present(judge(example).services[0].risk)
     assert risk.level == "low" and risk.score < 30
     assert all("first change" in f for f in risk.factors)
 
 
-@pytest.mark.parametrize("thresholds, verdict", [("{1: {warn: 1}}", "warn"), ("{1: {warn: 1, block: 2}}", "block"), ("{1: {}}", "pass")])
+@pytest.mark.parametrize(
+    "thresholds, verdict",
+    [("{1: {warn: 1}}", "warn"), ("{1: {warn: 1, block: 2}}", "block"), ("{1: {}}", "pass")],
+)
 def test_thresholds_per_tier(example: GitRepo, thresholds: str, verdict: str) -> None:
     with_config(example, f"risk:\n  thresholds: {thresholds}\n")
-    example.write("services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n")
+    example.write(
+        "services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n"
+    )
     example.commit()
     assert judge(example).verdict == verdict
 
 
 def test_high_risk_needs_a_recent_rollback_drill(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
-    example.replace("services/checkout/service.yaml", "last_tested: ", "last_tested: 2025-01-01  # was ")
+    example.replace(
+        "services/checkout/service.yaml", "last_tested: ", "last_tested: 2025-01-01  # was "
+    )
     example.commit("stale drill")
     example.git("checkout", "-q", "-B", "change", "main")
     risky(example)
     v = judge(example)
     rules = {f.rule: f for f in v.services[0].findings}
     assert v.verdict == "block" and "risk-rollback-untested" in rules
-    assert "whose rollback was last tested 2025-01-01; it needs a drill within 90 days" in rules["risk-rollback-untested"].message
+    assert (
+        "whose rollback was last tested 2025-01-01; it needs a drill within 90 days"
+        in rules["risk-rollback-untested"].message
+    )
 
 
 def test_freeze_window(example: GitRepo) -> None:
-    example.write("services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n")
+    example.write(
+        "services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n"
+    )
     example.commit()
     before = present(judge(example).services[0].risk).score
-    with_config(example, "risk:\n  freeze: [{start: 2026-11-20, end: 2026-11-30, reason: Black Friday}]\n")
-    example.write("services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n")
+    with_config(
+        example, "risk:\n  freeze: [{start: 2026-11-20, end: 2026-11-30, reason: Black Friday}]\n"
+    )
+    example.write(
+        "services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "\nX = 1\n"
+    )
     example.commit()
     risk = present(judge(example).services[0].risk)
     assert risk.score > before and "made inside the change freeze 'Black Friday'" in risk.factors
@@ -92,7 +124,10 @@ def test_freeze_window(example: GitRepo) -> None:
 def test_model_comes_from_the_base_revision(example: GitRepo) -> None:
     with_config(example, "risk:\n  model: .gate/risk-model.json\n")
     example.write("services/checkout/src/app.py", "x = 1\n")
-    example.write(".gate/risk-model.json", json.dumps({"schema": "gate.risk-model/v1", "weights": {"la": -100}, "intercept": -50}))
+    example.write(
+        ".gate/risk-model.json",
+        json.dumps({"schema": "gate.risk-model/v1", "weights": {"la": -100}, "intercept": -50}),
+    )
     example.commit()
     with pytest.raises(FatalError, match="risk model not found in the base revision"):
         judge(example)
@@ -100,7 +135,17 @@ def test_model_comes_from_the_base_revision(example: GitRepo) -> None:
 
 def test_calibrated_model_is_used(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
-    example.write(".gate/risk-model.json", json.dumps({"schema": "gate.risk-model/v1", "weights": {"la": 0.0}, "intercept": 5.0, "meta": {"name": "calibrated"}}))
+    example.write(
+        ".gate/risk-model.json",
+        json.dumps(
+            {
+                "schema": "gate.risk-model/v1",
+                "weights": {"la": 0.0},
+                "intercept": 5.0,
+                "meta": {"name": "calibrated"},
+            }
+        ),
+    )
     example.commit("model")
     with_config(example, "risk:\n  model: .gate/risk-model.json\n")
     example.write("services/checkout/src/app.py", "x = 1\n")
@@ -119,7 +164,11 @@ def test_risk_can_be_switched_off(example: GitRepo) -> None:
 def test_gate_risk_command(example: GitRepo, gate_cli: Any) -> None:
     risky(example)
     code, out, _ = gate_cli("risk", "--repo", example.path, "--base", "main")
-    assert code == 0 and out.startswith("checkout (tier 1): ") and "touches 1 schema migration(s)" in out
+    assert (
+        code == 0
+        and out.startswith("checkout (tier 1): ")
+        and "touches 1 schema migration(s)" in out
+    )
     code, out, _ = gate_cli("risk", "--repo", example.path, "--base", "main", "--format", "json")
     assert json.loads(out)["services"][0]["service"] == "checkout"
 
@@ -131,7 +180,9 @@ def test_staged_change_is_scored(example: GitRepo) -> None:
     assert present(v.services[0].risk).features["migrations"] == 1
 
 
-def test_history_without_line_counts_scores_exactly_as_with_them(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_without_line_counts_scores_exactly_as_with_them(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`gate check` mines history with --name-status (no content diffs): the features must not move."""
     from gate.risk import history, score
 
@@ -141,19 +192,33 @@ def test_history_without_line_counts_scores_exactly_as_with_them(repo: GitRepo, 
     authors = ["ada@example.com", "bob@example.com", "cy@example.com"]
     for i in range(30):
         author = authors[i % 3]
-        repo.write(f"services/{'ab'[i % 2]}/src/m{i % 4}.py", "".join(f"x{j} = {i}\n" for j in range(i * 3)))
+        repo.write(
+            f"services/{'ab'[i % 2]}/src/m{i % 4}.py",
+            "".join(f"x{j} = {i}\n" for j in range(i * 3)),
+        )
         if i == 12:
             repo.git("mv", "services/a/src/m0.py", "services/a/src/renamed.py")
         date = f"2026-10-{1 + i % 28:02d}T12:00:00+00:00"
         repo.git("add", "-A")
-        repo.git("commit", "-q", "-m", "fix crash" if i % 7 == 0 else f"change {i}",
-                 env_overrides={"GIT_AUTHOR_EMAIL": author, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+        repo.git(
+            "commit",
+            "-q",
+            "-m",
+            "fix crash" if i % 7 == 0 else f"change {i}",
+            env_overrides={
+                "GIT_AUTHOR_EMAIL": author,
+                "GIT_AUTHOR_DATE": date,
+                "GIT_COMMITTER_DATE": date,
+            },
+        )
     repo.branch("change")
     repo.write("services/a/src/renamed.py", "y = 1\n")
     repo.write("services/a/src/m1.py", "z = 2\n" * 40)
     repo.write("services/b/src/m3.py", "w = 3\n")
     repo.git("add", "-A")
-    repo.git("commit", "-q", "-m", "the change", env_overrides={"GIT_AUTHOR_EMAIL": "ada@example.com"})
+    repo.git(
+        "commit", "-q", "-m", "the change", env_overrides={"GIT_AUTHOR_EMAIL": "ada@example.com"}
+    )
 
     def features() -> dict[str, Any]:
         v = check.run(Repo(repo.path), base="main", head="HEAD", today=TODAY)
@@ -162,13 +227,18 @@ def test_history_without_line_counts_scores_exactly_as_with_them(repo: GitRepo, 
     fast = features()
     assert fast["a"]["exp"] > 0 and fast["a"]["ndev"] > 0 and fast["b"]["nuc"] > 0
     full_stream = history.stream
-    monkeypatch.setattr(score, "stream", lambda *a, **k: full_stream(*a, **{**k, "lines": True, "renames": True}))
+    monkeypatch.setattr(
+        score, "stream", lambda *a, **k: full_stream(*a, **{**k, "lines": True, "renames": True})
+    )
     import shutil
+
     shutil.rmtree(repo.root / ".git" / "gate")
     assert features() == fast
 
 
-def test_a_wide_change_asks_git_by_directory_and_scores_the_same(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wide_change_asks_git_by_directory_and_scores_the_same(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Thousands of pathspecs cost git minutes; past WIDE_CHANGE the history is asked by directory
     and filtered, and on a linear history the features must not move."""
     import shutil
@@ -181,20 +251,48 @@ def test_a_wide_change_asks_git_by_directory_and_scores_the_same(repo: GitRepo, 
     repo.write("libs/shared.py", "s = 0\n")
     authors = ["ada@example.com", "bob@example.com"]
     for i in range(24):
-        repo.write(f"services/{'ab'[i % 2]}/src/m{i % 5}.py", "".join(f"v{j} = {i}\n" for j in range(i + 3)))
-        repo.write(f"services/{'ab'[i % 2]}/src/other{i % 3}.py", f"o = {i}\n")  # history of files the change does not touch
+        repo.write(
+            f"services/{'ab'[i % 2]}/src/m{i % 5}.py",
+            "".join(f"v{j} = {i}\n" for j in range(i + 3)),
+        )
+        repo.write(
+            f"services/{'ab'[i % 2]}/src/other{i % 3}.py", f"o = {i}\n"
+        )  # history of files the change does not touch
         if i == 9:
-            repo.git("mv", "services/a/src/m4.py", "services/a/src/moved.py")  # both sides touched by the change
+            repo.git(
+                "mv", "services/a/src/m4.py", "services/a/src/moved.py"
+            )  # both sides touched by the change
         if i == 15:
-            repo.git("mv", "services/b/src/m1.py", "services/b/src/elsewhere.py")  # only the old side touched
+            repo.git(
+                "mv", "services/b/src/m1.py", "services/b/src/elsewhere.py"
+            )  # only the old side touched
         date = f"2026-10-{1 + i:02d}T12:00:00+00:00"
         repo.git("add", "-A")
-        repo.git("commit", "-q", "-m", f"change {i}", env_overrides={"GIT_AUTHOR_EMAIL": authors[i % 2], "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+        repo.git(
+            "commit",
+            "-q",
+            "-m",
+            f"change {i}",
+            env_overrides={
+                "GIT_AUTHOR_EMAIL": authors[i % 2],
+                "GIT_AUTHOR_DATE": date,
+                "GIT_COMMITTER_DATE": date,
+            },
+        )
     repo.branch("change")
-    for path in ("services/a/src/m0.py", "services/a/src/m4.py", "services/a/src/moved.py", "services/b/src/m1.py", "services/b/src/m3.py", "libs/shared.py"):
+    for path in (
+        "services/a/src/m0.py",
+        "services/a/src/m4.py",
+        "services/a/src/moved.py",
+        "services/b/src/m1.py",
+        "services/b/src/m3.py",
+        "libs/shared.py",
+    ):
         repo.write(path, "changed = 1\n")
     repo.git("add", "-A")
-    repo.git("commit", "-q", "-m", "the change", env_overrides={"GIT_AUTHOR_EMAIL": "ada@example.com"})
+    repo.git(
+        "commit", "-q", "-m", "the change", env_overrides={"GIT_AUTHOR_EMAIL": "ada@example.com"}
+    )
 
     def features() -> dict[str, Any]:
         shutil.rmtree(repo.root / ".git" / "gate", ignore_errors=True)
@@ -212,7 +310,10 @@ def test_more_lines_never_lower_the_score(example: GitRepo) -> None:
     scores = []
     for n in (1, 10, 60, 400, 3000):
         example.git("checkout", "-q", "-B", f"size-{n}", "main")
-        example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t = t - 1\n" for i in range(n // 2)) + "x = 1\n" * (n % 2))
+        example.write(
+            "services/checkout/src/rules.py",
+            "".join(f"if t > {i}:\n    t = t - 1\n" for i in range(n // 2)) + "x = 1\n" * (n % 2),
+        )
         example.commit(f"{n} lines")
         risk = present(judge(example).services[0].risk)
         assert risk.features["la"] == n
@@ -220,13 +321,20 @@ def test_more_lines_never_lower_the_score(example: GitRepo) -> None:
     assert scores == sorted(scores) and scores[-1] > scores[0]
 
 
-def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(example: GitRepo) -> None:
-    example.write("services/checkout/src/tab\there \"q\" é.py", "if x:\n    y = 1\n# a comment\n\n")
+def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(
+    example: GitRepo,
+) -> None:
+    example.write('services/checkout/src/tab\there "q" é.py', "if x:\n    y = 1\n# a comment\n\n")
     example.write("services/checkout/src/sp ace.py", "while y:\n    y -= 1\n")
     example.commit("odd names")
     plain = present(judge(example).services[0].risk).features
     assert (plain["la"], plain["added_code"], plain["decisions"]) == (6, 4, 2)
-    for key, value in (("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"), ("core.quotepath", "true"), ("color.diff", "always")):
+    for key, value in (
+        ("diff.noprefix", "true"),
+        ("diff.mnemonicPrefix", "true"),
+        ("core.quotepath", "true"),
+        ("color.diff", "always"),
+    ):
         example.git("config", key, value)
     import shutil
 
@@ -234,13 +342,19 @@ def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(ex
     assert present(judge(example).services[0].risk).features == plain
 
 
-def test_padding_a_change_past_the_diff_limit_never_lowers_its_score(example: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_padding_a_change_past_the_diff_limit_never_lowers_its_score(
+    example: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gate.risk import score as risk_score
 
-    example.write("services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t -= 1\n" for i in range(40)))
+    example.write(
+        "services/checkout/src/rules.py", "".join(f"if t > {i}:\n    t -= 1\n" for i in range(40))
+    )
     example.commit("rules")
     honest = present(judge(example).services[0].risk)
-    example.write("services/checkout/src/a_padding.py", "# padding\n" * 400)  # read first: the diff lists files by name
+    example.write(
+        "services/checkout/src/a_padding.py", "# padding\n" * 400
+    )  # read first: the diff lists files by name
     example.commit("pad")
     monkeypatch.setattr(risk_score, "ADDED_LIMIT", 3000)
     padded = present(judge(example).services[0].risk)

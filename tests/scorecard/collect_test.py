@@ -1,4 +1,5 @@
 """`gate scorecard` on real repositories: per-service states, roll-ups, waivers, budgets, adoption, trends."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,13 @@ from gate.resources import validator
 from gate.scorecard import collect, readiness
 
 
-def card_of(repo: GitRepo, offline: bool = True, months: int | None = None, today: dt.date = TODAY, rev: str | None = "main") -> dict[str, Any]:
+def card_of(
+    repo: GitRepo,
+    offline: bool = True,
+    months: int | None = None,
+    today: dt.date = TODAY,
+    rev: str | None = "main",
+) -> dict[str, Any]:
     return collect.build(Repo(repo.path), rev, None, today, offline, months, None)
 
 
@@ -29,20 +36,39 @@ def test_services_tiers_and_teams_of_the_example(example: GitRepo) -> None:
     card = card_of(example)
     assert list(validator("scorecard").iter_errors(card)) == []
     services = by_name(card)
-    assert sorted(services) == ["admin-tools", "cart", "checkout", "notifications", "payments", "search"]
+    assert sorted(services) == [
+        "admin-tools",
+        "cart",
+        "checkout",
+        "notifications",
+        "payments",
+        "search",
+    ]
     search = services["search"]
     assert (search["tier"], search["team"], search["ready"]) == (1, "discovery", False)
-    assert search["rules"]["runbook-sections"] == "error" and search["failing_rules"] == ["runbook-sections"]
-    assert services["checkout"]["ready"] and all(v != "error" for v in services["checkout"]["rules"].values())
+    assert search["rules"]["runbook-sections"] == "error" and search["failing_rules"] == [
+        "runbook-sections"
+    ]
+    assert services["checkout"]["ready"] and all(
+        v != "error" for v in services["checkout"]["rules"].values()
+    )
     # the example's budgets come from a status file (a local source): measured even offline
-    assert services["payments"]["budget"]["state"] == "exhausted" and services["checkout"]["budget"]["state"] == "ok"
+    assert (
+        services["payments"]["budget"]["state"] == "exhausted"
+        and services["checkout"]["budget"]["state"] == "ok"
+    )
     assert services["admin-tools"]["budget"]["state"] == "no-slo"
     tiers = {t["tier"]: t for t in card["tiers"]}
-    assert [(tiers[t]["services"], tiers[t]["ready"], tiers[t]["slo_covered"]) for t in (0, 1, 2, 3)] == [(1, 1, 1), (2, 1, 2), (2, 2, 1), (1, 1, 0)]
+    assert [
+        (tiers[t]["services"], tiers[t]["ready"], tiers[t]["slo_covered"]) for t in (0, 1, 2, 3)
+    ] == [(1, 1, 1), (2, 1, 2), (2, 2, 1), (1, 1, 0)]
     assert tiers[0]["budgets"] == {"exhausted": 1}
     teams = {t["label"]: t for t in card["teams"]}
     assert teams["payments"]["services"] == 2 and teams["discovery"]["ready"] == 0
-    assert card["top_failing_rules"][0]["rule"] == "runbook-sections" and card["top_failing_rules"][0]["tiers"]["1"] == 1
+    assert (
+        card["top_failing_rules"][0]["rule"] == "runbook-sections"
+        and card["top_failing_rules"][0]["tiers"]["1"] == 1
+    )
     # two commits on 2026-11-01, each touching services: counted per service touched
     assert services["payments"]["changes"]["count"] == 2 and card["fleet"]["changes"] >= 6
 
@@ -53,35 +79,72 @@ exceptions:
 {entries}"""
 
 
-def entry(entry_id: str, service: str, rule: str, created: str, expires: str, reason: str = "Escalation rota lands with INC-9") -> str:
-    return (f"  - id: {entry_id}\n    services: [{service}]\n    rules: [{rule}]\n    reason: {reason}\n    ticket: INC-9\n"
-            f"    requested_by: dana\n    approved_by: rita\n    created: {created}\n    expires: {expires}\n")
+def entry(
+    entry_id: str,
+    service: str,
+    rule: str,
+    created: str,
+    expires: str,
+    reason: str = "Escalation rota lands with INC-9",
+) -> str:
+    return (
+        f"  - id: {entry_id}\n    services: [{service}]\n    rules: [{rule}]\n    reason: {reason}\n    ticket: INC-9\n"
+        f"    requested_by: dana\n    approved_by: rita\n    created: {created}\n    expires: {expires}\n"
+    )
 
 
 def test_waivers_active_expiring_expired_and_a_waived_rule(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
-    example.write("exceptions.yaml", LEDGER.format(entries="".join([
-        entry("EXC-1", "search", "runbook-sections", "2026-11-20", "2026-12-20"),
-        entry("EXC-2", "cart", "runbook-sections", "2026-11-20", "2026-11-27"),
-        entry("EXC-3", "cart", "owners-oncall", "2026-11-01", "2026-11-10"),
-        entry("EXC-4", "checkout", "slo-defined", "2026-11-01", "2026-12-01", reason="todo"),
-    ])))
+    example.write(
+        "exceptions.yaml",
+        LEDGER.format(
+            entries="".join(
+                [
+                    entry("EXC-1", "search", "runbook-sections", "2026-11-20", "2026-12-20"),
+                    entry("EXC-2", "cart", "runbook-sections", "2026-11-20", "2026-11-27"),
+                    entry("EXC-3", "cart", "owners-oncall", "2026-11-01", "2026-11-10"),
+                    entry(
+                        "EXC-4",
+                        "checkout",
+                        "slo-defined",
+                        "2026-11-01",
+                        "2026-12-01",
+                        reason="todo",
+                    ),
+                ]
+            )
+        ),
+    )
     example.commit("waivers")
     card = card_of(example)
     services = by_name(card)
-    assert services["search"]["rules"]["runbook-sections"] == "waived" and services["search"]["ready"]
+    assert (
+        services["search"]["rules"]["runbook-sections"] == "waived" and services["search"]["ready"]
+    )
     assert services["search"]["waivers"] == {"active": 1, "expiring": 0, "expired": 0, "invalid": 0}
     assert services["cart"]["waivers"] == {"active": 0, "expiring": 1, "expired": 1, "invalid": 0}
     assert services["checkout"]["waivers"]["invalid"] == 1
-    assert {k: card["waivers"][k] for k in ("active", "expiring", "expired", "invalid")} == {"active": 1, "expiring": 1, "expired": 1, "invalid": 1}
-    assert [e["id"] for e in card["waivers"]["entries"]][:2] == ["EXC-3", "EXC-2"]  # soonest expiry first
+    assert {k: card["waivers"][k] for k in ("active", "expiring", "expired", "invalid")} == {
+        "active": 1,
+        "expiring": 1,
+        "expired": 1,
+        "invalid": 1,
+    }
+    assert [e["id"] for e in card["waivers"]["entries"]][:2] == [
+        "EXC-3",
+        "EXC-2",
+    ]  # soonest expiry first
 
 
-def test_a_broken_ledger_on_the_branch_is_exit_2(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+def test_a_broken_ledger_on_the_branch_is_exit_2(
+    example: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
     example.git("checkout", "-q", "main")
     example.write("exceptions.yaml", "exceptions: [\n")
     example.commit("broken ledger")
-    code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path / "out"), "--no-trend")
+    code, _, err = gate_cli(
+        "scorecard", "--repo", example.path, "--output-dir", str(tmp_path / "out"), "--no-trend"
+    )
     assert code == 2 and "exceptions.yaml" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
@@ -89,42 +152,77 @@ def test_a_broken_ledger_on_the_branch_is_exit_2(example: GitRepo, gate_cli: Any
 def test_offline_says_not_measured_and_no_source_says_so(repo: GitRepo) -> None:
     manifest = "apiVersion: gate/v1\nkind: Service\nname: api\ntier: 1\nowners: {team: core}\nslos:\n  - {name: api-availability, sli: availability, objective: 99.9, window: 28d, indicator: {prometheus: {good: 'sum(rate(ok[{{window}}]))', total: 'sum(rate(all[{{window}}]))'}}}\n"
     repo.write("services/api/service.yaml", manifest)
-    repo.write("services/tool/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: tool\ntier: 3\nowners: {team: core}\n")
+    repo.write(
+        "services/tool/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: tool\ntier: 3\nowners: {team: core}\n",
+    )
     repo.commit("services")
     card = card_of(repo)
-    assert by_name(card)["api"]["budget"]["state"] == "not-measured" and "no budget source" in by_name(card)["api"]["budget"]["reason"]
+    assert (
+        by_name(card)["api"]["budget"]["state"] == "not-measured"
+        and "no budget source" in by_name(card)["api"]["budget"]["reason"]
+    )
     assert by_name(card)["tool"]["budget"]["state"] == "no-slo"
-    repo.write(".gate.yaml", "version: 1\nbudgets: {source: prometheus, prometheus: {url: 'http://127.0.0.1:9'}}\n")
+    repo.write(
+        ".gate.yaml",
+        "version: 1\nbudgets: {source: prometheus, prometheus: {url: 'http://127.0.0.1:9'}}\n",
+    )
     repo.commit("prometheus")
     budget = by_name(card_of(repo, offline=True))["api"]["budget"]
     assert budget["state"] == "not-measured" and "offline" in budget["reason"]
-    assert by_name(card_of(repo, offline=False))["api"]["budget"]["state"] == "unavailable"  # nothing listens on port 9
+    assert (
+        by_name(card_of(repo, offline=False))["api"]["budget"]["state"] == "unavailable"
+    )  # nothing listens on port 9
 
 
 def test_adoption_targets_from_config(repo: GitRepo) -> None:
     def service(name: str, tier: int, slos: bool) -> None:
-        slo = "slos:\n  - {name: x, sli: availability, objective: 99.9, window: 28d}\n" if slos else ""
-        repo.write(f"s/{name}/service.yaml", f"apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: {tier}\nowners: {{team: t}}\n{slo}runbook: s/{name}/runbook.md\n")
+        slo = (
+            "slos:\n  - {name: x, sli: availability, objective: 99.9, window: 28d}\n"
+            if slos
+            else ""
+        )
+        repo.write(
+            f"s/{name}/service.yaml",
+            f"apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: {tier}\nowners: {{team: t}}\n{slo}runbook: s/{name}/runbook.md\n",
+        )
         repo.write(f"s/{name}/runbook.md", "# Runbook\n")
 
     for i, (tier, slos) in enumerate([(1, True), (1, False), (2, True), (2, True), (0, False)]):
         service(f"svc{i}", tier, slos)
-    repo.write(".gate.yaml", "version: 1\nscorecard:\n  adoption: {start: 2026-01-15, tiers: [1, 2], requires: [slos, runbook], milestones: {3: 50, 9: 90}}\n")
+    repo.write(
+        ".gate.yaml",
+        "version: 1\nscorecard:\n  adoption: {start: 2026-01-15, tiers: [1, 2], requires: [slos, runbook], milestones: {3: 50, 9: 90}}\n",
+    )
     repo.commit("fleet")
     adoption = card_of(repo)["adoption"]
     assert (adoption["services"], adoption["met"], adoption["share"]) == (4, 3, 0.75)
     assert adoption["target"] == 90 and adoption["on_target"] is False and adoption["months"] == 10
     assert adoption["missing"] == {"slos": 1, "runbook": 0}
     early = card_of(repo, today=dt.date(2026, 3, 1))["adoption"]
-    assert early["target"] is None and early["next"] == {"months": 3, "share": 50, "due": "2026-04-15"}
+    assert early["target"] is None and early["next"] == {
+        "months": 3,
+        "share": 50,
+        "due": "2026-04-15",
+    }
 
 
-def test_bad_scorecard_config_is_exit_2_naming_the_file(repo: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+def test_bad_scorecard_config_is_exit_2_naming_the_file(
+    repo: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
     repo.write(".gate.yaml", "version: 1\nscorecard:\n  adoption: {requires: [vibes]}\n")
     repo.commit("bad")
-    code, _, err = gate_cli("scorecard", "--repo", repo.path, "--rev", "HEAD", "--output-dir", str(tmp_path))
-    assert code == 2 and ".gate.yaml:3: invalid gate config: scorecard.adoption.requires" in err and "Traceback" not in err
-    code, _, err = gate_cli("scorecard", "--repo", repo.path, "--since", "last tuesday", "--output-dir", str(tmp_path))
+    code, _, err = gate_cli(
+        "scorecard", "--repo", repo.path, "--rev", "HEAD", "--output-dir", str(tmp_path)
+    )
+    assert (
+        code == 2
+        and ".gate.yaml:3: invalid gate config: scorecard.adoption.requires" in err
+        and "Traceback" not in err
+    )
+    code, _, err = gate_cli(
+        "scorecard", "--repo", repo.path, "--since", "last tuesday", "--output-dir", str(tmp_path)
+    )
     assert code == 2 and "--since" in err
 
 
@@ -134,7 +232,9 @@ def grown(tmp_path: Path) -> GitRepo:
     return build_example(tmp_path / "grown", history=True)
 
 
-def test_monthly_trend_from_history_judges_each_blob_once(grown: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_monthly_trend_from_history_judges_each_blob_once(
+    grown: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
     real = readiness.evaluate
 
@@ -146,30 +246,59 @@ def test_monthly_trend_from_history_judges_each_blob_once(grown: GitRepo, monkey
     monkeypatch.setattr(readiness, "evaluate", counting)
     card = card_of(grown, months=12)
     trend = {p["month"]: p for p in card["trend"]}
-    assert list(trend) == [f"{y}-{m:02d}" for y, m in [(2025, 12)] + [(2026, m) for m in range(1, 12)]]
+    assert list(trend) == [
+        f"{y}-{m:02d}" for y, m in [(2025, 12)] + [(2026, m) for m in range(1, 12)]
+    ]
     assert trend["2025-12"]["services"] == 4 and trend["2025-12"]["slo_share"] == 0.0
     assert trend["2026-11"]["services"] == 6 and trend["2026-11"]["ready"] == 5
     assert trend["2026-06"]["tiers"]["0"] == {"services": 1, "ready": 1, "slo_covered": 1}
-    assert [trend[m]["waivers_active"] for m in ("2026-03", "2026-04", "2026-05", "2026-06", "2026-07")] == [0, 1, 0, 1, 0]
-    assert (trend["2026-08"]["changes"], trend["2026-08"]["failed"]) == (2, 1)  # a change and its revert
+    assert [
+        trend[m]["waivers_active"] for m in ("2026-03", "2026-04", "2026-05", "2026-06", "2026-07")
+    ] == [0, 1, 0, 1, 0]
+    assert (trend["2026-08"]["changes"], trend["2026-08"]["failed"]) == (
+        2,
+        1,
+    )  # a change and its revert
     assert trend["2026-09"]["failed"] == 1  # the ranking change a later fix repaired
     assert trend["2026-10"]["adoption_target"] == 60
     judged = sum(p["services"] for p in card["trend"]) + len(card["services"])
     assert len(calls) < judged / 3, "unchanged manifests, documents and CODEOWNERS are judged once"
 
 
-def test_cli_writes_four_outputs_deterministically(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+def test_cli_writes_four_outputs_deterministically(
+    example: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
     outputs = []
     for n in (1, 2):
         out = tmp_path / f"out{n}"
-        code, stdout, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(out), "--as-of", "2026-11-24", "--offline")
+        code, stdout, err = gate_cli(
+            "scorecard",
+            "--repo",
+            example.path,
+            "--output-dir",
+            str(out),
+            "--as-of",
+            "2026-11-24",
+            "--offline",
+        )
         assert code == 0, err
-        assert stdout.strip() == f"scorecard: {out / 'scorecard.html'} (also scorecard.md, scorecard.json, services.csv)"
-        assert sorted(os.listdir(out)) == ["scorecard.html", "scorecard.json", "scorecard.md", "services.csv"]
+        assert (
+            stdout.strip()
+            == f"scorecard: {out / 'scorecard.html'} (also scorecard.md, scorecard.json, services.csv)"
+        )
+        assert sorted(os.listdir(out)) == [
+            "scorecard.html",
+            "scorecard.json",
+            "scorecard.md",
+            "services.csv",
+        ]
         outputs.append({name: (out / name).read_bytes() for name in os.listdir(out)})
     assert outputs[0] == outputs[1]
     card = json.loads(outputs[0]["scorecard.json"])
-    assert card["schema"] == "gate.scorecard/v1" and list(validator("scorecard").iter_errors(card)) == []
+    assert (
+        card["schema"] == "gate.scorecard/v1"
+        and list(validator("scorecard").iter_errors(card)) == []
+    )
     assert len(card["trend"]) == 12
 
 
@@ -180,40 +309,96 @@ def test_the_readme_scheduled_workflow_is_valid_and_uses_real_options(gate_cli: 
     block = readme.split("# .github/workflows/scorecard.yml\n", 1)[1].split("```", 1)[0]
     workflow = yaml.safe_load(block)
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
-    assert triggers["schedule"][0]["cron"] == "0 6 1 * *" and workflow["permissions"]["contents"] == "read"
+    assert (
+        triggers["schedule"][0]["cron"] == "0 6 1 * *"
+        and workflow["permissions"]["contents"] == "read"
+    )
     steps = workflow["jobs"]["scorecard"]["steps"]
-    assert {s.get("uses", "").split("@")[0] for s in steps} >= {"actions/checkout", "actions/upload-artifact", "actions/upload-pages-artifact", "actions/deploy-pages"}
+    assert {s.get("uses", "").split("@")[0] for s in steps} >= {
+        "actions/checkout",
+        "actions/upload-artifact",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    }
     assert steps[0]["with"]["fetch-depth"] == 0
     run = next(s["run"] for s in steps if "gate scorecard" in s.get("run", ""))
     _, out, _ = gate_cli("scorecard", "--help")
     for option in re.findall(r"(--[a-z-]+)", run):
         assert option in out
-    assert "scorecard/scorecard.md" in next(s["run"] for s in steps if "gh issue" in s.get("run", ""))
+    assert "scorecard/scorecard.md" in next(
+        s["run"] for s in steps if "gh issue" in s.get("run", "")
+    )
 
 
 def test_month_ends_for_months_and_since() -> None:
-    assert collect.month_ends(dt.date(2026, 3, 15), 3, None) == [dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 15)]
-    assert collect.month_ends(dt.date(2026, 1, 2), 2, None) == [dt.date(2025, 12, 31), dt.date(2026, 1, 2)]
-    assert collect.month_ends(dt.date(2026, 3, 15), 12, dt.date(2026, 2, 20)) == [dt.date(2026, 2, 28), dt.date(2026, 3, 15)]
+    assert collect.month_ends(dt.date(2026, 3, 15), 3, None) == [
+        dt.date(2026, 1, 31),
+        dt.date(2026, 2, 28),
+        dt.date(2026, 3, 15),
+    ]
+    assert collect.month_ends(dt.date(2026, 1, 2), 2, None) == [
+        dt.date(2025, 12, 31),
+        dt.date(2026, 1, 2),
+    ]
+    assert collect.month_ends(dt.date(2026, 3, 15), 12, dt.date(2026, 2, 20)) == [
+        dt.date(2026, 2, 28),
+        dt.date(2026, 3, 15),
+    ]
 
 
-def test_since_sets_the_trend_and_a_future_since_is_exit_2(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
-    code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--as-of", "2026-11-24", "--since", "2026-10-05")
+def test_since_sets_the_trend_and_a_future_since_is_exit_2(
+    example: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
+    code, _, err = gate_cli(
+        "scorecard",
+        "--repo",
+        example.path,
+        "--output-dir",
+        str(tmp_path),
+        "--as-of",
+        "2026-11-24",
+        "--since",
+        "2026-10-05",
+    )
     assert code == 0, err
     card = json.loads((tmp_path / "scorecard.json").read_text(encoding="utf-8"))
-    assert [p["month"] for p in card["trend"]] == ["2026-10", "2026-11"] and card["trend"][0]["commit"] is None
-    code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--as-of", "2026-11-24", "--since", "2027-01-01")
+    assert [p["month"] for p in card["trend"]] == ["2026-10", "2026-11"] and card["trend"][0][
+        "commit"
+    ] is None
+    code, _, err = gate_cli(
+        "scorecard",
+        "--repo",
+        example.path,
+        "--output-dir",
+        str(tmp_path),
+        "--as-of",
+        "2026-11-24",
+        "--since",
+        "2027-01-01",
+    )
     assert code == 2 and "after the scorecard's date" in err
 
 
-def test_the_configured_risk_model_scores_the_changes(example: GitRepo, gate_cli: Any, tmp_path: Path) -> None:
+def test_the_configured_risk_model_scores_the_changes(
+    example: GitRepo, gate_cli: Any, tmp_path: Path
+) -> None:
     example.git("checkout", "-q", "main")
-    example.write(".gate/risk-model.json", json.dumps({"schema": "gate.risk-model/v1", "weights": {}, "intercept": 10.0}))
-    example.write(".gate.yaml", example.read(".gate.yaml") + "risk: {model: .gate/risk-model.json}\n")
+    example.write(
+        ".gate/risk-model.json",
+        json.dumps({"schema": "gate.risk-model/v1", "weights": {}, "intercept": 10.0}),
+    )
+    example.write(
+        ".gate.yaml", example.read(".gate.yaml") + "risk: {model: .gate/risk-model.json}\n"
+    )
     example.commit("a model that calls everything critical")
     card = card_of(example)
-    assert card["fleet"]["changes"] > 0 and card["fleet"]["risk"]["critical"] == card["fleet"]["changes"]
+    assert (
+        card["fleet"]["changes"] > 0
+        and card["fleet"]["risk"]["critical"] == card["fleet"]["changes"]
+    )
     example.remove(".gate/risk-model.json")
     example.commit("model gone")
-    code, _, err = gate_cli("scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--no-trend")
+    code, _, err = gate_cli(
+        "scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--no-trend"
+    )
     assert code == 2 and err.startswith("gate: error: .gate/risk-model.json: risk model not found")

@@ -1,4 +1,5 @@
 """Failure labels from one patch stream agree with `git blame` SZZ; risk and merges are counted per change."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,18 @@ DAY = 86400
 def at(repo: GitRepo, day: int, message: str, author: str = "ada@example.com") -> str:
     when = f"2026-{(day - 1) // 28 + 1:02d}-{(day - 1) % 28 + 1:02d}T12:00:00+00:00"
     repo.git("add", "-A")
-    repo.git("commit", "-q", "--allow-empty", "-m", message,
-             env_overrides={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_EMAIL": author})
+    repo.git(
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        message,
+        env_overrides={
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_DATE": when,
+            "GIT_AUTHOR_EMAIL": author,
+        },
+    )
     return repo.git("rev-parse", "HEAD")
 
 
@@ -49,7 +60,15 @@ def history(repo: GitRepo) -> dict[str, str]:
     shas["fix-odd"] = at(repo, 12, "Fix the odd name")
     repo.write("svc/d.py", "x = 1\n")
     shas["d"] = at(repo, 13, "add d")
-    repo.git("revert", "--no-edit", "HEAD", env_overrides={"GIT_AUTHOR_DATE": "2026-01-15T12:00:00+00:00", "GIT_COMMITTER_DATE": "2026-01-15T12:00:00+00:00"})
+    repo.git(
+        "revert",
+        "--no-edit",
+        "HEAD",
+        env_overrides={
+            "GIT_AUTHOR_DATE": "2026-01-15T12:00:00+00:00",
+            "GIT_COMMITTER_DATE": "2026-01-15T12:00:00+00:00",
+        },
+    )
     shas["revert"] = repo.git("rev-parse", "HEAD")
     return shas
 
@@ -58,7 +77,15 @@ def test_labels_match_blame_szz_and_reverts(repo: GitRepo) -> None:
     shas = history(repo)
     r = Repo(repo.path)
     head = r.resolve("HEAD")
-    mined = mine(r, head, since=0, risk_since=0, history_since=0, tier_of=lambda paths: 1, model=DEFAULT_MODEL)
+    mined = mine(
+        r,
+        head,
+        since=0,
+        risk_since=0,
+        history_since=0,
+        tier_of=lambda paths: 1,
+        model=DEFAULT_MODEL,
+    )
     commits = list(stream(r, "--reverse", head))
     expected = set(labels.reverted(commits)) | set(labels.fix_inducing(r, commits))
     # Calibration's blame skips a file whose name git C-quotes in the diff header; this one reads it.
@@ -78,12 +105,33 @@ def test_a_merge_is_one_change_and_windows_cut_by_date(repo: GitRepo) -> None:
     repo.write("svc/a.py", lines(10, "base") + "topic 1\ntopic 2\n")
     at(repo, 4, "topic two")
     repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--no-ff", "-m", "Merge topic", "topic", env_overrides={"GIT_AUTHOR_DATE": "2026-01-05T12:00:00+00:00", "GIT_COMMITTER_DATE": "2026-01-05T12:00:00+00:00"})
+    repo.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge topic",
+        "topic",
+        env_overrides={
+            "GIT_AUTHOR_DATE": "2026-01-05T12:00:00+00:00",
+            "GIT_COMMITTER_DATE": "2026-01-05T12:00:00+00:00",
+        },
+    )
     merge = repo.git("rev-parse", "HEAD")
     r = Repo(repo.path)
     since = int(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc).timestamp())
-    mined = mine(r, merge, since=since, risk_since=since, history_since=0, tier_of=lambda paths: 0, model=DEFAULT_MODEL)
-    assert [c.sha for c in mined.changes] == [merge]  # the side commits are not changes of the branch
+    mined = mine(
+        r,
+        merge,
+        since=since,
+        risk_since=since,
+        history_since=0,
+        tier_of=lambda paths: 0,
+        model=DEFAULT_MODEL,
+    )
+    assert [c.sha for c in mined.changes] == [
+        merge
+    ]  # the side commits are not changes of the branch
     assert side not in mined.risk and mined.changes[0].files[0].added == 2
 
 
@@ -91,7 +139,15 @@ def test_no_service_means_no_risk_score(repo: GitRepo) -> None:
     repo.write("README.md", "hi\n")
     sha = at(repo, 1, "docs")
     r = Repo(repo.path)
-    mined: Any = mine(r, sha, since=0, risk_since=0, history_since=0, tier_of=lambda paths: None, model=DEFAULT_MODEL)
+    mined: Any = mine(
+        r,
+        sha,
+        since=0,
+        risk_since=0,
+        history_since=0,
+        tier_of=lambda paths: None,
+        model=DEFAULT_MODEL,
+    )
     assert [c.sha for c in mined.changes] == [sha] and mined.risk == {}
 
 
@@ -114,4 +170,6 @@ def test_a_commit_message_cannot_forge_a_scorecard_record(repo: GitRepo) -> None
     changes = [c for c, _ in patch_stream(Repo(repo.path), "HEAD", 0)]
     assert [c.sha for c in changes][1:] == [first] and len(changes) == 2
     assert changes[0].message.rstrip("\n") == message and changes[0].reverts == [first]
-    assert changes[0].author == "mal\x1f\x1e@example.com" and [f.path for f in changes[0].files] == ["svc/a.py"]
+    assert changes[0].author == "mal\x1f\x1e@example.com" and [
+        f.path for f in changes[0].files
+    ] == ["svc/a.py"]

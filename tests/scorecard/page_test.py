@@ -1,5 +1,6 @@
 """The demo's scorecard page in a real headless Chromium (Debian's package): it renders, it shows the
 per-tier numbers, and it asks the network for nothing."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,35 @@ import pytest
 from conftest import gate_subprocess, require
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--mute-audio",
-         # Chromium's own services still call home with the flags above (network time, component
-         # updates, accounts): switch them off or point them at a dead loopback port, which the
-         # recording proxy would still see, so "no request at all" stays a strict test.
-         "--disable-extensions", "--disable-default-apps", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
-         "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,"
-         "CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,OptimizationGuideModelDownloading",
-         "--metrics-recording-only", "--disable-field-trial-config", "--no-service-autorun", "--disable-gaia-services",
-         "--google-base-url=http://127.0.0.1:9", "--gaia-url=http://127.0.0.1:9", "--lso-url=http://127.0.0.1:9",
-         "--component-updater=url-source=http://127.0.0.1:9")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--mute-audio",
+    # Chromium's own services still call home with the flags above (network time, component
+    # updates, accounts): switch them off or point them at a dead loopback port, which the
+    # recording proxy would still see, so "no request at all" stays a strict test.
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,"
+    "CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,OptimizationGuideModelDownloading",
+    "--metrics-recording-only",
+    "--disable-field-trial-config",
+    "--no-service-autorun",
+    "--disable-gaia-services",
+    "--google-base-url=http://127.0.0.1:9",
+    "--gaia-url=http://127.0.0.1:9",
+    "--lso-url=http://127.0.0.1:9",
+    "--component-updater=url-source=http://127.0.0.1:9",
+)
 
 
 class RecordingProxy:
@@ -55,7 +74,9 @@ class RecordingProxy:
                     line = conn.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
                     if line:
                         self.requests.append(line)
-                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    conn.sendall(
+                        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
                 except OSError:
                     pass
 
@@ -70,12 +91,23 @@ def proxy() -> Any:
     recorder.close()
 
 
-def chromium(url: str, tmp: Path, proxy: RecordingProxy, *mode: str) -> subprocess.CompletedProcess[str]:
+def chromium(
+    url: str, tmp: Path, proxy: RecordingProxy, *mode: str
+) -> subprocess.CompletedProcess[str]:
     require("chromium")
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"  # a fresh profile each run
-    command = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", f"--proxy-server=http://127.0.0.1:{proxy.port}",
-               "--proxy-bypass-list=<-loopback>", *mode, url]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp)})
+    command = [
+        CHROMIUM,
+        *FLAGS,
+        f"--user-data-dir={profile}",
+        f"--proxy-server=http://127.0.0.1:{proxy.port}",
+        "--proxy-bypass-list=<-loopback>",
+        *mode,
+        url,
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp)}
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return result
 
@@ -86,8 +118,8 @@ def png_bytes(path: Path) -> tuple[int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width, height = 8, b"", 0, 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height = struct.unpack(">II", body[:8])
         elif kind == b"IDAT":
@@ -128,10 +160,16 @@ class TierCells(HTMLParser):
             self.cells[self.row][self.key] += data
 
 
-def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(tmp_path: Path, proxy: RecordingProxy) -> None:
+def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(
+    tmp_path: Path, proxy: RecordingProxy
+) -> None:
     result = gate_subprocess("demo", "--keep", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
-    found = re.search(r"^  scorecard: (\S+scorecard\.html) \(also scorecard\.md, scorecard\.json, services\.csv\)$", result.stdout, re.M)
+    found = re.search(
+        r"^  scorecard: (\S+scorecard\.html) \(also scorecard\.md, scorecard\.json, services\.csv\)$",
+        result.stdout,
+        re.M,
+    )
     assert found, result.stdout[-1500:]
     page = Path(found.group(1))
     for name in ("scorecard.md", "scorecard.json", "services.csv"):
@@ -140,25 +178,43 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(tmp_path:
     url = page.as_uri()
 
     shot = tmp_path / "page.png"
-    dom = chromium(url, tmp_path, proxy, f"--screenshot={shot}", "--window-size=1280,1600", "--dump-dom").stdout  # one launch, both
+    dom = chromium(
+        url, tmp_path, proxy, f"--screenshot={shot}", "--window-size=1280,1600", "--dump-dom"
+    ).stdout  # one launch, both
     width, height, _ = png_bytes(shot)
     assert (width, height) == (1280, 1600) and variety(shot) > 64
 
     cells = TierCells()
     cells.feed(dom)
-    expected = {0: (1, 1, 1, "1 exhausted"), 1: (2, 1, 2, "2 ok"), 2: (2, 2, 1, "1 no-slo, 1 ok"), 3: (1, 1, 0, "1 no-slo")}
+    expected = {
+        0: (1, 1, 1, "1 exhausted"),
+        1: (2, 1, 2, "2 ok"),
+        2: (2, 2, 1, "1 no-slo, 1 ok"),
+        3: (1, 1, 0, "1 no-slo"),
+    }
     for tier, (services, ready, slo, budgets) in expected.items():
         row = cells.cells[f"tier-{tier}"]
-        assert (int(row["services"]), int(row["ready"]), int(row["slo"]), row["budgets"]) == (services, ready, slo, budgets)
+        assert (int(row["services"]), int(row["ready"]), int(row["slo"]), row["budgets"]) == (
+            services,
+            ready,
+            slo,
+            budgets,
+        )
         json_row = card["tiers"][tier]
-        assert int(row["changes"]) == json_row["changes"] and int(row["risk-high"]) == json_row["risk"]["high"]
+        assert (
+            int(row["changes"]) == json_row["changes"]
+            and int(row["risk-high"]) == json_row["risk"]["high"]
+        )
     assert len(cells.months) == 12 and "Reliability scorecard" in dom
     assert proxy.requests == []
 
 
 def test_the_network_and_blank_checks_can_fail(tmp_path: Path, proxy: RecordingProxy) -> None:
     leaky = tmp_path / "leaky.html"
-    leaky.write_text('<!DOCTYPE html><p>x</p><img src="http://probe.gate.invalid/pixel.png"><link rel="stylesheet" href="http://probe.gate.invalid/x.css">', encoding="utf-8")
+    leaky.write_text(
+        '<!DOCTYPE html><p>x</p><img src="http://probe.gate.invalid/pixel.png"><link rel="stylesheet" href="http://probe.gate.invalid/x.css">',
+        encoding="utf-8",
+    )
     chromium(leaky.as_uri(), tmp_path, proxy, "--dump-dom")
     assert any("probe.gate.invalid" in r for r in proxy.requests)
     blank = tmp_path / "blank.html"

@@ -1,11 +1,11 @@
 """gate.scorecard.readiness: every service at a commit, findings remembered per blob, date rules judged at every point."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from conftest import GitRepo
+
 from gate.git import Repo
 from gate.policy.rules import parse_pack
 from gate.scorecard.readiness import REQUIREMENTS, Readiness
@@ -38,9 +38,14 @@ def test_services_findings_and_requirements_at_a_commit(repo: GitRepo) -> None:
     _, (early,) = readiness.at(head, dt.date(2026, 10, 15))
     assert early.service.name == "shop" and early.states() == {"runbook": "pass", "drilled": "pass"}
     assert set(early.has) == set(REQUIREMENTS)
-    assert {"slos", "owners", "rollback"} <= {k for k, v in early.has.items() if v} and not early.has["oncall"]  # oncall is blank
+    assert {"slos", "owners", "rollback"} <= {
+        k for k, v in early.has.items() if v
+    } and not early.has["oncall"]  # oncall is blank
     _, (late,) = readiness.at(head, dt.date(2026, 12, 15))
-    assert late.states() == {"runbook": "pass", "drilled": "warning"}  # the date rule is judged again
+    assert late.states() == {
+        "runbook": "pass",
+        "drilled": "warning",
+    }  # the date rule is judged again
 
 
 def test_the_same_blobs_are_judged_once(repo: GitRepo) -> None:
@@ -51,8 +56,13 @@ def test_the_same_blobs_are_judged_once(repo: GitRepo) -> None:
     readiness = Readiness(Repo(repo.path), parse_pack(PACK.encode(), "p.yaml"), None)
     _, (a,) = readiness.at(first, dt.date(2026, 10, 15))
     _, (b,) = readiness.at(second, dt.date(2026, 10, 15))
-    assert a.states() == b.states() == {"runbook": "error", "drilled": "pass"} and len(readiness._findings) == 1
-    repo.write("docs/shop-runbook.md", "# runbook\n")  # a document the manifest names changes: judged afresh
+    assert (
+        a.states() == b.states() == {"runbook": "error", "drilled": "pass"}
+        and len(readiness._findings) == 1
+    )
+    repo.write(
+        "docs/shop-runbook.md", "# runbook\n"
+    )  # a document the manifest names changes: judged afresh
     third = repo.commit()
     _, (c,) = readiness.at(third, dt.date(2026, 10, 15))
     assert c.states()["runbook"] == "pass" and len(readiness._findings) == 2

@@ -1,4 +1,5 @@
 """Hostile names and values go through the page, the Markdown and the CSV without breaking their structure."""
+
 from __future__ import annotations
 
 import copy
@@ -12,7 +13,8 @@ from typing import Any
 import markupsafe
 from conftest import TODAY, GitRepo
 from hostile.corpus import COMMON
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gate.git import Repo
 from gate.scorecard import collect
@@ -70,13 +72,24 @@ class Structure(HTMLParser):
 def hostile_repo(repo: GitRepo) -> GitRepo:
     for i, name in enumerate(HOSTILE):
         team = HOSTILE[-1 - i]
-        repo.write(f"services/s{i}/service.yaml", f"apiVersion: gate/v1\nkind: Service\nname: {json.dumps(name)}\ntier: {i % 4}\nowners: {{team: {json.dumps(team)}}}\n")
-    for i, (case, raw) in enumerate(sorted(COMMON.items())):  # every hostile manifest body from the fuzzing corpus
+        repo.write(
+            f"services/s{i}/service.yaml",
+            f"apiVersion: gate/v1\nkind: Service\nname: {json.dumps(name)}\ntier: {i % 4}\nowners: {{team: {json.dumps(team)}}}\n",
+        )
+    for i, (case, raw) in enumerate(
+        sorted(COMMON.items())
+    ):  # every hostile manifest body from the fuzzing corpus
         repo.write(f"corpus/c{i}/service.yaml", raw)
-    repo.write("services/<img src=x onerror=alert(2)>/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: odd-dir\ntier: 2\nowners: {team: '|x|'}\n")
-    repo.write("policies/evil.yaml", "apiVersion: gate/v1\nkind: PolicyPack\nname: evil\nrules:\n  - id: evil-rule\n"
-               "    title: \"<script>alert('rule')</script> | `x` \\n new line\"\n    severity: error\n"
-               "    check: {schema: {required: [pager]}, message: \"pager </td> missing\"}\n    remediation: Add a pager.\n")
+    repo.write(
+        "services/<img src=x onerror=alert(2)>/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: odd-dir\ntier: 2\nowners: {team: '|x|'}\n",
+    )
+    repo.write(
+        "policies/evil.yaml",
+        "apiVersion: gate/v1\nkind: PolicyPack\nname: evil\nrules:\n  - id: evil-rule\n"
+        "    title: \"<script>alert('rule')</script> | `x` \\n new line\"\n    severity: error\n"
+        '    check: {schema: {required: [pager]}, message: "pager </td> missing"}\n    remediation: Add a pager.\n',
+    )
     repo.write(".gate.yaml", "version: 1\npacks: [default, policies/evil.yaml]\n")
     repo.commit("hostile fleet")
     return repo
@@ -90,7 +103,12 @@ def test_hostile_fleet_keeps_page_markdown_and_csv_structure(repo: GitRepo) -> N
     page = render_html(card)
     parsed = Structure()
     parsed.feed(page)
-    assert "script" not in parsed.tags and "img" not in parsed.tags and "h1" in parsed.tags and parsed.tags.count("h1") == 1
+    assert (
+        "script" not in parsed.tags
+        and "img" not in parsed.tags
+        and "h1" in parsed.tags
+        and parsed.tags.count("h1") == 1
+    )
     assert parsed.tags.count("style") == 1
     assert parsed.rows["services"] == n + 1  # header row + one per service
     assert not any(k.startswith("on") for k, _ in parsed.attrs)
@@ -109,26 +127,87 @@ def test_hostile_fleet_keeps_page_markdown_and_csv_structure(repo: GitRepo) -> N
     assert "\x1b" not in markdown and "\u202e" not in markdown
 
     rows = list(csv.reader(io.StringIO(render_csv(card))))
-    assert rows[0] == list(CSV_COLUMNS) and len(rows) == n + 1 and {len(r) for r in rows} == {len(CSV_COLUMNS)}
+    assert (
+        rows[0] == list(CSV_COLUMNS)
+        and len(rows) == n + 1
+        and {len(r) for r in rows} == {len(CSV_COLUMNS)}
+    )
     names = {r[0] for r in rows[1:]}
-    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in names and "'+cmd|' /C calc'!A0" in names and "'@SUM(A1)" in names
-    assert not any(cell and cell[0] in "=+-@" for r in rows[1:] for cell in r if not re.fullmatch(r"-?[0-9.]+", cell))
+    assert (
+        '\'=HYPERLINK("http://evil.example","click")' in names
+        and "'+cmd|' /C calc'!A0" in names
+        and "'@SUM(A1)" in names
+    )
+    assert not any(
+        cell and cell[0] in "=+-@"
+        for r in rows[1:]
+        for cell in r
+        if not re.fullmatch(r"-?[0-9.]+", cell)
+    )
 
 
 def _card() -> dict[str, Any]:
-    service = {"name": "x", "manifest": "s/service.yaml", "tier": 1, "team": "t", "parsed": True, "ready": False,
-               "rules": {"r": "error"}, "failing_rules": ["r"], "has": dict.fromkeys(("slos", "runbook", "owners", "oncall", "rollback", "dashboards", "alerts"), True),
-               "slo_count": 1, "budget": {"state": "ok", "reason": None, "slos": []}, "waivers": dict.fromkeys(collect.WAIVER_STATES, 0),
-               "changes": {"count": 1, "failed": 0, "failure_rate": 0.0, "risk": dict.fromkeys(collect.RISK_LEVELS, 0)}}
+    service = {
+        "name": "x",
+        "manifest": "s/service.yaml",
+        "tier": 1,
+        "team": "t",
+        "parsed": True,
+        "ready": False,
+        "rules": {"r": "error"},
+        "failing_rules": ["r"],
+        "has": dict.fromkeys(
+            ("slos", "runbook", "owners", "oncall", "rollback", "dashboards", "alerts"), True
+        ),
+        "slo_count": 1,
+        "budget": {"state": "ok", "reason": None, "slos": []},
+        "waivers": dict.fromkeys(collect.WAIVER_STATES, 0),
+        "changes": {
+            "count": 1,
+            "failed": 0,
+            "failure_rate": 0.0,
+            "risk": dict.fromkeys(collect.RISK_LEVELS, 0),
+        },
+    }
     services = [service]
-    return {"schema": collect.SCHEMA, "revision": {"name": "main", "commit": "0" * 40}, "as_of": "2026-11-24", "offline": True,
-            "config": ".gate.yaml", "window_days": 90, "rules": {"r": "rule"}, "services": services,
-            "tiers": [collect.rollup(f"tier {t}", [s for s in services if s["tier"] == t], tier=t) for t in collect.TIERS],
-            "teams": [collect.rollup("t", services)], "fleet": collect.rollup("all", services),
-            "top_failing_rules": collect.top_failing(services, {"r": "rule"}),
-            "waivers": {**dict.fromkeys(collect.WAIVER_STATES, 0), "entries": [{"id": "EXC-1", "state": "expiring", "services": ["x"], "rules": ["r"], "expires": "2026-11-25", "approved_by": "rita", "ticket": "T"}]},
-            "adoption": collect.adoption(services, AdoptionSettings.parse({"tiers": [1], "requires": ["slos"], "milestones": {6: 60}}), collect.dt.date(2026, 1, 1), TODAY),
-            "trend": None}
+    return {
+        "schema": collect.SCHEMA,
+        "revision": {"name": "main", "commit": "0" * 40},
+        "as_of": "2026-11-24",
+        "offline": True,
+        "config": ".gate.yaml",
+        "window_days": 90,
+        "rules": {"r": "rule"},
+        "services": services,
+        "tiers": [
+            collect.rollup(f"tier {t}", [s for s in services if s["tier"] == t], tier=t)
+            for t in collect.TIERS
+        ],
+        "teams": [collect.rollup("t", services)],
+        "fleet": collect.rollup("all", services),
+        "top_failing_rules": collect.top_failing(services, {"r": "rule"}),
+        "waivers": {
+            **dict.fromkeys(collect.WAIVER_STATES, 0),
+            "entries": [
+                {
+                    "id": "EXC-1",
+                    "state": "expiring",
+                    "services": ["x"],
+                    "rules": ["r"],
+                    "expires": "2026-11-25",
+                    "approved_by": "rita",
+                    "ticket": "T",
+                }
+            ],
+        },
+        "adoption": collect.adoption(
+            services,
+            AdoptionSettings.parse({"tiers": [1], "requires": ["slos"], "milestones": {6: 60}}),
+            collect.dt.date(2026, 1, 1),
+            TODAY,
+        ),
+        "trend": None,
+    }
 
 
 @settings(max_examples=60, deadline=None)
@@ -142,13 +221,17 @@ def test_any_text_in_any_field_keeps_every_format_whole(values: list[str]) -> No
     card["rules"] = {values[3]: values[0]}
     card["teams"][0]["label"] = values[1]
     card["top_failing_rules"] = collect.top_failing([service], {values[3]: values[2]})
-    card["waivers"]["entries"][0].update(id=values[0], services=[values[1]], rules=[values[3]], approved_by=values[2])
+    card["waivers"]["entries"][0].update(
+        id=values[0], services=[values[1]], rules=[values[3]], approved_by=values[2]
+    )
     page = render_html(card)
     parsed = Structure()
     parsed.feed(page)
     assert parsed.rows["services"] == 2 and parsed.tags.count("table") == page.count("<table")
     assert "script" not in parsed.tags
-    assert str(markupsafe.escape(clean(values[0]))) in page  # as Jinja2 escapes it: text, never markup
+    assert (
+        str(markupsafe.escape(clean(values[0]))) in page
+    )  # as Jinja2 escapes it: text, never markup
     rows = list(csv.reader(io.StringIO(render_csv(card))))
     assert len(rows) == 2 and len(rows[1]) == len(CSV_COLUMNS)
     markdown = render_markdown(card)
@@ -156,7 +239,10 @@ def test_any_text_in_any_field_keeps_every_format_whole(values: list[str]) -> No
         table = [line for line in block.split("\n") if line.startswith("|")]
         if table:
             assert len({len(re.findall(r"(?<!\\)\|", row)) for row in table}) == 1
-    assert all(line == "" or not line.startswith(("<", "#", "-", ">")) or line.startswith(("# ", "## ")) for line in markdown.split("\n"))
+    assert all(
+        line == "" or not line.startswith(("<", "#", "-", ">")) or line.startswith(("# ", "## "))
+        for line in markdown.split("\n")
+    )
 
 
 class Accessibility(HTMLParser):
@@ -196,21 +282,45 @@ class Accessibility(HTMLParser):
             pass
 
     def handle_data(self, data: str) -> None:
-        if self.stack and self.cell_text and any((a.get("class") or "").startswith("st-") for t, a in self.stack if t == "td"):
+        if (
+            self.stack
+            and self.cell_text
+            and any((a.get("class") or "").startswith("st-") for t, a in self.stack if t == "td")
+        ):
             self.cell_text[-1] += data
 
 
 def test_page_is_accessible_and_self_contained() -> None:
     card = _card()
     card["trend"] = [
-        {"month": f"2026-{m:02d}", "date": f"2026-{m:02d}-28", "commit": "a" * 40, "changes": m, "failed": 1, "failure_rate": 1 / m,
-         "services": 1, "ready": 1, "ready_share": 1.0, "slo_share": 0.5, "adoption_share": 0.5, "adoption_target": 60.0,
-         "waivers_active": m % 2, "waivers_expired": 0, "tiers": {}} for m in (9, 10, 11)]
+        {
+            "month": f"2026-{m:02d}",
+            "date": f"2026-{m:02d}-28",
+            "commit": "a" * 40,
+            "changes": m,
+            "failed": 1,
+            "failure_rate": 1 / m,
+            "services": 1,
+            "ready": 1,
+            "ready_share": 1.0,
+            "slo_share": 0.5,
+            "adoption_share": 0.5,
+            "adoption_target": 60.0,
+            "waivers_active": m % 2,
+            "waivers_expired": 0,
+            "tiers": {},
+        }
+        for m in (9, 10, 11)
+    ]
     page = render_html(card)
     checked = Accessibility()
     checked.feed(page)
     assert checked.problems == [] and checked.lang == "en"
-    assert checked.svgs == 3 and checked.svg_titles == 3  # every chart has a title (and its numbers in a table)
-    assert checked.captions == checked.tables and "<table id=\"trend\">" in page
-    assert checked.cell_text and all(text.strip() for text in checked.cell_text)  # a state is words, not only colour
+    assert (
+        checked.svgs == 3 and checked.svg_titles == 3
+    )  # every chart has a title (and its numbers in a table)
+    assert checked.captions == checked.tables and '<table id="trend">' in page
+    assert checked.cell_text and all(
+        text.strip() for text in checked.cell_text
+    )  # a state is words, not only colour
     assert "<script" not in page and "@media print" in page and "Content-Security-Policy" in page

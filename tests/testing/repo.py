@@ -1,4 +1,5 @@
 """Real git repositories in temporary folders: the builder every test shares."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,16 @@ GIT_ENV = {
 
 def require(tool: str) -> None:
     """Fail with one line naming what is missing, not a FileNotFoundError deep in a fixture."""
-    found = importlib.util.find_spec(tool.replace("-", "_")) is not None if tool == "pre-commit" else shutil.which(tool)
+    found = (
+        importlib.util.find_spec(tool.replace("-", "_")) is not None
+        if tool == "pre-commit"
+        else shutil.which(tool)
+    )
     if not found:
-        pytest.fail(f"{tool} is not installed in this environment: run `bash scripts/test.sh`, which installs it", pytrace=False)
+        pytest.fail(
+            f"{tool} is not installed in this environment: run `bash scripts/test.sh`, which installs it",
+            pytrace=False,
+        )
 
 
 class GitRepo:
@@ -40,7 +48,9 @@ class GitRepo:
 
     def git(self, *args: str, env_overrides: dict[str, str] | None = None, **kw: Any) -> str:
         env = {**os.environ, **GIT_ENV, **(env_overrides or {})}
-        result = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, **kw)
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, env=env, capture_output=True, text=True, **kw
+        )
         if result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
         return result.stdout.strip()
@@ -112,9 +122,16 @@ def build_example(root: Path, today: dt.date = TODAY, history: bool = False) -> 
     return GitRepo(root)
 
 
-def gate_subprocess(*args: str, cwd: str | None = None, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def gate_subprocess(
+    *args: str, cwd: str | None = None, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """The installed console script's code path, in a separate process (tracebacks would show here)."""
     return subprocess.run(
         [sys.executable, "-c", "from gate.cli import main; main()", *args],
-        cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120, input=input,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=input,
     )

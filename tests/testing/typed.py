@@ -1,4 +1,5 @@
 """Narrowing for tests: a result the test expects to be there, typed as present."""
+
 from __future__ import annotations
 
 from typing import TypeVar

@@ -1,4 +1,5 @@
 """The exception ledger end to end: trust from base, verification on GitHub, scope, expiry."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import TODAY, GitRepo
+from testing.typed import present
 
 from gate import check
 from gate.errors import FatalError
@@ -14,9 +17,6 @@ from gate.git import Repo
 from gate.report import renderer
 from gate.resources import validator
 from gate.verdict import Verdict
-
-from conftest import TODAY, GitRepo
-from testing.typed import present
 
 CONFIG = """\
 exceptions:
@@ -29,11 +29,21 @@ exceptions:
 HEAD_SHA = "c0ffee" * 6 + "beef"
 
 
-def entry(id: str = "EXC-1", services: str = "[search]", rules: str = "[runbook-sections]", approved_by: str = "rita",
-          requested_by: str = "dana", created: str = "2026-11-23", expires: str = "2026-11-28", reason: str = "Escalation contacts land with the on-call rework in INC-77",
-          extra: str = "") -> str:
-    return (f"  - id: {id}\n    services: {services}\n    rules: {rules}\n    reason: {reason}\n    ticket: INC-77\n"
-            f"    requested_by: {requested_by}\n    approved_by: {approved_by}\n    created: {created}\n    expires: {expires}\n{extra}")
+def entry(
+    id: str = "EXC-1",
+    services: str = "[search]",
+    rules: str = "[runbook-sections]",
+    approved_by: str = "rita",
+    requested_by: str = "dana",
+    created: str = "2026-11-23",
+    expires: str = "2026-11-28",
+    reason: str = "Escalation contacts land with the on-call rework in INC-77",
+    extra: str = "",
+) -> str:
+    return (
+        f"  - id: {id}\n    services: {services}\n    rules: {rules}\n    reason: {reason}\n    ticket: INC-77\n"
+        f"    requested_by: {requested_by}\n    approved_by: {approved_by}\n    created: {created}\n    expires: {expires}\n{extra}"
+    )
 
 
 LEDGER = "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
@@ -50,7 +60,10 @@ def ledger_setup(example: GitRepo, base_entries: str = "", change_entries: str =
     example.git("checkout", "-q", "-B", "change", "main")
     example.write("services/search/src/query.py", "x = 1\n")
     if change_entries:
-        example.write("exceptions.yaml", (example.read("exceptions.yaml") if base_entries else LEDGER) + change_entries)
+        example.write(
+            "exceptions.yaml",
+            (example.read("exceptions.yaml") if base_entries else LEDGER) + change_entries,
+        )
     example.commit("search change")
 
 
@@ -62,14 +75,27 @@ def judge(example: GitRepo) -> Verdict:
 def github(httpserver: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """A pull request event, and a local server speaking GitHub's review and team REST shapes."""
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"repository": {"full_name": "acme/shop"},
-                                 "pull_request": {"number": 42, "user": {"login": "dana"}, "head": {"sha": HEAD_SHA}}}))
+    event.write_text(
+        json.dumps(
+            {
+                "repository": {"full_name": "acme/shop"},
+                "pull_request": {
+                    "number": 42,
+                    "user": {"login": "dana"},
+                    "head": {"sha": HEAD_SHA},
+                },
+            }
+        )
+    )
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret_token")
 
     def reviews(*items: tuple[str, str, str]) -> None:
-        body = [{"id": i, "user": {"login": login}, "state": state, "commit_id": sha} for i, (login, state, sha) in enumerate(items)]
+        body = [
+            {"id": i, "user": {"login": login}, "state": state, "commit_id": sha}
+            for i, (login, state, sha) in enumerate(items)
+        ]
         httpserver.expect_request("/repos/acme/shop/pulls/42/reviews").respond_with_json(body)
 
     httpserver.reviews = reviews
@@ -87,10 +113,16 @@ def test_base_trusted_exception_is_applied(example: GitRepo) -> None:
     assert [f.entry.id for f in present(v.exceptions).applied] == ["EXC-1"]
     assert v.services[0].exceptions_applied[0].entry.approved_by == "rita"
     text = renderer("text")(v)
-    assert "waived  runbook-sections" in text and "waived by exception EXC-1 (approved by @rita, expires 2026-11-28, INC-77)" in text
+    assert (
+        "waived  runbook-sections" in text
+        and "waived by exception EXC-1 (approved by @rita, expires 2026-11-28, INC-77)" in text
+    )
     doc = json.loads(renderer("json")(v))
     assert list(validator("report").iter_errors(doc)) == []
-    assert doc["summary"]["waived"] == 1 and doc["services"][0]["findings"][0]["waived"]["id"] == "EXC-1"
+    assert (
+        doc["summary"]["waived"] == 1
+        and doc["services"][0]["findings"][0]["waived"]["id"] == "EXC-1"
+    )
 
 
 def test_forged_in_the_change_is_pending_not_applied(example: GitRepo) -> None:
@@ -113,19 +145,29 @@ def test_approval_on_an_older_commit_is_not_enough(example: GitRepo, github: Any
     github.reviews(("rita", "APPROVED", "0" * 40))
     ledger_setup(example, change_entries=entry())
     v = judge(example)
-    assert v.verdict == "block" and "approved an older commit" in present(present(v.exceptions).pending[0].why)
+    assert v.verdict == "block" and "approved an older commit" in present(
+        present(v.exceptions).pending[0].why
+    )
 
 
 def test_a_later_changes_requested_review_withdraws_approval(example: GitRepo, github: Any) -> None:
-    github.reviews(("rita", "APPROVED", HEAD_SHA), ("rita", "COMMENTED", HEAD_SHA), ("rita", "CHANGES_REQUESTED", HEAD_SHA))
+    github.reviews(
+        ("rita", "APPROVED", HEAD_SHA),
+        ("rita", "COMMENTED", HEAD_SHA),
+        ("rita", "CHANGES_REQUESTED", HEAD_SHA),
+    )
     ledger_setup(example, change_entries=entry())
-    assert "latest review: CHANGES_REQUESTED" in present(present(judge(example).exceptions).pending[0].why)
+    assert "latest review: CHANGES_REQUESTED" in present(
+        present(judge(example).exceptions).pending[0].why
+    )
 
 
 def test_self_approval_is_invalid(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(approved_by="rita", requested_by="rita"))
     v = judge(example)
-    assert v.verdict == "block" and "approved by its own requester" in present(present(v.exceptions).invalid[0].why)
+    assert v.verdict == "block" and "approved by its own requester" in present(
+        present(v.exceptions).invalid[0].why
+    )
 
 
 def test_approver_who_authored_the_pull_request(example: GitRepo, github: Any) -> None:
@@ -142,20 +184,26 @@ def test_non_release_manager_approver(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(approved_by="mallory"))
     v = judge(example)
     assert v.verdict == "block"
-    assert present(v.exceptions).invalid[0].why == ("@mallory may not approve findings exceptions for tier 1 (exceptions.approvers: release-managers)"
-                                                 " (team membership needs a GitHub pull request run to check)")
+    assert present(v.exceptions).invalid[0].why == (
+        "@mallory may not approve findings exceptions for tier 1 (exceptions.approvers: release-managers)"
+        " (team membership needs a GitHub pull request run to check)"
+    )
 
 
 def test_team_membership_through_the_api(example: GitRepo, github: Any) -> None:
     github.reviews(("tom", "APPROVED", HEAD_SHA))
-    github.expect_request("/orgs/acme/teams/release-managers/memberships/tom").respond_with_json({"state": "active", "role": "member"})
+    github.expect_request("/orgs/acme/teams/release-managers/memberships/tom").respond_with_json(
+        {"state": "active", "role": "member"}
+    )
     ledger_setup(example, change_entries=entry(approved_by="tom"))
     assert judge(example).verdict == "pass"
 
 
 def test_team_non_member(example: GitRepo, github: Any) -> None:
     github.reviews(("tim", "APPROVED", HEAD_SHA))
-    github.expect_request("/orgs/acme/teams/release-managers/memberships/tim").respond_with_json({"message": "Not Found"}, status=404)
+    github.expect_request("/orgs/acme/teams/release-managers/memberships/tim").respond_with_json(
+        {"message": "Not Found"}, status=404
+    )
     ledger_setup(example, change_entries=entry(approved_by="tim"))
     assert judge(example).verdict == "block"
 
@@ -164,7 +212,9 @@ def test_expired_is_listed_and_not_applied(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(created="2026-11-10", expires="2026-11-15"))
     v = judge(example)
     assert v.verdict == "block"
-    assert "expired on 2026-11-15; remove it: gate exception revoke EXC-1 --reason" in present(present(v.exceptions).expired[0].why)
+    assert "expired on 2026-11-15; remove it: gate exception revoke EXC-1 --reason" in present(
+        present(v.exceptions).expired[0].why
+    )
     assert "expired  EXC-1" in renderer("text")(v)
 
 
@@ -177,10 +227,14 @@ def test_expiring_within_a_day_is_flagged(example: GitRepo) -> None:
 def test_over_long_for_the_tier(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(created="2026-11-20", expires="2026-12-20"))
     v = judge(example)
-    assert v.verdict == "block" and "lasts 31 days; tier 1 allows at most 7" in present(present(v.exceptions).invalid[0].why)
+    assert v.verdict == "block" and "lasts 31 days; tier 1 allows at most 7" in present(
+        present(v.exceptions).invalid[0].why
+    )
 
 
-@pytest.mark.parametrize("services, rules", [("[checkout]", "[runbook-sections]"), ("[search]", "[codeowners]")])
+@pytest.mark.parametrize(
+    "services, rules", [("[checkout]", "[runbook-sections]"), ("[search]", "[codeowners]")]
+)
 def test_wrong_scope_waives_nothing(example: GitRepo, services: str, rules: str) -> None:
     ledger_setup(example, base_entries=entry(services=services, rules=rules))
     v = judge(example)
@@ -201,19 +255,36 @@ def test_placeholder_reason(example: GitRepo) -> None:
 
 def test_error_budget_needs_a_director(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
-    example.write(".gate.yaml", example.read(".gate.yaml") + CONFIG.replace("{1: 7}", "{0: 3, 1: 7}"))
-    short = {"services": "[payments]", "rules": "[error-budget]", "expires": "2026-11-25"}  # 3 days, both ends included
-    example.write("exceptions.yaml", LEDGER + entry(approved_by="rita", **short) + entry(id="EXC-2", approved_by="victor", **short))
+    example.write(
+        ".gate.yaml", example.read(".gate.yaml") + CONFIG.replace("{1: 7}", "{0: 3, 1: 7}")
+    )
+    short = {
+        "services": "[payments]",
+        "rules": "[error-budget]",
+        "expires": "2026-11-25",
+    }  # 3 days, both ends included
+    example.write(
+        "exceptions.yaml",
+        LEDGER
+        + entry(approved_by="rita", **short)
+        + entry(id="EXC-2", approved_by="victor", **short),
+    )
     example.commit("ledger")
     example.git("checkout", "-q", "-B", "change", "main")
     example.write("services/payments/src/charge.py", "x = 2\n")
     example.commit()
     v = judge(example)
-    assert v.verdict == "pass" and waived_rules(v) == {"error-budget": "EXC-2"}  # tier 0 budget: a VP
-    assert "may not approve error-budget exceptions for tier 0" in present(present(v.exceptions).invalid[0].why)
+    assert v.verdict == "pass" and waived_rules(v) == {
+        "error-budget": "EXC-2"
+    }  # tier 0 budget: a VP
+    assert "may not approve error-budget exceptions for tier 0" in present(
+        present(v.exceptions).invalid[0].why
+    )
 
 
-def test_malformed_base_ledger_is_exit_2_with_file_and_line(example: GitRepo, gate_cli: Any) -> None:
+def test_malformed_base_ledger_is_exit_2_with_file_and_line(
+    example: GitRepo, gate_cli: Any
+) -> None:
     ledger_setup(example, base_entries=entry(expires="someday"))
     with pytest.raises(FatalError) as info:
         judge(example)
@@ -231,7 +302,9 @@ def test_impossible_dates_and_duplicate_ids(example: GitRepo) -> None:
         judge(example)
 
 
-def test_change_that_breaks_the_ledger_blocks_but_base_entries_still_count(example: GitRepo) -> None:
+def test_change_that_breaks_the_ledger_blocks_but_base_entries_still_count(
+    example: GitRepo,
+) -> None:
     ledger_setup(example, base_entries=entry())
     example.write("exceptions.yaml", example.read("exceptions.yaml") + "  - {broken\n")
     example.commit()

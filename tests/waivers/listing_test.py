@@ -1,29 +1,44 @@
 """gate/waivers/listing.py: `gate exception list` reads the working tree's ledger and classifies each
 entry against the base branch's tip and the fork point, as `gate check` would."""
+
 from __future__ import annotations
+
+from conftest import TODAY, GitRepo
 
 from gate.waivers.listing import listing
 from gate.waivers.state import State
-
-from conftest import TODAY, GitRepo
 
 CONFIG = "exceptions:\n  max_days: {1: 7}\n  groups:\n    release-managers: [rita]\n    directors: [dora]\n    vps: [victor]\n"
 LEDGER = "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
 
 
-def _entry(id: str, created: str = "2026-11-23", expires: str = "2026-11-28", approved_by: str = "rita", service: str = "search") -> str:
-    return (f"  - id: {id}\n    services: [{service}]\n    rules: [runbook-sections]\n    reason: Escalation contacts land with INC-77\n"
-            f"    ticket: INC-77\n    requested_by: dana\n    approved_by: {approved_by}\n    created: {created}\n    expires: {expires}\n")
+def _entry(
+    id: str,
+    created: str = "2026-11-23",
+    expires: str = "2026-11-28",
+    approved_by: str = "rita",
+    service: str = "search",
+) -> str:
+    return (
+        f"  - id: {id}\n    services: [{service}]\n    rules: [runbook-sections]\n    reason: Escalation contacts land with INC-77\n"
+        f"    ticket: INC-77\n    requested_by: dana\n    approved_by: {approved_by}\n    created: {created}\n    expires: {expires}\n"
+    )
 
 
 def test_each_entry_gets_its_state_and_the_work_tree_is_what_is_listed(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
     example.write(".gate.yaml", example.read(".gate.yaml") + CONFIG)
-    example.write("exceptions.yaml", LEDGER + _entry("EXC-1") + _entry("EXC-2", "2026-11-10", "2026-11-12"))
+    example.write(
+        "exceptions.yaml", LEDGER + _entry("EXC-1") + _entry("EXC-2", "2026-11-10", "2026-11-12")
+    )
     example.commit("ledger")
     # an uncommitted entry in the working tree is listed too: not on the base branch yet
-    example.write("exceptions.yaml", example.read("exceptions.yaml") + _entry("EXC-3", approved_by="mallory")
-                  + _entry("EXC-4", service="no-such-service"))
+    example.write(
+        "exceptions.yaml",
+        example.read("exceptions.yaml")
+        + _entry("EXC-3", approved_by="mallory")
+        + _entry("EXC-4", service="no-such-service"),
+    )
     states = {s.entry.id: s.state for s in listing(example.path, "main", TODAY)}
     assert states["EXC-1"] == State.ACTIVE
     assert states["EXC-2"] == State.EXPIRED

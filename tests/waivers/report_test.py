@@ -1,4 +1,5 @@
 """gate/waivers/report.py: the waiver stage's report, one line per entry and fate, in the order reports show them."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,15 +13,35 @@ from gate.waivers.state import State
 
 
 def _entry(id: str) -> LedgerEntry:
-    return LedgerEntry(id, ("search",), ("runbook-sections",), "reason", "INC-1", "dana", "rita", dt.date(2026, 11, 1), dt.date(2026, 11, 5))
+    return LedgerEntry(
+        id,
+        ("search",),
+        ("runbook-sections",),
+        "reason",
+        "INC-1",
+        "dana",
+        "rita",
+        dt.date(2026, 11, 1),
+        dt.date(2026, 11, 5),
+    )
 
 
 def test_by_state_lists_every_fate_in_report_order() -> None:
-    report = WaiverReport("exceptions.yaml", applied=(Fate(_entry("A"), "base"),), pending=(Fate(_entry("P"), "change", "unapproved"),),
-                          expired=(Fate(_entry("X"), "base", "expired"),), expiring=(Fate(_entry("E"), "base"),),
-                          invalid=(Fate(_entry("S"), "stale", "revoked"),))
+    report = WaiverReport(
+        "exceptions.yaml",
+        applied=(Fate(_entry("A"), "base"),),
+        pending=(Fate(_entry("P"), "change", "unapproved"),),
+        expired=(Fate(_entry("X"), "base", "expired"),),
+        expiring=(Fate(_entry("E"), "base"),),
+        invalid=(Fate(_entry("S"), "stale", "revoked"),),
+    )
     assert [(state, fate.entry.id) for state, fate in report.by_state()] == [
-        (State.APPLIED, "A"), (State.PENDING, "P"), (State.EXPIRING, "E"), (State.EXPIRED, "X"), (State.INVALID, "S")]
+        (State.APPLIED, "A"),
+        (State.PENDING, "P"),
+        (State.EXPIRING, "E"),
+        (State.EXPIRED, "X"),
+        (State.INVALID, "S"),
+    ]
 
 
 def test_the_report_is_a_record() -> None:
