@@ -605,7 +605,12 @@ def _failure(args: tuple[str, ...], status: int, err: bytes) -> GitError:
     """A GitError naming the git command and git's last words."""
     message = err.decode("utf-8", "replace").strip()
     command = next(
-        (a for a, before in zip(args, ("",) + args) if not a.startswith("-") and before != "-c"), ""
+        (
+            a
+            for a, before in zip(args, ("",) + args, strict=False)
+            if not a.startswith("-") and before != "-c"
+        ),
+        "",
     )
     return GitError(
         f"git {command} failed: {message.splitlines()[-1] if message else f'exit {status}'}"

@@ -368,9 +368,9 @@ class AdoptionSettings(NamedTuple):
 
     @staticmethod
     def parse(raw: Any) -> AdoptionSettings:
-        milestones: Callable[[Any], Mapping[int, float]] = lambda table: MappingProxyType(
-            {int(k): float(v) for k, v in table.items()}
-        )
+        def milestones(table: Any) -> Mapping[int, float]:
+            return MappingProxyType({int(k): float(v) for k, v in table.items()})
+
         return AdoptionSettings(
             **_given(
                 raw or {},

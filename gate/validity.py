@@ -85,11 +85,15 @@ TYPES: dict[str, Check] = {
 }
 
 
-def _unbool(value: Any, true: Any = object(), false: Any = object()) -> Any:
+# Stand-ins that equal nothing else, so that JSON's true is not 1 and false is not 0.
+_TRUE, _FALSE = object(), object()
+
+
+def _unbool(value: Any) -> Any:
     if value is True:
-        return true
+        return _TRUE
     if value is False:
-        return false
+        return _FALSE
     return value
 
 
@@ -100,7 +104,7 @@ def equal(one: Any, two: Any) -> bool:
     if isinstance(one, str) or isinstance(two, str):
         return bool(one == two)
     if isinstance(one, Sequence) and isinstance(two, Sequence):
-        return len(one) == len(two) and all(equal(i, j) for i, j in zip(one, two))
+        return len(one) == len(two) and all(equal(i, j) for i, j in zip(one, two, strict=True))
     if isinstance(one, Mapping) and isinstance(two, Mapping):
         return len(one) == len(two) and all(
             key in two and equal(value, two[key]) for key, value in one.items()
@@ -112,7 +116,7 @@ def unique(items: list[Any]) -> bool:
     """uniqueItems as jsonschema has it (sorted neighbours when the items sort, else every pair)."""
     try:
         ordered = sorted(_unbool(i) for i in items)
-        return not any(equal(i, j) for i, j in zip(ordered, ordered[1:]))
+        return not any(equal(i, j) for i, j in zip(ordered, ordered[1:], strict=False))
     except (NotImplementedError, TypeError):
         seen: list[Any] = []
         for item in items:

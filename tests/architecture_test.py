@@ -330,6 +330,169 @@ def test_the_circle_rule_can_fail(tmp_path: Path) -> None:
     assert ("pkg.late", "pkg.lazy") in import_circles(import_graph(tmp_path, "pkg"))
 
 
+# -- imports at the top ---------------------------------------------------------------------------
+# A module's imports stand at its top, where a reader looks for what it depends on. An import inside a
+# function is allowed for a measured-heavy module only, which `gate --help` and most commands never
+# need: the ones named in HEAVY, and the modules the registries import on first use (budget sources,
+# reporters, plug-ins). Today's other in-function imports, per file: the list may only shrink.
+HEAVY: tuple[str, ...] = ("jsonschema", "requests", "jinja2", "gate.policy.plugins")
+INNER_IMPORTS: dict[str, int] = {
+    "gate/budget/exempt.py": 1,
+    "gate/budget/http.py": 1,
+    "gate/budget/openslo.py": 3,
+    "gate/budget/policy.py": 7,
+    "gate/budget/records.py": 2,
+    "gate/budget/slo.py": 1,
+    "gate/budget/status.py": 2,
+    "gate/check.py": 7,
+    "gate/cli.py": 1,
+    "gate/commands/budget.py": 10,
+    "gate/commands/check.py": 4,
+    "gate/commands/demo.py": 10,
+    "gate/commands/exception.py": 6,
+    "gate/commands/explain.py": 15,
+    "gate/commands/init.py": 2,
+    "gate/commands/options.py": 3,
+    "gate/commands/risk.py": 9,
+    "gate/commands/scorecard.py": 2,
+    "gate/commands/test.py": 5,
+    "gate/commands/validate.py": 2,
+    "gate/demo.py": 1,
+    "gate/errors.py": 1,
+    "gate/git.py": 3,
+    "gate/httpclient.py": 1,
+    "gate/policy/kinds.py": 5,
+    "gate/policy/plugins.py": 3,
+    "gate/policy/rules.py": 1,
+    "gate/policy/shared.py": 3,
+    "gate/policy/testing.py": 13,
+    "gate/resources.py": 3,
+    "gate/risk/labels.py": 3,
+    "gate/risk/model.py": 1,
+    "gate/risk/score.py": 5,
+    "gate/scaffold.py": 4,
+    "gate/scorecard/collect.py": 8,
+    "gate/scorecard/page.py": 1,
+    "gate/settings.py": 2,
+    "gate/waivers/apply.py": 1,
+    "gate/waivers/audit.py": 2,
+    "gate/waivers/edit.py": 7,
+    "gate/waivers/trust.py": 2,
+    "gate/workflow.py": 2,
+    "tests/architecture_doc_test.py": 1,
+    "tests/architecture_test.py": 2,
+    "tests/backstage_test.py": 2,
+    "tests/bench_test.py": 12,
+    "tests/budget/guide_test.py": 1,
+    "tests/budget/http_test.py": 2,
+    "tests/budget/math_test.py": 2,
+    "tests/budget/package_test.py": 1,
+    "tests/budget/policy_test.py": 4,
+    "tests/budget/prometheus_test.py": 1,
+    "tests/budget/sources_test.py": 1,
+    "tests/cache_test.py": 6,
+    "tests/catalog_test.py": 3,
+    "tests/check_test.py": 7,
+    "tests/cli_test.py": 3,
+    "tests/codeowners_test.py": 8,
+    "tests/commands/startup_test.py": 2,
+    "tests/conftest.py": 2,
+    "tests/dependencies_test.py": 2,
+    "tests/first_hour_test.py": 25,
+    "tests/git_test.py": 2,
+    "tests/golden_reports_test.py": 1,
+    "tests/hostile/fuzz_test.py": 5,
+    "tests/hostile/hostile_strings.py": 2,
+    "tests/hostile/limits_test.py": 1,
+    "tests/hostile/outputs_test.py": 4,
+    "tests/httpclient_test.py": 1,
+    "tests/manifest_index_test.py": 2,
+    "tests/markdown_test.py": 1,
+    "tests/policy/alerts_test.py": 2,
+    "tests/policy/kind_test.py": 1,
+    "tests/policy/shared_test.py": 1,
+    "tests/report/github_test.py": 1,
+    "tests/report/json_report_test.py": 1,
+    "tests/risk/calibrate_test.py": 2,
+    "tests/risk/score_test.py": 6,
+    "tests/scorecard/collect_test.py": 1,
+    "tests/scorecard/history_test.py": 1,
+    "tests/settings_test.py": 7,
+    "tests/snapshot_test.py": 1,
+    "tests/testing/repo.py": 1,
+    "tests/trust_boundary_paging_test.py": 1,
+    "tests/waivers/state_test.py": 6,
+    "tests/walkthrough_test.py": 1,
+    "tests/workflow_test.py": 1,
+}
+
+
+def _heavy() -> tuple[str, ...]:
+    from gate.budget import SOURCES  # the registries name the modules they import on first use
+    from gate.report import REPORTERS
+
+    return HEAVY + tuple(s.module for s in SOURCES.values()) + tuple(REPORTERS.values())
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import may name: `from a import b` names a.b (a submodule) or a."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = ("." * node.level) + (node.module or "")
+    return [f"{base}.{alias.name}" for alias in node.names] + [base]
+
+
+def inner_imports(source: str, heavy: tuple[str, ...]) -> int:
+    """Import statements inside a function, other than of a heavy module (or a module inside one)."""
+    count = 0
+    pending: list[tuple[ast.AST, bool]] = [(ast.parse(source), False)]
+    while pending:
+        node, inside = pending.pop()
+        if inside and isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = _imported(node)
+            count += not any(n == h or n.startswith(h + ".") for n in names for h in heavy)
+        inside = inside or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        pending += [(child, inside) for child in ast.iter_child_nodes(node)]
+    return count
+
+
+def _sources() -> list[Path]:
+    return sorted(
+        p
+        for tree in (PACKAGE, ROOT / "tests")
+        for p in tree.rglob("*.py")
+        if "__pycache__" not in p.parts and "examples" not in p.relative_to(ROOT).parts[1:2]
+    )
+
+
+def test_imports_stand_at_the_top() -> None:
+    heavy = _heavy()
+    found = {
+        _name(p): n
+        for p in _sources()
+        if (n := inner_imports(p.read_text(encoding="utf-8"), heavy))
+    }
+    new = {path: n for path, n in found.items() if n > INNER_IMPORTS.get(path, 0)}
+    assert not new, (
+        f"imports inside functions (move them to the top of the module; only {', '.join(HEAVY)}, "
+        f"budget sources and reporters may wait for their first use): {new}"
+    )
+    stale = {
+        path: found.get(path, 0) for path, n in INNER_IMPORTS.items() if found.get(path, 0) < n
+    }
+    assert not stale, f"fewer imports inside functions now: lower or remove these entries: {stale}"
+
+
+def test_the_import_rule_can_fail() -> None:
+    source = (
+        "import os\n\ndef f():\n    import json\n    from jsonschema import Draft7Validator\n"
+        "    def g():\n        from gate import report, yaml\n        import requests.adapters\n"
+        "    from gate.report import markdown\n"
+    )
+    assert inner_imports(source, _heavy()) == 2  # json, and gate.yaml with gate.report
+    assert inner_imports(source, ()) == 5
+
+
 # -- tests mirror the package ---------------------------------------------------------------------
 # gate/X/Y.py is tested in tests/X/Y_test.py (gate/Z.py in tests/Z_test.py); a package whose
 # __init__.py holds code (a function or a class) in tests/X/package_test.py. gate/examples/ is data.

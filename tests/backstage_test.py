@@ -442,7 +442,7 @@ def test_multi_document_streams_keep_lines_and_limits() -> None:
     assert [d.data for d in docs] == [{"a": 1}, {"b": {"c": 2}}] and docs[1].line("b", "c") == 5
     bomb = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
         f"{k}: &{k} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-        for p, k in zip("abcde", "bcdef")
+        for p, k in zip("abcde", "bcdef", strict=True)
     )
     with pytest.raises(FatalError, match="more than"):
         gate_yaml.load_all("x: 1\n---\n" + bomb, "f.yaml")

@@ -100,7 +100,7 @@ def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) 
             capture_output=True,
             text=True,
         ).stdout.split("\n")
-        for i, line in enumerate(l for l in log[:60] if l):
+        for i, line in enumerate(entry for entry in log[:60] if entry):
             sha, when = line.split()
             rows.append(
                 f"{sha},apache/{project},{i % 4 == 0},False,2019,{when},1,0,1,1,1,0,1,0,1,1,1,1"
@@ -115,13 +115,14 @@ def test_risk_quality_harness_runs_and_scores_as_the_check_does(tmp_path: Path) 
     )  # no repository for it here
     (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
     (tmp_path / "commit_links_ZOOKEEPER.csv").write_text(
-        "\n".join(l for l in links if "ZOOKEEPER" in l or l.startswith("fix_hash")) + "\n"
+        "\n".join(link for link in links if "ZOOKEEPER" in link or link.startswith("fix_hash"))
+        + "\n"
     )
     (tmp_path / "commit_links_AMQ.csv").write_text(
         "\n".join(
-            l.replace("ACTIVEMQ", "AMQ")
-            for l in links
-            if "ACTIVEMQ" in l or l.startswith("fix_hash")
+            link.replace("ACTIVEMQ", "AMQ")
+            for link in links
+            if "ACTIVEMQ" in link or link.startswith("fix_hash")
         )
         + "\n"
     )

@@ -77,9 +77,10 @@ def test_a_planted_cache_cannot_pass_a_broken_manifest_in_ci(
     from gate.git import Repo
 
     env = {**os.environ, **GIT_ENV}
-    run = lambda *a: subprocess.run(
-        ["git", *a], cwd=tmp_path, env=env, check=True, capture_output=True
-    )  # noqa: E731
+
+    def run(*a: str) -> None:
+        subprocess.run(["git", *a], cwd=tmp_path, env=env, check=True, capture_output=True)
+
     run("init", "-q", "--initial-branch=main")
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "service.yaml").write_text(

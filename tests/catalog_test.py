@@ -133,7 +133,7 @@ def test_manifest_lists_are_kept_per_commit_and_worked_out_from_the_nearest(
         repo.write(f"services/s{i}/service.yaml", MINIMAL.format(name=f"s{i}", tier=1))
     first = repo.commit("first")
     r = Repo(repo.path)
-    Catalog(Snapshot(r, first)).entries
+    _ = Catalog(Snapshot(r, first)).entries
     folder = os.path.join(r.git_dir, "gate", f"sources-{ManifestIndex.of(r).key}")
     assert os.listdir(folder) == [f"{first}.json"]
     repo.remove("services/s0/service.yaml")
@@ -191,7 +191,7 @@ def test_claims_of_a_change_are_the_base_claims_with_the_changed_manifests_redon
     )  # c claims a document (from the root)
     head = repo.commit("head")
     r = Repo(repo.path)
-    Catalog(Snapshot(r, base))._claims  # the base's pairs are now kept for its commit
+    _ = Catalog(Snapshot(r, base))._claims  # the base's pairs are now kept for its commit
     assert os.listdir(os.path.join(r.git_dir, "gate", f"claims-{ManifestIndex.of(r).key}")) == [
         f"{base}.json"
     ]
@@ -232,7 +232,7 @@ def test_claims_of_a_new_commit_come_from_the_nearest_kept_one(
     repo.write("services/b/service.yaml", MINIMAL.format(name="b", tier=1) + "paths: [libs/b/**]\n")
     first = repo.commit("first")
     r = Repo(repo.path)
-    Catalog(Snapshot(r, first))._claims
+    _ = Catalog(Snapshot(r, first))._claims
     repo.remove("services/a/service.yaml")  # a's claim goes
     repo.write(
         "services/c/service.yaml", MINIMAL.format(name="c", tier=1) + "paths: [libs/c/**]\n"

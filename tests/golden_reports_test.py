@@ -205,7 +205,7 @@ def _synthetic_reports(root: Path, out_dir: Path) -> dict[str, str]:
     import synth
 
     synth.generate(root, services=20, commits=300, authors=12, seed=7)
-    repo, today = str(root), TODAY.isoformat()
+    today = TODAY.isoformat()
     reports: dict[str, str] = {}
     for back in (1, 3, 12):
         stem = f"synthetic.last-{back}"

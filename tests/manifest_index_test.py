@@ -106,7 +106,7 @@ def test_the_cached_path_agrees_with_the_slow_path(trees: list[dict[Any, Any]], 
         slow = ManifestIndex(Repo(folder))  # nothing kept: its slow path only
         asked = list(range(len(commits)))
         order.shuffle(asked)
-        for run in range(2):  # a first run fills the kept answers; the second reads them
+        for _run in range(2):  # a first run fills the kept answers; the second reads them
             repo = Repo(folder)
             index = ManifestIndex.of(repo)
             for i in asked:

@@ -14,11 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from gate import config as gate_config
 from gate import yaml as gate_yaml
 from gate.budget import guide
 from gate.budget.math import DAY
+from gate.errors import FatalError
+from gate.resources import errors_for
 
 ROOT = Path(__file__).parents[1]
 TIERS = (0, 1, 2, 3)
@@ -338,13 +343,6 @@ def test_the_documents_cover_every_section() -> None:
 
 
 # --- property: any document, valid or not --------------------------------------------------------
-
-from hypothesis import HealthCheck, event, given  # noqa: E402
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
-
-from gate.errors import FatalError  # noqa: E402
-from gate.resources import errors_for  # noqa: E402
 
 _TIER_KEY = st.sampled_from(["0", "1", "2", "3", "4"])  # "4": a key the schema refuses
 _NOTHING_REQUIRED: dict[

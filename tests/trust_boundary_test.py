@@ -38,7 +38,7 @@ def spend_budget(repo: GitRepo, service: str) -> None:
     status = json.loads(repo.read("slo-status.json"))
     for slo in status["slos"]:
         if slo["service"] == service:
-            for window, counts in slo["windows"].items():
+            for counts in slo["windows"].values():
                 counts["good"] = round(counts["total"] * 0.95)
     repo.write("slo-status.json", json.dumps(status))
 

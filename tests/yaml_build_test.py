@@ -29,7 +29,7 @@ def same(one: Any, two: Any) -> bool:
     if isinstance(one, dict):
         return list(one) == list(two) and all(same(one[k], two[k]) for k in one)
     if isinstance(one, list):
-        return len(one) == len(two) and all(same(a, b) for a, b in zip(one, two))
+        return len(one) == len(two) and all(same(a, b) for a, b in zip(one, two, strict=True))
     return bool(one == two) or (one != one and two != two)  # NaN
 
 

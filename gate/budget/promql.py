@@ -65,7 +65,7 @@ def window_template(query: str, counter: bool | None) -> Rewritten:
                 None, "", "the query has a subquery ([range:step]); write its range as {{window}}"
             )
         out, last = [], 0
-        for _, text, start, end in ranges:
+        for _, _text, start, end in ranges:
             out += [query[last:start], f"[{WINDOW}]"]
             last = end
         return Rewritten("".join(out) + query[last:], "ranges")

@@ -168,7 +168,7 @@ def _spec(
                 "objective",
             )
         queries, reasons = _sli_queries(
-            item, label, crd, lambda message, *more: problem(message, *keys, *more)
+            item, label, crd, lambda message, *more, keys=keys: problem(message, *keys, *more)
         )
         reasons += _plugin_reasons(group_plugins, item.get("plugins"))
         alerts = _alerts(item.get("alerting"), crd)

@@ -68,7 +68,7 @@ def emit(verdict: Any, formats: Formats, outputs: tuple[str, ...]) -> None:
         raise click.UsageError(
             "more --output files than plain --format values (they pair up in order; or write --format NAME=FILE)"
         )
-    targets = {index: output for index, output in zip(plain, outputs)}
+    targets = {index: output for index, output in zip(plain, outputs, strict=False)}
     for index, (name, path) in enumerate(formats):
         text = renderer(name)(verdict)
         target = path or targets.get(index)

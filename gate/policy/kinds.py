@@ -192,7 +192,7 @@ def manifest_paths(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     """Paths a service.yaml wrote from the repository root (the old meaning) still work, and say how to write them now."""
     problems = []
     fields = {"runbook": ("runbook",), "rollback plan": ("rollback", "plan")}
-    for index, (role, value) in enumerate(service.named_paths()):
+    for role, value in service.named_paths():
         found = service.locate(ctx.head, value)
         if not found.legacy or found.path is None:
             continue
@@ -219,7 +219,7 @@ def catalog_entity(ctx: CheckContext, service: Service, params: dict[str, Any]) 
 
 def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     problems = []
-    for at, value in _field_values(service, params["field"]):
+    for _at, value in _field_values(service, params["field"]):
         if not isinstance(value, str) or value.startswith(("https://", "http://")):
             continue
         located = service.locate(ctx.head, value).path

@@ -90,7 +90,7 @@ def available(built_in: Collection[str]) -> list[tuple[str, str, str]]:
     """(name, origin, summary) of every plug-in kind, shipped and installed, without running them;
     an installed one named like a kind in `built_in` is listed as ignored."""
     rows: list[tuple[str, str, str]] = []
-    for name, target in sorted(SHIPPED.items()):
+    for name in sorted(SHIPPED):
         rows.append((name, "gate (plug-in style)", _summary(name)))
     for name, ep in sorted(_entry_points().items()):
         if name in built_in or name in SHIPPED:

@@ -183,8 +183,11 @@ def _fit(
     for _ in range(iterations):
         gradient = [0.0] * d
         hessian = [[0.0] * d for _ in range(d)]
-        for x, y in zip(X, labels):
-            p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, sum(b * v for b, v in zip(beta, x))))))
+        for x, y in zip(X, labels, strict=True):
+            p = 1.0 / (
+                1.0
+                + math.exp(-max(-50.0, min(50.0, sum(b * v for b, v in zip(beta, x, strict=True)))))
+            )
             residual = y - p
             weight = p * (1.0 - p)
             for j in range(d):
@@ -200,7 +203,7 @@ def _fit(
                 gradient[j] -= l2 * beta[j]
                 hessian[j][j] += l2
         step = _solve(hessian, gradient)
-        beta = [b + s for b, s in zip(beta, step)]
+        beta = [b + s for b, s in zip(beta, step, strict=True)]
         if max(abs(s) for s in step) < 1e-6:
             break
     weights = {n: beta[i + 1] for i, n in enumerate(used)}
@@ -231,7 +234,7 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 def auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
     """ROC AUC as the Mann-Whitney probability that a failed change outscores a good one (ties half)."""
-    pairs = sorted(zip(scores, labels))
+    pairs = sorted(zip(scores, labels, strict=True))
     positives = sum(labels)
     negatives = len(labels) - positives
     if not positives or not negatives:

@@ -18,7 +18,7 @@ def slo(name: str) -> SLO:
 
 
 def test_a_service_is_as_bad_as_its_worst_slo() -> None:
-    for worse, better in zip(STATE_ORDER, STATE_ORDER[1:]):
+    for worse, better in zip(STATE_ORDER, STATE_ORDER[1:], strict=False):
         result = budget_result([SLOStatus(slo("a"), better), SLOStatus(slo("b"), worse)], [], None)
         assert result.state == worse
     unsupported = SLOProblem("a windowed SLI", "slo.yaml", 3, unsupported=True)

@@ -28,6 +28,13 @@ from gate.risk.history import Commit, FileChange
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict, decide
 from gate.waivers.model import LedgerEntry
 from gate.waivers.report import Fate, WaiverReport
+from hostile.hostile_strings import (
+    HOSTILE,
+    ci_commands,
+    github_annotation_problems,
+    junit_problems,
+    markdown_problems,
+)
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULES = parse_pack((data_dir("policies") / "default.yaml").read_bytes(), "default.yaml")
@@ -255,14 +262,6 @@ def _sarif_validator() -> Any:
 
 
 # -- hostile names and values through every reporter and every built-in check ---------------------
-
-from hostile.hostile_strings import (
-    HOSTILE,
-    ci_commands,
-    github_annotation_problems,
-    junit_problems,
-    markdown_problems,
-)  # noqa: E402
 
 hostile_text = st.lists(
     st.sampled_from(HOSTILE) | st.text(st.characters(max_codepoint=0x3000), max_size=12),

@@ -30,7 +30,7 @@ def test_annotation_limits(example: GitRepo) -> None:
     out = renderer("github")(
         check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
     ).splitlines()
-    assert len([l for l in out if l.startswith("::warning")]) == 10
+    assert len([line for line in out if line.startswith("::warning")]) == 10
     assert (
         out[-1]
         == "::notice title=gate::15 more finding(s) not annotated (GitHub shows about 10 per kind); see the job summary"

@@ -14,14 +14,14 @@ def test_headline_services_findings_and_waivers_in_order(blocked: Verdict) -> No
         lines[0]
         == f"gate: BLOCK - 2 changed service(s), {blocked.base[:12]}..{blocked.head[:12]}: 1 error(s), 1 warning(s), 0 info"
     )
-    search = next(i for i, l in enumerate(lines) if "search (tier" in l)
+    search = next(i for i, line in enumerate(lines) if "search (tier" in line)
     assert lines[search].startswith("BLOCK") and any(
-        "runbook-sections" in l for l in lines[search + 1 :]
+        "runbook-sections" in line for line in lines[search + 1 :]
     )
     assert "repository" in lines and any(
-        "scripts/release.sh" in l for l in lines[lines.index("repository") :]
+        "scripts/release.sh" in line for line in lines[lines.index("repository") :]
     )
-    assert any(l.startswith("  waived  error-budget  services/payments/") for l in lines)
+    assert any(line.startswith("  waived  error-budget  services/payments/") for line in lines)
 
 
 def test_a_value_with_line_breaks_and_escapes_stays_on_its_line(blocked: Verdict) -> None:

@@ -76,7 +76,7 @@ def hostile_repo(repo: GitRepo) -> GitRepo:
             f"services/s{i}/service.yaml",
             f"apiVersion: gate/v1\nkind: Service\nname: {json.dumps(name)}\ntier: {i % 4}\nowners: {{team: {json.dumps(team)}}}\n",
         )
-    for i, (case, raw) in enumerate(
+    for i, (_case, raw) in enumerate(
         sorted(COMMON.items())
     ):  # every hostile manifest body from the fuzzing corpus
         repo.write(f"corpus/c{i}/service.yaml", raw)
