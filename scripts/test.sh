@@ -20,7 +20,7 @@ constraints=()
 if [ "${GATE_DEPS:-newest}" = minimum ]; then
   constraints=(-c ci/minimum-versions.txt)
 fi
-python3 -m pip install --quiet --disable-pip-version-check "${constraints[@]}" -e '.[test]'
+python3 -m pip install --quiet --disable-pip-version-check "${constraints[@]}" -e '.[test,docs]'
 # In parallel, one worker per core (pytest-xdist); the 15 slowest tests are listed at the end, so
 # a test that grows slow is seen. Arguments after these win (e.g. `-n 0` to run in one process).
 exec python3 -m pytest -n auto --durations=15 "$@"

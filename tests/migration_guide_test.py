@@ -1,4 +1,4 @@
-"""The README's Backstage migration guide, followed end to end: its commands, in order."""
+"""The Backstage migration guide (docs/backstage.md), followed end to end: its commands, in order."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 from backstage_test import CHECKOUT, GROUP
 from conftest import GitRepo
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "backstage.md"
 
 
 def guide_commands() -> list[list[str]]:
     text = README.read_text(encoding="utf-8")
-    section = text.split("## Adopting gate with a Backstage catalog", 1)[1].split("\n## ", 1)[0]
+    section = text.split("# Adopting gate with a Backstage catalog", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"From first run to a required check.*?```sh\n(.*?)```", section, re.DOTALL)
     assert block, "the guide's command block is missing"
     return [

@@ -1,4 +1,4 @@
-"""The README's pack sections are runnable: writing, testing and sharing run verbatim; the check
+"""The pack sections of the documentation (docs/packs.md) are runnable: writing, testing and sharing run verbatim; the check
 kind's code and entry point run as `pip install` would leave them (without the slow build)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from testing.typed import present
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "docs" / "packs.md").read_text(encoding="utf-8")
 
 
 def blocks(heading: str) -> list[str]:

@@ -241,10 +241,13 @@ def typed(config: gate_config.Config) -> dict[str, Any]:
 
 
 def _readme_documents() -> list[tuple[str, bytes]]:
-    """Every YAML block of README.md and of `gate explain alert-windows` that is a `.gate.yaml` (or a part of one)."""
+    """Every YAML block of README.md, of the docs and of `gate explain alert-windows` that is a `.gate.yaml` (or a part of one)."""
     found: list[tuple[str, bytes]] = []
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = [("README.md", m.group(1)) for m in re.finditer(r"```yaml\n(.*?)```", text, re.S)]
+    blocks = [
+        (page.relative_to(ROOT).as_posix(), m.group(1))
+        for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+        for m in re.finditer(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    ]
     guide_text = guide.ALERT_WINDOWS
     start = guide_text.index("budgets:")
     end = guide_text.index("longWindow: 3d}", start) + len("longWindow: 3d}")
@@ -337,7 +340,7 @@ def test_the_documents_cover_every_section() -> None:
                 if re.search(rb"^\s*" + s.encode() + rb":", raw, re.M)
             }
     assert sections == {"budgets", "risk", "exceptions", "scorecard"}
-    assert sum(n.startswith("README.md") for n in names) >= 5 and any(
+    assert sum(n.startswith("docs/") for n in names) >= 5 and any(
         n.startswith("guide") for n in names
     )
 

@@ -305,7 +305,9 @@ def test_cli_writes_four_outputs_deterministically(
 def test_the_readme_scheduled_workflow_is_valid_and_uses_real_options(gate_cli: Any) -> None:
     import yaml
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "scorecard.md").read_text(
+        encoding="utf-8"
+    )
     block = readme.split("# .github/workflows/scorecard.yml\n", 1)[1].split("```", 1)[0]
     workflow = yaml.safe_load(block)
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true

@@ -31,7 +31,7 @@ def require(tool: str) -> None:
     """Fail with one line naming what is missing, not a FileNotFoundError deep in a fixture."""
     found = (
         importlib.util.find_spec(tool.replace("-", "_")) is not None
-        if tool == "pre-commit"
+        if tool in ("pre-commit", "mkdocs")  # Python packages: found where the interpreter is
         else shutil.which(tool)
     )
     if not found:
