@@ -364,10 +364,17 @@ class Catalog:
         return self._loaded[root]
 
     def service_at(self, manifest: str) -> Service:
-        service = self.service_in(root_of(manifest))
+        service = self.defining(manifest)
         if service is None:
             raise KeyError(manifest)
         return service
+
+    def defining(self, manifest: str) -> Service | None:
+        """The service whose directory holds this source file, if that directory defines one here.
+
+        A file named like a source need not define a service (a Backstage Group, an entity of
+        another kind or type, a broken one made so by the change)."""
+        return self.service_in(root_of(manifest))
 
     def all(self) -> list[Service]:
         """Every service of the tree: the one function a source plugs into."""

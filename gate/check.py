@@ -256,9 +256,7 @@ def _under_judgement(panel: Panel, manifest: str) -> tuple[Service, Service | No
     """The service as judged (at its strictest tier), its trusted definitions, and the context its rules read."""
     pinned = panel.owners.pinned.get(manifest)
     was = panel.owners.identity.get(manifest, manifest)
-    definitions = pinned or (
-        panel.trusted_catalog.service_at(was) if panel.trusted_catalog.has(was) else None
-    )
+    definitions = pinned or panel.trusted_catalog.defining(was)
     service = pinned or panel.head_catalog.service_at(manifest)
     service = ownership.strictest_tier(service, [panel.ctx.before(service), definitions])
     return service, definitions, panel.pinned_ctx if pinned else panel.ctx
@@ -331,11 +329,7 @@ def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str
     if (
         panel.budgets.enabled and service.parsed and changed
     ):  # its code moved on: its spent budget still counts
-        definitions = (
-            panel.trusted_catalog.service_at(manifest)
-            if panel.trusted_catalog.has(manifest)
-            else service
-        )
+        definitions = panel.trusted_catalog.defining(manifest) or service
         budget_findings, budget = panel.budgets.assess(service, changed, definitions, drift=False)
         findings += budget_findings
     return ServiceResult(

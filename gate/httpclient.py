@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from typing import Any, NamedTuple
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_RETRY_AFTER = 10.0
+MAX_DEPTH = 64  # JSON nesting: every answer gate reads is a few levels deep
 
 
 class Unavailable(Exception):
@@ -68,26 +70,17 @@ def request_json(
 
     http = session or requests
     last = "no attempt"
+    call = dict(params=params, data=data, json=json_body, headers=headers, auth=auth)
     for attempt in range(retries + 1):
         if attempt:
             time.sleep(min(backoff * 2 ** (attempt - 1), MAX_RETRY_AFTER))
         try:
-            deadline = time.monotonic() + timeout * 2
-            with http.request(
-                method,
-                url,
-                params=params,
-                data=data,
-                json=json_body,
-                headers=headers,
-                auth=auth,
-                timeout=(timeout, timeout),
-                stream=True,
-                allow_redirects=False,
-            ) as r:
-                body = _read(r, max_bytes, deadline)
-                status = r.status_code
-                response_headers = dict(r.headers)
+            status, body, response_headers = _attempt(
+                http, method, url, call, timeout, max_bytes, time.monotonic() + timeout * 2
+            )
+        except _Deadline:
+            last = f"no complete answer within {timeout * 2:g}s"
+            continue
         except requests.Timeout:
             last = f"timed out after {timeout:g}s"
             continue
@@ -99,10 +92,7 @@ def request_json(
         except requests.RequestException as e:
             raise Unavailable(f"{redact(url)}: {type(e).__name__}") from None
         if status in ok:
-            try:
-                return Response(status, json.loads(body) if body else None, response_headers)
-            except ValueError:
-                raise Unavailable(f"{redact(url)}: response is not JSON (HTTP {status})") from None
+            return Response(status, parse_json(body, redact(url), status), response_headers)
         secondary_limit = status == 403 and (
             "Retry-After" in response_headers
             or "rate limit" in body.decode("utf-8", "replace").lower()
@@ -114,15 +104,92 @@ def request_json(
                 time.sleep(min(float(retry_after), MAX_RETRY_AFTER))
             continue
         try:
-            parsed = json.loads(body) if body else None
-        except ValueError:
+            parsed = parse_json(body, redact(url), status)
+        except Unavailable:
             parsed = None
         return Response(status, parsed, response_headers)
     raise Unavailable(f"{redact(url)}: {last} ({retries + 1} attempt{'s' if retries else ''})")
 
 
+def parse_json(body: bytes | str, where: str, status: int | None = None) -> Any:
+    """A JSON document of at most MAX_DEPTH levels; anything else raises Unavailable naming `where`."""
+    if not body:
+        return None
+    http = f" (HTTP {status})" if status is not None else ""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Unavailable(f"{where}: {'response is ' if status else ''}not JSON{http}") from None
+    stack = [(doc, 1)]
+    while stack:  # iterative: a deep document must not exhaust the interpreter's stack here either
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise Unavailable(f"{where}: JSON nested deeper than {MAX_DEPTH} levels{http}")
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        stack.extend((child, depth + 1) for child in children)
+    return doc
+
+
+class _Deadline(Exception):
+    """The whole attempt (connect, headers, body) outlived its deadline."""
+
+
+def _attempt(
+    http: Any,
+    method: str,
+    url: str,
+    call: dict[str, Any],
+    timeout: float,
+    max_bytes: int,
+    deadline: float,
+) -> tuple[int, bytes, dict[str, str]]:
+    """One request, read whole by `deadline` whatever the server's pace (a byte a second included).
+
+    Socket timeouts bound each read, not the sum of them; the attempt runs in a daemon thread so the
+    deadline holds for the headers as for the body, and its connection is closed when it passes."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            with http.request(
+                method, url, **call, timeout=(timeout, timeout), stream=True, allow_redirects=False
+            ) as r:
+                box["response"] = r
+                body = _read(r, max_bytes, deadline)
+                box["result"] = (r.status_code, body, dict(r.headers))
+        except BaseException as e:  # handed to the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=run, name="gate-http", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        _hang_up(box.get("response"))
+        raise _Deadline()
+    if "error" in box:
+        raise box["error"]
+    result: tuple[int, bytes, dict[str, str]] = box["result"]
+    return result
+
+
 class _TooLarge(Exception):
     pass
+
+
+def _hang_up(response: Any) -> None:
+    """Shut the socket a late answer arrives on, so its reader ends (closing the response would
+    wait for the reader's lock)."""
+    connection = getattr(getattr(response, "raw", None), "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        import socket
+
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _read(response: Any, max_bytes: int, deadline: float) -> bytes:

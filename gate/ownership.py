@@ -59,8 +59,8 @@ def of_change(
     continued = {base: now for now, base in out.identity.items()}
     _assign(changes, trusted, fork, head, unowned_ignore, continued, out)
     for gone in sorted(deleted - set(continued)):
-        if fork.has(gone):
-            out.removed.setdefault(gone, (fork.service_at(gone), []))
+        if (service := fork.defining(gone)) is not None:
+            out.removed.setdefault(gone, (service, []))
     out.findings = _identity_findings(out, added, trusted, fork, head)
     return out
 
@@ -144,7 +144,7 @@ def _assign(
             for service in before:
                 if service.manifest in continued:
                     judge(continued[service.manifest], path)
-                elif head.has(service.manifest) or head.service_in(service.root) is not None:
+                elif head.service_in(service.root) is not None:
                     judge(service.manifest, path)
                 elif fork.has(service.manifest):  # this change deleted it
                     out.removed.setdefault(service.manifest, (service, []))[1].append(path)
@@ -175,10 +175,19 @@ def _identity_findings(
     out: Ownership, added: set[str], trusted: Catalog, fork: Catalog, head: Catalog
 ) -> list[Finding]:
     """Moves, renames, splits, swallows and duplicate names: each flagged for review."""
+    return (
+        _moves(out, fork, head)
+        + _renames(out, trusted, fork, head)
+        + _additions(out, added, trusted, head)
+    )
+
+
+def _moves(out: Ownership, fork: Catalog, head: Catalog) -> list[Finding]:
     findings = []
     for now, before in sorted(out.identity.items()):
-        was = fork.service_at(before)
-        service = head.service_at(now)
+        was, service = fork.defining(before), head.defining(now)
+        if was is None or service is None:  # a source file that defines no service on one side
+            continue
         words = f"{before} moved to {now}" if now != before else f"{now} changed"
         renamed = (
             f"; its name changed from {was.name!r} to {service.name!r}"
@@ -195,11 +204,16 @@ def _identity_findings(
                 1,
             )
         )
+    return findings
+
+
+def _renames(out: Ownership, trusted: Catalog, fork: Catalog, head: Catalog) -> list[Finding]:
+    findings = []
     for manifest in sorted(out.touched):
         if manifest in out.pinned or manifest in out.identity:
             continue
         service = head.service_at(manifest)
-        counterpart = fork.service_at(manifest) if fork.has(manifest) else None
+        counterpart = fork.defining(manifest)
         if counterpart is not None and counterpart.parsed and counterpart.name != service.name:
             taken = next(
                 (o for o in trusted.all() if o.name == service.name and o.manifest != manifest),
@@ -216,10 +230,15 @@ def _identity_findings(
                     service.line("name"),
                 )
             )
+    return findings
+
+
+def _additions(out: Ownership, added: set[str], trusted: Catalog, head: Catalog) -> list[Finding]:
+    findings = []
     for manifest in sorted(added - set(out.identity)):
-        if not head.has(manifest):
+        service = head.defining(manifest)
+        if service is None:
             continue
-        service = head.service_at(manifest)
         root = _root(manifest)
         for other in trusted.all():
             if other.manifest == manifest:

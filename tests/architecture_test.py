@@ -30,8 +30,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/budget/status.py:findings_for": 94,
     "gate/catalog.py:_with_entity": 116,
     "gate/demo.py:_history": 109,
-    "gate/httpclient.py:request_json": 71,
-    "gate/ownership.py:_identity_findings": 85,
     "gate/policy/alerts.py:parse_rule_file": 76,
     "gate/policy/kinds.py:file_exists": 65,
     "gate/policy/kinds.py:slo_sane": 67,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from werkzeug import Response
 
-from gate.httpclient import Unavailable, bearer_headers, redact, request_json
+from gate.httpclient import MAX_DEPTH, Unavailable, bearer_headers, parse_json, redact, request_json
 
 
 def test_redact_drops_credentials_from_urls() -> None:
@@ -84,3 +85,31 @@ def test_nothing_listening_is_unavailable() -> None:
 
     with pytest.raises(Unavailable, match="connection refused"):
         request_json("GET", f"http://127.0.0.1:{free_port()}/", retries=0, timeout=2)
+
+
+def test_json_nested_past_the_limit_is_unavailable_at_any_depth() -> None:
+    assert parse_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH, "x") is not None
+    for depth in (MAX_DEPTH + 1, 5_000, 1_000_000):  # under and past the interpreter's own limit
+        with pytest.raises(Unavailable, match="^x: (not JSON|JSON nested deeper than 64 levels)"):
+            parse_json(b"[" * depth + b"]" * depth, "x")
+    with pytest.raises(Unavailable, match="nested deeper"):
+        parse_json(json.dumps({"a": [{"b": [[[[0]]]]}] * 3}).replace("0", "[" * 60 + "]" * 60), "x")
+
+
+@pytest.mark.parametrize("cut", ["status line", "headers", "body"])
+def test_a_byte_at_a_time_meets_the_whole_request_deadline(cut: str) -> None:
+    import time
+
+    from testing.hostile_http import HostileServer, drip, http_response
+
+    whole = http_response(b'{"ok": true}' + b" " * 50)
+    at = {"status line": 0, "headers": whole.index(b"\r\n"), "body": whole.index(b"\r\n\r\n") + 4}[
+        cut
+    ]
+    with HostileServer(lambda query: [(0, whole[:at]), *drip(whole[at:], 0.2)]) as server:
+        started = time.monotonic()
+        with pytest.raises(Unavailable, match="no complete answer within 1s"):
+            request_json("GET", server.url, timeout=0.5, retries=0)
+        assert (
+            time.monotonic() - started < 5
+        )  # a 0.5 s timeout: a 1 s deadline, not the drip's 20 s

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from gate.budget import Counts
 from gate.budget.math import duration_text, parse_duration
 from gate.budget.records import SLO
-from gate.httpclient import Unavailable
+from gate.httpclient import Unavailable, parse_json
 from gate.resources import errors_for
 from gate.settings import SourceSettings
 
@@ -53,13 +52,11 @@ def _load(path: str) -> dict[str, Any]:
         with os.fdopen(fd, "rb") as f:
             if not os.path.isfile(path) or os.fstat(f.fileno()).st_size > MAX_BYTES:
                 raise Unavailable(f"{path}: not a regular file of at most {MAX_BYTES:,} bytes")
-            doc = json.loads(f.read(MAX_BYTES + 1))
+            doc = parse_json(f.read(MAX_BYTES + 1), path)
     except FileNotFoundError:
         raise Unavailable(f"{path}: no such file") from None
     except OSError as e:
         raise Unavailable(f"{path}: {e.strerror}") from None
-    except ValueError:
-        raise Unavailable(f"{path}: not JSON") from None
     errors = errors_for("budget-status", doc)  # a status file seen before is not validated again
     if errors:
         raise Unavailable(f"{path}: {errors[0][1]}")

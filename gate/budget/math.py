@@ -101,6 +101,31 @@ def needed_windows(windows: AlertWindows) -> tuple[int, ...]:
     return tuple(sorted({w for b in windows.windows for w in (b.long, b.short)} | set(REPORTED)))
 
 
+# Beyond 2**53 a float no longer counts whole events: adding a huge number to both good and total
+# would round the bad events away. A source answering more is faulty, not busy.
+MAX_EVENTS = float(2**53)
+# Good and total are asked in two queries; a scrape landing between them may put good a hair above total.
+GOOD_OVER_TOTAL = 1e-3
+
+
+def count_fault(good: float, total: float) -> str | None:
+    """Why a source's (good, total) cannot be a measurement, or None when it can.
+
+    NaN, infinities, negatives, absurd magnitudes and good above total are a faulty source (fail
+    closed at the tier's setting), never "no data": one poisoned series must not turn a spent
+    budget into a warning. A total of zero is no traffic, which is no data."""
+    for name, value in (("good", good), ("total", total)):
+        if not math.isfinite(value):
+            return f"{name} is {value!r}, not a number of events"
+        if value < 0:
+            return f"{name} is negative ({value:g})"
+        if value > MAX_EVENTS:
+            return f"{name} is {value:.3g}, beyond any count of events (at most 2^53)"
+    if good > total * (1 + GOOD_OVER_TOTAL):
+        return f"good ({good:g}) exceeds total ({total:g})"
+    return None
+
+
 def good_ratio(good: float, total: float) -> float | None:
     """good/total, or None for no data (no traffic, NaN, Inf, negative or good > total)."""
     if not all(math.isfinite(x) for x in (good, total)) or total <= 0 or good < 0:

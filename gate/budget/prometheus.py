@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -136,4 +135,6 @@ def _value(
             raise Unavailable(f"unexpected resultType {kind!r} for query {query}")
     except (TypeError, ValueError, KeyError, IndexError):
         raise Unavailable(f"{redact(url)}: malformed sample in the response") from None
-    return value if math.isfinite(value) else None
+    return (
+        value  # NaN, infinities and absurd values are judged with every source's (status.checked)
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gate.budget import is_network, source
+from gate.budget import Counts, is_network, source
 from gate.budget.math import (
     REPORTED,
     AlertWindows,
     budget_remaining,
     burn_rate,
     burn_state,
+    count_fault,
     duration_text,
     error_ratio,
     good_ratio,
@@ -140,10 +141,29 @@ def measure(
         w for w in needed_windows(alert) if w < slo.window and w >= 2 * (slo.slice_window or 0)
     ]
     try:
-        counts = module.fetch(slo, settings, list(dict.fromkeys([main, *short])))
+        counts = checked(module.fetch(slo, settings, list(dict.fromkeys([main, *short]))))
     except Unavailable as e:
         return SLOStatus(slo, "unavailable", evidence=evidence, reason=str(e))
     return assess_counts(slo, counts, evidence, main, alert)
+
+
+def checked(counts: Counts) -> Counts:
+    """A source's counts, each a measurement or no data; anything else raises Unavailable.
+
+    The one check every source's answer passes, so no source can report a fault as "no data"."""
+    out: Counts = {}
+    for window, count in counts.items():
+        if count is None:
+            out[window] = None
+            continue
+        good, total = count
+        fault = count_fault(good, total)
+        if fault:
+            raise Unavailable(
+                f"the source answered a value that is no measurement over {duration_text(window)}: {fault}"
+            )
+        out[window] = (min(good, total), total)
+    return out
 
 
 def _calendar_window(slo: SLO, now: float | None) -> int:

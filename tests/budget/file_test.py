@@ -88,3 +88,25 @@ def test_not_json_or_not_a_file_is_unavailable_without_the_content(tmp_path: Pat
         status_file.load(str(tmp_path / "pipe.json"))
     with pytest.raises(Unavailable, match="no such file"):
         status_file.load(str(tmp_path / "missing.json"))
+
+
+@pytest.mark.parametrize("good", ["NaN", "Infinity", "1e400"])
+def test_a_status_file_with_a_value_that_is_no_measurement_fails_closed(
+    tmp_path: Path, good: str
+) -> None:
+    from gate.budget.status import measure
+    from gate.settings import BudgetSettings
+
+    text = json.dumps(DOC).replace('"good": 990', f'"good": {good}')
+    (tmp_path / "status.json").write_text(text)
+    budgets = BudgetSettings.parse(
+        {"source": "file", "file": {"path": str(tmp_path / "status.json")}}
+    )
+    status = measure(SLO_, budgets, offline=False)
+    assert status.state == "unavailable" and "no measurement" in (status.reason or "")
+
+
+def test_a_deeply_nested_status_file_is_unavailable_not_an_internal_error(tmp_path: Path) -> None:
+    (tmp_path / "status.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(Unavailable, match="not JSON|nested deeper"):
+        status_file.load(str(tmp_path / "status.json"))

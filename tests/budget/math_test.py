@@ -14,6 +14,7 @@ from gate.budget.math import (
     budget_remaining,
     burn_rate,
     burn_state,
+    count_fault,
     error_budget_ratio,
     parse_duration,
     timeslices_remaining,
@@ -218,3 +219,25 @@ def test_never_raises(good: float, total: float, objective: float) -> None:
     budget_remaining(good, total, objective)
     burn_rate(good, total, objective)
     timeslices_remaining(good, total, objective)
+
+
+@pytest.mark.parametrize(
+    "good,total,words",
+    [
+        (math.nan, 1.0, "good is nan"),
+        (1.0, math.inf, "total is inf"),
+        (-1.0, 1.0, "good is negative"),
+        (1.0, -0.5, "total is negative"),
+        (1e300, 1e300, "beyond any count"),
+        (3.0, 1.0, "exceeds total"),
+    ],
+)
+def test_a_value_that_is_no_measurement_says_why(good: float, total: float, words: str) -> None:
+    assert words in (count_fault(good, total) or "")
+
+
+def test_measurements_no_traffic_and_two_queries_a_scrape_apart_are_no_fault() -> None:
+    assert count_fault(990.0, 1000.0) is None
+    assert count_fault(0.0, 0.0) is None  # no traffic: no data, decided by the math
+    assert count_fault(1000.0001, 1000.0) is None  # good asked a hair after total
+    assert count_fault(2.0**53, 2.0**53) is None

@@ -194,14 +194,17 @@ def test_slow_server_times_out(httpserver: Any) -> None:
     assert time.monotonic() - started < 10
 
 
-def test_nan_and_inf_samples_are_no_data(httpserver: Any) -> None:
+@pytest.mark.parametrize("value", ["NaN", "+Inf", "-Inf", "1e400", "-1", "1e300"])
+def test_a_sample_that_is_no_measurement_is_a_source_fault_not_no_data(
+    httpserver: Any, value: str
+) -> None:
     body = {
         "status": "success",
-        "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "NaN"]}]},
+        "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, value]}]},
     }
     httpserver.expect_request("/api/v1/query").respond_with_json(body)
     status = measure(slo("healthy"), settings(httpserver.url_for("/").rstrip("/")), offline=False)
-    assert status.state == "no-data"
+    assert status.state == "unavailable" and "no measurement" in present(status.reason)
 
 
 def test_bearer_token_is_sent_and_never_printed(

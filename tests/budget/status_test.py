@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from gate.budget.slo import SLO
-from gate.budget.status import SLOStatus, assess_counts, findings_for, result
+from gate.budget.status import SLOStatus, assess_counts, checked, findings_for, result
+from gate.httpclient import Unavailable
 from gate.settings import BudgetSettings
 
 WINDOW = 28 * 86400
@@ -72,3 +77,13 @@ def test_a_service_is_as_bad_as_its_worst_slo() -> None:
     states = [SLOStatus(SLO_, "ok"), SLOStatus(SLO_, "exhausted"), SLOStatus(SLO_, "no-data")]
     assert result(states, [], None).state == "exhausted"
     assert result([], [], None).state == "no-slos"
+
+
+def test_every_sources_counts_are_checked_once_faults_raise_and_no_data_stays() -> None:
+    assert checked({WINDOW: (9_950.0, 10_000.0), 3600: None}) == {
+        WINDOW: (9_950.0, 10_000.0),
+        3600: None,
+    }
+    assert checked({WINDOW: (10_000.5, 10_000.0)}) == {WINDOW: (10_000.0, 10_000.0)}  # clamped
+    with pytest.raises(Unavailable, match="no measurement over 28d: good is nan"):
+        checked({WINDOW: (math.nan, 10_000.0)})

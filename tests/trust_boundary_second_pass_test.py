@@ -1,0 +1,236 @@
+"""The trust boundary, second pass: the siblings of the first round's attacks, from the attacker's side.
+
+Each test is one hostile pull request (or one hostile answer from a budget source the attacker can
+poison) against tier 0 payments and tier 1 checkout, beside its control, and fails if the trick
+turns a verdict that must block into a pass or a warning, or crashes the gate. THREAT_MODEL.md
+lists them by class.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from conftest import TODAY, GitRepo
+from testing.hostile_http import HostileServer, Script, drip, http_response
+
+from gate import check
+from gate.git import Repo
+from gate.verdict import Verdict
+
+TARGETS = {
+    0: ("payments", "services/payments/src/charge.py"),
+    1: ("checkout", "services/checkout/src/app.py"),
+}
+
+
+def judge(repo: GitRepo, base: str = "main", head: str = "HEAD") -> Verdict:
+    return check.run(Repo(repo.path), base=base, head=head, today=TODAY)
+
+
+def feature(repo: GitRepo, code: str) -> None:
+    repo.write(code, repo.read(code) + "\n\ndef new_feature():\n    return 1\n")
+
+
+def errors(v: Verdict, service: str) -> set[str]:
+    return {
+        f.rule
+        for s in v.services
+        if s.name == service
+        for f in s.findings
+        if f.severity == "error" and not f.waiver
+    }
+
+
+# -- budget sources the attacker can poison ------------------------------------------------------
+#
+# Whoever can write one series into the operator's Prometheus answers for the budget. A value that
+# is no measurement (NaN, an infinity, a negative or absurd count, good above total) must fail
+# closed at the tier's setting (error at tiers 0-1), never become "no data" (a warning).
+
+
+def _sample(value: str) -> dict[str, Any]:
+    return {
+        "status": "success",
+        "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, value]}]},
+    }
+
+
+def answers(good: str, total: str = "1") -> Any:
+    """Prometheus answering `good` to good-event queries and `total` to the others."""
+
+    def answer(query: str) -> Script:
+        value = good if 'code!~"5.."' in query else total
+        return [(0, http_response(json.dumps(_sample(value)).encode()))]
+
+    return answer
+
+
+@pytest.fixture(params=[0, 1], ids=["tier0", "tier1"])
+def on_prometheus(
+    request: pytest.FixtureRequest, example: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """(service, verdict(answer)): a feature PR judged while Prometheus answers each query with `answer`."""
+    name, code = TARGETS[request.param]
+    example.git("checkout", "-q", "main")  # the operator's .gate.yaml measures from Prometheus
+    example.replace(
+        ".gate.yaml",
+        "  source: file ",
+        "  prometheus: {url: 'http://127.0.0.1:9', timeout: 1, retries: 0}\n  source: prometheus ",
+    )
+    example.commit("budgets from Prometheus")
+    example.git("checkout", "-q", "change")
+    example.git("merge", "-q", "--ff-only", "main")
+    feature(example, code)
+    example.commit("feature")
+
+    def verdict(answer: Any) -> Verdict:
+        with HostileServer(answer) as server:
+            monkeypatch.setenv("GATE_PROMETHEUS_URL", server.url)
+            return judge(example)
+
+    return name, verdict
+
+
+def test_control_a_spent_budget_measured_from_prometheus_blocks(on_prometheus: Any) -> None:
+    name, verdict = on_prometheus
+    v = verdict(answers("0.95"))
+    assert v.verdict == "block" and "error-budget" in errors(v, name)
+    assert verdict(answers("1")).verdict != "block"  # and a healthy one does not
+
+
+def _fails_closed(v: Verdict, name: str) -> None:
+    assert v.verdict == "block" and "error-budget-unavailable" in errors(v, name)
+    (service,) = [s for s in v.services if s.name == name]
+    assert service.budget is not None and service.budget.state == "unavailable"
+
+
+@pytest.mark.parametrize(
+    "good,total",
+    [
+        ("NaN", "1"),
+        ("1", "NaN"),
+        ("+Inf", "+Inf"),
+        ("1e400", "1e400"),
+        ("-5", "1"),
+        ("1", "-1"),
+        ("1e300", "1e300"),
+        ("3", "1"),
+    ],
+)
+def test_a_poisoned_series_fails_closed(on_prometheus: Any, good: str, total: str) -> None:
+    name, verdict = on_prometheus
+    _fails_closed(verdict(answers(good, total)), name)
+
+
+def test_a_deeply_nested_answer_is_a_finding_not_an_internal_error(on_prometheus: Any) -> None:
+    name, verdict = on_prometheus
+    nested = b"[" * 100_000 + b"]" * 100_000
+    _fails_closed(verdict(lambda query: [(0, http_response(nested))]), name)
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_an_answer_sent_a_byte_at_a_time_meets_the_deadline(on_prometheus: Any, part: str) -> None:
+    name, verdict = on_prometheus
+    whole = http_response(json.dumps(_sample("0.95")).encode())
+    cut = whole.index(b"\r\n") if part == "headers" else whole.index(b"\r\n\r\n") + 4
+    started = time.monotonic()
+    v = verdict(lambda query: [(0, whole[:cut]), *drip(whole[cut:], 0.4)])
+    assert (
+        time.monotonic() - started < 20
+    )  # each query: its 1 s timeout's 2 s deadline, not minutes
+    _fails_closed(v, name)
+
+
+# -- a source file that stops (or never started) defining a service ------------------------------
+#
+# A Backstage entity file is a source of services only while it holds a Component of a service
+# type. A change that turns a tier 0-1 entity into another kind or type removes that service: it
+# must be judged as a removal (error), never crash the gate (a crash blocks nobody).
+
+ENTITY = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: {name}
+  annotations:
+    gate.dev/tier: '{tier}'
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/payments
+"""
+
+GROUP = """\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments
+spec:
+  type: team
+  children: []
+"""
+
+
+@pytest.fixture(params=[0, 1], ids=["tier0", "tier1"])
+def entity_service(request: pytest.FixtureRequest, repo: GitRepo) -> GitRepo:
+    repo.write("services/pay/catalog-info.yaml", ENTITY.format(name="pay", tier=request.param))
+    repo.write("services/pay/src/app.py", "x = 1\n")
+    repo.write(
+        "libs/x/catalog-info.yaml",
+        ENTITY.format(name="x", tier=2).replace("type: service", "type: library"),
+    )
+    repo.commit()
+    repo.branch("change")
+    return repo
+
+
+def test_control_a_code_change_in_an_entity_service_is_judged_at_its_tier(
+    entity_service: GitRepo,
+) -> None:
+    entity_service.write("services/pay/src/app.py", "x = 2\n")
+    entity_service.commit()
+    (service,) = judge(entity_service).services
+    assert service.name == "pay" and service.tier <= 1
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("type: service", "type: library"),
+        ("type: service", "type: website"),
+        ("kind: Component", "kind: Resource"),
+        ("kind: Component", "kind: Group"),
+    ],
+)
+def test_changing_an_entitys_type_or_kind_is_a_removal_not_a_crash(
+    entity_service: GitRepo, old: str, new: str
+) -> None:
+    entity_service.replace("services/pay/catalog-info.yaml", old, new)
+    entity_service.write("services/pay/src/app.py", "x = 2\n")
+    entity_service.commit()
+    v = judge(entity_service)
+    assert v.verdict == "block" and "manifest-removed" in errors(v, "pay")
+
+
+@pytest.mark.parametrize(
+    "trick", ["add-group", "delete-library", "move-library", "promote-library"]
+)
+def test_entity_files_that_define_no_service_are_no_crash(
+    entity_service: GitRepo, trick: str
+) -> None:
+    repo = entity_service
+    if trick == "add-group":
+        repo.write("org/catalog-info.yaml", GROUP)
+    elif trick == "delete-library":
+        repo.remove("libs/x/catalog-info.yaml")
+    elif trick == "move-library":
+        repo.git("mv", "libs/x", "libs/y")
+    else:
+        repo.replace("libs/x/catalog-info.yaml", "type: library", "type: service")
+    repo.write("services/pay/src/app.py", "x = 2\n")
+    repo.commit()
+    v = judge(repo)
+    assert "pay" in {s.name for s in v.services}
