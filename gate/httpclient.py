@@ -7,7 +7,9 @@ Timeouts on connect and on the whole body, retries with backoff only where a ret
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import threading
 import time
 from typing import Any, NamedTuple
@@ -23,8 +25,6 @@ class Unavailable(Exception):
 
 def bearer_headers(token_env: str | None, where: str) -> dict[str, str]:
     """JSON Accept header, plus a bearer token read from the variable `token_env` names (`where`.bearer_token_env)."""
-    import os
-
     headers = {"Accept": "application/json"}
     if token_env:
         token = os.environ.get(token_env)
@@ -184,8 +184,6 @@ def _hang_up(response: Any) -> None:
     connection = getattr(getattr(response, "raw", None), "_connection", None)
     sock = getattr(connection, "sock", None)
     if sock is not None:
-        import socket
-
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:

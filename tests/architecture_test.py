@@ -358,7 +358,6 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/demo.py": 1,
     "gate/errors.py": 1,
     "gate/git.py": 3,
-    "gate/httpclient.py": 1,
     "gate/policy/kinds.py": 5,
     "gate/policy/plugins.py": 3,
     "gate/policy/rules.py": 1,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
+from testing.hostile_http import HostileServer, drip, http_response
 from werkzeug import Response
 
 from gate.httpclient import MAX_DEPTH, Unavailable, bearer_headers, parse_json, redact, request_json
@@ -98,10 +100,6 @@ def test_json_nested_past_the_limit_is_unavailable_at_any_depth() -> None:
 
 @pytest.mark.parametrize("cut", ["status line", "headers", "body"])
 def test_a_byte_at_a_time_meets_the_whole_request_deadline(cut: str) -> None:
-    import time
-
-    from testing.hostile_http import HostileServer, drip, http_response
-
     whole = http_response(b'{"ok": true}' + b" " * 50)
     at = {"status line": 0, "headers": whole.index(b"\r\n"), "body": whole.index(b"\r\n\r\n") + 4}[
         cut

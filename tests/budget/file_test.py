@@ -12,8 +12,9 @@ import pytest
 
 from gate.budget import file as status_file
 from gate.budget.records import SLO
+from gate.budget.status import measure
 from gate.httpclient import Unavailable
-from gate.settings import SourceSettings
+from gate.settings import BudgetSettings, SourceSettings
 
 SLO_ = SLO(
     service="cart",
@@ -94,9 +95,6 @@ def test_not_json_or_not_a_file_is_unavailable_without_the_content(tmp_path: Pat
 def test_a_status_file_with_a_value_that_is_no_measurement_fails_closed(
     tmp_path: Path, good: str
 ) -> None:
-    from gate.budget.status import measure
-    from gate.settings import BudgetSettings
-
     text = json.dumps(DOC).replace('"good": 990', f'"good": {good}')
     (tmp_path / "status.json").write_text(text)
     budgets = BudgetSettings.parse(
