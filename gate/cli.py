@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "init": "init:init",
     "demo": "demo:demo",
     "exception": "exception:exception",
+    "graph": "graph:graph",
 }
 
 

@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Problem, Service
+from gate.graph import ServiceGraph
+from gate.policy import graph_kinds
 from gate.policy.kind import Kind
 from gate.scaffold import is_template
 from gate.snapshot import Snapshot
@@ -39,6 +41,15 @@ class CheckContext:
     def base_catalog(self) -> Catalog:
         """The base revision's services, built only when a rule or a deletion asks."""
         return Catalog.of(self.base)
+
+    @cached_property
+    def graph(self) -> ServiceGraph:
+        """The head's service graph (dependencies resolved lazily, by name)."""
+        return ServiceGraph(Catalog.of(self.head))
+
+    @cached_property
+    def base_graph(self) -> ServiceGraph:
+        return self.graph if self.base is self.head else ServiceGraph(self.base_catalog)
 
     def before(self, service: Service) -> Service | None:
         """The service as the base revision had it, when this change edited its sources (else None).
@@ -767,7 +778,15 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
             problems.append(
                 Problem(f"{path} removed", at, service.line(*keys[:-1]) if len(keys) > 1 else 1)
             )
-    problems += _document_drift(before, service, ctx.head)
+    problems += _document_drift(before, service, ctx.head) + graph_kinds.dependency_drift(
+        before, service
+    )
+    return problems + _list_drift(before, service)
+
+
+def _list_drift(before: Service, service: Service) -> list[Problem]:
+    """Alerts, dashboards or escalation steps a change drops from a list it keeps."""
+    problems = []
     for path in ("telemetry.alerts", "telemetry.dashboards", "owners.escalation"):
         keys = tuple(path.split("."))
         old_list, new_list = before.get(*keys), service.get(*keys)
@@ -775,7 +794,11 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
             gone = [x for x in old_list if x not in new_list]
             if gone:
                 problems.append(
-                    Problem(f"{path}: removed {', '.join(map(str, gone))}", at, service.line(*keys))
+                    Problem(
+                        f"{path}: removed {', '.join(map(str, gone))}",
+                        service.manifest,
+                        service.line(*keys),
+                    )
                 )
     return problems
 
@@ -836,6 +859,7 @@ DRIFT_FIELDS = (
 
 # -- registry ------------------------------------------------------------------------------------
 
+_NO_PARAMS: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
 _FIELD = {"type": "string", "pattern": r"^[a-z_]+(\[\])?(\.[a-z_]+(\[\])?)*$"}
 KINDS: dict[str, CheckKind] = {
     "file_exists": CheckKind(
@@ -979,6 +1003,55 @@ KINDS: dict[str, CheckKind] = {
             "properties": {"fields": {"type": "array", "items": {"type": "string"}}},
         },
         "the change does not lower its own tier, loosen or delete SLOs, or drop readiness fields",
+    ),
+    # the service graph (gate/policy/graph_kinds.py)
+    "dependencies_known": CheckKind(
+        graph_kinds.dependencies_known,
+        _NO_PARAMS,
+        "each dependency names a service of the repository or is declared external",
+    ),
+    "dependency_tiers": CheckKind(
+        graph_kinds.dependency_tiers,
+        _NO_PARAMS,
+        "hard dependencies without a fallback are at least as critical as the service",
+    ),
+    "dependency_slos": CheckKind(
+        graph_kinds.dependency_slos,
+        _NO_PARAMS,
+        "hard dependencies have an SLO (services) or a declared SLA (externals)",
+    ),
+    "slo_feasible": CheckKind(
+        graph_kinds.slo_feasible,
+        _NO_PARAMS,
+        "the availability objective is at most the product of the hard dependencies' objectives",
+    ),
+    "dependency_cycles": CheckKind(
+        graph_kinds.dependency_cycles,
+        _NO_PARAMS,
+        "no cycle of hard dependencies among tier-0 services",
+    ),
+    "blast_radius": CheckKind(
+        graph_kinds.blast_radius,
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"min_dependents": {"type": "integer", "minimum": 1}},
+        },
+        "a changed service that others depend on names them and their strictest tier",
+    ),
+    "co_change": CheckKind(
+        graph_kinds.co_change,
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"fields": {"type": "array", "minItems": 1, "items": _FIELD}},
+        },
+        "a change to alerts, SLOs or dependencies also updates the runbook",
+    ),
+    "dependency_review": CheckKind(
+        graph_kinds.dependency_review,
+        _NO_PARAMS,
+        "a new hard dependency names its owners as reviewers",
     ),
 }
 

@@ -1,0 +1,282 @@
+"""The service graph: what each service depends on, resolved against the catalog of one tree.
+
+A manifest's `dependencies` are normalised once into `Dependency` records (a catalog service by
+name or Backstage entity ref, or a declared external), and `ServiceGraph` answers the questions
+the graph rules ask: which service a name is, who depends on a service (blast radius), whether a
+tier-0 service sits on a cycle, and how much availability its hard dependencies leave it.
+
+Names are found through a token index over the raw source files (one pass, no parsing), and only
+the few files that mention a name are parsed: a check pays for the services it asks about, not for
+the whole repository.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+from gate.budget.records import SLO
+from gate.catalog import Catalog
+from gate.service import Service, root_of
+
+Kind = Literal["hard", "soft"]
+AVAILABILITY_SLIS = ("availability", "error-rate")
+_TOKEN = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_REACH = 5000  # a blast radius stops counting here (a graph this wide is "everything")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One entry of a manifest's `dependencies`, as written (index and line point at it)."""
+
+    name: str  # a catalog service's name, or an external dependency's name
+    kind: Kind = "hard"
+    external: bool = False
+    sla: float | None = None  # percent, for externals
+    fallback: str | None = (
+        None  # what the service does without it (a hard dependency made survivable)
+    )
+    ref_kind: str = "component"  # a Backstage entity kind: component, resource, api, ...
+    index: int = 0
+
+    @property
+    def critical(self) -> bool:
+        """A hard dependency with no fallback: the service is down when it is."""
+        return self.kind == "hard" and not self.fallback
+
+    def describe(self) -> str:
+        what = "external dependency" if self.external else f"{self.kind} dependency"
+        return f"{what} '{self.name}'"
+
+
+def dependencies_of(service: Service) -> list[Dependency]:
+    """The manifest's dependencies as records; entries the schema rejects are skipped here."""
+    found: list[Dependency] = []
+    for index, entry in enumerate(service.items("dependencies")):
+        dependency = _parse(entry, index)
+        if dependency is not None:
+            found.append(dependency)
+    return found
+
+
+def _parse(entry: Any, index: int) -> Dependency | None:
+    if isinstance(entry, str) and entry.strip():
+        ref_kind, name = _ref(entry.strip())
+        return Dependency(name, ref_kind=ref_kind, index=index)
+    if not isinstance(entry, dict):
+        return None
+    kind: Kind = "soft" if entry.get("kind") == "soft" else "hard"
+    fallback = _text(entry.get("fallback"))
+    external = entry.get("external")
+    if isinstance(external, dict) and _text(external.get("name")):
+        sla: Any = external.get("sla")
+        return Dependency(
+            str(external["name"]).strip(),
+            kind,
+            external=True,
+            sla=float(sla) if _number(sla) else None,
+            fallback=_text(external.get("fallback")) or fallback,
+            index=index,
+        )
+    if _text(entry.get("service")):
+        ref_kind, name = _ref(str(entry["service"]).strip())
+        return Dependency(name, kind, fallback=fallback, ref_kind=ref_kind, index=index)
+    return None
+
+
+def _ref(text: str) -> tuple[str, str]:
+    """A Backstage entity ref `[kind:][namespace/]name` (or a plain name) -> (kind, name)."""
+    kind, _, rest = text.rpartition(":")
+    name = rest.rpartition("/")[2]
+    return (kind.lower() or "component"), name
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 100
+
+
+def availability(service: Service, slos: Iterable[SLO]) -> float | None:
+    """The availability the service promises, in percent: its weakest availability objective.
+
+    An SLO counts when its SLI is availability or error rate (inline `sli:`), or when a document's
+    SLO names availability; a service with none promises nothing the graph can multiply.
+    """
+    inline = {s.get("name"): s.get("sli") for s in service.items("slos") if isinstance(s, dict)}
+    found = []
+    for slo in slos:
+        sli = inline.get(slo.name)
+        if sli in AVAILABILITY_SLIS or (sli is None and "availab" in slo.name.lower()):
+            found.append(slo.objective * 100)
+    return min(found) if found else None
+
+
+@dataclass(frozen=True)
+class Cycle:
+    path: tuple[str, ...]  # service names, the first repeated at the end
+
+    def __str__(self) -> str:
+        return " -> ".join(self.path)
+
+
+class ServiceGraph:
+    """The services of one tree as a graph, asked lazily: a name is resolved by parsing only the
+    source files whose text mentions it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._found: dict[str, list[Service]] = {}
+        self._dependents: dict[str, list[Service]] = {}
+
+    @cached_property
+    def _sources(self) -> list[tuple[str, bytes]]:
+        """Every source file of the tree with its text (read in one round trip, once)."""
+        files = sorted(self.catalog.entries)
+        snapshot = self.catalog.snapshot
+        snapshot.read_many(files)
+        return [(path, snapshot.read(path) or b"") for path in files]
+
+    def _mentioning(self, name: str) -> list[Service]:
+        """The services whose source files contain `name` as a word (a byte search, then a parse of
+        only those files)."""
+        word = re.compile(
+            rb"(?<![A-Za-z0-9._-])"
+            + re.escape(name.encode("utf-8", "replace"))
+            + rb"(?![A-Za-z0-9._-])"
+        )
+        needle = name.encode("utf-8", "replace")
+        seen: dict[str, Service] = {}
+        for path, text in self._sources:
+            if needle in text and word.search(text):
+                service = self.catalog.service_in(root_of(path))
+                if service is not None:
+                    seen.setdefault(service.manifest, service)
+        return [seen[m] for m in sorted(seen)]
+
+    def find_all(self, name: str) -> list[Service]:
+        """Every service of that name in this tree (names should be unique; a pull request that adds
+        a second one must not pick which of them the graph rules read)."""
+        if name not in self._found:
+            self._found[name] = [s for s in self._mentioning(name) if s.name == name]
+        return self._found[name]
+
+    def find(self, name: str) -> Service | None:
+        """The service of that name in this tree (None: no such service)."""
+        found = self.find_all(name)
+        return found[0] if found else None
+
+    def suggest(self, name: str) -> list[str]:
+        """Service names close to an unknown one (a typo's likely meaning)."""
+        words = {w for _, text in self._sources for w in _TOKEN.findall(text)}
+        close = difflib.get_close_matches(
+            name, [w.decode("utf-8", "replace") for w in words], n=8, cutoff=0.75
+        )
+        return [w for w in close if self.find(w) is not None][:3]
+
+    def dependents(self, name: str) -> list[Service]:
+        """Services whose manifests list `name` as a dependency (hard or soft), directly."""
+        if name not in self._dependents:
+            self._dependents[name] = [
+                s
+                for s in self._mentioning(name)
+                if s.name != name
+                and any(not d.external and d.name == name for d in dependencies_of(s))
+            ]
+        return self._dependents[name]
+
+    def blast_radius(self, name: str) -> list[Service]:
+        """Every service that depends on `name`, directly or through others (nearest first)."""
+        reached: dict[str, Service] = {}
+        queue = deque([name])
+        while queue and len(reached) < MAX_REACH:
+            for service in self.dependents(queue.popleft()):
+                if service.name not in reached and service.name != name:
+                    reached[service.name] = service
+                    queue.append(service.name)
+        return list(reached.values())
+
+    def tier0_cycle(self, service: Service) -> Cycle | None:
+        """The shortest cycle of critical dependencies among tier-0 services through `service`."""
+        return _cycle_in(service, self.find) if service.tier == 0 else None
+
+
+def _walk(parents: dict[str, str], last: str, start: str) -> list[str]:
+    path = [last]
+    while path[-1] != start:
+        path.append(parents[path[-1]])
+    return list(reversed(path))
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # the dependent service
+    target: str  # the service or external it depends on
+    dependency: Dependency
+    inversion: bool  # a critical dependency less critical than its dependent
+    known: bool  # the target is a catalog service (or a declared external)
+
+
+@dataclass(frozen=True)
+class GraphReport:
+    """The whole graph of one tree, for `gate graph` and the scorecard."""
+
+    services: tuple[Service, ...]
+    edges: tuple[Edge, ...]
+    cycles: tuple[Cycle, ...]
+
+
+def describe(services: list[Service]) -> GraphReport:
+    """Every service and dependency of a tree, with tier inversions, unknown names and tier-0 cycles."""
+    by_name = {s.name: s for s in services}
+    edges = []
+    for service in services:
+        for dependency in dependencies_of(service):
+            target = by_name.get(dependency.name)
+            known = dependency.external or dependency.ref_kind != "component" or target is not None
+            inversion = bool(
+                target is not None
+                and not dependency.external
+                and dependency.critical
+                and target.tier > service.tier
+            )
+            edges.append(Edge(service.name, dependency.name, dependency, inversion, known))
+    return GraphReport(tuple(services), tuple(edges), tuple(_cycles(services, by_name)))
+
+
+def _cycles(services: list[Service], by_name: dict[str, Service]) -> list[Cycle]:
+    """Each tier-0 cycle once (named from its alphabetically first service)."""
+    found: dict[frozenset[str], Cycle] = {}
+    for service in services:
+        if service.tier != 0:
+            continue
+        cycle = _cycle_in(service, by_name.get)
+        if cycle is not None:
+            found.setdefault(frozenset(cycle.path), cycle)
+    return sorted(found.values(), key=lambda c: c.path)
+
+
+def _cycle_in(service: Service, find: Callable[[str], Service | None]) -> Cycle | None:
+    """A breadth-first walk along critical dependencies among tier-0 services back to `service`."""
+    parents: dict[str, str] = {}
+    queue = deque([service])
+    while queue:
+        current = queue.popleft()
+        for dependency in dependencies_of(current):
+            if dependency.external or not dependency.critical:
+                continue
+            if dependency.name == service.name:
+                return Cycle((*_walk(parents, current.name, service.name), service.name))
+            target = find(dependency.name)
+            if target is None or target.tier != 0 or dependency.name in parents:
+                continue
+            parents[dependency.name] = current.name
+            queue.append(target)
+    return None

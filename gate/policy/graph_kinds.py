@@ -1,0 +1,262 @@
+"""Check kinds over the service graph: dependencies that exist, tiers that hold along hard
+dependencies, SLOs their dependencies allow, no tier-0 cycles, blast radius and co-changes.
+
+Each kind reads the dependency records (`gate.graph.dependencies_of`) and resolves names in the
+head's graph and in the base's; where the two disagree the worse answer counts, so a pull request
+cannot make a dependency look more critical or more available than the trusted side says.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from gate.budget.records import say
+from gate.budget.slo import slos_of
+from gate.graph import Dependency, ServiceGraph, availability, dependencies_of
+from gate.service import Problem, Service
+from gate.snapshot import Snapshot
+
+
+class GraphContext(Protocol):
+    """What a graph kind needs of the check context (gate.policy.kinds.CheckContext)."""
+
+    head: Snapshot
+    base: Snapshot
+
+    @property
+    def graph(self) -> ServiceGraph: ...
+
+    @property
+    def base_graph(self) -> ServiceGraph: ...
+
+    def before(self, service: Service) -> Service | None: ...
+
+
+def _line(service: Service, dependency: Dependency) -> int | None:
+    return service.line("dependencies", dependency.index)
+
+
+def _sides(ctx: GraphContext, name: str) -> list[tuple[Service, Snapshot]]:
+    """The dependency as the head and the base have it (either may lack it)."""
+    found = [(s, ctx.head) for s in ctx.graph.find_all(name)]
+    if ctx.base is not ctx.head:
+        found += [(s, ctx.base) for s in ctx.base_graph.find_all(name)]
+    return found
+
+
+def _availability(sides: list[tuple[Service, Snapshot]]) -> float | None:
+    """The dependency's promised availability: the lower of the head's and the base's."""
+    values = [a for s, snap in sides if (a := availability(s, slos_of(s, snap)[0])) is not None]
+    return min(values) if values else None
+
+
+def dependencies_known(
+    ctx: GraphContext, service: Service, params: dict[str, Any]
+) -> list[Problem]:
+    """Each dependency names a service of this repository or is declared external."""
+    problems = []
+    for dependency in dependencies_of(service):
+        if dependency.external or dependency.ref_kind != "component":
+            continue  # declared elsewhere: an external, or a Backstage resource/API entity
+        if ctx.graph.find(dependency.name) is None:
+            close = ctx.graph.suggest(dependency.name)
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            problems.append(
+                Problem(
+                    f"dependency '{dependency.name}' is no service in this repository{hint}",
+                    service.manifest,
+                    _line(service, dependency),
+                )
+            )
+    return problems
+
+
+def dependency_tiers(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """A hard dependency without a fallback is at least as critical as the service (tier <= its own)."""
+    problems = []
+    for dependency in dependencies_of(service):
+        if dependency.external or not dependency.critical:
+            continue
+        tiers = [s.tier for s, _ in _sides(ctx, dependency.name)]
+        if tiers and max(tiers) > service.tier:
+            problems.append(
+                Problem(
+                    f"hard dependency '{dependency.name}' is tier {max(tiers)}, less critical than this "
+                    f"tier-{service.tier} service (tier inversion): when it fails, this service fails",
+                    service.manifest,
+                    _line(service, dependency),
+                )
+            )
+    return problems
+
+
+def dependency_slos(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """A hard dependency has an SLO (a service) or a declared SLA (an external)."""
+    problems = []
+    for dependency in dependencies_of(service):
+        if not dependency.critical or dependency.ref_kind != "component":
+            continue  # a soft dependency, or one with a fallback, does not take the service down
+        if dependency.external:
+            missing = dependency.sla is None
+            what = "declares no SLA (external: {name, sla})"
+        else:
+            sides = _sides(ctx, dependency.name)
+            missing = bool(sides) and any(not slos_of(s, snap)[0] for s, snap in sides)
+            what = "has no SLO"
+        if missing:
+            problems.append(
+                Problem(
+                    f"hard dependency '{dependency.name}' {what}: nothing says how available it is",
+                    service.manifest,
+                    _line(service, dependency),
+                )
+            )
+    return problems
+
+
+def slo_feasible(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """The service's availability objective is at most what its critical hard dependencies allow
+    together (the product of their objectives or SLAs)."""
+    own = availability(service, slos_of(service, ctx.head)[0])
+    if own is None:
+        return []
+    terms: list[tuple[str, float]] = []
+    for dependency in dependencies_of(service):
+        if not dependency.critical:
+            continue
+        value = (
+            dependency.sla if dependency.external else _availability(_sides(ctx, dependency.name))
+        )
+        if value is not None:
+            terms.append((dependency.name, value))
+    allowed = 100.0
+    for _, value in terms:
+        allowed *= value / 100
+    if not terms or allowed + 1e-9 >= own:
+        return []
+    product = " x ".join(f"{name} {say(value)}%" for name, value in terms)
+    return [
+        Problem(
+            f"availability objective {say(own)}% cannot be met: its hard dependencies allow at most "
+            f"{allowed:.4g}% ({product}); add a fallback, make one soft, or lower the objective",
+            service.manifest,
+            service.line("dependencies"),
+        )
+    ]
+
+
+def dependency_cycles(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """No cycle of hard dependencies among tier-0 services (none of them can come back first)."""
+    cycle = ctx.graph.tier0_cycle(service)
+    if cycle is None:
+        return []
+    return [
+        Problem(
+            f"tier-0 dependency cycle: {cycle} (none of them can recover before the others)",
+            service.manifest,
+            service.line("dependencies"),
+        )
+    ]
+
+
+def blast_radius(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """A change to a service that others depend on reaches them too: how many, and how critical."""
+    if ctx.base is ctx.head:
+        return []  # no change: nothing to reach
+    # The base tip's graph: a pull request can add dependents (they would only widen the radius)
+    # but not remove the ones the trusted side has.
+    reached = ctx.base_graph.blast_radius(service.name)
+    if len(reached) < params.get("min_dependents", 1):
+        return []
+    strictest = min(s.tier for s in reached)
+    at_strictest = sorted(s.name for s in reached if s.tier == strictest)
+    named = ", ".join(at_strictest[:5]) + (
+        f" and {len(at_strictest) - 5} more" if len(at_strictest) > 5 else ""
+    )
+    return [
+        Problem(
+            f"{_count(len(reached))} on {service.name} directly or transitively; "
+            f"the most critical are tier {strictest}: {named}",
+            service.manifest,
+            1,
+        )
+    ]
+
+
+def _count(n: int) -> str:
+    return "1 service depends" if n == 1 else f"{n} services depend"
+
+
+CO_CHANGE_FIELDS = ("slos", "telemetry.alerts", "dependencies")
+
+
+def co_change(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """A change to a service's alerts, SLOs or dependencies also updates its runbook."""
+    before = ctx.before(service)
+    if before is None or not before.parsed or not service.parsed:
+        return []
+    changed = [
+        f
+        for f in params.get("fields", CO_CHANGE_FIELDS)
+        if before.get(*f.split(".")) != service.get(*f.split("."))
+    ]
+    runbook = service.get("runbook")
+    if not changed or not isinstance(runbook, str) or runbook.startswith(("https://", "http://")):
+        return []
+    path = service.locate(ctx.head, runbook).path
+    if path is None or ctx.head.read(path) != ctx.base.read(path):
+        return []
+    return [
+        Problem(
+            f"{', '.join(changed)} changed but the runbook ({runbook}) did not: the on-call reads it",
+            service.manifest,
+            service.line(*changed[0].split(".")),
+        )
+    ]
+
+
+def dependency_review(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """A new hard dependency asks its owners to review: they carry the load it adds."""
+    before = ctx.before(service)
+    if before is None:
+        return []
+    old = {d.name for d in dependencies_of(before) if d.kind == "hard"}
+    problems = []
+    for dependency in dependencies_of(service):
+        if dependency.kind != "hard" or dependency.name in old or dependency.external:
+            continue
+        target = ctx.graph.find(dependency.name)
+        team = target.get("owners", "team") if target is not None else None
+        if isinstance(team, str) and team:
+            problems.append(
+                Problem(
+                    f"new hard dependency '{dependency.name}': ask its owners, team '{team}', to review "
+                    f"this change (the load and failure modes it adds are theirs to carry)",
+                    service.manifest,
+                    _line(service, dependency),
+                )
+            )
+    return problems
+
+
+def dependency_drift(before: Service, service: Service) -> list[Problem]:
+    """Ways a change can escape the graph rules: removing a hard dependency, making it soft, or
+    claiming a fallback (each a reviewed change, reported by manifest-drift)."""
+    old = {d.name: d for d in dependencies_of(before)}
+    new = {d.name: d for d in dependencies_of(service)}
+    problems = []
+    for name, was in old.items():
+        now = new.get(name)
+        if not was.critical:
+            continue
+        if now is None:
+            change = "removed"
+        elif now.kind == "soft":
+            change = "made soft"
+        elif now.fallback:
+            change = f"given a fallback ({now.fallback})"
+        else:
+            continue
+        line = service.line("dependencies", now.index) if now else service.line("dependencies")
+        problems.append(Problem(f"hard dependency '{name}' {change}", service.manifest, line))
+    return problems

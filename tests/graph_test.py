@@ -1,0 +1,126 @@
+"""The service graph: dependency records, name resolution through the token index, blast radius,
+tier-0 cycles and the whole-tree description, on real repositories built in tmp dirs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import GitRepo, new_repo
+
+from gate.budget.slo import slos_of
+from gate.catalog import Catalog
+from gate.git import Repo
+from gate.graph import Dependency, ServiceGraph, availability, dependencies_of, describe
+from gate.snapshot import Snapshot
+
+
+def _manifest(name: str, tier: int, deps: str = "[]", extra: str = "") -> str:
+    return f"apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: {tier}\ndependencies: {deps}\n{extra}"
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> GitRepo:
+    """edge(1) -> api(0) -> db(0) -> api(0) (a tier-0 cycle); api -> cache (soft); worker -> db."""
+    repo = new_repo(tmp_path / "fleet")
+    repo.write("edge/service.yaml", _manifest("edge", 1, "[api]"))
+    repo.write("api/service.yaml", _manifest("api", 0, "[db, {service: cache, kind: soft}]"))
+    repo.write("db/service.yaml", _manifest("db", 0, "[api]"))
+    repo.write("cache/service.yaml", _manifest("cache", 2))
+    repo.write("worker/service.yaml", _manifest("worker", 3, "[db]"))
+    repo.write("docs/notes.md", "api db edge: words that are not manifests\n")
+    repo.commit("fleet")
+    return repo
+
+
+def _graph(repo: GitRepo) -> ServiceGraph:
+    r = Repo(str(repo.path))
+    return ServiceGraph(Catalog.of(Snapshot(r, r.resolve("HEAD"))))
+
+
+def test_dependency_records_from_every_form(fleet: GitRepo) -> None:
+    fleet.write(
+        "svc/service.yaml",
+        _manifest(
+            "svc",
+            1,
+            '[api, "component:default/db", "resource:default/bucket", {service: cache, kind: soft},'
+            ' {external: {name: stripe, sla: 99.99, fallback: queue}}, {service: x, fallback: " "}]',
+        ),
+    )
+    fleet.commit("svc")
+    service = _graph(fleet).find("svc")
+    assert service is not None
+    assert dependencies_of(service) == [
+        Dependency("api", index=0),
+        Dependency("db", index=1),
+        Dependency("bucket", ref_kind="resource", index=2),
+        Dependency("cache", "soft", index=3),
+        Dependency("stripe", external=True, sla=99.99, fallback="queue", index=4),
+        Dependency("x", index=5),  # a blank fallback is none
+    ]
+    assert [d.critical for d in dependencies_of(service)] == [True, True, True, False, False, True]
+
+
+def test_names_resolve_only_to_services(fleet: GitRepo) -> None:
+    graph = _graph(fleet)
+    api = graph.find("api")
+    assert api is not None and api.manifest == "api/service.yaml"
+    assert graph.find("notes") is None and graph.find("apiVersion") is None
+    assert graph.suggest("dbb") == ["db"]
+    assert graph.suggest("zzz") == []
+
+
+def test_blast_radius_is_transitive_and_stops(fleet: GitRepo) -> None:
+    graph = _graph(fleet)
+    assert sorted(s.name for s in graph.blast_radius("db")) == ["api", "edge", "worker"]
+    assert sorted(s.name for s in graph.blast_radius("cache")) == ["api", "db", "edge", "worker"]
+    assert graph.blast_radius("edge") == []
+
+
+def test_tier0_cycle(fleet: GitRepo) -> None:
+    graph = _graph(fleet)
+    api, edge = graph.find("api"), graph.find("edge")
+    assert api is not None and edge is not None
+    cycle = graph.tier0_cycle(api)
+    assert cycle is not None and str(cycle) == "api -> db -> api"
+    assert graph.tier0_cycle(edge) is None  # tier 1: not a tier-0 cycle
+
+
+def test_describe_the_whole_tree(fleet: GitRepo) -> None:
+    services = [s for s in _graph(fleet).catalog.all()]
+    report = describe(services)
+    assert [str(c) for c in report.cycles] == ["api -> db -> api"]
+    inverted = [(e.source, e.target) for e in report.edges if e.inversion]
+    assert inverted == []  # api -> cache is soft; worker (3) -> db (0) is not an inversion
+    fleet.write("edge/service.yaml", _manifest("edge", 1, "[api, cache, ghost]"))
+    fleet.commit("edge leans on cache and a ghost")
+    report = describe(list(_graph(fleet).catalog.all()))
+    assert [(e.source, e.target) for e in report.edges if e.inversion] == [("edge", "cache")]
+    assert [(e.source, e.target) for e in report.edges if not e.known] == [("edge", "ghost")]
+
+
+@pytest.mark.parametrize(
+    "slos, expected",
+    [
+        ("[{name: a, sli: availability, objective: 99.9, window: 28d}]", 99.9),
+        (
+            "[{name: a, sli: availability, objective: 99.9, window: 28d},"
+            " {name: b, sli: error-rate, objective: 99.5, window: 28d}]",
+            99.5,
+        ),
+        ("[{name: l, sli: latency, objective: 99, window: 28d}]", None),
+        ("[]", None),
+    ],
+)
+def test_availability_is_the_weakest_availability_objective(
+    tmp_path: Path, slos: str, expected: float | None
+) -> None:
+    repo = new_repo(tmp_path / "one")
+    repo.write("s/service.yaml", _manifest("s", 1, extra=f"slos: {slos}\n"))
+    repo.commit("s")
+    r = Repo(str(repo.path))
+    snap = Snapshot(r, r.resolve("HEAD"))
+    service = Catalog.of(snap).service_at("s/service.yaml")
+    found = availability(service, slos_of(service, snap)[0])
+    assert found == pytest.approx(expected) if expected is not None else found is None
