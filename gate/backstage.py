@@ -141,6 +141,18 @@ class Mapped:
     notes: list[tuple[str, int | None]]  # (message, line in the entity file)
 
 
+
+def _depends_on(refs: Any) -> list[str] | None:
+    """spec.dependsOn as dependency names: components by name, other kinds as `kind:name`."""
+    if not isinstance(refs, list):
+        return None
+    names = []
+    for ref in refs:
+        if isinstance(ref, str) and ref.strip():
+            kind, _, name = parse_ref(ref.strip(), "component")
+            names.append(name if kind == "component" else f"{kind}:{name}")
+    return names
+
 def to_manifest(entity: Entity) -> Mapped:
     doc = entity.doc
     data: dict[str, Any] = {"apiVersion": "gate/v1", "kind": "Service", "name": entity.name}
@@ -189,14 +201,10 @@ def to_manifest(entity: Entity) -> Mapped:
         value = entity.get("spec", key)
         if isinstance(value, str) and value:
             put(field_path, value, "spec", key)
-    depends = entity.get("spec", "dependsOn")
-    if isinstance(depends, list):
-        names = []
-        for ref in depends:
-            if isinstance(ref, str) and ref.strip():
-                kind, _, name = parse_ref(ref.strip(), "component")
-                names.append(name if kind == "component" else f"{kind}:{name}")
-        put(("dependencies",), names, "spec", "dependsOn")
+    depends = _depends_on(entity.get("spec", "dependsOn"))
+    if depends is not None:
+        put(("dependencies",), depends, "spec", "dependsOn")
+        backstage["depends_on"] = depends  # a catalog spans repositories: the graph rules need to know
     _links(entity.get("metadata", "links"), data, put)
     techdocs = annotations.get(TECHDOCS, "").strip()
     if techdocs.startswith("dir:"):

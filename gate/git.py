@@ -388,6 +388,34 @@ class Repo:
             return {}
         return parse_listing(self._listing(rev), staged=rev == INDEX, basenames=basenames)
 
+    def mentioning(self, rev: str, word: str, basenames: tuple[str, ...]) -> list[str]:
+        """Files called one of `basenames` anywhere in commit `rev` whose text contains `word` as a
+        fixed string (one `git grep`, no attributes: a superset the caller narrows by parsing)."""
+        if rev in (EMPTY, INDEX) or not word or "\0" in word or len(word) > 256:
+            return []
+        specs = [f":(glob)**/{name}" for name in basenames if "/" not in name]
+        out = self.run(
+            "grep",
+            "--no-color",
+            "-l",
+            "-z",
+            "-I",
+            "-F",
+            "-e",
+            word,
+            rev,
+            "--",
+            *specs,
+            ok_codes=(0, 1),
+            attribute_free=True,
+        )
+        prefix = f"{rev}:"
+        return sorted(
+            p[len(prefix) :]
+            for p in out.decode("utf-8", "surrogateescape").split("\0")
+            if p.startswith(prefix)
+        )
+
     def entries(self, rev: str, paths: list[str]) -> dict[str, Entry]:
         """path -> entry at commit `rev` for those of `paths` that exist there (paths taken literally,
         never as globs; a directory's entry has mode 040000), in one `git ls-tree`."""

@@ -5,9 +5,8 @@ name or Backstage entity ref, or a declared external), and `ServiceGraph` answer
 the graph rules ask: which service a name is, who depends on a service (blast radius), whether a
 tier-0 service sits on a cycle, and how much availability its hard dependencies leave it.
 
-Names are found through a token index over the raw source files (one pass, no parsing), and only
-the few files that mention a name are parsed: a check pays for the services it asks about, not for
-the whole repository.
+A name is found with one `git grep` over the tree's source files, and only the few files that
+mention it are parsed: a check pays for the services it asks about, not for the whole repository.
 """
 
 from __future__ import annotations
@@ -22,6 +21,8 @@ from typing import Any, Literal
 
 from gate.budget.records import SLO
 from gate.catalog import Catalog
+from gate.git import EMPTY, INDEX
+from gate.manifest_index import source_names
 from gate.service import Service, root_of
 
 Kind = Literal["hard", "soft"]
@@ -110,7 +111,11 @@ def availability(service: Service, slos: Iterable[SLO]) -> float | None:
     An SLO counts when its SLI is availability or error rate (inline `sli:`), or when a document's
     SLO names availability; a service with none promises nothing the graph can multiply.
     """
-    inline = {s.get("name"): s.get("sli") for s in service.items("slos") if isinstance(s, dict)}
+    inline = {
+        s["name"]: s.get("sli")
+        for s in service.items("slos")
+        if isinstance(s, dict) and isinstance(s.get("name"), str)
+    }
     found = []
     for slo in slos:
         sli = inline.get(slo.name)
@@ -145,20 +150,20 @@ class ServiceGraph:
         return [(path, snapshot.read(path) or b"") for path in files]
 
     def _mentioning(self, name: str) -> list[Service]:
-        """The services whose source files contain `name` as a word (a byte search, then a parse of
-        only those files)."""
-        word = re.compile(
-            rb"(?<![A-Za-z0-9._-])"
-            + re.escape(name.encode("utf-8", "replace"))
-            + rb"(?![A-Za-z0-9._-])"
-        )
-        needle = name.encode("utf-8", "replace")
+        """The services whose source files contain `name` (found by `git grep` in a commit, by a byte
+        search in the index), parsed: only these few files are read."""
+        snapshot = self.catalog.snapshot
+        names = source_names(snapshot.repo)
+        if snapshot.rev in (INDEX, EMPTY) or any("/" in n for n in names):
+            needle = name.encode("utf-8", "replace")
+            paths = [path for path, text in self._sources if needle in text]
+        else:
+            paths = snapshot.repo.mentioning(snapshot.rev, name, names)
         seen: dict[str, Service] = {}
-        for path, text in self._sources:
-            if needle in text and word.search(text):
-                service = self.catalog.service_in(root_of(path))
-                if service is not None:
-                    seen.setdefault(service.manifest, service)
+        for path in paths:
+            service = self.catalog.service_in(root_of(path))
+            if service is not None:
+                seen.setdefault(service.manifest, service)
         return [seen[m] for m in sorted(seen)]
 
     def find_all(self, name: str) -> list[Service]:

@@ -20,7 +20,6 @@ MAX_LINES = 60
 # Functions longer than MAX_LINES, with their length today: each one is a job to split.
 # Measured on ruff-formatted code (100 columns); each entry is to be split where it says two things.
 LONG_FUNCTIONS: dict[str, int] = {
-    "gate/backstage.py:to_manifest": 63,
     "gate/budget/openslo.py:_objective_slo": 64,
     "gate/budget/openslo.py:_window": 61,
     "gate/budget/openslo.py:objects": 68,

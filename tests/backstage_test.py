@@ -118,6 +118,7 @@ def test_every_field_maps_onto_the_manifest_shape() -> None:
         "ref": "component:shop/checkout",
         "owner": "group:shop/payments",
         "techdocs": ".",
+        "depends_on": ["cart", "resource:orders-db"],
     }
     assert "tier" not in data and mapped.notes == []
     assert (

@@ -58,7 +58,8 @@ def test_changed_only_other_services_gaps_do_not_matter(example: GitRepo) -> Non
     v = judge(example)
     assert [s.name for s in v.services] == ["payments"]
     assert rules_of(v)["payments"] == {
-        "error-budget"
+        "error-budget",
+        "blast-radius",  # info: checkout depends on payments
     }  # only its own exhausted budget (see the demo status file)
 
 

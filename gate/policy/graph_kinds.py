@@ -55,9 +55,12 @@ def dependencies_known(
 ) -> list[Problem]:
     """Each dependency names a service of this repository or is declared external."""
     problems = []
+    catalogued = service.get("backstage", "depends_on")
     for dependency in dependencies_of(service):
         if dependency.external or dependency.ref_kind != "component":
             continue  # declared elsewhere: an external, or a Backstage resource/API entity
+        if isinstance(catalogued, list) and dependency.name in catalogued:
+            continue  # an entity's dependsOn may name a component another repository holds
         if ctx.graph.find(dependency.name) is None:
             close = ctx.graph.suggest(dependency.name)
             hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

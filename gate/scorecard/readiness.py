@@ -75,8 +75,13 @@ class Readiness:
         services = [
             s for m in sorted(manifests) if (s := self._services[(m, manifests[m].sha)]) is not None
         ]
+        # graph rules read the services a manifest depends on: its answer is kept only as long as
+        # every manifest is the same
+        graph = tuple(sorted((m, e.sha) for m, e in manifests.items()))
         keys = {
-            s.manifest: self._key(s, manifests[s.manifest], files, owners_blob) for s in services
+            s.manifest: self._key(s, manifests[s.manifest], files, owners_blob)
+            + ((graph,) if s.items("dependencies") else ())
+            for s in services
         }
         todo = [s for s in services if keys[s.manifest] not in self._findings]
         snap.read_many(sorted({d for s in todo for d in s.documents()}))

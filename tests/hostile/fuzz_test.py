@@ -115,6 +115,29 @@ def test_globs_never_raise(pattern: str, path: str) -> None:
     globs.matches(pattern, path)
 
 
+class _NoGraph:
+    """A service graph with no other services (the fake snapshots have no repository to search)."""
+
+    def find_all(self, name: str) -> list[Any]:
+        return []
+
+    def find(self, name: str) -> None:
+        return None
+
+    def suggest(self, name: str) -> list[str]:
+        return []
+
+    def blast_radius(self, name: str) -> list[Any]:
+        return []
+
+    def tier0_cycle(self, service: Any) -> None:
+        return None
+
+
+def _without_graph(ctx: Any) -> None:
+    ctx.__dict__["graph"] = ctx.__dict__["base_graph"] = _NoGraph()
+
+
 class _NoFiles:
     """A snapshot with no files: rules that read documents see nothing."""
 
@@ -159,6 +182,7 @@ def test_policy_engine_on_arbitrary_manifests(data: dict[str, Any], tier: int) -
     )
     ctx = CheckContext(head=_NoFiles(), base=_NoFiles(), today=dt.date(2026, 11, 24))  # type: ignore[arg-type]  # a fake snapshot: the reads the checks make
     ctx.__dict__["codeowners"] = None
+    _without_graph(ctx)
     ctx.earlier = {"svc/service.yaml": None}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml",)):
         assert finding.rule and finding.severity in ("error", "warning", "info")
@@ -509,6 +533,7 @@ def test_hostile_manifest_values_through_every_builtin_check(
         ".github/CODEOWNERS",
         codeowners.Answers(common[".github/CODEOWNERS"], _NoStore(), None),
     )
+    _without_graph(ctx)
     ctx.earlier = {"svc/service.yaml": load_service(base, "svc/service.yaml")}  # type: ignore[arg-type]  # _Files fakes a snapshot, as above
     kinds_run = {r.kind for r in RULES if tier in r.severities}
     for finding in evaluate(RULES, service, ctx, ("svc/service.yaml", "svc/x")):

@@ -11,7 +11,7 @@ from gate.verdict import Verdict
 def test_gitlab_code_quality(blocked: Verdict) -> None:
     issues = json.loads(renderer("gitlab")(blocked))
     by_rule = {i["check_name"]: i for i in issues}
-    assert set(by_rule) == {"runbook-sections", "unowned-change"}
+    assert set(by_rule) == {"runbook-sections", "unowned-change", "blast-radius"}
     assert by_rule["runbook-sections"]["severity"] == "blocker"
     assert by_rule["runbook-sections"]["location"] == {
         "path": "services/search/docs/runbook.md",

@@ -22,7 +22,12 @@ def test_sarif_validates_against_the_oasis_schema(blocked: Verdict) -> None:
     assert errors == []
     (run,) = doc["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert {r["id"] for r in rules} == {"runbook-sections", "unowned-change", "error-budget"}
+    assert {r["id"] for r in rules} == {
+        "runbook-sections",
+        "unowned-change",
+        "error-budget",
+        "blast-radius",
+    }
     for rule in rules:
         assert (
             rule["shortDescription"]["text"]

@@ -12,7 +12,7 @@ def test_headline_services_findings_and_waivers_in_order(blocked: Verdict) -> No
     lines = renderer("text")(blocked).splitlines()
     assert (
         lines[0]
-        == f"gate: BLOCK - 2 changed service(s), {blocked.base[:12]}..{blocked.head[:12]}: 1 error(s), 1 warning(s), 0 info"
+        == f"gate: BLOCK - 2 changed service(s), {blocked.base[:12]}..{blocked.head[:12]}: 1 error(s), 1 warning(s), 1 info"
     )
     search = next(i for i, line in enumerate(lines) if "search (tier" in line)
     assert lines[search].startswith("BLOCK") and any(

@@ -75,3 +75,24 @@ def test_requirements_read_documents_as_the_rules_do(repo: GitRepo) -> None:
     readiness = Readiness(Repo(repo.path), parse_pack(PACK.encode(), "p.yaml"), None)
     _, (judged,) = readiness.at(head, dt.date(2026, 10, 15))
     assert judged.states()["runbook"] == "pass" and judged.has["runbook"]
+
+
+def test_a_dependency_that_changes_is_judged_afresh(repo: GitRepo) -> None:
+    """Graph rules read other manifests: a service's remembered findings do not outlive them."""
+    pack = PACK + (
+        "  - {id: inversion, title: t, severity: error, check: {kind: dependency_tiers},"
+        " remediation: fix}\n"
+    )
+    repo.write("svc/service.yaml", MANIFEST + "dependencies: [cart]\n")
+    repo.write("cart/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: cart\ntier: 1\n")
+    first = repo.commit()
+    repo.write("cart/service.yaml", "apiVersion: gate/v1\nkind: Service\nname: cart\ntier: 2\n")
+    second = repo.commit()
+    readiness = Readiness(Repo(repo.path), parse_pack(pack.encode(), "p.yaml"), None)
+    _, judged = readiness.at(first, dt.date(2026, 10, 15))
+    assert {j.service.name: j.states()["inversion"] for j in judged} == {
+        "cart": "pass",
+        "shop": "pass",
+    }
+    _, judged = readiness.at(second, dt.date(2026, 10, 15))
+    assert {j.service.name: j.states()["inversion"] for j in judged}["shop"] == "error"
