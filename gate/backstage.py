@@ -141,7 +141,6 @@ class Mapped:
     notes: list[tuple[str, int | None]]  # (message, line in the entity file)
 
 
-
 def _depends_on(refs: Any) -> list[str] | None:
     """spec.dependsOn as dependency names: components by name, other kinds as `kind:name`."""
     if not isinstance(refs, list):
@@ -152,6 +151,7 @@ def _depends_on(refs: Any) -> list[str] | None:
             kind, _, name = parse_ref(ref.strip(), "component")
             names.append(name if kind == "component" else f"{kind}:{name}")
     return names
+
 
 def to_manifest(entity: Entity) -> Mapped:
     doc = entity.doc
@@ -204,7 +204,9 @@ def to_manifest(entity: Entity) -> Mapped:
     depends = _depends_on(entity.get("spec", "dependsOn"))
     if depends is not None:
         put(("dependencies",), depends, "spec", "dependsOn")
-        backstage["depends_on"] = depends  # a catalog spans repositories: the graph rules need to know
+        backstage["depends_on"] = (
+            depends  # a catalog spans repositories: the graph rules need to know
+        )
     _links(entity.get("metadata", "links"), data, put)
     techdocs = annotations.get(TECHDOCS, "").strip()
     if techdocs.startswith("dir:"):

@@ -102,7 +102,10 @@ def test_raising_the_dependency_in_the_same_change_counts_from_the_base(
     repo, service, manifest, lower = inverted
     path = f"services/{lower}/service.yaml"
     text = repo.read(path)
-    repo.write(path, "\n".join("tier: 0" if line.startswith("tier:") else line for line in text.split("\n")))
+    repo.write(
+        path,
+        "\n".join("tier: 0" if line.startswith("tier:") else line for line in text.split("\n")),
+    )
     repo.write(manifest, repo.read(manifest) + "# a touch\n")
     repo.commit("claim the dependency is critical")
     errors = _errors(judge(repo), service)
@@ -114,7 +117,9 @@ def test_a_typo_in_a_dependency_names_the_real_one(example: GitRepo) -> None:
     _depend(example, manifest, "paymnets")
     example.commit("typo")
     errors = _errors(judge(example), "checkout")
-    assert any("'paymnets'" in m and "did you mean 'payments'" in m for m in errors["dependency-known"])
+    assert any(
+        "'paymnets'" in m and "did you mean 'payments'" in m for m in errors["dependency-known"]
+    )
 
 
 def test_blast_radius_names_the_dependents(example: GitRepo) -> None:
@@ -123,7 +128,11 @@ def test_blast_radius_names_the_dependents(example: GitRepo) -> None:
     example.commit("payments: a comment")
     v = judge(example)
     infos = [
-        f.message for s in v.services if s.name == "payments" for f in s.findings if f.rule == "blast-radius"
+        f.message
+        for s in v.services
+        if s.name == "payments"
+        for f in s.findings
+        if f.rule == "blast-radius"
     ]
     assert infos == [
         "1 service depends on payments directly or transitively; the most critical are tier 1: checkout"
