@@ -201,12 +201,9 @@ def to_manifest(entity: Entity) -> Mapped:
         value = entity.get("spec", key)
         if isinstance(value, str) and value:
             put(field_path, value, "spec", key)
-    depends = _depends_on(entity.get("spec", "dependsOn"))
-    if depends is not None:
-        put(("dependencies",), depends, "spec", "dependsOn")
-        backstage["depends_on"] = (
-            depends  # a catalog spans repositories: the graph rules need to know
-        )
+    # a catalog spans repositories: the graph rules need to know which names came from dependsOn
+    if (depends := _depends_on(entity.get("spec", "dependsOn"))) is not None:
+        put(("dependencies",), backstage.setdefault("depends_on", depends), "spec", "dependsOn")
     _links(entity.get("metadata", "links"), data, put)
     techdocs = annotations.get(TECHDOCS, "").strip()
     if techdocs.startswith("dir:"):

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import click
 
+from gate import config as gate_config
+from gate.catalog import Catalog
 from gate.commands.options import config_option, repo_option
+from gate.git import Repo
+from gate.graph import describe
+from gate.manifest_index import configure
+from gate.report import graph as graph_report
+from gate.report.escape import stdout
+from gate.snapshot import Snapshot
 
 
 @click.command()
@@ -22,15 +30,6 @@ from gate.commands.options import config_option, repo_option
 )
 def graph(repo: str, rev: str, config_path: str | None, fmt: str) -> None:
     """The service graph: who depends on whom, tier inversions and tier-0 cycles."""
-    from gate import config as gate_config
-    from gate.catalog import Catalog
-    from gate.git import Repo
-    from gate.graph import describe
-    from gate.manifest_index import configure
-    from gate.report import graph as graph_report
-    from gate.report.escape import stdout
-    from gate.snapshot import Snapshot
-
     repository = Repo(repo)
     snapshot = Snapshot(repository, repository.resolve(rev))
     config = gate_config.load(
