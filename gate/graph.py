@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
+from gate import config as gate_config
 from gate.budget.records import SLO
 from gate.catalog import Catalog
-from gate.git import EMPTY, INDEX
-from gate.manifest_index import source_names
+from gate.git import EMPTY, INDEX, Repo
+from gate.manifest_index import configure, source_names
 from gate.service import Service, root_of
+from gate.snapshot import Snapshot
 
 Kind = Literal["hard", "soft"]
 AVAILABILITY_SLIS = ("availability", "error-rate")
@@ -285,3 +287,14 @@ def _cycle_in(service: Service, find: Callable[[str], Service | None]) -> Cycle 
             parents[dependency.name] = current.name
             queue.append(target)
     return None
+
+
+def at_revision(repo_dir: str, rev: str, config_path: str | None) -> GraphReport:
+    """The graph of every service at `rev`, with the revision's own source settings."""
+    repo = Repo(repo_dir)
+    snapshot = Snapshot(repo, repo.resolve(rev))
+    config = gate_config.load(
+        snapshot, config_path or gate_config.CONFIG_FILE, required=config_path is not None
+    )
+    configure(repo, config.backstage)
+    return describe([s for s in Catalog.of(snapshot).all() if s.parsed])

@@ -348,6 +348,7 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/commands/demo.py": 10,
     "gate/commands/exception.py": 6,
     "gate/commands/explain.py": 15,
+    "gate/commands/graph.py": 2,
     "gate/commands/init.py": 2,
     "gate/commands/options.py": 3,
     "gate/commands/risk.py": 9,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gate.graph import GraphReport
-from gate.report.escape import json_dumps, visible
+from gate.report.escape import json_dumps, stdout, visible
 
 TIER_COLOURS = {0: "#b3261e", 1: "#e8710a", 2: "#1a73e8", 3: "#5f6368"}
 
@@ -76,3 +76,8 @@ def as_json(report: GraphReport) -> dict[str, Any]:
 
 def render_json(report: GraphReport) -> str:
     return json_dumps(as_json(report)) + "\n"
+
+
+def render(report: GraphReport, fmt: str) -> str:
+    """The graph in one format (dot or json), safe to print to a CI log."""
+    return stdout(render_dot(report) if fmt == "dot" else render_json(report))
