@@ -114,3 +114,10 @@ def headings(text: str) -> list[Heading]:
         start = min(index + 1, ends[n])
         result.append(Heading(level, title, index + 1, content[ends[n]] > content[start]))
     return result
+
+
+def anchor(text: str) -> str:
+    """The anchor GitHub (and MkDocs' toc) gives a heading: lower case, punctuation dropped
+    (hyphens and underscores kept), spaces as hyphens."""
+    kept = "".join(c for c in text.strip().lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")

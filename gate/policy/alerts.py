@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from gate import globs
+from gate import globs, markdown
 from gate import yaml as gate_yaml
 from gate.catalog import Problem, Service
 from gate.errors import FatalError
@@ -43,10 +43,19 @@ _DURATION = re.compile(
 )
 
 
+class AlertRule(NamedTuple):
+    """What an alerting rule tells the on-call: its labels and annotations, as written."""
+
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    line: int | None
+
+
 class RuleFile(NamedTuple):
     alerts: dict[str, int | None]  # alert name -> line
     error: str | None  # why Prometheus would reject the file (None: it loads)
     error_line: int | None
+    rules: dict[str, AlertRule] = {}  # alert name -> its first definition
 
 
 def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
@@ -66,7 +75,7 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
         data, prefix = data["spec"], ("spec",)
     if not isinstance(data, dict) or "groups" not in data:
         return None
-    alerts: dict[str, int | None] = {}
+    details: dict[str, AlertRule] = {}  # alert name -> its first definition
     errors: list[tuple[str, int | None]] = []
 
     def line(*at: Any) -> int | None:
@@ -122,9 +131,17 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
                 errors.append((problem, line(*at)))
             alert = rule.get("alert")
             if isinstance(alert, (str, int, float)) and alert != "" and not rule.get("record"):
-                alerts.setdefault(str(alert), line(*at, "alert"))
+                details.setdefault(str(alert), _alert_rule(rule, line(*at, "alert")))
     error, error_line = errors[0] if errors else (None, None)
-    return RuleFile(alerts, error, error_line)
+    return RuleFile({name: rule.line for name, rule in details.items()}, error, error_line, details)
+
+
+def _alert_rule(rule: dict[str, Any], line: int | None) -> AlertRule:
+    def strings(value: Any) -> dict[str, str]:
+        items = value.items() if isinstance(value, dict) else ()
+        return {str(k): str(v) for k, v in items if isinstance(v, (str, int, float))}
+
+    return AlertRule(strings(rule.get("labels")), strings(rule.get("annotations")), line)
 
 
 def _rule_problem(rule: dict[str, Any]) -> str | None:
@@ -240,4 +257,107 @@ KIND = CheckKind(
         },
     },
     "alerts named in telemetry.alerts are defined in the repository's Prometheus rule files (as Prometheus parses them)",
+)
+
+
+RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
+
+
+def alert_runbooks(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+    """Each alert the service names, as its rule file defines it, has a severity and a runbook
+    link that leads to a section of the service's own runbook (its anchor is one of the headings)."""
+    wanted = [a for a in service.items("telemetry", "alerts") if isinstance(a, str)]
+    if not wanted:
+        return []
+    files = rule_files(ctx, tuple(params.get("rule_files", DEFAULT_RULE_FILES)))
+    defined = {
+        name: (path, rule)
+        for path, f in sorted(files.items(), reverse=True)
+        if f.error is None
+        for name, rule in f.rules.items()
+    }
+    sections = _runbook_anchors(ctx, service)
+    problems = []
+    for name in wanted:
+        if name not in defined:
+            continue  # alerts_defined says where it is missing
+        path, rule = defined[name]
+        for message in _alert_gaps(name, rule, service, sections):
+            problems.append(Problem(message, path, rule.line))
+    return problems
+
+
+def _runbook_anchors(ctx: CheckContext, service: Service) -> tuple[str, set[str]] | None:
+    """(the runbook as the manifest names it, its heading anchors); None when gate cannot read it."""
+    runbook = service.get("runbook")
+    if not isinstance(runbook, str) or runbook.startswith(("https://", "http://")):
+        return None
+    path = service.locate(ctx.head, runbook).path
+    raw = ctx.head.read(path) if path else None
+    if path is None or raw is None or len(raw) > markdown.MAX_BYTES:
+        return None
+    text = raw.decode("utf-8", "replace")
+    return path, {markdown.anchor(h.text) for h in markdown.headings(text)}
+
+
+def _alert_gaps(
+    name: str, rule: AlertRule, service: Service, sections: tuple[str, set[str]] | None
+) -> list[str]:
+    gaps = []
+    if not rule.labels.get("severity"):
+        gaps.append(
+            f"alert {name!r} has no severity label (the router cannot tell a page from a ticket)"
+        )
+    link = next((rule.annotations[k] for k in RUNBOOK_ANNOTATIONS if rule.annotations.get(k)), None)
+    if link is None:
+        gaps.append(f"alert {name!r} has no runbook_url annotation (the on-call gets no next step)")
+        return gaps
+    target, _, fragment = link.partition("#")
+    runbook = service.get("runbook")
+    if sections is None:
+        if (
+            isinstance(runbook, str)
+            and runbook.startswith("https://")
+            and not link.startswith(runbook)
+        ):
+            gaps.append(
+                f"alert {name!r}: runbook_url {link} is not the service's runbook ({runbook})"
+            )
+        return gaps
+    path, anchors = sections
+    linked = _linked_path(target, service)
+    if linked is None:
+        gaps.append(
+            f"alert {name!r}: runbook_url {link} is not a repository file gate can check "
+            f"(link {path} in this repository, or its GitHub blob URL)"
+        )
+    elif linked != path:
+        gaps.append(
+            f"alert {name!r}: runbook_url {link} does not lead to the service's runbook ({path})"
+        )
+    elif not fragment:
+        gaps.append(
+            f"alert {name!r}: runbook_url {link} names no section (add #<heading> for this alert)"
+        )
+    elif fragment not in anchors:
+        gaps.append(f"alert {name!r}: runbook_url {link}: {path} has no section #{fragment}")
+    return gaps
+
+
+_BLOB_URL = re.compile(r"^https://[^/]+/[^/]+/[^/]+/(?:blob|tree|edit)/[^/]+/([^?]+)$")
+
+
+def _linked_path(target: str, service: Service) -> str | None:
+    """The repository path a runbook link opens: a GitHub blob URL's path, or a path written as the
+    manifest writes paths (relative to it, or /-rooted); None for any other URL."""
+    if target.startswith(("https://", "http://")):
+        found = _BLOB_URL.match(target)
+        return found.group(1).rstrip("/") if found else None
+    return service.path(target)
+
+
+RUNBOOK_KIND = CheckKind(
+    alert_runbooks,
+    KIND.params,
+    "alerts the service names have a severity label and a runbook_url that leads to a section of its runbook",
 )

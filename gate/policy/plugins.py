@@ -19,6 +19,7 @@ GROUP = "gate.check_kinds"
 # Kinds shipped with gate but written as plug-ins: loaded the same way, only when a pack names them.
 SHIPPED = {
     "alerts_defined": "gate.policy.alerts:KIND",
+    "alert_runbooks": "gate.policy.alerts:RUNBOOK_KIND",
 }
 
 

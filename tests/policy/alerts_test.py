@@ -3,6 +3,7 @@ read as Prometheus reads them (checked against the real `promtool check rules`).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,7 +14,9 @@ from conftest import GitRepo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.policy.alerts import parse_rule_file
+from gate import markdown
+from gate.policy.alerts import _linked_path, parse_rule_file
+from gate.service import Service
 
 promtool = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(promtool is None, reason="promtool is not installed")
@@ -277,3 +280,90 @@ def test_rule_file_parser_never_raises(value: Any) -> None:
 
     parsed = parse_rule_file(json.dumps({"groups": value}).encode(), "x.rules.yml")
     assert parsed is None or isinstance(parsed.alerts, dict)
+
+
+LINK_PACK = """\
+apiVersion: gate/v1
+kind: PolicyPack
+name: alerting
+rules:
+  - id: alert-runbook-link
+    title: Alerts lead to a section of the runbook
+    severity: {0: error, 1: warning}
+    check: {kind: alert_runbooks}
+    remediation: Add labels.severity and annotations.runbook_url with the section's anchor.
+"""
+RUNBOOK = "# Checkout runbook\n\n## Checkout high error budget burn\n\nOpen the SLO dashboard.\n"
+LINKED = """\
+groups:
+  - name: checkout
+    rules:
+      - alert: CheckoutHighErrorBudgetBurn
+        expr: up == 0
+        labels: {severity: page}
+        annotations:
+          runbook_url: https://github.com/acme/shop/blob/main/services/checkout/docs/runbook.md#checkout-high-error-budget-burn
+"""
+
+
+def test_alert_runbooks_end_to_end(gate_cli: Any, repo: GitRepo) -> None:
+    """An alert whose runbook_url opens an existing section passes; a pull request that points it
+    at a section the runbook lacks gets the finding at the rule's line."""
+    repo.write(".gate.yaml", "version: 1\npacks: [policies/alerting.yaml]\nunowned: off\n")
+    repo.write("policies/alerting.yaml", LINK_PACK)
+    repo.write(
+        "services/checkout/service.yaml",
+        MANIFEST.replace("tier: 1", "tier: 0") + "runbook: docs/runbook.md\n",
+    )
+    repo.replace(
+        "services/checkout/service.yaml",
+        "[CheckoutHighErrorBudgetBurn, CheckoutLatencyHigh, CheckoutDown]",
+        "[CheckoutHighErrorBudgetBurn]",
+    )
+    repo.write("services/checkout/docs/runbook.md", RUNBOOK)
+    repo.write("monitoring/checkout.rules.yml", LINKED)
+    repo.commit("base")
+    repo.branch("change")
+    repo.write("services/checkout/app.py", "x = 1\n")
+    repo.commit("change")
+
+    def link_findings() -> list[tuple[str, int, str]]:
+        code, out, err = gate_cli(
+            "check", "--repo", repo.path, "--base", "main", "--format", "json"
+        )
+        (service,) = json.loads(out)["services"]
+        return [
+            (f["file"], f["line"], f["message"])
+            for f in service["findings"]
+            if f["rule"] == "alert-runbook-link"
+        ]
+
+    assert link_findings() == []
+    repo.replace(
+        "monitoring/checkout.rules.yml", "#checkout-high-error-budget-burn", "#checkout-down"
+    )
+    repo.commit("a section that is not there")
+    assert link_findings() == [
+        (
+            "monitoring/checkout.rules.yml",
+            4,
+            "alert 'CheckoutHighErrorBudgetBurn': runbook_url https://github.com/acme/shop/blob/main/"
+            "services/checkout/docs/runbook.md#checkout-down: services/checkout/docs/runbook.md has "
+            "no section #checkout-down",
+        )
+    ]
+
+
+def test_heading_anchors_and_linked_paths() -> None:
+    assert (
+        markdown.anchor("Checkout: high *error* budget (burn)!")
+        == "checkout-high-error-budget-burn"
+    )
+    service = Service("s", "services/s/", "services/s/service.yaml", 1, {}, None)
+    assert _linked_path("docs/runbook.md", service) == "services/s/docs/runbook.md"
+    assert _linked_path("/docs/runbook.md", service) == "docs/runbook.md"
+    assert (
+        _linked_path("https://github.com/o/r/blob/main/services/s/docs/runbook.md", service)
+        == "services/s/docs/runbook.md"
+    )
+    assert _linked_path("https://wiki.example.com/runbooks/s", service) is None
