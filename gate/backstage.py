@@ -70,7 +70,8 @@ class Entity:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.doc.data
+        data: dict[str, Any] = self.doc.data
+        return data
 
     def get(self, *path: str) -> Any:
         value: Any = self.data
@@ -172,21 +173,8 @@ def to_manifest(entity: Entity) -> Mapped:
     description = entity.get("metadata", "description")
     if isinstance(description, str):
         put(("description",), description, "metadata", "description")
-    owner = entity.get("spec", "owner")
     backstage: dict[str, Any] = {"ref": f"component:{entity.namespace}/{entity.name}"}
-    if isinstance(owner, str) and owner.strip():
-        kind, namespace, name = parse_ref(owner.strip(), "group")
-        backstage["owner"] = f"{kind}:{namespace}/{name}"
-        if kind == "group":
-            put(("owners", "team"), name, "spec", "owner")
-        else:
-            notes.append(
-                (
-                    f"spec.owner {owner!r} is a {kind}, not a team: gate needs an owning team "
-                    "(set spec.owner to a group, or owners.team in a service.yaml beside the entity)",
-                    doc.line("spec", "owner"),
-                )
-            )
+    _owner(entity, backstage, put, notes)
     for annotation, system in ONCALL_ANNOTATIONS:
         if annotations.get(annotation, "").strip():
             put(
@@ -211,6 +199,25 @@ def to_manifest(entity: Entity) -> Mapped:
     _gate_annotations(annotations, put, notes, doc)
     data["backstage"] = backstage
     return Mapped(data, lines, notes)
+
+
+def _owner(entity: Entity, backstage: dict[str, Any], put: Any, notes: list[Any]) -> None:
+    """spec.owner: a group is the owning team; anything else is a note (gate needs a team)."""
+    owner = entity.get("spec", "owner")
+    if not (isinstance(owner, str) and owner.strip()):
+        return
+    kind, namespace, name = parse_ref(owner.strip(), "group")
+    backstage["owner"] = f"{kind}:{namespace}/{name}"
+    if kind == "group":
+        put(("owners", "team"), name, "spec", "owner")
+    else:
+        notes.append(
+            (
+                f"spec.owner {owner!r} is a {kind}, not a team: gate needs an owning team "
+                "(set spec.owner to a group, or owners.team in a service.yaml beside the entity)",
+                entity.doc.line("spec", "owner"),
+            )
+        )
 
 
 def _links(links: Any, data: dict[str, Any], put: Any) -> None:

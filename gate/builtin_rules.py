@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gate.verdict import Finding, RuleInfo
+from gate.verdict import Finding, RuleInfo, as_severity
 
 # Rules the gate itself raises, outside any pack (documented by `gate explain` like the rest).
 BUILTIN_RULES = {
@@ -151,4 +151,6 @@ def builtin_finding(
     rule_id: str, severity: str, message: str, file: str | None, line: int | None = None
 ) -> Finding:
     rule = BUILTIN_RULES[rule_id]
-    return Finding(rule.id, rule.title, severity, message, file, line, rule.remediation)
+    return Finding(
+        rule.id, rule.title, as_severity(severity), message, file, line, rule.remediation
+    )

@@ -31,7 +31,7 @@ from gate.read_ahead import read_ahead
 from gate.risk.findings import assess as assess_risk
 from gate.risk.score import RiskScorer
 from gate.snapshot import Snapshot
-from gate.verdict import Finding, RuleInfo, ServiceResult, Verdict, decide
+from gate.verdict import Finding, RuleInfo, ServiceResult, Status, Verdict, decide
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.report import WaiverReport
 
@@ -270,7 +270,7 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     findings = _lifecycle(
         evaluate(case.rules, service, here, changed), service, panel.ctx, case.config, definitions
     )
-    status = (
+    status: Status = (
         "added"
         if all(panel.statuses.get(f) == "A" for f in service.files)
         and manifest not in panel.owners.identity

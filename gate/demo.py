@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from gate import yaml as gate_yaml
 from gate.git import command
 from gate.resources import example_dir
 
@@ -234,8 +235,6 @@ def build(root: Path, today: dt.date, history: bool = False) -> None:
 
 def _minimal(manifest: str) -> str:
     """A manifest as a service's first one often is: a name, a tier and a team."""
-    from gate import yaml as gate_yaml
-
     data = gate_yaml.load(manifest.encode(), "service.yaml").data
     return (
         f"apiVersion: gate/v1\nkind: Service\nname: {data['name']}\ntier: {data['tier']}\n"
@@ -265,16 +264,31 @@ def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
     SLOs, runbooks and rollback plans; a waiver or two come and go; one change is reverted and
     one is fixed. Other authors than the demo's own, and no file the demo's changes touch, so
     the verdicts below do not move."""
+    _adoption(_Story(root, today, files))
+    _incidents(_Story(root, today, files))
 
-    def commit(days_ago: int, author: str, message: str, changes: dict[str, str | None]) -> None:
+
+_SAM, _LEE = "Sam SRE <sam@example.com>", "Lee Shopping <lee@example.com>"
+
+
+class _Story(NamedTuple):
+    """The demo repository's history, written one dated commit at a time."""
+
+    root: Path
+    today: dt.date
+    files: dict[str, str]  # the example's files as the demo's main branch has them
+
+    def commit(
+        self, days_ago: int, author: str, message: str, changes: dict[str, str | None]
+    ) -> None:
         for path, text in changes.items():
-            target = root / path
+            target = self.root / path
             if text is None:
                 target.unlink(missing_ok=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        when = f"{today - dt.timedelta(days=days_ago)}T10:00:00+00:00"
+        when = f"{self.today - dt.timedelta(days=days_ago)}T10:00:00+00:00"
         name, email = author.split(" <")
         env = {
             **os.environ,
@@ -286,82 +300,81 @@ def _history(root: Path, today: dt.date, files: dict[str, str]) -> None:
             "GIT_AUTHOR_DATE": when,
             "GIT_COMMITTER_DATE": when,
         }
-        command(str(root), "add", "--all", env=env)
-        command(str(root), "commit", "--quiet", "-m", message, env=env)
+        command(str(self.root), "add", "--all", env=env)
+        command(str(self.root), "commit", "--quiet", "-m", message, env=env)
 
-    recent = (today - dt.timedelta(days=30)).isoformat()
-
-    def service(name: str, full: bool, days_ago: int = 0) -> dict[str, str]:
+    def service(self, name: str, full: bool, days_ago: int = 0) -> dict[str, str]:
+        """A service's files: its bare manifest, or everything with a rollback drill a month before."""
         prefix = f"services/{name}/"
         if not full:
-            return {f"{prefix}service.yaml": _minimal(files[f"{prefix}service.yaml"])}
-        drilled = (
-            today - dt.timedelta(days=days_ago + 30)
-        ).isoformat()  # a rollback drill a month before
+            return {f"{prefix}service.yaml": _minimal(self.files[f"{prefix}service.yaml"])}
+        recent = (self.today - dt.timedelta(days=30)).isoformat()
+        drilled = (self.today - dt.timedelta(days=days_ago + 30)).isoformat()
         return {
             p: t.replace(recent, drilled)
-            for p, t in files.items()
+            for p, t in self.files.items()
             if p.startswith(prefix + "service.yaml")
             or p.startswith(prefix + "docs/")
             or p.startswith(prefix + "slo/")
         }
 
-    sam, lee = "Sam SRE <sam@example.com>", "Lee Shopping <lee@example.com>"
-    first = {p: files[p] for p in (".gate.yaml", ".github/CODEOWNERS", "README.md")}
-    commit(
+
+def _adoption(story: _Story) -> None:
+    """Services arrive with bare manifests and complete them; two waivers come and go."""
+    first = {p: story.files[p] for p in (".gate.yaml", ".github/CODEOWNERS", "README.md")}
+    bare = ("checkout", "cart", "search", "admin-tools")
+    story.commit(
         330,
-        sam,
+        _SAM,
         "Adopt gate: manifests for the first services",
-        {
-            **first,
-            **service("checkout", False),
-            **service("cart", False),
-            **service("search", False),
-            **service("admin-tools", False),
-        },
+        {**first, **{p: t for name in bare for p, t in story.service(name, False).items()}},
     )
-    commit(
+    story.commit(
         270,
-        sam,
+        _SAM,
         "payments joins; cart gets its runbook",
-        {**service("payments", False), **service("cart", True, 270)},
+        {**story.service("payments", False), **story.service("cart", True, 270)},
     )
-    waiver_day = _month_end_near(today - dt.timedelta(days=215))
-    commit(
+    waiver_day = _month_end_near(story.today - dt.timedelta(days=215))
+    story.commit(
         215,
-        sam,
+        _SAM,
         "checkout: SLOs, runbook, rollback plan; search waives runbook sections for a week",
         {
-            **service("checkout", True, 215),
+            **story.service("checkout", True, 215),
             "exceptions.yaml": _LEDGER + _waiver("EXC-1", "search", "runbook-sections", waiver_day),
         },
     )
-    second = _month_end_near(today - dt.timedelta(days=150))
-    commit(
+    second = _month_end_near(story.today - dt.timedelta(days=150))
+    story.commit(
         150,
-        sam,
+        _SAM,
         "notifications joins; search and payments complete their manifests",
         {
-            **service("notifications", False),
-            **service("search", True, 150),
-            **service("payments", True, 150),
+            **story.service("notifications", False),
+            **story.service("search", True, 150),
+            **story.service("payments", True, 150),
             "exceptions.yaml": _LEDGER + _waiver("EXC-2", "notifications", "owners-oncall", second),
         },
     )
+
+
+def _incidents(story: _Story) -> None:
+    """One change is reverted, one is fixed: the scorecard's change failure rate counts both."""
     totals = "".join(f"def total_{i}(items):\n    return sum(items) * {i}\n\n" for i in range(12))
-    commit(100, lee, "cart: cache basket totals", {"services/cart/src/totals.py": totals})
-    reverted = command(str(root), "rev-parse", "HEAD").strip()
-    commit(
+    story.commit(100, _LEE, "cart: cache basket totals", {"services/cart/src/totals.py": totals})
+    reverted = command(str(story.root), "rev-parse", "HEAD").strip()
+    story.commit(
         97,
-        lee,
+        _LEE,
         f'Revert "cart: cache basket totals"\n\nThis reverts commit {reverted}.',
         {"services/cart/src/totals.py": None},
     )
     ranking = "".join(f"def rank_{i}(hits):\n    return sorted(hits)[{i}]\n\n" for i in range(10))
-    commit(60, sam, "search: rank by relevance", {"services/search/src/ranking.py": ranking})
-    commit(
+    story.commit(60, _SAM, "search: rank by relevance", {"services/search/src/ranking.py": ranking})
+    story.commit(
         40,
-        sam,
+        _SAM,
         "Fix crash in search ranking on short result lists",
         {
             "services/search/src/ranking.py": ranking.replace(

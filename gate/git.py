@@ -762,7 +762,8 @@ def _text(path: bytes) -> str:
 
 
 def _empty_tree(repo: Any) -> str:
-    return repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip()
+    tree: str = repo.run("hash-object", "-t", "tree", "/dev/null").decode().strip()
+    return tree
 
 
 class _CatFile:

@@ -31,7 +31,8 @@ def example_dir() -> Path:
 @cache
 def schema(name: str) -> dict[str, Any]:
     with open(data_dir("schemas") / f"{name}.schema.json", encoding="utf-8") as f:
-        return json.load(f)
+        loaded: dict[str, Any] = json.load(f)
+    return loaded
 
 
 @cache

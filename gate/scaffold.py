@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from typing import Any
 
+from gate import backstage
+from gate import yaml as gate_yaml
 from gate.errors import FatalError
+from gate.git import toplevel
 
 MANIFEST = """\
 apiVersion: gate/v1
@@ -125,8 +129,6 @@ def _repo_relative(target: str) -> str:
     probe = target
     while not os.path.isdir(probe):
         probe = os.path.dirname(probe)
-    from gate.git import toplevel
-
     top = os.path.realpath(toplevel(probe) or os.getcwd())
     relative = os.path.relpath(os.path.realpath(os.path.dirname(target)), top)
     relative = posixpath.join(*relative.split(os.sep), os.path.basename(target))
@@ -139,26 +141,8 @@ def from_backstage(entity_file: str, tier: int) -> list[str]:
     """`gate init --from-backstage FILE`: the reliability extension (service.yaml) for an existing
     Backstage entity, beside it, plus the runbook and rollback plan it names. What the entity
     already gives (owner, on-call, links, dependencies) stays in the entity and is not repeated."""
-    from gate import backstage
-
-    try:
-        with open(entity_file, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise FatalError(f"cannot read: {e.strerror}", entity_file) from None
-    found = [e for e in backstage.entities(raw, entity_file) if e.kind == "Component"]
-    if not found:
-        raise FatalError(
-            "no Backstage Component entity (apiVersion backstage.io/..., kind: Component) in this file",
-            entity_file,
-        )
-    entity = found[0]
+    entity = _component(entity_file)
     name = entity.name.lower()
-    if not re.fullmatch(r"[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?", name):
-        raise FatalError(
-            f"metadata.name {entity.name!r} is not a lower-case label gate can use as a service name",
-            entity_file,
-        )
     data = backstage.to_manifest(entity).data
     target = os.path.dirname(os.path.abspath(entity_file))
     techdocs = data["backstage"].get("techdocs")
@@ -177,8 +161,7 @@ def from_backstage(entity_file: str, tier: int) -> list[str]:
         if "tier" not in data
         else f"# tier: {data['tier']} (from the {backstage.PREFIX}tier annotation)",
     ]
-    owners = data.get("owners", {})
-    if "escalation" not in owners:
+    if "escalation" not in data.get("owners", {}):
         lines += [
             "owners:",
             "  escalation: [sre-oncall]        # after the entity's on-call rotation, in order",
@@ -203,8 +186,36 @@ def from_backstage(entity_file: str, tier: int) -> list[str]:
         "  automated: false",
     ]
     files[os.path.join(target, *docs.split("/"), "rollback.md")] = ROLLBACK.format(name=name)
+    lines += _telemetry_lines(name, data)
+    files[os.path.join(target, "service.yaml")] = "\n".join(lines) + "\n"
+    return _write(files)
+
+
+def _component(entity_file: str) -> backstage.Entity:
+    """The file's first Component entity, with a name gate can use for a service."""
+    try:
+        with open(entity_file, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise FatalError(f"cannot read: {e.strerror}", entity_file) from None
+    found = [e for e in backstage.entities(raw, entity_file) if e.kind == "Component"]
+    if not found:
+        raise FatalError(
+            "no Backstage Component entity (apiVersion backstage.io/..., kind: Component) in this file",
+            entity_file,
+        )
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?", found[0].name.lower()):
+        raise FatalError(
+            f"metadata.name {found[0].name!r} is not a lower-case label gate can use as a service name",
+            entity_file,
+        )
+    return found[0]
+
+
+def _telemetry_lines(name: str, data: dict[str, Any]) -> list[str]:
+    """telemetry: and dependencies:, leaving out what the entity already gives."""
     telemetry = data.get("telemetry", {})
-    lines += [
+    lines = [
         "telemetry:",
         f"  service_name: {name}",
         "  metrics: [http_server_request_duration_seconds, http_requests_total]",
@@ -217,8 +228,7 @@ def from_backstage(entity_file: str, tier: int) -> list[str]:
         lines.append("  alerts: []                       # add your burn-rate alert names")
     if "dependencies" not in data:
         lines.append("dependencies: []                   # or spec.dependsOn on the entity")
-    files[os.path.join(target, "service.yaml")] = "\n".join(lines) + "\n"
-    return _write(files)
+    return lines
 
 
 def _write(files: dict[str, str]) -> list[str]:
@@ -240,8 +250,6 @@ def repo_root_of(path: str) -> str | None:
     probe = os.path.abspath(path)
     while not os.path.isdir(probe):
         probe = os.path.dirname(probe)
-    from gate.git import toplevel
-
     return toplevel(probe)
 
 
@@ -255,8 +263,6 @@ def github_org(root: str | None) -> str | None:
         return None
     try:
         with open(os.path.join(root, ".gate.yaml"), "rb") as f:
-            from gate import yaml as gate_yaml
-
             data = gate_yaml.load(f.read(), ".gate.yaml").data
     except (OSError, FatalError):
         return None

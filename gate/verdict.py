@@ -4,14 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from gate.waivers.model import LedgerEntry
     from gate.waivers.report import Fate, WaiverReport
 
-SEVERITIES = ("info", "warning", "error")  # the one severity order, least to most severe
-SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+# The words every report prints; a type checker holds each field to its words.
+Severity = Literal["info", "warning", "error"]
+Decision = Literal["pass", "warn", "block"]  # what the findings decide
+Headline = Literal["pass", "warn", "block", "undecided"]  # what a report leads with
+Status = Literal["changed", "added", "removed", "unchanged"]  # unchanged: `gate validate`
+RiskLevel = Literal["low", "medium", "high", "critical"]
+BudgetState = Literal[
+    "ok",
+    "slow-burn",
+    "fast-burn",
+    "exhausted",
+    "no-data",
+    "unavailable",
+    "unmeasurable",
+    "not-measured",
+]  # one SLO's; a service without SLOs is "no-slos"
+
+SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error")  # least to most severe
+SEVERITY_RANK: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+_SEVERITY_OF: dict[str, Severity] = {severity: severity for severity in SEVERITIES}
+
+
+def as_severity(word: str) -> Severity:
+    """A severity read as a plain string (a setting, a table); KeyError for any other word."""
+    return _SEVERITY_OF[word]
 
 
 @dataclass(frozen=True)
@@ -30,7 +53,7 @@ class RuleInfo:
 class Finding:
     rule: str
     title: str
-    severity: str  # error | warning | info
+    severity: Severity
     message: str
     file: str | None
     line: int | None
@@ -53,7 +76,7 @@ class RiskResult:
     """One service's change risk: the score (0-100), its level, the words that explain it, and the model's inputs."""
 
     score: int
-    level: str  # low | medium | high | critical
+    level: RiskLevel
     factors: tuple[str, ...]
     model: str
     features: Mapping[str, float] = field(default_factory=dict)
@@ -84,7 +107,7 @@ class SLOReading(Protocol):
     def slo(self) -> _Named: ...
 
     @property
-    def state(self) -> str: ...
+    def state(self) -> BudgetState: ...
 
     @property
     def remaining(self) -> float | None: ...
@@ -112,7 +135,7 @@ class ProblemReading(Protocol):
 class BudgetResult:
     """One service's error budget: its worst state, every SLO's status, and why it is exempt, if it is."""
 
-    state: str  # the worst of its SLOs' states, or no-slos
+    state: BudgetState | Literal["no-slos"]  # the worst of its SLOs' states
     exempt: str | None
     slos: tuple[SLOReading, ...]
     unmeasurable: tuple[ProblemReading, ...]  # valid definitions the gate cannot measure
@@ -124,7 +147,7 @@ class ServiceResult:
     tier: int
     manifest: str
     root: str
-    status: str  # changed | added | removed
+    status: Status
     changed_files: tuple[str, ...]
     findings: tuple[Finding, ...]
     risk: RiskResult | None = None
@@ -136,11 +159,11 @@ class ServiceResult:
     )
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Decision:
         return decide(self.findings)
 
     @property
-    def headline(self) -> str:
+    def headline(self) -> Headline:
         """pass | warn | block, or undecided when only an unmeasurable fail-closed source blocks."""
         return (
             "undecided"
@@ -151,7 +174,7 @@ class ServiceResult:
 
 @dataclass(frozen=True)
 class Verdict:
-    verdict: str  # pass | warn | block
+    verdict: Decision
     base: str
     head: str
     services: tuple[ServiceResult, ...]
@@ -168,7 +191,7 @@ class Verdict:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {severity: 0 for severity in reversed(SEVERITIES)}
+        counts: dict[str, int] = {severity: 0 for severity in reversed(SEVERITIES)}
         for finding in self.all_findings():
             if finding.waiver is None:
                 counts[finding.severity] += 1
@@ -183,7 +206,7 @@ class Verdict:
         return undecided_reason(self.all_findings()) is not None
 
     @property
-    def headline(self) -> str:
+    def headline(self) -> Headline:
         """What every report leads with: pass | warn | block | undecided (exit code 3 is not a block)."""
         return "undecided" if self.undecided else self.verdict
 
@@ -206,7 +229,7 @@ class Verdict:
         return self.exit_code
 
 
-def decide(findings: tuple[Finding, ...] | list[Finding]) -> str:
+def decide(findings: tuple[Finding, ...] | list[Finding]) -> Decision:
     """block on any error, warn on any warning; a waived finding counts for nothing."""
     severities = {f.severity for f in findings if f.waiver is None}
     if "error" in severities:

@@ -8,11 +8,13 @@ verdict never depends on it.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
 import click
 
+from gate import github
 from gate.report import renderer
 from gate.report.escape import visible
 from gate.report.markdown import COMMENT_LIMIT, MARKER, SUMMARY_LIMIT, run_url
@@ -21,20 +23,7 @@ from gate.verdict import Verdict
 
 
 def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str, str]:
-    from gate import github
-
-    if output_dir is None and not os.environ.get("RUNNER_TEMP"):
-        import tempfile
-
-        output_dir = tempfile.mkdtemp(
-            prefix="gate-"
-        )  # outside Actions: never into the working tree
-        click.echo(
-            f"gate: not in GitHub Actions (no RUNNER_TEMP); reports written to {output_dir}",
-            err=True,
-        )
-    directory = Path(output_dir or os.path.join(os.environ.get("RUNNER_TEMP", "."), "gate"))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = _report_dir(output_dir)
     files = {}
     for name, suffix in (("json", "json"), ("sarif", "sarif"), ("junit", "xml")):
         path = directory / f"gate.{suffix}"
@@ -64,21 +53,40 @@ def publish(verdict: Verdict, output_dir: str | None, comment: bool) -> dict[str
             for key, value in outputs.items():
                 delimiter = f"gate_{uuid.uuid4().hex}"
                 f.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
-    event = github.event_from_env()
-    if comment and event and event.pull_request:
-        pr = event.pull_request
-        if not pr.token:
-            click.echo(
-                "::warning title=gate::no token: the pull-request comment was not posted (the verdict stands)"
-            )
-        else:
-            try:
-                verb = github.upsert_comment(
-                    pr, markdown(verdict, url, limit=COMMENT_LIMIT), MARKER
-                )
-                click.echo(f"gate: pull-request comment {verb}", err=True)
-            except github.GitHubUnavailable as e:
-                click.echo(
-                    f"::warning title=gate::could not post the pull-request comment: {visible(e)} (the verdict stands)"
-                )
+    if comment:
+        _comment(verdict, url)
     return outputs
+
+
+def _report_dir(output_dir: str | None) -> Path:
+    """--output-dir, else $RUNNER_TEMP/gate; outside Actions a new temporary directory, never the
+    working tree."""
+    if output_dir is None and not os.environ.get("RUNNER_TEMP"):
+        output_dir = tempfile.mkdtemp(prefix="gate-")
+        click.echo(
+            f"gate: not in GitHub Actions (no RUNNER_TEMP); reports written to {output_dir}",
+            err=True,
+        )
+    directory = Path(output_dir or os.path.join(os.environ.get("RUNNER_TEMP", "."), "gate"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _comment(verdict: Verdict, url: str | None) -> None:
+    """Keep the pull request's one gate comment up to date; a failure only warns."""
+    event = github.event_from_env()
+    if not (event and event.pull_request):
+        return
+    pr = event.pull_request
+    if not pr.token:
+        click.echo(
+            "::warning title=gate::no token: the pull-request comment was not posted (the verdict stands)"
+        )
+        return
+    try:
+        verb = github.upsert_comment(pr, markdown(verdict, url, limit=COMMENT_LIMIT), MARKER)
+        click.echo(f"gate: pull-request comment {verb}", err=True)
+    except github.GitHubUnavailable as e:
+        click.echo(
+            f"::warning title=gate::could not post the pull-request comment: {visible(e)} (the verdict stands)"
+        )

@@ -17,7 +17,7 @@ MAX_DEPTH = 100
 Path = tuple[Any, ...]
 
 
-class _Loader(_BaseLoader):
+class _Loader(_BaseLoader):  # type: ignore[misc]  # C or pure-Python loader, chosen at run time
     """Safe loader that keeps dates as the strings the user wrote (schemas speak of strings)."""
 
 

@@ -20,6 +20,17 @@ from testing.repo import (  # noqa: F401
     require,
 )
 
+__all__ = [
+    "GIT_ENV",
+    "TODAY",
+    "GitRepo",
+    "build_example",
+    "copy_repo",
+    "gate_subprocess",
+    "new_repo",
+    "require",
+]  # what test modules import from here (mypy's strict mode reads only these as re-exported)
+
 # The gate turns its caches off in CI unless told the runner is trusted; the suite runs the same
 # everywhere (tests of that default set CI themselves).
 os.environ["GATE_CACHE"] = "on"

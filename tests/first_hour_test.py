@@ -99,7 +99,7 @@ def test_2_calibrate_and_evaluate_on_a_short_history_say_why(repo: GitRepo, gate
 
 def _undecided(repo: GitRepo) -> Any:
     from budget import budget_repo
-    from prometheus_server import free_port
+    from testing.prometheus import free_port
 
     budget_repo.build(repo, f"http://127.0.0.1:{free_port()}")
     repo.write("services/healthy/src/app.py", "x = 2\n")

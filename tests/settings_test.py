@@ -510,7 +510,7 @@ def test_the_schema_states_the_defaults_the_records_hold() -> None:
     def modes(by_tier: Any) -> str:
         low, high = by_tier.for_tier(0), by_tier.for_tier(2)
         assert (by_tier.for_tier(1), by_tier.for_tier(3)) == (low, high)
-        return f"{low} tiers 0-1, {high} 2-3" if low != high else low
+        return f"{low} tiers 0-1, {high} 2-3" if low != high else str(low)
 
     budgets, risk, waivers, card = (
         BudgetSettings(),

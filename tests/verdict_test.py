@@ -9,7 +9,7 @@ from gate.builtin_rules import BUILTIN_RULES
 from gate.check import rule_catalog
 from gate.config import Config
 from gate.policy.rules import apply_overrides, parse_pack
-from gate.verdict import SEVERITIES, SEVERITY_RANK, Finding, RuleInfo, Verdict
+from gate.verdict import SEVERITIES, SEVERITY_RANK, Finding, RuleInfo, Severity, Verdict
 from gate.waivers.trust import ANY_APPROVERS
 
 PACK = b"""apiVersion: gate/v1
@@ -25,7 +25,7 @@ rules:
 """
 
 
-def finding(severity: str, rule: str = "r") -> Finding:
+def finding(severity: Severity, rule: str = "r") -> Finding:
     return Finding(rule, "t", severity, "m", None, None, "fix")
 
 

@@ -52,7 +52,7 @@ def _load(path: str) -> dict[str, Any]:
         with os.fdopen(fd, "rb") as f:
             if not os.path.isfile(path) or os.fstat(f.fileno()).st_size > MAX_BYTES:
                 raise Unavailable(f"{path}: not a regular file of at most {MAX_BYTES:,} bytes")
-            doc = parse_json(f.read(MAX_BYTES + 1), path)
+            doc: dict[str, Any] = parse_json(f.read(MAX_BYTES + 1), path)
     except FileNotFoundError:
         raise Unavailable(f"{path}: no such file") from None
     except OSError as e:

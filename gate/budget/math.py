@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from gate.settings import BudgetSettings
@@ -176,9 +176,12 @@ def burn_rate(good: float, total: float, objective: float) -> float | None:
     return (1.0 - ratio) / allowed
 
 
+Burn = Literal["ok", "fast-burn", "slow-burn"]  # what the burn-rate alerts say
+
+
 @dataclass(frozen=True)
 class BurnState:
-    state: str  # ok | fast-burn | slow-burn
+    state: Burn
     condition: str | None  # e.g. "14.4x over 1h and 5m"
 
 
@@ -201,7 +204,8 @@ def burn_state(
     """
     windows = windows or windows_for(slo_window, None, None)
     budget = error_budget_ratio(objective)
-    for severity, state in (("page", "fast-burn"), ("ticket", "slow-burn")):
+    burns: tuple[tuple[str, Burn], ...] = (("page", "fast-burn"), ("ticket", "slow-burn"))
+    for severity, state in burns:
         if severity not in alerts:
             continue
         for bw in windows.windows:

@@ -25,7 +25,7 @@ from gate.builtin_rules import builtin_finding
 from gate.httpclient import Unavailable
 from gate.report.escape import reported
 from gate.settings import BudgetSettings
-from gate.verdict import BudgetResult, Finding
+from gate.verdict import BudgetResult, BudgetState, Finding
 
 _SEVERITY = {"block": "error", "warn": "warning", "info": "info"}
 
@@ -33,7 +33,7 @@ _SEVERITY = {"block": "error", "warn": "warning", "info": "info"}
 @dataclass(frozen=True)
 class SLOStatus:
     slo: SLO
-    state: str  # ok | slow-burn | fast-burn | exhausted | no-data | unavailable | unmeasurable | not-measured
+    state: BudgetState
     remaining: float | None = None
     ratio: float | None = None
     events: float | None = None
@@ -205,7 +205,7 @@ def assess_counts(
         )
     assert main is not None
     burn = burn_state(errors, slo.window, slo.objective, alert, slo.alerts)
-    state = "exhausted" if remaining <= 0 else burn.state
+    state: BudgetState = "exhausted" if remaining <= 0 else burn.state
     events = None if slo.raw else main[1]
     return SLOStatus(
         slo, state, remaining, good_ratio(main[0], main[1]), events, rates, burn.condition, evidence
@@ -358,7 +358,7 @@ def unmeasurable_findings(
 
 
 # The worst first: a service's budget state is the worst of its SLOs'.
-STATE_ORDER = (
+STATE_ORDER: tuple[BudgetState, ...] = (
     "exhausted",
     "unavailable",
     "fast-burn",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from gate.demo import Scenario
+    from gate.verdict import Decision
 
 
 @click.command()
@@ -54,7 +55,7 @@ def run(keep: str | None = None) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _scenarios(workdir: Path, today: dt.date) -> list[tuple[Scenario, str]]:
+def _scenarios(workdir: Path, today: dt.date) -> list[tuple[Scenario, Decision]]:
     """Each scenario on its own branch, judged against main and printed; (scenario, verdict) in order."""
     from gate import check as gate_check
     from gate.demo import _ENV, SCENARIOS

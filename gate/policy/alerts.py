@@ -14,6 +14,7 @@ only in a file Prometheus would reject does not count. PromQL itself is not pars
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from gate import globs, markdown
@@ -91,47 +92,7 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
         return RuleFile({}, "groups must be a list", line("groups"))
     names: set[str] = set()
     for g, group in enumerate(groups):
-        if not isinstance(group, dict):
-            errors.append(("a group must be a mapping", line("groups", g)))
-            continue
-        for key in group:
-            if key not in _GROUP_FIELDS:
-                errors.append(
-                    (f"field {key} not found in type rulefmt.RuleGroup", line("groups", g, key))
-                )
-        name = group.get("name")
-        if not name:
-            errors.append(("Groupname must not be empty", line("groups", g)))
-        elif str(name) in names:
-            errors.append(
-                (
-                    f"groupname: {str(name)!r} is repeated in the same file",
-                    line("groups", g, "name"),
-                )
-            )
-        names.add(str(name))
-        if group.get("interval") is not None and not _DURATION.match(str(group["interval"])):
-            errors.append(
-                (
-                    f"not a valid duration string: {group['interval']!r}",
-                    line("groups", g, "interval"),
-                )
-            )
-        rules = group.get("rules") or []
-        if not isinstance(rules, list):
-            errors.append(("rules must be a list", line("groups", g, "rules")))
-            continue
-        for r, rule in enumerate(rules):
-            at = ("groups", g, "rules", r)
-            if not isinstance(rule, dict):
-                errors.append(("a rule must be a mapping", line(*at)))
-                continue
-            problem = _rule_problem(rule)
-            if problem:
-                errors.append((problem, line(*at)))
-            alert = rule.get("alert")
-            if isinstance(alert, (str, int, float)) and alert != "" and not rule.get("record"):
-                details.setdefault(str(alert), _alert_rule(rule, line(*at, "alert")))
+        _read_group(group, g, line, names, errors, details)
     error, error_line = errors[0] if errors else (None, None)
     return RuleFile({name: rule.line for name, rule in details.items()}, error, error_line, details)
 
@@ -142,6 +103,59 @@ def _alert_rule(rule: dict[str, Any], line: int | None) -> AlertRule:
         return {str(k): str(v) for k, v in items if isinstance(v, (str, int, float))}
 
     return AlertRule(strings(rule.get("labels")), strings(rule.get("annotations")), line)
+
+
+def _read_group(
+    group: Any,
+    g: int,
+    line: Callable[..., int | None],
+    names: set[str],
+    errors: list[tuple[str, int | None]],
+    details: dict[str, AlertRule],
+) -> None:
+    """One group of a rule file, as Prometheus checks it: its problems into `errors`, its
+    alerts (name -> labels, annotations and line) into `details`, its name into `names`."""
+    if not isinstance(group, dict):
+        errors.append(("a group must be a mapping", line("groups", g)))
+        return
+    for key in group:
+        if key not in _GROUP_FIELDS:
+            errors.append(
+                (f"field {key} not found in type rulefmt.RuleGroup", line("groups", g, key))
+            )
+    name = group.get("name")
+    if not name:
+        errors.append(("Groupname must not be empty", line("groups", g)))
+    elif str(name) in names:
+        errors.append(
+            (
+                f"groupname: {str(name)!r} is repeated in the same file",
+                line("groups", g, "name"),
+            )
+        )
+    names.add(str(name))
+    if group.get("interval") is not None and not _DURATION.match(str(group["interval"])):
+        errors.append(
+            (
+                f"not a valid duration string: {group['interval']!r}",
+                line("groups", g, "interval"),
+            )
+        )
+    rules = group.get("rules") or []
+    if not isinstance(rules, list):
+        errors.append(("rules must be a list", line("groups", g, "rules")))
+        return
+    for r, rule in enumerate(rules):
+        at = ("groups", g, "rules", r)
+        if not isinstance(rule, dict):
+            errors.append(("a rule must be a mapping", line(*at)))
+            continue
+        problem = _rule_problem(rule)
+        if problem:
+            errors.append((problem, line(*at)))
+        alert = rule.get("alert")
+        if isinstance(alert, (str, int, float)) and alert != "" and not rule.get("record"):
+            details.setdefault(str(alert), _alert_rule(rule, line(*at, "alert")))
 
 
 def _rule_problem(rule: dict[str, Any]) -> str | None:

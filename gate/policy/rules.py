@@ -11,7 +11,7 @@ from gate.errors import FatalError
 from gate.policy.kinds import KINDS, lookup
 from gate.resources import check_document, data_dir, fragment_errors, metaschema_errors
 from gate.snapshot import Snapshot
-from gate.verdict import SEVERITY_RANK, RuleInfo
+from gate.verdict import SEVERITY_RANK, RuleInfo, Severity
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Rule:
     """A policy pack's rule: what it is (`info`, the record every rule has) and how it checks."""
 
     info: RuleInfo
-    severities: dict[int, str]  # tier -> severity; a tier not listed is not checked
+    severities: dict[int, Severity]  # tier -> severity; a tier not listed is not checked
     check: dict[str, Any]
     source: str  # pack file that defines the rule
     line: int | None = None
@@ -72,7 +72,7 @@ class Rule:
         return params
 
 
-def _severities(raw: Any, tiers: list[int] | None) -> dict[int, str]:
+def _severities(raw: Any, tiers: list[int] | None) -> dict[int, Severity]:
     if isinstance(raw, dict):
         table = {int(t): s for t, s in raw.items()}
         return {
@@ -204,7 +204,7 @@ def apply_overrides(rules: list[Rule], config: Config) -> list[Rule]:
         if severity is None:
             severities = {t: s for t, s in rule.severities.items() if tiers is None or t in tiers}
             if tiers:
-                fallback = max(
+                fallback: Severity = max(
                     rule.severities.values(), key=SEVERITY_RANK.__getitem__, default="warning"
                 )
                 severities = {t: rule.severities.get(t, fallback) for t in tiers}

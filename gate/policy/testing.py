@@ -13,16 +13,25 @@ would judge a service at the repository root. Findings:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gate import globs
+from gate import yaml as gate_yaml
+from gate.catalog import load_service
 from gate.errors import FatalError
+from gate.git import EMPTY, Entry, Repo, fast_import
+from gate.policy.engine import evaluate
+from gate.policy.kinds import CheckContext
 from gate.policy.rules import Example, Rule
+from gate.resources import data_dir, fragment_errors, schema
+from gate.snapshot import Snapshot
 
 BASELINE = {"apiVersion": "gate/v1", "kind": "Service", "name": "example"}
 MANIFEST = "service.yaml"
@@ -147,12 +156,6 @@ def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, byt
 
 
 def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
-    from gate.catalog import load_service
-    from gate.git import EMPTY, Repo, fast_import
-    from gate.policy.engine import evaluate
-    from gate.policy.kinds import CheckContext
-    from gate.snapshot import Snapshot
-
     cases = [(rule, example) for rule in rules for example in rule.examples]
     if not cases:
         return []
@@ -173,49 +176,45 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
             changed = example.data.get("changed") or sorted(
                 p for p in head_tree if (base_tree or {}).get(p) != head_tree[p]
             )
-            try:
-                as_of = (
-                    dt.date.fromisoformat(example.data["as_of"])
-                    if "as_of" in example.data
-                    else today
-                )
-            except ValueError:
-                raise FatalError(
-                    f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date",
-                    example.source,
-                    example.line,
-                ) from None
-            ctx = CheckContext(head=head, base=base, today=as_of)
-            try:
-                service = load_service(head, _manifest_at(example))
-                if service is None:
-                    raise FatalError(
-                        f"rule {rule.id}, example {example.name!r}: the example has no {MANIFEST}",
-                        example.source,
-                        example.line,
-                    )
-                findings = evaluate([rule], service, ctx, tuple(changed))
-            except FatalError as e:
-                outcomes.append(
-                    Outcome(
-                        rule.id, example.name, False, f"error: {e}", example.source, example.line
-                    )
-                )
-                continue
-            outcomes.append(_judge(rule, example, [f.message for f in findings]))
+            ctx = CheckContext(head=head, base=base, today=_as_of(rule, example, today))
+            outcomes.append(_run_one(rule, example, ctx, tuple(changed)))
         repo.objects.close()
         return outcomes
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _as_of(rule: Rule, example: Example, today: dt.date) -> dt.date:
+    """The example's date (`as_of`), else today."""
+    try:
+        return dt.date.fromisoformat(example.data["as_of"]) if "as_of" in example.data else today
+    except ValueError:
+        raise FatalError(
+            f"rule {rule.id}, example {example.name!r}: as_of {example.data['as_of']!r} is not a date",
+            example.source,
+            example.line,
+        ) from None
+
+
+def _run_one(rule: Rule, example: Example, ctx: CheckContext, changed: tuple[str, ...]) -> Outcome:
+    """One example judged by the real engine; an error in it is its outcome, not the run's."""
+    try:
+        service = load_service(ctx.head, _manifest_at(example))
+        if service is None:
+            raise FatalError(
+                f"rule {rule.id}, example {example.name!r}: the example has no {MANIFEST}",
+                example.source,
+                example.line,
+            )
+        findings = evaluate([rule], service, ctx, changed)
+    except FatalError as e:
+        return Outcome(rule.id, example.name, False, f"error: {e}", example.source, example.line)
+    return _judge(rule, example, [f.message for f in findings])
+
+
 def _snapshot(snapshot: Any, tree: dict[str, bytes] | None) -> Any:
     """The snapshot with its file list known from the example itself (git's own blob ids, worked
     out here), so judging an example asks git only for contents, through one process."""
-    import hashlib
-
-    from gate.git import Entry
-
     snapshot.listing = {
         path: Entry("100644", hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest())
         for path, content in (tree or {}).items()
@@ -392,8 +391,6 @@ def never_fires(rule: Rule, files: list[str] | None) -> list[Flag]:
                 Flag(rule.id, "never-fires", f"check.schema accepts every manifest{why}", rule.line)
             )
     if rule.when and files is not None:
-        from gate import globs
-
         dead = [
             g
             for g in rule.when
@@ -530,8 +527,6 @@ def examples_path(pack: str) -> str | None:
 
 
 def _examples_schema() -> dict[str, Any]:
-    from gate.resources import schema
-
     defs = schema("policy-pack")["$defs"]
     return {
         "$defs": defs,
@@ -552,11 +547,6 @@ def _examples_schema() -> dict[str, Any]:
 
 def with_examples(rules: list[Rule], raw: bytes, path: str, only_known: bool = False) -> list[Rule]:
     """The rules with the examples of a PolicyExamples file added to their own."""
-    from dataclasses import replace
-
-    from gate import yaml as gate_yaml
-    from gate.resources import fragment_errors
-
     doc = gate_yaml.load(raw, path)
     if not isinstance(doc.data, dict):
         raise FatalError("policy examples must be a mapping", path, 1)
@@ -584,8 +574,6 @@ def with_examples(rules: list[Rule], raw: bytes, path: str, only_known: bool = F
 
 def builtin_examples(rules: list[Rule], label: str) -> list[Rule]:
     """A built-in pack's rules with the examples shipped beside it."""
-    from gate.resources import data_dir
-
     name = label.rsplit("/", 1)[-1]
     found = examples_path(str(data_dir("policies") / name))
     if found and os.path.isfile(found):

@@ -32,6 +32,16 @@ def _finding_row(f: Finding) -> str:
 
 
 def render(v: Verdict, report_url: str | None = None, limit: int | None = None) -> str:
+    footer = [
+        "",
+        f"<sub>gate · base {md_code(v.base[:12])} · head {md_code(v.head[:12])} · rules explained by `gate explain RULE`</sub>",
+    ]
+    text = "\n".join(_header(v) + _services_table(v) + _details(v) + footer) + "\n"
+    return truncate(text, limit, report_url) if limit else text
+
+
+def _header(v: Verdict) -> list[str]:
+    """The verdict, the counts, the notes and what to do next."""
     c = v.counts
     lines = [MARKER, f"## {ICON[v.headline]} gate: **{LABEL[v.headline]}**", ""]
     scope = (
@@ -63,6 +73,12 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
             "",
             "**To merge:** fix the 🛑 errors below, or have a release manager record an exception (`gate exception add`).",
         ]
+    return lines
+
+
+def _services_table(v: Verdict) -> list[str]:
+    """One row per changed service: its verdict, counts, risk and error budget."""
+    lines: list[str] = []
     if v.services:
         lines += [
             "",
@@ -77,6 +93,11 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
             lines.append(
                 f"| {md_code(s.name)} | {s.tier} | {ICON[s.headline]} {s.headline} | {errors} | {warnings} | {risk} | {budget} |"
             )
+    return lines
+
+
+def _details(v: Verdict) -> list[str]:
+    """The findings per service and of the repository, and the exceptions, folded."""
     details = []
     for s in v.services:
         if not s.findings:
@@ -116,12 +137,7 @@ def render(v: Verdict, report_url: str | None = None, limit: int | None = None) 
             for state, f in rows
         ]
         details += ["", "</details>"]
-    footer = [
-        "",
-        f"<sub>gate · base {md_code(v.base[:12])} · head {md_code(v.head[:12])} · rules explained by `gate explain RULE`</sub>",
-    ]
-    text = "\n".join(lines + details + footer) + "\n"
-    return truncate(text, limit, report_url) if limit else text
+    return details
 
 
 def truncate(text: str, limit: int, report_url: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from gate.cache import Store
@@ -18,7 +18,7 @@ from gate.snapshot import Snapshot
 
 HISTORY_KEEP = 256  # mined histories kept in <git dir>/gate/history/, newest first
 
-WORDS = {
+WORDS: dict[str, Callable[[float], str]] = {
     "la": lambda v: f"adds {v:,.0f} lines",
     "ld": lambda v: f"deletes {v:,.0f} lines",
     "nf": lambda v: f"touches {v:.0f} files",
@@ -96,11 +96,9 @@ def _unquote(raw: bytes) -> str:
     raw = raw[:-1] if raw.endswith(b"\t") else raw
     if raw.startswith(b'"') and raw.endswith(b'"'):
         import codecs
-        from typing import cast
 
-        raw = cast(
-            bytes, codecs.escape_decode(raw[1:-1])[0]
-        )  # bytes at run time; older typeshed says str
+        decoded: Any = codecs.escape_decode(raw[1:-1])[0]  # bytes; older typeshed says str
+        raw = decoded
     return os.fsdecode(raw)
 
 
@@ -345,7 +343,7 @@ class RiskScorer:
                 "added_code" if pushing.index("la") < pushing.index("added_code") else "la"
             )
             pushing[pushing.index("la" if "la" in pushing else "added_code")] = "size"
-        words = {
+        words: dict[str, Callable[[float], str]] = {
             **WORDS,
             "size": lambda v: (
                 f"adds {features['la']:,.0f} lines ({features['added_code']:,.0f} of code)"

@@ -8,7 +8,7 @@ description and the same numbers in a table; states are words and symbols, never
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate.scorecard.collect import RISK_LEVELS, WAIVER_STATES
 from gate.scorecard.render import clean, percent
@@ -52,7 +52,7 @@ def render_html(card: dict[str, Any]) -> str:
     cells = [
         Markup("".join(_CELL[s["rules"].get(rule)] for rule in rule_ids)) for s in card["services"]
     ]
-    return template.render(
+    page: str = template.render(
         card=card,
         cells=cells,
         rule_ids=rule_ids,
@@ -61,6 +61,28 @@ def render_html(card: dict[str, Any]) -> str:
         symbol=STATE_SYMBOL,
         charts=charts(card["trend"] or []),
     )
+    return page
+
+
+class _Axes(NamedTuple):
+    """Where a month (by index) and a share (0-1) fall on the charts."""
+
+    step: float  # between two months
+    plot_h: float
+
+    def x(self, i: int) -> float:
+        return round(LEFT + i * self.step, 1)
+
+    def y(self, share: float) -> float:
+        return round(TOP + self.plot_h * (1 - share), 1)
+
+    def line(self, trend: list[dict[str, Any]], key: str, scale: float = 1.0) -> dict[str, Any]:
+        dots = [
+            (self.x(i), self.y(p[key] / scale), p[key] / scale)
+            for i, p in enumerate(trend)
+            if p.get(key) is not None
+        ]
+        return {"points": " ".join(f"{a},{b}" for a, b, _ in dots), "dots": dots}
 
 
 def charts(trend: list[dict[str, Any]]) -> dict[str, Any]:
@@ -68,56 +90,15 @@ def charts(trend: list[dict[str, Any]]) -> dict[str, Any]:
     points = [p for p in trend if p.get("commit")]
     if len(trend) < 2 or not points:
         return {}
-    n = len(trend)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = plot_w / max(1, n - 1)
-
-    def x(i: int) -> float:
-        return round(LEFT + i * step, 1)
-
-    def y(share: float) -> float:
-        return round(TOP + plot_h * (1 - share), 1)
-
-    def line(key: str, scale: float = 1.0) -> dict[str, Any]:
-        dots = [
-            (x(i), y(p[key] / scale), p[key] / scale)
-            for i, p in enumerate(trend)
-            if p.get(key) is not None
-        ]
-        return {"points": " ".join(f"{a},{b}" for a, b, _ in dots), "dots": dots}
-
+    axes = _Axes(plot_w / max(1, len(trend) - 1), plot_h)
     shares = {
-        "ready": line("ready_share"),
-        "slo": line("slo_share"),
-        "adoption": line("adoption_share"),
-        "target": line("adoption_target", 100.0),
+        "ready": axes.line(trend, "ready_share"),
+        "slo": axes.line(trend, "slo_share"),
+        "adoption": axes.line(trend, "adoption_share"),
+        "target": axes.line(trend, "adoption_target", 100.0),
     }
     most = max([p["changes"] for p in trend] + [1])
-    bar_w = max(4.0, min(28.0, step * 0.6))
-    bars = []
-    for i, p in enumerate(trend):
-        h_all = plot_h * p["changes"] / most
-        h_failed = plot_h * p["failed"] / most
-        bars.append(
-            {
-                "x": round(x(i) - bar_w / 2, 1),
-                "w": round(bar_w, 1),
-                "y": round(TOP + plot_h - h_all, 1),
-                "h": round(h_all, 1),
-                "fy": round(TOP + plot_h - h_failed, 1),
-                "fh": round(h_failed, 1),
-                "month": p["month"],
-                "changes": p["changes"],
-                "failed": p["failed"],
-            }
-        )
-    waivers = [p.get("waivers_active") for p in trend]
-    most_w = max([w for w in waivers if w is not None] + [1])
-    waiver_dots = [
-        (x(i), round(TOP + plot_h * (1 - w / most_w), 1), w)
-        for i, w in enumerate(waivers)
-        if w is not None
-    ]
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -126,14 +107,45 @@ def charts(trend: list[dict[str, Any]]) -> dict[str, Any]:
         "plot_w": plot_w,
         "plot_h": plot_h,
         "bottom": TOP + plot_h,
-        "labels": [(x(i), p["month"]) for i, p in enumerate(trend)],
-        "gridlines": [(y(s), f"{int(s * 100)}%") for s in (0.0, 0.25, 0.5, 0.75, 1.0)],
+        "labels": [(axes.x(i), p["month"]) for i, p in enumerate(trend)],
+        "gridlines": [(axes.y(s), f"{int(s * 100)}%") for s in (0.0, 0.25, 0.5, 0.75, 1.0)],
         "shares": shares,
-        "bars": bars,
+        "bars": _bars(trend, axes, most),
         "most_changes": most,
-        "waivers": {
-            "points": " ".join(f"{a},{b}" for a, b, _ in waiver_dots),
-            "dots": waiver_dots,
-            "most": most_w,
-        },
+        "waivers": _waiver_line(trend, axes),
     }
+
+
+def _bars(trend: list[dict[str, Any]], axes: _Axes, most: int) -> list[dict[str, Any]]:
+    """Each month's changes, and the failed ones inside, scaled to the busiest month."""
+    bar_w = max(4.0, min(28.0, axes.step * 0.6))
+    bars = []
+    for i, p in enumerate(trend):
+        h_all = axes.plot_h * p["changes"] / most
+        h_failed = axes.plot_h * p["failed"] / most
+        bars.append(
+            {
+                "x": round(axes.x(i) - bar_w / 2, 1),
+                "w": round(bar_w, 1),
+                "y": round(TOP + axes.plot_h - h_all, 1),
+                "h": round(h_all, 1),
+                "fy": round(TOP + axes.plot_h - h_failed, 1),
+                "fh": round(h_failed, 1),
+                "month": p["month"],
+                "changes": p["changes"],
+                "failed": p["failed"],
+            }
+        )
+    return bars
+
+
+def _waiver_line(trend: list[dict[str, Any]], axes: _Axes) -> dict[str, Any]:
+    """Active waivers per month, scaled to the most."""
+    waivers = [p.get("waivers_active") for p in trend]
+    most_w = max([w for w in waivers if w is not None] + [1])
+    dots = [
+        (axes.x(i), round(TOP + axes.plot_h * (1 - w / most_w), 1), w)
+        for i, w in enumerate(waivers)
+        if w is not None
+    ]
+    return {"points": " ".join(f"{a},{b}" for a, b, _ in dots), "dots": dots, "most": most_w}

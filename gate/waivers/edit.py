@@ -320,4 +320,5 @@ def revoke(repo_dir: str, entry_id: str, reason: str, today: dt.date) -> str:
         config.ledger_path,
     )
     write_checked(path, new_text, [e.id for e in existing if e.id != entry_id])
-    return config.ledger_path
+    ledger: str = config.ledger_path
+    return ledger

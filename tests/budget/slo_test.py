@@ -4,7 +4,8 @@ import pytest
 from conftest import GitRepo
 from testing.typed import present
 
-from gate.budget.slo import SLO, SLOProblem, slos_of
+from gate.budget.records import SLO, SLOProblem
+from gate.budget.slo import slos_of
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.snapshot import Snapshot

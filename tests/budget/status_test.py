@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from gate.budget.slo import SLO
+from gate.budget.records import SLO
 from gate.budget.status import SLOStatus, assess_counts, checked, findings_for, result
 from gate.httpclient import Unavailable
 from gate.settings import BudgetSettings

