@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from gate.budget import Counts
@@ -10,6 +11,17 @@ from gate.budget.math import duration_text
 from gate.budget.records import SLO, WINDOW_PLACEHOLDER
 from gate.httpclient import Unavailable, bearer_headers, redact, request_json
 from gate.settings import SourceSettings
+
+# A sample value as Prometheus writes it (strconv.FormatFloat: digits, a dot, an exponent, or
+# NaN/+Inf/-Inf). Python's float() also takes "1_000", " 1", "infinity" and "0x..."-free forms no
+# Prometheus sends: a hostile or broken server's answer is a malformed sample, not a measurement.
+_SAMPLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Inf|NaN")
+
+
+def _sample(value: Any) -> float:
+    if not isinstance(value, str) or not _SAMPLE.fullmatch(value):
+        raise ValueError(f"not a Prometheus sample value: {value!r}")
+    return float(value)
 
 
 def render(template: str, window: int) -> str:
@@ -122,7 +134,7 @@ def _value(
     result = result if isinstance(result, list) else []
     try:
         if kind == "scalar":
-            value = float(result[1])
+            value = _sample(result[1])
         elif kind == "vector" and isinstance(result, list):
             if not result:
                 return None
@@ -130,7 +142,7 @@ def _value(
                 raise Unavailable(
                     f"query returned {len(result)} series; aggregate it to one with sum(): {query}"
                 )
-            value = float(result[0]["value"][1])
+            value = _sample(result[0]["value"][1])
         else:
             raise Unavailable(f"unexpected resultType {kind!r} for query {query}")
     except (TypeError, ValueError, KeyError, IndexError):

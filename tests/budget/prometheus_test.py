@@ -10,6 +10,7 @@ import pytest
 from testing.typed import present
 from werkzeug import Request, Response
 
+from gate.budget.prometheus import _sample
 from gate.budget.records import SLO
 from gate.budget.status import measure
 from gate.settings import BudgetSettings
@@ -243,3 +244,12 @@ def test_missing_token_variable(httpserver: Any) -> None:
         offline=False,
     )
     assert status.state == "unavailable" and "NOT_SET_ANYWHERE" in present(status.reason)
+
+
+def test_only_prometheus_sample_syntax_is_a_number() -> None:
+    """float() also reads "1_000", " 1" and "infinity"; no Prometheus writes them, so a server that
+    does is a malformed answer (fails closed), never a measurement."""
+    assert [_sample(v) for v in ("1", "0.95", "-1", "1e3", ".5")] == [1.0, 0.95, -1.0, 1000.0, 0.5]
+    for bad in ("1_000", " 1", "infinity", "0x10", "", "1.0.0"):
+        with pytest.raises(ValueError):
+            _sample(bad)
