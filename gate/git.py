@@ -188,12 +188,11 @@ class Repo:
             raise _failure(args, status, err)
         return out
 
-    def stream(self, *args: str) -> Stream:
+    def stream(self, *args: str, attribute_free: bool = True) -> Stream:
         """A git command whose stdout is read as it is produced; the reader calls `finish()` at the
-        end of the output (a failure mid-way is then a GitError) or `abandon()` to stop early."""
-        cwd, env = (
-            self._attribute_free
-        )  # history is read between commits: no checked-out attributes apply
+        end of the output (a failure mid-way is then a GitError) or `abandon()` to stop early.
+        History is read between commits, attribute-free: no checked-out attributes apply."""
+        cwd, env = self._attribute_free if attribute_free else (self.root, _ENV)
         errors = tempfile.TemporaryFile()  # a file, not a pipe: git may write any amount there
         try:
             process = subprocess.Popen(
@@ -359,13 +358,18 @@ class Repo:
         if head == INDEX and lines:
             # Lines are counted between trees, attribute-free: the index as a tree, so no
             # `.gitattributes` staged or left in the work tree (`* -diff`) can hide them.
-            head = self.run("write-tree", ok_codes=(0, 1, 128)).decode().strip() or INDEX
+            head = self.index_tree()
         if head == INDEX:
             args.append("--cached")
             args.append(_empty_tree(self) if base == EMPTY else base)
         else:
             args += [_empty_tree(self) if base == EMPTY else base, head]
         return parse_raw(self.run(*args, "--", attribute_free=head != INDEX))
+
+    def index_tree(self) -> str:
+        """The staged tree's id, written from the real index (`git write-tree`), or INDEX when the
+        index cannot be a tree (a merge left it unmerged)."""
+        return self.run("write-tree", ok_codes=(0, 1, 128)).decode().strip() or INDEX
 
     # -- trees ---------------------------------------------------------------------------
 
@@ -573,7 +577,10 @@ class Repo:
     def patch_stream(self, base: str, head: str) -> Stream:
         """`git diff -U0` from tree `base` to tree `head` (commit ids, INDEX or EMPTY), prefixes a/ and b/."""
         old = _empty_tree(self) if base == EMPTY else base
-        sides = ["--cached", old] if head == INDEX else [old, head]
+        # The staged side is the real index written as a tree: the attribute-free diff runs with an
+        # empty index of its own, against which `--cached` would show every file of `base` deleted.
+        new = self.index_tree() if head == INDEX else head
+        sides = ["--cached", old] if new == INDEX else [old, new]
         # No pathspecs: the diff of the two trees is exactly the changed files, and git would match
         # every tree entry against every pathspec (a 2,000-file change paid for that).
         # The prefixes are spelled out: the user's diff.noprefix or diff.mnemonicPrefix must not reach the parser.
@@ -588,6 +595,7 @@ class Repo:
             "--dst-prefix=b/",
             *sides,
             "--",
+            attribute_free=new != INDEX,
         )
 
     def first_parent_patches(self, head: str, format: str, *args: str) -> Stream:

@@ -98,7 +98,7 @@ def next_steps(root: str, team: str, tier: int, org: str | None) -> list[str]:
         for i, item in enumerate(fill)
     ]
     steps.append(
-        f"  2. give the service to its team in CODEOWNERS (.github/CODEOWNERS): /{root} {owner}"
+        f"  2. give the service to its team in CODEOWNERS (.github/CODEOWNERS): {'/' + root if root else '*'} {owner}"
     )
     if not org:
         steps.append(
@@ -130,6 +130,8 @@ def _repo_relative(target: str) -> str:
     while not os.path.isdir(probe):
         probe = os.path.dirname(probe)
     top = os.path.realpath(toplevel(probe) or os.getcwd())
+    if os.path.realpath(target) == top:  # `gate init .` at the repository root
+        return ""
     relative = os.path.relpath(os.path.realpath(os.path.dirname(target)), top)
     relative = posixpath.join(*relative.split(os.sep), os.path.basename(target))
     if relative.startswith(".."):

@@ -409,3 +409,48 @@ def test_log_format_tokens_are_fresh_and_the_field_count_is_checked() -> None:
         one.split(b"a" + one.field_mark + b"b\x1fc")
     with pytest.raises(GitError, match="before its first record"):
         one.records(b"junk" + one.record_mark + b"a" + one.field_mark + b"b" + one.field_mark)
+
+
+def _patch_bytes(r: Repo, base: str, head: str) -> bytes:
+    process = r.patch_stream(base, head)
+    out = process.stdout.read()
+    process.finish()
+    return out
+
+
+@pytest.mark.parametrize("files", [1, 400])
+def test_staged_patch_is_the_staged_change_whatever_the_repository_size(
+    repo: GitRepo, files: int
+) -> None:
+    """The pre-commit hook's diff is the staged change, not the repository: git's output for a
+    one-file staged edit is the same bytes with 1 file committed beside it or 400."""
+    for i in range(files):
+        repo.write(f"services/s{i}/service.yaml", f"name: s{i}\n")
+    repo.write("services/edited/app.py", "a = 1\n")
+    head = repo.commit()
+    repo.write("services/edited/app.py", "a = 1\nif a:\n    b = 2\n")
+    repo.write("services/s0/unstaged.txt", "not staged\n")
+    repo.git("add", "services/edited/app.py")
+    r = Repo(repo.path)
+    out = _patch_bytes(r, head, INDEX)
+    expected = (
+        b"diff --git a/services/edited/app.py b/services/edited/app.py\n"
+        + b"index "
+        + repo.git("rev-parse", "--short", "HEAD:services/edited/app.py").encode()
+        + b".."
+        + repo.git("rev-parse", "--short", ":services/edited/app.py").encode()
+        + b" 100644\n--- a/services/edited/app.py\n+++ b/services/edited/app.py\n"
+        + b"@@ -1,0 +2,2 @@ a = 1\n+if a:\n+    b = 2\n"
+    )
+    assert out == expected, out[:300]
+    # The pushed range (pre-commit's pre-push stage) is two commits: the same bytes.
+    repo.git("commit", "-q", "-m", "staged edit")
+    pushed = repo.git("rev-parse", "HEAD")
+    assert _patch_bytes(r, head, pushed) == expected
+
+
+def test_staged_patch_in_a_repository_without_commits(repo: GitRepo) -> None:
+    repo.write("a.txt", "one\n")
+    repo.git("add", "a.txt")
+    out = _patch_bytes(Repo(repo.path), EMPTY, INDEX)
+    assert out.endswith(b"+++ b/a.txt\n@@ -0,0 +1 @@\n+one\n")

@@ -63,3 +63,20 @@ def test_init_scaffolds_a_service_that_validates_and_never_overwrites(
 def test_init_rejects_bad_names(gate_cli: Any, tmp_path: Path) -> None:
     code, _, err = gate_cli("init", str(tmp_path / "Bad Name"))
     assert code == 2 and "lower-case label" in err
+
+
+def test_init_at_the_repository_root(
+    repo: GitRepo, gate_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gate init .` in a one-service repository: the service is the repository itself."""
+    monkeypatch.chdir(repo.root)
+    code, out, err = gate_cli("init", ".", "--name", "orders", "--tier", "2", "--team", "orders")
+    assert code == 0, err
+    assert "runbook: docs/runbook.md" in repo.read("service.yaml")
+    assert (
+        "  3. commit: git add . .github/CODEOWNERS" in out
+        and "CODEOWNERS (.github/CODEOWNERS): * @<org>/orders" in out
+    )
+    repo.commit()
+    code, out, _ = gate_cli("validate", "--repo", repo.path)
+    assert code == 0, out

@@ -180,6 +180,17 @@ def test_staged_change_is_scored(example: GitRepo) -> None:
     assert present(v.services[0].risk).features["migrations"] == 1
 
 
+def test_staged_lines_are_read_by_the_risk_score(example: GitRepo) -> None:
+    """The hook's score reads the staged text: three comment lines are no code and no decision
+    (unread lines would each count as both)."""
+    example.write("services/checkout/src/notes.py", "# one\n# two: if and while\n# three\n")
+    example.git("add", "-A")
+    features = present(
+        check.run(Repo(example.path), staged=True, today=TODAY).services[0].risk
+    ).features
+    assert (features["la"], features["added_code"], features["decisions"]) == (3, 0, 0)
+
+
 def test_history_without_line_counts_scores_exactly_as_with_them(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
