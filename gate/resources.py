@@ -177,7 +177,12 @@ def fragment_errors(fragment: dict[str, Any], instance: Any) -> list[tuple[tuple
 
 
 def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """Whether a rule's `check.schema` is itself a valid Draft 2020-12 schema (the first error only)."""
+    """Whether a rule's `check.schema` is itself a valid Draft 2020-12 schema (the first error only).
+    A schema of the keywords gate.validity knows is answered there, without importing jsonschema."""
+    from gate.validity import well_formed
+
+    if well_formed(fragment):
+        return []
 
     def check() -> Any:
         from jsonschema import Draft202012Validator

@@ -265,6 +265,10 @@ class _Compiler:
             return lambda v: not isinstance(v, dict) or not extras(v)
         return _always
 
+    def k_propertyNames(self, value: Any, schema: dict[str, Any]) -> Check:
+        sub = self.compile(value)
+        return lambda v: not isinstance(v, dict) or all(sub(key) for key in v)
+
     def k_required(self, value: Any, schema: dict[str, Any]) -> Check:
         if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
             raise Unsupported("required")
@@ -360,3 +364,65 @@ def _text(key: Any) -> str:
     if not isinstance(key, str):
         raise TypeError("a key that is not a string")
     return key
+
+
+# What Draft 2020-12's metaschema asks of each keyword's value, for the keywords `predicate`
+# implements: a schema made of these alone is answered here, anything else by jsonschema.
+_SCHEMA_MAP = ("properties", "patternProperties", "$defs")
+_SCHEMA_ONE = ("additionalProperties", "items", "not", "propertyNames")
+_SCHEMA_LIST = ("allOf", "anyOf", "oneOf")
+_NUMBERS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_COUNTS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
+_STRINGS = ("title", "description", "$comment", "pattern", "$ref", "$schema")
+_BOOLEANS = ("uniqueItems", "deprecated", "readOnly", "writeOnly")
+_ANY = ("default", "const")
+
+
+def well_formed(schema: Any) -> bool:
+    """True when the Draft 2020-12 metaschema accepts `schema` and every keyword in it is one
+    `predicate` knows; False means "ask jsonschema" (an unknown keyword may still be valid)."""
+    try:
+        return _well_formed(schema)
+    except RecursionError:
+        return False
+
+
+def _well_formed(schema: Any) -> bool:
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict):
+        return False
+    return all(_keyword_well_formed(key, value) for key, value in schema.items())
+
+
+def _keyword_well_formed(key: Any, value: Any) -> bool:
+    if key in _SCHEMA_MAP:
+        return isinstance(value, dict) and all(_well_formed(sub) for sub in value.values())
+    if key in _SCHEMA_ONE:
+        return _well_formed(value)
+    if key in _SCHEMA_LIST:
+        return isinstance(value, list) and bool(value) and all(_well_formed(s) for s in value)
+    if key in _NUMBERS:
+        return _is_number(value)
+    if key in _COUNTS:
+        return _is_integer(value) and value >= 0
+    if key in _STRINGS:
+        return isinstance(value, str)
+    if key in _BOOLEANS:
+        return isinstance(value, bool)
+    if key in _ANY:
+        return True
+    if key == "examples":
+        return isinstance(value, list)
+    if key == "type":
+        names = value if isinstance(value, list) else [value]
+        return (
+            bool(names)
+            and all(isinstance(n, str) and n in TYPES for n in names)
+            and len(set(names)) == len(names)
+        )
+    if key == "enum":
+        return isinstance(value, list)
+    if key == "required":
+        return isinstance(value, list) and all(isinstance(n, str) for n in value) and unique(value)
+    return False

@@ -140,3 +140,26 @@ def report_has_a_schema_finding(text: str) -> bool:
         for s in json.loads(text)["services"]
         for f in s["findings"]
     )
+
+
+def test_a_cold_check_of_valid_documents_never_imports_jsonschema(tmp_path: Path) -> None:
+    """In CI every run is cold (caches off): the config, the policy pack, its rules' schemas and
+    valid manifests are answered by gate.validity, so jsonschema is imported only to word an error."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import synth
+
+    root = tmp_path / "repo"
+    synth.generate(root, services=3, commits=12, authors=2, seed=4)
+    manifest = root / "services" / synth.service_name(1) / "service.yaml"
+    manifest.write_text(manifest.read_text().replace("[sre-oncall]", "[sre-oncall, sre-2]", 1))
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    script = (
+        "import sys\nfrom gate.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+        "    print(e.code, 'jsonschema' in sys.modules)\n"
+    )
+    env = {**os.environ, **GIT_ENV, "CI": "true", "GATE_CACHE": ""}
+    for args in (["check", "--staged", "--offline"], ["validate"]):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args], cwd=root, env=env, capture_output=True, text=True
+        )
+        assert done.stdout.splitlines()[-1] == "0 False", (args, done.stdout, done.stderr)

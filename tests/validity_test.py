@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 
 from gate import resources
 from gate.policy.rules import parse_pack
-from gate.validity import equal, predicate, unique
+from gate.validity import equal, predicate, unique, well_formed
 from gate.yaml import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,6 +205,7 @@ def schemas(inner: Any) -> Any:
             st.sampled_from(["allOf", "anyOf", "oneOf"]), st.lists(inner, min_size=1, max_size=3)
         ),
         st.tuples(st.just("not"), inner),
+        st.tuples(st.just("propertyNames"), inner),
         st.tuples(st.just("description"), st.just("words")),
     )
     return st.booleans() | st.lists(keyword, max_size=4).map(dict)
@@ -251,6 +252,57 @@ def test_a_recursive_reference_is_followed() -> None:
     check = predicate(tree)
     assert check is not None
     assert check({"kids": [{"kids": []}, {}]}) and not check({"kids": [{"kids": [{"bad": 1}]}]})
+
+
+keywords = st.sampled_from(
+    [
+        "type", "properties", "patternProperties", "additionalProperties", "required", "items",
+        "enum", "const", "pattern", "minimum", "exclusiveMaximum", "minLength", "maxItems",
+        "uniqueItems", "allOf", "anyOf", "oneOf", "not", "propertyNames", "$defs", "$ref",
+        "title", "examples", "deprecated", "$id", "$schema", "format", "if", "x-own",
+    ]
+)  # fmt: skip
+odd_values = st.one_of(
+    json_values,
+    type_names,
+    st.lists(type_names, max_size=3),
+    st.lists(st.sampled_from(["a", "b", 1]), max_size=3),
+    st.sampled_from([-1, 0, 2, 1.0, 2.5, "#x", "#/$defs/a", "http://x/y#"]),
+)
+malformed_schemas: st.SearchStrategy[Any] = st.recursive(
+    st.booleans() | st.dictionaries(keywords, odd_values, max_size=3),
+    lambda inner: (
+        st.dictionaries(keywords, inner | odd_values | st.lists(inner, max_size=2), max_size=3)
+        | st.dictionaries(keywords, st.dictionaries(st.sampled_from(["a", "b"]), inner), max_size=2)
+    ),
+    max_leaves=8,
+)
+
+
+def metaschema_valid(schema: Any) -> bool:
+    return not any(
+        True for _ in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema)
+    )
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_schemas | malformed_schemas)
+def test_a_well_formed_schema_is_one_the_metaschema_accepts(schema: Any) -> None:
+    """A rule's `check.schema` is answered without jsonschema only when jsonschema would accept it."""
+    if well_formed(schema):
+        assert metaschema_valid(schema), schema
+
+
+@given(random_schemas)
+def test_every_schema_of_the_predicates_keywords_is_answered_without_jsonschema(
+    schema: Any,
+) -> None:
+    assert well_formed(schema) is metaschema_valid(schema), schema
+
+
+def test_the_default_packs_schemas_are_answered_without_jsonschema() -> None:
+    assert all(well_formed(f) for f in fragments())
+    assert not well_formed({"type": "strin"}) and resources.metaschema_errors({"type": "strin"})
 
 
 @pytest.mark.parametrize(
@@ -357,7 +409,8 @@ def test_errors_for_answers_valid_documents_without_jsonschema(
 
 
 def test_which_shipped_schemas_get_a_predicate() -> None:
-    assert resources._valid("service") is not None and resources._valid("exceptions") is not None
+    for name in ("service", "exceptions", "config", "policy-pack"):
+        assert resources._valid(name) is not None, name
     assert (
         '"format"' in json.dumps(resources.schema("report")) and resources._valid("report") is None
     )  # format: jsonschema's checker

@@ -10,9 +10,12 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from gate.risk.history import Commit, FileChange, is_fix_message
 
@@ -93,13 +96,34 @@ def subsystem(path: str) -> str:
     return path.split("/", 1)[0] if "/" in path else "(root)"
 
 
+class _Path(NamedTuple):
+    kinds: tuple[str, ...]  # the operational kinds it is
+    test: bool
+    directory: str
+    subsystem: str
+
+
+@lru_cache(maxsize=1 << 16)
+def _classify(path: str) -> _Path:
+    """What the features ask of a path, worked out once per path (a history names the same files
+    again and again)."""
+    kinds = tuple(kind for kind, pattern in _KINDS.items() if pattern.search(path))
+    return _Path(kinds, _TEST.search(path) is not None, posixpath.dirname(path), subsystem(path))
+
+
 def kind_counts(paths: Iterable[str]) -> dict[str, int]:
     counts = dict.fromkeys(_KINDS, 0)
     for path in paths:
-        for kind, pattern in _KINDS.items():
-            if pattern.search(path):
-                counts[kind] += 1
+        for kind in _classify(path).kinds:
+            counts[kind] += 1
     return counts
+
+
+def _recent_experience(times: list[int], now: int) -> float:
+    """Kamei's rexp: each earlier change weighted by 1 / (its age in years + 1), summed in the order
+    given (C-level maps: the same floats, in the same order, as the plain loop)."""
+    ages = map(YEAR.__rtruediv__, map(now.__sub__, times))
+    return sum(map((1.0).__truediv__, map((1.0).__add__, ages)))  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,7 @@ class HistoryIndex:
     def __init__(self) -> None:
         self.files: dict[str, _FileState] = defaultdict(_FileState)
         self.author_times: dict[str, list[int]] = defaultdict(list)
+        self._unsorted: set[str] = set()  # authors whose times were not added oldest first
         self.author_subsystems: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.seen: set[str] = set()
 
@@ -145,9 +170,21 @@ class HistoryIndex:
             state.lines = max(0, state.lines + f.added - f.deleted)
             if failure:
                 state.failures.append(commit.time)
-        self.author_times[commit.author].append(commit.time)
-        for name in {subsystem(f.path) for f in commit.files}:
+        times = self.author_times[commit.author]
+        if times and commit.time < times[-1]:
+            self._unsorted.add(commit.author)
+        times.append(commit.time)
+        for name in {_classify(f.path).subsystem for f in commit.files}:
             self.author_subsystems[commit.author][name] += 1
+
+    def _times_until(self, author: str, now: int) -> list[int]:
+        """The author's change times up to `now`, in the order added: a running list cut by bisection
+        when it was added oldest first (every use but a hand-fed history), else filtered."""
+        times = self.author_times.get(author, [])
+        if author in self._unsorted:
+            return [t for t in times if t <= now]
+        end = bisect_right(times, now)
+        return times if end == len(times) else times[:end]
 
     def features(
         self, change: Change, lines_before: dict[str, int] | None = None, added: str | None = None
@@ -181,11 +218,11 @@ class HistoryIndex:
             for s in known
             if s.last_time and change.time >= s.last_time
         ]
-        times = [t for t in self.author_times.get(change.author, []) if t <= change.time]
-        subsystems = {subsystem(p) for p in paths}
+        times = self._times_until(change.author, change.time)
+        subsystems = {_classify(p).subsystem for p in paths}
         by_subsystem = self.author_subsystems.get(change.author, {})
         kinds = kind_counts(paths)
-        tests = sum(f.added for f in files if _TEST.search(f.path))
+        tests = sum(f.added for f in files if _classify(f.path).test)
         recent = sum(1 for s in known for t in s.failures if 0 <= change.time - t <= RECENT)
         code, decisions = added_code(added) if added is not None else (la, 0)
         new = sum(
@@ -196,7 +233,7 @@ class HistoryIndex:
         )
         return {
             "ns": len(subsystems),
-            "nd": len({posixpath.dirname(p) for p in paths}),
+            "nd": len({_classify(p).directory for p in paths}),
             "nf": len(files),
             "entropy": entropy,
             "la": la,
@@ -207,7 +244,7 @@ class HistoryIndex:
             "age": sum(ages) / len(ages) if ages else 0.0,
             "nuc": sum(s.changes for s in known),
             "exp": len(times),
-            "rexp": sum(1.0 / ((change.time - t) / YEAR + 1.0) for t in times),
+            "rexp": _recent_experience(times, change.time),
             "sexp": sum(by_subsystem.get(name, 0) for name in subsystems),
             **{k: float(v) for k, v in kinds.items()},
             "test_ratio": tests / la if la else 0.0,

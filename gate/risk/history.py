@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from gate.git import LogFormat, Repo, Stream, parse_numstat
@@ -44,6 +45,7 @@ class Commit(NamedTuple):
         return reverted_ids(self.message)
 
 
+@lru_cache(maxsize=1024)  # a commit is asked twice when its own features are worked out
 def is_fix_message(message: str) -> bool:
     """A fix or a revert, by its subject line (and a revert trailer anywhere)."""
     return bool(FIX.search(message.split("\n", 1)[0])) or bool(reverted_ids(message))

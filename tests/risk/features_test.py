@@ -99,3 +99,33 @@ def test_labels_revert_and_szz(history: GitRepo) -> None:
     first = commits[0].sha
     assert labels.fix_inducing(r, commits)[first] == commits[2].time  # known when the fix landed
     assert bug not in labels.fix_inducing(r, commits[:3])
+
+
+def test_running_experience_equals_rescanning_whatever_the_order_added() -> None:
+    """Author experience comes from a running list cut by bisection (or filtered when a history was
+    fed out of order): the same exp and rexp, to the last bit, as rescanning every change."""
+    import random
+
+    from gate.risk.features import YEAR, kind_counts
+    from gate.risk.history import Commit, FileChange
+
+    rng = random.Random(7)
+    paths = ["db/migrations/0001.sql", "src/auth/login.py", "tests/test_x.py", "README.md"]
+    commits = [
+        Commit(f"{i:040x}", (), rng.choice("ab"), 1_700_000_000 + rng.randint(0, 400) * 86400, "",
+               (FileChange(rng.choice(paths), 3, 1),))
+        for i in range(120)
+    ]  # fmt: skip
+    for fed in (sorted(commits, key=lambda c: c.time), commits):
+        index = HistoryIndex()
+        for n, commit in enumerate(fed):
+            if n % 7 == 0:
+                now = commit.time + 3600
+                change = Change(commit.author, now, commit.files)
+                times = [c.time for c in fed[:n] if c.author == commit.author and c.time <= now]
+                got = index.features(change)
+                assert got["exp"] == len(times)
+                assert got["rexp"] == sum(1.0 / ((now - t) / YEAR + 1.0) for t in times)
+                assert got["migrations"] == kind_counts([commit.files[0].path])["migrations"]
+            index.add(commit)
+    assert kind_counts(paths) == {**dict.fromkeys(kind_counts([]), 0), "migrations": 1, "auth": 1}
