@@ -98,6 +98,12 @@ class ManifestIndex:
         """A tree's source files, learnt elsewhere (a caller that listed the whole tree)."""
         self._listings[snapshot] = (self.key, entries)
 
+    def forget(self, snapshot: Snapshot) -> None:
+        """Let a tree go (a scorecard's trend point, once judged): asked again, it is worked out again."""
+        self._listings.pop(snapshot, None)
+        self._threads.pop(snapshot, None)
+        self._claims.pop(snapshot, None)
+
     def entries(self, snapshot: Snapshot) -> dict[str, Entry]:
         """Every source file of a tree: path -> entry (the cached path)."""
         thread = self._threads.get(snapshot)

@@ -56,10 +56,33 @@ class Readiness:
         self._findings: dict[
             tuple[Any, ...], tuple[list[Finding], tuple[str, ...], dict[str, bool]]
         ] = {}
+        self._last: tuple[str, dict[str, Entry]] | None = None  # the tree judged last
+
+    def listing(self, commit: str) -> dict[str, Entry]:
+        """Every file of `commit`'s tree: the tree judged last with the diff between them applied
+        (a trend's months share most of their files), or one `git ls-tree -r` the first time.
+        Only the newest listing is kept, so memory is bounded by the largest tree."""
+        if self._last is None:
+            files = self.repo.tree(commit)
+        else:
+            before, files = self._last[0], dict(self._last[1])
+            for change in self.repo.changes(before, commit, renames=False):
+                if change.new is None:
+                    files.pop(change.path, None)
+                else:
+                    files[change.path] = change.new
+        self._last = (commit, files)
+        return files
 
     def at(self, commit: str, today: dt.date) -> tuple[Snapshot, list[Judged]]:
-        snap = Snapshot(self.repo, commit)
-        files = snap.files  # one `git ls-tree -r`; every later question is a lookup
+        """Every service at `commit`, judged; the snapshot is the caller's to read, and nothing
+        here keeps it once the caller lets it go."""
+        snap, judged = self._judge(Snapshot(self.repo, commit, listing=self.listing(commit)), today)
+        ManifestIndex.of(self.repo).forget(snap)
+        return snap, judged
+
+    def _judge(self, snap: Snapshot, today: dt.date) -> tuple[Snapshot, list[Judged]]:
+        files = snap.files  # listed: every later question is a lookup
         manifests = {p: e for p, e in files.items() if posixpath.basename(p) == MANIFEST}
         index = ManifestIndex.of(
             self.repo

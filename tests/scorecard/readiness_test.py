@@ -96,3 +96,36 @@ def test_a_dependency_that_changes_is_judged_afresh(repo: GitRepo) -> None:
     }
     _, judged = readiness.at(second, dt.date(2026, 10, 15))
     assert {j.service.name: j.states()["inversion"] for j in judged}["shop"] == "error"
+
+
+def test_each_listing_is_the_last_one_with_the_diff_applied_and_is_then_let_go(
+    repo: GitRepo,
+) -> None:
+    """A trend's months share their files: each point's listing is the previous one plus the diff
+    between them (exactly `git ls-tree -r`), and no judged snapshot is kept by the repository."""
+    import gc
+    import os
+
+    from gate.manifest_index import ManifestIndex
+
+    repo.write("svc/service.yaml", MANIFEST)
+    repo.write("svc/a.py", "a\n")
+    repo.write("svc/dir/b.py", "b\n")
+    commits = [repo.commit()]
+    repo.write("svc/a.py", "a2\n")  # modified
+    repo.remove("svc/dir")  # a directory goes ...
+    repo.write("svc/dir", "now a file\n")  # ... and a file takes its name
+    os.symlink("a.py", repo.root / "svc" / "link")  # a symbolic link arrives
+    commits.append(repo.commit())
+    repo.remove("svc/link")
+    repo.write("svc/new.py", "n\n")
+    commits.append(repo.commit())
+    git = Repo(repo.path)
+    readiness = Readiness(git, parse_pack(PACK.encode(), "p.yaml"), None)
+    held = ManifestIndex.of(git)
+    for commit in [commits[2], *commits, commits[0]]:  # newest first, then a trend from the oldest
+        snap, _ = readiness.at(commit, dt.date(2026, 10, 15))
+        assert snap.files == git.tree(commit), commit
+        del snap
+        gc.collect()
+        assert not held._listings and not held._claims and not held._threads
