@@ -52,3 +52,12 @@ def test_html_code_escapes_markup() -> None:
         escape.html_code('</summary><script>"')
         == "<code>&lt;/summary&gt;&lt;script&gt;&quot;</code>"
     )
+
+
+def test_html_code_escapes_as_the_standard_library_does() -> None:
+    import html
+
+    from gate.report.escape import html_code
+
+    for name in ['a&b<c>"d\'e', "&amp;", "", "</summary><img src=x>", "\u2028x"]:
+        assert html_code(name) == f"<code>{html.escape(escape.text(name), quote=True)}</code>"
