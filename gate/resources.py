@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.cache import Store
+from gate.validity import predicate, well_formed
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -52,15 +53,11 @@ def fragment_validator(fragment: dict[str, Any]) -> Any:
 def _valid(name: str) -> Callable[[Any], bool] | None:
     """A fast yes/no for schemas/NAME (gate.validity); None when it uses a keyword not implemented
     there (`format` among them: its checker is jsonschema's)."""
-    from gate.validity import predicate
-
     return predicate(schema(name))
 
 
 @lru_cache(maxsize=1024)
 def _valid_fragment(text: str) -> Callable[[Any], bool] | None:
-    from gate.validity import predicate
-
     return predicate(json.loads(text))
 
 
@@ -179,8 +176,6 @@ def fragment_errors(fragment: dict[str, Any], instance: Any) -> list[tuple[tuple
 def metaschema_errors(fragment: Any) -> list[tuple[tuple[Any, ...], str]]:
     """Whether a rule's `check.schema` is itself a valid Draft 2020-12 schema (the first error only).
     A schema of the keywords gate.validity knows is answered there, without importing jsonschema."""
-    from gate.validity import well_formed
-
     if well_formed(fragment):
         return []
 

@@ -354,7 +354,7 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/policy/plugins.py": 3,
     "gate/policy/rules.py": 1,
     "gate/policy/shared.py": 3,
-    "gate/resources.py": 3,
+    "gate/resources.py": 1,
     "gate/risk/labels.py": 3,
     "gate/risk/model.py": 1,
     "gate/risk/score.py": 4,

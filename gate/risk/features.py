@@ -123,7 +123,8 @@ def _recent_experience(times: list[int], now: int) -> float:
     """Kamei's rexp: each earlier change weighted by 1 / (its age in years + 1), summed in the order
     given (C-level maps: the same floats, in the same order, as the plain loop)."""
     ages = map(YEAR.__rtruediv__, map(now.__sub__, times))
-    return sum(map((1.0).__truediv__, map((1.0).__add__, ages)))  # type: ignore[no-any-return]
+    weighted: float = sum(map((1.0).__truediv__, map((1.0).__add__, ages)))
+    return weighted
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import cmarkgfm
@@ -55,9 +56,7 @@ def test_html_code_escapes_markup() -> None:
 
 
 def test_html_code_escapes_as_the_standard_library_does() -> None:
-    import html
-
-    from gate.report.escape import html_code
-
-    for name in ['a&b<c>"d\'e', "&amp;", "", "</summary><img src=x>", "\u2028x"]:
-        assert html_code(name) == f"<code>{html.escape(escape.text(name), quote=True)}</code>"
+    for name in ["a&b<c>\"d'e", "&amp;", "", "</summary><img src=x>", "\u2028x"]:
+        assert (
+            escape.html_code(name) == f"<code>{html.escape(escape.text(name), quote=True)}</code>"
+        )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from conftest import GitRepo
 
 from gate.git import Repo
 from gate.risk import labels
-from gate.risk.features import Change, HistoryIndex
-from gate.risk.history import stream
+from gate.risk.features import YEAR, Change, HistoryIndex, kind_counts
+from gate.risk.history import Commit, FileChange, stream
 
 DAY = 86400
 T0 = 1_700_000_000
@@ -104,11 +105,6 @@ def test_labels_revert_and_szz(history: GitRepo) -> None:
 def test_running_experience_equals_rescanning_whatever_the_order_added() -> None:
     """Author experience comes from a running list cut by bisection (or filtered when a history was
     fed out of order): the same exp and rexp, to the last bit, as rescanning every change."""
-    import random
-
-    from gate.risk.features import YEAR, kind_counts
-    from gate.risk.history import Commit, FileChange
-
     rng = random.Random(7)
     paths = ["db/migrations/0001.sql", "src/auth/login.py", "tests/test_x.py", "README.md"]
     commits = [

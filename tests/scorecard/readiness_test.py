@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import os
 
 from conftest import GitRepo
 
 from gate.git import Repo
+from gate.manifest_index import ManifestIndex
 from gate.policy.rules import parse_pack
 from gate.scorecard.readiness import REQUIREMENTS, Readiness
 
@@ -103,11 +106,6 @@ def test_each_listing_is_the_last_one_with_the_diff_applied_and_is_then_let_go(
 ) -> None:
     """A trend's months share their files: each point's listing is the previous one plus the diff
     between them (exactly `git ls-tree -r`), and no judged snapshot is kept by the repository."""
-    import gc
-    import os
-
-    from gate.manifest_index import ManifestIndex
-
     repo.write("svc/service.yaml", MANIFEST)
     repo.write("svc/a.py", "a\n")
     repo.write("svc/dir/b.py", "b\n")
