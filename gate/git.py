@@ -117,6 +117,9 @@ class Repo:
             raise FatalError("no such directory", path)
         self.root = os.path.abspath(path)
         self._cat_file: _CatFile | None = None
+        self._index_tree: tuple[tuple[int, ...] | None, str] | None = (
+            None  # (index file state, tree)
+        )
         # Which files define services and what is known about them (gate.manifest_index.ManifestIndex.of, a layer above).
         self.manifest_index: object | None = None
         # One process answers everything the run needs to know about the repository itself.
@@ -368,8 +371,14 @@ class Repo:
 
     def index_tree(self) -> str:
         """The staged tree's id, written from the real index (`git write-tree`), or INDEX when the
-        index cannot be a tree (a merge left it unmerged)."""
-        return self.run("write-tree", ok_codes=(0, 1, 128)).decode().strip() or INDEX
+        index cannot be a tree (a merge left it unmerged). Written once while the index file stays
+        as the write left it: git reads the whole index for it (70,000 entries at 10,000 services)."""
+        known = self._index_tree
+        if known is not None and known[0] == _index_state(self.root, self.git_dir):
+            return known[1]
+        tree = self.run("write-tree", ok_codes=(0, 1, 128)).decode().strip() or INDEX
+        self._index_tree = (_index_state(self.root, self.git_dir), tree)
+        return tree
 
     # -- trees ---------------------------------------------------------------------------
 
@@ -767,6 +776,19 @@ def _undecodable(name: str) -> bool:
 def _text(path: bytes) -> str:
     # Non-UTF-8 names survive as surrogates, so they round-trip to git unchanged.
     return os.fsdecode(path)
+
+
+def _index_state(root: str, git_dir: str) -> tuple[int, ...] | None:
+    """What identifies the index file's content cheaply (inode, size, modification time), or None.
+    git replaces the file to change it, so a new index is a new inode."""
+    # GIT_INDEX_FILE (set by `git commit` for its hooks) is relative to where git runs: the root.
+    try:
+        found = os.stat(
+            os.path.join(root, os.environ.get("GIT_INDEX_FILE") or os.path.join(git_dir, "index"))
+        )
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 def _empty_tree(repo: Any) -> str:

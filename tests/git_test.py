@@ -454,3 +454,15 @@ def test_staged_patch_in_a_repository_without_commits(repo: GitRepo) -> None:
     repo.git("add", "a.txt")
     out = _patch_bytes(Repo(repo.path), EMPTY, INDEX)
     assert out.endswith(b"+++ b/a.txt\n@@ -0,0 +1 @@\n+one\n")
+
+
+def test_the_staged_tree_follows_the_index(repo: GitRepo) -> None:
+    """Written once per index state (the check and the risk diff share it), never a stale one."""
+    repo.write("a.txt", "a\n")
+    repo.git("add", "a.txt")
+    r = Repo(repo.path)
+    first = r.index_tree()
+    assert r.index_tree() == first == repo.git("write-tree")
+    repo.write("a.txt", "b\n")
+    repo.git("add", "a.txt")
+    assert r.index_tree() == repo.git("write-tree") != first
