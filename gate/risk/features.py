@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 
 from gate.risk.history import Commit, FileChange, is_fix_message
 
@@ -96,25 +95,18 @@ def subsystem(path: str) -> str:
     return path.split("/", 1)[0] if "/" in path else "(root)"
 
 
-class _Path(NamedTuple):
-    kinds: tuple[str, ...]  # the operational kinds it is
-    test: bool
-    directory: str
-    subsystem: str
-
-
 @lru_cache(maxsize=1 << 16)
-def _classify(path: str) -> _Path:
-    """What the features ask of a path, worked out once per path (a history names the same files
-    again and again)."""
+def _classify(path: str) -> tuple[tuple[str, ...], bool]:
+    """A path's operational kinds and whether it is a test, worked out once per path (a history
+    names the same files again and again); asked only of the files a change's features name."""
     kinds = tuple(kind for kind, pattern in _KINDS.items() if pattern.search(path))
-    return _Path(kinds, _TEST.search(path) is not None, posixpath.dirname(path), subsystem(path))
+    return kinds, _TEST.search(path) is not None
 
 
 def kind_counts(paths: Iterable[str]) -> dict[str, int]:
     counts = dict.fromkeys(_KINDS, 0)
     for path in paths:
-        for kind in _classify(path).kinds:
+        for kind in _classify(path)[0]:
             counts[kind] += 1
     return counts
 
@@ -175,7 +167,7 @@ class HistoryIndex:
         if times and commit.time < times[-1]:
             self._unsorted.add(commit.author)
         times.append(commit.time)
-        for name in {_classify(f.path).subsystem for f in commit.files}:
+        for name in {subsystem(f.path) for f in commit.files}:
             self.author_subsystems[commit.author][name] += 1
 
     def _times_until(self, author: str, now: int) -> list[int]:
@@ -220,10 +212,10 @@ class HistoryIndex:
             if s.last_time and change.time >= s.last_time
         ]
         times = self._times_until(change.author, change.time)
-        subsystems = {_classify(p).subsystem for p in paths}
+        subsystems = {subsystem(p) for p in paths}
         by_subsystem = self.author_subsystems.get(change.author, {})
         kinds = kind_counts(paths)
-        tests = sum(f.added for f in files if _classify(f.path).test)
+        tests = sum(f.added for f in files if _classify(f.path)[1])
         recent = sum(1 for s in known for t in s.failures if 0 <= change.time - t <= RECENT)
         code, decisions = added_code(added) if added is not None else (la, 0)
         new = sum(
@@ -234,7 +226,7 @@ class HistoryIndex:
         )
         return {
             "ns": len(subsystems),
-            "nd": len({_classify(p).directory for p in paths}),
+            "nd": len({posixpath.dirname(p) for p in paths}),
             "nf": len(files),
             "entropy": entropy,
             "la": la,
