@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -220,3 +221,21 @@ def test_backstage_variant_is_judged_from_its_entities(tmp_path: Path) -> None:
             "telemetry-declared",
             "codeowners",
         }, (service.name, rules)
+
+
+FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?(?: ?(?:ms|s|MB|x))(?![\w.])")
+
+
+def test_the_docs_quote_the_latest_benchmark_figures() -> None:
+    """Every performance figure the README and docs give beside a pointer to the benchmarks is one
+    bench/README.md's latest table holds, so the two cannot drift apart."""
+    bench = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
+    latest = bench.split("## Latest figures", 1)[1].split("\n## ", 1)[0]
+    quoted = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        for paragraph in doc.read_text(encoding="utf-8").split("\n\n"):
+            if "bench/README.md" in paragraph or "bench/risk_history.py" in paragraph:
+                quoted += [(doc.name, figure) for figure in FIGURE.findall(paragraph)]
+    assert len(quoted) >= 3, quoted  # the hook, the history and the scorecard figures at least
+    stale = [(name, figure) for name, figure in quoted if figure not in latest]
+    assert not stale, f"figures not in bench/README.md's latest table: {stale}"
