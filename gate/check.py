@@ -278,7 +278,8 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     )
     risk = budget = None
     if panel.scorer is not None and service.parsed:
-        risk, risk_found = assess_risk(panel.scorer, service, changed, case.config.risk, case.today)
+        drilled = _drill_as_trusted(service, definitions)
+        risk, risk_found = assess_risk(panel.scorer, drilled, changed, case.config.risk, case.today)
         findings = sorted(findings + risk_found, key=Finding.sort_key)
     if panel.budgets.enabled and (
         service.parsed or (definitions is not None and definitions.parsed)
@@ -303,6 +304,23 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
         checked=checked,
         identity=identity if identity != service.name else "",
     )
+
+
+def _drill_as_trusted(service: Service, definitions: Service | None) -> Service:
+    """The service with the base tip's `rollback.last_tested`: until a drill leaves evidence, a date
+    the head writes is the author's claim, so one added line cannot make a rollback tested."""
+    trusted = definitions.get("rollback", "last_tested") if definitions is not None else None
+    if not isinstance(service.data, dict) or service.get("rollback", "last_tested") == trusted:
+        return service
+    rollback = service.get("rollback")
+    rollback = (
+        {k: v for k, v in rollback.items() if k != "last_tested"}
+        if isinstance(rollback, dict)
+        else {}
+    )
+    if trusted is not None:
+        rollback["last_tested"] = trusted
+    return replace(service, data={**service.data, "rollback": rollback})
 
 
 def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str]) -> ServiceResult:

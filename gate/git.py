@@ -21,8 +21,15 @@ INDEX = ":index:"  # the staged tree, for pre-commit
 EMPTY = ":empty:"  # no tree at all: the base of a repository's first commit
 
 _DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
-# git's own words in English whatever the user's locale, and never a prompt for credentials.
-_ENV = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"}
+# git's own words in English whatever the user's locale, never a prompt for credentials, and the
+# objects as they are: refs/replace (`git replace`) cannot show one commit or tree in place of another.
+_ENV = {
+    **os.environ,
+    "LC_ALL": "C",
+    "LANGUAGE": "C",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_NO_REPLACE_OBJECTS": "1",
+}
 
 
 class Entry(NamedTuple):

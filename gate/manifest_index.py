@@ -292,6 +292,9 @@ _MARKERS = (b"paths", b"openslo", b"sloth", b"&", b"*", b"<<", b"!", b"\\", b"..
 # A "/" that may start a value (the repository root): not inside a word or a path, never a URL's scheme://.
 _ROOTED = re.compile(rb"/(?:(?<=[^\w/.:]/)|(?<=[^\w.]:/))")
 _COMMENT = re.compile(rb"(?:^|\s)#")
+# Every line break YAML knows (PyYAML's reader): LF, CR, NEL, U+2028 and U+2029, in UTF-8. A comment
+# ends at any of them: a pre-filter that knew only LF read what follows a CR as still commented out.
+_LINE_BREAK = re.compile(rb"\r\n|[\r\n]|\xc2\x85|\xe2\x80[\xa8\xa9]")
 _QUOTE_OR_FLOW = re.compile(
     rb"[\"'{\[]"
 )  # before a "#", these may make it text rather than a comment
@@ -340,13 +343,16 @@ def may_claim(raw: bytes, root: str) -> bool:
     """False only when the text cannot claim anything outside its directory (the pre-filter): not the
     repository root's file (whose directory is everything), no marker, and every "/" that could start
     a value sits in a comment (a "#" after a space on its line, with no quote or flow bracket before it)."""
-    if not root or raw.startswith(b"/") or any(map(raw.__contains__, _MARKERS)):
+    if not root or any(map(raw.__contains__, _MARKERS)):
         return True
-    for match in _ROOTED.finditer(raw):
-        line = raw[raw.rfind(b"\n", 0, match.start()) + 1 : match.start()]
-        comment = _COMMENT.search(line)
-        if comment is None or _QUOTE_OR_FLOW.search(line, 0, comment.start()) is not None:
-            return True
+    for line in _LINE_BREAK.split(raw):  # linear: each line once, its first "/" only
+        match = _ROOTED.search(b" " + line)  # the space stands for the line break before it
+        if match is None:
+            continue
+        prefix = line[: match.start() - 1]
+        comment = _COMMENT.search(prefix)
+        if comment is None or _QUOTE_OR_FLOW.search(prefix, 0, comment.start()) is not None:
+            return True  # later "/"s of the line sit after the same comment, or it is no comment
     return False
 
 

@@ -176,3 +176,13 @@ def test_settings_arriving_after_a_listing_redo_it() -> None:
         repo.objects.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_pre_filter_ends_a_comment_at_every_yaml_line_break() -> None:
+    for end in ("\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"):
+        raw = f"# see the handbook{end}runbook: /ops/runbook.md{end}".encode()
+        assert may_claim(raw, "services/a/"), repr(end)
+        assert claims_of(raw, "services/a/", "services/a/service.yaml", prefilter=False) == (
+            "ops/runbook.md",
+        ), repr(end)
+    assert not may_claim(b"name: a\n# see /ops/runbook.md\n", "services/a/")

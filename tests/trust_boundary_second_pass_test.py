@@ -234,3 +234,120 @@ def test_entity_files_that_define_no_service_are_no_crash(
     repo.commit()
     v = judge(repo)
     assert "pay" in {s.name for s in v.services}
+
+
+# -- line ends the claims pre-filter did not know ------------------------------------------------
+#
+# A manifest may claim a document outside its directory (`runbook: /ops/...`). The pre-filter that
+# skips parsing manifests that cannot claim anything treated only "\n" as a line end; YAML also
+# ends lines with CR, NEL and U+2028/U+2029, so a comment line ended by one of them hid every claim
+# after it, and an edit of the claimed runbook was "unowned".
+
+LINE_ENDS = {"lf": "\n", "cr": "\r", "nel": "\x85", "ls": "\u2028", "ps": "\u2029"}
+
+
+@pytest.mark.parametrize("end", list(LINE_ENDS), ids=list(LINE_ENDS))
+def test_a_claim_after_an_odd_line_end_is_still_a_claim(
+    target_repo: tuple[GitRepo, str, str], end: str
+) -> None:
+    repo, name, _ = target_repo
+    tier = 0 if name == "payments" else 1
+    repo.git("checkout", "-q", "main")
+    repo.write(f"ops/{name}-runbook.md", repo.read(f"services/{name}/docs/runbook.md"))
+    lines = [
+        f"# {name}: its runbook is kept with the on-call handbook",
+        f"runbook: /ops/{name}-runbook.md",
+        "apiVersion: gate/v1",
+        "kind: Service",
+        f"name: {name}",
+        f"tier: {tier}",
+        "owners: {team: payments, oncall: payments-primary}",
+    ]
+    repo.write(f"services/{name}/service.yaml", (LINE_ENDS[end].join(lines) + "\n").encode())
+    repo.commit("runbook in the handbook")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "--ff-only", "main")
+    repo.write(f"ops/{name}-runbook.md", "# Runbook\n\nTODO\n")
+    repo.commit("gut the runbook")
+    v = judge(repo)
+    (service,) = [s for s in v.services if s.name == name]
+    assert f"ops/{name}-runbook.md" in service.changed_files
+    assert not [f for f in v.findings if f.file == f"ops/{name}-runbook.md"]  # never "unowned"
+
+
+@pytest.fixture(params=[0, 1], ids=["tier0", "tier1"])
+def target_repo(request: pytest.FixtureRequest, example: GitRepo) -> tuple[GitRepo, str, str]:
+    name, code = TARGETS[request.param]
+    return example, name, code
+
+
+# -- objects the judged repository replaces -------------------------------------------------------
+#
+# `git replace` makes git show one object in place of another, for every command that does not
+# say otherwise: a feature commit replaced by a copy of its parent read as "no change".
+
+
+def test_a_replaced_commit_is_judged_as_it_is(target_repo: tuple[GitRepo, str, str]) -> None:
+    repo, name, code = target_repo
+    feature(repo, code)
+    real = repo.commit("feature")
+    tree = repo.git("rev-parse", "main^{tree}").strip()
+    decoy = repo.git("commit-tree", tree, "-p", "main", "-m", "feature").strip()
+    repo.git("replace", real, decoy)
+    assert repo.git("rev-parse", "HEAD^{tree}").strip() == tree  # git itself now shows the decoy
+    (service,) = [s for s in judge(repo, head=real).services if s.name == name]
+    assert code in service.changed_files
+
+
+# -- drill dates are claims ------------------------------------------------------------------------
+#
+# Until a drill leaves evidence, `rollback.last_tested` in the head is what the author says: one
+# added line with today's date must not turn a high-risk change's "rollback untested" block into a
+# pass. The base tip's date is what counts.
+
+
+def _risky(repo: GitRepo, name: str) -> None:
+    repo.write(f"services/{name}/migrations/0002.sql", "ALTER TABLE orders ADD COLUMN x INT;\n")
+    repo.write(f"services/{name}/requirements.txt", "stripe==12\n")
+    repo.write(
+        f"services/{name}/src/pricing.py",
+        "".join(
+            f"def rule_{i}(t):\n    if t > {i}:\n        return t * {i}\n    return t\n\n"
+            for i in range(300)
+        ),
+    )
+
+
+@pytest.fixture(params=[0, 1], ids=["tier0", "tier1"])
+def stale_drill(request: pytest.FixtureRequest, example: GitRepo) -> tuple[GitRepo, str]:
+    name, _ = TARGETS[request.param]
+    example.git("checkout", "-q", "main")
+    example.replace(f"services/{name}/service.yaml", "last_tested: ", "last_tested: 2025-01-01  # ")
+    example.commit("stale drill")
+    example.git("checkout", "-q", "-B", "change", "main")
+    return example, name
+
+
+def test_control_a_high_risk_change_with_a_stale_drill_blocks(
+    stale_drill: tuple[GitRepo, str],
+) -> None:
+    repo, name = stale_drill
+    _risky(repo, name)
+    repo.commit("pricing rewrite")
+    assert "risk-rollback-untested" in errors(judge(repo), name)
+
+
+@pytest.mark.parametrize("claimed", [TODAY.isoformat(), f"'{TODAY.isoformat()}'"])
+def test_a_drill_date_the_head_writes_counts_from_the_base_tip(
+    stale_drill: tuple[GitRepo, str], claimed: str
+) -> None:
+    repo, name = stale_drill
+    _risky(repo, name)
+    repo.replace(
+        f"services/{name}/service.yaml",
+        "last_tested: 2025-01-01  # ",
+        f"last_tested: {claimed}  # ",
+    )
+    repo.commit("pricing rewrite, and a drill (says the author)")
+    v = judge(repo)
+    assert v.verdict == "block" and "risk-rollback-untested" in errors(v, name)
