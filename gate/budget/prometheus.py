@@ -123,6 +123,12 @@ def _value(
         ok=(200, 400, 422),
     )
     body = response.body
+    if response.status not in (
+        200,
+        400,
+        422,
+    ):  # a redirect or a denial is no answer, whatever its body
+        raise Unavailable(f"{redact(url)}: HTTP {response.status}")
     if not isinstance(body, dict) or body.get("status") not in ("success", "error"):
         raise Unavailable(f"{redact(url)}: not a Prometheus API response")
     if body["status"] == "error":
