@@ -143,6 +143,22 @@ BUILTIN_RULES = {
             "and be used by the next pull request.",
             "Ask the approver named in `approved_by` to approve this pull request's current head commit, or remove the entry.",
         ),
+        RuleInfo(
+            "baseline-unapproved",
+            "Change adds to the baseline without a verified approval",
+            "gate-baseline.yaml records the findings a repository had when it adopted gate; they are reported as info. "
+            "It is read from the base branch's tip: a pull request may remove entries, but an entry it adds (or a count "
+            "it raises) applies only with an APPROVED review of the head commit by someone who may approve exceptions "
+            "for that rule at the service's tier. Until then it is an error, so new debt cannot be recorded as old.",
+            "Fix the finding instead, remove the added entry, or ask the exception approvers for the service's tier (exceptions.approvers in .gate.yaml) to approve this pull request's head commit.",
+        ),
+        RuleInfo(
+            "baseline-invalid",
+            "Change breaks the baseline file",
+            "The gate-baseline.yaml this change leaves behind does not parse or breaks schemas/baseline.schema.json; "
+            "the base branch's copy is what counts meanwhile.",
+            "Regenerate it with `gate baseline` (or `gate baseline --prune`), or fix the line named.",
+        ),
     )
 }
 

@@ -6,6 +6,7 @@ exceptions -> verdict. Reading ahead (speed) is one step of its own, between own
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass, replace
 
@@ -34,6 +35,7 @@ from gate.snapshot import Snapshot
 from gate.verdict import Finding, RuleInfo, ServiceResult, Status, Verdict, decide
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.report import WaiverReport
+from gate.waivers.trust import Approvals
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -161,6 +163,7 @@ def judge(
         for manifest, (service, paths) in sorted(owners.removed.items())
     ]
     ctx.save()
+    results = _baseline(panel, results, repo_findings)
     results, exceptions_report = waivers_stage(
         results, base, head, config, today, mode, repo_findings, case.trusted
     )
@@ -178,6 +181,40 @@ def _ownership(case: Case, ctx: CheckContext) -> ownership.Ownership:
     )
     ctx.identity = owners.identity
     return owners
+
+
+def _baseline(
+    panel: Panel, results: list[ServiceResult], repo_findings: list[Finding]
+) -> list[ServiceResult]:
+    """Findings the trusted baseline records become info (gate/baseline/apply.py)."""
+    from gate.baseline.apply import stage
+    from gate.baseline.model import Place
+
+    case = panel.case
+    places = {
+        manifest: Place.of(
+            panel.owners.pinned.get(manifest) or panel.head_catalog.service_at(manifest)
+        )
+        for manifest in panel.owners.touched
+    }
+    places.update({m: Place.of(service) for m, (service, _) in panel.owners.removed.items()})
+
+    def approvals() -> Approvals:
+        from gate.github import pull_request_from_env
+
+        pull_request = pull_request_from_env() if case.mode == "commits" else None
+        return Approvals(case.config.exceptions, pull_request)
+
+    return stage(
+        results,
+        places,
+        case.trusted,
+        case.head,
+        case.today,
+        functools.cache(approvals),
+        repo_findings,
+        staged=case.mode == "staged",
+    )
 
 
 def _config_edits(case: Case) -> list[str]:
@@ -434,7 +471,9 @@ def _lifecycle(
 
 def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
     """The files that define the gate's rules and overrides need owners who review changes to them."""
-    paths = [p for p in (*config.files(), config.ledger_path) if ctx.head.is_file(p)]
+    from gate.baseline.model import BASELINE_FILE
+
+    paths = [p for p in (*config.files(), config.ledger_path, BASELINE_FILE) if ctx.head.is_file(p)]
     if not paths:
         return []
     found = ctx.codeowners

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "demo": "demo:demo",
     "exception": "exception:exception",
     "graph": "graph:graph",
+    "baseline": "baseline:baseline",
 }
 
 

@@ -71,15 +71,33 @@ SCENARIOS = (
     ),
     Scenario(
         "search-fix",
-        "A tier-1 service (search) whose runbook has no Escalation section changes",
+        "A tier-1 service (search) whose runbook already lacked an Escalation section changes",
         _append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"),
+        "pass",
+    ),
+    Scenario(
+        "search-runbook-cut",
+        "The same search change also deletes the runbook's Mitigation section (new debt)",
+        _both(
+            _append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"),
+            _replace(
+                "services/search/docs/runbook.md",
+                "## Mitigation\nShed load with the `search-degraded` flag.\n",
+                "",
+            ),
+        ),
         "block",
     ),
     Scenario(
         "loosen-gate",
-        "The same search change also switches runbook-sections off in .gate.yaml",
+        "The search change that cuts Mitigation also switches runbook-sections off in .gate.yaml",
         _both(
             _append("services/search/src/query.py", "\n\ndef lower(q):\n    return q.lower()\n"),
+            _replace(
+                "services/search/docs/runbook.md",
+                "## Mitigation\nShed load with the `search-degraded` flag.\n",
+                "",
+            ),
             _append(".gate.yaml", "  runbook-sections: off\n"),
         ),
         "block",
@@ -206,10 +224,11 @@ def _example(today: dt.date) -> dict[str, str]:
     }
 
 
-def build(root: Path, today: dt.date, history: bool = False) -> None:
+def build(root: Path, today: dt.date, history: bool = False, baseline: bool = False) -> None:
     """Copy the example into `root` as a git repository: the services on main, then one payments change.
 
-    With `history`, a year of the fleet growing up comes first (for the scorecard's trends).
+    With `history`, a year of the fleet growing up comes first (for the scorecard's trends); with
+    `baseline`, the repository adopts gate with a committed baseline of its findings (`gate baseline`).
     """
     env = {**os.environ, **_ENV}
     command(str(root), "init", "--quiet", "--initial-branch=main", env=env)
@@ -223,6 +242,8 @@ def build(root: Path, today: dt.date, history: bool = False) -> None:
         target.write_text(text, encoding="utf-8")
     command(str(root), "add", "--all", env=env)
     command(str(root), "commit", "--quiet", "-m", "acme monorepo", env=env)
+    if baseline:
+        _baseline(root, today, env)
     with open(root / "services/payments/src/charge.py", "a", encoding="utf-8") as f:
         f.write("\n\nRETRIES = 5  # retry card authorisation\n")
     command(
@@ -231,6 +252,19 @@ def build(root: Path, today: dt.date, history: bool = False) -> None:
     (root / "slo-status.json").write_text(
         json.dumps(status_document(), indent=2) + "\n", encoding="utf-8"
     )
+
+
+def _baseline(root: Path, today: dt.date, env: dict[str, str]) -> None:
+    """`gate baseline` on main, in the commit that adopts gate: the debt the fleet had then."""
+    from gate.baseline.model import BASELINE_FILE, render
+    from gate.baseline.record import entries_at
+    from gate.git import Repo
+
+    (root / BASELINE_FILE).write_text(
+        render(entries_at(Repo(str(root)), "HEAD", None, today, [])), encoding="utf-8"
+    )
+    command(str(root), "add", BASELINE_FILE, env=env)
+    command(str(root), "commit", "--quiet", "--amend", "--no-edit", env=env)
 
 
 def _minimal(manifest: str) -> str:

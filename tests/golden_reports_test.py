@@ -101,7 +101,7 @@ def _demo_reports(root: Path, out_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
         },
     )
     root.mkdir()
-    demo.build(root, TODAY, history=True)
+    demo.build(root, TODAY, history=True, baseline=True)
     env = {**os.environ, **demo._ENV}
     repo, today = str(root), TODAY.isoformat()
     reports: dict[str, str] = {}

@@ -36,9 +36,11 @@ def run(keep: str | None = None) -> None:
             raise click.UsageError(f"--keep {keep}: directory exists and is not empty")
         workdir.mkdir(parents=True, exist_ok=True)
     try:
-        build(workdir, today, history=True)
+        build(workdir, today, history=True, baseline=True)
+        where = f" at {workdir}" if keep else " (a throwaway repository; --keep DIR keeps it)"
         click.echo(
-            f"gate demo: example monorepo with 6 services (error budgets from slo-status.json) at {workdir}\n"
+            "gate demo: example monorepo with 6 services (error budgets from slo-status.json, "
+            f"today's findings recorded in gate-baseline.yaml){where}\n"
         )
         outcomes = _scenarios(workdir, today)
         click.secho("Summary", bold=True)

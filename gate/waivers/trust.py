@@ -73,19 +73,38 @@ class Approvals:
     def is_author(self, approver: str) -> bool:
         return self.pr is not None and approver == handle(self.pr.author)
 
-    def approved_on_head(self, approver: str) -> str | None:
-        """Why the pull request does not show `approver`'s approval of its head commit, or None when it does."""
-        if self.pr is None:
-            return "not a GitHub pull request run: an exception added by the change needs an approving review"
+    def _latest_reviews(self) -> dict[str, tuple[str, str]]:
         if self._reviews is None:
             from gate import github
 
             try:
-                self._reviews = github.latest_reviews(self.pr)
+                self._reviews = github.latest_reviews(self.pr) if self.pr else {}
             except github.GitHubUnavailable as e:
                 self.github_error = str(e)
                 self._reviews = {}
-        state, commit = self._reviews.get(approver, ("", ""))
+        return self._reviews
+
+    def verified_approver(self, kind: str, tier: int) -> tuple[str | None, str]:
+        """(someone who approved the head commit and may approve `kind` at `tier`, or None; why not).
+        The pull request's author never counts."""
+        if self.pr is None:
+            return None, "not a GitHub pull request run: it needs an approving review"
+        approvers = sorted(
+            login
+            for login, (state, commit) in self._latest_reviews().items()
+            if state == "APPROVED" and commit == self.pr.head_sha and not self.is_author(login)
+        )
+        for login in approvers:
+            if self.allowed(login, kind, tier)[0]:
+                return login, ""
+        need = ", ".join(self.settings.approver_groups(kind, tier)) or "nobody configured"
+        return None, f"no approval of the head commit by the tier-{tier} approvers ({need})"
+
+    def approved_on_head(self, approver: str) -> str | None:
+        """Why the pull request does not show `approver`'s approval of its head commit, or None when it does."""
+        if self.pr is None:
+            return "not a GitHub pull request run: an exception added by the change needs an approving review"
+        state, commit = self._latest_reviews().get(approver, ("", ""))
         if state != "APPROVED":
             return f"@{approver} has not approved the pull request" + (
                 f" (latest review: {state})" if state else ""
