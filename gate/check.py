@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 
 from gate import codeowners, ownership, resources
 from gate import config as gate_config
+from gate.baseline.apply import stage as baseline_stage
+from gate.baseline.model import BASELINE_FILE, Place
 from gate.budget.policy import BudgetGate
 from gate.builtin_rules import builtin_finding as _builtin
 from gate.catalog import (
@@ -33,9 +35,9 @@ from gate.risk.findings import assess as assess_risk
 from gate.risk.score import RiskScorer
 from gate.snapshot import Snapshot
 from gate.verdict import Finding, RuleInfo, ServiceResult, Status, Verdict, decide
+from gate.waivers.apply import approvals_for
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.report import WaiverReport
-from gate.waivers.trust import Approvals
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -187,9 +189,6 @@ def _baseline(
     panel: Panel, results: list[ServiceResult], repo_findings: list[Finding]
 ) -> list[ServiceResult]:
     """Findings the trusted baseline records become info (gate/baseline/apply.py)."""
-    from gate.baseline.apply import stage
-    from gate.baseline.model import Place
-
     case = panel.case
     places = {
         manifest: Place.of(
@@ -199,19 +198,13 @@ def _baseline(
     }
     places.update({m: Place.of(service) for m, (service, _) in panel.owners.removed.items()})
 
-    def approvals() -> Approvals:
-        from gate.github import pull_request_from_env
-
-        pull_request = pull_request_from_env() if case.mode == "commits" else None
-        return Approvals(case.config.exceptions, pull_request)
-
-    return stage(
+    return baseline_stage(
         results,
         places,
         case.trusted,
         case.head,
         case.today,
-        functools.cache(approvals),
+        functools.cache(lambda: approvals_for(case.config.exceptions, case.mode)),
         repo_findings,
         staged=case.mode == "staged",
     )
@@ -471,8 +464,6 @@ def _lifecycle(
 
 def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Finding]:
     """The files that define the gate's rules and overrides need owners who review changes to them."""
-    from gate.baseline.model import BASELINE_FILE
-
     paths = [p for p in (*config.files(), config.ledger_path, BASELINE_FILE) if ctx.head.is_file(p)]
     if not paths:
         return []

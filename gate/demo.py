@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gate import yaml as gate_yaml
-from gate.git import command
+from gate.baseline.model import BASELINE_FILE, render
+from gate.baseline.record import entries_at
+from gate.git import Repo, command
 from gate.resources import example_dir
 
 _ENV = {
@@ -256,10 +258,6 @@ def build(root: Path, today: dt.date, history: bool = False, baseline: bool = Fa
 
 def _baseline(root: Path, today: dt.date, env: dict[str, str]) -> None:
     """`gate baseline` on main, in the commit that adopts gate: the debt the fleet had then."""
-    from gate.baseline.model import BASELINE_FILE, render
-    from gate.baseline.record import entries_at
-    from gate.git import Repo
-
     (root / BASELINE_FILE).write_text(
         render(entries_at(Repo(str(root)), "HEAD", None, today, [])), encoding="utf-8"
     )

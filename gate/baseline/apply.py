@@ -25,6 +25,7 @@ from gate.baseline.model import (
 from gate.builtin_rules import builtin_finding
 from gate.errors import FatalError
 from gate.verdict import Finding, ServiceResult
+from gate.waivers.model import waiver_kind
 
 if TYPE_CHECKING:
     from gate.snapshot import Snapshot
@@ -66,7 +67,7 @@ def stage(
         tiers = _tiers(results)
         for entry in _additions(trusted_entries, head_entries):
             tier = tiers.get(entry.service, 0)
-            who, why = approvals().verified_approver(_kind(entry.rule), tier)
+            who, why = approvals().verified_approver(waiver_kind(entry.rule), tier)
             if who is not None:
                 allowed[entry.fingerprint] = (entry, entry.count)
                 continue
@@ -74,12 +75,6 @@ def stage(
     if not allowed:
         return results
     return [_ratchet(r, places.get(r.manifest), Allowance(allowed), today) for r in results]
-
-
-def _kind(rule: str) -> str:
-    from gate.waivers.model import waiver_kind
-
-    return waiver_kind(rule)
 
 
 def _tiers(results: list[ServiceResult]) -> dict[str, int]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gate import check as gate_check
 from gate.baseline.model import Entry, Place, record
+from gate.catalog import Catalog
 from gate.git import Repo
+from gate.snapshot import Snapshot
 
 
 def entries_at(
@@ -18,10 +21,6 @@ def entries_at(
     prune: bool = False,
 ) -> list[Entry]:
     """The baseline for `rev`: its findings now, each keeping the date `existing` first recorded it."""
-    from gate import check as gate_check
-    from gate.catalog import Catalog
-    from gate.snapshot import Snapshot
-
     verdict = gate_check.validate(repo, rev, config_path, today)
     catalog = Catalog(Snapshot(repo, repo.resolve(rev)))
     found = [

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
+from gate import atomic
+from gate.baseline import model
+from gate.baseline.record import entries_at
 from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option
+from gate.git import Repo
 
 
 @click.command()
@@ -23,13 +29,6 @@ def baseline(repo: str, rev: str, prune: bool, config_path: str | None, as_of: s
     `gate check` then reports a recorded finding as info with its age, and blocks only on findings a
     change introduces or worsens. The file is read from the base branch, like the exception ledger:
     a pull request that adds entries needs an approval from the tier's exception approvers."""
-    import os
-
-    from gate import atomic
-    from gate.baseline import model
-    from gate.baseline.record import entries_at
-    from gate.git import Repo
-
     git = Repo(repo)
     path = os.path.join(git.root, model.BASELINE_FILE)
     try:

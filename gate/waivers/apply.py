@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from gate.builtin_rules import builtin_finding
 from gate.errors import FatalError
+from gate.settings import WaiverSettings
 from gate.verdict import Finding, ServiceResult
 from gate.waivers.model import LedgerEntry, parse_ledger
 from gate.waivers.report import Fate, Provenance, WaiverReport
@@ -67,12 +68,7 @@ def stage(
             builtin_finding("exceptions-ledger-invalid", "error", e.message, e.file, e.line)
         )
         head_entries = trusted_entries
-    pull_request = None
-    if mode == "commits":
-        from gate.github import pull_request_from_env
-
-        pull_request = pull_request_from_env()
-    approvals = Approvals(config.exceptions, pull_request)
+    approvals = approvals_for(config.exceptions, mode)
     results, report = apply(
         results, trusted_entries, head_entries, approvals, today, ledger, fork_entries
     )
@@ -88,6 +84,16 @@ def stage(
                 )
             )
     return results, report
+
+
+def approvals_for(settings: WaiverSettings, mode: str) -> Approvals:
+    """Who may approve, and the pull request a `commits` run in GitHub Actions belongs to."""
+    pull_request = None
+    if mode == "commits":
+        from gate.github import pull_request_from_env
+
+        pull_request = pull_request_from_env()
+    return Approvals(settings, pull_request)
 
 
 def apply(

@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 from conftest import TODAY, GitRepo
+from trust_boundary_test import spend_budget
 from waivers.apply_test import CONFIG, HEAD_SHA, github  # noqa: F401  (the GitHub stand-in)
 
 from gate import check
-from gate.baseline.model import BASELINE_FILE, parse, render
+from gate.baseline.model import BASELINE_FILE, Entry, Place, fingerprint_of, parse, render
 from gate.baseline.record import entries_at
+from gate.catalog import Catalog
 from gate.git import Repo
+from gate.snapshot import Snapshot
 from gate.verdict import Verdict
 
 TARGETS = {
@@ -136,12 +139,6 @@ def test_hostile_a_budget_finding_cannot_be_baselined(
     target: tuple[GitRepo, str, str, str],
 ) -> None:
     """A hand-written entry with the fingerprint of the spent-budget finding, even once trusted."""
-    from trust_boundary_test import spend_budget
-
-    from gate.baseline.model import Entry, Place, fingerprint_of
-    from gate.catalog import Catalog
-    from gate.snapshot import Snapshot
-
     example, name, _, _ = target
     spend_budget(example, name)
     example.write(f"services/{name}/src/new.py", "x = 1\n")
