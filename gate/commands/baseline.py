@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
-from gate import atomic
-from gate.baseline import model
-from gate.baseline.record import entries_at
 from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option
-from gate.git import Repo
 
 
 @click.command()
@@ -29,18 +23,12 @@ def baseline(repo: str, rev: str, prune: bool, config_path: str | None, as_of: s
     `gate check` then reports a recorded finding as info with its age, and blocks only on findings a
     change introduces or worsens. The file is read from the base branch, like the exception ledger:
     a pull request that adds entries needs an approval from the tier's exception approvers."""
-    git = Repo(repo)
-    path = os.path.join(git.root, model.BASELINE_FILE)
-    try:
-        with open(path, "rb") as f:
-            existing = model.parse(f.read(), model.BASELINE_FILE)
-    except FileNotFoundError:
-        existing = []
-    entries = entries_at(git, rev, config_path, as_of_or_today(as_of), existing, prune)
-    atomic.write(path, model.render(entries))
-    before, after = sum(e.count for e in existing), sum(e.count for e in entries)
-    services = len({e.service for e in entries})
+    from gate.baseline.record import (
+        update,
+    )  # the domain loads when the command runs, not for --help
+
+    before, after, services = update(repo, rev, config_path, as_of_or_today(as_of), prune)
     click.echo(
-        f"gate baseline: {after} finding(s) of {services} service(s) in {model.BASELINE_FILE} "
+        f"gate baseline: {after} finding(s) of {services} service(s) in gate-baseline.yaml "
         f"(was {before}); commit it"
     )
