@@ -29,6 +29,7 @@ SCHEMAS = {
     "service": "`service.yaml`",
     "policy-pack": "policy packs",
     "exceptions": "`exceptions.yaml`",
+    "baseline": "`gate-baseline.yaml` (`gate baseline`)",
     "budget-status": "budget status documents (`file` and `http` sources)",
     "report": "the JSON report (`--format json`)",
     "scorecard": "`scorecard.json` (`gate scorecard`)",
