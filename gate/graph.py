@@ -30,6 +30,8 @@ from gate.snapshot import Snapshot
 Kind = Literal["hard", "soft"]
 AVAILABILITY_SLIS = ("availability", "error-rate")
 _TOKEN = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._-]*")
+GREPS = 32  # name lookups by git grep before one parse of every manifest is cheaper
+SUGGESTED = 8  # unknown names that get a did-you-mean (each compares with every word of the tree)
 MAX_REACH = 5000  # a blast radius stops counting here (a graph this wide is "everything")
 
 
@@ -95,7 +97,9 @@ def _parse(entry: Any, index: int) -> Dependency | None:
 def _ref(text: str) -> tuple[str, str]:
     """A Backstage entity ref `[kind:][namespace/]name` (or a plain name) -> (kind, name)."""
     kind, _, rest = text.rpartition(":")
-    name = rest.rpartition("/")[2]
+    name = rest.rstrip("/").rpartition("/")[2].strip()
+    if not name:  # nothing after the kind or namespace: an unknown component, never no name
+        return "component", text
     return (kind.lower() or "component"), name
 
 
@@ -142,6 +146,8 @@ class ServiceGraph:
         self.catalog = catalog
         self._found: dict[str, list[Service]] = {}
         self._dependents: dict[str, list[Service]] = {}
+        self._greps = 0  # lookups by git grep; past GREPS, one parse of every manifest answers
+        self._suggested = 0
 
     @cached_property
     def _sources(self) -> list[tuple[str, bytes]]:
@@ -160,6 +166,7 @@ class ServiceGraph:
             needle = name.encode("utf-8", "replace")
             paths = [path for path, text in self._sources if needle in text]
         else:
+            self._greps += 1
             paths = snapshot.repo.mentioning(snapshot.rev, name, names)
         seen: dict[str, Service] = {}
         for path in paths:
@@ -168,11 +175,25 @@ class ServiceGraph:
                 seen.setdefault(service.manifest, service)
         return [seen[m] for m in sorted(seen)]
 
+    @cached_property
+    def _by_name(self) -> dict[str, list[Service]]:
+        """Every service of the tree by name (parses every manifest: asked only when a name was not
+        found by its text, which a YAML escape in a quoted name can hide, or past GREPS lookups)."""
+        found: dict[str, list[Service]] = {}
+        for service in self.catalog.all():
+            found.setdefault(service.name, []).append(service)
+        return found
+
     def find_all(self, name: str) -> list[Service]:
         """Every service of that name in this tree (names should be unique; a pull request that adds
         a second one must not pick which of them the graph rules read)."""
         if name not in self._found:
-            self._found[name] = [s for s in self._mentioning(name) if s.name == name]
+            found = (
+                []
+                if self._greps >= GREPS
+                else [s for s in self._mentioning(name) if s.name == name]
+            )
+            self._found[name] = found or self._by_name.get(name, [])
         return self._found[name]
 
     def find(self, name: str) -> Service | None:
@@ -180,24 +201,41 @@ class ServiceGraph:
         found = self.find_all(name)
         return found[0] if found else None
 
-    def suggest(self, name: str) -> list[str]:
-        """Service names close to an unknown one (a typo's likely meaning)."""
+    @cached_property
+    def _words(self) -> list[str]:
         words = {w for _, text in self._sources for w in _TOKEN.findall(text)}
-        close = difflib.get_close_matches(
-            name, [w.decode("utf-8", "replace") for w in words], n=8, cutoff=0.75
-        )
+        return sorted(w.decode("utf-8", "replace") for w in words)
+
+    def suggest(self, name: str) -> list[str]:
+        """Service names close to an unknown one (a typo's likely meaning); the first SUGGESTED
+        unknown names only, so a manifest of thousands of unknown names costs linear time."""
+        self._suggested += 1
+        if self._suggested > SUGGESTED:
+            return []
+        close = difflib.get_close_matches(name, self._words, n=8, cutoff=0.75)
         return [w for w in close if self.find(w) is not None][:3]
 
     def dependents(self, name: str) -> list[Service]:
         """Services whose manifests list `name` as a dependency (hard or soft), directly."""
         if name not in self._dependents:
+            if self._greps >= GREPS:
+                return self._reverse.get(name, [])
             self._dependents[name] = [
                 s
                 for s in self._mentioning(name)
-                if s.name != name
-                and any(not d.external and d.name == name for d in dependencies_of(s))
+                if s.name != name and any(d.name == name for d in dependencies_of(s))
             ]
         return self._dependents[name]
+
+    @cached_property
+    def _reverse(self) -> dict[str, list[Service]]:
+        """name -> the services that list it, from one parse of every manifest."""
+        found: dict[str, list[Service]] = {}
+        for group in self._by_name.values():
+            for service in group:
+                for name in sorted({d.name for d in dependencies_of(service)} - {service.name}):
+                    found.setdefault(name, []).append(service)
+        return found
 
     def blast_radius(self, name: str) -> list[Service]:
         """Every service that depends on `name`, directly or through others (nearest first)."""

@@ -78,8 +78,8 @@ def dependency_tiers(ctx: GraphContext, service: Service, params: dict[str, Any]
     """A hard dependency without a fallback is at least as critical as the service (tier <= its own)."""
     problems = []
     for dependency in dependencies_of(service):
-        if dependency.external or not dependency.critical:
-            continue
+        if not dependency.critical:
+            continue  # an "external" named like a service of this repository is that service
         tiers = [s.tier for s, _ in _sides(ctx, dependency.name)]
         if tiers and max(tiers) > service.tier:
             problems.append(
@@ -168,7 +168,9 @@ def blast_radius(ctx: GraphContext, service: Service, params: dict[str, Any]) ->
         return []  # no change: nothing to reach
     # The base tip's graph: a pull request can add dependents (they would only widen the radius)
     # but not remove the ones the trusted side has.
-    reached = ctx.base_graph.blast_radius(service.name)
+    before = ctx.before(service)
+    name = before.name if before is not None else service.name  # the base identity, not a new name
+    reached = ctx.base_graph.blast_radius(name)
     if len(reached) < params.get("min_dependents", 1):
         return []
     strictest = min(s.tier for s in reached)
@@ -178,7 +180,7 @@ def blast_radius(ctx: GraphContext, service: Service, params: dict[str, Any]) ->
     )
     return [
         Problem(
-            f"{_count(len(reached))} on {service.name} directly or transitively; "
+            f"{_count(len(reached))} on {name} directly or transitively; "
             f"the most critical are tier {strictest}: {named}",
             service.manifest,
             1,
@@ -254,6 +256,8 @@ def dependency_drift(before: Service, service: Service) -> list[Problem]:
             continue
         if now is None:
             change = "removed"
+        elif now.external and not was.external:
+            change = "declared external"
         elif now.kind == "soft":
             change = "made soft"
         elif now.fallback:

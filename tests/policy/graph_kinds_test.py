@@ -7,6 +7,8 @@ import pytest
 from conftest import GitRepo
 from trust_boundary_test import judge
 
+from gate.git import Repo as GitLayer
+from gate.graph import GREPS
 from gate.verdict import Verdict
 
 # (service, its manifest, a less critical service it hard-depends on in the base)
@@ -137,3 +139,92 @@ def test_blast_radius_names_the_dependents(example: GitRepo) -> None:
     assert infos == [
         "1 service depends on payments directly or transitively; the most critical are tier 1: checkout"
     ]
+
+
+# -- the second attacker's findings: each a pull request that had passed ---------------------------
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{external: {name: LOWER, sla: 99.99}}",  # a catalog service declared as an external
+        "resource:default/LOWER/",  # a trailing slash once emptied the name
+        "resource:LOWER",  # another entity kind naming the catalog service
+    ],
+    ids=["external", "trailing-slash", "resource-kind"],
+)
+def test_other_spellings_of_a_less_critical_dependency_still_invert(
+    example: GitRepo, entry: str
+) -> None:
+    for _service, manifest, lower in SETUPS.values():
+        _depend(example, manifest, entry.replace("LOWER", lower))
+    example.commit("depend on the less critical service, spelled otherwise")
+    v = judge(example)
+    for service, _, _lower in SETUPS.values():
+        errors = _errors(v, service)
+        assert errors.get("dependency-tier-inversion") or errors.get("dependency-known"), (
+            service,
+            errors,
+        )
+
+
+def test_a_yaml_escaped_name_is_still_found(example: GitRepo) -> None:
+    """The dependency's manifest spells its name with a YAML escape, so its text never contains the
+    name: the lookup falls back to parsing every manifest."""
+    example.write(
+        "services/lowsvc/service.yaml",
+        'apiVersion: gate/v1\nkind: Service\nname: "low\\x73vc"\ntier: 3\nowners: {team: x}\n',
+    )
+    for _, manifest, _ in SETUPS.values():
+        _depend(example, manifest, "resource:lowsvc")
+    example.commit("an escaped tier-3 name")
+    v = judge(example)
+    for service, _, _ in SETUPS.values():
+        assert any(
+            "'lowsvc' is tier 3" in m for m in _errors(v, service)["dependency-tier-inversion"]
+        )
+
+
+def test_a_hard_dependency_declared_external_is_drift(
+    inverted: tuple[GitRepo, str, str, str],
+) -> None:
+    repo, service, manifest, lower = inverted
+    _depend(repo, manifest, f"{{external: {{name: {lower}, sla: 99.99}}}}")
+    repo.commit("call it external")
+    errors = _errors(judge(repo), service)
+    assert any(
+        f"hard dependency '{lower}' declared external" in m for m in errors["manifest-drift"]
+    )
+
+
+def test_renaming_a_service_keeps_its_blast_radius(example: GitRepo) -> None:
+    example.replace("services/payments/service.yaml", "name: payments\n", "name: payments-v2\n")
+    code = "services/payments/src/charge.py"
+    example.write(code, example.read(code) + "\n# a comment\n")
+    example.commit("rename payments")
+    v = judge(example)
+    infos = [f.message for s in v.services for f in s.findings if f.rule == "blast-radius"]
+    assert infos == [
+        "1 service depends on payments directly or transitively; the most critical are tier 1: checkout"
+    ]
+
+
+def test_thousands_of_unknown_dependencies_cost_linear_time(
+    example: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each unknown name was a git grep and a did-you-mean over every word: quadratic. Past a few
+    dozen lookups one parse of every manifest answers, and only the first names get suggestions."""
+    names = ", ".join(f"nosuch{i:05d}" for i in range(600))
+    _depend(example, "services/checkout/service.yaml", names)
+    example.commit("600 unknown dependencies")
+    calls: list[str] = []
+    real = GitLayer.mentioning
+
+    def counting(self: GitLayer, rev: str, word: str, basenames: tuple[str, ...]) -> list[str]:
+        calls.append(word)
+        return real(self, rev, word, basenames)
+
+    monkeypatch.setattr(GitLayer, "mentioning", counting)
+    errors = _errors(judge(example), "checkout")
+    assert len(errors["dependency-known"]) == 600
+    assert len(calls) <= 2 * GREPS  # head and base graphs, each bounded
