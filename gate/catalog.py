@@ -21,6 +21,7 @@ from gate.cache import Store
 from gate.errors import FatalError
 from gate.git import Entry
 from gate.manifest_index import (
+    ROOT_READING,
     ManifestIndex,
     claims_of,
     configure,
@@ -409,11 +410,27 @@ class Catalog:
         if prefix:
             owners[prefix.manifest] = prefix
         for manifest, claim in self._claims:
-            if claim == path or globs.matches(claim, path):
+            if claim.startswith(ROOT_READING):
+                reader = self._reads_from_root(manifest, claim, path)
+                if reader is not None:
+                    owners.setdefault(reader.manifest, reader)
+            elif claim == path or globs.matches(claim, path):
                 service = self.service_in(root_of(manifest))
                 if service is not None:
                     owners.setdefault(service.manifest, service)
         return sorted(owners.values(), key=lambda s: s.manifest)
+
+    def _reads_from_root(self, manifest: str, claim: str, path: str) -> Service | None:
+        """The service that reads `path` through the old root reading at this revision, if it does:
+        a file a service reads is that service's material, wherever it lies."""
+        if claim[len(ROOT_READING) :] != path:
+            return None
+        service = self.service_in(root_of(manifest))
+        if service is None or not any(
+            service.locate(self.snapshot, value).path == path for _, value in service.named_paths()
+        ):
+            return None
+        return service
 
     @cached_property
     def team_slugs(self) -> dict[tuple[str, str], str]:

@@ -150,7 +150,9 @@ def judge(
         if changes and config.risk.enabled
         else None
     )
-    ctx = CheckContext(head=head, base=base, today=today, github_org=config.github_org)
+    ctx = CheckContext(
+        head=head, base=base, today=today, github_org=config.github_org, trusted=case.trusted
+    )
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
     read_ahead(

@@ -28,11 +28,11 @@ from gate import yaml as gate_yaml
 from gate.cache import Store, read_json, write_json
 from gate.errors import FatalError
 from gate.git import EMPTY, INDEX, Change, Entry, GitError, Repo
-from gate.service import MANIFEST, Service, globs_of, root_of
+from gate.service import MANIFEST, Service, globs_of, manifest_path, root_of
 from gate.snapshot import Snapshot
 
 Claims = list[tuple[str, str]]  # (source file, claimed path or glob)
-CACHE_VERSION = 3  # raised when what a source file claims is worked out differently (the kept answers are then redone)
+CACHE_VERSION = 4  # raised when what a source file claims is worked out differently (the kept answers are then redone)
 
 
 class ManifestIndex:
@@ -310,13 +310,14 @@ def claims_of(
     """What a source file claims beyond its own directory. With `prefilter`, YAML is parsed only when
     the text may claim something (a path-claiming key, an anchor, or a document path with / or ..)."""
     if prefilter and not may_claim(raw, root):
-        return ()  # paths are relative to the source file: without / or .. they stay in its directory
+        # paths are relative to the source file: without / or .. they stay in its directory
+        return _root_readings(raw, root, manifest)
     datas = []
     if posixpath.basename(manifest) == MANIFEST:
         try:
             doc = gate_yaml.load(raw, manifest)
         except FatalError:
-            return ()
+            return _root_readings(raw, root, manifest)  # as the pre-filter finds them
         datas.append(doc.data)
     else:
         found, _ = backstage.load_entities(raw, manifest)
@@ -325,7 +326,7 @@ def claims_of(
             for e in found
             if backstage.is_service(e, settings or backstage.Settings())
         ][:1]
-    claims: list[str] = []
+    claims: list[str] = list(_root_readings(raw, root, manifest))
     for data in datas:
         if not isinstance(data, dict):
             continue
@@ -335,8 +336,62 @@ def claims_of(
             d for d in service.documents() if not (d + "/").startswith(root) or not root
         ]  # (the directory itself is inside)
     return tuple(
-        p for p in dict.fromkeys(claims) if not _CONTROL.search(p)
+        p for p in dict.fromkeys(claims) if p.startswith(ROOT_READING) or not _CONTROL.search(p)
     )  # the schema rejects those: they claim nothing
+
+
+# A claim that holds only where the old root reading applies: ROOT_READING + the root-relative path.
+ROOT_READING = "\0"
+# A path-naming key on one line, with a plain value (kept to the first space, comma or bracket).
+_NAMING = re.compile(
+    rb"""(?m)(?:^|[\s{,])["']?(?:runbook|plan|openslo|sloth)["']?[ \t]*:(?:[ \t]+(.*))?$"""
+)
+_COMPLEX = (b"&", b"*", b"!", b"\\", b"?", b"<<")  # YAML that a line's text may not show as written
+
+
+def _root_readings(raw: bytes, root: str, manifest: str) -> tuple[str, ...]:
+    """Where a service.yaml outside the repository root may read a document through the old root
+    reading (a path the manifest names relative to it, read from the root when the trusted tip has
+    only that file): conditional claims, which the catalog keeps only where that reading applies.
+    A superset, found line by line without parsing unless the text is not plain enough for that."""
+    if not root or posixpath.basename(manifest) != MANIFEST:
+        return ()
+    values = _plain_values(raw)
+    if values is None:
+        try:
+            data = gate_yaml.load(raw, manifest).data
+        except FatalError:
+            return ()
+        service = Service("", root, manifest, 0, data if isinstance(data, dict) else {}, None)
+        values = [v for _, v in service.named_paths()]
+    found = []
+    for value in values:
+        if value.startswith(("/", "https://", "http://")):
+            continue
+        reading = manifest_path("", value)
+        if reading and reading != manifest_path(root, value) and not reading.startswith(root):
+            if not _CONTROL.search(reading):
+                found.append(ROOT_READING + reading)
+    return tuple(dict.fromkeys(found))
+
+
+def _plain_values(raw: bytes) -> list[str] | None:
+    """The values of path-naming keys, read line by line; None when the text needs a YAML parse."""
+    if any(map(raw.__contains__, _COMPLEX)):
+        return None
+    values = []
+    for match in _NAMING.finditer(raw):
+        text = (match.group(1) or b"").decode("utf-8", "replace").strip()
+        if not text or text[0] in "|>[{":
+            return None
+        if text[0] in "\"'":
+            end = text.find(text[0], 1)
+            if end < 0:
+                return None
+            values.append(text[1:end])
+        else:  # a plain value: to its comment in a block, to the first comma or bracket in a flow
+            values += [re.split(r"[ \t]#", text)[0].strip(), re.split(r"[\s,}\]]", text)[0]]
+    return values
 
 
 def may_claim(raw: bytes, root: str) -> bool:

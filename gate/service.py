@@ -81,26 +81,49 @@ class Service:
         """The repository path a value in this manifest names (see `manifest_path`)."""
         return manifest_path(self.root, value)
 
-    def locate(self, snapshot: Snapshot, value: str) -> Located:
+    def locate(self, snapshot: Snapshot, value: str, trusted: Snapshot | None = None) -> Located:
         """Where to read a path this manifest names: beside the manifest (or from the root with a
         leading /); a service.yaml whose path exists only from the repository root keeps its old
-        meaning, flagged `legacy` so the rule manifest-paths can say how to write it now."""
+        meaning, flagged `legacy` so the rule manifest-paths can say how to write it now.
+
+        Which reading applies is decided by the files of `trusted` (the base branch's tip; the
+        snapshot itself when judging one revision), never by the files of the revision judged: a
+        change cannot redirect a path by adding or deleting files. Only a path the tip has under
+        neither reading (a new document) is read as the judged revision has it. `other` (a hint
+        for messages) is the other reading when `snapshot` has that file instead."""
         path = self.path(value)
-        if path is not None and snapshot.entry(path) is not None:
-            return Located(path, value)
         if value.startswith("/"):
             other = manifest_path(self.root, value.lstrip("/"))
+            if path is not None and snapshot.entry(path) is not None:
+                return Located(path, value)
             return Located(
                 path,
                 value,
                 other=other if other and other != path and snapshot.is_file(other) else None,
             )
         root_reading = manifest_path("", value)
-        if root_reading is None or root_reading == path or snapshot.entry(root_reading) is None:
+        if root_reading is None or root_reading == path:
             return Located(path, value)
-        if self.legacy_paths:
-            return Located(root_reading, value, legacy=True)
-        return Located(path, value, other=root_reading)
+        for decider in (trusted, snapshot) if trusted is not None else (snapshot,):
+            if path is not None and decider.entry(path) is not None:
+                return Located(path, value)
+            if decider.entry(root_reading) is not None:
+                if self.legacy_paths:
+                    return Located(root_reading, value, legacy=True)
+                break
+        missing = path is None or snapshot.entry(path) is None
+        hint = root_reading if missing and snapshot.entry(root_reading) is not None else None
+        return Located(path, value, other=hint)
+
+    def reads(self, snapshot: Snapshot) -> dict[str, str]:
+        """Repository paths of the documents this service reads at a revision (`documents`, with a
+        path the old root reading finds there in place of the one beside the manifest)."""
+        docs: dict[str, str] = {}
+        for role, value in self.named_paths():
+            path = self.locate(snapshot, value).path
+            if path is not None:
+                docs[path] = role
+        return docs
 
     def line(self, *path: Any) -> int | None:
         return self.doc.line(*path) if self.doc else 1

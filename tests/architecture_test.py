@@ -24,7 +24,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/budget/openslo.py:_window": 61,
     "gate/budget/openslo.py:objects": 68,
     "gate/budget/slo.py:_inline": 74,
-    "gate/budget/slo.py:slos_of": 64,
     "gate/budget/sloth.py:_spec": 98,
     "gate/budget/status.py:findings_for": 94,
     "gate/catalog.py:_with_entity": 116,

@@ -304,3 +304,16 @@ def test_a_claim_is_seen_however_yaml_spells_it(repo: GitRepo) -> None:
     assert [s.name for s in catalog.owners("shared/d.md")] == ["root", "d"]
     assert [s.name for s in catalog.owners("services/shared/root.md")] == ["root", "shared"]
     assert [s.name for s in catalog.owners("services/shared/other.md")] == ["shared"]
+
+
+def test_a_file_read_through_the_root_reading_belongs_to_its_reader(repo: GitRepo) -> None:
+    """svc's runbook exists only at the root: that file is svc's material (and the root's twin
+    beside another manifest is not, since that one reads its own)."""
+    repo.write("svc/service.yaml", "name: svc\ntier: 0\nrunbook: 'docs/run.md'  # old reading\n")
+    repo.write("other/service.yaml", "name: other\ntier: 3\nrunbook: docs/run.md\n")
+    repo.write("other/docs/run.md", "# other\n")
+    repo.write("docs/run.md", "# svc\n")
+    rev = repo.commit("legacy")
+    catalog = Catalog(Snapshot(Repo(repo.path), rev))
+    assert [s.name for s in catalog.owners("docs/run.md")] == ["svc"]
+    assert [s.name for s in catalog.owners("other/docs/run.md")] == ["other"]

@@ -15,8 +15,11 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from gate import yaml as gate_yaml
+from gate.errors import FatalError
 from gate.git import Repo, fast_import
-from gate.manifest_index import ManifestIndex, claims_of, may_claim
+from gate.manifest_index import ManifestIndex, _plain_values, claims_of, may_claim
+from gate.service import Service
 from gate.snapshot import Snapshot
 
 DIRECTORIES = ("", "a/", "a/b/", "c/", "docs/")
@@ -140,8 +143,11 @@ def test_the_cached_path_agrees_with_the_slow_path(trees: list[dict[Any, Any]], 
 def test_the_pre_filter_never_hides_a_claim(directory: str, key: str, text: str) -> None:
     """Skipping the YAML parse is only an optimisation: what it skips claims nothing."""
     raw = (key + text).encode()
-    if not may_claim(raw, directory):
-        assert claims_of(raw, directory, directory + "service.yaml", prefilter=False) == ()
+    if not may_claim(raw, directory):  # only the conditional root readings, found without a parse
+        manifest = directory + "service.yaml"
+        assert claims_of(raw, directory, manifest, prefilter=False) == claims_of(
+            raw, directory, manifest
+        )
 
 
 def test_the_pre_filter_skips_the_everyday_manifest() -> None:
@@ -186,3 +192,33 @@ def test_the_pre_filter_ends_a_comment_at_every_yaml_line_break() -> None:
             "ops/runbook.md",
         ), repr(end)
     assert not may_claim(b"name: a\n# see /ops/runbook.md\n", "services/a/")
+
+
+@given(
+    key=st.sampled_from(
+        (
+            "runbook: ",
+            "rollback: {plan: ",
+            "rollback:\n  plan: ",
+            "slos: [{openslo: ",
+            "slos:\n- sloth: ",
+        )
+    ),
+    text=st.text(alphabet=" :/.#\"'\\-[]{},|>abrunbook\n", max_size=40),
+)
+@example(key="runbook: ", text="'a b' # c")
+@example(key="runbook: ", text="\n  a")  # the value on the next line
+@settings(max_examples=300, deadline=None)
+def test_reading_document_paths_line_by_line_misses_none(key: str, text: str) -> None:
+    """The conditional root readings are found without a parse: every path the parsed manifest
+    names is among the values found line by line (or the text is parsed instead)."""
+    raw = (key + text).encode()
+    values = _plain_values(raw)
+    try:
+        data = gate_yaml.load(raw, "a/service.yaml").data
+    except FatalError:
+        return
+    if values is None or not isinstance(data, dict):
+        return
+    named = [v for _, v in Service("", "a/", "a/service.yaml", 0, data, None).named_paths()]
+    assert set(named) <= set(values)

@@ -76,3 +76,25 @@ def test_a_service_names_its_documents_and_reads_values(repo: GitRepo) -> None:
         and service.items("tier") == []
     )
     assert service.line("runbook") == 5
+
+
+def test_which_reading_applies_is_decided_by_the_trusted_files(repo: GitRepo) -> None:
+    """The tip has the runbook only at the root (the old reading): the head's new file beside the
+    manifest does not change what the path means; a path the tip has under neither reading is
+    read as the judged revision has it."""
+    repo.write("svc/service.yaml", "name: svc\ntier: 1\nrunbook: docs/run.md\n")
+    repo.write("docs/run.md", "# root\n")
+    tip = repo.commit("tip")
+    repo.write("svc/docs/run.md", "# beside\n")
+    repo.write("docs/new.md", "# new\n")
+    head = repo.commit("head")
+    r = Repo(repo.path)
+    tip_snap, head_snap = Snapshot(r, tip), Snapshot(r, head)
+    service = load_service(head_snap, "svc/service.yaml")
+    assert service is not None
+    assert service.locate(head_snap, "docs/run.md").path == "svc/docs/run.md"
+    found = service.locate(head_snap, "docs/run.md", tip_snap)
+    assert (found.path, found.legacy) == ("docs/run.md", True)
+    assert service.locate(head_snap, "docs/new.md", tip_snap).path == "docs/new.md"
+    assert service.locate(tip_snap, "/docs/run.md", tip_snap).path == "docs/run.md"
+    assert service.reads(tip_snap) == {"docs/run.md": "runbook"}

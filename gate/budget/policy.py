@@ -86,11 +86,11 @@ class BudgetGate:
         if definitions is not None and definitions.parsed:
             trusted_slos, problems = slos_of(definitions, self.trusted)
             changed_definitions = (
-                slo_drift(trusted_slos, problems, service, self.head) if drift else []
+                slo_drift(trusted_slos, problems, service, self.head, self.trusted) if drift else []
             )
             slos = trusted_slos
         else:
-            slos, problems = slos_of(service, self.head)
+            slos, problems = slos_of(service, self.head, self.trusted)
         statuses = [
             measure(slo, self.settings, self.offline, service.tier, staged=self.head.rev == INDEX)
             for slo in slos
@@ -121,7 +121,11 @@ class BudgetGate:
 
 
 def slo_drift(
-    trusted: list[SLO], trusted_problems: list[SLOProblem], service: Service, head: Snapshot
+    trusted: list[SLO],
+    trusted_problems: list[SLOProblem],
+    service: Service,
+    head: Snapshot,
+    tip: Snapshot | None = None,
 ) -> list[Finding]:
     """Any change to an SLO definition that measures a budget (query, objective, window, document,
     deletion) is flagged: it takes effect only after review and merge."""
@@ -147,9 +151,10 @@ def slo_drift(
             slo.calendar,
             slo.alerts,
             slo.unmeasurable,
+            slo.origin,  # a document's identity is its path too: a moved or copied one is an edit
         )
 
-    current, current_problems = slos_of(service, head)
+    current, current_problems = slos_of(service, head, tip)
     before = {key(s) for s in trusted}
     after = {key(s) for s in current}
     if before == after and len(trusted_problems) == len(current_problems):

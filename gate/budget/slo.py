@@ -21,32 +21,20 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOProblem]]:
-    """Every SLO of a service as defined at `snapshot` (the revision whose definitions count)."""
+def slos_of(
+    service: Service, snapshot: Snapshot, trusted: Snapshot | None = None
+) -> tuple[list[SLO], list[SLOProblem]]:
+    """Every SLO of a service as defined at `snapshot` (the revision whose definitions count); the
+    documents it names are found where `trusted` (the base tip, else `snapshot`) decides."""
     slos: list[SLO] = []
-    problems: list[SLOProblem] = []
     items = service.get("slos")
     items = items if isinstance(items, list) else []
     # paths are relative to the manifest, like every path it names
-    located = {value: service.locate(snapshot, value).path for value in openslo.iter_paths(items)}
-    named = list(dict.fromkeys(p for p in located.values() if p is not None))
-    if named:
-        snapshot.read_many(named)
-    objs: list[openslo.Obj] = []
-    kinds: dict[str, str] = {}  # path -> openslo | sloth | other
-    for path in named:
-        raw = snapshot.read(path)
-        if raw is None:
-            continue  # rule slo-files-exist reports it
-        kinds[path] = sloth.recognise(raw)
-        if kinds[path] == "openslo":
-            found, found_problems = openslo.objects(raw, path)
-            objs += found
-            problems += found_problems
-    library = openslo.Library(objs)
-    searched = (
-        " or ".join(named) if len(named) <= 3 else f"the {len(named)} files the manifest names"
-    )
+    located = {
+        value: service.locate(snapshot, value, trusted).path for value in openslo.iter_paths(items)
+    }
+    documents = _Documents(snapshot, list(dict.fromkeys(p for p in located.values() if p)))
+    problems: list[SLOProblem] = list(documents.problems)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             continue
@@ -54,29 +42,7 @@ def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOPr
             item.get("openslo") if isinstance(item.get("openslo"), str) else item.get("sloth")
         )
         if isinstance(written, str):
-            named_path = located.get(written)
-            if named_path is None or named_path not in kinds:
-                continue
-            if kinds[named_path] == "sloth":
-                found_slos, found_problems = sloth.slos_from(
-                    service.name, named_path, snapshot.read(named_path) or b"", item.get("window")
-                )
-            elif kinds[named_path] == "openslo":
-                found_slos, found_problems = openslo.slos_from(
-                    service.name, named_path, objs, library, searched
-                )
-            else:
-                found_slos, found_problems = (
-                    [],
-                    [
-                        SLOProblem(
-                            "neither an OpenSLO v1 document (apiVersion: openslo/v1) nor a Sloth spec (version: prometheus/v1, "
-                            "or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel)",
-                            named_path,
-                            1,
-                        )
-                    ],
-                )
+            found_slos, found_problems = documents.slos(service, located.get(written), item)
             slos += found_slos
             problems += found_problems
         else:
@@ -85,6 +51,52 @@ def slos_of(service: Service, snapshot: Snapshot) -> tuple[list[SLO], list[SLOPr
             if slo is not None:
                 slos.append(slo)
     return slos, problems
+
+
+class _Documents:
+    """The SLO documents a manifest names, read once: which format each is, and its OpenSLO objects."""
+
+    def __init__(self, snapshot: Snapshot, named: list[str]) -> None:
+        self.snapshot = snapshot
+        if named:
+            snapshot.read_many(named)
+        self.objs: list[openslo.Obj] = []
+        self.problems: list[SLOProblem] = []
+        self.kinds: dict[str, str] = {}  # path -> openslo | sloth | other
+        for path in named:
+            raw = snapshot.read(path)
+            if raw is None:
+                continue  # rule slo-files-exist reports it
+            self.kinds[path] = sloth.recognise(raw)
+            if self.kinds[path] == "openslo":
+                found, found_problems = openslo.objects(raw, path)
+                self.objs += found
+                self.problems += found_problems
+        self.library = openslo.Library(self.objs)
+        self.searched = (
+            " or ".join(named) if len(named) <= 3 else f"the {len(named)} files the manifest names"
+        )
+
+    def slos(
+        self, service: Service, path: str | None, item: dict[str, Any]
+    ) -> tuple[list[SLO], list[SLOProblem]]:
+        """The SLOs of one `openslo:`/`sloth:` item, from the document at `path`."""
+        if path is None or path not in self.kinds:
+            return [], []
+        if self.kinds[path] == "sloth":
+            raw = self.snapshot.read(path) or b""
+            return sloth.slos_from(service.name, path, raw, item.get("window"))
+        if self.kinds[path] == "openslo":
+            return openslo.slos_from(service.name, path, self.objs, self.library, self.searched)
+        return [], [
+            SLOProblem(
+                "neither an OpenSLO v1 document (apiVersion: openslo/v1) nor a Sloth spec "
+                "(version: prometheus/v1, or apiVersion: sloth.slok.dev/v1 kind: "
+                "PrometheusServiceLevel)",
+                path,
+                1,
+            )
+        ]
 
 
 def _inline(

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from gate import codeowners, markdown
 from gate.cache import Store
-from gate.catalog import Catalog, Problem, Service
+from gate.catalog import Catalog, Located, Problem, Service
 from gate.graph import ServiceGraph
 from gate.policy import graph_kinds
 from gate.policy.kind import Kind
@@ -36,6 +36,11 @@ class CheckContext:
     earlier: dict[str, Service | None] = field(
         default_factory=dict
     )  # `before`'s answers, by head manifest
+    trusted: Snapshot | None = None  # decides what a manifest path means (None: `head` itself)
+
+    def locate(self, service: Service, value: str) -> Located:
+        """Where the head's service reads a path its manifest names, as the trusted tip decides."""
+        return service.locate(self.head, value, self.trusted)
 
     @cached_property
     def base_catalog(self) -> Catalog:
@@ -149,7 +154,7 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
                     )
                 )
             continue
-        found = service.locate(ctx.head, value)
+        found = ctx.locate(service, value)
         if found.path is None:
             problems.append(
                 Problem(
@@ -204,7 +209,7 @@ def manifest_paths(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     problems = []
     fields = {"runbook": ("runbook",), "rollback plan": ("rollback", "plan")}
     for role, value in service.named_paths():
-        found = service.locate(ctx.head, value)
+        found = ctx.locate(service, value)
         if not found.legacy or found.path is None:
             continue
         at = fields.get(role) or ("slos",)
@@ -233,7 +238,7 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
     for _at, value in _field_values(service, params["field"]):
         if not isinstance(value, str) or value.startswith(("https://", "http://")):
             continue
-        located = service.locate(ctx.head, value).path
+        located = ctx.locate(service, value).path
         raw = ctx.head.read(located) if located is not None else None
         if raw is None or located is None:
             continue  # file_exists reports it
@@ -698,7 +703,7 @@ def slo_definitions(ctx: CheckContext, service: Service, params: dict[str, Any])
     """Invalid SLO definitions (inline or OpenSLO), as Sloth's validator would reject them."""
     from gate.budget.slo import slos_of
 
-    _, problems = slos_of(service, ctx.head)
+    _, problems = slos_of(service, ctx.head, ctx.trusted)
     return [Problem(p.message, p.file, p.line) for p in problems if not p.unsupported]
 
 
@@ -706,7 +711,7 @@ def slo_window(ctx: CheckContext, service: Service, params: dict[str, Any]) -> l
     """Windows shorter than N days are usually a unit mistake ('1m' meant as a month is one minute)."""
     from gate.budget.slo import slos_of
 
-    slos, _ = slos_of(service, ctx.head)
+    slos, _ = slos_of(service, ctx.head, ctx.trusted)
     floor = params.get("min_days", 1)
     return [
         Problem(
@@ -778,7 +783,7 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
             problems.append(
                 Problem(f"{path} removed", at, service.line(*keys[:-1]) if len(keys) > 1 else 1)
             )
-    problems += _document_drift(before, service, ctx.head) + graph_kinds.dependency_drift(
+    problems += _document_drift(before, service, ctx) + graph_kinds.dependency_drift(
         before, service
     )
     return problems + _list_drift(before, service)
@@ -803,7 +808,7 @@ def _list_drift(before: Service, service: Service) -> list[Problem]:
     return problems
 
 
-def _document_drift(before: Service, service: Service, snapshot: Snapshot) -> list[Problem]:
+def _document_drift(before: Service, service: Service, ctx: CheckContext) -> list[Problem]:
     """A runbook or rollback plan pointed somewhere gate cannot judge as this service's own: a URL
     it cannot read, or a document outside the service's directory (another service's runbook)."""
     problems = []
@@ -823,9 +828,7 @@ def _document_drift(before: Service, service: Service, snapshot: Snapshot) -> li
             )
             continue
         read = (
-            service.locate(snapshot, new).path
-            if not new.startswith(("https://", "http://"))
-            else None
+            ctx.locate(service, new).path if not new.startswith(("https://", "http://")) else None
         )
         if read is not None and service.root and not read.startswith(service.root):
             problems.append(
