@@ -382,7 +382,7 @@ def _plain_values(raw: bytes) -> list[str] | None:
     values = []
     for match in _NAMING.finditer(raw):
         text = (match.group(1) or b"").decode("utf-8", "replace").strip()
-        if not text or text[0] in "|>[{":
+        if not text or text[0] in "|>[{" or _continues(raw, match.start(), match.end()):
             return None
         if text[0] in "\"'":
             end = text.find(text[0], 1)
@@ -392,6 +392,18 @@ def _plain_values(raw: bytes) -> list[str] | None:
         else:  # a plain value: to its comment in a block, to the first comma or bracket in a flow
             values += [re.split(r"[ \t]#", text)[0].strip(), re.split(r"[\s,}\]]", text)[0]]
     return values
+
+
+def _continues(raw: bytes, start: int, end: int) -> bool:
+    """Whether a value may go on past its line: an open flow bracket on it, or a next line indented
+    deeper than the line's key (the continuation of a plain scalar)."""
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line = raw[line_start:end]
+    if line.count(b"{") + line.count(b"[") != line.count(b"}") + line.count(b"]"):
+        return True
+    key_column = len(line) - len(line.lstrip(b" -{,\t"))
+    following = raw[end + 1 :].split(b"\n", 1)[0] if end < len(raw) else b""
+    return bool(following.strip()) and len(following) - len(following.lstrip()) > key_column
 
 
 def may_claim(raw: bytes, root: str) -> bool:
