@@ -306,7 +306,7 @@ def _runbook_anchors(ctx: CheckContext, service: Service) -> tuple[str, set[str]
     runbook = service.get("runbook")
     if not isinstance(runbook, str) or runbook.startswith(("https://", "http://")):
         return None
-    path = service.locate(ctx.head, runbook).path
+    path = ctx.locate(service, runbook).path
     raw = ctx.head.read(path) if path else None
     if path is None or raw is None or len(raw) > markdown.MAX_BYTES:
         return None

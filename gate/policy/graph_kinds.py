@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from gate.budget.records import say
 from gate.budget.slo import slos_of
 from gate.graph import Dependency, ServiceGraph, availability, dependencies_of
-from gate.service import Problem, Service
+from gate.service import Located, Problem, Service
 from gate.snapshot import Snapshot
 
 
@@ -30,6 +30,8 @@ class GraphContext(Protocol):
     def base_graph(self) -> ServiceGraph: ...
 
     def before(self, service: Service) -> Service | None: ...
+
+    def locate(self, service: Service, value: str) -> Located: ...
 
 
 def _line(service: Service, dependency: Dependency) -> int | None:
@@ -208,7 +210,7 @@ def co_change(ctx: GraphContext, service: Service, params: dict[str, Any]) -> li
     runbook = service.get("runbook")
     if not changed or not isinstance(runbook, str) or runbook.startswith(("https://", "http://")):
         return []
-    path = service.locate(ctx.head, runbook).path
+    path = ctx.locate(service, runbook).path
     if path is None or ctx.head.read(path) != ctx.base.read(path):
         return []
     return [
