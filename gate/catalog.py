@@ -31,7 +31,16 @@ from gate.manifest_index import (
     source_names,
 )
 from gate.resources import errors_for, rejected_for
-from gate.service import MANIFEST, Located, Problem, Service, globs_of, manifest_path, root_of
+from gate.service import (
+    MANIFEST,
+    Located,
+    Problem,
+    Service,
+    globs_of,
+    manifest_path,
+    named_deploy_file,
+    root_of,
+)
 from gate.snapshot import Snapshot
 
 __all__ = [
@@ -418,6 +427,9 @@ class Catalog:
                 service = self.service_in(root_of(manifest))
                 if service is not None:
                     owners.setdefault(service.manifest, service)
+        named = named_deploy_file(path)
+        for service in self._by_deploy_name.get(named, []) if named else []:
+            owners.setdefault(service.manifest, service)
         return sorted(owners.values(), key=lambda s: s.manifest)
 
     def _reads_from_root(self, manifest: str, claim: str, path: str) -> Service | None:
@@ -431,6 +443,17 @@ class Catalog:
         ):
             return None
         return service
+
+    @cached_property
+    def _by_deploy_name(self) -> dict[str, list[Service]]:
+        """Services by the names a repository-level deploy file may carry (name, telemetry.service_name):
+        read only when a changed path is such a file."""
+        found: dict[str, list[Service]] = {}
+        for service in self.all():
+            for name in {service.name, service.get("telemetry", "service_name")}:
+                if isinstance(name, str) and name:
+                    found.setdefault(name, []).append(service)
+        return found
 
     @cached_property
     def team_slugs(self) -> dict[tuple[str, str], str]:

@@ -288,7 +288,7 @@ def _entry_map(loaded: Any) -> dict[str, Entry] | None:
 
 # Text that may make a source file claim something outside its directory: a path-claiming key, YAML
 # anchors, aliases, merges and tags, escapes in quoted text, a parent directory (the raw text).
-_MARKERS = (b"paths", b"openslo", b"sloth", b"&", b"*", b"<<", b"!", b"\\", b"..")
+_MARKERS = (b"paths", b"deploy", b"openslo", b"sloth", b"&", b"*", b"<<", b"!", b"\\", b"..")
 # A "/" that may start a value (the repository root): not inside a word or a path, never a URL's scheme://.
 _ROOTED = re.compile(rb"/(?:(?<=[^\w/.:]/)|(?<=[^\w.]:/))")
 _COMMENT = re.compile(rb"(?:^|\s)#")
@@ -333,7 +333,9 @@ def claims_of(
         service = Service("", root, manifest, 0, data, None)
         claims += globs_of(data)
         claims += [
-            d for d in service.documents() if not (d + "/").startswith(root) or not root
+            d
+            for d in [*service.documents(), *service.deploy_claims()]
+            if not (d + "/").startswith(root) or not root
         ]  # (the directory itself is inside)
     return tuple(
         p for p in dict.fromkeys(claims) if p.startswith(ROOT_READING) or not _CONTROL.search(p)

@@ -170,6 +170,46 @@ class Service:
                 found.append(("Sloth spec", slo["sloth"]))
         return found
 
+    def deploy_claims(self) -> list[str]:
+        """Repository paths and globs of the deploy objects `deploy:` names (a directory as dir/**):
+        the service's files wherever they live, so a change to them is judged as a change to it."""
+        deploy = self.get("deploy")
+        if not isinstance(deploy, dict):
+            return []
+        helm = deploy.get("helm")
+        helm = helm if isinstance(helm, dict) else {}
+        values: list[Any] = [
+            *self.items("deploy", "paths"),
+            deploy.get("kustomize"),
+            helm.get("chart"),
+            *self.items("deploy", "helm", "values"),
+        ]
+        found = []
+        for value in values:
+            path = self.path(value) if isinstance(value, str) else None
+            if path is None:
+                continue
+            is_file = path.endswith((".yaml", ".yml", ".json")) or any(c in path for c in "*?[")
+            found.append(path if is_file else path + "/**")
+        return found
+
+
+# Repository-level directories of deploy objects, one file (or directory) per service, named after it.
+SHARED_DEPLOY_DIRS = ("kubernetes-manifests",)
+
+
+def named_deploy_file(path: str) -> str | None:
+    """The service name a repository-level deploy file is named after
+    (`kubernetes-manifests/cart.yaml`, `kubernetes-manifests/cart/...` -> cart), else None."""
+    top, _, rest = path.partition("/")
+    if top not in SHARED_DEPLOY_DIRS or not rest:
+        return None
+    first = rest.split("/", 1)[0]
+    stem, dot, ext = first.rpartition(".")
+    if "/" in rest:
+        return first
+    return stem if dot and ext in ("yaml", "yml", "json") else None
+
 
 def globs_of(data: dict[str, Any]) -> tuple[str, ...]:
     paths = data.get("paths")

@@ -42,7 +42,9 @@ DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
     "subprocess outside the git layer": (
         r"^\s*(import subprocess|from subprocess import)",
         "gate/git.py",
-        {},
+        # the one renderer runner (kubectl kustomize, helm template): named programs only, no network,
+        # bounded in time and output (gate/deploy/render.py's docstring)
+        {"gate/deploy/render.py": 1},
     ),
     "a git command spelled outside the git layer": (
         r"\.(run|stream)\(\s*\"[a-z-]+\"",

@@ -37,6 +37,9 @@ class CheckContext:
         default_factory=dict
     )  # `before`'s answers, by head manifest
     trusted: Snapshot | None = None  # decides what a manifest path means (None: `head` itself)
+    memo: dict[Any, Any] = field(
+        default_factory=dict
+    )  # answers shared by the rules of one run (a service's deploy objects), by key
 
     def locate(self, service: Service, value: str) -> Located:
         """Where the head's service reads a path its manifest names, as the trusted tip decides."""
