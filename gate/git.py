@@ -402,6 +402,18 @@ class Repo:
             return self.run("ls-files", "--stage", "-z")
         return self.run("ls-tree", "-r", "-z", "--full-tree", rev)
 
+    def subtree(self, rev: str, directory: str) -> dict[str, Entry]:
+        """Every file under one directory of a tree (or of the index): path -> entry, in one process."""
+        if rev == EMPTY or not tree_path(directory):
+            return {}
+        if rev == INDEX:
+            out = self.run("--literal-pathspecs", "ls-files", "--stage", "-z", "--", directory)
+        else:
+            out = self.run(
+                "--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", rev, "--", directory
+            )
+        return parse_listing(out, staged=rev == INDEX)
+
     def named(self, rev: str, *basenames: str) -> dict[str, Entry]:
         """Every file called one of `basenames` in a tree, anywhere: path -> entry (one listing)."""
         if rev == EMPTY:

@@ -36,6 +36,9 @@ class Snapshot:
     _entries: dict[str, Entry | None] = field(
         default_factory=dict, init=False, repr=False
     )  # asked of git or the base
+    _dirs: dict[str, dict[str, Entry]] = field(
+        default_factory=dict, init=False, repr=False
+    )  # `under`'s answers, by directory
     _changed: dict[str, Entry | None] = field(
         default_factory=dict, init=False, repr=False
     )  # from the diff
@@ -136,6 +139,16 @@ class Snapshot:
         for path, sha in todo.items():
             self._reads[path] = found.get(sha)
         return {p: read for p in paths if (read := self._reads.get(p)) is not None}
+
+    def under(self, directory: str) -> dict[str, Entry]:
+        """Every file under one directory: from the listing when there is one, else one git process
+        for that directory alone (so a check that reads one directory never lists the whole tree)."""
+        directory = directory.rstrip("/")
+        if self.listed:
+            return {p: e for p, e in self.files.items() if p.startswith(directory + "/")}
+        if directory not in self._dirs:
+            self._dirs[directory] = self.repo.subtree(self.rev, directory)
+        return self._dirs[directory]
 
     def is_dir(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"

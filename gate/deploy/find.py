@@ -76,9 +76,11 @@ def discovered(snapshot: Snapshot, service: Service) -> list[Spec]:
     """The common layouts: the service's own k8s/, deploy/, kubernetes/ (a kustomization or a chart
     there is rendered as one), and the repository's kubernetes-manifests/."""
     found: list[Spec] = []
+    shared = list(SHARED_DIRS) if service.root else []
+    snapshot.prefetch([service.root + name for name in OWN_DIRS] + shared)  # one question for all
     for name in OWN_DIRS:
         directory = service.root + name
-        if not snapshot.is_dir(directory):
+        if not _is_dir(snapshot, directory):
             continue
         if snapshot.is_file(directory + "/Chart.yaml"):
             found.append(Spec("helm", directory, release=service.name or "release"))
@@ -89,9 +91,15 @@ def discovered(snapshot: Snapshot, service: Service) -> list[Spec]:
             found.append(Spec("kustomize", directory))
         else:
             found.append(Spec("paths", directory))
-    if service.root:
-        found += [Spec("paths", d) for d in SHARED_DIRS if snapshot.is_dir(d)]
+    found += [Spec("paths", d) for d in shared if _is_dir(snapshot, d)]
     return found
+
+
+def _is_dir(snapshot: Snapshot, path: str) -> bool:
+    if snapshot.listed:  # a listing holds files only
+        return bool(snapshot.under(path))
+    entry = snapshot.entry(path)
+    return entry is not None and entry.mode == "040000"
 
 
 def _identity(service: Service) -> set[str]:
@@ -101,11 +109,15 @@ def _identity(service: Service) -> set[str]:
 
 
 def names_service(obj: K8sObject, names: set[str]) -> bool:
-    """An object named or labelled after the service (a Helm release prefix allowed: `demo-cart`)."""
-    if obj.name in names or any(obj.name.endswith("-" + n) for n in names):
+    """An object named or labelled after the service; a Helm release prefix (`demo-cart`) counts
+    only for an object whose identity labels do not name something else (`valkey-cart` is not cart)."""
+    if obj.name in names:
         return True
     labels = {**obj.labels, **obj.pod_labels}
-    return any(labels.get(k) in names for k in IDENTITY_LABELS)
+    said = [labels[k] for k in IDENTITY_LABELS if k in labels]
+    if any(value in names for value in said):
+        return True
+    return not said and any(obj.name.endswith("-" + n) for n in names)
 
 
 @dataclass(frozen=True)
@@ -181,10 +193,18 @@ def selects(selector: Any, labels: dict[str, str]) -> bool:
     return True
 
 
-def view_of(snapshot: Snapshot, service: Service, named: list[Spec], settings: Settings) -> View:
+def view_of(
+    snapshot: Snapshot,
+    service: Service,
+    named: list[Spec],
+    settings: Settings,
+    read: dict[Spec, Found] | None = None,
+) -> View:
     """Every object the sources hold; the workloads are those named after the service, or, in the
     sources that are the service's own (named by its manifest, or inside its directory), all of
-    them when none is named after it."""
+    them when none is named after it. `read`: what each source gave, shared by the services of a run
+    (a kustomization every service names is rendered once)."""
+    read = {} if read is None else read
     specs = list(dict.fromkeys(named or discovered(snapshot, service)))
     names = _identity(service)
     objects: list[K8sObject] = []
@@ -192,7 +212,10 @@ def view_of(snapshot: Snapshot, service: Service, named: list[Spec], settings: S
     faults: list[Fault] = []
     judged: list[str] = []
     for spec in specs:
-        found: Found = source(spec.source).read(snapshot, spec, settings)
+        key = Spec(spec.source, spec.path, spec.values, release=spec.release)
+        if key not in read:
+            read[key] = source(spec.source).read(snapshot, spec, settings)
+        found = read[key]
         objects += found.objects
         faults += found.faults
         judged += found.judged

@@ -21,11 +21,8 @@ def files_of(snapshot: Snapshot, path: str) -> list[str]:
         )
     if snapshot.is_file(path):
         return [path]
-    prefix = path.rstrip("/") + "/"
     return sorted(
-        p
-        for p, e in snapshot.files.items()
-        if p.startswith(prefix) and e.mode.startswith("100") and p.endswith(YAML)
+        p for p, e in snapshot.under(path).items() if e.mode.startswith("100") and p.endswith(YAML)
     )
 
 

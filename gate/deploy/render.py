@@ -39,10 +39,8 @@ def available(program: str) -> bool:
 def materialise(snapshot: Snapshot, top: str, folder: str) -> str | None:
     """Write the snapshot's regular files under `top` (a directory, "" for all) into `folder`;
     a reason when the tree is over the limits."""
-    prefix = top.rstrip("/") + "/" if top else ""
-    paths = sorted(
-        p for p, e in snapshot.files.items() if p.startswith(prefix) and e.mode.startswith("100")
-    )
+    listing = snapshot.under(top) if top else snapshot.files
+    paths = sorted(p for p, e in listing.items() if e.mode.startswith("100"))
     if len(paths) > MAX_FILES:
         return f"{top or 'the repository'} has {len(paths):,} files, over the {MAX_FILES:,}-file limit for rendering"
     contents = snapshot.read_many(paths)

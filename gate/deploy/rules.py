@@ -16,27 +16,7 @@ from gate.catalog import Problem, Service
 from gate.deploy import Settings, Spec
 from gate.deploy.find import View, specs_of, view_of
 from gate.deploy.objects import K8sObject
-from gate.policy.kinds import CheckContext, CheckKind
-from gate.service import root_of
-
-RENDER = {
-    "type": "object",
-    "additionalProperties": False,
-    "description": "how Kustomize and Helm are rendered: `staged` renders in the pre-commit hook too",
-    "properties": {
-        "staged": {"type": "boolean"},
-        "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
-        "max_bytes": {"type": "integer", "minimum": 1024},
-    },
-}
-
-
-def params_schema(**properties: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"render": RENDER, **properties},
-    }
+from gate.policy.kinds import CheckContext
 
 
 def settings_of(params: dict[str, Any]) -> Settings:
@@ -54,9 +34,17 @@ def _key(spec: Spec) -> tuple[str, str, tuple[str, ...]]:
 
 
 def trusted_service(ctx: CheckContext, service: Service) -> Service | None:
-    """The service as the base revision has it (followed through moves), whatever the head says."""
-    was = ctx.identity.get(service.manifest, service.manifest)
-    return ctx.base_catalog.service_in(root_of(was))
+    """The service as the base revision has it (followed through moves), whatever the head says;
+    None when the base has no such service."""
+    before = ctx.before(service)
+    if before is not None:
+        return before
+    unchanged = all(ctx.base.read(f) == ctx.head.read(f) for f in service.files)
+    return (
+        service
+        if unchanged and ctx.identity.get(service.manifest) in (None, service.manifest)
+        else None
+    )
 
 
 def named_specs(ctx: CheckContext, service: Service) -> list[Spec]:
@@ -77,7 +65,13 @@ def view(ctx: CheckContext, service: Service, params: dict[str, Any], base: bool
         found = (
             View((), (), (), ())
             if subject is None
-            else view_of(snapshot, subject, named_specs(ctx, service), settings)
+            else view_of(
+                snapshot,
+                subject,
+                named_specs(ctx, service),
+                settings,
+                ctx.memo.setdefault(("deploy-read", id(snapshot), settings), {}),
+            )
         )
         ctx.memo[key] = found
     return found
@@ -513,87 +507,3 @@ def _weakened(before: View, old: K8sObject, now: View, new: K8sObject) -> list[P
                     )
                 )
     return problems
-
-
-# -- the kinds, each named in gate.policy.plugins.SHIPPED -------------------------------------------
-
-_FAULTS = {
-    "type": "array",
-    "minItems": 1,
-    "uniqueItems": True,
-    "items": {"enum": ["unrendered", "broken"]},
-}
-_STRINGS = {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
-
-SOURCES = CheckKind(
-    deploy_sources,
-    params_schema(faults=_FAULTS),
-    "the service's deploy objects can be read and rendered (faults say what was judged instead)",
-)
-REPLICAS = CheckKind(
-    deploy_replicas,
-    {**params_schema(min={"type": "integer", "minimum": 1}), "required": ["min"]},
-    "each workload runs at least `min` replicas (spec.replicas, or an HPA's minReplicas)",
-)
-DISRUPTION_BUDGET = CheckKind(
-    deploy_disruption_budget,
-    params_schema(),
-    "a PodDisruptionBudget selects each workload's pods, lets one go and keeps one",
-)
-PROBES = CheckKind(
-    deploy_probes,
-    params_schema(
-        probes={**_STRINGS, "items": {"enum": ["readinessProbe", "livenessProbe", "startupProbe"]}}
-    ),
-    "every container has the named probes",
-)
-RESOURCES = CheckKind(
-    deploy_resources,
-    params_schema(
-        require={
-            **_STRINGS,
-            "items": {"enum": ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"]},
-        }
-    ),
-    "every container sets the named resource requests and limits",
-)
-SPREAD = CheckKind(
-    deploy_spread,
-    params_schema(topology_keys=_STRINGS),
-    "pods are spread across zones (topologySpreadConstraints or podAntiAffinity)",
-)
-IMAGE_PINNED = CheckKind(
-    deploy_image_pinned,
-    params_schema(mutable_tags=_STRINGS),
-    "every image is pinned by digest or a full version tag",
-)
-GRACE_PERIOD = CheckKind(
-    deploy_grace_period,
-    {
-        **params_schema(
-            min={"type": "integer", "minimum": 0}, max={"type": "integer", "minimum": 1}
-        ),
-        "required": ["min", "max"],
-    },
-    "terminationGracePeriodSeconds is between `min` and `max`",
-)
-STRATEGY = CheckKind(
-    deploy_strategy,
-    params_schema(),
-    "the rollout carries out rollback.strategy (Rollout/Canary with steps and analysis; an analysis that can abort when automated; the flag file)",
-)
-ANALYSIS_SLIS = CheckKind(
-    deploy_analysis_slis,
-    params_schema(),
-    "a rollout analysis queries at least one of the service's SLI metrics",
-)
-TELEMETRY_NAME = CheckKind(
-    deploy_telemetry_name,
-    params_schema(),
-    "OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES service.name match telemetry.service_name",
-)
-DRIFT = CheckKind(
-    deploy_drift,
-    params_schema(),
-    "a change does not weaken the service's deploy objects (replicas, probes, PDB, Rollout)",
-)

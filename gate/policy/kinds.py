@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from gate import codeowners, markdown
 from gate.cache import Store
 from gate.catalog import Catalog, Located, Problem, Service
+from gate.deploy.kinds import KINDS as DEPLOY_KINDS
 from gate.graph import ServiceGraph
 from gate.policy import graph_kinds
 from gate.policy.kind import Kind
@@ -1060,6 +1061,27 @@ KINDS: dict[str, CheckKind] = {
         "a new hard dependency names its owners as reviewers",
     ),
 }
+
+
+def _deferred(module: str, name: str) -> CheckFn:
+    """A kind whose code is imported when a rule of it first runs."""
+
+    def run(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+        import importlib
+
+        fn: CheckFn = getattr(importlib.import_module(module), name)
+        return fn(ctx, service, params)
+
+    return run
+
+
+# What a service deploys (its Kubernetes objects): gate/deploy/, listed in gate/deploy/kinds.py.
+KINDS.update(
+    {
+        n: CheckKind(_deferred("gate.deploy.rules", fn), p, s)
+        for n, (fn, p, s) in DEPLOY_KINDS.items()
+    }
+)
 
 
 def lookup(name: str) -> Kind | None:

@@ -20,18 +20,6 @@ GROUP = "gate.check_kinds"
 SHIPPED = {
     "alerts_defined": "gate.policy.alerts:KIND",
     "alert_runbooks": "gate.policy.alerts:RUNBOOK_KIND",
-    "deploy_sources": "gate.deploy.rules:SOURCES",
-    "deploy_replicas": "gate.deploy.rules:REPLICAS",
-    "deploy_disruption_budget": "gate.deploy.rules:DISRUPTION_BUDGET",
-    "deploy_probes": "gate.deploy.rules:PROBES",
-    "deploy_resources": "gate.deploy.rules:RESOURCES",
-    "deploy_spread": "gate.deploy.rules:SPREAD",
-    "deploy_image_pinned": "gate.deploy.rules:IMAGE_PINNED",
-    "deploy_grace_period": "gate.deploy.rules:GRACE_PERIOD",
-    "deploy_strategy": "gate.deploy.rules:STRATEGY",
-    "deploy_analysis_slis": "gate.deploy.rules:ANALYSIS_SLIS",
-    "deploy_telemetry_name": "gate.deploy.rules:TELEMETRY_NAME",
-    "deploy_drift": "gate.deploy.rules:DRIFT",
 }
 
 

@@ -58,10 +58,11 @@ def test_objects_named_or_labelled_after_the_service() -> None:
     objects, _ = parse(
         "kind: Deployment\napiVersion: v1\nmetadata: {name: demo-cart}\n---\n"
         "kind: Deployment\napiVersion: v1\nmetadata: {name: x, labels: {app.kubernetes.io/component: cart}}\n---\n"
-        "kind: Deployment\napiVersion: v1\nmetadata: {name: cartography}\n",
+        "kind: Deployment\napiVersion: v1\nmetadata: {name: cartography}\n---\n"
+        "kind: Deployment\napiVersion: v1\nmetadata: {name: valkey-cart, labels: {app.kubernetes.io/component: valkey-cart}}\n",
         "a.yaml",
     )
-    assert [names_service(o, {"cart"}) for o in objects] == [True, True, False]
+    assert [names_service(o, {"cart"}) for o in objects] == [True, True, False, False]
 
 
 def test_selectors() -> None:

@@ -8,7 +8,7 @@ from gate.catalog import load_service
 from gate.deploy.objects import parse
 from gate.deploy.rules import image_gap, otel_names, pdb_gaps, view
 from gate.policy.kinds import CheckContext
-from gate.policy.plugins import find
+from gate.policy.kinds import kind_of
 
 
 def _pdb(spec: str) -> Any:
@@ -67,18 +67,15 @@ def test_a_chart_that_hangs_is_a_finding_and_every_rule_shares_one_render(
     assert service is not None
     ctx = CheckContext(head=snap, base=snap, today=TODAY)
     params = {"faults": ["broken"], "render": {"timeout_seconds": 0.5}}
-    sources = find("deploy_sources")
-    assert sources is not None
-    problems = sources.fn(ctx, service, params)
+    problems = kind_of("deploy_sources").fn(ctx, service, params)
     assert [(p.file, p.message) for p in problems] == [
         (
             "chart/Chart.yaml",
             "Helm chart chart: helm did not finish in 0.5 s; nothing from it was judged",
         )
     ]
-    replicas = find("deploy_replicas")
     assert (
-        replicas is not None
-        and replicas.fn(ctx, service, {"min": 2, "render": {"timeout_seconds": 0.5}}) == []
+        kind_of("deploy_replicas").fn(ctx, service, {"min": 2, "render": {"timeout_seconds": 0.5}})
+        == []
     )
     assert view(ctx, service, params) is view(ctx, service, {"render": {"timeout_seconds": 0.5}})

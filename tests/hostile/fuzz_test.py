@@ -162,6 +162,14 @@ class _NoFiles:
     def is_dir(self, path: str) -> bool:
         return False
 
+    listed = True
+
+    def prefetch(self, paths: list[str]) -> None:
+        return None
+
+    def under(self, directory: str) -> dict[str, Any]:
+        return {}
+
 
 @FAST
 @given(st.dictionaries(keys, manifest_like, max_size=10), st.integers(0, 3))
@@ -448,6 +456,17 @@ class _Files:
 
     def entry(self, path: str) -> None:
         return None
+
+    listed = True
+
+    def prefetch(self, paths: list[str]) -> None:
+        return None
+
+    def under(self, directory: str) -> dict[str, Any]:
+        from gate.git import Entry
+
+        prefix = directory.rstrip("/") + "/"
+        return {p: Entry("100644", "0" * 40) for p in self.files if p.startswith(prefix)}
 
 
 hostile_scalars = (
