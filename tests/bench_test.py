@@ -239,3 +239,30 @@ def test_the_docs_quote_the_latest_benchmark_figures() -> None:
     assert len(quoted) >= 3, quoted  # the hook, the history and the scorecard figures at least
     stale = [(name, figure) for name, figure in quoted if figure not in latest]
     assert not stale, f"figures not in bench/README.md's latest table: {stale}"
+
+
+def test_deploy_speed_benchmark_runs(tmp_path: Path) -> None:
+    source = tmp_path / "boutique"
+    (source / "kubernetes-manifests").mkdir(parents=True)
+    for name in ("frontend", "cartservice"):
+        (source / "kubernetes-manifests" / f"{name}.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template: {{}}\n"
+        )
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "deploy_speed.py"),
+            "--source",
+            str(source),
+            "--runs",
+            "1",
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "deploy checks on:" in result.stdout and "deploy checks off:" in result.stdout
+    assert "CPU on/off" in result.stdout
