@@ -11,6 +11,7 @@ can fail comes back as an Outcome, never an exception.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -117,8 +118,6 @@ def run(argv: list[str], cwd: str, timeout: float, max_bytes: int) -> Outcome:
 
 def _limit_writes(max_bytes: int) -> None:
     """In the child: no file it writes (its output included) may pass max_bytes + 1."""
-    import resource
-
     resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes + 1, max_bytes + 1))
 
 

@@ -16,6 +16,7 @@ from gate.catalog import Problem, Service
 from gate.deploy import Settings, Spec
 from gate.deploy.find import View, specs_of, view_of
 from gate.deploy.objects import K8sObject
+from gate.deploy.strategy import analysis_sli_problems, strategy_problems
 from gate.policy.kinds import CheckContext
 
 
@@ -367,16 +368,12 @@ def deploy_grace_period(
 
 
 def deploy_strategy(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
-    from gate.deploy.strategy import strategy_problems
-
     return strategy_problems(ctx, view(ctx, service, params), service)
 
 
 def deploy_analysis_slis(
     ctx: CheckContext, service: Service, params: dict[str, Any]
 ) -> list[Problem]:
-    from gate.deploy.strategy import analysis_sli_problems
-
     return analysis_sli_problems(view(ctx, service, params), service)
 
 

@@ -7,6 +7,7 @@ parameters (checked when the pack is loaded, so a typo is an exit-2 error, not a
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import posixpath
 import re
 from collections.abc import Callable
@@ -1067,8 +1068,6 @@ def _deferred(module: str, name: str) -> CheckFn:
     """A kind whose code is imported when a rule of it first runs."""
 
     def run(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
-        import importlib
-
         fn: CheckFn = getattr(importlib.import_module(module), name)
         return fn(ctx, service, params)
 

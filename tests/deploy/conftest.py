@@ -4,6 +4,7 @@ for a renderer where the test is about gate's side of the process (its bounds an
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,6 @@ def program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.fixture
 def no_renderers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A PATH without kubectl or helm (git and sh stay reachable)."""
-    import shutil
-
     folder = tmp_path / "plain-bin"
     folder.mkdir()
     for tool in ("git", "sh"):

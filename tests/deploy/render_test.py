@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from gate.deploy import render
+from gate.git import Repo
+from gate.snapshot import Snapshot
 
 
 def test_only_named_renderers_run(tmp_path: Path) -> None:
@@ -51,9 +53,6 @@ def test_a_failing_renderer_says_why_in_its_own_words(tmp_path: Path, program: A
 def test_materialise_writes_regular_files_under_the_directory_only(
     tmp_path: Path, repo: Any
 ) -> None:
-    from gate.git import Repo
-    from gate.snapshot import Snapshot
-
     repo.write("deploy/a.yaml", "a: 1\n")
     repo.write("deploy/sub/b.yaml", "b: 2\n")
     repo.write("secret.txt", "no\n")

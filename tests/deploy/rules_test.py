@@ -7,8 +7,7 @@ from testing.repo import TODAY
 from gate.catalog import load_service
 from gate.deploy.objects import parse
 from gate.deploy.rules import image_gap, otel_names, pdb_gaps, view
-from gate.policy.kinds import CheckContext
-from gate.policy.kinds import kind_of
+from gate.policy.kinds import CheckContext, kind_of
 
 
 def _pdb(spec: str) -> Any:

@@ -18,6 +18,7 @@ from gate.budget.records import SLO
 from gate.budget.status import SLOStatus
 from gate.catalog import Problem, Service
 from gate.errors import FatalError
+from gate.git import Entry
 from gate.policy.engine import evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import parse_pack
@@ -463,8 +464,6 @@ class _Files:
         return None
 
     def under(self, directory: str) -> dict[str, Any]:
-        from gate.git import Entry
-
         prefix = directory.rstrip("/") + "/"
         return {p: Entry("100644", "0" * 40) for p in self.files if p.startswith(prefix)}
 
