@@ -16,8 +16,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from gate.scaffold import MANIFEST as SCAFFOLD_MANIFEST
 from gate.scaffold import ROLLBACK, RUNBOOK, TEMPLATE_LINES
+from gate.scaffold import manifest as scaffold_manifest
 
 END = 1_793_000_000  # 2026-10-25: histories end in the recent past, as real ones do
 MEAN_GAP = 3 * 3600
@@ -34,10 +34,17 @@ def written(template: str, name: str) -> str:
 def manifest(name: str, tier: int, team: str, objective: float) -> str:
     """`gate init`'s manifest, completed as a ready service's is: rollback drilled, dashboard and
     burn-rate alert named (the scaffold leaves those for the team)."""
-    text = SCAFFOLD_MANIFEST.format(
-        name=name, tier=tier, team=team, objective=objective, root=f"services/{name}/"
+    text = scaffold_manifest(name, tier, team, objective)
+    drills = ("rollback", "gameday", "loadtest") + (("failover",) if tier == 0 else ())
+    text = text.replace(
+        "  drills: []",
+        "  drills:\n"
+        + "".join(
+            f"    - {{kind: {k}, date: 2026-11-01, result: pass, evidence: https://drills.example.com/{name}/{k}}}\n"
+            for k in drills
+        )
+        + "   ",
     )
-    text = text.replace("  automated: false\n", "  automated: false\n  last_tested: 2026-11-01\n")
     text = re.sub(
         r"dashboards: \[\].*", f"dashboards: [https://grafana.example.com/d/{name}]", text
     )

@@ -264,6 +264,17 @@ def _gate_annotations(
                     )
                 )
                 put(("tier",), 0, *where)
+        elif name in CHOICES:
+            path, choices = CHOICES[name]
+            if value in choices:
+                put(path, choices[value], *where)
+            else:
+                notes.append(
+                    (
+                        f"annotation {key}: {value!r} is not one of {', '.join(choices)}",
+                        doc.line(*where),
+                    )
+                )
         elif name in ANNOTATION_FIELDS:
             path, is_list = ANNOTATION_FIELDS[name]
             put(
@@ -274,7 +285,7 @@ def _gate_annotations(
         else:
             notes.append(
                 (
-                    f"unknown annotation {key} (known: {', '.join(PREFIX + n for n in ('tier', *ANNOTATION_FIELDS))})",
+                    f"unknown annotation {key} (known: {', '.join(PREFIX + n for n in ('tier', *ANNOTATION_FIELDS, *CHOICES))})",
                     doc.line(*where),
                 )
             )
@@ -291,6 +302,13 @@ ANNOTATION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "service-name": (("telemetry", "service_name"), False),
     "alerts": (("telemetry", "alerts"), True),
     "dashboards": (("telemetry", "dashboards"), True),
+    "rto": (("resilience", "rto"), False),
+    "rpo": (("resilience", "rpo"), False),
+}
+# gate.dev/<name> annotation -> manifest field, for values that are one of a few words.
+CHOICES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "dr-tier": (("resilience", "dr_tier"), {str(t): t for t in range(4)}),
+    "stateful": (("resilience", "stateful"), {"true": True, "false": False}),
 }
 
 # Fields an extension service.yaml may give that the entity also gives: a disagreement is reported.
@@ -304,6 +322,10 @@ COMPARED = (
     "rollback.strategy",
     "rollback.plan",
     "rollback.last_tested",
+    "resilience.rto",
+    "resilience.rpo",
+    "resilience.dr_tier",
+    "resilience.stateful",
     "telemetry.service_name",
     "dependencies",
     "description",

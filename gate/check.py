@@ -31,6 +31,8 @@ from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.read_ahead import read_ahead
+from gate.resilience.trust import approvals as resilience_approvals
+from gate.resilience.trust import judged as resilience_record
 from gate.risk.findings import assess as assess_risk
 from gate.risk.score import RiskScorer
 from gate.snapshot import Snapshot
@@ -151,7 +153,13 @@ def judge(
         else None
     )
     ctx = CheckContext(
-        head=head, base=base, today=today, github_org=config.github_org, trusted=case.trusted
+        head=head,
+        base=base,
+        today=today,
+        github_org=config.github_org,
+        trusted=case.trusted,
+        resilience=config.resilience,
+        approvals=resilience_approvals(config, mode),
     )
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
@@ -268,7 +276,11 @@ def _panel(
         scorer.cancel()
         scorer = None
     pinned_ctx = CheckContext(
-        head=case.trusted, base=case.trusted, today=case.today, github_org=case.config.github_org
+        head=case.trusted,
+        base=case.trusted,
+        today=case.today,
+        github_org=case.config.github_org,
+        resilience=case.config.resilience,
     )
     statuses = {c.path: c.status for c in case.changes}
     return Panel(
@@ -310,8 +322,14 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     )
     risk = budget = None
     if panel.scorer is not None and service.parsed:
-        drilled = _drill_as_trusted(service, definitions)
-        risk, risk_found = assess_risk(panel.scorer, drilled, changed, case.config.risk, case.today)
+        risk, risk_found = assess_risk(
+            panel.scorer,
+            service,
+            changed,
+            case.config.risk,
+            case.today,
+            resilience_record(here, service),
+        )
         findings = sorted(findings + risk_found, key=Finding.sort_key)
     if panel.budgets.enabled and (
         service.parsed or (definitions is not None and definitions.parsed)
@@ -336,23 +354,6 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
         checked=checked,
         identity=identity if identity != service.name else "",
     )
-
-
-def _drill_as_trusted(service: Service, definitions: Service | None) -> Service:
-    """The service with the base tip's `rollback.last_tested`: until a drill leaves evidence, a date
-    the head writes is the author's claim, so one added line cannot make a rollback tested."""
-    trusted = definitions.get("rollback", "last_tested") if definitions is not None else None
-    if not isinstance(service.data, dict) or service.get("rollback", "last_tested") == trusted:
-        return service
-    rollback = service.get("rollback")
-    rollback = (
-        {k: v for k, v in rollback.items() if k != "last_tested"}
-        if isinstance(rollback, dict)
-        else {}
-    )
-    if trusted is not None:
-        rollback["last_tested"] = trusted
-    return replace(service, data={**service.data, "rollback": rollback})
 
 
 def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str]) -> ServiceResult:
@@ -486,6 +487,17 @@ def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Fin
     return findings
 
 
+def one_revision(snap: Snapshot, config: gate_config.Config, today: dt.date) -> CheckContext:
+    """The context that judges a revision's services as they are (validate, scorecard)."""
+    return CheckContext(
+        head=snap,
+        base=snap,
+        today=today,
+        github_org=config.github_org,
+        resilience=config.resilience,
+    )
+
+
 def validate(
     repo: Repo, rev: str = "HEAD", config_path: str | None = None, today: dt.date | None = None
 ) -> Verdict:
@@ -499,9 +511,7 @@ def validate(
     configure_sources(repo, config.backstage)
     rules = load_rules(config, snap)
     catalog = Catalog(snap)
-    ctx = CheckContext(
-        head=snap, base=snap, today=today or dt.date.today(), github_org=config.github_org
-    )
+    ctx = one_revision(snap, config, today or dt.date.today())
     snap.read_many(
         list(catalog.manifests)
     )  # every manifest in one round trip, then every document they name

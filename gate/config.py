@@ -9,7 +9,13 @@ from gate import backstage
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
 from gate.resources import check_document
-from gate.settings import BudgetSettings, RiskSettings, ScorecardSettings, WaiverSettings
+from gate.settings import (
+    BudgetSettings,
+    ResilienceSettings,
+    RiskSettings,
+    ScorecardSettings,
+    WaiverSettings,
+)
 from gate.snapshot import Snapshot
 
 CONFIG_FILE = ".gate.yaml"
@@ -46,6 +52,7 @@ class Config:
     budgets: BudgetSettings = BudgetSettings()
     exceptions: WaiverSettings = WaiverSettings()
     risk: RiskSettings = RiskSettings()
+    resilience: ResilienceSettings = ResilienceSettings()
     scorecard: ScorecardSettings = ScorecardSettings()
     doc: gate_yaml.Document | None = None
 
@@ -83,6 +90,7 @@ def parse(raw: bytes, path: str) -> Config:
         budgets=BudgetSettings.parse(data.get("budgets")),
         exceptions=WaiverSettings.parse(data.get("exceptions")),
         risk=RiskSettings.parse(data.get("risk")),
+        resilience=ResilienceSettings.parse(data.get("resilience")),
         scorecard=ScorecardSettings.parse(data.get("scorecard")),
         doc=doc,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -62,6 +63,20 @@ def _both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
             e(root)
 
     return edit
+
+
+def _claim_drill(root: Path) -> None:
+    """notifications records a passing restore a week after its failed one, with a report naming
+    the date: evidence, but no resilience reviewer's approval."""
+    manifest = root / "services/notifications/service.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    failed = re.search(r"kind: restore, date: ([0-9-]+), result: fail.*\n", text)
+    assert failed is not None, "the example's notifications manifest records a failed restore"
+    day = (dt.date.fromisoformat(failed.group(1)) + dt.timedelta(days=7)).isoformat()
+    record = f"    - {{kind: restore, date: {day}, result: pass, evidence: docs/drills/restore-rerun.md}}\n"
+    manifest.write_text(text[: failed.end()] + record + text[failed.end() :], encoding="utf-8")
+    report = root / "services/notifications/docs/drills/restore-rerun.md"
+    report.write_text(f"# notifications restore drill, {day}\n\nRestored in 3 hours.\n", "utf-8")
 
 
 SCENARIOS = (
@@ -177,6 +192,12 @@ SCENARIOS = (
         "block",
     ),
     Scenario(
+        "drill-claim",
+        "notifications hides its failed restore drill behind a passing one it records itself (no resilience reviewer approved it)",
+        _claim_drill,
+        "block",
+    ),
+    Scenario(
         "payments-revert",
         "payments reverts the change that burned its budget",
         _revert("HEAD"),
@@ -215,11 +236,20 @@ def status_document() -> dict[str, Any]:
     return {"schema": "gate.budget-status/v1", "slos": slos}
 
 
+def _dated(text: str, today: dt.date) -> str:
+    """The example's dates, relative to the demo's day: __RECENT_DATE__ (30 days ago), __DAYS_AGO_N__."""
+    text = text.replace("__RECENT_DATE__", (today - dt.timedelta(days=30)).isoformat())
+    return re.sub(
+        r"__DAYS_AGO_([0-9]+)__",
+        lambda m: (today - dt.timedelta(days=int(m.group(1)))).isoformat(),
+        text,
+    )
+
+
 def _example(today: dt.date) -> dict[str, str]:
-    recent = (today - dt.timedelta(days=30)).isoformat()
     return {
-        source.relative_to(example_dir()).as_posix(): source.read_text(encoding="utf-8").replace(
-            "__RECENT_DATE__", recent
+        source.relative_to(example_dir()).as_posix(): _dated(
+            source.read_text(encoding="utf-8"), today
         )
         for source in sorted(example_dir().rglob("*"))
         if source.is_file() and "__pycache__" not in source.parts
@@ -336,15 +366,15 @@ class _Story(NamedTuple):
         command(str(self.root), "commit", "--quiet", "-m", message, env=env)
 
     def service(self, name: str, full: bool, days_ago: int = 0) -> dict[str, str]:
-        """A service's files: its bare manifest, or everything with a rollback drill a month before."""
+        """A service's files: its bare manifest, or everything with its drills as of that day (the
+        rollback a month before, the others as long before as today's)."""
         prefix = f"services/{name}/"
         if not full:
             return {f"{prefix}service.yaml": _minimal(self.files[f"{prefix}service.yaml"])}
-        recent = (self.today - dt.timedelta(days=30)).isoformat()
-        drilled = (self.today - dt.timedelta(days=days_ago + 30)).isoformat()
+        then = _example(self.today - dt.timedelta(days=days_ago))
         return {
-            p: t.replace(recent, drilled)
-            for p, t in self.files.items()
+            p: t
+            for p, t in then.items()
             if p.startswith(prefix + "service.yaml")
             or p.startswith(prefix + "docs/")
             or p.startswith(prefix + "slo/")

@@ -31,13 +31,24 @@ rollback:
   strategy: revert
   plan: docs/rollback.md
   automated: false
-telemetry:
+{resilience}telemetry:
   service_name: {name}
   metrics: [http_server_request_duration_seconds, http_requests_total]
   dashboards: []                   # add your dashboard URL
   alerts: []                       # add your burn-rate alert names
 dependencies: []
 """
+
+# Tiers 0-1: disaster recovery is part of readiness (the rules dr-objectives, *-tested, drill-failed).
+RESILIENCE = """\
+resilience:                        # disaster recovery: objectives, capacity, drills with evidence
+  rto: {rto}  # recovery time objective (tier {tier} ceiling: {rto})
+  rpo: {rpo}  # recovery point objective (tier {tier} ceiling: {rpo})
+  stateful: false                  # true when a restore must bring data back (then restore drills)
+  capacity: {{headroom_percent: {headroom}}}  # spare capacity over the expected peak
+  drills: []                       # {{kind: rollback|restore|failover|gameday|loadtest, date, result, evidence}}
+"""
+_RESILIENCE = {0: ("1h", "15m", 30), 1: ("4h", "1h", 20)}
 
 RUNBOOK = """\
 # {name} runbook
@@ -90,7 +101,9 @@ def next_steps(root: str, team: str, tier: int, org: str | None) -> list[str]:
     if tier <= 1:
         fill += [
             "telemetry.dashboards (a dashboard URL) and telemetry.alerts (alert names) in service.yaml",
-            "rollback.last_tested: YYYY-MM-DD in service.yaml, after a rollback drill",
+            "resilience.drills in service.yaml, after each drill: a rollback, a game day and a load test"
+            + (" (tier 0: a failover too)" if tier == 0 else "")
+            + ", each with its report as evidence",
             f"owners.oncall: your paging rotation's id (now {team}-primary)",
         ]
     steps += [
@@ -107,6 +120,27 @@ def next_steps(root: str, team: str, tier: int, org: str | None) -> list[str]:
     return steps
 
 
+def manifest(name: str, tier: int, team: str, objective: float | None = None) -> str:
+    """The service.yaml `gate init` writes for a service of this tier (`objective`: the tier's default)."""
+    resilience = (
+        RESILIENCE.format(
+            tier=tier,
+            rto=_RESILIENCE[tier][0],
+            rpo=_RESILIENCE[tier][1],
+            headroom=_RESILIENCE[tier][2],
+        )
+        if tier in _RESILIENCE
+        else ""
+    )
+    return MANIFEST.format(
+        name=name,
+        tier=tier,
+        team=team,
+        objective=objective or _OBJECTIVE[tier],
+        resilience=resilience,
+    )
+
+
 def init(path: str, name: str | None, tier: int, team: str) -> list[str]:
     target = os.path.abspath(path)
     name = name or os.path.basename(target.rstrip(os.sep)).lower()
@@ -117,7 +151,7 @@ def init(path: str, name: str | None, tier: int, team: str) -> list[str]:
     root = _repo_relative(target)
     values = {"name": name, "tier": tier, "team": team, "objective": _OBJECTIVE[tier], "root": root}
     files = {
-        os.path.join(target, "service.yaml"): MANIFEST.format(**values),
+        os.path.join(target, "service.yaml"): manifest(name, tier, team),
         os.path.join(target, "docs", "runbook.md"): RUNBOOK.format(**values),
         os.path.join(target, "docs", "rollback.md"): ROLLBACK.format(**values),
     }

@@ -351,6 +351,82 @@ class WaiverSettings(NamedTuple):
         )
 
 
+# --- resilience ---------------------------------------------------------------------------------
+
+DRILL_KINDS = ("rollback", "restore", "failover", "gameday", "loadtest")
+# How old a drill may be, per kind and tier (PRACTICES: rollback tested recently for tier 0-1, DR
+# exercised 1-2x a year for tier 0, game days regular for tiers 0-1, capacity validated by load tests).
+DRILL_DAYS: Mapping[str, ByTier[int | None]] = MappingProxyType(
+    {
+        "rollback": ByTier((90, 180, None, None)),
+        "restore": ByTier((90, 180, 365, None)),
+        "failover": ByTier((365, None, None, None)),
+        "gameday": ByTier((180, 365, None, None)),
+        "loadtest": ByTier((180, 365, None, None)),
+    }
+)
+# Recovery objectives no worse than these, per tier (durations in the SLO window grammar).
+RTO_MAX: ByTier[str | None] = ByTier(("1h", "4h", "24h", None))
+RPO_MAX: ByTier[str | None] = ByTier(("15m", "1h", "24h", None))
+# Capacity headroom over the expected peak: 20-30% for the critical tiers.
+HEADROOM_PERCENT: ByTier[float | None] = ByTier((30.0, 20.0, None, None))
+# Who may approve a drill record or a lowered DR tier that a pull request writes: groups of
+# exceptions.groups, per tier; the group is empty until it is named there, and until then the base
+# branch's record judges.
+REVIEWERS: ByTier[tuple[str, ...]] = ByTier((("resilience-reviewers",),) * 4)
+
+
+def _days_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _percent_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _drill_days(raw: Any) -> Mapping[str, ByTier[int | None]]:
+    """A drill kind the user writes a table for replaces the tiers it names."""
+    return MappingProxyType(
+        {
+            kind: default.overridden((raw or {}).get(kind), _days_or_none)
+            for kind, default in DRILL_DAYS.items()
+        }
+    )
+
+
+class ResilienceSettings(NamedTuple):
+    """resilience: the per-tier limits of the DR rules, who approves drill records, and where an
+    exported drill status file is."""
+
+    drill_days: Mapping[str, ByTier[int | None]] = DRILL_DAYS
+    rto_max: ByTier[str | None] = RTO_MAX
+    rpo_max: ByTier[str | None] = RPO_MAX
+    headroom_percent: ByTier[float | None] = HEADROOM_PERCENT
+    reviewers: ByTier[tuple[str, ...]] = REVIEWERS
+    status_file: str | None = None  # drills tracked outside the repository (a path outside it)
+
+    def days(self, kind: str, tier: int) -> int | None:
+        return self.drill_days[kind].for_tier(tier)
+
+    @staticmethod
+    def parse(raw: Any) -> ResilienceSettings:
+        raw = raw or {}
+        return ResilienceSettings(
+            drill_days=_drill_days(raw.get("max_age_days")),
+            rto_max=RTO_MAX.overridden(raw.get("rto"), _text_or_none),
+            rpo_max=RPO_MAX.overridden(raw.get("rpo"), _text_or_none),
+            headroom_percent=HEADROOM_PERCENT.overridden(
+                raw.get("headroom_percent"), _percent_or_none
+            ),
+            reviewers=REVIEWERS.overridden(raw.get("reviewers"), tuple),
+            **_given(raw, {"status_file": str}),
+        )
+
+
 # --- scorecard ----------------------------------------------------------------------------------
 
 

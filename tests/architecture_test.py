@@ -32,7 +32,7 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/risk/features.py:features": 71,
     "gate/risk/labels.py:read_file": 88,
     "gate/risk/score.py:score": 63,
-    "gate/scorecard/collect.py:build": 83,
+    "gate/scorecard/collect.py:build": 77,
     "gate/scorecard/collect.py:trend": 82,
     "gate/scorecard/history.py:mine": 71,
 }

@@ -471,3 +471,15 @@ def test_hostile_swapping_service_yaml_for_a_laxer_entity_keeps_the_old_tier(rep
     assert any(
         f.rule == "manifest-drift" and "tier lowered from 0 to 3" in f.message for f in svc.findings
     )
+
+
+def test_resilience_annotations_map_to_the_resilience_block() -> None:
+    text = CHECKOUT.replace(
+        "gate.dev/escalation: payments-secondary, sre-oncall",
+        "gate.dev/rto: 1h\n    gate.dev/rpo: 15m\n    gate.dev/dr-tier: '0'\n    gate.dev/stateful: 'true'",
+    )
+    mapped = backstage.to_manifest(entity(text))
+    assert mapped.data["resilience"] == {"rto": "1h", "rpo": "15m", "dr_tier": 0, "stateful": True}
+    bad = backstage.to_manifest(entity(text.replace("dr-tier: '0'", "dr-tier: platinum")))
+    assert "resilience" in bad.data and "dr_tier" not in bad.data["resilience"]
+    assert any("gate.dev/dr-tier: 'platinum' is not one of 0, 1, 2, 3" in m for m, _ in bad.notes)

@@ -421,7 +421,7 @@ def test_4_init_prints_the_next_steps(
     for field in (
         "telemetry.dashboards",
         "telemetry.alerts",
-        "rollback.last_tested",
+        "resilience.drills",
         "docs/runbook.md",
         "docs/rollback.md",
     ):

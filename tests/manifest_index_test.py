@@ -152,9 +152,9 @@ def test_the_pre_filter_never_hides_a_claim(directory: str, key: str, text: str)
 
 def test_the_pre_filter_skips_the_everyday_manifest() -> None:
     """The pre-filter is what keeps a cold check fast: the scaffold's own manifest is never parsed."""
-    from gate.scaffold import MANIFEST as TEMPLATE
+    from gate.scaffold import manifest
 
-    raw = TEMPLATE.format(name="a", tier=1, team="t", objective=99.9).encode()
+    raw = manifest("a", 1, "t").encode()
     assert not may_claim(raw, "services/a/")
     assert may_claim(raw + b"paths: [x]\n", "services/a/") and may_claim(raw, "")
 

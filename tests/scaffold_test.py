@@ -56,4 +56,34 @@ def test_next_steps_follow_the_tier() -> None:
     tier3 = "\n".join(next_steps("svc/", "t", 3, "acme"))
     tier0 = "\n".join(next_steps("svc/", "t", 0, None))
     assert "rollback.md" not in tier3 and "/svc/ @acme/t" in tier3 and "<org>" not in tier3
-    assert "rollback.last_tested" in tier0 and "@<org>/t" in tier0 and "set github_org" in tier0
+    assert "resilience.drills" in tier0 and "a failover too" in tier0
+    assert "@<org>/t" in tier0 and "set github_org" in tier0
+    assert "failover" not in "\n".join(next_steps("svc/", "t", 1, None))
+
+
+def test_tiers_0_and_1_get_a_resilience_block_that_validates(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gate import yaml as gate_yaml
+    from gate.resources import errors_for
+
+    monkeypatch.chdir(repo.root)
+    for tier, rto, rpo, headroom in (
+        (0, "1h", "15m", 30),
+        (1, "4h", "1h", 20),
+        (2, None, None, None),
+    ):
+        init(str(repo.root / "services" / f"s{tier}"), None, tier, "t")
+        data = gate_yaml.load(repo.read(f"services/s{tier}/service.yaml").encode(), "x").data
+        assert errors_for("service", data) == []
+        block = data.get("resilience")
+        if rto is None:
+            assert block is None
+        else:
+            assert block == {
+                "rto": rto,
+                "rpo": rpo,
+                "stateful": False,
+                "capacity": {"headroom_percent": headroom},
+                "drills": [],
+            }

@@ -566,3 +566,26 @@ def test_a_tier_table_is_read_per_tier_and_never_by_a_negative_index() -> None:
             ByTier((1, 2, 3, 4)).for_tier(tier)
     with pytest.raises(AttributeError):
         waivers.max_days.values = (9, 9, 9, 9)
+
+
+def test_resilience_limits_are_tier_tables_over_the_practice_defaults() -> None:
+    from gate.settings import ResilienceSettings
+
+    default = ResilienceSettings()
+    assert [default.days("rollback", t) for t in range(4)] == [90, 180, None, None]
+    assert [default.days("failover", t) for t in range(4)] == [365, None, None, None]
+    assert default.headroom_percent.values == (30.0, 20.0, None, None)
+    set_ = ResilienceSettings.parse(
+        {
+            "max_age_days": {"restore": {"1": 30, "2": None}},
+            "rto": {"0": "30m"},
+            "reviewers": {"0": ["sre-leads"]},
+            "status_file": "/var/drills.json",
+        }
+    )
+    assert [set_.days("restore", t) for t in range(4)] == [90, 30, None, None]
+    assert set_.days("gameday", 0) == 180  # a kind the table leaves out keeps its defaults
+    assert set_.rto_max.values == ("30m", "4h", "24h", None)
+    assert set_.reviewers.for_tier(0) == ("sre-leads",)
+    assert set_.reviewers.for_tier(1) == ("resilience-reviewers",)
+    assert set_.status_file == "/var/drills.json"

@@ -30,7 +30,7 @@ def _pad(path: str) -> str:
     """Enough new lines that git's rename detection (-M, 50% similarity) no longer pairs the move."""
     if path.endswith(".md"):
         return "".join(f"\nNote {i}.\n" for i in range(80))
-    return "".join(f"# note {i}\n" for i in range(80))
+    return "".join(f"# note {i}\n" for i in range(200))
 
 
 # -- A. a move git does not call a rename sheds the service's identity ------------------------------

@@ -48,9 +48,13 @@ def fill_in(repo: GitRepo, listed: str) -> None:
         ),
         ("telemetry.alerts", "alerts: []", "alerts: [OrdersHighErrorBudgetBurn]"),
         (
-            "rollback.last_tested",
-            "  automated: false\n",
-            "  automated: false\n  last_tested: 2026-11-20\n",
+            "resilience.drills",
+            "  drills: []",
+            "  drills:\n"
+            + "".join(
+                f"    - {{kind: {kind}, date: 2026-11-20, result: pass, evidence: docs/drills/2026-11-20.md}}\n"
+                for kind in ("rollback", "gameday", "loadtest")
+            ),
         ),
         ("owners.oncall", "oncall: orders-primary", "oncall: orders-pager"),
     ):

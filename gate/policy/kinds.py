@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate import codeowners, markdown
 from gate.cache import Store
@@ -21,9 +21,14 @@ from gate.catalog import Catalog, Located, Problem, Service
 from gate.deploy.kinds import KINDS as DEPLOY_KINDS
 from gate.graph import ServiceGraph
 from gate.policy import graph_kinds
+from gate.policy import resilience
 from gate.policy.kind import Kind
 from gate.scaffold import is_template
+from gate.settings import ResilienceSettings
 from gate.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from gate.waivers.trust import Approvals
 
 
 @dataclass
@@ -39,6 +44,8 @@ class CheckContext:
         default_factory=dict
     )  # `before`'s answers, by head manifest
     trusted: Snapshot | None = None  # decides what a manifest path means (None: `head` itself)
+    resilience: ResilienceSettings = ResilienceSettings()
+    approvals: Approvals | None = None  # the pull request's reviews (None: not a pull request run)
     memo: dict[Any, Any] = field(
         default_factory=dict
     )  # answers shared by the rules of one run (a service's deploy objects), by key
@@ -79,6 +86,21 @@ class CheckContext:
                     posixpath.dirname(was) + "/" if "/" in was else ""
                 )
         return memo[service.manifest]
+
+    def trusted_service(self, service: Service) -> Service | None:
+        """The service as the trusted tip (the base branch's tip) defines it, followed through
+        moves by `identity`; None for a service the trusted tip does not have."""
+        snapshot = self.trusted or self.base
+        if snapshot is self.head:
+            return service
+        if snapshot is self.base:  # `before` knows (None: unchanged, or new)
+            found = self.before(service)
+            unchanged = service.manifest not in self.identity and all(
+                self.base.read(f) == self.head.read(f) for f in service.files
+            )
+            return found if found is not None else (service if unchanged else None)
+        was = self.identity.get(service.manifest, service.manifest)
+        return Catalog.of(snapshot).service_in(posixpath.dirname(was) + "/" if "/" in was else "")
 
     def save(self) -> None:
         """Keep what this run worked out for later runs."""
@@ -1062,6 +1084,12 @@ KINDS: dict[str, CheckKind] = {
         "a new hard dependency names its owners as reviewers",
     ),
 }
+KINDS.update(
+    {
+        name: CheckKind(fn, params, summary)
+        for name, (fn, params, summary) in resilience.KINDS.items()
+    }
+)
 
 
 def _deferred(module: str, name: str) -> CheckFn:

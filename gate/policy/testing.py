@@ -176,7 +176,11 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
             changed = example.data.get("changed") or sorted(
                 p for p in head_tree if (base_tree or {}).get(p) != head_tree[p]
             )
-            ctx = CheckContext(head=head, base=base, today=_as_of(rule, example, today))
+            # An example without a `base` describes a merged manifest: its claims are the trusted record.
+            trusted = head if "base" not in example.data else None
+            ctx = CheckContext(
+                head=head, base=base, today=_as_of(rule, example, today), trusted=trusted
+            )
             outcomes.append(_run_one(rule, example, ctx, tuple(changed)))
         repo.objects.close()
         return outcomes

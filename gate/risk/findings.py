@@ -11,6 +11,7 @@ from gate.verdict import Finding, RiskResult
 
 if TYPE_CHECKING:
     from gate.catalog import Service
+    from gate.resilience.trust import Judged
     from gate.risk.score import RiskScorer
 
 
@@ -20,16 +21,23 @@ def assess(
     changed: tuple[str, ...],
     settings: RiskSettings,
     today: dt.date,
+    drills: Judged | None = None,
 ) -> tuple[RiskResult, list[Finding]]:
-    """Score the change to one service and judge the score by its tier's thresholds."""
+    """Score the change to one service and judge the score by its tier's thresholds; `drills` is
+    the trusted resilience record (gate.resilience.trust), None: the manifest's own."""
     risk = RiskResult.of(scorer.score(changed, service.tier))
-    return risk, risk_findings(risk, service, settings, today)
+    return risk, risk_findings(risk, service, settings, today, drills)
 
 
 def risk_findings(
-    risk: RiskResult, service: Service, settings: RiskSettings, today: dt.date
+    risk: RiskResult,
+    service: Service,
+    settings: RiskSettings,
+    today: dt.date,
+    drills: Judged | None = None,
 ) -> list[Finding]:
-    """A score over the tier's threshold warns or blocks; a high-risk change needs a tested rollback."""
+    """A score over the tier's threshold warns or blocks; a high-risk change needs a tested rollback
+    (and, for a stateful service, a tested restore), by the trusted drill record."""
     limits = settings.thresholds.for_tier(service.tier)
     why = "; ".join(risk.factors) or "no single dominant factor"
     findings = []
@@ -53,20 +61,38 @@ def risk_findings(
             break
     days = settings.rollback_tested_days.for_tier(service.tier)
     if days and risk.level in ("high", "critical"):
-        tested = service.get("rollback", "last_tested")
-        try:
-            age = (today - dt.date.fromisoformat(str(tested))).days if tested else None
-        except ValueError:
-            age = None
-        if age is None or age > days:
-            when = f"last tested {tested}" if tested else "never recorded as tested"
-            findings.append(
-                builtin_finding(
-                    "risk-rollback-untested",
-                    "error",
-                    f"{risk.level} risk change ({risk.score}/100: {why}) to a tier-{service.tier} service whose rollback was {when}; it needs a drill within {days} days",
-                    service.manifest,
-                    service.line("rollback"),
-                )
+        findings += _untested(risk, service, days, today, why, drills)
+    return findings
+
+
+def _untested(
+    risk: RiskResult,
+    service: Service,
+    days: int,
+    today: dt.date,
+    why: str,
+    drills: Judged | None,
+) -> list[Finding]:
+    """A rollback (and for a stateful service, a restore) drill older than `days` escalates a high-risk change."""
+    from gate.resilience.record import of
+
+    record = drills.record if drills is not None else of(service)
+    findings = []
+    for kind in ("rollback", "restore") if record.stateful else ("rollback",):
+        held = [d for d in record.drills if d.kind == kind and d.result != "fail" and d.date]
+        latest = max(held, key=lambda d: d.written, default=None)
+        age = (today - latest.date).days if latest and latest.date else None
+        if age is not None and age <= days:
+            continue
+        when = f"last tested {latest.written}" if latest else "never recorded as tested"
+        what = "rollback" if kind == "rollback" else "restore from backup"
+        findings.append(
+            builtin_finding(
+                "risk-rollback-untested",
+                "error",
+                f"{risk.level} risk change ({risk.score}/100: {why}) to a tier-{service.tier} service whose {what} was {when}; it needs a drill within {days} days{drills.because(kind) if drills else ''}",
+                service.manifest,
+                service.line("rollback") if kind == "rollback" else service.line("resilience"),
             )
+        )
     return findings

@@ -17,8 +17,10 @@ from gate import config as gate_config
 from gate.errors import FatalError
 from gate.git import Repo
 from gate.policy.rules import load_rules
+from gate.resilience import status as drill_status
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
+from gate.scorecard.resilience import section as dr_readiness
 from gate.settings import AdoptionSettings, ScorecardSettings
 from gate.snapshot import Snapshot
 
@@ -61,15 +63,8 @@ def build(
     )
     rules = load_rules(config, snap)
     settings = config.scorecard
-    end = int(dt.datetime.combine(today, dt.time.max, dt.timezone.utc).timestamp())
-    points = month_ends(today, months, since) if months or since else []
-    window_start = end - CHANGE_DAYS * DAY
-    trend_start = (
-        int(dt.datetime.combine(_month_start(points[0]), dt.time(), dt.timezone.utc).timestamp())
-        if points
-        else window_start
-    )
-    readiness = Readiness(repo, rules, config.github_org)
+    points, window_start, trend_start = _windows(today, months, since)
+    readiness = Readiness(repo, rules, config.github_org, config.resilience)
 
     # History streams from git while the services are judged.
     tier_lookup: dict[str, Callable[[list[str]], int | None]] = {}
@@ -116,6 +111,7 @@ def build(
             services, settings.adoption, _start(repo, commit, settings.adoption), today
         ),
         "trend": None,
+        "resilience": _resilience(repo, snap, config, judged, today),
     }
     if points:
         card["trend"] = trend(
@@ -123,6 +119,31 @@ def build(
         )
     resources.save_memo()
     return card
+
+
+def _windows(
+    today: dt.date, months: int | None, since: dt.date | None
+) -> tuple[list[dt.date], int, int]:
+    """The trend's month ends, and where the change window and the trend's history start (epoch seconds)."""
+    end = int(dt.datetime.combine(today, dt.time.max, dt.timezone.utc).timestamp())
+    points = month_ends(today, months, since) if months or since else []
+    window_start = end - CHANGE_DAYS * DAY
+    trend_start = (
+        int(dt.datetime.combine(_month_start(points[0]), dt.time(), dt.timezone.utc).timestamp())
+        if points
+        else window_start
+    )
+    return points, window_start, trend_start
+
+
+def _resilience(
+    repo: Repo, snap: Snapshot, config: gate_config.Config, judged: list[Judged], today: dt.date
+) -> dict[str, Any]:
+    """DR readiness at the scored revision, with the drills exported outside the repository."""
+    exported = drill_status.read(
+        config.resilience.status_file, repo.root, lambda p: snap.entry(p) is not None
+    )
+    return dr_readiness([j.service for j in judged], config.resilience, today, exported)
 
 
 def _mine_while_judging(

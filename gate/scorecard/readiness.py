@@ -20,10 +20,11 @@ from gate.manifest_index import ManifestIndex
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule
+from gate.settings import ResilienceSettings
 from gate.snapshot import Snapshot
 from gate.verdict import SEVERITY_RANK, Finding
 
-DATE_KINDS = {"max_age"}
+DATE_KINDS = {"max_age", "drill_fresh"}
 REQUIREMENTS = ("slos", "runbook", "owners", "oncall", "rollback", "dashboards", "alerts")
 
 
@@ -46,8 +47,15 @@ class Judged:
 
 
 class Readiness:
-    def __init__(self, repo: Repo, rules: list[Rule], github_org: str | None) -> None:
+    def __init__(
+        self,
+        repo: Repo,
+        rules: list[Rule],
+        github_org: str | None,
+        resilience: ResilienceSettings = ResilienceSettings(),
+    ) -> None:
         self.repo = repo
+        self.resilience = resilience
         self.rules = [r for r in rules if r.kind not in DATE_KINDS]
         self.date_rules = [r for r in rules if r.kind in DATE_KINDS]
         self.all_rules = rules
@@ -90,7 +98,13 @@ class Readiness:
         index.know(snap, {p: e for p, e in files.items() if posixpath.basename(p) in index.names})
         Catalog.of(snap)
         owners_blob = next((files[loc].sha for loc in codeowners.LOCATIONS if loc in files), None)
-        ctx = CheckContext(head=snap, base=snap, today=today, github_org=self.github_org)
+        ctx = CheckContext(
+            head=snap,
+            base=snap,
+            today=today,
+            github_org=self.github_org,
+            resilience=self.resilience,
+        )
         new = [m for m, e in manifests.items() if (m, e.sha) not in self._services]
         snap.read_many(new)  # every manifest not seen yet, in one round trip
         for manifest in new:

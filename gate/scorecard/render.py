@@ -73,12 +73,45 @@ def render_markdown(card: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---|---|---:|---:|---|",
     ]
     lines += [_rollup_row(md(r["label"]), r) for r in card["teams"]]
+    lines += _resilience_lines(card["resilience"])
     lines += _top_failing_lines(card["top_failing_rules"])
     lines += _waiver_lines(card["waivers"])
     if card["trend"]:
         lines += _trend_lines(card["trend"])
     lines += _not_ready_lines([s for s in card["services"] if not s["ready"]])
     return "\n".join(lines) + "\n"
+
+
+def _resilience_lines(dr: dict[str, Any], limit: int = 20) -> list[str]:
+    """DR readiness per tier, then the drills most in need of attention: failed, missing, oldest."""
+    lines = [
+        "",
+        "## Disaster recovery readiness",
+        "",
+        "| tier | services | RTO and RPO declared | drills fresh | a failed latest drill |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| tier {t['tier']} | {t['services']} | {t['objectives']} ({percent(t['objectives_share'])}) "
+        f"| {t['drills_fresh']} ({percent(t['drills_fresh_share'])}) | {t['failed']} |"
+        for t in dr["tiers"]
+    ]
+    worst = [d for d in dr["drills"] if d["state"] != "fresh"][:limit]
+    if worst:
+        lines += [
+            "",
+            "## Drills to run, failed and oldest first",
+            "",
+            "| service | tier | drill | latest | result | age (days) | limit (days) | state |",
+            "|---|---:|---|---|---|---:|---:|---|",
+        ]
+        lines += [
+            f"| {md(d['service'])} | {d['tier']} | {d['kind']} | {d['date'] or '—'} | {d['result'] or '—'} "
+            f"| {d['age_days'] if d['age_days'] is not None else '—'} "
+            f"| {d['limit_days'] if d['limit_days'] is not None else '—'} | {d['state']} |"
+            for d in worst
+        ]
+    return lines
 
 
 def _top_failing_lines(rules: list[dict[str, Any]]) -> list[str]:

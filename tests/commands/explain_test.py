@@ -13,7 +13,10 @@ def test_explain_pack_rule_and_builtin(gate_cli: Any, example: GitRepo) -> None:
     assert code == 0
     assert out.startswith("rollback-tested: Rollback was tested recently")
     assert "severity: tier 0: error, tier 1: warning" in out
-    assert 'tier 0 parameters: {"days": 90, "field": "rollback.last_tested"}' in out
+    assert (
+        'tier 0 parameters: {"drill": "rollback"}' in out
+        and "resilience.max_age_days.rollback" in out
+    )
     code, out, _ = gate_cli("explain", "gate-config-changed")
     assert code == 0 and "base revision" in out
 

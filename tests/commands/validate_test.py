@@ -24,7 +24,7 @@ def test_every_service_is_judged_and_the_exit_code_is_the_verdict(
         "payments",
         "search",
     }
-    assert doc["summary"]["blocked_services"] == ["search"]
+    assert doc["summary"]["blocked_services"] == ["notifications", "search"]
 
 
 def test_an_unknown_revision_is_exit_2_naming_it(example: GitRepo, gate_cli: Any) -> None:

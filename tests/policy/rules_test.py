@@ -29,8 +29,8 @@ def test_default_pack_loads_and_every_rule_is_explained() -> None:
         assert rule.title and rule.remediation, rule.id
     by_id = {r.id: r for r in rules}
     assert by_id["runbook-sections"].severities == {0: "error", 1: "error", 2: "warning", 3: "info"}
-    assert by_id["rollback-tested"].params(0)["days"] == 90
-    assert by_id["rollback-tested"].params(1)["days"] == 180
+    assert by_id["rollback-tested"].params(0) == {"drill": "rollback"}
+    assert by_id["restore-tested"].severities == {0: "error", 1: "error", 2: "warning"}
 
 
 def test_severity_string_with_tiers() -> None:

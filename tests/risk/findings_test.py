@@ -89,3 +89,29 @@ def test_a_rollback_date_the_head_makes_up_is_not_a_tested_rollback() -> None:
         )
         == []
     )
+
+
+def test_a_stale_restore_escalates_a_high_risk_change_to_a_stateful_service() -> None:
+    """The drill record comes from the caller (the trusted one): the manifest's own dates do not decide."""
+    from gate.resilience.record import Drill, Resilience
+    from gate.resilience.trust import Judged
+
+    high = RiskResult(85, "high", ("migration",), "default")
+    fresh = Drill("rollback", "2026-11-01", "pass", None, "s/service.yaml")
+    old_restore = Drill("restore", "2026-01-01", "pass", "https://x.example/r", "s/service.yaml")
+    trusted = Resilience(stateful=True, drills=(fresh, old_restore))
+    found = risk_findings(high, service(1, "2026-11-20"), RiskSettings(), TODAY, Judged(trusted))
+    assert [f.message.split(" was ")[1] for f in found if f.rule == "risk-rollback-untested"] == [
+        "last tested 2026-01-01; it needs a drill within 90 days"
+    ]
+    assert "restore from backup" in found[-1].message
+    stale = Resilience(drills=(fresh._replace(written="2026-01-01"),))
+    found = risk_findings(high, service(1, "2026-11-20"), RiskSettings(), TODAY, Judged(stale))
+    assert any("rollback was last tested 2026-01-01" in f.message for f in found)
+    assert not [
+        f
+        for f in risk_findings(
+            high, service(1), RiskSettings(), TODAY, Judged(Resilience(drills=(fresh,)))
+        )
+        if f.rule == "risk-rollback-untested"
+    ]

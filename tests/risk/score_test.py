@@ -90,7 +90,9 @@ def test_thresholds_per_tier(example: GitRepo, thresholds: str, verdict: str) ->
 def test_high_risk_needs_a_recent_rollback_drill(example: GitRepo) -> None:
     example.git("checkout", "-q", "main")
     example.replace(
-        "services/checkout/service.yaml", "last_tested: ", "last_tested: 2025-01-01  # was "
+        "services/checkout/service.yaml",
+        "{kind: rollback, date: 2026-10-25",
+        "{kind: rollback, date: 2025-01-01",
     )
     example.commit("stale drill")
     example.git("checkout", "-q", "-B", "change", "main")
@@ -101,6 +103,19 @@ def test_high_risk_needs_a_recent_rollback_drill(example: GitRepo) -> None:
     assert (
         "whose rollback was last tested 2025-01-01; it needs a drill within 90 days"
         in rules["risk-rollback-untested"].message
+    )
+    # The change records a fresh drill itself: no resilience reviewer approved it, so main's record judges.
+    example.replace(
+        "services/checkout/service.yaml",
+        "{kind: rollback, date: 2025-01-01",
+        "{kind: rollback, date: 2026-11-20",
+    )
+    example.commit("drilled, says the change")
+    rules = {f.rule: f for f in judge(example).services[0].findings}
+    message = rules["risk-rollback-untested"].message
+    assert (
+        "last tested 2025-01-01" in message
+        and "rollback drill of 2026-11-20 (pass) does not count" in message
     )
 
 

@@ -61,14 +61,24 @@ def test_services_tiers_and_teams_of_the_example(example: GitRepo) -> None:
     tiers = {t["tier"]: t for t in card["tiers"]}
     assert [
         (tiers[t]["services"], tiers[t]["ready"], tiers[t]["slo_covered"]) for t in (0, 1, 2, 3)
-    ] == [(1, 1, 1), (2, 1, 2), (2, 2, 1), (1, 1, 0)]
+    ] == [(1, 1, 1), (2, 1, 2), (2, 1, 1), (1, 1, 0)]  # notifications: its latest restore failed
+    assert services["notifications"]["failing_rules"] == ["drill-failed"]
     assert tiers[0]["budgets"] == {"exhausted": 1}
+    dr = card["resilience"]
+    assert [
+        (t["services"], t["objectives"], t["drills_fresh"], t["failed"]) for t in dr["tiers"]
+    ] == [
+        (1, 1, 1, 0),
+        (2, 2, 2, 0),
+        (2, 1, 1, 1),
+        (1, 0, 1, 0),
+    ]
+    assert (dr["drills"][0]["service"], dr["drills"][0]["state"]) == ("notifications", "failed")
     teams = {t["label"]: t for t in card["teams"]}
     assert teams["payments"]["services"] == 2 and teams["discovery"]["ready"] == 0
-    assert (
-        card["top_failing_rules"][0]["rule"] == "runbook-sections"
-        and card["top_failing_rules"][0]["tiers"]["1"] == 1
-    )
+    top = {r["rule"]: r for r in card["top_failing_rules"]}
+    assert list(top) == ["drill-failed", "runbook-sections"]  # one service each: by rule id
+    assert top["runbook-sections"]["tiers"]["1"] == 1 and top["drill-failed"]["tiers"]["2"] == 1
     # two commits on 2026-11-01, each touching services: counted per service touched
     assert services["payments"]["changes"]["count"] == 2 and card["fleet"]["changes"] >= 6
 
@@ -250,7 +260,8 @@ def test_monthly_trend_from_history_judges_each_blob_once(
         f"{y}-{m:02d}" for y, m in [(2025, 12)] + [(2026, m) for m in range(1, 12)]
     ]
     assert trend["2025-12"]["services"] == 4 and trend["2025-12"]["slo_share"] == 0.0
-    assert trend["2026-11"]["services"] == 6 and trend["2026-11"]["ready"] == 5
+    # notifications records a failed restore drill: not ready
+    assert trend["2026-11"]["services"] == 6 and trend["2026-11"]["ready"] == 4
     assert trend["2026-06"]["tiers"]["0"] == {"services": 1, "ready": 1, "slo_covered": 1}
     assert [
         trend[m]["waivers_active"] for m in ("2026-03", "2026-04", "2026-05", "2026-06", "2026-07")

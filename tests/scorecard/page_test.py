@@ -144,7 +144,9 @@ class TierCells(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "tr":
-            self.row = a.get("id") if (a.get("id") or "").startswith("tier-") else None
+            self.row = (
+                a.get("id") if (a.get("id") or "").startswith(("tier-", "dr-tier-")) else None
+            )
             if a.get("data-month"):
                 self.months.append(str(a["data-month"]))
         if self.row and a.get("data-key"):
@@ -189,7 +191,7 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(
     expected = {
         0: (1, 1, 1, "1 exhausted"),
         1: (2, 1, 2, "2 ok"),
-        2: (2, 2, 1, "1 no-slo, 1 ok"),
+        2: (2, 1, 1, "1 no-slo, 1 ok"),  # notifications: its latest restore drill failed
         3: (1, 1, 0, "1 no-slo"),
     }
     for tier, (services, ready, slo, budgets) in expected.items():
@@ -205,6 +207,21 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(
             int(row["changes"]) == json_row["changes"]
             and int(row["risk-high"]) == json_row["risk"]["high"]
         )
+    # Disaster-recovery readiness per tier: (services, RTO+RPO declared, drills fresh, failed latest drill)
+    dr = {0: (1, 1, 1, 0), 1: (2, 2, 2, 0), 2: (2, 1, 1, 1), 3: (1, 0, 1, 0)}
+    for tier, numbers in dr.items():
+        row = cells.cells[f"dr-tier-{tier}"]
+        keys = ("dr-services", "dr-objectives", "dr-fresh", "dr-failed")
+        assert tuple(int(row[k]) for k in keys) == numbers, row
+        json_row = card["resilience"]["tiers"][tier]
+        assert (json_row["services"], json_row["failed"]) == (numbers[0], numbers[3])
+    first = card["resilience"]["drills"][0]
+    assert (first["service"], first["kind"], first["state"]) == (
+        "notifications",
+        "restore",
+        "failed",
+    )
+    assert '<tr data-state="failed"><th scope="row">notifications</th>' in dom
     assert len(cells.months) == 12 and "Reliability scorecard" in dom
     assert proxy.requests == []
 

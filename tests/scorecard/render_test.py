@@ -207,6 +207,32 @@ def _card() -> dict[str, Any]:
             dt.date(2026, 1, 1),
             TODAY,
         ),
+        "resilience": {
+            "tiers": [
+                {
+                    "tier": t,
+                    "services": 1 if t == 1 else 0,
+                    "objectives": 0,
+                    "objectives_share": 0.0 if t == 1 else None,
+                    "drills_fresh": 0,
+                    "drills_fresh_share": 0.0 if t == 1 else None,
+                    "failed": 1 if t == 1 else 0,
+                }
+                for t in collect.TIERS
+            ],
+            "drills": [
+                {
+                    "service": "x",
+                    "tier": 1,
+                    "kind": "restore",
+                    "date": "2026-01-01",
+                    "result": "fail",
+                    "age_days": 327,
+                    "limit_days": 180,
+                    "state": "failed",
+                }
+            ],
+        },
         "trend": None,
     }
 
@@ -220,6 +246,7 @@ def test_any_text_in_any_field_keeps_every_format_whole(values: list[str]) -> No
     service["rules"] = {values[3]: "error"}
     service["failing_rules"] = [values[3]]
     card["rules"] = {values[3]: values[0]}
+    card["resilience"]["drills"][0]["service"] = values[0]
     card["teams"][0]["label"] = values[1]
     card["top_failing_rules"] = collect.top_failing([service], {values[3]: values[2]})
     card["waivers"]["entries"][0].update(
