@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import GitRepo
 
+from gate import yaml as gate_yaml
 from gate.errors import FatalError
+from gate.resources import errors_for
 from gate.scaffold import RUNBOOK, init, is_template, next_steps, relative_root
 
 
@@ -64,9 +66,6 @@ def test_next_steps_follow_the_tier() -> None:
 def test_tiers_0_and_1_get_a_resilience_block_that_validates(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gate import yaml as gate_yaml
-    from gate.resources import errors_for
-
     monkeypatch.chdir(repo.root)
     for tier, rto, rpo, headroom in (
         (0, "1h", "15m", 30),

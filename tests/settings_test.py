@@ -24,6 +24,7 @@ from gate.budget import guide
 from gate.budget.math import DAY
 from gate.errors import FatalError
 from gate.resources import errors_for
+from gate.settings import ResilienceSettings
 
 ROOT = Path(__file__).parents[1]
 TIERS = (0, 1, 2, 3)
@@ -569,8 +570,6 @@ def test_a_tier_table_is_read_per_tier_and_never_by_a_negative_index() -> None:
 
 
 def test_resilience_limits_are_tier_tables_over_the_practice_defaults() -> None:
-    from gate.settings import ResilienceSettings
-
     default = ResilienceSettings()
     assert [default.days("rollback", t) for t in range(4)] == [90, 180, None, None]
     assert [default.days("failover", t) for t in range(4)] == [365, None, None, None]

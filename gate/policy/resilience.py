@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gate.budget.math import parse_duration
 from gate.catalog import Problem, Service
 from gate.resilience.record import Resilience
 from gate.resilience.trust import judged
@@ -84,8 +85,6 @@ def drill_failed(ctx: CheckContext, service: Service, params: dict[str, Any]) ->
 
 def dr_objectives(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """RTO and RPO are declared and within the tier's ceilings."""
-    from gate.budget.math import parse_duration
-
     record = judged(ctx, service).record
     level, tier = record.level(service.tier), _tier(record, service)
     problems = []

@@ -15,15 +15,16 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
+from gate.github import pull_request_from_env
 from gate.resilience import status
 from gate.resilience.record import LEGACY, Drill, Resilience, of
 from gate.resilience.status import Exported
+from gate.waivers.trust import Approvals
 
 if TYPE_CHECKING:
     from gate.catalog import Service
     from gate.config import Config
     from gate.policy.kinds import CheckContext
-    from gate.waivers.trust import Approvals
 
 KIND = "resilience"  # the approvers' kind: resilience.reviewers in .gate.yaml
 
@@ -168,13 +169,9 @@ def approvals(config: Config, mode: str) -> Approvals | None:
     (groups from exceptions.groups); None outside a GitHub pull request run of commits."""
     if mode != "commits":
         return None
-    from gate.github import pull_request_from_env
-
     pull_request = pull_request_from_env()
     if pull_request is None:
         return None
-    from gate.waivers.trust import Approvals
-
     settings = config.exceptions._replace(
         approvers=MappingProxyType(
             {**config.exceptions.approvers, KIND: config.resilience.reviewers}

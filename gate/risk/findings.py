@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from gate.builtin_rules import builtin_finding
+from gate.resilience.record import of
 from gate.settings import RiskSettings
 from gate.verdict import Finding, RiskResult
 
@@ -74,8 +75,6 @@ def _untested(
     drills: Judged | None,
 ) -> list[Finding]:
     """A rollback (and for a stateful service, a restore) drill older than `days` escalates a high-risk change."""
-    from gate.resilience.record import of
-
     record = drills.record if drills is not None else of(service)
     findings = []
     for kind in ("rollback", "restore") if record.stateful else ("rollback",):

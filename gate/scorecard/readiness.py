@@ -52,10 +52,10 @@ class Readiness:
         repo: Repo,
         rules: list[Rule],
         github_org: str | None,
-        resilience: ResilienceSettings = ResilienceSettings(),
+        resilience: ResilienceSettings | None = None,
     ) -> None:
         self.repo = repo
-        self.resilience = resilience
+        self.resilience = resilience or ResilienceSettings()
         self.rules = [r for r in rules if r.kind not in DATE_KINDS]
         self.date_rules = [r for r in rules if r.kind in DATE_KINDS]
         self.all_rules = rules

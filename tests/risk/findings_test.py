@@ -7,6 +7,8 @@ import json
 
 from gate.catalog import Service
 from gate.report.json_report import risk as risk_json
+from gate.resilience.record import Drill, Resilience
+from gate.resilience.trust import Judged
 from gate.risk.findings import risk_findings
 from gate.settings import RiskSettings
 from gate.verdict import RiskResult
@@ -93,9 +95,6 @@ def test_a_rollback_date_the_head_makes_up_is_not_a_tested_rollback() -> None:
 
 def test_a_stale_restore_escalates_a_high_risk_change_to_a_stateful_service() -> None:
     """The drill record comes from the caller (the trusted one): the manifest's own dates do not decide."""
-    from gate.resilience.record import Drill, Resilience
-    from gate.resilience.trust import Judged
-
     high = RiskResult(85, "high", ("migration",), "default")
     fresh = Drill("rollback", "2026-11-01", "pass", None, "s/service.yaml")
     old_restore = Drill("restore", "2026-01-01", "pass", "https://x.example/r", "s/service.yaml")
