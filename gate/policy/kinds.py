@@ -20,8 +20,7 @@ from gate.cache import Store
 from gate.catalog import Catalog, Located, Problem, Service
 from gate.deploy.kinds import KINDS as DEPLOY_KINDS
 from gate.graph import ServiceGraph
-from gate.policy import graph_kinds
-from gate.policy import resilience
+from gate.policy import graph_kinds, resilience
 from gate.policy.kind import Kind
 from gate.scaffold import is_template
 from gate.settings import ResilienceSettings
