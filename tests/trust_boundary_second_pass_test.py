@@ -8,6 +8,7 @@ lists them by class.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from typing import Any
@@ -301,9 +302,9 @@ def test_a_replaced_commit_is_judged_as_it_is(target_repo: tuple[GitRepo, str, s
 
 # -- drill dates are claims ------------------------------------------------------------------------
 #
-# Until a drill leaves evidence, `rollback.last_tested` in the head is what the author says: one
-# added line with today's date must not turn a high-risk change's "rollback untested" block into a
-# pass. The base tip's date is what counts.
+# A drill record in the head is what the author says: one line with today's date must not turn a
+# high-risk change's "rollback untested" block into a pass. The base tip's record is what counts
+# (gate/resilience/trust.py; with evidence and a resilience reviewer's approval, a claim counts).
 
 
 def _risky(repo: GitRepo, name: str) -> None:
@@ -322,7 +323,8 @@ def _risky(repo: GitRepo, name: str) -> None:
 def stale_drill(request: pytest.FixtureRequest, example: GitRepo) -> tuple[GitRepo, str]:
     name, _ = TARGETS[request.param]
     example.git("checkout", "-q", "main")
-    example.replace(f"services/{name}/service.yaml", "last_tested: ", "last_tested: 2025-01-01  # ")
+    recorded = f"{{kind: rollback, date: {TODAY - dt.timedelta(days=30)}"  # the demo's drill
+    example.replace(f"services/{name}/service.yaml", recorded, "{kind: rollback, date: 2025-01-01")
     example.commit("stale drill")
     example.git("checkout", "-q", "-B", "change", "main")
     return example, name
@@ -345,8 +347,8 @@ def test_a_drill_date_the_head_writes_counts_from_the_base_tip(
     _risky(repo, name)
     repo.replace(
         f"services/{name}/service.yaml",
-        "last_tested: 2025-01-01  # ",
-        f"last_tested: {claimed}  # ",
+        "{kind: rollback, date: 2025-01-01",
+        f"{{kind: rollback, date: {claimed}",
     )
     repo.commit("pricing rewrite, and a drill (says the author)")
     v = judge(repo)
