@@ -63,7 +63,9 @@ class Resilience(NamedTuple):
     def latest(self, kind: str) -> Drill | None:
         """The most recent drill of a kind with a calendar date (on one day, a failure first)."""
         dated = [d for d in self.drills if d.kind == kind and d.date is not None]
-        return max(dated, key=lambda d: (d.date, d.result == "fail"), default=None)
+        if not dated:
+            return None
+        return max(dated, key=lambda d: (d.date, d.result == "fail"))
 
 
 def _number(value: Any) -> float | None:
