@@ -2,15 +2,16 @@
 dependencies, SLOs their dependencies allow, no tier-0 cycles, blast radius and co-changes.
 
 Each kind reads the dependency records (`gate.graph.dependencies_of`) and resolves names in the
-head's graph and in the base's; where the two disagree the worse answer counts, so a pull request
-cannot make a dependency look more critical or more available than the trusted side says.
+head's graph and in the trusted tip's (the base branch's tip, never the fork point); where the two
+disagree the worse answer counts, so a pull request cannot make a dependency look more critical or
+more available than the trusted side says.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from gate.budget.records import say
+from gate.budget.records import SLO, say
 from gate.budget.slo import slos_of
 from gate.graph import Dependency, ServiceGraph, availability, dependencies_of
 from gate.service import Located, Problem, Service
@@ -22,14 +23,17 @@ class GraphContext(Protocol):
 
     head: Snapshot
     base: Snapshot
+    trusted: Snapshot | None
 
     @property
     def graph(self) -> ServiceGraph: ...
 
     @property
-    def base_graph(self) -> ServiceGraph: ...
+    def trusted_graph(self) -> ServiceGraph: ...
 
     def before(self, service: Service) -> Service | None: ...
+
+    def trusted_service(self, service: Service) -> Service | None: ...
 
     def locate(self, service: Service, value: str) -> Located: ...
 
@@ -39,16 +43,22 @@ def _line(service: Service, dependency: Dependency) -> int | None:
 
 
 def _sides(ctx: GraphContext, name: str) -> list[tuple[Service, Snapshot]]:
-    """The dependency as the head and the base have it (either may lack it)."""
+    """The dependency as the head and the trusted tip have it (either may lack it)."""
     found = [(s, ctx.head) for s in ctx.graph.find_all(name)]
-    if ctx.base is not ctx.head:
-        found += [(s, ctx.base) for s in ctx.base_graph.find_all(name)]
+    trusted = ctx.trusted or ctx.base
+    if trusted is not ctx.head:
+        found += [(s, trusted) for s in ctx.trusted_graph.find_all(name)]
     return found
 
 
-def _availability(sides: list[tuple[Service, Snapshot]]) -> float | None:
-    """The dependency's promised availability: the lower of the head's and the base's."""
-    values = [a for s, snap in sides if (a := availability(s, slos_of(s, snap)[0])) is not None]
+def _slos(ctx: GraphContext, service: Service, snapshot: Snapshot) -> list[SLO]:
+    """A service's SLOs at one side, its documents found where the trusted tip decides."""
+    return slos_of(service, snapshot, ctx.trusted)[0]
+
+
+def _availability(ctx: GraphContext, sides: list[tuple[Service, Snapshot]]) -> float | None:
+    """The dependency's promised availability: the lower of the head's and the trusted tip's."""
+    values = [a for s, snap in sides if (a := availability(s, _slos(ctx, s, snap))) is not None]
     return min(values) if values else None
 
 
@@ -106,7 +116,7 @@ def dependency_slos(ctx: GraphContext, service: Service, params: dict[str, Any])
             what = "declares no SLA (external: {name, sla})"
         else:
             sides = _sides(ctx, dependency.name)
-            missing = bool(sides) and any(not slos_of(s, snap)[0] for s, snap in sides)
+            missing = bool(sides) and any(not _slos(ctx, s, snap) for s, snap in sides)
             what = "has no SLO"
         if missing:
             problems.append(
@@ -122,7 +132,7 @@ def dependency_slos(ctx: GraphContext, service: Service, params: dict[str, Any])
 def slo_feasible(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """The service's availability objective is at most what its critical hard dependencies allow
     together (the product of their objectives or SLAs)."""
-    own = availability(service, slos_of(service, ctx.head)[0])
+    own = availability(service, _slos(ctx, service, ctx.head))
     if own is None:
         return []
     terms: list[tuple[str, float]] = []
@@ -130,7 +140,9 @@ def slo_feasible(ctx: GraphContext, service: Service, params: dict[str, Any]) ->
         if not dependency.critical:
             continue
         value = (
-            dependency.sla if dependency.external else _availability(_sides(ctx, dependency.name))
+            dependency.sla
+            if dependency.external
+            else _availability(ctx, _sides(ctx, dependency.name))
         )
         if value is not None:
             terms.append((dependency.name, value))
@@ -168,11 +180,10 @@ def blast_radius(ctx: GraphContext, service: Service, params: dict[str, Any]) ->
     """A change to a service that others depend on reaches them too: how many, and how critical."""
     if ctx.base is ctx.head:
         return []  # no change: nothing to reach
-    # The base tip's graph: a pull request can add dependents (they would only widen the radius)
-    # but not remove the ones the trusted side has.
-    before = ctx.before(service)
-    name = before.name if before is not None else service.name  # the base identity, not a new name
-    reached = ctx.base_graph.blast_radius(name)
+    # The trusted tip's graph: a pull request can add dependents (they would only widen the radius)
+    # but not remove the ones the trusted side has, nor hide those main added after its branch point.
+    name = _identity(ctx, service)
+    reached = ctx.trusted_graph.blast_radius(name)
     if len(reached) < params.get("min_dependents", 1):
         return []
     strictest = min(s.tier for s in reached)
@@ -188,6 +199,14 @@ def blast_radius(ctx: GraphContext, service: Service, params: dict[str, Any]) ->
             1,
         )
     ]
+
+
+def _identity(ctx: GraphContext, service: Service) -> str:
+    """The service's name at the trusted tip (else where the branch forked, else the head's)."""
+    for known in (ctx.trusted_service(service), ctx.before(service)):
+        if known is not None and known.parsed:
+            return known.name
+    return service.name
 
 
 def _count(n: int) -> str:
@@ -232,9 +251,8 @@ def dependency_review(ctx: GraphContext, service: Service, params: dict[str, Any
     for dependency in dependencies_of(service):
         if dependency.kind != "hard" or dependency.name in old or dependency.external:
             continue
-        target = ctx.graph.find(dependency.name)
-        team = target.get("owners", "team") if target is not None else None
-        if isinstance(team, str) and team:
+        team = _team(ctx, dependency.name)
+        if team:
             problems.append(
                 Problem(
                     f"new hard dependency '{dependency.name}': ask its owners, team '{team}', to review "
@@ -244,6 +262,15 @@ def dependency_review(ctx: GraphContext, service: Service, params: dict[str, Any
                 )
             )
     return problems
+
+
+def _team(ctx: GraphContext, name: str) -> str | None:
+    """The dependency's owning team as the trusted tip has it (the head's only for a new service):
+    the same pull request cannot hand the review to a team of its choosing."""
+    sides = _sides(ctx, name)
+    trusted = [s for s, snap in sides if snap is not ctx.head] or [s for s, _ in sides]
+    teams = [t for s in trusted if isinstance(t := s.get("owners", "team"), str) and t]
+    return teams[0] if teams else None
 
 
 def dependency_drift(before: Service, service: Service) -> list[Problem]:

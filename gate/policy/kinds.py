@@ -64,8 +64,13 @@ class CheckContext:
         return ServiceGraph(Catalog.of(self.head))
 
     @cached_property
-    def base_graph(self) -> ServiceGraph:
-        return self.graph if self.base is self.head else ServiceGraph(self.base_catalog)
+    def trusted_graph(self) -> ServiceGraph:
+        """The trusted tip's service graph (a dependency's tier and objectives, who depends on a
+        service): never the fork point's, which the author chose by where they cut the branch."""
+        snapshot = self.trusted or self.base
+        if snapshot is self.head:
+            return self.graph
+        return ServiceGraph(self.base_catalog if snapshot is self.base else Catalog.of(snapshot))
 
     def before(self, service: Service) -> Service | None:
         """The service as the base revision had it, when this change edited its sources (else None).

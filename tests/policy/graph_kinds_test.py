@@ -228,3 +228,159 @@ def test_thousands_of_unknown_dependencies_cost_linear_time(
     errors = _errors(judge(example), "checkout")
     assert len(errors["dependency-known"]) == 600
     assert len(calls) <= 2 * GREPS  # head and base graphs, each bounded
+
+
+# -- the trusted tip decides: a branch point or files the change adds choose nothing --------------
+
+
+def _block(repo: GitRepo, manifest: str, key: str, body: str) -> None:
+    """Replace a top-level key's block (its line and the indented lines under it) with `body`."""
+    lines = repo.read(manifest).split("\n")
+    start = lines.index(f"{key}:")
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(" "):
+        end += 1
+    repo.write(manifest, "\n".join([*lines[:start], body.rstrip("\n"), *lines[end:]]))
+
+
+def _tier(repo: GitRepo, manifest: str, tier: int) -> None:
+    lines = repo.read(manifest).split("\n")
+    repo.write(manifest, "\n".join(f"tier: {tier}" if s.startswith("tier:") else s for s in lines))
+
+
+def _touch(repo: GitRepo, path: str) -> None:
+    repo.write(path, repo.read(path) + "\n# a touch\n")
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_branch_cut_before_main_demoted_the_dependency_still_finds_the_inversion(
+    example: GitRepo, tier: int
+) -> None:
+    """main demoted the dependency after the branch was cut: the merge makes a tier inversion, but
+    the fork point and the head both had the dependency as critical as the service."""
+    service, manifest, lower = SETUPS[tier]
+    example.git("checkout", "-q", "main")
+    _depend(example, manifest, lower)
+    _tier(example, f"services/{lower}/service.yaml", tier)
+    example.commit(f"{service} depends on {lower}, as critical")
+    example.git("checkout", "-q", "-B", "change")
+    example.git("checkout", "-q", "main")
+    _tier(example, f"services/{lower}/service.yaml", 2)
+    example.commit(f"{lower} demoted")
+    example.git("checkout", "-q", "change")
+    _touch(example, manifest)
+    example.commit("touch")
+    errors = _errors(judge(example), service)
+    assert any(f"'{lower}' is tier 2" in m for m in errors.get("dependency-tier-inversion", [])), (
+        errors
+    )
+
+
+def test_blast_radius_counts_dependents_main_added_after_the_branch_point(
+    example: GitRepo,
+) -> None:
+    example.git("checkout", "-q", "main")
+    example.write(
+        "services/billing/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: billing\ntier: 0\n"
+        "owners: {team: billing}\ndependencies: [cart]\n",
+    )
+    example.commit("billing depends on cart")
+    example.git("checkout", "-q", "change")
+    _touch(example, "services/cart/src/cart.py")
+    example.commit("cart: a touch")
+    infos = [
+        f.message
+        for s in judge(example).services
+        if s.name == "cart"
+        for f in s.findings
+        if f.rule == "blast-radius"
+    ]
+    assert infos == [
+        "2 services depend on cart directly or transitively; the most critical are tier 0: billing"
+    ], infos
+
+
+OPENSLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: NAME-availability
+spec:
+  service: NAME
+  indicator:
+    metadata:
+      name: NAME-good-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{service="NAME",code!~"5.."}[{{window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{service="NAME"}[{{window}}]))
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: NAME availability
+      target: TARGET
+"""
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_document_added_beside_the_manifest_cannot_shadow_the_objective_feasibility_reads(
+    example: GitRepo, tier: int
+) -> None:
+    """main measures the service's availability by a document the old root reading finds; its
+    99.99% cannot be met on a 99.9% dependency. The change adds a 99% document under the same
+    name beside the manifest: read as the head decides, the objective looked feasible."""
+    service, manifest, _ = SETUPS[tier]
+    document = f"slo/{service}-availability.yaml"
+    example.git("checkout", "-q", "main")
+    example.write(document, OPENSLO.replace("NAME", service).replace("TARGET", "0.9999"))
+    _block(example, manifest, "slos", f"slos:\n  - openslo: {document}\n")
+    _depend(example, manifest, "{external: {name: bank, sla: 99.9}}")
+    example.commit(f"{service}: 99.99% on a 99.9% bank")
+    example.git("checkout", "-q", "-B", "change")
+    _touch(example, manifest)
+    example.commit("touch")
+    assert any("99.99% cannot be met" in m for m in _feasibility(judge(example), service))
+    example.write(
+        f"services/{service}/{document}",
+        OPENSLO.replace("NAME", service).replace("TARGET", "0.99"),
+    )
+    example.commit("a document beside the manifest")
+    warned = _feasibility(judge(example), service)
+    assert any("99.99% cannot be met" in m for m in warned), warned
+
+
+def _feasibility(v: Verdict, service: str) -> list[str]:
+    return [
+        f.message
+        for s in v.services
+        if s.name == service
+        for f in s.findings
+        if f.rule == "slo-feasible"
+    ]
+
+
+def test_a_new_dependency_asks_the_team_the_trusted_tip_names(example: GitRepo) -> None:
+    """The change adds a hard dependency of tier-0 payments on search and, in the same pull request,
+    makes its own team search's owners: the review request went to the author's team."""
+    _depend(example, "services/payments/service.yaml", "search")
+    example.replace("services/search/service.yaml", "team: discovery", "team: payments")
+    example.commit("payments depends on search, owned by payments now")
+    asked = [
+        f.message
+        for s in judge(example).services
+        if s.name == "payments"
+        for f in s.findings
+        if f.rule == "dependency-review"
+    ]
+    assert asked and all("team 'discovery'" in m for m in asked), asked
