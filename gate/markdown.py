@@ -6,6 +6,7 @@ pattern that can backtrack, and a size limit checked before any of it.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 MAX_BYTES = 1024 * 1024  # runbooks and rollback plans; a bigger one is a finding, not read
@@ -121,3 +122,28 @@ def anchor(text: str) -> str:
     (hyphens and underscores kept), spaces as hyphens."""
     kept = "".join(c for c in text.strip().lower() if c.isalnum() or c in " -_")
     return kept.replace(" ", "-")
+
+
+# A line that only stands in for content: TODO/TBD/FIXME notes, "fill in", lorem ipsum, "coming soon".
+# List markers, quotes and emphasis around it do not make it content.
+_PLACEHOLDER = re.compile(
+    r"(?:todo|to do|tbd|tba|fixme|xxx|wip|n/?a|placeholder|coming soon)(?:\W.*)?"
+    r"|(?:\.\.\.|…)"
+    r"|(?:please )?fill (?:this |it )?in(?:\W.*)?"
+    r"|to be (?:written|added|defined|done|determined|decided)(?:\W.*)?"
+    r"|.*\blorem ipsum\b.*",
+    re.IGNORECASE,
+)
+_MARKUP = re.compile(r"^(?:[-*+>]|\d+[.)]|\[[ x]\])\s*|[*_`~]+")
+
+
+def is_placeholder(lines: list[str]) -> bool:
+    """True when a section's every non-empty, non-heading line only stands in for content (TODO,
+    TBD, FIXME, "fill in", lorem ipsum, ...): such a section counts as missing."""
+    body = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(body) and all(_stands_in(ln) for ln in body)
+
+
+def _stands_in(line: str) -> bool:
+    bare = _MARKUP.sub("", line).strip(" :-.!?()[]")
+    return not bare or _PLACEHOLDER.fullmatch(bare) is not None

@@ -353,3 +353,47 @@ def test_a_drill_date_the_head_writes_counts_from_the_base_tip(
     repo.commit("pricing rewrite, and a drill (says the author)")
     v = judge(repo)
     assert v.verdict == "block" and "risk-rollback-untested" in errors(v, name)
+
+
+# -- placeholders are no content -------------------------------------------------------------------
+#
+# A required document's section whose only content stands in for content (TODO, TBD, "fill in",
+# lorem ipsum) counts as missing; only `gate init`'s own template text was recognised before.
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [
+        "TODO",
+        "- TBD",
+        "*Fill in the escalation path.*",
+        "Lorem ipsum dolor sit amet.",
+        "TODO: later\nTBD",
+    ],
+)
+def test_a_runbook_section_of_placeholders_is_missing(
+    target_repo: tuple[GitRepo, str, str], filler: str
+) -> None:
+    repo, name, _ = target_repo
+    runbook = f"services/{name}/docs/runbook.md"
+    text = repo.read(runbook)
+    head, _, rest = text.partition("## Escalation\n")
+    repo.write(runbook, head + "## Escalation\n" + filler + "\n")
+    repo.commit("escalation: later")
+    v = judge(repo)
+    assert v.verdict == "block" and "runbook-sections" in errors(v, name), filler
+
+
+def test_control_a_runbook_section_with_real_content_passes(
+    target_repo: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, _ = target_repo
+    runbook = f"services/{name}/docs/runbook.md"
+    head, _, rest = repo.read(runbook).partition("## Escalation\n")
+    repo.write(
+        runbook,
+        head
+        + "## Escalation\nPage payments-secondary, then sre-oncall (TODO items: the tracker).\n",
+    )
+    repo.commit("escalation")
+    assert "runbook-sections" not in errors(judge(repo), name)

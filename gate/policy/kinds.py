@@ -198,13 +198,11 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
             continue
         if ctx.head.is_file(found.path):
             raw = ctx.head.read(found.path) if params.get("not_template") else None
-            if raw is not None and is_template(raw.decode("utf-8", "replace").splitlines()):
+            lines = raw.decode("utf-8", "replace").splitlines() if raw is not None else []
+            if is_template(lines) or markdown.is_placeholder(lines):
+                what = "the template from `gate init`" if is_template(lines) else "placeholder text"
                 problems.append(
-                    Problem(
-                        f"{params['field']} {value!r} is still the template from `gate init`",
-                        service.manifest,
-                        line,
-                    )
+                    Problem(f"{params['field']} {value!r} is still {what}", service.manifest, line)
                 )
             continue
         shown = (
@@ -306,6 +304,17 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
                 problems.append(
                     Problem(
                         f"{value}: section {match.text!r} is still the template from `gate init`",
+                        value,
+                        match.line,
+                    )
+                )
+            elif params.get("require_content", True) and markdown.is_placeholder(
+                _section_lines(lines, found, match)
+            ):
+                problems.append(
+                    Problem(
+                        f"{value}: section {match.text!r} holds only placeholder text (TODO, TBD, "
+                        "fill in, lorem ipsum): it counts as missing",
                         value,
                         match.line,
                     )
