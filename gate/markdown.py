@@ -125,25 +125,51 @@ def anchor(text: str) -> str:
 
 
 # A line that only stands in for content: TODO/TBD/FIXME notes, "fill in", lorem ipsum, "coming soon".
-# List markers, quotes and emphasis around it do not make it content.
+# List markers, quotes, emphasis, HTML tags and entities around it do not make it content.
 _PLACEHOLDER = re.compile(
-    r"(?:todo|to do|tbd|tba|fixme|xxx|wip|n/?a|placeholder|coming soon)(?:\W.*)?"
-    r"|(?:\.\.\.|…)"
+    r"(?:todo|to do|tbd|tba|fixme|xxx)(?:\W.*)?"  # a note, whatever follows it
+    r"|(?:n/?a|wip|placeholder|coming soon)"  # alone on its line
     r"|(?:please )?fill (?:this |it )?in(?:\W.*)?"
     r"|to be (?:written|added|defined|done|determined|decided)(?:\W.*)?"
     r"|.*\blorem ipsum\b.*",
     re.IGNORECASE,
 )
-_MARKUP = re.compile(r"^(?:[-*+>]|\d+[.)]|\[[ x]\])\s*|[*_`~]+")
+_MARKUP = re.compile(r"^(?:[-*+>]|\d+[.)]|\[[ x]\])\s*|[*_`~]+|<[^<>]*>|&#?\w{1,32};")
 
 
 def is_placeholder(lines: list[str]) -> bool:
     """True when a section's every non-empty, non-heading line only stands in for content (TODO,
-    TBD, FIXME, "fill in", lorem ipsum, ...): such a section counts as missing."""
-    body = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    return bool(body) and all(_stands_in(ln) for ln in body)
+    TBD, FIXME, "fill in", lorem ipsum, or nothing a reader sees: HTML comments, tags, entities,
+    invisible characters, punctuation): such a section counts as missing."""
+    body = [ln.strip() for ln in _uncommented(lines) if not ln.lstrip().startswith("#")]
+    return bool([ln for ln in body if ln]) and all(_stands_in(ln) for ln in body if ln)
+
+
+def _uncommented(lines: list[str]) -> list[str]:
+    """The lines with HTML comments (`<!-- ... -->`, across lines too) cut out: one pass."""
+    kept: list[str] = []
+    inside = False
+    for line in lines:
+        out, at = [], 0
+        while at <= len(line):
+            if inside:
+                end = line.find("-->", at)
+                if end < 0:
+                    break
+                inside, at = False, end + 3
+            else:
+                start = line.find("<!--", at)
+                out.append(line[at:] if start < 0 else line[at:start])
+                if start < 0:
+                    break
+                inside, at = True, start + 4
+        kept.append("".join(out))
+    return kept
 
 
 def _stands_in(line: str) -> bool:
-    bare = _MARKUP.sub("", line).strip(" :-.!?()[]")
-    return not bare or _PLACEHOLDER.fullmatch(bare) is not None
+    bare = _MARKUP.sub("", line)
+    return (
+        not any(c.isalnum() for c in bare)
+        or _PLACEHOLDER.fullmatch(bare.strip(" :-.!?()[]")) is not None
+    )

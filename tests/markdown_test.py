@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from gate.markdown import headings
+import pytest
+
+from gate.markdown import headings, is_placeholder
 
 
 def test_atx_setext_and_code_fences() -> None:
@@ -30,3 +32,33 @@ def test_html_comments_hide_headings_and_content() -> None:
     assert [(h.text, h.has_content) for h in shown] == [("runbook", True), ("Symptoms", True)]
     fenced = headings("```\n<!--\n```\n## Symptoms\nalerts page\n")
     assert [h.text for h in fenced] == ["Symptoms"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TODO",
+        "- [ ] TBD\n* FIXME: later",
+        "_Fill in the steps._",
+        "Lorem ipsum dolor sit amet, consectetur.",
+        "<!-- real steps\nin the wiki -->\nTBD",
+        "\u200b\n&nbsp;\n<br>",
+        "...",
+    ],
+)
+def test_placeholders_only_stand_in_for_content(text: str) -> None:
+    assert is_placeholder(text.splitlines())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",  # empty is "no content", a different finding
+        "Page payments-secondary.\nTODO: add the phone tree",
+        "<!-- note --> Roll back with `deploy rollback`.",
+        "1. Fill the cache from the replica.",
+        "N/A -> see [the platform runbook](https://wiki.example.com/rb)",
+    ],
+)
+def test_real_content_is_no_placeholder(text: str) -> None:
+    assert not is_placeholder(text.splitlines())

@@ -369,6 +369,11 @@ def test_a_drill_date_the_head_writes_counts_from_the_base_tip(
         "*Fill in the escalation path.*",
         "Lorem ipsum dolor sit amet.",
         "TODO: later\nTBD",
+        "<!-- the real steps are in the wiki -->\nTODO",  # a comment renders as nothing
+        "\u200b",  # invisible: a zero-width space
+        "&nbsp;",
+        "<br>\n---",
+        "> _TBD_ \u2014 ask the team",
     ],
 )
 def test_a_runbook_section_of_placeholders_is_missing(
@@ -397,3 +402,26 @@ def test_control_a_runbook_section_with_real_content_passes(
     )
     repo.commit("escalation")
     assert "runbook-sections" not in errors(judge(repo), name)
+
+
+@pytest.mark.parametrize("filler", ["TODO", "# Rollback\n\nTBD\n", "Lorem ipsum.", "\u2060\n"])
+def test_a_rollback_plan_of_placeholders_is_missing(
+    target_repo: tuple[GitRepo, str, str], filler: str
+) -> None:
+    repo, name, _ = target_repo
+    repo.write(f"services/{name}/docs/rollback.md", filler + "\n")
+    repo.commit("rollback plan: later")
+    v = judge(repo)
+    assert v.verdict == "block" and "rollback-plan-exists" in errors(v, name), filler
+
+
+def test_control_a_rollback_plan_with_real_steps_passes(
+    target_repo: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, _ = target_repo
+    repo.write(
+        f"services/{name}/docs/rollback.md",
+        "# Rollback\n\n1. `deploy rollback --to previous` (TODO: automate).\n",
+    )
+    repo.commit("rollback plan")
+    assert "rollback-plan-exists" not in errors(judge(repo), name)
