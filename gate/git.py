@@ -332,6 +332,21 @@ class Repo:
             "cannot find the default branch (origin/HEAD, main or master); pass --base REV"
         )
 
+    def branch(self) -> str | None:
+        """The checked-out branch's short name, or None when HEAD is detached."""
+        out = self.run("symbolic-ref", "--quiet", "--short", "HEAD", ok_codes=(0, 1, 128))
+        return out.decode("utf-8", "replace").strip() or None
+
+    def default_branch(self) -> str | None:
+        """The default branch's short name (`main` for origin/HEAD -> origin/main), or None."""
+        try:
+            base = self.default_base()
+        except FatalError:
+            return None
+        if base == "origin/HEAD":
+            base = self.run("rev-parse", "--abbrev-ref", base).decode().strip()
+        return base.removeprefix("origin/")
+
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
         status, _, err = self._exec("merge-base", "--is-ancestor", ancestor, rev)
         if status not in (0, 1):

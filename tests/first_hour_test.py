@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -190,14 +191,21 @@ def rm_repo(example: GitRepo) -> GitRepo:
     return example
 
 
+def _added(out: str) -> str:
+    found = re.search(r"added (EXC-20261124-[0-9a-f]{6}) ", out)
+    assert found, out
+    return found.group(1)
+
+
 def test_12_exception_ids_are_never_reused(rm_repo: GitRepo, gate_cli: Any) -> None:
-    assert gate_cli(*ADD, "--days", "3", "--repo", rm_repo.path)[0] == 0
+    code, out, err = gate_cli(*ADD, "--days", "3", "--repo", rm_repo.path)
+    first = _added(out)
     rm_repo.commit("grant")
     assert (
         gate_cli(
             "exception",
             "revoke",
-            "EXC-20261124-1",
+            first,
             "--reason",
             "The escalation rota landed early",
             "--repo",
@@ -208,18 +216,20 @@ def test_12_exception_ids_are_never_reused(rm_repo: GitRepo, gate_cli: Any) -> N
     code, out, err = gate_cli(
         *ADD, "--days", "2", "--repo", rm_repo.path
     )  # revoke not committed yet
-    assert code == 0 and "added EXC-20261124-2" in out, err
+    assert code == 0, err
+    second = _added(out)
     rm_repo.commit("revoke one, grant another")
     # Even an entry cut out by hand (no revocation record) keeps its id out of reach once committed.
     from gate.waivers.edit import remove
 
     rm_repo.write(
-        "exceptions.yaml",
-        remove(rm_repo.read("exceptions.yaml"), "EXC-20261124-2", "exceptions.yaml"),
+        "exceptions.yaml", remove(rm_repo.read("exceptions.yaml"), second, "exceptions.yaml")
     )
     rm_repo.commit("cut out by hand")
     code, out, _ = gate_cli(*ADD, "--days", "2", "--repo", rm_repo.path)
-    assert "added EXC-20261124-3" in out
+    third = _added(out)
+    code, out, _ = gate_cli(*ADD, "--days", "2", "--repo", rm_repo.path)  # the same, again
+    assert len({first, second, third, _added(out)}) == 4
     rm_repo.commit("grant again")
     code, out, _ = gate_cli(
         "exception", "audit", "--repo", rm_repo.path, "--format", "json", "--as-of", "2026-11-24"
@@ -350,9 +360,9 @@ def test_14_add_cannot_be_future_dated(rm_repo: GitRepo, gate_cli: Any) -> None:
 
 def test_14_days_counts_calendar_days_including_today(rm_repo: GitRepo, gate_cli: Any) -> None:
     code, out, _ = gate_cli(*ADD, "--days", "3", "--repo", rm_repo.path)
-    assert code == 0 and "(expires 2026-11-26)" in out  # the 24th, 25th and 26th
+    assert code == 0 and "expires 2026-11-26)" in out  # the 24th, 25th and 26th
     code, out, err = gate_cli(*ADD, "--days", "7", "--repo", rm_repo.path)
-    assert code == 0 and "(expires 2026-11-30)" in out, err
+    assert code == 0 and "expires 2026-11-30)" in out, err
     code, _, err = gate_cli(*ADD, "--days", "8", "--repo", rm_repo.path)  # tier 1 allows 7
     assert code == 2 and "allows at most 7 days" in err
 

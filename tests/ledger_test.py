@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -73,13 +74,12 @@ def test_add_appends_and_keeps_every_byte_of_the_user_file(
     ledger_repo.write("exceptions.yaml", USER_LEDGER)
     code, out, err = gate_cli(*ADD, "--repo", ledger_repo.path)
     assert code == 0, err
-    assert (
-        "added EXC-20261124-1 to exceptions.yaml (expires 2026-11-26)" in out
-    )  # --days 3: the 24th to the 26th
+    new = re.search(r"added (EXC-20261124-[0-9a-f]{6}) to exceptions.yaml \(", out)
+    assert new and "expires 2026-11-26)" in out  # --days 3: the 24th to the 26th
     text = ledger_repo.read("exceptions.yaml")
     assert text.startswith(USER_LEDGER)
     assert text[len(USER_LEDGER) :] == (
-        "    - id: EXC-20261124-1\n      services: [search]\n      rules: [runbook-sections]\n"
+        f"    - id: {new.group(1)}\n      services: [search]\n      rules: [runbook-sections]\n"
         "      reason: Escalation contacts land with INC-9\n      ticket: INC-9\n      requested_by: dana\n"
         "      approved_by: rita\n      created: '2026-11-24'\n      expires: '2026-11-26'\n"
     )
@@ -96,7 +96,7 @@ def test_add_creates_a_new_ledger_and_fills_an_empty_list(
     )
     assert gate_cli(*ADD, "--repo", ledger_repo.path)[0] == 0
     text = ledger_repo.read("exceptions.yaml")
-    assert "exceptions: # none yet\n  - id: EXC-20261124-1\n" in text
+    assert re.search(r"exceptions: # none yet\n  - id: EXC-20261124-[0-9a-f]{6}\n", text)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,9 @@ def test_list_states(ledger_repo: GitRepo, gate_cli: Any) -> None:
     ledger_repo.write("exceptions.yaml", USER_LEDGER)
     ledger_repo.commit("ledger")
     ledger_repo.branch("x")
-    assert gate_cli(*ADD, "--repo", ledger_repo.path)[0] == 0
+    code, out, err = gate_cli(*ADD, "--pr", "5", "--repo", ledger_repo.path)
+    assert code == 0, err
+    new = out.split()[1]
 
     def states(day: str) -> dict[str, str]:
         code, out, _ = gate_cli(
@@ -167,18 +169,18 @@ def test_list_states(ledger_repo: GitRepo, gate_cli: Any) -> None:
     assert states("2026-11-26") == {
         "EXC-A": "expiring",
         "EXC-B": "active",
-        "EXC-20261124-1": "pending",
+        new: "pending",
     }
     assert states("2026-11-27") == {
         "EXC-A": "expired",
         "EXC-B": "active",
-        "EXC-20261124-1": "expired",
+        new: "expired",
     }
     assert states("2026-11-28")["EXC-B"] == "expiring"
     code, out, _ = gate_cli(
         "exception", "list", "--repo", ledger_repo.path, "--as-of", "2026-11-25"
     )
-    assert "expiring EXC-A" in out and "active   EXC-B" in out and "pending  EXC-20261124-1" in out
+    assert "expiring EXC-A" in out and "active   EXC-B" in out and f"pending  {new}" in out
 
 
 def test_malformed_ledger_is_exit_2_with_line(ledger_repo: GitRepo, gate_cli: Any) -> None:

@@ -1,4 +1,4 @@
-"""`gate exception add|list|revoke|audit`: the waiver ledger's editor and audit (gate.waivers does the work)."""
+"""`gate exception add|list|revoke|audit|groups`: the waiver ledger's editor and audit (gate.waivers does the work)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from gate.commands import options
 
 @click.group()
 def exception() -> None:
-    """Recorded, scoped, expiring exceptions: add, list, revoke, audit."""
+    """Recorded, scoped, expiring exceptions: add, list, revoke, audit, groups."""
 
 
 @exception.command("add")
@@ -51,7 +51,15 @@ def exception() -> None:
 )
 @click.option("--expires", metavar="YYYY-MM-DD", help="Expiry date (inclusive).")
 @click.option(
-    "--pr", "pull_request", type=click.IntRange(1), help="Limit the exception to one pull request."
+    "--pr",
+    "pull_request",
+    type=click.IntRange(1),
+    help="Limit the exception to one pull request [default: the pull request this runs in; required on a branch other than the default one].",
+)
+@click.option(
+    "--any-pr",
+    is_flag=True,
+    help="Let the exception waive every pull request to these services until it expires.",
 )
 @click.option("--id", "entry_id", help="Exception id [default: EXC-YYYYMMDD-N].")
 @options.as_of_option
@@ -66,6 +74,7 @@ def exception_add(
     days: int | None,
     expires: str | None,
     pull_request: int | None,
+    any_pr: bool,
     entry_id: str | None,
     as_of: str | None,
 ) -> None:
@@ -80,6 +89,8 @@ def exception_add(
         )
     if (days is None) == (expires is None):
         raise click.UsageError("give exactly one of --days or --expires")
+    if pull_request is not None and any_pr:
+        raise click.UsageError("give at most one of --pr and --any-pr")
     until = today + dt.timedelta(days=days - 1) if days else options.as_of(expires, "--expires")
     assert until is not None
     path, entry = edit.add(
@@ -94,9 +105,15 @@ def exception_add(
         today,
         pull_request,
         entry_id,
+        any_pr,
+    )
+    scope = (
+        f"only pull request #{entry['pull_request']}"
+        if "pull_request" in entry
+        else "every pull request to these services"
     )
     click.echo(
-        f"added {entry['id']} to {path} (expires {entry['expires']}); commit it through a reviewed pull request"
+        f"added {entry['id']} to {path} (waives {scope}; expires {entry['expires']}); commit it through a reviewed pull request"
     )
 
 
@@ -116,7 +133,6 @@ def exception_add(
 @options.as_of_option
 def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> None:
     """Every entry: active, expiring, pending, expired, invalid or stale."""
-    from gate.report.escape import json_dumps
     from gate.waivers.listing import listing
 
     standings = listing(repo, base, options.as_of_or_today(as_of))
@@ -125,9 +141,7 @@ def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> 
             {**s.entry.summary(), "state": s.state.value, "why": s.why, "line": s.entry.line}
             for s in standings
         ]
-        click.echo(
-            json_dumps({"schema": "gate.exception-list/v1", "exceptions": rows}, ensure_ascii=True)
-        )
+        options.echo_json({"schema": "gate.exception-list/v1", "exceptions": rows})
         return
     for s in standings:
         e = s.entry
@@ -176,3 +190,35 @@ def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
     events = audit.history(repo_, config.ledger_path, options.as_of_or_today(as_of))
     render = {"text": audit.audit_text, "json": audit.audit_json, "csv": audit.audit_csv}[fmt]
     click.echo(stdout(render(events)), nl=False)
+
+
+@exception.command("groups")
+@options.repo_option
+@click.option(
+    "--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master]."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def exception_groups(repo: str, base: str | None, fmt: str) -> None:
+    """Who may approve which exceptions, per tier (exceptions.approvers and groups in .gate.yaml)."""
+    from gate.waivers.listing import approver_groups
+
+    rev, table = approver_groups(repo, base)
+    if fmt == "json":
+        options.echo_json({"schema": "gate.exception-groups/v1", "revision": rev, "tiers": table})
+        return
+    options.echo(f"who may approve an exception, as .gate.yaml at {rev} says:")
+    for row in table:
+        click.echo(f"tier {row['tier']} (at most {row['max_days']} days)")
+        for kind, groups in row["approvers"].items():
+            who = "; ".join(
+                f"{group}: {', '.join('@' + m.lstrip('@') for m in members) or 'no members'}"
+                for group, members in groups.items()
+            )
+            options.echo(f"  {kind:<13} {who or 'nobody configured'}")

@@ -85,6 +85,13 @@ def echo(line: str) -> None:
     click.echo(stdout(visible(line)))
 
 
+def echo_json(document: Any) -> None:
+    """One JSON document on stdout, escaped like every report."""
+    from gate.report.escape import json_dumps
+
+    click.echo(json_dumps(document, ensure_ascii=True))
+
+
 def write(path: str, text: str) -> None:
     if os.path.exists(path) and not os.path.isfile(
         path

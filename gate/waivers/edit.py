@@ -8,12 +8,21 @@ the file is replaced, atomically. YAML is read and written only through gate.yam
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import re
 from typing import Any
 
+from gate import config as gate_config
 from gate import yaml as gate_yaml
-from gate.errors import FatalError
+from gate.builtin_rules import BUILTIN_RULES
+from gate.catalog import Catalog
+from gate.errors import FatalError, did_you_mean
+from gate.git import EMPTY, Repo
+from gate.github import pull_request_from_env
+from gate.policy.rules import load_rules
+from gate.snapshot import Snapshot
 from gate.waivers.model import (
     is_placeholder,
     parse_ledger,
@@ -179,9 +188,6 @@ def read_text(path: str) -> str:
 
 def context(repo_dir: str) -> tuple[Any, Any, Any]:
     """(repo, HEAD snapshot, config at HEAD) for the terminal commands."""
-    from gate import config as gate_config
-    from gate.git import EMPTY, Repo
-    from gate.snapshot import Snapshot
 
     repo = Repo(repo_dir)
     snapshot = Snapshot(repo, repo.resolve("HEAD") if repo.has_commits() else EMPTY)
@@ -200,6 +206,7 @@ def add(
     today: dt.date,
     pull_request: int | None,
     entry_id: str | None,
+    any_pr: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """Append a checked entry to the working tree's ledger: (the ledger's path, the entry written)."""
     repo, snapshot, config = context(repo_dir)
@@ -207,12 +214,14 @@ def add(
     text = read_text(path)
     existing = parse_ledger(text.encode(), config.ledger_path) if text.strip() else []
     tiers = _known(snapshot, config, services, rules)
+    pull_request = pull_request_scope(repo, pull_request, any_pr)
     taken = (
         {e.id for e in existing}
         | set(revocations(text.encode(), config.ledger_path))
         | _ids_ever(repo, config.ledger_path)
     )
-    entry_id = entry_id or _next_id(taken, today)
+    content = [services, rules, reason, ticket, requested_by, approved_by, str(expires)]
+    entry_id = entry_id or new_id(taken, today, snapshot.rev, content)
     if entry_id in taken:
         raise FatalError(
             f"exception id {entry_id!r} is already used (ids are never reused: the audit keeps one exception per id)",
@@ -238,15 +247,30 @@ def add(
     return config.ledger_path, entry
 
 
+def pull_request_scope(repo: Any, given: int | None, any_pr: bool) -> int | None:
+    """The pull request a new exception is limited to: the one given, the one this GitHub Actions
+    run is for, or none with `any_pr`. Added on a branch other than the default one (a pull
+    request's branch), it must say which: a hotfix's exception must not waive the next change."""
+    if given is not None or any_pr:
+        return given
+    pr = pull_request_from_env()
+    if pr is not None:
+        return pr.number
+    branch = repo.branch() if repo.has_commits() else None
+    default = repo.default_branch() if branch else None
+    if branch and default and branch != default:
+        raise FatalError(
+            f"on branch {branch!r}, not {default!r}: an exception added on a pull request's branch "
+            "waives only that pull request; give --pr N (its number), or --any-pr to let it waive "
+            "every pull request to these services until it expires"
+        )
+    return None
+
+
 def _known(
     snapshot: Any, config: Any, services: tuple[str, ...], rules: tuple[str, ...]
 ) -> dict[str, int]:
     """Every service's tier at HEAD, once the services and rules named are known to exist."""
-    from gate.builtin_rules import BUILTIN_RULES
-    from gate.catalog import Catalog
-    from gate.errors import did_you_mean
-    from gate.policy.rules import load_rules
-
     tiers = {s.name: s.tier for s in Catalog(snapshot).all()}
     unknown = [s for s in services if s not in tiers]
     if unknown:
@@ -294,11 +318,16 @@ def _ids_ever(repo: Any, ledger: str) -> set[str]:
 _ID_LINE = re.compile(r"^[-+ ]\s*(?:-\s*)?\{?\s*id:\s*([^\s,}#]+)", re.MULTILINE)
 
 
-def _next_id(taken: set[str], today: dt.date) -> str:
-    n = 1
-    while f"EXC-{today:%Y%m%d}-{n}" in taken:
-        n += 1
-    return f"EXC-{today:%Y%m%d}-{n}"
+def new_id(taken: set[str], today: dt.date, tip: str, content: list[Any]) -> str:
+    """EXC-YYYYMMDD-xxxxxx: the date, and a digest of the entry and the commit it is added on, so two
+    branches adding an exception the same day (each sees only its own ledger) never take one id."""
+    salt = 0
+    while True:
+        digest = hashlib.sha256(json.dumps([tip, content, salt], default=str).encode()).hexdigest()
+        candidate = f"EXC-{today:%Y%m%d}-{digest[:6]}"
+        if candidate not in taken:
+            return candidate
+        salt += 1
 
 
 def revoke(repo_dir: str, entry_id: str, reason: str, today: dt.date) -> str:

@@ -6,13 +6,14 @@ import datetime as dt
 import os
 from typing import Any
 
+from gate import config as gate_config
 from gate.catalog import Catalog
 from gate.errors import FatalError
 from gate.snapshot import Snapshot
 from gate.waivers.edit import context, read_text
 from gate.waivers.model import parse_ledger
 from gate.waivers.state import Ledgers, Standing, classify
-from gate.waivers.trust import Approvals
+from gate.waivers.trust import Approvals, approver_table
 
 
 def listing(repo_dir: str, base: str | None, today: dt.date) -> list[Standing]:
@@ -43,3 +44,12 @@ def _fork(repo: Any, base_rev: str, head_rev: str) -> str:
         return str(repo.merge_base(base_rev, head_rev))
     except FatalError:
         return base_rev
+
+
+def approver_groups(repo_dir: str, base: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """(the revision whose .gate.yaml decides, who may approve what per tier there)."""
+    repo, snapshot, config = context(repo_dir)
+    name = base or (repo.default_branch() and repo.default_base())
+    if name:
+        config = gate_config.load(Snapshot(repo, repo.resolve(name)))
+    return name or "HEAD", approver_table(config.exceptions)

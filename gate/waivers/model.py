@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gate import yaml as gate_yaml
@@ -43,6 +43,7 @@ class LedgerEntry:
     pull_request: int | None = None
     line: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    duplicate_lines: tuple[int | None, ...] = ()  # every line holding this id, when more than one
 
     def covers(self, service: str, rule: str) -> bool:
         return service in self.services and any(
@@ -90,7 +91,10 @@ def is_placeholder(reason: str) -> bool:
 
 
 def parse_ledger(raw: bytes | None, path: str) -> list[LedgerEntry]:
-    """Every entry of a ledger file; a malformed ledger is a FatalError naming the file and line."""
+    """Every entry of a ledger file; a malformed ledger is a FatalError naming the file and line.
+
+    Two entries with one id (two branches that each added one, merged) stay in the list, each
+    marked with the lines holding the id: those entries are invalid, every other entry still counts."""
     if raw is None:
         return []
     doc = gate_yaml.load(raw, path)
@@ -98,18 +102,19 @@ def parse_ledger(raw: bytes | None, path: str) -> list[LedgerEntry]:
         return []
     check_document(doc.data, doc, path, "exceptions", "exception ledger")
     entries: list[LedgerEntry] = []
-    seen: dict[str, int | None] = {}
+    lines: dict[str, list[int | None]] = {}
     for index, item in enumerate(doc.data.get("exceptions") or []):
         line = doc.line("exceptions", index)
-        if item["id"] in seen:
-            raise FatalError(
-                f"exception id {item['id']!r} used twice (first on line {seen[item['id']]})",
-                path,
-                line,
-            )
-        seen[item["id"]] = line
+        lines.setdefault(item["id"], []).append(line)
         entries.append(_entry(item, _dates(item, doc, index, path), line))
-    return entries
+    return [
+        replace(e, duplicate_lines=tuple(lines[e.id])) if len(lines[e.id]) > 1 else e
+        for e in entries
+    ]
+
+
+def duplicate_ids(entries: list[LedgerEntry]) -> set[str]:
+    return {e.id for e in entries if e.duplicate_lines}
 
 
 def _dates(
@@ -156,6 +161,9 @@ def revocations(raw: bytes | None, path: str) -> dict[str, dict[str, Any]]:
 
 def static_problems(entry: LedgerEntry, today: dt.date) -> str | None:
     """What makes an entry invalid whatever it would waive."""
+    if entry.duplicate_lines:
+        where = ", ".join(str(n) for n in entry.duplicate_lines if n is not None)
+        return f"id {entry.id} is used by {len(entry.duplicate_lines)} entries (lines {where}); give each its own id"
     if is_placeholder(entry.reason):
         return f"reason {entry.reason!r} is a placeholder; say why the risk is accepted"
     if entry.expires < entry.created:

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from gate.waivers.model import LedgerEntry, expired_why
+from gate.waivers.model import LedgerEntry, expired_why, static_problems
 from gate.waivers.trust import Approvals, problems
 
 
@@ -72,6 +72,8 @@ def classify(
     `tiers` are the services the caller knows (name -> tier); with `every_service` (list, validate:
     the whole catalog) a service missing from it is unknown. `check` knows the services it judges."""
     origin = Origin.BASE if entry.same_as(ledgers.trusted.get(entry.id)) else Origin.CHANGE
+    if entry.duplicate_lines:  # before stale: which of the two a trusted ledger holds is moot
+        return Standing(entry, State.INVALID, origin, static_problems(entry, today) or "")
     if origin is Origin.CHANGE and entry.same_as(ledgers.fork.get(entry.id)):
         return Standing(entry, State.STALE, origin, STALE_WHY)
     problem = problems(entry, tiers, approvals, today, every_service)

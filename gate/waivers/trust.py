@@ -145,6 +145,28 @@ def problems(
     return None
 
 
+KINDS = ("findings", "error-budget", "risk")
+
+
+def approver_table(settings: WaiverSettings) -> list[dict[str, Any]]:
+    """Per tier: how long an exception may last and, per kind of waiver, the groups (and their
+    members) who may approve it: `gate exception groups`."""
+    return [
+        {
+            "tier": tier,
+            "max_days": settings.max_days.for_tier(tier),
+            "approvers": {
+                kind: {
+                    group: list(settings.members(group))
+                    for group in settings.approver_groups(kind, tier)
+                }
+                for kind in KINDS
+            },
+        }
+        for tier in range(4)
+    ]
+
+
 def approvers_text(rule: str, tier: int, settings: WaiverSettings) -> str:
     """Who may approve an exception for `rule` at `tier`: 'tier 1: release-managers (exceptions.approvers.findings)'."""
     kind = waiver_kind(rule)

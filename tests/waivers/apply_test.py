@@ -248,6 +248,86 @@ def test_pull_request_scope(example: GitRepo, github: Any) -> None:
     assert judge(example).verdict == "pass"
 
 
+HOTFIX = (
+    "exception",
+    "add",
+    "--service",
+    "search",
+    "--rule",
+    "runbook-sections",
+    "--reason",
+    "Hotfix for INC-81 cannot wait for the escalation rota",
+    "--ticket",
+    "INC-81",
+    "--requested-by",
+    "dana",
+    "--approved-by",
+    "rita",
+    "--days",
+    "5",
+    "--as-of",
+    TODAY.isoformat(),
+)
+
+
+def test_a_hotfix_exception_added_on_its_pull_request_waives_no_other(
+    example: GitRepo, github: Any, gate_cli: Any, tmp_path: Path
+) -> None:
+    """A release manager adds the hotfix's exception inside pull request #42 (no --pr given): it is
+    scoped to #42, applies there once approved, and after it merges it does not waive #43."""
+    ledger_setup(example)
+    example.git("checkout", "-q", "-B", "hotfix", "main")
+    example.write("services/search/src/query.py", "x = 2\n")
+    code, out, err = gate_cli(*HOTFIX, "--repo", example.path)
+    assert code == 0 and "waives only pull request #42" in out, err
+    assert "    pull_request: 42\n" in example.read("exceptions.yaml")
+    example.commit("hotfix with its exception")
+    github.reviews(("rita", "APPROVED", HEAD_SHA))
+    assert judge(example).verdict == "pass"
+    example.git("checkout", "-q", "main")
+    example.git("merge", "-q", "--no-ff", "hotfix", "-m", "Merge pull request #42")
+    example.git("checkout", "-q", "-B", "feature", "main")
+    example.write("services/search/src/query.py", "x = 3\n")
+    example.commit("unrelated feature")
+    event = tmp_path / "event43.json"
+    event.write_text(
+        json.dumps(
+            {
+                "repository": {"full_name": "acme/shop"},
+                "pull_request": {
+                    "number": 43,
+                    "user": {"login": "fred"},
+                    "head": {"sha": HEAD_SHA},
+                },
+            }
+        )
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GITHUB_EVENT_PATH", str(event))
+        v = judge(example)
+    assert v.verdict == "block" and waived_rules(v) == {}
+    assert [(f.entry.pull_request, f.why) for f in present(v.exceptions).invalid] == [
+        (42, "scoped to pull request #42")
+    ]
+
+
+def test_adding_an_exception_on_a_branch_asks_which_pull_request(
+    example: GitRepo, gate_cli: Any
+) -> None:
+    ledger_setup(example)
+    example.git("checkout", "-q", "-B", "hotfix", "main")
+    code, _, err = gate_cli(*HOTFIX, "--repo", example.path)
+    assert code == 2 and "on branch 'hotfix', not 'main'" in err and "--pr N" in err
+    assert "--any-pr" in err and not (Path(example.path) / "exceptions.yaml").exists()
+    code, out, err = gate_cli(*HOTFIX, "--pr", "7", "--repo", example.path)
+    assert code == 0 and "waives only pull request #7" in out, err
+    code, out, err = gate_cli(*HOTFIX, "--any-pr", "--repo", example.path)
+    assert code == 0 and "waives every pull request to these services" in out, err
+    assert "pull_request" not in example.read("exceptions.yaml").split("- id:")[2]
+    code, _, err = gate_cli(*HOTFIX, "--any-pr", "--pr", "7", "--repo", example.path)
+    assert code == 2 and "at most one of --pr and --any-pr" in err
+
+
 def test_placeholder_reason(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(reason="TODO"))
     assert "placeholder" in present(present(judge(example).exceptions).invalid[0].why)
@@ -297,9 +377,22 @@ def test_impossible_dates_and_duplicate_ids(example: GitRepo) -> None:
     ledger_setup(example, base_entries=entry(expires="2026-02-30"))
     with pytest.raises(FatalError, match="is not a real date"):
         judge(example)
-    ledger_setup(example, base_entries=entry() + entry())
-    with pytest.raises(FatalError, match="used twice"):
-        judge(example)
+
+
+def test_a_duplicate_id_that_landed_invalidates_only_its_own_entries(example: GitRepo) -> None:
+    """Two branches each added an entry with one id and both merged: those two entries are invalid
+    (neither waives), every other entry still applies, and the check still decides."""
+    twins = entry(id="EXC-D") + entry(
+        id="EXC-D", reason="Second branch took the same id for INC-78"
+    )
+    ledger_setup(example, base_entries=twins)
+    v = judge(example)
+    assert v.verdict == "block" and waived_rules(v) == {}
+    invalid = {f.entry.id: f.why for f in present(v.exceptions).invalid}
+    assert invalid == {"EXC-D": "id EXC-D is used by 2 entries (lines 4, 13); give each its own id"}
+    ledger_setup(example, base_entries=twins + entry(id="EXC-OK"))
+    v = judge(example)
+    assert v.verdict == "pass" and waived_rules(v) == {"runbook-sections": "EXC-OK"}
 
 
 def test_change_that_breaks_the_ledger_blocks_but_base_entries_still_count(

@@ -69,13 +69,6 @@ def test_missing_or_empty_ledger_has_no_entries() -> None:
     "text, words",
     [
         (
-            ledger(
-                ENTRY.format(n=1, rule="x", expires="2026-11-26"),
-                ENTRY.format(n=1, rule="y", expires="2026-11-26"),
-            ),
-            "exceptions.yaml:13: exception id 'EXC-1' used twice (first on line 4)",
-        ),
-        (
             ledger(ENTRY.format(n=1, rule="x", expires="2026-02-30")),
             "exceptions.yaml:12: exception EXC-1: expires '2026-02-30' is not a real date",
         ),
@@ -86,6 +79,27 @@ def test_a_malformed_ledger_names_file_and_line(text: bytes, words: str) -> None
     with pytest.raises(FatalError) as e:
         parse_ledger(text, "exceptions.yaml")
     assert str(e.value).startswith(words) or words in str(e.value)
+
+
+def test_a_duplicated_id_marks_only_the_entries_that_share_it() -> None:
+    entries = parse_ledger(
+        ledger(
+            ENTRY.format(n=1, rule="x", expires="2026-11-26"),
+            ENTRY.format(n=2, rule="y", expires="2026-11-26"),
+            ENTRY.format(n=1, rule="z", expires="2026-11-26"),
+        ),
+        "exceptions.yaml",
+    )
+    assert [(e.id, e.duplicate_lines) for e in entries] == [
+        ("EXC-1", (4, 22)),
+        ("EXC-2", ()),
+        ("EXC-1", (4, 22)),
+    ]
+    today = dt.date(2026, 11, 22)
+    assert static_problems(entries[0], today) == (
+        "id EXC-1 is used by 2 entries (lines 4, 22); give each its own id"
+    )
+    assert static_problems(entries[1], today) is None
 
 
 def test_static_problems_and_the_expired_hint() -> None:
