@@ -136,6 +136,17 @@ BUILTIN_RULES = {
             "Have the service's owners and the SRE team review the SLO change, in a pull request of its own.",
         ),
         RuleInfo(
+            "sli-query-measures-nothing",
+            "An SLI query the change writes measures nothing in Prometheus",
+            "Each SLO a change adds or edits is tried against the configured Prometheus (budgets.prometheus, from the "
+            "base branch): a metric with no series (with the closest existing name), a label value no series has, a total "
+            "that is zero over the window, or a query Prometheus rejects would give an SLO that measures nothing, forever. "
+            "Advisory (a warning): it never feeds the error budget. When the queries cannot be tried (offline, staged, "
+            "Prometheus down or slow) the gate says so in a note (info).",
+            "Fix the metric name or label value to one Prometheus has (see the closest one named), or make the query one "
+            "Prometheus accepts; `gate budget` shows what the SLO measures once it merges.",
+        ),
+        RuleInfo(
             "exception-unapproved",
             "Change adds an exception that is not verified as approved",
             "An exception added or edited by the change applies only with an APPROVED review of the current head commit "

@@ -15,6 +15,7 @@ from gate.verdict import BudgetResult, Finding
 
 if TYPE_CHECKING:  # budget modules load only for repositories that use budgets
     from gate.budget.records import SLO, SLOProblem
+    from gate.budget.trial import Trial
     from gate.catalog import Service
 
 RELIABILITY_ONLY = "only reliability material changed (documents the manifest names, Markdown and reStructuredText docs)"
@@ -43,6 +44,7 @@ class BudgetGate:
         env = ("GATE_PROMETHEUS_URL", "GATE_BUDGET_FILE", "GATE_BUDGET_URL")
         self.enabled = settings.configured or any(os.environ.get(v) for v in env)
         self._change_exemption: str | None | bool = False  # False: not yet worked out
+        self._trial: Trial | None = None
 
     def _committed(self, path: str) -> bool:
         """Whether a repository path is in the change's tree: such a file is the change's own claim.
@@ -85,12 +87,14 @@ class BudgetGate:
         changed_definitions: list[Finding] = []
         if definitions is not None and definitions.parsed:
             trusted_slos, problems = slos_of(definitions, self.trusted)
-            changed_definitions = (
-                slo_drift(trusted_slos, problems, service, self.head, self.trusted) if drift else []
-            )
+            if drift:
+                written = slos_of(service, self.head, self.trusted)
+                changed_definitions = slo_drift(trusted_slos, problems, service, written)
+                changed_definitions += self.tried(service, written[0], trusted_slos)
             slos = trusted_slos
         else:
             slos, problems = slos_of(service, self.head, self.trusted)
+            changed_definitions = self.tried(service, slos, []) if drift else []
         statuses = [
             measure(slo, self.settings, self.offline, service.tier, staged=self.head.rev == INDEX)
             for slo in slos
@@ -103,6 +107,18 @@ class BudgetGate:
         findings = findings_for(statuses, service.tier, self.settings, exemption, service.manifest)
         findings += unmeasurable_findings(problems, service.tier, self.settings)
         return findings + changed_definitions, result(statuses, problems, exemption)
+
+    def tried(self, service: Service, written: list[SLO], trusted: list[SLO]) -> list[Finding]:
+        """What trying the SLI queries this change adds or edits found (advisory, gate/budget/trial.py)."""
+        before = {definition(s) for s in trusted}
+        new = [s for s in written if definition(s) not in before]
+        if not new:
+            return []
+        if self._trial is None:
+            from gate.budget.trial import Trial
+
+            self._trial = Trial(self.settings, self.offline, staged=self.head.rev == INDEX)
+        return self._trial.findings(service, new)
 
     def _exemption(self, service: Service, changed: tuple[str, ...]) -> str | None:
         """Why a change to a service whose budget is spent may still go through, if it may."""
@@ -120,41 +136,42 @@ class BudgetGate:
         return self.change_exemption()
 
 
+def definition(slo: SLO) -> tuple[Any, ...]:
+    """What an SLO measures with: two definitions with the same key measure the same budget."""
+    return (
+        slo.name,
+        slo.objective,
+        slo.window,
+        slo.budgeting,
+        slo.source,
+        slo.good,
+        slo.bad,
+        slo.total,
+        slo.slice_window,
+        slo.slice_target,
+        slo.raw,
+        slo.raw_type,
+        slo.threshold,
+        slo.op,
+        slo.value,
+        slo.calendar,
+        slo.alerts,
+        slo.unmeasurable,
+        slo.origin,  # a document's identity is its path too: a moved or copied one is an edit
+    )
+
+
 def slo_drift(
     trusted: list[SLO],
     trusted_problems: list[SLOProblem],
     service: Service,
-    head: Snapshot,
-    tip: Snapshot | None = None,
+    written: tuple[list[SLO], list[SLOProblem]],
 ) -> list[Finding]:
     """Any change to an SLO definition that measures a budget (query, objective, window, document,
-    deletion) is flagged: it takes effect only after review and merge."""
-    from gate.budget.slo import slos_of
-
-    def key(slo: SLO) -> tuple[Any, ...]:
-        return (
-            slo.name,
-            slo.objective,
-            slo.window,
-            slo.budgeting,
-            slo.source,
-            slo.good,
-            slo.bad,
-            slo.total,
-            slo.slice_window,
-            slo.slice_target,
-            slo.raw,
-            slo.raw_type,
-            slo.threshold,
-            slo.op,
-            slo.value,
-            slo.calendar,
-            slo.alerts,
-            slo.unmeasurable,
-            slo.origin,  # a document's identity is its path too: a moved or copied one is an edit
-        )
-
-    current, current_problems = slos_of(service, head, tip)
+    deletion) is flagged: it takes effect only after review and merge. `written`: the head's
+    definitions and problems."""
+    key = definition
+    current, current_problems = written
     before = {key(s) for s in trusted}
     after = {key(s) for s in current}
     if before == after and len(trusted_problems) == len(current_problems):

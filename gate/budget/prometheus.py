@@ -24,6 +24,21 @@ def _sample(value: Any) -> float:
     return float(value)
 
 
+def samples(data: Any) -> list[float]:
+    """The values of an instant query's answer (a vector's series, or a scalar); a malformed
+    answer raises Unavailable."""
+    data = data if isinstance(data, dict) else {}
+    kind, result = data.get("resultType"), data.get("result")
+    try:
+        if kind == "scalar" and isinstance(result, list):
+            return [_sample(result[1])]
+        if kind == "vector" and isinstance(result, list):
+            return [_sample(series["value"][1]) for series in result]
+    except (TypeError, ValueError, KeyError, IndexError):
+        pass
+    raise Unavailable("not an instant query's answer (a vector or a scalar of samples)")
+
+
 def render(template: str, window: int) -> str:
     return template.replace(WINDOW_PLACEHOLDER, duration_text(window))
 
@@ -63,12 +78,23 @@ def queries(slo: SLO, window: int) -> tuple[str, str]:
     )
 
 
-def fetch(slo: SLO, settings: SourceSettings, windows: list[int]) -> Counts:
+class Rejected(Unavailable):
+    """Prometheus answered and refused the query itself (bad_data, or 422 for a query it cannot
+    execute): the query is wrong, not the server."""
+
+
+def url_of(settings: SourceSettings) -> str:
+    """The Prometheus every query goes to: the operator's, never one a repository names."""
     url = (os.environ.get("GATE_PROMETHEUS_URL") or settings.url or "").rstrip("/")
     if not url:
         raise Unavailable(
             "no Prometheus URL configured (budgets.prometheus.url in .gate.yaml or GATE_PROMETHEUS_URL)"
         )
+    return url
+
+
+def fetch(slo: SLO, settings: SourceSettings, windows: list[int]) -> Counts:
+    url = url_of(settings)
     headers, auth = _credentials(settings)
     counts: Counts = {}
     for window in windows:
@@ -103,18 +129,31 @@ def _credentials(settings: SourceSettings) -> tuple[dict[str, str], tuple[str, s
     return headers, auth
 
 
-def _value(
+def api(
+    settings: SourceSettings, path: str, params: dict[str, Any], *, method: str = "POST"
+) -> Any:
+    """One call of Prometheus' HTTP API (`/api/v1/...`) through the bounded client: the answer's
+    `data`. A query Prometheus refuses raises Rejected; anything else that is no answer, Unavailable."""
+    url = url_of(settings)
+    headers, auth = _credentials(settings)
+    return _data(url, path, params, method, settings, headers, auth, params.get("query", path))
+
+
+def _data(
     url: str,
-    query: str,
+    path: str,
+    params: dict[str, Any],
+    method: str,
     settings: SourceSettings,
     headers: dict[str, str],
     auth: tuple[str, str] | None,
-) -> float | None:
-    """One instant query; None when it returns no series (no data). Errors raise Unavailable."""
+    what: str,
+) -> Any:
     response = request_json(
-        "POST",
-        f"{url}/api/v1/query",
-        data={"query": query},
+        method,
+        f"{url}{path}",
+        params=None if method == "POST" else params,
+        data=params if method == "POST" else None,
         headers=headers,
         auth=auth,
         timeout=settings.timeout,
@@ -123,19 +162,28 @@ def _value(
         ok=(200, 400, 422),
     )
     body = response.body
-    if response.status not in (
-        200,
-        400,
-        422,
-    ):  # a redirect or a denial is no answer, whatever its body
+    if response.status not in (200, 400, 422):  # a redirect or a denial is no answer
         raise Unavailable(f"{redact(url)}: HTTP {response.status}")
     if not isinstance(body, dict) or body.get("status") not in ("success", "error"):
         raise Unavailable(f"{redact(url)}: not a Prometheus API response")
     if body["status"] == "error":
-        raise Unavailable(
-            f"PromQL error ({body.get('errorType', 'error')}): {str(body.get('error', ''))[:300]} in query {query}"
-        )
-    data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
+        kind = str(body.get("errorType", "error"))[:40]
+        message = f"PromQL error ({kind}): {str(body.get('error', ''))[:300]} in query {what}"
+        refused = kind == "bad_data" or (kind == "execution" and response.status == 422)
+        raise (Rejected if refused else Unavailable)(message)
+    return body.get("data")
+
+
+def _value(
+    url: str,
+    query: str,
+    settings: SourceSettings,
+    headers: dict[str, str],
+    auth: tuple[str, str] | None,
+) -> float | None:
+    """One instant query; None when it returns no series (no data). Errors raise Unavailable."""
+    answer = _data(url, "/api/v1/query", {"query": query}, "POST", settings, headers, auth, query)
+    data: dict[str, Any] = answer if isinstance(answer, dict) else {}
     kind, result = data.get("resultType"), data.get("result")
     result = result if isinstance(result, list) else []
     try:

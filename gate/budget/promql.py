@@ -80,6 +80,45 @@ def window_template(query: str, counter: bool | None) -> Rewritten:
     return Rewritten("".join(out) + query[last:], "gauge" if counter is False else "counter")
 
 
+class Selector(NamedTuple):
+    text: str
+    metric: str | None
+    equal: tuple[
+        tuple[str, str], ...
+    ]  # label="value" matchers (the ones a value can be missing for)
+
+
+_MATCHER = re.compile(
+    r"""\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)\s*,?"""
+)
+
+
+def selectors(query: str) -> list[Selector]:
+    """The instant-vector selectors of a PromQL query, each with its metric name and its equality
+    matchers; none when the query cannot be tokenized."""
+    tokens = _tokens(query)
+    found = []
+    for start, end in _selectors(tokens or []):
+        text = query[start:end]
+        name, _, rest = text.partition("{")
+        metric, equal = name.strip() or None, []
+        for label, op, quoted in _MATCHER.findall(rest.rstrip("}")):
+            value = _unquote(quoted)
+            if label == "__name__" and op == "=":
+                metric = value
+            elif op == "=":
+                equal.append((label, value))
+        found.append(Selector(text, metric, tuple(equal)))
+    return found
+
+
+def _unquote(quoted: str) -> str:
+    body = quoted[1:-1]
+    if quoted[0] == "`":
+        return body
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
 def _tokens(query: str) -> list[tuple[str, str, int, int]] | None:
     tokens = []
     pos = 0
@@ -126,8 +165,8 @@ def _selectors(tokens: list[tuple[str, str, int, int]]) -> list[tuple[int, int]]
         kind, text, start, end = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if kind == "ident":
-            if text in _LABEL_LISTS and nxt is not None and nxt[1] == "(":
-                i = _skip_parens(tokens, i + 1)
+            if text in _LABEL_LISTS:  # `group_left` may stand without its label list
+                i = _skip_parens(tokens, i + 1) if nxt is not None and nxt[1] == "(" else i + 1
                 continue
             if (
                 (nxt is not None and nxt[1] == "(")

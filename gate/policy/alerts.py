@@ -192,12 +192,9 @@ def _rule_problem(rule: dict[str, Any]) -> str | None:
     return None
 
 
-_parsed: dict[
-    str, RuleFile | None
-] = {}  # by blob id: a file's meaning is a function of its content
-
-
 def rule_files(ctx: CheckContext, patterns: tuple[str, ...]) -> dict[str, RuleFile]:
+    """The head's Prometheus rule files among `patterns`, each parsed once per run (the run's memo,
+    by blob id: a file's meaning is a function of its content)."""
     head = ctx.head
     paths = sorted(
         p
@@ -208,11 +205,11 @@ def rule_files(ctx: CheckContext, patterns: tuple[str, ...]) -> dict[str, RuleFi
     found: dict[str, RuleFile] = {}
     for path in paths:
         entry = head.entry(path)
-        key = entry.sha if entry else path
-        if key not in _parsed:
+        key = ("rule-file", entry.sha if entry else path, path)
+        if key not in ctx.memo:
             raw = contents.get(path)
-            _parsed[key] = parse_rule_file(raw, path) if raw is not None else None
-        parsed = _parsed[key]
+            ctx.memo[key] = parse_rule_file(raw, path) if raw is not None else None
+        parsed = ctx.memo[key]
         if parsed is not None:
             found[path] = parsed
     return found

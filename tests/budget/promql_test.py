@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.budget.promql import window_template
+from gate.budget.promql import Selector, selectors, window_template
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,21 @@ def test_hostile_queries_end_with_a_reason() -> None:
         window_template("a" * 200_000, True).template
         == "increase(" + "a" * 200_000 + "[{{window}}])"
     )
+
+
+def test_selectors_with_their_metric_and_equality_matchers() -> None:
+    query = (
+        'sum(rate(http_requests_total{service="checkout",code!~"5.."}[5m]))'
+        " / sum by (code) (rate({__name__=\"jobs_total\", queue='a\\'b'}[5m]))"
+        " + on (x) group_left up"
+    )
+    assert selectors(query) == [
+        Selector(
+            'http_requests_total{service="checkout",code!~"5.."}',
+            "http_requests_total",
+            (("service", "checkout"),),
+        ),
+        Selector("{__name__=\"jobs_total\", queue='a\\'b'}", "jobs_total", (("queue", "a'b"),)),
+        Selector("up", "up", ()),
+    ]
+    assert selectors("vector(1)") == [] and selectors('x{a="unterminated') == []

@@ -35,6 +35,7 @@ PROFILES = (
         "burning", 600, 0.0003, recent_error_ratio=0.05, recent=2 * 3600
     ),  # budget left, burning 50x now
     Profile("exhausted", 600, 0.002),  # twice the allowed errors: -100% budget remaining
+    Profile("quiet", 0, 0.0),  # series that exist and never count: a total of zero
 )
 HISTORY = 29 * DAY
 FUTURE = 90 * MINUTE  # samples beyond now keep short windows fed while the test session runs
