@@ -27,7 +27,7 @@ from gate.catalog import (
     prepare as prepare_catalog,
 )
 from gate.git import INDEX, Change, Repo
-from gate.policy.engine import applies, evaluate
+from gate.policy.engine import applies, evaluate, judged_tier
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.read_ahead import read_ahead
@@ -336,8 +336,10 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     ):  # a broken head manifest hides no budget
         budget_findings, budget = panel.budgets.assess(service, changed, definitions)
         findings = sorted(findings + budget_findings, key=Finding.sort_key)
-    findings = _approvers(findings, service.tier, case.config)
-    checked = tuple(r.id for r in case.rules if applies(r, service, changed)) + (
+    tiers = {r.id: judged_tier(r, service, here) for r in case.rules}
+    tier = min([service.tier] + [tiers[f.rule] for f in findings if f.rule in tiers])
+    findings = _approvers(findings, tier, case.config)
+    checked = tuple(r.id for r in case.rules if applies(r, service, changed, tiers[r.id])) + (
         ("error-budget",) if budget else ()
     )
     identity = definitions.name if definitions is not None and definitions.parsed else ""
@@ -353,6 +355,7 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
         budget=budget,
         checked=checked,
         identity=identity if identity != service.name else "",
+        judged_tier=tier if tier != service.tier else None,
     )
 
 

@@ -131,6 +131,28 @@ def availability(service: Service, slos: Iterable[SLO]) -> float | None:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """A service's blast radius: the services that depend on it, directly or transitively (hard
+    or soft), nearest first; what a change to it reaches, and how critical the most critical is."""
+
+    name: str
+    services: tuple[Service, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.services)
+
+    @property
+    def strictest(self) -> int | None:
+        """The most critical tier among the dependents (None: nothing depends on it)."""
+        return min((s.tier for s in self.services), default=None)
+
+    def most_critical(self) -> list[str]:
+        """The dependents at the strictest tier, by name."""
+        return sorted(s.name for s in self.services if s.tier == self.strictest)
+
+
+@dataclass(frozen=True)
 class Cycle:
     path: tuple[str, ...]  # service names, the first repeated at the end
 
@@ -237,7 +259,7 @@ class ServiceGraph:
                     found.setdefault(name, []).append(service)
         return found
 
-    def blast_radius(self, name: str) -> list[Service]:
+    def blast_radius(self, name: str) -> Reach:
         """Every service that depends on `name`, directly or through others (nearest first)."""
         reached: dict[str, Service] = {}
         queue = deque([name])
@@ -246,7 +268,7 @@ class ServiceGraph:
                 if service.name not in reached and service.name != name:
                     reached[service.name] = service
                     queue.append(service.name)
-        return list(reached.values())
+        return Reach(name, tuple(reached.values()))
 
     def tier0_cycle(self, service: Service) -> Cycle | None:
         """The shortest cycle of critical dependencies among tier-0 services through `service`."""

@@ -157,6 +157,9 @@ class ServiceResult:
     identity: str = (
         ""  # its name in the base branch when the change renamed it (exceptions apply by that)
     )
+    judged_tier: int | None = (
+        None  # a stricter tier its dependents put some findings at (waivers too)
+    )
 
     @property
     def verdict(self) -> Decision:

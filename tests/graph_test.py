@@ -73,9 +73,13 @@ def test_names_resolve_only_to_services(fleet: GitRepo) -> None:
 
 def test_blast_radius_is_transitive_and_stops(fleet: GitRepo) -> None:
     graph = _graph(fleet)
-    assert sorted(s.name for s in graph.blast_radius("db")) == ["api", "edge", "worker"]
-    assert sorted(s.name for s in graph.blast_radius("cache")) == ["api", "db", "edge", "worker"]
-    assert graph.blast_radius("edge") == []
+    db = graph.blast_radius("db")
+    assert sorted(s.name for s in db.services) == ["api", "edge", "worker"]
+    assert (db.count, db.strictest, db.most_critical()) == (3, 0, ["api"])
+    cache = graph.blast_radius("cache")  # through a soft edge: reached, it degrades them
+    assert sorted(s.name for s in cache.services) == ["api", "db", "edge", "worker"]
+    edge = graph.blast_radius("edge")
+    assert (edge.count, edge.strictest, edge.most_critical()) == (0, None, [])
 
 
 def test_tier0_cycle(fleet: GitRepo) -> None:

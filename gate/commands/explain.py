@@ -112,6 +112,10 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
     if rule.description:
         lines.append(f"why: {rule.description}")
     lines.append(f"severity: {tiers}")
+    if rule.judged_at == "dependents":
+        lines.append(
+            "judged at: the strictest tier of the service and the services that depend on it"
+        )
     if rule.when:
         lines.append(f"only when the change touches: {', '.join(rule.when)}")
     lines.append(f"check: {kind}")

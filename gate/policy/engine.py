@@ -8,14 +8,19 @@ from typing import Any, cast
 
 from gate import globs
 from gate.catalog import Problem, Service
+from gate.policy import graph_kinds
 from gate.policy.kinds import CheckContext, kind_of
 from gate.policy.rules import Rule
 from gate.resources import fragment_errors
 from gate.verdict import Finding
 
 
-def applies(rule: Rule, service: Service, changed: tuple[str, ...]) -> bool:
-    if service.tier not in rule.severities:
+def applies(
+    rule: Rule, service: Service, changed: tuple[str, ...], tier: int | None = None
+) -> bool:
+    """Whether the rule judges this service (at `tier`: its own unless the rule is judged at its
+    dependents' tier, see `judged_tier`) for a change to these files."""
+    if (service.tier if tier is None else tier) not in rule.severities:
         return False
     if not service.parsed and rule.kind != "manifest_valid":
         return False  # an unparsable manifest gets one clear finding, not a cascade
@@ -33,20 +38,22 @@ def evaluate(
 ) -> list[Finding]:
     findings = []
     for rule in rules:
-        if not applies(rule, service, changed):
+        tier = judged_tier(rule, service, ctx)
+        if not applies(rule, service, changed, tier):
             continue
-        params = rule.params(service.tier)
+        params = rule.params(tier)
         if rule.kind == "schema":
             problems = _schema_check(service, params)
         else:
             problems = kind_of(rule.kind).fn(ctx, service, params)
-        severity = rule.severities[service.tier]
+        severity = rule.severities[tier]
+        why = "" if tier == service.tier else _stricter(ctx, service, tier)
         findings += [
             Finding(
                 rule.id,
                 rule.title,
                 severity,
-                p.message,
+                p.message + why,
                 p.file,
                 p.line,
                 rule.remediation,
@@ -55,6 +62,21 @@ def evaluate(
             for p in problems
         ]
     return sorted(findings, key=Finding.sort_key)
+
+
+def judged_tier(rule: Rule, service: Service, ctx: CheckContext) -> int:
+    """The tier whose severity judges the service for this rule: its own, or for a rule the pack
+    marks `judged_at: dependents`, the strictest tier the rule has among its own and those of the
+    services that depend on it (a change reaches them; `graph_kinds.judged_tier`)."""
+    if rule.judged_at != "dependents":
+        return service.tier
+    strictest = graph_kinds.judged_tier(ctx, service)
+    return min((t for t in rule.severities if strictest <= t <= service.tier), default=service.tier)
+
+
+def _stricter(ctx: CheckContext, service: Service, tier: int) -> str:
+    dependents = [s.name for s in graph_kinds.reach(ctx, service).services if s.tier <= tier]
+    return f" (judged at tier {tier}: {graph_kinds.named(sorted(dependents), 3)} depend on it)"
 
 
 def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from gate.budget.records import SLO, say
 from gate.budget.slo import slos_of
-from gate.graph import Dependency, ServiceGraph, availability, dependencies_of
+from gate.graph import Dependency, Reach, ServiceGraph, availability, dependencies_of
 from gate.service import Located, Problem, Service
 from gate.snapshot import Snapshot
 
@@ -24,6 +24,7 @@ class GraphContext(Protocol):
     head: Snapshot
     base: Snapshot
     trusted: Snapshot | None
+    memo: dict[Any, Any]
 
     @property
     def graph(self) -> ServiceGraph: ...
@@ -176,29 +177,48 @@ def dependency_cycles(ctx: GraphContext, service: Service, params: dict[str, Any
     ]
 
 
+def reach(ctx: GraphContext, service: Service) -> Reach:
+    """What a change to the service reaches: its dependents, transitively, in the trusted tip's
+    graph (a pull request can add dependents, which only widen it, but not remove the ones the
+    trusted side has, nor hide those main added after its branch point). Asked once per run."""
+    name = _identity(ctx, service)
+    key = ("reach", name)
+    if key not in ctx.memo:
+        ctx.memo[key] = ctx.trusted_graph.blast_radius(name)
+    found: Reach = ctx.memo[key]
+    return found
+
+
+def judged_tier(ctx: GraphContext, service: Service) -> int:
+    """The tier a change to the service is judged at by the rules the pack marks `judged_at:
+    dependents`: the strictest of its own and its dependents' (one revision alone: its own)."""
+    if ctx.base is ctx.head:
+        return service.tier
+    strictest = reach(ctx, service).strictest
+    return service.tier if strictest is None else min(service.tier, strictest)
+
+
 def blast_radius(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """A change to a service that others depend on reaches them too: how many, and how critical."""
     if ctx.base is ctx.head:
         return []  # no change: nothing to reach
-    # The trusted tip's graph: a pull request can add dependents (they would only widen the radius)
-    # but not remove the ones the trusted side has, nor hide those main added after its branch point.
-    name = _identity(ctx, service)
-    reached = ctx.trusted_graph.blast_radius(name)
-    if len(reached) < params.get("min_dependents", 1):
+    reached = reach(ctx, service)
+    if reached.count < params.get("min_dependents", 1) or reached.strictest is None:
         return []
-    strictest = min(s.tier for s in reached)
-    at_strictest = sorted(s.name for s in reached if s.tier == strictest)
-    named = ", ".join(at_strictest[:5]) + (
-        f" and {len(at_strictest) - 5} more" if len(at_strictest) > 5 else ""
-    )
     return [
         Problem(
-            f"{_count(len(reached))} on {name} directly or transitively; "
-            f"the most critical are tier {strictest}: {named}",
+            f"{_count(reached.count)} on {reached.name} directly or transitively; "
+            f"the most critical are tier {reached.strictest}: {named(reached.most_critical())}",
             service.manifest,
             1,
         )
     ]
+
+
+def named(names: list[str], shown: int = 5) -> str:
+    """`a, b, c and 4 more`."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _identity(ctx: GraphContext, service: Service) -> str:

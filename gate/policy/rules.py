@@ -41,6 +41,7 @@ class Rule:
     when: tuple[str, ...] = ()
     tier_params: dict[int, dict[str, Any]] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
+    judged_at: str = "service"  # or "dependents": the strictest tier of its blast radius
 
     @property
     def id(self) -> str:
@@ -112,6 +113,7 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
             line=line,
             when=tuple(item.get("when", ())),
             tier_params={int(t): dict(p) for t, p in item.get("tier_params", {}).items()},
+            judged_at=item.get("judged_at", "service"),
             examples=tuple(
                 Example(e["name"], e["expect"], e, path, doc.line("rules", index, "examples", j))
                 for j, e in enumerate(item.get("examples", ()))

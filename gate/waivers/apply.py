@@ -125,11 +125,13 @@ def apply(
 
 def _tiers(results: list[ServiceResult]) -> dict[str, int]:
     """Each judged service's tier by the name its exceptions apply by (its base identity), strictest
-    first: a name the head gave it must not leave a waiver unchecked against its tier."""
+    first: a name the head gave it must not leave a waiver unchecked against its tier, nor a finding
+    judged at its dependents' stricter tier be waived by the approvers of its own."""
     tiers: dict[str, int] = {}
     for result in results:
         key = result.identity or result.name
-        tiers[key] = min(result.tier, tiers.get(key, result.tier))
+        tier = result.tier if result.judged_tier is None else min(result.tier, result.judged_tier)
+        tiers[key] = min(tier, tiers.get(key, tier))
     return tiers
 
 

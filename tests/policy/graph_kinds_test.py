@@ -384,3 +384,107 @@ def test_a_new_dependency_asks_the_team_the_trusted_tip_names(example: GitRepo) 
         if f.rule == "dependency-review"
     ]
     assert asked and all("team 'discovery'" in m for m in asked), asked
+
+
+# -- a change is judged at the strictest tier it reaches ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "escape, said",
+    [
+        ("{service: admin-tools, kind: soft}", "made soft"),
+        ('{service: admin-tools, fallback: "skip it"}', "given a fallback"),
+        ("", "removed"),
+    ],
+    ids=["soft", "fallback", "removed"],
+)
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_escaping_an_inversion_is_judged_at_the_tier_of_the_dependents(
+    example: GitRepo, tier: int, escape: str, said: str
+) -> None:
+    """main: a tier-2 `middle` hard-depends on tier-3 admin-tools (an inversion, a warning at tier
+    2), and a tier-0 or tier-1 service hard-depends on middle. The change makes middle's dependency
+    soft, claims a fallback or removes it: judged at middle's own tier that drift was a warning,
+    though the services that fail with middle are tier 0 or 1."""
+    service, manifest, _ = SETUPS[tier]
+    example.git("checkout", "-q", "main")
+    middle = "services/middle/service.yaml"
+    example.write(
+        middle,
+        "apiVersion: gate/v1\nkind: Service\nname: middle\ntier: 2\n"
+        "owners: {team: middle}\nrunbook: docs/runbook.md\ndependencies: [admin-tools]\n",
+    )
+    example.write("services/middle/docs/runbook.md", "# Runbook\n")
+    _depend(example, manifest, "middle")
+    example.commit(f"{service} -> middle -> admin-tools")
+    example.git("checkout", "-q", "-B", "change")
+    _depend(example, middle, escape)
+    example.commit("escape the inversion")
+    v = judge(example)
+    drift = _errors(v, "middle").get("manifest-drift", [])
+    assert any(
+        f"hard dependency 'admin-tools' {said}" in m
+        and f"(judged at tier {tier}: {service} depend on it)" in m
+        for m in drift
+    ), [(f.rule, f.severity, f.message) for s in v.services for f in s.findings]
+    assert v.verdict == "block"
+    middle_result = next(s for s in v.services if s.name == "middle")
+    assert middle_result.tier == 2 and middle_result.judged_tier == tier
+
+
+def test_a_change_nothing_critical_depends_on_is_judged_at_its_own_tier(example: GitRepo) -> None:
+    """The control: cart (tier 2) without dependents drifts at tier 2, a warning."""
+    example.git("checkout", "-q", "main")
+    _depend(example, "services/checkout/service.yaml", "payments")
+    _depend(example, "services/cart/service.yaml", "admin-tools")
+    example.commit("nothing depends on cart; cart -> admin-tools")
+    example.git("checkout", "-q", "-B", "change")
+    _depend(example, "services/cart/service.yaml", "")
+    example.commit("drop it")
+    v = judge(example)
+    drift = [
+        (f.severity, f.message)
+        for s in v.services
+        if s.name == "cart"
+        for f in s.findings
+        if f.rule == "manifest-drift"
+    ]
+    assert drift == [("warning", "hard dependency 'admin-tools' removed")], drift
+
+
+@pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
+def test_a_waiver_the_lax_tier_allows_does_not_lift_a_finding_judged_at_the_dependents_tier(
+    example: GitRepo, tier: int
+) -> None:
+    """The ledger on main waives middle's manifest-drift for 20 days, which tier 2 allows and tiers
+    0-1 do not: the drift is judged at the dependents' tier, so is the waiver."""
+    service, manifest, _ = SETUPS[tier]
+    example.git("checkout", "-q", "main")
+    example.write(
+        "services/middle/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: middle\ntier: 2\n"
+        "owners: {team: middle}\ndependencies: [admin-tools]\n",
+    )
+    _depend(example, manifest, "middle")
+    example.write(
+        ".gate.yaml",
+        example.read(".gate.yaml")
+        + "exceptions:\n  max_days: {0: 7, 1: 7, 2: 30}\n  groups:\n    release-managers: [rita]\n",
+    )
+    example.write(
+        "exceptions.yaml",
+        "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+        "  - id: EXC-9\n    services: [middle]\n    rules: [manifest-drift]\n"
+        "    reason: admin-tools is going away with the console rework\n    ticket: INC-9\n"
+        "    requested_by: dana\n    approved_by: rita\n    created: 2026-11-20\n"
+        "    expires: 2026-12-10\n",
+    )
+    example.commit("middle, and a waiver for its drift")
+    example.git("checkout", "-q", "-B", "change")
+    _depend(example, "services/middle/service.yaml", "{service: admin-tools, kind: soft}")
+    example.commit("soft")
+    v = judge(example)
+    assert "manifest-drift" in _errors(v, "middle"), [
+        (f.rule, f.severity, f.waiver) for s in v.services for f in s.findings
+    ]
+    assert v.verdict == "block"
