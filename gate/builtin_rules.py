@@ -58,6 +58,17 @@ BUILTIN_RULES = {
             "Check the source named in the message (URL, query, file) and re-run; or set budgets.on_unavailable for this tier.",
         ),
         RuleInfo(
+            "incidents-unavailable",
+            "Incidents could not be read",
+            "The incident source (incidents.source in .gate.yaml: an export file, GitHub issues, PagerDuty or Opsgenie) was "
+            "down, slow, refused, or answered something that is not incidents, so postmortem-overdue and actions-overdue "
+            "cannot judge the service. Per tier the gate then blocks (fail closed) or warns (fail open): "
+            "incidents.on_unavailable; tier 0-1 fail closed by default, and the exit code is 3 (undecided) when nothing "
+            "else blocks.",
+            "Check the source named in the message (file, URL, token variable) and re-run; or set incidents.on_unavailable "
+            "for this tier.",
+        ),
+        RuleInfo(
             "error-budget-no-data",
             "SLO has no data",
             "No traffic, or a query that matches nothing, is not '100% good': the budget cannot be judged. "

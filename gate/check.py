@@ -27,7 +27,9 @@ from gate.catalog import (
     prepare as prepare_catalog,
 )
 from gate.git import INDEX, Change, Repo
+from gate.incidents.book import for_change as incident_book
 from gate.policy.engine import applies, evaluate, judged_tier
+from gate.policy.incidents import KINDS as INCIDENT_KINDS
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule, load_rules
 from gate.read_ahead import read_ahead
@@ -160,6 +162,7 @@ def judge(
         trusted=case.trusted,
         resilience=config.resilience,
         approvals=resilience_approvals(config, mode),
+        incidents=incident_book(config.incidents, base, head, case.trusted, changes, offline),
     )
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
@@ -191,7 +194,7 @@ def _ownership(case: Case, ctx: CheckContext) -> ownership.Ownership:
         Catalog.of(case.head),
         case.config.unowned_ignore,
     )
-    ctx.identity = owners.identity
+    ctx.identity, ctx.touched = owners.identity, owners.touched
     return owners
 
 
@@ -281,6 +284,8 @@ def _panel(
         today=case.today,
         github_org=case.config.github_org,
         resilience=case.config.resilience,
+        incidents=ctx.incidents,
+        touched=ctx.touched,
     )
     statuses = {c.path: c.status for c in case.changes}
     return Panel(
@@ -314,6 +319,7 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     findings = _lifecycle(
         evaluate(case.rules, service, here, changed), service, panel.ctx, case.config, definitions
     )
+    findings += _incident_source(case, here, service, changed)
     status: Status = (
         "added"
         if all(panel.statuses.get(f) == "A" for f in service.files)
@@ -357,6 +363,19 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
         identity=identity if identity != service.name else "",
         judged_tier=tier if tier != service.tier else None,
     )
+
+
+def _incident_source(
+    case: Case, here: CheckContext, service: Service, changed: tuple[str, ...]
+) -> list[Finding]:
+    """The incident source could not answer for a service the incident rules judge: fail open or
+    closed by its tier (incidents.on_unavailable)."""
+    book = here.incidents
+    if book is None or not book.configured or not service.parsed:
+        return []
+    if not any(r.kind in INCIDENT_KINDS and applies(r, service, changed) for r in case.rules):
+        return []
+    return book.unavailable(service)
 
 
 def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str]) -> ServiceResult:

@@ -11,6 +11,7 @@ from gate.errors import FatalError
 from gate.resources import check_document
 from gate.settings import (
     BudgetSettings,
+    IncidentSettings,
     ResilienceSettings,
     RiskSettings,
     ScorecardSettings,
@@ -53,6 +54,7 @@ class Config:
     exceptions: WaiverSettings = WaiverSettings()
     risk: RiskSettings = RiskSettings()
     resilience: ResilienceSettings = ResilienceSettings()
+    incidents: IncidentSettings = IncidentSettings()
     scorecard: ScorecardSettings = ScorecardSettings()
     doc: gate_yaml.Document | None = None
 
@@ -91,6 +93,7 @@ def parse(raw: bytes, path: str) -> Config:
         exceptions=WaiverSettings.parse(data.get("exceptions")),
         risk=RiskSettings.parse(data.get("risk")),
         resilience=ResilienceSettings.parse(data.get("resilience")),
+        incidents=IncidentSettings.parse(data.get("incidents")),
         scorecard=ScorecardSettings.parse(data.get("scorecard")),
         doc=doc,
     )

@@ -497,15 +497,20 @@ class Repo:
         found = self.objects.read_many([name], blobs_only=True)
         return found.get(name)
 
-    def commits(self, base: str, head: str) -> list[Commit]:
-        """Commits in base..head, newest first, in one process."""
+    def commits(self, base: str, head: str, paths: list[str] | None = None) -> list[Commit]:
+        """Commits in base..head, newest first, in one process; with `paths`, every commit but
+        merges that changes one of them (taken literally), on any line of history."""
         log = LogFormat("%H", "%P", "%ae", "%B")
+        touching = ("--full-history", "--no-merges") if paths is not None else ()
         out = self.run(
+            "--literal-pathspecs",
             "log",
             "-z",
+            *touching,
             f"--format={log.format}",
             f"{base}..{head}" if base != EMPTY else head,
             "--",
+            *(paths or ()),
         )
         commits = []
         for fields, _ in log.records(out):

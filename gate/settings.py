@@ -427,6 +427,110 @@ class ResilienceSettings(NamedTuple):
         )
 
 
+# --- incidents ----------------------------------------------------------------------------------
+
+# PRACTICES: a postmortem for every Sev1/Sev2 within 5 business days; no corrective action overdue
+# more than 30 days. Whether an overdue item blocks or warns is the rule's severity per tier.
+POSTMORTEM_SEVERITIES = ("sev1", "sev2")
+POSTMORTEM_BUSINESS_DAYS: ByTier[int] = ByTier((5, 5, 5, 5))
+ACTION_OVERDUE_DAYS: ByTier[int] = ByTier((30, 30, 30, 30))
+
+
+def _days(days: Any) -> tuple[dt.date, ...]:
+    return tuple(sorted({dt.date.fromisoformat(str(d)) for d in days}))
+
+
+class IncidentSourceSettings(NamedTuple):
+    """incidents.<source> (file, github, pagerduty, opsgenie, or any source registered in
+    gate.incidents.SOURCES): where incidents are and how to ask. A new source's option is a new field."""
+
+    path: str | None = None  # the file source's export, outside the repository
+    url: str | None = None  # an API's base URL (its public one by default)
+    token_env: str | None = None  # the variable holding the API token
+    timeout: float = 5.0
+    retries: int = 2
+    backoff: float = 0.5
+    repository: str | None = None  # github: owner/name of the repository whose issues are incidents
+    labels: Mapping[str, str] = MappingProxyType({})  # github: role -> label name
+    services: Mapping[str, str] = MappingProxyType(
+        {}
+    )  # an external service id/name -> gate service
+
+    @staticmethod
+    def parse(raw: Any) -> IncidentSourceSettings:
+        raw = raw if isinstance(raw, dict) else {}
+
+        def mapping(table: Any) -> Mapping[str, str]:
+            return MappingProxyType({str(k): str(v) for k, v in table.items()})
+
+        return IncidentSourceSettings(
+            **_given(
+                raw,
+                {
+                    "path": str,
+                    "url": str,
+                    "token_env": str,
+                    "timeout": float,
+                    "retries": int,
+                    "backoff": float,
+                    "repository": str,
+                    "labels": mapping,
+                    "services": mapping,
+                },
+            )
+        )
+
+
+_INCIDENT_TABLES = ("on_unavailable", "postmortem_business_days", "action_overdue_days", "exempt")
+
+
+class IncidentSettings(NamedTuple):
+    """incidents: where incidents come from (read at the trusted tip), what an unreachable source
+    does per tier, the postmortem and corrective-action limits per tier, and which changes to a
+    service with overdue items still go through."""
+
+    source: str | None = None  # None: no incident source; the incident rules stay quiet
+    sources: Mapping[str, IncidentSourceSettings] = MappingProxyType({})
+    on_unavailable: ByTier[str] = ON_UNAVAILABLE
+    postmortem_severities: tuple[str, ...] = POSTMORTEM_SEVERITIES
+    postmortem_business_days: ByTier[int] = POSTMORTEM_BUSINESS_DAYS
+    action_overdue_days: ByTier[int] = ACTION_OVERDUE_DAYS
+    holidays: tuple[dt.date, ...] = ()  # besides Saturdays and Sundays
+    closing_actions: bool = True  # a change that closes an action of the service goes through
+    exempt: ExemptSettings = ExemptSettings()
+
+    def source_settings(self, name: str) -> IncidentSourceSettings:
+        return self.sources.get(name) or IncidentSourceSettings()
+
+    @staticmethod
+    def parse(raw: Any) -> IncidentSettings:
+        raw = raw or {}
+        return IncidentSettings(
+            **_given(
+                raw,
+                {
+                    "source": str,
+                    "postmortem_severities": tuple,
+                    "holidays": _days,
+                    "closing_actions": bool,
+                },
+            ),
+            sources=MappingProxyType(
+                {
+                    name: IncidentSourceSettings.parse(value)
+                    for name, value in raw.items()
+                    if isinstance(value, dict) and name not in _INCIDENT_TABLES
+                }  # the schema names each source's key; every other table is one of these
+            ),
+            on_unavailable=_modes(raw.get("on_unavailable"), ON_UNAVAILABLE),
+            postmortem_business_days=POSTMORTEM_BUSINESS_DAYS.overridden(
+                raw.get("postmortem_business_days"), int
+            ),
+            action_overdue_days=ACTION_OVERDUE_DAYS.overridden(raw.get("action_overdue_days"), int),
+            exempt=ExemptSettings.parse(raw.get("exempt")),
+        )
+
+
 # --- scorecard ----------------------------------------------------------------------------------
 
 

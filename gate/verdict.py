@@ -242,11 +242,19 @@ def decide(findings: tuple[Finding, ...] | list[Finding]) -> Decision:
     return "pass"
 
 
+# The rules that say a fail-closed source could not answer, and what the gate could then not do.
+UNREACHABLE = {
+    "error-budget-unavailable": "measure the error budget",
+    "incidents-unavailable": "read the incidents",
+}
+
+
 def undecided_reason(findings: tuple[Finding, ...] | list[Finding]) -> str | None:
     """Why the gate could not decide, when its only unwaived errors are fail-closed sources it could not measure."""
     errors = [f for f in findings if f.severity == "error" and f.waiver is None]
-    if not errors or any(f.rule != "error-budget-unavailable" for f in errors):
+    if not errors or any(f.rule not in UNREACHABLE for f in errors):
         return None
-    return "could not measure the error budget, and tier 0-1 fail closed: " + "; ".join(
+    what = " and ".join(dict.fromkeys(UNREACHABLE[f.rule] for f in errors))
+    return f"could not {what}, and tier 0-1 fail closed: " + "; ".join(
         dict.fromkeys(f.message for f in errors)
     )

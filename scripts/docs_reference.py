@@ -31,6 +31,7 @@ SCHEMAS = {
     "exceptions": "`exceptions.yaml`",
     "baseline": "`gate-baseline.yaml` (`gate baseline`)",
     "budget-status": "budget status documents (`file` and `http` sources)",
+    "incidents": "incident exports (`gate.incidents/v1`, the `file` incident source)",
     "report": "the JSON report (`--format json`)",
     "scorecard": "`scorecard.json` (`gate scorecard`)",
 }

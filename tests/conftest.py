@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testing.incidents import build_fleet
 
 # Re-exported: test modules import these from conftest (new code imports testing.repo).
 from testing.repo import (  # noqa: F401
@@ -39,6 +40,12 @@ os.environ["GATE_CACHE"] = "on"
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
     return new_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Any:
+    """A tier-0 and a tier-2 service judged by the incident rules, incidents exported outside."""
+    return build_fleet(tmp_path)
 
 
 @pytest.fixture(scope="session")

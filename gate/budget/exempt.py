@@ -9,6 +9,7 @@ from typing import Any
 from gate import globs
 from gate.git import Change, Repo
 from gate.reverts import reverted_ids
+from gate.snapshot import Snapshot
 
 # Non-executable documentation: the only files an exhausted budget lets through by kind alone.
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
@@ -96,6 +97,15 @@ def reliability_only(changed: tuple[str, ...], service: Any, listed: list[str]) 
             continue
         return False
     return True
+
+
+def reliability_change(
+    head: Snapshot, changed: tuple[str, ...], service: Any, listed: Sequence[str]
+) -> bool:
+    """`reliability_only`, with every changed file a regular one at the head: a symlink, submodule
+    or executable named like a document is not a document."""
+    regular = all((e := head.entry(p)) is None or e.mode == "100644" for p in changed)
+    return regular and reliability_only(changed, service, list(listed))
 
 
 def label_exemption(labels: Mapping[str, Sequence[str]], pull_request: Any) -> str | None:

@@ -31,16 +31,17 @@ def _shown(settings: SourceSettings) -> str:
     return str(os.environ.get("GATE_BUDGET_FILE") or settings.shown or settings.path)
 
 
-def load(path: str, shown: str | None = None) -> dict[str, Any]:
-    """The status document at `path`: a regular file reached without symlinks; its contents are
-    never echoed in a message, which names it as `shown`."""
+def load(path: str, shown: str | None = None, schema: str = "budget-status") -> dict[str, Any]:
+    """The exported document at `path` (a status document, or another of schemas/SCHEMA): a regular
+    file reached without symlinks; its contents are never echoed in a message, which names it as
+    `shown`."""
     try:
-        return _load(path)
+        return _load(path, schema)
     except Unavailable as e:
         raise Unavailable(str(e).replace(path, shown, 1) if shown else str(e)) from None
 
 
-def _load(path: str) -> dict[str, Any]:
+def _load(path: str, schema: str) -> dict[str, Any]:
     try:
         if os.path.realpath(path) != os.path.abspath(path):
             raise Unavailable(
@@ -57,7 +58,7 @@ def _load(path: str) -> dict[str, Any]:
         raise Unavailable(f"{path}: no such file") from None
     except OSError as e:
         raise Unavailable(f"{path}: {e.strerror}") from None
-    errors = errors_for("budget-status", doc)  # a status file seen before is not validated again
+    errors = errors_for(schema, doc)  # a document seen before is not validated again
     if errors:
         raise Unavailable(f"{path}: {errors[0][1]}")
     return doc

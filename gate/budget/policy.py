@@ -122,15 +122,11 @@ class BudgetGate:
 
     def _exemption(self, service: Service, changed: tuple[str, ...]) -> str | None:
         """Why a change to a service whose budget is spent may still go through, if it may."""
-        from gate.budget.exempt import reliability_only
+        from gate.budget.exempt import reliability_change
 
         exempt = self.settings.exempt
-        # a symlink, submodule or executable named like a document is not a document
-        regular = all((e := self.head.entry(p)) is None or e.mode == "100644" for p in changed)
-        if (
-            exempt.reliability_only
-            and regular
-            and reliability_only(changed, service, list(exempt.reliability_paths))
+        if exempt.reliability_only and reliability_change(
+            self.head, changed, service, exempt.reliability_paths
         ):
             return RELIABILITY_ONLY
         return self.change_exemption()

@@ -20,13 +20,14 @@ from gate.cache import Store
 from gate.catalog import Catalog, Located, Problem, Service
 from gate.deploy.kinds import KINDS as DEPLOY_KINDS
 from gate.graph import ServiceGraph
-from gate.policy import graph_kinds, resilience
+from gate.policy import graph_kinds, incidents, resilience
 from gate.policy.kind import Kind
 from gate.scaffold import is_template
 from gate.settings import ResilienceSettings
 from gate.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from gate.incidents.book import Book
     from gate.waivers.trust import Approvals
 
 
@@ -45,6 +46,8 @@ class CheckContext:
     trusted: Snapshot | None = None  # decides what a manifest path means (None: `head` itself)
     resilience: ResilienceSettings = ResilienceSettings()
     approvals: Approvals | None = None  # the pull request's reviews (None: not a pull request run)
+    incidents: Book | None = None  # the run's incidents (None: no change under review reads them)
+    touched: dict[str, list[str]] | None = None  # manifest -> the change's paths it owns
     memo: dict[Any, Any] = field(
         default_factory=dict
     )  # answers shared by the rules of one run (a service's deploy objects), by key
@@ -1100,7 +1103,7 @@ KINDS: dict[str, CheckKind] = {
 KINDS.update(
     {
         name: CheckKind(fn, params, summary)
-        for name, (fn, params, summary) in resilience.KINDS.items()
+        for name, (fn, params, summary) in (*resilience.KINDS.items(), *incidents.KINDS.items())
     }
 )
 

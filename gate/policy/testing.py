@@ -27,10 +27,15 @@ from gate import yaml as gate_yaml
 from gate.catalog import load_service
 from gate.errors import FatalError
 from gate.git import EMPTY, Entry, Repo, fast_import
+from gate.incidents import Place
+from gate.incidents.book import Book
+from gate.incidents.exempt import UnderReview
+from gate.incidents.record import incidents_of
 from gate.policy.engine import evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Example, Rule
-from gate.resources import data_dir, fragment_errors, schema
+from gate.resources import data_dir, errors_for, fragment_errors, schema
+from gate.settings import IncidentSettings
 from gate.snapshot import Snapshot
 
 BASELINE = {"apiVersion": "gate/v1", "kind": "Service", "name": "example"}
@@ -128,7 +133,9 @@ def _manifest_at(example: Example) -> str:
     return f"{where}/{MANIFEST}" if where else MANIFEST
 
 
-def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, bytes]]]) -> bytes:
+def _fast_import_stream(
+    trees: list[tuple[dict[str, bytes] | None, dict[str, bytes]]], messages: list[str]
+) -> bytes:
     out: list[bytes] = []
     mark = 0
     for index, (base, head) in enumerate(trees):
@@ -137,8 +144,11 @@ def _fast_import_stream(trees: list[tuple[dict[str, bytes] | None, dict[str, byt
             if tree is None:
                 continue
             mark += 1
+            message = messages[index].encode("utf-8") if side == "head" else b""
             out.append(
-                f"commit refs/heads/example-{index}-{side}\nmark :{mark}\ncommitter gate <gate@localhost> 0 +0000\ndata 0\n".encode()
+                f"commit refs/heads/example-{index}-{side}\nmark :{mark}\ncommitter gate <gate@localhost> 0 +0000\ndata {len(message)}\n".encode()
+                + message
+                + b"\n"
             )
             if parent:
                 out.append(f"from :{parent}\n".encode())
@@ -166,7 +176,8 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
         trees.append((tree_of(rule, example, example.data.get("base")), tree))
     folder = tempfile.mkdtemp(prefix="gate-test-")
     try:
-        refs = fast_import(folder, _fast_import_stream(trees))
+        messages = [str(example.data.get("commit_message", "")) for _, example in cases]
+        refs = fast_import(folder, _fast_import_stream(trees, messages))
         repo = Repo(folder)
         outcomes = []
         for index, (rule, example) in enumerate(cases):
@@ -181,11 +192,51 @@ def run_examples(rules: list[Rule], today: dt.date) -> list[Outcome]:
             ctx = CheckContext(
                 head=head, base=base, today=_as_of(rule, example, today), trusted=trusted
             )
+            if "incidents" in example.data:
+                try:
+                    ctx.incidents = _incidents(rule, example, repo, base, head)
+                except FatalError as e:
+                    outcomes.append(
+                        Outcome(
+                            rule.id,
+                            example.name,
+                            False,
+                            f"error: {e}",
+                            example.source,
+                            example.line,
+                        )
+                    )
+                    continue
+                ctx.touched = {_manifest_at(example): list(changed)}
             outcomes.append(_run_one(rule, example, ctx, tuple(changed)))
         repo.objects.close()
         return outcomes
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _incidents(rule: Rule, example: Example, repo: Repo, base: Snapshot, head: Snapshot) -> Book:
+    """The example's incidents (a gate.incidents/v1 document), read as a check reads its source's."""
+    document = example.data["incidents"]
+    errors = errors_for("incidents", document)
+    try:
+        if errors:
+            raise ValueError(errors[0][1])
+        incidents = incidents_of(document)
+    except ValueError as e:
+        raise FatalError(
+            f"rule {rule.id}, example {example.name!r}: incidents: {e}",
+            example.source,
+            example.line,
+        ) from None
+    change = UnderReview(repo, base.rev, head.rev, base.rev, repo.changes(base.rev, head.rev))
+    return Book(
+        IncidentSettings(),
+        Place(repo.root, lambda path: False),
+        change=change,
+        head=head,
+        incidents=incidents,
+    )
 
 
 def _as_of(rule: Rule, example: Example, today: dt.date) -> dt.date:

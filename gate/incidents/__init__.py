@@ -1,0 +1,56 @@
+"""Incidents and their corrective actions: one record (record.py), sources (one module each), the
+run's incident book (book.py) and which changes go through while items are overdue (exempt.py).
+
+An incident source is a module implementing `IncidentSource`; SOURCES registers it, one line each,
+and it is imported only when the trusted `.gate.yaml` names it (`incidents.source`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from gate.incidents.record import Incident
+    from gate.settings import IncidentSourceSettings
+
+
+class Place(NamedTuple):
+    """Where the gate runs: the repository root, and whether a repository path is tracked (at the
+    head or the trusted tip, in any letter case): such a file is the change's own claim."""
+
+    root: str
+    tracked: Callable[[str], bool]
+
+
+@runtime_checkable
+class IncidentSource(Protocol):
+    """Where a fleet's incidents come from."""
+
+    def fetch(self, settings: IncidentSourceSettings, place: Place, /) -> tuple[Incident, ...]:
+        """Every incident; raises httpclient.Unavailable when the source cannot answer."""
+
+    def evidence(self, settings: IncidentSourceSettings, /) -> str:
+        """Where the incidents come from, for the report (a file, a URL)."""
+
+
+class Registered(NamedTuple):
+    module: str  # implements IncidentSource
+    network: bool  # skipped by --offline
+
+
+# source name (incidents.source in .gate.yaml) -> its module
+SOURCES: dict[str, Registered] = {
+    "file": Registered("gate.incidents.file", network=False),
+}
+
+
+def source(name: str) -> IncidentSource:
+    """The incident source registered as `name`, imported on first use."""
+    module = importlib.import_module(SOURCES[name].module)
+    if not isinstance(module, IncidentSource):
+        raise TypeError(
+            f"{SOURCES[name].module} registers as incident source {name!r} but lacks fetch() or evidence()"
+        )
+    return module
