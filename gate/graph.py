@@ -12,6 +12,7 @@ mention it are parsed: a check pays for the services it asks about, not for the 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -150,6 +151,50 @@ class Reach:
     def most_critical(self) -> list[str]:
         """The dependents at the strictest tier, by name."""
         return sorted(s.name for s in self.services if s.tier == self.strictest)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One factor of a service's availability bound: what a critical dependency can deliver, in
+    percent. A service's objective is measured end to end, so it already counts its own
+    dependencies' failures; it can deliver no more than its own critical dependencies allow, so
+    `value` is the lower of its objective and that bound (transitive), never their product, which
+    would count a dependency's failures twice."""
+
+    name: str
+    value: float
+    objective: float | None = None  # the dependency's own objective (None: an external, or no SLO)
+    capped: bool = False  # `value` is what its own critical dependencies allow, below its objective
+
+    def __str__(self) -> str:
+        if not self.capped:
+            return f"{self.name} {self.value:g}%"
+        if self.objective is None:
+            bound = at_most(self.value, math.inf)
+            return f"{self.name} {bound}% (no SLO: what its own hard dependencies allow)"
+        bound = at_most(self.value, self.objective)
+        return f"{self.name} {bound}% (its {self.objective:g}% capped by its own hard dependencies)"
+
+
+def product(terms: list[Term]) -> float | None:
+    """The availability critical dependencies allow together, in percent (None: nothing known)."""
+    if not terms:
+        return None
+    allowed = 100.0
+    for term in terms:
+        allowed *= term.value / 100
+    return allowed
+
+
+def at_most(allowed: float, own: float) -> str:
+    """`allowed` rounded down to the fewest decimals (two at least) that still show it below
+    `own`: 99.8001 -> 99.8, 99.8999 below 99.9 -> 99.89."""
+    for decimals in range(2, 7):
+        scale = 10**decimals
+        shown = math.floor(allowed * scale + 1e-9) / scale
+        if shown < own or decimals == 6:
+            return f"{shown:.{decimals}f}".rstrip("0").rstrip(".")
+    return f"{allowed:g}"  # not reached: the loop returns at six decimals
 
 
 @dataclass(frozen=True)

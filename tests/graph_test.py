@@ -3,6 +3,7 @@ tier-0 cycles and the whole-tree description, on real repositories built in tmp 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,16 @@ from conftest import GitRepo, new_repo
 from gate.budget.slo import slos_of
 from gate.catalog import Catalog
 from gate.git import Repo
-from gate.graph import Dependency, ServiceGraph, availability, dependencies_of, describe
+from gate.graph import (
+    Dependency,
+    ServiceGraph,
+    Term,
+    at_most,
+    availability,
+    dependencies_of,
+    describe,
+    product,
+)
 from gate.snapshot import Snapshot
 
 
@@ -128,3 +138,20 @@ def test_availability_is_the_weakest_availability_objective(
     service = Catalog.of(snap).service_at("s/service.yaml")
     found = availability(service, slos_of(service, snap)[0])
     assert found == pytest.approx(expected) if expected is not None else found is None
+
+
+def test_the_bound_is_shown_rounded_down_and_below_the_objective() -> None:
+    assert product([]) is None
+    bound = product([Term("b", 99.95), Term("c", 99.95)])
+    assert bound is not None and abs(bound - 99.900025) < 1e-9
+    assert at_most(99.8001, 99.9) == "99.8"
+    assert at_most(99.8999, 99.9) == "99.89"  # rounding up would show 99.9, the objective itself
+    assert at_most(99.9899999, 99.99) == "99.98"
+    assert at_most(99.5, math.inf) == "99.5"
+    assert str(Term("bank", 99.99)) == "bank 99.99%"
+    assert str(Term("mid", 99.9, 99.99, capped=True)) == (
+        "mid 99.9% (its 99.99% capped by its own hard dependencies)"
+    )
+    assert str(Term("bare", 99.5, None, capped=True)) == (
+        "bare 99.5% (no SLO: what its own hard dependencies allow)"
+    )

@@ -13,7 +13,16 @@ from typing import Any, Protocol
 
 from gate.budget.records import SLO, say
 from gate.budget.slo import slos_of
-from gate.graph import Dependency, Reach, ServiceGraph, availability, dependencies_of
+from gate.graph import (
+    Dependency,
+    Reach,
+    ServiceGraph,
+    Term,
+    at_most,
+    availability,
+    dependencies_of,
+    product,
+)
 from gate.service import Located, Problem, Service
 from gate.snapshot import Snapshot
 
@@ -132,35 +141,61 @@ def dependency_slos(ctx: GraphContext, service: Service, params: dict[str, Any])
 
 def slo_feasible(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """The service's availability objective is at most what its critical hard dependencies allow
-    together (the product of their objectives or SLAs)."""
+    together: the product of what each can deliver, which is its objective (or SLA) capped by what
+    its own critical dependencies allow, transitively (gate.graph.Term)."""
     own = availability(service, _slos(ctx, service, ctx.head))
     if own is None:
         return []
-    terms: list[tuple[str, float]] = []
-    for dependency in dependencies_of(service):
-        if not dependency.critical:
-            continue
-        value = (
-            dependency.sla
-            if dependency.external
-            else _availability(ctx, _sides(ctx, dependency.name))
-        )
-        if value is not None:
-            terms.append((dependency.name, value))
-    allowed = 100.0
-    for _, value in terms:
-        allowed *= value / 100
-    if not terms or allowed + 1e-9 >= own:
+    terms = _terms(ctx, service, frozenset({service.name}))
+    allowed = product(terms)
+    if allowed is None or allowed + 1e-9 >= own:
         return []
-    product = " x ".join(f"{name} {say(value)}%" for name, value in terms)
     return [
         Problem(
             f"availability objective {say(own)}% cannot be met: its hard dependencies allow at most "
-            f"{allowed:.4g}% ({product}); add a fallback, make one soft, or lower the objective",
+            f"{at_most(allowed, own)}% ({' x '.join(str(t) for t in terms)}); add a fallback, make "
+            "one soft, or lower the objective",
             service.manifest,
             service.line("dependencies"),
         )
     ]
+
+
+def _terms(ctx: GraphContext, service: Service, path: frozenset[str]) -> list[Term]:
+    """What each critical dependency can deliver (externals: their SLA; services: see _delivers)."""
+    terms = []
+    for dependency in dependencies_of(service):
+        if not dependency.critical:
+            continue
+        if dependency.external:
+            if dependency.sla is not None:
+                terms.append(Term(dependency.name, dependency.sla))
+            continue
+        objective, allowed = _delivers(ctx, dependency.name, path)
+        capped = allowed is not None and (objective is None or allowed < objective)
+        value = allowed if capped else objective
+        if value is not None:
+            terms.append(Term(dependency.name, value, objective, capped))
+    return terms
+
+
+def _delivers(
+    ctx: GraphContext, name: str, path: frozenset[str]
+) -> tuple[float | None, float | None]:
+    """A dependency's objective and what its own critical dependencies allow it (each the worse of
+    the head's and the trusted tip's), once per run; a name already on the walk is a cycle, which
+    adds nothing here (dependency-cycle names it)."""
+    key = ("delivers", name)
+    if key in ctx.memo:
+        found: tuple[float | None, float | None] = ctx.memo[key]
+        return found
+    if name in path:
+        return None, None
+    sides = _sides(ctx, name)
+    allowed = [a for s, _ in sides if (a := product(_terms(ctx, s, path | {name}))) is not None]
+    answer = (_availability(ctx, sides), min(allowed) if allowed else None)
+    ctx.memo[key] = answer
+    return answer
 
 
 def dependency_cycles(ctx: GraphContext, service: Service, params: dict[str, Any]) -> list[Problem]:

@@ -4,9 +4,10 @@ a pull request that tries to escape a graph rule, at tier 0 (payments) and tier 
 from __future__ import annotations
 
 import pytest
-from conftest import GitRepo
+from conftest import TODAY, GitRepo
 from trust_boundary_test import judge
 
+from gate import check
 from gate.git import Repo as GitLayer
 from gate.graph import GREPS
 from gate.verdict import Verdict
@@ -488,3 +489,80 @@ def test_a_waiver_the_lax_tier_allows_does_not_lift_a_finding_judged_at_the_depe
         (f.rule, f.severity, f.waiver) for s in v.services for f in s.findings
     ]
     assert v.verdict == "block"
+
+
+# -- the feasibility arithmetic, checked by hand -------------------------------------------------
+
+
+def _service(name: str, objective: float | None, deps: str = "[]") -> str:
+    slos = (
+        f"slos: [{{name: {name}-availability, sli: availability, objective: {objective}, window: 28d}}]\n"
+        if objective is not None
+        else ""
+    )
+    return (
+        f"apiVersion: gate/v1\nkind: Service\nname: {name}\ntier: 1\nowners: {{team: t}}\n"
+        f"{slos}dependencies: {deps}\n"
+    )
+
+
+FLEET = {
+    "b": (99.95, "[]"),
+    "c": (99.95, "[]"),
+    "d": (99.99, "[]"),
+    "low": (90, "[]"),
+    "half": (99.5, "[]"),
+    "base": (99.9, "[]"),
+    # 99.95% x 99.95% = 99.900025%: enough for 99.9%, not for 99.95%
+    "enough": (99.9, "[b, c]"),
+    "tight": (99.95, "[b, c]"),
+    # an external's SLA multiplies like an objective: 99.99% x 99.99% = 99.980001% < 99.99%
+    "vendor": (99.99, "[{external: {name: bank, sla: 99.99}}, d]"),
+    # soft, fallback and SLA-less externals are off the product: 99.95% alone allows 99.95%
+    "degrades": (
+        99.95,
+        '[b, {service: low, kind: soft}, {service: half, fallback: "a cached answer"},'
+        " {external: {name: geoip}}, {external: {name: maps, sla: 95, fallback: none shown}}]",
+    ),
+    # transitive: mid promises 99.99% but base lets it deliver 99.9%; top's 99.95% on mid fails
+    "mid": (99.99, "[base]"),
+    "top": (99.95, "[mid]"),
+    # a dependency with no SLO still delivers no more than its own dependencies allow (99.5%)
+    "bare": (None, "[half]"),
+    "over": (99.9, "[bare]"),
+    # a diamond: left and right both reach d; each delivers its own 99.95% (d allows 99.99%):
+    # 99.95% x 99.95% = 99.900025% >= 99.9%
+    "left": (99.95, "[d]"),
+    "right": (99.95, "[d]"),
+    "diamond": (99.9, "[left, right]"),
+    # a cycle ends the walk (tier 1: no dependency-cycle finding), each bound by the other's 99.9%
+    "ping": (99.9, "[pong]"),
+    "pong": (99.9, "[ping]"),
+}
+
+EXPECTED = {
+    "tight": "availability objective 99.95% cannot be met: its hard dependencies allow at most "
+    "99.9% (b 99.95% x c 99.95%)",
+    "vendor": "availability objective 99.99% cannot be met: its hard dependencies allow at most "
+    "99.98% (bank 99.99% x d 99.99%)",
+    "mid": "availability objective 99.99% cannot be met: its hard dependencies allow at most "
+    "99.9% (base 99.9%)",
+    "top": "availability objective 99.95% cannot be met: its hard dependencies allow at most "
+    "99.9% (mid 99.9% (its 99.99% capped by its own hard dependencies))",
+    "over": "availability objective 99.9% cannot be met: its hard dependencies allow at most "
+    "99.5% (bare 99.5% (no SLO: what its own hard dependencies allow))",
+}
+
+
+def test_feasibility_arithmetic_matches_the_hand_computed_cases(repo: GitRepo) -> None:
+    for name, (objective, deps) in FLEET.items():
+        repo.write(f"{name}/service.yaml", _service(name, objective, deps))
+    repo.commit("a fleet with hand-computed bounds")
+    v = check.validate(GitLayer(repo.path), "HEAD", today=TODAY)
+    found = {
+        s.name: f.message.split("; add a fallback")[0]
+        for s in v.services
+        for f in s.findings
+        if f.rule == "slo-feasible"
+    }
+    assert found == EXPECTED
