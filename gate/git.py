@@ -574,6 +574,16 @@ class Repo:
             records.append((sha, name, email, when))
         return records
 
+    def first_parents(self, rev: str = "HEAD") -> list[tuple[str, str, str]]:
+        """`rev`'s first-parent line (the branch's own history: its merges and direct commits),
+        oldest first: each commit's id, committer date (YYYY-MM-DD) and subject."""
+        log = LogFormat("%H", "%cs", "%s")
+        out = self.run("log", "--first-parent", "--reverse", f"--format={log.format}", rev)
+        return [
+            (fields[0].decode(), fields[1].decode(), fields[2].decode("utf-8", "replace"))
+            for fields, _ in log.records(out)
+        ]
+
     def path_patches(self, path: str) -> str:
         """Every patch to `path` in HEAD's history, as text (no external diff, no text conversion)."""
         return self.run(

@@ -45,6 +45,23 @@ def pull_request_from_env() -> PullRequest | None:
         return None
 
 
+def pull_request_numbered(number: int) -> PullRequest | None:
+    """Pull request `number` of the repository GitHub Actions names (GITHUB_REPOSITORY), to ask
+    about with the run's token; None without a repository or a token (nothing to ask with)."""
+    repository = os.environ.get("GITHUB_REPOSITORY")
+    token = os.environ.get("GATE_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    if not repository or not token:
+        return None
+    return PullRequest(
+        repo=repository,
+        number=number,
+        author="",
+        head_sha="",
+        api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+        token=token,
+    )
+
+
 def _headers(pr: PullRequest) -> dict[str, str]:
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
     if pr.token:

@@ -133,7 +133,7 @@ def test_add_refuses_when_exceptions_is_not_last(ledger_repo: GitRepo, gate_cli:
 
 def test_revoke_cuts_out_one_entry_only(ledger_repo: GitRepo, gate_cli: Any) -> None:
     ledger_repo.write("exceptions.yaml", USER_LEDGER)
-    why = ("--reason", "Ended early: the fix shipped", "--as-of", "2026-11-24")
+    why = ("--reason", "Ended early: the fix shipped", "--as-of", "2026-11-24", "--by", "@rita")
     code, out, _ = gate_cli("exception", "revoke", "EXC-A", *why, "--repo", ledger_repo.path)
     assert code == 0 and "revoked EXC-A" in out
     text = ledger_repo.read("exceptions.yaml")
@@ -145,7 +145,7 @@ def test_revoke_cuts_out_one_entry_only(ledger_repo: GitRepo, gate_cli: Any) -> 
     code, _, _ = gate_cli("exception", "revoke", "EXC-B", *why, "--repo", ledger_repo.path)
     assert code == 0 and ledger_repo.read("exceptions.yaml").endswith("    # second\n")
     assert (
-        "revoked:\n  - {id: EXC-A, date: '2026-11-24', reason: 'Ended early: the fix shipped'}\n  - {id: EXC-B,"
+        "revoked:\n  - {id: EXC-A, date: '2026-11-24', by: rita, reason: 'Ended early: the fix shipped'}\n  - {id: EXC-B,"
         in ledger_repo.read("exceptions.yaml")
     )
     code, _, err = gate_cli("exception", "revoke", "EXC-B", *why, "--repo", ledger_repo.path)

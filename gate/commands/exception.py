@@ -160,13 +160,20 @@ def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> 
     required=True,
     help="Why the exception ends early (recorded under `revoked:` and shown by `audit`).",
 )
+@click.option(
+    "--by",
+    metavar="HANDLE",
+    help="Who revokes it (recorded under `revoked:`) [default: your git identity].",
+)
 @options.repo_option
 @options.as_of_option
-def exception_revoke(entry_id: str, reason: str, repo: str, as_of: str | None) -> None:
-    """Remove an entry from the ledger and record why (its history stays in git for `audit`)."""
+def exception_revoke(
+    entry_id: str, reason: str, by: str | None, repo: str, as_of: str | None
+) -> None:
+    """Remove an entry from the ledger and record why and by whom (its history stays in git for `audit`)."""
     from gate.waivers import edit
 
-    path = edit.revoke(repo, entry_id, reason, options.as_of_or_today(as_of))
+    path = edit.revoke(repo, entry_id, reason, options.as_of_or_today(as_of), by)
     click.echo(f"revoked {entry_id} in {path}; commit it through a reviewed pull request")
 
 
@@ -186,8 +193,11 @@ def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
     from gate.report.escape import stdout
     from gate.waivers import audit, edit
 
-    repo_, _, config = edit.context(repo)
-    events = audit.history(repo_, config.ledger_path, options.as_of_or_today(as_of))
+    repo_, snapshot, config = edit.context(repo)
+    events = audit.history(repo_, config.ledger_path, options.as_of_or_today(as_of), snapshot)
+    unchecked = audit.reviews(events)
+    if unchecked:
+        click.echo(f"gate: {unchecked}", err=True)
     render = {"text": audit.audit_text, "json": audit.audit_json, "csv": audit.audit_csv}[fmt]
     click.echo(stdout(render(events)), nl=False)
 

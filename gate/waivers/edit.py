@@ -330,9 +330,13 @@ def new_id(taken: set[str], today: dt.date, tip: str, content: list[Any]) -> str
         salt += 1
 
 
-def revoke(repo_dir: str, entry_id: str, reason: str, today: dt.date) -> str:
-    """Cut the entry out and record why in `revoked:` (the audit shows it; the id is never reused)."""
+def revoke(repo_dir: str, entry_id: str, reason: str, today: dt.date, by: str | None = None) -> str:
+    """Cut the entry out and record why and by whom in `revoked:` (the audit shows it; the id is
+    never reused). `by` defaults to the git identity that will commit it."""
     repo, _, config = context(repo_dir)
+    by = by.lstrip("@") if by else repo.author_ident().rsplit(">", 1)[0].strip() + ">"
+    if by == ">":
+        raise FatalError("say who revokes it: --by HANDLE (git has no user.name/user.email)")
     path = os.path.join(repo.root, config.ledger_path)
     text = read_text(path)
     if not text.strip():
@@ -345,7 +349,7 @@ def revoke(repo_dir: str, entry_id: str, reason: str, today: dt.date) -> str:
     new_text = remove(text, entry_id, config.ledger_path)
     new_text = record_revocation(
         new_text,
-        {"id": entry_id, "date": today.isoformat(), "reason": reason.strip()},
+        {"id": entry_id, "date": today.isoformat(), "by": by, "reason": reason.strip()},
         config.ledger_path,
     )
     write_checked(path, new_text, [e.id for e in existing if e.id != entry_id])

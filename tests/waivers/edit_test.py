@@ -92,6 +92,8 @@ def test_add_then_revoke_touch_only_their_own_lines(ledger_repo: GitRepo, gate_c
         "EXC-A",
         "--reason",
         "The rota landed early",
+        "--by",
+        "rita",
         "--as-of",
         "2026-11-24",
         "--repo",
@@ -103,7 +105,7 @@ def test_add_then_revoke_touch_only_their_own_lines(ledger_repo: GitRepo, gate_c
     assert record == (
         "insert",
         [],
-        ["  - {id: EXC-A, date: '2026-11-24', reason: The rota landed early}\n"],
+        ["  - {id: EXC-A, date: '2026-11-24', by: rita, reason: The rota landed early}\n"],
     )
     assert (
         cut[0] == "delete"
