@@ -163,6 +163,7 @@ def judge(
         resilience=config.resilience,
         approvals=resilience_approvals(config, mode),
         incidents=incident_book(config.incidents, base, head, case.trusted, changes, offline),
+        budgets=config.budgets,
     )
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
@@ -286,6 +287,7 @@ def _panel(
         resilience=case.config.resilience,
         incidents=ctx.incidents,
         touched=ctx.touched,
+        budgets=case.config.budgets,
     )
     statuses = {c.path: c.status for c in case.changes}
     return Panel(
@@ -517,6 +519,7 @@ def one_revision(snap: Snapshot, config: gate_config.Config, today: dt.date) -> 
         today=today,
         github_org=config.github_org,
         resilience=config.resilience,
+        budgets=config.budgets,
     )
 
 

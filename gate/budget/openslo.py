@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gate import yaml as gate_yaml
 from gate.budget.math import parse_duration
 from gate.budget.promql import window_template
-from gate.budget.records import SLO, Calendar, SLOProblem, say
+from gate.budget.records import SLO, BurnAlert, Calendar, SLOProblem, say
 from gate.errors import FatalError
 
 KINDS = (
@@ -210,8 +210,11 @@ def _slo(
     policies = spec.get("alertPolicies")
     if policies is not None and not isinstance(policies, list):
         p.invalid("alertPolicies must be a list", "spec", "alertPolicies")
-    for i, item in enumerate(policies if isinstance(policies, list) else []):
-        _alert_policy(item, library, p, searched, ("spec", "alertPolicies", i))
+    alerts = tuple(
+        alert
+        for i, item in enumerate(policies if isinstance(policies, list) else [])
+        for alert in _alert_policy(item, library, p, ("spec", "alertPolicies", i))
+    )
     if not isinstance(objectives, list) or not objectives:
         p.invalid("objectives must be a non-empty list", "spec", "objectives")
         return [], p.items
@@ -239,9 +242,8 @@ def _slo(
                     *goal.at,
                 )
             continue
-        slos.append(
-            _objective_slo(service, obj, p, name, len(objectives), spec, window, method, goal)
-        )
+        slo = _objective_slo(service, obj, p, name, len(objectives), spec, window, method, goal)
+        slos.append(replace(slo, burn_alerts=alerts))
     if p.has_invalid:
         return [], p.items
     return slos, p.items
@@ -623,20 +625,65 @@ def _source(
 
 
 def _alert_policy(
-    item: Any, library: Library, p: _Problems, searched: str, at: tuple[Any, ...]
-) -> None:
-    """Alert policies are checked for validity only: gate's own burn-rate windows decide its alerts."""
+    item: Any, library: Library, p: _Problems, at: tuple[Any, ...]
+) -> list[BurnAlert]:
+    """The burn-rate conditions of one alert policy (inline, or named by alertPolicyRef among the
+    files the manifest names); gate's own burn-rate windows decide its budget states."""
     if isinstance(item, dict) and "alertPolicyRef" in item:
-        if not isinstance(item["alertPolicyRef"], str) or not item["alertPolicyRef"]:
-            p.invalid(
-                f"alertPolicyRef must be the name of an AlertPolicy, not {say(item['alertPolicyRef'])}",
-                *at,
-            )
-    elif not (isinstance(item, dict) and item.get("kind") == "AlertPolicy"):
+        ref = item["alertPolicyRef"]
+        if not isinstance(ref, str) or not ref:
+            p.invalid(f"alertPolicyRef must be the name of an AlertPolicy, not {say(ref)}", *at)
+            return []
+        found = library.get("AlertPolicy", ref)
+        return [] if found is None else _burn_conditions(found.data, found, (), library)
+    if not (isinstance(item, dict) and item.get("kind") == "AlertPolicy"):
         p.invalid(
             "alertPolicies items are an inline AlertPolicy (kind: AlertPolicy) or alertPolicyRef",
             *at,
         )
+        return []
+    return _burn_conditions(item, p.obj, at, library)
+
+
+def _burn_conditions(
+    policy: dict[str, Any], holder: Obj, at: tuple[Any, ...], library: Library
+) -> list[BurnAlert]:
+    spec = policy.get("spec")
+    conditions = spec.get("conditions") if isinstance(spec, dict) else None
+    found = []
+    for i, condition in enumerate(conditions if isinstance(conditions, list) else []):
+        owner, where = holder, (*at, "spec", "conditions", i)
+        if isinstance(condition, dict) and isinstance(condition.get("conditionRef"), str):
+            named = library.get("AlertCondition", condition["conditionRef"])
+            if named is None:
+                continue
+            condition, owner, where = named.data, named, ()
+        cspec = condition.get("spec") if isinstance(condition, dict) else None
+        rule = cspec.get("condition") if isinstance(cspec, dict) else None
+        if not (isinstance(rule, dict) and str(rule.get("kind", "")).lower() == "burnrate"):
+            continue
+        threshold = rule.get("threshold")
+        meta = condition.get("metadata") if isinstance(condition, dict) else None
+        found.append(
+            BurnAlert(
+                str(cspec.get("severity", "")) if isinstance(cspec, dict) else "",
+                _lookback(rule.get("lookbackWindow")),
+                _lookback(rule.get("alertAfter")),
+                float(threshold)
+                if isinstance(threshold, (int, float)) and _number(threshold)
+                else None,
+                str(meta.get("name", "")) if isinstance(meta, dict) else "",
+                owner.line(*where),
+            )
+        )
+    return found
+
+
+def _lookback(value: Any) -> int | None:
+    """A condition's window (the spec's own example writes `-1h`)."""
+    return (
+        parse_duration(value.lstrip("-"), {"s": 1, **_SECONDS}) if isinstance(value, str) else None
+    )
 
 
 def _window(spec: dict[str, Any], p: _Problems) -> tuple[int, str, Calendar | None] | None:

@@ -112,6 +112,23 @@ def selectors(query: str) -> list[Selector]:
     return found
 
 
+_DURATION_PART = re.compile(r"([0-9]+)(ms|[smhdwy])")
+_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+
+
+def ranges(query: str) -> list[int]:
+    """The range of every range selector or subquery (`[5m]`, `[1h30m]`, `[30d:5m]`), in seconds."""
+    found = []
+    for kind, text, _, _ in _tokens(query) or []:
+        if kind != "range":
+            continue
+        span = text[1:-1].split(":")[0].strip()
+        parts = _DURATION_PART.findall(span)
+        if parts and "".join(n + u for n, u in parts) == span:
+            found.append(int(sum(int(n) * _SECONDS[u] for n, u in parts)))
+    return found
+
+
 def _unquote(quoted: str) -> str:
     body = quoted[1:-1]
     if quoted[0] == "`":

@@ -65,6 +65,18 @@ def _add_months(origin: dt.datetime, months: int) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class BurnAlert:
+    """A burn-rate alert an SLO document declares (an OpenSLO AlertPolicy's burnrate condition)."""
+
+    severity: str  # as written (page, ticket, critical, warning, ...)
+    long: int | None  # lookbackWindow, seconds
+    short: int | None  # alertAfter, seconds
+    threshold: float | None  # the burn-rate factor
+    name: str
+    line: int | None
+
+
+@dataclass(frozen=True)
 class SLO:
     service: str
     name: str
@@ -97,6 +109,7 @@ class SLO:
     unmeasurable: str | None = (
         None  # why gate cannot query it (a status file or endpoint may still measure it)
     )
+    burn_alerts: tuple[BurnAlert, ...] = ()  # the alert policies its own document declares
 
     @property
     def objective_percent(self) -> str:

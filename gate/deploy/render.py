@@ -1,5 +1,6 @@
-"""The one runner of renderers (`kubectl kustomize`, `helm template`): the only subprocess outside
-gate/git.py, and only for programs named in RENDERERS.
+"""The one runner of renderers (`kubectl kustomize`, `helm template`) and offline checkers
+(`promtool check rules`): the only subprocess outside gate/git.py, and only for programs named in
+RENDERERS.
 
 A renderer reads files, never git: the tree it renders is written from the snapshot into a fresh
 temporary directory (regular files only, symlinks never followed, bounded in count and size). It
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from gate.snapshot import Snapshot
 
-RENDERERS = ("kubectl", "helm")
+RENDERERS = ("kubectl", "helm", "promtool")
 MAX_FILES = 5000
 MAX_TREE_BYTES = 32 * 1024 * 1024
 _CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, so nothing is fetched

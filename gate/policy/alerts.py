@@ -50,6 +50,7 @@ class AlertRule(NamedTuple):
     labels: dict[str, str]
     annotations: dict[str, str]
     line: int | None
+    expr: str = ""
 
 
 class RuleFile(NamedTuple):
@@ -57,6 +58,8 @@ class RuleFile(NamedTuple):
     error: str | None  # why Prometheus would reject the file (None: it loads)
     error_line: int | None
     rules: dict[str, AlertRule] = {}  # alert name -> its first definition
+    records: dict[str, tuple[str, ...]] = {}  # recorded series -> the expressions recording it
+    every_alert: tuple[tuple[str, AlertRule], ...] = ()  # each alerting rule, in file order
 
 
 def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
@@ -77,6 +80,8 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
     if not isinstance(data, dict) or "groups" not in data:
         return None
     details: dict[str, AlertRule] = {}  # alert name -> its first definition
+    every: list[tuple[str, AlertRule]] = []
+    records: dict[str, tuple[str, ...]] = {}
     errors: list[tuple[str, int | None]] = []
 
     def line(*at: Any) -> int | None:
@@ -92,9 +97,24 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
         return RuleFile({}, "groups must be a list", line("groups"))
     names: set[str] = set()
     for g, group in enumerate(groups):
-        _read_group(group, g, line, names, errors, details)
+        _read_group(group, g, line, names, errors, _Found(details, every, records))
     error, error_line = errors[0] if errors else (None, None)
-    return RuleFile({name: rule.line for name, rule in details.items()}, error, error_line, details)
+    return RuleFile(
+        {name: rule.line for name, rule in details.items()},
+        error,
+        error_line,
+        details,
+        records,
+        tuple(every),
+    )
+
+
+class _Found(NamedTuple):
+    """What a file's groups define: alerts (first by name, and every one), recorded series."""
+
+    details: dict[str, AlertRule]
+    every: list[tuple[str, AlertRule]]
+    records: dict[str, tuple[str, ...]]
 
 
 def _alert_rule(rule: dict[str, Any], line: int | None) -> AlertRule:
@@ -102,7 +122,13 @@ def _alert_rule(rule: dict[str, Any], line: int | None) -> AlertRule:
         items = value.items() if isinstance(value, dict) else ()
         return {str(k): str(v) for k, v in items if isinstance(v, (str, int, float))}
 
-    return AlertRule(strings(rule.get("labels")), strings(rule.get("annotations")), line)
+    expr = rule.get("expr")
+    return AlertRule(
+        strings(rule.get("labels")),
+        strings(rule.get("annotations")),
+        line,
+        str(expr) if isinstance(expr, (str, int, float)) else "",
+    )
 
 
 def _read_group(
@@ -111,10 +137,10 @@ def _read_group(
     line: Callable[..., int | None],
     names: set[str],
     errors: list[tuple[str, int | None]],
-    details: dict[str, AlertRule],
+    found: _Found,
 ) -> None:
     """One group of a rule file, as Prometheus checks it: its problems into `errors`, its
-    alerts (name -> labels, annotations and line) into `details`, its name into `names`."""
+    alerts and recorded series into `found`, its name into `names`."""
     if not isinstance(group, dict):
         errors.append(("a group must be a mapping", line("groups", g)))
         return
@@ -153,9 +179,13 @@ def _read_group(
         problem = _rule_problem(rule)
         if problem:
             errors.append((problem, line(*at)))
-        alert = rule.get("alert")
-        if isinstance(alert, (str, int, float)) and alert != "" and not rule.get("record"):
-            details.setdefault(str(alert), _alert_rule(rule, line(*at, "alert")))
+        alert, record, expr = rule.get("alert"), rule.get("record"), rule.get("expr")
+        if isinstance(alert, (str, int, float)) and alert != "" and not record:
+            defined = _alert_rule(rule, line(*at, "alert"))
+            found.details.setdefault(str(alert), defined)
+            found.every.append((str(alert), defined))
+        elif isinstance(record, str) and record and isinstance(expr, (str, int, float)):
+            found.records[record] = (*found.records.get(record, ()), str(expr))
 
 
 def _rule_problem(rule: dict[str, Any]) -> str | None:

@@ -20,6 +20,7 @@ GROUP = "gate.check_kinds"
 SHIPPED = {
     "alerts_defined": "gate.policy.alerts:KIND",
     "alert_runbooks": "gate.policy.alerts:RUNBOOK_KIND",
+    "burn_rate_alerts": "gate.policy.burn_alerts:KIND",
 }
 
 

@@ -544,3 +544,35 @@ def test_hostile_values_are_problems_never_crashes(
         text = text.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
     slos, problems = _load(repo, "  - openslo: svc/slo.yaml\n", {"svc/slo.yaml": text})
     assert slos == [] and any(words in p.message and not p.unsupported for p in problems), problems
+
+
+BURN_CONDITION = """\
+apiVersion: openslo/v1
+kind: AlertCondition
+metadata:
+  name: shop-burn
+spec:
+  severity: page
+  condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: -1h, alertAfter: 5m}
+"""
+
+
+def test_alert_policies_carry_their_burn_rate_conditions(repo: GitRepo) -> None:
+    """An AlertPolicy's burnrate conditions, inline or by conditionRef, reach the SLO record (the
+    burn-rate-alerts rule reads them); a condition of another kind does not."""
+    text = "---\n".join((SLI, DATASOURCE, SLO_REF, ALERT_POLICY, BURN_CONDITION))
+    (slo,), problems = _load(repo, "  - openslo: svc/slos.yaml\n", {"svc/slos.yaml": text})
+    assert problems == []
+    (alert,) = slo.burn_alerts
+    assert (alert.severity, alert.long, alert.short, alert.threshold, alert.name) == (
+        "page",
+        3600,
+        300,
+        14.4,
+        "shop-burn",
+    )
+    assert alert.line is not None and text.splitlines()[alert.line - 1].startswith("apiVersion")
+    other = BURN_CONDITION.replace("kind: burnrate", "kind: threshold")
+    text = "---\n".join((SLI, DATASOURCE, SLO_REF, ALERT_POLICY, other))
+    (slo,), _ = _load(repo, "  - openslo: svc/slos.yaml\n", {"svc/slos.yaml": text})
+    assert slo.burn_alerts == ()
