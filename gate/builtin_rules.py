@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gate.budget.exempt import RELIABILITY_MATERIAL
 from gate.verdict import Finding, RuleInfo, as_severity
 
 # Rules the gate itself raises, outside any pack (documented by `gate explain` like the rest).
@@ -33,9 +34,9 @@ BUILTIN_RULES = {
         RuleInfo(
             "error-budget",
             "Service's error budget is exhausted",
-            "When a service has spent its error budget over the SLO window, feature changes wait; reverts, rollbacks, "
-            "P0 and security fixes, and changes to reliability material (runbooks, SLOs, alerts, tests, docs) go through. "
-            "Per tier this blocks or only warns (budgets.on_exhausted in .gate.yaml).",
+            "When a service has spent its error budget over the SLO window, feature changes wait; verified reverts, "
+            "P0 and security fixes, and changes to reliability material only go through. Per tier this blocks or only "
+            f"warns (budgets.on_exhausted in .gate.yaml). {RELIABILITY_MATERIAL}.",
             "Wait until the budget recovers, ship a revert or reliability-only change, have an approver label the pull "
             "request as a P0/security fix, or get a recorded error-budget exception approved by {approvers}.",
         ),

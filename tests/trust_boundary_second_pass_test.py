@@ -18,6 +18,8 @@ from conftest import TODAY, GitRepo
 from testing.hostile_http import HostileServer, Script, drip, http_response
 
 from gate import check
+from gate.budget.exempt import RELIABILITY_MATERIAL
+from gate.commands.explain import explain
 from gate.git import Repo
 from gate.verdict import Verdict
 
@@ -425,3 +427,124 @@ def test_control_a_rollback_plan_with_real_steps_passes(
     )
     repo.commit("rollback plan")
     assert "rollback-plan-exists" not in errors(judge(repo), name)
+
+
+# -- reliability-only by content -------------------------------------------------------------------
+#
+# A spent budget lets through only reliability material, decided by what a file is, not by its name
+# or glob: prose, or a format the gate parses (SLO documents, alert rules). A feature-flag file named
+# as the rollback plan, configuration or code under a `reliability_paths` glob, or tests, are changes.
+
+RULES = """groups:
+  - name: {name}
+    rules:
+      - alert: {alert}
+        expr: slo:error_budget_burn:ratio > 14.4
+        for: 5m
+        labels: {{severity: page}}
+        annotations: {{runbook_url: docs/runbook.md#mitigation}}
+"""
+
+
+def spend_budget(repo: GitRepo, service: str) -> None:
+    """The operator's SLO export (untracked, outside the change) says `service` spent its budget."""
+    status = json.loads(repo.read("slo-status.json"))
+    for slo in status["slos"]:
+        if slo["service"] == service:
+            for counts in slo["windows"].values():
+                counts["good"] = round(counts["total"] * 0.95)
+    repo.write("slo-status.json", json.dumps(status))
+
+
+@pytest.fixture(params=[0, 1], ids=["tier0", "tier1"])
+def spent(request: pytest.FixtureRequest, example: GitRepo) -> tuple[GitRepo, str]:
+    """A service whose budget is spent; main (the trusted tip) keeps its rollback as a feature-flag
+    file, an alert rule file, a flag file under a `reliability_paths` glob and ops code beside it."""
+    name, _ = TARGETS[request.param]
+    spend_budget(example, name)
+    example.git("checkout", "-q", "main")
+    root = f"services/{name}/"
+    manifest = example.read(root + "service.yaml")
+    for old, new in (
+        ("  plan: docs/rollback.md", "  plan: flags/rollback.yaml"),
+        ("strategy: revert", "strategy: feature-flag"),
+        ("strategy: blue-green", "strategy: feature-flag"),
+    ):
+        manifest = manifest.replace(old, new)
+    example.write(root + "service.yaml", manifest)
+    example.write(root + "flags/rollback.yaml", "new-pricing:\n  enabled: false\n")
+    example.write(root + "flags/rollback.json", '{"new-pricing": {"enabled": false}}\n')
+    example.write(root + "alerts/slo.rules.yml", RULES.format(name=name, alert="BudgetBurn"))
+    example.write(root + "ops/settings.yaml", "pool_size: 10\n")
+    example.write(root + "ops/restart.py", "print('restart')\n")
+    example.write(root + "ops/diagram.png", b"\x89PNG\r\n\x1a\n" + bytes(32))
+    example.replace(
+        ".gate.yaml",
+        "  exempt:\n",
+        "  exempt:\n    reliability_paths: ['ops/**', 'flags/**', 'tests/**']\n",
+    )
+    example.commit("flags, alerts and ops material")
+    example.git("checkout", "-q", "-B", "change", "main")
+    return example, name
+
+
+def _budget_blocks(v: Verdict, name: str) -> bool:
+    return v.verdict == "block" and "error-budget" in errors(v, name)
+
+
+@pytest.mark.parametrize(
+    "path,text",
+    [
+        ("flags/rollback.yaml", "new-pricing:\n  enabled: true\n"),  # the named plan: live flags
+        ("flags/rollback.json", '{"new-pricing": {"enabled": true}}\n'),  # under a glob
+        ("ops/settings.yaml", "pool_size: 1000\n"),  # configuration under a glob
+        ("ops/restart.py", "import os\nos.system('kubectl delete ns prod')\n"),  # code under it
+        ("ops/notes.yaml", "groups: []\nextra: 1\n"),  # not a rule file Prometheus would load
+        ("tests/test_pricing.py", "def test_it():\n    assert True\n"),  # tests are code
+        ("tests/fixtures/prices.json", '{"eur": 1}\n'),
+        ("alerts/slo.rules.yml", "#!/bin/sh\nrm -rf /\n"),  # named like a rule file, is none
+    ],
+)
+def test_material_by_name_or_glob_is_a_change(
+    spent: tuple[GitRepo, str], path: str, text: str
+) -> None:
+    repo, name = spent
+    repo.write(f"services/{name}/{path}", text)
+    repo.commit("only reliability material (says the author)")
+    v = judge(repo)
+    assert _budget_blocks(v, name), path
+
+
+def test_deleting_the_flag_file_is_a_change(spent: tuple[GitRepo, str]) -> None:
+    repo, name = spent
+    repo.git("rm", "-q", f"services/{name}/flags/rollback.yaml")
+    repo.commit("drop the flags")
+    assert _budget_blocks(judge(repo), name)
+
+
+@pytest.mark.parametrize(
+    "path,text",
+    [
+        ("docs/runbook.md", None),  # prose
+        ("alerts/slo.rules.yml", RULES.format(name="slo", alert="BudgetBurnFast")),  # alert rules
+        ("ops/diagram.png", b"\x89PNG\r\n\x1a\n" + bytes(range(32))),  # an image under the glob
+        ("ops/README.md", "# ops\n\nHow the restart script is run.\n"),
+    ],
+)
+def test_control_reliability_material_goes_through(
+    spent: tuple[GitRepo, str], path: str, text: str | bytes | None
+) -> None:
+    repo, name = spent
+    full = f"services/{name}/{path}"
+    repo.write(full, text if text is not None else repo.read(full) + "\nSee the dashboard.\n")
+    repo.commit("reliability material")
+    v = judge(repo)
+    assert "error-budget" not in errors(v, name), path
+    (service,) = [s for s in v.services if s.name == name]
+    assert any("only reliability material" in f.message for f in service.findings)
+
+
+def test_explain_states_the_one_definition() -> None:
+    text = explain("error-budget")
+    assert RELIABILITY_MATERIAL in text and "tests" in RELIABILITY_MATERIAL
+    assert "tests, docs) go through" not in text

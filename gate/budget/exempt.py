@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from gate import globs
+from gate.budget import openslo, sloth
 from gate.git import Change, Repo
+from gate.policy.alerts import parse_rule_file
 from gate.reverts import reverted_ids
 from gate.snapshot import Snapshot
 
-# Non-executable documentation: the only files an exhausted budget lets through by kind alone.
-DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
-# Documents a manifest names may also be SLO documents (YAML/JSON data, never executed).
-NAMED_SUFFIXES = DOC_SUFFIXES + (".yaml", ".yml", ".json")
+# The one definition of reliability material: what a spent budget lets through. `reliability_only`
+# decides by it and `gate explain error-budget` states it (gate/builtin_rules.py).
+RELIABILITY_MATERIAL = (
+    "Reliability material is decided by what a file holds, not by its name or glob: prose (Markdown, "
+    "reStructuredText, AsciiDoc) and the formats the gate parses, SLO documents (OpenSLO, Sloth) and "
+    "Prometheus rule files that load as such; `budgets.exempt.reliability_paths` may add images "
+    "(diagrams), never code. Whatever production reads at run time (code, configuration, flag "
+    "files, a feature-flag rollback plan included), tests, the manifest, symlinks and executables "
+    "are changes"
+)
+PROSE_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
+# Images a runbook shows (PNG, JPEG, GIF, WebP, PDF), known by their first bytes.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-")
 
 
 def verified_revert(
@@ -73,39 +84,84 @@ def verified_revert(
     return "verified revert of " + ", ".join(s[:12] for s in full_ids)
 
 
-def reliability_only(changed: tuple[str, ...], service: Any, listed: list[str]) -> bool:
-    """Every changed file of the service is non-executable reliability material: a document its
-    manifest names (runbook, rollback plan, SLO documents), Markdown/reStructuredText/AsciiDoc docs,
-    or a path the trusted `.gate.yaml` lists in `budgets.exempt.reliability_paths`. Code never is,
-    whatever its name (`src/alerts/*.py`, `runbook_hooks.py`, tests)."""
+def reliability_only(
+    changed: tuple[str, ...],
+    service: Any,
+    listed: list[str],
+    content: Callable[[str], bytes | None],
+) -> bool:
+    """Every changed file of the service is reliability material (RELIABILITY_MATERIAL), judged by
+    `content(path)`: the head's file, or the one a deletion removed. The manifest never is."""
     if not changed:
         return False
-    named = {p for p in service.documents() if p.lower().endswith(NAMED_SUFFIXES)}
     for path in changed:
         if path in service.files:  # service.yaml and a Backstage entity alike
             return False  # manifest edits can change tier or SLOs: never exempt by path alone
-        if path in named or path.lower().endswith(DOC_SUFFIXES):
-            continue
         relative = (
             posixpath.relpath(path, service.root)
             if service.root and path.startswith(service.root)
             else path
         )
-        if listed and (
+        glob = bool(listed) and (
             globs.matches_any(list(listed), path) or globs.matches_any(list(listed), relative)
-        ):
-            continue
-        return False
+        )
+        if not is_material(path, content(path), glob):
+            return False
     return True
 
 
 def reliability_change(
-    head: Snapshot, changed: tuple[str, ...], service: Any, listed: Sequence[str]
+    head: Snapshot,
+    changed: tuple[str, ...],
+    service: Any,
+    listed: Sequence[str],
+    before: Snapshot | None = None,
 ) -> bool:
-    """`reliability_only`, with every changed file a regular one at the head: a symlink, submodule
-    or executable named like a document is not a document."""
+    """`reliability_only` on the files as the head has them (a deleted one as `before` had it, else
+    it is no material): every changed file a regular one at the head, since a symlink, submodule or
+    executable named like a document is not a document."""
     regular = all((e := head.entry(p)) is None or e.mode == "100644" for p in changed)
-    return regular and reliability_only(changed, service, list(listed))
+
+    def content(path: str) -> bytes | None:
+        if head.entry(path) is not None:
+            return head.read(path)
+        return before.read(path) if before is not None else None
+
+    return regular and reliability_only(changed, service, list(listed), content)
+
+
+def is_material(path: str, raw: bytes | None, listed: bool = False) -> bool:
+    """Whether one file is reliability material by what it holds (RELIABILITY_MATERIAL)."""
+    if raw is None:
+        return False
+    lower = path.lower()
+    if listed and raw.startswith(IMAGE_MAGIC):
+        return True
+    if b"\0" in raw:
+        return False  # binary: no prose, no document
+    if lower.endswith(PROSE_SUFFIXES):
+        return True
+    if lower.endswith((".yaml", ".yml", ".json")):
+        return _rule_file(raw, path) or _slo_document(raw, path)
+    return False
+
+
+def _rule_file(raw: bytes, path: str) -> bool:
+    """A Prometheus rule file (or PrometheusRule) that Prometheus loads, with at least one alert."""
+    found = parse_rule_file(raw, path)
+    return found is not None and found.error is None and bool(found.alerts)
+
+
+def _slo_document(raw: bytes, path: str) -> bool:
+    """An OpenSLO or Sloth document that reads as one, without a problem."""
+    kind = sloth.recognise(raw)
+    if kind == "sloth":
+        slos, problems = sloth.slos_from("", path, raw, None)
+        return bool(slos) and not problems
+    if kind == "openslo":
+        objects, problems = openslo.objects(raw, path)
+        return bool(objects) and not problems
+    return False
 
 
 def label_exemption(labels: Mapping[str, Sequence[str]], pull_request: Any) -> str | None:

@@ -126,7 +126,7 @@ class BudgetGate:
 
         exempt = self.settings.exempt
         if exempt.reliability_only and reliability_change(
-            self.head, changed, service, exempt.reliability_paths
+            self.head, changed, service, exempt.reliability_paths, self.base
         ):
             return RELIABILITY_ONLY
         return self.change_exemption()

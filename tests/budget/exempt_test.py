@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from conftest import GitRepo
 
-from gate.budget.exempt import label_exemption, reliability_only, verified_revert
+from gate.budget.exempt import is_material, label_exemption, reliability_only, verified_revert
 from gate.git import Repo
 
 
@@ -68,24 +69,69 @@ def test_reverting_a_commit_of_the_change_itself_is_not(repo: GitRepo) -> None:
     assert _exempt(repo) is None
 
 
-def _service(
-    root: str = "svc/", documents: tuple[str, ...] = ("svc/runbook.md", "svc/slo.yaml")
-) -> SimpleNamespace:
-    return SimpleNamespace(
-        root=root, files=("svc/service.yaml",), documents=lambda: list(documents)
-    )
+def _service(root: str = "svc/") -> SimpleNamespace:
+    return SimpleNamespace(root=root, files=("svc/service.yaml",))
 
 
-def test_reliability_material_only(repo: GitRepo) -> None:
-    assert reliability_only(("svc/runbook.md", "svc/slo.yaml", "svc/notes.rst"), _service(), [])
-    assert reliability_only(
-        ("svc/alerts/rules.txt",), _service(), ["alerts/**"]
+OPENSLO = b"""apiVersion: openslo/v1
+kind: SLO
+metadata: {name: svc-availability}
+spec:
+  service: svc
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  indicator:
+    metadata: {name: svc-good}
+    spec:
+      ratioMetric:
+        counter: true
+        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(ok[5m]))'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(all[5m]))'}}}
+  objectives: [{target: 0.999}]
+"""
+RULES = b"groups:\n  - name: svc\n    rules:\n      - alert: SvcDown\n        expr: up == 0\n"
+FILES = {
+    "svc/runbook.md": b"# runbook\n",
+    "svc/notes.rst": b"notes\n",
+    "svc/slo.yaml": OPENSLO,
+    "svc/alerts/svc.rules.yml": RULES,
+    "svc/diagrams/flow.png": b"\x89PNG\r\n\x1a\n\0\0",
+    "svc/flags.yaml": b"new-pricing: {enabled: true}\n",
+    "svc/runbook_hooks.py": b"import os\n",
+    "svc/fake.md": b"\0ELF",
+}
+
+
+def _only(*paths: str, listed: tuple[str, ...] = ()) -> bool:
+    return reliability_only(paths, _service(), list(listed), FILES.get)
+
+
+def test_reliability_material_only() -> None:
+    assert _only("svc/runbook.md", "svc/slo.yaml", "svc/notes.rst", "svc/alerts/svc.rules.yml")
+    assert _only(
+        "svc/diagrams/flow.png", listed=("diagrams/**",)
     )  # listed, relative to the service
-    assert not reliability_only(
-        ("svc/runbook.md", "svc/runbook_hooks.py"), _service(), []
-    )  # code, whatever its name
-    assert not reliability_only(("svc/service.yaml",), _service(), ["**"])  # the manifest never is
-    assert not reliability_only((), _service(), [])
+    assert not _only("svc/diagrams/flow.png")  # an image only where the trusted config lists it
+    assert not _only("svc/runbook.md", "svc/runbook_hooks.py")  # code, whatever its name
+    assert not _only("svc/runbook_hooks.py", listed=("**",))  # or glob
+    assert not _only("svc/flags.yaml", listed=("**",))  # configuration: flags production reads
+    assert not _only("svc/fake.md")  # binary named like prose
+    assert not _only("svc/service.yaml", listed=("**",))  # the manifest never is
+    assert not _only("svc/gone.md")  # no content to judge: not material
+    assert not reliability_only((), _service(), [], FILES.get)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"groups: []\n",  # loads, but defines no alert
+        b"groups:\n  - name: x\n    rules:\n      - alert: X\n        expr: up\n    extra: 1\n",
+        b"apiVersion: openslo/v1\nkind: Service\nmetadata: {name: BAD NAME}\n",
+        b"pool_size: 10\n",
+    ],
+)
+def test_yaml_that_reads_as_no_known_format_is_no_material(raw: bytes) -> None:
+    assert not is_material("svc/x.yaml", raw)
 
 
 def test_no_labels_or_no_pull_request_means_no_label_exemption() -> None:
