@@ -64,24 +64,54 @@ class RuleFile(NamedTuple):
 
 def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
     """The alerts of a Prometheus rule file and whether Prometheus would load it; None when the
-    YAML is not a rule file at all (no `groups`, not a PrometheusRule)."""
+    YAML is not a rule file at all (no `groups`, not a PrometheusRule).
+
+    Prometheus reads a rule file's first YAML document only (later ones are silently ignored); a
+    stream of PrometheusRule objects is read whole, each object on its own, as kubectl applies it."""
     try:
-        doc = gate_yaml.load(raw, path)
+        docs = gate_yaml.load_all(raw, path)
     except FatalError as e:
         return RuleFile({}, e.message, e.line) if b"groups:" in raw else None
-    data = doc.data
-    prefix: tuple[str, ...] = ()
-    if (
+    if not docs:
+        return None
+    objects = all(_is_prometheus_rule(d.data) for d in docs)
+    parts = [p for p in (_parse_document(d) for d in (docs if objects else docs[:1])) if p]
+    if not parts:
+        return None
+    found = _Found({}, [], {})
+    for part in parts:
+        for name, rule in part.rules.items():
+            found.details.setdefault(name, rule)
+        found.every.extend(part.every_alert)
+        for name, exprs in part.records.items():
+            found.records[name] = found.records.get(name, ()) + exprs
+    error = next((p for p in parts if p.error is not None), None)
+    return RuleFile(
+        {name: rule.line for name, rule in found.details.items()},
+        error.error if error else None,
+        error.error_line if error else None,
+        found.details,
+        found.records,
+        tuple(found.every),
+    )
+
+
+def _is_prometheus_rule(data: Any) -> bool:
+    return (
         isinstance(data, dict)
         and data.get("kind") == "PrometheusRule"
         and isinstance(data.get("spec"), dict)
-    ):
+    )
+
+
+def _parse_document(doc: gate_yaml.Document) -> RuleFile | None:
+    data = doc.data
+    prefix: tuple[str, ...] = ()
+    if _is_prometheus_rule(data):
         data, prefix = data["spec"], ("spec",)
     if not isinstance(data, dict) or "groups" not in data:
         return None
-    details: dict[str, AlertRule] = {}  # alert name -> its first definition
-    every: list[tuple[str, AlertRule]] = []
-    records: dict[str, tuple[str, ...]] = {}
+    found = _Found({}, [], {})
     errors: list[tuple[str, int | None]] = []
 
     def line(*at: Any) -> int | None:
@@ -97,16 +127,9 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
         return RuleFile({}, "groups must be a list", line("groups"))
     names: set[str] = set()
     for g, group in enumerate(groups):
-        _read_group(group, g, line, names, errors, _Found(details, every, records))
+        _read_group(group, g, line, names, errors, found)
     error, error_line = errors[0] if errors else (None, None)
-    return RuleFile(
-        {name: rule.line for name, rule in details.items()},
-        error,
-        error_line,
-        details,
-        records,
-        tuple(every),
-    )
+    return RuleFile({}, error, error_line, found.details, found.records, tuple(found.every))
 
 
 class _Found(NamedTuple):

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from gate.budget.math import BurnWindow, duration_text, windows_for
 from gate.budget.prometheus import render
-from gate.budget.promql import ranges, selectors
+from gate.budget.promql import Selector, ranges, selectors
 from gate.budget.records import SLO, say
 from gate.budget.slo import slos_of
 from gate.catalog import Problem, Service
@@ -38,8 +38,9 @@ _NAMED_WINDOW = re.compile(r"(?:rate|burnrate|_)([1-9][0-9]*[smhdw])$")
 class Reach(NamedTuple):
     """What an alert's expression reads once its recording rules are followed."""
 
-    metrics: frozenset[str]
+    metrics: frozenset[Selector]  # the series selected, recorded series followed
     windows: frozenset[int]
+    sloth_ids: frozenset[str] = frozenset()  # Sloth's generated rules name their SLO (sloth_id)
 
 
 def severity_class(words: dict[str, str] | str) -> str | None:
@@ -60,14 +61,16 @@ def severity_class(words: dict[str, str] | str) -> str | None:
 
 def reach(expr: str, records: dict[str, tuple[str, ...]]) -> Reach:
     """The metrics and windows an expression reads, through the recording rules it names."""
-    metrics: set[str] = set()
+    metrics: set[Selector] = set()
     windows: set[int] = set()
+    ids: set[str] = set()
     seen: set[str] = set()
     stack = [(expr, 0)]
     while stack:
         text, depth = stack.pop()
         windows.update(ranges(text))
         for selector in selectors(text):
+            ids.update(value for label, value in selector.equal if label == "sloth_id")
             name = selector.metric
             if name is None:
                 continue
@@ -76,18 +79,29 @@ def reach(expr: str, records: dict[str, tuple[str, ...]]) -> Reach:
                     seen.add(name)
                     stack += [(e, depth + 1) for e in records[name]]
                 continue
-            metrics.add(name)
+            metrics.add(selector)
             named = _NAMED_WINDOW.search(name) if ":" in name else None
             if named:  # a recorded series defined elsewhere: its name says its window
                 windows.update(ranges(f"x[{named.group(1)}]"))
-    return Reach(frozenset(metrics), frozenset(windows))
+    return Reach(frozenset(metrics), frozenset(windows), frozenset(ids))
 
 
-def sli_metrics(slo: SLO) -> frozenset[str]:
+def sli_selectors(slo: SLO) -> frozenset[Selector]:
     templates = (slo.total, slo.good, slo.bad, slo.raw, slo.threshold)
-    return frozenset(
-        s.metric for t in templates if t for s in selectors(render(t, 3600)) if s.metric
-    )
+    return frozenset(s for t in templates if t for s in selectors(render(t, 3600)) if s.metric)
+
+
+def reads_sli(wanted: frozenset[Selector], seen: frozenset[Selector]) -> bool:
+    """Whether an alert selects the SLI's series: the same metric, no label pinned to another value
+    (`up{job="api"}` is not `up{job="db"}`)."""
+    for sli in wanted:
+        pinned = dict(sli.equal)
+        for selector in seen:
+            if selector.metric == sli.metric and all(
+                pinned.get(label, value) == value for label, value in selector.equal
+            ):
+                return True
+    return False
 
 
 def burn_rate_alerts(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
@@ -112,7 +126,7 @@ def burn_rate_alerts(ctx: CheckContext, service: Service, params: dict[str, Any]
                 Problem(
                     f"SLO {say(slo.name)} has no {severity} burn-rate alert: no Sloth alerting, OpenSLO "
                     f"AlertPolicy or Prometheus alerting rule over its metrics "
-                    f"({', '.join(sorted(sli_metrics(slo))) or 'none'}) and the {severity} windows "
+                    f"({', '.join(sorted({str(s.metric) for s in sli_selectors(slo)})) or 'none'}) and the {severity} windows "
                     f"({_pairs(windows, severity)}){why}",
                     slo.origin or service.manifest,
                     slo.line,
@@ -144,11 +158,14 @@ def _coverage(
             doubts.setdefault(declared, []).append(
                 f"AlertCondition {alert.name or '(unnamed)'} looks back over {looks}"
             )
-    wanted = sli_metrics(slo)
+    wanted = sli_selectors(slo)
     for path, found in sorted(files.items()):
         for name, rule in found.every_alert:
             seen = reach(rule.expr, records)
-            if wanted and seen.metrics & wanted:
+            ids = seen.sloth_ids | (
+                {rule.labels["sloth_id"]} if "sloth_id" in rule.labels else set()
+            )
+            if (slo.name in ids) if ids else reads_sli(wanted, seen.metrics):
                 _judge_alert(name, path, rule, seen, windows, covered, doubts)
     return covered, doubts
 

@@ -367,3 +367,34 @@ def test_heading_anchors_and_linked_paths() -> None:
         == "services/s/docs/runbook.md"
     )
     assert _linked_path("https://wiki.example.com/runbooks/s", service) is None
+
+
+def test_prometheus_reads_a_rule_files_first_document_and_kubectl_every_object() -> None:
+    """A plain rule file of several documents loads its first only (promtool agrees: the second
+    document's alert is silently ignored); a stream of PrometheusRule objects is read whole."""
+    second = VALID.replace("CheckoutHighErrorBudgetBurn", "CheckoutLatencyHigh").replace(
+        "name: checkout", "name: latency"
+    )
+    plain = parse_rule_file(("---\n" + VALID + "---\n" + second).encode(), "x.rules.yml")
+    assert plain is not None and plain.error is None
+    assert list(plain.alerts) == ["CheckoutHighErrorBudgetBurn"]
+
+    def crd(text: str) -> str:
+        return "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec:\n" + "".join(
+            "  " + line + "\n" for line in text.splitlines()
+        )
+
+    objects = parse_rule_file((crd(VALID) + "---\n" + crd(VALID)).encode(), "x.yaml")
+    assert objects is not None and objects.error is None  # group names repeat across objects
+    assert list(objects.alerts) == ["CheckoutHighErrorBudgetBurn"]
+    assert len(objects.every_alert) == 2 and objects.alerts["CheckoutHighErrorBudgetBurn"] == 7
+
+
+@needs_promtool
+def test_promtool_ignores_a_rule_files_second_document_too(tmp_path: Path) -> None:
+    path = tmp_path / "x.rules.yml"
+    broken = "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: sum(\n"
+    path.write_text(VALID + "---\n" + broken)
+    assert subprocess.run([str(promtool), "check", "rules", str(path)]).returncode == 0
+    parsed = parse_rule_file(path.read_bytes(), "x.rules.yml")
+    assert parsed is not None and parsed.error is None

@@ -8,7 +8,8 @@ from typing import Any
 
 from conftest import GitRepo
 
-from gate.policy.burn_alerts import reach, severity_class
+from gate.budget.promql import selectors
+from gate.policy.burn_alerts import reach, reads_sli, severity_class
 
 SLO = """\
 slos:
@@ -56,7 +57,7 @@ def test_an_alert_reaches_the_sli_through_recording_rules() -> None:
         "loop": ("loop",),
     }
     seen = reach("a:ratio_rate30d > 1 and slo:sli_error:ratio_rate1h > 1 and loop", records)
-    assert seen.metrics == {"x_total", "y_total", "slo:sli_error:ratio_rate1h"}
+    assert {s.metric for s in seen.metrics} == {"x_total", "y_total", "slo:sli_error:ratio_rate1h"}
     assert seen.windows == {
         300,
         30 * 86400,
@@ -138,3 +139,17 @@ def test_a_rule_file_promtool_rejects_does_not_count(gate_cli: Any, repo: GitRep
     messages = [m for _, _, m in findings(gate_cli, repo)]
     assert len(messages) == 2
     assert "promtool check rules rejects services/checkout/alerts/slo.rules.yml" in messages[0]
+
+
+def test_sloth_generated_rules_count_for_their_own_slo_only() -> None:
+    """Sloth's rules name their SLO (sloth_id); rules over the same metric for another SLO, or over
+    the same metric of another job, do not count."""
+    sloth = reach(
+        'slo:sli_error:ratio_rate1h{sloth_id="shop-availability"} > 0.0144',
+        {"slo:sli_error:ratio_rate1h": ("sum(rate(x_total[1h]))",)},
+    )
+    assert sloth.sloth_ids == {"shop-availability"} and sloth.windows == {3600}
+    wanted = frozenset(selectors('sum(rate(up{job="node"}[5m]))'))
+    assert reads_sli(wanted, reach('up{job="node",instance="a"} == 0', {}).metrics)
+    assert reads_sli(wanted, reach("up == 0", {}).metrics)
+    assert not reads_sli(wanted, reach('up{job="db"} == 0', {}).metrics)
