@@ -198,6 +198,24 @@ SCENARIOS = (
         "block",
     ),
     Scenario(
+        "auth-feature",
+        "auth (tier 0) ships a feature while two corrective actions of its last incident are 45 days overdue",
+        _append(
+            "services/auth/src/tokens.py",
+            '\n\ndef remember_me(user):\n    return {**issue(user), "ttl": 30 * 86400}\n',
+        ),
+        "block",
+    ),
+    Scenario(
+        "auth-closes-action",
+        "auth closes AUTH-101: token refreshes are rate-limited per client",
+        _append(
+            "services/auth/src/tokens.py",
+            "\n\nREFRESH_LIMIT_PER_MINUTE = 10  # AUTH-101: a refresh storm took sign-in down\n",
+        ),
+        "pass",
+    ),
+    Scenario(
         "payments-revert",
         "payments reverts the change that burned its budget",
         _revert("HEAD"),
@@ -214,12 +232,14 @@ _STATUS = {
     "payments-latency": (0.999, 0.999),  # payments: budget spent
     "search-availability": (0.9995, 0.9995),
     "notifications-delivery": (0.999, 0.999),
+    "auth-availability": (0.9999, 0.9999),
 }
 _SERVICE_OF = {
     "checkout": "checkout",
     "payments": "payments",
     "search": "search",
     "notifications": "notifications",
+    "auth": "auth",
 }
 _WINDOWS = ("28d", "30d", "5m", "30m", "1h", "2h", "6h", "1d", "3d")
 
@@ -234,6 +254,80 @@ def status_document() -> dict[str, Any]:
             windows[window] = {"good": good, "total": total}
         slos.append({"service": _SERVICE_OF[slo.split("-")[0]], "slo": slo, "windows": windows})
     return {"schema": "gate.budget-status/v1", "slos": slos}
+
+
+def _tracked_action(
+    today: dt.date, id: str, title: str, owner: str, due: int, closed: int | None = None
+) -> dict[str, Any]:
+    """A corrective action as the tracker exports it, its days counted back from `today`."""
+
+    def day(days_ago: int) -> str:
+        return (today - dt.timedelta(days=days_ago)).isoformat()
+
+    found: dict[str, Any] = {"id": id, "title": title, "owner": owner, "due": day(due)}
+    if closed is None:
+        return {**found, "state": "open"}
+    return {
+        **found,
+        "state": "closed",
+        "closed": day(closed),
+        "closed_by": {"pull_request": 4100 + closed},
+    }
+
+
+def _tracked_incident(
+    today: dt.date, id: str, title: str, service: str, severity: str, days_ago: int, hours: float
+) -> dict[str, Any]:
+    started = dt.datetime.combine(today, dt.time(14, 5), dt.timezone.utc) - dt.timedelta(
+        days=days_ago
+    )
+    resolved = started + dt.timedelta(hours=hours)
+    return {
+        "id": id,
+        "title": title,
+        "services": [service],
+        "severity": severity,
+        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resolved": resolved.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "postmortem": {
+            "url": f"https://wiki.example.com/postmortems/{id}",
+            "published": (started.date() + dt.timedelta(days=3)).isoformat(),
+        },
+    }
+
+
+def incidents_document(today: dt.date) -> dict[str, Any]:
+    """What the demo's incident tracker exported: auth's sign-in outage, whose two corrective
+    actions are 45 days past due, and an older payments incident, closed out in time."""
+    auth = _tracked_incident(
+        today,
+        "INC-2026-031",
+        "Sign-in failing: token refresh storm overloaded the session store",
+        "auth",
+        "sev1",
+        75,
+        2.25,
+    )
+    auth["actions"] = [
+        _tracked_action(
+            today, "AUTH-100", "Page on session-store saturation", "identity-oncall", 60, 62
+        ),
+        _tracked_action(today, "AUTH-101", "Rate-limit token refreshes per client", "dana", 45),
+        _tracked_action(today, "AUTH-102", "Load-test the session store at 3x peak", "sam", 45),
+    ]
+    payments = _tracked_incident(
+        today,
+        "INC-2026-012",
+        "Card authorisations timing out at the provider",
+        "payments",
+        "sev2",
+        160,
+        0.75,
+    )
+    payments["actions"] = [
+        _tracked_action(today, "PAY-311", "Cap provider retries", "lee", 130, 135)
+    ]
+    return {"schema": "gate.incidents/v1", "incidents": [auth, payments]}
 
 
 def _dated(text: str, today: dt.date) -> str:
@@ -283,6 +377,9 @@ def build(root: Path, today: dt.date, history: bool = False, baseline: bool = Fa
     )
     (root / "slo-status.json").write_text(
         json.dumps(status_document(), indent=2) + "\n", encoding="utf-8"
+    )
+    (root / "incidents.json").write_text(
+        json.dumps(incidents_document(today), indent=2) + "\n", encoding="utf-8"
     )
 
 

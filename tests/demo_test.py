@@ -6,7 +6,8 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from gate.demo import SCENARIOS, build, status_document
+from gate.demo import SCENARIOS, build, incidents_document, status_document
+from gate.incidents.record import incidents_of
 from gate.resources import validator
 
 
@@ -24,6 +25,17 @@ def test_the_slo_export_is_valid_and_says_payments_spent_its_budget() -> None:
     payments = next(s for s in doc["slos"] if s["slo"] == "payments-availability")
     month = payments["windows"]["28d"]
     assert month["good"] / month["total"] < 0.9995  # its objective: the budget is spent
+
+
+def test_the_incident_export_is_valid_and_gives_auth_two_actions_45_days_overdue() -> None:
+    today = dt.date(2026, 11, 24)
+    doc = incidents_document(today)
+    assert list(validator("incidents").iter_errors(doc)) == []
+    (auth,) = [i for i in incidents_of(doc) if "auth" in i.services]
+    late = [a.id for a in auth.actions if a.days_past_due(today) == 45]
+    assert late == ["AUTH-101", "AUTH-102"] and auth.postmortem_published is not None
+    closing = next(s for s in SCENARIOS if s.branch == "auth-closes-action")
+    assert "AUTH-101" in closing.title  # the scenario's commit message names the action it closes
 
 
 def test_build_makes_main_plus_one_payments_change_with_dated_placeholders_filled(
@@ -46,3 +58,4 @@ def test_build_makes_main_plus_one_payments_change_with_dated_placeholders_fille
     assert (
         "slo-status.json" not in tracked.split() and (tmp_path / "slo-status.json").is_file()
     )  # the export is not committed
+    assert "incidents.json" not in tracked.split() and (tmp_path / "incidents.json").is_file()

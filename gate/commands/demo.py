@@ -39,7 +39,8 @@ def run(keep: str | None = None) -> None:
         build(workdir, today, history=True, baseline=True)
         where = f" at {workdir}" if keep else " (a throwaway repository; --keep DIR keeps it)"
         click.echo(
-            "gate demo: example monorepo with 6 services (error budgets from slo-status.json, "
+            "gate demo: example monorepo with 7 services (error budgets from slo-status.json, incidents from "
+            "incidents.json, "
             f"today's findings recorded in gate-baseline.yaml){where}\n"
         )
         outcomes = _scenarios(workdir, today)

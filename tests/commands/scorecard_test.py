@@ -38,7 +38,7 @@ def test_writes_the_four_files_and_names_them(
         == f"scorecard: {out_dir / 'scorecard.html'} (also scorecard.md, scorecard.json, services.csv)"
     )
     assert (
-        len(json.loads((out_dir / "scorecard.json").read_text(encoding="utf-8"))["services"]) == 6
+        len(json.loads((out_dir / "scorecard.json").read_text(encoding="utf-8"))["services"]) == 7
     )
 
 

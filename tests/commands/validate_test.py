@@ -18,6 +18,7 @@ def test_every_service_is_judged_and_the_exit_code_is_the_verdict(
     assert code == 1 and err == "" and doc["mode"] == "catalog"
     assert {s["name"] for s in doc["services"]} == {
         "admin-tools",
+        "auth",
         "cart",
         "checkout",
         "notifications",

@@ -38,6 +38,7 @@ def test_services_tiers_and_teams_of_the_example(example: GitRepo) -> None:
     services = by_name(card)
     assert sorted(services) == [
         "admin-tools",
+        "auth",
         "cart",
         "checkout",
         "notifications",
@@ -61,14 +62,14 @@ def test_services_tiers_and_teams_of_the_example(example: GitRepo) -> None:
     tiers = {t["tier"]: t for t in card["tiers"]}
     assert [
         (tiers[t]["services"], tiers[t]["ready"], tiers[t]["slo_covered"]) for t in (0, 1, 2, 3)
-    ] == [(1, 1, 1), (2, 1, 2), (2, 1, 1), (1, 1, 0)]  # notifications: its latest restore failed
+    ] == [(2, 2, 2), (2, 1, 2), (2, 1, 1), (1, 1, 0)]  # notifications: its latest restore failed
     assert services["notifications"]["failing_rules"] == ["drill-failed"]
-    assert tiers[0]["budgets"] == {"exhausted": 1}
+    assert tiers[0]["budgets"] == {"exhausted": 1, "ok": 1}
     dr = card["resilience"]
     assert [
         (t["services"], t["objectives"], t["drills_fresh"], t["failed"]) for t in dr["tiers"]
     ] == [
-        (1, 1, 1, 0),
+        (2, 2, 2, 0),
         (2, 2, 2, 0),
         (2, 1, 1, 1),
         (1, 0, 1, 0),
@@ -261,7 +262,7 @@ def test_monthly_trend_from_history_judges_each_blob_once(
     ]
     assert trend["2025-12"]["services"] == 4 and trend["2025-12"]["slo_share"] == 0.0
     # notifications records a failed restore drill: not ready
-    assert trend["2026-11"]["services"] == 6 and trend["2026-11"]["ready"] == 4
+    assert trend["2026-11"]["services"] == 7 and trend["2026-11"]["ready"] == 5
     assert trend["2026-06"]["tiers"]["0"] == {"services": 1, "ready": 1, "slo_covered": 1}
     assert [
         trend[m]["waivers_active"] for m in ("2026-03", "2026-04", "2026-05", "2026-06", "2026-07")

@@ -1,0 +1,2 @@
+def issue(user):
+    return {"sub": user, "ttl": 3600}
