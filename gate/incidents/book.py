@@ -38,9 +38,10 @@ class Book:
         change: UnderReview | None = None,
         head: Snapshot | None = None,
         incidents: tuple[Incident, ...] | None = None,
+        before: Snapshot | None = None,
     ) -> None:
         self.settings, self.place, self.offline, self.staged = settings, place, offline, staged
-        self.change, self.head = change, head
+        self.change, self.head, self.before = change, head, before
         self._given = incidents
         self._exemptions: dict[str, str | None] = {}
 
@@ -97,7 +98,7 @@ class Book:
             return None
         if service.manifest not in self._exemptions:
             self._exemptions[service.manifest] = exemption(
-                self.change, self.settings, self.head, service, changed, actions
+                self.change, self.settings, self.head, service, changed, actions, self.before
             )
         return self._exemptions[service.manifest]
 
@@ -135,4 +136,5 @@ def for_change(
         staged=head.rev == INDEX,
         change=change,
         head=head,
+        before=base,
     )

@@ -62,6 +62,7 @@ def exemption(
     service: Any,
     changed: tuple[str, ...],
     actions: Sequence[Action],
+    before: Snapshot | None = None,
 ) -> str | None:
     """Why a change to a service with overdue incident items may still go through, if it may."""
     exempt = settings.exempt
@@ -70,7 +71,7 @@ def exemption(
         if found:
             return found
     if exempt.reliability_only and reliability_change(
-        head, changed, service, exempt.reliability_paths
+        head, changed, service, exempt.reliability_paths, before
     ):
         return "only reliability material changed"
     if exempt.reverts and change.head not in (INDEX, EMPTY) and change.base != EMPTY:

@@ -236,6 +236,7 @@ def _incidents(rule: Rule, example: Example, repo: Repo, base: Snapshot, head: S
         change=change,
         head=head,
         incidents=incidents,
+        before=base,
     )
 
 
