@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from functools import cached_property
 from typing import IO, Any, NamedTuple
@@ -677,18 +678,21 @@ class Repo:
         )
 
     def spelled_alike(self, rev: str, path: str) -> list[str]:
-        """Paths tracked at `rev` (a commit or INDEX) that equal `path` but for ASCII letter case:
-        on a case-insensitive checkout (macOS, Windows) they are the file `path` opens."""
+        """Paths tracked at `rev` (a commit or INDEX) that a case-insensitive checkout opens as
+        `path` (macOS, Windows): equal under `folded`, so in letter case beyond ASCII (U+017F LONG S
+        is an s to APFS and NTFS), composed or decomposed accents, or invisible format characters."""
         if rev == EMPTY or not tree_path(path):
             return []
-        spec = f":(literal,icase){path}"
+        # one glob per component ("*" never crosses "/"); the exact comparison is `folded`
+        spec = ":(glob)" + "/".join("*" for _ in path.split("/"))
         if rev == INDEX:
             out = self.run("ls-files", "-z", "--", spec)
         else:
             out = self.run(
                 "diff", "--name-only", "-z", "--no-renames", _empty_tree(self), rev, "--", spec
             )
-        return [_text(p) for p in out.split(b"\0") if p]
+        want = folded(path)
+        return [name for p in out.split(b"\0") if p and folded(name := _text(p)) == want]
 
     def blob_ids(self, rev: str, paths: list[str]) -> dict[str, str]:
         """path -> blob id at `rev` for those of `paths` that exist there (one process)."""
@@ -802,6 +806,16 @@ def parse_listing(
             first, second, third = meta.decode().split(" ", 2)
             found[_text(path)] = Entry(first, second if staged else third)
     return found
+
+
+def folded(name: str) -> str:
+    """A name as a case-insensitive file system compares it: upper-cased (NTFS's table: U+017F
+    LONG S is S, U+0131 DOTLESS I is I), case-folded (APFS: the KELVIN SIGN is k), decomposed
+    (APFS and HFS+ ignore composition), without format characters (HFS+ ignored U+200C and kin)."""
+    upper = unicodedata.normalize("NFD", name).upper()
+    return "".join(
+        c for c in unicodedata.normalize("NFD", upper.casefold()) if unicodedata.category(c) != "Cf"
+    )
 
 
 def tree_path(path: str) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from conftest import GitRepo
 
 from gate.errors import FatalError
-from gate.git import EMPTY, INDEX, Change, Entry, Repo, parse_raw
+from gate.git import EMPTY, INDEX, Change, Entry, Repo, folded, parse_raw
 from gate.snapshot import Snapshot
 
 
@@ -466,3 +466,37 @@ def test_the_staged_tree_follows_the_index(repo: GitRepo) -> None:
     repo.write("a.txt", "b\n")
     repo.git("add", "a.txt")
     assert r.index_tree() == repo.git("write-tree") != first
+
+
+@pytest.mark.parametrize(
+    "alike",
+    [
+        "SLO-Status.JSON",
+        "\u017flo-\u017ftatus.json",  # LONG S
+        "slo-status.j\u017fon",
+        "slo-\u200cstatus.json",  # an invisible format character
+        "slo-\ufeffstatus.json",
+    ],
+)
+def test_names_a_case_insensitive_file_system_opens_as_one_fold_alike(alike: str) -> None:
+    assert folded(alike) == folded("slo-status.json")
+
+
+def test_folding_keeps_names_apart_that_no_file_system_merges() -> None:
+    assert folded("slo-status.jso\u0274") != folded("slo-status.json")
+    assert folded("slo-status.json.bak") != folded("slo-status.json")
+    assert folded("caf\u00e9") == folded("cafe\u0301")  # composed and decomposed
+    assert folded("\u212aelvin") == folded("kelvin") and folded("\u0131d") == folded("ID")
+
+
+def test_spelled_alike_finds_unicode_lookalikes_at_their_depth(repo: GitRepo) -> None:
+    repo.write("ops/\u017flo.json", "{}")
+    repo.write("\u017flo.json", "{}")
+    repo.write("ops/deeper/slo.json", "{}")
+    sha = repo.commit()
+    git = Repo(repo.path)
+    assert git.spelled_alike(sha, "ops/SLO.json") == ["ops/\u017flo.json"]
+    assert git.spelled_alike(sha, "slo.json") == ["\u017flo.json"]
+    repo.write("OPS/Slo.JSON", "{}")
+    repo.git("add", "-A")
+    assert sorted(git.spelled_alike(INDEX, "ops/slo.json")) == ["OPS/Slo.JSON", "ops/\u017flo.json"]

@@ -548,3 +548,44 @@ def test_explain_states_the_one_definition() -> None:
     text = explain("error-budget")
     assert RELIABILITY_MATERIAL in text and "tests" in RELIABILITY_MATERIAL
     assert "tests, docs) go through" not in text
+
+
+# -- a status file spelled alike beyond ASCII ------------------------------------------------------
+#
+# A case-insensitive checkout opens a committed file whose name folds to the configured status
+# file's (APFS folds Unicode case, NTFS upper-cases by its table, HFS+ ignored some invisible code
+# points): the author's healthy copy would stand in for the operator's export. Git's own
+# `:(icase)` folds ASCII only.
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "\u017flo-\u017ftatus.json",  # LONG S: casefolds to s, upper-cases to S
+        "SLO-STATU\u017f.json",
+        "slo-status.j\u017fon",
+        "slo-\u200cstatus.json",  # a zero-width non-joiner, ignored by HFS+
+        "slo-status.jso\u0274",  # control: SMALL CAPITAL N folds to nothing else (not refused)
+    ],
+)
+def test_a_status_file_spelled_alike_in_unicode_is_never_trusted(
+    target_repo: tuple[GitRepo, str, str], spelling: str
+) -> None:
+    repo, name, code = target_repo
+    spend_budget(repo, name)
+    status = json.loads(repo.read("slo-status.json"))
+    for slo in status["slos"]:
+        for counts in slo["windows"].values():
+            counts["good"] = counts["total"]
+    repo.write(spelling, json.dumps(status))
+    repo.write("slo-status.json", json.dumps(status))  # what the folding file system shows
+    feature(repo, code)
+    repo.git("add", "-f", spelling)
+    repo.commit("feature, with a healthy-looking status file")
+    v = judge(repo)
+    (service,) = [s for s in v.services if s.name == name]
+    refused = service.budget is not None and service.budget.state == "unavailable"
+    if spelling.endswith("\u0274"):
+        assert not refused  # a name no file system folds onto the configured one is no claim
+    else:
+        assert refused and v.verdict == "block", spelling
