@@ -21,6 +21,7 @@ from gate import globs, markdown
 from gate import yaml as gate_yaml
 from gate.catalog import Problem, Service
 from gate.errors import FatalError
+from gate.policy import routing
 from gate.policy.kinds import CheckContext, CheckKind
 
 DEFAULT_RULE_FILES = (
@@ -328,17 +329,21 @@ RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
 
 
 def alert_runbooks(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
-    """Each alert the service names, as its rule file defines it, has a severity and a runbook
-    link that leads to a section of the service's own runbook (its anchor is one of the headings)."""
-    wanted = [a for a in service.items("telemetry", "alerts") if isinstance(a, str)]
+    """Each alert the service names, and each alerting rule in its own rule files (under its
+    directory), has a severity, a runbook link that leads to a section of the service's own runbook
+    (its anchor is one of the headings), and, where the repository holds an Alertmanager
+    configuration, a route to the service's on-call."""
+    files = rule_files(ctx, tuple(params.get("rule_files", DEFAULT_RULE_FILES)))
+    loadable = sorted((p, f) for p, f in files.items() if f.error is None)
+    named = [a for a in service.items("telemetry", "alerts") if isinstance(a, str)]
+    own = [
+        name for path, f in loadable if path.startswith(service.root) for name, _ in f.every_alert
+    ]
+    wanted = list(dict.fromkeys(named + own))
     if not wanted:
         return []
-    files = rule_files(ctx, tuple(params.get("rule_files", DEFAULT_RULE_FILES)))
     defined = {
-        name: (path, rule)
-        for path, f in sorted(files.items(), reverse=True)
-        if f.error is None
-        for name, rule in f.rules.items()
+        name: (path, rule) for path, f in reversed(loadable) for name, rule in f.rules.items()
     }
     sections = _runbook_anchors(ctx, service)
     problems = []
@@ -346,9 +351,31 @@ def alert_runbooks(ctx: CheckContext, service: Service, params: dict[str, Any]) 
         if name not in defined:
             continue  # alerts_defined says where it is missing
         path, rule = defined[name]
-        for message in _alert_gaps(name, rule, service, sections):
-            problems.append(Problem(message, path, rule.line))
+        gaps = _alert_gaps(name, rule, service, sections) + _routing_gaps(ctx, service, name, rule)
+        problems += [Problem(message, path, rule.line) for message in gaps]
     return problems
+
+
+def _routing_gaps(ctx: CheckContext, service: Service, name: str, rule: AlertRule) -> list[str]:
+    """Where the alert goes in each Alertmanager configuration the repository holds (its rule's
+    labels and its name; labels of the series it fires on are not known before it fires)."""
+    oncall = service.get("owners", "oncall")
+    if not isinstance(oncall, str) or not oncall:
+        return []
+    gaps = []
+    for config in routing.configs(ctx):
+        if config.error is not None:
+            gaps.append(
+                f"alert {name!r}: the Alertmanager configuration {config.path} cannot route it ({config.error})"
+            )
+            continue
+        reached = routing.receivers(config, {**rule.labels, "alertname": name})
+        if not any(routing.reaches(config, r, oncall) for r in reached):
+            gaps.append(
+                f"alert {name!r} is routed to {', '.join(reached)} by {config.path}, "
+                f"not to the service's on-call ({oncall})"
+            )
+    return gaps
 
 
 def _runbook_anchors(ctx: CheckContext, service: Service) -> tuple[str, set[str]] | None:
@@ -423,5 +450,5 @@ def _linked_path(target: str, service: Service) -> str | None:
 RUNBOOK_KIND = CheckKind(
     alert_runbooks,
     KIND.params,
-    "alerts the service names have a severity label and a runbook_url that leads to a section of its runbook",
+    "alerts the service names (and those in its own rule files) have a severity label, a runbook_url that leads to a section of its runbook, and a route to its on-call in the repository's Alertmanager configuration",
 )
