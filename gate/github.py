@@ -86,7 +86,14 @@ def label_appliers(pr: PullRequest) -> dict[str, str]:
     return applied
 
 
-def _get_pages(pr: PullRequest, url: str, complete: bool = True) -> list[dict[str, object]]:
+def _get_pages(
+    pr: PullRequest,
+    url: str,
+    complete: bool = True,
+    params: dict[str, str] | None = None,
+    timeout: float = 10,
+    retries: int = 2,
+) -> list[dict[str, object]]:
     """Every item of a paged list, at most MAX_PAGES pages. With `complete`, a longer list is
     GitHubUnavailable: a later event (a label removed, an approval withdrawn) may sit past the cut,
     and the author alone can make the list that long; unverifiable means no."""
@@ -96,10 +103,10 @@ def _get_pages(pr: PullRequest, url: str, complete: bool = True) -> list[dict[st
             response = request_json(
                 "GET",
                 url,
-                params={"per_page": 100, "page": page},
+                params={**(params or {}), "per_page": 100, "page": page},
                 headers=_headers(pr),
-                timeout=10,
-                retries=2,
+                timeout=timeout,
+                retries=retries,
             )
         except Unavailable as e:
             raise GitHubUnavailable(str(e)) from None
@@ -115,6 +122,22 @@ def _get_pages(pr: PullRequest, url: str, complete: bool = True) -> list[dict[st
             f"{url.replace(pr.api_url, '')} has more than {MAX_PAGES * 100:,} items: not read in full"
         )
     return items
+
+
+def issues_labelled(
+    api_url: str,
+    token: str | None,
+    repository: str,
+    label: str,
+    timeout: float = 10,
+    retries: int = 2,
+) -> list[dict[str, object]]:
+    """Every issue (and pull request: GitHub lists both) of `repository` carrying `label`, open or
+    closed, read in full (more than MAX_PAGES pages is GitHubUnavailable)."""
+    where = PullRequest(repository, 0, "", "", api_url.rstrip("/"), token)
+    url = f"{where.api_url}/repos/{repository}/issues"
+    params = {"labels": label, "state": "all", "sort": "created", "direction": "asc"}
+    return _get_pages(where, url, params=params, timeout=timeout, retries=retries)
 
 
 def latest_reviews(pr: PullRequest) -> dict[str, tuple[str, str]]:

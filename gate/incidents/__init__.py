@@ -43,6 +43,9 @@ class Registered(NamedTuple):
 # source name (incidents.source in .gate.yaml) -> its module
 SOURCES: dict[str, Registered] = {
     "file": Registered("gate.incidents.file", network=False),
+    "github": Registered("gate.incidents.github", network=True),
+    "pagerduty": Registered("gate.incidents.pagerduty", network=True),
+    "opsgenie": Registered("gate.incidents.opsgenie", network=True),
 }
 
 

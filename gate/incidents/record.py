@@ -51,6 +51,7 @@ class Incident(NamedTuple):
     actions: tuple[Action, ...] = ()
     caused_by_commits: tuple[str, ...] = ()
     caused_by_pull_requests: tuple[int, ...] = ()
+    postmortems_tracked: bool = True  # False: the source knows no postmortems (PagerDuty, Opsgenie)
 
     def hits(self, names: Iterable[str]) -> bool:
         return any(name in self.services for name in names)

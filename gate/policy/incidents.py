@@ -57,6 +57,7 @@ def postmortem_overdue(
     for incident in found:
         if (
             incident.severity in settings.postmortem_severities
+            and incident.postmortems_tracked
             and incident.resolved is not None
             and incident.postmortem_published is None
         ):

@@ -99,3 +99,42 @@ def build_fleet(tmp_path: Path) -> Fleet:
     found = Fleet(repo, export)
     found.incidents()
     return found
+
+
+def use_source(fleet: Fleet, source: str, settings: str, extra: str = "") -> None:
+    """Main's .gate.yaml names another incident source (`settings`: its YAML flow mapping); the
+    change branch follows main."""
+    repo = fleet.repo
+    branch = repo.git("rev-parse", "--abbrev-ref", "HEAD")
+    repo.git("checkout", "-q", "main")
+    repo.write(
+        ".gate.yaml",
+        "version: 1\npacks: [policies/incidents.yaml]\nunowned: off\n"
+        f"incidents:\n  source: {source}\n  {source}: {settings}\n{extra}",
+    )
+    repo.commit(f"incidents from {source}")
+    repo.git("checkout", "-q", "-B", branch, "main")
+
+
+def issue(
+    number: int,
+    labels: tuple[str, ...],
+    body: str = "",
+    state: str = "open",
+    created: str = "2026-10-01T09:00:00Z",
+    closed: str | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """An issue as GitHub's REST API lists it."""
+    return {
+        "number": number,
+        "title": f"issue {number}",
+        "state": state,
+        "labels": [{"name": name} for name in labels],
+        "assignees": [],
+        "milestone": None,
+        "created_at": created,
+        "closed_at": closed,
+        "body": body,
+        **more,
+    }

@@ -1,0 +1,98 @@
+"""Opsgenie source: incidents from Opsgenie's Incident API (GET /v1/incidents, offset-paged), as it
+answers them: the services each impacted (`impactedServices` ids mapped through
+incidents.opsgenie.services, or `service:<name>` tags), its priority (P1..P5 as sev1..sev5), when
+its impact started and ended (`impactStartDate`/`impactEndDate`, else `createdAt` and, once
+resolved or closed, `updatedAt`).
+
+Opsgenie holds no corrective actions the API lists, so its incidents feed the scorecard's time to
+restore and change failure and never postmortem-overdue.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gate.httpclient import Unavailable, redact, request_json
+from gate.incidents import Place
+from gate.incidents.record import Incident, moment
+from gate.settings import IncidentSourceSettings
+
+API = "https://api.opsgenie.com"
+TOKEN_ENV = "OPSGENIE_API_KEY"
+PAGE = 100
+MAX_PAGES = 50
+
+
+def _page(settings: IncidentSourceSettings, offset: int) -> dict[str, Any]:
+    name = settings.token_env or TOKEN_ENV
+    key = os.environ.get(name)
+    if not key:
+        raise Unavailable(f"environment variable {name} (incidents.opsgenie.token_env) is not set")
+    url = f"{(settings.url or API).rstrip('/')}/v1/incidents"
+    answer = request_json(
+        "GET",
+        url,
+        params={"query": "", "offset": offset, "limit": PAGE, "sort": "createdAt", "order": "asc"},
+        headers={"Accept": "application/json", "Authorization": f"GenieKey {key}"},
+        timeout=settings.timeout,
+        retries=settings.retries,
+        backoff=settings.backoff,
+    )
+    if answer.status != 200:
+        raise Unavailable(f"{redact(url)}: HTTP {answer.status}")
+    if not isinstance(answer.body, dict) or not isinstance(answer.body.get("data"), list):
+        raise Unavailable(f"{redact(url)}: the answer is not a list of incidents")
+    return answer.body
+
+
+def _services(item: dict[str, Any], settings: IncidentSourceSettings) -> tuple[str, ...]:
+    names = [settings.services.get(str(s), "") for s in item.get("impactedServices") or ()]
+    names += [
+        t[len("service:") :]
+        for t in item.get("tags") or ()
+        if isinstance(t, str) and t.startswith("service:")
+    ]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def incident_of(item: dict[str, Any], settings: IncidentSourceSettings) -> Incident:
+    priority = item.get("priority")
+    severity = (
+        f"sev{priority[1]}"
+        if isinstance(priority, str) and priority in ("P1", "P2", "P3", "P4", "P5")
+        else "sev3"
+    )
+    ended = item.get("impactEndDate") or (
+        item.get("updatedAt") if item.get("status") in ("resolved", "closed") else None
+    )
+    tiny = item.get("tinyId")
+    return Incident(
+        f"OG-{tiny}"
+        if isinstance(tiny, (str, int)) and not isinstance(tiny, bool)
+        else f"OG-{item['id']}",
+        _services(item, settings),
+        severity,
+        moment(str(item.get("impactStartDate") or item["createdAt"])),
+        moment(str(ended)) if ended else None,
+        str(item.get("message") or "")[:500],
+        postmortems_tracked=False,
+    )
+
+
+def fetch(settings: IncidentSourceSettings, place: Place) -> tuple[Incident, ...]:
+    found: list[Incident] = []
+    for page in range(MAX_PAGES):
+        body = _page(settings, page * PAGE)
+        try:
+            found += [incident_of(i, settings) for i in body["data"] if isinstance(i, dict)]
+        except (KeyError, TypeError, ValueError) as e:
+            raise Unavailable(f"Opsgenie: an incident is not one ({type(e).__name__})") from None
+        paging = body.get("paging")
+        if not (isinstance(paging, dict) and paging.get("next")) or len(body["data"]) < PAGE:
+            return tuple(i for i in found if i.services)
+    raise Unavailable(f"Opsgenie: more than {MAX_PAGES * PAGE:,} incidents; not read in full")
+
+
+def evidence(settings: IncidentSourceSettings) -> str:
+    return f"Opsgenie {redact(settings.url or API)}"
