@@ -145,7 +145,8 @@ BUILTIN_RULES = {
             "Error budgets are measured with the SLO definitions of the base branch. A change to a query, objective, "
             "window or SLO document (or deleting one) takes effect after it merges and needs review: it could point the "
             "budget at other series or loosen it.",
-            "Have the service's owners and the SRE team review the SLO change, in a pull request of its own.",
+            "Have an SLO reviewer for the service's tier ({slo_reviewers}) approve the pull request's head commit: "
+            "the check then passes the SLO change. Keep SLO changes in pull requests of their own so that review is about them.",
         ),
         RuleInfo(
             "sli-query-measures-nothing",

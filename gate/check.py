@@ -42,6 +42,7 @@ from gate.verdict import Finding, RuleInfo, ServiceResult, Status, Verdict, deci
 from gate.waivers.apply import approvals_for
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.report import WaiverReport
+from gate.waivers.trust import slo_route, with_approvers
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -347,6 +348,7 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     tiers = {r.id: judged_tier(r, service, here) for r in case.rules}
     tier = min([service.tier] + [tiers[f.rule] for f in findings if f.rule in tiers])
     findings = _approvers(findings, tier, case.config)
+    findings = slo_route(findings, tier, panel.ctx.approvals, case.mode == "staged")
     checked = tuple(r.id for r in case.rules if applies(r, service, changed, tiers[r.id])) + (
         ("error-budget",) if budget else ()
     )
@@ -444,21 +446,16 @@ def _verdict(
 
 def rule_catalog(rules: list[Rule]) -> dict[str, RuleInfo]:
     from gate.builtin_rules import BUILTIN_RULES
-    from gate.waivers.trust import ANY_APPROVERS, APPROVERS
+    from gate.waivers.trust import any_tier
 
     infos = [
         *(r.info for r in rules),
         *BUILTIN_RULES.values(),
     ]  # a pack's rule cannot shadow a built-in one
-    return {
-        info.id: replace(info, remediation=info.remediation.replace(APPROVERS, ANY_APPROVERS))
-        for info in infos
-    }
+    return {info.id: replace(info, remediation=any_tier(info.remediation)) for info in infos}
 
 
 def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -> list[Finding]:
-    from gate.waivers.trust import with_approvers
-
     return with_approvers(findings, tier, config.exceptions)
 
 

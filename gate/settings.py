@@ -314,6 +314,8 @@ APPROVERS: Mapping[str, ByTier[tuple[str, ...]]] = MappingProxyType(
         "risk": ByTier(
             (("vps",), ("release-managers",), ("release-managers",), ("release-managers",))
         ),
+        # Not a waiver: who may approve a pull request's change to an SLO definition (the SLO route).
+        "slo": ByTier((("sre",), ("sre",), ("sre",), ("sre",))),
     }
 )
 NOBODY: ByTier[tuple[str, ...]] = ByTier(((), (), (), ()))

@@ -176,9 +176,9 @@ def kinds() -> str:
 
 
 def _fix(remediation: str) -> str:
-    from gate.waivers.trust import ANY_APPROVERS, APPROVERS
+    from gate.waivers.trust import any_tier
 
-    return remediation.replace(APPROVERS, ANY_APPROVERS)
+    return any_tier(remediation)
 
 
 def catalog(repo_dir: str = ".", config_path: str | None = None) -> str:

@@ -19,6 +19,15 @@ from gate.waivers.model import LedgerEntry, handle, static_problems, waiver_kind
 
 APPROVERS = "{approvers}"  # in a rule's remediation: who may approve an exception for it, per tier
 ANY_APPROVERS = "the approvers for the service's tier (exceptions.approvers in .gate.yaml)"
+SLO_REVIEWERS = (
+    "{slo_reviewers}"  # in a rule's remediation: who may approve an SLO change, per tier
+)
+ANY_SLO_REVIEWERS = "exceptions.approvers.slo in .gate.yaml"
+
+
+def any_tier(remediation: str) -> str:
+    """A rule's fix as `explain` and the rule catalogue show it, for no tier in particular."""
+    return remediation.replace(APPROVERS, ANY_APPROVERS).replace(SLO_REVIEWERS, ANY_SLO_REVIEWERS)
 
 
 class Approvals:
@@ -145,7 +154,7 @@ def problems(
     return None
 
 
-KINDS = ("findings", "error-budget", "risk")
+KINDS = ("findings", "error-budget", "risk", "slo")
 
 
 def approver_table(settings: WaiverSettings) -> list[dict[str, Any]]:
@@ -167,19 +176,52 @@ def approver_table(settings: WaiverSettings) -> list[dict[str, Any]]:
     ]
 
 
-def approvers_text(rule: str, tier: int, settings: WaiverSettings) -> str:
+def slo_route(
+    findings: list[Any], tier: int, approvals: Approvals | None, staged: bool
+) -> list[Any]:
+    """The SLO route: a change to an SLO definition passes with an approval of the pull request's
+    head commit by an SLO reviewer for the tier (exceptions.approvers.slo); the pre-commit hook,
+    which cannot see reviews, warns. Every other finding is returned as it is."""
+    out = []
+    for f in findings:
+        if f.rule != "slo-definition-changed" or f.severity == "info":
+            out.append(f)
+            continue
+        groups = ", ".join(approvals.settings.approver_groups("slo", tier)) if approvals else ""
+        approver, _ = approvals.verified_approver("slo", tier) if approvals else (None, "")
+        if approver:
+            f = replace(
+                f,
+                severity="info",
+                message=f"{f.message} (approved by @{approver}, an SLO reviewer for tier {tier}: {groups})",
+            )
+        elif staged:
+            f = replace(
+                f,
+                severity="warning",
+                message=f"{f.message} (a warning here: the pull request needs an SLO reviewer's approval)",
+            )
+        out.append(f)
+    return out
+
+
+def approvers_text(rule: str, tier: int, settings: WaiverSettings, kind: str = "") -> str:
     """Who may approve an exception for `rule` at `tier`: 'tier 1: release-managers (exceptions.approvers.findings)'."""
-    kind = waiver_kind(rule)
+    kind = kind or waiver_kind(rule)
     return f"tier {tier}: {', '.join(settings.approver_groups(kind, tier)) or 'nobody configured'} (exceptions.approvers.{kind})"
 
 
 def with_approvers(findings: list[Any], tier: int, settings: WaiverSettings) -> list[Any]:
-    """Findings whose fix mentions an exception name the groups that may approve it for this tier."""
+    """Findings whose fix mentions an exception (or the SLO route) name the groups that may approve
+    it for this tier."""
     return [
         replace(
-            f, remediation=f.remediation.replace(APPROVERS, approvers_text(f.rule, tier, settings))
+            f,
+            remediation=f.remediation.replace(
+                APPROVERS, approvers_text(f.rule, tier, settings)
+            ).replace(SLO_REVIEWERS, approvers_text(f.rule, tier, settings, "slo")),
         )
-        if APPROVERS in f.remediation
+        if APPROVERS in f.remediation or SLO_REVIEWERS in f.remediation
         else f
         for f in findings
     ]
