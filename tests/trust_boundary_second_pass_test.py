@@ -80,8 +80,9 @@ def on_prometheus(
     example.git("checkout", "-q", "main")  # the operator's .gate.yaml measures from Prometheus
     example.replace(
         ".gate.yaml",
-        "  source: file ",
-        "  prometheus: {url: 'http://127.0.0.1:9', timeout: 1, retries: 0}\n  source: prometheus ",
+        "budgets:\n  source: file ",
+        "budgets:\n  prometheus: {url: 'http://127.0.0.1:9', timeout: 1, retries: 0}\n"
+        "  source: prometheus ",
     )
     example.commit("budgets from Prometheus")
     example.git("checkout", "-q", "change")
