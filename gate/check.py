@@ -165,6 +165,8 @@ def judge(
         approvals=resilience_approvals(config, mode),
         incidents=incident_book(config.incidents, base, head, case.trusted, changes, offline),
         budgets=config.budgets,
+        telemetry=config.telemetry,
+        network=not offline and mode != "staged",
     )
     owners = _ownership(case, ctx)
     repo_findings = repository_findings(case, owners)
@@ -289,6 +291,8 @@ def _panel(
         incidents=ctx.incidents,
         touched=ctx.touched,
         budgets=case.config.budgets,
+        telemetry=case.config.telemetry,
+        network=ctx.network,
     )
     statuses = {c.path: c.status for c in case.changes}
     return Panel(
@@ -517,6 +521,7 @@ def one_revision(snap: Snapshot, config: gate_config.Config, today: dt.date) -> 
         github_org=config.github_org,
         resilience=config.resilience,
         budgets=config.budgets,
+        telemetry=config.telemetry,
     )
 
 

@@ -15,6 +15,7 @@ from gate.settings import (
     ResilienceSettings,
     RiskSettings,
     ScorecardSettings,
+    TelemetrySettings,
     WaiverSettings,
 )
 from gate.snapshot import Snapshot
@@ -56,6 +57,7 @@ class Config:
     resilience: ResilienceSettings = ResilienceSettings()
     incidents: IncidentSettings = IncidentSettings()
     scorecard: ScorecardSettings = ScorecardSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
     doc: gate_yaml.Document | None = None
 
     def line(self, *path: Any) -> int | None:
@@ -95,6 +97,7 @@ def parse(raw: bytes, path: str) -> Config:
         resilience=ResilienceSettings.parse(data.get("resilience")),
         incidents=IncidentSettings.parse(data.get("incidents")),
         scorecard=ScorecardSettings.parse(data.get("scorecard")),
+        telemetry=TelemetrySettings.parse(data.get("telemetry")),
         doc=doc,
     )
 

@@ -573,3 +573,77 @@ class ScorecardSettings(NamedTuple):
         return ScorecardSettings(
             AdoptionSettings.parse(raw.get("adoption")), **_given(raw, {"expiring_days": int})
         )
+
+
+# --- telemetry ----------------------------------------------------------------------------------
+
+# How many people a tier's paging rotation needs at least (one person is no rotation).
+MIN_PEOPLE: ByTier[int | None] = ByTier((3, 2, None, None))
+ONCALL_URLS = {"pagerduty": "https://api.pagerduty.com", "opsgenie": "https://api.opsgenie.com"}
+
+
+def _count_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+class OncallSettings(NamedTuple):
+    """telemetry.oncall: where the rotations owners.oncall names are checked (PagerDuty or Opsgenie
+    with a token, or a file exported outside the repository), and what a rotation needs."""
+
+    source: str | None = None  # pagerduty | opsgenie | file; None: rotations are not checked
+    url: str | None = None  # the API (default: the vendor's)
+    token_env: str | None = None  # the environment variable holding the API token
+    status_file: str | None = None  # source file: an export outside the repository
+    min_people: ByTier[int | None] = MIN_PEOPLE
+    min_levels: int = 2  # escalation levels
+    timeout: float = 5.0
+
+    @property
+    def api(self) -> str:
+        return (self.url or ONCALL_URLS.get(self.source or "", "")).rstrip("/")
+
+    @staticmethod
+    def parse(raw: Any) -> OncallSettings:
+        raw = raw or {}
+        return OncallSettings(
+            **_given(
+                raw,
+                {
+                    "source": str,
+                    "url": str,
+                    "token_env": str,
+                    "status_file": str,
+                    "min_levels": int,
+                    "timeout": float,
+                },
+            ),
+            min_people=MIN_PEOPLE.overridden(raw.get("min_people"), _count_or_none),
+        )
+
+
+class GrafanaSettings(NamedTuple):
+    """telemetry.grafana: the Grafana that dashboard URLs are resolved against (advisory)."""
+
+    url: str | None = None
+    token_env: str | None = None
+    timeout: float = 5.0
+
+    @staticmethod
+    def parse(raw: Any) -> GrafanaSettings:
+        return GrafanaSettings(
+            **_given(raw or {}, {"url": str, "token_env": str, "timeout": float})
+        )
+
+
+class TelemetrySettings(NamedTuple):
+    """telemetry: the on-call and Grafana services the telemetry rules ask (trusted config only)."""
+
+    oncall: OncallSettings = OncallSettings()
+    grafana: GrafanaSettings = GrafanaSettings()
+
+    @staticmethod
+    def parse(raw: Any) -> TelemetrySettings:
+        raw = raw or {}
+        return TelemetrySettings(
+            OncallSettings.parse(raw.get("oncall")), GrafanaSettings.parse(raw.get("grafana"))
+        )

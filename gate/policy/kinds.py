@@ -23,7 +23,7 @@ from gate.graph import ServiceGraph
 from gate.policy import graph_kinds, incidents, resilience
 from gate.policy.kind import Kind
 from gate.scaffold import is_template
-from gate.settings import BudgetSettings, ResilienceSettings
+from gate.settings import BudgetSettings, ResilienceSettings, TelemetrySettings
 from gate.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -52,6 +52,8 @@ class CheckContext:
         default_factory=dict
     )  # answers shared by the rules of one run (a service's deploy objects), by key
     budgets: BudgetSettings = BudgetSettings()  # the trusted config's (burn-rate alert windows)
+    telemetry: TelemetrySettings = TelemetrySettings()  # the on-call and Grafana services to ask
+    network: bool = False  # whether rules may ask them (never offline, staged or in validate)
 
     def locate(self, service: Service, value: str) -> Located:
         """Where the head's service reads a path its manifest names, as the trusted tip decides."""

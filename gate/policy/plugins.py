@@ -21,6 +21,7 @@ SHIPPED = {
     "alerts_defined": "gate.policy.alerts:KIND",
     "alert_runbooks": "gate.policy.alerts:RUNBOOK_KIND",
     "burn_rate_alerts": "gate.policy.burn_alerts:KIND",
+    "oncall_exists": "gate.policy.oncall:KIND",
 }
 
 

@@ -11,16 +11,13 @@ change could write its own drills. A file that cannot be read adds nothing, and 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from gate import yaml as gate_yaml
-from gate.errors import FatalError
+from gate import exported
 from gate.resilience.record import Drill, drill_of
 
 SCHEMA = "gate.drill-status/v1"
-MAX_BYTES = 8 * 1024 * 1024
 
 
 class Exported(NamedTuple):
@@ -35,23 +32,8 @@ def read(path: str | None, root: str, tracked: Callable[[str], bool]) -> Exporte
     """The status file at `path` (relative: to the repository root at `root`)."""
     if not path:
         return NONE
-    full = path if os.path.isabs(path) else os.path.join(root, path)
-    inside = os.path.relpath(full, root).replace(os.sep, "/")
-    if not inside.startswith("../") and tracked(inside):
-        return Exported({}, f"the drill status file {path} is committed to the repository")
-    try:
-        if os.path.realpath(full) != os.path.abspath(full):
-            raise OSError("is or passes through a symlink")
-        with open(full, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise OSError(f"is over {MAX_BYTES:,} bytes")
-        data = gate_yaml.load(raw, path).data
-    except OSError as e:
-        return Exported({}, f"the drill status file {path} {getattr(e, 'strerror', None) or e}")
-    except FatalError as e:
-        return Exported({}, f"the drill status file {path}: {e.message}")
-    return parse(data, path)
+    data, problem = exported.read(path, root, tracked, "the drill status file")
+    return Exported({}, problem) if problem else parse(data, path)
 
 
 def parse(data: object, path: str) -> Exported:

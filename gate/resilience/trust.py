@@ -15,6 +15,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
+from gate.exported import tracked_by
 from gate.github import pull_request_from_env
 from gate.resilience import status
 from gate.resilience.record import LEGACY, Drill, Resilience, of
@@ -62,14 +63,7 @@ def exported(ctx: CheckContext) -> Exported:
     if not ctx.resilience.status_file:
         return status.NONE
     if key not in ctx.memo:
-        tip = ctx.trusted or ctx.base
-
-        def tracked(path: str) -> bool:
-            snaps = (ctx.head, tip)
-            return any(s.entry(path) is not None for s in snaps) or any(
-                ctx.head.repo.spelled_alike(s.rev, path) for s in snaps
-            )
-
+        tracked = tracked_by(ctx.head, ctx.trusted or ctx.base)
         ctx.memo[key] = status.read(ctx.resilience.status_file, ctx.head.repo.root, tracked)
     found: Exported = ctx.memo[key]
     return found
