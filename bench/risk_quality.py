@@ -40,11 +40,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gate.git import GitError, Repo  # noqa: E402
-from gate.risk.calibrate import Sample, as_of, fit_default, select  # noqa: E402
-from gate.risk.features import DAY, Change, HistoryIndex  # noqa: E402
+from gate.risk.calibrate import Sample, as_of, calibrate, fit_default, select  # noqa: E402
+from gate.risk.features import DAY, Change, HistoryIndex, change_features, day_of  # noqa: E402
 from gate.risk.history import Commit, FileChange  # noqa: E402
-from gate.risk.model import DEFAULT_MODEL, Model, auc  # noqa: E402
-from gate.risk.score import change_features  # noqa: E402
+from gate.risk.model import DEFAULT_MODEL, Model, auc, auc_interval  # noqa: E402
+from gate.risk.patch import Patch  # noqa: E402
+from gate.risk.scale import neutral  # noqa: E402
+from gate.settings import RiskSettings  # noqa: E402
 from gate.snapshot import Snapshot  # noqa: E402
 
 # The harness's projects (ApacheJIT's `project` column without "apache/"); the dataset's other two
@@ -138,13 +140,14 @@ def find_repository(directory: str, project: str) -> str | None:
 def mine(repo: Repo, sha: str) -> dict[str, Any]:
     """What `gate check --base <parent> --head <sha>` mines for the risk score, as plain data."""
     from gate.risk.score import RiskScorer
-    from gate.settings import RiskSettings
 
     parents = repo.run("rev-list", "--parents", "-n", "1", sha).decode().split()[1:]
     base = Snapshot(repo, parents[0] if parents else "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
     changes = repo.changes(base.rev, sha, lines=True)
     head = Snapshot(repo, sha).after(base, changes, lines=True)
-    scorer = RiskScorer(RiskSettings(), base, head, dt.date.today())
+    # judged as a check run on the day the commit was made
+    when = int(repo.run("log", "-1", "--format=%ct", sha).decode().strip())
+    scorer = RiskScorer(RiskSettings(), base, head, day_of(when))
     files = scorer.files()
     history: list[Commit] = []
     if scorer._history is not None:
@@ -156,8 +159,9 @@ def mine(repo: Repo, sha: str) -> dict[str, Any]:
         )
     before = [f.old_path or f.path for f in files]
     raws = base.read_many(before)
-    from gate.risk.score import read_added, start_added
+    from gate.risk.score import read_patch, start_patch
 
+    patch = read_patch(start_patch(repo, base.rev, sha, [f.path for f in files]))
     return {
         "sha": sha,
         "author": scorer._author,
@@ -169,27 +173,22 @@ def mine(repo: Repo, sha: str) -> dict[str, Any]:
             [c.sha, list(c.parents), c.author, c.time, c.message, [list(x) for x in c.files]]
             for c in history
         ],
-        "added_files": read_added(start_added(repo, base.rev, sha, [f.path for f in files])),
+        "added_files": patch.added,
+        "deleted_files": patch.deleted,
     }
 
 
-def load_mined(doc: dict[str, Any]) -> tuple[Change, list[Commit], dict[str, int], dict[str, str]]:
+def load_mined(doc: dict[str, Any]) -> tuple[Change, list[Commit], dict[str, int], Patch]:
     files = tuple(FileChange(*x) for x in doc["files"])
     history = [
         Commit(c[0], tuple(c[1]), c[2], c[3], c[4], tuple(FileChange(*x) for x in c[5]))
         for c in doc["history"]
     ]
-    # caches from before the text was kept per file hold it joined: every file counts as read
-    added = (
-        doc["added_files"]
-        if "added_files" in doc
-        else {f.path: doc["added"] if i == 0 else "" for i, f in enumerate(files)}
-    )
     return (
         Change(doc["author"], doc["time"], files, doc["message"], 2),
         history,
         doc["lines_before"],
-        added,
+        Patch(doc["added_files"], doc["deleted_files"]),
     )
 
 
@@ -236,11 +235,11 @@ def mined_rows(
 
 def features(doc: dict[str, Any]) -> dict[str, float]:
     """The features `RiskScorer.score` computes from what `mine` kept (same code path)."""
-    change, history, lines_before, added = load_mined(doc)
-    index = HistoryIndex()
+    change, history, lines_before, patch = load_mined(doc)
+    index = HistoryIndex(RiskSettings().history_days * DAY)
     for commit in sorted(history, key=lambda c: c.time):
         index.add(commit)
-    return change_features(index, change, lines_before, added)
+    return change_features(index, change, lines_before, patch)
 
 
 def samples(rows: list[dict[str, Any]], links: dict[str, int]) -> list[Sample]:
@@ -260,19 +259,22 @@ def samples(rows: list[dict[str, Any]], links: dict[str, int]) -> list[Sample]:
 
 
 def calibrated(
-    own: list[Sample], history: list[Sample], test_share: float = 0.3
-) -> tuple[list[Sample], Model | None]:
-    """`gate risk calibrate`'s fit on one project: its labelled history before the newest
-    `test_share` of the dataset's rows, with only the labels known at that cutoff."""
+    own: list[Sample], history: list[Sample], default: Model, test_share: float = 0.3
+) -> tuple[list[Sample], Model | None, Model]:
+    """`gate risk calibrate` on one project: its labelled history before the newest `test_share`
+    of the dataset's rows, with only the labels known at that cutoff. Returns the slice, the
+    fitted model (None when there were too few failures to fit), and the model calibration keeps:
+    the fitted one only when it beat `default` beyond noise on its own validation slice."""
     ordered = sorted(own, key=lambda s: s.time)
     cut = int(len(ordered) * (1 - test_share))
     test = ordered[cut:]
     cutoff = test[0].time
     train = as_of([s for s in history + ordered[:cut] if s.time < cutoff], cutoff)
     if sum(s.failed for s in train) < 2:
-        return test, None
-    model, _ = select(train)
-    return test, model
+        return test, None, default
+    fitted, _ = select(train)
+    kept, _ = calibrate(train, train_days=3650, default=default, now=cutoff)
+    return test, fitted, kept or default
 
 
 def _auc(scores: list[float], test: list[Sample]) -> float | None:
@@ -289,7 +291,7 @@ def table(
     for project, rows in data.items():
         others = [s for q, r in data.items() if q != project for s in r + extra.get(q, [])]
         lopo = fit_default(others)
-        test, own = calibrated(rows, extra.get(project, []))
+        test, own, kept = calibrated(rows, extra.get(project, []), lopo)
         row: dict[str, Any] = {
             "project": project,
             "n": len(rows),
@@ -303,7 +305,15 @@ def table(
             "slice_lines_added": _auc([s.features["la"] for s in test], test),
             "slice_lopo": _auc([lopo.score(s.features) for s in test], test),
             "slice_calibrated": _auc([own.score(s.features) for s in test], test) if own else None,
+            "slice_kept": _auc([kept.score(s.features) for s in test], test),
+            "slice_kept_is_default": kept is lopo,
         }
+        labels = [s.failed for s in rows]
+        lopo_scores = [lopo.score(s.features) for s in rows]
+        lines = [s.features["la"] for s in rows]
+        row["lopo_ci"] = auc_interval(labels, lopo_scores)
+        row["lines_added_ci"] = auc_interval(labels, lines)
+        row["difference_ci"] = auc_interval(labels, lopo_scores, lines)
         out.append(row)
     return out
 
@@ -315,16 +325,34 @@ def render(rows: list[dict[str, Any]]) -> str:
     def d(a: float | None, b: float | None) -> str:
         return "—" if a is None or b is None else f"{a - b:+.3f}"
 
+    def ci(interval: Any, sign: bool = False) -> str:
+        if not interval:
+            return ""
+        low, high = interval
+        return f" [{low:+.3f}, {high:+.3f}]" if sign else f" [{low:.3f}, {high:.3f}]"
+
+    def beyond(interval: Any) -> bool:  # the 95% interval of a margin excludes zero
+        return bool(interval) and (interval[0] > 0 or interval[1] < 0)
+
     lines = [
-        "| project | n | buggy | default, leave-project-out | lines added | difference | fitted on all (in-sample) | "
-        "model in the package | newest 30%: n (buggy) | calibrated | default, leave-project-out | lines added | calibrated − lines added |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| project | n | buggy | default, leave-project-out [95% CI] | lines added [95% CI] | "
+        "difference [95% CI] | fitted on all (in-sample) | model in the package | "
+        "newest 30%: n (buggy) | fitted | `gate risk calibrate` keeps | default, leave-project-out | "
+        "lines added | kept − default |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        margin = d(r["lopo"], r["lines_added"]) + ci(r.get("difference_ci"), sign=True)
+        if beyond(r.get("difference_ci")):
+            margin = f"**{margin}**"
         lines.append(
-            f"| {r['project']} | {r['n']} | {r['buggy']} ({r['buggy'] / r['n']:.0%}) | {f(r['lopo'])} | {f(r['lines_added'])} | "
-            f"{d(r['lopo'], r['lines_added'])} | {f(r['default'])} | {f(r['shipped'])} | {r['slice_n']} ({r['slice_buggy']}) | "
-            f"{f(r['slice_calibrated'])} | {f(r['slice_lopo'])} | {f(r['slice_lines_added'])} | {d(r['slice_calibrated'], r['slice_lines_added'])} |"
+            f"| {r['project']} | {r['n']} | {r['buggy']} ({r['buggy'] / r['n']:.0%}) | "
+            f"{f(r['lopo'])}{ci(r.get('lopo_ci'))} | {f(r['lines_added'])}{ci(r.get('lines_added_ci'))} | "
+            f"{margin} | {f(r['default'])} | {f(r['shipped'])} | {r['slice_n']} ({r['slice_buggy']}) | "
+            f"{f(r['slice_calibrated'])} | {f(r['slice_kept'])}"
+            f"{' (the default)' if r['slice_kept_is_default'] else ' (calibrated)'} | "
+            f"{f(r['slice_lopo'])} | {f(r['slice_lines_added'])} | "
+            f"{d(r['slice_kept'], r['slice_lopo'])} |"
         )
     margins = [
         r["lopo"] - r["lines_added"]
@@ -333,10 +361,17 @@ def render(rows: list[dict[str, Any]]) -> str:
     ]
     if margins:
         lines.append(
-            f"\nMean margin of the leave-one-project-out default over lines added: {statistics.mean(margins):+.3f} "
-            f"(worst {min(margins):+.3f})."
+            f"\nMean margin of the leave-one-project-out default over lines added: "
+            f"{statistics.mean(margins):+.3f} (worst {min(margins):+.3f}). In bold: a margin whose "
+            "95% bootstrap interval (1,000 paired resamples of the project's changes) excludes "
+            "zero; the others are within noise."
         )
     return "\n".join(lines)
+
+
+def quantiles(values: list[float], n: int = 200) -> list[float]:
+    ordered = sorted(values)
+    return [round(ordered[int((i + 0.5) / n * len(ordered))], 4) for i in range(n)]
 
 
 def main() -> None:
@@ -347,7 +382,7 @@ def main() -> None:
     parser.add_argument("--repos", required=True)
     parser.add_argument("--links")
     parser.add_argument("--projects", default=",".join(PROJECTS))
-    parser.add_argument("--cache", default="/tmp/gate-risk-quality")
+    parser.add_argument("--cache", default="/tmp/gate-risk-quality-v2")
     parser.add_argument("--mine-only", action="store_true")
     parser.add_argument("--json", metavar="FILE", help="Also write the table as JSON.")
     parser.add_argument(
@@ -437,6 +472,15 @@ def main() -> None:
                 for r in rows
             },
             "how": "bench/risk_quality.py --fit",
+            # where a change stands among these projects' changes: the scale of a repository
+            # with too few changes of its own (gate.risk.scale)
+            "reference_scale": quantiles(
+                [
+                    neutral(model, s.features)
+                    for p in labelled
+                    for s in labelled[p] + extra.get(p, [])
+                ]
+            ),
         }
         model = Model(
             model.weights, model.intercept, model.means, model.scales, {**model.meta, **provenance}

@@ -657,6 +657,27 @@ class Repo:
             attribute_free=new != INDEX,
         )
 
+    def log_patches(self, rev: str, format: str, *args: str) -> Stream:
+        """`git log -p -U0 ARGS rev` as `patch_stream` diffs a change (renames off, prefixes a/ and
+        b/): each commit's patch against its parent, none for a merge."""
+        return self.stream(
+            "-c",
+            "core.deltaBaseCacheLimit=16m",
+            "log",
+            "-p",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-renames",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            f"--format={format}",
+            *args,
+            rev,
+            "--",
+        )
+
     def first_parent_patches(self, head: str, format: str, *args: str) -> Stream:
         """`git log -p -U0` along `head`'s first parents, a merge diffed against its first parent."""
         return self.stream(

@@ -262,7 +262,8 @@ def _freeze(raw: Any) -> tuple[FreezeWindow, ...]:
 
 
 # Change risk: stricter with tier; a high-risk change to a tier 0-1 service needs a rollback drilled within 90 days.
-THRESHOLDS = ByTier((Thresholds(50, 80), Thresholds(60, 90), Thresholds(70), Thresholds()))
+# On the percentile scale: at tier 0 the riskiest ~10% of changes warn and ~2% block.
+THRESHOLDS = ByTier((Thresholds(90, 98), Thresholds(95, 99), Thresholds(98), Thresholds()))
 ROLLBACK_TESTED_DAYS: ByTier[int | None] = ByTier((90, 90, None, None))
 NO_DAYS: ByTier[int | None] = ByTier((None, None, None, None))
 

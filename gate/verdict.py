@@ -73,7 +73,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class RiskResult:
-    """One service's change risk: the score (0-100), its level, the words that explain it, and the model's inputs."""
+    """One service's change risk: the score (0-100: its percentile among the repository's recent
+    changes), its level, the words that explain it, the model's probability and inputs."""
 
     score: int
     level: RiskLevel
@@ -81,6 +82,8 @@ class RiskResult:
     model: str
     features: Mapping[str, float] = field(default_factory=dict)
     history: str | None = None  # "incomplete: ..." when the clone's history is shallow or broken
+    probability: float | None = None  # the model's probability of failure, 0-100
+    scale: str | None = None  # what the score is a percentile of
 
     @classmethod
     def of(cls, scored: Mapping[str, Any]) -> RiskResult:
@@ -92,6 +95,8 @@ class RiskResult:
             scored["model"],
             dict(scored["features"]),
             scored.get("history"),
+            scored.get("probability"),
+            scored.get("scale"),
         )
 
 

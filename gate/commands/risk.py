@@ -51,7 +51,9 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
         return
     for row in rows:
         echo(
-            f"{row['service']} (tier {row['tier']}): {row['score']}/100 {row['level']} [{row['model']} model]"
+            f"{row['service']} (tier {row['tier']}): {row['score']}/100 {row['level']} [{row['model']} model"
+            + (f"; {row['scale']}" if row.get("scale") else "")
+            + "]"
         )
         for factor in row["factors"]:
             echo(f"  - {factor}")
@@ -141,8 +143,10 @@ def risk_calibrate(
         f"default {result['auc_default_model']:.3f}, lines added {result['auc_lines_added']:.3f}"
     )
     if model is None:
+        interval = result.get("beats_default_interval")
+        noise = f", 95% interval [{interval[0]:+.3f}, {interval[1]:+.3f}]" if interval else ""
         click.echo(
-            f"kept the default model: the calibration does not beat it ({result['beats_default_by']:+.3f}); {scores}"
+            f"kept the default model: the calibration does not beat it beyond noise ({result['beats_default_by']:+.3f}{noise}); {scores}"
         )
         return
     write(output, model.to_json())

@@ -34,6 +34,8 @@ def risk(r: RiskResult) -> dict[str, Any]:
         "level": r.level,
         "factors": list(r.factors),
         "model": r.model,
+        **({"probability": r.probability} if r.probability is not None else {}),
+        **({"scale": r.scale} if r.scale else {}),
         "features": dict(r.features),
     }
 

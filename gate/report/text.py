@@ -51,8 +51,10 @@ def _exceptions(report: WaiverReport) -> list[str]:
 
 
 def _risk_line(risk: RiskResult) -> str:
-    return f"{risk.score}/100 {risk.level}" + (
-        ": " + "; ".join(risk.factors) if risk.factors else ""
+    return (
+        f"{risk.score}/100 {risk.level}"
+        + (f" ({risk.scale})" if risk.scale else "")
+        + (": " + "; ".join(risk.factors) if risk.factors else "")
     )
 
 

@@ -3,18 +3,22 @@ and show on a time-ordered split whether the score beats the lines-added-only ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from gate.cache import Store
-from gate.git import Repo
+from gate.git import GitError, LogFormat, Repo
 from gate.risk import labels as risk_labels
-from gate.risk.features import DAY, FEATURES, Change, HistoryIndex
+from gate.risk.features import DAY, Change, HistoryIndex, change_features, day_of, judged_at
 from gate.risk.history import Commit, stream
-from gate.risk.model import DEFAULT_MODEL, Model, auc, fit
+from gate.risk.model import ANTITONE, DEFAULT_MODEL, MONOTONE, Model, auc, auc_interval, fit
+from gate.risk.patch import ADDED_LIMIT, EMPTY_PATCH, Patch
+from gate.risk.patch import parse as parse_patch
+from gate.settings import RiskSettings
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 SETTLE_DAYS = (
     90  # an external label without a `known` date is taken as known this long after the change
 )
@@ -66,6 +70,7 @@ def dataset(
     tier: int = 2,
     progress: Callable[[int], Any] | None = None,
     szz: bool = True,
+    window_days: int = RiskSettings().history_days,
 ) -> list[Sample]:
     """Every non-merge commit reachable from `rev`, oldest first, with features and a failed label
     (reverted, or SZZ; without `szz` every label is 0, for labels read from a file).
@@ -74,24 +79,12 @@ def dataset(
     """
     head = repo.resolve(rev)
     store = _store(repo)
-    key = head + ("" if szz else "-unlabelled")
+    key = f"{head}-{window_days}" + ("" if szz else "-unlabelled")
     cached = _cached(store.get(key)) if store else None
     if cached is not None:
         return cached
     commits: list[Commit] = list(stream(repo, "--reverse", "--topo-order", head))
-    index = HistoryIndex()
-    rows: list[tuple[Commit, dict[str, float]]] = []
-    for commit in commits:
-        if not commit.is_merge and commit.files:
-            rows.append(
-                (
-                    commit,
-                    index.features(
-                        Change(commit.author, commit.time, commit.files, commit.message, tier)
-                    ),
-                )
-            )
-        index.add(commit)
+    rows = _features(repo, head, commits, tier, window_days)
     ticks = iter(range(len(commits)))
 
     def tick() -> None:
@@ -111,6 +104,37 @@ def dataset(
             key, {"version": CACHE_VERSION, "head": head, "samples": [asdict(s) for s in samples]}
         )
     return samples
+
+
+def _features(
+    repo: Repo, head: str, commits: list[Commit], tier: int, window_days: int
+) -> list[tuple[Commit, dict[str, float]]]:
+    """Every non-merge commit's features as `gate check` computes them for that commit as a change:
+    the same function, the history of the `window_days` before it, the files' sizes before it and
+    the text of its own patch (read in the same order as `commits`, oldest first)."""
+    index = HistoryIndex(window_days * DAY)
+    patches = _patches(repo, head)
+    rows: list[tuple[Commit, dict[str, float]]] = []
+    for commit in commits:
+        sha, patch = next(patches, ("", EMPTY_PATCH))
+        if sha != commit.sha:  # the two logs disagree: never pair a commit with another's text
+            raise GitError(f"git log listed {sha or 'nothing'} where {commit.sha} was expected")
+        if not commit.is_merge and commit.files:
+            # judged as a check run on the day of the commit would judge it
+            at = judged_at(day_of(commit.time))
+            change = Change(commit.author, at, commit.files, commit.message, tier)
+            rows.append((commit, change_features(index, change, None, patch)))
+        index.add(commit)
+    return rows
+
+
+def _patches(repo: Repo, head: str) -> Iterator[tuple[str, Patch]]:
+    """Each commit's id and patch text, oldest first; a patch past ADDED_LIMIT is cut as the
+    check cuts its own diff (the rest counts as unread, never as fewer lines)."""
+    log = LogFormat("%H")
+    for record in log.stream(repo.log_patches(head, log.format, "--reverse", "--topo-order")):
+        (sha,), tail = log.split(record)
+        yield sha.decode(), parse_patch(tail[:ADDED_LIMIT], cut=len(tail) > ADDED_LIMIT)
 
 
 def _store(repo: Repo) -> Store | None:
@@ -156,9 +180,15 @@ def split(
 
 # Candidate models, from the lines-added rule up to every feature; calibration keeps the one that
 # predicts the newest part of the training history best, so it never does worse than the rule there.
-SIZE = ("la", "ld", "nf", "entropy", "lt")
-HISTORY = SIZE + ("nuc", "ndev", "age", "exp", "sexp", "fix")
-CANDIDATES = (("la",), SIZE, HISTORY, FEATURES)
+# The default model's features and regularisation, chosen with bench/risk_quality.py
+# (leave-one-project-out on public labels; see the model card in README.md): every feature whose
+# weight is held to one sign (MONOTONE, ANTITONE), so no author can lower a score by adding to a
+# change or reshaping it.
+DEFAULT_FEATURES: tuple[str, ...] = MONOTONE + ANTITONE
+# Every candidate holds only features of one sign (MONOTONE, ANTITONE), as the default does.
+SIZE = ("added_code", "ld", "nf", "lt")
+HISTORY = SIZE + ("nuc", "ndev", "age", "exp", "sexp")
+CANDIDATES = (("added_code",), SIZE, HISTORY, DEFAULT_FEATURES)
 PENALTIES = (1.0, 30.0, 300.0)
 MARGIN = 0.02  # a richer model must beat a simpler one by this much on validation to be chosen
 
@@ -226,12 +256,24 @@ def evaluate(
         return result
     model, chosen = select(train)
     result["model"] = chosen
-    result["auc_model"] = auc([model.score(s.features) for s in test], labels)
-    result["auc_default_model"] = auc([default.score(s.features) for s in test], labels)
+    fitted = [model.score(s.features) for s in test]
+    defaults = [default.score(s.features) for s in test]
+    result["auc_model"] = auc(fitted, labels)
+    result["auc_default_model"] = auc(defaults, labels)
+    # the margin's 95% bootstrap interval: a calibration is kept only when it excludes zero
+    interval = auc_interval(labels, fitted, defaults)
+    result["beats_default_interval"] = [round(x, 4) for x in interval] if interval else None
     result["auc_lines_added"] = auc([s.features["la"] for s in test], labels)
     result["beats_baseline_by"] = (result["auc_model"] or 0) - (result["auc_lines_added"] or 0)
     result["beats_default_by"] = (result["auc_model"] or 0) - (result["auc_default_model"] or 0)
     return result
+
+
+def beyond_noise(result: Mapping[str, Any]) -> bool:
+    """The calibrated model beats the default on the held-out slice by more than noise: the 95%
+    bootstrap interval of its AUC margin lies above zero."""
+    interval = result.get("beats_default_interval")
+    return interval is not None and interval[0] > 0
 
 
 def calibrate(
@@ -241,7 +283,8 @@ def calibrate(
     default: Model | None = None,
     now: int | None = None,
 ) -> tuple[Model | None, dict[str, Any]]:
-    """Fit on the repository's own history, if that beats the default model on the newest slice.
+    """Fit on the repository's own history, if that beats the default model on the newest slice
+    beyond noise (`beyond_noise`).
 
     First the validation: `evaluate` fits on the older part with the labels known at its cutoff
     and judges on the newest slice. Only when the fitted model beats the default there is it
@@ -250,7 +293,7 @@ def calibrate(
     default), and the result says by how much it fell short.
     """
     result = evaluate(samples, test_share, train_days, default)
-    if "error" in result or result["beats_default_by"] <= 0:
+    if "error" in result or not beyond_noise(result):
         return None, result
     now = now if now is not None else max(s.time for s in samples)
     end = max(s.time for s in samples) - 90 * DAY  # settled: as in `split`
@@ -289,35 +332,6 @@ def calibrate(
     ), result
 
 
-# The default model's features and regularisation, chosen with bench/risk_quality.py
-# (leave-one-project-out on public labels; see the model card in README.md). Kamei's features
-# without `fix` (a word in the message its author chooses), plus the extended ones.
-DEFAULT_FEATURES: tuple[str, ...] = (
-    "ns",
-    "nd",
-    "nf",
-    "entropy",
-    "la",
-    "ld",
-    "lt",
-    "ndev",
-    "age",
-    "nuc",
-    "exp",
-    "rexp",
-    "sexp",
-    "rel_churn",
-    "file_fixes",
-    "new_files",
-    "added_code",
-    "decisions",
-    "auth",
-    "dependencies",
-    "deploy_config",
-    "migrations",
-    "infrastructure",
-    "feature_flags",
-)
 DEFAULT_L2 = 30.0
 MIN_SUPPORT = 30  # a feature non-zero in fewer training changes than this is not fitted
 # What the public labels cannot teach: (almost) none of their changes touches a migration,
@@ -336,24 +350,38 @@ PRIOR_WEIGHTS = {
 }
 
 
+def _teachable(samples: list[Sample], name: str) -> bool:
+    """The data can teach a feature when at least MIN_SUPPORT changes differ from its most common
+    value (a migration in 30 changes; not a tier every change shares)."""
+    values = Counter(s.features.get(name, 0.0) for s in samples)
+    return bool(values) and len(samples) - values.most_common(1)[0][1] >= MIN_SUPPORT
+
+
 def fit_default(
     samples: list[Sample],
     names: tuple[str, ...] = DEFAULT_FEATURES,
     l2: float = DEFAULT_L2,
     prior: dict[str, float] | None = None,
 ) -> Model:
-    """The default model's fit: a logistic regression on `names`, never decreasing in lines
-    (MONOTONE), plus the `prior` weights for what the data cannot teach."""
+    """The default model's fit: a logistic regression on `names`, each feature held to its sign
+    (MONOTONE, ANTITONE: a feature the data would weigh the other way is left out), plus the
+    `prior` weights for what the data cannot teach (a feature non-zero in under MIN_SUPPORT
+    changes, or zero in under that many: a tier every change shares). A feature the data did
+    teach, and taught the wrong way, gets no prior."""
     prior = PRIOR_WEIGHTS if prior is None else prior
-    names = tuple(n for n in names if sum(1 for s in samples if s.features.get(n)) >= MIN_SUPPORT)
-    model = fit([s.features for s in samples], [s.failed for s in samples], names, l2=l2)
-    weights = {**model.weights, **{n: w for n, w in prior.items() if n not in model.weights}}
-    means = {**model.means, **{n: 0.0 for n in prior if n not in model.weights}}
-    scales = {**model.scales, **{n: 1.0 for n in prior if n not in model.weights}}
-    # the tier prior is centred on tier 2 so that it moves tier-0/1 changes up, not every change down
-    intercept = model.intercept - sum(
-        w * (2.0 if n == "tier" else 0.0) for n, w in prior.items() if n not in model.weights
+    supported = {n for n in set(names) | set(prior) if _teachable(samples, n)}
+    model = fit(
+        [s.features for s in samples],
+        [s.failed for s in samples],
+        tuple(n for n in names if n in supported),
+        l2=l2,
     )
+    given = {n: w for n, w in prior.items() if n not in supported}
+    weights = {**model.weights, **given}
+    means = {**model.means, **dict.fromkeys(given, 0.0)}
+    scales = {**model.scales, **dict.fromkeys(given, 1.0)}
+    # the tier prior is centred on tier 2 so that it moves tier-0/1 changes up, not every change down
+    intercept = model.intercept - sum(w * 2.0 for n, w in given.items() if n == "tier")
     return Model(
         weights,
         intercept,
@@ -361,7 +389,7 @@ def fit_default(
         scales,
         {
             "features": list(model.weights),
-            "prior": {n: w for n, w in prior.items() if n not in model.weights},
+            "prior": given,
             "l2": l2,
             "samples": len(samples),
             "failed": sum(s.failed for s in samples),

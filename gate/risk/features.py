@@ -7,16 +7,17 @@ change's features (`gate check`).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import posixpath
 import re
-from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from gate.risk.history import Commit, FileChange, is_fix_message
+from gate.risk.patch import EMPTY_PATCH, Patch
 
 DAY = 86400
 YEAR = 365.25 * DAY
@@ -51,9 +52,9 @@ OPERATIONAL = (
     "freeze",
 )
 # Beyond Kamei: relative churn (Nagappan & Ball 2005), the files' own fix history over the whole
-# window, new files, and what the added lines are (code rather than blank lines, comments and
-# imports; decision points) -- the added text is read by `gate check` from its own diff.
-EXTENDED = ("rel_churn", "file_fixes", "new_files", "added_code", "decisions")
+# window, new files, what the added lines are (new code in tokens rather than blank lines, comments
+# and moved lines; decision points), and the lines moved rather than written.
+EXTENDED = ("rel_churn", "file_fixes", "new_files", "added_code", "decisions", "moved")
 FEATURES = KAMEI + OPERATIONAL + EXTENDED
 
 _KINDS = {
@@ -84,7 +85,12 @@ _KINDS = {
         re.I,
     ),
 }
-_COMMENT = ("//", "/*", "*", "#", "--", "import ", "package ", "from ", "using ", "#include")
+_COMMENT = ("//", "/*", "*", "#", "--", "<!--")
+_PREPROCESSOR = re.compile(
+    r"#\s*(include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|import)\b"
+)
+_BLOCK = re.compile(r"/\*.*?\*/")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 _DECISION = re.compile(r"\b(if|for|while|case|catch|elif|except|switch)\b|&&|\|\||\?[^?:]*:")
 _TEST = re.compile(
     r"(^|/)(tests?|spec|__tests__)(/|$)|(_test|_spec|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]*$", re.I
@@ -111,14 +117,6 @@ def kind_counts(paths: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def _recent_experience(times: list[int], now: int) -> float:
-    """Kamei's rexp: each earlier change weighted by 1 / (its age in years + 1), summed in the order
-    given (C-level maps: the same floats, in the same order, as the plain loop)."""
-    ages = map(YEAR.__rtruediv__, map(now.__sub__, times))
-    weighted: float = sum(map((1.0).__truediv__, map((1.0).__add__, ages)))
-    return weighted
-
-
 @dataclass(frozen=True)
 class Change:
     """What the features need to know about one change (a commit, or a pull request's commits)."""
@@ -131,21 +129,48 @@ class Change:
     in_freeze: bool = False
 
 
-@dataclass
+def change_features(
+    index: HistoryIndex, change: Change, lines_before: dict[str, int] | None, patch: Patch
+) -> dict[str, float]:
+    """A change's features: the one computation `gate check`, `gate risk calibrate`, `gate risk
+    evaluate` and the quality harness share. From the history before it (`index`), its files'
+    sizes before it (None: the sizes the index counted) and the text it adds and deletes."""
+    return index.features(change, lines_before, patch)
+
+
+def judged_at(today: dt.date) -> int:
+    """The moment a change is judged at: the end of the check's own day (UTC). Never the commit's
+    dates, which its author writes: dated in the future, the past or just after the base, a change
+    would move the history window away from its files' history or make them look older or newer."""
+    return int(dt.datetime.combine(today, dt.time(23, 59, 59), dt.timezone.utc).timestamp())
+
+
+def day_of(time: int) -> dt.date:
+    return dt.datetime.fromtimestamp(time, dt.timezone.utc).date()
+
+
 class _FileState:
-    last_time: int = 0
-    changes: int = 0
-    authors: set[str] = field(default_factory=set)
-    lines: int = 0
-    failures: list[int] = field(default_factory=list)  # times of fix/revert commits touching it
+    """One file's history: (time, author, failed) per commit touching it, and its running size."""
+
+    __slots__ = ("events", "lines")
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, str, bool]] = []
+        self.lines = 0
 
 
 class HistoryIndex:
-    def __init__(self) -> None:
+    """The history before a change, as the features read it: every file's and author's commits.
+
+    Features count only the commits in the `window` seconds before the change (None: all), so an
+    index fed the whole history (calibration) and one fed only the window (`gate check`) give the
+    same features for the same change.
+    """
+
+    def __init__(self, window: int | None = None) -> None:
+        self.window = window
         self.files: dict[str, _FileState] = defaultdict(_FileState)
-        self.author_times: dict[str, list[int]] = defaultdict(list)
-        self._unsorted: set[str] = set()  # authors whose times were not added oldest first
-        self.author_subsystems: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.authors: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
         self.seen: set[str] = set()
 
     def add(self, commit: Commit) -> None:
@@ -154,110 +179,145 @@ class HistoryIndex:
         self.seen.add(commit.sha)
         failure = commit.is_fix
         for f in commit.files:
-            if f.old_path and f.old_path in self.files:
-                self.files[f.path] = self.files.pop(f.old_path)
+            # A rename is an event of both paths, as `git log -- PATH` shows it for either one (the
+            # check asks for the change's paths only); the file's size moves to its new name.
             state = self.files[f.path]
-            state.last_time = max(state.last_time, commit.time)
-            state.changes += 1
-            state.authors.add(commit.author)
-            state.lines = max(0, state.lines + f.added - f.deleted)
-            if failure:
-                state.failures.append(commit.time)
-        times = self.author_times[commit.author]
-        if times and commit.time < times[-1]:
-            self._unsorted.add(commit.author)
-        times.append(commit.time)
-        for name in {subsystem(f.path) for f in commit.files}:
-            self.author_subsystems[commit.author][name] += 1
+            lines = state.lines
+            if f.old_path:
+                moved_from = self.files[f.old_path]
+                moved_from.events.append((commit.time, commit.author, failure))
+                lines, moved_from.lines = moved_from.lines, 0
+            state.events.append((commit.time, commit.author, failure))
+            state.lines = max(0, lines + f.added - f.deleted)
+        self.authors[commit.author].append(
+            (commit.time, frozenset(subsystem(f.path) for f in commit.files))
+        )
 
-    def _times_until(self, author: str, now: int) -> list[int]:
-        """The author's change times up to `now`, in the order added: a running list cut by bisection
-        when it was added oldest first (every use but a hand-fed history), else filtered."""
-        times = self.author_times.get(author, [])
-        if author in self._unsorted:
-            return [t for t in times if t <= now]
-        end = bisect_right(times, now)
-        return times if end == len(times) else times[:end]
+    def _since(self, time: int) -> int:
+        return time - self.window if self.window is not None else -(1 << 62)
 
     def features(
-        self, change: Change, lines_before: dict[str, int] | None = None, added: str | None = None
+        self,
+        change: Change,
+        lines_before: dict[str, int] | None = None,
+        patch: Patch | None = None,
     ) -> dict[str, float]:
         """The change's features from the history added so far (which must precede the change).
 
-        `added` is the text of the added lines; without it (history mined with line counts only)
-        `added_code` is the lines added and `decisions` is unknown (0)."""
-        files = [f for f in change.files]
+        `patch` is the text the whole change adds and deletes per file (`code_size`); without it
+        every added line counts as a line of code and a decision point."""
+        files = list(change.files)
         paths = [f.path for f in files]
         la = sum(f.added for f in files)
         ld = sum(f.deleted for f in files)
-        churn = [f.added + f.deleted for f in files]
-        total = sum(churn)
-        entropy = 0.0
-        if total and len(files) > 1:
-            entropy = -sum((c / total) * math.log2(c / total) for c in churn if c) / math.log2(
-                len(files)
-            )
-        known = [
-            self.files[f.old_path or f.path] for f in files if (f.old_path or f.path) in self.files
-        ]
-        lt = (
-            sum(lines_before.get(f.old_path or f.path, 0) for f in files)
+        since = self._since(change.time)
+        known = [self.files[p] for f in files if (p := f.old_path or f.path) in self.files]
+        events = [e for s in known for e in s.events if since <= e[0] <= change.time]
+        before = [
+            lines_before.get(f.old_path or f.path, 0)
             if lines_before is not None
-            else sum(s.lines for s in known)
-        )
-        authors: set[str] = set().union(*(s.authors for s in known)) if known else set()
-        ages = [
-            (change.time - s.last_time) / DAY
-            for s in known
-            if s.last_time and change.time >= s.last_time
+            else self.files[f.old_path or f.path].lines
+            if (f.old_path or f.path) in self.files
+            else 0
+            for f in files
         ]
-        times = self._times_until(change.author, change.time)
+        lt = sum(before)
+        last = [
+            max(t for t, _, _ in s.events if since <= t <= change.time)
+            for s in known
+            if any(since <= t <= change.time for t, _, _ in s.events)
+        ]
+        mine = [
+            (t, names)
+            for t, names in self.authors.get(change.author, ())
+            if since <= t <= change.time
+        ]
         subsystems = {subsystem(p) for p in paths}
-        by_subsystem = self.author_subsystems.get(change.author, {})
         kinds = kind_counts(paths)
         tests = sum(f.added for f in files if _classify(f.path)[1])
-        recent = sum(1 for s in known for t in s.failures if 0 <= change.time - t <= RECENT)
-        code, decisions = added_code(added) if added is not None else (la, 0)
-        new = sum(
-            1
-            for f in files
-            if (f.old_path or f.path) not in self.files
-            and (lines_before is None or not lines_before.get(f.old_path or f.path))
-        )
+        failures = [t for t, _, failed in events if failed]
+        code, decisions, moved = code_size(files, patch or EMPTY_PATCH)
         return {
             "ns": len(subsystems),
             "nd": len({posixpath.dirname(p) for p in paths}),
             "nf": len(files),
-            "entropy": entropy,
+            "entropy": _entropy([f.added + f.deleted for f in files]),
             "la": la,
             "ld": ld,
             "lt": lt,
             "fix": 1.0 if is_fix_message(change.message) else 0.0,
-            "ndev": len(authors),
-            "age": sum(ages) / len(ages) if ages else 0.0,
-            "nuc": sum(s.changes for s in known),
-            "exp": len(times),
-            "rexp": _recent_experience(times, change.time),
-            "sexp": sum(by_subsystem.get(name, 0) for name in subsystems),
+            "ndev": len({a for _, a, _ in events}),
+            # the oldest touched file's age: touching one more file never makes a change look newer
+            "age": max((change.time - t) / DAY for t in last) if last else 0.0,
+            "nuc": len(events),
+            "exp": len(mine),
+            "rexp": sum(1.0 / ((change.time - t) / YEAR + 1.0) for t, _ in mine),
+            "sexp": sum(len(names & subsystems) for _, names in mine),
             **{k: float(v) for k, v in kinds.items()},
             "test_ratio": tests / la if la else 0.0,
             "tier": float(change.tier),
-            "recent_failures": recent,
+            "recent_failures": sum(1 for t in failures if 0 <= change.time - t <= RECENT),
             "freeze": 1.0 if change.in_freeze else 0.0,
             "rel_churn": la / (la + lt) if la else 0.0,
-            "file_fixes": sum(len(s.failures) for s in known),
-            "new_files": new,
+            "file_fixes": len(failures),
+            "new_files": sum(1 for n in before if not n),  # no lines before: new (or empty)
             "added_code": code,
             "decisions": decisions,
+            "moved": moved,
         }
 
 
-def added_code(text: str) -> tuple[int, int]:
-    """Added lines that are code (not blank, a comment or an import), and decision points in them."""
-    code = decisions = 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped and not stripped.startswith(_COMMENT):
-            code += 1
-            decisions += len(_DECISION.findall(stripped))
-    return code, decisions
+def _entropy(churn: list[int]) -> float:
+    total = sum(churn)
+    if not total or len(churn) < 2:
+        return 0.0
+    return -sum((c / total) * math.log2(c / total) for c in churn if c) / math.log2(len(churn))
+
+
+# Size is counted in tokens, not lines: joining lines, splitting them, re-indenting or prefixing
+# `import x;` leaves the count as it was. Reported in lines' worth (TOKENS_PER_LINE, about a line of
+# Java or Python) so the figure reads as lines of code.
+TOKENS_PER_LINE = 8
+
+
+def code_size(files: Iterable[FileChange], patch: Patch) -> tuple[int, int, int]:
+    """The change's new code in lines' worth of tokens, its decision points, and its moved lines.
+
+    A line added that the change deletes elsewhere (whitespace aside) is moved, not new: a file
+    split or a rename adds no code. Blank and comment lines are not code; imports are. A file whose
+    text was not read counts each added line as a full line of code and a decision point."""
+    pool = Counter(
+        n for text in patch.deleted.values() for line in text.split("\n") if (n := _normal(line))
+    )
+    tokens = decisions = moved = 0
+    for f in files:
+        text = patch.added.get(f.path)
+        if text is None:
+            tokens += f.added * TOKENS_PER_LINE
+            decisions += f.added
+            continue
+        for line in text.split("\n"):
+            normal = _normal(line)
+            if pool[normal] > 0:
+                pool[normal] -= 1
+                moved += 1
+                continue
+            code = _code(normal)
+            if code:
+                tokens += len(_TOKEN.findall(code))
+                decisions += len(_DECISION.findall(code))
+    return -(-tokens // TOKENS_PER_LINE), decisions, moved
+
+
+def _normal(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _code(line: str) -> str:
+    """The line without its comments ("" for a comment line): closed /* */ spans go, and a line
+    starting with a comment marker is a comment (a C preprocessor line is code)."""
+    if "/*" in line:
+        line = _BLOCK.sub(" ", line).strip()
+    if line.startswith(_COMMENT) and not _PREPROCESSOR.match(line):
+        return ""
+    return line

@@ -13,11 +13,37 @@ from typing import Any
 from gate.risk.features import FEATURES
 
 SCHEMA = "gate.risk-model/v1"
-LEVELS = ((80, "critical"), (60, "high"), (30, "medium"), (0, "low"))
+# Levels on the percentile scale: the riskiest 2% critical, the next 8% high, the next 40% medium.
+LEVELS = ((98, "critical"), (90, "high"), (50, "medium"), (0, "low"))
 
-# Features whose weight may never be negative: more lines (added, deleted, of code, decision
-# points, relative to the files' size) never lower the score, all else equal.
-MONOTONE = ("la", "ld", "added_code", "decisions", "rel_churn")
+# Features whose weight may never be negative: everything the change's author controls only grows
+# with more of the change (more lines, files, directories, dependencies, touched history), so with
+# these weights adding to a change never lowers its score. The author cannot reshape them either:
+# `added_code` counts tokens, not lines. Not here, and so never in a shipped model: `la` (physical
+# lines: joining them would lower it), `entropy`, `rel_churn` and `test_ratio` (ratios, which one
+# more file or line can move either way) and `fix` (a word in the message).
+MONOTONE = (
+    "ns",
+    "nd",
+    "nf",
+    "ld",
+    "lt",
+    "ndev",
+    "age",
+    "nuc",
+    "migrations",
+    "infrastructure",
+    "deploy_config",
+    "dependencies",
+    "auth",
+    "feature_flags",
+    "recent_failures",
+    "file_fixes",
+    "new_files",
+    "added_code",
+    "decisions",
+    "moved",
+)
 # Features whose weight may never be positive: the author's experience. Who the author is is the
 # pull request's claim; being (or posing as) a newcomer must never lower the score.
 ANTITONE = ("exp", "rexp", "sexp")
@@ -249,3 +275,34 @@ def auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
         rank_sum += average_rank * sum(label for _, label in pairs[i:j])
         i = j
     return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
+
+
+def auc_interval(
+    labels: Sequence[int],
+    scores: Sequence[float],
+    baseline: Sequence[float] | None = None,
+    rounds: int = 1000,
+    seed: int = 1,
+    level: float = 0.95,
+) -> tuple[float, float] | None:
+    """A bootstrap interval (percentile, `level`) of the ROC AUC of `scores`, or of its margin over
+    `baseline` on the same changes (paired: both are scored on each resample). None when too few
+    resamples hold both a failed and a good change."""
+    import random
+
+    rng = random.Random(seed)
+    n = len(labels)
+    values = []
+    for _ in range(rounds):
+        picked = [rng.randrange(n) for _ in range(n)]
+        ys = [labels[i] for i in picked]
+        a = auc([scores[i] for i in picked], ys)
+        if a is None:
+            continue
+        b = auc([baseline[i] for i in picked], ys) if baseline is not None else 0.0
+        values.append(a - (b or 0.0))
+    if len(values) < rounds // 2:
+        return None
+    values.sort()
+    tail = (1.0 - level) / 2.0
+    return values[int(tail * (len(values) - 1))], values[int((1.0 - tail) * (len(values) - 1))]

@@ -4,117 +4,115 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from gate.cache import Store
 from gate.git import EMPTY, INDEX, Repo
-from gate.risk.features import Change, HistoryIndex
+from gate.risk.features import DAY, Change, HistoryIndex, change_features, judged_at
 from gate.risk.history import Commit, FileChange, stream, touching
 from gate.risk.model import DEFAULT_MODEL, Model, level, load
+from gate.risk.patch import ADDED_LIMIT, EMPTY_PATCH, Patch
+from gate.risk.patch import parse as parse_patch
+from gate.risk.scale import Scale, neutral, reference, scale_for
 from gate.settings import RiskSettings
 from gate.snapshot import Snapshot
 
 HISTORY_KEEP = 256  # mined histories kept in <git dir>/gate/history/, newest first
 
-WORDS: dict[str, Callable[[float], str]] = {
-    "la": lambda v: f"adds {v:,.0f} lines",
-    "ld": lambda v: f"deletes {v:,.0f} lines",
-    "nf": lambda v: f"touches {v:.0f} files",
-    "ns": lambda v: f"spans {v:.0f} top-level directories",
-    "nd": lambda v: f"spans {v:.0f} directories",
-    "entropy": lambda v: "spreads its edits evenly across many files",
-    "lt": lambda v: f"edits large files ({v:,.0f} lines before the change)",
-    "fix": lambda v: "is a fix (fixes are followed by fixes more often)",
-    "ndev": lambda v: f"edits files {v:.0f} developers have changed",
-    "nuc": lambda v: f"edits files changed {v:.0f} times before",
-    "migrations": lambda v: f"touches {v:.0f} schema migration(s)",
-    "infrastructure": lambda v: f"touches {v:.0f} infrastructure-as-code file(s)",
-    "deploy_config": lambda v: f"changes {v:.0f} deployment or config file(s)",
-    "dependencies": lambda v: f"changes {v:.0f} dependency manifest(s) or lockfile(s)",
-    "auth": lambda v: f"touches {v:.0f} auth/security path(s)",
-    "feature_flags": lambda v: f"changes {v:.0f} feature-flag file(s)",
-    "tier": lambda v: f"tier {v:.0f} service",
-    "recent_failures": lambda v: (
-        f"its files were fixed or reverted {v:.0f} time(s) in the last 90 days"
+# What a feature says when it pushes a score up, read from the change's features. A reason is shown
+# only for a feature whose weight in the model in use points the score up for this change's value
+# (`reasons`): never for a feature the model does not weigh, nor one that made this change look safer.
+WORDS: dict[str, Callable[[dict[str, float]], str]] = {
+    "la": lambda f: f"adds {f['la']:,.0f} lines",
+    "ld": lambda f: f"deletes {f['ld']:,.0f} lines",
+    "nf": lambda f: f"touches {f['nf']:.0f} files",
+    "ns": lambda f: f"spans {f['ns']:.0f} top-level directories",
+    "nd": lambda f: f"spans {f['nd']:.0f} directories",
+    "entropy": lambda f: "spreads its edits evenly across many files",
+    "lt": lambda f: f"edits large files ({f['lt']:,.0f} lines before the change)",
+    "fix": lambda f: "is a fix (fixes are followed by fixes more often)",
+    "ndev": lambda f: f"edits files {f['ndev']:.0f} developers have changed",
+    "nuc": lambda f: f"edits files changed {f['nuc']:.0f} times in the history window",
+    "exp": lambda f: (
+        "the author's first change in this repository's recent history"
+        if not f["exp"]
+        else f"the author made only {f['exp']:.0f} change(s) here in the history window"
     ),
-    "freeze": lambda v: "made inside a change freeze",
-    "age": lambda v: f"edits files last changed {v:,.0f} days ago on average",
-    "rel_churn": lambda v: f"rewrites {v:.0%} of the lines its files end up with",
-    "file_fixes": lambda v: (
-        f"its files were fixed or reverted {v:.0f} time(s) in the history window"
+    "rexp": lambda f: "the author made few recent changes in this repository",
+    "sexp": lambda f: (
+        "the author's first change in this part of the repository"
+        if not f["sexp"]
+        else f"the author changed this part of the repository only {f['sexp']:.0f} time(s)"
     ),
-    "new_files": lambda v: f"adds {v:.0f} new file(s)",
-    "added_code": lambda v: f"adds {v:,.0f} lines of code",
-    "decisions": lambda v: f"adds {v:,.0f} branches (if, loops, case, catch, && and ||)",
+    "migrations": lambda f: f"touches {f['migrations']:.0f} schema migration(s)",
+    "infrastructure": lambda f: f"touches {f['infrastructure']:.0f} infrastructure-as-code file(s)",
+    "deploy_config": lambda f: f"changes {f['deploy_config']:.0f} deployment or config file(s)",
+    "dependencies": lambda f: (
+        f"changes {f['dependencies']:.0f} dependency manifest(s) or lockfile(s)"
+    ),
+    "auth": lambda f: f"touches {f['auth']:.0f} auth/security path(s)",
+    "feature_flags": lambda f: f"changes {f['feature_flags']:.0f} feature-flag file(s)",
+    "test_ratio": lambda f: "adds few test lines",
+    "tier": lambda f: f"tier {f['tier']:.0f} service",
+    "recent_failures": lambda f: (
+        f"its files were fixed or reverted {f['recent_failures']:.0f} time(s) in the last 90 days"
+    ),
+    "freeze": lambda f: "made inside a change freeze",
+    "age": lambda f: f"edits a file last changed {f['age']:,.0f} days ago",
+    "rel_churn": lambda f: f"rewrites {f['rel_churn']:.0%} of the lines its files end up with",
+    "file_fixes": lambda f: (
+        f"its files were fixed or reverted {f['file_fixes']:.0f} time(s) in the history window"
+    ),
+    "new_files": lambda f: f"adds {f['new_files']:.0f} new file(s)",
+    "added_code": lambda f: (
+        f"adds {f['la']:,.0f} lines ({f['added_code']:,.0f} of new code"
+        + (f", {f['moved']:,.0f} moved)" if f.get("moved") else ")")
+    ),
+    "decisions": lambda f: (
+        f"adds {f['decisions']:,.0f} branches (if, loops, case, catch, && and ||)"
+    ),
+    "moved": lambda f: f"moves {f['moved']:,.0f} lines",
 }
+PUSH = 0.2  # a feature is a reason when it raises the logit by this much over a typical change
+REASONS_SHOWN = 4
 
 
-ADDED_LIMIT = (
-    4 << 20
-)  # bytes of diff read for the added-line features; past this a change's text is cut
+def reasons(model: Model, features: dict[str, float], freeze: str | None = None) -> list[str]:
+    """Why the score is high: the features that push it up most, each in words, strongest first.
+    A feature is named only when its weight times its distance from a typical change raises the
+    score, so a reason always points the way the model does."""
+    out = []
+    for name, push in model.contributions(features):
+        if push > PUSH and name in WORDS:
+            out.append(
+                f"made inside the change freeze {freeze!r}"
+                if name == "freeze" and freeze
+                else WORDS[name](features)
+            )
+    return out[:REASONS_SHOWN]
 
 
-def start_added(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
-    """Start `git diff -U0` of the change (read later by `read_added`), or None when `paths`
+def start_patch(repo: Repo, base: str, head: str, paths: list[str]) -> Any:
+    """Start `git diff -U0` of the change (read later by `read_patch`), or None when `paths`
     (the changed files) is empty."""
     if not paths or head == EMPTY:
         return None
     return repo.patch_stream(base, head)
 
 
-def read_added(process: Any) -> dict[str, str]:
-    """Each file's added lines (without the leading "+"), from a process `start_added` started.
+def read_patch(process: Any) -> Patch:
+    """The change's added and deleted lines per file, from a process `start_patch` started.
     Only files read in full: past ADDED_LIMIT the file being read and those after it are left out."""
     if process is None:
-        return {}
+        return EMPTY_PATCH
     out = process.stdout.read(ADDED_LIMIT + 1)
     cut = len(out) > ADDED_LIMIT
     if cut:
         process.abandon()
     else:
         process.finish()  # a diff that died mid-way is a git error, never a short list of added lines
-    added: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in out.split(b"\n"):
-        if line.startswith(b"+++ "):
-            name = _unquote(line[4:])
-            current = added.setdefault(name[2:], []) if name.startswith("b/") else None
-        elif line.startswith(b"+") and current is not None:
-            current.append(line[1:].decode("utf-8", "replace"))
-        elif line.startswith(b"diff --git "):
-            current = None
-    if cut and current is not None:
-        added = {path: lines for path, lines in added.items() if lines is not current}
-    return {path: "\n".join(lines) for path, lines in added.items()}
-
-
-def _unquote(raw: bytes) -> str:
-    """A path as `git diff` prints it: as is, or C-quoted ("b/tab\\there") when it holds odd bytes;
-    git ends the line with a tab when the name holds a space."""
-    raw = raw[:-1] if raw.endswith(b"\t") else raw
-    if raw.startswith(b'"') and raw.endswith(b'"'):
-        import codecs
-
-        decoded: Any = codecs.escape_decode(raw[1:-1])[0]  # bytes; older typeshed says str
-        raw = decoded
-    return os.fsdecode(raw)
-
-
-def change_features(
-    index: HistoryIndex, change: Change, lines_before: dict[str, int], added: dict[str, str]
-) -> dict[str, float]:
-    """A change's features as the check computes them, from its history, its files' sizes before
-    it and the text of its added lines per file (`read_added`)."""
-    text = "\n".join(added[f.path] for f in change.files if f.path in added)
-    features = index.features(change, lines_before, text)
-    # Lines whose text was not read (a diff past ADDED_LIMIT) count on the risky side: each as
-    # a line of code and a decision point, so padding a change can never lower its score.
-    unread = sum(f.added for f in change.files if f.path not in added)
-    features["added_code"] += unread
-    features["decisions"] += unread
-    return features
+    return parse_patch(out, cut)
 
 
 class RiskScorer:
@@ -135,17 +133,27 @@ class RiskScorer:
         self.model = self._model()
         self._files: list[FileChange] | None = None
         self._index: HistoryIndex | None = None
-        self._paths: dict[str, list[tuple[int, FileChange]]] | None = (
-            None  # changed files by each of their paths
-        )
         self._author, self._time, self._message = self._identity()
         self._store = Store(self.repo.git_dir, "history", keep=HISTORY_KEEP)
         self._history = self._start_history()
-        self._added_process = start_added(
+        self._patch_process = start_patch(
             self.repo, self.base.rev, self.head.rev, [f.path for f in self.files()]
         )
-        self._added: dict[str, str] | None = None
+        self._patch: Patch | None = None
         self.incomplete: str | None = None  # why the mined history stopped short, when it did
+        self._scale: Scale | Literal[False] | None = None
+        self._features: dict[str, float] | None = None
+
+    def scale(self) -> Scale | None:
+        """Where this repository's recent changes stand, drawn at the trusted tip (cached)."""
+        if self._scale is None:
+            tip = self.trusted.rev
+            self._scale = (
+                scale_for(self.repo, tip, self.model, self.settings.history_days)
+                if tip not in (EMPTY, INDEX)
+                else reference(self.model)
+            ) or False
+        return self._scale or None
 
     def _model(self) -> Model:
         path = self.settings.model
@@ -167,12 +175,10 @@ class RiskScorer:
         if self.head.rev in (INDEX, EMPTY):
             ident = self.repo.author_ident()
             email = ident[ident.find("<") + 1 : ident.find(">")].lower() if "<" in ident else ""
-            midnight = dt.datetime.combine(
-                self.today, dt.time(), dt.timezone.utc
-            )  # a staged change is judged as of today
-            return email, int(midnight.timestamp()), ""
-        email, time, message = self.repo.authorship(self.head.rev)
-        return (email.lower() if self._author_verified() else ""), time, message
+            return email, judged_at(self.today), ""  # today's own commits are history
+        email, _, message = self.repo.authorship(self.head.rev)
+        verified = email.lower() if self._author_verified() else ""
+        return verified, judged_at(self.today), message
 
     def _author_verified(self) -> bool:
         """In a pull request the author line is the opener's claim: experience is credited only when
@@ -207,9 +213,9 @@ class RiskScorer:
         if self._history is not None:
             for running in self._history[1]:
                 running.close()  # type: ignore[attr-defined]  # history.stream/touching return generators, typed as Iterator
-        if self._added_process is not None and self._added is None:
-            self._added_process.abandon()
-            self._added = {}
+        if self._patch_process is not None and self._patch is None:
+            self._patch_process.abandon()
+            self._patch = EMPTY_PATCH
 
     def _start_history(self) -> tuple[str, list[Iterator[Commit]]] | None:
         """Start mining the touched files' and the author's recent history; it runs while policies are checked.
@@ -258,7 +264,7 @@ class RiskScorer:
     def index(self) -> HistoryIndex:
         """Recent history of every touched file, and of the author (cached by base commit and paths)."""
         if self._index is None:
-            self._index = HistoryIndex()
+            self._index = HistoryIndex(self.settings.history_days * DAY)
             commits: list[Commit] = []
             if self._history is not None:
                 key, streams = self._history
@@ -299,65 +305,29 @@ class RiskScorer:
                 return window.reason
         return None
 
-    def _by_path(self) -> dict[str, list[tuple[int, FileChange]]]:
-        """Changed files by each of their paths; the first call also reads every file's base
-        version in one round trip (their sizes before the change)."""
-        if self._paths is None:
-            by_path: dict[str, list[tuple[int, FileChange]]] = {}
-            for i, f in enumerate(self.files()):
-                for path in {f.path, f.old_path or f.path}:
-                    by_path.setdefault(path, []).append((i, f))
-            self._paths = by_path
-            self.base.read_many([f.old_path or f.path for f in self.files()])
-        return self._paths
+    def features(self) -> dict[str, float]:
+        """The change's features (computed once; every service is judged on the whole change)."""
+        if self._features is None:
+            files = tuple(self.files())  # in diff order
+            freeze = self._in_freeze() is not None
+            change = Change(self._author, self._time, files, self._message, 2, freeze)
+            before = [f.old_path or f.path for f in files]
+            raws = self.base.read_many(before)
+            lines_before = {p: raws[p].count(b"\n") if p in raws else 0 for p in before}
+            if self._patch is None:
+                self._patch = read_patch(self._patch_process)
+            self._features = change_features(self.index(), change, lines_before, self._patch)
+        return self._features
 
     def score(self, changed: tuple[str, ...], tier: int) -> dict[str, Any]:
-        by_path = self._by_path()
-        picked = dict(item for path in changed for item in by_path.get(path, ()))
-        files = tuple(picked[i] for i in sorted(picked))  # in diff order
+        """The risk of the whole change (every file it touches: its services ship together),
+        judged at the tier of a service it touches (`changed`: that service's files)."""
         freeze = self._in_freeze()
-        change = Change(self._author, self._time, files, self._message, tier, freeze is not None)
-        before = [f.old_path or f.path for f in files]
-        raws = self.base.read_many(before)  # already read: no round trip
-        lines_before = {path: raws[path].count(b"\n") if path in raws else 0 for path in before}
-        if self._added is None:
-            self._added = read_added(self._added_process)
-        features = change_features(self.index(), change, lines_before, self._added)
-        score = self.model.score(features)
-        pushing = (
-            []
-            if level(score) == "low"
-            else [
-                name
-                for name, push in self.model.contributions(features)
-                if push > 0.2
-                and name in WORDS
-                and features.get(name)
-                and self.model.weights[name] > 0
-            ]
-        )  # high, hence risky: the words say so
-        if (
-            "la" in pushing and "added_code" in pushing
-        ):  # one reason for the size: "adds 2,102 lines (1,502 of code)"
-            pushing.remove(
-                "added_code" if pushing.index("la") < pushing.index("added_code") else "la"
-            )
-            pushing[pushing.index("la" if "la" in pushing else "added_code")] = "size"
-        words: dict[str, Callable[[float], str]] = {
-            **WORDS,
-            "size": lambda v: (
-                f"adds {features['la']:,.0f} lines ({features['added_code']:,.0f} of code)"
-            ),
-        }
-        factors = [words[name](features.get(name, 0.0)) for name in pushing][:4]
-        if features["exp"] == 0 and self._author:
-            factors.append("the author's first change in this repository's recent history")
-        elif features["sexp"] == 0 and self._author:
-            factors.append("the author's first change in this part of the repository")
-        if features["la"] >= 50 and features["test_ratio"] == 0:
-            factors.append("adds no test lines")
-        if freeze:
-            factors.append(f"made inside the change freeze {freeze!r}")
+        features = {**self.features(), "tier": float(tier)}
+        probability = self.model.score(features)
+        scale = self.scale()
+        score = scale.percentile(neutral(self.model, features)) if scale else probability
+        factors = [] if level(score) == "low" else reasons(self.model, features, freeze)
         history = {}
         if self.incomplete:
             # Less history means fewer prior changes and fixes counted: the score may read low, so say so.
@@ -368,8 +338,10 @@ class RiskScorer:
             history = {"history": f"incomplete: {self.incomplete}"}
         return {
             **history,
-            "score": round(score),
+            "score": min(100, max(0, round(score))),
             "level": level(score),
+            "probability": round(probability, 2),
+            "scale": scale.describe(probability) if scale else "model probability",
             "factors": list(dict.fromkeys(factors)),
             "model": str(self.model.meta.get("name", "custom")),
             "features": {k: round(v, 4) for k, v in features.items()},

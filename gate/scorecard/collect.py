@@ -84,6 +84,7 @@ def build(
     ledger = _ledger(snap, config, today, settings.expiring_days)
     budgets = _budgets(repo, snap, config, judged, offline)
     history = mined()
+    _on_the_scale(repo, commit, model, config.risk.history_days, history)
     by_root = _changes_by_root(history, judged, window_start)
     services = [
         _service_row(j, ledger, budgets, history, by_root.get(j.service.root, [])) for j in judged
@@ -208,6 +209,16 @@ def _changes_by_root(
             for root in {_owner_root(f.path, roots) for f in c.files}:
                 by_root.setdefault(root, []).append(c)
     return by_root
+
+
+def _on_the_scale(repo: Repo, commit: str, model: Any, days: int, history: Mined) -> None:
+    """Each change's risk as `gate check` reports it: its percentile on the scale drawn at this
+    revision (the repository's recent changes, or the model's reference changes)."""
+    from gate.risk.scale import scale_for
+
+    scale = scale_for(repo, commit, model, days)
+    if scale is not None:
+        history.risk.update({sha: scale.percentile(p) for sha, p in history.risk.items()})
 
 
 def _risk_model(config: gate_config.Config, snap: Snapshot) -> Any:

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.git import LogFormat, Repo
-from gate.risk.features import DAY, HistoryIndex
+from gate.risk.features import DAY, HistoryIndex, change_features
 from gate.risk.features import Change as RiskChange
 from gate.risk.history import Commit, FileChange, stream
 from gate.risk.labels import MAX_FIX_FILES
 from gate.risk.labels import reverted as reverted_by
 from gate.risk.model import Model
+from gate.risk.patch import EMPTY_PATCH
+from gate.risk.patch import parse as parse_patch
+from gate.risk.scale import neutral
 
 _FIELDS = ("%H", "%P", "%ae", "%at", "%B")  # then the commit's patch
 _HEADER = re.compile(
@@ -92,8 +95,10 @@ class _Patch:
 
     def __init__(self) -> None:
         self.files: list[tuple[str | None, str | None, list[tuple[int, int, int]]]] = []
+        self.text = EMPTY_PATCH  # the lines added and deleted, for the risk features
 
     def parse(self, body: bytes) -> None:
+        self.text = parse_patch(body)
         old: str | None = None
         new: str | None = None
         hunks: list[tuple[int, int, int]] = []
@@ -265,10 +270,9 @@ def mine(
         if commit.time >= risk_since and commit.files:
             tier = tier_of([f.path for f in commit.files])
             if tier is not None:
-                features = index.features(
-                    RiskChange(commit.author, commit.time, commit.files, commit.message, tier)
-                )
-                mined.risk[commit.sha] = model.score(features)
+                change = RiskChange(commit.author, commit.time, commit.files, commit.message, tier)
+                features = change_features(index, change, None, patch.text)
+                mined.risk[commit.sha] = neutral(model, features)  # placed on the scale later
         index.add(commit)
         if commit.time >= since:
             mined.changes.append(commit)

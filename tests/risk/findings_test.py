@@ -47,7 +47,7 @@ def test_the_scorers_answer_becomes_a_record_and_its_json_is_unchanged() -> None
 
 
 def test_the_tiers_thresholds_block_then_warn() -> None:
-    high = RiskResult(85, "critical", ("adds 900 lines",), "default")
+    high = RiskResult(98, "critical", ("adds 900 lines",), "default")
     (block, untested) = risk_findings(high, service(0), RiskSettings.parse({}), TODAY)
     assert (block.rule, block.severity) == (
         "risk-high",
@@ -57,7 +57,7 @@ def test_the_tiers_thresholds_block_then_warn() -> None:
         untested.rule == "risk-rollback-untested" and "never recorded as tested" in untested.message
     )
     (warn,) = risk_findings(
-        RiskResult(85, "critical", (), "default"),
+        RiskResult(98, "critical", (), "default"),
         service(3),
         RiskSettings.parse({"thresholds": {3: {"warn": 80}}}),
         TODAY,

@@ -38,7 +38,7 @@ def test_contributions_name_what_pushed_the_score_up_first() -> None:
 
 
 def test_levels_cover_every_score() -> None:
-    assert [level(s) for s in (0.0, 29.99, 30.0, 60.0, 80.0, 100.0)] == [
+    assert [level(s) for s in (0.0, 49.99, 50.0, 90.0, 98.0, 100.0)] == [
         "low",
         "low",
         "medium",
@@ -76,5 +76,5 @@ def test_auc() -> None:
 
 def test_the_shipped_model_loads_and_ranks_a_bigger_change_higher() -> None:
     assert DEFAULT_MODEL.weights and DEFAULT_MODEL.score(
-        {"la": 2000, "nf": 40}
-    ) > DEFAULT_MODEL.score({"la": 2})
+        {"la": 2000, "added_code": 1500, "nf": 40}
+    ) > DEFAULT_MODEL.score({"la": 2, "added_code": 2})

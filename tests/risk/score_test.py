@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from gate.errors import FatalError
 from gate.git import Repo
 from gate.report import renderer
 from gate.resources import validator
+from gate.risk.features import FEATURES
+from gate.risk.model import Model
+from gate.risk.score import WORDS, reasons
 from gate.verdict import Verdict
 
 
@@ -52,7 +56,7 @@ def test_risk_section_in_json_and_text(example: GitRepo) -> None:
     assert risk.level in ("high", "critical") and risk.score >= 60
     assert (
         "touches 1 schema migration(s)" in risk.factors
-        and "adds 2,402 lines (1,802 of code)" in risk.factors
+        and "adds 2,402 lines (1,239 of new code)" in risk.factors
     )  # one reason for the size
     assert not any(
         f.startswith(("adds 1,802 lines of code", "edits large files")) for f in risk.factors
@@ -60,7 +64,7 @@ def test_risk_section_in_json_and_text(example: GitRepo) -> None:
     assert risk.features["migrations"] == 1 and risk.features["dependencies"] == 1
     doc = json.loads(renderer("json")(v))
     assert list(validator("report").iter_errors(doc)) == []
-    assert f"risk    {risk.score}/100 {risk.level}: " in renderer("text")(v)
+    assert f"risk    {risk.score}/100 {risk.level} (percentile among " in renderer("text")(v)
     assert [f.rule for f in v.services[0].findings] == ["risk-high"]
 
 
@@ -354,7 +358,8 @@ def test_added_lines_are_read_whatever_the_users_diff_settings_and_path_names(
     example.write("services/checkout/src/sp ace.py", "while y:\n    y -= 1\n")
     example.commit("odd names")
     plain = present(judge(example).services[0].risk).features
-    assert (plain["la"], plain["added_code"], plain["decisions"]) == (6, 4, 2)
+    # 13 tokens of code: 2 lines' worth (TOKENS_PER_LINE), the comment and blank line not counted
+    assert (plain["la"], plain["added_code"], plain["decisions"]) == (6, 2, 2)
     for key, value in (
         ("diff.noprefix", "true"),
         ("diff.mnemonicPrefix", "true"),
@@ -387,3 +392,169 @@ def test_padding_a_change_past_the_diff_limit_never_lowers_its_score(
     assert padded.features["decisions"] >= honest.features["decisions"] == 40
     assert padded.features["added_code"] >= honest.features["added_code"]
     assert padded.score >= honest.score
+
+
+# -- time is the trusted side's ------------------------------------------------------------------
+
+
+def _dated(example: GitRepo, when: str, message: str) -> None:
+    example.git("add", "-A")
+    example.git(
+        "commit",
+        "-q",
+        "-m",
+        message,
+        env_overrides={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+    )
+
+
+def _history(example: GitRepo) -> None:
+    """Two weeks of edits to checkout's code on main."""
+    example.git("checkout", "-q", "main")
+    for day in range(1, 15):
+        example.write(
+            "services/checkout/src/app.py",
+            example.read("services/checkout/src/app.py") + f"V{day} = {day}\n",
+        )
+        _dated(
+            example, f"2026-11-{day:02d}T12:00:00+00:00", "fix crash" if day % 4 == 0 else "tweak"
+        )
+
+
+def _change(example: GitRepo, when: str) -> Any:
+    example.git("checkout", "-q", "-B", f"change-{when[:4]}", "main")
+    example.write(
+        "services/checkout/src/app.py",
+        example.read("services/checkout/src/app.py") + "if x:\n    y = 1\n" * 40,
+    )
+    _dated(example, when, "feature")
+    return present(judge(example).services[0].risk)
+
+
+@pytest.mark.parametrize("when", ["2031-11-20T12:00:00+00:00", "2021-11-20T12:00:00+00:00"])
+def test_dating_the_change_in_the_future_or_the_past_cannot_lower_its_score(
+    example: GitRepo, when: str
+) -> None:
+    """The head's author and committer dates are the author's to write; the history window is
+    held between the base commit's time and the end of the check's own day."""
+    _history(example)
+    honest = _change(example, "2026-11-20T12:00:00+00:00")
+    dated = _change(example, when)
+    for name in ("nuc", "ndev", "file_fixes", "recent_failures", "exp", "lt"):
+        assert dated.features[name] == honest.features[name], name
+    assert honest.features["nuc"] >= 14 and dated.score >= honest.score - 1
+
+
+def test_staged_mode_counts_todays_commits(example: GitRepo) -> None:
+    """The pre-commit hook judges at the end of the check's day: the author's commits made earlier
+    that day are history (they were left out when the staged change was dated at midnight)."""
+    example.git("config", "user.name", "Ada Author")
+    example.git("config", "user.email", "ada@example.com")
+    for hour in (9, 10, 11):
+        example.write(
+            "services/checkout/src/app.py",
+            example.read("services/checkout/src/app.py") + f"H{hour} = 1\n",
+        )
+        _dated(example, f"{TODAY.isoformat()}T{hour:02d}:00:00+00:00", "today")
+    example.write(
+        "services/checkout/src/app.py", example.read("services/checkout/src/app.py") + "Z = 1\n"
+    )
+    example.git("add", "-A")
+    risk = present(check.run(Repo(example.path), staged=True, today=TODAY).services[0].risk)
+    assert risk.features["nuc"] >= 3 and risk.features["exp"] >= 3
+
+
+# -- reasons that are true --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(WORDS))
+def test_a_reason_is_shown_only_when_the_models_weight_points_that_way(name: str) -> None:
+    """Each reason's feature, at a value far from a typical change: named when its weight raises
+    the score at that value, never when the weight points the other way or is absent."""
+    features = {n: 0.0 for n in FEATURES}
+    features.update(la=1000.0, added_code=900.0, decisions=50.0, moved=3.0)
+    value = 40.0 if name not in ("rel_churn", "test_ratio", "entropy", "fix", "freeze") else 1.0
+    high = dict(features, **{name: value})
+    means = {name: 0.5 if value == 1.0 else math.log1p(5.0)}
+    scales = {name: 0.1 if value == 1.0 else 1.0}
+    for sign in (1.0, -1.0):
+        model = Model({name: sign * 2.0}, 3.0, means, scales)
+        shown = reasons(model, high if sign > 0 else dict(high, **{name: 0.0}))
+        said = WORDS[name](high if sign > 0 else dict(high, **{name: 0.0}))
+        assert said in shown, (name, sign)  # up at a high value, or up at a low one (ANTITONE)
+        against = reasons(model, dict(high, **{name: 0.0}) if sign > 0 else high)
+        assert WORDS[name](dict(high, **{name: 0.0})) not in against
+        assert WORDS[name](high) not in against
+    other = "nuc" if name != "nuc" else "nf"
+    unweighted = Model({other: 1.0}, 3.0, {other: 0.0}, {other: 1.0})
+    assert WORDS[name](high) not in reasons(unweighted, dict(high, **{other: 100.0}))
+
+
+def test_experience_reasons_follow_the_shipped_model() -> None:
+    """ "The author's first change ..." is said only when the model in use weighs experience
+    (ANTITONE, never above zero) and this author's count is below the typical change's."""
+    from gate.risk.model import DEFAULT_MODEL
+
+    features = {n: 0.0 for n in FEATURES}
+    features.update(la=3000.0, added_code=3000.0, decisions=400.0, nf=20.0)
+    said = reasons(DEFAULT_MODEL, features)
+    for name in ("exp", "sexp", "age", "test_ratio"):
+        if DEFAULT_MODEL.weights.get(name, 0.0) == 0.0:
+            assert WORDS[name](features) not in said, name
+
+
+# -- what the scale says about typical changes ------------------------------------------------------
+
+
+def _feature_code(n: int, name: str) -> str:
+    return "".join(
+        f"def {name}_{i}(order, limit):\n"
+        f"    if order.total > limit and not order.retry:\n"
+        f"        raise ValueError('{name} {i}')\n"
+        f"    for item in order.items:\n"
+        f"        item.price = item.price * {i} // 100\n"
+        f"    return order\n\n"
+        for i in range(n)
+    )
+
+
+def test_a_big_change_across_services_warns_or_blocks_at_tier_0(example: GitRepo) -> None:
+    """About 900 lines across five tier-0/1 services, deploy manifests included: the riskiest
+    changes, so the tier-0 service's thresholds fire."""
+    for service in ("payments", "checkout", "search", "cart", "notifications"):
+        example.write(f"services/{service}/src/feature.py", _feature_code(25, service))
+        example.write(f"services/{service}/deploy/values.yaml", "replicas: 3\nimage: v2\n")
+    example.commit("five services at once")
+    v = judge(example)
+    payments = next(s for s in v.services if s.name == "payments")
+    risk = present(payments.risk)
+    assert payments.tier == 0 and risk.score >= 90 and risk.level in ("high", "critical")
+    assert any(f.rule in ("risk-high", "risk-threshold") for f in payments.findings)
+
+
+def test_a_comment_stays_low(example: GitRepo) -> None:
+    path = "services/payments/src/charge.py"
+    example.write(path, example.read(path) + "# a comment about retries\n")
+    example.commit("comment")
+    risk = present(next(s for s in judge(example).services if s.name == "payments").risk)
+    assert risk.level == "low" and risk.features["added_code"] == 0
+
+
+def test_a_pure_file_split_is_not_above_medium(example: GitRepo) -> None:
+    """One big file split into four with no behaviour change: moved lines are not new code."""
+    example.git("checkout", "-q", "main")
+    path = "services/payments/src/charge.py"
+    body = _feature_code(110, "rule")
+    example.write(path, body)
+    example.commit("one big module")
+    example.git("checkout", "-q", "-B", "split", "main")
+    parts = body.split("\n\n")
+    quarter = len(parts) // 4
+    for k in range(4):
+        chunk = parts[k * quarter : (k + 1) * quarter if k < 3 else len(parts)]
+        target = path if k == 0 else f"services/payments/src/charge_{k}.py"
+        example.write(target, "import decimal\n\n" + "\n\n".join(chunk) + "\n")
+    example.commit("split charge.py into four modules")
+    risk = present(judge(example).services[0].risk)
+    assert risk.features["la"] > 500 and risk.features["moved"] > 450
+    assert risk.level in ("low", "medium") and risk.features["added_code"] <= 5

@@ -1,0 +1,79 @@
+"""The percentile scale: drawn from the repository's own recent changes at the trusted tip, cached,
+and ranking a change exactly as the check features it."""
+
+from __future__ import annotations
+
+from conftest import GitRepo
+
+from gate.git import Repo
+from gate.risk.features import day_of
+from gate.risk.model import DEFAULT_MODEL, Model
+from gate.risk.scale import MIN_CHANGES, Scale, draw, neutral, reference, scale_for
+from gate.risk.score import RiskScorer
+from gate.settings import RiskSettings
+from gate.snapshot import Snapshot
+
+T0 = 1_700_006_399  # 23:59:59 UTC
+
+
+def commits(repo: GitRepo, n: int) -> None:
+    for i in range(n):
+        when = f"@{T0 + i * 86400} +0000"
+        repo.write(
+            f"svc/f{i % 5}.py",
+            (repo.read(f"svc/f{i % 5}.py") if i >= 5 else "") + "if a:\n    b = 1\n" * (1 + i % 7),
+        )
+        repo.git("add", "-A")
+        repo.git(
+            "commit",
+            "-q",
+            "-m",
+            f"change {i}",
+            env_overrides={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+        )
+
+
+def test_percentile_counts_ties_half() -> None:
+    scale = Scale((1.0, 2.0, 2.0, 3.0), "repository")
+    assert (scale.percentile(0.5), scale.percentile(2.0), scale.percentile(9.0)) == (
+        0.0,
+        50.0,
+        100.0,
+    )
+
+
+def test_the_scale_ranks_a_change_as_the_check_features_it(repo: GitRepo) -> None:
+    commits(repo, 40)
+    r = Repo(repo.path)
+    tip = repo.git("rev-parse", "HEAD")
+    points = draw(r, tip, DEFAULT_MODEL, 365)
+    assert len(points) == 40
+    # the tip commit, judged by the check with its parent as base on the day it was made
+    base, head = Snapshot(r, tip + "^"), Snapshot(r, tip)
+    scorer = RiskScorer(RiskSettings(), base, head, day_of(T0 + 39 * 86400), trusted=base)
+    scored = scorer.score(tuple(f.path for f in scorer.files()), 2)
+    assert round(neutral(DEFAULT_MODEL, scored["features"]), 6) in points
+
+
+def test_drawn_once_per_tip_and_reused_by_a_later_tip(repo: GitRepo) -> None:
+    commits(repo, MIN_CHANGES + 5)
+    r = Repo(repo.path)
+    tip = repo.git("rev-parse", "HEAD")
+    scale = scale_for(r, tip, DEFAULT_MODEL, 365)
+    assert (
+        scale is not None and scale.source == "repository" and len(scale.points) == MIN_CHANGES + 5
+    )
+    stored = list((repo.root / ".git" / "gate" / "risk-scale").glob("*"))
+    assert len(stored) == 1
+    commits(repo, 1)  # a new tip a commit ahead: the ancestor's scale is reused, nothing drawn
+    later = scale_for(r, repo.git("rev-parse", "HEAD"), DEFAULT_MODEL, 365)
+    assert later == scale and len(list((repo.root / ".git" / "gate" / "risk-scale").glob("*"))) == 1
+    other = Model({"nf": 1.0}, 0.0, meta={"name": "other"})  # another model: drawn again
+    assert scale_for(r, tip, other, 365) != scale
+
+
+def test_a_young_repository_is_placed_on_the_models_reference_scale(repo: GitRepo) -> None:
+    commits(repo, 3)
+    scale = scale_for(Repo(repo.path), repo.git("rev-parse", "HEAD"), DEFAULT_MODEL, 365)
+    assert scale == reference(DEFAULT_MODEL) and scale is not None and scale.source == "reference"
+    assert reference(Model({"nf": 1.0}, 0.0)) is None  # a model without one: its probability
