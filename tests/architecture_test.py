@@ -359,7 +359,7 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/resources.py": 1,
     "gate/risk/labels.py": 3,
     "gate/risk/model.py": 1,
-    "gate/risk/score.py": 4,
+    "gate/risk/score.py": 3,
     "gate/scorecard/collect.py": 8,
     "gate/scorecard/page.py": 1,
     "gate/settings.py": 2,

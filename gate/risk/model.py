@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -288,8 +289,6 @@ def auc_interval(
     """A bootstrap interval (percentile, `level`) of the ROC AUC of `scores`, or of its margin over
     `baseline` on the same changes (paired: both are scored on each resample). None when too few
     resamples hold both a failed and a good change."""
-    import random
-
     rng = random.Random(seed)
     n = len(labels)
     values = []

@@ -18,6 +18,7 @@ from gate.errors import FatalError
 from gate.git import Repo
 from gate.policy.rules import load_rules
 from gate.resilience import status as drill_status
+from gate.risk.scale import scale_for
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
 from gate.scorecard.resilience import section as dr_readiness
@@ -83,8 +84,7 @@ def build(
         ready.set()
     ledger = _ledger(snap, config, today, settings.expiring_days)
     budgets = _budgets(repo, snap, config, judged, offline)
-    history = mined()
-    _on_the_scale(repo, commit, model, config.risk.history_days, history)
+    history = _on_the_scale(repo, commit, model, config.risk.history_days, mined())
     by_root = _changes_by_root(history, judged, window_start)
     services = [
         _service_row(j, ledger, budgets, history, by_root.get(j.service.root, [])) for j in judged
@@ -211,14 +211,13 @@ def _changes_by_root(
     return by_root
 
 
-def _on_the_scale(repo: Repo, commit: str, model: Any, days: int, history: Mined) -> None:
+def _on_the_scale(repo: Repo, commit: str, model: Any, days: int, history: Mined) -> Mined:
     """Each change's risk as `gate check` reports it: its percentile on the scale drawn at this
     revision (the repository's recent changes, or the model's reference changes)."""
-    from gate.risk.scale import scale_for
-
     scale = scale_for(repo, commit, model, days)
     if scale is not None:
         history.risk.update({sha: scale.percentile(p) for sha, p in history.risk.items()})
+    return history
 
 
 def _risk_model(config: gate_config.Config, snap: Snapshot) -> Any:

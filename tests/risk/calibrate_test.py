@@ -13,9 +13,14 @@ from testing.typed import present
 
 from gate.git import Repo
 from gate.risk.calibrate import dataset, evaluate, split
+from gate.risk.features import day_of
 from gate.risk.model import DEFAULT_MODEL, auc, fit, load
+from gate.risk.score import RiskScorer
+from gate.settings import RiskSettings
+from gate.snapshot import Snapshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import risk_quality  # noqa: E402
 import synth  # noqa: E402
 
 
@@ -299,13 +304,6 @@ def _history_with_every_kind_of_change(repo: Any) -> None:
 def test_check_calibrate_and_the_harness_compute_the_same_features(repo: Any) -> None:
     """Every commit of a real history, as `gate check` scores it (parent as base), as `gate risk
     calibrate` and `evaluate` see it (one pass over the history), and as the quality harness does."""
-    import risk_quality
-
-    from gate.risk.features import day_of
-    from gate.risk.score import RiskScorer
-    from gate.settings import RiskSettings
-    from gate.snapshot import Snapshot
-
     _history_with_every_kind_of_change(repo)
     r = Repo(repo.path)
     samples = {s.sha: s for s in dataset(r, szz=False)}

@@ -16,7 +16,7 @@ from gate.git import Repo
 from gate.report import renderer
 from gate.resources import validator
 from gate.risk.features import FEATURES
-from gate.risk.model import Model
+from gate.risk.model import DEFAULT_MODEL, Model
 from gate.risk.score import WORDS, reasons
 from gate.verdict import Verdict
 
@@ -493,8 +493,6 @@ def test_a_reason_is_shown_only_when_the_models_weight_points_that_way(name: str
 def test_experience_reasons_follow_the_shipped_model() -> None:
     """ "The author's first change ..." is said only when the model in use weighs experience
     (ANTITONE, never above zero) and this author's count is below the typical change's."""
-    from gate.risk.model import DEFAULT_MODEL
-
     features = {n: 0.0 for n in FEATURES}
     features.update(la=3000.0, added_code=3000.0, decisions=400.0, nf=20.0)
     said = reasons(DEFAULT_MODEL, features)
