@@ -623,11 +623,12 @@ def test_8_risk_high_never_fires_on_a_medium_score() -> None:
     from gate.verdict import RiskResult
 
     service = Service("s", "s/", "s/service.yaml", 0, {"tier": 0}, None, (), ())
+    settings = RiskSettings.parse({"thresholds": {0: {"warn": 50, "block": 99}}})
     medium = RiskResult(55, "medium", (), "default")
-    (finding,) = risk_findings(medium, service, RiskSettings(), TODAY)
+    (finding,) = risk_findings(medium, service, settings, TODAY)
     assert finding.rule == "risk-threshold" and "medium" in finding.message
-    high = RiskResult(65, "high", (), "default")
-    assert [f.rule for f in risk_findings(high, service, RiskSettings(), TODAY)][0] == "risk-high"
+    high = RiskResult(92, "high", (), "default")
+    assert [f.rule for f in risk_findings(high, service, settings, TODAY)][0] == "risk-high"
 
 
 def test_8_docs_links_are_https_and_shown(repo: GitRepo, gate_cli: Any) -> None:

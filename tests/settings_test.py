@@ -40,10 +40,10 @@ OLD_MODES: dict[str, dict[int, str]] = {
     "on_no_data": {0: "warn", 1: "warn", 2: "info", 3: "info"},
     "on_unmeasurable": {0: "warn", 1: "warn", 2: "info", 3: "info"},
 }
-OLD_THRESHOLDS: dict[int, dict[str, Any]] = {
-    0: {"warn": 50, "block": 80},
-    1: {"warn": 60, "block": 90},
-    2: {"warn": 70},
+OLD_THRESHOLDS: dict[int, dict[str, Any]] = {  # on the percentile scale
+    0: {"warn": 90, "block": 98},
+    1: {"warn": 95, "block": 99},
+    2: {"warn": 98},
     3: {},
 }
 OLD_ROLLBACK_DAYS = {0: 90, 1: 90}

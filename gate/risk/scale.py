@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gate.cache import Store
-from gate.git import LogFormat, Repo
+from gate.git import GitError, LogFormat, Repo
 from gate.risk.features import DAY, Change, HistoryIndex, change_features, day_of, judged_at
 from gate.risk.history import Commit, stream
 from gate.risk.model import Model
@@ -74,7 +74,10 @@ def scale_for(repo: Repo, tip: str, model: Model, window_days: int) -> Scale | N
     if reused is not None:
         points = reused
     else:
-        points = draw(repo, tip, model, window_days)
+        try:
+            points = draw(repo, tip, model, window_days)
+        except GitError:  # a damaged or partial clone: the reference scale (the check says so)
+            return reference(model)
         if store:
             store.put(f"{identity}-{tip}", {"tip": tip, "model": identity, "points": points})
     if len(points) >= MIN_CHANGES:

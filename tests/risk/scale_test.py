@@ -77,3 +77,13 @@ def test_a_young_repository_is_placed_on_the_models_reference_scale(repo: GitRep
     scale = scale_for(Repo(repo.path), repo.git("rev-parse", "HEAD"), DEFAULT_MODEL, 365)
     assert scale == reference(DEFAULT_MODEL) and scale is not None and scale.source == "reference"
     assert reference(Model({"nf": 1.0}, 0.0)) is None  # a model without one: its probability
+
+
+def test_a_damaged_history_falls_back_to_the_reference_scale(repo: GitRepo) -> None:
+    commits(repo, MIN_CHANGES + 2)
+    old_tree = repo.git("rev-parse", "HEAD~20^{tree}")
+    loose = repo.root / ".git" / "objects" / old_tree[:2] / old_tree[2:]
+    loose.unlink()
+    scale = scale_for(Repo(repo.path), repo.git("rev-parse", "HEAD"), DEFAULT_MODEL, 365)
+    assert scale == reference(DEFAULT_MODEL)
+    assert not list((repo.root / ".git" / "gate" / "risk-scale").glob("*"))  # nothing cached
