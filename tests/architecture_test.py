@@ -29,12 +29,11 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/catalog.py:_with_entity": 116,
     "gate/policy/kinds.py:file_exists": 63,
     "gate/policy/kinds.py:slo_sane": 67,
-    "gate/risk/features.py:features": 71,
+    "gate/risk/features.py:features": 69,
     "gate/risk/labels.py:read_file": 88,
-    "gate/risk/score.py:score": 63,
     "gate/scorecard/collect.py:build": 77,
     "gate/scorecard/collect.py:trend": 82,
-    "gate/scorecard/history.py:mine": 71,
+    "gate/scorecard/history.py:mine": 70,
 }
 
 # Per rule: a pattern over source lines, the one module allowed to match it, and today's others.

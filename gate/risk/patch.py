@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple
 
 ADDED_LIMIT = 4 << 20  # bytes of a patch read for the added-code features; past this it is cut
 
@@ -62,6 +62,6 @@ def _unquote(raw: bytes) -> str:
     git ends the line with a tab when the name holds a space."""
     raw = raw[:-1] if raw.endswith(b"\t") else raw
     if raw.startswith(b'"') and raw.endswith(b'"'):
-        # bytes at run time; older typeshed says str
-        raw = cast(bytes, codecs.escape_decode(raw[1:-1])[0])
+        decoded: Any = codecs.escape_decode(raw[1:-1])[0]  # bytes; older typeshed says str
+        raw = decoded
     return os.fsdecode(raw)
