@@ -1,6 +1,6 @@
 """What the risk thresholds mean on a real repository: the share of its changes that warn and block.
 
-    python bench/risk_scale.py REPO [REPO ...] [--recent 200] [--ahead 100]
+    python bench/risk_scale.py REPO [REPO ...] [--recent 100] [--ahead 100]
 
 For each repository (a clone or a bare mirror brought here for measurement only, never
 committed), the scale is drawn where a check would draw it: at a trusted tip `--ahead` non-merge
@@ -13,6 +13,7 @@ thresholds. Out of sample: the changes judged are not the ones the scale was dra
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gate.git import Repo  # noqa: E402
 from gate.risk.model import DEFAULT_MODEL  # noqa: E402
-from gate.risk.scale import Scale, probabilities  # noqa: E402
+from gate.risk.scale import RECENT, Scale, probabilities  # noqa: E402
 from gate.settings import THRESHOLDS, RiskSettings  # noqa: E402
 
 
@@ -30,11 +31,12 @@ def measure(path: str, recent: int, ahead: int) -> dict[str, object]:
     window = RiskSettings().history_days
     newest = repo.run("rev-list", "--no-merges", f"--max-count={ahead + 1}", "HEAD").split()
     tip = newest[-1].decode()  # the trusted tip: `ahead` non-merge commits before the newest
-    started = time.perf_counter()
-    drawn = probabilities(repo, tip, DEFAULT_MODEL, window, recent)
-    seconds = time.perf_counter() - started
-    scale = Scale(tuple(sorted(drawn.values())), "repository")
-    judged = probabilities(repo, "HEAD", DEFAULT_MODEL, window, ahead)
+    started, cpu = time.perf_counter(), _cpu()
+    drawn, narrow = probabilities(repo, tip, DEFAULT_MODEL, window, recent)
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    scale = Scale(tuple(sorted(drawn.values())), "repository", narrow)
+    # the later changes featured as the check ranks its change: with the scale's history window
+    judged, _ = probabilities(repo, "HEAD", DEFAULT_MODEL, window, ahead, window=narrow)
     later = [p for sha, p in judged.items() if sha not in drawn]
     percentiles = [scale.percentile(p) for p in later]
     row: dict[str, object] = {
@@ -42,6 +44,8 @@ def measure(path: str, recent: int, ahead: int) -> dict[str, object]:
         "scale": len(scale.points),
         "judged": len(percentiles),
         "draw_seconds": round(seconds, 2),
+        "draw_cpu": round(cpu, 2),
+        "window_days": "full" if narrow is None else round(narrow / 86400),
     }
     for tier in (0, 1, 2):
         limits = THRESHOLDS.for_tier(tier)
@@ -52,19 +56,29 @@ def measure(path: str, recent: int, ahead: int) -> dict[str, object]:
     return row
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (git)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("repos", nargs="+")
-    parser.add_argument("--recent", type=int, default=200)
+    parser.add_argument("--recent", type=int, default=RECENT)
     parser.add_argument("--ahead", type=int, default=100)
     args = parser.parse_args()
     print(
         "| repository | scale (changes) | judged after it | tier 0 warn ≥ 90 | tier 0 block ≥ 98 "
-        "| tier 1 warn ≥ 95 | tier 1 block ≥ 99 | tier 2 warn ≥ 98 | drawing the scale |"
+        "| tier 1 warn ≥ 95 | tier 1 block ≥ 99 | tier 2 warn ≥ 98 | history window "
+        "| drawing the scale (wall, CPU with git) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for path in args.repos:
         r = measure(path, args.recent, args.ahead)
 
@@ -75,7 +89,8 @@ def main() -> None:
         print(
             f"| {r['repository']} | {r['scale']} | {r['judged']} | {share('tier0_warn')} | "
             f"{share('tier0_block')} | {share('tier1_warn')} | {share('tier1_block')} | "
-            f"{share('tier2_warn')} | {r['draw_seconds']} s |"
+            f"{share('tier2_warn')} | {r['window_days']} | {r['draw_seconds']} s, "
+            f"{r['draw_cpu']} s |"
         )
 
 

@@ -525,6 +525,11 @@ class Repo:
         """How many commits `rev` reaches."""
         return int(self.run("rev-list", "--count", rev).decode().strip() or 0)
 
+    def newest_commits(self, rev: str, count: int) -> list[tuple[int, bool]]:
+        """The newest `count` commits `rev` reaches, in `git log`'s order: (author time, is a merge)."""
+        out = self.run("log", "--format=%at %P", f"--max-count={count}", rev).decode()
+        return [(int(r[0]), len(r) > 2) for line in out.splitlines() if (r := line.split())]
+
     def reachable(self, rev: str) -> list[str]:
         """The ids of every commit `rev` reaches, newest first."""
         return self.run("rev-list", rev).decode().split()

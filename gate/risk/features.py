@@ -130,12 +130,17 @@ class Change:
 
 
 def change_features(
-    index: HistoryIndex, change: Change, lines_before: dict[str, int] | None, patch: Patch
+    index: HistoryIndex,
+    change: Change,
+    lines_before: dict[str, int] | None,
+    patch: Patch,
+    window: int | None = None,
 ) -> dict[str, float]:
     """A change's features: the one computation `gate check`, `gate risk calibrate`, `gate risk
-    evaluate` and the quality harness share. From the history before it (`index`), its files'
-    sizes before it (None: the sizes the index counted) and the text it adds and deletes."""
-    return index.features(change, lines_before, patch)
+    evaluate` and the quality harness share. From the history before it (`index`; `window`
+    seconds of it when given), its files' sizes before it (None: the sizes the index counted)
+    and the text it adds and deletes."""
+    return index.features(change, lines_before, patch, window)
 
 
 def judged_at(today: dt.date) -> int:
@@ -193,24 +198,25 @@ class HistoryIndex:
             (commit.time, frozenset(subsystem(f.path) for f in commit.files))
         )
 
-    def _since(self, time: int) -> int:
-        return time - self.window if self.window is not None else -(1 << 62)
+    def _since(self, time: int, window: int | None) -> int:
+        narrowest = self.window if window is None else min(window, self.window or window)
+        return time - narrowest if narrowest is not None else -(1 << 62)
 
     def features(
         self,
         change: Change,
         lines_before: dict[str, int] | None = None,
         patch: Patch | None = None,
+        window: int | None = None,
     ) -> dict[str, float]:
-        """The change's features from the history added so far (which must precede the change).
-
-        `patch` is the text the whole change adds and deletes per file (`code_size`); without it
-        every added line counts as a line of code and a decision point."""
+        """The change's features from the history added so far (which must precede the change),
+        `window` seconds of it when given. `patch` is the text the whole change adds and deletes
+        per file (`code_size`); without it every added line counts as code and a decision point."""
         files = list(change.files)
         paths = [f.path for f in files]
         la = sum(f.added for f in files)
         ld = sum(f.deleted for f in files)
-        since = self._since(change.time)
+        since = self._since(change.time, window)
         known = [self.files[p] for f in files if (p := f.old_path or f.path) in self.files]
         events = [e for s in known for e in s.events if since <= e[0] <= change.time]
         before = [

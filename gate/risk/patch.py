@@ -19,6 +19,8 @@ class Patch(NamedTuple):
 
     added: dict[str, str]
     deleted: dict[str, str]
+    # each file's count of lines added and deleted (a patch without renames names one path a file)
+    counts: dict[str, tuple[int, int]] = {}
 
 
 EMPTY_PATCH = Patch({}, {})
@@ -54,6 +56,7 @@ def parse(out: bytes, cut: bool = False) -> Patch:
     return Patch(
         {path: "\n".join(lines) for path, lines in added.items()},
         {path: "\n".join(lines) for path, lines in deleted.items()},
+        {p: (len(added.get(p, ())), len(deleted.get(p, ()))) for p in {*added, *deleted}},
     )
 
 

@@ -8,13 +8,18 @@ repository. The scale is drawn once per trusted tip and model and kept in the gi
 cache; a later tip reuses an ancestor's scale while it is under STALE commits behind, so the
 pre-commit hook does not redraw it after every commit. A repository with fewer than MIN_CHANGES
 commits is placed on the reference scale shipped with the model (public projects' changes).
+
+Where caches are off (CI) the scale is drawn on every run, so what it reads is bounded: at most
+WALK commits of history behind the tip. A repository busier than that gets a shorter history
+window for its scale (`Scale.window`), and the check ranks its change with the same window, so
+the percentile compares like with like; the probability shown beside it keeps the full window.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from gate.cache import Store
@@ -25,7 +30,8 @@ from gate.risk.model import Model
 from gate.risk.patch import ADDED_LIMIT, Patch
 from gate.risk.patch import parse as parse_patch
 
-RECENT = 200  # the recent changes a scale is drawn from
+RECENT = 100  # the recent changes a scale is drawn from
+WALK = 600  # commits of history (samples included) read to feature them, at most
 MIN_CHANGES = 30  # fewer than this: the model's reference scale
 STALE = 100  # commits a cached scale may be behind the tip before it is drawn again
 NEUTRAL_TIER = 2.0  # the scale ranks changes, not services: the tier's thresholds carry the tier
@@ -37,6 +43,7 @@ class Scale:
 
     points: tuple[float, ...]
     source: str  # "repository" (its own recent changes) or "reference" (the model's)
+    window: int | None = None  # seconds of history its changes were featured with (None: full)
 
     def describe(self, probability: float) -> str:
         whose = (
@@ -66,23 +73,47 @@ def reference(model: Model) -> Scale | None:
     return None
 
 
-def scale_for(repo: Repo, tip: str, model: Model, window_days: int) -> Scale | None:
-    """This repository's scale at the trusted tip `tip` (cached), or the model's reference scale."""
+def scale_for(
+    repo: Repo, tip: str, model: Model, window_days: int, window: int | None | bool = False
+) -> Scale | None:
+    """This repository's scale at the trusted tip `tip` (cached), or the model's reference scale.
+
+    Its changes are featured with `bounded_window`'s history unless `window` names one (seconds;
+    None: the full `window_days`), which a scale reused from the cache must then have too."""
     identity = hashlib.sha256((model.to_json() + str(window_days)).encode()).hexdigest()[:16]
     store = _store(repo)
     reused = _reusable(repo, store, tip, identity) if store else None
-    if reused is not None:
-        points = reused
+    if reused is not None and (window is False or reused[1] == window):
+        points, seconds = reused
     else:
         try:
-            points = draw(repo, tip, model, window_days)
+            drawn, seconds = probabilities(repo, tip, model, window_days, window=window)
+            points = list(drawn.values())
         except GitError:  # a damaged or partial clone: the reference scale (the check says so)
             return reference(model)
         if store:
-            store.put(f"{identity}-{tip}", {"tip": tip, "model": identity, "points": points})
+            doc = {"tip": tip, "model": identity, "points": points, "window": seconds}
+            store.put(f"{identity}-{tip}", doc)
     if len(points) >= MIN_CHANGES:
-        return Scale(tuple(sorted(points)), "repository")
+        return Scale(tuple(sorted(points)), "repository", seconds)
     return reference(model)
+
+
+def bounded_window(repo: Repo, tip: str, window_days: int, recent: int = RECENT) -> int | None:
+    """The history window (seconds) a scale features its changes with: None (the full
+    `window_days`) when the newest `recent` non-merge commits and that much history before them
+    fit in the newest WALK commits, else the history that does fit (a day at least)."""
+    return _fit(repo.newest_commits(tip, WALK), window_days, recent)
+
+
+def _fit(walked: Sequence[tuple[int, bool]], window_days: int, recent: int) -> int | None:
+    """`bounded_window` from the walked commits' (time, is a merge), newest first."""
+    if len(walked) < WALK:
+        return None  # the whole history is under WALK commits: nothing to bound
+    samples = [t for t, merge in walked if not merge][:recent]
+    oldest = judged_at(day_of(min(samples))) if samples else walked[-1][0]
+    fits = oldest - min(t for t, _ in walked)
+    return None if fits >= window_days * DAY else max(DAY, fits)
 
 
 def _store(repo: Repo) -> Store | None:
@@ -92,17 +123,19 @@ def _store(repo: Repo) -> Store | None:
         return None
 
 
-def _reusable(repo: Repo, store: Store, tip: str, identity: str) -> list[float] | None:
+def _reusable(
+    repo: Repo, store: Store, tip: str, identity: str
+) -> tuple[list[float], int | None] | None:
     exact = store.get(f"{identity}-{tip}")
     if _valid(exact, identity):
-        return list(exact["points"])
+        return list(exact["points"]), exact.get("window")
     newest = store.newest()
     if newest is None or not _valid(newest[1], identity):
         return None
     old = str(newest[1]["tip"])
     if not repo.is_ancestor(old, tip) or repo.count_commits(f"{old}..{tip}") > STALE:
         return None
-    return list(newest[1]["points"])
+    return list(newest[1]["points"]), newest[1].get("window")
 
 
 def _valid(doc: object, identity: str) -> bool:
@@ -112,54 +145,119 @@ def _valid(doc: object, identity: str) -> bool:
         and isinstance(doc.get("tip"), str)
         and isinstance(doc.get("points"), list)
         and all(isinstance(p, (int, float)) for p in doc["points"])
+        and (doc.get("window") is None or type(doc.get("window")) is int)
     )
 
 
 def draw(repo: Repo, tip: str, model: Model, window_days: int) -> list[float]:
     """The tier-neutral probabilities of the newest RECENT non-merge commits reachable from `tip`,
     each featured as `gate check` run on the day of the commit would feature it."""
-    return list(probabilities(repo, tip, model, window_days).values())
+    return list(probabilities(repo, tip, model, window_days)[0].values())
 
 
 def probabilities(
-    repo: Repo, tip: str, model: Model, window_days: int, recent: int = RECENT
-) -> dict[str, float]:
-    """Each of the newest `recent` non-merge commits' tier-neutral probability, by commit id."""
+    repo: Repo,
+    tip: str,
+    model: Model,
+    window_days: int,
+    recent: int = RECENT,
+    window: int | None | bool = False,
+) -> tuple[dict[str, float], int | None]:
+    """Each of the newest `recent` non-merge commits' tier-neutral probability, by commit id,
+    featured from the newest WALK commits with `window` seconds of history (None: `window_days`;
+    False: `bounded_window`'s), and that window. The three git questions run at once."""
+    # who touched what, and when (names only, as the check mines it)
+    walk = stream(repo, f"--max-count={WALK}", tip, lines=False)
+    args = ("--no-merges", f"--max-count={recent}", tip)
+    named = None if _lined(model) else stream(repo, *args, lines=False)
     patches = _recent_patches(repo, tip, recent)
-    if not patches:
-        return {}
-    oldest = min(time for time, _ in patches.values())
-    # who touched what, and when (names only, as the check mines it: sizes come from the blobs)
-    since = f"--since=@{oldest - window_days * DAY - DAY}"
-    commits = list(stream(repo, "--reverse", "--topo-order", since, tip, lines=False))
-    # the recent changes' own files with their line counts, as the check's diff counts them
-    counted = {c.sha: c for c in stream(repo, "--no-merges", f"--max-count={recent}", tip)}
-    sizes = _sizes_before(repo, [c for c in counted.values() if c.files])
-    index = HistoryIndex(window_days * DAY)
+    counted = _counted(repo, args, named, patches)
+    sizes = _sizes_before(repo, [c for c in counted.values() if c.files], model, patches)
+    commits = list(walk)
+    if window is False:
+        window = _fit([(c.time, c.is_merge) for c in commits], window_days, recent)
+    index = HistoryIndex(window_days * DAY if window is None else min(window, window_days * DAY))
     points = {}
-    for commit in commits:
+    for commit in reversed(commits):
         own = counted.get(commit.sha)
         if own is not None and own.files and commit.sha in patches:
             change = Change(own.author, judged_at(day_of(own.time)), own.files, own.message)
             features = change_features(index, change, sizes[commit.sha], patches[commit.sha][1])
             points[commit.sha] = round(neutral(model, features), 6)
         index.add(commit)
-    return points
+    return points, window
 
 
 def _recent_patches(repo: Repo, tip: str, recent: int) -> dict[str, tuple[int, Patch]]:
+    """Each recent change's time and patch; a patch past ADDED_LIMIT is cut as the check cuts its
+    own (and counts no lines then: git counts them)."""
     log = LogFormat("%H", "%at")
     out: dict[str, tuple[int, Patch]] = {}
     args = ("--no-merges", f"--max-count={recent}")
     for record in log.stream(repo.log_patches(tip, log.format, *args)):
         (sha, time), tail = log.split(record)
-        patch = parse_patch(tail[:ADDED_LIMIT], cut=len(tail) > ADDED_LIMIT)
-        out[sha.decode()] = (int(time or 0), patch)
+        cut = len(tail) > ADDED_LIMIT
+        patch = parse_patch(tail[:ADDED_LIMIT], cut=cut)
+        out[sha.decode()] = (int(time or 0), patch._replace(counts={}) if cut else patch)
     return out
 
 
-def _sizes_before(repo: Repo, commits: Sequence[Commit]) -> dict[str, dict[str, int]]:
-    """Each commit's files' line counts in its first parent, read in one round trip."""
+# The features that read a change's per-file line counts (beyond its patch text).
+LINED = ("la", "ld", "entropy", "rel_churn", "test_ratio")
+
+
+def _lined(model: Model) -> bool:
+    return any(model.weights.get(name) for name in LINED)
+
+
+def _counted(
+    repo: Repo,
+    args: tuple[str, ...],
+    named: Iterator[Commit] | None,
+    patches: Mapping[str, tuple[int, Patch]],
+) -> dict[str, Commit]:
+    """The recent changes' own files (renames found, as the check's diff finds them) with their
+    line counts: git's (`named` is None: the model weighs them, or a patch was cut), else the
+    patches', which count a renamed file whole (`la`, `ld`: such a model reads neither)."""
+    if named is None or any(not p.counts and (p.added or p.deleted) for _, p in patches.values()):
+        if named is not None:
+            named.close()  # type: ignore[attr-defined]  # a generator, typed as Iterator
+        return {c.sha: c for c in stream(repo, *args)}
+    counted = {}
+    for c in named:
+        counts = patches[c.sha][1].counts if c.sha in patches else {}
+        files = tuple(
+            f._replace(
+                added=counts.get(f.path, (0, 0))[0],
+                deleted=counts.get(f.old_path or f.path, (0, 0))[1],
+            )
+            for f in c.files
+        )
+        counted[c.sha] = c._replace(files=files)
+    return counted
+
+
+# The features that read the files' line counts before a change (beyond whether a file is new).
+SIZED = ("lt", "rel_churn")
+
+
+def _sizes_before(
+    repo: Repo,
+    commits: Sequence[Commit],
+    model: Model,
+    patches: Mapping[str, tuple[int, Patch]],
+) -> dict[str, dict[str, int]]:
+    """Each commit's files' line counts in its first parent, read in one round trip; when the model
+    weighs no size, only whether each file was there before (its patch has an old side), which
+    is all `new_files` reads, and no file is read."""
+    if not any(model.weights.get(name) for name in SIZED):
+        return {
+            c.sha: {
+                p: int(p in patches[c.sha][1].deleted) if c.sha in patches else 0
+                for p in _before(c)
+            }
+            for c in commits
+        }
     names = {
         c.sha: {p: f"{c.parents[0]}:{p}" if c.parents else "" for p in _before(c)} for c in commits
     }

@@ -143,6 +143,7 @@ class RiskScorer:
         self.incomplete: str | None = None  # why the mined history stopped short, when it did
         self._scale: Scale | Literal[False] | None = None
         self._features: dict[str, float] | None = None
+        self._narrow: tuple[Change, dict[str, int]] | None = None  # what `_ranked` re-features
 
     def scale(self) -> Scale | None:
         """Where this repository's recent changes stand, drawn at the trusted tip (cached)."""
@@ -154,6 +155,16 @@ class RiskScorer:
                 else reference(self.model)
             ) or False
         return self._scale or None
+
+    def _ranked(self, features: dict[str, float], scale: Scale) -> float:
+        """The change's tier-neutral probability as its scale ranks changes: with the scale's
+        history window when a busy repository's scale was drawn with a shorter one."""
+        if scale.window is None or scale.source != "repository" or self._narrow is None:
+            return neutral(self.model, features)
+        change, lines_before = self._narrow
+        patch = self._patch or EMPTY_PATCH
+        narrow = change_features(self.index(), change, lines_before, patch, scale.window)
+        return neutral(self.model, narrow)
 
     def _model(self) -> Model:
         path = self.settings.model
@@ -314,6 +325,7 @@ class RiskScorer:
             before = [f.old_path or f.path for f in files]
             raws = self.base.read_many(before)
             lines_before = {p: raws[p].count(b"\n") if p in raws else 0 for p in before}
+            self._narrow = (change, lines_before)
             if self._patch is None:
                 self._patch = read_patch(self._patch_process)
             self._features = change_features(self.index(), change, lines_before, self._patch)
@@ -326,7 +338,7 @@ class RiskScorer:
         features = {**self.features(), "tier": float(tier)}
         probability = self.model.score(features)
         scale = self.scale()
-        score = scale.percentile(neutral(self.model, features)) if scale else probability
+        score = scale.percentile(self._ranked(features, scale)) if scale else probability
         factors = [] if level(score) == "low" else reasons(self.model, features, freeze)
         history = {}
         if self.incomplete:

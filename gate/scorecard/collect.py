@@ -18,7 +18,7 @@ from gate.errors import FatalError
 from gate.git import Repo
 from gate.policy.rules import load_rules
 from gate.resilience import status as drill_status
-from gate.risk.scale import scale_for
+from gate.risk.scale import bounded_window, scale_for
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
 from gate.scorecard.resilience import section as dr_readiness
@@ -168,6 +168,8 @@ def _mine_while_judging(
 
     def mine_history() -> None:
         history_days = config.risk.history_days
+        # the risk features count the history the percentile scale's changes were featured with
+        narrow = bounded_window(repo, commit, history_days)
         mined["m"] = mine(
             repo,
             commit,
@@ -176,6 +178,7 @@ def _mine_while_judging(
             window_start - history_days * DAY,
             tier_when_ready,
             model,
+            history_days * DAY if narrow is None else narrow,
         )
 
     failure: list[BaseException] = []
@@ -214,7 +217,8 @@ def _changes_by_root(
 def _on_the_scale(repo: Repo, commit: str, model: Any, days: int, history: Mined) -> Mined:
     """Each change's risk as `gate check` reports it: its percentile on the scale drawn at this
     revision (the repository's recent changes, or the model's reference changes)."""
-    scale = scale_for(repo, commit, model, days)
+    window = None if history.risk_window == days * DAY else history.risk_window
+    scale = scale_for(repo, commit, model, days, window=window)
     if scale is not None:
         history.risk.update({sha: scale.percentile(p) for sha, p in history.risk.items()})
     return history

@@ -46,6 +46,8 @@ class Mined:
     risk: dict[str, float] = field(
         default_factory=dict
     )  # sha -> score 0-100, for changes since `risk_since`
+    # the history window (seconds) the risk features counted: the percentile scale's (None: full)
+    risk_window: int | None = None
 
 
 def unquote(name: bytes) -> bytes:
@@ -216,9 +218,10 @@ def mine(
     history_since: int,
     tier_of: Any,
     model: Model,
+    risk_window: int | None = None,
 ) -> Mined:
-    """Changes from `since` to `head` with failure labels; the ones since `risk_since` also get a
-    risk score from the history since `history_since` (as `gate check` mines `risk.history_days`)."""
+    """Changes from `since` to `head` with failure labels; the ones since `risk_since` get a risk
+    score from `risk_window` seconds (the scale's) of the history since `history_since`."""
     start = min(since, risk_since)
     older: list[Commit] = []
     thread = None
@@ -250,8 +253,7 @@ def mine(
         thread.join()
     if failures:
         raise failures[0]
-    mined = Mined()
-    index = HistoryIndex()
+    mined, index = Mined(risk_window=risk_window), HistoryIndex(risk_window)
     for commit in reversed(older):
         if commit.time >= history_since:
             index.add(commit)

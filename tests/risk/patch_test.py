@@ -22,6 +22,12 @@ def test_added_and_deleted_lines_by_file(repo: GitRepo) -> None:
     patch = parse(out)
     assert patch.added == {"a.py": "new\n-- not a header\n+++ nor this", "b.py": "--- x"}
     assert patch.deleted == {"a.py": "old", "gone.txt": "bye"}
+    # the lines each file adds and deletes, as `git diff --numstat` counts them (a blank one too)
+    assert patch.counts == {"a.py": (3, 1), "b.py": (1, 0), "gone.txt": (0, 1)}
+    numstat = Repo(repo.path).run("diff", "--numstat", "--no-renames", base, head).decode()
+    assert {
+        line.split("\t")[2]: tuple(map(int, line.split("\t")[:2])) for line in numstat.splitlines()
+    } == patch.counts
 
 
 def test_a_cut_patch_leaves_out_the_file_it_stopped_in() -> None:
@@ -35,4 +41,4 @@ def test_a_cut_patch_leaves_out_the_file_it_stopped_in() -> None:
 
 def test_quoted_names() -> None:
     out = b'diff --git "a/t\\tx" "b/t\\tx"\n--- "a/t\\tx"\n+++ "b/t\\tx"\n@@ -1 +1 @@\n-a\n+b\n'
-    assert parse(out) == ({"t\tx": "b"}, {"t\tx": "a"})
+    assert parse(out) == ({"t\tx": "b"}, {"t\tx": "a"}, {"t\tx": (1, 1)})

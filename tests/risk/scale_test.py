@@ -3,12 +3,23 @@ and ranking a change exactly as the check features it."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import GitRepo
 
 from gate.git import Repo
-from gate.risk.features import day_of
+from gate.risk import scale
+from gate.risk.features import change_features, day_of
 from gate.risk.model import DEFAULT_MODEL, Model
-from gate.risk.scale import MIN_CHANGES, Scale, draw, neutral, reference, scale_for
+from gate.risk.scale import (
+    MIN_CHANGES,
+    Scale,
+    bounded_window,
+    draw,
+    neutral,
+    probabilities,
+    reference,
+    scale_for,
+)
 from gate.risk.score import RiskScorer
 from gate.settings import RiskSettings
 from gate.snapshot import Snapshot
@@ -87,3 +98,39 @@ def test_a_damaged_history_falls_back_to_the_reference_scale(repo: GitRepo) -> N
     scale = scale_for(Repo(repo.path), repo.git("rev-parse", "HEAD"), DEFAULT_MODEL, 365)
     assert scale == reference(DEFAULT_MODEL)
     assert not list((repo.root / ".git" / "gate" / "risk-scale").glob("*"))  # nothing cached
+
+
+def test_a_busy_repository_is_drawn_from_WALK_commits_and_ranked_with_their_window(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where caches are off the scale is drawn on every run: it reads at most WALK commits, so a
+    busy repository's scale features its changes with the history that fits (here 10 days), and
+    the check ranks its own change with that same window: like is compared with like."""
+    commits(repo, 40)  # one a day
+    monkeypatch.setattr(scale, "WALK", 20)
+    r = Repo(repo.path)
+    tip = repo.git("rev-parse", "HEAD")
+    assert bounded_window(r, tip, 365, recent=10) == 10 * 86400  # the 10 newest, 10 days before
+    assert bounded_window(r, tip, 5, recent=10) is None  # the whole window fits
+    points, window = probabilities(r, tip, DEFAULT_MODEL, 365, recent=10)
+    assert window == 10 * 86400 and len(points) == 10
+    base, head = Snapshot(r, tip + "^"), Snapshot(r, tip)
+    scorer = RiskScorer(RiskSettings(), base, head, day_of(T0 + 39 * 86400), trusted=base)
+    features = scorer.features()
+    narrow = Scale(tuple(sorted(points.values())), "repository", window)
+    assert round(scorer._ranked(features, narrow), 6) == points[tip]
+    # the full window counts more of the files' history: the narrowing is real
+    assert scorer._narrow is not None and scorer._patch is not None
+    change, lines_before = scorer._narrow
+    narrowed = change_features(scorer.index(), change, lines_before, scorer._patch, window)
+    assert features["nuc"] > narrowed["nuc"]
+
+
+def test_a_cached_scale_is_reused_only_with_the_window_asked_for(repo: GitRepo) -> None:
+    commits(repo, MIN_CHANGES + 5)
+    r = Repo(repo.path)
+    tip = repo.git("rev-parse", "HEAD")
+    full = scale_for(r, tip, DEFAULT_MODEL, 365)
+    assert full is not None and full.window is None  # 35 commits: the whole window fits
+    narrow = scale_for(r, tip, DEFAULT_MODEL, 365, window=3 * 86400)
+    assert narrow is not None and narrow.window == 3 * 86400 and narrow.points != full.points
