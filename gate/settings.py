@@ -580,7 +580,6 @@ class ScorecardSettings(NamedTuple):
 
 # How many people a tier's paging rotation needs at least (one person is no rotation).
 MIN_PEOPLE: ByTier[int | None] = ByTier((3, 2, None, None))
-ONCALL_URLS = {"pagerduty": "https://api.pagerduty.com", "opsgenie": "https://api.opsgenie.com"}
 
 
 def _count_or_none(value: Any) -> int | None:
@@ -592,16 +591,14 @@ class OncallSettings(NamedTuple):
     with a token, or a file exported outside the repository), and what a rotation needs."""
 
     source: str | None = None  # pagerduty | opsgenie | file; None: rotations are not checked
-    url: str | None = None  # the API (default: the vendor's)
-    token_env: str | None = None  # the environment variable holding the API token
+    url: str | None = None  # the API (default: the vendor's public one)
+    token_env: str | None = (
+        None  # the variable holding the API token (PAGERDUTY_TOKEN, OPSGENIE_API_KEY)
+    )
     status_file: str | None = None  # source file: an export outside the repository
     min_people: ByTier[int | None] = MIN_PEOPLE
     min_levels: int = 2  # escalation levels
     timeout: float = 5.0
-
-    @property
-    def api(self) -> str:
-        return (self.url or ONCALL_URLS.get(self.source or "", "")).rstrip("/")
 
     @staticmethod
     def parse(raw: Any) -> OncallSettings:

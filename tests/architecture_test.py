@@ -394,7 +394,7 @@ INNER_IMPORTS: dict[str, int] = {
     "tests/httpclient_test.py": 1,
     "tests/manifest_index_test.py": 2,
     "tests/markdown_test.py": 1,
-    "tests/policy/alerts_test.py": 2,
+    "tests/policy/alerts_test.py": 1,
     "tests/policy/kind_test.py": 1,
     "tests/policy/shared_test.py": 1,
     "tests/report/github_test.py": 1,

@@ -9,7 +9,7 @@ from typing import Any
 from gate import globs
 from gate.budget import openslo, sloth
 from gate.git import Change, Repo
-from gate.policy.alerts import parse_rule_file
+from gate.policy.rulefmt import parse_rule_file
 from gate.reverts import reverted_ids
 from gate.snapshot import Snapshot
 

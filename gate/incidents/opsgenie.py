@@ -24,17 +24,23 @@ PAGE = 100
 MAX_PAGES = 50
 
 
-def _page(settings: IncidentSourceSettings, offset: int) -> dict[str, Any]:
-    name = settings.token_env or TOKEN_ENV
+def headers(token_env: str | None, setting: str) -> dict[str, str]:
+    """Opsgenie's API headers, with the key from the variable `token_env` names (OPSGENIE_API_KEY by
+    default); `setting` names where that is configured."""
+    name = token_env or TOKEN_ENV
     key = os.environ.get(name)
     if not key:
-        raise Unavailable(f"environment variable {name} (incidents.opsgenie.token_env) is not set")
+        raise Unavailable(f"environment variable {name} ({setting}) is not set")
+    return {"Accept": "application/json", "Authorization": f"GenieKey {key}"}
+
+
+def _page(settings: IncidentSourceSettings, offset: int) -> dict[str, Any]:
     url = f"{(settings.url or API).rstrip('/')}/v1/incidents"
     answer = request_json(
         "GET",
         url,
         params={"query": "", "offset": offset, "limit": PAGE, "sort": "createdAt", "order": "asc"},
-        headers={"Accept": "application/json", "Authorization": f"GenieKey {key}"},
+        headers=headers(settings.token_env, "incidents.opsgenie.token_env"),
         timeout=settings.timeout,
         retries=settings.retries,
         backoff=settings.backoff,

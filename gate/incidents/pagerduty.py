@@ -27,10 +27,16 @@ MAX_PAGES = (
 
 
 def _headers(settings: IncidentSourceSettings) -> dict[str, str]:
-    name = settings.token_env or TOKEN_ENV
+    return headers(settings.token_env, "incidents.pagerduty.token_env")
+
+
+def headers(token_env: str | None, setting: str) -> dict[str, str]:
+    """PagerDuty's REST API v2 headers, with the token from the variable `token_env` names
+    (PAGERDUTY_TOKEN by default); `setting` names where that is configured."""
+    name = token_env or TOKEN_ENV
     token = os.environ.get(name)
     if not token:
-        raise Unavailable(f"environment variable {name} (incidents.pagerduty.token_env) is not set")
+        raise Unavailable(f"environment variable {name} ({setting}) is not set")
     return {
         "Accept": "application/vnd.pagerduty+json;version=2",
         "Authorization": f"Token token={token}",

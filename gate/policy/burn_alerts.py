@@ -25,8 +25,9 @@ from gate.budget.records import SLO, say
 from gate.budget.slo import slos_of
 from gate.catalog import Problem, Service
 from gate.deploy import render as runner
-from gate.policy.alerts import DEFAULT_RULE_FILES, AlertRule, RuleFile, rule_files
+from gate.policy.alerts import DEFAULT_RULE_FILES, rule_files
 from gate.policy.kinds import CheckContext, CheckKind
+from gate.policy.rulefmt import AlertRule, RuleFile
 
 SEVERITIES = ("page", "ticket")
 PAGE_WORDS = {"page", "critical", "p1", "sev1", "high", "emergency", "paging"}

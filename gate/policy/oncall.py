@@ -13,7 +13,6 @@ variable the trusted config names; nothing a change writes picks the URL or the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from gate import exported
 from gate.catalog import Problem, Service
 from gate.httpclient import Unavailable, redact, request_json
+from gate.incidents import opsgenie, pagerduty
 from gate.policy.kinds import CheckContext, CheckKind
 from gate.settings import OncallSettings
 
@@ -93,7 +93,11 @@ def lookup(ctx: CheckContext, settings: OncallSettings, name: str) -> Answer:
 
 def _get(settings: OncallSettings, path: str, headers: dict[str, str], **params: Any) -> Any:
     """One GET of the on-call API: its JSON body, None for a 404."""
-    url = f"{settings.api}{path}"
+    api = (
+        settings.url
+        or {"pagerduty": pagerduty.API, "opsgenie": opsgenie.API}[settings.source or ""]
+    )
+    url = f"{api.rstrip('/')}{path}"
     response = request_json(
         "GET",
         url,
@@ -110,20 +114,8 @@ def _get(settings: OncallSettings, path: str, headers: dict[str, str], **params:
     return response.body
 
 
-def _token(settings: OncallSettings) -> str:
-    token = os.environ.get(settings.token_env or "")
-    if not token:
-        raise Unavailable(
-            f"environment variable {settings.token_env or '(none)'} (telemetry.oncall.token_env) is not set"
-        )
-    return token
-
-
 def _pagerduty(settings: OncallSettings, name: str) -> Answer:
-    headers = {
-        "Accept": "application/vnd.pagerduty+json;version=2",
-        "Authorization": f"Token token={_token(settings)}",
-    }
+    headers = pagerduty.headers(settings.token_env, "telemetry.oncall.token_env")
     found = None
     for page in range(MAX_PAGES):
         listing = _get(settings, "/schedules", headers, query=name, limit=100, offset=page * 100)
@@ -155,7 +147,7 @@ def _pagerduty(settings: OncallSettings, name: str) -> Answer:
 
 
 def _opsgenie(settings: OncallSettings, name: str) -> Answer:
-    headers = {"Accept": "application/json", "Authorization": f"GenieKey {_token(settings)}"}
+    headers = opsgenie.headers(settings.token_env, "telemetry.oncall.token_env")
     body = _get(settings, f"/v2/schedules/{quote(name, safe='')}", headers, identifierType="name")
     schedule = (body or {}).get("data")
     if not isinstance(schedule, dict):

@@ -22,6 +22,7 @@ SHIPPED = {
     "alert_runbooks": "gate.policy.alerts:RUNBOOK_KIND",
     "burn_rate_alerts": "gate.policy.burn_alerts:KIND",
     "oncall_exists": "gate.policy.oncall:KIND",
+    "dashboards_resolve": "gate.policy.dashboards:KIND",
 }
 
 
