@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
+from budget import budget_repo
 from conftest import TODAY, GitRepo
 
-from budget import budget_repo
 from gate import check
 from gate.budget.trial import RULE
 from gate.git import Repo
