@@ -43,6 +43,7 @@ from gate.waivers.apply import approvals_for
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.report import WaiverReport
 from gate.waivers.trust import slo_route, with_approvers
+from gate.waivers.way_out import stage as way_out_stage
 
 MAX_UNOWNED_FINDINGS = 50
 
@@ -186,6 +187,8 @@ def judge(
     results, exceptions_report = waivers_stage(
         results, base, head, config, today, mode, repo_findings, case.trusted
     )
+    pull_request = ctx.approvals.pr.number if ctx.approvals and ctx.approvals.pr else None
+    results = way_out_stage(results, config.exceptions, pull_request)
     return _verdict(case, results, repo_findings, exceptions_report)
 
 
