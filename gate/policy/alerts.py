@@ -28,6 +28,10 @@ DEFAULT_RULE_FILES = (
     "**/rules/**/*.yaml",
     "**/prometheus/**/*.yml",
     "**/prometheus/**/*.yaml",
+    "**/*prometheusRule.yaml",  # kube-prometheus' PrometheusRule manifests
+    "**/*prometheusRule.yml",
+    "**/*prometheus-rules.yaml",
+    "**/*prometheus-rules.yml",
 )
 
 
@@ -143,10 +147,13 @@ def alert_runbooks(ctx: CheckContext, service: Service, params: dict[str, Any]) 
 
 def _routing_gaps(ctx: CheckContext, service: Service, name: str, rule: AlertRule) -> list[str]:
     """Where the alert goes in each Alertmanager configuration the repository holds (its rule's
-    labels and its name; labels of the series it fires on are not known before it fires)."""
-    oncall = service.get("owners", "oncall")
+    labels and its name; labels of the series it fires on are not known before it fires): a page
+    reaches the on-call; any other alert the on-call or a receiver of the owning team."""
+    oncall, team = service.get("owners", "oncall"), service.get("owners", "team")
     if not isinstance(oncall, str) or not oncall:
         return []
+    paging = rule.labels.get("severity", "").lower() in ("page", "critical", "paging")
+    team = team if isinstance(team, str) and team and not paging else None
     gaps = []
     for config in routing.configs(ctx):
         if config.error is not None:
@@ -155,10 +162,14 @@ def _routing_gaps(ctx: CheckContext, service: Service, name: str, rule: AlertRul
             )
             continue
         reached = routing.receivers(config, {**rule.labels, "alertname": name})
-        if not any(routing.reaches(config, r, oncall) for r in reached):
+        if not any(
+            routing.reaches(config, r, oncall) or (team and routing.of_team(r, team))
+            for r in reached
+        ):
+            whom = f"on-call ({oncall})" if team is None else f"on-call or team ({oncall}, {team})"
             gaps.append(
                 f"alert {name!r} is routed to {', '.join(reached)} by {config.path}, "
-                f"not to the service's on-call ({oncall})"
+                f"not to the service's {whom}"
             )
     return gaps
 

@@ -27,7 +27,7 @@ from gate.catalog import Problem, Service
 from gate.deploy import render as runner
 from gate.policy.alerts import DEFAULT_RULE_FILES, rule_files
 from gate.policy.kinds import CheckContext, CheckKind
-from gate.policy.rulefmt import AlertRule, RuleFile
+from gate.policy.rulefmt import AlertRule, RuleFile, as_prometheus_reads
 
 SEVERITIES = ("page", "ticket")
 PAGE_WORDS = {"page", "critical", "p1", "sev1", "high", "emergency", "paging"}
@@ -180,10 +180,12 @@ def promtool_accepts(ctx: CheckContext, path: str) -> bool:
     key = ("promtool-check-rules", entry.sha)
     if key not in ctx.memo:
         with tempfile.TemporaryDirectory(prefix="gate-promtool-") as folder:
-            target = os.path.join(folder, "rules.yml")
-            with open(target, "wb") as out:
-                out.write(ctx.head.read(path) or b"")
-            outcome = runner.run(["promtool", "check", "rules", target], folder, 20.0, 1 << 20)
+            targets = []
+            for index, content in enumerate(as_prometheus_reads(ctx.head.read(path) or b"", path)):
+                targets.append(os.path.join(folder, f"rules-{index}.yml"))
+                with open(targets[-1], "wb") as out:
+                    out.write(content)
+            outcome = runner.run(["promtool", "check", "rules", *targets], folder, 20.0, 1 << 20)
         ctx.memo[key] = outcome.status == "ok"
     accepted: bool = ctx.memo[key]
     return accepted

@@ -160,6 +160,11 @@ def reaches(config: Config, receiver: str, oncall: str) -> bool:
     return _mentions(config.receivers.get(receiver), oncall)
 
 
+def of_team(receiver: str, team: str) -> bool:
+    """Whether a receiver's name says it is the team's (`payments`, `payments-tickets`)."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(team)}(?![A-Za-z0-9])", receiver) is not None
+
+
 def _mentions(value: Any, oncall: str) -> bool:
     if isinstance(value, str):
         return (

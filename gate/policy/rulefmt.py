@@ -9,6 +9,7 @@ burn_alerts.py) and by the budget's reliability-only exemption, so it stays ligh
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -75,6 +76,18 @@ def parse_rule_file(raw: bytes, path: str) -> RuleFile | None:
         found.records,
         tuple(found.every),
     )
+
+
+def as_prometheus_reads(raw: bytes, path: str) -> list[bytes]:
+    """The rule files Prometheus would be given for this file: each PrometheusRule object's spec
+    (as JSON, which YAML reads), or the file itself (what `promtool check rules` takes)."""
+    try:
+        docs = gate_yaml.load_all(raw, path)
+    except FatalError:
+        return [raw]
+    if docs and all(_is_prometheus_rule(d.data) for d in docs):
+        return [json.dumps(d.data["spec"]).encode() for d in docs]
+    return [raw]
 
 
 def _is_prometheus_rule(data: Any) -> bool:

@@ -153,3 +153,22 @@ def test_sloth_generated_rules_count_for_their_own_slo_only() -> None:
     assert reads_sli(wanted, reach('up{job="node",instance="a"} == 0', {}).metrics)
     assert reads_sli(wanted, reach("up == 0", {}).metrics)
     assert not reads_sli(wanted, reach('up{job="db"} == 0', {}).metrics)
+
+
+def test_prometheus_rule_objects_are_checked_by_promtool_as_the_operator_loads_them(
+    gate_cli: Any, repo: GitRepo
+) -> None:
+    """promtool reads plain rule files; a PrometheusRule's spec is what the operator hands
+    Prometheus, so that is what promtool is given (kube-prometheus' manifests passed nothing before)."""
+    crd = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: slo}\nspec:\n"
+    )
+    body = "".join("  " + line + "\n" for line in RULES.format(w="2h").splitlines())
+    repo.write(".gate.yaml", PACK + WINDOWS)
+    repo.write("services/checkout/service.yaml", MANIFEST)
+    repo.write("manifests/checkout-prometheusRule.yaml", crd + body)
+    repo.commit("base")
+    repo.branch("change")
+    repo.write("services/checkout/app.py", "x = 1\n")
+    repo.commit("change")
+    assert findings(gate_cli, repo) == []

@@ -131,3 +131,26 @@ def test_alerts_in_the_services_rule_files_are_routed_to_its_oncall(
     repo.commit("and delete the routing")
     (message,) = runbook_findings(gate_cli, repo)
     assert "ops/alertmanager.yml cannot route it (this change deletes it)" in message
+
+
+def test_a_ticket_may_go_to_the_teams_receiver_a_page_only_to_the_oncall(
+    gate_cli: Any, repo: GitRepo
+) -> None:
+    repo.write(".gate.yaml", PACK)
+    repo.write("services/checkout/service.yaml", MANIFEST)
+    repo.write("services/checkout/docs/runbook.md", "# Checkout\n\n## CheckoutDown\n\nRestart.\n")
+    ticket = RULES.replace("severity: page, team: payments", "severity: warning, team: payments")
+    repo.write("services/checkout/alerts/checkout.rules.yml", ticket)
+    repo.write("ops/alertmanager.yml", CONFIG)  # team=payments, severity=warning: payments-tickets
+    repo.commit("base")
+    repo.branch("change")
+    repo.write("services/checkout/app.py", "x = 1\n")
+    repo.commit("change")
+    assert runbook_findings(gate_cli, repo) == []
+    repo.write(
+        "ops/alertmanager.yml",
+        CONFIG.replace("receiver: payments-tickets", "receiver: ops-tickets"),
+    )
+    repo.commit("tickets to another team's queue")
+    (message,) = runbook_findings(gate_cli, repo)
+    assert message.endswith("not to the service's on-call or team (payments-primary, payments)")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.policy.rulefmt import parse_rule_file
+from gate.policy.rulefmt import as_prometheus_reads, parse_rule_file
 from policy.alerts_test import VALID
 
 promtool = shutil.which("promtool")
@@ -79,3 +79,12 @@ def test_promtool_ignores_a_rule_files_second_document_too(tmp_path: Path) -> No
     assert subprocess.run([str(promtool), "check", "rules", str(path)]).returncode == 0
     parsed = parse_rule_file(path.read_bytes(), "x.rules.yml")
     assert parsed is not None and parsed.error is None
+
+
+def test_what_prometheus_is_given_for_a_file() -> None:
+    crd = "kind: PrometheusRule\nspec:\n  groups: [{name: a, rules: []}]\n"
+    assert (
+        as_prometheus_reads((crd + "---\n" + crd).encode(), "x.yaml")
+        == [b'{"groups": [{"name": "a", "rules": []}]}'] * 2
+    )
+    assert as_prometheus_reads(VALID.encode(), "x.yml") == [VALID.encode()]
