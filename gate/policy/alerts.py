@@ -131,18 +131,18 @@ def alert_runbooks(ctx: CheckContext, service: Service, params: dict[str, Any]) 
     wanted = list(dict.fromkeys(named + own))
     if not wanted:
         return []
-    defined = {
-        name: (path, rule) for path, f in reversed(loadable) for name, rule in f.rules.items()
-    }
+    defined: dict[str, list[tuple[str, AlertRule]]] = {}  # every definition (Sloth's page and
+    for path, f in loadable:  # ticket alerts share a name, each with its own labels)
+        for name, rule in f.every_alert:
+            defined.setdefault(name, []).append((path, rule))
     sections = _runbook_anchors(ctx, service)
     problems = []
-    for name in wanted:
-        if name not in defined:
-            continue  # alerts_defined says where it is missing
-        path, rule = defined[name]
-        gaps = _alert_gaps(name, rule, service, sections) + _routing_gaps(ctx, service, name, rule)
-        problems += [Problem(message, path, rule.line) for message in gaps]
-    return problems
+    for name in wanted:  # one not defined anywhere: alerts_defined says where it is missing
+        for path, rule in defined.get(name, []):
+            gaps = _alert_gaps(name, rule, service, sections)
+            gaps += _routing_gaps(ctx, service, name, rule)
+            problems += [Problem(message, path, rule.line) for message in gaps]
+    return list(dict.fromkeys(problems))
 
 
 def _routing_gaps(ctx: CheckContext, service: Service, name: str, rule: AlertRule) -> list[str]:

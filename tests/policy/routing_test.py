@@ -154,3 +154,23 @@ def test_a_ticket_may_go_to_the_teams_receiver_a_page_only_to_the_oncall(
     repo.commit("tickets to another team's queue")
     (message,) = runbook_findings(gate_cli, repo)
     assert message.endswith("not to the service's on-call or team (payments-primary, payments)")
+
+
+def test_every_definition_of_an_alert_is_judged(gate_cli: Any, repo: GitRepo) -> None:
+    """Sloth names its page and ticket alerts alike; the ticket one without a runbook link is
+    found even though the page one has it."""
+    repo.write(".gate.yaml", PACK)
+    repo.write("services/checkout/service.yaml", MANIFEST)
+    repo.write("services/checkout/docs/runbook.md", "# Checkout\n\n## CheckoutDown\n\nRestart.\n")
+    ticket = (
+        '      - alert: CheckoutDown\n        expr: up{job="checkout"} == 0\n'
+        "        labels: {severity: ticket, team: payments}\n"
+    )
+    repo.write("services/checkout/alerts/checkout.rules.yml", RULES + ticket)
+    repo.commit("base")
+    repo.branch("change")
+    repo.write("services/checkout/app.py", "x = 1\n")
+    repo.commit("change")
+    assert runbook_findings(gate_cli, repo) == [
+        "alert 'CheckoutDown' has no runbook_url annotation (the on-call gets no next step)"
+    ]
