@@ -269,3 +269,44 @@ def test_deploy_speed_benchmark_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "deploy checks on:" in result.stdout and "deploy checks off:" in result.stdout
     assert "CPU on/off" in result.stdout
+
+
+def test_risk_scale_and_risk_cases_benchmarks_run(tmp_path: Path) -> None:
+    """Both risk benchmarks on a tiny monorepo of microservices-demo's layout: five services under
+    src/, their manifests in kubernetes-manifests/, 40 commits of history."""
+    source = tmp_path / "shop"
+    names = ("pay", "checkout", "front", "cart", "catalog")
+    for name in names:
+        (source / "src" / name).mkdir(parents=True)
+        (source / "kubernetes-manifests").mkdir(exist_ok=True)
+        (source / "kubernetes-manifests" / f"{name}.yaml").write_text(
+            f"kind: Deployment\nname: {name}\n"
+        )
+    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@example.com"}  # fmt: skip
+    subprocess.run(["git", "init", "-q", "-b", "main", str(source)], check=True)
+    for i in range(40):
+        main_file = source / "src" / names[i % 5] / "main.go"
+        old = main_file.read_text() if main_file.exists() else ""
+        main_file.write_text(old + "".join(f"x{i}_{k} := f({k})\n" for k in range(1 + i % 9)))
+        subprocess.run(["git", "add", "-A"], cwd=source, check=True, env=env)
+        subprocess.run(["git", "commit", "-q", "-m", f"c{i}"], cwd=source, check=True, env=env)
+    scale = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "risk_scale.py"), str(source), "--ahead", "5"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert scale.returncode == 0, scale.stderr
+    assert "| shop | 35 | 5 |" in scale.stdout
+    cases = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "risk_cases.py"), str(source),
+         "--services", ",".join(names), "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert cases.returncode == 0, cases.stderr
+    rows = [
+        line
+        for line in cases.stdout.splitlines()
+        if line.startswith(("| wide", "| comment", "| split"))
+    ]
+    assert {row.split(" | ")[0] for row in rows} == {"| wide", "| comment", "| split"}
+    assert len([row for row in rows if row.startswith("| wide")]) == 5

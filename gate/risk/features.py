@@ -90,7 +90,7 @@ _PREPROCESSOR = re.compile(
     r"#\s*(include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|import)\b"
 )
 _BLOCK = re.compile(r"/\*.*?\*/")
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+_TOKEN = re.compile(r"\w+|[^\w\s;]")  # a ";" separates statements: joining lines adds none
 _DECISION = re.compile(r"\b(if|for|while|case|catch|elif|except|switch)\b|&&|\|\||\?[^?:]*:")
 _TEST = re.compile(
     r"(^|/)(tests?|spec|__tests__)(/|$)|(_test|_spec|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]*$", re.I
@@ -280,8 +280,8 @@ def _entropy(churn: list[int]) -> float:
     return -sum((c / total) * math.log2(c / total) for c in churn if c) / math.log2(len(churn))
 
 
-# Size is counted in tokens, not lines: joining lines, splitting them, re-indenting or prefixing
-# `import x;` leaves the count as it was. Reported in lines' worth (TOKENS_PER_LINE, about a line of
+# Size is counted in tokens, not lines: joining lines (with or without a ";", which is no token),
+# splitting them or re-indenting leaves the count as it was, and an `import x;` prefix is counted. Reported in lines' worth (TOKENS_PER_LINE, about a line of
 # Java or Python) so the figure reads as lines of code.
 TOKENS_PER_LINE = 8
 

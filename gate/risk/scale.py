@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gate.cache import Store
-from gate.git import GitError, LogFormat, Repo
+from gate.git import GitError, LogFormat, Repo, Stream
 from gate.risk.features import DAY, Change, HistoryIndex, change_features, day_of, judged_at
 from gate.risk.history import Commit, stream
 from gate.risk.model import Model
@@ -31,7 +31,7 @@ from gate.risk.patch import ADDED_LIMIT, Patch
 from gate.risk.patch import parse as parse_patch
 
 RECENT = 100  # the recent changes a scale is drawn from
-WALK = 600  # commits of history (samples included) read to feature them, at most
+WALK = 400  # commits of history (samples included) read to feature them, at most
 MIN_CHANGES = 30  # fewer than this: the model's reference scale
 STALE = 100  # commits a cached scale may be behind the tip before it is drawn again
 NEUTRAL_TIER = 2.0  # the scale ranks changes, not services: the tier's thresholds carry the tier
@@ -166,14 +166,13 @@ def probabilities(
     """Each of the newest `recent` non-merge commits' tier-neutral probability, by commit id,
     featured from the newest WALK commits with `window` seconds of history (None: `window_days`;
     False: `bounded_window`'s), and that window. The three git questions run at once."""
-    # who touched what, and when (names only, as the check mines it)
+    # who touched what, and when (names only, as the check mines it; renames found)
     walk = stream(repo, f"--max-count={WALK}", tip, lines=False)
-    args = ("--no-merges", f"--max-count={recent}", tip)
-    named = None if _lined(model) else stream(repo, *args, lines=False)
-    patches = _recent_patches(repo, tip, recent)
-    counted = _counted(repo, args, named, patches)
-    sizes = _sizes_before(repo, [c for c in counted.values() if c.files], model, patches)
+    process = repo.log_patches(tip, PATCH_LOG.format, "--no-merges", f"--max-count={recent}")
     commits = list(walk)
+    patches = _recent_patches(process)
+    counted = _counted(repo, tip, recent, model, commits, patches)
+    sizes = _sizes_before(repo, [c for c in counted.values() if c.files], model, patches)
     if window is False:
         window = _fit([(c.time, c.is_merge) for c in commits], window_days, recent)
     index = HistoryIndex(window_days * DAY if window is None else min(window, window_days * DAY))
@@ -188,14 +187,15 @@ def probabilities(
     return points, window
 
 
-def _recent_patches(repo: Repo, tip: str, recent: int) -> dict[str, tuple[int, Patch]]:
-    """Each recent change's time and patch; a patch past ADDED_LIMIT is cut as the check cuts its
-    own (and counts no lines then: git counts them)."""
-    log = LogFormat("%H", "%at")
+PATCH_LOG = LogFormat("%H", "%at")
+
+
+def _recent_patches(process: Stream) -> dict[str, tuple[int, Patch]]:
+    """Each recent change's time and patch (`log_patches` with PATCH_LOG); a patch past
+    ADDED_LIMIT is cut as the check cuts its own (and counts no lines then: git counts them)."""
     out: dict[str, tuple[int, Patch]] = {}
-    args = ("--no-merges", f"--max-count={recent}")
-    for record in log.stream(repo.log_patches(tip, log.format, *args)):
-        (sha, time), tail = log.split(record)
+    for record in PATCH_LOG.stream(process):
+        (sha, time), tail = PATCH_LOG.split(record)
         cut = len(tail) > ADDED_LIMIT
         patch = parse_patch(tail[:ADDED_LIMIT], cut=cut)
         out[sha.decode()] = (int(time or 0), patch._replace(counts={}) if cut else patch)
@@ -212,28 +212,31 @@ def _lined(model: Model) -> bool:
 
 def _counted(
     repo: Repo,
-    args: tuple[str, ...],
-    named: Iterator[Commit] | None,
+    tip: str,
+    recent: int,
+    model: Model,
+    walked: Sequence[Commit],
     patches: Mapping[str, tuple[int, Patch]],
 ) -> dict[str, Commit]:
     """The recent changes' own files (renames found, as the check's diff finds them) with their
-    line counts: git's (`named` is None: the model weighs them, or a patch was cut), else the
-    patches', which count a renamed file whole (`la`, `ld`: such a model reads neither)."""
-    if named is None or any(not p.counts and (p.added or p.deleted) for _, p in patches.values()):
-        if named is not None:
-            named.close()  # type: ignore[attr-defined]  # a generator, typed as Iterator
-        return {c.sha: c for c in stream(repo, *args)}
+    line counts: the walk's files with the patches' counts, which count a renamed file whole
+    (`la`, `ld`: a model weighing neither); git's numstat when the model weighs line counts or a
+    patch was cut."""
+    cut = any(not p.counts and (p.added or p.deleted) for _, p in patches.values())
+    if _lined(model) or cut:
+        return {c.sha: c for c in stream(repo, "--no-merges", f"--max-count={recent}", tip)}
     counted = {}
-    for c in named:
-        counts = patches[c.sha][1].counts if c.sha in patches else {}
-        files = tuple(
-            f._replace(
-                added=counts.get(f.path, (0, 0))[0],
-                deleted=counts.get(f.old_path or f.path, (0, 0))[1],
+    for c in walked:
+        if c.sha in patches:
+            counts = patches[c.sha][1].counts
+            files = tuple(
+                f._replace(
+                    added=counts.get(f.path, (0, 0))[0],
+                    deleted=counts.get(f.old_path or f.path, (0, 0))[1],
+                )
+                for f in c.files
             )
-            for f in c.files
-        )
-        counted[c.sha] = c._replace(files=files)
+            counted[c.sha] = c._replace(files=files)
     return counted
 
 

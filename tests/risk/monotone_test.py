@@ -11,6 +11,7 @@ from gate.risk.features import DAY, Change, HistoryIndex, change_features
 from gate.risk.history import Commit, FileChange
 from gate.risk.model import ANTITONE, DEFAULT_MODEL, MONOTONE, Model
 from gate.risk.patch import Patch
+from gate.risk.scale import reference
 
 T0 = 1_750_000_000
 PATHS = (
@@ -100,20 +101,27 @@ def test_adding_to_a_change_never_lowers_its_score(
 def test_reshaping_the_same_code_moves_the_score_at_most_two_points(
     case: tuple[HistoryIndex, dict[str, list[str]], dict[str, int]],
 ) -> None:
-    """Joining statements on one line, indentation and blank lines leave the score within two
-    points; an `import x;` prefix (skipped once as "not code") is more code, never less."""
+    """On the score people read (the percentile, here on the model's reference scale): joining
+    statements on one line (with "; "), indentation and blank lines leave it within two points;
+    an `import x;` prefix (skipped once as "not code") is more code, never less."""
     index, files, before = case
-    honest = score(index, files, before)
+    scale = reference(DEFAULT_MODEL)
+    assert scale is not None
+
+    def percentile(shaped: dict[str, list[str]]) -> float:
+        return scale.percentile(score(index, shaped, before, tier=2))
+
+    honest = percentile(files)
     joined = {p: ["; ".join(lines)] for p, lines in files.items()}
     spaced = {p: [f"    {line}  " for line in lines] + ["", "   "] for p, lines in files.items()}
-    assert abs(score(index, spaced, before) - honest) <= 2.0
-    # joining adds a ";" token per join: it may read higher, never more than two points lower
-    assert score(index, joined, before) >= honest - 2.0
+    assert abs(percentile(spaced) - honest) <= 2.0
+    assert abs(percentile(joined) - honest) <= 2.0
     prefixed = {
         p: [f"import os; {line}" if i == 0 else line for i, line in enumerate(lines)]
         for p, lines in files.items()
     }
-    assert score(index, prefixed, before) >= honest
+    assert percentile(prefixed) >= honest
+    assert score(index, prefixed, before) >= score(index, files, before)
 
 
 def test_the_shipped_model_weighs_every_feature_its_author_controls_one_way() -> None:
