@@ -542,6 +542,34 @@ class Repo:
             .decode()
         )
 
+    def commit_times(self, rev: str, since: int) -> dict[str, tuple[tuple[str, ...], int, int]]:
+        """Every commit `rev` reaches committed since `since` (a Unix time): its parents, author
+        time and committer time, in one process."""
+        found = {}
+        for line in (
+            self.run("log", "--format=%H %at %ct %P", f"--since=@{since}", rev, "--")
+            .decode()
+            .splitlines()
+        ):
+            sha, author, committer, *parents = line.split()
+            found[sha] = (tuple(parents), int(author), int(committer))
+        return found
+
+    def tags(self, pattern: str) -> list[tuple[str, str, int]]:
+        """Tags matching a glob, as (name, the commit it points at, its time: the tag's own for an
+        annotated tag, the commit's otherwise), oldest first."""
+        out = self.run(
+            "for-each-ref",
+            "--sort=creatordate",
+            "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)",
+            f"refs/tags/{pattern}",
+        ).decode("utf-8", "replace")
+        found = []
+        for line in out.splitlines():
+            name, target, peeled, when = line.split("\0")
+            found.append((name, peeled or target, int(when)))
+        return found
+
     def root_times(self, rev: str) -> list[int]:
         """The author times of the root commits `rev` reaches."""
         return [int(t) for t in self.run("log", "--max-parents=0", "--format=%at", rev).split()]

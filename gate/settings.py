@@ -567,12 +567,16 @@ class ScorecardSettings(NamedTuple):
 
     adoption: AdoptionSettings = AdoptionSettings()
     expiring_days: int = 7
+    deployment_tags: str | None = None  # a glob of release tags; None: every merge deploys
 
     @staticmethod
     def parse(raw: Any) -> ScorecardSettings:
         raw = raw or {}
+        tags = (raw.get("deployments") or {}).get("tags")
         return ScorecardSettings(
-            AdoptionSettings.parse(raw.get("adoption")), **_given(raw, {"expiring_days": int})
+            AdoptionSettings.parse(raw.get("adoption")),
+            **_given(raw, {"expiring_days": int}),
+            deployment_tags=None if tags is None else str(tags),
         )
 
 

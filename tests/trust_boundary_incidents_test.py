@@ -20,6 +20,7 @@ from gate.git import Repo
 from gate.report import renderer
 from gate.verdict import Verdict
 
+INCIDENTS_FILE = "  file: {path: incidents.json}\n"  # the last line of the example's incidents:
 TARGETS = {
     0: ("auth", "services/auth/src/tokens.py", "AUTH-101"),
     1: ("checkout", "services/checkout/src/app.py", "CHK-7"),
@@ -116,10 +117,15 @@ def test_the_head_cannot_switch_the_source_off_or_loosen_the_limits(
     repo, name, code, _ = target
     config = repo.read(".gate.yaml")
     for edited in (
-        config.replace("incidents:\n  source: file", "incidents:\n  closing_actions: true"),
-        config + "  action_overdue_days: {0: 999, 1: 999}\n",
+        config.replace(
+            "  source: file\n  file: {path: incidents.json}\n", "  closing_actions: true\n"
+        ),
+        config.replace(
+            INCIDENTS_FILE, INCIDENTS_FILE + "  action_overdue_days: {0: 999, 1: 999}\n"
+        ),
         config.replace("{path: incidents.json}", "{path: /dev/null}"),
     ):
+        assert edited != config  # the edit took
         repo.git("checkout", "-q", "-B", "change", "main")
         repo.write(".gate.yaml", edited)
         feature(repo, code)
@@ -199,9 +205,12 @@ def test_a_label_the_author_applies_to_the_pull_request_lifts_nothing(
     head commit, is the control that shows the label is read at all."""
     repo, name, code, _ = target
     repo.git("checkout", "-q", "main")
+    config = repo.read(".gate.yaml")
     repo.write(
         ".gate.yaml",
-        repo.read(".gate.yaml") + "  exempt: {labels: {incident-fix: [rita]}}\n",
+        config.replace(
+            INCIDENTS_FILE, INCIDENTS_FILE + "  exempt: {labels: {incident-fix: [rita]}}\n"
+        ),
     )
     repo.commit("release managers may label an incident fix")
     repo.git("checkout", "-q", "-B", "change", "main")

@@ -16,9 +16,12 @@ from typing import Any
 from gate import config as gate_config
 from gate.errors import FatalError
 from gate.git import Repo
+from gate.incidents.book import Book, place_of
 from gate.policy.rules import load_rules
 from gate.resilience import status as drill_status
 from gate.risk.scale import bounded_window, scale_for
+from gate.scorecard.delivery import Unit
+from gate.scorecard.delivery import section as delivery_section
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
 from gate.scorecard.resilience import section as dr_readiness
@@ -70,9 +73,8 @@ def build(
     # History streams from git while the services are judged.
     tier_lookup: dict[str, Callable[[list[str]], int | None]] = {}
     ready = threading.Event()
-    model = _risk_model(
-        config, snap
-    )  # read here: the thread below must not share the cat-file pipe
+    # read here: the thread below must not share the cat-file pipe
+    model = _risk_model(config, snap)
     mined = _mine_while_judging(
         repo, commit, config, model, trend_start, window_start, tier_lookup, ready
     )
@@ -113,6 +115,7 @@ def build(
         ),
         "trend": None,
         "resilience": _resilience(repo, snap, config, judged, today),
+        "delivery": _delivery(repo, snap, config, services, judged, today, offline, history),
     }
     if points:
         card["trend"] = trend(
@@ -145,6 +148,49 @@ def _resilience(
         config.resilience.status_file, repo.root, lambda p: snap.entry(p) is not None
     )
     return dr_readiness([j.service for j in judged], config.resilience, today, exported)
+
+
+def _delivery(
+    repo: Repo,
+    snap: Snapshot,
+    config: gate_config.Config,
+    services: list[dict[str, Any]],
+    judged: list[Judged],
+    today: dt.date,
+    offline: bool,
+    history: Mined,
+) -> dict[str, Any]:
+    """The four keys and incident learning (gate.scorecard.delivery), with the revision's incident
+    source (the trusted settings at the default branch; --offline asks no network source)."""
+    book = Book(config.incidents, place_of(snap, snap), offline=offline)
+    loaded = book.loaded
+    incidents = loaded.incidents if book.configured and loaded.problem is None else None
+    roots = {j.service.root: j.service.name for j in judged if j.service.parsed}
+    tiers = dict.fromkeys(roots, 0)
+
+    def owner(path: str) -> str | None:
+        root = _owner_root(path, tiers)
+        return None if root is None else roots[root]
+
+    units = [Unit(s["name"], s["tier"], s["team"]) for s in services if s["parsed"]]
+    found = delivery_section(
+        repo,
+        snap.rev,
+        today,
+        units,
+        owner,
+        incidents,
+        config.incidents,
+        month_ends(today, 12, None),
+        history.failed,
+        config.scorecard.deployment_tags,
+        CHANGE_DAYS,
+    )
+    return {
+        **found,
+        "incidents_from": loaded.evidence or None,
+        "incidents_problem": loaded.problem,
+    }
 
 
 def _mine_while_judging(

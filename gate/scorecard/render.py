@@ -74,6 +74,7 @@ def render_markdown(card: dict[str, Any]) -> str:
     ]
     lines += [_rollup_row(md(r["label"]), r) for r in card["teams"]]
     lines += _resilience_lines(card["resilience"])
+    lines += _delivery_lines(card["delivery"])
     lines += _top_failing_lines(card["top_failing_rules"])
     lines += _waiver_lines(card["waivers"])
     if card["trend"]:
@@ -111,6 +112,51 @@ def _resilience_lines(dr: dict[str, Any], limit: int = 20) -> list[str]:
             f"| {d['limit_days'] if d['limit_days'] is not None else '—'} | {d['state']} |"
             for d in worst
         ]
+    return lines
+
+
+def _banded(value: Any, band: str | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value} ({band})" if band else f"{value}"
+
+
+def _delivery_row(label: str, r: dict[str, Any]) -> str:
+    failure = None if r["change_failure_rate"] is None else percent(r["change_failure_rate"])
+    return (
+        f"| {label} | {r['deployments']} | {_banded(r['deployments_per_week'], r['deployment_band'])} "
+        f"| {_banded(r['lead_time_hours'], r['lead_time_band'])} | {_banded(failure, r['change_failure_band'])} "
+        f"| {_banded(r['time_to_restore_hours'], r['time_to_restore_band'])} "
+        f"| {r['postmortems_on_time']} / {r['postmortems_due']} ({percent(r['postmortem_on_time_rate'])}) "
+        f"| {r['actions_closed_on_time']} / {r['actions_due']} ({percent(r['action_closure_rate'])}) |"
+    )
+
+
+def _delivery_lines(dl: dict[str, Any]) -> list[str]:
+    """The four keys and incident learning per tier and team, then the fleet month by month."""
+    head = (
+        "| {} | deployments | per week | lead time (hours) | change failure | time to restore (hours) "
+        "| postmortems on time | actions closed on time |"
+    )
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
+    source = md(dl["incidents_from"] or "no incident source")
+    lines = [
+        "",
+        "## Delivery and incidents: the four keys",
+        "",
+        f"Over the last {dl['window_days']} days. Deployments: {dl['deployments_from']}. "
+        f"Change failure: {dl['change_failure_from']}. Incidents: {source}"
+        + (f" (unavailable: {md(dl['incidents_problem'])})" if dl["incidents_problem"] else "")
+        + ". Bands are DORA's 2023 clusters.",
+        "",
+        head.format("tier"),
+        rule,
+    ]
+    lines += [_delivery_row(f"tier {r['tier']}", r) for r in dl["tiers"]]
+    lines += ["", head.format("team"), rule]
+    lines += [_delivery_row(md(r["team"]), r) for r in dl["teams"]]
+    lines += ["", head.format("month (fleet)"), rule]
+    lines += [_delivery_row(p["month"], p["fleet"]) for p in dl["trend"]]
     return lines
 
 

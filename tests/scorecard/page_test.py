@@ -145,7 +145,9 @@ class TierCells(HTMLParser):
         a = dict(attrs)
         if tag == "tr":
             self.row = (
-                a.get("id") if (a.get("id") or "").startswith(("tier-", "dr-tier-")) else None
+                a.get("id")
+                if (a.get("id") or "").startswith(("tier-", "dr-tier-", "delivery-tiers-"))
+                else None
             )
             if a.get("data-month"):
                 self.months.append(str(a["data-month"]))
@@ -189,7 +191,7 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(
     cells = TierCells()
     cells.feed(dom)
     expected = {
-        0: (1, 1, 1, "1 exhausted"),
+        0: (2, 2, 2, "1 exhausted, 1 ok"),  # payments' budget is spent; auth's is not
         1: (2, 1, 2, "2 ok"),
         2: (2, 1, 1, "1 no-slo, 1 ok"),  # notifications: its latest restore drill failed
         3: (1, 1, 0, "1 no-slo"),
@@ -208,7 +210,7 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(
             and int(row["risk-high"]) == json_row["risk"]["high"]
         )
     # Disaster-recovery readiness per tier: (services, RTO+RPO declared, drills fresh, failed latest drill)
-    dr = {0: (1, 1, 1, 0), 1: (2, 2, 2, 0), 2: (2, 1, 1, 1), 3: (1, 0, 1, 0)}
+    dr = {0: (2, 2, 2, 0), 1: (2, 2, 2, 0), 2: (2, 1, 1, 1), 3: (1, 0, 1, 0)}
     for tier, numbers in dr.items():
         row = cells.cells[f"dr-tier-{tier}"]
         keys = ("dr-services", "dr-objectives", "dr-fresh", "dr-failed")
@@ -222,6 +224,15 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(
         "failed",
     )
     assert '<tr data-state="failed"><th scope="row">notifications</th>' in dom
+    # The four keys per tier: auth's incident (2 h 15 min to restore), its postmortem on time, one
+    # of its three actions closed by its due date; the figures are the JSON's
+    row = cells.cells["delivery-tiers-0"]
+    delivery = card["delivery"]["tiers"][0]
+    assert int(row["deployments"]) == delivery["deployments"] > 0
+    assert row["restore"] == "2.25 (high)" and row["postmortems"] == "1 / 1 (100%)"
+    assert row["actions"] == "1 / 3 (33%)"
+    assert card["delivery"]["change_failure_from"] == "reverts and incident-linked changes"
+    assert "reverts and incident-linked changes" in dom and dom.count("data-delivery-month=") == 12
     assert len(cells.months) == 12 and "Reliability scorecard" in dom
     assert proxy.requests == []
 

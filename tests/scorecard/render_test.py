@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from gate.git import Repo
 from gate.scorecard import collect
+from gate.scorecard.delivery import Tally
 from gate.scorecard.page import render_html
 from gate.scorecard.render import CSV_COLUMNS, clean, render_csv, render_markdown
 from gate.settings import AdoptionSettings
@@ -233,7 +234,29 @@ def _card() -> dict[str, Any]:
                 }
             ],
         },
+        "delivery": _delivery(),
         "trend": None,
+    }
+
+
+def _delivery() -> dict[str, Any]:
+    tally = Tally(2, [3600, 7200], 1, [1800], 1, 1, 2, 1)
+    figures = tally.figures(90)
+    return {
+        "window_days": 90,
+        "deployments_from": "merges to the default branch",
+        "change_failure_from": "reverts and incident-linked changes",
+        "incidents_from": "file incidents.json",
+        "incidents_problem": None,
+        "fleet": figures,
+        "tiers": [
+            {"tier": t, **(figures if t == 1 else Tally().figures(90))} for t in collect.TIERS
+        ],
+        "teams": [{"team": "t", **figures}],
+        "services": [{"name": "x", "tier": 1, "team": "t", **figures}],
+        "trend": [
+            {"month": "2026-11", "fleet": figures, "tiers": {"1": figures}, "teams": {"t": figures}}
+        ],
     }
 
 
@@ -248,6 +271,8 @@ def test_any_text_in_any_field_keeps_every_format_whole(values: list[str]) -> No
     card["rules"] = {values[3]: values[0]}
     card["resilience"]["drills"][0]["service"] = values[0]
     card["teams"][0]["label"] = values[1]
+    card["delivery"]["teams"][0]["team"] = values[1]
+    card["delivery"]["incidents_from"], card["delivery"]["incidents_problem"] = values[0], values[2]
     card["top_failing_rules"] = collect.top_failing([service], {values[3]: values[2]})
     card["waivers"]["entries"][0].update(
         id=values[0], services=[values[1]], rules=[values[3]], approved_by=values[2]
