@@ -25,6 +25,7 @@ from gate.budget.records import SLO, say
 from gate.budget.slo import slos_of
 from gate.catalog import Problem, Service
 from gate.deploy import render as runner
+from gate.policy import alerts
 from gate.policy.alerts import DEFAULT_RULE_FILES, rule_files
 from gate.policy.kinds import CheckContext, CheckKind
 from gate.policy.rulefmt import AlertRule, RuleFile, as_prometheus_reads
@@ -231,16 +232,6 @@ def _pairs(windows: tuple[BurnWindow, ...], severity: str) -> str:
 
 KIND = CheckKind(
     burn_rate_alerts,
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "rule_files": {
-                "type": "array",
-                "minItems": 1,
-                "items": {"type": "string", "minLength": 1},
-            }
-        },
-    },
+    alerts.KIND.params,  # rule_files, as the other alert kinds take it
     "each SLO has a page and a ticket multi-window burn-rate alert (Sloth alerting, an OpenSLO AlertPolicy, or a Prometheus alerting rule over the SLI's metrics and the configured windows)",
 )

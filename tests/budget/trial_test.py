@@ -43,48 +43,51 @@ def total(selector: str) -> str:
     return f"sum(rate({selector}[{{{{window}}}}]))"
 
 
-def test_a_misspelled_metric_names_the_closest_existing_one(repo: GitRepo, prometheus: Any) -> None:
-    budget_repo.build(repo, prometheus.url)
+def requests_slo(repo: GitRepo, metric: str, label: str, tier: int = 1) -> None:
+    """The change rewrites healthy's SLO to count `metric` for service=`label`."""
     write_slo(
         repo,
         "healthy",
-        total('http_requsts_total{service="healthy",code!~"5.."}'),
-        total('http_requsts_total{service="healthy"}'),
+        total(f'{metric}{{service="{label}",code!~"5.."}}'),
+        total(f'{metric}{{service="{label}"}}'),
+        tier=tier,
     )
+
+
+@pytest.mark.parametrize(
+    ("metric", "label", "said"),
+    [
+        (
+            "http_requsts_total",
+            "healthy",
+            "metric http_requsts_total has no series in Prometheus (closest existing metric: http_requests_total)",
+        ),
+        (
+            "http_requests_total",
+            "helthy",
+            "no series has service='helthy' on http_requests_total (closest seen: service='healthy')",
+        ),
+        (
+            "http_requests_total",
+            "quiet",
+            "its total is 0 over 28d, so the ratio divides by zero",
+        ),
+    ],
+    ids=["misspelled-metric", "absent-label-value", "zero-total"],
+)
+def test_an_slo_that_would_measure_nothing_is_a_warning_at_its_line(
+    repo: GitRepo, prometheus: Any, metric: str, label: str, said: str
+) -> None:
+    """Good and total share the mistake: one finding, with what is closest."""
+    budget_repo.build(repo, prometheus.url)
+    requests_slo(repo, metric, label)
     (finding,) = tried(judge(repo))
     assert (finding.severity, finding.file, finding.line) == (
         "warning",
         "services/healthy/service.yaml",
         SLO_AT,
     )
-    assert "metric http_requsts_total has no series in Prometheus" in finding.message
-    assert "(closest existing metric: http_requests_total)" in finding.message
-
-
-def test_a_label_value_never_seen_names_the_closest_seen(repo: GitRepo, prometheus: Any) -> None:
-    budget_repo.build(repo, prometheus.url)
-    write_slo(
-        repo,
-        "healthy",
-        total('http_requests_total{service="helthy",code!~"5.."}'),
-        total('http_requests_total{service="helthy"}'),
-    )
-    (finding,) = tried(judge(repo))  # good and total share the typo: one finding
-    assert finding.severity == "warning"
-    assert "no series has service='helthy' on http_requests_total" in finding.message
-    assert "(closest seen: service='healthy')" in finding.message
-
-
-def test_a_total_of_zero_is_a_finding(repo: GitRepo, prometheus: Any) -> None:
-    budget_repo.build(repo, prometheus.url)
-    write_slo(
-        repo,
-        "healthy",
-        total('http_requests_total{service="quiet",code!~"5.."}'),
-        total('http_requests_total{service="quiet"}'),
-    )
-    (finding,) = tried(judge(repo))
-    assert "its total is 0 over 28d, so the ratio divides by zero" in finding.message
+    assert said in finding.message
 
 
 def test_a_query_prometheus_rejects_is_a_finding(repo: GitRepo, prometheus: Any) -> None:
@@ -102,12 +105,7 @@ def test_a_query_prometheus_rejects_is_a_finding(repo: GitRepo, prometheus: Any)
 
 def test_a_healthy_slo_gives_no_finding(repo: GitRepo, prometheus: Any) -> None:
     budget_repo.build(repo, prometheus.url)
-    write_slo(
-        repo,
-        "healthy",
-        total('http_requests_total{service="healthy",code!~"5.."}'),
-        total('http_requests_total{service="healthy"}'),
-    )
+    requests_slo(repo, "http_requests_total", "healthy")
     assert tried(judge(repo)) == []
 
 
@@ -139,13 +137,7 @@ def test_an_added_sloth_spec_is_tried_too(repo: GitRepo, prometheus: Any) -> Non
 
 def broken_slo(repo: GitRepo, url: str) -> None:
     budget_repo.build(repo, url, tiers={"healthy": 2})
-    write_slo(
-        repo,
-        "healthy",
-        total('http_requsts_total{service="healthy",code!~"5.."}'),
-        total('http_requsts_total{service="healthy"}'),
-        tier=2,
-    )
+    requests_slo(repo, "http_requsts_total", "healthy", tier=2)
 
 
 def test_a_prometheus_that_is_down_gives_a_note_never_a_block(repo: GitRepo) -> None:
@@ -208,12 +200,7 @@ def test_a_slow_prometheus_is_asked_once_and_gives_a_note(repo: GitRepo, httpser
 
 def test_offline_and_staged_runs_skip_it_and_say_so(repo: GitRepo, prometheus: Any) -> None:
     budget_repo.build(repo, prometheus.url)
-    write_slo(
-        repo,
-        "healthy",
-        total('http_requsts_total{service="healthy",code!~"5.."}'),
-        total('http_requsts_total{service="healthy"}'),
-    )
+    requests_slo(repo, "http_requsts_total", "healthy")
     (note,) = tried(judge(repo, offline=True))
     assert note.severity == "info" and "offline run" in note.message
     text = repo.read("services/healthy/service.yaml")
