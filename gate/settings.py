@@ -562,21 +562,35 @@ class AdoptionSettings(NamedTuple):
         )
 
 
+class Campaign(NamedTuple):
+    """scorecard.campaigns.NAME: a rollout campaign's target date and one-line title."""
+
+    name: str
+    target: dt.date
+    title: str = ""
+
+
 class ScorecardSettings(NamedTuple):
-    """scorecard: the adoption target, and when a waiver counts as expiring."""
+    """scorecard: the adoption target, when a waiver counts as expiring, the rollout campaigns."""
 
     adoption: AdoptionSettings = AdoptionSettings()
     expiring_days: int = 7
     deployment_tags: str | None = None  # a glob of release tags; None: every merge deploys
+    campaigns: tuple[Campaign, ...] = ()
 
     @staticmethod
     def parse(raw: Any) -> ScorecardSettings:
         raw = raw or {}
         tags = (raw.get("deployments") or {}).get("tags")
+        campaigns = tuple(
+            Campaign(str(name), dt.date.fromisoformat(str(c["target"])), str(c.get("title", "")))
+            for name, c in sorted((raw.get("campaigns") or {}).items())
+        )
         return ScorecardSettings(
             AdoptionSettings.parse(raw.get("adoption")),
             **_given(raw, {"expiring_days": int}),
             deployment_tags=None if tags is None else str(tags),
+            campaigns=campaigns,
         )
 
 

@@ -31,7 +31,7 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/policy/kinds.py:slo_sane": 67,
     "gate/risk/features.py:features": 69,
     "gate/risk/labels.py:read_file": 88,
-    "gate/scorecard/collect.py:build": 77,
+    "gate/scorecard/collect.py:build": 70,
     "gate/scorecard/collect.py:trend": 82,
     "gate/scorecard/history.py:mine": 70,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 from dataclasses import replace
 from typing import Any, cast
@@ -12,7 +13,7 @@ from gate.policy import graph_kinds
 from gate.policy.kinds import CheckContext, kind_of
 from gate.policy.rules import Rule
 from gate.resources import fragment_errors
-from gate.verdict import Finding
+from gate.verdict import Finding, Severity
 
 
 def applies(
@@ -46,7 +47,7 @@ def evaluate(
             problems = _schema_check(service, params)
         else:
             problems = kind_of(rule.kind).fn(ctx, service, params)
-        severity = rule.severities[tier]
+        severity, remediation = enforced(rule, rule.severities[tier], ctx.today)
         why = "" if tier == service.tier else _stricter(ctx, service, tier)
         findings += [
             Finding(
@@ -56,12 +57,26 @@ def evaluate(
                 p.message + why,
                 p.file,
                 p.line,
-                rule.remediation,
+                remediation,
                 rule.docs,
             )
             for p in problems
         ]
     return sorted(findings, key=Finding.sort_key)
+
+
+def enforced(rule: Rule, severity: Severity, today: dt.date) -> tuple[Severity, str]:
+    """(the severity a rule with `enforce_from` has on `today`, its fix with the date said first).
+    `today` is the check's own clock (or --as-of), never a date the change carries. The date is in
+    the fix, not the message, so a baselined finding keeps its fingerprint across the day."""
+    if rule.enforce_from is None or severity != "error":
+        return severity, rule.remediation
+    if today < rule.enforce_from:
+        return "warning", (
+            f"Enforced from {rule.enforce_from}: a warning until then, an error from that day. "
+            f"{rule.remediation}"
+        )
+    return severity, f"Enforced since {rule.enforce_from}. {rule.remediation}"
 
 
 def judged_tier(rule: Rule, service: Service, ctx: CheckContext) -> int:

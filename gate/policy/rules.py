@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,6 +43,8 @@ class Rule:
     tier_params: dict[int, dict[str, Any]] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
     judged_at: str = "service"  # or "dependents": the strictest tier of its blast radius
+    enforce_from: dt.date | None = None  # before this day (the trusted clock's) an error only warns
+    campaign: str | None = None  # the rollout campaign it belongs to (scorecard.campaigns)
 
     @property
     def id(self) -> str:
@@ -86,6 +89,16 @@ def _severities(raw: Any, tiers: list[int] | None) -> dict[int, Severity]:
     return {t: raw for t in (tiers if tiers is not None else (0, 1, 2, 3))}
 
 
+def _date(raw: Any, path: str, line: int | None) -> dt.date | None:
+    """`enforce_from`: a real calendar day (the schema checks its shape), or None."""
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        raise FatalError(f"enforce_from {raw!r} is not a real date", path, line) from None
+
+
 def parse_pack(raw: bytes, path: str) -> list[Rule]:
     doc = gate_yaml.load(raw, path)
     check_document(doc.data, doc, path, "policy-pack", "policy pack")
@@ -114,6 +127,10 @@ def parse_pack(raw: bytes, path: str) -> list[Rule]:
             when=tuple(item.get("when", ())),
             tier_params={int(t): dict(p) for t, p in item.get("tier_params", {}).items()},
             judged_at=item.get("judged_at", "service"),
+            enforce_from=_date(
+                item.get("enforce_from"), path, doc.line("rules", index, "enforce_from")
+            ),
+            campaign=item.get("campaign"),
             examples=tuple(
                 Example(e["name"], e["expect"], e, path, doc.line("rules", index, "examples", j))
                 for j, e in enumerate(item.get("examples", ()))
@@ -214,7 +231,19 @@ def apply_overrides(rules: list[Rule], config: Config) -> list[Rule]:
             severities = _severities(severity, tiers)
         check = dict(rule.check)
         check.update(override.get("params", {}))
-        updated = replace(rule, severities=severities, check=check)
+        updated = replace(
+            rule,
+            severities=severities,
+            check=check,
+            enforce_from=_date(
+                override.get("enforce_from"),
+                config.path,
+                config.line("rules", rule_id, "enforce_from"),
+            )
+            if "enforce_from" in override
+            else rule.enforce_from,
+            campaign=override.get("campaign", rule.campaign),
+        )
         _check_rule(updated, config.line("rules", rule_id))
         by_id[rule_id] = updated
     return [by_id[r.id] for r in rules]

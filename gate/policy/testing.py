@@ -265,6 +265,11 @@ def _run_one(rule: Rule, example: Example, ctx: CheckContext, changed: tuple[str
         findings = evaluate([rule], service, ctx, changed)
     except FatalError as e:
         return Outcome(rule.id, example.name, False, f"error: {e}", example.source, example.line)
+    want = example.data.get("severity")
+    wrong = [f.severity for f in findings if want and f.severity != want]
+    if wrong:
+        why = f"it fired as {wrong[0]}, not {want} (as of {ctx.today})"
+        return Outcome(rule.id, example.name, False, why, example.source, example.line)
     return _judge(rule, example, [f.message for f in findings])
 
 

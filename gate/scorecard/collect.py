@@ -25,7 +25,7 @@ from gate.scorecard.delivery import section as delivery_section
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
 from gate.scorecard.resilience import section as dr_readiness
-from gate.settings import AdoptionSettings, ScorecardSettings
+from gate.settings import AdoptionSettings, Campaign, ScorecardSettings
 from gate.snapshot import Snapshot
 
 SCHEMA = "gate.scorecard/v1"
@@ -100,15 +100,7 @@ def build(
         "window_days": CHANGE_DAYS,
         "rules": {r.id: r.title for r in rules},
         "services": services,
-        "tiers": [
-            rollup(f"tier {t}", [s for s in services if s["tier"] == t], tier=t) for t in TIERS
-        ],
-        "teams": [
-            rollup(team, [s for s in services if s["team"] == team])
-            for team in sorted({s["team"] for s in services})
-        ],
-        "fleet": rollup("all services", services),
-        "top_failing_rules": top_failing(services, {r.id: r.title for r in rules}),
+        **rollups(services, rules),
         "waivers": ledger["summary"],
         "adoption": adoption(
             services, settings.adoption, _start(repo, commit, settings.adoption), today
@@ -116,6 +108,7 @@ def build(
         "trend": None,
         "resilience": _resilience(repo, snap, config, judged, today),
         "delivery": _delivery(repo, snap, config, services, judged, today, offline, history),
+        "campaigns": campaigns(services, rules, settings.campaigns, today),
     }
     if points:
         card["trend"] = trend(
@@ -407,6 +400,21 @@ def _budgets(
     return out
 
 
+def rollups(services: list[dict[str, Any]], rules: list[Any]) -> dict[str, Any]:
+    """The card's roll-ups: per tier, per team, the fleet, and the rules failing most."""
+    return {
+        "tiers": [
+            rollup(f"tier {t}", [s for s in services if s["tier"] == t], tier=t) for t in TIERS
+        ],
+        "teams": [
+            rollup(team, [s for s in services if s["team"] == team])
+            for team in sorted({s["team"] for s in services})
+        ],
+        "fleet": rollup("all services", services),
+        "top_failing_rules": top_failing(services, {r.id: r.title for r in rules}),
+    }
+
+
 def _service_row(
     j: Judged,
     ledger: dict[str, Any],
@@ -576,6 +584,46 @@ def adoption(
             r: sum(1 for s in counted if not s["has"].get(r, False)) for r in settings.requires
         },
     }
+
+
+def campaigns(
+    services: list[dict[str, Any]],
+    rules: list[Any],
+    configured: Sequence[Campaign],
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    """Each rollout campaign's progress: of the services its rules judge, how many pass them all
+    (a waived or still-warning rule is not done), against its target date and its rules' dates."""
+    by_name = {c.name: c for c in configured}
+    members: dict[str, list[Any]] = {}
+    for rule in rules:
+        if rule.campaign:
+            members.setdefault(rule.campaign, []).append(rule)
+    out = []
+    for name in sorted(set(by_name) | set(members)):
+        ids = sorted(r.id for r in members.get(name, []))
+        scope = [s for s in services if any(i in s["rules"] for i in ids)]
+        done = [s for s in scope if all(s["rules"].get(i, "pass") == "pass" for i in ids)]
+        campaign = by_name.get(name)
+        out.append(
+            {
+                "name": name,
+                "title": campaign.title if campaign else "",
+                "target": campaign.target.isoformat() if campaign else None,
+                "days_left": (campaign.target - today).days if campaign else None,
+                "rules": ids,
+                "enforce_from": {
+                    r.id: r.enforce_from.isoformat()
+                    for r in members.get(name, [])
+                    if r.enforce_from
+                },
+                "services": len(scope),
+                "done": len(done),
+                "share": _rate(len(done), len(scope)),
+                "remaining": sorted(s["name"] for s in scope if s not in done),
+            }
+        )
+    return out
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

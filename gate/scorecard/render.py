@@ -59,6 +59,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         "",
         _adoption_line(adoption),
         "",
+        *_campaign_lines(card.get("campaigns") or []),
         "## Per tier",
         "",
         "| tier | services | ready | with SLOs | budgets | waivers active / expiring / expired | changes (90 d) | change failure rate | risk low / medium / high / critical |",
@@ -226,6 +227,30 @@ def _not_ready_lines(failing: list[dict[str, Any]]) -> list[str]:
     else:
         lines.append("Every service passes its tier's error-level rules.")
     return lines
+
+
+def _campaign_lines(campaigns: list[dict[str, Any]]) -> list[str]:
+    if not campaigns:
+        return []
+    lines = [
+        "## Campaigns",
+        "",
+        "| campaign | target | done | rules (enforced from) | not done yet |",
+        "|---|---|---:|---|---|",
+    ]
+    for c in campaigns:
+        target = "—" if c["target"] is None else f"{c['target']} ({c['days_left']} days left)"
+        rules = ", ".join(
+            f"{r} ({c['enforce_from'][r]})" if r in c["enforce_from"] else r for r in c["rules"]
+        )
+        left = ", ".join(md(n) for n in c["remaining"][:10]) + (
+            f" and {len(c['remaining']) - 10} more" if len(c["remaining"]) > 10 else ""
+        )
+        title = f": {md(c['title'])}" if c["title"] else ""
+        lines.append(
+            f"| {md(c['name'])}{title} | {target} | {c['done']} of {c['services']} ({percent(c['share'])}) | {rules} | {left or '—'} |"
+        )
+    return lines + [""]
 
 
 def _adoption_line(a: dict[str, Any]) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import TODAY, GitRepo
 
+from gate import check
 from gate.catalog import load_service
 from gate.git import Repo
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import parse_pack
 from gate.snapshot import Snapshot
+from gate.verdict import Finding, Verdict
 
 PACK = """\
 apiVersion: gate/v1
@@ -62,3 +65,55 @@ def test_a_schema_message_names_every_missing_field_once(repo: GitRepo) -> None:
 def test_an_unparsable_manifest_gets_only_the_validity_rule(repo: GitRepo) -> None:
     applied, findings = _judge(repo, "name: [unclosed\n", ("svc/migrations/001.sql",))
     assert applied == ["valid"] and {rule for rule, _ in findings} == {"valid"}
+
+
+@pytest.mark.parametrize("service", ["payments", "checkout"])  # tier 0, tier 1
+def test_enforce_from_is_read_at_the_trusted_tip_and_dated_by_the_gates_clock(
+    example: GitRepo, service: str
+) -> None:
+    """runbook-sections is enforced from 2026-11-01 on main. A pull request that cuts a section and
+    postpones the date in its own .gate.yaml (and commits with a date in the past) still blocks:
+    the date is main's, compared with the check's clock. Before main's date it warns, saying when."""
+    runbook = f"services/{service}/docs/runbook.md"
+
+    def change(enforce_from: str) -> Verdict:
+        example.git("checkout", "-q", "main")
+        config = example.read(".gate.yaml").split("rules:\n")
+        example.write(
+            ".gate.yaml",
+            f"{config[0]}rules:\n  runbook-sections: {{enforce_from: '{enforce_from}'}}\n{config[1]}",
+        )
+        example.commit("dated enforcement")
+        example.git("checkout", "-q", "-B", "change", "main")
+        example.write(runbook, example.read(runbook).replace("## Mitigation", "## Notes"))
+        example.write(".gate.yaml", example.read(".gate.yaml").replace(enforce_from, "2099-01-01"))
+        example.git("add", "-A")
+        example.git(
+            "commit",
+            "-q",
+            "-m",
+            "cut",
+            env_overrides={"GIT_COMMITTER_DATE": "2020-01-01T00:00:00Z"},
+        )
+        return check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
+
+    def cut(v: Verdict) -> Finding:
+        (f,) = [
+            f
+            for s in v.services
+            for f in s.findings
+            if f.rule == "runbook-sections" and "Mitigation" in f.message
+        ]
+        return f
+
+    enforced = cut(change("2026-11-01"))
+    assert enforced.severity == "error" and enforced.remediation.startswith(
+        "Enforced since 2026-11-01."
+    )
+    example.git("checkout", "-q", "main")
+    example.git("reset", "-q", "--hard", "HEAD~1")
+    early = cut(change("2026-12-01"))
+    assert early.severity == "warning"
+    assert early.remediation.startswith(
+        "Enforced from 2026-12-01: a warning until then, an error from that day."
+    )

@@ -231,3 +231,52 @@ def test_explain_shows_examples_kept_beside_a_repository_pack(gate_cli: Any, rep
     repo.commit()
     code, out, _ = gate_cli("explain", "migrations-reviewed", "--repo", repo.path)
     assert code == 0 and '  fires: migration without a runbook\n    migrations/1.sql: "x"' in out
+
+
+DATED = """\
+apiVersion: gate/v1
+kind: PolicyPack
+name: rollout
+rules:
+  - id: pci-scope
+    title: Payments services declare their PCI scope
+    severity: error
+    enforce_from: 2027-01-15
+    campaign: pci-2027
+    check:
+      schema: {required: [description]}
+      message: description must state the PCI scope
+    remediation: Say "PCI in scope" or "PCI out of scope" in description.
+    examples:
+      - name: before its date it warns
+        expect: fires
+        as_of: 2027-01-14
+        severity: warning
+      - name: from its date it blocks
+        expect: fires
+        as_of: 2027-01-15
+        severity: error
+      - name: said wrongly
+        expect: fires
+        as_of: 2027-01-01
+        severity: error
+"""
+
+
+def test_enforce_from_examples_run_by_gate_test(gate_cli: Any, tmp_path: Path) -> None:
+    """A dated rule warns before its day and blocks from it; `gate test` runs both examples, and an
+    example that expects the wrong severity for its day fails and says why."""
+    pack = write_pack(tmp_path, DATED)
+    code, out, _ = gate_cli("test", pack, "--repo", str(tmp_path))
+    assert code == 1
+    assert "example 'said wrongly': it fired as warning, not error (as of 2027-01-01)" in out
+    assert "before its date it warns" not in out.split("said wrongly")[0].split("FAIL")[-1]
+    code, out, _ = gate_cli(
+        "test",
+        write_pack(tmp_path, DATED.split("      - name: said wrongly")[0]),
+        "--repo",
+        str(tmp_path),
+    )
+    assert code == 0, out
+    (rule,) = parse_pack(DATED.encode(), "rollout.yaml")
+    assert (str(rule.enforce_from), rule.campaign) == ("2027-01-15", "pci-2027")

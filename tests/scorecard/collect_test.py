@@ -16,6 +16,7 @@ from testing.repo import build_example
 from gate.git import Repo
 from gate.resources import validator
 from gate.scorecard import collect, readiness
+from gate.scorecard.render import render_markdown
 
 
 def card_of(
@@ -416,3 +417,47 @@ def test_the_configured_risk_model_scores_the_changes(
         "scorecard", "--repo", example.path, "--output-dir", str(tmp_path), "--no-trend"
     )
     assert code == 2 and err.startswith("gate: error: .gate/risk-model.json: risk model not found")
+
+
+DATED_CONFIG = """\
+rules:
+  dependencies-declared: info
+  runbook-sections: {enforce_from: "2027-01-15", campaign: runbooks-2027}
+  rollback-plan: {campaign: runbooks-2027}
+scorecard:
+  campaigns:
+    runbooks-2027: {target: "2027-03-31", title: Every runbook complete}
+"""
+
+
+def test_campaigns_show_their_progress_target_and_dates(example: GitRepo) -> None:
+    example.git("checkout", "-q", "main")
+    example.write(
+        ".gate.yaml",
+        example.read(".gate.yaml").replace("rules:\n  dependencies-declared: info\n", DATED_CONFIG),
+    )
+    example.commit("a campaign")
+    card = card_of(example)
+    assert list(validator("scorecard").iter_errors(card)) == []
+    (campaign,) = card["campaigns"]
+    scope = [s for s in card["services"] if {"runbook-sections", "rollback-plan"} & set(s["rules"])]
+    done = [
+        s["name"]
+        for s in scope
+        if all(s["rules"].get(r, "pass") == "pass" for r in ("runbook-sections", "rollback-plan"))
+    ]
+    assert {
+        k: campaign[k] for k in ("name", "title", "target", "days_left", "rules", "enforce_from")
+    } == {
+        "name": "runbooks-2027",
+        "title": "Every runbook complete",
+        "target": "2027-03-31",
+        "days_left": (dt.date(2027, 3, 31) - TODAY).days,
+        "rules": ["rollback-plan", "runbook-sections"],
+        "enforce_from": {"runbook-sections": "2027-01-15"},
+    }
+    assert (campaign["services"], campaign["done"]) == (len(scope), len(done))
+    assert "search" in campaign["remaining"] and "cart" in campaign["remaining"]
+    assert by_name(card)["search"]["rules"]["runbook-sections"] == "warning"  # not enforced yet
+    assert "| runbooks-2027: Every runbook complete | 2027-03-31 (" in render_markdown(card)
+    assert "runbook-sections (2027-01-15)" in render_markdown(card)
