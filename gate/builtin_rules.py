@@ -98,7 +98,9 @@ BUILTIN_RULES = {
             "The gate's own files have CODEOWNERS",
             "Exceptions in the base revision are trusted because they were reviewed when they merged. That holds only if "
             "CODEOWNERS gives .gate.yaml, the policy packs and the exception ledger to release managers / the platform team, "
-            "and branch protection requires code-owner review.",
+            "and branch protection requires code-owner review. `gate validate` warns about a gate file with no owner; "
+            "`gate check` judges a change that takes the owners of a gate file away or hands it to anyone else "
+            "(error when the repository has a tier 0-1 service: the gate's files judge every service).",
             "Add CODEOWNERS lines such as `/.gate.yaml @org/platform`, `/policies/ @org/platform`, `/exceptions.yaml @org/release-managers`.",
         ),
         RuleInfo(

@@ -325,6 +325,7 @@ class Catalog:
     def __post_init__(self) -> None:
         self._loaded: dict[str, Service | None] = {}  # service directory -> its service
         self._entries: dict[str, Entry] | None = None  # every source file, once asked for
+        self._alike: dict[str, list[str]] = {}  # source path -> tracked files spelled alike
 
     @property
     def entries(self) -> dict[str, Entry]:
@@ -351,6 +352,7 @@ class Catalog:
                 directory = directory.rpartition("/")[0]
                 candidates.update(f"{directory}/{n}" if directory else n for n in names)
         self.snapshot.prefetch(sorted(candidates))
+        self._alike_sources(paths)
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Catalog:
@@ -408,6 +410,28 @@ class Catalog:
                 return service
         return None
 
+    def alike_owners(self, path: str) -> list[Service]:
+        """Services whose directory a case-insensitive checkout merges with one of the path's
+        ancestors (`services/Payments/` beside `services/payments/`, or a U+017F LONG S): on such a
+        file system the path is inside that service's directory."""
+        found = []
+        for source in self._alike_sources([path]):
+            if (service := self.defining(source)) is not None:
+                found.append(service)
+        return found
+
+    def _alike_sources(self, paths: list[str]) -> list[str]:
+        """Source files spelled alike (`gate.git.folded`), not equal, to one a path's ancestor
+        directory could hold: asked of git once for every path not asked about before."""
+        names = source_names(self.snapshot.repo)
+        candidates = {f"{d}/{n}" if d else n for p in paths for d in _ancestors(p) for n in names}
+        todo = sorted(candidates - self._alike.keys())
+        if todo:
+            found = self.snapshot.repo.alike(self.snapshot.rev, todo, same_name=True)
+            for candidate in todo:
+                self._alike[candidate] = [f for f in found.get(candidate, []) if f != candidate]
+        return sorted({f for c in candidates for f in self._alike[c]})
+
     def owners(self, path: str) -> list[Service]:
         """Every service a path belongs to: its directory's service, plus any that claim it.
 
@@ -418,6 +442,8 @@ class Catalog:
         prefix = self.owner_by_prefix(path)
         if prefix:
             owners[prefix.manifest] = prefix
+        for alike in self.alike_owners(path):
+            owners.setdefault(alike.manifest, alike)
         for manifest, claim in self._claims:
             if claim.startswith(ROOT_READING):
                 reader = self._reads_from_root(manifest, claim, path)
@@ -483,3 +509,13 @@ class Catalog:
             key, [[namespace, name, slug] for (namespace, name), slug in sorted(slugs.items())]
         )
         return slugs
+
+
+def _ancestors(path: str) -> list[str]:
+    """The directories above a path, nearest first ("" is the repository root)."""
+    found = []
+    directory = path
+    while directory:
+        directory = directory.rpartition("/")[0]
+        found.append(directory)
+    return found

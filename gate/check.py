@@ -38,7 +38,7 @@ from gate.resilience.trust import judged as resilience_record
 from gate.risk.findings import assess as assess_risk
 from gate.risk.score import RiskScorer
 from gate.snapshot import Snapshot
-from gate.verdict import Finding, RuleInfo, ServiceResult, Status, Verdict, decide
+from gate.verdict import Finding, RuleInfo, ServiceResult, Severity, Status, Verdict, decide
 from gate.waivers.apply import approvals_for
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.report import WaiverReport
@@ -170,7 +170,7 @@ def judge(
         network=not offline and mode != "staged",
     )
     owners = _ownership(case, ctx)
-    repo_findings = repository_findings(case, owners)
+    repo_findings = repository_findings(case, owners) + gate_files_handed(case, ctx)
     read_ahead(
         changes, owners, [*config.files(), config.ledger_path], base, head
     )  # the I/O plan: see gate.read_ahead
@@ -491,6 +491,44 @@ def _lifecycle(
         else f
         for f in findings
     ]
+
+
+def gate_files_handed(case: Case, ctx: CheckContext) -> list[Finding]:
+    """A change to CODEOWNERS or to the gate's own files that takes their owners away or hands them
+    to anyone else: the base tip is trusted because those owners review every change to them. The
+    gate's files judge every service, so this counts at the strictest tier there is."""
+    config = case.config
+    gate_files = (*config.files(), config.ledger_path, BASELINE_FILE)
+    touched = {p for c in case.changes for p in (c.path, c.old_path) if p}
+    if not touched & {*codeowners.LOCATIONS, *gate_files}:
+        return []
+    tip = CheckContext(head=case.trusted, base=case.trusted, today=case.today).codeowners
+    tiers = [s.tier for s in Catalog.of(case.trusted).all()]
+    severity: Severity = "error" if min(tiers, default=0) <= 1 else "warning"
+    findings = []
+    for path in dict.fromkeys(gate_files):
+        was, now = _owners_of(tip, path), _owners_of(ctx.codeowners, path)
+        if (
+            not was or was == now
+        ):  # a file yet to be written too: its owners review its first version
+            continue
+        what = "takes away the owners of" if not now else "changes who owns"
+        findings.append(
+            _builtin(
+                "gate-files-owned",
+                severity,
+                f"this change {what} {path} ({' '.join(was)} at the base tip, "
+                f"{' '.join(now) or 'nobody'} after it): the gate's own rules and exceptions would "
+                "then merge without the review that makes them trusted",
+                path,
+            )
+        )
+    return findings
+
+
+def _owners_of(found: tuple[str, codeowners.Answers] | None, path: str) -> tuple[str, ...]:
+    entry = found[1].owner(path) if found is not None else None
+    return tuple(sorted({o.lower() for o in entry.owners})) if entry is not None else ()
 
 
 def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Finding]:

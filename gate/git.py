@@ -735,18 +735,36 @@ class Repo:
         """Paths tracked at `rev` (a commit or INDEX) that a case-insensitive checkout opens as
         `path` (macOS, Windows): equal under `folded`, so in letter case beyond ASCII (U+017F LONG S
         is an s to APFS and NTFS), composed or decomposed accents, or invisible format characters."""
-        if rev == EMPTY or not tree_path(path):
-            return []
-        # one glob per component ("*" never crosses "/"); the exact comparison is `folded`
-        spec = ":(glob)" + "/".join("*" for _ in path.split("/"))
+        return self.alike(rev, [path]).get(path, [])
+
+    def alike(self, rev: str, paths: list[str], same_name: bool = False) -> dict[str, list[str]]:
+        """`spelled_alike` for many paths in one process: path -> the tracked paths that fold like
+        it; with `same_name`, only those whose file name is spelled exactly as the path's."""
+        wanted: dict[str, list[str]] = {}
+        for path in paths:
+            if tree_path(path):
+                wanted.setdefault(folded(path), []).append(path)
+        if rev == EMPTY or not wanted:
+            return {}
+        # one glob per depth ("*" never crosses "/"); the exact comparison is `folded`
+        shapes = {
+            (p.count("/"), _glob_escaped(p.rpartition("/")[2]) if same_name else "*")
+            for group in wanted.values()
+            for p in group
+        }
+        specs = [":(glob)" + "*/" * depth + name for depth, name in sorted(shapes)]
         if rev == INDEX:
-            out = self.run("ls-files", "-z", "--", spec)
+            out = self.run("ls-files", "-z", "--", *specs)
         else:
             out = self.run(
-                "diff", "--name-only", "-z", "--no-renames", _empty_tree(self), rev, "--", spec
+                "diff", "--name-only", "-z", "--no-renames", _empty_tree(self), rev, "--", *specs
             )
-        want = folded(path)
-        return [name for p in out.split(b"\0") if p and folded(name := _text(p)) == want]
+        found: dict[str, list[str]] = {}
+        for raw in out.split(b"\0"):
+            name = _text(raw) if raw else ""
+            for path in wanted.get(folded(name), []) if name else []:
+                found.setdefault(path, []).append(name)
+        return found
 
     def blob_ids(self, rev: str, paths: list[str]) -> dict[str, str]:
         """path -> blob id at `rev` for those of `paths` that exist there (one process)."""
@@ -860,6 +878,10 @@ def parse_listing(
             first, second, third = meta.decode().split(" ", 2)
             found[_text(path)] = Entry(first, second if staged else third)
     return found
+
+
+def _glob_escaped(name: str) -> str:
+    return "".join("\\" + c if c in "*?[\\" else c for c in name)
 
 
 def folded(name: str) -> str:

@@ -10,14 +10,16 @@ comes from git's rename detection of its manifest, or from where its files moved
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeGuard
 
-from gate import globs
+from gate import codeowners, globs
 from gate.builtin_rules import builtin_finding
 from gate.catalog import Catalog, Service, source_names
-from gate.git import Change
+from gate.git import Change, folded
+from gate.snapshot import Snapshot
 from gate.verdict import Finding
 
 
@@ -137,10 +139,11 @@ def _assign(
         for path in (change.path, change.old_path):
             if path is None:
                 continue
-            owners = head.owners(path)
+            prefixes = reach(path, fork.snapshot, head.snapshot)
+            owners = _with_reached(head.owners(path), head, prefixes)
             for service in owners:
                 judge(service.manifest, path)
-            before = trusted.owners(path)
+            before = _with_reached(trusted.owners(path), trusted, prefixes)
             for service in before:
                 if service.manifest in continued:
                     judge(continued[service.manifest], path)
@@ -158,6 +161,88 @@ def _assign(
                 and not globs.matches_any(list(unowned_ignore), path)
             ):
                 out.unowned.append(path)
+
+
+# Files outside any service that decide how a service's files are checked out, exported, fetched
+# or reviewed: a change to their lines is a change to each service those lines reach.
+JUDGE_FILES = (".gitmodules", *codeowners.LOCATIONS)
+
+
+def reach(path: str, before: Snapshot, after: Snapshot) -> tuple[str, ...] | None:
+    """The path prefixes the changed lines of a `.gitattributes`, `.gitmodules` or CODEOWNERS file
+    reach (compared folded, as a case-insensitive checkout matches them); None for other files."""
+    if posixpath.basename(path) != ".gitattributes" and path not in JUDGE_FILES:
+        return None
+    old, new = (_lines(snap.read(path)) for snap in (before, after))
+    if path == ".gitmodules":
+        sections = _submodules(old) ^ _submodules(new)
+        return tuple(dict.fromkeys(folded(p.strip("/") + "/") for _, p in sections if p))
+    directory = posixpath.dirname(path) + "/" if "/" in path and path not in JUDGE_FILES else ""
+    found = []
+    for line in sorted(set(old) ^ set(new)):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if text.startswith("[attr]"):
+            return (folded(directory),)  # a macro: every path that names it
+        quoted = text.startswith('"')
+        pattern, _, rest = (text[1:] if quoted else text.replace("\t", " ")).partition(
+            '"' if quoted else " "
+        )
+        if path not in codeowners.LOCATIONS and all(_leaves_content(a) for a in rest.split()):
+            continue  # how git diffs or merges it, or how GitHub shows it: not what is checked out
+        body = pattern.rstrip("/")
+        if "/" not in body:  # matches at any depth below the file's directory
+            found.append(directory)
+            continue
+        literal = re.split(r"[*?\[\\]", pattern.lstrip("/"), maxsplit=1)[0]
+        found.append(directory + literal)
+    return tuple(dict.fromkeys(folded(p) for p in found))
+
+
+# Attributes that change only how git diffs or merges a file, or how GitHub shows it, never the file
+# a checkout or an export holds (`text`, `eol`, `filter`, `export-ignore`, a macro, ... do).
+_DISPLAY_ATTRIBUTES = ("diff", "merge", "whitespace", "delta", "conflict-marker-size", "lockable")
+
+
+def _leaves_content(attribute: str) -> bool:
+    name = attribute.lstrip("-!").partition("=")[0]
+    return name in _DISPLAY_ATTRIBUTES or name.startswith("linguist-")
+
+
+def _lines(raw: bytes | None) -> list[str]:
+    return raw.decode("utf-8", "replace").splitlines() if raw else []
+
+
+def _submodules(lines: list[str]) -> set[tuple[tuple[str, ...], str]]:
+    """Each submodule section of a .gitmodules as (its lines, its path)."""
+    sections: list[tuple[list[str], list[str]]] = []
+    for line in lines:
+        text = line.strip()
+        if text.startswith("["):
+            sections.append(([], []))
+        if not sections:
+            continue
+        sections[-1][0].append(text)
+        key, _, value = text.partition("=")
+        if key.strip().lower() == "path":
+            sections[-1][1].append(value.strip().strip('"'))
+    return {(tuple(body), path) for body, paths in sections for path in paths or [""]}
+
+
+def _with_reached(
+    owners: list[Service], catalog: Catalog, prefixes: tuple[str, ...] | None
+) -> list[Service]:
+    """`owners`, plus every service of the catalog whose directory a prefix reaches (either one
+    inside the other)."""
+    if not prefixes:
+        return owners
+    found = {s.manifest: s for s in owners}
+    for service in catalog.all():
+        root = folded(service.root)
+        if any(root.startswith(p) or p.startswith(root) for p in prefixes):
+            found.setdefault(service.manifest, service)
+    return sorted(found.values(), key=lambda s: s.manifest)
 
 
 def strictest_tier(service: Service, before: list[Service | None]) -> Service:

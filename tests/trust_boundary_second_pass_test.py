@@ -590,3 +590,140 @@ def test_a_status_file_spelled_alike_in_unicode_is_never_trusted(
         assert not refused  # a name no file system folds onto the configured one is no claim
     else:
         assert refused and v.verdict == "block", spelling
+
+
+# -- every file has a judge ------------------------------------------------------------------------
+#
+# Files outside any service decide how a service's files are checked out, exported, fetched or
+# reviewed: a root `.gitattributes` (`export-ignore`, `working-tree-encoding`), `.gitmodules` (where
+# a service's submodule comes from), CODEOWNERS. Their lines are judged as a change to each service
+# they reach, as the same lines in the service's own directory are. A directory spelled like a
+# service's but for letter case is that service's on a case-insensitive checkout.
+
+
+@pytest.fixture(params=[0, 1], ids=["tier0", "tier1"])
+def spent_only(request: pytest.FixtureRequest, example: GitRepo) -> tuple[GitRepo, str, str]:
+    name, code = TARGETS[request.param]
+    spend_budget(example, name)
+    return example, name, code
+
+
+def _judged_and_blocked(v: Verdict, name: str) -> bool:
+    return v.verdict == "block" and "error-budget" in errors(v, name)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "services/{name}/** export-ignore\n",
+        "/services/{name}/src/*.py working-tree-encoding=UTF-16\n",
+        "*.py export-ignore\n",  # any depth: every service
+        "[attr]gone export-ignore\nservices/{name}/** gone\n",
+    ],
+)
+def test_a_root_gitattributes_line_is_a_change_to_the_services_it_reaches(
+    spent_only: tuple[GitRepo, str, str], lines: str
+) -> None:
+    repo, name, _ = spent_only
+    repo.write(".gitattributes", lines.format(name=name))
+    repo.git("add", ".gitattributes")  # only it: the attributes would re-encode the rest on `add`
+    repo.git("commit", "-q", "-m", "attributes")
+    assert _judged_and_blocked(judge(repo), name), lines
+
+
+def test_control_a_root_gitattributes_line_for_no_service_judges_none(
+    spent_only: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, _ = spent_only
+    repo.write(".gitattributes", "/docs/** linguist-documentation\n/README.md text\n")
+    repo.commit("attributes")
+    v = judge(repo)
+    assert name not in {s.name for s in v.services} and v.verdict != "block"
+
+
+def test_a_codeowners_line_is_a_change_to_the_service_it_reaches(
+    spent_only: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, _ = spent_only
+    repo.replace(".github/CODEOWNERS", f"/services/{name}/", f"/services/{name}/   @mallory\n#")
+    repo.commit("owners")
+    assert _judged_and_blocked(judge(repo), name)
+
+
+def test_a_gitmodules_url_is_a_change_to_the_service_it_reaches(
+    spent_only: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, _ = spent_only
+    repo.git("checkout", "-q", "main")
+    sdk = f"services/{name}/vendor/sdk"
+    repo.write(
+        ".gitmodules", f'[submodule "sdk"]\n\tpath = {sdk}\n\turl = https://git.example.com/sdk\n'
+    )
+    sha = repo.git("rev-parse", "HEAD").strip()
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{sha},{sdk}")
+    repo.commit("vendored sdk")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.replace(".gitmodules", "git.example.com/sdk", "git.example.net/mallory/sdk")
+    repo.commit("a faster sdk")
+    assert _judged_and_blocked(judge(repo), name)
+
+
+@pytest.mark.parametrize("spelling", ["{Name}", "{NAME}", "{long_s}"])
+def test_a_case_folded_sibling_directory_belongs_to_the_service(
+    spent_only: tuple[GitRepo, str, str], spelling: str
+) -> None:
+    repo, name, code = spent_only
+    folding = name.replace("s", "\u017f") if "s" in name else name.replace("k", "\u212a")
+    alike = spelling.format(Name=name.capitalize(), NAME=name.upper(), long_s=folding)
+    repo.write(code.replace(f"/{name}/", f"/{alike}/"), "def new_feature():\n    return 1\n")
+    repo.commit("feature, beside the service")
+    assert _judged_and_blocked(judge(repo), name), alike
+
+
+def test_control_a_differently_named_directory_is_not_the_service(
+    spent_only: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, code = spent_only
+    repo.write(code.replace(f"/{name}/", f"/{name}-next/"), "def new_feature():\n    return 1\n")
+    repo.commit("feature, in a new directory")
+    assert name not in {s.name for s in judge(repo).services}
+
+
+# The gate's own files (.gate.yaml, the exception ledger, packs, the baseline) are trusted because
+# their owners review every change to them: a change that takes their owners away, or hands them to
+# someone else, is judged in `check` (it affects every service, so at the strictest tier there is).
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["drop-line", "hand-to-author", "move-file", "catch-all-only"],
+)
+def test_a_change_to_who_owns_the_gate_s_files_blocks(example: GitRepo, edit: str) -> None:
+    owners = example.read(".github/CODEOWNERS")
+    if edit == "drop-line":
+        example.write(".github/CODEOWNERS", owners.replace("/.gate.yaml ", "# /.gate.yaml "))
+        example.replace(".github/CODEOWNERS", "*                         @acme/platform", "")
+    elif edit == "hand-to-author":
+        example.write(".github/CODEOWNERS", owners + "/exceptions.yaml   @mallory\n")
+    elif edit == "move-file":  # the file moves to the root, without the gate's lines
+        example.git("rm", "-q", ".github/CODEOWNERS")
+        example.write("CODEOWNERS", "/services/ @acme/platform\n")
+    else:
+        example.write(".github/CODEOWNERS", owners.replace("@acme/platform", "@acme/everyone"))
+    example.commit("owners")
+    v = judge(example)
+    assert v.verdict == "block" and "gate-files-owned" in {
+        f.rule for f in v.findings if f.severity == "error"
+    }, edit
+
+
+def test_control_an_owners_change_that_leaves_the_gate_s_files_alone_passes_that_rule(
+    example: GitRepo,
+) -> None:
+    example.replace(
+        ".github/CODEOWNERS",
+        "/services/search/         @acme/discovery",
+        "/services/search/ @acme/search",
+    )
+    example.commit("search has its own team now")
+    assert "gate-files-owned" not in {f.rule for f in judge(example).findings}
