@@ -1,6 +1,7 @@
 """The risk score on three changes a reviewer knows the answer to, made on a real monorepo's history.
 
     python bench/risk_cases.py REPO [--services a,b,c,d,e] [--workdir /tmp/gate-risk-cases]
+    python bench/risk_cases.py REPO --refactors 1000
 
 REPO is a clone or bare mirror of a monorepo with one directory per service under `src/` and
 Kubernetes manifests in `kubernetes-manifests/<service>.yaml` (GoogleCloudPlatform/
@@ -16,6 +17,11 @@ claiming its deploy manifest), then three branches are checked with `gate check`
 It prints, per case and service, the score, level, probability and whether the risk thresholds
 fired (a `risk-high` finding). What a reviewer expects: `wide` warns or blocks at tier 0,
 `comment` is low, `split` is not above medium.
+
+`--refactors N` looks at real refactors instead: among the repository's newest N non-merge
+commits, those that moved 100 lines or more (deleted in one place, added in another: file splits,
+moves, renames), at least half as many as they added, each placed on the scale drawn at the
+repository's tip as `gate check` would place it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gate.git import Repo  # noqa: E402
+from gate.risk.model import DEFAULT_MODEL, level  # noqa: E402
+from gate.risk.scale import Scale, bounded_window, probabilities  # noqa: E402
+from gate.settings import RiskSettings  # noqa: E402
 
 TIERS = (0, 0, 1, 1, 1)
 PATHS = ("src", "kubernetes-manifests")
@@ -133,6 +146,26 @@ def check(work: Path, branch: str) -> dict[str, object]:
     return report
 
 
+def refactors(path: str, newest: int) -> None:
+    repo = Repo(path)
+    days = RiskSettings().history_days
+    window = bounded_window(repo, "HEAD", days)
+    drawn, _ = probabilities(repo, "HEAD", DEFAULT_MODEL, days, window=window)
+    scale = Scale(tuple(sorted(drawn.values())), "repository", window)
+    featured: dict[str, dict[str, float]] = {}
+    points, _ = probabilities(repo, "HEAD", DEFAULT_MODEL, days, newest, window, featured)
+    print("| commit | subject | lines added | moved | new code (lines of tokens) | score | level |")
+    print("|---|---|---|---|---|---|---|")
+    for sha, f in featured.items():
+        if f["moved"] >= 100 and f["moved"] >= f["la"] / 2:
+            score = scale.percentile(points[sha])
+            subject = repo.run("log", "-1", "--format=%s", sha).decode().strip()[:60]
+            print(
+                f"| {sha[:10]} | {subject} | {f['la']:.0f} | {f['moved']:.0f} | "
+                f"{f['added_code']:.0f} | {score:.0f} | {level(score)} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -143,7 +176,11 @@ def main() -> None:
         default="paymentservice,checkoutservice,frontend,cartservice,productcatalogservice",
     )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/gate-risk-cases"))
+    parser.add_argument("--refactors", type=int, metavar="N")
     args = parser.parse_args()
+    if args.refactors:
+        refactors(args.repo, args.refactors)
+        return
     services = args.services.split(",")
     work = args.workdir / Path(args.repo.rstrip("/").removesuffix("/repo")).name
     shutil.rmtree(work, ignore_errors=True)

@@ -310,3 +310,16 @@ def test_risk_scale_and_risk_cases_benchmarks_run(tmp_path: Path) -> None:
     ]
     assert {row.split(" | ")[0] for row in rows} == {"| wide", "| comment", "| split"}
     assert len([row for row in rows if row.startswith("| wide")]) == 5
+    big = source / "src" / "pay" / "main.go"
+    big.write_text(big.read_text() + "".join(f"y{k} := g({k}, {k + 1})\n" for k in range(120)))
+    subprocess.run(["git", "commit", "-q", "-am", "grow pay"], cwd=source, check=True, env=env)
+    big.rename(source / "src" / "cart" / "pay.go")  # a pure move
+    subprocess.run(["git", "add", "-A"], cwd=source, check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "-m", "move pay"], cwd=source, check=True, env=env)
+    moved = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "risk_cases.py"), str(source), "--refactors", "30"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    row = next(line for line in moved.stdout.splitlines() if "| move pay |" in line)
+    assert row.split(" | ")[4] == "0"  # moved lines are no new code

@@ -162,12 +162,14 @@ def probabilities(
     window_days: int,
     recent: int = RECENT,
     window: int | None | bool = False,
+    featured: dict[str, dict[str, float]] | None = None,
 ) -> tuple[dict[str, float], int | None]:
     """Each of the newest `recent` non-merge commits' tier-neutral probability, by commit id,
-    featured from the newest WALK commits with `window` seconds of history (None: `window_days`;
-    False: `bounded_window`'s), and that window. The three git questions run at once."""
+    featured from the newest WALK commits (more when `recent` is more) with `window` seconds of
+    history (None: `window_days`; False: `bounded_window`'s), and that window; each one's
+    features go into `featured` when given. The three git questions run at once."""
     # who touched what, and when (names only, as the check mines it; renames found)
-    walk = stream(repo, f"--max-count={WALK}", tip, lines=False)
+    walk = stream(repo, f"--max-count={max(WALK, 2 * recent)}", tip, lines=False)
     process = repo.log_patches(tip, PATCH_LOG.format, "--no-merges", f"--max-count={recent}")
     commits = list(walk)
     patches = _recent_patches(process)
@@ -183,6 +185,8 @@ def probabilities(
             change = Change(own.author, judged_at(day_of(own.time)), own.files, own.message)
             features = change_features(index, change, sizes[commit.sha], patches[commit.sha][1])
             points[commit.sha] = round(neutral(model, features), 6)
+            if featured is not None:
+                featured[commit.sha] = features
         index.add(commit)
     return points, window
 
