@@ -20,10 +20,10 @@ MAX_LINES = 60
 # Functions longer than MAX_LINES, with their length today: each one is a job to split.
 # Measured on ruff-formatted code (100 columns); each entry is to be split where it says two things.
 LONG_FUNCTIONS: dict[str, int] = {
-    "gate/budget/openslo.py:_objective_slo": 64,
+    "gate/budget/openslo.py:_objective_slo": 62,
     "gate/budget/openslo.py:_window": 61,
     "gate/budget/openslo.py:objects": 68,
-    "gate/budget/slo.py:_inline": 74,
+    "gate/budget/slo.py:_inline": 72,
     "gate/budget/sloth.py:_spec": 98,
     "gate/budget/status.py:findings_for": 94,
     "gate/catalog.py:_with_entity": 116,
@@ -351,7 +351,7 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/commands/validate.py": 2,
     "gate/errors.py": 1,
     "gate/git.py": 3,
-    "gate/policy/kinds.py": 5,
+    "gate/policy/kinds.py": 2,
     "gate/policy/plugins.py": 3,
     "gate/policy/rules.py": 1,
     "gate/policy/shared.py": 3,

@@ -241,6 +241,17 @@ def duration_text(seconds: int) -> str:
 
 
 UNITS = {"s": 1, "m": 60, "h": HOUR, "d": DAY, "w": 7 * DAY}  # Prometheus's single-unit durations
+# The one table of calendar units' nominal lengths (OpenSLO windows, calendar periods): a month is
+# 30 days, a quarter 91 (a quarter of 365, rounded down), a year 365.
+CALENDAR_UNITS = {
+    "m": 60,
+    "h": HOUR,
+    "d": DAY,
+    "w": 7 * DAY,
+    "M": 30 * DAY,
+    "Q": 91 * DAY,
+    "Y": 365 * DAY,
+}
 _SHORTHAND = re.compile(r"([1-9][0-9]*)([A-Za-z])")
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gate import yaml as gate_yaml
-from gate.budget.math import parse_duration
+from gate.budget.math import CALENDAR_UNITS, parse_duration
 from gate.budget.promql import window_template
 from gate.budget.records import SLO, BurnAlert, Calendar, SLOProblem, say
 from gate.errors import FatalError
@@ -31,13 +31,8 @@ KINDS = (
     "Service",
 )
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_WINDOW_UNITS = {
-    **_SECONDS,
-    "M": 30 * 86400,
-    "Q": 90 * 86400,
-    "Y": 365 * 86400,
-}  # the spec leaves M Q Y to implementations
+_SECONDS = {unit: CALENDAR_UNITS[unit] for unit in "mhdw"}
+_WINDOW_UNITS = CALENDAR_UNITS  # the spec leaves M Q Y to implementations
 _MAX_WINDOW = 3660 * 86400
 _OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _OTHER_VERSIONS = {
@@ -377,11 +372,7 @@ def _objective_slo(
     """The SLO record of a valid objective; one gate cannot measure is kept with the reason."""
     own, i, objective, at = goal.own, goal.index, goal.data, goal.at
     assert own is not None and goal.target is not None
-    reason = _unmeasurable(own, method)
-    if not reason and goal.slice_window is not None and goal.slice_window * 2 > window[0]:
-        reason = f"timeSliceWindow {say(objective.get('timeSliceWindow'))} is more than half the timeWindow {say(spec['timeWindow'][0].get('duration'))}: too few slices to measure"
-    if not reason and own.kind == "threshold" and (goal.op not in _OPS or not _number(goal.value)):
-        reason = "a thresholdMetric objective needs op (lt, lte, gt, gte) and value to tell a good slice from a bad one"
+    reason = _unmeasurable(own, method) or _unmeasurable_goal(own, goal, spec, window[0])
     label = objective.get("displayName") or objective.get("name")
     full = f"{name}/{label}" if count > 1 and label else name
     if count > 1 and not label:
@@ -398,6 +389,7 @@ def _objective_slo(
             source=None,
             origin=obj.file,
             line=obj.line(*at),
+            field_lines=_field_lines(obj, at),
             calendar=calendar,
             labels=_labels(obj.data),
             spec="openslo",
@@ -418,6 +410,7 @@ def _objective_slo(
         slice_target=goal.slice_target,
         origin=obj.file,
         line=obj.line(*at),
+        field_lines=_field_lines(obj, at),
         raw=own.queries.get("raw"),
         raw_type=own.raw_type,
         threshold=own.queries.get("threshold"),
@@ -427,6 +420,21 @@ def _objective_slo(
         labels=_labels(obj.data),
         spec="openslo",
     )
+
+
+def _unmeasurable_goal(own: Indicator, goal: _Objective, spec: dict[str, Any], seconds: int) -> str:
+    """Why gate cannot measure this objective as written ("" when it can)."""
+    objective = goal.data
+    if goal.slice_window is not None and goal.slice_window * 2 > seconds:
+        return f"timeSliceWindow {say(objective.get('timeSliceWindow'))} is more than half the timeWindow {say(spec['timeWindow'][0].get('duration'))}: too few slices to measure"
+    if own.kind == "threshold" and (goal.op not in _OPS or not _number(goal.value)):
+        return "a thresholdMetric objective needs op (lt, lte, gt, gte) and value to tell a good slice from a bad one"
+    return ""
+
+
+def _field_lines(obj: Obj, at: tuple[Any, ...]) -> tuple[tuple[str, int | None], ...]:
+    """Where the objective's target and the SLO's window are written."""
+    return (("objective", obj.line(*at, "target")), ("window", obj.line("spec", "timeWindow")))
 
 
 def _which(label: Any, index: int) -> str:

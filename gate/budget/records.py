@@ -11,7 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from gate.budget.math import CALENDAR_UNITS
+
 WINDOW_PLACEHOLDER = "{{window}}"
+SLI_KINDS = ("availability", "latency", "error-rate", "freshness", "durability", "throughput")
+_KIND_LABELS = ("sli", "category", "sli_type", "type", "kind")
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,7 @@ class Calendar:
     unit: str  # m h d w M Q Y
 
     def nominal_seconds(self) -> int:
-        days = {"M": 30, "Q": 91, "Y": 365}.get(self.unit)
-        if days:
-            return self.count * days * 86400
-        return self.count * {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}[self.unit]
+        return self.count * CALENDAR_UNITS[self.unit]
 
     def period(self, now: float) -> tuple[float, float]:
         """(start, end) epoch seconds of the period holding `now`."""
@@ -110,6 +111,38 @@ class SLO:
         None  # why gate cannot query it (a status file or endpoint may still measure it)
     )
     burn_alerts: tuple[BurnAlert, ...] = ()  # the alert policies its own document declares
+    sli_kind: str | None = None  # as written inline (`sli:`); a document's is read from it
+    field_lines: tuple[tuple[str, int | None], ...] = ()  # objective, window: their own lines
+
+    @property
+    def sli(self) -> str | None:
+        """What the SLO measures (availability, latency, ...): `sli:` inline; for a document, a
+        label naming a kind (sli, category, type), else a kind named in the SLO's name."""
+        if self.sli_kind is not None:
+            return self.sli_kind
+        for key, value in self.labels:
+            if key.lower() in _KIND_LABELS and value.lower() in SLI_KINDS:
+                return value.lower()
+        words = self.name.lower().replace("_", "-")
+        return next((kind for kind in SLI_KINDS if kind in words), None)
+
+    def line_of(self, field: str) -> int | None:
+        """The line of one of the SLO's fields (objective, window) in its document, else its own."""
+        return dict(self.field_lines).get(field) or self.line
+
+    @property
+    def queries(self) -> tuple[object, ...]:
+        """Everything that says which events are good: a dropped selector changes it."""
+        return (
+            self.good,
+            self.bad,
+            self.total,
+            self.raw,
+            self.raw_type,
+            self.threshold,
+            self.op,
+            self.value,
+        )
 
     @property
     def objective_percent(self) -> str:

@@ -99,6 +99,15 @@ class _Documents:
         ]
 
 
+def _timeslice(item: dict[str, Any]) -> tuple[int | None, Any]:
+    """An inline SLO's timeslice window and target; (None, None) unless both are valid."""
+    ts = _mapping(item.get("timeslice"))
+    window, target = parse_duration(ts.get("window")), ts.get("target")
+    if window is None or not isinstance(target, (int, float)) or not 0 < target <= 1:
+        return None, None
+    return window, target
+
+
 def _inline(
     service: Service, item: dict[str, Any], index: int
 ) -> tuple[SLO | None, list[SLOProblem]]:
@@ -129,23 +138,16 @@ def _inline(
             )
         )
     budgeting = item.get("budgeting", "occurrences")
-    slice_window = slice_target = None
-    if budgeting == "timeslices":
-        ts = _mapping(item.get("timeslice"))
-        slice_window = parse_duration(ts.get("window"))
-        slice_target = ts.get("target")
-        if (
-            slice_window is None
-            or not isinstance(slice_target, (int, float))
-            or not 0 < slice_target <= 1
-        ):
-            problems.append(
-                SLOProblem(
-                    f"SLO {say(name)}: timeslices budgeting needs timeslice.window (e.g. 1m) and timeslice.target in (0, 1]",
-                    file,
-                    line,
-                )
+    slice_window, slice_target = _timeslice(item) if budgeting == "timeslices" else (None, None)
+    if budgeting == "timeslices" and slice_window is None:
+        problems.append(
+            SLOProblem(
+                f"SLO {say(name)}: timeslices budgeting needs timeslice.window (e.g. 1m) and "
+                "timeslice.target in (0, 1]",
+                file,
+                line,
             )
+        )
     indicator = item.get("indicator")
     source, queries = None, {}
     if isinstance(indicator, dict) and len(indicator) == 1:
@@ -172,6 +174,11 @@ def _inline(
         slice_target=slice_target,
         origin=file,
         line=line,
+        sli_kind=item["sli"] if isinstance(item.get("sli"), str) else None,
+        field_lines=(
+            ("objective", service.line("slos", index, "objective")),
+            ("window", service.line("slos", index, "window")),
+        ),
     ), []
 
 

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate import codeowners, markdown
+from gate.budget.slo import slos_of
 from gate.cache import Store
 from gate.catalog import Catalog, Located, Problem, Service
 from gate.deploy.kinds import KINDS as DEPLOY_KINDS
@@ -721,42 +722,29 @@ def slo_sane(ctx: CheckContext, service: Service, params: dict[str, Any]) -> lis
 
 
 def slo_floor(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
-    from gate.budget.records import say
-
+    """Availability SLOs (inline, OpenSLO, Sloth alike) at least at the tier's objective."""
     floor = params["min_availability"]
-    problems = []
-    for index, slo in enumerate(service.items("slos")):
-        if not isinstance(slo, dict):
-            continue
-        objective = slo.get("objective")
-        if (
-            slo.get("sli") == "availability"
-            and isinstance(objective, (int, float))
-            and 0 < objective < floor
-        ):
-            at = service.line("slos", index, "objective")
-            problems.append(
-                Problem(
-                    f"SLO {say(slo.get('name'))}: availability objective {objective}% is below the tier-{service.tier} default of {floor}%",
-                    service.manifest,
-                    at,
-                )
-            )
-    return problems
+    slos, _ = slos_of(service, ctx.head, ctx.trusted)
+    return [
+        Problem(
+            f"SLO {slo.name!r}: availability objective {slo.objective * 100:.10g}% is below the "
+            f"tier-{service.tier} default of {floor}%",
+            slo.origin,
+            slo.line_of("objective"),
+        )
+        for slo in slos
+        if slo.sli == "availability" and slo.objective * 100 < floor
+    ]
 
 
 def slo_definitions(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """Invalid SLO definitions (inline or OpenSLO), as Sloth's validator would reject them."""
-    from gate.budget.slo import slos_of
-
     _, problems = slos_of(service, ctx.head, ctx.trusted)
     return [Problem(p.message, p.file, p.line) for p in problems if not p.unsupported]
 
 
 def slo_window(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """Windows shorter than N days are usually a unit mistake ('1m' meant as a month is one minute)."""
-    from gate.budget.slo import slos_of
-
     slos, _ = slos_of(service, ctx.head, ctx.trusted)
     floor = params.get("min_days", 1)
     return [
@@ -782,11 +770,11 @@ def manifest_valid(ctx: CheckContext, service: Service, params: dict[str, Any]) 
 
 def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """A change that makes its own service look less critical or less ready is itself risky."""
+    problems = slo_drift(ctx, service) if service.parsed else []
     before = ctx.before(service)
     if before is None or not before.parsed or not service.parsed:
-        return []
+        return problems
     at = service.manifest
-    problems = []
     old_tier, new_tier = before.get("tier"), service.get("tier")
     if isinstance(old_tier, int) and isinstance(new_tier, int) and new_tier > old_tier:
         problems.append(
@@ -796,33 +784,6 @@ def manifest_drift(ctx: CheckContext, service: Service, params: dict[str, Any]) 
                 service.line("tier"),
             )
         )
-    old_slos = {_slo_key(s): s for s in before.items("slos") if isinstance(s, dict)}
-    new_slos = {
-        _slo_key(s): (i, s) for i, s in enumerate(service.items("slos")) if isinstance(s, dict)
-    }
-    for name, old in old_slos.items():
-        if name not in new_slos:
-            problems.append(Problem(f"SLO {name!r} deleted", at, service.line("slos")))
-            continue
-        index, new = new_slos[name]
-        o, n = old.get("objective"), new.get("objective")
-        if isinstance(o, (int, float)) and isinstance(n, (int, float)) and n < o:
-            problems.append(
-                Problem(
-                    f"SLO {name!r} loosened: objective {o} -> {n}",
-                    at,
-                    service.line("slos", index, "objective"),
-                )
-            )
-        ow, nw = window_minutes(old.get("window", "")), window_minutes(new.get("window", ""))
-        if ow and nw and nw < ow:
-            problems.append(
-                Problem(
-                    f"SLO {name!r} window shortened: {old.get('window')} -> {new.get('window')}",
-                    at,
-                    service.line("slos", index, "window"),
-                )
-            )
     for path in params.get("fields", DRIFT_FIELDS):
         keys = tuple(path.split("."))
         if before.get(*keys) not in (None, [], "") and service.get(*keys) in (None, [], ""):
@@ -851,6 +812,54 @@ def _list_drift(before: Service, service: Service) -> list[Problem]:
                         service.line(*keys),
                     )
                 )
+    return problems
+
+
+def slo_drift(ctx: CheckContext, service: Service) -> list[Problem]:
+    """Each SLO compared as its record, whatever its format (inline, OpenSLO, Sloth): deleted, its
+    objective lowered, its window changed, which events count as good changed (a dropped
+    selector), or its document moved; each at the line of the document that says so."""
+    if ctx.base is ctx.head:
+        return []
+    was = ctx.identity.get(service.manifest, service.manifest)
+    before = ctx.base_catalog.service_in(posixpath.dirname(was) + "/" if "/" in was else "")
+    if before is None or not before.parsed:
+        return []  # a new service: nothing it could loosen
+    old, _ = slos_of(before, ctx.base, ctx.trusted)
+    now = {slo.name: slo for slo in slos_of(service, ctx.head, ctx.trusted)[0]}
+    problems = []
+    for o in old:
+        n = now.get(o.name)
+        if n is None:
+            problems.append(
+                Problem(f"SLO {o.name!r} deleted", service.manifest, service.line("slos"))
+            )
+            continue
+        if n.objective < o.objective:
+            change = f"{o.objective * 100:.10g} -> {n.objective * 100:.10g}"
+            problems.append(
+                Problem(
+                    f"SLO {o.name!r} loosened: objective {change}", n.origin, n.line_of("objective")
+                )
+            )
+        if n.window != o.window:
+            how = "lengthened" if n.window > o.window else "shortened"
+            change = f"{o.window_text} -> {n.window_text}"
+            problems.append(
+                Problem(f"SLO {o.name!r} window {how}: {change}", n.origin, n.line_of("window"))
+            )
+        if n.queries != o.queries:
+            problems.append(
+                Problem(
+                    f"SLO {o.name!r}: which events count as good changed (its queries)",
+                    n.origin,
+                    n.line,
+                )
+            )
+        if n.origin != o.origin:
+            problems.append(
+                Problem(f"SLO {o.name!r} moved from {o.origin} to {n.origin}", n.origin, n.line)
+            )
     return problems
 
 

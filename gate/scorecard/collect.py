@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gate import config as gate_config
+from gate.budget.slo import slos_of
 from gate.errors import FatalError
 from gate.git import Repo
 from gate.incidents.book import Book, place_of
@@ -88,9 +89,8 @@ def build(
     budgets = _budgets(repo, snap, config, judged, offline)
     history = _on_the_scale(repo, commit, model, config.risk.history_days, mined())
     by_root = _changes_by_root(history, judged, window_start)
-    services = [
-        _service_row(j, ledger, budgets, history, by_root.get(j.service.root, [])) for j in judged
-    ]
+    rows = [(j, by_root.get(j.service.root, [])) for j in judged]
+    services = [_service_row(j, ledger, budgets, history, changes, snap) for j, changes in rows]
     card: dict[str, Any] = {
         "schema": SCHEMA,
         "revision": {"name": name, "commit": commit},
@@ -373,7 +373,6 @@ def _budgets(
                 "slos": [],
             }
         return out
-    from gate.budget.slo import slos_of
     from gate.budget.status import anchored, measure
 
     settings = anchored(config.budgets, repo.root)
@@ -421,6 +420,7 @@ def _service_row(
     budgets: dict[str, dict[str, Any]],
     history: Mined,
     changes: list[Any],
+    snap: Snapshot,
 ) -> dict[str, Any]:
     service = j.service
     states = j.states()
@@ -450,7 +450,7 @@ def _service_row(
         "rules": dict(sorted(states.items())),
         "failing_rules": failing,
         "has": j.has,
-        "slo_count": len(service.items("slos")),
+        "slo_count": len(slos_of(service, snap)[0]),  # the records: a document may define several
         "budget": budget,
         "waivers": ledger["per_service"].get(service.name, dict.fromkeys(WAIVER_STATES, 0)),
         "changes": {

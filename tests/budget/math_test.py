@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gate.budget import openslo
 from gate.budget.math import (
     BURN_WINDOWS,
+    CALENDAR_UNITS,
     DAY,
     HOUR,
     budget_remaining,
@@ -20,6 +22,7 @@ from gate.budget.math import (
     timeslices_remaining,
     windows_for,
 )
+from gate.budget.records import Calendar
 from gate.settings import BudgetSettings
 
 
@@ -241,3 +244,12 @@ def test_measurements_no_traffic_and_two_queries_a_scrape_apart_are_no_fault() -
     assert count_fault(0.0, 0.0) is None  # no traffic: no data, decided by the math
     assert count_fault(1000.0001, 1000.0) is None  # good asked a hair after total
     assert count_fault(2.0**53, 2.0**53) is None
+
+
+def test_one_table_of_calendar_units() -> None:
+    """A quarter is one length everywhere: an OpenSLO window and a calendar period agree (they
+    said 90 and 91 days)."""
+    for unit in "MQY":
+        period = Calendar("2026-01-01 00:00:00", "UTC", 1, unit).nominal_seconds()
+        assert period == CALENDAR_UNITS[unit] == openslo._WINDOW_UNITS[unit]
+    assert CALENDAR_UNITS["Q"] == 91 * 86400

@@ -322,7 +322,7 @@ def test_slo_floor(repo: GitRepo) -> None:
     )
     assert _run(repo, "slo_floor", {"min_availability": 99.9}, manifest) == [
         (
-            "SLO 'a': availability objective 99.0% is below the tier-1 default of 99.9%",
+            "SLO 'a': availability objective 99% is below the tier-1 default of 99.9%",
             "svc/service.yaml",
             6,
         )

@@ -461,3 +461,15 @@ def test_campaigns_show_their_progress_target_and_dates(example: GitRepo) -> Non
     assert by_name(card)["search"]["rules"]["runbook-sections"] == "warning"  # not enforced yet
     assert "| runbooks-2027: Every runbook complete | 2027-03-31 (" in render_markdown(card)
     assert "runbook-sections (2027-01-15)" in render_markdown(card)
+
+
+def test_slos_are_counted_from_their_records_in_every_format(example: GitRepo) -> None:
+    """payments names one OpenSLO document that defines two SLOs (a stream), and one inline SLO:
+    three SLOs, not the two items of its `slos:` list."""
+    document = example.read("services/payments/slo/availability.yaml")
+    second = document.replace("payments-availability", "payments-availability-eu")
+    example.write("services/payments/slo/availability.yaml", document + "---\n" + second)
+    example.commit("a second availability SLO")
+    example.git("checkout", "-q", "main")
+    example.git("merge", "-q", "--ff-only", "change")
+    assert by_name(card_of(example))["payments"]["slo_count"] == 3
