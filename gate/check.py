@@ -21,9 +21,6 @@ from gate.catalog import (
     Service,
 )
 from gate.catalog import (
-    configure as configure_sources,
-)
-from gate.catalog import (
     prepare as prepare_catalog,
 )
 from gate.git import INDEX, Change, Repo
@@ -31,10 +28,12 @@ from gate.incidents.book import for_change as incident_book
 from gate.policy.engine import applies, evaluate, judged_tier
 from gate.policy.incidents import KINDS as INCIDENT_KINDS
 from gate.policy.kinds import CheckContext
-from gate.policy.rules import Rule, load_rules
+from gate.policy.rules import Rule
 from gate.read_ahead import read_ahead
 from gate.resilience.trust import approvals as resilience_approvals
 from gate.resilience.trust import judged as resilience_record
+from gate.revision import at as revision_at
+from gate.revision import open_revision
 from gate.risk.findings import assess as assess_risk
 from gate.risk.score import RiskScorer
 from gate.snapshot import Snapshot
@@ -76,13 +75,8 @@ def run(
     trusted = base_snap if tip == base_rev else Snapshot(repo, tip)
     prepare_catalog(trusted)
     trusted.prefetch([config_path or gate_config.CONFIG_FILE, *codeowners.LOCATIONS])
-    config = gate_config.load(
-        trusted, config_path or gate_config.CONFIG_FILE, required=config_path is not None
-    )
-    configure_sources(
-        repo, config.backstage
-    )  # which files are services: the trusted tip's settings
-    rules = load_rules(config, trusted)
+    opened = revision_at(head_snap, config_path, trusted)  # config, packs, sources: the tip's
+    config, rules = opened.config, opened.rules
     lines = config.risk.enabled  # risk scoring counts lines: the same diff does it
     changes = repo.changes(base_rev, head_rev, lines=lines)
     head_snap.after(base_snap, changes, lines=lines)
@@ -571,15 +565,15 @@ def validate(
 ) -> Verdict:
     """Every service of one revision, judged as if each were changed (for the default branch)."""
     resources.remember_in(os.path.join(repo.git_dir, "gate"))
-    head_rev = repo.resolve(rev)
-    snap = Snapshot(repo, head_rev)
-    config = gate_config.load(
-        snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None
+    revision = open_revision(repo, rev, config_path)
+    snap, config, rules, catalog = (
+        revision.snapshot,
+        revision.config,
+        revision.rules,
+        revision.catalog,
     )
-    configure_sources(repo, config.backstage)
-    rules = load_rules(config, snap)
-    catalog = Catalog(snap)
     ctx = one_revision(snap, config, today or dt.date.today())
+    head_rev = snap.rev
     snap.read_many(
         list(catalog.manifests)
     )  # every manifest in one round trip, then every document they name

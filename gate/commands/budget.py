@@ -48,20 +48,16 @@ def report(
     repo_dir: str, rev: str, names: tuple[str, ...], config_path: str | None, offline: bool
 ) -> list[Row]:
     """Every SLO of the named services (all when none) at `rev`, measured."""
-    from gate import config as gate_config
     from gate.budget.slo import slos_of
     from gate.budget.status import anchored, measure
-    from gate.catalog import Catalog
     from gate.git import Repo
-    from gate.snapshot import Snapshot
+    from gate.revision import open_revision
 
     repo = Repo(repo_dir)
-    snapshot = Snapshot(repo, repo.resolve(rev))
-    config = gate_config.load(
-        snapshot, config_path or gate_config.CONFIG_FILE, required=config_path is not None
-    )
+    revision = open_revision(repo, rev, config_path)
+    snapshot, config = revision.snapshot, revision.config
     budgets = anchored(config.budgets, repo.root)
-    services = [s for s in Catalog(snapshot).all() if s.parsed]
+    services = [s for s in revision.catalog.all() if s.parsed]
     if names:
         unknown = sorted(set(names) - {s.name for s in services})
         if unknown:

@@ -39,21 +39,16 @@ def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:
     from gate import config as gate_config
     from gate.git import EMPTY, Repo
     from gate.policy.rules import load_rules
-    from gate.snapshot import Snapshot
+    from gate.revision import open_revision
 
     try:
         repo = Repo(repo_dir)
-        snapshot = Snapshot(repo, repo.resolve("HEAD") if repo.has_commits() else EMPTY)
+        rev = "HEAD" if repo.has_commits() else EMPTY
     except FatalError:
         if config_path:
             raise
         return load_rules(gate_config.Config(), None)
-    return load_rules(
-        gate_config.load(
-            snapshot, config_path or gate_config.CONFIG_FILE, required=bool(config_path)
-        ),
-        snapshot,
-    )
+    return open_revision(repo, rev, config_path).rules
 
 
 def _with_examples(rule: Rule, repo_dir: str) -> Rule:

@@ -18,8 +18,8 @@ from gate.budget.slo import slos_of
 from gate.errors import FatalError
 from gate.git import Repo
 from gate.incidents.book import Book, place_of
-from gate.policy.rules import load_rules
 from gate.resilience import status as drill_status
+from gate.revision import open_revision
 from gate.risk.scale import bounded_window, scale_for
 from gate.scorecard.delivery import Unit
 from gate.scorecard.delivery import section as delivery_section
@@ -61,12 +61,9 @@ def build(
 
     resources.remember_in(os.path.join(repo.git_dir, "gate"))
     name = rev or repo.default_base()
-    commit = repo.resolve(name)
-    snap = Snapshot(repo, commit)
-    config = gate_config.load(
-        snap, config_path or gate_config.CONFIG_FILE, required=config_path is not None
-    )
-    rules = load_rules(config, snap)
+    revision = open_revision(repo, name, config_path)
+    snap, config, rules = revision.snapshot, revision.config, revision.rules
+    commit = snap.rev
     settings = config.scorecard
     points, window_start, trend_start = _windows(today, months, since)
     readiness = Readiness(repo, rules, config.github_org, config.resilience)

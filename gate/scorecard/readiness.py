@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate import codeowners
-from gate.catalog import MANIFEST, Catalog, Service, load_service
+from gate.catalog import Catalog, Service, load_service
 from gate.git import Entry, Repo
 from gate.manifest_index import ManifestIndex
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule
+from gate.service import root_of
 from gate.settings import ResilienceSettings
 from gate.snapshot import Snapshot
 from gate.verdict import SEVERITY_RANK, Finding
@@ -91,11 +92,10 @@ class Readiness:
 
     def _judge(self, snap: Snapshot, today: dt.date) -> tuple[Snapshot, list[Judged]]:
         files = snap.files  # listed: every later question is a lookup
-        manifests = {p: e for p, e in files.items() if posixpath.basename(p) == MANIFEST}
-        index = ManifestIndex.of(
-            self.repo
-        )  # the listing in hand answers which files define services
-        index.know(snap, {p: e for p, e in files.items() if posixpath.basename(p) in index.names})
+        index = ManifestIndex.of(self.repo)  # the listing in hand: which files define services
+        sources = {p: e for p, e in files.items() if posixpath.basename(p) in index.names}
+        index.know(snap, sources)
+        manifests = _by_directory(sources)
         Catalog.of(snap)
         owners_blob = next((files[loc].sha for loc in codeowners.LOCATIONS if loc in files), None)
         ctx = CheckContext(
@@ -115,8 +115,9 @@ class Readiness:
         # graph rules read the services a manifest depends on: its answer is kept only as long as
         # every manifest is the same
         graph = tuple(sorted((m, e.sha) for m, e in manifests.items()))
+        entries = {root_of(m): e for m, e in manifests.items()}
         keys = {
-            s.manifest: self._key(s, manifests[s.manifest], files, owners_blob)
+            s.manifest: self._key(s, entries[s.root], files, owners_blob)
             + ((graph,) if s.items("dependencies") else ())
             for s in services
         }
@@ -153,6 +154,18 @@ class Readiness:
     ) -> tuple[Any, ...]:
         documents = tuple((d, files.get(d)) for d in sorted(service.documents()))
         return (service.manifest, entry.sha, documents, owners_blob)
+
+
+def _by_directory(sources: dict[str, Entry]) -> dict[str, Entry]:
+    """One source file per service directory (service.yaml or a Backstage catalog file), keyed by
+    the blob ids of every source file there: a service is judged again when any of them changes."""
+    grouped: dict[str, list[str]] = {}
+    for path in sorted(sources):
+        grouped.setdefault(root_of(path), []).append(path)
+    return {
+        paths[0]: Entry(sources[paths[0]].mode, ":".join(sources[p].sha for p in paths))
+        for paths in grouped.values()
+    }
 
 
 def requirements(service: Service, snap: Snapshot) -> dict[str, bool]:

@@ -22,6 +22,7 @@ from gate.errors import FatalError, did_you_mean
 from gate.git import EMPTY, Repo
 from gate.github import pull_request_from_env
 from gate.policy.rules import load_rules
+from gate.revision import at
 from gate.snapshot import Snapshot
 from gate.waivers.model import (
     is_placeholder,
@@ -190,8 +191,8 @@ def context(repo_dir: str) -> tuple[Any, Any, Any]:
     """(repo, HEAD snapshot, config at HEAD) for the terminal commands."""
 
     repo = Repo(repo_dir)
-    snapshot = Snapshot(repo, repo.resolve("HEAD") if repo.has_commits() else EMPTY)
-    return repo, snapshot, gate_config.load(snapshot)
+    revision = at(Snapshot(repo, repo.resolve("HEAD") if repo.has_commits() else EMPTY))
+    return repo, revision.snapshot, revision.config
 
 
 def add(
