@@ -79,6 +79,17 @@ class CheckContext:
             return self.graph
         return ServiceGraph(self.base_catalog if snapshot is self.base else Catalog.of(snapshot))
 
+    def at_base(self, service: Service) -> Service | None:
+        """The service as the base revision defines it: its earlier version when the change edited
+        its sources, the service itself when it did not, None when the change adds it."""
+        before = self.before(service)
+        if before is not None:
+            return before
+        unchanged = self.identity.get(
+            service.manifest, service.manifest
+        ) == service.manifest and all(self.base.read(f) == self.head.read(f) for f in service.files)
+        return service if unchanged else None
+
     def before(self, service: Service) -> Service | None:
         """The service as the base revision had it, when this change edited its sources (else None).
 
@@ -821,8 +832,7 @@ def slo_drift(ctx: CheckContext, service: Service) -> list[Problem]:
     selector), or its document moved; each at the line of the document that says so."""
     if ctx.base is ctx.head:
         return []
-    was = ctx.identity.get(service.manifest, service.manifest)
-    before = ctx.base_catalog.service_in(posixpath.dirname(was) + "/" if "/" in was else "")
+    before = ctx.at_base(service)
     if before is None or not before.parsed:
         return []  # a new service: nothing it could loosen
     old, _ = slos_of(before, ctx.base, ctx.trusted)

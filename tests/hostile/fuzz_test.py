@@ -459,6 +459,7 @@ class _Files:
         return None
 
     listed = True
+    catalog: Any = None  # the Catalog built on it (Catalog.of keeps it here)
 
     def prefetch(self, paths: list[str]) -> None:
         return None
