@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option
+from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option, say
 
 
 @click.command()
@@ -28,7 +28,7 @@ def baseline(repo: str, rev: str, prune: bool, config_path: str | None, as_of: s
     )  # the domain loads when the command runs, not for --help
 
     before, after, services = update(repo, rev, config_path, as_of_or_today(as_of), prune)
-    click.echo(
+    say(
         f"gate baseline: {after} finding(s) of {services} service(s) in gate-baseline.yaml "
         f"(was {before}); commit it"
     )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gate.commands.options import config_option, repo_option
+from gate.commands.options import config_option, repo_option, say
 from gate.errors import FatalError, did_you_mean
 
 if TYPE_CHECKING:
@@ -38,10 +38,9 @@ def budget(
     services: tuple[str, ...], repo: str, rev: str, config_path: str | None, fmt: str, offline: bool
 ) -> None:
     """Each SLO's objective, window, error budget remaining, burn rates and state."""
-    from gate.report.escape import stdout
 
     rows = report(repo, rev, services, config_path, offline)
-    click.echo(stdout(render_json(rows) if fmt == "json" else render_text(rows)), nl=False)
+    say(render_json(rows) if fmt == "json" else render_text(rows), nl=False)
 
 
 def report(

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gate.commands.options import say
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -38,18 +40,18 @@ def run(keep: str | None = None) -> None:
     try:
         build(workdir, today, history=True, baseline=True)
         where = f" at {workdir}" if keep else " (a throwaway repository; --keep DIR keeps it)"
-        click.echo(
+        say(
             "gate demo: example monorepo with 7 services (error budgets from slo-status.json, incidents from "
             "incidents.json, "
             f"today's findings recorded in gate-baseline.yaml){where}\n"
         )
         outcomes = _scenarios(workdir, today)
-        click.secho("Summary", bold=True)
+        say(click.style("Summary", bold=True))
         for scenario, got in outcomes:
             mark = "" if got == scenario.expected else f"  (expected {scenario.expected})"
-            click.echo(f"  {got.upper():<6} {scenario.title}{mark}")
+            say(f"  {got.upper():<6} {scenario.title}{mark}")
         if keep:
-            click.echo(
+            say(
                 f"\nThe repository is kept at {workdir}; try: gate check --repo {workdir} --base main --head tier-drop"
             )
         _scorecard(workdir, keep, today)
@@ -75,10 +77,10 @@ def _scenarios(workdir: Path, today: dt.date) -> list[tuple[Scenario, Decision]]
         if command(str(workdir), "status", "--porcelain", "--untracked-files=no").strip():
             command(str(workdir), "commit", "--quiet", "-m", scenario.title, env=env)
         verdict = gate_check.run(Repo(str(workdir)), base="main", head=scenario.branch, today=today)
-        click.secho(f"── {n}. {scenario.title}", bold=True)
-        click.echo(f"   $ gate check --base main --head {scenario.branch}")
-        click.echo("   " + text(verdict).rstrip("\n").replace("\n", "\n   "))
-        click.echo()
+        say(click.style(f"── {n}. {scenario.title}", bold=True))
+        say(f"   $ gate check --base main --head {scenario.branch}")
+        say("   " + text(verdict).rstrip("\n").replace("\n", "\n   "))
+        say()
         outcomes.append((scenario, verdict.verdict))
     return outcomes
 
@@ -94,11 +96,9 @@ def _scorecard(workdir: Path, keep: str | None, today: dt.date) -> None:
         else tempfile.mkdtemp(prefix="gate-demo-scorecard-")
     )
     paths = scorecard.run(str(workdir), "main", None, out, True, 12, None, True, today)
-    click.secho("\nThe fleet at a glance", bold=True)
+    say(click.style("\nThe fleet at a glance", bold=True))
     if keep:
-        click.echo(f"  $ gate scorecard --repo {workdir} --rev main --offline")
+        say(f"  $ gate scorecard --repo {workdir} --rev main --offline")
     else:
-        click.echo(
-            "  the demo repository's scorecard (the repository is removed; --keep DIR keeps it):"
-        )
-    click.echo(f"  {scorecard.summary(paths)}")
+        say("  the demo repository's scorecard (the repository is removed; --keep DIR keeps it):")
+    say(f"  {scorecard.summary(paths)}")

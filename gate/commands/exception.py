@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from gate.commands import options
+from gate.commands.options import say
 
 
 @click.group()
@@ -112,7 +113,7 @@ def exception_add(
         if "pull_request" in entry
         else "every pull request to these services"
     )
-    click.echo(
+    say(
         f"added {entry['id']} to {path} (waives {scope}; expires {entry['expires']}); commit it through a reviewed pull request"
     )
 
@@ -150,7 +151,7 @@ def exception_list(repo: str, base: str | None, fmt: str, as_of: str | None) -> 
             f"{s.state.value:<9}{e.id}  {','.join(e.services)}: {','.join(e.rules)}  approved by @{e.approved_by}, expires {e.expires}{why}"
         )
     if not standings:
-        click.echo("no exceptions")
+        say("no exceptions")
 
 
 @exception.command("revoke")
@@ -174,7 +175,7 @@ def exception_revoke(
     from gate.waivers import edit
 
     path = edit.revoke(repo, entry_id, reason, options.as_of_or_today(as_of), by)
-    click.echo(f"revoked {entry_id} in {path}; commit it through a reviewed pull request")
+    say(f"revoked {entry_id} in {path}; commit it through a reviewed pull request")
 
 
 @exception.command("audit")
@@ -190,16 +191,15 @@ def exception_revoke(
 @options.as_of_option
 def exception_audit(repo: str, fmt: str, as_of: str | None) -> None:
     """Every exception ever recorded, from the ledger's git history: who added, approved, changed, removed it."""
-    from gate.report.escape import stdout
     from gate.waivers import audit, edit
 
     repo_, snapshot, config = edit.context(repo)
     events = audit.history(repo_, config.ledger_path, options.as_of_or_today(as_of), snapshot)
     unchecked = audit.reviews(events)
     if unchecked:
-        click.echo(f"gate: {unchecked}", err=True)
+        say(f"gate: {unchecked}", err=True)
     render = {"text": audit.audit_text, "json": audit.audit_json, "csv": audit.audit_csv}[fmt]
-    click.echo(stdout(render(events)), nl=False)
+    say(render(events), nl=False)
 
 
 @exception.command("groups")
@@ -225,7 +225,7 @@ def exception_groups(repo: str, base: str | None, fmt: str) -> None:
         return
     options.echo(f"who may approve an exception, as .gate.yaml at {rev} says:")
     for row in table:
-        click.echo(f"tier {row['tier']} (at most {row['max_days']} days)")
+        say(f"tier {row['tier']} (at most {row['max_days']} days)")
         for kind, groups in row["approvers"].items():
             who = "; ".join(
                 f"{group}: {', '.join('@' + m.lstrip('@') for m in members) or 'no members'}"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gate.commands.options import config_option, repo_option
+from gate.commands.options import config_option, repo_option, say
 from gate.errors import FatalError, did_you_mean
 
 if TYPE_CHECKING:
@@ -30,9 +30,9 @@ def explain_command(
     if list_kinds and rule_id:
         raise click.UsageError("give a RULE_ID or --kinds, not both")
     if list_kinds:
-        click.echo(kinds(), nl=False)
+        say(kinds(), nl=False)
     else:
-        click.echo(explain(rule_id, repo, config_path) if rule_id else catalog(repo, config_path))
+        say(explain(rule_id, repo, config_path) if rule_id else catalog(repo, config_path))
 
 
 def _rules(repo_dir: str, config_path: str | None) -> list[Rule]:

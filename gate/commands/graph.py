@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from gate.commands.options import config_option, repo_option
+from gate.commands.options import config_option, repo_option, say
 
 
 @click.command()
@@ -27,4 +27,4 @@ def graph(repo: str, rev: str, config_path: str | None, fmt: str) -> None:
     from gate.report import graph as graph_report
 
     report = at_revision(repo, rev, config_path)
-    click.echo(graph_report.render(report, fmt), nl=False)
+    say(graph_report.render(report, fmt), nl=False)

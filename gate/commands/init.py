@@ -6,6 +6,8 @@ import os
 
 import click
 
+from gate.commands.options import say
+
 
 @click.command()
 @click.argument("path", required=False)
@@ -38,14 +40,14 @@ def init(path: str | None, name: str | None, tier: int, team: str, entity: str |
         if path is not None:
             raise click.UsageError("give PATH or --from-backstage FILE, not both")
         for file in scaffold.from_backstage(entity, tier):
-            click.echo(f"created {file}")
+            say(f"created {file}")
         return
     if path is None:
         raise click.UsageError("missing PATH (or --from-backstage FILE)")
     for file in scaffold.init(path, name, tier, team):
-        click.echo(f"created {file}")
+        say(f"created {file}")
     for line in next_steps(path, team, tier):
-        click.echo(line)
+        say(line)
 
 
 def next_steps(path: str, team: str, tier: int) -> list[str]:

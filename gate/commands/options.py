@@ -60,7 +60,6 @@ class FormatSpec(click.ParamType):  # type: ignore[type-arg, unused-ignore]  # g
 def emit(verdict: Any, formats: Formats, outputs: tuple[str, ...]) -> None:
     """Render the verdict in every asked format, each to its file or to stdout."""
     from gate.report import renderer
-    from gate.report.escape import stdout
 
     formats = formats or (("text", None),)
     plain = [i for i, (_, path) in enumerate(formats) if path is None]
@@ -75,21 +74,32 @@ def emit(verdict: Any, formats: Formats, outputs: tuple[str, ...]) -> None:
         if target and target != "-":
             write(target, text)
         else:
-            click.echo(text if name == "github" else stdout(text), nl=False)
+            if name == "github":  # its lines are our own annotations, escaped by the reporter
+                click.echo(text, nl=False)
+            else:
+                say(text, nl=False)
+
+
+def say(text: str = "", nl: bool = True, err: bool = False) -> None:
+    """Every command's text reaches a terminal or a CI log here, and only here: whatever the values
+    in it held, no line of it runs as a CI command and no bidirectional control reorders it."""
+    from gate.report.escape import stdout  # json, which it imports, waits for the first output
+
+    click.echo(stdout(text), nl=nl, err=err)
 
 
 def echo(line: str) -> None:
     """One line for a terminal or a CI log, whatever the values in it held."""
-    from gate.report.escape import stdout, visible
+    from gate.report.escape import visible
 
-    click.echo(stdout(visible(line)))
+    say(visible(line))
 
 
 def echo_json(document: Any) -> None:
     """One JSON document on stdout, escaped like every report."""
     from gate.report.escape import json_dumps
 
-    click.echo(json_dumps(document, ensure_ascii=True))
+    say(json_dumps(document, ensure_ascii=True))
 
 
 def write(path: str, text: str) -> None:

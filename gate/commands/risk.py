@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from gate.commands.options import echo, repo_option, utc_today, write
+from gate.commands.options import echo, repo_option, say, utc_today, write
 
 
 @click.group(invoke_without_command=True)
@@ -37,7 +37,7 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
         {"service": s.name, "tier": s.tier, **risk_json(s.risk)} for s in verdict.services if s.risk
     ]
     if fmt == "json":
-        click.echo(
+        say(
             json_dumps(
                 {
                     "schema": "gate.risk/v1",
@@ -58,7 +58,7 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
         for factor in row["factors"]:
             echo(f"  - {factor}")
     if not rows:
-        click.echo("no service is touched by this change")
+        say("no service is touched by this change")
 
 
 def _dataset(repo: str, rev: str, labels: str | None = None, unlisted: str = "good") -> list[Any]:
@@ -133,7 +133,7 @@ def risk_calibrate(
     samples = _dataset(repo, rev, labels, unlisted)
     model, result = calibrate(samples, train_days)
     if "error" in result:
-        click.echo(
+        say(
             f"kept the default model: cannot validate a calibration ({result['error']}; "
             f"{result['train']} changes to train on, {result['test']} to test)"
         )
@@ -145,13 +145,13 @@ def risk_calibrate(
     if model is None:
         interval = result.get("beats_default_interval")
         noise = f", 95% interval [{interval[0]:+.3f}, {interval[1]:+.3f}]" if interval else ""
-        click.echo(
+        say(
             f"kept the default model: the calibration does not beat it beyond noise ({result['beats_default_by']:+.3f}{noise}); {scores}"
         )
         return
     write(output, model.to_json())
     meta = model.meta
-    click.echo(
+    say(
         f"wrote {output}: {meta['samples']} changes ({meta['failed']} failed), features {', '.join(meta['features'])}; "
         f"beats the default by {result['beats_default_by']:+.3f} ({scores}); set `risk: {{model: {output}}}` in .gate.yaml"
     )
@@ -199,20 +199,20 @@ def risk_evaluate(
 
     result = evaluate(_dataset(repo, rev, labels, unlisted), test_share, train_days)
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2, sort_keys=True))
+        say(json.dumps(result, indent=2, sort_keys=True))
         return
-    click.echo(
+    say(
         f"{result['commits']} changes; train {result['train']} ({result['train_failed']} failed), test {result['test']} ({result['test_failed']} failed)"
     )
     if "error" in result:
-        click.echo(f"cannot evaluate: {result['error']}")
+        say(f"cannot evaluate: {result['error']}")
         return
-    click.echo(
+    say(
         f"ROC AUC  calibrated model  {result['auc_model']:.3f}  (features: {', '.join(result['model']['features'])})"
     )
-    click.echo(f"ROC AUC  default model     {result['auc_default_model']:.3f}")
-    click.echo(f"ROC AUC  lines added only  {result['auc_lines_added']:.3f}")
+    say(f"ROC AUC  default model     {result['auc_default_model']:.3f}")
+    say(f"ROC AUC  lines added only  {result['auc_lines_added']:.3f}")
     verdict = "beats" if result["beats_baseline_by"] > 0.005 else "does not beat"
-    click.echo(
+    say(
         f"the calibrated model {verdict} the lines-added baseline ({result['beats_baseline_by']:+.3f})"
     )

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option
+from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option, say
 from gate.errors import FatalError
 
 FILES = {
@@ -64,7 +64,7 @@ def scorecard(
     paths = run(
         repo, rev, config_path, output_dir, offline, months, since, trend, as_of_or_today(as_of)
     )
-    click.echo(summary(paths))
+    say(summary(paths))
 
 
 def run(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gate.commands.options import as_of_option, as_of_or_today, repo_option, write
+from gate.commands.options import as_of_option, as_of_or_today, repo_option, say, write
 from gate.errors import FatalError
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def test_packs(
     if output and output != "-":
         write(output, text)
     else:
-        click.echo(text, nl=False)
+        say(text, nl=False)
     sys.exit(1 if any(r.failed for r in results) else 0)
 
 

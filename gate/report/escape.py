@@ -18,9 +18,13 @@ import json
 import re
 from typing import Any
 
-# C0 and C1 controls, DEL, Unicode line and paragraph separators, lone surrogates (a file name
-# that is not UTF-8), and the two non-characters XML 1.0 forbids.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+# Bidirectional controls (embeddings, overrides, isolates, marks): they reorder what a reader
+# sees without changing what a machine reads ("Trojan Source"), so they are shown, never obeyed.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# C0 and C1 controls, DEL, Unicode line and paragraph separators, bidirectional controls, lone
+# surrogates (a file name that is not UTF-8), and the two non-characters XML 1.0 forbids.
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff\ufffe\uffff]")
+_BIDI_ONLY = re.compile(f"[{_BIDI}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _CI_ANYWHERE = re.compile(r"#(#(?:vso|teamcity)\[)", re.IGNORECASE)
 _WORKFLOW_COMMAND = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)
@@ -51,14 +55,15 @@ def text(value: object) -> str:
 
 
 def stdout(output: str) -> str:
-    """The last step before a report reaches a CI log: no line starts a workflow command, and no
-    Azure or TeamCity command appears anywhere. (Only the `github` format emits commands.)"""
-    return _WORKFLOW_COMMAND.sub(r"\1\\:", _no_ci_commands(output))
+    """The last step before any command's output reaches a terminal or a CI log: no line starts a
+    workflow command, no Azure or TeamCity command appears anywhere, and no bidirectional control
+    reorders what is read. (Only the `github` format emits commands.)"""
+    return _WORKFLOW_COMMAND.sub(r"\1\\:", _no_ci_commands(_BIDI_ONLY.sub(_escape, output)))
 
 
 # -- JSON (the report, SARIF, GitLab Code Quality) ---------------------------------------------
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff\ufffe\uffff]")
 
 
 def json_dumps(document: Any, ensure_ascii: bool = False) -> str:

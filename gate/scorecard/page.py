@@ -10,8 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from gate.report.escape import visible
 from gate.scorecard.collect import RISK_LEVELS, WAIVER_STATES
-from gate.scorecard.render import clean, percent
+from gate.scorecard.render import percent
 
 STATE_SYMBOL = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "waived": "w"}
 
@@ -38,7 +39,7 @@ def _template() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["clean"] = clean
+    env.filters["clean"] = visible  # the one escaping layer (Jinja2 autoescapes the HTML)
     env.filters["percent"] = percent
     env.filters["num"] = lambda value: f"{value:g}"
     return env.get_template("scorecard.html.j2")

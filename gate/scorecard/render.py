@@ -1,7 +1,7 @@
 """The scorecard as JSON, Markdown (a wiki page or a monthly report issue) and CSV (one row per service).
 
-Every repository string (service, team and rule names, waiver ids) is data: Markdown cells escape
-what Markdown or HTML would read as syntax, and CSV cells that a spreadsheet would run as a
+Every repository string (service, team and rule names, waiver ids) is data: Markdown cells go
+through the one escaping layer (gate.report.escape: inert Markdown, no link, no @-mention), and CSV cells that a spreadsheet would run as a
 formula are quoted as text.
 """
 
@@ -10,28 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-import unicodedata
 from typing import Any
 
+from gate.report.escape import md_text as md
+from gate.report.escape import visible
 from gate.scorecard.collect import RISK_LEVELS, TIERS, WAIVER_STATES
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~])")
-
-
-def clean(text: Any) -> str:
-    """A repository string on one line: control and bidirectional-override characters become U+FFFD."""
-    out = []
-    for ch in str(text):
-        category = unicodedata.category(ch)
-        out.append("\ufffd" if category in ("Cc", "Cf", "Zl", "Zp") and ch != " " else ch)
-    return "".join(out)
-
-
-def md(text: Any) -> str:
-    """Text that Markdown and the HTML inside it render literally, inside a table cell."""
-    escaped = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", escaped)
 
 
 def percent(share: float | None) -> str:
@@ -302,7 +285,7 @@ CSV_COLUMNS = (
 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, str):
-        value = clean(value)
+        value = visible(value)
         if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
             return "'" + value  # a spreadsheet would run it as a formula
     return value

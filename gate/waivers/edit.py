@@ -14,7 +14,6 @@ import os
 import re
 from typing import Any
 
-from gate import config as gate_config
 from gate import yaml as gate_yaml
 from gate.builtin_rules import BUILTIN_RULES
 from gate.catalog import Catalog
