@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GitRepo, gate_subprocess
+from testing.repo import copy_repo
 
 from hostile.hostile_strings import ci_commands, markdown_shape
 
@@ -42,8 +43,6 @@ examples:
 
 @pytest.fixture(scope="module")
 def hostile_main(tmp_path_factory: pytest.TempPathFactory, example_template: GitRepo) -> GitRepo:
-    from testing.repo import copy_repo
-
     repo = copy_repo(example_template, tmp_path_factory.mktemp("hostile") / "repo")
     repo.write("packs/evil.yaml", PACK)
     repo.write("packs/evil.examples.yaml", EXAMPLES)

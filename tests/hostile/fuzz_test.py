@@ -136,7 +136,7 @@ class _NoGraph:
 
 
 def _without_graph(ctx: Any) -> None:
-    ctx.__dict__["graph"] = ctx.__dict__["base_graph"] = _NoGraph()
+    ctx.__dict__["graph"] = ctx.__dict__["base_graph"] = ctx.__dict__["trusted_graph"] = _NoGraph()
 
 
 class _NoFiles:
