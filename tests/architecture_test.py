@@ -344,7 +344,7 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/check.py": 6,
     "gate/cli.py": 1,
     "gate/commands/baseline.py": 1,  # its domain, loaded when it runs (tests/commands/startup_test.py)
-    "gate/commands/budget.py": 8,
+    "gate/commands/budget.py": 7,
     "gate/commands/check.py": 4,
     "gate/commands/demo.py": 10,
     "gate/commands/exception.py": 5,
