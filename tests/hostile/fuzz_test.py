@@ -19,6 +19,7 @@ from gate.budget.status import SLOStatus
 from gate.catalog import Problem, Service
 from gate.errors import FatalError
 from gate.git import Entry
+from gate.graph import Reach
 from gate.policy.engine import evaluate
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import parse_pack
@@ -128,8 +129,8 @@ class _NoGraph:
     def suggest(self, name: str) -> list[str]:
         return []
 
-    def blast_radius(self, name: str) -> list[Any]:
-        return []
+    def blast_radius(self, name: str) -> Reach:
+        return Reach(name, ())
 
     def tier0_cycle(self, service: Any) -> None:
         return None
