@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4", "sev5")
 SCHEMA = "gate.incidents/v1"
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]*")
+_PULL_REQUEST = re.compile(r"^Merge pull request #([0-9]+)\b|\(#([0-9]+)\)\s*$", re.M)
 
 
 class Action(NamedTuple):
@@ -122,6 +123,12 @@ def named(text: str) -> set[str]:
     """The ids a text (a commit message) names, case-folded: whole tokens, a trailing full stop or
     colon not part of one (`Closes PAY-311.`)."""
     return {token.rstrip(".:").casefold() for token in _TOKEN.findall(text)}
+
+
+def pull_requests(message: str) -> set[int]:
+    """The pull requests a commit message's merge (`Merge pull request #N`) or squash (`... (#N)`)
+    line names: how a change an incident blames by pull request is found in git."""
+    return {int(a or b) for a, b in _PULL_REQUEST.findall(message)}
 
 
 # -- business days --------------------------------------------------------------------------------

@@ -18,14 +18,13 @@ Each figure falls in the DORA performance band of the 2023 State of DevOps repor
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gate.git import Repo
-from gate.incidents.record import Incident, add_business_days
+from gate.incidents.record import Incident, add_business_days, pull_requests
 from gate.reverts import reverted_ids
 from gate.risk.history import Commit, stream
 from gate.settings import IncidentSettings
@@ -42,7 +41,6 @@ BANDS: dict[str, tuple[tuple[str, float], ...]] = {
     "change_failure": (("elite", 0.05), ("high", 0.10), ("medium", 0.15)),  # share, at most
     "restore": (("elite", HOUR), ("high", DAY), ("medium", 7 * DAY)),  # seconds, at most
 }
-_PULL_REQUEST = re.compile(r"^Merge pull request #([0-9]+)\b|\(#([0-9]+)\)\s*$", re.M)
 
 
 def band(kind: str, value: float | None) -> str | None:
@@ -224,8 +222,7 @@ def mark_failures(
 def _caused(incident: Incident, deployment: Deployment) -> bool:
     if any(s.startswith(c) for s in deployment.shas for c in incident.caused_by_commits):
         return True
-    numbers = {int(a or b) for a, b in _PULL_REQUEST.findall(deployment.subjects)}
-    return bool(numbers & set(incident.caused_by_pull_requests))
+    return bool(pull_requests(deployment.subjects) & set(incident.caused_by_pull_requests))
 
 
 def incident_tally(
