@@ -145,6 +145,18 @@ class SLO:
         )
 
     @property
+    def templates(self) -> tuple[tuple[str, str], ...]:
+        """(which, `{{window}}` template) of each PromQL query the SLO is measured with."""
+        written = (
+            ("total", self.total),
+            ("good", self.good),
+            ("bad", self.bad),
+            ("ratio", self.raw),
+            ("threshold", self.threshold),
+        )
+        return tuple((which, template) for which, template in written if template)
+
+    @property
     def objective_percent(self) -> str:
         return f"{self.objective * 100:.10g}%"
 

@@ -97,7 +97,7 @@ class Trial:
     def _problems(self, slo: SLO) -> list[str]:
         window = slo.window or 86400
         problems = []
-        for key, template in _queries(slo):
+        for key, template in slo.templates:
             query = render(template, window)
             try:
                 values = samples(
@@ -162,18 +162,6 @@ class Trial:
                 :MAX_NAMES
             ]
         return self._names
-
-
-def _queries(slo: SLO) -> list[tuple[str, str]]:
-    """(which, template) of each query the SLO is measured with."""
-    written = [
-        ("total", slo.total),
-        ("good", slo.good),
-        ("bad", slo.bad),
-        ("ratio", slo.raw),
-        ("threshold", slo.threshold),
-    ]
-    return [(key, template) for key, template in written if template]
 
 
 def _unknown_metric(metric: str, names: list[str]) -> str:

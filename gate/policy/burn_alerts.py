@@ -89,8 +89,7 @@ def reach(expr: str, records: dict[str, tuple[str, ...]]) -> Reach:
 
 
 def sli_selectors(slo: SLO) -> frozenset[Selector]:
-    templates = (slo.total, slo.good, slo.bad, slo.raw, slo.threshold)
-    return frozenset(s for t in templates if t for s in selectors(render(t, 3600)) if s.metric)
+    return frozenset(s for _, t in slo.templates for s in selectors(render(t, 3600)) if s.metric)
 
 
 def reads_sli(wanted: frozenset[Selector], seen: frozenset[Selector]) -> bool:

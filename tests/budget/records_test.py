@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gate.budget.records import Calendar, say
+from gate.budget.records import SLO, Calendar, say
 
 UTC = dt.timezone.utc
 
@@ -42,3 +42,21 @@ def test_values_are_quoted_as_yaml_writes_them() -> None:
         "a mapping",
     ]
     assert say("y" * 100) == "'" + "y" * 77 + "...'"
+
+
+def test_templates_name_each_query_an_slo_is_measured_with() -> None:
+    slo = SLO(
+        service="s",
+        name="n",
+        objective=0.99,
+        window=86400,
+        window_text="1d",
+        budgeting="occurrences",
+        source=None,
+        bad="sum(rate(e_total[{{window}}]))",
+        total="sum(rate(r_total[{{window}}]))",
+    )
+    assert slo.templates == (
+        ("total", "sum(rate(r_total[{{window}}]))"),
+        ("bad", "sum(rate(e_total[{{window}}]))"),
+    )
