@@ -338,6 +338,13 @@ class Repo:
         out = self.run("symbolic-ref", "--quiet", "--short", "HEAD", ok_codes=(0, 1, 128))
         return out.decode("utf-8", "replace").strip() or None
 
+    def first_added(self, rev: str, path: str) -> int | None:
+        """The author time of the oldest commit `rev` reaches that added `path`, or None."""
+        times = self.run(
+            "log", "--diff-filter=A", "--format=%at", rev, "--", f":(literal){path}"
+        ).split()
+        return int(times[-1]) if times else None
+
     def default_branch(self) -> str | None:
         """The default branch's short name (`main` for origin/HEAD -> origin/main), or None."""
         try:

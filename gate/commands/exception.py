@@ -121,7 +121,9 @@ def exception_add(
 @exception.command("list")
 @options.repo_option
 @click.option(
-    "--base", metavar="REV", help="Trusted revision [default: origin/HEAD, main or master]."
+    "--base",
+    metavar="REV",
+    help="Trusted revision [default: origin/HEAD, main or master once it has .gate.yaml or the ledger; before that, the checked-out branch].",
 )
 @click.option(
     "--format",

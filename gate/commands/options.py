@@ -88,11 +88,11 @@ def say(text: str = "", nl: bool = True, err: bool = False) -> None:
     click.echo(stdout(text), nl=nl, err=err)
 
 
-def echo(line: str) -> None:
+def echo(line: str, err: bool = False) -> None:
     """One line for a terminal or a CI log, whatever the values in it held."""
     from gate.report.escape import visible
 
-    say(visible(line))
+    say(visible(line), err=err)
 
 
 def echo_json(document: Any) -> None:

@@ -7,7 +7,14 @@ import os
 
 import click
 
-from gate.commands.options import as_of_option, as_of_or_today, config_option, repo_option, say
+from gate.commands.options import (
+    as_of_option,
+    as_of_or_today,
+    config_option,
+    echo,
+    repo_option,
+    say,
+)
 from gate.errors import FatalError
 
 FILES = {
@@ -20,9 +27,7 @@ FILES = {
 
 @click.command()
 @repo_option
-@click.option(
-    "--rev", metavar="REV", help="Revision to score [default: origin/HEAD, main or master]."
-)
+@click.option("--rev", metavar="REV", help="Revision to score [default: the checked-out branch].")
 @config_option
 @click.option(
     "--output-dir",
@@ -103,6 +108,13 @@ def run(
         months if trend else None,
         start if trend else None,
     )
+    if not card["services"]:
+        revision = card["revision"]
+        echo(
+            f"gate scorecard: warning: no services at {revision['name']} ({revision['commit'][:12]}): "
+            "no service.yaml or catalog-info.yaml there; commit them, or score another revision with --rev",
+            err=True,
+        )
     texts = {
         "html": page.render_html(card),
         "markdown": render.render_markdown(card),

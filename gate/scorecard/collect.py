@@ -56,11 +56,11 @@ def build(
     months: int | None,
     since: dt.date | None,
 ) -> dict[str, Any]:
-    """Scorecard of `rev` (default: the default branch) as of `today`; trend over `months` months or since `since`."""
+    """Scorecard of `rev` (default: the checked-out branch) as of `today`; trend over `months` months or since `since`."""
     from gate import resources
 
     resources.remember_in(os.path.join(repo.git_dir, "gate"))
-    name = rev or repo.default_base()
+    name = rev or repo.branch() or "HEAD"  # what the user has checked out
     revision = open_revision(repo, name, config_path)
     snap, config, rules = revision.snapshot, revision.config, revision.rules
     commit = snap.rev
@@ -531,7 +531,10 @@ def _start(repo: Repo, commit: str, adoption: AdoptionSettings) -> dt.date:
                 f"scorecard.adoption.start {adoption.start!r} is not a date (YYYY-MM-DD)",
                 gate_config.CONFIG_FILE,
             ) from None
-    first = min(repo.root_times(commit), default=0)
+    # adopted when .gate.yaml first arrived; a repository without one, at its first commit
+    first = repo.first_added(commit, gate_config.CONFIG_FILE)
+    if first is None:
+        first = min(repo.root_times(commit), default=0)
     return dt.datetime.fromtimestamp(first, dt.timezone.utc).date()
 
 

@@ -22,7 +22,7 @@ def listing(repo_dir: str, base: str | None, today: dt.date) -> list[Standing]:
     repo, snapshot, config = context(repo_dir)
     ledger = config.ledger_path
     entries = parse_ledger(read_text(os.path.join(repo.root, ledger)).encode(), ledger)
-    base_rev = repo.resolve(base or repo.default_base())
+    base_rev = repo.resolve(base or trusted_default(repo, ledger))
     fork_rev = _fork(repo, base_rev, snapshot.rev)
     trusted = parse_ledger(Snapshot(repo, base_rev).read(ledger), ledger)
     fork = (
@@ -36,6 +36,19 @@ def listing(repo_dir: str, base: str | None, today: dt.date) -> list[Standing]:
     return [
         classify(entry, ledgers, tiers, approvals, today, every_service=True) for entry in entries
     ]
+
+
+def trusted_default(repo: Any, ledger: str) -> str:
+    """The revision `exception list` trusts by default: the default branch once gate is adopted
+    there (it has .gate.yaml or the ledger); before that, the checked-out branch adopting it."""
+    try:
+        default = repo.default_base()
+    except FatalError:
+        return str(repo.branch() or "HEAD")
+    there = Snapshot(repo, repo.resolve(default))
+    if there.read(gate_config.CONFIG_FILE) is None and there.read(ledger) is None:
+        return str(repo.branch() or "HEAD")
+    return str(default)
 
 
 def _fork(repo: Any, base_rev: str, head_rev: str) -> str:

@@ -3,6 +3,9 @@ entry against the base branch's tip and the fork point, as `gate check` would.""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from conftest import TODAY, GitRepo
 
 from gate.waivers.listing import listing
@@ -58,3 +61,39 @@ def test_an_entry_revoked_on_the_base_branch_since_the_fork_is_stale(example: Gi
     example.git("checkout", "-q", "change")
     (standing,) = listing(example.path, "main", TODAY)
     assert standing.state == State.STALE and "revoked" in standing.why
+
+
+def test_before_the_default_branch_adopts_gate_the_checked_out_branch_is_trusted(
+    repo: GitRepo, gate_cli: Any
+) -> None:
+    """A fresh adoption: origin/HEAD has no gate yet, the branch adopting it has its config, a
+    service and a ledger. `exception list` classifies the entries against that branch (active),
+    not against a default branch where every entry would look pending; once main has adopted gate,
+    main is trusted again."""
+    repo.write("README.md", "old project\n")
+    repo.commit("first")
+    repo.git("update-ref", "refs/remotes/origin/HEAD", "HEAD")
+    repo.branch("adopt-gate")
+    repo.write(".gate.yaml", "version: 1\nexceptions:\n  groups:\n    release-managers: [rita]\n")
+    repo.write(
+        "svc/service.yaml",
+        "apiVersion: gate/v1\nkind: Service\nname: svc\ntier: 2\nowners: {team: a}\n",
+    )
+    repo.write(
+        "exceptions.yaml",
+        "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n"
+        "  - {id: EXC-A, services: [svc], rules: [runbook-present], reason: Runbook lands with INC-5 next week,"
+        " ticket: INC-5, requested_by: dana, approved_by: rita, created: '2026-11-20', expires: '2026-11-30'}\n",
+    )
+    repo.commit("adopt gate")
+    args = ("exception", "list", "--repo", repo.path, "--as-of", "2026-11-24", "--format", "json")
+    code, out, err = gate_cli(*args)
+    assert code == 0, err
+    assert [(e["id"], e["state"]) for e in json.loads(out)["exceptions"]] == [("EXC-A", "active")]
+    repo.git("update-ref", "refs/remotes/origin/HEAD", "HEAD")
+    repo.branch("feature", "adopt-gate")
+    repo.write(
+        "exceptions.yaml", repo.read("exceptions.yaml").replace("'2026-11-30'", "'2026-11-29'")
+    )
+    code, out, _ = gate_cli(*args)
+    assert [(e["id"], e["state"]) for e in json.loads(out)["exceptions"]] == [("EXC-A", "pending")]
