@@ -51,6 +51,12 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=2000)
     parser.add_argument("--commits", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--dependencies",
+        type=int,
+        default=3,
+        help="Each service hard-depends on up to this many others (0: none, as before 2026-12).",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/gate-bench"))
     parser.add_argument(
         "--as-of",
@@ -72,7 +78,7 @@ def main() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    root = args.workdir / f"s{args.services}-c{args.commits}"
+    root = args.workdir / f"s{args.services}-c{args.commits}-d{args.dependencies}"
     if not (root / ".git").exists():
         shutil.rmtree(root, ignore_errors=True)
         synth.generate(
@@ -81,6 +87,7 @@ def main() -> None:
             commits=args.commits,
             authors=max(10, args.services // 10),
             seed=1,
+            dependencies=args.dependencies,
         )
     out = tempfile.mkdtemp(prefix="gate-scorecard-bench-")
     common = [

@@ -129,6 +129,18 @@ class Importer:
             raise RuntimeError("git fast-import failed")
 
 
+def depends_on(i: int, tiers: list[int], rng: random.Random, most: int) -> str:
+    """Service i's `dependencies:` line: up to `most` of the 200 services before it (a DAG), at a
+    tier at least as critical as its own, except one dependency in twenty (a tier inversion)."""
+    window = range(max(0, i - 200), i)
+    critical = [j for j in window if tiers[j] <= tiers[i]]
+    picked: set[int] = set()
+    for _ in range(rng.randint(0, most) if window else 0):
+        pool = critical if critical and rng.random() >= 0.05 else list(window)
+        picked.add(rng.choice(pool))
+    return f"dependencies: [{', '.join(service_name(j) for j in sorted(picked))}]"
+
+
 def generate(
     root: Path,
     services: int,
@@ -137,9 +149,14 @@ def generate(
     seed: int = 1,
     files_per_service: int = 4,
     backstage: bool = False,
+    dependencies: int = 0,
 ) -> None:
-    """With `backstage`, each service is a Backstage entity (catalog-info.yaml) extended by a service.yaml."""
+    """With `backstage`, each service is a Backstage entity (catalog-info.yaml) extended by a
+    service.yaml; with `dependencies`, each service hard-depends on up to that many others (see
+    depends_on)."""
     rng = random.Random(seed)
+    linker = random.Random(seed + 1)  # its own stream: the fleet without dependencies is unchanged
+    tiers: list[int] = []
     root.mkdir(parents=True, exist_ok=True)
     importer = Importer(root)
     people = [f"dev{i:03d}" for i in range(authors)]
@@ -150,11 +167,15 @@ def generate(
     for i in range(services):
         name, team = service_name(i), teams[i % len(teams)]
         tier = rng.choice((0, 1, 1, 2, 2, 2, 3))
+        tiers.append(tier)
         objective = {0: 99.95, 1: 99.9, 2: 99.5, 3: 99.0}[tier]
         base = f"services/{name}"
-        initial[f"{base}/service.yaml"] = manifest(name, tier, team, objective)
+        text = manifest(name, tier, team, objective)
+        if dependencies:
+            text = text.replace("dependencies: []", depends_on(i, tiers, linker, dependencies), 1)
+        initial[f"{base}/service.yaml"] = text
         if backstage:
-            initial[f"{base}/service.yaml"] = extension(manifest(name, tier, team, objective))
+            initial[f"{base}/service.yaml"] = extension(text)
             initial[f"{base}/catalog-info.yaml"] = entity(name, team)
         initial[f"{base}/docs/runbook.md"] = written(RUNBOOK.format(name=name), name)
         initial[f"{base}/docs/rollback.md"] = written(ROLLBACK.format(name=name), name)

@@ -547,8 +547,14 @@ def _gate_files_owned(ctx: CheckContext, config: gate_config.Config) -> list[Fin
     return findings
 
 
-def one_revision(snap: Snapshot, config: gate_config.Config, today: dt.date) -> CheckContext:
-    """The context that judges a revision's services as they are (validate, scorecard)."""
+def one_revision(
+    snap: Snapshot,
+    config: gate_config.Config,
+    today: dt.date,
+    fleet: list[Service] | None = None,
+) -> CheckContext:
+    """The context that judges a revision's services as they are (validate, scorecard); `fleet`,
+    every service of the revision when the caller has them, answers the graph rules' lookups."""
     return CheckContext(
         head=snap,
         base=snap,
@@ -557,6 +563,7 @@ def one_revision(snap: Snapshot, config: gate_config.Config, today: dt.date) -> 
         resilience=config.resilience,
         budgets=config.budgets,
         telemetry=config.telemetry,
+        fleet=fleet,
     )
 
 
@@ -572,14 +579,15 @@ def validate(
         revision.rules,
         revision.catalog,
     )
-    ctx = one_revision(snap, config, today or dt.date.today())
     head_rev = snap.rev
     snap.read_many(
         list(catalog.manifests)
     )  # every manifest in one round trip, then every document they name
-    snap.read_many(sorted({d for s in catalog.all() for d in s.documents()}))
+    services = catalog.all()
+    snap.read_many(sorted({d for s in services for d in s.documents()}))
+    ctx = one_revision(snap, config, today or dt.date.today(), services)
     results = []
-    for service in catalog.all():
+    for service in services:
         findings = _approvers(
             _lifecycle(evaluate(rules, service, ctx, (service.manifest,)), service, ctx, config),
             service.tier,

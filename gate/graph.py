@@ -209,11 +209,15 @@ class ServiceGraph:
     """The services of one tree as a graph, asked lazily: a name is resolved by parsing only the
     source files whose text mentions it."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, known: list[Service] | None = None) -> None:
+        """`known`: every service of the tree, when the caller holds them already (a revision
+        judged whole): names are then looked up among them, never by git grep or a second parse."""
         self.catalog = catalog
+        self.known = known
         self._found: dict[str, list[Service]] = {}
         self._dependents: dict[str, list[Service]] = {}
-        self._greps = 0  # lookups by git grep; past GREPS, one parse of every manifest answers
+        # lookups by git grep; past GREPS, one parse of every manifest answers
+        self._greps = GREPS if known is not None else 0
         self._suggested = 0
 
     @cached_property
@@ -247,7 +251,7 @@ class ServiceGraph:
         """Every service of the tree by name (parses every manifest: asked only when a name was not
         found by its text, which a YAML escape in a quoted name can hide, or past GREPS lookups)."""
         found: dict[str, list[Service]] = {}
-        for service in self.catalog.all():
+        for service in self.catalog.all() if self.known is None else self.known:
             found.setdefault(service.name, []).append(service)
         return found
 

@@ -8,6 +8,7 @@ tree has been listed is the field `listing` (None until then), never a hidden at
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,6 +43,9 @@ class Snapshot:
     _changed: dict[str, Entry | None] = field(
         default_factory=dict, init=False, repr=False
     )  # from the diff
+    _sorted: tuple[dict[str, Entry], list[str]] | None = field(
+        default=None, init=False, repr=False
+    )  # the listing and its sorted paths (`under`)
 
     def after(self, base: Snapshot, changes: list[Change], lines: bool = False) -> Snapshot:
         """Declare this tree to be `base` with `changes` applied (exactly what `Repo.changes` said;
@@ -145,10 +149,28 @@ class Snapshot:
         for that directory alone (so a check that reads one directory never lists the whole tree)."""
         directory = directory.rstrip("/")
         if self.listed:
-            return {p: e for p, e in self.files.items() if p.startswith(directory + "/")}
+            prefix, paths, files = directory + "/", self._sorted_paths(), self.files
+            found = {}
+            at = bisect.bisect_left(paths, prefix)
+            while at < len(paths) and paths[at].startswith(prefix):  # sorted: they are together
+                found[paths[at]] = files[paths[at]]
+                at += 1
+            return found
         if directory not in self._dirs:
             self._dirs[directory] = self.repo.subtree(self.rev, directory)
         return self._dirs[directory]
+
+    def _sorted_paths(self) -> list[str]:
+        """The listing's paths in order, kept while the listing is the same (a directory's files
+        are then one bisection away, not a scan of the tree per directory)."""
+        files = self.files
+        if (
+            self._sorted is None
+            or self._sorted[0] is not files
+            or len(self._sorted[1]) != len(files)
+        ):
+            self._sorted = (files, sorted(files))
+        return self._sorted[1]
 
     def is_dir(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"

@@ -155,3 +155,16 @@ def test_the_bound_is_shown_rounded_down_and_below_the_objective() -> None:
     assert str(Term("bare", 99.5, None, capped=True)) == (
         "bare 99.5% (no SLO: what its own hard dependencies allow)"
     )
+
+
+def test_a_graph_of_known_services_asks_git_nothing(
+    fleet: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revision judged whole hands the graph every service: no git grep, no second parse."""
+    r = Repo(str(fleet.path))
+    catalog = Catalog.of(Snapshot(r, r.resolve("HEAD")))
+    services = catalog.all()
+    monkeypatch.setattr(Repo, "mentioning", lambda *a: pytest.fail("git grep asked"))
+    graph = ServiceGraph(catalog, services)
+    assert sorted(s.name for s in graph.blast_radius("db").services) == ["api", "edge", "worker"]
+    assert graph.find("nosuch") is None and graph.find("cache") is not None

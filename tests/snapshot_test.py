@@ -50,3 +50,19 @@ def test_snapshot_is_imported_from_its_own_module_only() -> None:
     assert not hasattr(gate.git, "Snapshot")
     with pytest.raises(ImportError):
         exec("from gate.git import Snapshot", {})
+
+
+def test_under_a_directory_of_a_listed_tree(repo: GitRepo) -> None:
+    """A listed tree answers `under` by bisection: exactly the files below the directory (not a
+    sibling sharing its prefix, not the directory's namesake file), as a scan of the tree would."""
+    for path in ("a/x", "a/b/y", "a-b/z", "ab/w", "a.txt", "b/a/v", "a0"):
+        repo.write(path, path)
+    r = Repo(repo.path)
+    snap = Snapshot(r, repo.commit("tree"))
+    assert snap.files and snap.listed
+    for directory in ("a", "a/", "a/b", "b", "ab", "nothing"):
+        prefix = directory.rstrip("/") + "/"
+        assert snap.under(directory) == {
+            p: e for p, e in snap.files.items() if p.startswith(prefix)
+        }
+    assert sorted(snap.under("a")) == ["a/b/y", "a/x"]

@@ -26,6 +26,19 @@ from gate.graph import (
 from gate.service import Located, Problem, Service
 from gate.snapshot import Snapshot
 
+# Kinds whose answer for a service reads other services' manifests (its dependencies, dependents):
+# a cache keyed by the service's own files must judge them again whenever any manifest changes.
+READS_OTHERS = frozenset(
+    {
+        "dependencies_known",
+        "dependency_tiers",
+        "dependency_slos",
+        "slo_feasible",
+        "dependency_cycles",
+        "blast_radius",
+    }
+)
+
 
 class GraphContext(Protocol):
     """What a graph kind needs of the check context (gate.policy.kinds.CheckContext)."""
@@ -62,8 +75,16 @@ def _sides(ctx: GraphContext, name: str) -> list[tuple[Service, Snapshot]]:
 
 
 def _slos(ctx: GraphContext, service: Service, snapshot: Snapshot) -> list[SLO]:
-    """A service's SLOs at one side, its documents found where the trusted tip decides."""
-    return slos_of(service, snapshot, ctx.trusted)[0]
+    """A service's SLOs at one side, its documents found where the trusted tip decides (once per
+    run: a service many depend on is asked by each)."""
+    key = ("slos", id(snapshot), id(service))
+    if key not in ctx.memo:
+        ctx.memo[key] = (
+            service,
+            slos_of(service, snapshot, ctx.trusted)[0],
+        )  # keeps the id's owner
+    found: list[SLO] = ctx.memo[key][1]
+    return found
 
 
 def _availability(ctx: GraphContext, sides: list[tuple[Service, Snapshot]]) -> float | None:

@@ -55,6 +55,7 @@ class CheckContext:
     budgets: BudgetSettings = BudgetSettings()  # the trusted config's (burn-rate alert windows)
     telemetry: TelemetrySettings = TelemetrySettings()  # the on-call and Grafana services to ask
     network: bool = False  # whether rules may ask them (never offline, staged or in validate)
+    fleet: list[Service] | None = None  # every service of `head`, when one revision is judged whole
 
     def locate(self, service: Service, value: str) -> Located:
         """Where the head's service reads a path its manifest names, as the trusted tip decides."""
@@ -67,8 +68,8 @@ class CheckContext:
 
     @cached_property
     def graph(self) -> ServiceGraph:
-        """The head's service graph (dependencies resolved lazily, by name)."""
-        return ServiceGraph(Catalog.of(self.head))
+        """The head's service graph (dependencies resolved lazily, by name, or among `fleet`)."""
+        return ServiceGraph(Catalog.of(self.head), self.fleet)
 
     @cached_property
     def trusted_graph(self) -> ServiceGraph:

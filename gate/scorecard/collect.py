@@ -17,6 +17,7 @@ from gate import config as gate_config
 from gate.budget.slo import slos_of
 from gate.errors import FatalError
 from gate.git import Repo
+from gate.graph import describe
 from gate.incidents.book import Book, place_of
 from gate.resilience import status as drill_status
 from gate.revision import open_revision
@@ -26,6 +27,7 @@ from gate.scorecard.delivery import section as delivery_section
 from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
 from gate.scorecard.resilience import section as dr_readiness
+from gate.service import Service
 from gate.settings import AdoptionSettings, Campaign, ScorecardSettings
 from gate.snapshot import Snapshot
 
@@ -106,6 +108,7 @@ def build(
         "resilience": _resilience(repo, snap, config, judged, today),
         "delivery": _delivery(repo, snap, config, services, judged, today, offline, history),
         "campaigns": campaigns(services, rules, settings.campaigns, today),
+        "graph": graph_section([j.service for j in judged if j.service.parsed]),
     }
     if points:
         card["trend"] = trend(
@@ -113,6 +116,33 @@ def build(
         )
     resources.save_memo()
     return card
+
+
+def graph_section(services: list[Service]) -> dict[str, Any]:
+    """The hard dependencies between the revision's services, tier inversions and tier-0 cycles
+    (gate.graph.describe, as `gate graph` has them), and each service's system."""
+    report = describe(services)
+    known = {s.name for s in services}
+    edges = [
+        {
+            "from": e.source,
+            "to": e.target,
+            "fallback": bool(e.dependency.fallback),
+            "inversion": e.inversion,
+        }
+        for e in report.edges
+        if e.dependency.kind == "hard" and not e.dependency.external and e.target in known
+    ]
+    systems = {
+        s.name: system.strip()
+        for s in services
+        if isinstance(system := s.get("system"), str) and system.strip()
+    }
+    return {
+        "edges": sorted(edges, key=lambda e: (e["from"], e["to"])),
+        "cycles": [list(c.path) for c in report.cycles],
+        "systems": dict(sorted(systems.items())),
+    }
 
 
 def _windows(

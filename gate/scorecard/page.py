@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from gate.report.escape import visible
 from gate.scorecard.collect import RISK_LEVELS, WAIVER_STATES
+from gate.scorecard.graph import layout as graph_layout
 from gate.scorecard.render import percent
 
 STATE_SYMBOL = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "waived": "w"}
@@ -61,6 +62,7 @@ def render_html(card: dict[str, Any]) -> str:
         waiver_states=WAIVER_STATES,
         symbol=STATE_SYMBOL,
         charts=charts(card["trend"] or []),
+        graph=graph_layout(card),
     )
     return page
 

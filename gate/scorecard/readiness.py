@@ -18,6 +18,7 @@ from gate.catalog import Catalog, Service, load_service
 from gate.git import Entry, Repo
 from gate.manifest_index import ManifestIndex
 from gate.policy.engine import applies, evaluate
+from gate.policy.graph_kinds import READS_OTHERS
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule
 from gate.service import root_of
@@ -57,8 +58,11 @@ class Readiness:
     ) -> None:
         self.repo = repo
         self.resilience = resilience or ResilienceSettings()
-        self.rules = [r for r in rules if r.kind not in DATE_KINDS]
-        self.date_rules = [r for r in rules if r.kind in DATE_KINDS]
+        # judged again at every revision: rules of dates (today moves) and of the graph (they read
+        # other services' manifests); the rest are kept per manifest and document blobs
+        again = DATE_KINDS | READS_OTHERS
+        self.rules = [r for r in rules if r.kind not in again]
+        self.date_rules = [r for r in rules if r.kind in again]
         self.all_rules = rules
         self.github_org = github_org
         self._services: dict[tuple[str, str], Service | None] = {}
@@ -98,13 +102,6 @@ class Readiness:
         manifests = _by_directory(sources)
         Catalog.of(snap)
         owners_blob = next((files[loc].sha for loc in codeowners.LOCATIONS if loc in files), None)
-        ctx = CheckContext(
-            head=snap,
-            base=snap,
-            today=today,
-            github_org=self.github_org,
-            resilience=self.resilience,
-        )
         new = [m for m, e in manifests.items() if (m, e.sha) not in self._services]
         snap.read_many(new)  # every manifest not seen yet, in one round trip
         for manifest in new:
@@ -112,15 +109,16 @@ class Readiness:
         services = [
             s for m in sorted(manifests) if (s := self._services[(m, manifests[m].sha)]) is not None
         ]
-        # graph rules read the services a manifest depends on: its answer is kept only as long as
-        # every manifest is the same
-        graph = tuple(sorted((m, e.sha) for m, e in manifests.items()))
+        ctx = CheckContext(
+            head=snap,
+            base=snap,
+            today=today,
+            github_org=self.github_org,
+            resilience=self.resilience,
+            fleet=services,
+        )
         entries = {root_of(m): e for m, e in manifests.items()}
-        keys = {
-            s.manifest: self._key(s, entries[s.root], files, owners_blob)
-            + ((graph,) if s.items("dependencies") else ())
-            for s in services
-        }
+        keys = {s.manifest: self._key(s, entries[s.root], files, owners_blob) for s in services}
         todo = [s for s in services if keys[s.manifest] not in self._findings]
         snap.read_many(sorted({d for s in todo for d in s.documents()}))
         judged = []

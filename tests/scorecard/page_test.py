@@ -13,9 +13,7 @@ import threading
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
-import pytest
 from conftest import gate_subprocess, require
 
 CHROMIUM = "/usr/bin/chromium"
@@ -82,13 +80,6 @@ class RecordingProxy:
 
     def close(self) -> None:
         self.server.close()
-
-
-@pytest.fixture
-def proxy() -> Any:
-    recorder = RecordingProxy()
-    yield recorder
-    recorder.close()
 
 
 def chromium(

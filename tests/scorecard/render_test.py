@@ -240,6 +240,11 @@ def _card() -> dict[str, Any]:
         },
         "delivery": _delivery(),
         "trend": None,
+        "graph": {
+            "edges": [{"from": "x", "to": "x", "fallback": False, "inversion": True}],
+            "cycles": [["x", "x"]],
+            "systems": {"x": "s"},
+        },
     }
 
 
@@ -274,6 +279,11 @@ def test_any_text_in_any_field_keeps_every_format_whole(values: list[str]) -> No
     service["failing_rules"] = [values[3]]
     card["rules"] = {values[3]: values[0]}
     card["resilience"]["drills"][0]["service"] = values[0]
+    card["graph"] = {
+        "edges": [{"from": values[0], "to": values[0], "fallback": False, "inversion": True}],
+        "cycles": [[values[0], values[1]]],
+        "systems": {values[0]: values[1]},
+    }
     card["teams"][0]["label"] = values[1]
     card["delivery"]["teams"][0]["team"] = values[1]
     card["delivery"]["incidents_from"], card["delivery"]["incidents_problem"] = values[0], values[2]
@@ -374,8 +384,8 @@ def test_page_is_accessible_and_self_contained() -> None:
     checked.feed(page)
     assert checked.problems == [] and checked.lang == "en"
     assert (
-        checked.svgs == 3 and checked.svg_titles == 3
-    )  # every chart has a title (and its numbers in a table)
+        checked.svgs == 4 and checked.svg_titles == 4
+    )  # every chart (three trends, the service graph) has a title (and its numbers in a table)
     assert checked.captions == checked.tables and '<table id="trend">' in page
     assert checked.cell_text and all(
         text.strip() for text in checked.cell_text
