@@ -73,8 +73,7 @@ def build(
     # History streams from git while the services are judged.
     tier_lookup: dict[str, Callable[[list[str]], int | None]] = {}
     ready = threading.Event()
-    # read here: the thread below must not share the cat-file pipe
-    model = _risk_model(config, snap)
+    model = _risk_model(config, snap)  # read before the thread: it must not share the cat-file pipe
     mined = _mine_while_judging(
         repo, commit, config, model, trend_start, window_start, tier_lookup, ready
     )
