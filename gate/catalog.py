@@ -326,6 +326,7 @@ class Catalog:
         self._loaded: dict[str, Service | None] = {}  # service directory -> its service
         self._entries: dict[str, Entry] | None = None  # every source file, once asked for
         self._alike: dict[str, list[str]] = {}  # source path -> tracked files spelled alike
+        self._indexed: tuple[Any, dict[str, list[str]], globs.PatternIndex] | None = None
 
     @property
     def entries(self) -> dict[str, Entry]:
@@ -400,6 +401,22 @@ class Catalog:
         """(source file, extra path) pairs: `paths:` globs and documents named outside the service's directory."""
         return ManifestIndex.of(self.snapshot.repo).claims(self.snapshot)
 
+    @property
+    def _claim_index(self) -> tuple[dict[str, list[str]], globs.PatternIndex]:
+        """The claims as (root-reading path -> manifests, an index of the other claims), rebuilt
+        only when the claims are: a path's owners cost what the path is, not how many claims."""
+        claims = self._claims
+        if self._indexed is None or self._indexed[0] is not claims:
+            readers: dict[str, list[str]] = {}
+            others = []
+            for manifest, claim in claims:
+                if claim.startswith(ROOT_READING):
+                    readers.setdefault(claim[len(ROOT_READING) :], []).append(manifest)
+                else:
+                    others.append((claim, manifest))
+            self._indexed = (claims, readers, globs.PatternIndex(others))
+        return self._indexed[1], self._indexed[2]
+
     def owner_by_prefix(self, path: str) -> Service | None:
         """The service whose directory is the path's nearest ancestor that defines one."""
         directory = path
@@ -425,7 +442,7 @@ class Catalog:
         directory could hold: asked of git once for every path not asked about before."""
         names = source_names(self.snapshot.repo)
         candidates = {f"{d}/{n}" if d else n for p in paths for d in _ancestors(p) for n in names}
-        todo = sorted(candidates - self._alike.keys())
+        todo = sorted(c for c in candidates if c not in self._alike)
         if todo:
             found = self.snapshot.repo.alike(self.snapshot.rev, todo, same_name=True)
             for candidate in todo:
@@ -444,15 +461,15 @@ class Catalog:
             owners[prefix.manifest] = prefix
         for alike in self.alike_owners(path):
             owners.setdefault(alike.manifest, alike)
-        for manifest, claim in self._claims:
-            if claim.startswith(ROOT_READING):
-                reader = self._reads_from_root(manifest, claim, path)
-                if reader is not None:
-                    owners.setdefault(reader.manifest, reader)
-            elif claim == path or globs.matches(claim, path):
-                service = self.service_in(root_of(manifest))
-                if service is not None:
-                    owners.setdefault(service.manifest, service)
+        readers, claimed = self._claim_index
+        for manifest in readers.get(path, ()):
+            reader = self._reads_from_root(manifest, ROOT_READING + path, path)
+            if reader is not None:
+                owners.setdefault(reader.manifest, reader)
+        for manifest in claimed.matching(path):
+            service = self.service_in(root_of(manifest))
+            if service is not None:
+                owners.setdefault(service.manifest, service)
         named = named_deploy_file(path)
         for service in self._by_deploy_name.get(named, []) if named else []:
             owners.setdefault(service.manifest, service)

@@ -223,8 +223,19 @@ class GlobSet:
 
     def last_match(self, path: str) -> int | None:
         """Index of the last pattern that matches `path`, or None."""
-        if not self.accepts:
+        matched = self._accepted(path)
+        if not matched:
             return None
+        return bisect.bisect_left(self.accepts, matched.bit_length() - 1)
+
+    def matching(self, path: str) -> list[int]:
+        """Indexes of every pattern that matches `path`, in order (one pass over the path)."""
+        return [bisect.bisect_left(self.accepts, bit) for bit in _bits(self._accepted(path))]
+
+    def _accepted(self, path: str) -> int:
+        """The accept bits of the patterns that match `path`."""
+        if not self.accepts:
+            return 0
         literal, one, dirs_slash, star, anywhere, skip = (
             self.literal,
             self.one,
@@ -246,10 +257,57 @@ class GlobSet:
             live = _closure(moved, skip) | stayed | (((stayed & skip_after_stay) + skip) ^ skip)
             if not live:
                 break
-        matched |= live & self.accept_full
-        if not matched:
-            return None
-        return bisect.bisect_left(self.accepts, matched.bit_length() - 1)
+        return matched | (live & self.accept_full)
+
+
+class PatternIndex:
+    """Which of many (pattern, value) pairs match a path, at a cost that follows the path, not the
+    number of patterns: literal paths and directories are looked up by the path's own prefixes,
+    wildcard patterns are grouped by the literal text they start with, and a large group is one
+    automaton (GlobSet). Built once in time linear in the patterns."""
+
+    GROUP = 8  # a group this large is matched as one automaton
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.exact: dict[str, list[str]] = {}  # a path (or a directory, all below it) -> values
+        self.below: set[str] = set()
+        groups: dict[str, list[tuple[Glob, str]]] = {}
+        for pattern, value in pairs:
+            glob = compile_glob(pattern.lstrip("/"))
+            if pattern != pattern.lstrip("/"):
+                self.exact.setdefault(pattern, []).append(value)  # equal to the path as written
+            if glob.exact is not None:
+                self.exact.setdefault(glob.exact, []).append(value)
+                if glob.below:
+                    self.below.add(glob.exact)
+            else:
+                groups.setdefault(glob.prefix, []).append((glob, value))
+        self.groups = {
+            prefix: (GlobSet([g for g, _ in found]) if len(found) >= self.GROUP else None, found)
+            for prefix, found in groups.items()
+        }
+        self.lengths = sorted({len(prefix) for prefix in groups})
+
+    def matching(self, path: str) -> list[str]:
+        """Every value whose pattern matches `path` (a value once per matching pattern)."""
+        found = list(self.exact.get(path, ()))
+        directory = path
+        while "/" in directory:
+            directory = directory.rpartition("/")[0]
+            if directory in self.below:
+                found += self.exact[directory]
+        for length in self.lengths:
+            if length > len(path):
+                break
+            group = self.groups.get(path[:length])
+            if group is None:
+                continue
+            automaton, members = group
+            if automaton is not None:
+                found += [members[i][1] for i in automaton.matching(path)]
+            else:
+                found += [value for glob, value in members if glob.match(path)]
+        return found
 
 
 def _bits(mask: int) -> list[int]:

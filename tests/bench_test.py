@@ -323,3 +323,21 @@ def test_risk_scale_and_risk_cases_benchmarks_run(tmp_path: Path) -> None:
     assert moved.returncode == 0, moved.stderr
     row = next(line for line in moved.stdout.splitlines() if "| move pay |" in line)
     assert row.split(" | ")[4] == "0"  # moved lines are no new code
+
+
+def test_claims_speed_benchmark_runs(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "claims_speed.py"),
+            "--services",
+            "5",
+            "--workdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5 services, globs:" in result.stdout and "CPU globs/none" in result.stdout
