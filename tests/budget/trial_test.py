@@ -135,6 +135,40 @@ def test_an_added_sloth_spec_is_tried_too(repo: GitRepo, prometheus: Any) -> Non
     assert "closest existing metric: http_requests_total" in finding.message
 
 
+OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: healthy-requests}
+spec:
+  service: healthy
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  indicator:
+    metadata: {name: healthy-requests}
+    spec:
+      ratioMetric:
+        counter: true
+        good: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="healthy",code="200"})'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="healthy",code="2000"})'}}}
+  objectives: [{target: 0.999}]
+"""
+
+
+def test_an_added_openslo_document_is_tried_too(repo: GitRepo, prometheus: Any) -> None:
+    """A counter's plain selector is windowed (increase over 28d) and tried; the typo is a label value."""
+    budget_repo.build(repo, prometheus.url)
+    repo.write("services/healthy/slo/openslo.yaml", OPENSLO)
+    text = repo.read("services/healthy/service.yaml")
+    repo.write("services/healthy/service.yaml", text + "  - openslo: slo/openslo.yaml\n")
+    repo.commit("an OpenSLO SLO")
+    (finding,) = tried(judge(repo))
+    assert finding.file == "services/healthy/slo/openslo.yaml" and finding.line == 15
+    assert (
+        "no series has code='2000' on http_requests_total (closest seen: code='200')"
+        in finding.message
+    )
+
+
 def broken_slo(repo: GitRepo, url: str) -> None:
     budget_repo.build(repo, url, tiers={"healthy": 2})
     requests_slo(repo, "http_requsts_total", "healthy", tier=2)
