@@ -64,13 +64,18 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
 def _dataset(repo: str, rev: str, labels: str | None = None, unlisted: str = "good") -> list[Any]:
     from gate.git import Repo
     from gate.risk import labels as risk_labels
-    from gate.risk.calibrate import dataset, relabel
+    from gate.risk.calibrate import dataset, incidents_at, relabel
 
     git_repo = Repo(repo)
     total = git_repo.count_commits(git_repo.resolve(rev))
     what = "mining history" if labels else "mining history and labelling failed changes"
+    incidents, note = incidents_at(git_repo, rev) if labels is None else ((), None)
+    if note:
+        say(f"gate: {note}", err=True)
     with click.progressbar(length=total, label=what, file=sys.stderr) as bar:
-        samples = dataset(git_repo, rev, progress=lambda i: bar.update(1), szz=labels is None)
+        samples = dataset(
+            git_repo, rev, progress=lambda i: bar.update(1), szz=labels is None, incidents=incidents
+        )
     if labels is None:
         return samples
     # any commit of the history may be named (a merge, say), though only non-merge changes are scored

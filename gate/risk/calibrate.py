@@ -3,13 +3,18 @@ and show on a time-ordered split whether the score beats the lines-added-only ru
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from gate import config as gate_config
 from gate.cache import Store
 from gate.git import GitError, LogFormat, Repo
+from gate.incidents.book import Book, place_of
+from gate.incidents.labels import failures as incident_failures
+from gate.incidents.record import Incident
 from gate.risk import labels as risk_labels
 from gate.risk.features import DAY, Change, HistoryIndex, change_features, day_of, judged_at
 from gate.risk.history import Commit, stream
@@ -17,6 +22,7 @@ from gate.risk.model import ANTITONE, DEFAULT_MODEL, MONOTONE, Model, auc, auc_i
 from gate.risk.patch import ADDED_LIMIT, EMPTY_PATCH, Patch
 from gate.risk.patch import parse as parse_patch
 from gate.settings import RiskSettings
+from gate.snapshot import Snapshot
 
 CACHE_VERSION = 4
 SETTLE_DAYS = (
@@ -71,15 +77,17 @@ def dataset(
     progress: Callable[[int], Any] | None = None,
     szz: bool = True,
     window_days: int = RiskSettings().history_days,
+    incidents: Sequence[Incident] = (),
 ) -> list[Sample]:
     """Every non-merge commit reachable from `rev`, oldest first, with features and a failed label
-    (reverted, or SZZ; without `szz` every label is 0, for labels read from a file).
+    (reverted, SZZ, or shown failed by `incidents`: gate.incidents.labels; without `szz` every
+    label is 0, for labels read from a file).
 
     Cached in the git directory (gate.cache, with its off-switch), keyed by the commit id of `rev`.
     """
     head = repo.resolve(rev)
     store = _store(repo)
-    key = f"{head}-{window_days}" + ("" if szz else "-unlabelled")
+    key = f"{head}-{window_days}" + ("" if szz else "-unlabelled") + _incidents_key(incidents)
     cached = _cached(store.get(key)) if store else None
     if cached is not None:
         return cached
@@ -94,7 +102,8 @@ def dataset(
     failed: dict[str, int] = {}
     if szz:
         failed = risk_labels.fix_inducing(repo, commits, tick=tick)
-        for sha, when in risk_labels.reverted(commits).items():
+        learned = incident_failures(incidents, commits).items() if incidents else ()
+        for sha, when in (*risk_labels.reverted(commits).items(), *learned):
             failed[sha] = min(when, failed.get(sha, when))
     samples = [
         Sample(c.sha, c.time, f, int(c.sha in failed), failed.get(c.sha, 0)) for c, f in rows
@@ -104,6 +113,31 @@ def dataset(
             key, {"version": CACHE_VERSION, "head": head, "samples": [asdict(s) for s in samples]}
         )
     return samples
+
+
+def _incidents_key(incidents: Sequence[Incident]) -> str:
+    """The incidents' part of the cache key: a changed export relabels."""
+    if not incidents:
+        return ""
+    text = repr(
+        sorted(
+            (i.id, i.started, i.resolved, i.caused_by_commits, i.caused_by_pull_requests)
+            for i in incidents
+        )
+    )
+    return "-incidents-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def incidents_at(repo: Repo, rev: str) -> tuple[tuple[Incident, ...], str | None]:
+    """The incidents the revision's `.gate.yaml` names (its incident source), and why there are
+    none when its source could not answer."""
+    snap = Snapshot(repo, repo.resolve(rev))
+    config = gate_config.load(snap, gate_config.CONFIG_FILE, required=False)
+    book = Book(config.incidents, place_of(snap, snap))
+    loaded = book.loaded
+    if loaded.problem:
+        return (), f"incidents not read ({loaded.problem}): labels from git alone"
+    return loaded.incidents, None
 
 
 def _features(

@@ -12,7 +12,7 @@ import pytest
 from testing.typed import present
 
 from gate.git import Repo
-from gate.risk.calibrate import dataset, evaluate, split
+from gate.risk.calibrate import dataset, evaluate, incidents_at, split
 from gate.risk.features import day_of
 from gate.risk.model import DEFAULT_MODEL, auc, fit, load
 from gate.risk.score import RiskScorer
@@ -320,3 +320,37 @@ def test_check_calibrate_and_the_harness_compute_the_same_features(repo: Any) ->
         assert {k: round(v, 4) for k, v in harness.items()} == checked, sha
     split_commit = samples[shas[4]].features
     assert split_commit["moved"] >= 60 and split_commit["added_code"] <= 1  # the split moved code
+
+
+def test_incidents_join_the_labels_git_gives(repo: Any, tmp_path: Path) -> None:
+    """A change an incident names as its cause is a failure calibration learns from, known when the
+    incident was resolved; the export comes from the revision's .gate.yaml (incidents.source)."""
+    repo.write("a.py", "a = 1\n")
+    repo.commit("a")
+    repo.write("b.py", "b = 1\n")
+    blamed = repo.commit("b")
+    export = tmp_path / "incidents.json"
+    repo.write(
+        ".gate.yaml", f"version: 1\nincidents:\n  source: file\n  file: {{path: '{export}'}}\n"
+    )
+    repo.commit("incidents are exported")
+    plain = dataset(Repo(repo.path))
+    assert not any(s.failed for s in plain)
+    incident = {
+        "id": "INC-1",
+        "services": ["b"],
+        "severity": "sev2",
+        "started": "2026-11-02T10:00:00Z",
+        "resolved": "2026-11-02T11:00:00Z",
+        "caused_by": {"commits": [blamed[:10]]},
+    }
+    export.write_text(json.dumps({"schema": "gate.incidents/v1", "incidents": [incident]}))
+    found, note = incidents_at(Repo(repo.path), "HEAD")
+    assert note is None and [i.id for i in found] == ["INC-1"]
+    labelled = {s.sha: s for s in dataset(Repo(repo.path), incidents=found)}  # not the cached one
+    assert (
+        labelled[blamed].failed == 1 and labelled[blamed].known == 1793617200
+    )  # 2026-11-02 11:00 UTC
+    export.write_text("{broken")
+    found, note = incidents_at(Repo(repo.path), "HEAD")
+    assert found == () and "incidents not read" in str(note)
