@@ -311,7 +311,11 @@ def _under_judgement(panel: Panel, manifest: str) -> tuple[Service, Service | No
     was = panel.owners.identity.get(manifest, manifest)
     definitions = pinned or panel.trusted_catalog.defining(was)
     service = pinned or panel.head_catalog.service_at(manifest)
-    service = ownership.strictest_tier(service, [panel.ctx.before(service), definitions])
+    before = [panel.ctx.before(service), definitions]
+    service = ownership.strictest_tier(service, before)
+    tiers = [b.tier for b in before if b is not None and b.parsed]
+    if not service.parsed and tiers:  # a manifest the change broke keeps its trusted tier
+        service = replace(service, tier=min(tiers))
     return service, definitions, panel.pinned_ctx if pinned else panel.ctx
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.cache import Store
+from gate.errors import did_you_mean
 from gate.validity import predicate, well_formed
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -250,7 +252,11 @@ def schema_errors(validator_: Any, instance: Any) -> list[tuple[tuple[Any, ...],
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             out += [
-                (path + (key,), f"{_dotted(path + (key,))}: unknown field")
+                (
+                    path + (key,),
+                    f"{_dotted(path + (key,))}: unknown field"
+                    + did_you_mean(str(key), [str(k) for k in error.schema.get("properties", {})]),
+                )
                 for key in _unknown_keys(error)
             ]
             continue
@@ -311,7 +317,9 @@ def describe(error: Any) -> str:
         return f"{_shown(value)} is not {_type_words(expected)}"
     if kind == "required":
         missing = [name for name in expected if isinstance(value, dict) and name not in value]
-        return f"missing required field {', '.join(missing) or _shown(expected)}"
+        return f"missing required field {', '.join(missing) or _shown(expected)}" + _misspelt(
+            error, missing
+        )
     if kind in ("enum", "const"):
         allowed = expected if kind == "enum" else [expected]
         return f"{_shown(value)} is not one of {', '.join(_shown(a) for a in allowed)}"
@@ -344,6 +352,19 @@ def describe(error: Any) -> str:
     if kind == "additionalProperties":
         return "unknown field"
     return f"{_shown(value)} is not valid ({kind})"
+
+
+def _misspelt(error: Any, missing: list[str]) -> str:
+    """ "; 'teir' is there: did you mean 'tier'?" when a field the schema does not know is close to
+    a missing one."""
+    known = set(error.schema.get("properties", {}))
+    value = error.instance
+    present = [str(k) for k in value if k not in known] if isinstance(value, dict) else []
+    for name in missing:
+        close = difflib.get_close_matches(name, present, n=1, cutoff=0.6)
+        if close:
+            return f"; {close[0]!r} is there: did you mean {name!r}?"
+    return ""
 
 
 def _dotted(path: tuple[Any, ...]) -> str:

@@ -46,6 +46,7 @@ class Problem:
     message: str
     file: str
     line: int | None = None
+    fix: str = ""  # what to do, when the rule's remediation does not fit this problem
 
 
 @dataclass(frozen=True)

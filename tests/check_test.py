@@ -486,3 +486,22 @@ def test_the_users_git_settings_never_change_a_verdict(example: GitRepo) -> None
         renderer("json")(check.run(Repo(example.path), base="main", head="HEAD", today=TODAY))
         == plain
     )
+
+
+@pytest.mark.parametrize("service, tier", [("payments", 0), ("search", 1)])
+def test_a_manifest_the_change_breaks_keeps_its_tier_and_removes_no_slos(
+    example: GitRepo, service: str, tier: int
+) -> None:
+    """Invalid YAML in the head's manifest: the service is still headed (and judged) with its
+    trusted tier, and the SLO finding says the manifest is unreadable instead of "removes" SLOs
+    that are still there."""
+    manifest = f"services/{service}/service.yaml"
+    example.write(manifest, example.read(manifest) + "owners: [unclosed\n")
+    example.commit("break the manifest")
+    v = judge(example)
+    (result,) = [s for s in v.services if s.name == service or s.manifest == manifest]
+    assert result.tier == tier and v.verdict == "block"
+    slo = [f.message for f in result.findings if f.rule == "slo-definition-changed"]
+    assert slo and all("removes" not in m for m in slo)
+    assert slo[0].startswith(f"this change leaves {manifest} unreadable")
+    assert f"(tier {tier}, services/{service}/)" in renderer("text")(v)

@@ -174,3 +174,21 @@ def test_a_cold_check_of_valid_documents_never_imports_jsonschema(tmp_path: Path
             [sys.executable, "-c", script, *args], cwd=root, env=env, capture_output=True, text=True
         )
         assert done.stdout.splitlines()[-1] == "0 False", (args, done.stdout, done.stderr)
+
+
+def test_a_misspelt_field_gets_a_did_you_mean() -> None:
+    """`teir: 1` was reported as a missing tier and an unknown field, with no hint."""
+    errors = resources.schema_errors(
+        resources.validator("service"),
+        {
+            "apiVersion": "gate/v1",
+            "kind": "Service",
+            "name": "x",
+            "teir": 1,
+            "owners": {"team": "a"},
+        },
+    )
+    assert [message for _, message in errors] == [
+        "(top level): missing required field tier; 'teir' is there: did you mean 'tier'?",
+        "teir: unknown field; did you mean 'tier'?",
+    ]

@@ -181,12 +181,17 @@ def slo_drift(
         + ([f"edits {', '.join(edited)}"] if edited else [])
         + ([f"adds {', '.join(added)}"] if added else [])
     )
+    what = "; ".join(parts) or "changes how its SLOs are defined"
+    if not service.parsed:  # nothing was removed: the head's SLOs cannot be read at all
+        what = (
+            f"leaves {service.manifest} unreadable, so its SLOs cannot be compared (manifest-valid)"
+        )
     severity = "error" if service.tier <= 1 and (gone or edited) else "warning"
     return [
         builtin_finding(
             "slo-definition-changed",
             severity,
-            f"this change {'; '.join(parts) or 'changes how its SLOs are defined'}: the error budget is measured "
+            f"this change {what}: the error budget is measured "
             f"with the base branch's definitions until the change merges",
             service.manifest,
             service.line("slos"),

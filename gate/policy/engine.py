@@ -57,7 +57,7 @@ def evaluate(
                 p.message + why,
                 p.file,
                 p.line,
-                remediation,
+                _fix(p.fix, remediation, rule.remediation),
                 rule.docs,
             )
             for p in problems
@@ -77,6 +77,11 @@ def enforced(rule: Rule, severity: Severity, today: dt.date) -> tuple[Severity, 
             f"{rule.remediation}"
         )
     return severity, f"Enforced since {rule.enforce_from}. {rule.remediation}"
+
+
+def _fix(specific: str, remediation: str, general: str) -> str:
+    """A problem's own fix replaces the rule's, keeping what dated enforcement said before it."""
+    return remediation.replace(general, specific) if specific else remediation
 
 
 def judged_tier(rule: Rule, service: Service, ctx: CheckContext) -> int:

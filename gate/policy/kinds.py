@@ -221,7 +221,13 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
             if is_template(lines) or markdown.is_placeholder(lines):
                 what = "the template from `gate init`" if is_template(lines) else "placeholder text"
                 problems.append(
-                    Problem(f"{params['field']} {value!r} is still {what}", service.manifest, line)
+                    Problem(
+                        f"{params['field']} {value!r} is still {what}",
+                        service.manifest,
+                        line,
+                        f"Replace the {'template' if is_template(lines) else 'placeholder'} lines in "
+                        f"{found.path} with this service's own content; the file is already in place.",
+                    )
                 )
             continue
         shown = (
@@ -315,7 +321,13 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
                 problems.append(Problem(f"{value} has no {names[0]!r} section{also}", value, 1))
             elif params.get("require_content", True) and not match.has_content:
                 problems.append(
-                    Problem(f"{value}: section {match.text!r} is empty", value, match.line)
+                    Problem(
+                        f"{value}: section {match.text!r} is empty",
+                        value,
+                        match.line,
+                        f"Write what the on-call engineer needs under {match.text!r} (at least one "
+                        "line); the heading is already there.",
+                    )
                 )
             elif params.get("require_content", True) and is_template(
                 _section_lines(lines, found, match)
@@ -325,6 +337,8 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
                         f"{value}: section {match.text!r} is still the template from `gate init`",
                         value,
                         match.line,
+                        f"Replace the template lines under {match.text!r} with this service's own "
+                        "content; the heading is already there.",
                     )
                 )
             elif params.get("require_content", True) and markdown.is_placeholder(
@@ -336,6 +350,8 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
                         "fill in, lorem ipsum): it counts as missing",
                         value,
                         match.line,
+                        f"Replace the placeholder under {match.text!r} with this service's own "
+                        "content; the heading is already there.",
                     )
                 )
     return problems

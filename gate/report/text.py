@@ -87,7 +87,7 @@ def render(v: Verdict) -> str:
     for s in v.services:
         out.append("")
         out.append(
-            f"{LABEL[s.headline]:<6}{s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}"
+            f"{LABEL[s.headline]:<5} {s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}"
         )
         if s.risk:
             out.append(f"  risk    {_risk_line(s.risk)}")

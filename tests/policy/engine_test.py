@@ -7,10 +7,11 @@ from conftest import TODAY, GitRepo
 
 from gate import check
 from gate.catalog import load_service
+from gate.config import Config
 from gate.git import Repo
 from gate.policy.engine import applies, evaluate
 from gate.policy.kinds import CheckContext
-from gate.policy.rules import parse_pack
+from gate.policy.rules import load_rules, parse_pack
 from gate.snapshot import Snapshot
 from gate.verdict import Finding, Verdict
 
@@ -116,4 +117,24 @@ def test_enforce_from_is_read_at_the_trusted_tip_and_dated_by_the_gates_clock(
     assert early.severity == "warning"
     assert early.remediation.startswith(
         "Enforced from 2026-12-01: a warning until then, an error from that day."
+    )
+
+
+def test_a_problem_with_its_own_fix_is_not_told_the_rules_generic_one(example: GitRepo) -> None:
+    """A runbook whose Escalation section is still the template has its headings: it is told to
+    replace the template lines, not to "add headings" (the rule's fix for a missing section)."""
+    example.git("checkout", "-q", "main")
+    runbook = "services/checkout/docs/runbook.md"
+    text = example.read(runbook)
+    example.write(runbook, text[: text.index("## Escalation")] + "## Escalation\n\n")
+    example.commit("empty escalation")
+    r = Repo(example.path)
+    snap = Snapshot(r, r.resolve("HEAD"))
+    service = load_service(snap, "services/checkout/service.yaml")
+    assert service is not None
+    rules = [rule for rule in load_rules(Config(), None) if rule.id == "runbook-sections"]
+    (finding,) = evaluate(rules, service, CheckContext(head=snap, base=snap, today=TODAY), ())
+    assert finding.message.endswith("section 'Escalation' is empty")
+    assert finding.remediation == (
+        "Write what the on-call engineer needs under 'Escalation' (at least one line); the heading is already there."
     )

@@ -30,3 +30,18 @@ def test_a_value_with_line_breaks_and_escapes_stays_on_its_line(blocked: Verdict
     )
     text = renderer("text")(dataclasses.replace(blocked, findings=(hostile,)))
     assert "\nFORGED: pass" not in text and "\x1b" not in text
+
+
+def test_an_undecided_service_heading_keeps_a_space_before_its_name(blocked: Verdict) -> None:
+    service = blocked.services[0]
+    unavailable = Finding(
+        "error-budget-unavailable", "t", "error", "source down", None, None, "retry"
+    )
+    undecided = dataclasses.replace(
+        blocked,
+        verdict="block",
+        services=(dataclasses.replace(service, findings=(unavailable,)),),
+        findings=(),
+    )
+    text = renderer("text")(undecided)
+    assert f"UNDECIDED {service.name} (tier" in text
