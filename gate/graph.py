@@ -134,10 +134,13 @@ def availability(service: Service, slos: Iterable[SLO]) -> float | None:
 @dataclass(frozen=True)
 class Reach:
     """A service's blast radius: the services that depend on it, directly or transitively (hard
-    or soft), nearest first; what a change to it reaches, and how critical the most critical is."""
+    or soft), nearest first, what a change to it reaches and how critical the most critical is;
+    and the part of it that fails when it fails (hard dependencies without a fallback all the way:
+    a service that declared it survives the failure is reached, never taken down)."""
 
     name: str
     services: tuple[Service, ...]
+    failing: tuple[Service, ...] = ()  # those that fail with it: reached along critical edges
 
     @property
     def count(self) -> int:
@@ -147,6 +150,11 @@ class Reach:
     def strictest(self) -> int | None:
         """The most critical tier among the dependents (None: nothing depends on it)."""
         return min((s.tier for s in self.services), default=None)
+
+    @property
+    def strictest_failing(self) -> int | None:
+        """The most critical tier among the dependents that fail with it (None: none does)."""
+        return min((s.tier for s in self.failing), default=None)
 
     def most_critical(self) -> list[str]:
         """The dependents at the strictest tier, by name."""
@@ -309,15 +317,25 @@ class ServiceGraph:
         return found
 
     def blast_radius(self, name: str) -> Reach:
-        """Every service that depends on `name`, directly or through others (nearest first)."""
+        """Every service that depends on `name`, directly or through others (nearest first), and
+        those of them that fail with it (reached along critical dependencies only)."""
+        return Reach(name, self._reach(name, False), self._reach(name, True))
+
+    def _reach(self, name: str, critical: bool) -> tuple[Service, ...]:
         reached: dict[str, Service] = {}
         queue = deque([name])
         while queue and len(reached) < MAX_REACH:
-            for service in self.dependents(queue.popleft()):
-                if service.name not in reached and service.name != name:
-                    reached[service.name] = service
-                    queue.append(service.name)
-        return Reach(name, tuple(reached.values()))
+            current = queue.popleft()
+            for service in self.dependents(current):
+                if service.name in reached or service.name == name:
+                    continue
+                if critical and not any(
+                    d.name == current and d.critical for d in dependencies_of(service)
+                ):
+                    continue  # it degrades without `current`, it does not fail
+                reached[service.name] = service
+                queue.append(service.name)
+        return tuple(reached.values())
 
     def tier0_cycle(self, service: Service) -> Cycle | None:
         """The shortest cycle of critical dependencies among tier-0 services through `service`."""

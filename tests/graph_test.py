@@ -168,3 +168,14 @@ def test_a_graph_of_known_services_asks_git_nothing(
     graph = ServiceGraph(catalog, services)
     assert sorted(s.name for s in graph.blast_radius("db").services) == ["api", "edge", "worker"]
     assert graph.find("nosuch") is None and graph.find("cache") is not None
+
+
+def test_the_services_that_fail_with_a_dependency_follow_critical_edges_only(
+    fleet: GitRepo,
+) -> None:
+    graph = _graph(fleet)
+    cache = graph.blast_radius("cache")  # api depends on it softly: reached, it does not fail
+    assert cache.count == 4 and cache.failing == () and cache.strictest_failing is None
+    db = graph.blast_radius("db")
+    assert sorted(s.name for s in db.failing) == ["api", "edge", "worker"]
+    assert db.strictest_failing == 0

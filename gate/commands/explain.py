@@ -109,7 +109,7 @@ def explain(rule_id: str, repo_dir: str = ".", config_path: str | None = None) -
     lines.append(f"severity: {tiers}")
     if rule.judged_at == "dependents":
         lines.append(
-            "judged at: the strictest tier of the service and the services that depend on it"
+            "judged at: the strictest tier of the service and the services that fail with it"
         )
     if rule.when:
         lines.append(f"only when the change touches: {', '.join(rule.when)}")

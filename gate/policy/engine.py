@@ -95,7 +95,7 @@ def judged_tier(rule: Rule, service: Service, ctx: CheckContext) -> int:
 
 
 def _stricter(ctx: CheckContext, service: Service, tier: int) -> str:
-    dependents = [s.name for s in graph_kinds.reach(ctx, service).services if s.tier <= tier]
+    dependents = [s.name for s in graph_kinds.reach(ctx, service).failing if s.tier <= tier]
     return f" (judged at tier {tier}: {graph_kinds.named(sorted(dependents), 3)} depend on it)"
 
 

@@ -247,10 +247,11 @@ def reach(ctx: GraphContext, service: Service) -> Reach:
 
 def judged_tier(ctx: GraphContext, service: Service) -> int:
     """The tier a change to the service is judged at by the rules the pack marks `judged_at:
-    dependents`: the strictest of its own and its dependents' (one revision alone: its own)."""
+    dependents`: the strictest of its own and of the dependents that fail with it (one revision
+    alone: its own)."""
     if ctx.base is ctx.head:
         return service.tier
-    strictest = reach(ctx, service).strictest
+    strictest = reach(ctx, service).strictest_failing
     return service.tier if strictest is None else min(service.tier, strictest)
 
 

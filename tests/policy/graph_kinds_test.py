@@ -433,10 +433,22 @@ def test_escaping_an_inversion_is_judged_at_the_tier_of_the_dependents(
     assert middle_result.tier == 2 and middle_result.judged_tier == tier
 
 
-def test_a_change_nothing_critical_depends_on_is_judged_at_its_own_tier(example: GitRepo) -> None:
-    """The control: cart (tier 2) without dependents drifts at tier 2, a warning."""
+@pytest.mark.parametrize(
+    "checkout_on_cart",
+    [
+        "payments",
+        "[payments, {service: cart, kind: soft}]",
+        '[payments, {service: cart, fallback: "session"}]',
+    ],
+    ids=["no-dependents", "soft-dependent", "fallback-dependent"],
+)
+def test_a_change_nothing_critical_depends_on_is_judged_at_its_own_tier(
+    example: GitRepo, checkout_on_cart: str
+) -> None:
+    """The control: cart (tier 2) that no service hard-depends on without a fallback drifts at
+    tier 2, a warning: a soft or survivable dependent is reached, not taken down."""
     example.git("checkout", "-q", "main")
-    _depend(example, "services/checkout/service.yaml", "payments")
+    _depend(example, "services/checkout/service.yaml", checkout_on_cart.strip("[]"))
     _depend(example, "services/cart/service.yaml", "admin-tools")
     example.commit("nothing depends on cart; cart -> admin-tools")
     example.git("checkout", "-q", "-B", "change")
