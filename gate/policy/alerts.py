@@ -191,7 +191,7 @@ def _alert_gaps(
     name: str, rule: AlertRule, service: Service, sections: tuple[str, set[str]] | None
 ) -> list[str]:
     gaps = []
-    if not rule.labels.get("severity"):
+    if not (rule.labels.get("severity") or rule.labels.get("sloth_severity")):  # Sloth's own
         gaps.append(
             f"alert {name!r} has no severity label (the router cannot tell a page from a ticket)"
         )
