@@ -19,7 +19,7 @@ from gate import backstage, globs
 from gate import yaml as gate_yaml
 from gate.cache import Store
 from gate.errors import FatalError
-from gate.git import Entry
+from gate.git import Entry, folded
 from gate.manifest_index import (
     ROOT_READING,
     ManifestIndex,
@@ -326,7 +326,9 @@ class Catalog:
         self._loaded: dict[str, Service | None] = {}  # service directory -> its service
         self._entries: dict[str, Entry] | None = None  # every source file, once asked for
         self._alike: dict[str, list[str]] = {}  # source path -> tracked files spelled alike
-        self._indexed: tuple[Any, dict[str, list[str]], globs.PatternIndex] | None = None
+        self._indexed: (
+            tuple[Any, dict[str, list[str]], globs.PatternIndex, globs.PatternIndex] | None
+        ) = None
 
     @property
     def entries(self) -> dict[str, Entry]:
@@ -402,9 +404,12 @@ class Catalog:
         return ManifestIndex.of(self.snapshot.repo).claims(self.snapshot)
 
     @property
-    def _claim_index(self) -> tuple[dict[str, list[str]], globs.PatternIndex]:
-        """The claims as (root-reading path -> manifests, an index of the other claims), rebuilt
-        only when the claims are: a path's owners cost what the path is, not how many claims."""
+    def _claim_index(
+        self,
+    ) -> tuple[dict[str, list[str]], globs.PatternIndex, globs.PatternIndex]:
+        """The claims as (root-reading path -> manifests, an index of the other claims, the same
+        folded), rebuilt only when the claims are: a path's owners cost what the path is, not how
+        many claims there are."""
         claims = self._claims
         if self._indexed is None or self._indexed[0] is not claims:
             readers: dict[str, list[str]] = {}
@@ -414,8 +419,14 @@ class Catalog:
                     readers.setdefault(claim[len(ROOT_READING) :], []).append(manifest)
                 else:
                     others.append((claim, manifest))
-            self._indexed = (claims, readers, globs.PatternIndex(others))
-        return self._indexed[1], self._indexed[2]
+            folds = [(folded(claim), manifest) for claim, manifest in others]
+            self._indexed = (
+                claims,
+                readers,
+                globs.PatternIndex(others),
+                globs.PatternIndex(folds),
+            )
+        return self._indexed[1], self._indexed[2], self._indexed[3]
 
     def owner_by_prefix(self, path: str) -> Service | None:
         """The service whose directory is the path's nearest ancestor that defines one."""
@@ -461,12 +472,13 @@ class Catalog:
             owners[prefix.manifest] = prefix
         for alike in self.alike_owners(path):
             owners.setdefault(alike.manifest, alike)
-        readers, claimed = self._claim_index
+        readers, claimed, folded_claims = self._claim_index
         for manifest in readers.get(path, ()):
             reader = self._reads_from_root(manifest, ROOT_READING + path, path)
             if reader is not None:
                 owners.setdefault(reader.manifest, reader)
-        for manifest in claimed.matching(path):
+        # a claimed directory spelled otherwise is the same one on a case-insensitive checkout
+        for manifest in [*claimed.matching(path), *folded_claims.matching(folded(path))]:
             service = self.service_in(root_of(manifest))
             if service is not None:
                 owners.setdefault(service.manifest, service)

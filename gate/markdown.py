@@ -6,7 +6,9 @@ pattern that can backtrack, and a size limit checked before any of it.
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from typing import NamedTuple
 
 MAX_BYTES = 1024 * 1024  # runbooks and rollback plans; a bigger one is a finding, not read
@@ -168,7 +170,9 @@ def _uncommented(lines: list[str]) -> list[str]:
 
 
 def _stands_in(line: str) -> bool:
-    bare = _MARKUP.sub("", line)
+    # as a reader sees it: entities decoded (`&#84;ODO` is TODO), invisible characters dropped
+    seen = "".join(c for c in html.unescape(line) if unicodedata.category(c) != "Cf")
+    bare = _MARKUP.sub("", seen)
     return (
         not any(c.isalnum() for c in bare)
         or _PLACEHOLDER.fullmatch(bare.strip(" :-.!?()[]")) is not None

@@ -44,6 +44,8 @@ def test_html_comments_hide_headings_and_content() -> None:
         "<!-- real steps\nin the wiki -->\nTBD",
         "\u200b\n&nbsp;\n<br>",
         "...",
+        "T\u200bODO",  # an invisible character inside the word
+        "&#84;&#66;D",  # TBD, as entities
     ],
 )
 def test_placeholders_only_stand_in_for_content(text: str) -> None:

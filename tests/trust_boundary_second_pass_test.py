@@ -727,3 +727,40 @@ def test_control_an_owners_change_that_leaves_the_gate_s_files_alone_passes_that
     )
     example.commit("search has its own team now")
     assert "gate-files-owned" not in {f.rule for f in judge(example).findings}
+
+
+@pytest.mark.parametrize(
+    "spelling", ["Lib", "LIB", "l\u0131b"]
+)  # U+0131 DOTLESS I upper-cases to I
+def test_a_case_folded_sibling_of_a_claimed_directory_belongs_to_the_claimant(
+    spent_only: tuple[GitRepo, str, str], spelling: str
+) -> None:
+    repo, name, _ = spent_only
+    repo.git("checkout", "-q", "main")
+    manifest = repo.read(f"services/{name}/service.yaml")
+    if "paths:" not in manifest:
+        repo.write(f"services/{name}/service.yaml", manifest + f"paths: [shared/{name}-lib/**]\n")
+    else:
+        repo.replace(f"services/{name}/service.yaml", "paths: [", f"paths: [shared/{name}-lib/**, ")
+    repo.write(f"shared/{name}-lib/core.py", "RATE = 1\n")
+    repo.commit("a shared library the service claims")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write(f"shared/{name}-{spelling}/core.py", "RATE = 2\n")
+    repo.commit("feature, beside the claimed library")
+    assert _judged_and_blocked(judge(repo), name), spelling
+
+
+def test_control_the_claimed_directory_itself_is_the_claimant_s(
+    spent_only: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, _ = spent_only
+    repo.write("libs/money/rounding.py", "HALF_EVEN = True\n")
+    repo.commit("money")
+    assert "checkout" in {s.name for s in judge(repo).services}
+
+
+def test_code_renamed_into_prose_is_a_change(spent_only: tuple[GitRepo, str, str]) -> None:
+    repo, name, code = spent_only
+    repo.git("mv", code, f"services/{name}/docs/notes.md")  # production loses the code
+    repo.commit("docs: notes")
+    assert _judged_and_blocked(judge(repo), name)
