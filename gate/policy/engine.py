@@ -96,7 +96,8 @@ def judged_tier(rule: Rule, service: Service, ctx: CheckContext) -> int:
 
 def _stricter(ctx: CheckContext, service: Service, tier: int) -> str:
     dependents = [s.name for s in graph_kinds.reach(ctx, service).failing if s.tier <= tier]
-    return f" (judged at tier {tier}: {graph_kinds.named(sorted(dependents), 3)} depend on it)"
+    verb = "depends" if len(dependents) == 1 else "depend"
+    return f" (judged at tier {tier}: {graph_kinds.named(sorted(dependents), 3)} {verb} on it)"
 
 
 def _schema_check(service: Service, params: dict[str, object]) -> list[Problem]:

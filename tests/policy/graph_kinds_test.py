@@ -425,7 +425,7 @@ def test_escaping_an_inversion_is_judged_at_the_tier_of_the_dependents(
     drift = _errors(v, "middle").get("manifest-drift", [])
     assert any(
         f"hard dependency 'admin-tools' {said}" in m
-        and f"(judged at tier {tier}: {service} depend on it)" in m
+        and f"(judged at tier {tier}: {service} depends on it)" in m
         for m in drift
     ), [(f.rule, f.severity, f.message) for s in v.services for f in s.findings]
     assert v.verdict == "block"
