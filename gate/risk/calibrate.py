@@ -21,7 +21,6 @@ from gate.risk.history import Commit, stream
 from gate.risk.model import ANTITONE, DEFAULT_MODEL, MONOTONE, Model, auc, auc_interval, fit
 from gate.risk.patch import ADDED_LIMIT, EMPTY_PATCH, Patch
 from gate.risk.patch import parse as parse_patch
-from gate.settings import RiskSettings
 from gate.snapshot import Snapshot
 
 CACHE_VERSION = 4
@@ -76,16 +75,19 @@ def dataset(
     tier: int = 2,
     progress: Callable[[int], Any] | None = None,
     szz: bool = True,
-    window_days: int = RiskSettings().history_days,
+    window_days: int | None = None,
     incidents: Sequence[Incident] = (),
 ) -> list[Sample]:
     """Every non-merge commit reachable from `rev`, oldest first, with features and a failed label
     (reverted, SZZ, or shown failed by `incidents`: gate.incidents.labels; without `szz` every
-    label is 0, for labels read from a file).
+    label is 0, for labels read from a file), featured with `window_days` of history (None: the
+    `risk.history_days` the check reads, at `rev`).
 
     Cached in the git directory (gate.cache, with its off-switch), keyed by the commit id of `rev`.
     """
     head = repo.resolve(rev)
+    if window_days is None:
+        window_days = gate_config.load(Snapshot(repo, head)).risk.history_days
     store = _store(repo)
     key = f"{head}-{window_days}" + ("" if szz else "-unlabelled") + _incidents_key(incidents)
     cached = _cached(store.get(key)) if store else None

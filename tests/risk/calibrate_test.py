@@ -354,3 +354,24 @@ def test_incidents_join_the_labels_git_gives(repo: Any, tmp_path: Path) -> None:
     export.write_text("{broken")
     found, note = incidents_at(Repo(repo.path), "HEAD")
     assert found == () and "incidents not read" in str(note)
+
+
+def test_calibration_counts_the_history_window_the_check_counts(repo: Any) -> None:
+    """`gate risk calibrate` features each past change with the `risk.history_days` the check reads
+    (at the revision calibrated), so the default is judged on the check's own numbers."""
+    repo.write(".gate.yaml", "version: 1\nrisk:\n  history_days: 20\n")
+    for i in range(6):
+        repo.write("svc/app.py", f"x = {i}\n" * (i + 1))
+        when = f"@{1_700_000_000 + i * 10 * 86400} +0000"
+        repo.git("add", "-A")
+        repo.git(
+            "commit",
+            "-q",
+            "-m",
+            f"c{i}",
+            env_overrides={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+        )
+    r = Repo(repo.path)
+    configured = [s.features for s in dataset(r, szz=False)]
+    assert configured == [s.features for s in dataset(r, szz=False, window_days=20)]
+    assert configured != [s.features for s in dataset(r, szz=False, window_days=365)]
