@@ -302,36 +302,10 @@ def test_blast_radius_counts_dependents_main_added_after_the_branch_point(
     ], infos
 
 
-OPENSLO = """apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: NAME-availability
-spec:
-  service: NAME
-  indicator:
-    metadata:
-      name: NAME-good-requests
-    spec:
-      ratioMetric:
-        counter: true
-        good:
-          metricSource:
-            type: Prometheus
-            spec:
-              query: sum(rate(http_requests_total{service="NAME",code!~"5.."}[{{window}}]))
-        total:
-          metricSource:
-            type: Prometheus
-            spec:
-              query: sum(rate(http_requests_total{service="NAME"}[{{window}}]))
-  timeWindow:
-    - duration: 28d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - displayName: NAME availability
-      target: TARGET
-"""
+def _openslo(repo: GitRepo, service: str, target: str) -> str:
+    """The example's payments availability document, for `service` at `target`."""
+    document = repo.read("services/payments/slo/availability.yaml").replace("payments", service)
+    return document.replace("target: 0.9995", f"target: {target}")
 
 
 @pytest.mark.parametrize("tier", [0, 1], ids=["tier0", "tier1"])
@@ -344,7 +318,7 @@ def test_a_document_added_beside_the_manifest_cannot_shadow_the_objective_feasib
     service, manifest, _ = SETUPS[tier]
     document = f"slo/{service}-availability.yaml"
     example.git("checkout", "-q", "main")
-    example.write(document, OPENSLO.replace("NAME", service).replace("TARGET", "0.9999"))
+    example.write(document, _openslo(example, service, "0.9999"))
     _block(example, manifest, "slos", f"slos:\n  - openslo: {document}\n")
     _depend(example, manifest, "{external: {name: bank, sla: 99.9}}")
     example.commit(f"{service}: 99.99% on a 99.9% bank")
@@ -354,7 +328,7 @@ def test_a_document_added_beside_the_manifest_cannot_shadow_the_objective_feasib
     assert any("99.99% cannot be met" in m for m in _feasibility(judge(example), service))
     example.write(
         f"services/{service}/{document}",
-        OPENSLO.replace("NAME", service).replace("TARGET", "0.99"),
+        _openslo(example, service, "0.99"),
     )
     example.commit("a document beside the manifest")
     warned = _feasibility(judge(example), service)
