@@ -27,7 +27,7 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/budget/sloth.py:_spec": 98,
     "gate/budget/status.py:findings_for": 94,
     "gate/catalog.py:_with_entity": 116,
-    "gate/policy/kinds.py:file_exists": 63,
+    "gate/policy/kinds.py:file_exists": 62,
     "gate/policy/kinds.py:slo_sane": 67,
     "gate/risk/features.py:features": 69,
     "gate/risk/labels.py:read_file": 88,

@@ -219,15 +219,8 @@ def file_exists(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
             raw = ctx.head.read(found.path) if params.get("not_template") else None
             lines = raw.decode("utf-8", "replace").splitlines() if raw is not None else []
             if is_template(lines) or markdown.is_placeholder(lines):
-                what = "the template from `gate init`" if is_template(lines) else "placeholder text"
                 problems.append(
-                    Problem(
-                        f"{params['field']} {value!r} is still {what}",
-                        service.manifest,
-                        line,
-                        f"Replace the {'template' if is_template(lines) else 'placeholder'} lines in "
-                        f"{found.path} with this service's own content; the file is already in place.",
-                    )
+                    _still_template(params["field"], value, found.path, lines, service, line)
                 )
             continue
         shown = (
@@ -287,6 +280,19 @@ def catalog_entity(ctx: CheckContext, service: Service, params: dict[str, Any]) 
 # -- markdown_sections -------------------------------------------------------------------
 
 
+def _still_template(
+    field: str, value: str, path: str, lines: list[str], service: Service, line: int | None
+) -> Problem:
+    what = "template" if is_template(lines) else "placeholder"
+    return Problem(
+        f"{field} {value!r} is still "
+        + ("the template from `gate init`" if what == "template" else "placeholder text"),
+        service.manifest,
+        line,
+        f"Replace the {what} lines in {path} with this service's own content; the file is already in place.",
+    )
+
+
 def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     problems = []
     for _at, value in _field_values(service, params["field"]):
@@ -319,42 +325,32 @@ def markdown_sections(ctx: CheckContext, service: Service, params: dict[str, Any
             if match is None:
                 also = f" (or {', '.join(repr(n) for n in names[1:])})" if len(names) > 1 else ""
                 problems.append(Problem(f"{value} has no {names[0]!r} section{also}", value, 1))
-            elif params.get("require_content", True) and not match.has_content:
-                problems.append(
-                    Problem(
-                        f"{value}: section {match.text!r} is empty",
-                        value,
-                        match.line,
-                        f"Write what the on-call engineer needs under {match.text!r} (at least one "
-                        "line); the heading is already there.",
-                    )
-                )
-            elif params.get("require_content", True) and is_template(
-                _section_lines(lines, found, match)
-            ):
-                problems.append(
-                    Problem(
-                        f"{value}: section {match.text!r} is still the template from `gate init`",
-                        value,
-                        match.line,
-                        f"Replace the template lines under {match.text!r} with this service's own "
-                        "content; the heading is already there.",
-                    )
-                )
-            elif params.get("require_content", True) and markdown.is_placeholder(
-                _section_lines(lines, found, match)
-            ):
-                problems.append(
-                    Problem(
-                        f"{value}: section {match.text!r} holds only placeholder text (TODO, TBD, "
-                        "fill in, lorem ipsum): it counts as missing",
-                        value,
-                        match.line,
-                        f"Replace the placeholder under {match.text!r} with this service's own "
-                        "content; the heading is already there.",
-                    )
-                )
+            elif params.get("require_content", True):
+                problems += _unfilled(value, match, _section_lines(lines, found, match))
     return problems
+
+
+def _unfilled(value: str, match: markdown.Heading, body: list[str]) -> list[Problem]:
+    """A section that is there but says nothing: empty, still the template, or placeholder text
+    (each told to fill it: its heading is already there)."""
+    if not match.has_content:
+        what, fix = "is empty", "Write what the on-call engineer needs under {} (at least one line)"
+    elif is_template(body):
+        what = "is still the template from `gate init`"
+        fix = "Replace the template lines under {} with this service's own content"
+    elif markdown.is_placeholder(body):
+        what = "holds only placeholder text (TODO, TBD, fill in, lorem ipsum): it counts as missing"
+        fix = "Replace the placeholder under {} with this service's own content"
+    else:
+        return []
+    return [
+        Problem(
+            f"{value}: section {match.text!r} {what}",
+            value,
+            match.line,
+            fix.format(repr(match.text)) + "; the heading is already there.",
+        )
+    ]
 
 
 def _section_lines(
