@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+
+from gate.httpclient import Unavailable
 
 if TYPE_CHECKING:
     from gate.incidents.record import Incident
@@ -47,6 +49,29 @@ SOURCES: dict[str, Registered] = {
     "pagerduty": Registered("gate.incidents.pagerduty", network=True),
     "opsgenie": Registered("gate.incidents.opsgenie", network=True),
 }
+
+
+PAGE = 100
+MAX_PAGES = 50  # 5,000 incidents: more is not read, and the source says so (unavailable)
+
+
+def read_pages(
+    name: str,
+    page: Callable[[int], tuple[list[Any], bool]],
+    incident_of: Callable[[dict[str, Any]], Incident],
+) -> tuple[Incident, ...]:
+    """Every incident of an offset-paged API (`page(offset)` -> the page's items and whether more
+    follow) that names a service; an item that is no incident makes the whole answer unavailable."""
+    found: list[Incident] = []
+    for number in range(MAX_PAGES):
+        items, more = page(number * PAGE)
+        try:
+            found += [incident_of(item) for item in items if isinstance(item, dict)]
+        except (KeyError, TypeError, ValueError) as e:
+            raise Unavailable(f"{name}: an incident is not one ({type(e).__name__})") from None
+        if not more:
+            return tuple(i for i in found if i.services)
+    raise Unavailable(f"{name}: more than {MAX_PAGES * PAGE:,} incidents; not read in full")
 
 
 def source(name: str) -> IncidentSource:

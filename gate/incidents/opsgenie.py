@@ -14,14 +14,12 @@ import os
 from typing import Any
 
 from gate.httpclient import Unavailable, redact, request_json
-from gate.incidents import Place
+from gate.incidents import PAGE, Place, read_pages
 from gate.incidents.record import Incident, moment
 from gate.settings import IncidentSourceSettings
 
 API = "https://api.opsgenie.com"
 TOKEN_ENV = "OPSGENIE_API_KEY"
-PAGE = 100
-MAX_PAGES = 50
 
 
 def headers(token_env: str | None, setting: str) -> dict[str, str]:
@@ -87,17 +85,13 @@ def incident_of(item: dict[str, Any], settings: IncidentSourceSettings) -> Incid
 
 
 def fetch(settings: IncidentSourceSettings, place: Place) -> tuple[Incident, ...]:
-    found: list[Incident] = []
-    for page in range(MAX_PAGES):
-        body = _page(settings, page * PAGE)
-        try:
-            found += [incident_of(i, settings) for i in body["data"] if isinstance(i, dict)]
-        except (KeyError, TypeError, ValueError) as e:
-            raise Unavailable(f"Opsgenie: an incident is not one ({type(e).__name__})") from None
+    def page(offset: int) -> tuple[list[Any], bool]:
+        body = _page(settings, offset)
         paging = body.get("paging")
-        if not (isinstance(paging, dict) and paging.get("next")) or len(body["data"]) < PAGE:
-            return tuple(i for i in found if i.services)
-    raise Unavailable(f"Opsgenie: more than {MAX_PAGES * PAGE:,} incidents; not read in full")
+        more = isinstance(paging, dict) and bool(paging.get("next")) and len(body["data"]) >= PAGE
+        return body["data"], more
+
+    return read_pages("Opsgenie", page, lambda item: incident_of(item, settings))
 
 
 def evidence(settings: IncidentSourceSettings) -> str:

@@ -14,16 +14,12 @@ import os
 from typing import Any
 
 from gate.httpclient import Unavailable, redact, request_json
-from gate.incidents import Place
+from gate.incidents import PAGE, Place, read_pages
 from gate.incidents.record import Incident, moment
 from gate.settings import IncidentSourceSettings
 
 API = "https://api.pagerduty.com"
 TOKEN_ENV = "PAGERDUTY_TOKEN"
-PAGE = 100
-MAX_PAGES = (
-    50  # 5,000 incidents: an account with more is asked for less (since:) in a later version
-)
 
 
 def _headers(settings: IncidentSourceSettings) -> dict[str, str]:
@@ -99,16 +95,11 @@ def incident_of(item: dict[str, Any], settings: IncidentSourceSettings) -> Incid
 
 
 def fetch(settings: IncidentSourceSettings, place: Place) -> tuple[Incident, ...]:
-    found: list[Incident] = []
-    for page in range(MAX_PAGES):
-        body = _page(settings, page * PAGE)
-        try:
-            found += [incident_of(i, settings) for i in body["incidents"] if isinstance(i, dict)]
-        except (KeyError, TypeError, ValueError) as e:
-            raise Unavailable(f"PagerDuty: an incident is not one ({type(e).__name__})") from None
-        if body.get("more") is not True:
-            return tuple(i for i in found if i.services)
-    raise Unavailable(f"PagerDuty: more than {MAX_PAGES * PAGE:,} incidents; not read in full")
+    def page(offset: int) -> tuple[list[Any], bool]:
+        body = _page(settings, offset)
+        return body["incidents"], body.get("more") is True
+
+    return read_pages("PagerDuty", page, lambda item: incident_of(item, settings))
 
 
 def evidence(settings: IncidentSourceSettings) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from testing.incidents import Fleet, action, config, incident
+from testing.incidents import Fleet, action, config, incident, use_source
 
 import gate.incidents.file as source
 from gate.git import Repo
@@ -40,6 +40,28 @@ def test_it_fails_open_at_tier_2(fleet: Fleet) -> None:
     ((rule, severity, message),) = fleet.findings("tools")
     assert (rule, severity) == ("incidents-unavailable", "warning")
     assert "failing open for tier 2" in message
+
+
+@pytest.mark.parametrize(
+    ("source", "settings"),
+    [
+        ("github", "{repository: acme/incidents, url: 'http://127.0.0.1:9', retries: 0}"),
+        ("pagerduty", "{url: 'http://127.0.0.1:9', retries: 0}"),
+        ("opsgenie", "{url: 'http://127.0.0.1:9', retries: 0}"),
+    ],
+)
+def test_a_network_source_down_fails_closed_at_tier_0_open_at_tier_2_and_offline_asks_nothing(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, source: str, settings: str
+) -> None:
+    monkeypatch.setenv("PAGERDUTY_TOKEN", "pd-secret")
+    monkeypatch.setenv("OPSGENIE_API_KEY", "og-secret")
+    use_source(fleet, source, settings)
+    fleet.repo.write("services/pay/src/app.py", "x = 1\n")
+    fleet.repo.write("services/tools/src/app.py", "x = 1\n")
+    fleet.repo.commit()
+    assert [(r, s) for r, s, _ in fleet.findings("pay")] == [("incidents-unavailable", "error")]
+    assert [(r, s) for r, s, _ in fleet.findings("tools")] == [("incidents-unavailable", "warning")]
+    assert fleet.findings("pay", offline=True) == []  # --offline and the hook do not ask
 
 
 def test_on_unavailable_is_set_per_tier(fleet: Fleet) -> None:

@@ -153,18 +153,6 @@ def test_hostile_strings_are_kept_short_and_never_executed(httpserver: Any) -> N
     assert len(found.title) == 500 and found.postmortem_url is None
 
 
-def test_the_tier_decides_whether_github_down_blocks(fleet: Fleet) -> None:
-    use_source(
-        fleet, "github", "{repository: acme/incidents, url: 'http://127.0.0.1:9', retries: 0}"
-    )
-    fleet.repo.write("services/pay/src/app.py", "x = 1\n")
-    fleet.repo.write("services/tools/src/app.py", "x = 1\n")
-    fleet.repo.commit()
-    assert [(r, s) for r, s, _ in fleet.findings("pay")] == [("incidents-unavailable", "error")]
-    assert [(r, s) for r, s, _ in fleet.findings("tools")] == [("incidents-unavailable", "warning")]
-    assert fleet.findings("pay", offline=True) == []  # --offline and the hook do not ask
-
-
 def test_overdue_actions_from_github_block_and_a_commit_naming_the_issue_closes_one(
     fleet: Fleet, httpserver: Any
 ) -> None:

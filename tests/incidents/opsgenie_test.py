@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import pytest
-from testing.incidents import Fleet, use_source
 from werkzeug import Request, Response
 
 from gate.httpclient import Unavailable
@@ -120,15 +119,3 @@ def test_no_key_down_slow_or_malformed_is_unavailable(
         httpserver.expect_request("/v1/incidents").respond_with_response(answer)
         with pytest.raises(Unavailable):
             fetch(settings, PLACE)
-
-
-def test_the_tier_decides_whether_opsgenie_down_blocks(
-    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OPSGENIE_API_KEY", "og-secret")
-    use_source(fleet, "opsgenie", "{url: 'http://127.0.0.1:9', retries: 0}")
-    fleet.repo.write("services/pay/src/app.py", "x = 1\n")
-    fleet.repo.write("services/tools/src/app.py", "x = 1\n")
-    fleet.repo.commit()
-    assert [(r, s) for r, s, _ in fleet.findings("pay")] == [("incidents-unavailable", "error")]
-    assert [(r, s) for r, s, _ in fleet.findings("tools")] == [("incidents-unavailable", "warning")]

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import pytest
-from testing.incidents import Fleet, use_source
 from werkzeug import Request, Response
 
 from gate.httpclient import Unavailable
@@ -126,15 +125,3 @@ def test_an_endless_more_is_not_followed_forever(
     )
     with pytest.raises(Unavailable, match="not read in full"):
         fetch(settings, PLACE)
-
-
-def test_the_tier_decides_whether_pagerduty_down_blocks(
-    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PAGERDUTY_TOKEN", "pd-secret")
-    use_source(fleet, "pagerduty", "{url: 'http://127.0.0.1:9', retries: 0}")
-    fleet.repo.write("services/pay/src/app.py", "x = 1\n")
-    fleet.repo.write("services/tools/src/app.py", "x = 1\n")
-    fleet.repo.commit()
-    assert [(r, s) for r, s, _ in fleet.findings("pay")] == [("incidents-unavailable", "error")]
-    assert [(r, s) for r, s, _ in fleet.findings("tools")] == [("incidents-unavailable", "warning")]
