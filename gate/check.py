@@ -25,7 +25,7 @@ from gate.catalog import (
 )
 from gate.git import INDEX, Change, Repo
 from gate.incidents.book import for_change as incident_book
-from gate.policy.engine import applies, evaluate, judged_tier
+from gate.policy.engine import advisory, applies, evaluate, judge_policies, judged_tier
 from gate.policy.incidents import KINDS as INCIDENT_KINDS
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule
@@ -324,8 +324,12 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
     case = panel.case
     service, definitions, here = _under_judgement(panel, manifest)
     changed = tuple(sorted(set(paths)))
-    findings = _lifecycle(
-        evaluate(case.rules, service, here, changed), service, panel.ctx, case.config, definitions
+    findings = advisory(
+        evaluate(case.rules, service, here, changed),
+        service,
+        panel.ctx,
+        case.config.backstage,
+        definitions,
     )
     findings += _incident_source(case, here, service, changed)
     status: Status = (
@@ -464,33 +468,6 @@ def _approvers(findings: list[Finding], tier: int, config: gate_config.Config) -
     return with_approvers(findings, tier, config.exceptions)
 
 
-def _lifecycle(
-    findings: list[Finding],
-    service: Service,
-    ctx: CheckContext,
-    config: gate_config.Config,
-    trusted: Service | None = None,
-) -> list[Finding]:
-    """An advisory lifecycle (e.g. Backstage `experimental`) turns errors and warnings into info, unless
-    the base revision or the base branch's tip (`trusted`) judged the service strictly: a change
-    cannot make its own service advisory, nor keep a lifecycle its fork had and the tip no longer has."""
-    settings = config.backstage
-    if not settings.advisory(service.lifecycle):
-        return findings
-    before = ctx.before(
-        service
-    )  # None: the change did not touch its sources, or the service is new
-    if any(b is not None and not settings.advisory(b.lifecycle) for b in (before, trusted)):
-        return findings
-    why = f" (lifecycle {service.lifecycle!r} is advisory)"
-    return [
-        replace(f, severity="info", message=f.message + why)
-        if f.severity in ("error", "warning")
-        else f
-        for f in findings
-    ]
-
-
 def gate_files_handed(case: Case, ctx: CheckContext) -> list[Finding]:
     """A change to CODEOWNERS or to the gate's own files that takes their owners away or hands them
     to anyone else: the base tip is trusted because those owners review every change to them. The
@@ -593,7 +570,7 @@ def validate(
     results = []
     for service in services:
         findings = _approvers(
-            _lifecycle(evaluate(rules, service, ctx, (service.manifest,)), service, ctx, config),
+            judge_policies(rules, service, ctx, (service.manifest,), config.backstage),
             service.tier,
             config,
         )

@@ -92,7 +92,7 @@ def parse(raw: bytes, path: str) -> Config:
         github_org=data.get("github_org"),
         backstage=backstage.Settings.parse(data.get("backstage")),
         budgets=BudgetSettings.parse(data.get("budgets")),
-        exceptions=WaiverSettings.parse(data.get("exceptions")),
+        exceptions=WaiverSettings.parse(data.get("exceptions"), data.get("scorecard")),
         risk=RiskSettings.parse(data.get("risk")),
         resilience=ResilienceSettings.parse(data.get("resilience")),
         incidents=IncidentSettings.parse(data.get("incidents")),

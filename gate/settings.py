@@ -337,6 +337,9 @@ class WaiverSettings(NamedTuple):
     max_days: ByTier[int] = MAX_DAYS
     groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # group -> handles or @org/team
     approvers: Mapping[str, ByTier[tuple[str, ...]]] = APPROVERS
+    # an exception in force that ends within this many days is "expiring", in every command (a day:
+    # tier 0-1 exceptions last 3-7 days, so a week's horizon would call every one of them expiring)
+    expiring_days: int = 1
 
     def approver_groups(self, kind: str, tier: int) -> tuple[str, ...]:
         return self.approvers[kind].for_tier(tier)
@@ -345,10 +348,13 @@ class WaiverSettings(NamedTuple):
         return self.groups.get(group, ())
 
     @staticmethod
-    def parse(raw: Any) -> WaiverSettings:
+    def parse(raw: Any, older: Any = None) -> WaiverSettings:
+        """`exceptions:`; `older` is the scorecard section, whose expiring_days came first."""
         raw = raw or {}
+        if "expiring_days" not in raw and isinstance(older, dict) and "expiring_days" in older:
+            raw = {**raw, "expiring_days": older["expiring_days"]}
         return WaiverSettings(
-            **_given(raw, {"path": str, "groups": _labels}),
+            **_given(raw, {"path": str, "groups": _labels, "expiring_days": int}),
             max_days=MAX_DAYS.overridden(raw.get("max_days"), int),
             approvers=_approvers(raw.get("approvers") or {}),
         )
@@ -571,10 +577,11 @@ class Campaign(NamedTuple):
 
 
 class ScorecardSettings(NamedTuple):
-    """scorecard: the adoption target, when a waiver counts as expiring, the rollout campaigns."""
+    """scorecard: the adoption target, the rollout campaigns. (When an exception counts as
+    expiring is one setting for every command: exceptions.expiring_days; scorecard.expiring_days
+    is its older spelling.)"""
 
     adoption: AdoptionSettings = AdoptionSettings()
-    expiring_days: int = 7
     deployment_tags: str | None = None  # a glob of release tags; None: every merge deploys
     campaigns: tuple[Campaign, ...] = ()
 
@@ -588,7 +595,6 @@ class ScorecardSettings(NamedTuple):
         )
         return ScorecardSettings(
             AdoptionSettings.parse(raw.get("adoption")),
-            **_given(raw, {"expiring_days": int}),
             deployment_tags=None if tags is None else str(tags),
             campaigns=campaigns,
         )

@@ -174,7 +174,9 @@ def legacy(data: dict[str, Any]) -> dict[str, Any]:
             list(adoption["requires"]),
             adoption["milestones"],
         ),
-        "scorecard.expiring_days": int(scorecard.get("expiring_days", 7)),
+        "exceptions.expiring_days": int(
+            exceptions.get("expiring_days", scorecard.get("expiring_days", 1))
+        ),
     }
 
 
@@ -237,7 +239,7 @@ def typed(config: gate_config.Config) -> dict[str, Any]:
             list(adoption.requires),
             dict(adoption.milestones),
         ),
-        "scorecard.expiring_days": config.scorecard.expiring_days,
+        "exceptions.expiring_days": config.exceptions.expiring_days,
     }
 
 
@@ -541,7 +543,7 @@ def test_the_schema_states_the_defaults_the_records_hold() -> None:
     assert "default " + ", ".join(str(waivers.max_days.for_tier(i)) for i in TIERS) in said(
         "exceptions", "max_days"
     )
-    assert f"default {card.expiring_days}" in said("scorecard", "expiring_days")
+    assert f"default {waivers.expiring_days}" in said("exceptions", "expiring_days")
     adoption = card.adoption
     assert f"default [{', '.join(adoption.requires)}]" in said("scorecard", "adoption", "requires")
     assert f"default {list(adoption.tiers)}" in said("scorecard", "adoption", "tiers")

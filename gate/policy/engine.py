@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import replace
 from typing import Any, cast
 
-from gate import globs
+from gate import backstage, globs
 from gate.catalog import Problem, Service
 from gate.policy import graph_kinds
 from gate.policy.kinds import CheckContext, kind_of
@@ -32,6 +32,44 @@ def applies(
         ]
         return any(globs.matches_any(rule.when, p) for p in list(changed) + relative)
     return True
+
+
+def judge_policies(
+    rules: list[Rule],
+    service: Service,
+    ctx: CheckContext,
+    changed: tuple[str, ...],
+    lifecycles: backstage.Settings,
+) -> list[Finding]:
+    """One judgement of a service's policies at a revision: its rules, then its lifecycle.
+    `validate` and the scorecard (its headline and every trend point) call it; `check` calls the
+    same two steps with its pinned contexts."""
+    return advisory(evaluate(rules, service, ctx, changed), service, ctx, lifecycles)
+
+
+def advisory(
+    findings: list[Finding],
+    service: Service,
+    ctx: CheckContext,
+    lifecycles: backstage.Settings,
+    trusted: Service | None = None,
+) -> list[Finding]:
+    """An advisory lifecycle (e.g. Backstage `experimental`) turns errors and warnings into info,
+    unless the base revision or the base branch's tip (`trusted`) judged the service strictly: a
+    change cannot make its own service advisory, nor keep a lifecycle its fork had and the tip no
+    longer has."""
+    if not lifecycles.advisory(service.lifecycle):
+        return findings
+    before = ctx.before(service)  # None: the change left its sources alone, or it is new
+    if any(b is not None and not lifecycles.advisory(b.lifecycle) for b in (before, trusted)):
+        return findings
+    why = f" (lifecycle {service.lifecycle!r} is advisory)"
+    return [
+        replace(f, severity="info", message=f.message + why)
+        if f.severity in ("error", "warning")
+        else f
+        for f in findings
+    ]
 
 
 def evaluate(

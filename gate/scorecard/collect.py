@@ -15,6 +15,7 @@ from typing import Any
 
 from gate import config as gate_config
 from gate.budget.slo import slos_of
+from gate.budget.status import STATE_ORDER
 from gate.errors import FatalError
 from gate.git import Repo
 from gate.graph import describe
@@ -28,24 +29,19 @@ from gate.scorecard.history import DAY, Mined, mine
 from gate.scorecard.readiness import REQUIREMENTS, Judged, Readiness
 from gate.scorecard.resilience import section as dr_readiness
 from gate.service import Service
-from gate.settings import AdoptionSettings, Campaign, ScorecardSettings
+from gate.settings import AdoptionSettings, Campaign, ScorecardSettings, WaiverSettings
 from gate.snapshot import Snapshot
+from gate.waivers.model import LedgerEntry, parse_ledger
+from gate.waivers.state import Ledgers, classify
+from gate.waivers.trust import Approvals
 
 SCHEMA = "gate.scorecard/v1"
 TIERS = (0, 1, 2, 3)
 RISK_LEVELS = ("low", "medium", "high", "critical")
 CHANGE_DAYS = 90
-# Worst first: a service's budget state is its worst SLO's.
-BUDGET_ORDER = (
-    "exhausted",
-    "fast-burn",
-    "unavailable",
-    "slow-burn",
-    "no-data",
-    "unsupported",
-    "not-measured",
-    "ok",
-)
+# Worst first: a service's budget state is its worst SLO's (the budget domain's one order), then
+# the scorecard's own "no SLOs at all".
+BUDGET_ORDER: tuple[str, ...] = (*STATE_ORDER, "no-slos")
 WAIVER_STATES = ("active", "expiring", "expired", "invalid")
 
 
@@ -68,7 +64,7 @@ def build(
     commit = snap.rev
     settings = config.scorecard
     points, window_start, trend_start = _windows(today, months, since)
-    readiness = Readiness(repo, rules, config.github_org, config.resilience)
+    readiness = Readiness(repo, rules, config.github_org, config.resilience, config.backstage)
 
     # History streams from git while the services are judged.
     tier_lookup: dict[str, Callable[[list[str]], int | None]] = {}
@@ -83,7 +79,7 @@ def build(
     finally:
         tier_lookup["f"] = _tier_lookup(judged)
         ready.set()
-    ledger = _ledger(snap, config, today, settings.expiring_days)
+    ledger = _ledger(snap, config, today, judged)
     budgets = _budgets(repo, snap, config, judged, offline)
     history = _on_the_scale(repo, commit, model, config.risk.history_days, mined())
     by_root = _changes_by_root(history, judged, window_start)
@@ -335,31 +331,28 @@ def _owner_root(path: str, roots: dict[str, int]) -> str | None:
 
 
 def _ledger(
-    snap: Snapshot, config: gate_config.Config, today: dt.date, expiring_days: int
+    snap: Snapshot, config: gate_config.Config, today: dt.date, judged: list[Judged]
 ) -> dict[str, Any]:
-    """Waivers per service from the revision's ledger (trusted: it is the default branch)."""
-    from gate.waivers.model import parse_ledger
-
+    """Waivers per service from the revision's ledger (trusted: it is the default branch),
+    classified by the one classification `check`, `validate` and `exception list` use."""
     entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
-    return waiver_states(entries, today, expiring_days)
+    return waiver_states(
+        entries, today, config.exceptions, {j.service.name: j.service.tier for j in judged}
+    )
 
 
-def waiver_states(entries: list[Any], today: dt.date, expiring_days: int) -> dict[str, Any]:
-    from gate.waivers.model import static_problems
-
+def waiver_states(
+    entries: list[LedgerEntry], today: dt.date, settings: WaiverSettings, tiers: dict[str, int]
+) -> dict[str, Any]:
+    """Each entry's state (active, expiring, expired, invalid), per service and in all."""
+    ledgers = Ledgers.of(entries)
+    approvals = Approvals(settings, None)
     per_service: dict[str, dict[str, int]] = {}
-    active: list[Any] = []
+    active: list[LedgerEntry] = []
     summary = dict.fromkeys(WAIVER_STATES, 0)
     listed = []
     for entry in entries:
-        if static_problems(entry, today):
-            state = "invalid"
-        elif entry.expires < today:
-            state = "expired"
-        elif (entry.expires - today).days <= expiring_days:
-            state = "expiring"
-        else:
-            state = "active"
+        state = classify(entry, ledgers, tiers, approvals, today, every_service=True).state.value
         summary[state] += 1
         if state in ("active", "expiring"):
             active.append(entry)
@@ -383,6 +376,17 @@ def waiver_states(entries: list[Any], today: dt.date, expiring_days: int) -> dic
     }
 
 
+def rule_states(j: Judged, active: list[LedgerEntry]) -> dict[str, str]:
+    """A service's rule states with the exceptions in force applied ("waived"): the one reading
+    of readiness, for the headline and for every trend point alike."""
+    states = j.states()
+    for entry in active:
+        for rule, state in states.items():
+            if state != "pass" and entry.covers(j.service.name, rule):
+                states[rule] = "waived"
+    return states
+
+
 def _budgets(
     repo: Repo, snap: Snapshot, config: gate_config.Config, judged: list[Judged], offline: bool
 ) -> dict[str, dict[str, Any]]:
@@ -399,16 +403,13 @@ def _budgets(
                 "slos": [],
             }
         return out
-    from gate.budget.status import anchored, measure
+    from gate.budget.status import anchored, measure, result
 
     settings = anchored(config.budgets, repo.root)
     for j in with_slos:
         slos, problems = slos_of(j.service, snap)
-        statuses = [measure(slo, settings, offline) for slo in slos]
-        states = [s.state for s in statuses] + (["unsupported"] if problems else [])
-        worst = min(
-            states, key=lambda s: BUDGET_ORDER.index(s) if s in BUDGET_ORDER else len(BUDGET_ORDER)
-        )
+        statuses = [measure(slo, settings, offline, j.service.tier) for slo in slos]
+        worst = result(statuses, problems, None).state  # as `check` and `gate budget` judge it
         reasons = sorted({s.reason for s in statuses if s.reason} | {p.message for p in problems})
         out[j.service.manifest] = {
             "state": worst,
@@ -449,11 +450,7 @@ def _service_row(
     snap: Snapshot,
 ) -> dict[str, Any]:
     service = j.service
-    states = j.states()
-    for entry in ledger["active"]:
-        for rule, state in states.items():
-            if state != "pass" and entry.covers(service.name, rule):
-                states[rule] = "waived"
+    states = rule_states(j, ledger["active"])
     team = service.get("owners", "team")
     failing = sorted(r for r, s in states.items() if s == "error")
     risk = dict.fromkeys(RISK_LEVELS, 0)
@@ -462,7 +459,7 @@ def _service_row(
             risk[_level(history.risk[c.sha])] += 1
     failed = sum(1 for c in changes if c.sha in history.failed)
     budget = budgets.get(service.manifest) or {
-        "state": "no-slo" if not j.has["slos"] else "not-measured",
+        "state": "no-slos" if not j.has["slos"] else "not-measured",
         "reason": None,
         "slos": [],
     }
@@ -502,7 +499,7 @@ def rollup(label: str, services: list[dict[str, Any]], tier: int | None = None) 
     n = len(services)
     ready = sum(1 for s in services if s["ready"])
     slo = sum(1 for s in services if s["has"]["slos"])
-    budgets = dict.fromkeys(BUDGET_ORDER + ("no-slo",), 0)
+    budgets = dict.fromkeys(BUDGET_ORDER, 0)
     for s in services:
         budgets[s["budget"]["state"]] = budgets.get(s["budget"]["state"], 0) + 1
     waivers = dict.fromkeys(WAIVER_STATES, 0)
@@ -690,8 +687,6 @@ def trend(
     config: gate_config.Config,
     adoption_now: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    from gate.waivers.model import parse_ledger
-
     rows = []
     start = dt.date.fromisoformat(adoption_now["start"])
     by_month: dict[str, list[Any]] = {}
@@ -718,14 +713,15 @@ def trend(
             continue
         snap, judged = readiness.at(found, day)
         try:
-            entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
-            waivers = waiver_states(entries, day, settings.expiring_days)["summary"]
+            ledger: dict[str, Any] | None = _ledger(snap, config, day, judged)
         except FatalError:
-            waivers = None
+            ledger = None  # a month whose ledger did not parse: its waivers are unknown
+        waivers = None if ledger is None else ledger["summary"]
+        active = [] if ledger is None else ledger["active"]
         services: list[dict[str, Any]] = [
             {
                 "tier": j.service.tier,
-                "ready": not any(s == "error" for s in j.states().values()),
+                "ready": "error" not in rule_states(j, active).values(),
                 "has": j.has,
             }
             for j in judged

@@ -13,11 +13,11 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any
 
-from gate import codeowners
+from gate import backstage, codeowners
 from gate.catalog import Catalog, Service, load_service
 from gate.git import Entry, Repo
 from gate.manifest_index import ManifestIndex
-from gate.policy.engine import applies, evaluate
+from gate.policy.engine import applies, judge_policies
 from gate.policy.graph_kinds import READS_OTHERS
 from gate.policy.kinds import CheckContext
 from gate.policy.rules import Rule
@@ -55,8 +55,10 @@ class Readiness:
         rules: list[Rule],
         github_org: str | None,
         resilience: ResilienceSettings | None = None,
+        lifecycles: backstage.Settings | None = None,
     ) -> None:
         self.repo = repo
+        self.lifecycles = lifecycles or backstage.Settings()
         self.resilience = resilience or ResilienceSettings()
         # judged again at every revision: rules of dates (today moves) and of the graph (they read
         # other services' manifests); the rest are kept per manifest and document blobs
@@ -125,13 +127,17 @@ class Readiness:
         for service in services:
             key = keys[service.manifest]
             if key not in self._findings:
-                findings = evaluate(self.rules, service, ctx, (service.manifest,))
+                findings = judge_policies(
+                    self.rules, service, ctx, (service.manifest,), self.lifecycles
+                )
                 checked = tuple(
                     r.id for r in self.rules if applies(r, service, (service.manifest,))
                 )
                 self._findings[key] = (findings, checked, requirements(service, snap))
             findings, checked, has = self._findings[key]
-            dated = evaluate(self.date_rules, service, ctx, (service.manifest,))
+            dated = judge_policies(
+                self.date_rules, service, ctx, (service.manifest,), self.lifecycles
+            )
             dated_checked = tuple(
                 r.id for r in self.date_rules if applies(r, service, (service.manifest,))
             )

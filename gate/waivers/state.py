@@ -12,7 +12,7 @@ from gate.waivers.trust import Approvals, problems
 
 class State(enum.Enum):
     ACTIVE = "active"  # trusted (the base branch's tip has it as it is) and in force
-    EXPIRING = "expiring"  # active, and ends today or tomorrow
+    EXPIRING = "expiring"  # active, and ends within exceptions.expiring_days
     PENDING = "pending"  # added or edited by the change: applies once merged, or once approved on the pull request
     EXPIRED = "expired"  # past its expiry date: never applies; remove it
     INVALID = "invalid"  # no review can make it apply (placeholder reason, too long, approver not allowed, ...)
@@ -49,7 +49,7 @@ class Standing:
     origin: Origin
     why: str
     expiring: bool = (
-        False  # in force and ends today or tomorrow (a pending entry can be expiring too)
+        False  # in force and ends within exceptions.expiring_days (a pending entry can be too)
     )
 
 
@@ -81,7 +81,7 @@ def classify(
         return Standing(entry, State.INVALID, origin, problem)
     if entry.expires < today:
         return Standing(entry, State.EXPIRED, origin, expired_why(entry))
-    expiring = (entry.expires - today).days <= 1
+    expiring = (entry.expires - today).days <= approvals.settings.expiring_days
     if origin is Origin.CHANGE:
         return Standing(entry, State.PENDING, origin, PENDING_WHY, expiring)
     if expiring:

@@ -59,7 +59,7 @@ def test_services_tiers_and_teams_of_the_example(example: GitRepo) -> None:
         services["payments"]["budget"]["state"] == "exhausted"
         and services["checkout"]["budget"]["state"] == "ok"
     )
-    assert services["admin-tools"]["budget"]["state"] == "no-slo"
+    assert services["admin-tools"]["budget"]["state"] == "no-slos"
     tiers = {t["tier"]: t for t in card["tiers"]}
     assert [
         (tiers[t]["services"], tiers[t]["ready"], tiers[t]["slo_covered"]) for t in (0, 1, 2, 3)
@@ -112,8 +112,8 @@ def test_waivers_active_expiring_expired_and_a_waived_rule(example: GitRepo) -> 
         LEDGER.format(
             entries="".join(
                 [
-                    entry("EXC-1", "search", "runbook-sections", "2026-11-20", "2026-12-20"),
-                    entry("EXC-2", "cart", "runbook-sections", "2026-11-20", "2026-11-27"),
+                    entry("EXC-1", "search", "runbook-sections", "2026-11-23", "2026-11-29"),
+                    entry("EXC-2", "cart", "runbook-sections", "2026-11-20", "2026-11-25"),
                     entry("EXC-3", "cart", "owners-oncall", "2026-11-01", "2026-11-10"),
                     entry(
                         "EXC-4",
@@ -174,7 +174,7 @@ def test_offline_says_not_measured_and_no_source_says_so(repo: GitRepo) -> None:
         by_name(card)["api"]["budget"]["state"] == "not-measured"
         and "no budget source" in by_name(card)["api"]["budget"]["reason"]
     )
-    assert by_name(card)["tool"]["budget"]["state"] == "no-slo"
+    assert by_name(card)["tool"]["budget"]["state"] == "no-slos"
     repo.write(
         ".gate.yaml",
         "version: 1\nbudgets: {source: prometheus, prometheus: {url: 'http://127.0.0.1:9'}}\n",
@@ -248,14 +248,14 @@ def test_monthly_trend_from_history_judges_each_blob_once(
     grown: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
-    real = readiness.evaluate  # type: ignore[attr-defined]  # the engine's, as readiness imports it
+    real = readiness.judge_policies  # type: ignore[attr-defined]  # the engine's, as readiness imports it
 
-    def counting(rules: Any, service: Any, ctx: Any, changed: Any) -> Any:
+    def counting(rules: Any, service: Any, ctx: Any, changed: Any, lifecycles: Any) -> Any:
         if rules and rules[0].kind not in readiness.DATE_KINDS:
             calls.append(service.manifest)
-        return real(rules, service, ctx, changed)
+        return real(rules, service, ctx, changed, lifecycles)
 
-    monkeypatch.setattr(readiness, "evaluate", counting)
+    monkeypatch.setattr(readiness, "judge_policies", counting)
     card = card_of(grown, months=12)
     trend = {p["month"]: p for p in card["trend"]}
     assert list(trend) == [

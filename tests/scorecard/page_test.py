@@ -184,8 +184,8 @@ def test_demo_page_renders_in_chromium_with_its_numbers_and_no_network(
     expected = {
         0: (2, 2, 2, "1 exhausted, 1 ok"),  # payments' budget is spent; auth's is not
         1: (2, 1, 2, "2 ok"),
-        2: (2, 1, 1, "1 no-slo, 1 ok"),  # notifications: its latest restore drill failed
-        3: (1, 1, 0, "1 no-slo"),
+        2: (2, 1, 1, "1 no-slos, 1 ok"),  # notifications: its latest restore drill failed
+        3: (1, 1, 0, "1 no-slos"),
     }
     for tier, (services, ready, slo, budgets) in expected.items():
         row = cells.cells[f"tier-{tier}"]
