@@ -32,7 +32,7 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/risk/features.py:features": 69,
     "gate/risk/labels.py:read_file": 88,
     "gate/scorecard/collect.py:build": 66,
-    "gate/scorecard/collect.py:trend": 82,
+    "gate/scorecard/collect.py:trend": 81,
     "gate/scorecard/history.py:mine": 70,
 }
 
@@ -366,7 +366,7 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/risk/labels.py": 3,
     "gate/risk/model.py": 1,
     "gate/risk/score.py": 3,
-    "gate/scorecard/collect.py": 7,
+    "gate/scorecard/collect.py": 4,
     "gate/scorecard/page.py": 1,
     "gate/settings.py": 2,
     "gate/waivers/apply.py": 1,

@@ -175,7 +175,7 @@ def legacy(data: dict[str, Any]) -> dict[str, Any]:
             adoption["milestones"],
         ),
         "exceptions.expiring_days": int(
-            exceptions.get("expiring_days", scorecard.get("expiring_days", 1))
+            str(exceptions.get("expiring_days", scorecard.get("expiring_days", 1)))
         ),
     }
 

@@ -123,34 +123,26 @@ class Readiness:
         keys = {s.manifest: self._key(s, entries[s.root], files, owners_blob) for s in services}
         todo = [s for s in services if keys[s.manifest] not in self._findings]
         snap.read_many(sorted({d for s in todo for d in s.documents()}))
-        judged = []
-        for service in services:
-            key = keys[service.manifest]
-            if key not in self._findings:
-                findings = judge_policies(
-                    self.rules, service, ctx, (service.manifest,), self.lifecycles
-                )
-                checked = tuple(
-                    r.id for r in self.rules if applies(r, service, (service.manifest,))
-                )
-                self._findings[key] = (findings, checked, requirements(service, snap))
-            findings, checked, has = self._findings[key]
-            dated = judge_policies(
-                self.date_rules, service, ctx, (service.manifest,), self.lifecycles
-            )
-            dated_checked = tuple(
-                r.id for r in self.date_rules if applies(r, service, (service.manifest,))
-            )
-            judged.append(
-                Judged(
-                    service,
-                    tuple(sorted(findings + dated, key=Finding.sort_key)),
-                    checked + dated_checked,
-                    has,
-                )
-            )
+        judged = [self._one(service, keys[service.manifest], ctx, snap) for service in services]
         ctx.save()
         return snap, judged
+
+    def _one(self, service: Service, key: Any, ctx: CheckContext, snap: Snapshot) -> Judged:
+        """One service judged: its undated rules remembered by `key`, its dated ones each time."""
+        changed = (service.manifest,)
+        if key not in self._findings:
+            findings = judge_policies(self.rules, service, ctx, changed, self.lifecycles)
+            checked = tuple(r.id for r in self.rules if applies(r, service, changed))
+            self._findings[key] = (findings, checked, requirements(service, snap))
+        findings, checked, has = self._findings[key]
+        dated = judge_policies(self.date_rules, service, ctx, changed, self.lifecycles)
+        dated_checked = tuple(r.id for r in self.date_rules if applies(r, service, changed))
+        return Judged(
+            service,
+            tuple(sorted(findings + dated, key=Finding.sort_key)),
+            checked + dated_checked,
+            has,
+        )
 
     @staticmethod
     def _key(
