@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from gate.budget.exempt import RELIABILITY_MATERIAL
 from gate.verdict import Finding, RuleInfo, as_severity
+
+# The one definition of reliability material: what a spent budget lets through. `gate explain
+# error-budget` states it here, and gate.budget.exempt.reliability_only decides by it.
+RELIABILITY_MATERIAL = (
+    "Reliability material is decided by what a file holds, not by its name or glob: prose (Markdown, "
+    "reStructuredText, AsciiDoc) and the formats the gate parses, SLO documents (OpenSLO, Sloth) and "
+    "Prometheus rule files that load as such; `budgets.exempt.reliability_paths` may add images "
+    "(diagrams), never code. Whatever production reads at run time (code, configuration, flag "
+    "files, a feature-flag rollback plan included), tests, the manifest, symlinks and executables "
+    "are changes"
+)
 
 # Rules the gate itself raises, outside any pack (documented by `gate explain` like the rest).
 BUILTIN_RULES = {

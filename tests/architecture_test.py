@@ -81,6 +81,88 @@ EVERYWHERE: dict[str, tuple[str, dict[str, int]]] = {
 # imported.
 IMPORT_CIRCLES: list[tuple[str, ...]] = []
 
+# Imports that run up a layer of ARCHITECTURE.md's table, each with why it still does (may only shrink).
+# Every import counts here: module-level, inside a function, and under TYPE_CHECKING.
+UP_IMPORTS: dict[tuple[str, str], str] = {
+    # settings parses budgets.<source> for every registered budget source: the registry's names
+    ("gate.settings", "gate.budget"): "the budget sources' registry (lazy)",
+    # the verdict holds the exceptions report; its types are the ledger's (typing only)
+    ("gate.verdict", "gate.waivers.model"): "LedgerEntry, for typing only",
+    ("gate.verdict", "gate.waivers.report"): "Fate and WaiverReport, for typing only",
+}
+
+
+def layer_table() -> tuple[list[str], dict[str, str]]:
+    """ARCHITECTURE.md's layers, lowest first, and each module's (`policy/` a package, `baseline/`
+    (model, apply) two of its modules) as the table names them."""
+    order: list[str] = []
+    table: dict[str, str] = {}
+    for line in (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines():
+        row = re.match(r"\| (\w+) \| (.*?) \| .* \|$", line)
+        if not row or row.group(1) == "layer":
+            continue
+        layer, cell = row.groups()
+        assert layer not in order, f"ARCHITECTURE.md names the layer {layer!r} twice"
+        order.append(layer)
+        for package, members in re.findall(r"`(\w+)/` \(([^)]*)\)", cell):
+            table.update({f"{package}/{m.strip()}": layer for m in members.split(",")})
+            cell = cell.replace(f"`{package}/` ({members})", "")
+        for name in re.findall(r"`([^`]+)`", cell):
+            assert name.rstrip("/") not in table, f"{name} is in two layers"
+            table[name.rstrip("/")] = layer
+    return order, table
+
+
+def layer_of(module: str, order: list[str], table: dict[str, str]) -> str | None:
+    parts = module.split(".")[1:]
+    for n in range(len(parts), 0, -1):
+        if "/".join(parts[:n]) in table:
+            return table["/".join(parts[:n])]
+    below = [layer for key, layer in table.items() if key.startswith("/".join(parts) + "/")]
+    return min(below, key=order.index) if below and parts else None
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    """Every gate module a file imports, wherever the import stands, with its line."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gate"):
+            names = [f"{node.module}.{a.name}" for a in node.names]
+            found += [(n, node.lineno) for n in names] + [(node.module, node.lineno)]
+        elif isinstance(node, ast.Import):
+            found += [(a.name, node.lineno) for a in node.names if a.name.startswith("gate")]
+    return found
+
+
+def imports_up() -> tuple[dict[tuple[str, str], int], list[str]]:
+    """(importer, imported) -> line for each import that runs up a layer; and modules no row names."""
+    order, table = layer_table()
+    up: dict[tuple[str, str], int] = {}
+    unplaced = []
+    for path in _modules():
+        if "examples" in path.parts:
+            continue
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        own = layer_of(module, order, table)
+        if own is None:
+            unplaced += [] if module == "gate" else [module]
+            continue
+        for name, line in _imports(path):
+            target = layer_of(name, order, table)
+            if target is not None and order.index(target) > order.index(own):
+                up.setdefault((module, _module_of(name)), line)
+    return up, unplaced
+
+
+def _module_of(name: str) -> str:
+    """`gate.a.b.Thing` -> `gate.a.b` when gate/a/b.py (or a package) exists."""
+    while name.count(".") > 1 and not (
+        (ROOT / (name.replace(".", "/") + ".py")).exists()
+        or (ROOT / name.replace(".", "/")).is_dir()
+    ):
+        name = name.rpartition(".")[0]
+    return name
+
 
 def _modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
@@ -201,6 +283,23 @@ def import_circles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
         if node not in index:
             visit(node)
     return sorted(circles)
+
+
+def test_every_import_stays_in_its_layer_or_below() -> None:
+    up, unplaced = imports_up()
+    assert not unplaced, f"modules ARCHITECTURE.md's layer table does not name: {unplaced}"
+    new = {k: v for k, v in up.items() if k not in UP_IMPORTS}
+    assert not new, f"imports that run up a layer (importer, imported) -> line: {new}"
+    stale = [k for k in UP_IMPORTS if k not in up]
+    assert not stale, f"no longer up a layer: remove these entries from UP_IMPORTS: {stale}"
+
+
+def test_the_layer_rule_can_fail() -> None:
+    order, table = layer_table()
+    assert layer_of("gate.report.markdown", order, table) == "faces"
+    assert layer_of("gate.baseline.record", order, table) == "judgement"
+    assert layer_of("gate.baseline.model", order, table) == "domains"
+    assert order.index("faces") > order.index("records")  # so verdict -> report would be caught
 
 
 def test_no_new_import_circle() -> None:

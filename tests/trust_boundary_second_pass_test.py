@@ -18,7 +18,7 @@ from conftest import TODAY, GitRepo
 from testing.hostile_http import HostileServer, Script, drip, http_response
 
 from gate import check
-from gate.budget.exempt import RELIABILITY_MATERIAL
+from gate.builtin_rules import RELIABILITY_MATERIAL
 from gate.commands.explain import explain
 from gate.git import Repo
 from gate.verdict import Verdict

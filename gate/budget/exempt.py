@@ -13,16 +13,6 @@ from gate.policy.rulefmt import parse_rule_file
 from gate.reverts import reverted_ids
 from gate.snapshot import Snapshot
 
-# The one definition of reliability material: what a spent budget lets through. `reliability_only`
-# decides by it and `gate explain error-budget` states it (gate/builtin_rules.py).
-RELIABILITY_MATERIAL = (
-    "Reliability material is decided by what a file holds, not by its name or glob: prose (Markdown, "
-    "reStructuredText, AsciiDoc) and the formats the gate parses, SLO documents (OpenSLO, Sloth) and "
-    "Prometheus rule files that load as such; `budgets.exempt.reliability_paths` may add images "
-    "(diagrams), never code. Whatever production reads at run time (code, configuration, flag "
-    "files, a feature-flag rollback plan included), tests, the manifest, symlinks and executables "
-    "are changes"
-)
 PROSE_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
 # Images a runbook shows (PNG, JPEG, GIF, WebP, PDF), known by their first bytes.
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-")
