@@ -49,7 +49,15 @@ def hostile_main(tmp_path_factory: pytest.TempPathFactory, example_template: Git
     repo.replace(".gate.yaml", "packs: [default]", "packs: [default, packs/evil.yaml]")
     team = json.dumps("discovery\u202e @acme/sre\n::add-mask::n")
     repo.replace("services/search/service.yaml", "team: discovery", f"team: {team}")
-    repo.commit("a hostile pack and name, on the trusted branch")
+    repo.write(
+        "exceptions.yaml",
+        "apiVersion: gate/v1\nkind: ExceptionLedger\nexceptions:\n  - id: EXC-1\n"
+        f"    services: [search]\n    rules: [evil-rule]\n    reason: {json.dumps(EVIL)}\n"
+        f"    ticket: {json.dumps(EVIL)}\n    requested_by: dana\n    approved_by: rita\n"
+        "    created: 2026-11-23\n    expires: 2026-11-25\n",
+    )
+    repo.write("services/search/src/query.py", f"# {EVIL!r}\nQUERY = 1\n")
+    repo.commit("a hostile pack, team, ledger and code, on the trusted branch")
     return repo
 
 
@@ -65,6 +73,9 @@ COMMANDS = {
     "budget": ["budget", "--offline"],
     "exception list": ["exception", "list"],
     "graph": ["graph"],
+    "exception audit": ["exception", "audit"],
+    "exception groups": ["exception", "groups"],
+    "risk": ["risk", "--base", "main~1", "--head", "main"],
 }
 
 
