@@ -32,7 +32,7 @@ from gate.service import MANIFEST, Service, globs_of, manifest_path, root_of
 from gate.snapshot import Snapshot
 
 Claims = list[tuple[str, str]]  # (source file, claimed path or glob)
-CACHE_VERSION = 4  # raised when what a source file claims is worked out differently (the kept answers are then redone)
+CACHE_VERSION = 5  # raised when what a source file claims is worked out differently (the kept answers are then redone)
 
 
 class ManifestIndex:
@@ -334,7 +334,7 @@ def claims_of(
         claims += globs_of(data)
         claims += [
             d
-            for d in [*service.documents(), *service.deploy_claims()]
+            for d in [*service.documents(), *service.deploy_claims(), *service.flag_claims()]
             if not (d + "/").startswith(root) or not root
         ]  # (the directory itself is inside)
     return tuple(

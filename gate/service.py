@@ -171,6 +171,13 @@ class Service:
                 found.append(("Sloth spec", slo["sloth"]))
         return found
 
+    def flag_claims(self) -> list[str]:
+        """The feature-flag file a `strategy: feature-flag` rollback relies on (`rollback.flag_file`):
+        production reads it at run time, so wherever it lives a change to it is a change to the service."""
+        value = self.get("rollback", "flag_file")
+        path = self.path(value) if isinstance(value, str) else None
+        return [path] if path is not None else []
+
     def deploy_claims(self) -> list[str]:
         """Repository paths and globs of the deploy objects `deploy:` names (a directory as dir/**):
         the service's files wherever they live, so a change to them is judged as a change to it."""

@@ -98,3 +98,15 @@ def test_which_reading_applies_is_decided_by_the_trusted_files(repo: GitRepo) ->
     assert service.locate(head_snap, "docs/new.md", tip_snap).path == "docs/new.md"
     assert service.locate(tip_snap, "/docs/run.md", tip_snap).path == "docs/run.md"
     assert service.reads(tip_snap) == {"docs/run.md": "runbook"}
+
+
+def test_a_feature_flag_file_is_claimed_wherever_it_lives() -> None:
+    def claims(flag_file: object) -> list[str]:
+        data = {"rollback": {"strategy": "feature-flag", "flag_file": flag_file}}
+        return Service(
+            "pay", "services/pay/", "services/pay/service.yaml", 0, data, None
+        ).flag_claims()
+
+    assert claims("/flags/pay.json") == ["flags/pay.json"]
+    assert claims("flags.json") == ["services/pay/flags.json"]
+    assert claims(3) == [] and claims("../../../etc/x") == []

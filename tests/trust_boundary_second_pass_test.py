@@ -764,3 +764,21 @@ def test_code_renamed_into_prose_is_a_change(spent_only: tuple[GitRepo, str, str
     repo.git("mv", code, f"services/{name}/docs/notes.md")  # production loses the code
     repo.commit("docs: notes")
     assert _judged_and_blocked(judge(repo), name)
+
+
+def test_a_flag_file_outside_the_service_directory_is_the_service_s(
+    spent_only: tuple[GitRepo, str, str],
+) -> None:
+    repo, name, _ = spent_only
+    repo.git("checkout", "-q", "main")
+    manifest = repo.read(f"services/{name}/service.yaml")
+    repo.write(
+        f"services/{name}/service.yaml",
+        manifest.replace("rollback:\n", f"rollback:\n  flag_file: /flags/{name}.json\n", 1),
+    )
+    repo.write(f"flags/{name}.json", '{"new-pricing": {"state": "DISABLED"}}\n')
+    repo.commit("the flags live at the root")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write(f"flags/{name}.json", '{"new-pricing": {"state": "ENABLED"}}\n')
+    repo.commit("flip it")
+    assert _judged_and_blocked(judge(repo), name)
