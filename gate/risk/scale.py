@@ -51,6 +51,8 @@ class Scale:
             if self.source == "repository"
             else f"the model's {len(self.points)} reference changes, too few of its own"
         )
+        if self.window is not None and self.source == "repository":
+            whose += f", their files' history over {self.window // DAY} days"  # a busy repository's
         return f"percentile among {whose}; model probability {probability:.0f}%"
 
     def percentile(self, probability: float) -> float:

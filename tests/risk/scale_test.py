@@ -119,6 +119,10 @@ def test_a_busy_repository_is_drawn_from_WALK_commits_and_ranked_with_their_wind
     features = scorer.features()
     narrow = Scale(tuple(sorted(points.values())), "repository", window)
     assert round(scorer._ranked(features, narrow), 6) == points[tip]
+    assert narrow.describe(12.0) == (
+        "percentile among this repository's 10 recent changes, their files' history over 10 days;"
+        " model probability 12%"
+    )  # the report says the ranking counted a shorter history
     # the full window counts more of the files' history: the narrowing is real
     assert scorer._narrow is not None and scorer._patch is not None
     change, lines_before = scorer._narrow
