@@ -10,6 +10,8 @@ same run: `git status` style floors and `check-jsonschema` for the pre-commit pa
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import hashlib
 import os
 import shutil
 import statistics
@@ -20,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
+
+from gate.baseline.model import Entry, render  # noqa: E402
 
 GATE = [sys.executable, "-c", "from gate.cli import main; main()"]
 
@@ -92,6 +96,41 @@ def hook(root: Path, runs: int) -> None:
         flush=True,
     )
     subprocess.run(["git", "checkout", "-q", "-f", "change"], cwd=root, check=True)
+
+
+def with_baseline(root: Path, services: int) -> None:
+    """main (and `change`, rebased on it) with a committed gate-baseline.yaml: three recorded
+    findings for every service, the size a fleet adopting gate with that much debt would have."""
+    since = dt.date(2026, 11, 1)
+    entries = [
+        Entry(
+            synth.service_name(i),
+            rule,
+            hashlib.sha256(f"{i}/{rule}".encode()).hexdigest()[:16],
+            since,
+            1,
+            f"<runbook> has no {rule!r} section",
+        )
+        for i in range(services)
+        for rule in ("runbook-sections", "rollback-plan", "telemetry-declared")
+    ]
+    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=root, check=True)
+    (root / "gate-baseline.yaml").write_text(render(entries), encoding="utf-8")
+    print(
+        f"baseline: {len(entries)} entries, {(root / 'gate-baseline.yaml').stat().st_size:,} bytes"
+    )
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@example.com",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@example.com",
+    }
+    subprocess.run(["git", "add", "gate-baseline.yaml"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "baseline", "--allow-empty"], cwd=root, check=True, env=env
+    )
+    subprocess.run(["git", "checkout", "-q", "-f", "-B", "change", "main"], cwd=root, check=True)
 
 
 def repo(workdir: Path, services: int, commits: int, backstage: bool = False) -> Path:
@@ -171,6 +210,11 @@ def main() -> None:
         help="services described by Backstage entities extended by service.yaml",
     )
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="with --hook: main first records a baseline of three findings for every service",
+    )
+    parser.add_argument(
         "--hook",
         type=int,
         nargs="*",
@@ -199,7 +243,10 @@ def main() -> None:
     runs = args.runs
     if args.hook:
         for services in args.hook:
-            hook(repo(args.workdir, services, 20000), runs)
+            root = repo(args.workdir, services, 20000)
+            if args.baseline:
+                with_baseline(root, services)
+            hook(root, runs)
         return
     rows = []
 

@@ -160,7 +160,7 @@ def render(entries: Iterable[Entry]) -> str:
         count = f", count: {e.count}" if e.count != 1 else ""
         lines.append(
             f"  - {{service: {json.dumps(e.service)}, rule: {json.dumps(e.rule)}, "
-            f"fingerprint: {e.fingerprint}, since: {e.since.isoformat()}{count}, "
+            f"fingerprint: {json.dumps(e.fingerprint)}, since: {e.since.isoformat()}{count}, "
             f"subject: {json.dumps(e.subject, ensure_ascii=False)}}}\n"
         )
     return HEADER + ("findings:\n" + "".join(lines) if lines else "findings: []\n")

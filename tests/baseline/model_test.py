@@ -126,3 +126,16 @@ def test_a_broken_file_is_one_error_naming_the_file_and_line(text: str, where: i
     with pytest.raises(FatalError) as e:
         parse(text.encode(), "gate-baseline.yaml")
     assert e.value.file == "gate-baseline.yaml" and (where is None or e.value.line == where)
+
+
+@pytest.mark.parametrize(
+    "fingerprint", ["9398552308680002", "1e10000000000000", "0000000000000000"]
+)
+def test_a_fingerprint_of_digits_stays_a_string(fingerprint: str) -> None:
+    """A fingerprint is 16 hex digits: about one in 2,000 is all decimal digits (or reads as a float)
+    and, written bare, YAML read it back as a number: the whole baseline became invalid."""
+    entry = Entry(
+        "svc", "runbook-sections", fingerprint, TODAY, 1, "<runbook> has no 'Escalation' section"
+    )
+    (back,) = parse(render([entry]).encode(), "gate-baseline.yaml")
+    assert back.fingerprint == fingerprint
