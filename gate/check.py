@@ -375,6 +375,8 @@ def judge_service(panel: Panel, manifest: str, paths: list[str]) -> ServiceResul
         checked=checked,
         identity=identity if identity != service.name else "",
         judged_tier=tier if tier != service.tier else None,
+        team=service.team,
+        oncall=service.oncall,
     )
 
 
@@ -427,6 +429,8 @@ def judge_removed(panel: Panel, manifest: str, service: Service, paths: list[str
         changed,
         tuple(sorted(findings, key=Finding.sort_key)),
         budget=budget,
+        team=service.team,
+        oncall=service.oncall,
     )
 
 
@@ -554,12 +558,8 @@ def validate(
     """Every service of one revision, judged as if each were changed (for the default branch)."""
     resources.remember_in(os.path.join(repo.git_dir, "gate"))
     revision = open_revision(repo, rev, config_path)
-    snap, config, rules, catalog = (
-        revision.snapshot,
-        revision.config,
-        revision.rules,
-        revision.catalog,
-    )
+    snap, config = revision.snapshot, revision.config
+    rules, catalog = revision.rules, revision.catalog
     head_rev = snap.rev
     snap.read_many(
         list(catalog.manifests)
@@ -585,6 +585,8 @@ def validate(
                 (),
                 tuple(findings),
                 checked=checked,
+                team=service.team,
+                oncall=service.oncall,
             )
         )
     repo_findings = _gate_files_owned(ctx, config)

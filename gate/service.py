@@ -74,6 +74,18 @@ class Service:
         return self.sources or (self.manifest,)
 
     @property
+    def team(self) -> str | None:
+        """The owning team as the catalog resolved it (service.yaml or the Backstage entity)."""
+        value = self.get("owners", "team")
+        return value if isinstance(value, str) and value.strip() else None
+
+    @property
+    def oncall(self) -> str | None:
+        """The on-call rotation as the catalog resolved it."""
+        value = self.get("owners", "oncall")
+        return value if isinstance(value, str) and value.strip() else None
+
+    @property
     def lifecycle(self) -> str | None:
         value = self.get("lifecycle")
         return value if isinstance(value, str) else None

@@ -165,6 +165,8 @@ class ServiceResult:
     judged_tier: int | None = (
         None  # a stricter tier its dependents put some findings at (waivers too)
     )
+    team: str | None = None  # owners.team as the catalog resolved it: who a finding goes to
+    oncall: str | None = None  # owners.oncall as the catalog resolved it
 
     @property
     def verdict(self) -> Decision:

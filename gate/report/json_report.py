@@ -56,6 +56,8 @@ def service(s: ServiceResult) -> dict[str, Any]:
     return {
         "name": s.name,
         "tier": s.tier,
+        "team": s.team,
+        "oncall": s.oncall,
         "manifest": s.manifest,
         "root": s.root,
         "status": s.status,

@@ -6,7 +6,7 @@ import os
 
 from gate.report.escape import html_code, md_code, md_text
 from gate.report.text import LABEL, _budget_line, _risk_line
-from gate.verdict import Finding, Verdict
+from gate.verdict import Finding, ServiceResult, Verdict
 
 MARKER = "<!-- gate:report -->"
 COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body, in characters
@@ -105,7 +105,7 @@ def _details(v: Verdict) -> list[str]:
         open_ = " open" if s.verdict == "block" else ""
         details += [
             "",
-            f"<details{open_}><summary><b>{html_code(s.name)}</b> (tier {s.tier}): {len(s.findings)} finding(s)</summary>",
+            f"<details{open_}><summary><b>{html_code(s.name)}</b> (tier {s.tier}{_owners(s)}): {len(s.findings)} finding(s)</summary>",
             "",
             "| severity | rule | where | what | how to fix |",
             "|---|---|---|---|---|",
@@ -162,3 +162,12 @@ def run_url() -> str | None:
         os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
     )
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
+
+
+def _owners(s: ServiceResult) -> str:
+    """The owners the catalog resolved, as `, team T, on-call O` (names inert in code)."""
+    return "".join(
+        f", {label} {html_code(value)}"
+        for label, value in (("team", s.team), ("on-call", s.oncall))
+        if value
+    )

@@ -82,12 +82,20 @@ def document(v: Verdict) -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     results = []
-    pairs = [(f, s.name) for s in v.services for f in s.findings] + [(f, None) for f in v.findings]
-    for finding, service in pairs:
+    pairs = [(f, s) for s in v.services for f in s.findings] + [(f, None) for f in v.findings]
+    for finding, owner in pairs:
         if finding.rule not in index:
             index[finding.rule] = len(rules)
             rules.append(_rule(v, finding.rule, finding))
-        results.append(_result(finding, index[finding.rule], service))
+        result = _result(finding, index[finding.rule], owner.name if owner else None)
+        if owner is not None:  # who it goes to, without a second lookup
+            result["properties"] = {
+                "service": owner.name,
+                "tier": owner.tier,
+                "team": owner.team,
+                "oncall": owner.oncall,
+            }
+        results.append(result)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gate.git import EMPTY, INDEX
 from gate.report.escape import reported, stdout, visible
-from gate.verdict import BudgetResult, Finding, RiskResult, Verdict
+from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict
 from gate.waivers.report import WaiverReport
 
 LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
@@ -87,7 +87,7 @@ def render(v: Verdict) -> str:
     for s in v.services:
         out.append("")
         out.append(
-            f"{LABEL[s.headline]:<5} {s.name} (tier {s.tier}, {s.root or '/'}){' [removed]' if s.status == 'removed' else ''}"
+            f"{LABEL[s.headline]:<5} {s.name} (tier {s.tier}, {_owners(s)}{s.root or '/'}){' [removed]' if s.status == 'removed' else ''}"
         )
         if s.risk:
             out.append(f"  risk    {_risk_line(s.risk)}")
@@ -114,3 +114,12 @@ def render(v: Verdict) -> str:
         )
     # each item of `out` is one line: a line break or control character in it came from a value
     return stdout("\n".join(visible(line) for line in out) + "\n")
+
+
+def _owners(s: ServiceResult) -> str:
+    """Who a finding goes to, as the catalog resolved it: "team T, on-call O, " (what is known)."""
+    return "".join(
+        f"{label} {visible(value)}, "
+        for label, value in (("team", s.team), ("on-call", s.oncall))
+        if value
+    )
