@@ -20,6 +20,7 @@ from gate.baseline.model import (
     counts,
     fingerprint_of,
     parse,
+    parse_kept,
     recordable,
 )
 from gate.builtin_rules import builtin_finding
@@ -54,7 +55,8 @@ def stage(
     trusted_raw, head_raw = trusted.read(BASELINE_FILE), head.read(BASELINE_FILE)
     if trusted_raw is None and head_raw is None:
         return results
-    trusted_entries = counts(parse(trusted_raw, BASELINE_FILE))  # a broken trusted file is exit 2
+    # a broken trusted file is exit 2
+    trusted_entries = counts(parse_kept(trusted_raw, BASELINE_FILE, trusted.repo.git_dir))
     allowed = {fp: (e, e.count) for fp, e in trusted_entries.items()}
     if head_raw != trusted_raw:
         try:

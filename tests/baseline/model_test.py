@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from conftest import TODAY
@@ -14,6 +15,7 @@ from gate.baseline.model import (
     Place,
     fingerprint_of,
     parse,
+    parse_kept,
     record,
     recordable,
     render,
@@ -139,3 +141,20 @@ def test_a_fingerprint_of_digits_stays_a_string(fingerprint: str) -> None:
     )
     (back,) = parse(render([entry]).encode(), "gate-baseline.yaml")
     assert back.fingerprint == fingerprint
+
+
+def test_a_kept_parse_is_the_parse_and_a_damaged_store_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATE_CACHE", "on")
+    entries = [
+        Entry(f"svc-{i}", "runbook-sections", f"{i:016x}", TODAY, 1 + i % 2, f"<runbook> {i}")
+        for i in range(50)
+    ]
+    raw = render(entries).encode()
+    first = parse_kept(raw, "gate-baseline.yaml", str(tmp_path))
+    assert first == parse(raw, "gate-baseline.yaml")
+    (kept,) = (tmp_path / "gate" / "baseline").iterdir()
+    assert parse_kept(raw, "gate-baseline.yaml", str(tmp_path)) == first  # read from the store
+    kept.write_text('[["only", "three", "fields"]]')
+    assert parse_kept(raw, "gate-baseline.yaml", str(tmp_path)) == first
