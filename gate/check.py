@@ -40,7 +40,7 @@ from gate.snapshot import Snapshot
 from gate.verdict import Finding, RuleInfo, ServiceResult, Severity, Status, Verdict, decide
 from gate.waivers.apply import approvals_for
 from gate.waivers.apply import stage as waivers_stage
-from gate.waivers.report import WaiverReport
+from gate.waivers.records import WaiverReport
 from gate.waivers.trust import slo_route, with_approvers
 from gate.waivers.way_out import stage as way_out_stage
 

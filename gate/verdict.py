@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from gate.waivers.model import LedgerEntry
-    from gate.waivers.report import Fate, WaiverReport
+    from gate.waivers.records import Fate, LedgerEntry, WaiverReport
 
 # The words every report prints; a type checker holds each field to its words.
 Severity = Literal["info", "warning", "error"]

@@ -86,9 +86,6 @@ IMPORT_CIRCLES: list[tuple[str, ...]] = []
 UP_IMPORTS: dict[tuple[str, str], str] = {
     # settings parses budgets.<source> for every registered budget source: the registry's names
     ("gate.settings", "gate.budget"): "the budget sources' registry (lazy)",
-    # the verdict holds the exceptions report; its types are the ledger's (typing only)
-    ("gate.verdict", "gate.waivers.model"): "LedgerEntry, for typing only",
-    ("gate.verdict", "gate.waivers.report"): "Fate and WaiverReport, for typing only",
 }
 
 

@@ -8,7 +8,7 @@ from gate.git import INDEX
 from gate.report.escape import json_dumps
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict
 from gate.waivers.model import LedgerEntry
-from gate.waivers.report import Fate, WaiverReport
+from gate.waivers.records import Fate, WaiverReport
 
 SCHEMA = "gate.report/v1"
 

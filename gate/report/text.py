@@ -5,7 +5,7 @@ from __future__ import annotations
 from gate.git import EMPTY, INDEX
 from gate.report.escape import reported, stdout, visible
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict
-from gate.waivers.report import WaiverReport
+from gate.waivers.records import WaiverReport
 
 LABEL = {"pass": "PASS", "warn": "WARN", "block": "BLOCK", "undecided": "UNDECIDED"}
 

@@ -16,7 +16,7 @@ from gate.errors import FatalError
 from gate.settings import WaiverSettings
 from gate.verdict import Finding, ServiceResult
 from gate.waivers.model import LedgerEntry, parse_ledger
-from gate.waivers.report import Fate, Provenance, WaiverReport
+from gate.waivers.records import Fate, Provenance, WaiverReport
 from gate.waivers.state import IN_FORCE, Ledgers, Origin, Standing, State, authorise, classify
 from gate.waivers.trust import Approvals
 

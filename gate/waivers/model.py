@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from gate import yaml as gate_yaml
 from gate.errors import FatalError
 from gate.resources import check_document
+from gate.waivers.records import LedgerEntry as LedgerEntry  # re-exported: entries are read here
 
 PLACEHOLDER_REASONS = {
     "",
@@ -27,51 +28,6 @@ PLACEHOLDER_REASONS = {
     "needed",
     "x",
 }
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    id: str
-    services: tuple[str, ...]
-    rules: tuple[str, ...]
-    reason: str
-    ticket: str
-    requested_by: str
-    approved_by: str
-    created: dt.date
-    expires: dt.date
-    pull_request: int | None = None
-    line: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
-    duplicate_lines: tuple[int | None, ...] = ()  # every line holding this id, when more than one
-
-    def covers(self, service: str, rule: str) -> bool:
-        return service in self.services and any(
-            rule == r or (r in ("error-budget", "risk") and rule.startswith(r)) for r in self.rules
-        )
-
-    def summary(self) -> dict[str, Any]:
-        """The entry as JSON (the report, `exception list` and `exception audit` all show it so)."""
-        return {
-            "id": self.id,
-            "services": list(self.services),
-            "rules": list(self.rules),
-            "reason": self.reason,
-            "ticket": self.ticket,
-            "requested_by": self.requested_by,
-            "approved_by": self.approved_by,
-            "created": self.created.isoformat(),
-            "expires": self.expires.isoformat(),
-            "pull_request": self.pull_request,
-        }
-
-    def same_as(self, other: LedgerEntry | None) -> bool:
-        """Same content, wherever it sits in the file (a line added above it does not make it new)."""
-        return other is not None and other.raw == self.raw
-
-    def lasts(self) -> int:
-        """Calendar days the entry covers, both ends included (created 24th, expires 26th: 3 days)."""
-        return (self.expires - self.created).days + 1
 
 
 def waiver_kind(rule: str) -> str:

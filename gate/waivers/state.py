@@ -7,17 +7,8 @@ import enum
 from dataclasses import dataclass
 
 from gate.waivers.model import LedgerEntry, expired_why, static_problems
+from gate.waivers.records import State as State  # re-exported: states are decided here
 from gate.waivers.trust import Approvals, problems
-
-
-class State(enum.Enum):
-    ACTIVE = "active"  # trusted (the base branch's tip has it as it is) and in force
-    EXPIRING = "expiring"  # active, and ends within exceptions.expiring_days
-    PENDING = "pending"  # added or edited by the change: applies once merged, or once approved on the pull request
-    EXPIRED = "expired"  # past its expiry date: never applies; remove it
-    INVALID = "invalid"  # no review can make it apply (placeholder reason, too long, approver not allowed, ...)
-    STALE = "stale"  # revoked or edited on the base branch since the change forked: never applies; rebase
-    APPLIED = "applied"  # (check only) in force and waiving a finding of this change
 
 
 class Origin(enum.Enum):

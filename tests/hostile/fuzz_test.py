@@ -29,7 +29,7 @@ from gate.risk.features import Change, HistoryIndex
 from gate.risk.history import Commit, FileChange
 from gate.verdict import BudgetResult, Finding, RiskResult, ServiceResult, Verdict, decide
 from gate.waivers.model import LedgerEntry
-from gate.waivers.report import Fate, WaiverReport
+from gate.waivers.records import Fate, WaiverReport
 from hostile.hostile_strings import (
     HOSTILE,
     ci_commands,

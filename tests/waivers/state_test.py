@@ -14,7 +14,7 @@ from gate.git import Repo
 from gate.resources import validator
 from gate.settings import WaiverSettings
 from gate.verdict import Verdict
-from gate.waivers.report import WaiverReport
+from gate.waivers.records import WaiverReport
 from gate.waivers.state import State
 
 CONFIG = "exceptions:\n  max_days: {1: 7}\n  groups:\n    release-managers: [rita, approvals-bot]\n    directors: [dora]\n    vps: [victor]\n"

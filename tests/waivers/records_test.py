@@ -1,4 +1,4 @@
-"""gate/waivers/report.py: the waiver stage's report, one line per entry and fate, in the order reports show them."""
+"""gate/waivers/records.py: the waiver stage's report, one line per entry and fate, in the order reports show them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from gate.waivers.model import LedgerEntry
-from gate.waivers.report import Fate, WaiverReport
+from gate.waivers.records import Fate, WaiverReport
 from gate.waivers.state import State
 
 
