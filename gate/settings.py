@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
+from gate.sources import BUDGET_SOURCES
+
 if TYPE_CHECKING:  # the budget math loads only for repositories that configure alert windows
     from gate.budget.math import AlertWindows
 
@@ -100,7 +102,7 @@ def _windows(specs: Any) -> tuple[AlertWindows, ...]:
 
 
 class SourceSettings(NamedTuple):
-    """budgets.<source> (prometheus, http, file, or any source registered in gate.budget.SOURCES):
+    """budgets.<source> (prometheus, http, file, or any source registered in gate.sources.BUDGET_SOURCES):
     where a budget source is and how to ask it. A new source's option is a new field here."""
 
     url: str | None = None
@@ -199,8 +201,6 @@ class BudgetSettings(NamedTuple):
 
     @staticmethod
     def parse(raw: Any) -> BudgetSettings:
-        from gate.budget import SOURCES
-
         raw = raw or {}
         by_tier = {k: _windows(v) for k, v in (raw.get("alert_windows_by_tier") or {}).items()}
         return BudgetSettings(
@@ -209,7 +209,7 @@ class BudgetSettings(NamedTuple):
             sources=MappingProxyType(
                 {
                     name: SourceSettings.parse(raw[name])
-                    for name in SOURCES
+                    for name in BUDGET_SOURCES
                     if isinstance(raw.get(name), dict)
                 }
             ),

@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from testing.repo import GitRepo
 
-from gate.budget import SOURCES, Registered, source
+from gate.budget import SOURCES, source
 from gate.budget.records import SLO
 from gate.budget.status import measure
 from gate.catalog import Catalog
@@ -23,6 +23,7 @@ from gate.policy import kinds
 from gate.report import REPORTERS, Reporter, renderer
 from gate.settings import BudgetSettings
 from gate.snapshot import Snapshot
+from gate.sources import Registered
 
 PAGE = (Path(__file__).parents[1] / "ARCHITECTURE.md").read_text(encoding="utf-8")
 

@@ -7,7 +7,9 @@ it is imported only when an SLO is measured from it.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from gate.sources import BUDGET_SOURCES
 
 if TYPE_CHECKING:
     from gate.budget.records import SLO
@@ -29,17 +31,7 @@ class BudgetSource(Protocol):
         """Where the numbers come from, for the report (a query, a file, a URL)."""
 
 
-class Registered(NamedTuple):
-    module: str  # implements BudgetSource
-    network: bool  # skipped by --offline
-
-
-# source name (budgets.source in .gate.yaml) -> its module
-SOURCES: dict[str, Registered] = {
-    "prometheus": Registered("gate.budget.prometheus", network=True),
-    "file": Registered("gate.budget.file", network=False),
-    "http": Registered("gate.budget.http", network=True),
-}
+SOURCES = BUDGET_SOURCES  # one line per source, in gate/sources.py
 
 
 def is_network(name: str) -> bool:

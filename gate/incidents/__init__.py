@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from gate.httpclient import Unavailable
+from gate.sources import INCIDENT_SOURCES
 
 if TYPE_CHECKING:
     from gate.incidents.record import Incident
@@ -37,18 +38,7 @@ class IncidentSource(Protocol):
         """Where the incidents come from, for the report (a file, a URL)."""
 
 
-class Registered(NamedTuple):
-    module: str  # implements IncidentSource
-    network: bool  # skipped by --offline
-
-
-# source name (incidents.source in .gate.yaml) -> its module
-SOURCES: dict[str, Registered] = {
-    "file": Registered("gate.incidents.file", network=False),
-    "github": Registered("gate.incidents.github", network=True),
-    "pagerduty": Registered("gate.incidents.pagerduty", network=True),
-    "opsgenie": Registered("gate.incidents.opsgenie", network=True),
-}
+SOURCES = INCIDENT_SOURCES  # one line per source, in gate/sources.py
 
 
 PAGE = 100

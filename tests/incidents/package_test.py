@@ -7,7 +7,8 @@ import types
 
 import pytest
 
-from gate.incidents import SOURCES, IncidentSource, Registered, source
+from gate.incidents import SOURCES, IncidentSource, source
+from gate.sources import Registered
 
 
 def test_every_registered_source_implements_the_protocol() -> None:
