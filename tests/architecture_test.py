@@ -32,7 +32,7 @@ LONG_FUNCTIONS: dict[str, int] = {
     "gate/risk/features.py:features": 69,
     "gate/risk/labels.py:read_file": 88,
     "gate/scorecard/collect.py:build": 66,
-    "gate/scorecard/collect.py:trend": 81,
+    "gate/scorecard/collect.py:trend": 75,
     "gate/scorecard/history.py:mine": 70,
 }
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gate import config as gate_config
+from gate.baseline.model import BASELINE_FILE, parse_kept
 from gate.budget.slo import slos_of
 from gate.budget.status import STATE_ORDER
 from gate.errors import FatalError
@@ -61,8 +62,7 @@ def build(
     name = rev or repo.branch() or "HEAD"  # what the user has checked out
     revision = open_revision(repo, name, config_path)
     snap, config, rules = revision.snapshot, revision.config, revision.rules
-    commit = snap.rev
-    settings = config.scorecard
+    commit, settings = snap.rev, config.scorecard
     points, window_start, trend_start = _windows(today, months, since)
     readiness = Readiness(repo, rules, config.github_org, config.resilience, config.backstage)
 
@@ -85,6 +85,7 @@ def build(
     by_root = _changes_by_root(history, judged, window_start)
     rows = [(j, by_root.get(j.service.root, [])) for j in judged]
     services = [_service_row(j, ledger, budgets, history, changes, snap) for j, changes in rows]
+    services = _with_debt(services, _debt_by_service(repo, snap) or {})
     card: dict[str, Any] = {
         "schema": SCHEMA,
         "revision": {"name": name, "commit": commit},
@@ -522,10 +523,41 @@ def rollup(label: str, services: list[dict[str, Any]], tier: int | None = None) 
         "failed": failed,
         "failure_rate": _rate(failed, changes),
         "risk": risk,
+        "baselined": sum(s.get("baselined", 0) for s in services),
     }
     if tier is not None:
         row["tier"] = tier
     return row
+
+
+def _tier_point(group: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "services": len(group),
+        "ready": sum(1 for s in group if s["ready"]),
+        "slo_covered": sum(1 for s in group if s["has"]["slos"]),
+    }
+
+
+def baselined_debt(repo: Repo, snap: Snapshot) -> int | None:
+    """Findings recorded in the revision's gate-baseline.yaml (counts included); None when the file
+    cannot be read. Over the trend, its burn-down."""
+    debt = _debt_by_service(repo, snap)
+    return None if debt is None else sum(debt.values())
+
+
+def _with_debt(services: list[dict[str, Any]], debt: dict[str, int]) -> list[dict[str, Any]]:
+    return [{**row, "baselined": debt.get(row["name"], 0)} for row in services]
+
+
+def _debt_by_service(repo: Repo, snap: Snapshot) -> dict[str, int] | None:
+    try:
+        entries = parse_kept(snap.read(BASELINE_FILE), BASELINE_FILE, repo.git_dir)
+    except FatalError:
+        return None
+    debt: dict[str, int] = {}
+    for e in entries:
+        debt[e.service] = debt.get(e.service, 0) + e.count
+    return debt
 
 
 def top_failing(
@@ -726,14 +758,7 @@ def trend(
             }
             for j in judged
         ]
-        tiers: dict[str, dict[str, int]] = {}
-        for t in TIERS:
-            group = [s for s in services if s["tier"] == t]
-            tiers[str(t)] = {
-                "services": len(group),
-                "ready": sum(1 for s in group if s["ready"]),
-                "slo_covered": sum(1 for s in group if s["has"]["slos"]),
-            }
+        tiers = {str(t): _tier_point([s for s in services if s["tier"] == t]) for t in TIERS}
         counted = [s for s in services if s["tier"] in settings.adoption.tiers]
         met = sum(1 for s in counted if adopted(s, settings.adoption.requires))
         months = (day.year - start.year) * 12 + day.month - start.month
@@ -754,6 +779,7 @@ def trend(
                 if waivers is None
                 else waivers["active"] + waivers["expiring"],
                 "waivers_expired": None if waivers is None else waivers["expired"],
+                "baselined": baselined_debt(repo, snap),
                 "tiers": tiers,
             }
         )

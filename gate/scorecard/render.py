@@ -43,6 +43,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         _adoption_line(adoption),
         "",
         *_campaign_lines(card.get("campaigns") or []),
+        *_debt_lines(card),
         "## Per tier",
         "",
         "| tier | services | ready | with SLOs | budgets | waivers active / expiring / expired | changes (90 d) | change failure rate | risk low / medium / high / critical |",
@@ -210,6 +211,31 @@ def _not_ready_lines(failing: list[dict[str, Any]]) -> list[str]:
     else:
         lines.append("Every service passes its tier's error-level rules.")
     return lines
+
+
+def _debt_lines(card: dict[str, Any]) -> list[str]:
+    """Baselined debt (gate-baseline.yaml) per tier and team, and its burn-down over the trend."""
+    if not card["fleet"].get("baselined") and not any(
+        p.get("baselined") for p in card.get("trend") or []
+    ):
+        return []
+    lines = [
+        "## Baselined debt",
+        "",
+        f"{card['fleet']['baselined']} findings recorded in gate-baseline.yaml, by tier: "
+        + ", ".join(f"tier {r['tier']} {r.get('baselined', 0)}" for r in card["tiers"])
+        + "; by team: "
+        + ", ".join(
+            f"{md(r['label'])} {r['baselined']}" for r in card["teams"] if r.get("baselined")
+        ),
+    ]
+    points = [p for p in card.get("trend") or [] if p.get("baselined") is not None]
+    if points:
+        lines += [
+            "",
+            "Burn-down: " + " → ".join(f"{p['month']} {p['baselined']}" for p in points) + ".",
+        ]
+    return lines + [""]
 
 
 def _campaign_lines(campaigns: list[dict[str, Any]]) -> list[str]:

@@ -481,3 +481,25 @@ def test_slos_are_counted_from_their_records_in_every_format(example: GitRepo) -
     example.git("checkout", "-q", "main")
     example.git("merge", "-q", "--ff-only", "change")
     assert by_name(card_of(example))["payments"]["slo_count"] == 3
+
+
+def test_baselined_debt_per_service_tier_team_and_its_burn_down(example: GitRepo) -> None:
+    """The demo adopts gate with a baseline of three findings (cart: two, search: one); the trend
+    shows the debt where the baseline existed, and the Markdown page says it per tier and team."""
+    example.git("checkout", "-q", "main")
+    example.write(
+        "gate-baseline.yaml",
+        "apiVersion: gate/v1\nkind: Baseline\nfindings:\n"
+        '  - {service: "cart", rule: "rollback-plan", fingerprint: "00000000000000aa", since: 2026-11-01, count: 2, subject: "x"}\n'
+        '  - {service: "search", rule: "runbook-sections", fingerprint: "00000000000000bb", since: 2026-11-01, subject: "y"}\n',
+    )
+    example.commit("baseline")
+    card = card_of(example, months=2)
+    assert list(validator("scorecard").iter_errors(card)) == []
+    services = by_name(card)
+    assert (services["cart"]["baselined"], services["search"]["baselined"]) == (2, 1)
+    assert card["fleet"]["baselined"] == 3
+    assert {r["tier"]: r["baselined"] for r in card["tiers"]} == {0: 0, 1: 1, 2: 2, 3: 0}
+    assert [p.get("baselined") for p in card["trend"]][-1] == 3
+    page = render_markdown(card)
+    assert "## Baselined debt" in page and "tier 1 1, tier 2 2" in page and "Burn-down: " in page
