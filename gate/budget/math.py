@@ -6,10 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
-
-if TYPE_CHECKING:
-    from gate.settings import BudgetSettings
+from typing import Any, Literal, NamedTuple, Protocol
 
 HOUR = 3600
 DAY = 86400
@@ -82,7 +79,15 @@ def _duration(text: str) -> int:
     return seconds
 
 
-def windows_for(slo_window: int, tier: int | None, budgets: BudgetSettings | None) -> AlertWindows:
+class ConfiguredWindows(Protocol):
+    """Where alert windows are configured (gate.settings.BudgetSettings: per tier, then the repository's)."""
+
+    def windows(self, tier: int | None) -> tuple[AlertWindows, ...]: ...
+
+
+def windows_for(
+    slo_window: int, tier: int | None, budgets: ConfiguredWindows | None
+) -> AlertWindows:
     """The tier's windows for this SLO period, else the repository's, else the workbook's.
 
     A period nobody configured keeps the workbook's budget percentages (factors scale with the

@@ -6,34 +6,48 @@ trusted clock (never a commit's date), and is quiet for a change that goes throu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gate.catalog import Problem, Service
 from gate.incidents.record import Action, Incident, add_business_days, business_days_after
 
-if TYPE_CHECKING:  # the registry (gate.policy.kinds.KINDS) imports this module
+if TYPE_CHECKING:
+    import datetime as dt
+
     from gate.incidents.book import Book
-    from gate.policy.kinds import CheckContext
+
+
+class IncidentContext(Protocol):
+    """What the incident kinds need of the check context (gate.policy.kinds.CheckContext)."""
+
+    today: dt.date
+    incidents: Book | None
+    touched: dict[str, list[str]] | None
+
+    def trusted_service(self, service: Service) -> Service | None: ...
+
 
 TITLE_CHARS = 80
 SHOWN = 5  # actions named in one message; the rest are counted
 
 
-def _book(ctx: CheckContext) -> Book | None:
+def _book(ctx: IncidentContext) -> Book | None:
     book = ctx.incidents
     if book is None or not book.configured or book.loaded.problem:
         return None  # no source, or one that could not answer (incidents-unavailable says so)
     return book
 
 
-def _incidents(ctx: CheckContext, book: Book, service: Service) -> tuple[Incident, ...]:
+def _incidents(ctx: IncidentContext, book: Book, service: Service) -> tuple[Incident, ...]:
     """The service's incidents, by its name at the trusted tip and in the head: a rename escapes none."""
     trusted = ctx.trusted_service(service)
     names = [service.name] + ([trusted.name] if trusted is not None and trusted.parsed else [])
     return book.of(names)
 
 
-def _exempt(ctx: CheckContext, book: Book, service: Service, found: tuple[Incident, ...]) -> bool:
+def _exempt(
+    ctx: IncidentContext, book: Book, service: Service, found: tuple[Incident, ...]
+) -> bool:
     changed = tuple(sorted(ctx.touched.get(service.manifest, ()))) if ctx.touched else ()
     actions = tuple(a for i in found for a in i.actions)
     return book.exemption(service, changed, actions) is not None
@@ -45,7 +59,7 @@ def _title(text: str) -> str:
 
 
 def postmortem_overdue(
-    ctx: CheckContext, service: Service, params: dict[str, Any]
+    ctx: IncidentContext, service: Service, params: dict[str, Any]
 ) -> list[Problem]:
     """Every resolved incident of a postmortem severity has its postmortem within the tier's business days."""
     book = _book(ctx)
@@ -87,7 +101,9 @@ def _described(action: Action, today: Any) -> str:
     )
 
 
-def actions_overdue(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+def actions_overdue(
+    ctx: IncidentContext, service: Service, params: dict[str, Any]
+) -> list[Problem]:
     """No corrective action of the service's incidents is more than the tier's days past due."""
     book = _book(ctx)
     if book is None:

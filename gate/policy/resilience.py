@@ -7,16 +7,23 @@ section (gate.settings.ResilienceSettings), at the stricter of the service's tie
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gate.budget.math import parse_duration
 from gate.catalog import Problem, Service
 from gate.resilience.record import Resilience
-from gate.resilience.trust import judged
+from gate.resilience.trust import DrillContext, judged
 from gate.settings import DRILL_KINDS
 
-if TYPE_CHECKING:  # the registry (gate.policy.kinds.KINDS) imports this module
-    from gate.policy.kinds import CheckContext
+if TYPE_CHECKING:
+    import datetime as dt
+
+
+class ResilienceContext(DrillContext, Protocol):
+    """What the resilience kinds need of the check context (gate.policy.kinds.CheckContext): the
+    record's judge's needs, and the run's day."""
+
+    today: dt.date
 
 
 def _tier(record: Resilience, service: Service) -> str:
@@ -28,7 +35,7 @@ def _line(service: Service, *path: Any) -> int | None:
     return service.line("resilience", *path) if service.get("resilience") else 1
 
 
-def drill_fresh(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+def drill_fresh(ctx: ResilienceContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """The latest drill of a kind that passed (or partly passed) is within the tier's age limit."""
     found = judged(ctx, service)
     record, kind = found.record, params["drill"]
@@ -64,7 +71,7 @@ def drill_fresh(ctx: CheckContext, service: Service, params: dict[str, Any]) -> 
     ]
 
 
-def drill_failed(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+def drill_failed(ctx: ResilienceContext, service: Service, params: dict[str, Any]) -> list[Problem]:
     """The most recent drill of each kind did not fail."""
     found = judged(ctx, service)
     problems = []
@@ -83,7 +90,9 @@ def drill_failed(ctx: CheckContext, service: Service, params: dict[str, Any]) ->
     return problems
 
 
-def dr_objectives(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+def dr_objectives(
+    ctx: ResilienceContext, service: Service, params: dict[str, Any]
+) -> list[Problem]:
     """RTO and RPO are declared and within the tier's ceilings."""
     record = judged(ctx, service).record
     level, tier = record.level(service.tier), _tier(record, service)
@@ -113,7 +122,9 @@ def dr_objectives(ctx: CheckContext, service: Service, params: dict[str, Any]) -
     return problems
 
 
-def capacity_headroom(ctx: CheckContext, service: Service, params: dict[str, Any]) -> list[Problem]:
+def capacity_headroom(
+    ctx: ResilienceContext, service: Service, params: dict[str, Any]
+) -> list[Problem]:
     """Capacity headroom is declared and at least the tier's minimum."""
     record = judged(ctx, service).record
     floor = ctx.resilience.headroom_percent.for_tier(record.level(service.tier))

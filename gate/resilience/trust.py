@@ -13,7 +13,7 @@ finding says why. Drill records the change deletes still count: history is not t
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from gate.exported import tracked_by
 from gate.github import pull_request_from_env
@@ -25,7 +25,22 @@ from gate.waivers.trust import Approvals
 if TYPE_CHECKING:
     from gate.catalog import Service
     from gate.config import Config
-    from gate.policy.kinds import CheckContext
+    from gate.settings import ResilienceSettings
+    from gate.snapshot import Snapshot
+
+
+class DrillContext(Protocol):
+    """What judging a resilience record needs of the check context (gate.policy.kinds.CheckContext)."""
+
+    head: Snapshot
+    base: Snapshot
+    trusted: Snapshot | None
+    memo: dict[Any, Any]
+    resilience: ResilienceSettings
+    approvals: Approvals | None
+
+    def trusted_service(self, service: Service) -> Service | None: ...
+
 
 KIND = "resilience"  # the approvers' kind: resilience.reviewers in .gate.yaml
 
@@ -48,7 +63,7 @@ class Judged(NamedTuple):
         return "".join(f" ({u.claim} does not count: {u.why})" for u in found)
 
 
-def judged(ctx: CheckContext, service: Service) -> Judged:
+def judged(ctx: DrillContext, service: Service) -> Judged:
     """The record that judges `service` (asked once per service and run)."""
     key = (KIND, service.manifest)
     if key not in ctx.memo:
@@ -57,7 +72,7 @@ def judged(ctx: CheckContext, service: Service) -> Judged:
     return found
 
 
-def exported(ctx: CheckContext) -> Exported:
+def exported(ctx: DrillContext) -> Exported:
     """The drill status file's records (read once per run)."""
     key = ("resilience-status", "")
     if not ctx.resilience.status_file:
@@ -69,7 +84,7 @@ def exported(ctx: CheckContext) -> Exported:
     return found
 
 
-def _judge(ctx: CheckContext, service: Service) -> Judged:
+def _judge(ctx: DrillContext, service: Service) -> Judged:
     head = of(service)
     trusted = ctx.trusted_service(service)
     outside = exported(ctx)
@@ -126,7 +141,7 @@ def _objectives(
     return record, unproven
 
 
-def _approval(ctx: CheckContext, tier: int) -> tuple[str | None, str]:
+def _approval(ctx: DrillContext, tier: int) -> tuple[str | None, str]:
     """(the resilience reviewer who approved the head commit, or None and why not)."""
     if ctx.approvals is None:
         groups = ", ".join(ctx.resilience.reviewers.for_tier(tier)) or "nobody configured"
@@ -137,7 +152,7 @@ def _approval(ctx: CheckContext, tier: int) -> tuple[str | None, str]:
     return ctx.approvals.verified_approver(KIND, tier)
 
 
-def evidence_problem(ctx: CheckContext, service: Service, drill: Drill) -> str | None:
+def evidence_problem(ctx: DrillContext, service: Service, drill: Drill) -> str | None:
     """Why a drill record's evidence does not prove it, or None."""
     if drill.legacy:
         return f"{LEGACY} names no evidence; record the drill in resilience.drills with its report"
