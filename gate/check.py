@@ -41,7 +41,7 @@ from gate.verdict import Finding, RuleInfo, ServiceResult, Severity, Status, Ver
 from gate.waivers.apply import approvals_for
 from gate.waivers.apply import stage as waivers_stage
 from gate.waivers.records import WaiverReport
-from gate.waivers.trust import slo_route, with_approvers
+from gate.waivers.trust import Approvals, slo_route, with_approvers
 from gate.waivers.way_out import stage as way_out_stage
 
 MAX_UNOWNED_FINDINGS = 50
@@ -553,9 +553,15 @@ def one_revision(
 
 
 def validate(
-    repo: Repo, rev: str = "HEAD", config_path: str | None = None, today: dt.date | None = None
+    repo: Repo,
+    rev: str = "HEAD",
+    config_path: str | None = None,
+    today: dt.date | None = None,
+    baseline: bool = True,
 ) -> Verdict:
-    """Every service of one revision, judged as if each were changed (for the default branch)."""
+    """Every service of one revision, judged as if each were changed (for the default branch).
+    With `baseline`, the findings the revision's own gate-baseline.yaml records are info (the
+    revision is the trusted side here); `gate baseline` asks without it, for today's findings."""
     resources.remember_in(os.path.join(repo.git_dir, "gate"))
     revision = open_revision(repo, rev, config_path)
     snap, config = revision.snapshot, revision.config
@@ -567,29 +573,12 @@ def validate(
     services = catalog.all()
     snap.read_many(sorted({d for s in services for d in s.documents()}))
     ctx = one_revision(snap, config, today or dt.date.today(), services)
-    results = []
-    for service in services:
-        findings = _approvers(
-            judge_policies(rules, service, ctx, (service.manifest,), config.backstage),
-            service.tier,
-            config,
-        )
-        checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
-        results.append(
-            ServiceResult(
-                service.name,
-                service.tier,
-                service.manifest,
-                service.root,
-                "unchanged",
-                (),
-                tuple(findings),
-                checked=checked,
-                team=service.team,
-                oncall=service.oncall,
-            )
-        )
+    results = [_catalog_result(service, rules, ctx, config) for service in services]
     repo_findings = _gate_files_owned(ctx, config)
+    if baseline:  # the revision is the trusted side: its own baseline applies
+        places = {s.manifest: Place.of(s) for s in services}
+        approvals = functools.cache(lambda: Approvals(config.exceptions, None))
+        results = baseline_stage(results, places, snap, snap, ctx.today, approvals, [])
     results, exceptions_report = _ledger_at(
         results, snap, config, ctx.today, {s.name: s.tier for s in catalog.all()}
     )
@@ -608,6 +597,30 @@ def validate(
         exceptions=exceptions_report,
         rules=rule_catalog(rules),
         notes=_uncommitted(repo, catalog.manifests, rev),
+    )
+
+
+def _catalog_result(
+    service: Service, rules: list[Rule], ctx: CheckContext, config: gate_config.Config
+) -> ServiceResult:
+    """`validate`'s judgement of one service, as if its manifest changed."""
+    findings = _approvers(
+        judge_policies(rules, service, ctx, (service.manifest,), config.backstage),
+        service.tier,
+        config,
+    )
+    checked = tuple(r.id for r in rules if applies(r, service, (service.manifest,)))
+    return ServiceResult(
+        service.name,
+        service.tier,
+        service.manifest,
+        service.root,
+        "unchanged",
+        (),
+        tuple(findings),
+        checked=checked,
+        team=service.team,
+        oncall=service.oncall,
     )
 
 
@@ -634,7 +647,6 @@ def _ledger_at(
     """`validate`: the revision's own ledger (it is the trusted side), classified as `check` and `exception list` do."""
     from gate.waivers.apply import apply
     from gate.waivers.model import parse_ledger
-    from gate.waivers.trust import Approvals
 
     entries = parse_ledger(snap.read(config.ledger_path), config.ledger_path)
     if not entries:

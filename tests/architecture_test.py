@@ -440,7 +440,7 @@ INNER_IMPORTS: dict[str, int] = {
     "gate/budget/records.py": 2,
     "gate/budget/slo.py": 1,
     "gate/budget/status.py": 2,
-    "gate/check.py": 6,
+    "gate/check.py": 5,
     "gate/cli.py": 1,
     "gate/commands/baseline.py": 1,  # its domain, loaded when it runs (tests/commands/startup_test.py)
     "gate/commands/budget.py": 7,

@@ -505,3 +505,25 @@ def test_a_manifest_the_change_breaks_keeps_its_tier_and_removes_no_slos(
     assert slo and all("removes" not in m for m in slo)
     assert slo[0].startswith(f"this change leaves {manifest} unreadable")
     assert f"(tier {tier}, services/{service}/)" in renderer("text")(v)
+
+
+def test_validate_reads_the_revisions_own_baseline_and_gate_baseline_still_sees_the_debt(
+    example: GitRepo, gate_cli: Any
+) -> None:
+    """After adopting gate with a baseline, `gate validate` on main no longer blocks on the debt it
+    records (info, with its age), while `gate baseline --prune` still finds it and keeps it."""
+    example.git("checkout", "-q", "main")
+    before = check.validate(Repo(example.path), "HEAD", today=TODAY)
+    assert before.verdict == "block"
+    code, _, err = gate_cli("baseline", "--repo", example.path, "--as-of", TODAY.isoformat())
+    assert code == 0, err
+    example.commit("adopt with a baseline")
+    after = check.validate(Repo(example.path), "HEAD", today=TODAY)
+    assert after.verdict != "block"
+    recorded = [f for s in after.services for f in s.findings if "(baselined:" in f.message]
+    assert recorded and all(f.severity == "info" for f in recorded)
+    text = example.read("gate-baseline.yaml")
+    code, _, err = gate_cli(
+        "baseline", "--prune", "--repo", example.path, "--as-of", TODAY.isoformat()
+    )
+    assert code == 0 and example.read("gate-baseline.yaml") == text, err

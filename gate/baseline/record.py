@@ -23,7 +23,7 @@ def entries_at(
     prune: bool = False,
 ) -> list[Entry]:
     """The baseline for `rev`: its findings now, each keeping the date `existing` first recorded it."""
-    verdict = gate_check.validate(repo, rev, config_path, today)
+    verdict = gate_check.validate(repo, rev, config_path, today, baseline=False)
     catalog = Catalog(Snapshot(repo, repo.resolve(rev)))
     found = [
         (finding, Place.of(catalog.service_at(result.manifest)))
