@@ -51,6 +51,8 @@ DOORS: dict[str, tuple[str, str, dict[str, int]]] = {
         {},
     ),
     "PyYAML outside the YAML door": (r"^\s*(import yaml|from yaml import)", "gate/yaml.py", {}),
+    # a file is replaced whole or not at all, in one place (temporary beside it, exclusive, renamed)
+    "a file replaced outside the atomic door": (r"\bos\.(replace|rename)\(", "gate/atomic.py", {}),
     # every command's text passes gate.report.escape.stdout on its way out (options.say); the CLI's
     # error line and the Actions publisher write their own escaped lines and annotations
     "terminal output outside the output door": (

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from gate import atomic
 from gate.errors import FatalError
 from gate.report import REPORTERS
 
@@ -112,13 +113,8 @@ def write(path: str, text: str) -> None:
             return
         except OSError as e:
             raise FatalError(f"cannot write report: {e.strerror}", path) from None
-    tmp = f"{path}.tmp{os.getpid()}"
     try:
-        if os.path.dirname(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        atomic.write(path, text)
     except OSError as e:
         raise FatalError(f"cannot write report: {e.strerror}", path) from None
 

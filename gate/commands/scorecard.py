@@ -7,6 +7,7 @@ import os
 
 import click
 
+from gate import atomic
 from gate.commands.options import (
     as_of_option,
     as_of_or_today,
@@ -128,12 +129,8 @@ def run(
 
 
 def write(path: str, text: str) -> str:
-    tmp = f"{path}.tmp{os.getpid()}"
     try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        atomic.write(path, text)
     except OSError as e:
         raise FatalError(f"cannot write the scorecard: {e.strerror}", path) from None
     return os.path.abspath(path)

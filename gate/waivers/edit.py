@@ -14,6 +14,7 @@ import os
 import re
 from typing import Any
 
+from gate import atomic
 from gate import yaml as gate_yaml
 from gate.builtin_rules import BUILTIN_RULES
 from gate.catalog import Catalog
@@ -170,13 +171,10 @@ def write_checked(path: str, new_text: str, expect_ids: list[str]) -> None:
     entries = parse_ledger(new_text.encode(), path)
     if [e.id for e in entries] != expect_ids:
         raise FatalError("edit would change other entries; nothing was written", path)
-    tmp = f"{path}.gate-tmp{os.getpid()}"
-    mode = os.stat(path).st_mode if os.path.exists(path) else None
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(new_text)
-    if mode is not None:
-        os.chmod(tmp, mode & 0o7777)
-    os.replace(tmp, path)
+    try:
+        atomic.write(path, new_text)  # keeps the file's permission bits
+    except OSError as e:
+        raise FatalError(f"cannot write: {e.strerror}", path) from None
 
 
 def read_text(path: str) -> str:

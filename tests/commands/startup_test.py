@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-ALLOWED = {"gate", "gate.cli", "gate.errors", "gate.report", "gate.commands"}
+ALLOWED = {"gate", "gate.cli", "gate.errors", "gate.atomic", "gate.report", "gate.commands"}
 HEAVY = (
     "yaml",
     "jsonschema",
