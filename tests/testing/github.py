@@ -113,3 +113,31 @@ def serve_commit_author(
     server.expect_request(f"/repos/{repository}/commits/{sha}").respond_with_json(
         {"sha": sha, "author": {"login": login} if login else None}
     )
+
+
+def pull_request_run(
+    monkeypatch: Any,
+    folder: Any,
+    server: Any,
+    number: int = 42,
+    author: str = "dana",
+    head_sha: str = "c0ffee" * 6 + "beef",
+) -> None:
+    """The environment of a GitHub Actions run for pull request `number` of acme/shop (its event
+    file in `folder`), asking this local server for reviews and team memberships."""
+    event = folder / f"event-{number}.json"
+    event.write_text(
+        json.dumps(
+            {
+                "repository": {"full_name": REPOSITORY},
+                "pull_request": {
+                    "number": number,
+                    "user": {"login": author},
+                    "head": {"sha": head_sha},
+                },
+            }
+        )
+    )
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_API_URL", server.url_for("").rstrip("/"))
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret_token")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import TODAY, GitRepo
+from testing.github import pull_request_run
 from testing.typed import present
 
 from gate import check
@@ -289,21 +290,8 @@ def test_a_hotfix_exception_added_on_its_pull_request_waives_no_other(
     example.git("checkout", "-q", "-B", "feature", "main")
     example.write("services/search/src/query.py", "x = 3\n")
     example.commit("unrelated feature")
-    event = tmp_path / "event43.json"
-    event.write_text(
-        json.dumps(
-            {
-                "repository": {"full_name": "acme/shop"},
-                "pull_request": {
-                    "number": 43,
-                    "user": {"login": "fred"},
-                    "head": {"sha": HEAD_SHA},
-                },
-            }
-        )
-    )
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GITHUB_EVENT_PATH", str(event))
+        pull_request_run(mp, tmp_path, github, number=43, author="fred", head_sha=HEAD_SHA)
         v = judge(example)
     assert v.verdict == "block" and waived_rules(v) == {}
     assert [(f.entry.pull_request, f.why) for f in present(v.exceptions).invalid] == [

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import GitRepo
-from testing.github import serve_reviews
+from testing.github import pull_request_run, serve_reviews
 from testing.repo import TODAY as CHECK_DAY
 
 from gate import check
@@ -128,22 +127,7 @@ def slo_pr(
     line = TARGETS[request.param][1]
     example.write(manifest, example.read(manifest).replace(line, line[:-1] + "5\n", 1))
     example.commit("tighten an SLO")
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "repository": {"full_name": "acme/shop"},
-                "pull_request": {
-                    "number": 42,
-                    "user": {"login": "dana"},
-                    "head": {"sha": SLO_HEAD},
-                },
-            }
-        )
-    )
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
-    monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
-    monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret_token")
+    pull_request_run(monkeypatch, tmp_path, httpserver, head_sha=SLO_HEAD)
     return example, request.param
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import GitRepo
-from testing.github import serve_reviews
+from testing.github import pull_request_run, serve_reviews
 from testing.repo import TODAY
 
 from gate import check
@@ -93,18 +92,7 @@ def test_the_named_way_out_gets_through(
     example.write("services/search/src/query.py", "x = 1\n")
     example.commit("search change")
     head = "c0ffee" * 6 + "beef"
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "repository": {"full_name": "acme/shop"},
-                "pull_request": {"number": 42, "user": {"login": "dana"}, "head": {"sha": head}},
-            }
-        )
-    )
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
-    monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
-    monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret_token")
+    pull_request_run(monkeypatch, tmp_path, httpserver, head_sha=head)
     serve_reviews(httpserver, 42, ("rita", "APPROVED", head))
     v = check.run(Repo(example.path), base="main", head="HEAD", today=TODAY)
     (blocking,) = [f for s in v.services for f in s.findings if f.severity == "error"]
