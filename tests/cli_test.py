@@ -29,7 +29,9 @@ def test_block_exit_1_and_text_report(example: GitRepo, gate_cli: Any) -> None:
     example.commit()
     code, out, _ = gate_cli("check", "--repo", example.path, "--base", "main")
     assert code == 1
-    assert "BLOCK search (tier 1, services/search/)" in out
+    assert (
+        "BLOCK search (tier 1, team discovery, on-call discovery-primary, services/search/)" in out
+    )
     assert "runbook-sections  services/search/docs/runbook.md:1" in out
     assert "fix: Add headings" in out
 

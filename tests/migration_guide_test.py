@@ -43,7 +43,8 @@ def test_the_migration_guide_takes_a_backstage_repository_to_a_passing_check(
     )  # 1. what gate reads today: the entity is a service, owned by its group
     assert (
         code == 1
-        and "checkout (tier 1, services/checkout/)" in out
+        and "checkout (tier 1, team payments, " in out
+        and "services/checkout/)" in out
         and "no tier" in out
         and "owners-team" not in out
     )
