@@ -124,7 +124,7 @@ def _as_list(document: str) -> str:
     return "- " + document.replace("\n", "\n  ").rstrip() + "\n"
 
 
-FORMATS = {
+FORMATS: dict[str, tuple[str, dict[str, str]]] = {
     # format: (the manifest's slos: block, {document path: text})
     "inline": (INLINE, {}),
     "openslo-single": ("slos:\n  - openslo: slo/svc.yaml\n", {"slo/svc.yaml": OPENSLO_SLO}),
