@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from gate.commands.options import echo, repo_option, say, utc_today, write
+from gate.commands.options import as_of_option, as_of_or_today, echo, repo_option, say, write
 
 
 @click.group(invoke_without_command=True)
@@ -22,8 +22,16 @@ from gate.commands.options import echo, repo_option, say, utc_today, write
     show_default=True,
     help="Output format.",
 )
+@as_of_option
 @click.pass_context
-def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt: str) -> None:
+def risk(
+    ctx: click.Context,
+    repo: str,
+    base: str | None,
+    head: str | None,
+    fmt: str,
+    as_of: str | None,
+) -> None:
     """Score a change's risk per service (0-100, level, reasons); calibrate and evaluate the model."""
     if ctx.invoked_subcommand is not None:
         return
@@ -32,7 +40,9 @@ def risk(ctx: click.Context, repo: str, base: str | None, head: str | None, fmt:
     from gate.report.escape import json_dumps
     from gate.report.json_report import risk as risk_json
 
-    verdict = gate_check.run(Repo(repo), base, head, today=utc_today())
+    verdict = gate_check.run(
+        Repo(repo), base, head, today=as_of_or_today(as_of)
+    )  # as check judges it
     rows = [
         {"service": s.name, "tier": s.tier, **risk_json(s.risk)} for s in verdict.services if s.risk
     ]
